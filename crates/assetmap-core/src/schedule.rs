@@ -1,0 +1,353 @@
+//! Weekly opening times, including hours that run past midnight and "by arrangement".
+
+use crate::FieldError;
+use std::fmt;
+
+/// A day of the week. Serialised as a three-letter lower-case name (`mon` … `sun`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl Weekday {
+    /// Monday first.
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ];
+
+    /// The following day (Sunday → Monday).
+    pub fn next(self) -> Weekday {
+        Weekday::ALL[(self.index() + 1) % 7]
+    }
+
+    /// 0 for Monday … 6 for Sunday.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The English name, e.g. "Tuesday".
+    pub fn name(self) -> &'static str {
+        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][self.index()]
+    }
+
+    /// Parses `mon`, `Monday`, `TUE`… (the first three letters decide).
+    pub fn parse(s: &str) -> Result<Weekday, FieldError> {
+        let lower = s.trim().to_ascii_lowercase();
+        let key = lower.get(..3).unwrap_or("");
+        let idx = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().position(|d| *d == key);
+        match idx {
+            Some(i) if lower.len() == 3 || Weekday::ALL[i].name().eq_ignore_ascii_case(&lower) => Ok(Weekday::ALL[i]),
+            _ => Err(FieldError::new("", format!("unknown day {s:?}; use mon, tue, wed, thu, fri, sat or sun"))),
+        }
+    }
+}
+
+impl From<chrono::Weekday> for Weekday {
+    fn from(d: chrono::Weekday) -> Self {
+        Weekday::ALL[d.num_days_from_monday() as usize]
+    }
+}
+
+/// A time of day to the minute, `00:00` to `24:00` inclusive (`24:00` only makes sense as a
+/// closing time: "until midnight").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TimeOfDay(u16);
+
+impl TimeOfDay {
+    /// Midnight at the start of the day.
+    pub const MIDNIGHT: TimeOfDay = TimeOfDay(0);
+    /// Midnight at the end of the day.
+    pub const END_OF_DAY: TimeOfDay = TimeOfDay(24 * 60);
+
+    /// From hours and minutes; `24:00` is allowed, anything later is not.
+    pub fn from_hm(hours: u16, minutes: u16) -> Result<Self, FieldError> {
+        if minutes >= 60 || hours > 24 || (hours == 24 && minutes != 0) {
+            return Err(FieldError::new("", format!("{hours:02}:{minutes:02} is not a time of day; use HH:MM from 00:00 to 24:00")));
+        }
+        Ok(TimeOfDay(hours * 60 + minutes))
+    }
+
+    /// Parses `HH:MM` (24-hour clock; `9:30` is accepted too).
+    pub fn parse(s: &str) -> Result<Self, FieldError> {
+        let bad = || FieldError::new("", format!("{s:?} is not a time; use HH:MM on the 24-hour clock, e.g. 09:30 or 18:00"));
+        let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
+        if h.is_empty() || h.len() > 2 || m.len() != 2 {
+            return Err(bad());
+        }
+        let h: u16 = h.parse().map_err(|_| bad())?;
+        let m: u16 = m.parse().map_err(|_| bad())?;
+        Self::from_hm(h, m).map_err(|_| bad())
+    }
+
+    /// Minutes since midnight, 0..=1440.
+    pub fn minutes(self) -> u16 {
+        self.0
+    }
+}
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+impl TryFrom<String> for TimeOfDay {
+    type Error = FieldError;
+    fn try_from(s: String) -> Result<Self, FieldError> {
+        TimeOfDay::parse(&s)
+    }
+}
+
+impl From<TimeOfDay> for String {
+    fn from(t: TimeOfDay) -> String {
+        t.to_string()
+    }
+}
+
+/// One opening on one day. When `closes` is not after `opens` the period runs past midnight
+/// into the next day (Friday 22:00–02:00 is open early on Saturday). `00:00`–`24:00` is all day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "RawPeriod", into = "RawPeriod")]
+pub struct OpeningPeriod {
+    day: Weekday,
+    opens: TimeOfDay,
+    closes: TimeOfDay,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RawPeriod {
+    day: Weekday,
+    opens: TimeOfDay,
+    closes: TimeOfDay,
+}
+
+impl TryFrom<RawPeriod> for OpeningPeriod {
+    type Error = FieldError;
+    fn try_from(r: RawPeriod) -> Result<Self, FieldError> {
+        OpeningPeriod::new(r.day, r.opens, r.closes)
+    }
+}
+
+impl From<OpeningPeriod> for RawPeriod {
+    fn from(p: OpeningPeriod) -> Self {
+        RawPeriod { day: p.day, opens: p.opens, closes: p.closes }
+    }
+}
+
+impl OpeningPeriod {
+    /// Rejects `opens == closes` (ambiguous: use 00:00–24:00 for all day) and `opens` of 24:00.
+    pub fn new(day: Weekday, opens: TimeOfDay, closes: TimeOfDay) -> Result<Self, FieldError> {
+        if opens == TimeOfDay::END_OF_DAY {
+            return Err(FieldError::new("opens", "24:00 is not an opening time; use 00:00"));
+        }
+        if opens == closes {
+            return Err(FieldError::new(
+                "closes",
+                format!("closes ({closes}) equals opens; for all day use opens 00:00 and closes 24:00"),
+            ));
+        }
+        Ok(Self { day, opens, closes })
+    }
+
+    /// The day the period starts on.
+    pub fn day(&self) -> Weekday {
+        self.day
+    }
+
+    /// Opening time.
+    pub fn opens(&self) -> TimeOfDay {
+        self.opens
+    }
+
+    /// Closing time; not after `opens` means the next day.
+    pub fn closes(&self) -> TimeOfDay {
+        self.closes
+    }
+
+    /// True when the period runs past midnight into the next day.
+    pub fn crosses_midnight(&self) -> bool {
+        self.closes <= self.opens
+    }
+
+    /// Whether the asset is open at `time` on `day` because of this period. Opening time is
+    /// inclusive, closing time exclusive.
+    pub fn contains(&self, day: Weekday, time: TimeOfDay) -> bool {
+        if self.crosses_midnight() {
+            (day == self.day && time >= self.opens) || (day == self.day.next() && time < self.closes)
+        } else {
+            day == self.day && time >= self.opens && time < self.closes
+        }
+    }
+}
+
+/// What is known of when an asset is open.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct OpeningTimes {
+    /// Regular weekly periods, sorted by day then opening time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    periods: Vec<OpeningPeriod>,
+    /// Open by arrangement (appointment, referral or booking) rather than at set times.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    by_arrangement: bool,
+    /// Words from the source, e.g. "closed bank holidays" or "term time only".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+/// The answer to "is it open then?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Openness {
+    Open,
+    Closed,
+    /// Open by arrangement: contact them.
+    ByArrangement,
+    /// No times are recorded.
+    Unknown,
+}
+
+impl OpeningTimes {
+    /// Builds opening times; periods are sorted, exact duplicates dropped.
+    pub fn new(mut periods: Vec<OpeningPeriod>, by_arrangement: bool, note: Option<String>) -> Self {
+        periods.sort_by_key(|p| (p.day, p.opens, p.closes));
+        periods.dedup();
+        let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        Self { periods, by_arrangement, note }
+    }
+
+    /// No times known.
+    pub fn unknown() -> Self {
+        Self::default()
+    }
+
+    /// The regular periods, sorted by day and time.
+    pub fn periods(&self) -> &[OpeningPeriod] {
+        &self.periods
+    }
+
+    /// Open by arrangement.
+    pub fn by_arrangement(&self) -> bool {
+        self.by_arrangement
+    }
+
+    /// Free-text note from the source.
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
+
+    /// True when nothing at all is recorded.
+    pub fn is_unknown(&self) -> bool {
+        self.periods.is_empty() && !self.by_arrangement
+    }
+
+    /// Whether the asset is open at `time` on `day` (local time).
+    pub fn openness_at(&self, day: Weekday, time: TimeOfDay) -> Openness {
+        if self.periods.iter().any(|p| p.contains(day, time)) {
+            Openness::Open
+        } else if !self.periods.is_empty() {
+            Openness::Closed
+        } else if self.by_arrangement {
+            Openness::ByArrangement
+        } else {
+            Openness::Unknown
+        }
+    }
+
+    /// Plain words for people, e.g. "Tuesday 18:00–21:00; Friday 22:00–02:00 (next day)".
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = self
+            .periods
+            .iter()
+            .map(|p| {
+                let tail = if p.crosses_midnight() && p.closes != TimeOfDay::MIDNIGHT { " (next day)" } else { "" };
+                if p.opens == TimeOfDay::MIDNIGHT && p.closes == TimeOfDay::END_OF_DAY {
+                    format!("{} all day", p.day.name())
+                } else {
+                    format!("{} {}–{}{tail}", p.day.name(), p.opens, p.closes)
+                }
+            })
+            .collect();
+        if self.by_arrangement {
+            parts.push("by arrangement".to_owned());
+        }
+        if let Some(n) = &self.note {
+            parts.push(n.clone());
+        }
+        if parts.is_empty() {
+            "times unknown".to_owned()
+        } else {
+            parts.join("; ")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> TimeOfDay {
+        TimeOfDay::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_times_and_rejects_bad_ones() {
+        assert_eq!(t("09:30").minutes(), 570);
+        assert_eq!(t("9:30").minutes(), 570);
+        assert_eq!(t("24:00"), TimeOfDay::END_OF_DAY);
+        for bad in ["24:01", "12:60", "noon", "1230", "12:3", ":30", "-1:00"] {
+            assert!(TimeOfDay::parse(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn past_midnight_period_is_open_early_next_day() {
+        let p = OpeningPeriod::new(Weekday::Fri, t("22:00"), t("02:00")).unwrap();
+        assert!(p.contains(Weekday::Fri, t("23:30")));
+        assert!(p.contains(Weekday::Sat, t("01:59")));
+        assert!(!p.contains(Weekday::Sat, t("02:00")));
+        assert!(!p.contains(Weekday::Fri, t("01:00")));
+        let sunday_late = OpeningPeriod::new(Weekday::Sun, t("20:00"), t("01:00")).unwrap();
+        assert!(sunday_late.contains(Weekday::Mon, t("00:30")), "Sunday night wraps to Monday");
+    }
+
+    #[test]
+    fn all_day_and_equal_times() {
+        let all = OpeningPeriod::new(Weekday::Mon, t("00:00"), t("24:00")).unwrap();
+        assert!(all.contains(Weekday::Mon, t("00:00")) && all.contains(Weekday::Mon, t("23:59")));
+        assert!(!all.contains(Weekday::Tue, t("00:00")));
+        assert_eq!(OpeningPeriod::new(Weekday::Mon, t("09:00"), t("09:00")).unwrap_err().field, "closes");
+    }
+
+    #[test]
+    fn openness_distinguishes_unknown_and_by_arrangement() {
+        assert_eq!(OpeningTimes::unknown().openness_at(Weekday::Mon, t("10:00")), Openness::Unknown);
+        let arr = OpeningTimes::new(vec![], true, None);
+        assert_eq!(arr.openness_at(Weekday::Mon, t("10:00")), Openness::ByArrangement);
+        let tue = OpeningTimes::new(vec![OpeningPeriod::new(Weekday::Tue, t("18:00"), t("21:00")).unwrap()], false, None);
+        assert_eq!(tue.openness_at(Weekday::Tue, t("19:00")), Openness::Open);
+        assert_eq!(tue.openness_at(Weekday::Wed, t("19:00")), Openness::Closed);
+        assert_eq!(tue.describe(), "Tuesday 18:00–21:00");
+    }
+
+    #[test]
+    fn weekday_parsing() {
+        assert_eq!(Weekday::parse("Tuesday").unwrap(), Weekday::Tue);
+        assert_eq!(Weekday::parse("sun").unwrap(), Weekday::Sun);
+        assert!(Weekday::parse("tuesdayish").is_err());
+        assert_eq!(Weekday::Sun.next(), Weekday::Mon);
+    }
+}

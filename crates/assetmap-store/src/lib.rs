@@ -1,0 +1,93 @@
+//! Where assets are kept: the [`AssetStore`] trait and its implementations.
+//!
+//! The store is the source of truth. A write returns only after the store has committed it
+//! durably; the in-memory engine is then updated from what the store acknowledged. Every write
+//! also appends to a change feed (a monotonically increasing sequence number per change) so
+//! that other server processes sharing the same store can catch up with [`AssetStore::changes_since`].
+#![forbid(unsafe_code)]
+
+use assetmap_core::{Asset, AssetId};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No asset with that id.
+    #[error("no asset with id {0}")]
+    NotFound(AssetId),
+    /// An asset with that id already exists.
+    #[error("an asset with id {0} already exists")]
+    AlreadyExists(AssetId),
+    /// The stored version is not the one the write was based on (someone else wrote first).
+    #[error("asset {id} is at version {actual}, but the write was based on version {expected}")]
+    VersionConflict { id: AssetId, expected: u64, actual: u64 },
+    /// The store cannot be reached now (database down); retrying later may work.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    /// The schema is missing, too new or too old, or a stored record cannot be read.
+    #[error("the store's schema or data is not usable: {0}")]
+    Schema(String),
+    /// Anything else, with context.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// What happened to an asset in one change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// Created or replaced.
+    Upsert,
+    /// Deleted.
+    Delete,
+}
+
+/// One entry of the change feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// Position in the feed; strictly increasing in commit order.
+    pub seq: u64,
+    pub id: AssetId,
+    pub kind: ChangeKind,
+    /// The asset as it is *now* for an upsert (`None` if it has since been deleted), `None`
+    /// for a delete.
+    pub asset: Option<Asset>,
+}
+
+/// A place that keeps assets durably. Implementations: [`gpkg::GeoPackageStore`] (embedded, one
+/// file) and, in production, the PostGIS store.
+///
+/// Every write method returns only after the change is committed and durable, and returns the
+/// change-feed sequence number it was given.
+#[async_trait::async_trait]
+pub trait AssetStore: Send + Sync {
+    /// A short name for logs and `/health`: `"geopackage"` or `"postgis"`.
+    fn kind(&self) -> &'static str;
+
+    /// Every asset, in id order.
+    async fn all(&self) -> Result<Vec<Asset>, StoreError>;
+
+    /// One asset.
+    async fn get(&self, id: &AssetId) -> Result<Option<Asset>, StoreError>;
+
+    /// How many assets are stored.
+    async fn count(&self) -> Result<u64, StoreError>;
+
+    /// Stores a new asset. [`StoreError::AlreadyExists`] if the id is taken.
+    async fn insert(&self, asset: &Asset) -> Result<u64, StoreError>;
+
+    /// Replaces an asset with its next version: succeeds only if the stored version is
+    /// `asset.version - 1` ([`StoreError::VersionConflict`] otherwise, [`StoreError::NotFound`]
+    /// if there is none).
+    async fn replace(&self, asset: &Asset) -> Result<u64, StoreError>;
+
+    /// Deletes an asset. [`StoreError::NotFound`] if there is none.
+    async fn delete(&self, id: &AssetId) -> Result<u64, StoreError>;
+
+    /// Stores many new assets in one transaction: all or nothing.
+    async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError>;
+
+    /// Changes with a sequence number above `since`, oldest first, at most `limit`.
+    async fn changes_since(&self, since: u64, limit: usize) -> Result<Vec<Change>, StoreError>;
+
+    /// The sequence number of the latest change (0 when there has been none).
+    async fn latest_seq(&self) -> Result<u64, StoreError>;
+}
