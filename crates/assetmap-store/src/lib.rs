@@ -90,4 +90,12 @@ pub trait AssetStore: Send + Sync {
 
     /// The sequence number of the latest change (0 when there has been none).
     async fn latest_seq(&self) -> Result<u64, StoreError>;
+
+    /// A signal that changes when another process may have written to the store (PostgreSQL
+    /// `NOTIFY`): the value is the newest sequence number announced. `None` when the store has
+    /// no such signal; the server then polls [`AssetStore::changes_since`] on a timer. Either
+    /// way the server always catches up by sequence number, so a missed signal loses nothing.
+    fn change_signal(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
 }
