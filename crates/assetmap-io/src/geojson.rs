@@ -1,0 +1,221 @@
+//! GeoJSON (RFC 7946) features for assets.
+//!
+//! A feature's `id` is the asset id, its geometry a Point `[longitude, latitude]` in WGS84, and
+//! its `properties` the asset's fields as [`Asset`]'s serde form gives them (without `id` and
+//! `location`, which live in `id` and `geometry`).
+
+use assetmap_core::{Asset, AssetDraft, AssetId, FieldError, ValidationErrors};
+use serde_json::{Map, Value};
+use std::io::{Read, Write};
+
+/// Why a GeoJSON document or feature could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum GeoJsonError {
+    /// Not JSON, or not GeoJSON of the expected shape.
+    #[error("not a GeoJSON {expected}: {detail}")]
+    Shape { expected: &'static str, detail: String },
+    /// A feature that is GeoJSON but not a valid asset.
+    #[error("feature {index} ({id}): {errors}")]
+    Invalid { index: usize, id: String, errors: ValidationErrors },
+    /// Reading failed.
+    #[error("could not read GeoJSON: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What a GeoJSON feature says about an asset, before validation.
+#[derive(Debug, Clone)]
+pub struct FeatureInput {
+    /// The feature's `id`, when it has one (validated).
+    pub id: Option<AssetId>,
+    /// The properties as a draft.
+    pub draft: AssetDraft,
+    /// `(lon, lat)` in degrees from a Point geometry, `None` when absent.
+    pub location: Option<(f64, f64)>,
+}
+
+/// The asset as a GeoJSON Feature object.
+///
+/// # Examples
+/// ```
+/// # use assetmap_core::*;
+/// let draft = AssetDraft { name: Some("Hale Library".into()), abcd_type: Some("institution".into()),
+///     categories: vec!["learning".into()], ..Default::default() };
+/// let asset = Asset::create(AssetId::parse("lib:1").unwrap(),
+///     draft.validate(Some((-2.3456, 53.376))).unwrap(), chrono::Utc::now());
+/// let f = assetmap_io::asset_to_feature(&asset);
+/// assert_eq!(f["id"], "lib:1");
+/// assert_eq!(f["geometry"]["coordinates"][0], -2.3456);
+/// assert_eq!(f["properties"]["name"], "Hale Library");
+/// ```
+pub fn asset_to_feature(asset: &Asset) -> Value {
+    let mut properties = match serde_json::to_value(asset) {
+        Ok(Value::Object(m)) => m,
+        // `Asset` always serialises to an object; keep going with what we can say.
+        _ => Map::new(),
+    };
+    properties.remove("id");
+    properties.remove("location");
+    feature_with(asset, properties)
+}
+
+/// A feature for `asset` with the given properties (for compact or extended views).
+pub fn feature_with(asset: &Asset, properties: Map<String, Value>) -> Value {
+    serde_json::json!({
+        "type": "Feature",
+        "id": asset.id.as_str(),
+        "geometry": { "type": "Point", "coordinates": [asset.location.lon(), asset.location.lat()] },
+        "properties": properties,
+    })
+}
+
+/// Writes one feature as compact JSON (for streaming a FeatureCollection).
+pub fn write_feature<W: Write>(out: &mut W, asset: &Asset) -> std::io::Result<()> {
+    serde_json::to_writer(out, &asset_to_feature(asset)).map_err(std::io::Error::other)
+}
+
+/// Properties the server sets itself; ignored when a client sends them.
+pub const SERVER_MANAGED: &[&str] = &["created_at", "updated_at", "version"];
+
+/// Reads a feature (a JSON object) sent by a client or found in a file. Unknown or mistyped
+/// properties are reported with their field names; the location is not range-checked here
+/// (validation does that, naming `geometry.coordinates`).
+pub fn draft_from_feature(value: Value) -> Result<FeatureInput, ValidationErrors> {
+    let Value::Object(mut obj) = value else {
+        return Err(FieldError::new("", "expected a GeoJSON Feature object").into());
+    };
+    match obj.get("type").and_then(Value::as_str) {
+        Some("Feature") => {}
+        other => {
+            return Err(FieldError::new("type", format!("expected \"Feature\", found {other:?}")).into());
+        }
+    }
+    let id = match obj.remove("id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(AssetId::parse(&s)?),
+        Some(Value::Number(n)) => Some(AssetId::parse(&n.to_string())?),
+        Some(_) => return Err(FieldError::new("id", "must be a string").into()),
+    };
+    let location = match obj.remove("geometry") {
+        None | Some(Value::Null) => None,
+        Some(g) => Some(point_coordinates(g)?),
+    };
+    let draft = match obj.remove("properties") {
+        None | Some(Value::Null) => AssetDraft::default(),
+        Some(Value::Object(mut p)) => {
+            // A client may send back what it fetched: server-managed fields are ignored.
+            for managed in SERVER_MANAGED {
+                p.remove(*managed);
+            }
+            serde_json::from_value::<AssetDraft>(Value::Object(p)).map_err(|e| {
+                ValidationErrors::from(FieldError::new("properties", serde_message(&e)))
+            })?
+        }
+        Some(_) => return Err(FieldError::new("properties", "must be an object").into()),
+    };
+    Ok(FeatureInput { id, draft, location })
+}
+
+fn point_coordinates(g: Value) -> Result<(f64, f64), FieldError> {
+    let geometry = geojson::Geometry::from_json_value(g)
+        .map_err(|e| FieldError::new("geometry", format!("is not a GeoJSON geometry: {e}")))?;
+    match geometry.value {
+        geojson::Value::Point(c) if c.len() >= 2 => Ok((c[0], c[1])),
+        geojson::Value::Point(_) => Err(FieldError::new("geometry.coordinates", "a Point needs [longitude, latitude]")),
+        other => Err(FieldError::new(
+            "geometry.type",
+            format!("assets are points; found {}", other.type_name()),
+        )),
+    }
+}
+
+/// serde's message with the "at line … column …" tail removed: the field name is what matters.
+fn serde_message(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.find(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+/// Reads a FeatureCollection of assets (such as the bundled `data/trafford/assets.geojson`).
+/// Every feature must have an id; every asset is validated and created at `now`.
+pub fn read_feature_collection<R: Read>(reader: R, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Asset>, GeoJsonError> {
+    let value: Value = serde_json::from_reader(reader).map_err(|e| GeoJsonError::Shape {
+        expected: "FeatureCollection",
+        detail: e.to_string(),
+    })?;
+    let features = match value {
+        Value::Object(mut o) if o.get("type").and_then(Value::as_str) == Some("FeatureCollection") => {
+            match o.remove("features") {
+                Some(Value::Array(a)) => a,
+                _ => {
+                    return Err(GeoJsonError::Shape { expected: "FeatureCollection", detail: "no features array".into() });
+                }
+            }
+        }
+        _ => return Err(GeoJsonError::Shape { expected: "FeatureCollection", detail: "type is not FeatureCollection".into() }),
+    };
+    let mut assets = Vec::with_capacity(features.len());
+    for (index, f) in features.into_iter().enumerate() {
+        let raw_id = f.get("id").map(|v| v.to_string()).unwrap_or_else(|| "no id".into());
+        let invalid = |errors| GeoJsonError::Invalid { index, id: raw_id.clone(), errors };
+        let input = draft_from_feature(f).map_err(invalid)?;
+        let id = input.id.ok_or_else(|| invalid(FieldError::new("id", "every feature needs an id").into()))?;
+        let valid = input.draft.validate(input.location).map_err(invalid)?;
+        assets.push(Asset::create(id, valid, now));
+    }
+    Ok(assets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn feature() -> Value {
+        json!({
+            "type": "Feature",
+            "id": "test:1",
+            "geometry": {"type": "Point", "coordinates": [-2.35, 53.38]},
+            "properties": {
+                "name": "Sale Water Park walkers",
+                "abcd_type": "association",
+                "categories": ["physical_activity_sport", "green_space_nature"],
+                "tags": ["Walking"],
+                "opening_times": {"periods": [{"day": "sat", "opens": "10:00", "closes": "12:00"}]},
+                "cost": {"band": "free"},
+                "access": ["step_free"],
+                "audience": {"min_age": 18}
+            }
+        })
+    }
+
+    #[test]
+    fn round_trips_through_a_feature() {
+        let input = draft_from_feature(feature()).unwrap();
+        let id = input.id.clone().unwrap();
+        let asset = Asset::create(id, input.draft.validate(input.location).unwrap(), chrono::Utc::now());
+        let again = draft_from_feature(asset_to_feature(&asset)).unwrap();
+        let back = Asset::create(asset.id.clone(), again.draft.validate(again.location).unwrap(), asset.created_at);
+        assert_eq!(back, asset);
+        assert_eq!(asset.tags[0].as_str(), "walking");
+    }
+
+    #[test]
+    fn names_unknown_properties_and_bad_geometry() {
+        let mut f = feature();
+        f["properties"]["colour"] = json!("red");
+        let err = draft_from_feature(f).unwrap_err();
+        assert!(err.to_string().contains("colour"), "{err}");
+
+        let mut f = feature();
+        f["geometry"] = json!({"type": "LineString", "coordinates": [[0, 0], [1, 1]]});
+        assert_eq!(draft_from_feature(f).unwrap_err().errors()[0].field, "geometry.type");
+
+        let mut f = feature();
+        f["geometry"]["coordinates"] = json!([53.38, -200.0]);
+        let input = draft_from_feature(f).unwrap();
+        let err = input.draft.validate(input.location).unwrap_err();
+        assert_eq!(err.errors()[0].field, "geometry.coordinates.lat");
+    }
+}
