@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# The assetmap test command: `bash tests/run.sh` (CI runs it through .ci/run).
+#
+# 1. installs what is missing (as root; otherwise says what to install),
+# 2. starts a throwaway PostgreSQL + PostGIS cluster in a temporary directory on a free loopback
+#    port, and exports its URL as ASSETMAP_TEST_DATABASE_URL,
+# 3. runs: dataset check, cargo fmt --check, clippy -D warnings, cargo test --workspace, and the
+#    browser tests when they exist,
+# 4. stops the cluster and removes its directory on exit, also on failure or interrupt.
+#
+# It depends on no server already running and can be run twice in a row, from any directory.
+#
+# The cluster keeps fsync on, so the PostGIS durability tests test a real flush to disk.
+#
+# Environment given to the tests:
+#   ASSETMAP_TEST_DATABASE_URL  postgres://postgres@127.0.0.1:PORT/assetmap_test (superuser; tests
+#                               may create their own databases)
+#   ASSETMAP_TEST_PG_CTL        a script taking `stop` or `start` (and any other pg_ctl action)
+#                               that controls the throwaway cluster as the right system user, for
+#                               the outage tests
+#   ASSETMAP_TEST_PGDATA        the cluster's data directory
+#   ASSETMAP_TEST_PG_BIN        PostgreSQL's bin directory (psql, pgbench, pg_ctl…)
+#   ASSETMAP_CHROMIUM           path of the chromium binary for the browser tests
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+export CARGO_TERM_COLOR=never
+export DEBIAN_FRONTEND=noninteractive
+
+banner() {
+    printf '\n==================== %s ====================\n' "$*"
+}
+
+die() {
+    printf 'tests/run.sh: %s\n' "$*" >&2
+    exit 1
+}
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# ---------------------------------------------------------------------------------------------
+# 1. Install what is missing, and only that.
+# ---------------------------------------------------------------------------------------------
+banner "checking the tools the tests need"
+
+APT_UPDATED=0
+apt_install() {
+    if ! is_root; then
+        die "missing: $*. Install them with: sudo apt-get install -y $* (then run bash tests/run.sh again)"
+    fi
+    if [ "$APT_UPDATED" -eq 0 ]; then
+        apt-get update
+        APT_UPDATED=1
+    fi
+    apt-get install -y --no-install-recommends "$@" </dev/null
+}
+
+# The newest PostgreSQL server installed, e.g. 15 (from /usr/lib/postgresql/*/bin/postgres).
+pg_server_major() {
+    local v best=""
+    for bin in /usr/lib/postgresql/*/bin/postgres; do
+        [ -x "$bin" ] || continue
+        v="$(basename "$(dirname "$(dirname "$bin")")")"
+        if [ -z "$best" ] || [ "$v" -gt "$best" ]; then best="$v"; fi
+    done
+    printf '%s' "$best"
+}
+
+PG_MAJOR="$(pg_server_major)"
+if [ -z "$PG_MAJOR" ]; then
+    echo "no PostgreSQL server found; installing postgresql"
+    apt_install postgresql
+    PG_MAJOR="$(pg_server_major)"
+    [ -n "$PG_MAJOR" ] || die "installed postgresql but found no server under /usr/lib/postgresql/*/bin"
+fi
+PG_BIN="/usr/lib/postgresql/$PG_MAJOR/bin"
+echo "PostgreSQL server $PG_MAJOR in $PG_BIN"
+
+missing=()
+if ! ls "/usr/share/postgresql/$PG_MAJOR/extension/postgis.control" >/dev/null 2>&1; then
+    missing+=("postgresql-$PG_MAJOR-postgis-3")
+fi
+command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ -f tests/browser/package-lock.json ] && ! command -v npm >/dev/null 2>&1; then
+    missing+=(nodejs npm)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    apt_install "${missing[@]}"
+fi
+command -v cargo >/dev/null 2>&1 || die "cargo is not on PATH; install Rust (rustup) first"
+echo "all tools present"
+
+if [ -f tests/browser/package-lock.json ] && [ ! -d tests/browser/node_modules ]; then
+    banner "npm ci (tests/browser)"
+    # No browser downloads: the tests use the system chromium.
+    (cd tests/browser && PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+        npm ci --no-audit --no-fund </dev/null)
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 2. A throwaway PostgreSQL + PostGIS cluster.
+# ---------------------------------------------------------------------------------------------
+banner "starting a throwaway PostgreSQL $PG_MAJOR + PostGIS cluster"
+
+# PostgreSQL refuses to run as root: as root, run it as the postgres system user.
+PG_OS_USER="$(id -un)"
+if is_root; then
+    if id postgres >/dev/null 2>&1; then
+        PG_OS_USER=postgres
+    else
+        id assetmap-pg >/dev/null 2>&1 ||
+            useradd --system --no-create-home --shell /usr/sbin/nologin assetmap-pg
+        PG_OS_USER=assetmap-pg
+    fi
+fi
+as_pg() {
+    if is_root; then
+        runuser -u "$PG_OS_USER" -- "$@"
+    else
+        "$@"
+    fi
+}
+
+PG_TMP="$(mktemp -d "${TMPDIR:-/tmp}/assetmap-pg.XXXXXX")"
+PGDATA_DIR="$PG_TMP/data"
+PG_SOCK="$PG_TMP/sock"
+PG_LOG="$PG_TMP/postgres.log"
+PG_CTL_HELPER="$PG_TMP/pg_ctl.sh"
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ -f "$PGDATA_DIR/postmaster.pid" ]; then
+        as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+    fi
+    if [ "$rc" -ne 0 ] && [ -f "$PG_LOG" ]; then
+        echo "--- last lines of the throwaway cluster's log ($PG_LOG) ---" >&2
+        tail -n 20 "$PG_LOG" >&2 || true
+    fi
+    rm -rf "$PG_TMP"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+mkdir -p "$PG_SOCK"
+chmod 0755 "$PG_TMP"
+if is_root; then chown -R "$PG_OS_USER" "$PG_TMP"; fi
+
+free_port() {
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+        return
+    fi
+    local p
+    for _ in $(seq 1 200); do
+        p=$((20000 + RANDOM % 30000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return
+        fi
+    done
+    die "found no free loopback port"
+}
+PG_PORT="$(free_port)"
+
+as_pg "$PG_BIN/initdb" --pgdata="$PGDATA_DIR" --username=postgres --auth=trust \
+    --encoding=UTF8 --no-locale >"$PG_TMP/initdb.log" 2>&1 ||
+    { cat "$PG_TMP/initdb.log" >&2; die "initdb failed"; }
+# Settings go into postgresql.conf so that a stop/start by the outage tests keeps them.
+as_pg tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null <<EOF
+
+# assetmap throwaway test cluster
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_SOCK'
+max_connections = 300
+shared_buffers = 128MB
+log_min_messages = warning
+EOF
+
+# pg_ctl for the tests: `ASSETMAP_TEST_PG_CTL stop` / `start`, as the right user.
+cat >"$PG_CTL_HELPER" <<EOF
+#!/usr/bin/env bash
+# Controls the assetmap throwaway test cluster: $PG_CTL_HELPER stop|start|status|restart
+set -euo pipefail
+action="\${1:?usage: \$0 stop|start|status|restart}"
+shift
+cmd=("$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PG_LOG" -w -t 60)
+case "\$action" in
+    stop|restart) cmd+=("\$action" -m fast) ;;
+    *) cmd+=("\$action") ;;
+esac
+if [ "\$(id -u)" -eq 0 ] && [ "$PG_OS_USER" != root ]; then
+    exec runuser -u "$PG_OS_USER" -- "\${cmd[@]}" "\$@"
+else
+    exec "\${cmd[@]}" "\$@"
+fi
+EOF
+chmod 0755 "$PG_CTL_HELPER"
+
+"$PG_CTL_HELPER" start >/dev/null || die "the throwaway cluster did not start (log: $PG_LOG)"
+
+PSQL=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres)
+"${PSQL[@]}" -d postgres -c 'CREATE DATABASE assetmap_test'
+"${PSQL[@]}" -d assetmap_test -c 'CREATE EXTENSION postgis'
+# Tests that make their own databases copy template1, so give it PostGIS too.
+"${PSQL[@]}" -d template1 -c 'CREATE EXTENSION IF NOT EXISTS postgis'
+echo "PostGIS: $("${PSQL[@]}" -d assetmap_test -At -c 'SELECT postgis_full_version()' | cut -c1-60)…"
+
+export ASSETMAP_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/assetmap_test"
+export ASSETMAP_TEST_PG_CTL="$PG_CTL_HELPER"
+export ASSETMAP_TEST_PGDATA="$PGDATA_DIR"
+export ASSETMAP_TEST_PG_BIN="$PG_BIN"
+if command -v chromium >/dev/null 2>&1; then
+    ASSETMAP_CHROMIUM="$(command -v chromium)"
+    export ASSETMAP_CHROMIUM
+    export CHROME_PATH="$ASSETMAP_CHROMIUM" PUPPETEER_EXECUTABLE_PATH="$ASSETMAP_CHROMIUM"
+fi
+echo "ASSETMAP_TEST_DATABASE_URL=$ASSETMAP_TEST_DATABASE_URL"
+
+if [ "${ASSETMAP_RUN_SH_CLUSTER_ONLY:-}" = 1 ]; then
+    # For checking this script itself: start and stop the cluster, nothing else.
+    banner "cluster check only (ASSETMAP_RUN_SH_CLUSTER_ONLY=1)"
+    "${PSQL[@]}" -d assetmap_test -At -c 'SELECT postgis_full_version()'
+    exit 0
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 3. The checks and tests, failing fast.
+# ---------------------------------------------------------------------------------------------
+if [ -f data/build_dataset.py ]; then
+    banner "dataset check: python3 data/build_dataset.py --check"
+    python3 data/build_dataset.py --check
+fi
+
+banner "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+banner "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+banner "cargo test --workspace"
+cargo test --workspace
+
+if [ -f tests/browser/run.mjs ]; then
+    banner "browser tests: node tests/browser/run.mjs"
+    node tests/browser/run.mjs </dev/null
+fi
+
+banner "all checks passed"
