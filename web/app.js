@@ -1,0 +1,657 @@
+// The map page: search, filters, results list, detail and shortlist, with the map beside them.
+// Plain ES modules, no build step. MapLibre GL JS is loaded by a classic <script> (vendored).
+
+import { api, ApiError } from './js/api.js';
+import { MapView, webglAvailable } from './js/map.js';
+import { detailHtml, esc, labels, resultItem, setVocabulary, typeLabel, updateShortlistButton } from './js/render.js';
+import { Shortlist } from './js/shortlist.js';
+import {
+  emptyState, filterCount, isNarrowed, moreFilterCount, searchFilters, stateFromUrl, urlFromState, DEFAULT_WALK,
+} from './js/state.js';
+import { ABCD_EXPLAIN, ABCD_STYLE, DEFAULT_ABCD_LABELS, svgIcon } from './js/symbols.js';
+import { count, haversine, places, splitPostcode } from './js/format.js';
+
+const $ = (id) => document.getElementById(id);
+const PAGE_SIZE = 30;
+const SEARCH_LIMIT = 200;
+// Only for drawing the walking circle: the server decides what is in reach. 4.8 km/h on roads
+// that wind 1.3 times the straight line: about 62 m of straight-line distance a minute.
+const WALK_METRES_PER_MINUTE = 4800 / 60 / 1.3;
+const DEFAULT_BOUNDS = [-2.478, 53.357, -2.253, 53.48];
+
+const app = {
+  state: stateFromUrl(location.search),
+  config: { title: 'Community asset map', base_map_style: null, bounds: DEFAULT_BOUNDS },
+  map: null,
+  mapFailed: false,
+  wards: null,
+  place: null,
+  results: [],
+  shown: 0,
+  resultContext: null,
+  searchCtl: null,
+  detailCtl: null,
+  detailFeature: null,
+  shortlist: new Shortlist(),
+  moveTimer: null,
+};
+window.assetmap = app; // for the browser tests and for curious people
+
+/* ---------- view modes ---------- */
+
+// Each view mode is a radio in #mode-switch plus an entry here. An "Areas" mode (per-area
+// figures) is expected to be added the same way: `areas: { enter, exit }`.
+const MODES = {
+  map: {
+    async enter() {
+      await ensureMap();
+      app.map?.resize();
+    },
+    exit() {},
+  },
+  list: {
+    enter() {},
+    exit() {},
+  },
+};
+
+async function setMode(mode, { push = true } = {}) {
+  if (!MODES[mode]) mode = 'map';
+  const prev = $('main').dataset.mode;
+  if (prev && prev !== mode) MODES[prev]?.exit();
+  app.state.mode = mode;
+  $('main').dataset.mode = mode;
+  for (const r of document.querySelectorAll('#mode-switch input[name=mode]')) r.checked = r.value === mode;
+  if (push) pushUrl();
+  await MODES[mode].enter();
+}
+
+/* ---------- URL ---------- */
+
+function pushUrl() {
+  const url = urlFromState(app.state) || location.pathname;
+  if (url !== location.search) history.pushState(null, '', url);
+}
+
+function replaceUrl() {
+  history.replaceState(null, '', urlFromState(app.state) || location.pathname);
+}
+
+/* ---------- alerts and status ---------- */
+
+function showAlert(message) {
+  const el = $('alert');
+  el.innerHTML = `<p><strong>There is a problem.</strong> ${esc(message)}</p>`;
+  el.hidden = false;
+}
+
+function hideAlert() {
+  $('alert').hidden = true;
+  $('alert').textContent = '';
+}
+
+function setStatus(text) {
+  const el = $('results-status');
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/* ---------- controls ---------- */
+
+function buildChips(categories) {
+  const box = $('category-chips');
+  box.querySelectorAll('label').forEach((l) => l.remove());
+  for (const c of categories) {
+    const lab = document.createElement('label');
+    lab.className = 'chip';
+    lab.innerHTML = `<input type="checkbox" name="category" value="${esc(c.slug)}"> <span>${esc(c.label)}</span>`;
+    box.appendChild(lab);
+  }
+}
+
+function buildLegend(abcdTypes) {
+  const list = $('legend-list');
+  const types = abcdTypes.length ? abcdTypes : Object.keys(ABCD_STYLE).map((slug) => ({ slug, label: DEFAULT_ABCD_LABELS[slug] }));
+  list.innerHTML = types.map((t) => `<li>${svgIcon(t.slug, 20)}<span><strong>${esc(t.label)}</strong>`
+    + `${ABCD_EXPLAIN[t.slug] ? `<span class="legend__explain"> – ${esc(ABCD_EXPLAIN[t.slug])}</span>` : ''}</span></li>`).join('');
+}
+
+function syncControls() {
+  const s = app.state;
+  $('search-input').value = [s.postcode, s.q].filter(Boolean).join(' ');
+  for (const cb of document.querySelectorAll('#category-chips input')) cb.checked = s.categories.includes(cb.value);
+  $('f-open').checked = s.open;
+  $('f-free').checked = s.free;
+  $('f-stepfree').checked = s.stepFree;
+  $('f-age').value = s.age ?? '';
+  setAgeError(null);
+  $('f-walk').value = String(s.walk);
+  updateWalkOutput();
+  updateFilterSummary();
+}
+
+function updateWalkOutput() {
+  const v = Number($('f-walk').value);
+  const text = `${v} minutes`;
+  $('f-walk-out').textContent = text;
+  $('f-walk').setAttribute('aria-valuetext', text);
+  $('f-walk-hint').textContent = app.state.postcode
+    ? `From ${app.state.postcode}.`
+    : 'Used when you search a postcode.';
+}
+
+function updateFilterSummary() {
+  const n = moreFilterCount(app.state);
+  $('filters-summary').textContent = n ? `(${n} on)` : '';
+}
+
+function setAgeError(message) {
+  const input = $('f-age');
+  let err = $('f-age-error');
+  if (!message) {
+    input.removeAttribute('aria-invalid');
+    input.setAttribute('aria-describedby', 'f-age-hint');
+    err?.remove();
+    return;
+  }
+  if (!err) {
+    err = document.createElement('p');
+    err.id = 'f-age-error';
+    err.className = 'field-error';
+    input.insertAdjacentElement('beforebegin', err);
+  }
+  err.textContent = message;
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', 'f-age-error f-age-hint');
+}
+
+function readFilters() {
+  const s = app.state;
+  s.categories = [...document.querySelectorAll('#category-chips input:checked')].map((c) => c.value);
+  s.open = $('f-open').checked;
+  s.free = $('f-free').checked;
+  s.stepFree = $('f-stepfree').checked;
+  s.walk = Number($('f-walk').value) || DEFAULT_WALK;
+  const raw = $('f-age').value.trim();
+  if (raw === '') {
+    s.age = null;
+    setAgeError(null);
+  } else if (/^\d{1,3}$/.test(raw) && Number(raw) <= 120) {
+    s.age = Number(raw);
+    setAgeError(null);
+  } else {
+    setAgeError('Enter an age in whole years, for example 72.');
+    return false;
+  }
+  return true;
+}
+
+function onFiltersChanged() {
+  if (!readFilters()) return;
+  app.state.asset = null;
+  updateFilterSummary();
+  pushUrl();
+  app.map?.setPointsUrl(pointsUrl());
+  closeDetail({ push: false, focus: false });
+  refresh();
+}
+
+function pointsUrl() {
+  const c = app.state.categories;
+  return c.length ? `/map/points?category=${c.map(encodeURIComponent).join(',')}` : '/map/points';
+}
+
+/* ---------- map ---------- */
+
+async function ensureMap() {
+  if (app.map || app.mapFailed) return;
+  if (!webglAvailable()) {
+    app.mapFailed = true;
+    const msg = $('map-message');
+    msg.textContent = 'The map cannot be shown in this browser. All the places are in the list.';
+    msg.hidden = false;
+    return;
+  }
+  const view = new MapView($('map'), {
+    bounds: app.config.bounds || DEFAULT_BOUNDS,
+    baseMapStyle: app.config.base_map_style || null,
+    onSelect: (id) => openDetail(id),
+    onMove: onMapMove,
+    onStatus: (t) => showAlert(t),
+  });
+  app.map = view;
+  if (!app.wards) {
+    app.wards = await api.wards().catch(() => ({ type: 'FeatureCollection', features: [] }));
+  }
+  view.setPointsUrl(pointsUrl());
+  await view.init(app.wards);
+  if (app.state.view && !app.state.postcode) view.jumpTo(app.state.view);
+  if (app.place) view.setSearchArea(app.place, app.state.walk * WALK_METRES_PER_MINUTE);
+  view.setResults(app.results, isNarrowed(app.state));
+  if (app.detailFeature) view.select(app.detailFeature);
+  installMapHover(view);
+  // The list now follows the map view.
+  if (!app.state.postcode) refresh();
+  document.body.classList.add('map-ready');
+}
+
+function installMapHover(view) {
+  const m = view.map;
+  for (const layer of ['asset-points', 'result-points']) {
+    m.on('mousemove', layer, (ev) => {
+      const f = ev.features && ev.features[0];
+      markListItem(f ? String(f.properties.id ?? f.id) : null, 'is-hover');
+    });
+    m.on('mouseleave', layer, () => markListItem(null, 'is-hover'));
+  }
+}
+
+function onMapMove(view) {
+  if (app.state.postcode) return;
+  app.state.view = { lon: view.lon, lat: view.lat, zoom: view.zoom };
+  replaceUrl();
+  clearTimeout(app.moveTimer);
+  app.moveTimer = setTimeout(() => refresh(), 250);
+}
+
+/* ---------- search ---------- */
+
+function inBounds([w, s, e, n]) {
+  return (f) => {
+    const [x, y] = f.geometry.coordinates;
+    return x >= w && x <= e && y >= s && y <= n;
+  };
+}
+
+async function refresh({ fit = false } = {}) {
+  const s = app.state;
+  app.searchCtl?.abort();
+  const ctl = new AbortController();
+  app.searchCtl = ctl;
+  const { signal } = ctl;
+  $('result-list').setAttribute('aria-busy', 'true');
+  document.body.classList.add('is-loading');
+  const filters = searchFilters(s);
+  let params;
+  let context;
+  let view = null;
+  try {
+    if (s.postcode) {
+      if (!app.place || app.place.postcode.replace(/\s/g, '') !== s.postcode.replace(/\s/g, '')) {
+        app.place = null;
+        const g = await api.geocode(s.postcode, { signal });
+        app.place = { ...g, postcode: s.postcode };
+      }
+      params = { ...filters, postcode: s.postcode, walk_minutes: s.walk, limit: SEARCH_LIMIT };
+      context = 'postcode';
+      const radius = s.walk * WALK_METRES_PER_MINUTE;
+      app.map?.setSearchArea(app.place, radius);
+      if (fit && app.map?.loaded) app.map.fitCircle(app.place.lon, app.place.lat, radius);
+    } else {
+      app.place = null;
+      app.map?.setSearchArea(null);
+      if (s.mode === 'map' && app.map?.loaded) {
+        view = app.map.view();
+        params = { ...filters, lon: view.lon.toFixed(6), lat: view.lat.toFixed(6), radius: Math.min(50000, Math.ceil(view.radius)), limit: SEARCH_LIMIT };
+        context = 'view';
+      } else {
+        const [w, so, e, n] = app.config.bounds || DEFAULT_BOUNDS;
+        const lon = (w + e) / 2;
+        const lat = (so + n) / 2;
+        params = { ...filters, lon: lon.toFixed(6), lat: lat.toFixed(6), radius: Math.min(50000, Math.ceil(haversine(lon, lat, w, n) * 1.05)), limit: SEARCH_LIMIT };
+        context = 'all';
+      }
+    }
+    const fc = await api.search(params, { signal });
+    let features = fc.features || [];
+    if (context !== 'postcode') {
+      // Distance from the middle of the map means nothing to people: only show it from a postcode.
+      features = features.map((f) => {
+        const { distance_m: _d, walk_minutes: _w, ...rest } = f.properties;
+        return { ...f, properties: rest };
+      });
+    }
+    const capped = features.length >= SEARCH_LIMIT;
+    if (view) features = features.filter(inBounds(view.bounds));
+    app.results = features;
+    app.resultContext = { context, capped, matched: fc.numberMatched };
+    hideAlert();
+    renderResults();
+    app.map?.setResults(features, isNarrowed(s));
+  } catch (e) {
+    if (e.name === 'AbortError') return;
+    app.results = [];
+    app.resultContext = { context: 'error' };
+    renderResults();
+    app.map?.setResults([], false);
+    showAlert(e instanceof ApiError ? e.message : 'Something went wrong. Please try again.');
+    if (e instanceof ApiError && e.status === 404 && s.postcode) {
+      setStatus(`No results: the postcode ${s.postcode} was not found.`);
+    }
+  } finally {
+    if (app.searchCtl === ctl) {
+      $('result-list').removeAttribute('aria-busy');
+      document.body.classList.remove('is-loading');
+    }
+  }
+}
+
+function describeResults() {
+  const s = app.state;
+  const n = app.results.length;
+  const rc = app.resultContext || {};
+  const words = s.q ? ` matching “${s.q}”` : '';
+  const filtered = filterCount(s) ? ' with your filters' : '';
+  if (rc.context === 'error') return 'No results.';
+  if (rc.context === 'postcode') {
+    const where = `within ${s.walk} minutes’ walk of ${s.postcode}${app.place?.ward_name ? ` (${app.place.ward_name})` : ''}`;
+    if (!n) return `No places found ${where}${words}${filtered}. Try a longer walk or fewer filters.`;
+    return `${rc.capped ? `The best ${count(n)}` : places(n)} ${where}${words}${filtered}, nearest and best matches first.`;
+  }
+  if (rc.context === 'view') {
+    if (!n) return `No places in this part of the map${words}${filtered}. Zoom out, move the map or remove a filter.`;
+    if (rc.capped) return `Showing ${places(n)} nearest the middle of the map${words}${filtered}. Zoom in or search to see others.`;
+    return `${places(n)} in this part of the map${words}${filtered}.`;
+  }
+  if (!n) return `No places found${words}${filtered}. Try fewer filters.`;
+  return rc.capped ? `Showing ${places(n)}${words}${filtered}. Search a postcode to see those nearest a person.` : `${places(n)}${words}${filtered}.`;
+}
+
+function hrefFor(id) {
+  return urlFromState({ ...app.state, asset: id }) || '/';
+}
+
+function renderResults() {
+  const list = $('result-list');
+  app.shown = Math.min(PAGE_SIZE, app.results.length);
+  list.innerHTML = app.results.slice(0, app.shown)
+    .map((f, i) => resultItem(f, { href: hrefFor(f.id), inShortlist: app.shortlist.has(f.id), index: i })).join('');
+  $('more-button').hidden = app.shown >= app.results.length;
+  setStatus(describeResults());
+  if (app.state.asset) markListItem(app.state.asset, 'is-selected');
+}
+
+function showMore() {
+  const list = $('result-list');
+  const from = app.shown;
+  app.shown = Math.min(app.shown + PAGE_SIZE, app.results.length);
+  list.insertAdjacentHTML('beforeend', app.results.slice(from, app.shown)
+    .map((f, i) => resultItem(f, { href: hrefFor(f.id), inShortlist: app.shortlist.has(f.id), index: from + i })).join(''));
+  $('more-button').hidden = app.shown >= app.results.length;
+  list.children[from]?.querySelector('a')?.focus();
+}
+
+function markListItem(id, cls) {
+  for (const el of document.querySelectorAll(`.result.${cls}`)) {
+    el.classList.remove(cls);
+    if (cls === 'is-selected') el.querySelector('a')?.removeAttribute('aria-current');
+  }
+  if (!id) return null;
+  const li = [...document.querySelectorAll('.result')].find((el) => el.dataset.id === id);
+  if (li) {
+    li.classList.add(cls);
+    if (cls === 'is-selected') li.querySelector('a')?.setAttribute('aria-current', 'true');
+  }
+  return li;
+}
+
+function onSearchSubmit(ev) {
+  ev.preventDefault();
+  const text = $('search-input').value.trim();
+  const split = splitPostcode(text);
+  app.state.postcode = split ? split.postcode : null;
+  app.state.q = split ? split.rest : text;
+  app.state.asset = null;
+  if (!readFilters()) return;
+  updateWalkOutput();
+  closeDetail({ push: false, focus: false });
+  pushUrl();
+  refresh({ fit: true }).then(() => {
+    // After a search, take keyboard and screen reader users to the results.
+    if (!$('alert').hidden) $('alert').focus?.();
+  });
+}
+
+/* ---------- detail ---------- */
+
+function findFeature(id) {
+  return app.results.find((f) => f.id === id) || null;
+}
+
+function renderDetail(f) {
+  const el = $('detail');
+  el.innerHTML = detailHtml(f, { inShortlist: app.shortlist.has(f.id), searchedPostcode: app.state.postcode });
+}
+
+async function openDetail(id, { push = true, focus = true } = {}) {
+  app.state.asset = id;
+  if (push) pushUrl();
+  app.detailCtl?.abort();
+  const ctl = new AbortController();
+  app.detailCtl = ctl;
+  const el = $('detail');
+  $('results-body').hidden = true;
+  el.hidden = false;
+  document.body.classList.add('has-detail');
+  markListItem(id, 'is-selected');
+  const known = findFeature(id);
+  if (known) {
+    app.detailFeature = known;
+    renderDetail(known);
+    app.map?.select(known);
+  } else {
+    el.innerHTML = '<p class="loading">Loading details…</p>';
+  }
+  if (focus) (el.querySelector('#detail-name') || el).focus();
+  try {
+    const full = await api.asset(id, { signal: ctl.signal });
+    // Keep what the search added (distance, open status, why it matched).
+    const extra = known ? known.properties : {};
+    const merged = {
+      ...full,
+      properties: {
+        ...full.properties,
+        distance_m: extra.distance_m,
+        walk_minutes: extra.walk_minutes,
+        open_status: extra.open_status,
+        matched: extra.matched,
+      },
+    };
+    if (app.state.asset !== id) return;
+    app.detailFeature = merged;
+    const hadFocus = el.contains(document.activeElement) ? document.activeElement.id || document.activeElement.dataset.action : null;
+    renderDetail(merged);
+    app.map?.select(merged);
+    if (focus && (hadFocus === 'detail-name' || !known)) (el.querySelector('#detail-name') || el).focus();
+  } catch (e) {
+    if (e.name === 'AbortError') return;
+    if (!known) {
+      el.innerHTML = `<div class="detail__top"><button type="button" class="link-button detail__back" data-action="back">Back to the list</button></div>
+        <p role="alert">${esc(e instanceof ApiError ? e.message : 'The details could not be loaded.')}</p>`;
+    }
+  }
+}
+
+function closeDetail({ push = true, focus = true } = {}) {
+  const wasOpen = !$('detail').hidden;
+  const id = app.state.asset || app.detailFeature?.id;
+  app.state.asset = null;
+  app.detailFeature = null;
+  app.detailCtl?.abort();
+  $('detail').hidden = true;
+  $('detail').innerHTML = '';
+  $('results-body').hidden = false;
+  document.body.classList.remove('has-detail');
+  app.map?.select(null);
+  if (push) pushUrl();
+  if (!wasOpen) return;
+  // Back in the list, the place just seen stays highlighted and gets the focus.
+  const li = markListItem(id, 'is-selected');
+  if (focus) {
+    if (li) {
+      li.scrollIntoView({ block: 'nearest' });
+      li.querySelector('a').focus();
+    } else {
+      $('results-heading').focus();
+    }
+  }
+}
+
+/* ---------- shortlist ---------- */
+
+function renderShortlist() {
+  const items = app.shortlist.items;
+  const n = items.length;
+  const badge = $('shortlist-count');
+  badge.textContent = String(n);
+  badge.setAttribute('aria-label', n === 1 ? '1 place' : `${n} places`);
+  $('shortlist-items').innerHTML = items.map((x) => `<li>
+      <a href="${esc(hrefFor(x.id))}" data-select="${esc(x.id)}">${esc(x.name || x.id)}</a>
+      <button type="button" class="link-button" data-remove="${esc(x.id)}">Remove<span class="visually-hidden"> ${esc(x.name || x.id)}</span></button>
+    </li>`).join('');
+  $('shortlist-empty').hidden = n > 0;
+  const print = $('shortlist-print');
+  print.href = api.shortlistUrl(app.shortlist.ids(), app.state.postcode);
+  print.classList.toggle('is-disabled', n === 0);
+  if (n === 0) print.setAttribute('aria-disabled', 'true');
+  else print.removeAttribute('aria-disabled');
+  $('shortlist-clear').hidden = n === 0;
+  for (const btn of document.querySelectorAll('[data-shortlist]')) {
+    updateShortlistButton(btn, app.shortlist.has(btn.dataset.shortlist));
+  }
+}
+
+function toggleShortlistPanel(open) {
+  const panel = $('shortlist-panel');
+  const btn = $('shortlist-toggle');
+  const show = open ?? panel.hidden;
+  panel.hidden = !show;
+  btn.setAttribute('aria-expanded', String(show));
+  if (show) $('shortlist-heading').setAttribute('tabindex', '-1');
+  if (show) $('shortlist-heading').focus();
+}
+
+/* ---------- events ---------- */
+
+function onDocumentClick(ev) {
+  const sel = ev.target.closest('[data-select]');
+  if (sel && !ev.ctrlKey && !ev.metaKey && !ev.shiftKey && ev.button === 0) {
+    ev.preventDefault();
+    if (sel.closest('#shortlist-panel')) toggleShortlistPanel(false);
+    openDetail(sel.dataset.select);
+    return;
+  }
+  const sl = ev.target.closest('[data-shortlist]');
+  if (sl) {
+    const on = app.shortlist.toggle(sl.dataset.shortlist, sl.dataset.name);
+    setStatus(on ? `${sl.dataset.name} added to your shortlist (${places(app.shortlist.items.length)}).`
+      : `${sl.dataset.name} removed from your shortlist.`);
+    return;
+  }
+  const rm = ev.target.closest('[data-remove]');
+  if (rm) {
+    const next = rm.closest('li').nextElementSibling || rm.closest('li').previousElementSibling;
+    const nextId = next?.querySelector('[data-remove]')?.dataset.remove;
+    app.shortlist.remove(rm.dataset.remove);
+    const again = nextId && [...document.querySelectorAll('#shortlist-items [data-remove]')].find((b) => b.dataset.remove === nextId);
+    (again || $('shortlist-heading')).focus();
+    return;
+  }
+  if (ev.target.closest('[data-action=back]')) closeDetail();
+}
+
+function onListHover(ev) {
+  const li = ev.target.closest?.('.result');
+  if (!app.map) return;
+  if (!li) { app.map.hover(null); return; }
+  app.map.hover(findFeature(li.dataset.id));
+}
+
+function wireEvents() {
+  $('search-form').addEventListener('submit', onSearchSubmit);
+  $('category-chips').addEventListener('change', onFiltersChanged);
+  for (const id of ['f-open', 'f-free', 'f-stepfree']) $(id).addEventListener('change', onFiltersChanged);
+  $('f-age').addEventListener('change', onFiltersChanged);
+  $('f-walk').addEventListener('input', updateWalkOutput);
+  $('f-walk').addEventListener('change', () => {
+    onFiltersChanged();
+    if (app.place && app.map?.loaded) app.map.fitCircle(app.place.lon, app.place.lat, app.state.walk * WALK_METRES_PER_MINUTE);
+  });
+  $('filters-reset').addEventListener('click', () => {
+    Object.assign(app.state, { categories: [], open: false, free: false, stepFree: false, age: null, walk: DEFAULT_WALK });
+    syncControls();
+    onFiltersChanged();
+  });
+  $('mode-switch').addEventListener('change', (ev) => {
+    if (ev.target.name === 'mode') setMode(ev.target.value).then(() => refresh());
+  });
+  $('more-button').addEventListener('click', showMore);
+  document.addEventListener('click', onDocumentClick);
+  const list = $('result-list');
+  list.addEventListener('mouseover', onListHover);
+  list.addEventListener('focusin', onListHover);
+  list.addEventListener('mouseleave', () => app.map?.hover(null));
+  list.addEventListener('focusout', (ev) => { if (!list.contains(ev.relatedTarget)) app.map?.hover(null); });
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape') return;
+    if (!$('shortlist-panel').hidden && $('shortlist-panel').contains(document.activeElement)) {
+      toggleShortlistPanel(false);
+      $('shortlist-toggle').focus();
+    } else if (!$('detail').hidden) {
+      closeDetail();
+    }
+  });
+  $('shortlist-toggle').addEventListener('click', () => toggleShortlistPanel());
+  $('shortlist-close').addEventListener('click', () => { toggleShortlistPanel(false); $('shortlist-toggle').focus(); });
+  $('shortlist-clear').addEventListener('click', () => { app.shortlist.clear(); $('shortlist-heading').focus(); });
+  $('shortlist-print').addEventListener('click', (ev) => {
+    if (!app.shortlist.items.length) ev.preventDefault();
+  });
+  app.shortlist.addEventListener('change', renderShortlist);
+  window.addEventListener('popstate', onPopState);
+}
+
+async function onPopState() {
+  const prevPostcode = app.state.postcode;
+  const next = stateFromUrl(location.search);
+  const modeChanged = next.mode !== app.state.mode;
+  app.state = next;
+  syncControls();
+  app.map?.setPointsUrl(pointsUrl());
+  if (modeChanged) await setMode(next.mode, { push: false });
+  if (app.map?.loaded && next.view && !next.postcode) app.map.jumpTo(next.view);
+  await refresh({ fit: Boolean(next.postcode && next.postcode !== prevPostcode) });
+  if (next.asset) openDetail(next.asset, { push: false, focus: false });
+  else closeDetail({ push: false, focus: false });
+}
+
+/* ---------- start ---------- */
+
+async function start() {
+  wireEvents();
+  renderShortlist();
+  const [config, vocab] = await Promise.all([
+    api.config().catch(() => null),
+    api.vocabulary().catch(() => null),
+  ]);
+  if (config) app.config = { ...app.config, ...config };
+  if (app.config.title) {
+    $('site-title').textContent = app.config.title;
+    document.title = app.config.title;
+  }
+  if (vocab) setVocabulary(vocab);
+  else showAlert('The list of categories could not be loaded. Search still works.');
+  buildChips(vocab?.categories || []);
+  buildLegend(vocab?.abcd_types || []);
+  syncControls();
+  // In map mode the list waits for the map, then follows its view (ensureMap refreshes).
+  await setMode(app.state.mode in MODES ? app.state.mode : 'map', { push: false });
+  if (!app.map?.loaded || app.state.postcode) await refresh({ fit: true });
+  if (app.state.asset) openDetail(app.state.asset, { push: false, focus: false });
+  document.body.classList.add('app-ready');
+}
+
+// Wait for the (deferred, classic) MapLibre script before starting.
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();
+
+export { app, emptyState, typeLabel, labels };
