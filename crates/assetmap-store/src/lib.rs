@@ -6,6 +6,10 @@
 //! that other server processes sharing the same store can catch up with [`AssetStore::changes_since`].
 #![forbid(unsafe_code)]
 
+pub mod postgis;
+
+pub use postgis::PostgisStore;
+
 use assetmap_core::{Asset, AssetId};
 
 /// Why a store operation failed.

@@ -1,0 +1,657 @@
+//! [`PostgisStore`]: the [`AssetStore`] on PostgreSQL + PostGIS.
+
+use super::errors::{from_pg, from_pg_write, from_pool};
+use super::listen;
+use super::migrate::{self, MigrationReport};
+use super::pool::{self, PoolOptions};
+use crate::{AssetStore, Change, ChangeKind, StoreError};
+use assetmap_core::{
+    AbcdType, AccessFeature, Asset, AssetId, AssetName, Audience, Category, Contact, Cost,
+    CostBand, Email, Language, LonLat, OpeningTimes, Phone, Postcode, Provenance, Status, Tag,
+    Website,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use deadpool_postgres::{Object, Pool};
+use futures_util::{StreamExt, TryStreamExt};
+use postgis::ewkb;
+use std::sync::OnceLock;
+use tokio::sync::watch;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::Row;
+
+/// SRID of WGS84 longitude/latitude.
+pub const SRID_WGS84: i32 = 4326;
+
+/// Key of the transaction-level advisory lock every write holds from before it draws a change
+/// sequence number until it commits ("assetmap" in ASCII). Holding it makes sequence numbers
+/// appear in commit order, so a reader that has seen change N never later finds a smaller
+/// number appear; the price is that writes are serialised, which suits this write-light data.
+pub(crate) const CHANGE_FEED_LOCK_KEY: i64 = 0x6173_7365_746d_6170;
+
+/// The columns of `assets`, in the order [`AssetParams::values`] and [`asset_from_row`] use.
+const COLUMNS: &str = "id, name, description, abcd_type, categories, tags, geom, address, postcode, \
+    phone, email, website, opening_times, cost_band, cost_detail, access, min_age, max_age, \
+    audience_description, languages, provenance, verified_at, status, created_at, updated_at, version";
+const N_COLUMNS: usize = 26;
+
+/// The same columns qualified with the table alias `a` (for joins).
+fn columns_of(alias: &str) -> String {
+    COLUMNS
+        .split(", ")
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The assets store on PostgreSQL + PostGIS.
+///
+/// Assets live in the `assets` table (`geometry(Point, 4326)` with a GiST index); every write
+/// appends to `asset_changes` in the same transaction, and a trigger sends
+/// `NOTIFY assetmap_changes, '<seq>'`, heard by every other process through
+/// [`AssetStore::change_signal`].
+///
+/// Connection failures are reported as [`StoreError::Unavailable`]; the pool reconnects by
+/// itself when the database comes back.
+pub struct PostgisStore {
+    pool: Pool,
+    config: tokio_postgres::Config,
+    runtime: tokio::runtime::Handle,
+    signal: OnceLock<watch::Receiver<u64>>,
+    postgis_version: String,
+}
+
+impl std::fmt::Debug for PostgisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // No URL here: it may hold a password.
+        f.debug_struct("PostgisStore")
+            .field("postgis_version", &self.postgis_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgisStore {
+    /// Connects to the database at `url` (`postgres://user[:password]@host[:port]/db`), checks
+    /// that PostGIS 3.0 or newer is there and that the schema is not newer than this code knows.
+    /// Does not migrate: call [`PostgisStore::migrate`], or use [`PostgisStore::open`].
+    ///
+    /// Must be called inside a Tokio runtime (the change signal runs on it).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, PoolOptions::default()).await
+    }
+
+    /// [`PostgisStore::connect`] with pool settings.
+    pub async fn connect_with(url: &str, options: PoolOptions) -> Result<Self, StoreError> {
+        let config = pool::parse_config(url)?;
+        let pool = pool::build(config.clone(), &options)?;
+        let client = pool.get().await.map_err(from_pool)?;
+        let postgis_version = migrate::check_postgis(&**client).await?;
+        migrate::check_not_newer(migrate::schema_version(&**client).await?)?;
+        drop(client);
+        Ok(Self {
+            pool,
+            config,
+            runtime: tokio::runtime::Handle::current(),
+            signal: OnceLock::new(),
+            postgis_version,
+        })
+    }
+
+    /// Connects and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies pending migrations (in one transaction, under an advisory lock; safe to run from
+    /// several processes at once). Refuses a schema newer than this code knows.
+    pub async fn migrate(&self) -> Result<MigrationReport, StoreError> {
+        let mut client = self.client().await?;
+        let client: &mut tokio_postgres::Client = &mut client;
+        migrate::migrate(client).await
+    }
+
+    /// The database's schema version (0 before the first migration).
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let client = self.client().await?;
+        migrate::schema_version(&**client).await
+    }
+
+    /// The PostGIS version found at connect time, e.g. `3.3.2`.
+    pub fn postgis_version(&self) -> &str {
+        &self.postgis_version
+    }
+
+    /// The connection pool, for queries beyond the [`AssetStore`] trait (differential tests,
+    /// benchmarks).
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(from_pool)
+    }
+}
+
+/// Starts a write transaction holding the change-feed lock (see [`CHANGE_FEED_LOCK_KEY`]).
+async fn begin_write(
+    client: &mut Object,
+) -> Result<deadpool_postgres::Transaction<'_>, StoreError> {
+    let tx = client.transaction().await.map_err(from_pg)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_FEED_LOCK_KEY])
+        .await
+        .map_err(from_pg)?;
+    Ok(tx)
+}
+
+/// Appends `(id, kind)` to the change feed, commits, and returns the change's sequence number.
+async fn commit_write(
+    tx: deadpool_postgres::Transaction<'_>,
+    id: &AssetId,
+    kind: ChangeKind,
+) -> Result<u64, StoreError> {
+    let seq: i64 = tx
+        .query_one(
+            "INSERT INTO asset_changes (asset_id, kind) VALUES ($1, $2) RETURNING seq",
+            &[&id.as_str(), &kind_slug(kind)],
+        )
+        .await
+        .map_err(from_pg)?
+        .get(0);
+    tx.commit().await.map_err(from_pg)?;
+    seq_to_u64(seq)
+}
+
+fn kind_slug(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::Upsert => "upsert",
+        ChangeKind::Delete => "delete",
+    }
+}
+
+fn seq_to_u64(seq: i64) -> Result<u64, StoreError> {
+    u64::try_from(seq)
+        .map_err(|_| StoreError::Schema(format!("negative change sequence number {seq}")))
+}
+
+fn version_to_i64(asset: &Asset) -> Result<i64, StoreError> {
+    i64::try_from(asset.version).map_err(|_| {
+        StoreError::Other(format!(
+            "asset {} has version {}, beyond what PostgreSQL stores",
+            asset.id, asset.version
+        ))
+    })
+}
+
+/// An asset's column values, borrowed where possible.
+struct AssetParams<'a> {
+    id: &'a str,
+    name: &'a str,
+    description: Option<&'a str>,
+    abcd_type: &'static str,
+    categories: Vec<&'static str>,
+    tags: Vec<&'a str>,
+    geom: ewkb::Point,
+    address: Option<&'a str>,
+    postcode: Option<&'a str>,
+    phone: Option<&'a str>,
+    email: Option<&'a str>,
+    website: Option<&'a str>,
+    opening_times: serde_json::Value,
+    cost_band: Option<&'static str>,
+    cost_detail: Option<&'a str>,
+    access: Vec<&'static str>,
+    min_age: Option<i16>,
+    max_age: Option<i16>,
+    audience_description: Option<&'a str>,
+    languages: Vec<&'a str>,
+    provenance: serde_json::Value,
+    verified_at: Option<NaiveDate>,
+    status: &'static str,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+}
+
+impl<'a> AssetParams<'a> {
+    fn new(a: &'a Asset) -> Result<Self, StoreError> {
+        let json = |what: &str, v: Result<serde_json::Value, serde_json::Error>| {
+            v.map_err(|e| {
+                StoreError::Other(format!("cannot encode the {what} of asset {}: {e}", a.id))
+            })
+        };
+        Ok(Self {
+            id: a.id.as_str(),
+            name: a.name.as_str(),
+            description: a.description.as_deref(),
+            abcd_type: a.abcd_type.slug(),
+            categories: a.categories.iter().map(|c| c.slug()).collect(),
+            tags: a.tags.iter().map(Tag::as_str).collect(),
+            geom: ewkb::Point {
+                x: a.location.lon(),
+                y: a.location.lat(),
+                srid: Some(SRID_WGS84),
+            },
+            address: a.address.as_deref(),
+            postcode: a.postcode.as_ref().map(Postcode::as_str),
+            phone: a.contact.phone.as_ref().map(Phone::as_str),
+            email: a.contact.email.as_ref().map(Email::as_str),
+            website: a.contact.website.as_ref().map(Website::as_str),
+            opening_times: json("opening times", serde_json::to_value(&a.opening_times))?,
+            cost_band: a.cost.as_ref().map(|c| c.band.slug()),
+            cost_detail: a.cost.as_ref().and_then(|c| c.detail.as_deref()),
+            access: a.access.iter().map(|f| f.slug()).collect(),
+            min_age: a.audience.min_age().map(i16::from),
+            max_age: a.audience.max_age().map(i16::from),
+            audience_description: a.audience.description(),
+            languages: a.languages.iter().map(Language::as_str).collect(),
+            provenance: json("provenance", serde_json::to_value(&a.provenance))?,
+            verified_at: a.verified_at,
+            status: a.status.slug(),
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            version: version_to_i64(a)?,
+        })
+    }
+
+    fn values(&self) -> [&(dyn ToSql + Sync); N_COLUMNS] {
+        [
+            &self.id,
+            &self.name,
+            &self.description,
+            &self.abcd_type,
+            &self.categories,
+            &self.tags,
+            &self.geom,
+            &self.address,
+            &self.postcode,
+            &self.phone,
+            &self.email,
+            &self.website,
+            &self.opening_times,
+            &self.cost_band,
+            &self.cost_detail,
+            &self.access,
+            &self.min_age,
+            &self.max_age,
+            &self.audience_description,
+            &self.languages,
+            &self.provenance,
+            &self.verified_at,
+            &self.status,
+            &self.created_at,
+            &self.updated_at,
+            &self.version,
+        ]
+    }
+}
+
+/// Reads the asset whose [`COLUMNS`] start at column `at` of `row`. Every value is parsed
+/// again into its domain type, so a row edited by hand into something invalid is reported as
+/// [`StoreError::Schema`] naming the asset and the field, never passed on.
+fn asset_from_row(row: &Row, at: usize) -> Result<Asset, StoreError> {
+    let raw_id: String = row
+        .try_get(at)
+        .map_err(|e| StoreError::Schema(format!("cannot read an asset id: {e}")))?;
+    let bad = |field: &str, problem: String| {
+        StoreError::Schema(format!("stored asset {raw_id:?}: {field}: {problem}"))
+    };
+    macro_rules! get {
+        ($i:expr, $name:literal) => {
+            row.try_get(at + $i)
+                .map_err(|e| bad($name, e.to_string()))?
+        };
+    }
+
+    let id = AssetId::parse(&raw_id).map_err(|e| bad("id", e.problem))?;
+    let name: String = get!(1, "name");
+    let description: Option<String> = get!(2, "description");
+    let abcd_type: String = get!(3, "abcd_type");
+    let categories: Vec<String> = get!(4, "categories");
+    let tags: Vec<String> = get!(5, "tags");
+    let geom: ewkb::Point = get!(6, "geom");
+    let address: Option<String> = get!(7, "address");
+    let postcode: Option<String> = get!(8, "postcode");
+    let phone: Option<String> = get!(9, "phone");
+    let email: Option<String> = get!(10, "email");
+    let website: Option<String> = get!(11, "website");
+    let opening_times: serde_json::Value = get!(12, "opening_times");
+    let cost_band: Option<String> = get!(13, "cost_band");
+    let cost_detail: Option<String> = get!(14, "cost_detail");
+    let access: Vec<String> = get!(15, "access");
+    let min_age: Option<i16> = get!(16, "min_age");
+    let max_age: Option<i16> = get!(17, "max_age");
+    let audience_description: Option<String> = get!(18, "audience_description");
+    let languages: Vec<String> = get!(19, "languages");
+    let provenance: serde_json::Value = get!(20, "provenance");
+    let verified_at: Option<NaiveDate> = get!(21, "verified_at");
+    let status: String = get!(22, "status");
+    let created_at: DateTime<Utc> = get!(23, "created_at");
+    let updated_at: DateTime<Utc> = get!(24, "updated_at");
+    let version: i64 = get!(25, "version");
+
+    let age = |field: &str, v: Option<i16>| -> Result<Option<u8>, StoreError> {
+        v.map(|v| u8::try_from(v).map_err(|_| bad(field, format!("{v} is not an age"))))
+            .transpose()
+    };
+
+    Ok(Asset {
+        name: AssetName::parse(&name).map_err(|e| bad("name", e.problem))?,
+        description,
+        abcd_type: AbcdType::parse(&abcd_type).map_err(|e| bad("abcd_type", e.problem))?,
+        categories: categories
+            .iter()
+            .map(|c| Category::parse(c).map_err(|e| bad("categories", e.problem)))
+            .collect::<Result<_, _>>()?,
+        tags: tags
+            .iter()
+            .map(|t| Tag::parse(t).map_err(|e| bad("tags", e.problem)))
+            .collect::<Result<_, _>>()?,
+        location: LonLat::new(geom.x, geom.y).map_err(|e| bad("geom", e.problem))?,
+        address,
+        postcode: postcode
+            .map(|p| Postcode::parse(&p).map_err(|e| bad("postcode", e.problem)))
+            .transpose()?,
+        contact: Contact {
+            phone: phone
+                .map(|v| Phone::parse(&v).map_err(|e| bad("phone", e.problem)))
+                .transpose()?,
+            email: email
+                .map(|v| Email::parse(&v).map_err(|e| bad("email", e.problem)))
+                .transpose()?,
+            website: website
+                .map(|v| Website::parse(&v).map_err(|e| bad("website", e.problem)))
+                .transpose()?,
+        },
+        opening_times: serde_json::from_value::<OpeningTimes>(opening_times)
+            .map_err(|e| bad("opening_times", e.to_string()))?,
+        cost: match cost_band {
+            Some(b) => Some(Cost {
+                band: CostBand::parse(&b).map_err(|e| bad("cost_band", e.problem))?,
+                detail: cost_detail,
+            }),
+            None => None,
+        },
+        access: access
+            .iter()
+            .map(|a| AccessFeature::parse(a).map_err(|e| bad("access", e.problem)))
+            .collect::<Result<_, _>>()?,
+        audience: Audience::new(
+            age("min_age", min_age)?,
+            age("max_age", max_age)?,
+            audience_description,
+        )
+        .map_err(|e| bad("audience", e.problem))?,
+        languages: languages
+            .iter()
+            .map(|l| Language::parse(l).map_err(|e| bad("languages", e.problem)))
+            .collect::<Result<_, _>>()?,
+        provenance: serde_json::from_value::<Provenance>(provenance)
+            .map_err(|e| bad("provenance", e.to_string()))?,
+        verified_at,
+        status: Status::parse(&status).map_err(|e| bad("status", e.problem))?,
+        created_at,
+        updated_at,
+        version: u64::try_from(version)
+            .map_err(|_| bad("version", format!("{version} is not a version")))?,
+        id,
+    })
+}
+
+fn change_kind(kind: &str) -> Result<ChangeKind, StoreError> {
+    match kind {
+        "upsert" => Ok(ChangeKind::Upsert),
+        "delete" => Ok(ChangeKind::Delete),
+        other => Err(StoreError::Schema(format!(
+            "unknown change kind {other:?} in asset_changes"
+        ))),
+    }
+}
+
+fn insert_sql() -> String {
+    let params: Vec<String> = (1..=N_COLUMNS).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO assets ({COLUMNS}) VALUES ({}) ON CONFLICT (id) DO NOTHING",
+        params.join(", ")
+    )
+}
+
+fn update_sql() -> String {
+    let sets: Vec<String> = COLUMNS
+        .split(", ")
+        .enumerate()
+        .skip(1)
+        .map(|(i, c)| format!("{} = ${}", c.trim(), i + 1))
+        .collect();
+    format!("UPDATE assets SET {} WHERE id = $1", sets.join(", "))
+}
+
+#[async_trait::async_trait]
+impl AssetStore for PostgisStore {
+    fn kind(&self) -> &'static str {
+        "postgis"
+    }
+
+    async fn all(&self) -> Result<Vec<Asset>, StoreError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM assets ORDER BY id"))
+            .await
+            .map_err(from_pg)?;
+        // Streamed: a million rows are converted as they arrive, not buffered twice.
+        let rows = client
+            .query_raw(&stmt, std::iter::empty::<&(dyn ToSql + Sync)>())
+            .await
+            .map_err(from_pg)?;
+        let mut rows = std::pin::pin!(rows);
+        let mut out = Vec::new();
+        while let Some(row) = rows.try_next().await.map_err(from_pg)? {
+            out.push(asset_from_row(&row, 0)?);
+        }
+        Ok(out)
+    }
+
+    async fn get(&self, id: &AssetId) -> Result<Option<Asset>, StoreError> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM assets WHERE id = $1"))
+            .await
+            .map_err(from_pg)?;
+        let row = client
+            .query_opt(&stmt, &[&id.as_str()])
+            .await
+            .map_err(from_pg)?;
+        row.map(|r| asset_from_row(&r, 0)).transpose()
+    }
+
+    async fn count(&self) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let n: i64 = client
+            .query_one("SELECT count(*) FROM assets", &[])
+            .await
+            .map_err(from_pg)?
+            .get(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn insert(&self, asset: &Asset) -> Result<u64, StoreError> {
+        let params = AssetParams::new(asset)?;
+        let mut client = self.client().await?;
+        let tx = begin_write(&mut client).await?;
+        let stmt = tx.prepare_cached(&insert_sql()).await.map_err(from_pg)?;
+        let n = tx
+            .execute(&stmt, &params.values())
+            .await
+            .map_err(|e| from_pg_write(e, Some(&asset.id)))?;
+        if n == 0 {
+            return Err(StoreError::AlreadyExists(asset.id.clone()));
+        }
+        commit_write(tx, &asset.id, ChangeKind::Upsert).await
+    }
+
+    async fn replace(&self, asset: &Asset) -> Result<u64, StoreError> {
+        let params = AssetParams::new(asset)?;
+        let expected = asset.version.saturating_sub(1);
+        let mut client = self.client().await?;
+        let tx = begin_write(&mut client).await?;
+        let row = tx
+            .query_opt(
+                "SELECT version FROM assets WHERE id = $1 FOR UPDATE",
+                &[&asset.id.as_str()],
+            )
+            .await
+            .map_err(from_pg)?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound(asset.id.clone()));
+        };
+        let actual = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
+        if actual != expected {
+            return Err(StoreError::VersionConflict {
+                id: asset.id.clone(),
+                expected,
+                actual,
+            });
+        }
+        let stmt = tx.prepare_cached(&update_sql()).await.map_err(from_pg)?;
+        tx.execute(&stmt, &params.values()).await.map_err(from_pg)?;
+        commit_write(tx, &asset.id, ChangeKind::Upsert).await
+    }
+
+    async fn delete(&self, id: &AssetId) -> Result<u64, StoreError> {
+        let mut client = self.client().await?;
+        let tx = begin_write(&mut client).await?;
+        let n = tx
+            .execute("DELETE FROM assets WHERE id = $1", &[&id.as_str()])
+            .await
+            .map_err(from_pg)?;
+        if n == 0 {
+            return Err(StoreError::NotFound(id.clone()));
+        }
+        commit_write(tx, id, ChangeKind::Delete).await
+    }
+
+    async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError> {
+        if assets.is_empty() {
+            return self.latest_seq().await;
+        }
+        let mut client = self.client().await?;
+        let tx = begin_write(&mut client).await?;
+        // The column types, for binary COPY (geometry's type is PostGIS's, looked up by name).
+        let types: Vec<Type> = tx
+            .prepare(&format!("SELECT {COLUMNS} FROM assets LIMIT 0"))
+            .await
+            .map_err(from_pg)?
+            .columns()
+            .iter()
+            .map(|c| c.type_().clone())
+            .collect();
+
+        let sink = tx
+            .copy_in(&format!(
+                "COPY assets ({COLUMNS}) FROM STDIN (FORMAT binary)"
+            ))
+            .await
+            .map_err(from_pg)?;
+        let writer = BinaryCopyInWriter::new(sink, &types);
+        let mut writer = std::pin::pin!(writer);
+        for asset in assets {
+            let params = AssetParams::new(asset)?;
+            writer
+                .as_mut()
+                .write(&params.values())
+                .await
+                .map_err(|e| from_pg_write(e, None))?;
+        }
+        writer.finish().await.map_err(|e| from_pg_write(e, None))?;
+
+        let sink = tx
+            .copy_in("COPY asset_changes (asset_id, kind) FROM STDIN (FORMAT binary)")
+            .await
+            .map_err(from_pg)?;
+        let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::TEXT]);
+        let mut writer = std::pin::pin!(writer);
+        for asset in assets {
+            writer
+                .as_mut()
+                .write(&[&asset.id.as_str(), &"upsert"])
+                .await
+                .map_err(from_pg)?;
+        }
+        writer.finish().await.map_err(from_pg)?;
+
+        let seq: i64 = tx
+            .query_one("SELECT max(seq) FROM asset_changes", &[])
+            .await
+            .map_err(from_pg)?
+            .get::<_, Option<i64>>(0)
+            .unwrap_or(0);
+        tx.commit().await.map_err(from_pg)?;
+        seq_to_u64(seq)
+    }
+
+    async fn changes_since(&self, since: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
+        let since = i64::try_from(since).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT c.seq, c.asset_id, c.kind, {} FROM asset_changes c \
+                 LEFT JOIN assets a ON c.kind = 'upsert' AND a.id = c.asset_id \
+                 WHERE c.seq > $1 ORDER BY c.seq LIMIT $2",
+                columns_of("a")
+            ))
+            .await
+            .map_err(from_pg)?;
+        let rows = client
+            .query(&stmt, &[&since, &limit])
+            .await
+            .map_err(from_pg)?;
+        futures_util::stream::iter(rows)
+            .map(|row| {
+                let seq = seq_to_u64(row.get(0))?;
+                let raw_id: String = row.get(1);
+                let id = AssetId::parse(&raw_id).map_err(|e| {
+                    StoreError::Schema(format!(
+                        "change {seq} names asset {raw_id:?}: {}",
+                        e.problem
+                    ))
+                })?;
+                let kind = change_kind(row.get(2))?;
+                let present: Option<String> = row.get(3);
+                let asset = match (kind, present) {
+                    (ChangeKind::Upsert, Some(_)) => Some(asset_from_row(&row, 3)?),
+                    _ => None,
+                };
+                Ok(Change {
+                    seq,
+                    id,
+                    kind,
+                    asset,
+                })
+            })
+            .collect::<Vec<Result<Change, StoreError>>>()
+            .await
+            .into_iter()
+            .collect()
+    }
+
+    async fn latest_seq(&self) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let seq: i64 = client
+            .query_one("SELECT coalesce(max(seq), 0) FROM asset_changes", &[])
+            .await
+            .map_err(from_pg)?
+            .get(0);
+        seq_to_u64(seq)
+    }
+
+    fn change_signal(&self) -> Option<watch::Receiver<u64>> {
+        let rx = self.signal.get_or_init(|| {
+            let (tx, rx) = watch::channel(0);
+            self.runtime.spawn(listen::run(self.config.clone(), tx));
+            rx
+        });
+        Some(rx.clone())
+    }
+}
