@@ -1,0 +1,589 @@
+//! The engine: assets by id, in id order, and an R-tree of their positions on the sphere.
+
+use crate::filter::{Compiled, Facets};
+use crate::sphere::{chord_of_m, enclosing_aabb, to_xyz, Xyz, CHORD_SLACK};
+use crate::{BBox, Filter};
+use assetmap_core::{Asset, AssetId, LonLat};
+use rstar::primitives::GeomWithData;
+use rstar::RTree;
+use std::cmp::Ordering;
+use std::fmt;
+
+/// An R-tree entry: the unit vector of an asset's location and the asset's slot.
+type Point = GeomWithData<Xyz, u32>;
+
+/// An asset found near a point, with its great-circle distance in metres.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit<'a> {
+    /// The asset.
+    pub asset: &'a Asset,
+    /// Great-circle distance in metres from the query point (haversine on the sphere of
+    /// radius [`EARTH_RADIUS_M`](assetmap_core::EARTH_RADIUS_M), as
+    /// [`LonLat::distance_m`] computes it from the query point).
+    pub distance_m: f64,
+}
+
+/// One page of a result in id order, and how many assets matched in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<'a> {
+    /// Every matching asset, not just this page (OGC API `numberMatched`).
+    pub number_matched: usize,
+    /// The matching assets at positions `offset .. offset + limit` in id order.
+    pub items: Vec<&'a Asset>,
+}
+
+/// The in-memory engine: owns the assets and answers id, bbox, nearest and radius queries.
+///
+/// Assets live in slots (a `Vec`); `order` lists the live slots sorted by asset id (so
+/// `get` is a binary search and id-ordered paging needs no sort), `facets` packs each
+/// asset's filterable attributes, and an [`RTree`] holds each location as a 3-D unit vector
+/// (see the crate `README.md`). Writes keep all of them in step.
+///
+/// `Send + Sync`: the server wraps it in a `RwLock`.
+///
+/// # Examples
+/// ```
+/// use assetmap_core::LonLat;
+/// use assetmap_index::{synthetic, Engine, Filter};
+/// let engine = Engine::new(synthetic::assets(1, 1_000));
+/// assert_eq!(engine.len(), 1_000);
+/// let sale = LonLat::new(-2.3183, 53.4242).unwrap();
+/// let hits = engine.nearest(sale, 5, &Filter::default());
+/// assert_eq!(hits.len(), 5);
+/// assert!(hits.windows(2).all(|w| w[0].distance_m <= w[1].distance_m));
+/// assert_eq!(hits[0].distance_m, sale.distance_m(&hits[0].asset.location));
+/// ```
+#[derive(Default)]
+pub struct Engine {
+    /// `None` for a free slot.
+    slots: Vec<Option<Asset>>,
+    /// Packed attributes, one per slot (stale for free slots).
+    facets: Vec<Facets>,
+    /// Free slots, reused by inserts.
+    free: Vec<u32>,
+    /// Live slots sorted by asset id.
+    order: Vec<u32>,
+    tree: RTree<Point>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("len", &self.len())
+            .field("slots", &self.slots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn point(slot: u32, a: &Asset) -> Point {
+    GeomWithData::new(to_xyz(&a.location), slot)
+}
+
+fn slot_index(i: usize) -> u32 {
+    // Engine::new and upsert check the count before any slot is made.
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// Nearest first, then by id.
+fn by_distance_then_id(a: &Hit<'_>, b: &Hit<'_>) -> Ordering {
+    a.distance_m
+        .total_cmp(&b.distance_m)
+        .then_with(|| a.asset.id.cmp(&b.asset.id))
+}
+
+impl Engine {
+    /// Builds the engine from `assets` in one go (bulk-loads the R-tree; sorting is skipped
+    /// when the input is already in id order). When an id occurs more than once the **last**
+    /// occurrence wins, as if each were [`upsert`](Self::upsert)ed in turn.
+    ///
+    /// # Panics
+    /// With `u32::MAX` assets or more.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::{synthetic, Engine};
+    /// let mut assets = synthetic::assets(3, 10);
+    /// let mut twin = assets[4].clone();
+    /// twin.version = 99;
+    /// assets.push(twin);
+    /// let engine = Engine::new(assets);
+    /// assert_eq!(engine.len(), 10);
+    /// assert_eq!(engine.iter().nth(4).unwrap().version, 99);
+    /// ```
+    pub fn new(assets: Vec<Asset>) -> Engine {
+        assert!(
+            assets.len() < u32::MAX as usize,
+            "the engine holds fewer than 2^32 - 1 assets"
+        );
+        let n = assets.len();
+        let mut order: Vec<u32> = (0..slot_index(n)).collect();
+        if !assets.is_sorted_by(|a, b| a.id < b.id) {
+            // Stable: equal ids stay in input order, so the last of a run is the last given.
+            order.sort_by(|&a, &b| assets[a as usize].id.cmp(&assets[b as usize].id));
+        }
+        let mut dead = Vec::new();
+        let mut live = Vec::with_capacity(n);
+        for (i, &s) in order.iter().enumerate() {
+            match order.get(i + 1) {
+                Some(&next) if assets[next as usize].id == assets[s as usize].id => dead.push(s),
+                _ => live.push(s),
+            }
+        }
+        let facets: Vec<Facets> = assets.iter().map(Facets::of).collect();
+        let points: Vec<Point> = live
+            .iter()
+            .map(|&s| point(s, &assets[s as usize]))
+            .collect();
+        let mut slots: Vec<Option<Asset>> = assets.into_iter().map(Some).collect();
+        for &s in &dead {
+            slots[s as usize] = None;
+        }
+        // Secondary indexes (text, areas) that know assets by slot: build them here from
+        // the live slots, and keep them in step in `upsert` and `remove`.
+        Engine {
+            slots,
+            facets,
+            free: dead,
+            order: live,
+            tree: RTree::bulk_load(points),
+        }
+    }
+
+    /// Number of assets.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// True when there are no assets.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The asset in `slot`, if the slot is live (for secondary indexes that know assets by slot).
+    pub(crate) fn slot_asset(&self, slot: u32) -> Option<&Asset> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    fn slot_id(&self, slot: u32) -> Option<&AssetId> {
+        self.slot_asset(slot).map(|a| &a.id)
+    }
+
+    /// Position of `id` in `order`, or where it would go.
+    fn find(&self, id: &AssetId) -> Result<usize, usize> {
+        self.order
+            .binary_search_by(|&s| self.slot_id(s).cmp(&Some(id)))
+    }
+
+    /// The asset with this id (binary search, `O(log n)`).
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_core::AssetId;
+    /// use assetmap_index::{synthetic, Engine};
+    /// let engine = Engine::new(synthetic::assets(1, 10));
+    /// let id = engine.iter().next().unwrap().id.clone();
+    /// assert_eq!(engine.get(&id).unwrap().id, id);
+    /// assert!(engine.get(&AssetId::parse("nope").unwrap()).is_none());
+    /// ```
+    pub fn get(&self, id: &AssetId) -> Option<&Asset> {
+        self.find(id)
+            .ok()
+            .and_then(|i| self.slot_asset(self.order[i]))
+    }
+
+    /// Every asset, in id order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Asset> + '_ {
+        self.order.iter().filter_map(|&s| self.slot_asset(s))
+    }
+
+    /// Inserts `asset`, or replaces the asset with the same id (moving it in the R-tree if
+    /// its location changed). Returns the asset it replaced.
+    ///
+    /// Cost: `O(log n)` for the tree and the id search, plus an `O(n)` shift of a `u32`
+    /// array when the id is new (about a millisecond at a million assets).
+    ///
+    /// # Panics
+    /// When inserting the `u32::MAX`th asset.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_core::LonLat;
+    /// use assetmap_index::{synthetic, Engine, Filter};
+    /// let mut engine = Engine::new(synthetic::assets(1, 100));
+    /// let mut moved = engine.iter().next().unwrap().clone();
+    /// moved.location = LonLat::new(10.0, 10.0).unwrap();
+    /// assert!(engine.upsert(moved.clone()).is_some());
+    /// let hit = engine.nearest(LonLat::new(10.0, 10.0).unwrap(), 1, &Filter::default())[0];
+    /// assert_eq!((hit.asset.id.clone(), hit.distance_m), (moved.id, 0.0));
+    /// ```
+    pub fn upsert(&mut self, asset: Asset) -> Option<Asset> {
+        match self.find(&asset.id) {
+            Ok(pos) => {
+                let s = self.order[pos];
+                let facets = Facets::of(&asset);
+                let new_point = point(s, &asset);
+                let old = self.slots[s as usize].replace(asset);
+                if old.as_ref().map(|o| o.location) != self.slot_asset(s).map(|a| a.location) {
+                    if let Some(o) = &old {
+                        self.tree.remove(&point(s, o));
+                    }
+                    self.tree.insert(new_point);
+                }
+                self.facets[s as usize] = facets;
+                // Secondary indexes: replace slot `s`.
+                old
+            }
+            Err(pos) => {
+                let facets = Facets::of(&asset);
+                let s = match self.free.pop() {
+                    Some(s) => {
+                        self.facets[s as usize] = facets;
+                        s
+                    }
+                    None => {
+                        assert!(
+                            self.slots.len() < u32::MAX as usize - 1,
+                            "the engine holds fewer than 2^32 - 1 assets"
+                        );
+                        self.slots.push(None);
+                        self.facets.push(facets);
+                        slot_index(self.slots.len() - 1)
+                    }
+                };
+                self.tree.insert(point(s, &asset));
+                self.slots[s as usize] = Some(asset);
+                self.order.insert(pos, s);
+                // Secondary indexes: insert slot `s`.
+                None
+            }
+        }
+    }
+
+    /// Removes the asset with this id from every index and returns it.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::{synthetic, Engine};
+    /// let mut engine = Engine::new(synthetic::assets(1, 10));
+    /// let id = engine.iter().next().unwrap().id.clone();
+    /// assert_eq!(engine.remove(&id).unwrap().id, id);
+    /// assert!(engine.remove(&id).is_none());
+    /// assert_eq!(engine.len(), 9);
+    /// ```
+    pub fn remove(&mut self, id: &AssetId) -> Option<Asset> {
+        let pos = self.find(id).ok()?;
+        let s = self.order.remove(pos);
+        let old = self.slots[s as usize].take()?;
+        self.tree.remove(&point(s, &old));
+        self.free.push(s);
+        // Secondary indexes: remove slot `s`.
+        Some(old)
+    }
+
+    /// Slots of assets in `bbox` matching `c`, in no particular order.
+    fn bbox_slots(&self, bbox: &BBox, c: &Compiled) -> Vec<u32> {
+        self.tree
+            .locate_in_envelope(&enclosing_aabb(bbox))
+            .map(|p| p.data)
+            .filter(|&s| {
+                let f = &self.facets[s as usize];
+                bbox.contains_lon_lat(f.lon, f.lat)
+                    && self.slot_asset(s).is_some_and(|a| c.matches(f, a))
+            })
+            .collect()
+    }
+
+    /// Sorts `slots` by id, or, when they are many, reads them in id order off `order`
+    /// (one pass with a bit set instead of a sort of strings).
+    fn in_id_order(&self, mut slots: Vec<u32>) -> Vec<u32> {
+        if slots.len() > 64 && slots.len() > self.order.len() / 32 {
+            let mut bits = vec![0u64; self.slots.len().div_ceil(64)];
+            for &s in &slots {
+                bits[s as usize / 64] |= 1 << (s % 64);
+            }
+            slots.clear();
+            slots.extend(
+                self.order
+                    .iter()
+                    .copied()
+                    .filter(|&s| bits[s as usize / 64] & (1 << (s % 64)) != 0),
+            );
+        } else {
+            slots.sort_unstable_by(|&a, &b| self.slot_id(a).cmp(&self.slot_id(b)));
+        }
+        slots
+    }
+
+    fn assets_of(&self, slots: &[u32]) -> Vec<&Asset> {
+        slots.iter().filter_map(|&s| self.slot_asset(s)).collect()
+    }
+
+    /// Assets inside `bbox` (edges included; lon/lat compared exactly) that match `filter`,
+    /// in id order.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::{synthetic, BBox, Engine, Filter};
+    /// let engine = Engine::new(synthetic::assets(1, 2_000));
+    /// let b: BBox = "-2.4,53.4,-2.2,53.5".parse().unwrap();
+    /// let found = engine.bbox(&b, &Filter::default());
+    /// assert!(!found.is_empty());
+    /// assert!(found.iter().all(|a| b.contains(&a.location)));
+    /// assert!(found.windows(2).all(|w| w[0].id < w[1].id));
+    /// assert_eq!(engine.bbox_count(&b, &Filter::default()), found.len());
+    /// ```
+    pub fn bbox(&self, bbox: &BBox, filter: &Filter) -> Vec<&Asset> {
+        let slots = self.bbox_slots(bbox, &filter.compile());
+        self.assets_of(&self.in_id_order(slots))
+    }
+
+    /// How many assets [`bbox`](Self::bbox) would return, without sorting them.
+    pub fn bbox_count(&self, bbox: &BBox, filter: &Filter) -> usize {
+        let c = filter.compile();
+        self.tree
+            .locate_in_envelope(&enclosing_aabb(bbox))
+            .filter(|p| {
+                let f = &self.facets[p.data as usize];
+                bbox.contains_lon_lat(f.lon, f.lat)
+                    && self.slot_asset(p.data).is_some_and(|a| c.matches(f, a))
+            })
+            .count()
+    }
+
+    /// One page (`offset`, `limit`) of [`bbox`](Self::bbox) in id order, with the exact
+    /// number matched.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::{synthetic, BBox, Engine, Filter};
+    /// let engine = Engine::new(synthetic::assets(1, 2_000));
+    /// let all = engine.bbox(&BBox::WORLD, &Filter::default());
+    /// let page = engine.bbox_page(&BBox::WORLD, &Filter::default(), 10, 5);
+    /// assert_eq!(page.number_matched, 2_000);
+    /// assert_eq!(page.items, all[10..15].to_vec());
+    /// ```
+    pub fn bbox_page(&self, bbox: &BBox, filter: &Filter, offset: usize, limit: usize) -> Page<'_> {
+        let slots = self.bbox_slots(bbox, &filter.compile());
+        let number_matched = slots.len();
+        if offset >= number_matched || limit == 0 {
+            return Page {
+                number_matched,
+                items: Vec::new(),
+            };
+        }
+        let end = offset.saturating_add(limit).min(number_matched);
+        let ordered = self.in_id_order(slots);
+        Page {
+            number_matched,
+            items: self.assets_of(&ordered[offset..end]),
+        }
+    }
+
+    /// Every asset matching `filter`, in id order, lazily (no sort: `order` is kept sorted
+    /// on writes).
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_core::Status;
+    /// use assetmap_index::{synthetic, Engine, Filter};
+    /// let engine = Engine::new(synthetic::assets(1, 500));
+    /// let closed = Filter { statuses: vec![Status::Closed], ..Filter::default() };
+    /// assert!(engine.scan(&closed).all(|a| a.status == Status::Closed));
+    /// assert_eq!(engine.scan(&closed).count(), engine.count(&closed));
+    /// ```
+    pub fn scan<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = &'a Asset> + 'a {
+        let c = filter.compile();
+        self.order.iter().filter_map(move |&s| {
+            self.slot_asset(s)
+                .filter(|a| c.matches(&self.facets[s as usize], a))
+        })
+    }
+
+    /// How many assets match `filter` (`O(1)` for the empty filter).
+    pub fn count(&self, filter: &Filter) -> usize {
+        if filter.is_empty() {
+            self.len()
+        } else {
+            self.scan(filter).count()
+        }
+    }
+
+    /// One page (`offset`, `limit`) of [`scan`](Self::scan), with the exact number matched.
+    /// With the empty filter this is `O(limit)`.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::{synthetic, Engine, Filter};
+    /// let engine = Engine::new(synthetic::assets(1, 100));
+    /// let page = engine.scan_page(&Filter::default(), 95, 10);
+    /// assert_eq!((page.number_matched, page.items.len()), (100, 5));
+    /// ```
+    pub fn scan_page(&self, filter: &Filter, offset: usize, limit: usize) -> Page<'_> {
+        if filter.is_empty() {
+            let start = offset.min(self.len());
+            let end = offset.saturating_add(limit).min(self.len());
+            return Page {
+                number_matched: self.len(),
+                items: self.assets_of(&self.order[start..end]),
+            };
+        }
+        let mut number_matched = 0;
+        let mut items = Vec::new();
+        for a in self.scan(filter) {
+            if number_matched >= offset && items.len() < limit {
+                items.push(a);
+            }
+            number_matched += 1;
+        }
+        Page {
+            number_matched,
+            items,
+        }
+    }
+
+    /// The `k` assets nearest to `at` that match `filter`, nearest first (ties by id).
+    /// Exact on the sphere: the same answer as sorting every matching asset by
+    /// [`LonLat::distance_m`] from `at`.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_core::LonLat;
+    /// use assetmap_index::{synthetic, Engine, Filter};
+    /// let engine = Engine::new(synthetic::assets(2, 300));
+    /// let at = LonLat::new(-2.24, 53.48).unwrap();
+    /// assert_eq!(engine.nearest(at, 1_000, &Filter::default()).len(), 300);
+    /// assert!(engine.nearest(at, 0, &Filter::default()).is_empty());
+    /// ```
+    pub fn nearest(&self, at: LonLat, k: usize, filter: &Filter) -> Vec<Hit<'_>> {
+        self.nearest_within(at, k, f64::INFINITY, filter)
+    }
+
+    /// Like [`nearest`](Self::nearest), but only assets at most `max_distance_m` metres from
+    /// `at`. A negative or NaN distance finds nothing.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_core::LonLat;
+    /// use assetmap_index::{synthetic, Engine, Filter};
+    /// let engine = Engine::new(synthetic::assets(2, 3_000));
+    /// let at = LonLat::new(-2.24, 53.48).unwrap();
+    /// let hits = engine.nearest_within(at, 10, 500.0, &Filter::default());
+    /// assert!(hits.len() <= 10 && hits.iter().all(|h| h.distance_m <= 500.0));
+    /// ```
+    pub fn nearest_within(
+        &self,
+        at: LonLat,
+        k: usize,
+        max_distance_m: f64,
+        filter: &Filter,
+    ) -> Vec<Hit<'_>> {
+        if k == 0 || max_distance_m.is_nan() || max_distance_m < 0.0 {
+            return Vec::new();
+        }
+        let c = filter.compile();
+        let q = to_xyz(&at);
+        let max_chord = chord_of_m(max_distance_m) + CHORD_SLACK;
+        let max_c2 = max_chord * max_chord;
+        let mut cutoff_c2 = f64::INFINITY;
+        let mut hits = Vec::with_capacity(k.min(1024));
+        for (p, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&q) {
+            if d2 > max_c2 || d2 > cutoff_c2 {
+                break;
+            }
+            let Some(asset) = self.slot_asset(p.data) else {
+                continue;
+            };
+            if !c.matches(&self.facets[p.data as usize], asset) {
+                continue;
+            }
+            let distance_m = at.distance_m(&asset.location);
+            if distance_m > max_distance_m {
+                continue;
+            }
+            hits.push(Hit { asset, distance_m });
+            if hits.len() == k {
+                // The tree yields chords in increasing order. Anything within rounding of
+                // the k-th chord may still tie or beat it in metres: read on to just past it.
+                let ck = d2.sqrt() + CHORD_SLACK;
+                cutoff_c2 = ck * ck;
+            }
+        }
+        hits.sort_unstable_by(by_distance_then_id);
+        hits.truncate(k);
+        hits
+    }
+
+    /// Every asset at most `radius_m` metres (great circle) from `at` that matches `filter`,
+    /// nearest first (ties by id). A true circle on the ground; radius 0 finds assets at
+    /// exactly `at`; a negative or NaN radius finds nothing.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_core::LonLat;
+    /// use assetmap_index::{synthetic, Engine, Filter};
+    /// let engine = Engine::new(synthetic::assets(2, 3_000));
+    /// let at = LonLat::new(-2.24, 53.48).unwrap();
+    /// let hits = engine.within(at, 1_000.0, &Filter::default());
+    /// assert!(hits.iter().all(|h| h.distance_m <= 1_000.0));
+    /// assert_eq!(hits.len(), engine.iter().filter(|a| at.distance_m(&a.location) <= 1_000.0).count());
+    /// ```
+    pub fn within(&self, at: LonLat, radius_m: f64, filter: &Filter) -> Vec<Hit<'_>> {
+        if radius_m.is_nan() || radius_m < 0.0 {
+            return Vec::new();
+        }
+        let c = filter.compile();
+        let chord = chord_of_m(radius_m) + CHORD_SLACK;
+        let mut hits: Vec<Hit<'_>> = self
+            .tree
+            .locate_within_distance(to_xyz(&at), chord * chord)
+            .filter_map(|p| {
+                let asset = self.slot_asset(p.data)?;
+                if !c.matches(&self.facets[p.data as usize], asset) {
+                    return None;
+                }
+                let distance_m = at.distance_m(&asset.location);
+                (distance_m <= radius_m).then_some(Hit { asset, distance_m })
+            })
+            .collect();
+        hits.sort_unstable_by(by_distance_then_id);
+        hits
+    }
+
+    /// Checks that every index agrees with the slots (for tests).
+    #[doc(hidden)]
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let live = self.slots.iter().filter(|s| s.is_some()).count();
+        if live != self.order.len()
+            || live != self.tree.size()
+            || live + self.free.len() != self.slots.len()
+        {
+            return Err(format!(
+                "live {live}, order {}, tree {}, free {}, slots {}",
+                self.order.len(),
+                self.tree.size(),
+                self.free.len(),
+                self.slots.len()
+            ));
+        }
+        if !self
+            .order
+            .windows(2)
+            .all(|w| self.slot_id(w[0]) < self.slot_id(w[1]))
+        {
+            return Err("order is not strictly sorted by id".into());
+        }
+        for p in self.tree.iter() {
+            let a = self
+                .slot_asset(p.data)
+                .ok_or_else(|| format!("tree holds free slot {}", p.data))?;
+            if *p.geom() != to_xyz(&a.location) {
+                return Err(format!("tree point of {} is stale", a.id));
+            }
+            let f = &self.facets[p.data as usize];
+            if (f.lon, f.lat) != (a.location.lon(), a.location.lat()) {
+                return Err(format!("facets of {} are stale", a.id));
+            }
+        }
+        Ok(())
+    }
+}

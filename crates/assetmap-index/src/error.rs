@@ -1,0 +1,40 @@
+//! The one error type of this crate.
+
+/// What went wrong in an engine request. Each message says what is wrong and what would be
+/// accepted, so the server can pass it on to a person.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum IndexError {
+    /// A `bbox` string that is not 4 (or 6) comma-separated numbers.
+    #[error("bbox {input:?} is not valid: {problem}; expected minLon,minLat,maxLon,maxLat in degrees, e.g. -2.4,53.4,-2.2,53.5")]
+    BBoxSyntax {
+        /// The text as given.
+        input: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A longitude outside -180..=180 or a latitude outside -90..=90 (degrees).
+    #[error("bbox {which} {value} is out of range; longitudes are -180..=180 and latitudes -90..=90 degrees (longitude first)")]
+    BBoxOutOfRange {
+        /// `minLon`, `minLat`, `maxLon` or `maxLat`.
+        which: &'static str,
+        /// The offending value in degrees.
+        value: f64,
+    },
+    /// West is east of east: the box would cross the antimeridian (180°), which is not
+    /// supported; split it into two boxes.
+    #[error("bbox crosses the antimeridian (minLon {west} > maxLon {east}); boxes across 180° are not supported, split it into two")]
+    BBoxCrossesAntimeridian {
+        /// Western edge in degrees.
+        west: f64,
+        /// Eastern edge in degrees.
+        east: f64,
+    },
+    /// South is north of north.
+    #[error("bbox minLat {south} is greater than maxLat {north}; give the southern edge first")]
+    BBoxSouthAboveNorth {
+        /// Southern edge in degrees.
+        south: f64,
+        /// Northern edge in degrees.
+        north: f64,
+    },
+}

@@ -1,0 +1,231 @@
+//! Which assets a query wants, besides where they are.
+
+use assetmap_core::{
+    AbcdType, AccessFeature, Asset, Category, CostBand, Openness, Status, TimeOfDay, Weekday,
+};
+
+/// Conditions on an asset's attributes. Every part is optional; the empty (default) filter
+/// matches every asset, whatever its status.
+///
+/// An asset matches when it meets **every** part that is set:
+/// - `categories`: it has **any** of these themes;
+/// - `abcd_types`: its ABCD type is **any** of these;
+/// - `statuses`: its status is **any** of these. The engine applies no default: the HTTP
+///   layer decides (it shows `active` and `temporarily_closed` unless asked otherwise);
+/// - `cost_bands`: its cost band is **any** of these. An asset whose cost is not known
+///   (`cost: None`) never matches a cost filter;
+/// - `access`: it offers **all** of these access features;
+/// - `age` (whole years): its audience admits that age ([`Audience::admits_age`]; an asset
+///   with no age range admits everyone);
+/// - `open_at`: see [`OpenAt`].
+///
+/// An empty list means "no condition", not "match nothing".
+///
+/// [`Audience::admits_age`]: assetmap_core::Audience::admits_age
+///
+/// # Examples
+/// ```
+/// use assetmap_core::{Category, Status};
+/// use assetmap_index::{synthetic, Filter};
+/// let assets = synthetic::assets(7, 50);
+/// let f = Filter { categories: vec![Category::Food], statuses: vec![Status::Active], ..Filter::default() };
+/// for a in &assets {
+///     assert_eq!(f.matches(a), a.categories.contains(&Category::Food) && a.status == Status::Active);
+/// }
+/// assert!(Filter::default().matches(&assets[0]));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// Any of these themes.
+    pub categories: Vec<Category>,
+    /// Any of these ABCD asset types.
+    pub abcd_types: Vec<AbcdType>,
+    /// Any of these statuses.
+    pub statuses: Vec<Status>,
+    /// Any of these cost bands; unknown cost never matches.
+    pub cost_bands: Vec<CostBand>,
+    /// All of these access features.
+    pub access: Vec<AccessFeature>,
+    /// Admits a person of this age, in whole years.
+    pub age: Option<u8>,
+    /// Open at this time of the week.
+    pub open_at: Option<OpenAt>,
+}
+
+/// "Open at this time": a day of the week and a local time of day, and what to do with
+/// assets whose times are not set hours.
+///
+/// An asset with regular periods is open when one of them contains the moment
+/// ([`OpeningTimes::openness_at`] is `Open`; opening inclusive, closing exclusive, periods
+/// running past midnight count on the next day). Assets open only by arrangement or with no
+/// times recorded are kept or dropped according to `policy`.
+///
+/// [`OpeningTimes::openness_at`]: assetmap_core::OpeningTimes::openness_at
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenAt {
+    /// Day of the week (local).
+    pub day: Weekday,
+    /// Time of day (local), to the minute.
+    pub time: TimeOfDay,
+    /// What to do with by-arrangement and unknown times.
+    pub policy: OpenAtPolicy,
+}
+
+/// Which answers of [`OpeningTimes::openness_at`] count as "open" for an [`OpenAt`] filter.
+/// `Closed` never counts.
+///
+/// [`OpeningTimes::openness_at`]: assetmap_core::OpeningTimes::openness_at
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OpenAtPolicy {
+    /// Only assets known to be open then (`Open`).
+    #[default]
+    OpenOnly,
+    /// Also assets open by arrangement (`ByArrangement`): "you could go then if you call".
+    IncludeByArrangement,
+    /// Also by arrangement and assets with no times recorded (`Unknown`): drop only those
+    /// known to be closed then.
+    ExcludeOnlyClosed,
+}
+
+impl OpenAt {
+    /// Whether `asset` counts as open under this filter.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_core::{OpeningTimes, TimeOfDay, Weekday};
+    /// use assetmap_index::{synthetic, OpenAt, OpenAtPolicy};
+    /// let mut a = synthetic::asset(1, 0);
+    /// a.opening_times = OpeningTimes::new(vec![], true, None); // by arrangement only
+    /// let at = |policy| OpenAt { day: Weekday::Mon, time: TimeOfDay::parse("10:00").unwrap(), policy };
+    /// assert!(!at(OpenAtPolicy::OpenOnly).matches(&a));
+    /// assert!(at(OpenAtPolicy::IncludeByArrangement).matches(&a));
+    /// ```
+    pub fn matches(&self, asset: &Asset) -> bool {
+        match asset.opening_times.openness_at(self.day, self.time) {
+            Openness::Open => true,
+            Openness::Closed => false,
+            Openness::ByArrangement => self.policy != OpenAtPolicy::OpenOnly,
+            Openness::Unknown => self.policy == OpenAtPolicy::ExcludeOnlyClosed,
+        }
+    }
+}
+
+impl Filter {
+    /// True when no condition is set (matches everything).
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+
+    /// Whether `asset` meets every condition that is set (the reference semantics; the
+    /// engine evaluates the same conditions on packed bit sets).
+    pub fn matches(&self, asset: &Asset) -> bool {
+        (self.categories.is_empty() || asset.categories.iter().any(|c| self.categories.contains(c)))
+            && (self.abcd_types.is_empty() || self.abcd_types.contains(&asset.abcd_type))
+            && (self.statuses.is_empty() || self.statuses.contains(&asset.status))
+            && (self.cost_bands.is_empty()
+                || asset
+                    .cost
+                    .as_ref()
+                    .is_some_and(|c| self.cost_bands.contains(&c.band)))
+            && self.access.iter().all(|f| asset.access.contains(f))
+            && self.age.is_none_or(|age| asset.audience.admits_age(age))
+            && self.open_at.is_none_or(|o| o.matches(asset))
+    }
+
+    pub(crate) fn compile(&self) -> Compiled {
+        Compiled {
+            categories: self.categories.iter().fold(0, |m, c| m | bit32(*c as u32)),
+            abcd: self.abcd_types.iter().fold(0, |m, t| m | bit8(*t as u8)),
+            status: self.statuses.iter().fold(0, |m, s| m | bit8(*s as u8)),
+            cost: self
+                .cost_bands
+                .iter()
+                .fold(0, |m, b| m | bit8(*b as u8 + 1)),
+            access: self.access.iter().fold(0, |m, a| m | bit16(*a as u16)),
+            age: self.age,
+            open_at: self.open_at,
+        }
+    }
+}
+
+const _: () = assert!(Category::ALL.len() <= 32 && AccessFeature::ALL.len() <= 16);
+const _: () =
+    assert!(AbcdType::ALL.len() <= 8 && Status::ALL.len() <= 8 && CostBand::ALL.len() < 8);
+
+fn bit32(i: u32) -> u32 {
+    1 << i
+}
+fn bit16(i: u16) -> u16 {
+    1 << i
+}
+fn bit8(i: u8) -> u8 {
+    1 << i
+}
+
+/// The filterable attributes of one asset, packed into 32 bytes so that scans over a
+/// million assets touch one small array instead of every `Asset`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Facets {
+    pub(crate) lon: f64,
+    pub(crate) lat: f64,
+    categories: u32,
+    access: u16,
+    /// Bit of the ABCD type.
+    abcd: u8,
+    /// Bit of the status.
+    status: u8,
+    /// Bit `1 + band`, or 0 when the cost is unknown.
+    cost: u8,
+    min_age: u8,
+    /// 255 when there is no upper limit.
+    max_age: u8,
+}
+
+impl Facets {
+    pub(crate) fn of(a: &Asset) -> Facets {
+        Facets {
+            lon: a.location.lon(),
+            lat: a.location.lat(),
+            categories: a.categories.iter().fold(0, |m, c| m | bit32(*c as u32)),
+            access: a.access.iter().fold(0, |m, f| m | bit16(*f as u16)),
+            abcd: bit8(a.abcd_type as u8),
+            status: bit8(a.status as u8),
+            cost: a.cost.as_ref().map_or(0, |c| bit8(c.band as u8 + 1)),
+            min_age: a.audience.min_age().unwrap_or(0),
+            max_age: a.audience.max_age().unwrap_or(u8::MAX),
+        }
+    }
+}
+
+/// A [`Filter`] as bit masks (0 = no condition).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Compiled {
+    categories: u32,
+    abcd: u8,
+    status: u8,
+    cost: u8,
+    access: u16,
+    age: Option<u8>,
+    open_at: Option<OpenAt>,
+}
+
+impl Compiled {
+    /// Every condition but `open_at`.
+    #[inline]
+    pub(crate) fn matches_facets(&self, f: &Facets) -> bool {
+        (self.categories == 0 || self.categories & f.categories != 0)
+            && (self.abcd == 0 || self.abcd & f.abcd != 0)
+            && (self.status == 0 || self.status & f.status != 0)
+            && (self.cost == 0 || self.cost & f.cost != 0)
+            && (self.access & f.access == self.access)
+            && self
+                .age
+                .is_none_or(|age| f.min_age <= age && age <= f.max_age)
+    }
+
+    /// Every condition, `open_at` read from the asset.
+    #[inline]
+    pub(crate) fn matches(&self, f: &Facets, asset: &Asset) -> bool {
+        self.matches_facets(f) && self.open_at.is_none_or(|o| o.matches(asset))
+    }
+}
