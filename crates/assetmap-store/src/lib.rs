@@ -6,6 +6,7 @@
 //! that other server processes sharing the same store can catch up with [`AssetStore::changes_since`].
 #![forbid(unsafe_code)]
 
+pub mod gpkg;
 pub mod postgis;
 
 pub use postgis::PostgisStore;

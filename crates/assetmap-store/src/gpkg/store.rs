@@ -1,0 +1,599 @@
+//! [`GeoPackageStore`]: the embedded [`AssetStore`] in one GeoPackage file.
+
+use super::columns::{asset_from_row, asset_values, select_list, ASSET_COLUMNS};
+use super::geometry::{encode_point, Envelope, WGS84_SRS_ID};
+use super::schema::{
+    create_attributes_table, create_features_table, extend_extent, initialise, touch,
+    AttributesTable, Column, ColumnType, FeatureTable, GeometryType, GPKG_APPLICATION_ID,
+};
+use crate::{AssetStore, Change, ChangeKind, StoreError};
+use assetmap_core::{Asset, AssetId};
+use rusqlite::{
+    params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
+};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The features table holding the assets (the layer QGIS shows).
+pub const ASSETS_TABLE: &str = "assets";
+/// The attributes table holding the change feed.
+pub const CHANGES_TABLE: &str = "asset_changes";
+/// Internal key/value table (not a layer) holding `schema_version`.
+pub const META_TABLE: &str = "assetmap_meta";
+/// The version of the assetmap tables this code writes. A file with a higher one is refused.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// How long a write waits for another process's write lock on the file before giving up
+/// with [`StoreError::Unavailable`].
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const CHANGE_COLUMNS: [Column<'static>; 4] = [
+    Column::new("asset_id", ColumnType::Text).not_null(),
+    Column::new("kind", ColumnType::Text).not_null(),
+    Column::new("version", ColumnType::Integer),
+    Column::new("changed_at", ColumnType::DateTime).not_null(),
+];
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(
+                ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::CannotOpen
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::DiskFull,
+            ) => StoreError::Unavailable(e.to_string()),
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+                StoreError::Schema(e.to_string())
+            }
+            _ => StoreError::Other(format!("SQLite: {e}")),
+        }
+    }
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+struct Inner {
+    path: PathBuf,
+    /// Every write goes through this connection, one at a time.
+    writer: Mutex<Connection>,
+    /// Reads use their own connection so a long read (loading every asset) does not hold up
+    /// writes; in WAL mode it sees every committed write.
+    reader: Mutex<Connection>,
+    insert_sql: String,
+    update_sql: String,
+    select_sql: String,
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding the lock leaves no transaction open (rusqlite rolls back on drop),
+    // so the connection is still usable.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The embedded store: one GeoPackage 1.3 file holding the `assets` point layer (flat,
+/// human-readable columns QGIS and GDAL open), the `asset_changes` change feed and a small
+/// `assetmap_meta` table with the schema version.
+///
+/// The file is in WAL mode with `synchronous=FULL`: a write is acknowledged only after its
+/// commit record is fsynced to the write-ahead log, so it survives a killed process and a
+/// power cut. Blocking SQLite calls run on tokio's blocking pool; writes are serialised on one
+/// connection, reads use a second one. Several processes may share the file (SQLite's locks
+/// keep writes serial; the change feed lets each catch up with the others).
+#[derive(Clone)]
+pub struct GeoPackageStore {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for GeoPackageStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GeoPackageStore")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Unavailable(format!(
+            "{} cannot be put in WAL mode (journal mode is {mode})",
+            path.display()
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(conn)
+}
+
+fn table_exists(conn: &Connection, name: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+fn create_store_tables(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    create_features_table(
+        tx,
+        &FeatureTable {
+            name: ASSETS_TABLE,
+            identifier: "Community assets",
+            description:
+                "Community assets kept by assetmap: one point per asset, WGS84 longitude/latitude",
+            geometry_type: GeometryType::Point,
+            srs_id: WGS84_SRS_ID,
+            columns: &ASSET_COLUMNS,
+        },
+    )?;
+    create_attributes_table(
+        tx,
+        &AttributesTable {
+            name: CHANGES_TABLE,
+            identifier: "Asset change feed",
+            description:
+                "Every insert, replacement and deletion of an asset, in commit order (seq)",
+            id_column: "seq",
+            columns: &CHANGE_COLUMNS,
+        },
+    )?;
+    tx.execute_batch(&format!(
+        "CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"
+    ))?;
+    tx.execute(
+        &format!("INSERT INTO {META_TABLE} VALUES ('schema_version', ?1)"),
+        [SCHEMA_VERSION.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Makes a new file a store, or checks that an existing one is a GeoPackage with a schema
+/// version this code knows. Runs in one IMMEDIATE transaction so two processes opening a new
+/// file at once do not both create the tables.
+fn prepare_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let app_id: i32 = tx.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    let objects: i64 = tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    if app_id == 0 && objects == 0 {
+        initialise(&tx)?;
+        create_store_tables(&tx)?;
+    } else if app_id != GPKG_APPLICATION_ID {
+        return Err(StoreError::Schema(format!(
+            "{} is an SQLite file but not a GeoPackage (application_id 0x{app_id:08X}, expected 0x{GPKG_APPLICATION_ID:08X} 'GPKG'); \
+             assetmap will not write into it — give a new file name",
+            path.display()
+        )));
+    } else if !table_exists(&tx, META_TABLE)? {
+        if table_exists(&tx, ASSETS_TABLE)? || table_exists(&tx, CHANGES_TABLE)? {
+            return Err(StoreError::Schema(format!(
+                "{} is a GeoPackage with an `{ASSETS_TABLE}` or `{CHANGES_TABLE}` table that assetmap did not make (no {META_TABLE} table); \
+                 give a new file name",
+                path.display()
+            )));
+        }
+        // Another GeoPackage: add the store's layers beside what is there.
+        initialise(&tx)?;
+        create_store_tables(&tx)?;
+    } else {
+        let found: Option<String> = tx
+            .query_row(
+                &format!("SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"),
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let version = found
+            .as_deref()
+            .and_then(|v| v.parse::<i64>().ok())
+            .ok_or_else(|| {
+                StoreError::Schema(format!(
+                    "{}: {META_TABLE} has no readable schema_version ({found:?})",
+                    path.display()
+                ))
+            })?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Schema(format!(
+                "{} has assetmap store schema version {version}, newer than this build knows ({SCHEMA_VERSION}); \
+                 run a newer assetmap, or restore a backup made before the upgrade",
+                path.display()
+            )));
+        }
+        if version < 1 {
+            return Err(StoreError::Schema(format!(
+                "{}: schema_version {version} is not a version assetmap ever wrote",
+                path.display()
+            )));
+        }
+        // Version 1 is the first: there is nothing to migrate yet.
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+impl GeoPackageStore {
+    /// Opens the store at `path`, creating the file (and its parent directories) as a new
+    /// GeoPackage if it does not exist. Refuses a file that is not a GeoPackage or whose
+    /// assetmap schema is newer than this code ([`StoreError::Schema`]).
+    ///
+    /// Blocks on file I/O; from async code call it inside `spawn_blocking` if the file may be
+    /// slow to reach.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "cannot create the directory {}: {e}",
+                    parent.display()
+                ))
+            })?;
+        }
+        let mut writer = connect(&path)?;
+        prepare_schema(&mut writer, &path)?;
+        // In WAL mode the new header (application_id 'GPKG', user_version) sits in the -wal
+        // file until a checkpoint; GDAL reads the header from the main file before SQLite
+        // opens it, so copy it there now. Busy readers only delay part of it, which is fine.
+        writer.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        let reader = connect(&path)?;
+        reader.pragma_update(None, "query_only", true)?;
+
+        let names: Vec<&str> = ASSET_COLUMNS.iter().map(|c| c.name).collect();
+        let placeholders: Vec<String> = (1..=names.len() + 1).map(|i| format!("?{i}")).collect();
+        let insert_sql = format!(
+            "INSERT INTO {ASSETS_TABLE} (geom, {}) VALUES ({})",
+            names.join(", "),
+            placeholders.join(", ")
+        );
+        // ?1 is geom, ?2 asset_id (the key), ?3… the rest in column order.
+        let sets: Vec<String> = names
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, n)| format!("{n} = ?{}", i + 2))
+            .collect();
+        let update_sql = format!(
+            "UPDATE {ASSETS_TABLE} SET geom = ?1, {} WHERE asset_id = ?2",
+            sets.join(", ")
+        );
+        let select_sql = format!("SELECT {} FROM {ASSETS_TABLE}", select_list(""));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                reader: Mutex::new(reader),
+                insert_sql,
+                update_sql,
+                select_sql,
+            }),
+        })
+    }
+
+    /// The file this store writes.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner, Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = lock(&inner.writer);
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            f(&inner, tx)
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("store write task failed: {e}")))?
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner, &Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let conn = lock(&inner.reader);
+            f(&inner, &conn)
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("store read task failed: {e}")))?
+    }
+}
+
+fn bind_and_run(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    asset: &Asset,
+) -> Result<(), rusqlite::Error> {
+    let geom = encode_point(WGS84_SRS_ID, asset.location.lon(), asset.location.lat());
+    stmt.raw_bind_parameter(1, geom)?;
+    let values = asset_values(asset).map_err(|e| {
+        rusqlite::Error::ToSqlConversionFailure(Box::new(std::io::Error::other(e.to_string())))
+    })?;
+    for (i, v) in values.into_iter().enumerate() {
+        stmt.raw_bind_parameter(i + 2, v)?;
+    }
+    stmt.raw_execute()?;
+    Ok(())
+}
+
+fn insert_row(inner: &Inner, tx: &Transaction<'_>, asset: &Asset) -> Result<(), StoreError> {
+    let mut stmt = tx.prepare_cached(&inner.insert_sql)?;
+    bind_and_run(&mut stmt, asset).map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::AlreadyExists(asset.id.clone())
+        } else {
+            e.into()
+        }
+    })
+}
+
+fn version_sql(v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v)
+        .map_err(|_| StoreError::Other(format!("version {v} is beyond what SQLite can store")))
+}
+
+/// Appends to the change feed; returns the new `seq`.
+fn append_change(
+    tx: &Transaction<'_>,
+    id: &AssetId,
+    kind: ChangeKind,
+    version: Option<u64>,
+) -> Result<u64, StoreError> {
+    let kind = match kind {
+        ChangeKind::Upsert => "upsert",
+        ChangeKind::Delete => "delete",
+    };
+    let version = version.map(version_sql).transpose()?;
+    tx.prepare_cached(&format!(
+        "INSERT INTO {CHANGES_TABLE} (asset_id, kind, version, changed_at) VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
+    ))?
+    .execute(params![id.as_str(), kind, version])?;
+    Ok(u64::try_from(tx.last_insert_rowid()).unwrap_or(0))
+}
+
+fn point_envelope(a: &Asset) -> Envelope {
+    Envelope::of_point(a.location.lon(), a.location.lat())
+}
+
+fn latest_seq(conn: &Connection) -> Result<u64, StoreError> {
+    let seq: i64 = conn.query_row(
+        &format!("SELECT coalesce(max(seq), 0) FROM {CHANGES_TABLE}"),
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(u64::try_from(seq).unwrap_or(0))
+}
+
+#[async_trait::async_trait]
+impl AssetStore for GeoPackageStore {
+    fn kind(&self) -> &'static str {
+        "geopackage"
+    }
+
+    async fn all(&self) -> Result<Vec<Asset>, StoreError> {
+        self.read(|inner, conn| {
+            let mut stmt =
+                conn.prepare_cached(&format!("{} ORDER BY asset_id", inner.select_sql))?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(asset_from_row(row, 0)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn get(&self, id: &AssetId) -> Result<Option<Asset>, StoreError> {
+        let id = id.clone();
+        self.read(move |inner, conn| {
+            let mut stmt =
+                conn.prepare_cached(&format!("{} WHERE asset_id = ?1", inner.select_sql))?;
+            let mut rows = stmt.query([id.as_str()])?;
+            match rows.next()? {
+                Some(row) => Ok(Some(asset_from_row(row, 0)?)),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn count(&self) -> Result<u64, StoreError> {
+        self.read(|_, conn| {
+            let n: i64 =
+                conn.query_row(&format!("SELECT count(*) FROM {ASSETS_TABLE}"), [], |r| {
+                    r.get(0)
+                })?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn insert(&self, asset: &Asset) -> Result<u64, StoreError> {
+        let asset = asset.clone();
+        self.write(move |inner, tx| {
+            insert_row(inner, &tx, &asset)?;
+            let seq = append_change(&tx, &asset.id, ChangeKind::Upsert, Some(asset.version))?;
+            extend_extent(&tx, ASSETS_TABLE, &point_envelope(&asset))?;
+            tx.commit()?;
+            Ok(seq)
+        })
+        .await
+    }
+
+    async fn replace(&self, asset: &Asset) -> Result<u64, StoreError> {
+        let asset = asset.clone();
+        self.write(move |inner, tx| {
+            let stored: Option<i64> = tx
+                .prepare_cached(&format!(
+                    "SELECT version FROM {ASSETS_TABLE} WHERE asset_id = ?1"
+                ))?
+                .query_row([asset.id.as_str()], |r| r.get(0))
+                .optional()?;
+            let Some(stored) = stored else {
+                return Err(StoreError::NotFound(asset.id.clone()));
+            };
+            let stored = u64::try_from(stored).map_err(|_| {
+                StoreError::Schema(format!("asset {} has a negative version", asset.id))
+            })?;
+            let based_on = asset.version.saturating_sub(1);
+            if asset.version == 0 || stored != based_on {
+                return Err(StoreError::VersionConflict {
+                    id: asset.id.clone(),
+                    expected: based_on,
+                    actual: stored,
+                });
+            }
+            {
+                let mut stmt = tx.prepare_cached(&inner.update_sql)?;
+                bind_and_run(&mut stmt, &asset)?;
+            }
+            let seq = append_change(&tx, &asset.id, ChangeKind::Upsert, Some(asset.version))?;
+            extend_extent(&tx, ASSETS_TABLE, &point_envelope(&asset))?;
+            tx.commit()?;
+            Ok(seq)
+        })
+        .await
+    }
+
+    async fn delete(&self, id: &AssetId) -> Result<u64, StoreError> {
+        let id = id.clone();
+        self.write(move |_, tx| {
+            let n = tx
+                .prepare_cached(&format!("DELETE FROM {ASSETS_TABLE} WHERE asset_id = ?1"))?
+                .execute([id.as_str()])?;
+            if n == 0 {
+                return Err(StoreError::NotFound(id));
+            }
+            let seq = append_change(&tx, &id, ChangeKind::Delete, None)?;
+            touch(&tx, ASSETS_TABLE)?;
+            tx.commit()?;
+            Ok(seq)
+        })
+        .await
+    }
+
+    async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError> {
+        if assets.is_empty() {
+            return self.latest_seq().await;
+        }
+        let assets = assets.to_vec();
+        self.write(move |inner, tx| {
+            let mut seq = 0;
+            let mut env: Option<Envelope> = None;
+            for a in &assets {
+                insert_row(inner, &tx, a)?;
+                seq = append_change(&tx, &a.id, ChangeKind::Upsert, Some(a.version))?;
+                let p = point_envelope(a);
+                env = Some(env.map_or(p, |e| e.union(&p)));
+            }
+            if let Some(env) = env {
+                extend_extent(&tx, ASSETS_TABLE, &env)?;
+            }
+            tx.commit()?;
+            Ok(seq)
+        })
+        .await
+    }
+
+    async fn changes_since(&self, since: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
+        let since = i64::try_from(since).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |_, conn| {
+            // One statement, so the feed and the current assets come from one snapshot.
+            let sql = format!(
+                "SELECT c.seq, c.asset_id, c.kind, a.asset_id IS NOT NULL, {} FROM {CHANGES_TABLE} c \
+                 LEFT JOIN {ASSETS_TABLE} a ON a.asset_id = c.asset_id AND c.kind = 'upsert' \
+                 WHERE c.seq > ?1 ORDER BY c.seq LIMIT ?2",
+                select_list("a.")
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params![since, limit])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let seq: i64 = row.get(0)?;
+                let id: String = row.get(1)?;
+                let kind: String = row.get(2)?;
+                let present: bool = row.get(3)?;
+                let id = AssetId::parse(&id).map_err(|e| StoreError::Schema(format!("change {seq}: {e}")))?;
+                let kind = match kind.as_str() {
+                    "upsert" => ChangeKind::Upsert,
+                    "delete" => ChangeKind::Delete,
+                    other => return Err(StoreError::Schema(format!("change {seq}: unknown kind {other:?}"))),
+                };
+                let asset = if present { Some(asset_from_row(row, 4)?) } else { None };
+                out.push(Change { seq: u64::try_from(seq).unwrap_or(0), id, kind, asset });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn latest_seq(&self) -> Result<u64, StoreError> {
+        self.read(|_, conn| latest_seq(conn)).await
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_are_wal_full_with_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = GeoPackageStore::open(dir.path().join("a/b/store.gpkg")).unwrap();
+        for conn in [&store.inner.writer, &store.inner.reader] {
+            let conn = lock(conn);
+            let mode: String = conn
+                .pragma_query_value(None, "journal_mode", |r| r.get(0))
+                .unwrap();
+            let sync: i64 = conn
+                .pragma_query_value(None, "synchronous", |r| r.get(0))
+                .unwrap();
+            let fk: i64 = conn
+                .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+                .unwrap();
+            let timeout: i64 = conn
+                .pragma_query_value(None, "busy_timeout", |r| r.get(0))
+                .unwrap();
+            assert_eq!((mode.as_str(), sync, fk, timeout), ("wal", 2, 1, 5000));
+        }
+    }
+
+    #[test]
+    fn statements_name_every_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = GeoPackageStore::open(dir.path().join("s.gpkg")).unwrap();
+        let conn = lock(&store.inner.writer);
+        assert_eq!(
+            conn.prepare(&store.inner.insert_sql)
+                .unwrap()
+                .parameter_count(),
+            ASSET_COLUMNS.len() + 1
+        );
+        assert_eq!(
+            conn.prepare(&store.inner.update_sql)
+                .unwrap()
+                .parameter_count(),
+            ASSET_COLUMNS.len() + 1
+        );
+        // The update sets every column but the key, each to its own position.
+        assert!(store.inner.update_sql.contains("name = ?3,"));
+        assert!(store
+            .inner
+            .update_sql
+            .ends_with("version = ?32 WHERE asset_id = ?2"));
+    }
+}

@@ -1,0 +1,646 @@
+//! The GeoPackage store against its contract, on real files: round trips, errors, the change
+//! feed, schema refusal, durability under SIGKILL, and GDAL reading the file.
+#![allow(clippy::unwrap_used)]
+
+use assetmap_core::{
+    Asset, AssetDraft, AssetId, AudienceDraft, ContactDraft, CostDraft, OpeningTimesDraft,
+    PeriodDraft, Provenance,
+};
+use assetmap_store::gpkg::{self, GeoPackageStore};
+use assetmap_store::{AssetStore, ChangeKind, StoreError};
+use chrono::{DateTime, TimeZone, Utc};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn t0() -> DateTime<Utc> {
+    // Nanoseconds on purpose: the store must keep them.
+    Utc.with_ymd_and_hms(2025, 3, 14, 15, 9, 26).unwrap()
+        + chrono::Duration::nanoseconds(535_897_932)
+}
+
+fn id(s: &str) -> AssetId {
+    AssetId::parse(s).unwrap()
+}
+
+/// An asset with every optional field set, including awkward values (a `;` in a tag, a
+/// period past midnight, nanosecond timestamps).
+fn full_asset(key: &str) -> Asset {
+    let draft = AssetDraft {
+        name: Some("Hale Library & Community Hub".into()),
+        description: Some("Books, computers and a café.\nSecond line; with a semicolon.".into()),
+        abcd_type: Some("institution".into()),
+        categories: vec!["learning".into(), "befriending".into(), "arts_heritage".into()],
+        tags: vec!["reading group".into(), "chess;draughts".into(), r"back\slash".into()],
+        address: Some("Leigh Road, Hale".into()),
+        postcode: Some("wa15 9bg".into()),
+        contact: ContactDraft {
+            phone: Some("0161 912 5966".into()),
+            email: Some("hale.library@trafford.gov.uk".into()),
+            website: Some("www.trafford.gov.uk/libraries".into()),
+        },
+        opening_times: OpeningTimesDraft {
+            periods: vec![
+                PeriodDraft { day: "tue".into(), opens: "09:30".into(), closes: "17:00".into() },
+                PeriodDraft { day: "fri".into(), opens: "22:00".into(), closes: "02:00".into() },
+                PeriodDraft { day: "sun".into(), opens: "00:00".into(), closes: "24:00".into() },
+            ],
+            by_arrangement: true,
+            note: Some("closed bank holidays".into()),
+        },
+        cost: Some(CostDraft { band: "low".into(), detail: Some("£2 a session, carers free".into()) }),
+        access: vec!["step_free".into(), "hearing_loop".into()],
+        audience: AudienceDraft { min_age: Some(16), max_age: Some(99), description: Some("adults learning English".into()) },
+        languages: vec!["en".into(), "ur".into(), "bfi".into()],
+        provenance: Provenance {
+            source: Some("Trafford Council".into()),
+            source_id: Some("libraries.csv:12".into()),
+            licence: Some("OGL-3.0".into()),
+            attribution: Some("Contains public sector information licensed under the Open Government Licence v3.0.".into()),
+            geocode_method: Some("source_point".into()),
+        },
+        verified_at: Some("2025-02-28".into()),
+        status: Some("temporarily_closed".into()),
+    };
+    let valid = draft
+        .validate(Some((-2.347_812_345_678_9, 53.378_123_456_789)))
+        .unwrap();
+    let mut a = Asset::create(id(key), valid, t0());
+    a.updated_at = t0() + chrono::Duration::milliseconds(1500);
+    a
+}
+
+/// An asset with only the required fields.
+fn minimal_asset(key: &str, lon: f64, lat: f64) -> Asset {
+    let draft = AssetDraft {
+        name: Some(format!("Asset {key}")),
+        abcd_type: Some("association".into()),
+        categories: vec!["food".into()],
+        ..AssetDraft::default()
+    };
+    Asset::create(
+        id(key),
+        draft.validate(Some((lon, lat))).unwrap(),
+        Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+    )
+}
+
+fn next_version(a: &Asset) -> Asset {
+    let mut draft = a.to_draft();
+    draft.name = Some(format!("{} (v{})", a.name, a.version + 1));
+    a.replaced_by(
+        draft
+            .validate(Some((a.location.lon(), a.location.lat())))
+            .unwrap(),
+        a.updated_at + chrono::Duration::seconds(1),
+    )
+}
+
+fn temp_store() -> (tempfile::TempDir, PathBuf, GeoPackageStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/dir/assets.gpkg");
+    let store = GeoPackageStore::open(&path).unwrap();
+    (dir, path, store)
+}
+
+#[tokio::test]
+async fn full_and_minimal_assets_round_trip_exactly_after_reopen() {
+    let (_dir, path, store) = temp_store();
+    let full = full_asset("trafford_libraries:12");
+    let min = minimal_asset("m1", 0.0, -0.0);
+    assert!(
+        full.tags.iter().any(|t| t.as_str().contains(';')),
+        "fixture exercises list escaping"
+    );
+    store.insert(&full).await.unwrap();
+    store.insert(&min).await.unwrap();
+    drop(store);
+
+    let store = GeoPackageStore::open(&path).unwrap();
+    assert_eq!(store.get(&full.id).await.unwrap().as_ref(), Some(&full));
+    assert_eq!(store.get(&min.id).await.unwrap().as_ref(), Some(&min));
+    assert_eq!(
+        store.all().await.unwrap(),
+        vec![min.clone(), full.clone()],
+        "all() is in id order"
+    );
+    assert_eq!(store.count().await.unwrap(), 2);
+    assert_eq!(store.get(&id("nope")).await.unwrap(), None);
+    assert_eq!(store.kind(), "geopackage");
+}
+
+#[tokio::test]
+async fn the_columns_are_flat_and_readable() {
+    let (_dir, path, store) = temp_store();
+    store.insert(&full_asset("a1")).await.unwrap();
+    drop(store);
+    let conn = gpkg::rusqlite::Connection::open(&path).unwrap();
+    let row: (String, String, String, String, i64, String, String, String) = conn
+        .query_row(
+            "SELECT categories, tags, opening_times_text, postcode, by_arrangement, created_at, verified_at, cost_band FROM assets",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+        )
+        .unwrap();
+    assert_eq!(row.0, "arts_heritage;befriending;learning");
+    assert_eq!(row.1, r"back\\slash;chess\;draughts;reading group");
+    assert_eq!(row.2, "Tuesday 09:30–17:00; Friday 22:00–02:00 (next day); Sunday all day; by arrangement; closed bank holidays");
+    assert_eq!(row.3, "WA15 9BG");
+    assert_eq!(row.4, 1);
+    assert_eq!(row.5, "2025-03-14T15:09:26.535897932Z");
+    assert_eq!(row.6, "2025-02-28");
+    assert_eq!(row.7, "low");
+    let (app, ver): (i64, i64) = (
+        conn.query_row("PRAGMA application_id", [], |r| r.get(0))
+            .unwrap(),
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap(),
+    );
+    assert_eq!((app, ver), (0x4750_4B47, 10300));
+}
+
+#[tokio::test]
+async fn write_errors_follow_the_contract() {
+    let (_dir, _path, store) = temp_store();
+    let a = minimal_asset("a", 1.0, 2.0);
+    store.insert(&a).await.unwrap();
+    assert!(matches!(store.insert(&a).await, Err(StoreError::AlreadyExists(x)) if x == a.id));
+
+    let v2 = next_version(&a);
+    let mut stale = v2.clone();
+    stale.version = 3; // based on version 2, but 1 is stored
+    match store.replace(&stale).await {
+        Err(StoreError::VersionConflict {
+            id,
+            expected,
+            actual,
+        }) => assert_eq!((id, expected, actual), (a.id.clone(), 2, 1)),
+        other => panic!("expected a version conflict, got {other:?}"),
+    }
+    store.replace(&v2).await.unwrap();
+    assert_eq!(store.get(&a.id).await.unwrap(), Some(v2.clone()));
+    assert!(
+        matches!(
+            store.replace(&v2).await,
+            Err(StoreError::VersionConflict {
+                expected: 1,
+                actual: 2,
+                ..
+            })
+        ),
+        "replaying a write conflicts"
+    );
+
+    let ghost = minimal_asset("ghost", 0.0, 0.0);
+    assert!(
+        matches!(store.replace(&next_version(&ghost)).await, Err(StoreError::NotFound(x)) if x == ghost.id)
+    );
+    assert!(matches!(
+        store.delete(&ghost.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    assert_eq!(store.count().await.unwrap(), 1);
+    store.delete(&a.id).await.unwrap();
+    assert_eq!(store.get(&a.id).await.unwrap(), None);
+    assert_eq!(store.count().await.unwrap(), 0);
+    assert!(matches!(
+        store.delete(&a.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    // The id is free again.
+    store.insert(&a).await.unwrap();
+}
+
+#[tokio::test]
+async fn insert_many_is_all_or_nothing() {
+    let (_dir, _path, store) = temp_store();
+    store
+        .insert(&minimal_asset("existing", 0.0, 0.0))
+        .await
+        .unwrap();
+    let before = store.latest_seq().await.unwrap();
+
+    let dup_in_batch: Vec<Asset> = vec![
+        minimal_asset("b1", 0.0, 0.0),
+        minimal_asset("b2", 0.0, 0.0),
+        minimal_asset("b1", 1.0, 1.0),
+    ];
+    assert!(
+        matches!(store.insert_many(&dup_in_batch).await, Err(StoreError::AlreadyExists(x)) if x.as_str() == "b1")
+    );
+    let dup_of_stored = vec![
+        minimal_asset("c1", 0.0, 0.0),
+        minimal_asset("existing", 0.0, 0.0),
+    ];
+    assert!(
+        matches!(store.insert_many(&dup_of_stored).await, Err(StoreError::AlreadyExists(x)) if x.as_str() == "existing")
+    );
+    assert_eq!(
+        store.count().await.unwrap(),
+        1,
+        "nothing of a failed batch is stored"
+    );
+    assert_eq!(
+        store.latest_seq().await.unwrap(),
+        before,
+        "nor appended to the feed"
+    );
+    assert_eq!(store.get(&id("b2")).await.unwrap(), None);
+
+    let batch: Vec<Asset> = (0..500)
+        .map(|i| minimal_asset(&format!("n{i:04}"), -2.0 + f64::from(i) * 0.001, 53.0))
+        .collect();
+    let seq = store.insert_many(&batch).await.unwrap();
+    assert_eq!(seq, before + 500);
+    assert_eq!(store.count().await.unwrap(), 501);
+    assert_eq!(
+        store.insert_many(&[]).await.unwrap(),
+        seq,
+        "an empty batch changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn change_feed_is_ordered_complete_and_survives_reopen() {
+    let (_dir, path, store) = temp_store();
+    let a = minimal_asset("a", 1.0, 1.0);
+    let b = full_asset("b");
+    let c = minimal_asset("c", 2.0, 2.0);
+    let s1 = store.insert(&a).await.unwrap();
+    let s2 = store.insert_many(&[b.clone(), c.clone()]).await.unwrap();
+    let a2 = next_version(&a);
+    let s3 = store.replace(&a2).await.unwrap();
+    let s4 = store.delete(&c.id).await.unwrap();
+    assert!(s1 < s2 && s2 < s3 && s3 < s4);
+    assert_eq!(store.latest_seq().await.unwrap(), s4);
+    drop(store);
+
+    let store = GeoPackageStore::open(&path).unwrap();
+    assert_eq!(store.latest_seq().await.unwrap(), s4);
+    let all = store.changes_since(0, 100).await.unwrap();
+    let summary: Vec<(u64, &str, ChangeKind)> =
+        all.iter().map(|c| (c.seq, c.id.as_str(), c.kind)).collect();
+    assert_eq!(
+        summary,
+        vec![
+            (1, "a", ChangeKind::Upsert),
+            (2, "b", ChangeKind::Upsert),
+            (3, "c", ChangeKind::Upsert),
+            (4, "a", ChangeKind::Upsert),
+            (5, "c", ChangeKind::Delete),
+        ]
+    );
+    // Upserts carry the asset as it is now; a since-deleted one and deletes carry none.
+    assert_eq!(all[0].asset.as_ref(), Some(&a2));
+    assert_eq!(all[1].asset.as_ref(), Some(&b));
+    assert_eq!(all[2].asset, None);
+    assert_eq!(all[3].asset.as_ref(), Some(&a2));
+    assert_eq!(all[4].asset, None);
+
+    let page: Vec<u64> = store
+        .changes_since(2, 2)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.seq)
+        .collect();
+    assert_eq!(page, vec![3, 4]);
+    assert!(store.changes_since(s4, 10).await.unwrap().is_empty());
+    // Sequence numbers keep rising after a reopen.
+    assert_eq!(store.insert(&c).await.unwrap(), s4 + 1);
+}
+
+#[tokio::test]
+async fn a_second_store_on_the_same_file_sees_writes_through_the_feed() {
+    let (_dir, path, one) = temp_store();
+    let two = GeoPackageStore::open(&path).unwrap();
+    let seq = one.insert(&minimal_asset("x", 3.0, 4.0)).await.unwrap();
+    let seen = two.changes_since(0, 10).await.unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].seq, seq);
+    assert_eq!(two.count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn refuses_a_newer_schema_and_foreign_files() {
+    let (_dir, path, store) = temp_store();
+    drop(store);
+    {
+        let conn = gpkg::rusqlite::Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE assetmap_meta SET value = ?1 WHERE key = 'schema_version'",
+            [(gpkg::SCHEMA_VERSION + 1).to_string()],
+        )
+        .unwrap();
+    }
+    match GeoPackageStore::open(&path) {
+        Err(StoreError::Schema(msg)) => {
+            assert!(msg.contains("newer than this build knows"), "{msg}");
+            assert!(
+                msg.contains(&format!("version {}", gpkg::SCHEMA_VERSION + 1)),
+                "{msg}"
+            );
+        }
+        other => panic!("expected a schema error, got {other:?}"),
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.sqlite");
+    gpkg::rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x INTEGER)")
+        .unwrap();
+    match GeoPackageStore::open(&other) {
+        Err(StoreError::Schema(msg)) => assert!(msg.contains("not a GeoPackage"), "{msg}"),
+        other => panic!("expected a schema error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn extent_in_gpkg_contents_covers_every_asset() {
+    let (_dir, path, store) = temp_store();
+    store.insert(&minimal_asset("a", -2.5, 53.3)).await.unwrap();
+    store
+        .insert_many(&[
+            minimal_asset("b", -2.1, 53.5),
+            minimal_asset("c", -2.3, 53.4),
+        ])
+        .await
+        .unwrap();
+    drop(store);
+    let conn = gpkg::rusqlite::Connection::open(&path).unwrap();
+    let env = gpkg::extent(&conn, gpkg::ASSETS_TABLE).unwrap().unwrap();
+    assert_eq!(
+        env,
+        gpkg::Envelope {
+            min_x: -2.5,
+            max_x: -2.1,
+            min_y: 53.3,
+            max_y: 53.5
+        }
+    );
+}
+
+/// Set in the child process of [`acknowledged_writes_survive_sigkill`]: the store file to write.
+const CHILD_ENV: &str = "ASSETMAP_GPKG_DURABILITY_CHILD";
+
+/// Not a test on its own: when [`CHILD_ENV`] is set, this is the child process of
+/// [`acknowledged_writes_survive_sigkill`]. It writes forever (single inserts, replacements
+/// and batches), printing `ACK <id> <version>` after each acknowledged write, until killed.
+#[tokio::test]
+async fn durability_child_process() {
+    let Ok(path) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let store = GeoPackageStore::open(&path).unwrap();
+    let mut out = std::io::stdout().lock();
+    for round in 0u64.. {
+        let a = minimal_asset(&format!("single-{round}"), -2.0, 53.0);
+        store.insert(&a).await.unwrap();
+        writeln!(out, "ACK {} 1", a.id).unwrap();
+        out.flush().unwrap();
+        let a2 = next_version(&a);
+        store.replace(&a2).await.unwrap();
+        writeln!(out, "ACK {} 2", a2.id).unwrap();
+        out.flush().unwrap();
+        let batch: Vec<Asset> = (0..20)
+            .map(|i| minimal_asset(&format!("batch-{round}-{i}"), -2.1, 53.1))
+            .collect();
+        store.insert_many(&batch).await.unwrap();
+        for b in &batch {
+            writeln!(out, "ACK {} 1", b.id).unwrap();
+        }
+        out.flush().unwrap();
+    }
+}
+
+/// A write acknowledged to the caller is on disk: a child process writes and reports each
+/// acknowledgement, is killed with SIGKILL right after one, and every acknowledged write is
+/// found on reopening.
+#[tokio::test]
+async fn acknowledged_writes_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("durable.gpkg");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "durability_child_process",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ENV, &path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut acked: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    let mut lines = BufReader::new(stdout).lines();
+    // Kill at an arbitrary point inside the stream of writes, not at a batch boundary.
+    let kill_after = 1_000 + usize::from(std::process::id() as u16 % 97);
+    let mut seen = 0;
+    while seen < kill_after {
+        let line = lines
+            .next()
+            .expect("the child stopped before it was killed")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("ACK ") {
+            let (id, version) = rest.split_once(' ').unwrap();
+            acked.insert(id.to_owned(), version.parse().unwrap());
+            seen += 1;
+        }
+    }
+    child.kill().unwrap(); // SIGKILL on Unix: no destructor, no checkpoint, no flush.
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the child was killed, not finished: {status:?}"
+    );
+
+    let store = GeoPackageStore::open(&path).unwrap();
+    let stored: std::collections::HashMap<String, u64> = store
+        .all()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.id.to_string(), a.version))
+        .collect();
+    for (id, version) in &acked {
+        let got = stored.get(id).copied();
+        assert!(
+            got.is_some_and(|v| v >= *version),
+            "acknowledged {id} v{version} but found {got:?}"
+        );
+    }
+    assert!(stored.len() >= acked.len());
+    // The feed agrees with the table: one upsert per acknowledged write at least.
+    assert!(store.latest_seq().await.unwrap() >= acked.values().sum::<u64>());
+}
+
+/// Runs a GDAL command-line tool, failing the test (never skipping it) when GDAL is absent.
+fn gdal(tool: &str, args: &[&str], file: &Path) -> String {
+    let out = match Command::new(tool).args(args).arg(file).output() {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            panic!("{tool} is not installed; install GDAL's tools: apt-get install gdal-bin")
+        }
+        Err(e) => panic!("cannot run {tool}: {e}"),
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{tool} failed: {stderr}\n{stdout}");
+    assert!(
+        !stderr.contains("ERROR") && !stderr.contains("Warning"),
+        "{tool} complained: {stderr}"
+    );
+    stdout
+}
+
+#[tokio::test]
+async fn gdal_reads_the_store_as_a_point_layer() {
+    let (_dir, path, store) = temp_store();
+    store.insert(&full_asset("full")).await.unwrap();
+    store
+        .insert_many(&[
+            minimal_asset("west", -2.5, 53.3),
+            minimal_asset("east", -2.1, 53.5),
+        ])
+        .await
+        .unwrap();
+    store
+        .insert(&minimal_asset("gone", 10.0, 10.0))
+        .await
+        .unwrap();
+    store.delete(&id("gone")).await.unwrap();
+    // Read while the store is still open (WAL not yet checkpointed), as an analyst would.
+    let summary = gdal("ogrinfo", &["-so", "-al"], &path);
+    assert!(summary.contains("Layer name: assets"), "{summary}");
+    assert!(summary.contains("Geometry: Point"), "{summary}");
+    assert!(summary.contains("Feature Count: 3"), "{summary}");
+    // The extent only grows: the deleted asset at (10, 10) still widens it (allowed: the
+    // extent in gpkg_contents is informative and must cover the data, not fit it).
+    assert!(
+        summary.contains("Extent: (-2.500000, 10.000000) - (10.000000, 53.500000)"),
+        "{summary}"
+    );
+    assert!(summary.contains("WGS 84"), "{summary}");
+    for field in [
+        "asset_id: String",
+        "name: String",
+        "categories: String",
+        "opening_times_text: String",
+        "by_arrangement: Integer(Boolean)",
+        "min_age: Integer",
+        "verified_at: Date",
+        "created_at: String",
+        "version: Integer",
+    ] {
+        assert!(summary.contains(field), "no {field:?} in:\n{summary}");
+    }
+    assert!(summary.contains("Layer name: asset_changes"), "{summary}");
+    assert!(summary.contains("changed_at: DateTime"), "{summary}");
+
+    // Every feature decodes: GDAL prints the point and the parsed timestamp.
+    let features = gdal(
+        "ogrinfo",
+        &["-al", "-q", "-where", "asset_id = 'full'"],
+        &path,
+    );
+    assert!(
+        features.contains("POINT (-2.3478123456789 53.378123456789)"),
+        "{features}"
+    );
+    assert!(
+        features.contains("postcode (String) = WA15 9BG"),
+        "{features}"
+    );
+    assert!(
+        features.contains("verified_at (Date) = 2025/02/28"),
+        "{features}"
+    );
+    drop(store);
+}
+
+#[test]
+fn gdal_reads_a_written_polygon_layer_with_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.gpkg");
+    let mut w = gpkg::GpkgWriter::create(&path).unwrap();
+    let cols = [
+        gpkg::Column::new("code", gpkg::ColumnType::Text).not_null(),
+        gpkg::Column::new("population", gpkg::ColumnType::Integer),
+    ];
+    w.create_features_table(&gpkg::FeatureTable {
+        name: "wards",
+        identifier: "Wards",
+        description: "Electoral wards",
+        geometry_type: gpkg::GeometryType::MultiPolygon,
+        srs_id: gpkg::WGS84_SRS_ID,
+        columns: &cols,
+    })
+    .unwrap();
+    let outer = [
+        [-2.4, 53.3],
+        [-2.3, 53.3],
+        [-2.3, 53.4],
+        [-2.4, 53.4],
+        [-2.4, 53.3],
+    ];
+    let hole = [
+        [-2.38, 53.32],
+        [-2.36, 53.32],
+        [-2.36, 53.34],
+        [-2.38, 53.32],
+    ];
+    let island = [[-2.2, 53.45], [-2.19, 53.45], [-2.19, 53.46], [-2.2, 53.45]];
+    let blob = gpkg::encode_multipolygon(
+        gpkg::WGS84_SRS_ID,
+        &[vec![&outer[..], &hole[..]], vec![&island[..]]],
+    )
+    .unwrap();
+    w.insert_feature("wards", &blob, &[&"E05000820", &11_000i64])
+        .unwrap();
+    w.insert_feature("wards", &blob, &[&"E05000821", &None::<i64>])
+        .unwrap();
+    assert!(w.insert_feature("wards", &blob, &[&"too few"]).is_err());
+    w.add_metadata(
+        Some("wards"),
+        &gpkg::DatasetMetadata {
+            source: "ONS".into(),
+            licence: "OGL-3.0".into(),
+            attribution: Some("Contains OS data © Crown copyright".into()),
+            date: chrono::NaiveDate::from_ymd_opt(2025, 5, 1).unwrap(),
+            method: "assetmap export".into(),
+        },
+    )
+    .unwrap();
+    w.finish().unwrap();
+    assert!(
+        !dir.path().join("export.gpkg-wal").exists(),
+        "an export is one self-contained file"
+    );
+
+    let summary = gdal("ogrinfo", &["-so", "-al"], &path);
+    assert!(summary.contains("Layer name: wards"), "{summary}");
+    assert!(summary.contains("Geometry: Multi Polygon"), "{summary}");
+    assert!(summary.contains("Feature Count: 2"), "{summary}");
+    assert!(
+        summary.contains("Extent: (-2.400000, 53.300000) - (-2.190000, 53.460000)"),
+        "{summary}"
+    );
+    assert!(summary.contains("LICENCE=OGL-3.0"), "{summary}");
+    assert!(summary.contains("SOURCE=ONS"), "{summary}");
+    let wkt = gdal(
+        "ogrinfo",
+        &["-al", "-q", "-where", "code = 'E05000820'"],
+        &path,
+    );
+    assert!(
+        wkt.contains(
+            "MULTIPOLYGON (((-2.4 53.3,-2.3 53.3,-2.3 53.4,-2.4 53.4,-2.4 53.3),(-2.38 53.32,"
+        ),
+        "{wkt}"
+    );
+    assert!(wkt.contains("population (Integer64) = 11000"), "{wkt}");
+}
