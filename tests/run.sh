@@ -9,6 +9,8 @@
 # 4. stops the cluster and removes its directory on exit, also on failure or interrupt.
 #
 # It depends on no server already running and can be run twice in a row, from any directory.
+# `bash tests/run.sh -- CMD…` starts the cluster, runs only CMD with the variables below set,
+# and stops it (e.g. `bash tests/run.sh -- cargo test -p assetmap-store --test postgis`).
 #
 # The cluster keeps fsync on, so the PostGIS durability tests test a real flush to disk.
 #
@@ -22,6 +24,13 @@
 #   ASSETMAP_TEST_PG_BIN        PostgreSQL's bin directory (psql, pgbench, pg_ctl…)
 #   ASSETMAP_CHROMIUM           path of the chromium binary for the browser tests
 set -euo pipefail
+
+# `bash tests/run.sh -- CMD…` runs only CMD against the throwaway cluster.
+RUN_ONLY=()
+if [ "${1:-}" = "--" ]; then
+    shift
+    RUN_ONLY=("$@")
+fi
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
@@ -225,11 +234,12 @@ if command -v chromium >/dev/null 2>&1; then
 fi
 echo "ASSETMAP_TEST_DATABASE_URL=$ASSETMAP_TEST_DATABASE_URL"
 
-if [ "${ASSETMAP_RUN_SH_CLUSTER_ONLY:-}" = 1 ]; then
-    # For checking this script itself: start and stop the cluster, nothing else.
-    banner "cluster check only (ASSETMAP_RUN_SH_CLUSTER_ONLY=1)"
-    "${PSQL[@]}" -d assetmap_test -At -c 'SELECT postgis_full_version()'
-    exit 0
+if [ "${#RUN_ONLY[@]}" -gt 0 ]; then
+    # `bash tests/run.sh -- CMD…`: run just CMD against the throwaway cluster (for developers,
+    # e.g. `bash tests/run.sh -- cargo test -p assetmap-store --test postgis`).
+    banner "running: ${RUN_ONLY[*]}"
+    "${RUN_ONLY[@]}"
+    exit $?
 fi
 
 # ---------------------------------------------------------------------------------------------

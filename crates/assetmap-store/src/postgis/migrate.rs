@@ -82,6 +82,12 @@ pub(crate) async fn check_postgis(
                 )
             })?,
     };
+    require_postgis_3(&version)?;
+    Ok(version)
+}
+
+/// Refuses PostGIS versions older than [`MIN_POSTGIS_MAJOR`].0.
+fn require_postgis_3(version: &str) -> Result<(), StoreError> {
     let major: u32 = version
         .split('.')
         .next()
@@ -93,7 +99,7 @@ pub(crate) async fn check_postgis(
              (upgrade the extension with ALTER EXTENSION postgis UPDATE, or install postgresql-NN-postgis-3)"
         )));
     }
-    Ok(version)
+    Ok(())
 }
 
 /// The database's schema version: 0 when it has never been migrated.
@@ -200,6 +206,18 @@ mod tests {
         assert_eq!(
             files, embedded,
             "add new files in migrations/ to MIGRATIONS"
+        );
+    }
+
+    #[test]
+    fn postgis_older_than_3_is_refused() {
+        assert!(require_postgis_3("3.0.0").is_ok());
+        assert!(require_postgis_3("3.3.2").is_ok());
+        assert!(require_postgis_3("3.5.0dev").is_ok());
+        let err = require_postgis_3("2.5.5").expect_err("too old").to_string();
+        assert!(
+            err.contains("PostGIS 2.5.5 is too old") && err.contains("3.0 or newer"),
+            "{err}"
         );
     }
 

@@ -1,0 +1,297 @@
+//! What every [`AssetStore`] must do, written once and run on each implementation
+//! (`behaves_like_a_store`), plus seeded fixtures.
+//!
+//! Timestamps in the fixtures are whole microseconds: PostgreSQL keeps `timestamptz` to the
+//! microsecond, so that is the precision every store is held to.
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+pub mod pg;
+
+use assetmap_core::{
+    Asset, AssetDraft, AssetId, AudienceDraft, ContactDraft, CostDraft, OpeningTimesDraft,
+    PeriodDraft, Provenance,
+};
+use assetmap_store::{AssetStore, ChangeKind, StoreError};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+/// A fixed instant with a sub-second part (microseconds).
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 14, 9, 26, 53)
+        .single()
+        .expect("valid date")
+        + Duration::microseconds(589_793)
+}
+
+/// The `i`-th fixture asset, id `fixture:{i}`. Every field of the domain model is filled for
+/// even `i` (opening times past midnight, cost, access, audience, languages, provenance…);
+/// odd `i` leave the optional ones empty, so both shapes round-trip.
+pub fn asset(i: u32) -> Asset {
+    let full = i.is_multiple_of(2);
+    let lon = -2.40 + f64::from(i % 97) * 0.0021;
+    let lat = 53.38 + f64::from(i % 89) * 0.0017;
+    let draft = if full {
+        AssetDraft {
+            name: Some(format!("Fixture asset {i} — café & garden")),
+            description: Some(format!(
+                "Number {i}. Quotes \" and backslashes \\ and tabs\tsurvive."
+            )),
+            abcd_type: Some(
+                [
+                    "association",
+                    "institution",
+                    "physical_space",
+                    "economy",
+                    "culture",
+                ][(i % 5) as usize]
+                    .to_owned(),
+            ),
+            categories: vec![
+                "green_space_nature".into(),
+                "befriending".into(),
+                "food".into(),
+            ],
+            tags: vec!["gardening".into(), "tea & cake".into()],
+            address: Some("1 Talbot Road, Stretford".into()),
+            postcode: Some("m32 0te".into()),
+            contact: ContactDraft {
+                phone: Some("0161 912 2000".into()),
+                email: Some("hello@example.org".into()),
+                website: Some("www.example.org/asset".into()),
+            },
+            opening_times: OpeningTimesDraft {
+                periods: vec![
+                    PeriodDraft {
+                        day: "fri".into(),
+                        opens: "22:00".into(),
+                        closes: "02:00".into(),
+                    },
+                    PeriodDraft {
+                        day: "tue".into(),
+                        opens: "09:30".into(),
+                        closes: "12:00".into(),
+                    },
+                ],
+                by_arrangement: true,
+                note: Some("closed bank holidays".into()),
+            },
+            cost: Some(CostDraft {
+                band: "low".into(),
+                detail: Some("£2 a session, carers free".into()),
+            }),
+            access: vec!["step_free".into(), "hearing_loop".into()],
+            audience: AudienceDraft {
+                min_age: Some(16),
+                max_age: Some(99),
+                description: Some("carers".into()),
+            },
+            languages: vec!["en".into(), "ur".into()],
+            provenance: Provenance {
+                source: Some("Fixture".into()),
+                source_id: Some(format!("row {i}")),
+                licence: Some("OGL-3.0".into()),
+                attribution: Some("Contains public sector information".into()),
+                geocode_method: Some("manual".into()),
+            },
+            verified_at: Some("2024-11-05".into()),
+            status: Some(["active", "temporarily_closed", "closed"][(i % 3) as usize].to_owned()),
+        }
+    } else {
+        AssetDraft {
+            name: Some(format!("Bare asset {i}")),
+            abcd_type: Some("institution".into()),
+            categories: vec!["learning".into()],
+            ..AssetDraft::default()
+        }
+    };
+    let valid = draft
+        .validate(Some((lon, lat)))
+        .expect("fixture drafts are valid");
+    let id = AssetId::parse(&format!("fixture:{i:06}")).expect("fixture ids are valid");
+    Asset::create(id, valid, t0() + Duration::seconds(i64::from(i)))
+}
+
+/// Fixtures `from..to`.
+pub fn assets(from: u32, to: u32) -> Vec<Asset> {
+    (from..to).map(asset).collect()
+}
+
+/// The next version of `a`, with a new name, updated a minute later.
+pub fn next_version(a: &Asset, name: &str) -> Asset {
+    let mut draft = a.to_draft();
+    draft.name = Some(name.to_owned());
+    let valid = draft
+        .validate(Some((a.location.lon(), a.location.lat())))
+        .expect("still valid");
+    a.replaced_by(valid, a.updated_at + Duration::minutes(1))
+}
+
+fn id(s: &str) -> AssetId {
+    AssetId::parse(s).expect("valid id")
+}
+
+/// The behaviour every store shares. `store` must be empty (no assets, no changes).
+pub async fn behaves_like_a_store(store: &dyn AssetStore) {
+    // Empty.
+    assert_eq!(store.count().await.expect("count"), 0);
+    assert!(store.all().await.expect("all").is_empty());
+    assert_eq!(store.latest_seq().await.expect("latest_seq"), 0);
+    assert!(store
+        .changes_since(0, 100)
+        .await
+        .expect("changes")
+        .is_empty());
+    assert_eq!(store.get(&id("fixture:000000")).await.expect("get"), None);
+    assert_eq!(
+        store.insert_many(&[]).await.expect("empty insert_many"),
+        0,
+        "an empty batch changes nothing"
+    );
+
+    // Insert and read back every field.
+    let a0 = asset(0);
+    let a1 = asset(1);
+    let s1 = store.insert(&a0).await.expect("insert a0");
+    let s2 = store.insert(&a1).await.expect("insert a1");
+    assert!(s1 > 0 && s2 > s1, "sequence numbers increase: {s1}, {s2}");
+    assert_eq!(
+        store.get(&a0.id).await.expect("get a0").as_ref(),
+        Some(&a0),
+        "full asset round-trips"
+    );
+    assert_eq!(
+        store.get(&a1.id).await.expect("get a1").as_ref(),
+        Some(&a1),
+        "bare asset round-trips"
+    );
+    assert_eq!(store.latest_seq().await.expect("latest"), s2);
+
+    // Same id again.
+    match store.insert(&a0).await {
+        Err(StoreError::AlreadyExists(got)) => assert_eq!(got, a0.id),
+        other => panic!("inserting a0 twice should be AlreadyExists, got {other:?}"),
+    }
+    assert_eq!(
+        store.latest_seq().await.expect("latest"),
+        s2,
+        "a refused write appends no change"
+    );
+
+    // Replace: only the next version of the stored one.
+    let a0v2 = next_version(&a0, "Renamed fixture 0");
+    let s3 = store.replace(&a0v2).await.expect("replace to v2");
+    assert!(s3 > s2);
+    assert_eq!(store.get(&a0.id).await.expect("get").as_ref(), Some(&a0v2));
+    match store.replace(&a0v2).await {
+        Err(StoreError::VersionConflict {
+            id: got,
+            expected,
+            actual,
+        }) => {
+            assert_eq!(
+                (got, expected, actual),
+                (a0.id.clone(), 1, 2),
+                "v2 again is based on v1, stored is v2"
+            );
+        }
+        other => panic!("a stale replace should be VersionConflict, got {other:?}"),
+    }
+    let skip = next_version(&next_version(&a0v2, "v3"), "v4");
+    assert!(matches!(
+        store.replace(&skip).await,
+        Err(StoreError::VersionConflict {
+            expected: 3,
+            actual: 2,
+            ..
+        })
+    ));
+    let ghost = next_version(&asset(999), "ghost");
+    match store.replace(&ghost).await {
+        Err(StoreError::NotFound(got)) => assert_eq!(got, ghost.id),
+        other => panic!("replacing a missing asset should be NotFound, got {other:?}"),
+    }
+
+    // Delete.
+    let s4 = store.delete(&a1.id).await.expect("delete a1");
+    assert!(s4 > s3);
+    assert_eq!(store.get(&a1.id).await.expect("get"), None);
+    match store.delete(&a1.id).await {
+        Err(StoreError::NotFound(got)) => assert_eq!(got, a1.id),
+        other => panic!("deleting twice should be NotFound, got {other:?}"),
+    }
+    assert_eq!(store.count().await.expect("count"), 1);
+
+    // The change feed: in order, the current asset for upserts, None for deletes and for
+    // upserts of assets deleted since.
+    let feed = store.changes_since(0, 100).await.expect("feed");
+    let summary: Vec<(u64, String, ChangeKind)> = feed
+        .iter()
+        .map(|c| (c.seq, c.id.to_string(), c.kind))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (s1, a0.id.to_string(), ChangeKind::Upsert),
+            (s2, a1.id.to_string(), ChangeKind::Upsert),
+            (s3, a0.id.to_string(), ChangeKind::Upsert),
+            (s4, a1.id.to_string(), ChangeKind::Delete),
+        ]
+    );
+    assert_eq!(
+        feed[0].asset.as_ref(),
+        Some(&a0v2),
+        "an upsert carries the asset as it is now"
+    );
+    assert_eq!(feed[1].asset, None, "a1 has since been deleted");
+    assert_eq!(feed[3].asset, None, "a delete carries no asset");
+    let tail = store.changes_since(s2, 1).await.expect("tail");
+    assert_eq!(
+        tail.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        vec![s3],
+        "since is exclusive, limit is honoured"
+    );
+    assert!(store
+        .changes_since(s4, 10)
+        .await
+        .expect("after the end")
+        .is_empty());
+
+    // Bulk: all or nothing.
+    let batch = assets(10, 60);
+    let s5 = store.insert_many(&batch).await.expect("insert_many");
+    assert!(s5 > s4);
+    assert_eq!(store.count().await.expect("count"), 51);
+    assert_eq!(store.latest_seq().await.expect("latest"), s5);
+    let feed = store.changes_since(s4, 1000).await.expect("feed");
+    assert_eq!(feed.len(), 50, "one change per bulk-loaded asset");
+    assert_eq!(feed.last().map(|c| c.seq), Some(s5));
+    assert_eq!(feed[7].asset.as_ref(), Some(&batch[7]));
+
+    let mut clashing = assets(60, 70);
+    clashing.push(asset(10)); // already stored
+    assert!(
+        matches!(store.insert_many(&clashing).await, Err(StoreError::AlreadyExists(got)) if got == asset(10).id)
+    );
+    let mut twice = assets(70, 75);
+    twice.push(asset(72)); // repeated inside the batch
+    assert!(
+        store.insert_many(&twice).await.is_err(),
+        "a batch repeating an id is refused"
+    );
+    assert_eq!(
+        store.count().await.expect("count"),
+        51,
+        "a refused batch stores nothing"
+    );
+    assert_eq!(store.get(&asset(60).id).await.expect("get"), None);
+    assert_eq!(
+        store.latest_seq().await.expect("latest"),
+        s5,
+        "a refused batch appends no change"
+    );
+
+    // Everything, in id order.
+    let all = store.all().await.expect("all");
+    let mut expected: Vec<Asset> = std::iter::once(a0v2).chain(batch).collect();
+    expected.sort_by(|x, y| x.id.cmp(&y.id));
+    assert_eq!(all, expected);
+}

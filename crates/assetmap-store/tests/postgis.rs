@@ -1,0 +1,340 @@
+//! The PostGIS store against a real PostgreSQL + PostGIS: the throwaway cluster that
+//! `bash tests/run.sh` starts (`ASSETMAP_TEST_DATABASE_URL`). Each test makes its own database.
+//! The outage test (stopping the cluster) lives in its own binary, `postgis_outage.rs`.
+
+mod common;
+
+use assetmap_store::postgis::{self, PostgisStore};
+use assetmap_store::{AssetStore, StoreError};
+use common::pg;
+use std::time::Duration;
+
+async fn fresh_store(label: &str) -> (String, PostgisStore) {
+    let url = pg::fresh_database(label).await;
+    let store = PostgisStore::open(&url)
+        .await
+        .expect("open and migrate a fresh database");
+    (url, store)
+}
+
+#[tokio::test]
+async fn behaves_like_a_store() {
+    let (_url, store) = fresh_store("behaviour").await;
+    assert_eq!(store.kind(), "postgis");
+    common::behaves_like_a_store(&store).await;
+}
+
+#[tokio::test]
+async fn migrations_apply_once_and_build_the_schema() {
+    let url = pg::fresh_database("migrate").await;
+    let store = PostgisStore::connect(&url)
+        .await
+        .expect("connect to an empty database");
+    assert_eq!(store.schema_version().await.expect("version"), 0);
+    assert!(
+        store.postgis_version().starts_with('3'),
+        "PostGIS {}",
+        store.postgis_version()
+    );
+
+    let first = store.migrate().await.expect("migrate");
+    assert_eq!((first.from, first.to), (0, postgis::latest_version()));
+    assert_eq!(
+        first.applied,
+        postgis::MIGRATIONS
+            .iter()
+            .map(|m| m.name)
+            .collect::<Vec<_>>()
+    );
+    let again = store.migrate().await.expect("migrate again");
+    assert!(again.applied.is_empty(), "nothing left to apply: {again:?}");
+    assert_eq!(
+        store.schema_version().await.expect("version"),
+        postgis::latest_version()
+    );
+
+    let c = pg::client(&url).await;
+    let geom = c
+        .query_one("SELECT type, srid FROM geometry_columns WHERE f_table_name = 'assets' AND f_geometry_column = 'geom'", &[])
+        .await
+        .expect("assets.geom is a registered geometry column");
+    assert_eq!(
+        (geom.get::<_, String>(0), geom.get::<_, i32>(1)),
+        ("POINT".to_owned(), 4326)
+    );
+    let gist: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'assets' AND indexdef ILIKE '%USING gist (geom)%'",
+            &[],
+        )
+        .await
+        .expect("pg_indexes")
+        .get(0);
+    assert_eq!(gist, 1, "a GiST index on assets.geom");
+    let trigger: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_trigger WHERE tgname = 'asset_changes_notify'",
+            &[],
+        )
+        .await
+        .expect("pg_trigger")
+        .get(0);
+    assert_eq!(trigger, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_migrations_do_not_race() {
+    let url = pg::fresh_database("race").await;
+    let stores: Vec<PostgisStore> = connect_many(&url, 4).await;
+    let reports = futures_util::future::join_all(stores.iter().map(|s| s.migrate())).await;
+    let applied: usize = reports
+        .into_iter()
+        .map(|r| r.expect("every migrator succeeds").applied.len())
+        .sum();
+    assert_eq!(
+        applied,
+        postgis::MIGRATIONS.len(),
+        "each migration applied exactly once"
+    );
+}
+
+async fn connect_many(url: &str, n: usize) -> Vec<PostgisStore> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(PostgisStore::connect(url).await.expect("connect"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn refuses_a_schema_newer_than_the_code() {
+    let (url, store) = fresh_store("newer").await;
+    let newer = postgis::latest_version() + 1;
+    pg::client(&url)
+        .await
+        .execute(
+            "INSERT INTO schema_migrations (version, name) VALUES ($1, 'from_the_future')",
+            &[&newer],
+        )
+        .await
+        .expect("pretend a newer assetmap migrated");
+    match PostgisStore::connect(&url).await {
+        Err(StoreError::Schema(msg)) => {
+            assert!(msg.contains("newer than this assetmap knows"), "{msg}");
+            assert!(msg.contains(&newer.to_string()), "{msg}");
+        }
+        other => panic!("connect should refuse the newer schema, got {other:?}"),
+    }
+    assert!(
+        matches!(store.migrate().await, Err(StoreError::Schema(_))),
+        "migrate refuses it too"
+    );
+}
+
+#[tokio::test]
+async fn an_unmigrated_database_says_to_migrate() {
+    let url = pg::fresh_database("unmigrated").await;
+    let store = PostgisStore::connect(&url).await.expect("connect");
+    match store.count().await {
+        Err(StoreError::Schema(msg)) => assert!(msg.contains("assetmap migrate"), "{msg}"),
+        other => panic!("expected a Schema error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_url_is_checked_and_never_echoed() {
+    match PostgisStore::connect("postgres://user:s3cret@127.0.0.1:notaport/db").await {
+        Err(StoreError::Other(msg)) => assert!(!msg.contains("s3cret"), "{msg}"),
+        other => panic!("a bad URL should be refused, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn nothing_listening_is_unavailable() {
+    // A loopback port with no server: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    match PostgisStore::connect(&format!("postgres://postgres@127.0.0.1:{port}/db")).await {
+        Err(StoreError::Unavailable(_)) => {}
+        other => panic!("no server should be Unavailable, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rows_are_stored_as_postgis_points_in_lon_lat_order() {
+    let (url, store) = fresh_store("geom").await;
+    let a = common::asset(4);
+    store.insert(&a).await.expect("insert");
+    let row = pg::client(&url)
+        .await
+        .query_one(
+            "SELECT ST_X(geom), ST_Y(geom), ST_SRID(geom), categories, opening_times->>'by_arrangement' FROM assets WHERE id = $1",
+            &[&a.id.as_str()],
+        )
+        .await
+        .expect("row");
+    assert_eq!(row.get::<_, f64>(0), a.location.lon());
+    assert_eq!(row.get::<_, f64>(1), a.location.lat());
+    assert_eq!(row.get::<_, i32>(2), 4326);
+    let slugs: Vec<&str> = a.categories.iter().map(|c| c.slug()).collect();
+    assert_eq!(row.get::<_, Vec<String>>(3), slugs);
+    assert_eq!(row.get::<_, Option<String>>(4).as_deref(), Some("true"));
+}
+
+#[tokio::test]
+async fn a_hand_edited_invalid_row_is_reported_not_passed_on() {
+    let (url, store) = fresh_store("corrupt").await;
+    let a = common::asset(2);
+    store.insert(&a).await.expect("insert");
+    pg::client(&url)
+        .await
+        .execute(
+            "UPDATE assets SET categories = '{not_a_theme}' WHERE id = $1",
+            &[&a.id.as_str()],
+        )
+        .await
+        .expect("vandalise");
+    match store.get(&a.id).await {
+        Err(StoreError::Schema(msg)) => assert!(
+            msg.contains("categories") && msg.contains(a.id.as_str()),
+            "{msg}"
+        ),
+        other => panic!("expected a Schema error naming the field, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn bulk_load_uses_one_transaction_and_one_notify() {
+    let (url, store) = fresh_store("bulk").await;
+    let listener = pg::client(&url).await;
+    let batch = common::assets(0, 20_000);
+    let seq = store.insert_many(&batch).await.expect("bulk load");
+    assert_eq!(store.count().await.expect("count"), 20_000);
+    assert_eq!(store.latest_seq().await.expect("latest"), seq);
+    let changes: i64 = listener
+        .query_one("SELECT count(*) FROM asset_changes", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(changes, 20_000);
+    assert_eq!(
+        store.all().await.expect("all"),
+        batch,
+        "all() returns them in id order, intact"
+    );
+
+    // A clash at the very end undoes the whole batch.
+    let mut clash = common::assets(20_000, 30_000);
+    clash.push(common::asset(5));
+    assert!(matches!(
+        store.insert_many(&clash).await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert_eq!(store.count().await.expect("count"), 20_000);
+    assert_eq!(store.latest_seq().await.expect("latest"), seq);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_through_one_store_signals_another() {
+    let (url, writer) = fresh_store("signal").await;
+    let reader = PostgisStore::connect(&url)
+        .await
+        .expect("second store on the same database");
+    let mut signal = reader
+        .change_signal()
+        .expect("the PostGIS store has a change signal");
+    // The listener publishes once it is LISTENing; from then on nothing is missed.
+    tokio::time::timeout(Duration::from_secs(10), signal.changed())
+        .await
+        .expect("the listener connects")
+        .expect("the signal is alive");
+    signal.borrow_and_update();
+
+    let a = common::asset(8);
+    let seq = writer.insert(&a).await.expect("insert");
+    wait_for_seq(&mut signal, seq).await;
+    let feed = reader.changes_since(0, 10).await.expect("feed");
+    assert_eq!(
+        feed.last().and_then(|c| c.asset.as_ref()),
+        Some(&a),
+        "the reader catches up by sequence number"
+    );
+
+    let seq = writer
+        .insert_many(&common::assets(100, 1100))
+        .await
+        .expect("bulk");
+    wait_for_seq(&mut signal, seq).await;
+    let seq = writer.delete(&a.id).await.expect("delete");
+    wait_for_seq(&mut signal, seq).await;
+    assert_eq!(reader.get(&a.id).await.expect("get"), None);
+}
+
+/// Waits (at most 5 s) until the signal announces `seq` or later.
+async fn wait_for_seq(signal: &mut tokio::sync::watch::Receiver<u64>, seq: u64) {
+    let waited = tokio::time::timeout(Duration::from_secs(5), async {
+        while *signal.borrow_and_update() < seq {
+            signal.changed().await.expect("the signal is alive");
+        }
+    })
+    .await;
+    assert!(
+        waited.is_ok(),
+        "the signal did not announce seq {seq} within 5 s (it says {})",
+        *signal.borrow()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_following_the_feed_by_cursor_misses_nothing_under_concurrent_writes() {
+    let (url, first) = fresh_store("order").await;
+    let second = PostgisStore::connect(&url).await.expect("second writer");
+    let reader = PostgisStore::connect(&url).await.expect("reader");
+    let follow = async {
+        // What a server does: keep a cursor, ask for what is after it. If sequence numbers
+        // could become visible out of order, a smaller one committing late would be skipped.
+        let mut cursor = 0;
+        let mut seen = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while seen.len() < 120 && tokio::time::Instant::now() < deadline {
+            for c in reader.changes_since(cursor, 1000).await.expect("feed") {
+                assert!(c.seq > cursor);
+                cursor = c.seq;
+                seen.push(c.seq);
+            }
+        }
+        seen
+    };
+    let ((), (), seen) = tokio::join!(write_60(&first, 0), write_60(&second, 1000), follow);
+    let all: Vec<u64> = reader
+        .changes_since(0, 1000)
+        .await
+        .expect("feed")
+        .iter()
+        .map(|c| c.seq)
+        .collect();
+    assert_eq!(all.len(), 120);
+    assert_eq!(seen, all, "the cursor saw every change");
+}
+
+async fn write_60(store: &PostgisStore, from: u32) {
+    for i in from..from + 60 {
+        store.insert(&common::asset(i)).await.expect("insert");
+    }
+}
+
+#[test]
+fn replaces_the_database_of_a_url() {
+    assert_eq!(
+        pg::with_database("postgres://u@127.0.0.1:5432/a", "b"),
+        "postgres://u@127.0.0.1:5432/b"
+    );
+    assert_eq!(
+        pg::with_database("postgres://u@h/a?sslmode=disable", "b"),
+        "postgres://u@h/b?sslmode=disable"
+    );
+    assert_eq!(pg::with_database("postgres://u@h", "b"), "postgres://u@h/b");
+}
