@@ -1,1 +1,398 @@
-//! End-to-end tests live in tests/tests/.
+//! Helpers for assetmap's end-to-end tests (the tests themselves are in `tests/tests/`).
+//!
+//! - [`spawn_app`] starts the real application in-process on a free loopback port, on its own
+//!   temporary GeoPackage store (or a PostGIS database when asked), and returns a [`TestApp`]
+//!   with typed helpers, so tests read as Arrange / Act / Assert.
+//! - [`ServerProcess`] starts the real binary as a child process (for `kill -9` and
+//!   multi-process tests) and reads the port from its first line of output.
+#![forbid(unsafe_code)]
+
+use assetmap_server::{Application, Seed, Settings, StoreLocation};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The admin token test servers are started with.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+/// The repository's `data/` folder.
+pub fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
+}
+
+/// Which store a test app runs on.
+#[derive(Debug, Clone)]
+pub enum TestStore {
+    /// A fresh GeoPackage file in a temporary folder.
+    GeoPackage,
+    /// A fresh database on the throwaway PostGIS cluster that `tests/run.sh` starts.
+    Postgis,
+}
+
+/// A running application and an HTTP client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    pub port: u16,
+    pub state: std::sync::Arc<assetmap_server::state::AppState>,
+    /// Keeps the temporary store folder alive as long as the app.
+    pub dir: tempfile::TempDir,
+    agent: ureq::Agent,
+}
+
+/// A response, read whole: status, headers we care about, body.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    /// The body as JSON (panics with the body when it is not JSON: a test failure).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Settings for a test server: port 0 on loopback, writes allowed with [`ADMIN_TOKEN`].
+pub fn test_settings(store: StoreLocation, seed: Seed) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".parse().expect("loopback address"),
+        store,
+        data_dir: data_dir(),
+        seed,
+        admin_token: Some(ADMIN_TOKEN.to_owned()),
+        base_map_style: None,
+        title: "assetmap test".to_owned(),
+        poll_interval_secs: 0.2,
+    }
+}
+
+/// The URL of the throwaway PostGIS cluster's maintenance database, or a failure that says how
+/// to get one.
+pub fn postgis_url() -> String {
+    std::env::var("ASSETMAP_TEST_DATABASE_URL").unwrap_or_else(|_| {
+        panic!(
+            "ASSETMAP_TEST_DATABASE_URL is not set: run the tests with `bash tests/run.sh`, which installs PostGIS and starts a throwaway cluster"
+        )
+    })
+}
+
+/// Creates a fresh, empty database with PostGIS on the test cluster and returns its URL.
+pub fn fresh_postgis_database() -> String {
+    let admin = postgis_url();
+    let name = format!("t_{}", uuid_like());
+    let status = Command::new("psql")
+        .arg(&admin)
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c"])
+        .arg(format!("CREATE DATABASE {name}"))
+        .status()
+        .expect("psql must be installed (apt-get install postgresql-client)");
+    assert!(status.success(), "could not create test database {name}");
+    let url = match admin.rfind('/') {
+        Some(i) => format!("{}/{name}", &admin[..i]),
+        None => panic!("ASSETMAP_TEST_DATABASE_URL {admin} has no database part"),
+    };
+    let status = Command::new("psql")
+        .arg(&url)
+        .args([
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+            "-c",
+            "CREATE EXTENSION IF NOT EXISTS postgis",
+        ])
+        .status()
+        .expect("psql");
+    assert!(
+        status.success(),
+        "could not create the postgis extension in {name}"
+    );
+    url
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// Starts the application in-process on the bundled data.
+pub async fn spawn_app(store: TestStore) -> TestApp {
+    spawn_app_with(store, Seed::Bundled).await
+}
+
+/// Starts the application in-process with the given seed.
+pub async fn spawn_app_with(store: TestStore, seed: Seed) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let location = match store {
+        TestStore::GeoPackage => StoreLocation::GeoPackage(dir.path().join("assets.gpkg")),
+        TestStore::Postgis => StoreLocation::Postgis(fresh_postgis_database()),
+    };
+    let app = Application::build(test_settings(location, seed))
+        .await
+        .expect("the application builds");
+    let port = app.port();
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp::new(port, state, dir)
+}
+
+impl TestApp {
+    fn new(
+        port: u16,
+        state: std::sync::Arc<assetmap_server::state::AppState>,
+        dir: tempfile::TempDir,
+    ) -> TestApp {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            state,
+            dir,
+            agent,
+        }
+    }
+
+    /// GET `path` (with query) with an optional `Accept` header. Runs the blocking client off the
+    /// async runtime.
+    pub async fn get_with(&self, path: &str, accept: Option<&str>) -> Reply {
+        let agent = self.agent.clone();
+        let url = format!("{}{path}", self.address);
+        let accept = accept.map(str::to_owned);
+        tokio::task::spawn_blocking(move || {
+            let mut req = agent.get(&url);
+            if let Some(a) = accept {
+                req = req.header("Accept", &a);
+            }
+            read(req.call())
+        })
+        .await
+        .expect("request task")
+    }
+
+    /// GET `path` as a JSON client.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.get_with(path, Some("application/json")).await
+    }
+
+    /// Sends `body` with `method` to `path`, with the admin token unless `token` says otherwise.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let agent = self.agent.clone();
+        let url = format!("{}{path}", self.address);
+        let method = method.to_owned();
+        let body = body.map(|b| b.to_string());
+        let token = token.map(str::to_owned);
+        let extra: Vec<(String, String)> = extra
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            let mut req = ureq::http::Request::builder()
+                .method(method.as_str())
+                .uri(&url);
+            if let Some(t) = token {
+                req = req.header("Authorization", format!("Bearer {t}"));
+            }
+            if body.is_some() {
+                req = req.header("Content-Type", "application/geo+json");
+            }
+            for (k, v) in extra {
+                req = req.header(k, v);
+            }
+            let req = req.body(body.unwrap_or_default()).expect("request");
+            read(agent.run(req))
+        })
+        .await
+        .expect("request task")
+    }
+
+    /// POST a feature with the admin token.
+    pub async fn create(&self, feature: &Value) -> Reply {
+        self.send(
+            "POST",
+            "/collections/assets/items",
+            Some(feature),
+            Some(ADMIN_TOKEN),
+            &[],
+        )
+        .await
+    }
+}
+
+fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+    let mut resp = result.expect("the server answered");
+    let status = resp.status().as_u16();
+    let headers: Vec<(String, String)> = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let content_type = headers
+        .iter()
+        .find(|(k, _)| k == "content-type")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let body = resp.body_mut().read_to_string().unwrap_or_default();
+    Reply {
+        status,
+        content_type,
+        headers,
+        body,
+    }
+}
+
+/// A valid asset feature for writes.
+pub fn sample_feature(name: &str) -> Value {
+    serde_json::json!({
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [-2.3183, 53.4242]},
+        "properties": {
+            "name": name,
+            "description": "Weekly singing group for anyone who enjoys a song; no experience needed.",
+            "abcd_type": "association",
+            "categories": ["arts_heritage", "befriending"],
+            "tags": ["singing", "choir"],
+            "postcode": "M33 7XY",
+            "opening_times": {"periods": [{"day": "tue", "opens": "18:30", "closes": "20:30"}]},
+            "cost": {"band": "low", "detail": "£2 a session"},
+            "access": ["step_free", "hearing_loop"],
+            "audience": {"min_age": 16},
+            "languages": ["en"],
+            "provenance": {"source": "assetmap tests", "licence": "OGL-3.0"}
+        }
+    })
+}
+
+/// The `assetmap` binary running as a child process.
+pub struct ServerProcess {
+    pub child: Child,
+    pub port: u16,
+    pub address: String,
+}
+
+impl ServerProcess {
+    /// Starts `binary serve --bind 127.0.0.1:0` with `args` and `env`, and waits (up to
+    /// `timeout`) for its `listening on http://…` line.
+    pub fn start(
+        binary: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        timeout: Duration,
+    ) -> ServerProcess {
+        let mut cmd = Command::new(binary);
+        cmd.args(args)
+            .env("ASSETMAP_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("ASSETMAP_DATA", data_dir())
+            .env("ASSETMAP_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {}: {e}", binary.display()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+            }
+        });
+        let started = Instant::now();
+        let address = rx.recv_timeout(timeout).unwrap_or_else(|_| {
+            panic!(
+                "the server did not report its address within {:?}",
+                started.elapsed()
+            )
+        });
+        let port = address
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port in the address");
+        ServerProcess {
+            child,
+            port,
+            address,
+        }
+    }
+
+    /// Kills the process with SIGKILL (no chance to flush anything) and waits for it.
+    pub fn kill_9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill_9();
+    }
+}
+
+/// A blocking HTTP client for process tests.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// Blocking request helper for process tests.
+pub fn request(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    body: Option<&Value>,
+    token: Option<&str>,
+) -> Reply {
+    let mut req = ureq::http::Request::builder().method(method).uri(url);
+    if let Some(t) = token {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    if body.is_some() {
+        req = req.header("Content-Type", "application/geo+json");
+    }
+    req = req.header("Accept", "application/json");
+    let req = req
+        .body(body.map(|b| b.to_string()).unwrap_or_default())
+        .expect("request");
+    read(agent.run(req))
+}

@@ -3,8 +3,8 @@
 use crate::error::Collector;
 use crate::{
     AbcdType, AccessFeature, AssetId, AssetName, Category, CostBand, Email, FieldError, Language,
-    LonLat, OpeningPeriod, OpeningTimes, Phone, Postcode, Status, Tag, TimeOfDay,
-    ValidationErrors, Website, Weekday,
+    LonLat, OpeningPeriod, OpeningTimes, Phone, Postcode, Status, Tag, TimeOfDay, ValidationErrors,
+    Website, Weekday,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -56,7 +56,11 @@ impl TryFrom<RawAudience> for Audience {
 
 impl From<Audience> for RawAudience {
     fn from(a: Audience) -> Self {
-        RawAudience { min_age: a.min_age, max_age: a.max_age, description: a.description }
+        RawAudience {
+            min_age: a.min_age,
+            max_age: a.max_age,
+            description: a.description,
+        }
     }
 }
 
@@ -65,21 +69,37 @@ pub const MAX_AGE_YEARS: u8 = 120;
 
 impl Audience {
     /// Checks `min_age <= max_age <= 120`.
-    pub fn new(min_age: Option<u8>, max_age: Option<u8>, description: Option<String>) -> Result<Self, FieldError> {
+    pub fn new(
+        min_age: Option<u8>,
+        max_age: Option<u8>,
+        description: Option<String>,
+    ) -> Result<Self, FieldError> {
         for (name, v) in [("min_age", min_age), ("max_age", max_age)] {
             if let Some(v) = v {
                 if v > MAX_AGE_YEARS {
-                    return Err(FieldError::new(name, format!("{v} is above {MAX_AGE_YEARS} years")));
+                    return Err(FieldError::new(
+                        name,
+                        format!("{v} is above {MAX_AGE_YEARS} years"),
+                    ));
                 }
             }
         }
         if let (Some(lo), Some(hi)) = (min_age, max_age) {
             if lo > hi {
-                return Err(FieldError::new("max_age", format!("max_age {hi} is below min_age {lo}")));
+                return Err(FieldError::new(
+                    "max_age",
+                    format!("max_age {hi} is below min_age {lo}"),
+                ));
             }
         }
-        let description = description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
-        Ok(Self { min_age, max_age, description })
+        let description = description
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty());
+        Ok(Self {
+            min_age,
+            max_age,
+            description,
+        })
     }
 
     /// Youngest age admitted, in years.
@@ -257,11 +277,18 @@ fn blank_to_none(s: Option<String>) -> Option<String> {
 }
 
 /// Parses each item of a list, naming failures `field[i]`.
-fn parse_list<T: Ord>(c: &mut Collector, field: &str, items: &[String], parse: impl Fn(&str) -> Result<T, FieldError>) -> Vec<T> {
+fn parse_list<T: Ord>(
+    c: &mut Collector,
+    field: &str,
+    items: &[String],
+    parse: impl Fn(&str) -> Result<T, FieldError>,
+) -> Vec<T> {
     let mut out: Vec<T> = items
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| c.take(parse(s).map_err(|e| FieldError::new(format!("{field}[{i}]"), e.problem))))
+        .filter_map(|(i, s)| {
+            c.take(parse(s).map_err(|e| FieldError::new(format!("{field}[{i}]"), e.problem)))
+        })
         .collect();
     out.sort();
     out.dedup();
@@ -272,7 +299,10 @@ impl AssetDraft {
     /// Validates every field and returns all the problems at once, each naming its field.
     ///
     /// `location` is `(lon, lat)` in degrees; `None` is reported as a missing `geometry`.
-    pub fn validate(self, location: Option<(f64, f64)>) -> Result<ValidAssetDraft, ValidationErrors> {
+    pub fn validate(
+        self,
+        location: Option<(f64, f64)>,
+    ) -> Result<ValidAssetDraft, ValidationErrors> {
         let mut c = Collector::default();
 
         let name = match self.name.as_deref() {
@@ -285,49 +315,79 @@ impl AssetDraft {
         let abcd_type = match self.abcd_type.as_deref() {
             Some(t) => c.take(AbcdType::parse(t).map_err(|e| e.under("abcd_type"))),
             None => {
-                c.push(FieldError::new("abcd_type", "is required; use association, institution, physical_space, economy or culture"));
+                c.push(FieldError::new(
+                    "abcd_type",
+                    "is required; use association, institution, physical_space, economy or culture",
+                ));
                 None
             }
         };
         let categories = parse_list(&mut c, "categories", &self.categories, Category::parse);
         if self.categories.is_empty() {
-            c.push(FieldError::new("categories", "needs at least one category from the vocabulary (see /vocabulary)"));
+            c.push(FieldError::new(
+                "categories",
+                "needs at least one category from the vocabulary (see /vocabulary)",
+            ));
         }
         let tags = parse_list(&mut c, "tags", &self.tags, Tag::parse);
         let access = parse_list(&mut c, "access", &self.access, AccessFeature::parse);
         let languages = parse_list(&mut c, "languages", &self.languages, Language::parse);
 
         let location = match location {
-            Some((lon, lat)) => c.take(LonLat::new(lon, lat).map_err(|e| e.under("geometry.coordinates"))),
+            Some((lon, lat)) => {
+                c.take(LonLat::new(lon, lat).map_err(|e| e.under("geometry.coordinates")))
+            }
             None => {
-                c.push(FieldError::new("geometry", "is required: a GeoJSON Point [longitude, latitude] in WGS84"));
+                c.push(FieldError::new(
+                    "geometry",
+                    "is required: a GeoJSON Point [longitude, latitude] in WGS84",
+                ));
                 None
             }
         };
         let postcode = blank_to_none(self.postcode).and_then(|p| c.take(Postcode::parse(&p)));
         let contact = Contact {
-            phone: blank_to_none(self.contact.phone).and_then(|v| c.take(Phone::parse(&v).map_err(|e| e.under("contact")))),
-            email: blank_to_none(self.contact.email).and_then(|v| c.take(Email::parse(&v).map_err(|e| e.under("contact")))),
-            website: blank_to_none(self.contact.website).and_then(|v| c.take(Website::parse(&v).map_err(|e| e.under("contact")))),
+            phone: blank_to_none(self.contact.phone)
+                .and_then(|v| c.take(Phone::parse(&v).map_err(|e| e.under("contact")))),
+            email: blank_to_none(self.contact.email)
+                .and_then(|v| c.take(Email::parse(&v).map_err(|e| e.under("contact")))),
+            website: blank_to_none(self.contact.website)
+                .and_then(|v| c.take(Website::parse(&v).map_err(|e| e.under("contact")))),
         };
 
         let mut periods = Vec::new();
         for (i, p) in self.opening_times.periods.iter().enumerate() {
             let at = format!("opening_times.periods[{i}]");
-            let day = c.take(Weekday::parse(&p.day).map_err(|e| FieldError::new(format!("{at}.day"), e.problem)));
-            let opens = c.take(TimeOfDay::parse(&p.opens).map_err(|e| FieldError::new(format!("{at}.opens"), e.problem)));
-            let closes = c.take(TimeOfDay::parse(&p.closes).map_err(|e| FieldError::new(format!("{at}.closes"), e.problem)));
+            let day = c.take(
+                Weekday::parse(&p.day).map_err(|e| FieldError::new(format!("{at}.day"), e.problem)),
+            );
+            let opens = c.take(
+                TimeOfDay::parse(&p.opens)
+                    .map_err(|e| FieldError::new(format!("{at}.opens"), e.problem)),
+            );
+            let closes = c.take(
+                TimeOfDay::parse(&p.closes)
+                    .map_err(|e| FieldError::new(format!("{at}.closes"), e.problem)),
+            );
             if let (Some(d), Some(o), Some(cl)) = (day, opens, closes) {
-                if let Some(period) = c.take(OpeningPeriod::new(d, o, cl).map_err(|e| e.under(&at))) {
+                if let Some(period) = c.take(OpeningPeriod::new(d, o, cl).map_err(|e| e.under(&at)))
+                {
                     periods.push(period);
                 }
             }
         }
-        let opening_times = OpeningTimes::new(periods, self.opening_times.by_arrangement, self.opening_times.note);
+        let opening_times = OpeningTimes::new(
+            periods,
+            self.opening_times.by_arrangement,
+            self.opening_times.note,
+        );
 
         let cost = self.cost.and_then(|cd| {
             let band = c.take(CostBand::parse(&cd.band).map_err(|e| e.under("cost.band")))?;
-            Some(Cost { band, detail: blank_to_none(cd.detail) })
+            Some(Cost {
+                band,
+                detail: blank_to_none(cd.detail),
+            })
         });
 
         let age = |c: &mut Collector, field: &str, v: Option<i64>| -> Option<u8> {
@@ -335,7 +395,13 @@ impl AssetDraft {
             match u8::try_from(v) {
                 Ok(a) if a <= crate::asset::MAX_AGE_YEARS => Some(a),
                 _ => {
-                    c.push(FieldError::new(format!("audience.{field}"), format!("{v} is not an age; use whole years from 0 to {}", crate::asset::MAX_AGE_YEARS)));
+                    c.push(FieldError::new(
+                        format!("audience.{field}"),
+                        format!(
+                            "{v} is not an age; use whole years from 0 to {}",
+                            crate::asset::MAX_AGE_YEARS
+                        ),
+                    ));
                     None
                 }
             }
@@ -343,22 +409,33 @@ impl AssetDraft {
         let min_age = age(&mut c, "min_age", self.audience.min_age);
         let max_age = age(&mut c, "max_age", self.audience.max_age);
         let audience = c
-            .take(Audience::new(min_age, max_age, self.audience.description).map_err(|e| e.under("audience")))
+            .take(
+                Audience::new(min_age, max_age, self.audience.description)
+                    .map_err(|e| e.under("audience")),
+            )
             .unwrap_or_default();
 
         let verified_at = blank_to_none(self.verified_at).and_then(|d| {
-            c.take(
-                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                    .map_err(|_| FieldError::new("verified_at", format!("{d:?} is not a date; use YYYY-MM-DD"))),
-            )
+            c.take(NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
+                FieldError::new(
+                    "verified_at",
+                    format!("{d:?} is not a date; use YYYY-MM-DD"),
+                )
+            }))
         });
         let status = match self.status.as_deref() {
             Some(s) => c.take(Status::parse(s).map_err(|e| e.under("status"))),
             None => Some(Status::Active),
         };
         let description = blank_to_none(self.description);
-        if description.as_ref().is_some_and(|d| d.chars().count() > 5000) {
-            c.push(FieldError::new("description", "is longer than 5000 characters"));
+        if description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > 5000)
+        {
+            c.push(FieldError::new(
+                "description",
+                "is longer than 5000 characters",
+            ));
         }
 
         c.finish()?;
@@ -420,10 +497,22 @@ impl Asset {
     /// The next version of `self` with the draft's content: keeps id and `created_at`, bumps
     /// `version`, sets `updated_at` to `now`.
     pub fn replaced_by(&self, draft: ValidAssetDraft, now: DateTime<Utc>) -> Asset {
-        Self::assemble(self.id.clone(), draft, self.created_at, now, self.version + 1)
+        Self::assemble(
+            self.id.clone(),
+            draft,
+            self.created_at,
+            now,
+            self.version + 1,
+        )
     }
 
-    fn assemble(id: AssetId, d: ValidAssetDraft, created_at: DateTime<Utc>, updated_at: DateTime<Utc>, version: u64) -> Asset {
+    fn assemble(
+        id: AssetId,
+        d: ValidAssetDraft,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        version: u64,
+    ) -> Asset {
         Asset {
             id,
             name: d.name,
@@ -455,7 +544,11 @@ impl Asset {
             name: Some(self.name.to_string()),
             description: self.description.clone(),
             abcd_type: Some(self.abcd_type.slug().to_owned()),
-            categories: self.categories.iter().map(|c| c.slug().to_owned()).collect(),
+            categories: self
+                .categories
+                .iter()
+                .map(|c| c.slug().to_owned())
+                .collect(),
             tags: self.tags.iter().map(|t| t.to_string()).collect(),
             address: self.address.clone(),
             postcode: self.postcode.as_ref().map(|p| p.to_string()),
@@ -469,12 +562,19 @@ impl Asset {
                     .opening_times
                     .periods()
                     .iter()
-                    .map(|p| PeriodDraft { day: format!("{:?}", p.day()).to_lowercase(), opens: p.opens().to_string(), closes: p.closes().to_string() })
+                    .map(|p| PeriodDraft {
+                        day: format!("{:?}", p.day()).to_lowercase(),
+                        opens: p.opens().to_string(),
+                        closes: p.closes().to_string(),
+                    })
                     .collect(),
                 by_arrangement: self.opening_times.by_arrangement(),
                 note: self.opening_times.note().map(str::to_owned),
             },
-            cost: self.cost.as_ref().map(|c| CostDraft { band: c.band.slug().to_owned(), detail: c.detail.clone() }),
+            cost: self.cost.as_ref().map(|c| CostDraft {
+                band: c.band.slug().to_owned(),
+                detail: c.detail.clone(),
+            }),
             access: self.access.iter().map(|a| a.slug().to_owned()).collect(),
             audience: AudienceDraft {
                 min_age: self.audience.min_age().map(i64::from),

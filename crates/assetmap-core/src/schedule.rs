@@ -4,7 +4,9 @@ use crate::FieldError;
 use std::fmt;
 
 /// A day of the week. Serialised as a three-letter lower-case name (`mon` … `sun`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Weekday {
     Mon,
@@ -40,17 +42,32 @@ impl Weekday {
 
     /// The English name, e.g. "Tuesday".
     pub fn name(self) -> &'static str {
-        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][self.index()]
+        [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ][self.index()]
     }
 
     /// Parses `mon`, `Monday`, `TUE`… (the first three letters decide).
     pub fn parse(s: &str) -> Result<Weekday, FieldError> {
         let lower = s.trim().to_ascii_lowercase();
         let key = lower.get(..3).unwrap_or("");
-        let idx = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().position(|d| *d == key);
+        let idx = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            .iter()
+            .position(|d| *d == key);
         match idx {
-            Some(i) if lower.len() == 3 || Weekday::ALL[i].name().eq_ignore_ascii_case(&lower) => Ok(Weekday::ALL[i]),
-            _ => Err(FieldError::new("", format!("unknown day {s:?}; use mon, tue, wed, thu, fri, sat or sun"))),
+            Some(i) if lower.len() == 3 || Weekday::ALL[i].name().eq_ignore_ascii_case(&lower) => {
+                Ok(Weekday::ALL[i])
+            }
+            _ => Err(FieldError::new(
+                "",
+                format!("unknown day {s:?}; use mon, tue, wed, thu, fri, sat or sun"),
+            )),
         }
     }
 }
@@ -63,7 +80,9 @@ impl From<chrono::Weekday> for Weekday {
 
 /// A time of day to the minute, `00:00` to `24:00` inclusive (`24:00` only makes sense as a
 /// closing time: "until midnight").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct TimeOfDay(u16);
 
@@ -76,14 +95,24 @@ impl TimeOfDay {
     /// From hours and minutes; `24:00` is allowed, anything later is not.
     pub fn from_hm(hours: u16, minutes: u16) -> Result<Self, FieldError> {
         if minutes >= 60 || hours > 24 || (hours == 24 && minutes != 0) {
-            return Err(FieldError::new("", format!("{hours:02}:{minutes:02} is not a time of day; use HH:MM from 00:00 to 24:00")));
+            return Err(FieldError::new(
+                "",
+                format!(
+                    "{hours:02}:{minutes:02} is not a time of day; use HH:MM from 00:00 to 24:00"
+                ),
+            ));
         }
         Ok(TimeOfDay(hours * 60 + minutes))
     }
 
     /// Parses `HH:MM` (24-hour clock; `9:30` is accepted too).
     pub fn parse(s: &str) -> Result<Self, FieldError> {
-        let bad = || FieldError::new("", format!("{s:?} is not a time; use HH:MM on the 24-hour clock, e.g. 09:30 or 18:00"));
+        let bad = || {
+            FieldError::new(
+                "",
+                format!("{s:?} is not a time; use HH:MM on the 24-hour clock, e.g. 09:30 or 18:00"),
+            )
+        };
         let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
         if h.is_empty() || h.len() > 2 || m.len() != 2 {
             return Err(bad());
@@ -144,7 +173,11 @@ impl TryFrom<RawPeriod> for OpeningPeriod {
 
 impl From<OpeningPeriod> for RawPeriod {
     fn from(p: OpeningPeriod) -> Self {
-        RawPeriod { day: p.day, opens: p.opens, closes: p.closes }
+        RawPeriod {
+            day: p.day,
+            opens: p.opens,
+            closes: p.closes,
+        }
     }
 }
 
@@ -152,12 +185,17 @@ impl OpeningPeriod {
     /// Rejects `opens == closes` (ambiguous: use 00:00–24:00 for all day) and `opens` of 24:00.
     pub fn new(day: Weekday, opens: TimeOfDay, closes: TimeOfDay) -> Result<Self, FieldError> {
         if opens == TimeOfDay::END_OF_DAY {
-            return Err(FieldError::new("opens", "24:00 is not an opening time; use 00:00"));
+            return Err(FieldError::new(
+                "opens",
+                "24:00 is not an opening time; use 00:00",
+            ));
         }
         if opens == closes {
             return Err(FieldError::new(
                 "closes",
-                format!("closes ({closes}) equals opens; for all day use opens 00:00 and closes 24:00"),
+                format!(
+                    "closes ({closes}) equals opens; for all day use opens 00:00 and closes 24:00"
+                ),
             ));
         }
         Ok(Self { day, opens, closes })
@@ -187,7 +225,8 @@ impl OpeningPeriod {
     /// inclusive, closing time exclusive.
     pub fn contains(&self, day: Weekday, time: TimeOfDay) -> bool {
         if self.crosses_midnight() {
-            (day == self.day && time >= self.opens) || (day == self.day.next() && time < self.closes)
+            (day == self.day && time >= self.opens)
+                || (day == self.day.next() && time < self.closes)
         } else {
             day == self.day && time >= self.opens && time < self.closes
         }
@@ -222,11 +261,19 @@ pub enum Openness {
 
 impl OpeningTimes {
     /// Builds opening times; periods are sorted, exact duplicates dropped.
-    pub fn new(mut periods: Vec<OpeningPeriod>, by_arrangement: bool, note: Option<String>) -> Self {
+    pub fn new(
+        mut periods: Vec<OpeningPeriod>,
+        by_arrangement: bool,
+        note: Option<String>,
+    ) -> Self {
         periods.sort_by_key(|p| (p.day, p.opens, p.closes));
         periods.dedup();
         let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-        Self { periods, by_arrangement, note }
+        Self {
+            periods,
+            by_arrangement,
+            note,
+        }
     }
 
     /// No times known.
@@ -273,7 +320,11 @@ impl OpeningTimes {
             .periods
             .iter()
             .map(|p| {
-                let tail = if p.crosses_midnight() && p.closes != TimeOfDay::MIDNIGHT { " (next day)" } else { "" };
+                let tail = if p.crosses_midnight() && p.closes != TimeOfDay::MIDNIGHT {
+                    " (next day)"
+                } else {
+                    ""
+                };
                 if p.opens == TimeOfDay::MIDNIGHT && p.closes == TimeOfDay::END_OF_DAY {
                     format!("{} all day", p.day.name())
                 } else {
@@ -321,7 +372,10 @@ mod tests {
         assert!(!p.contains(Weekday::Sat, t("02:00")));
         assert!(!p.contains(Weekday::Fri, t("01:00")));
         let sunday_late = OpeningPeriod::new(Weekday::Sun, t("20:00"), t("01:00")).unwrap();
-        assert!(sunday_late.contains(Weekday::Mon, t("00:30")), "Sunday night wraps to Monday");
+        assert!(
+            sunday_late.contains(Weekday::Mon, t("00:30")),
+            "Sunday night wraps to Monday"
+        );
     }
 
     #[test]
@@ -329,15 +383,30 @@ mod tests {
         let all = OpeningPeriod::new(Weekday::Mon, t("00:00"), t("24:00")).unwrap();
         assert!(all.contains(Weekday::Mon, t("00:00")) && all.contains(Weekday::Mon, t("23:59")));
         assert!(!all.contains(Weekday::Tue, t("00:00")));
-        assert_eq!(OpeningPeriod::new(Weekday::Mon, t("09:00"), t("09:00")).unwrap_err().field, "closes");
+        assert_eq!(
+            OpeningPeriod::new(Weekday::Mon, t("09:00"), t("09:00"))
+                .unwrap_err()
+                .field,
+            "closes"
+        );
     }
 
     #[test]
     fn openness_distinguishes_unknown_and_by_arrangement() {
-        assert_eq!(OpeningTimes::unknown().openness_at(Weekday::Mon, t("10:00")), Openness::Unknown);
+        assert_eq!(
+            OpeningTimes::unknown().openness_at(Weekday::Mon, t("10:00")),
+            Openness::Unknown
+        );
         let arr = OpeningTimes::new(vec![], true, None);
-        assert_eq!(arr.openness_at(Weekday::Mon, t("10:00")), Openness::ByArrangement);
-        let tue = OpeningTimes::new(vec![OpeningPeriod::new(Weekday::Tue, t("18:00"), t("21:00")).unwrap()], false, None);
+        assert_eq!(
+            arr.openness_at(Weekday::Mon, t("10:00")),
+            Openness::ByArrangement
+        );
+        let tue = OpeningTimes::new(
+            vec![OpeningPeriod::new(Weekday::Tue, t("18:00"), t("21:00")).unwrap()],
+            false,
+            None,
+        );
         assert_eq!(tue.openness_at(Weekday::Tue, t("19:00")), Openness::Open);
         assert_eq!(tue.openness_at(Weekday::Wed, t("19:00")), Openness::Closed);
         assert_eq!(tue.describe(), "Tuesday 18:00–21:00");

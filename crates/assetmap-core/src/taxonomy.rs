@@ -109,22 +109,138 @@ impl Category {
     /// ("allotment" finds green space & nature). Lower case, unstemmed.
     pub fn keywords(self) -> &'static [&'static str] {
         match self {
-            Category::ArtsHeritage => &["arts", "art", "craft", "heritage", "history", "museum", "music", "theatre", "culture", "painting"],
-            Category::Befriending => &["befriending", "friendship", "social", "lonely", "loneliness", "company", "coffee", "lunch club", "meet"],
-            Category::GreenSpaceNature => &["park", "garden", "gardening", "allotment", "nature", "green", "woodland", "outdoor", "growing", "wildlife"],
-            Category::PhysicalActivitySport => &["sport", "exercise", "fitness", "walking", "swimming", "football", "gym", "dance", "running", "tennis", "bowls"],
-            Category::AdviceMoney => &["advice", "money", "debt", "benefits", "welfare", "housing", "legal", "bank", "post office"],
-            Category::Food => &["food", "meal", "lunch", "cooking", "food bank", "pantry", "breakfast"],
-            Category::MentalWellbeing => &["mental health", "wellbeing", "anxiety", "depression", "counselling", "talking", "support group"],
+            Category::ArtsHeritage => &[
+                "arts", "art", "craft", "heritage", "history", "museum", "music", "theatre",
+                "culture", "painting",
+            ],
+            Category::Befriending => &[
+                "befriending",
+                "friendship",
+                "social",
+                "lonely",
+                "loneliness",
+                "company",
+                "coffee",
+                "lunch club",
+                "meet",
+            ],
+            Category::GreenSpaceNature => &[
+                "park",
+                "garden",
+                "gardening",
+                "allotment",
+                "nature",
+                "green",
+                "woodland",
+                "outdoor",
+                "growing",
+                "wildlife",
+            ],
+            Category::PhysicalActivitySport => &[
+                "sport", "exercise", "fitness", "walking", "swimming", "football", "gym", "dance",
+                "running", "tennis", "bowls",
+            ],
+            Category::AdviceMoney => &[
+                "advice",
+                "money",
+                "debt",
+                "benefits",
+                "welfare",
+                "housing",
+                "legal",
+                "bank",
+                "post office",
+            ],
+            Category::Food => &[
+                "food",
+                "meal",
+                "lunch",
+                "cooking",
+                "food bank",
+                "pantry",
+                "breakfast",
+            ],
+            Category::MentalWellbeing => &[
+                "mental health",
+                "wellbeing",
+                "anxiety",
+                "depression",
+                "counselling",
+                "talking",
+                "support group",
+            ],
             Category::Carers => &["carer", "carers", "caring", "respite"],
-            Category::Learning => &["learning", "library", "books", "reading", "course", "class", "school", "college", "education", "computer"],
-            Category::Faith => &["faith", "church", "mosque", "synagogue", "temple", "gurdwara", "worship", "prayer", "spiritual"],
-            Category::HealthServices => &["health", "gp", "doctor", "pharmacy", "chemist", "dentist", "hospital", "defibrillator", "nhs"],
-            Category::VolunteeringWork => &["volunteer", "volunteering", "job", "work", "employment", "skills", "training"],
-            Category::ChildrenFamilies => &["children", "family", "families", "parents", "baby", "toddler", "dads", "mums", "youth", "young people"],
+            Category::Learning => &[
+                "learning",
+                "library",
+                "books",
+                "reading",
+                "course",
+                "class",
+                "school",
+                "college",
+                "education",
+                "computer",
+            ],
+            Category::Faith => &[
+                "faith",
+                "church",
+                "mosque",
+                "synagogue",
+                "temple",
+                "gurdwara",
+                "worship",
+                "prayer",
+                "spiritual",
+            ],
+            Category::HealthServices => &[
+                "health",
+                "gp",
+                "doctor",
+                "pharmacy",
+                "chemist",
+                "dentist",
+                "hospital",
+                "defibrillator",
+                "nhs",
+            ],
+            Category::VolunteeringWork => &[
+                "volunteer",
+                "volunteering",
+                "job",
+                "work",
+                "employment",
+                "skills",
+                "training",
+            ],
+            Category::ChildrenFamilies => &[
+                "children",
+                "family",
+                "families",
+                "parents",
+                "baby",
+                "toddler",
+                "dads",
+                "mums",
+                "youth",
+                "young people",
+            ],
             Category::CareSupport => &["care home", "care", "support", "nursing", "home care"],
-            Category::CommunityGroups => &["charity", "community", "group", "club", "society", "association"],
-            Category::PublicServices => &["fire station", "police", "council", "jobcentre", "public service"],
+            Category::CommunityGroups => &[
+                "charity",
+                "community",
+                "group",
+                "club",
+                "society",
+                "association",
+            ],
+            Category::PublicServices => &[
+                "fire station",
+                "police",
+                "council",
+                "jobcentre",
+                "public service",
+            ],
         }
     }
 }
@@ -185,8 +301,14 @@ mod tests {
 
     #[test]
     fn parse_is_forgiving_on_case_and_separators_but_lists_terms_on_error() {
-        assert_eq!(AbcdType::parse("Physical Space").unwrap(), AbcdType::PhysicalSpace);
-        assert_eq!(AccessFeature::parse("step-free").unwrap(), AccessFeature::StepFree);
+        assert_eq!(
+            AbcdType::parse("Physical Space").unwrap(),
+            AbcdType::PhysicalSpace
+        );
+        assert_eq!(
+            AccessFeature::parse("step-free").unwrap(),
+            AccessFeature::StepFree
+        );
         let err = Category::parse("knitting").unwrap_err();
         assert!(err.problem.contains("knitting"));
         assert!(err.problem.contains("green_space_nature"));

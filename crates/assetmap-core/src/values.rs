@@ -85,10 +85,16 @@ impl AssetName {
             return Err(FieldError::new("name", "must not be empty"));
         }
         if t.chars().count() > 200 {
-            return Err(FieldError::new("name", "is longer than 200 characters; put the detail in description"));
+            return Err(FieldError::new(
+                "name",
+                "is longer than 200 characters; put the detail in description",
+            ));
         }
         if t.chars().any(char::is_control) {
-            return Err(FieldError::new("name", "contains control characters (such as new lines)"));
+            return Err(FieldError::new(
+                "name",
+                "contains control characters (such as new lines)",
+            ));
         }
         Ok(Self(t.to_owned()))
     }
@@ -110,7 +116,11 @@ validated_string! {
 impl Postcode {
     /// Normalises case and spacing and checks the shape of a UK postcode.
     pub fn parse(s: &str) -> Result<Self, FieldError> {
-        let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        let compact: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase();
         let bad = || {
             FieldError::new(
                 "postcode",
@@ -122,7 +132,8 @@ impl Postcode {
         }
         let (outward, inward) = compact.split_at(compact.len() - 3);
         let ib = inward.as_bytes();
-        let inward_ok = ib[0].is_ascii_digit() && ib[1].is_ascii_alphabetic() && ib[2].is_ascii_alphabetic();
+        let inward_ok =
+            ib[0].is_ascii_digit() && ib[1].is_ascii_alphabetic() && ib[2].is_ascii_alphabetic();
         let ob = outward.as_bytes();
         let outward_ok = ob[0].is_ascii_alphabetic()
             && ob.iter().all(u8::is_ascii_alphanumeric)
@@ -144,9 +155,14 @@ impl Phone {
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let t = s.trim();
         let digits = t.chars().filter(char::is_ascii_digit).count();
-        let ok = t.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '(' | ')' | '-'));
+        let ok = t
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '(' | ')' | '-'));
         if !ok || !(6..=15).contains(&digits) {
-            return Err(FieldError::new("phone", format!("{t:?} is not a phone number; use digits, e.g. 0161 912 2000")));
+            return Err(FieldError::new(
+                "phone",
+                format!("{t:?} is not a phone number; use digits, e.g. 0161 912 2000"),
+            ));
         }
         Ok(Self(t.to_owned()))
     }
@@ -173,7 +189,10 @@ impl Email {
             None => false,
         };
         if !ok || t.len() > 254 {
-            return Err(FieldError::new("email", format!("{t:?} is not an email address; expected name@example.org")));
+            return Err(FieldError::new(
+                "email",
+                format!("{t:?} is not an email address; expected name@example.org"),
+            ));
         }
         Ok(Self(t.to_owned()))
     }
@@ -188,11 +207,26 @@ impl Website {
     /// Adds a scheme to bare `www.` addresses and checks for a host.
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let t = s.trim();
-        let full = if t.starts_with("www.") { format!("https://{t}") } else { t.to_owned() };
-        let rest = full.strip_prefix("https://").or_else(|| full.strip_prefix("http://"));
+        let full = if t.starts_with("www.") {
+            format!("https://{t}")
+        } else {
+            t.to_owned()
+        };
+        let rest = full
+            .strip_prefix("https://")
+            .or_else(|| full.strip_prefix("http://"));
         match rest {
-            Some(r) if !r.is_empty() && r.split('/').next().is_some_and(|h| h.contains('.')) && !full.chars().any(char::is_whitespace) => Ok(Self(full)),
-            _ => Err(FieldError::new("website", format!("{t:?} is not a web address; start it with https://"))),
+            Some(r)
+                if !r.is_empty()
+                    && r.split('/').next().is_some_and(|h| h.contains('.'))
+                    && !full.chars().any(char::is_whitespace) =>
+            {
+                Ok(Self(full))
+            }
+            _ => Err(FieldError::new(
+                "website",
+                format!("{t:?} is not a web address; start it with https://"),
+            )),
         }
     }
 }
@@ -208,7 +242,10 @@ impl Language {
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let t = s.trim().to_ascii_lowercase();
         if !(2..=3).contains(&t.len()) || !t.chars().all(|c| c.is_ascii_lowercase()) {
-            return Err(FieldError::new("languages", format!("{s:?} is not a language code; use ISO 639 codes such as en, pl, ur, bfi")));
+            return Err(FieldError::new(
+                "languages",
+                format!("{s:?} is not a language code; use ISO 639 codes such as en, pl, ur, bfi"),
+            ));
         }
         Ok(Self(t))
     }
@@ -224,7 +261,10 @@ impl Tag {
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let t = s.trim().to_lowercase();
         if t.is_empty() || t.chars().count() > 50 || t.chars().any(char::is_control) {
-            return Err(FieldError::new("tags", format!("{s:?} is not a tag; use 1 to 50 characters")));
+            return Err(FieldError::new(
+                "tags",
+                format!("{s:?} is not a tag; use 1 to 50 characters"),
+            ));
         }
         Ok(Self(t))
     }
@@ -236,7 +276,12 @@ mod tests {
 
     #[test]
     fn postcodes() {
-        for (input, want) in [("m33 4nd", "M33 4ND"), ("WA141AH", "WA14 1AH"), ("M15 4AB", "M15 4AB"), ("ec1a1bb", "EC1A 1BB")] {
+        for (input, want) in [
+            ("m33 4nd", "M33 4ND"),
+            ("WA141AH", "WA14 1AH"),
+            ("M15 4AB", "M15 4AB"),
+            ("ec1a1bb", "EC1A 1BB"),
+        ] {
             assert_eq!(Postcode::parse(input).unwrap().as_str(), want);
         }
         for bad in ["", "M33", "M33 4N", "333 4ND", "M33 ND4", "M33-4ND!"] {
@@ -252,15 +297,24 @@ mod tests {
         assert!(Email::parse("info@example.org").is_ok());
         assert!(Email::parse("info@localhost").is_err());
         assert!(Email::parse("a b@example.org").is_err());
-        assert_eq!(Website::parse("www.trafford.gov.uk").unwrap().as_str(), "https://www.trafford.gov.uk");
+        assert_eq!(
+            Website::parse("www.trafford.gov.uk").unwrap().as_str(),
+            "https://www.trafford.gov.uk"
+        );
         assert!(Website::parse("ftp://x.org").is_err());
         assert!(Website::parse("https://").is_err());
     }
 
     #[test]
     fn names_and_ids() {
-        assert_eq!(AssetName::parse("  Hale Library ").unwrap().as_str(), "Hale Library");
-        assert_eq!(AssetName::parse("   ").unwrap_err().problem, "must not be empty");
+        assert_eq!(
+            AssetName::parse("  Hale Library ").unwrap().as_str(),
+            "Hale Library"
+        );
+        assert_eq!(
+            AssetName::parse("   ").unwrap_err().problem,
+            "must not be empty"
+        );
         assert!(AssetId::parse(&"a".repeat(129)).is_err());
         assert!(AssetId::parse("a/b").is_err());
         assert!(Language::parse("EN").is_ok());

@@ -13,10 +13,17 @@ use std::io::{Read, Write};
 pub enum GeoJsonError {
     /// Not JSON, or not GeoJSON of the expected shape.
     #[error("not a GeoJSON {expected}: {detail}")]
-    Shape { expected: &'static str, detail: String },
+    Shape {
+        expected: &'static str,
+        detail: String,
+    },
     /// A feature that is GeoJSON but not a valid asset.
     #[error("feature {index} ({id}): {errors}")]
-    Invalid { index: usize, id: String, errors: ValidationErrors },
+    Invalid {
+        index: usize,
+        id: String,
+        errors: ValidationErrors,
+    },
     /// Reading failed.
     #[error("could not read GeoJSON: {0}")]
     Io(#[from] std::io::Error),
@@ -86,7 +93,9 @@ pub fn draft_from_feature(value: Value) -> Result<FeatureInput, ValidationErrors
     match obj.get("type").and_then(Value::as_str) {
         Some("Feature") => {}
         other => {
-            return Err(FieldError::new("type", format!("expected \"Feature\", found {other:?}")).into());
+            return Err(
+                FieldError::new("type", format!("expected \"Feature\", found {other:?}")).into(),
+            );
         }
     }
     let id = match obj.remove("id") {
@@ -112,7 +121,11 @@ pub fn draft_from_feature(value: Value) -> Result<FeatureInput, ValidationErrors
         }
         Some(_) => return Err(FieldError::new("properties", "must be an object").into()),
     };
-    Ok(FeatureInput { id, draft, location })
+    Ok(FeatureInput {
+        id,
+        draft,
+        location,
+    })
 }
 
 fn point_coordinates(g: Value) -> Result<(f64, f64), FieldError> {
@@ -120,7 +133,10 @@ fn point_coordinates(g: Value) -> Result<(f64, f64), FieldError> {
         .map_err(|e| FieldError::new("geometry", format!("is not a GeoJSON geometry: {e}")))?;
     match geometry.value {
         geojson::Value::Point(c) if c.len() >= 2 => Ok((c[0], c[1])),
-        geojson::Value::Point(_) => Err(FieldError::new("geometry.coordinates", "a Point needs [longitude, latitude]")),
+        geojson::Value::Point(_) => Err(FieldError::new(
+            "geometry.coordinates",
+            "a Point needs [longitude, latitude]",
+        )),
         other => Err(FieldError::new(
             "geometry.type",
             format!("assets are points; found {}", other.type_name()),
@@ -139,28 +155,50 @@ fn serde_message(e: &serde_json::Error) -> String {
 
 /// Reads a FeatureCollection of assets (such as the bundled `data/trafford/assets.geojson`).
 /// Every feature must have an id; every asset is validated and created at `now`.
-pub fn read_feature_collection<R: Read>(reader: R, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Asset>, GeoJsonError> {
+pub fn read_feature_collection<R: Read>(
+    reader: R,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Asset>, GeoJsonError> {
     let value: Value = serde_json::from_reader(reader).map_err(|e| GeoJsonError::Shape {
         expected: "FeatureCollection",
         detail: e.to_string(),
     })?;
     let features = match value {
-        Value::Object(mut o) if o.get("type").and_then(Value::as_str) == Some("FeatureCollection") => {
+        Value::Object(mut o)
+            if o.get("type").and_then(Value::as_str) == Some("FeatureCollection") =>
+        {
             match o.remove("features") {
                 Some(Value::Array(a)) => a,
                 _ => {
-                    return Err(GeoJsonError::Shape { expected: "FeatureCollection", detail: "no features array".into() });
+                    return Err(GeoJsonError::Shape {
+                        expected: "FeatureCollection",
+                        detail: "no features array".into(),
+                    });
                 }
             }
         }
-        _ => return Err(GeoJsonError::Shape { expected: "FeatureCollection", detail: "type is not FeatureCollection".into() }),
+        _ => {
+            return Err(GeoJsonError::Shape {
+                expected: "FeatureCollection",
+                detail: "type is not FeatureCollection".into(),
+            })
+        }
     };
     let mut assets = Vec::with_capacity(features.len());
     for (index, f) in features.into_iter().enumerate() {
-        let raw_id = f.get("id").map(|v| v.to_string()).unwrap_or_else(|| "no id".into());
-        let invalid = |errors| GeoJsonError::Invalid { index, id: raw_id.clone(), errors };
+        let raw_id = f
+            .get("id")
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "no id".into());
+        let invalid = |errors| GeoJsonError::Invalid {
+            index,
+            id: raw_id.clone(),
+            errors,
+        };
         let input = draft_from_feature(f).map_err(invalid)?;
-        let id = input.id.ok_or_else(|| invalid(FieldError::new("id", "every feature needs an id").into()))?;
+        let id = input
+            .id
+            .ok_or_else(|| invalid(FieldError::new("id", "every feature needs an id").into()))?;
         let valid = input.draft.validate(input.location).map_err(invalid)?;
         assets.push(Asset::create(id, valid, now));
     }
@@ -194,9 +232,17 @@ mod tests {
     fn round_trips_through_a_feature() {
         let input = draft_from_feature(feature()).unwrap();
         let id = input.id.clone().unwrap();
-        let asset = Asset::create(id, input.draft.validate(input.location).unwrap(), chrono::Utc::now());
+        let asset = Asset::create(
+            id,
+            input.draft.validate(input.location).unwrap(),
+            chrono::Utc::now(),
+        );
         let again = draft_from_feature(asset_to_feature(&asset)).unwrap();
-        let back = Asset::create(asset.id.clone(), again.draft.validate(again.location).unwrap(), asset.created_at);
+        let back = Asset::create(
+            asset.id.clone(),
+            again.draft.validate(again.location).unwrap(),
+            asset.created_at,
+        );
         assert_eq!(back, asset);
         assert_eq!(asset.tags[0].as_str(), "walking");
     }
@@ -210,7 +256,10 @@ mod tests {
 
         let mut f = feature();
         f["geometry"] = json!({"type": "LineString", "coordinates": [[0, 0], [1, 1]]});
-        assert_eq!(draft_from_feature(f).unwrap_err().errors()[0].field, "geometry.type");
+        assert_eq!(
+            draft_from_feature(f).unwrap_err().errors()[0].field,
+            "geometry.type"
+        );
 
         let mut f = feature();
         f["geometry"]["coordinates"] = json!([53.38, -200.0]);

@@ -1,0 +1,143 @@
+//! The `assetmap` command line: `serve` (the default), `import`, `export`, `migrate`.
+
+use crate::config::{Seed, Settings, StoreLocation};
+use crate::startup::{self, Application};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// assetmap: a community asset map — OGC API Features, coordinator search and a map page.
+#[derive(Debug, Parser)]
+#[command(name = "assetmap", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags every subcommand understands (they override the settings file and environment).
+#[derive(Debug, Args, Clone, Default)]
+pub struct CommonArgs {
+    /// A TOML settings file (also `ASSETMAP_CONFIG`).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// The store: a GeoPackage file path, or a postgres:// URL (also `ASSETMAP_STORE`,
+    /// `DATABASE_URL`).
+    #[arg(long, global = true)]
+    pub store: Option<String>,
+    /// The data folder with the bundled dataset, boundaries and postcodes (also `ASSETMAP_DATA`).
+    #[arg(long, global = true)]
+    pub data: Option<PathBuf>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve HTTP (the default when no subcommand is given).
+    Serve(ServeArgs),
+    /// Apply pending database migrations (PostGIS) and exit.
+    Migrate,
+    /// Load assets into the store in one transaction: the bundled dataset, a GeoJSON file, or
+    /// synthetic assets.
+    Import(ImportArgs),
+}
+
+/// `assetmap serve` flags.
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on (also `ASSETMAP_BIND`); port 0 picks a free one.
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
+    /// Seed a new, empty store with N seeded synthetic assets instead of the bundled dataset
+    /// (for load tests).
+    #[arg(long, value_name = "N")]
+    pub synthetic: Option<usize>,
+}
+
+/// `assetmap import` flags.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A GeoJSON FeatureCollection of assets; without it, the bundled dataset.
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// N seeded synthetic assets instead of a file.
+    #[arg(long, value_name = "N", conflicts_with = "file")]
+    pub synthetic: Option<usize>,
+}
+
+/// Settings from the file and environment, then these flags.
+pub fn settings_from(common: &CommonArgs) -> anyhow::Result<Settings> {
+    let mut s = Settings::layered(common.config.as_deref(), |k| std::env::var(k).ok())?;
+    if let Some(store) = &common.store {
+        s.store = StoreLocation::parse(store);
+    }
+    if let Some(data) = &common.data {
+        s.data_dir = data.clone();
+    }
+    Ok(s)
+}
+
+/// Runs the command line (what `main` calls).
+pub fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    crate::telemetry::init();
+    actix_web::rt::System::new().block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut settings = settings_from(&cli.common)?;
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => {
+            if let Some(bind) = args.bind {
+                settings.bind = bind;
+            }
+            if let Some(n) = args.synthetic {
+                settings.seed = Seed::Synthetic(n);
+            }
+            let app = Application::build(settings.clone()).await?;
+            let ip = settings.bind.ip();
+            // Tests and scripts read this line to find the port.
+            println!("listening on http://{ip}:{}", app.port());
+            app.run_until_stopped().await?;
+            Ok(())
+        }
+        Command::Migrate => {
+            let store = startup::open_store(&settings.store).await?;
+            println!(
+                "{} store at {} is up to date",
+                store.kind(),
+                settings.store.describe()
+            );
+            Ok(())
+        }
+        Command::Import(args) => {
+            let store = startup::open_store(&settings.store).await?;
+            let assets = match (&args.file, args.synthetic) {
+                (_, Some(n)) => assetmap_index::synthetic::assets(42, n),
+                (Some(path), None) => {
+                    let f = std::fs::File::open(path)
+                        .with_context(|| format!("Failed to open {}", path.display()))?;
+                    assetmap_io::read_feature_collection(
+                        std::io::BufReader::new(f),
+                        chrono::Utc::now(),
+                    )?
+                }
+                (None, None) => startup::bundled_assets(&settings.data_dir)?,
+            };
+            let started = std::time::Instant::now();
+            store
+                .insert_many(&assets)
+                .await
+                .context("The import failed; nothing was stored")?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "imported {} assets in {secs:.1} s ({:.0} assets/s)",
+                assets.len(),
+                assets.len() as f64 / secs.max(1e-9)
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Settings in one typed place: defaults, then a TOML file, then environment variables, then
+//! command-line flags (each overrides the one before).
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Where assets are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// The embedded store: one GeoPackage file, created and seeded on first start.
+    GeoPackage(PathBuf),
+    /// PostgreSQL + PostGIS, by connection URL (`postgres://…`).
+    Postgis(String),
+}
+
+impl StoreLocation {
+    /// A `postgres://` or `postgresql://` URL selects PostGIS; anything else is a file path.
+    pub fn parse(s: &str) -> StoreLocation {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            StoreLocation::Postgis(s.to_owned())
+        } else {
+            StoreLocation::GeoPackage(PathBuf::from(s))
+        }
+    }
+
+    /// For logs: the path, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            StoreLocation::GeoPackage(p) => format!("GeoPackage {}", p.display()),
+            StoreLocation::Postgis(url) => format!("PostGIS {}", redact_password(url)),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    // postgres://user:secret@host/db → postgres://user:***@host/db
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// What to seed an empty store with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seed {
+    /// The bundled Trafford dataset from `data/`.
+    Bundled,
+    /// N seeded synthetic assets (for load tests and the 100,000-asset browser test).
+    Synthetic(usize),
+    /// Nothing.
+    Empty,
+}
+
+/// Every setting the server needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port (tests).
+    pub bind: SocketAddr,
+    /// The store.
+    pub store: StoreLocation,
+    /// The data folder (bundled assets, boundaries, postcodes).
+    pub data_dir: PathBuf,
+    /// What to seed an empty store with.
+    pub seed: Seed,
+    /// Bearer token that allows writes; `None` disables writes.
+    pub admin_token: Option<String>,
+    /// A MapLibre style URL for deployments with a base map; `None` draws ward boundaries.
+    pub base_map_style: Option<String>,
+    /// Shown in the page and the landing document.
+    pub title: String,
+    /// Seconds between change-feed polls when the store gives no change signal.
+    pub poll_interval_secs: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            store: StoreLocation::GeoPackage(PathBuf::from("var/assetmap.gpkg")),
+            data_dir: default_data_dir(),
+            seed: Seed::Bundled,
+            admin_token: None,
+            base_map_style: None,
+            title: "Trafford community assets".to_owned(),
+            poll_interval_secs: 1.0,
+        }
+    }
+}
+
+/// `data/` in the working directory when it is there, else the repository's own `data/`
+/// (so `cargo run` works from any folder of a checkout).
+pub fn default_data_dir() -> PathBuf {
+    let here = PathBuf::from("data");
+    if here.join("trafford").is_dir() {
+        return here;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data")
+}
+
+/// The TOML file's shape: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub bind: Option<SocketAddr>,
+    pub store: Option<String>,
+    pub database_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub admin_token: Option<String>,
+    pub base_map_style: Option<String>,
+    pub title: Option<String>,
+    pub poll_interval_secs: Option<f64>,
+}
+
+/// Environment variables read by [`Settings::layered`], with what they set.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("ASSETMAP_CONFIG", "path of a TOML settings file"),
+    ("ASSETMAP_BIND", "listen address, e.g. 127.0.0.1:8080"),
+    ("ASSETMAP_STORE", "GeoPackage path or postgres:// URL"),
+    ("DATABASE_URL", "postgres:// URL; selects the PostGIS store"),
+    ("ASSETMAP_DATA", "data folder"),
+    ("ASSETMAP_ADMIN_TOKEN", "bearer token that allows writes"),
+    (
+        "ASSETMAP_BASE_MAP_STYLE",
+        "MapLibre style URL for a base map",
+    ),
+    ("ASSETMAP_TITLE", "site title"),
+    (
+        "ASSETMAP_LOG",
+        "log filter, e.g. info or assetmap_server=debug",
+    ),
+];
+
+impl Settings {
+    /// Defaults, overridden by the TOML file (if given or named in `ASSETMAP_CONFIG`), then by
+    /// environment variables. Command-line flags are applied by the caller afterwards.
+    pub fn layered(
+        config_file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Settings> {
+        let mut s = Settings::default();
+        let file = config_file
+            .map(Path::to_path_buf)
+            .or_else(|| env("ASSETMAP_CONFIG").map(PathBuf::from));
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                anyhow::anyhow!("Failed to read the settings file {}: {e}", path.display())
+            })?;
+            let f: FileSettings = toml::from_str(&text).map_err(|e| {
+                anyhow::anyhow!("The settings file {} is not valid: {e}", path.display())
+            })?;
+            s.apply_file(f);
+        }
+        if let Some(v) = env("ASSETMAP_BIND") {
+            s.bind = v.parse().map_err(|_| {
+                anyhow::anyhow!("ASSETMAP_BIND={v:?} is not an address like 127.0.0.1:8080")
+            })?;
+        }
+        if let Some(v) = env("DATABASE_URL") {
+            s.store = StoreLocation::parse(&v);
+        }
+        if let Some(v) = env("ASSETMAP_STORE") {
+            s.store = StoreLocation::parse(&v);
+        }
+        if let Some(v) = env("ASSETMAP_DATA") {
+            s.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("ASSETMAP_ADMIN_TOKEN") {
+            s.admin_token = Some(v).filter(|t| !t.is_empty());
+        }
+        if let Some(v) = env("ASSETMAP_BASE_MAP_STYLE") {
+            s.base_map_style = Some(v).filter(|t| !t.is_empty());
+        }
+        if let Some(v) = env("ASSETMAP_TITLE") {
+            s.title = v;
+        }
+        Ok(s)
+    }
+
+    fn apply_file(&mut self, f: FileSettings) {
+        if let Some(v) = f.bind {
+            self.bind = v;
+        }
+        if let Some(v) = f.database_url {
+            self.store = StoreLocation::parse(&v);
+        }
+        if let Some(v) = f.store {
+            self.store = StoreLocation::parse(&v);
+        }
+        if let Some(v) = f.data_dir {
+            self.data_dir = v;
+        }
+        if f.admin_token.is_some() {
+            self.admin_token = f.admin_token;
+        }
+        if f.base_map_style.is_some() {
+            self.base_map_style = f.base_map_style;
+        }
+        if let Some(v) = f.title {
+            self.title = v;
+        }
+        if let Some(v) = f.poll_interval_secs {
+            self.poll_interval_secs = v;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn layers_file_then_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("assetmap.toml");
+        std::fs::write(
+            &file,
+            "bind = \"127.0.0.1:9000\"\nstore = \"/tmp/a.gpkg\"\ntitle = \"From file\"\n",
+        )
+        .unwrap();
+        let env: HashMap<&str, &str> = [
+            ("ASSETMAP_BIND", "127.0.0.1:9100"),
+            ("DATABASE_URL", "postgres://u:secret@127.0.0.1/db"),
+        ]
+        .into();
+        let s = Settings::layered(Some(&file), |k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(s.bind.port(), 9100, "env beats file");
+        assert_eq!(s.title, "From file");
+        assert_eq!(
+            s.store,
+            StoreLocation::Postgis("postgres://u:secret@127.0.0.1/db".into())
+        );
+        assert_eq!(s.store.describe(), "PostGIS postgres://u:***@127.0.0.1/db");
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_bad_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.toml");
+        std::fs::write(&file, "colour = 1\n").unwrap();
+        assert!(Settings::layered(Some(&file), |_| None)
+            .unwrap_err()
+            .to_string()
+            .contains("colour"));
+        assert!(
+            Settings::layered(None, |k| (k == "ASSETMAP_BIND").then(|| "nope".to_string()))
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,156 @@
+//! OGC API - Features Part 1 core: landing page, conformance, collections.
+
+use super::{base_url, json_response, Format};
+use crate::areas::Level;
+use crate::errors::ApiError;
+use crate::params::Params;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+/// Conformance classes implemented.
+pub const CONFORMANCE: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+];
+
+/// Registers the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(landing))
+        .route("/conformance", web::get().to(conformance))
+        .route("/collections", web::get().to(collections))
+        .route("/collections/{collection}", web::get().to(collection))
+        .route("/api", web::get().to(api));
+}
+
+async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let p = Params::parse(req.query_string(), &["f"])?;
+    if Format::negotiate(&req, p.one("f")?)? == Format::Html {
+        return Ok(super::site::index_page());
+    }
+    let base = base_url(&req);
+    Ok(json_response(
+        "application/json",
+        &json!({
+            "title": state.settings.title,
+            "description": "Community assets — groups, clubs, venues, services, green spaces — as OGC API Features, with coordinator search near a postcode.",
+            "links": [
+                {"href": format!("{base}/?f=json"), "rel": "self", "type": "application/json", "title": "This document"},
+                {"href": format!("{base}/?f=html"), "rel": "alternate", "type": "text/html", "title": "The map"},
+                {"href": format!("{base}/api"), "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "The API definition"},
+                {"href": format!("{base}/conformance"), "rel": "conformance", "type": "application/json", "title": "Conformance classes"},
+                {"href": format!("{base}/collections"), "rel": "data", "type": "application/json", "title": "Collections"},
+                {"href": format!("{base}/search"), "rel": "search", "type": "application/geo+json", "title": "Search near a postcode"},
+                {"href": format!("{base}/vocabulary"), "rel": "describedby", "type": "application/json", "title": "Categories, ABCD types and access features"},
+                {"href": format!("{base}/health"), "rel": "status", "type": "application/json", "title": "Health"}
+            ]
+        }),
+    ))
+}
+
+async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &["f"])?;
+    Ok(json_response(
+        "application/json",
+        &json!({ "conformsTo": CONFORMANCE }),
+    ))
+}
+
+/// The collection document for `id`, or `None` when there is no such collection.
+fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
+    let crs = ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"];
+    let (title, description, bbox) = if id == "assets" {
+        let engine = state.engine();
+        let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+        for a in engine.iter() {
+            let (x, y) = (a.location.lon(), a.location.lat());
+            bbox = [
+                bbox[0].min(x),
+                bbox[1].min(y),
+                bbox[2].max(x),
+                bbox[3].max(y),
+            ];
+        }
+        if engine.is_empty() {
+            bbox = [-180.0, -90.0, 180.0, 90.0];
+        }
+        (
+            "Community assets".to_owned(),
+            "Groups, clubs, venues, services, green spaces and more, with opening times, cost, access and audience.".to_owned(),
+            bbox,
+        )
+    } else {
+        let level = Level::parse(id.strip_prefix("areas-")?)?;
+        (
+            level.title().to_owned(),
+            format!("{} boundaries with ONS codes and names.", level.title()),
+            [-2.48, 53.35, -2.25, 53.48],
+        )
+    };
+    Some(json!({
+        "id": id,
+        "title": title,
+        "description": description,
+        "itemType": "feature",
+        "crs": crs,
+        "extent": {"spatial": {"bbox": [bbox], "crs": crs[0]}},
+        "links": [
+            {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json", "title": "This collection"},
+            {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": "application/geo+json", "title": "Items"}
+        ]
+    }))
+}
+
+/// Every collection id, in the order listed.
+pub fn collection_ids() -> Vec<String> {
+    let mut ids = vec!["assets".to_owned()];
+    ids.extend(Level::ALL.iter().map(|l| format!("areas-{}", l.slug())));
+    ids
+}
+
+async fn collections(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &["f"])?;
+    let base = base_url(&req);
+    let list: Vec<Value> = collection_ids()
+        .iter()
+        .filter_map(|id| collection_doc(&base, id, &state))
+        .collect();
+    Ok(json_response(
+        "application/json",
+        &json!({
+            "links": [{"href": format!("{base}/collections"), "rel": "self", "type": "application/json", "title": "Collections"}],
+            "collections": list
+        }),
+    ))
+}
+
+async fn collection(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &["f"])?;
+    let id = path.into_inner();
+    let doc =
+        collection_doc(&base_url(&req), &id, &state).ok_or_else(|| unknown_collection(&id))?;
+    Ok(json_response("application/json", &doc))
+}
+
+/// 404 for a collection id that does not exist.
+pub fn unknown_collection(id: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "There is no collection '{id}'; the collections are: {}.",
+        collection_ids().join(", ")
+    ))
+}
+
+async fn api(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &["f"])?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.oai.openapi+json;version=3.0")
+        .body(include_str!("openapi.json")))
+}

@@ -1,0 +1,87 @@
+//! Every route, registered by one function that `main` and the tests share.
+
+use crate::errors::ApiError;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+pub mod areas;
+pub mod items;
+pub mod landing;
+pub mod map;
+pub mod site;
+
+/// GeoJSON's media type (RFC 7946).
+pub const GEO_JSON: &str = "application/geo+json";
+
+/// Registers every route on `cfg`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(1 << 20)
+            .error_handler(|e, _| {
+                ApiError::bad_request(format!("The request body is not valid JSON: {e}")).into()
+            }),
+    )
+    .app_data(web::PayloadConfig::new(1 << 20))
+    .configure(landing::configure)
+    .configure(items::configure)
+    .configure(areas::configure)
+    .configure(map::configure)
+    .configure(site::configure)
+    .default_service(web::to(not_found));
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found(format!(
+        "There is nothing at {}. Start from / (the landing page) or /collections.",
+        req.path()
+    )))
+}
+
+/// The base URL clients used to reach us (scheme and host), for absolute links.
+pub fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// Which representation a client asked for: `f=json|html` wins, then the `Accept` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Html,
+}
+
+impl Format {
+    /// Negotiates from `f` (already read from the query) and the `Accept` header; JSON unless
+    /// the client prefers HTML (browsers do).
+    pub fn negotiate(req: &HttpRequest, f: Option<&str>) -> Result<Format, ApiError> {
+        match f {
+            Some("json") | Some("geojson") => return Ok(Format::Json),
+            Some("html") => return Ok(Format::Html),
+            Some(other) => {
+                return Err(ApiError::bad_param(
+                    "f",
+                    format!("{other:?} is not a format here; use json or html"),
+                ))
+            }
+            None => {}
+        }
+        let accept = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        Ok(if accept.contains("text/html") {
+            Format::Html
+        } else {
+            Format::Json
+        })
+    }
+}
+
+/// A JSON response with the given content type.
+pub fn json_response(content_type: &str, body: &serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .body(body.to_string())
+}
