@@ -1,0 +1,14 @@
+//! The shared store behaviour (`common::behaves_like_a_store`) on the GeoPackage store; the
+//! same suite runs on PostGIS in `postgis.rs`, so both stores answer every call the same way.
+
+mod common;
+
+use assetmap_store::gpkg::GeoPackageStore;
+
+#[tokio::test]
+async fn geopackage_behaves_like_a_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store =
+        GeoPackageStore::open(dir.path().join("behaviour.gpkg")).expect("open a new GeoPackage");
+    common::behaves_like_a_store(&store).await;
+}
