@@ -24,7 +24,11 @@ pub enum StoreError {
     AlreadyExists(AssetId),
     /// The stored version is not the one the write was based on (someone else wrote first).
     #[error("asset {id} is at version {actual}, but the write was based on version {expected}")]
-    VersionConflict { id: AssetId, expected: u64, actual: u64 },
+    VersionConflict {
+        id: AssetId,
+        expected: u64,
+        actual: u64,
+    },
     /// The store cannot be reached now (database down); retrying later may work.
     #[error("the store is unavailable: {0}")]
     Unavailable(String),
