@@ -71,10 +71,12 @@ async function setMode(mode, { push = true } = {}) {
 function pushUrl() {
   const url = urlFromState(app.state) || location.pathname;
   if (url !== location.search) history.pushState(null, '', url);
+  app.lastSearch = location.search;
 }
 
 function replaceUrl() {
   history.replaceState(null, '', urlFromState(app.state) || location.pathname);
+  app.lastSearch = location.search;
 }
 
 /* ---------- alerts and status ---------- */
@@ -301,7 +303,7 @@ async function refresh({ fit = false } = {}) {
         context = 'all';
       }
     }
-    const fc = await api.search(params, { signal });
+    const fc = await searchOrBrowse(params, context, view, signal);
     let features = fc.features || [];
     if (context !== 'postcode') {
       // Distance from the middle of the map means nothing to people: only show it from a postcode.
@@ -333,6 +335,36 @@ async function refresh({ fit = false } = {}) {
       document.body.classList.remove('is-loading');
     }
   }
+}
+
+/**
+ * /search, or, on a server without it (the foundation release), the plain items endpoint for
+ * the map view with the category filter only, nearest the middle first.
+ */
+async function searchOrBrowse(params, context, view, signal) {
+  if (app.searchMissing && context !== 'postcode') return browseItems(params, view, signal);
+  try {
+    return await api.search(params, { signal });
+  } catch (e) {
+    const routeMissing = e instanceof ApiError && (e.status === 404 || e.status === 405) && context !== 'postcode';
+    if (!routeMissing) throw e;
+    app.searchMissing = true;
+    return browseItems(params, view, signal);
+  }
+}
+
+async function browseItems(params, view, signal) {
+  const [w, s, e, n] = view ? view.bounds : (app.config.bounds || DEFAULT_BOUNDS);
+  const fc = await api.items({
+    bbox: [w, s, e, n].map((v) => v.toFixed(6)).join(','),
+    category: params.category,
+    limit: 2000,
+  }, { signal });
+  const lon = Number(params.lon);
+  const lat = Number(params.lat);
+  const d = (f) => haversine(lon, lat, f.geometry.coordinates[0], f.geometry.coordinates[1]);
+  const features = fc.features.map((f) => [d(f), f]).sort((a, b) => a[0] - b[0]).map(([, f]) => f);
+  return { ...fc, features: features.slice(0, SEARCH_LIMIT) };
 }
 
 function describeResults() {
@@ -422,6 +454,17 @@ function renderDetail(f) {
   el.innerHTML = detailHtml(f, { inShortlist: app.shortlist.has(f.id), searchedPostcode: app.state.postcode });
 }
 
+/** Brings the results heading to the top of the side panel (wide) or the page (narrow). */
+function scrollToResults() {
+  const panel = document.querySelector('.sidebar');
+  const h = $('results-heading');
+  if (getComputedStyle(panel).display !== 'contents' && panel.scrollHeight > panel.clientHeight) {
+    panel.scrollTop += h.getBoundingClientRect().top - panel.getBoundingClientRect().top - 8;
+  } else if (h.getBoundingClientRect().top < 0 || h.getBoundingClientRect().top > window.innerHeight / 2) {
+    h.scrollIntoView({ block: 'start' });
+  }
+}
+
 async function openDetail(id, { push = true, focus = true } = {}) {
   app.state.asset = id;
   if (push) pushUrl();
@@ -441,7 +484,8 @@ async function openDetail(id, { push = true, focus = true } = {}) {
   } else {
     el.innerHTML = '<p class="loading">Loading details…</p>';
   }
-  if (focus) (el.querySelector('#detail-name') || el).focus();
+  scrollToResults();
+  if (focus) (el.querySelector('#detail-name') || el).focus({ preventScroll: true });
   try {
     const full = await api.asset(id, { signal: ctl.signal });
     // Keep what the search added (distance, open status, why it matched).
@@ -600,6 +644,10 @@ function wireEvents() {
       closeDetail();
     }
   });
+  $('skip-link').addEventListener('click', (ev) => {
+    ev.preventDefault();
+    $('results-heading').focus();
+  });
   $('shortlist-toggle').addEventListener('click', () => toggleShortlistPanel());
   $('shortlist-close').addEventListener('click', () => { toggleShortlistPanel(false); $('shortlist-toggle').focus(); });
   $('shortlist-clear').addEventListener('click', () => { app.shortlist.clear(); $('shortlist-heading').focus(); });
@@ -611,7 +659,10 @@ function wireEvents() {
 }
 
 async function onPopState() {
+  // A fragment link (the skip link without script) changes only the hash: nothing to restore.
+  if (location.search === app.lastSearch) return;
   const prevPostcode = app.state.postcode;
+  app.lastSearch = location.search;
   const next = stateFromUrl(location.search);
   const modeChanged = next.mode !== app.state.mode;
   app.state = next;
@@ -627,6 +678,7 @@ async function onPopState() {
 /* ---------- start ---------- */
 
 async function start() {
+  app.lastSearch = location.search;
   wireEvents();
   renderShortlist();
   const [config, vocab] = await Promise.all([

@@ -45,6 +45,7 @@ export const api = {
   vocabulary: () => getJson('/vocabulary'),
   wards: () => getJson('/collections/areas-ward/items?f=json&limit=100'),
   mapPoints: (category, opts) => getJson(`/map/points${qs({ category })}`, opts),
+  items: (params, opts) => getJson(`/collections/assets/items${qs({ f: 'json', ...params })}`, opts),
   asset: (id, opts) => getJson(`/collections/assets/items/${encodeURIComponent(id)}?f=json`, opts),
   geocode: (postcode, opts) => getJson(`/geocode${qs({ postcode })}`, opts),
   search: (params, opts) => getJson(`/search${qs(params)}`, opts),

@@ -24,11 +24,11 @@ export function timeInWords(hhmm) {
   return m === 0 ? `${h12}${suffix}` : `${h12}:${String(m).padStart(2, '0')}${suffix}`;
 }
 
-/** One period's hours in words: "9am to 5:30pm", "7pm to 2am the next day", "all day". */
+/** One period's hours in words: "9am to 5:30pm", "7pm to 2am the next day", "All day". */
 export function periodInWords(p) {
   const o = minutesOf(p.opens);
   const c = minutesOf(p.closes);
-  if (o === 0 && c === 1440) return 'all day';
+  if (o === 0 && c === 1440) return 'All day';
   const crosses = c <= o && c !== 0;
   return `${timeInWords(p.opens)} to ${timeInWords(p.closes)}${crosses ? ' the next day' : ''}`;
 }

@@ -1,0 +1,123 @@
+// Unit tests for the map page's pure modules (no browser): plain-words formatting and the URL.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ageRangeInWords, circlePolygon, costInWords, dateInWords, distanceInWords, haversine,
+  openingSummary, openingTimesInWords, periodInWords, splitPostcode, timeInWords, walkInWords,
+} from '../../web/js/format.js';
+import { stateFromUrl, urlFromState, emptyState, searchFilters } from '../../web/js/state.js';
+
+test('unit: times of day in words', () => {
+  assert.equal(timeInWords('09:00'), '9am');
+  assert.equal(timeInWords('17:30'), '5:30pm');
+  assert.equal(timeInWords('12:00'), 'midday');
+  assert.equal(timeInWords('12:15'), '12:15pm');
+  assert.equal(timeInWords('00:00'), 'midnight');
+  assert.equal(timeInWords('24:00'), 'midnight');
+  assert.equal(timeInWords('00:30'), '12:30am');
+});
+
+test('unit: periods past midnight say "the next day"; midnight closing does not', () => {
+  assert.equal(periodInWords({ day: 'fri', opens: '19:00', closes: '02:00' }), '7pm to 2am the next day');
+  assert.equal(periodInWords({ day: 'fri', opens: '19:00', closes: '24:00' }), '7pm to midnight');
+  assert.equal(periodInWords({ day: 'fri', opens: '19:00', closes: '00:00' }), '7pm to midnight');
+  assert.equal(periodInWords({ day: 'sat', opens: '00:00', closes: '24:00' }), 'All day');
+});
+
+test('unit: weekly times group days with the same hours and say "by arrangement"', () => {
+  const w = openingTimesInWords({
+    periods: [
+      { day: 'mon', opens: '09:00', closes: '17:30' },
+      { day: 'tue', opens: '09:00', closes: '17:30' },
+      { day: 'wed', opens: '09:00', closes: '17:30' },
+      { day: 'thu', opens: '18:00', closes: '21:00' },
+      { day: 'thu', opens: '09:00', closes: '12:00' },
+      { day: 'fri', opens: '09:00', closes: '17:30' },
+      { day: 'sat', opens: '09:00', closes: '17:30' },
+    ],
+    by_arrangement: true,
+    note: 'Closed bank holidays',
+  });
+  assert.deepEqual(w.rows, [
+    { days: 'Monday to Wednesday', hours: '9am to 5:30pm' },
+    { days: 'Thursday', hours: '9am to midday and 6pm to 9pm' },
+    { days: 'Friday and Saturday', hours: '9am to 5:30pm' },
+    { days: 'Sunday', hours: 'Closed' },
+  ]);
+  assert.equal(w.byArrangement, true);
+  assert.equal(w.note, 'Closed bank holidays');
+  assert.equal(w.unknown, false);
+});
+
+test('unit: unknown and by-arrangement-only times', () => {
+  assert.equal(openingTimesInWords({}).unknown, true);
+  assert.equal(openingTimesInWords(undefined).unknown, true);
+  const arr = openingTimesInWords({ by_arrangement: true });
+  assert.equal(arr.unknown, false);
+  assert.equal(arr.byArrangement, true);
+  assert.equal(openingSummary({ by_arrangement: true }), 'By arrangement');
+  assert.equal(openingSummary({}), 'Opening times not known');
+});
+
+test('unit: cost, ages, distances, dates', () => {
+  assert.equal(costInWords({ band: 'free' }), 'Free');
+  assert.equal(costInWords({ band: 'low', detail: '£2 a session' }), 'Low cost: £2 a session');
+  assert.equal(costInWords(undefined), 'Cost not known');
+  assert.equal(ageRangeInWords({ min_age: 60 }), 'Ages 60 and over');
+  assert.equal(ageRangeInWords({ min_age: 5, max_age: 11 }), 'Ages 5 to 11');
+  assert.equal(ageRangeInWords({ max_age: 0 }), 'Ages up to 0');
+  assert.equal(ageRangeInWords({}), null);
+  assert.equal(distanceInWords(347), '350 m');
+  assert.equal(distanceInWords(1234), '1.2 km');
+  assert.equal(walkInWords(0.4), "About 1 minute's walk");
+  assert.equal(walkInWords(12.6), "About 13 minutes' walk");
+  assert.equal(dateInWords('2024-03-14'), '14 March 2024');
+  assert.equal(dateInWords('2025-01-02T10:00:00Z'), '2 January 2025');
+});
+
+test('unit: a postcode is found anywhere in the search box, the rest are words', () => {
+  assert.deepEqual(splitPostcode('M33 7XY'), { postcode: 'M33 7XY', rest: '' });
+  assert.deepEqual(splitPostcode('m337xy singing'), { postcode: 'M33 7XY', rest: 'singing' });
+  assert.deepEqual(splitPostcode('chess near WA14 1AH please'), { postcode: 'WA14 1AH', rest: 'chess near please' });
+  assert.equal(splitPostcode('gardening'), null);
+  assert.equal(splitPostcode('M33'), null);
+});
+
+test('unit: haversine and the walking circle', () => {
+  // One degree of latitude is about 111.2 km.
+  assert.ok(Math.abs(haversine(-2.3, 53, -2.3, 54) - 111195) < 10);
+  const ring = circlePolygon(-2.32, 53.42, 1000).coordinates[0];
+  for (const [lon, lat] of ring) assert.ok(Math.abs(haversine(-2.32, 53.42, lon, lat) - 1000) < 5);
+});
+
+test('unit: the URL round-trips the search state', () => {
+  const s = {
+    ...emptyState(),
+    postcode: 'M33 7XY',
+    q: 'singing',
+    categories: ['arts_heritage', 'befriending'],
+    open: true,
+    free: true,
+    stepFree: true,
+    age: 72,
+    walk: 20,
+    asset: 'trafford_libraries:0',
+    mode: 'list',
+  };
+  const url = urlFromState(s);
+  assert.match(url, /postcode=M33\+7XY/);
+  assert.match(url, /category=arts_heritage,befriending/);
+  assert.deepEqual(stateFromUrl(url), { ...s, view: null });
+  assert.equal(urlFromState(emptyState()), '');
+  const f = searchFilters(s);
+  assert.deepEqual(f, { q: 'singing', category: ['arts_heritage', 'befriending'], open: 'now', cost: 'free', access: ['step_free'], age: 72 });
+});
+
+test('unit: bad URL values fall back to defaults', () => {
+  const s = stateFromUrl('?age=abc&walk_minutes=999&map=nonsense');
+  assert.equal(s.age, null);
+  assert.equal(s.walk, 15);
+  assert.equal(s.view, null);
+  const v = stateFromUrl('?map=13.5/53.42/-2.32');
+  assert.deepEqual(v.view, { zoom: 13.5, lat: 53.42, lon: -2.32 });
+});
