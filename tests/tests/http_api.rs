@@ -434,6 +434,37 @@ async fn writes_are_authorised_validated_and_visible(app: &TestApp) {
     );
 }
 
+async fn every_documented_path_answers(app: &TestApp) {
+    let api = app.get("/api").await;
+    assert_eq!(api.status, 200);
+    assert!(api
+        .content_type
+        .starts_with("application/vnd.oai.openapi+json"));
+    let doc = api.json();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(
+        paths.len() >= 15,
+        "the API is documented: {} paths",
+        paths.len()
+    );
+    for (path, ops) in paths {
+        if ops.get("get").is_none() {
+            continue;
+        }
+        let concrete = path
+            .replace("{collectionId}", "areas-ward")
+            .replace("{featureId}", "trafford_libraries:0");
+        let r = app.get(&concrete).await;
+        assert_ne!(
+            r.status, 404,
+            "documented GET {concrete} exists: {}",
+            r.body
+        );
+        assert!(r.status < 500, "GET {concrete}: {}", r.body);
+    }
+}
+
 macro_rules! suite {
     ($store:expr) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -459,6 +490,10 @@ macro_rules! suite {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn item_and_site() {
             one_item_and_health(&spawn_app($store).await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn documented_paths() {
+            every_documented_path_answers(&spawn_app($store).await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn writes() {
