@@ -12,6 +12,7 @@
 //! This crate knows nothing of HTTP, SQL or files. See `README.md` for the design.
 #![forbid(unsafe_code)]
 
+pub mod areas;
 mod bbox;
 mod engine;
 mod error;
@@ -19,6 +20,7 @@ mod filter;
 mod sphere;
 pub mod synthetic;
 
+pub use areas::{AreaCodes, AreaIndex, AreaInput, AreaLevel};
 pub use bbox::BBox;
 pub use engine::{Engine, Hit, Page};
 pub use error::IndexError;

@@ -1,0 +1,635 @@
+//! Areas: which local authority, ward, MSOA and LSOA contain a point.
+//!
+//! An [`AreaIndex`] holds the polygons of each [`AreaLevel`] (handed over as coordinate
+//! arrays: this crate reads no files), an R-tree over their bounding boxes, and answers
+//! "which area of this level contains this point" with an exact point-in-polygon test.
+//!
+//! # Boundary rule (the same answer as PostGIS `ST_Contains`)
+//!
+//! A point is *in* an area when it is in the interior of one of the area's polygons: inside
+//! the outer ring and not inside or on any hole. A point **exactly on** a ring (a vertex or
+//! an edge) is *not* contained — that is what `ST_Contains(polygon, point)` answers, and
+//! the test below mirrors PostGIS's own point-in-ring code: a winding number over the ring's
+//! edges, with the side of each edge taken from the sign of the same double-precision cross
+//! product `(b.x − a.x)(p.y − a.y) − (p.x − a.x)(b.y − a.y)` and a point with side exactly 0
+//! inside an edge's box reported as "on the boundary". Zero-length edges are skipped.
+//!
+//! Consequences, all intended: for areas that tile a region (wards of a local authority), a
+//! point lands in **at most one** area of a level (two areas could only both contain it if
+//! their interiors overlapped); a point on a shared edge lands in **none** and is reported as
+//! outside, exactly as a `ST_Contains` join would drop it. Coordinates are compared as given
+//! (WGS84 degrees, planar in lon/lat like PostGIS `geometry`, not `geography`).
+
+use assetmap_core::LonLat;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::RTree;
+use std::fmt;
+
+/// A level of geography.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AreaLevel {
+    /// Local authority district.
+    La,
+    /// Electoral ward (2023 boundaries in the bundled data).
+    Ward,
+    /// Middle layer super output area (2021).
+    Msoa,
+    /// Lower layer super output area (2021).
+    Lsoa,
+}
+
+impl AreaLevel {
+    /// Every level, largest first.
+    pub const ALL: [AreaLevel; 4] = [
+        AreaLevel::La,
+        AreaLevel::Ward,
+        AreaLevel::Msoa,
+        AreaLevel::Lsoa,
+    ];
+
+    /// The slug used on the wire (`la`, `ward`, `msoa`, `lsoa`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            AreaLevel::La => "la",
+            AreaLevel::Ward => "ward",
+            AreaLevel::Msoa => "msoa",
+            AreaLevel::Lsoa => "lsoa",
+        }
+    }
+
+    /// Parses a slug.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::areas::AreaLevel;
+    /// assert_eq!(AreaLevel::parse("ward"), Some(AreaLevel::Ward));
+    /// assert_eq!(AreaLevel::parse("county"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<AreaLevel> {
+        AreaLevel::ALL.into_iter().find(|l| l.slug() == s)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for AreaLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.slug())
+    }
+}
+
+/// One area as handed to [`AreaIndex::new`]: an ONS code, a name, and a multipolygon as
+/// GeoJSON coordinate arrays (`polygons[i][0]` is the outer ring of polygon `i`, the other
+/// rings its holes; each ring a list of `[lon, lat]` in WGS84 degrees, closed or not).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaInput {
+    /// ONS code, e.g. `E05015239`.
+    pub code: String,
+    /// Name, e.g. `Altrincham`.
+    pub name: String,
+    /// Polygons, each a list of rings, each a list of `[lon, lat]`.
+    pub polygons: Vec<Vec<Vec<[f64; 2]>>>,
+}
+
+/// A polygon that cannot be used, with the area it belongs to.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("area {code} ({level}): {problem}")]
+pub struct AreaError {
+    /// The area's level.
+    pub level: AreaLevel,
+    /// The area's code.
+    pub code: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// A closed ring of `[lon, lat]` vertices (first == last) and its bounding box.
+#[derive(Debug, Clone)]
+struct Ring {
+    pts: Vec<[f64; 2]>,
+}
+
+#[derive(Debug, Clone)]
+struct Polygon {
+    outer: Ring,
+    holes: Vec<Ring>,
+    /// `[min_lon, min_lat, max_lon, max_lat]` of the outer ring.
+    bbox: [f64; 4],
+}
+
+/// Where a point is relative to a ring or polygon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    Inside,
+    Boundary,
+    Outside,
+}
+
+/// `> 0` when `p` is left of `a → b`, `< 0` right, `0` on the line (PostGIS `determineSide`).
+#[inline]
+fn side(a: [f64; 2], b: [f64; 2], p: [f64; 2]) -> f64 {
+    (b[0] - a[0]) * (p[1] - a[1]) - (p[0] - a[0]) * (b[1] - a[1])
+}
+
+/// Whether `p` lies in the box spanned by `a` and `b` (edges included).
+#[inline]
+fn in_segment_box(a: [f64; 2], b: [f64; 2], p: [f64; 2]) -> bool {
+    p[0] >= a[0].min(b[0])
+        && p[0] <= a[0].max(b[0])
+        && p[1] >= a[1].min(b[1])
+        && p[1] <= a[1].max(b[1])
+}
+
+impl Ring {
+    /// Winding-number point-in-ring (PostGIS `point_in_ring`): inside for a non-zero winding
+    /// number, boundary when the point is exactly on an edge.
+    fn position(&self, p: [f64; 2]) -> Position {
+        let mut wn = 0i32;
+        for w in self.pts.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if a == b {
+                continue;
+            }
+            let s = side(a, b, p);
+            if s == 0.0 && in_segment_box(a, b, p) {
+                return Position::Boundary;
+            }
+            if a[1] <= p[1] && p[1] < b[1] && s > 0.0 {
+                wn += 1;
+            } else if b[1] <= p[1] && p[1] < a[1] && s < 0.0 {
+                wn -= 1;
+            }
+        }
+        if wn == 0 {
+            Position::Outside
+        } else {
+            Position::Inside
+        }
+    }
+}
+
+impl Polygon {
+    fn position(&self, p: [f64; 2]) -> Position {
+        let [w, s, e, n] = self.bbox;
+        if p[0] < w || p[0] > e || p[1] < s || p[1] > n {
+            return Position::Outside;
+        }
+        match self.outer.position(p) {
+            Position::Inside => {}
+            other => return other,
+        }
+        for h in &self.holes {
+            match h.position(p) {
+                Position::Outside => {}
+                Position::Inside => return Position::Outside,
+                Position::Boundary => return Position::Boundary,
+            }
+        }
+        Position::Inside
+    }
+}
+
+/// An area of one level: code, name and polygons.
+#[derive(Debug, Clone)]
+pub struct Area {
+    code: String,
+    name: String,
+    polygons: Vec<Polygon>,
+    bbox: [f64; 4],
+}
+
+impl Area {
+    /// The ONS code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `[min_lon, min_lat, max_lon, max_lat]` in degrees.
+    pub fn bbox(&self) -> [f64; 4] {
+        self.bbox
+    }
+
+    /// Whether the area contains `at` (interior only, as `ST_Contains`; see the module docs).
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_core::LonLat;
+    /// use assetmap_index::areas::{AreaIndex, AreaInput, AreaLevel};
+    /// let square = vec![vec![[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]];
+    /// let index = AreaIndex::new(vec![(AreaLevel::Ward, vec![AreaInput {
+    ///     code: "W1".into(), name: "Square".into(), polygons: vec![square] }])]).unwrap();
+    /// let w = &index.areas(AreaLevel::Ward)[0];
+    /// assert!(w.contains(LonLat::new(0.5, 0.5).unwrap()));
+    /// assert!(!w.contains(LonLat::new(1.0, 0.5).unwrap())); // on the edge: not contained
+    /// ```
+    pub fn contains(&self, at: LonLat) -> bool {
+        let p = [at.lon(), at.lat()];
+        self.polygons
+            .iter()
+            .any(|poly| poly.position(p) == Position::Inside)
+    }
+}
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+#[derive(Debug, Default)]
+struct Layer {
+    /// Sorted by code.
+    areas: Vec<Area>,
+    tree: RTree<Entry>,
+}
+
+/// The areas of every level, an R-tree of their bounding boxes, and exact point-in-polygon.
+///
+/// `Send + Sync`, immutable once built.
+///
+/// # Examples
+/// ```
+/// use assetmap_core::LonLat;
+/// use assetmap_index::areas::{AreaIndex, AreaInput, AreaLevel};
+/// let sq = |x0: f64, code: &str| AreaInput {
+///     code: code.into(),
+///     name: code.into(),
+///     polygons: vec![vec![vec![[x0, 0.0], [x0 + 1.0, 0.0], [x0 + 1.0, 1.0], [x0, 1.0]]]],
+/// };
+/// let index = AreaIndex::new(vec![(AreaLevel::Ward, vec![sq(0.0, "A"), sq(1.0, "B")])]).unwrap();
+/// let found = index.locate(LonLat::new(1.5, 0.5).unwrap());
+/// assert_eq!(found.ward.map(|a| a.code()), Some("B"));
+/// assert!(found.lsoa.is_none());
+/// // On the shared edge: in neither (reported as outside), like ST_Contains.
+/// assert!(index.locate(LonLat::new(1.0, 0.5).unwrap()).ward.is_none());
+/// ```
+#[derive(Debug, Default)]
+pub struct AreaIndex {
+    layers: [Layer; 4],
+}
+
+/// The areas containing a point, one per level (`None`: outside every area of that level).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AreaCodes<'a> {
+    /// Local authority.
+    pub la: Option<&'a Area>,
+    /// Ward.
+    pub ward: Option<&'a Area>,
+    /// MSOA.
+    pub msoa: Option<&'a Area>,
+    /// LSOA.
+    pub lsoa: Option<&'a Area>,
+}
+
+impl AreaCodes<'_> {
+    /// The area of `level`.
+    pub fn get(&self, level: AreaLevel) -> Option<&Area> {
+        match level {
+            AreaLevel::La => self.la,
+            AreaLevel::Ward => self.ward,
+            AreaLevel::Msoa => self.msoa,
+            AreaLevel::Lsoa => self.lsoa,
+        }
+    }
+}
+
+fn build_area(level: AreaLevel, input: AreaInput) -> Result<Area, AreaError> {
+    let err = |problem: String| AreaError {
+        level,
+        code: input.code.clone(),
+        problem,
+    };
+    if input.code.trim().is_empty() {
+        return Err(err("the code is empty".into()));
+    }
+    let mut polygons = Vec::with_capacity(input.polygons.len());
+    let mut bbox = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for (i, rings) in input.polygons.iter().enumerate() {
+        let mut closed = Vec::with_capacity(rings.len());
+        for (j, ring) in rings.iter().enumerate() {
+            if let Some(bad) = ring.iter().find(|p| {
+                !(p[0].is_finite() && p[1].is_finite())
+                    || !(-180.0..=180.0).contains(&p[0])
+                    || !(-90.0..=90.0).contains(&p[1])
+            }) {
+                return Err(err(format!(
+                    "polygon {i} ring {j} has a vertex {bad:?} that is not a longitude, latitude in degrees"
+                )));
+            }
+            let mut pts = ring.clone();
+            if pts.first() != pts.last() {
+                if let Some(&first) = pts.first() {
+                    pts.push(first);
+                }
+            }
+            if pts.len() < 4 {
+                return Err(err(format!(
+                    "polygon {i} ring {j} has {} vertices; a ring needs at least 3 distinct ones",
+                    pts.len().saturating_sub(1)
+                )));
+            }
+            closed.push(Ring { pts });
+        }
+        let mut it = closed.into_iter();
+        let Some(outer) = it.next() else {
+            return Err(err(format!("polygon {i} has no rings")));
+        };
+        let mut pb = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for p in &outer.pts {
+            pb = [
+                pb[0].min(p[0]),
+                pb[1].min(p[1]),
+                pb[2].max(p[0]),
+                pb[3].max(p[1]),
+            ];
+        }
+        bbox = [
+            bbox[0].min(pb[0]),
+            bbox[1].min(pb[1]),
+            bbox[2].max(pb[2]),
+            bbox[3].max(pb[3]),
+        ];
+        polygons.push(Polygon {
+            outer,
+            holes: it.collect(),
+            bbox: pb,
+        });
+    }
+    if polygons.is_empty() {
+        return Err(err("it has no polygons".into()));
+    }
+    Ok(Area {
+        code: input.code,
+        name: input.name,
+        polygons,
+        bbox,
+    })
+}
+
+impl AreaIndex {
+    /// Builds the index from the areas of each level given (levels not given stay empty).
+    /// Areas are kept sorted by code; a level given twice keeps the second.
+    ///
+    /// # Errors
+    /// An empty code, a duplicate code within a level, a polygon with no rings, a ring with
+    /// fewer than three distinct vertices or a vertex that is not a longitude, latitude.
+    pub fn new(levels: Vec<(AreaLevel, Vec<AreaInput>)>) -> Result<AreaIndex, AreaError> {
+        let mut index = AreaIndex::default();
+        for (level, inputs) in levels {
+            let mut areas = inputs
+                .into_iter()
+                .map(|a| build_area(level, a))
+                .collect::<Result<Vec<_>, _>>()?;
+            areas.sort_by(|a, b| a.code.cmp(&b.code));
+            if let Some(w) = areas.windows(2).find(|w| w[0].code == w[1].code) {
+                return Err(AreaError {
+                    level,
+                    code: w[0].code.clone(),
+                    problem: "the code occurs more than once".into(),
+                });
+            }
+            let entries: Vec<Entry> = areas
+                .iter()
+                .enumerate()
+                .flat_map(|(i, a)| {
+                    a.polygons.iter().map(move |p| {
+                        let [w, s, e, n] = p.bbox;
+                        GeomWithData::new(
+                            Rectangle::from_corners([w, s], [e, n]),
+                            u32::try_from(i).unwrap_or(u32::MAX),
+                        )
+                    })
+                })
+                .collect();
+            index.layers[level.index()] = Layer {
+                areas,
+                tree: RTree::bulk_load(entries),
+            };
+        }
+        Ok(index)
+    }
+
+    /// The areas of `level`, sorted by code.
+    pub fn areas(&self, level: AreaLevel) -> &[Area] {
+        &self.layers[level.index()].areas
+    }
+
+    /// The position (in [`areas`](Self::areas)) and area with this code at `level`.
+    pub fn find(&self, level: AreaLevel, code: &str) -> Option<(usize, &Area)> {
+        let areas = self.areas(level);
+        areas
+            .binary_search_by(|a| a.code.as_str().cmp(code))
+            .ok()
+            .map(|i| (i, &areas[i]))
+    }
+
+    /// Every area of any level with this code, as (level, position, area).
+    pub fn find_any(&self, code: &str) -> Option<(AreaLevel, usize, &Area)> {
+        AreaLevel::ALL
+            .into_iter()
+            .find_map(|l| self.find(l, code).map(|(i, a)| (l, i, a)))
+    }
+
+    /// Positions of every area of `level` that contains `at`, ascending. For areas that do not
+    /// overlap this has at most one element; tests use it to prove that.
+    pub fn containing(&self, level: AreaLevel, at: LonLat) -> Vec<usize> {
+        let layer = &self.layers[level.index()];
+        let p = [at.lon(), at.lat()];
+        let mut found: Vec<usize> = layer
+            .tree
+            .locate_all_at_point(&p)
+            .map(|e| e.data as usize)
+            .filter(|&i| {
+                layer.areas[i]
+                    .polygons
+                    .iter()
+                    .any(|poly| poly.position(p) == Position::Inside)
+            })
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// The position of the area of `level` containing `at` (the first by code if areas
+    /// overlap), or `None` when the point is outside every area or on a boundary.
+    pub fn locate_in(&self, level: AreaLevel, at: LonLat) -> Option<usize> {
+        let layer = &self.layers[level.index()];
+        let p = [at.lon(), at.lat()];
+        layer
+            .tree
+            .locate_all_at_point(&p)
+            .map(|e| e.data as usize)
+            .filter(|&i| {
+                layer.areas[i]
+                    .polygons
+                    .iter()
+                    .any(|poly| poly.position(p) == Position::Inside)
+            })
+            .min()
+    }
+
+    /// The area of each level containing `at`.
+    pub fn locate(&self, at: LonLat) -> AreaCodes<'_> {
+        let get = |l: AreaLevel| self.locate_in(l, at).map(|i| &self.areas(l)[i]);
+        AreaCodes {
+            la: get(AreaLevel::La),
+            ward: get(AreaLevel::Ward),
+            msoa: get(AreaLevel::Msoa),
+            lsoa: get(AreaLevel::Lsoa),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ring(pts: &[[f64; 2]]) -> Vec<[f64; 2]> {
+        pts.to_vec()
+    }
+
+    fn ll(lon: f64, lat: f64) -> LonLat {
+        LonLat::new(lon, lat).unwrap()
+    }
+
+    #[test]
+    fn holes_concave_and_boundaries() {
+        // A "C" shape (concave) with a square hole in its bottom arm.
+        let c = AreaInput {
+            code: "C".into(),
+            name: "C".into(),
+            polygons: vec![vec![
+                ring(&[
+                    [0.0, 0.0],
+                    [3.0, 0.0],
+                    [3.0, 1.0],
+                    [1.0, 1.0],
+                    [1.0, 2.0],
+                    [3.0, 2.0],
+                    [3.0, 3.0],
+                    [0.0, 3.0],
+                    [0.0, 0.0],
+                ]),
+                ring(&[
+                    [1.5, 0.25],
+                    [2.5, 0.25],
+                    [2.5, 0.75],
+                    [1.5, 0.75],
+                    [1.5, 0.25],
+                ]),
+            ]],
+        };
+        let idx = AreaIndex::new(vec![(AreaLevel::Lsoa, vec![c])]).unwrap();
+        let a = &idx.areas(AreaLevel::Lsoa)[0];
+        assert!(a.contains(ll(0.5, 1.5))); // the spine
+        assert!(!a.contains(ll(2.0, 1.5))); // the mouth of the C
+        assert!(!a.contains(ll(2.0, 0.5))); // in the hole
+        assert!(!a.contains(ll(1.5, 0.5))); // on the hole's edge
+        assert!(a.contains(ll(1.2, 0.5))); // between hole and mouth
+        assert!(!a.contains(ll(0.0, 0.0))); // a vertex
+        assert!(!a.contains(ll(3.0, 0.5))); // on an edge
+                                            // A ray through a vertex must not double count.
+        assert!(a.contains(ll(0.5, 1.0)));
+        assert!(a.contains(ll(0.5, 2.0)));
+        assert!(!a.contains(ll(3.5, 1.0)));
+    }
+
+    #[test]
+    fn multipolygon_parts_and_lookup() {
+        let two = AreaInput {
+            code: "M".into(),
+            name: "Two parts".into(),
+            polygons: vec![
+                vec![ring(&[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])],
+                vec![ring(&[[5.0, 5.0], [6.0, 5.0], [6.0, 6.0], [5.0, 6.0]])],
+            ],
+        };
+        let idx = AreaIndex::new(vec![(AreaLevel::Msoa, vec![two])]).unwrap();
+        assert_eq!(idx.locate_in(AreaLevel::Msoa, ll(5.5, 5.5)), Some(0));
+        assert_eq!(idx.locate_in(AreaLevel::Msoa, ll(3.0, 3.0)), None);
+        assert_eq!(
+            idx.find(AreaLevel::Msoa, "M").unwrap().1.name(),
+            "Two parts"
+        );
+        assert_eq!(idx.find_any("M").unwrap().0, AreaLevel::Msoa);
+        assert!(idx.find(AreaLevel::Ward, "M").is_none());
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        let bad = |polygons| AreaInput {
+            code: "X".into(),
+            name: String::new(),
+            polygons,
+        };
+        assert!(AreaIndex::new(vec![(AreaLevel::Ward, vec![bad(vec![])])]).is_err());
+        assert!(AreaIndex::new(vec![(
+            AreaLevel::Ward,
+            vec![bad(vec![vec![ring(&[[0.0, 0.0], [1.0, 1.0]])]])]
+        )])
+        .is_err());
+        let e = AreaIndex::new(vec![(
+            AreaLevel::Ward,
+            vec![bad(vec![vec![ring(&[
+                [0.0, 0.0],
+                [1.0, 0.0],
+                [200.0, 1.0],
+            ])]])],
+        )])
+        .unwrap_err();
+        assert!(e.to_string().contains("X"), "{e}");
+        let sq = vec![vec![ring(&[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]])]];
+        let dup = AreaIndex::new(vec![(AreaLevel::Ward, vec![bad(sq.clone()), bad(sq)])]);
+        assert!(dup.unwrap_err().problem.contains("more than once"));
+    }
+
+    /// A grid of squares tiles the plane: every point off the grid lines lands in exactly one.
+    #[test]
+    fn tiling_puts_each_point_in_one_area() {
+        let mut areas = Vec::new();
+        for i in 0..10 {
+            for j in 0..10 {
+                let (x, y) = (f64::from(i) * 0.1, f64::from(j) * 0.1);
+                areas.push(AreaInput {
+                    code: format!("{i:02}{j:02}"),
+                    name: String::new(),
+                    polygons: vec![vec![ring(&[
+                        [x, y],
+                        [x + 0.1, y],
+                        [x + 0.1, y + 0.1],
+                        [x, y + 0.1],
+                    ])]],
+                });
+            }
+        }
+        let idx = AreaIndex::new(vec![(AreaLevel::Lsoa, areas)]).unwrap();
+        let mut seed = 12345u64;
+        for _ in 0..2000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let x = (seed >> 11) as f64 / (1u64 << 53) as f64 * 0.999 + 0.0005;
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let y = (seed >> 11) as f64 / (1u64 << 53) as f64 * 0.999 + 0.0005;
+            let found = idx.containing(AreaLevel::Lsoa, ll(x, y));
+            assert_eq!(found.len(), 1, "{x},{y} in {found:?}");
+        }
+    }
+}
