@@ -218,7 +218,7 @@ async function ensureMap() {
     baseMapStyle: app.config.base_map_style || null,
     onSelect: (id) => openDetail(id),
     onMove: onMapMove,
-    onStatus: (t) => showAlert(t),
+    onStatus: (t) => { $('map-note').textContent = t; },
   });
   app.map = view;
   if (!app.wards) {

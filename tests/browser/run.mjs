@@ -15,6 +15,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -51,10 +52,13 @@ function buildServer() {
 }
 
 /** Starts `assetmap serve` on a free port with a fresh store; resolves to its base URL. */
-function startServer(bin, extraArgs = [], timeoutMs = 120000) {
+function startServer(bin, extraArgs = [], timeoutMs = 120000, extraEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'assetmap-browser-'));
+  // Only what this test says: no settings from the caller's environment.
+  const env = Object.fromEntries(Object.entries(process.env)
+    .filter(([k]) => !(k.startsWith('ASSETMAP_') && k !== 'ASSETMAP_LOG') && k !== 'DATABASE_URL'));
   const child = spawn(bin, ['serve', '--bind', '127.0.0.1:0', '--store', join(dir, 't.gpkg'), ...extraArgs], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, ...extraEnv },
   });
   let log = '';
   child.stderr.on('data', (d) => { log = (log + d).slice(-20000); });
@@ -101,15 +105,14 @@ async function launch() {
 }
 
 /** A page that records errors and refuses (and records) any request that leaves this machine. */
-async function newPage(context, base) {
+async function newPage(context) {
   const page = await context.newPage();
   page.errors = [];
   page.external = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));
-  const host = new URL(base).host;
   await page.route('**/*', (route) => {
     const u = new URL(route.request().url());
-    if (u.host === host) return route.continue();
+    if (u.hostname === '127.0.0.1' || u.hostname === 'localhost') return route.continue();
     page.external.push(u.href);
     return route.abort();
   });
@@ -185,7 +188,7 @@ before(async () => {
   hasSearch = probe.ok;
   if (!hasSearch) console.log(`# /search answered ${probe.status}: postcode tests skipped until the server has it (issue 4)`);
   context = await launch();
-  page = await newPage(context, base);
+  page = await newPage(context);
 });
 
 after(async () => {
@@ -345,7 +348,7 @@ test('shortlist: add two places, survive a reload, open the print page', async (
 });
 
 test('keyboard only: skip link, list, detail and back, shortlist toggle', async () => {
-  const kb = await newPage(context, base);
+  const kb = await newPage(context);
   await kb.goto(`${base}/${hasSearch ? `?postcode=${encodeURIComponent(POSTCODE)}` : ''}`);
   await waitReady(kb);
   await waitResults(kb);
@@ -398,7 +401,7 @@ test('"list only" works without the map; a phone gets the list below the map', a
   await page.locator('label:has(input[name=mode][value=map])').click();
   await page.waitForFunction(() => !location.search.includes('mode=list'));
 
-  const phone = await newPage(context, base);
+  const phone = await newPage(context);
   await phone.setViewportSize({ width: 390, height: 844 });
   await phone.goto(`${base}/${hasSearch ? `?postcode=${encodeURIComponent(POSTCODE)}` : ''}`);
   await waitReady(phone);
@@ -431,6 +434,63 @@ test("a postcode the server doesn't know shows its message in an alert", async (
   assert.deepEqual(page.errors, []);
 });
 
+/* ---------------- base map ---------------- */
+
+/** Serves one tiny MapLibre style (a background layer) on a free loopback port. */
+async function styleServer() {
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+    res.end(JSON.stringify({
+      version: 8, sources: {}, layers: [{ id: 'test-base-map', type: 'background', paint: { 'background-color': '#cfe3c9' } }],
+    }));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise((r) => server.close(r)));
+  return `http://127.0.0.1:${server.address().port}/style.json`;
+}
+
+/** A loopback URL where nothing listens. */
+async function deadUrl() {
+  const server = http.createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return `http://127.0.0.1:${port}/style.json`;
+}
+
+test('a configured base map is drawn under the wards; one that cannot be reached is not waited for', async (t) => {
+  if (!serverBin) return t.skip('no server binary (ASSETMAP_TEST_BASE_URL given)');
+  const withStyle = await startServer(serverBin, [], 120000, { ASSETMAP_BASE_MAP_STYLE: await styleServer() });
+  const p = await newPage(context);
+  await p.goto(`${withStyle.url}/`);
+  await waitReady(p);
+  await waitMapIdle(p);
+  const layers = await p.evaluate(() => window.assetmap.map.map.getStyle().layers.map((l) => l.id));
+  assert.equal(layers[0], 'test-base-map', 'the base map style is used');
+  assert.ok(layers.includes('ward-line') && layers.includes('asset-points'), 'wards and assets are drawn over it');
+  await p.close();
+  withStyle.stop();
+
+  const dead = await startServer(serverBin, [], 120000, { ASSETMAP_BASE_MAP_STYLE: await deadUrl() });
+  const q = await newPage(context);
+  const t0 = Date.now();
+  await q.goto(`${dead.url}/`);
+  await waitReady(q);
+  await waitMapIdle(q);
+  const waited = Date.now() - t0;
+  const drawn = await q.evaluate(() => ({
+    layers: window.assetmap.map.map.getStyle().layers.map((l) => l.id),
+    wards: window.assetmap.map.map.queryRenderedFeatures({ layers: ['ward-fill'] }).length,
+  }));
+  assert.equal(drawn.layers[0], 'background', 'falls back to the offline style');
+  assert.ok(drawn.wards > 10, 'ward boundaries are drawn instead');
+  assert.match(await q.locator('#map-note').textContent(), /background map could not be loaded/);
+  assert.ok(waited < 20000, `the page did not wait long for the dead base map (${waited} ms)`);
+  assert.deepEqual(q.errors, []);
+  await q.close();
+  dead.stop();
+});
+
 /* ---------------- smoothness with 100,000 assets ---------------- */
 
 function percentile(sorted, p) {
@@ -449,7 +509,7 @@ function stats(values) {
  * main-thread time MapLibre spends drawing each frame.
  */
 async function measureSmoothness(url, expectPoints) {
-  const p = await newPage(context, url);
+  const p = await newPage(context);
   const t0 = Date.now();
   await p.goto(`${url}/`);
   await waitReady(p);

@@ -81,7 +81,7 @@ export class MapView {
       container: this.container,
       style: this.opts.baseMapStyle || offlineStyle(),
       bounds: [[w, s], [e, n]],
-      fitBoundsOptions: { padding: 20 },
+      fitBoundsOptions: { padding: { top: 20, bottom: 20, left: 60, right: 60 } },
       maxBounds: [[w - padX, s - padY], [e + padX, n + padY]],
       minZoom: 8,
       maxZoom: 19,
@@ -211,10 +211,10 @@ export class MapView {
       type: 'symbol',
       source: 'assets',
       filter: ['has', 'point_count'],
+      // Drawn whatever overlaps them, but they keep ward names from being drawn underneath.
       layout: {
         'icon-image': ['concat', 'cluster-', ['get', 'point_count_abbreviated']],
         'icon-allow-overlap': true,
-        'icon-ignore-placement': true,
       },
     });
     map.addLayer({
@@ -225,7 +225,6 @@ export class MapView {
       layout: {
         'icon-image': ['concat', 'abcd-', ['coalesce', ['get', 'abcd_type'], 'unknown']],
         'icon-allow-overlap': true,
-        'icon-ignore-placement': true,
       },
     });
     map.addLayer({
