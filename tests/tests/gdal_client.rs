@@ -1,0 +1,98 @@
+//! A real OGC API Features client: GDAL's OAPIF driver (`ogrinfo`, `ogr2ogr`) reads the asset
+//! layer from a running server, as QGIS would.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use assetmap_tests::{spawn_app, TestStore};
+use std::process::Command;
+
+fn gdal(tool: &str) -> Command {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(found, "{tool} is not installed: install GDAL's tools with `apt-get install gdal-bin` (bash tests/run.sh does this when run as root)");
+    Command::new(tool)
+}
+
+async fn run(mut cmd: Command) -> String {
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "GDAL failed: {}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ogrinfo_and_ogr2ogr_read_the_asset_layer_over_oapif() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let source = format!("OAPIF:{}", app.address);
+
+    let mut info = gdal("ogrinfo");
+    info.args(["-so", &source, "assets"]);
+    let text = run(info).await;
+    assert!(text.contains("Feature Count: 1910"), "{text}");
+    assert!(text.contains("Geometry: Point"), "{text}");
+
+    // The whole layer through ogr2ogr, paging with the server's `next` links.
+    let out = app.dir.path().join("via-oapif.geojson");
+    let mut convert = gdal("ogr2ogr");
+    convert.args(["-f", "GeoJSON", out.to_str().unwrap(), &source, "assets"]);
+    run(convert).await;
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let features = v["features"].as_array().unwrap();
+    assert_eq!(features.len(), 1910);
+    let library = features
+        .iter()
+        .find(|f| f["properties"]["id"] == "trafford_libraries:0")
+        .unwrap();
+    assert_eq!(library["properties"]["name"], "Altrincham Library");
+
+    // A spatial filter is sent as bbox and honoured.
+    let (w, s, e, n) = (-2.34, 53.41, -2.30, 53.43);
+    let mut spat = gdal("ogrinfo");
+    spat.args([
+        "-so",
+        "-spat",
+        &w.to_string(),
+        &s.to_string(),
+        &e.to_string(),
+        &n.to_string(),
+        &source,
+        "assets",
+    ]);
+    let text = run(spat).await;
+    let expected = app
+        .get(&format!(
+            "/collections/assets/items?bbox={w},{s},{e},{n}&limit=1"
+        ))
+        .await
+        .json()["numberMatched"]
+        .as_u64()
+        .unwrap();
+    assert!(expected > 0);
+    let mut listed = gdal("ogrinfo");
+    listed.args([
+        "-q",
+        "-spat",
+        &w.to_string(),
+        &s.to_string(),
+        &e.to_string(),
+        &n.to_string(),
+        &source,
+        "assets",
+    ]);
+    let features = run(listed).await.matches("OGRFeature(assets)").count() as u64;
+    assert_eq!(
+        features, expected,
+        "ogrinfo -spat returns exactly the server's bbox matches\n{text}"
+    );
+}
