@@ -74,6 +74,16 @@ pub trait AssetStore: Send + Sync {
     /// Every asset, in id order.
     async fn all(&self) -> Result<Vec<Asset>, StoreError>;
 
+    /// Up to `limit` assets whose id sorts after `after` (from the first when `None`), in id
+    /// order: keyset pagination, so an export can stream every asset in bounded memory
+    /// (`page_after(Some(last id of the previous page), n)` continues where it left off).
+    /// Each page is read on its own, so writes between pages may show in later pages.
+    async fn page_after(
+        &self,
+        after: Option<&AssetId>,
+        limit: usize,
+    ) -> Result<Vec<Asset>, StoreError>;
+
     /// One asset.
     async fn get(&self, id: &AssetId) -> Result<Option<Asset>, StoreError>;
 

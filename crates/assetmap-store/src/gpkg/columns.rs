@@ -22,7 +22,7 @@ const fn text(name: &'static str) -> Column<'static> {
 
 /// The attribute columns of the `assets` layer, in the order of [`asset_values`] and
 /// [`asset_from_row`]. `fid` and `geom` come before them.
-pub(crate) const ASSET_COLUMNS: [Column<'static>; 31] = [
+pub const ASSET_COLUMNS: [Column<'static>; 31] = [
     text("asset_id").not_null().unique(),
     text("name").not_null(),
     text("description"),
@@ -131,7 +131,7 @@ fn opt_owned(s: Option<String>) -> Value {
 }
 
 /// The values of [`ASSET_COLUMNS`] for an asset, in order.
-pub(crate) fn asset_values(a: &Asset) -> Result<Vec<Value>, StoreError> {
+pub fn asset_values(a: &Asset) -> Result<Vec<Value>, StoreError> {
     let version = i64::try_from(a.version).map_err(|_| {
         StoreError::Other(format!(
             "asset {} has version {} beyond what SQLite can store",

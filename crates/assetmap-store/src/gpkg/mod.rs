@@ -17,6 +17,7 @@ mod geometry;
 mod schema;
 mod store;
 
+pub use columns::{asset_values, ASSET_COLUMNS};
 pub use geometry::{
     decode_point, encode_multipolygon, encode_point, encode_polygon, Envelope, GeometryError,
     WGS84_SRS_ID,

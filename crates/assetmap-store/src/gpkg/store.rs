@@ -395,6 +395,29 @@ impl AssetStore for GeoPackageStore {
         .await
     }
 
+    async fn page_after(
+        &self,
+        after: Option<&AssetId>,
+        limit: usize,
+    ) -> Result<Vec<Asset>, StoreError> {
+        let after = after.map(|a| a.as_str().to_owned());
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |inner, conn| {
+            // SQLite compares TEXT with BINARY collation: byte order, as `AssetId`'s `Ord`.
+            let mut stmt = conn.prepare_cached(&format!(
+                "{} WHERE ?1 IS NULL OR asset_id > ?1 ORDER BY asset_id LIMIT ?2",
+                inner.select_sql
+            ))?;
+            let mut rows = stmt.query(rusqlite::params![after, limit])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(asset_from_row(row, 0)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn get(&self, id: &AssetId) -> Result<Option<Asset>, StoreError> {
         let id = id.clone();
         self.read(move |inner, conn| {

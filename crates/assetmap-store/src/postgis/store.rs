@@ -452,6 +452,27 @@ impl AssetStore for PostgisStore {
         Ok(out)
     }
 
+    async fn page_after(
+        &self,
+        after: Option<&AssetId>,
+        limit: usize,
+    ) -> Result<Vec<Asset>, StoreError> {
+        let client = self.client().await?;
+        // `id` is `COLLATE "C"`: byte order, the same order as `AssetId`'s `Ord`.
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM assets WHERE $1::text IS NULL OR id > $1 ORDER BY id LIMIT $2"
+            ))
+            .await
+            .map_err(from_pg)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = client
+            .query(&stmt, &[&after.map(AssetId::as_str), &limit])
+            .await
+            .map_err(from_pg)?;
+        rows.iter().map(|r| asset_from_row(r, 0)).collect()
+    }
+
     async fn get(&self, id: &AssetId) -> Result<Option<Asset>, StoreError> {
         let client = self.client().await?;
         let stmt = client

@@ -165,6 +165,17 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
     );
     assert_eq!(store.latest_seq().await.expect("latest"), s2);
 
+    // Keyset pages, in id order (what exports stream with).
+    let first = store.page_after(None, 1).await.expect("first page");
+    assert_eq!(first, vec![a0.clone()], "a page of one from the start");
+    let rest = store.page_after(Some(&a0.id), 10).await.expect("next page");
+    assert_eq!(rest, vec![a1.clone()], "the page after a0");
+    assert!(store
+        .page_after(Some(&a1.id), 10)
+        .await
+        .expect("last page")
+        .is_empty());
+
     // Same id again.
     match store.insert(&a0).await {
         Err(StoreError::AlreadyExists(got)) => assert_eq!(got, a0.id),
