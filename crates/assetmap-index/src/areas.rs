@@ -316,9 +316,7 @@ fn build_area(level: AreaLevel, input: AreaInput) -> Result<Area, AreaError> {
         let mut closed = Vec::with_capacity(rings.len());
         for (j, ring) in rings.iter().enumerate() {
             if let Some(bad) = ring.iter().find(|p| {
-                !(p[0].is_finite() && p[1].is_finite())
-                    || !(-180.0..=180.0).contains(&p[0])
-                    || !(-90.0..=90.0).contains(&p[1])
+                !((-180.0..=180.0).contains(&p[0]) && (-90.0..=90.0).contains(&p[1]))
             }) {
                 return Err(err(format!(
                     "polygon {i} ring {j} has a vertex {bad:?} that is not a longitude, latitude in degrees"
@@ -494,6 +492,55 @@ impl AreaIndex {
     }
 }
 
+/// For each point of `from`, the great-circle distance in metres to the nearest point of
+/// `to` (`None` when `to` is empty): the same haversine metres on the same sphere as
+/// [`Engine::nearest`](crate::Engine::nearest), from an R-tree of `to` built once, so a
+/// batch (every postcode against one category's assets) costs one tree and one query per
+/// point instead of filtering the whole engine's tree for each.
+///
+/// # Examples
+/// ```
+/// use assetmap_core::LonLat;
+/// use assetmap_index::areas::nearest_distances_m;
+/// let a = LonLat::new(-2.30, 53.45).unwrap();
+/// let b = LonLat::new(-2.31, 53.45).unwrap();
+/// let d = nearest_distances_m(&[a, b], &[a]);
+/// assert_eq!(d[0], Some(0.0));
+/// assert_eq!(d[1], Some(b.distance_m(&a)));
+/// assert_eq!(nearest_distances_m(&[a], &[]), vec![None]);
+/// ```
+pub fn nearest_distances_m(from: &[LonLat], to: &[LonLat]) -> Vec<Option<f64>> {
+    use crate::sphere::{to_xyz, CHORD_SLACK};
+    if to.is_empty() {
+        return vec![None; from.len()];
+    }
+    let tree: RTree<GeomWithData<[f64; 3], u32>> = RTree::bulk_load(
+        to.iter()
+            .enumerate()
+            .map(|(i, p)| GeomWithData::new(to_xyz(p), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect(),
+    );
+    from.iter()
+        .map(|at| {
+            let mut best = f64::INFINITY;
+            let mut cutoff = f64::INFINITY;
+            // Chords order points exactly as ground distance does; read on just past the
+            // first chord so that rounding in the vector maths cannot pick the wrong one.
+            for (p, d2) in tree.nearest_neighbor_iter_with_distance_2(&to_xyz(at)) {
+                if d2 > cutoff {
+                    break;
+                }
+                if cutoff.is_infinite() {
+                    let c = d2.sqrt() + CHORD_SLACK;
+                    cutoff = c * c;
+                }
+                best = best.min(at.distance_m(&to[p.data as usize]));
+            }
+            Some(best)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -505,6 +552,31 @@ mod tests {
 
     fn ll(lon: f64, lat: f64) -> LonLat {
         LonLat::new(lon, lat).unwrap()
+    }
+
+    #[test]
+    fn nearest_distances_match_brute_force() {
+        let pts: Vec<LonLat> = (0..300)
+            .map(|i| {
+                ll(
+                    -2.45 + f64::from(i % 17) * 0.013,
+                    53.36 + f64::from(i % 23) * 0.005,
+                )
+            })
+            .collect();
+        let targets: Vec<LonLat> = pts
+            .iter()
+            .step_by(7)
+            .map(|p| ll(p.lon() + 0.0031, p.lat() - 0.0017))
+            .collect();
+        let got = nearest_distances_m(&pts, &targets);
+        for (p, d) in pts.iter().zip(got) {
+            let brute = targets
+                .iter()
+                .map(|t| p.distance_m(t))
+                .fold(f64::INFINITY, f64::min);
+            assert_eq!(d, Some(brute));
+        }
     }
 
     #[test]

@@ -105,13 +105,18 @@ impl Application {
 
         let areas = Areas::load(&settings.data_dir)?;
         let postcodes = Postcodes::load(&settings.data_dir)?;
+        let jsna = crate::jsna::Jsna::load(&settings.data_dir)?;
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("Failed to bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
 
-        let state = Arc::new(AppState::new(
-            settings, store, engine, seq, areas, postcodes,
-        ));
+        let state =
+            Arc::new(AppState::new(settings, store, engine, seq, areas, postcodes).with_jsna(jsna));
+        // Warm the JSNA caches (every asset's areas, every postcode's nearest distance per
+        // category) so the first summary request is fast.
+        let warm = Instant::now();
+        crate::jsna::warm(&state);
+        tracing::info!(secs = warm.elapsed().as_secs_f64(), "JSNA summaries warmed");
         let data = web::Data::from(state.clone());
         let server = HttpServer::new(move || {
             App::new()

@@ -2,10 +2,11 @@
 
 use crate::areas::Areas;
 use crate::config::Settings;
+use crate::jsna::Jsna;
 use crate::postcodes::Postcodes;
 use assetmap_index::Engine;
 use assetmap_store::AssetStore;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Shared state: the store (source of truth), the engine (answers reads), reference data.
@@ -20,6 +21,11 @@ pub struct AppState {
     pub applied_seq: AtomicU64,
     pub areas: Areas,
     pub postcodes: Postcodes,
+    /// JSNA reference data (area polygons, population, need) and its caches.
+    pub jsna: Jsna,
+    /// Bumped every time the engine is locked for writing, so caches built from the engine
+    /// (the JSNA summaries) know when to look again.
+    engine_generation: AtomicU64,
 }
 
 impl AppState {
@@ -40,7 +46,21 @@ impl AppState {
             applied_seq: AtomicU64::new(applied_seq),
             areas,
             postcodes,
+            jsna: Jsna::default(),
+            engine_generation: AtomicU64::new(0),
         }
+    }
+
+    /// The same state with the JSNA layer's reference data.
+    pub fn with_jsna(mut self, jsna: Jsna) -> Self {
+        self.jsna = jsna;
+        self
+    }
+
+    /// How many times the engine has been locked for writing. Read it while holding
+    /// [`engine`](Self::engine): then no write is in progress and the number covers all of them.
+    pub fn engine_generation(&self) -> u64 {
+        self.engine_generation.load(Ordering::SeqCst)
     }
 
     /// Read access to the engine. A poisoned lock (a panic while writing) is recovered: the
@@ -51,6 +71,8 @@ impl AppState {
 
     /// Write access to the engine.
     pub fn engine_mut(&self) -> RwLockWriteGuard<'_, Engine> {
-        self.engine.write().unwrap_or_else(|p| p.into_inner())
+        let guard = self.engine.write().unwrap_or_else(|p| p.into_inner());
+        self.engine_generation.fetch_add(1, Ordering::SeqCst);
+        guard
     }
 }

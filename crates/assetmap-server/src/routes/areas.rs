@@ -24,6 +24,17 @@ fn level_of(collection: &str) -> Result<Level, ApiError> {
         .ok_or_else(|| unknown_collection(collection))
 }
 
+/// Query parameters of the area collections besides paging: the summary's.
+const SUMMARY_PARAMS: [&str; 3] = ["category", "walk_m", "desert_share"];
+
+/// The feature of one summary row: the area's generalised polygon and every figure.
+fn feature_of(summary: &crate::jsna::Summary, row: &crate::jsna::SummaryRow) -> serde_json::Value {
+    let mut props = serde_json::Map::new();
+    props.insert("level".into(), json!(summary.level.slug()));
+    props.extend(row.properties(&summary.columns));
+    json!({"type": "Feature", "id": row.code, "geometry": row.geometry, "properties": props})
+}
+
 async fn list(
     req: HttpRequest,
     path: web::Path<String>,
@@ -31,31 +42,58 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let collection = path.into_inner();
     let level = level_of(&collection)?;
-    let p = Params::parse(req.query_string(), &["f", "limit", "offset"])?;
+    let mut allowed = vec!["f", "limit", "offset"];
+    allowed.extend(SUMMARY_PARAMS);
+    let p = Params::parse(req.query_string(), &allowed)?;
     let limit = p
         .integer("limit", 1..=i64::MAX)?
         .unwrap_or(10)
         .min(super::items::MAX_LIMIT) as usize;
     let offset = p.integer("offset", 0..=i64::from(u32::MAX))?.unwrap_or(0) as usize;
-    let all = &state.areas.layer(level).features;
-    let page: Vec<_> = all.iter().skip(offset).take(limit).cloned().collect();
+    let query = super::jsna::summary_query(&p)?;
+    let state2 = state.clone();
+    let summary =
+        web::block(move || crate::jsna::summary(&state2, crate::jsna::area_level(level), &query))
+            .await
+            .map_err(ApiError::internal)?;
+    let total = summary.rows.len();
+    let page: Vec<_> = summary
+        .rows
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|r| feature_of(&summary, r))
+        .collect();
     let base = base_url(&req);
-    let mut links = vec![
-        json!({"href": format!("{base}/collections/{collection}/items?limit={limit}&offset={offset}"), "rel": "self", "type": GEO_JSON}),
-    ];
-    if offset + page.len() < all.len() {
-        links.push(json!({"href": format!("{base}/collections/{collection}/items?limit={limit}&offset={}", offset + limit), "rel": "next", "type": GEO_JSON}));
+    let here = |off: usize| {
+        let mut q: Vec<(String, String)> =
+            serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+        q.retain(|(k, _)| k != "offset" && k != "limit");
+        q.push(("limit".into(), limit.to_string()));
+        q.push(("offset".into(), off.to_string()));
+        format!(
+            "{base}/collections/{collection}/items?{}",
+            serde_urlencoded::to_string(&q).unwrap_or_default()
+        )
+    };
+    let mut links = vec![json!({"href": here(offset), "rel": "self", "type": GEO_JSON})];
+    if offset + page.len() < total {
+        links.push(json!({"href": here(offset + limit), "rel": "next", "type": GEO_JSON}));
     }
     if offset > 0 {
-        links.push(json!({"href": format!("{base}/collections/{collection}/items?limit={limit}&offset={}", offset.saturating_sub(limit)), "rel": "prev", "type": GEO_JSON}));
+        links.push(
+            json!({"href": here(offset.saturating_sub(limit)), "rel": "prev", "type": GEO_JSON}),
+        );
     }
+    links.push(json!({"href": format!("{base}/areas/{}/summary.csv", level.slug()), "rel": "alternate", "type": "text/csv", "title": "These figures as CSV"}));
     let body = json!({
         "type": "FeatureCollection",
-        "numberMatched": all.len(),
+        "numberMatched": total,
         "numberReturned": page.len(),
         "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "features": page,
         "links": links,
+        "metadata": summary.metadata,
     });
     Ok(HttpResponse::Ok()
         .content_type(GEO_JSON)
@@ -76,13 +114,19 @@ async fn get_one(
         )));
     }
     let level = level_of(&collection)?;
-    Params::parse(req.query_string(), &["f"])?;
-    let f = state
-        .areas
-        .layer(level)
-        .features
+    let mut allowed = vec!["f"];
+    allowed.extend(SUMMARY_PARAMS);
+    let p = Params::parse(req.query_string(), &allowed)?;
+    let query = super::jsna::summary_query(&p)?;
+    let state2 = state.clone();
+    let summary =
+        web::block(move || crate::jsna::summary(&state2, crate::jsna::area_level(level), &query))
+            .await
+            .map_err(ApiError::internal)?;
+    let row = summary
+        .rows
         .iter()
-        .find(|f| f["id"].as_str() == Some(code.as_str()))
+        .find(|r| r.code == code)
         .ok_or_else(|| {
             ApiError::not_found(format!(
                 "There is no area with code '{code}' in {collection}."
@@ -90,5 +134,5 @@ async fn get_one(
         })?;
     Ok(HttpResponse::Ok()
         .content_type(GEO_JSON)
-        .body(f.to_string()))
+        .body(feature_of(&summary, row).to_string()))
 }

@@ -77,6 +77,7 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
             "category",
             "abcd_type",
             "status",
+            "area",
         ],
     )?;
     if let Some(f) = p.one("f")? {
@@ -110,10 +111,14 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     let filter = filter_from(&p)?;
 
     let (limit, offset) = (limit as usize, offset as usize);
+    let area = super::jsna::area_param(&p, &state)?;
     let engine = state.engine();
-    let page = match &bbox {
-        Some(b) => engine.bbox_page(b, &filter, offset, limit),
-        None => engine.scan_page(&filter, offset, limit),
+    let page = match (&bbox, area) {
+        (_, Some(area)) => {
+            super::jsna::area_page(&engine, area, bbox.as_ref(), &filter, offset, limit)
+        }
+        (Some(b), None) => engine.bbox_page(b, &filter, offset, limit),
+        (None, None) => engine.scan_page(&filter, offset, limit),
     };
     let features: Vec<Value> = page
         .items
