@@ -5,7 +5,6 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub mod areas;
-pub mod downloads;
 pub mod items;
 pub mod jsna;
 pub mod landing;
@@ -28,7 +27,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(landing::configure)
     .configure(items::configure)
     .configure(areas::configure)
-    .configure(downloads::configure)
     .configure(jsna::configure)
     .configure(map::configure)
     .configure(site::configure)
