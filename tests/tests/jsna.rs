@@ -1,0 +1,560 @@
+//! The JSNA asset layer on the real Trafford data, checked against independent computations:
+//! per-area counts against PostGIS `ST_Contains` joins on the throwaway cluster, rates against
+//! the population CSV read here, access shares against a brute-force distance scan, MSOA
+//! population against its LSOAs, plus writes and error paths.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use assetmap_core::{Category, LonLat, Status};
+use assetmap_index::AreaLevel;
+use assetmap_server::jsna::{self, Cell, Summary, SummaryQuery};
+use assetmap_tests::{data_dir, fresh_postgis_database, spawn_app, TestApp, TestStore};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::process::Command;
+
+const ALTRINCHAM: &str = "E05015239";
+
+fn boundaries(file: &str) -> Value {
+    let path = data_dir().join("sources/trafford/boundaries").join(file);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn psql(url: &str, sql_file: &std::path::Path) -> String {
+    let out = Command::new("psql")
+        .arg(url)
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-At", "-F", "|", "-f"])
+        .arg(sql_file)
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn cell<'a>(s: &'a Summary, code: &str, column: &str) -> &'a Cell {
+    let col = s.columns.iter().position(|c| c.name == column).unwrap();
+    let row = s.rows.iter().find(|r| r.code == code).unwrap();
+    &row.cells[col]
+}
+
+fn int(c: &Cell) -> i64 {
+    match c {
+        Cell::Integer(n) => *n,
+        other => panic!("not an integer: {other:?}"),
+    }
+}
+
+fn real(c: &Cell) -> f64 {
+    match c {
+        Cell::Real(x) => *x,
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+/// Every counted asset (active or temporarily closed) as (id, location, categories).
+fn counted_assets(app: &TestApp) -> Vec<(String, LonLat, Vec<Category>)> {
+    app.state
+        .engine()
+        .iter()
+        .filter(|a| matches!(a.status, Status::Active | Status::TemporarilyClosed))
+        .map(|a| (a.id.to_string(), a.location, a.categories.clone()))
+        .collect()
+}
+
+/// Per-asset area codes and per-area counts by PostGIS `ST_Contains`, for ward (full
+/// resolution), LSOA and MSOA, compared with the engine's area index and the summaries.
+async fn counts_equal_postgis_st_contains(app: &TestApp) {
+    let url = fresh_postgis_database();
+    let assets = counted_assets(app);
+    let mut sql = String::from(
+        "CREATE TABLE area(level text, code text, geom geometry(Geometry, 4326));\n\
+         CREATE TABLE asset(id text, cats text[], geom geometry(Point, 4326));\n",
+    );
+    for (level, file) in [
+        ("ward", "trafford_ward_full_resolution.geojson"),
+        ("lsoa", "trafford_lsoa_generalised.geojson"),
+        ("msoa", "trafford_msoa_generalised.geojson"),
+    ] {
+        for f in boundaries(file)["features"].as_array().unwrap() {
+            let g = f["geometry"].to_string().replace('\'', "''");
+            writeln!(
+                sql,
+                "INSERT INTO area VALUES ('{level}', '{}', ST_SetSRID(ST_GeomFromGeoJSON('{g}'), 4326));",
+                f["properties"]["area_code"].as_str().unwrap()
+            )
+            .unwrap();
+        }
+    }
+    for (id, at, cats) in &assets {
+        let cats: Vec<String> = cats.iter().map(|c| format!("\"{}\"", c.slug())).collect();
+        // `{:?}` prints the shortest decimal that reads back as the same double.
+        writeln!(
+            sql,
+            "INSERT INTO asset VALUES ('{}', '{{{}}}', ST_SetSRID(ST_MakePoint({:?}, {:?}), 4326));",
+            id.replace('\'', "''"),
+            cats.join(","),
+            at.lon(),
+            at.lat()
+        )
+        .unwrap();
+    }
+    sql.push_str(
+        "SELECT 'asset', a.id, l.level, coalesce(string_agg(ar.code, ',' ORDER BY ar.code), '')\n\
+         FROM asset a CROSS JOIN (VALUES ('ward'), ('lsoa'), ('msoa')) l(level)\n\
+         LEFT JOIN area ar ON ar.level = l.level AND ST_Contains(ar.geom, a.geom)\n\
+         GROUP BY a.id, l.level;\n\
+         SELECT 'count', ar.level, ar.code, c.cat, count(a.id)\n\
+         FROM area ar JOIN asset a ON ST_Contains(ar.geom, a.geom)\n\
+         CROSS JOIN LATERAL unnest(a.cats) c(cat) GROUP BY 1, 2, 3, 4;\n\
+         SELECT 'total', ar.level, ar.code, count(a.id)\n\
+         FROM area ar JOIN asset a ON ST_Contains(ar.geom, a.geom) GROUP BY 1, 2, 3;\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("load.sql");
+    std::fs::write(&file, sql).unwrap();
+    let out = psql(&url, &file);
+
+    let mut pg_codes: HashMap<(String, String), String> = HashMap::new();
+    let mut pg_counts: HashMap<(String, String, String), i64> = HashMap::new();
+    let mut pg_totals: HashMap<(String, String), i64> = HashMap::new();
+    for line in out.lines() {
+        let f: Vec<&str> = line.split('|').collect();
+        match f[0] {
+            "asset" => {
+                pg_codes.insert((f[1].to_owned(), f[2].to_owned()), f[3].to_owned());
+            }
+            "count" => {
+                pg_counts.insert(
+                    (f[1].to_owned(), f[2].to_owned(), f[3].to_owned()),
+                    f[4].parse().unwrap(),
+                );
+            }
+            "total" => {
+                pg_totals.insert((f[1].to_owned(), f[2].to_owned()), f[3].parse().unwrap());
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(pg_codes.len(), assets.len() * 3);
+
+    // Per asset: the engine's area index gives the same area as ST_Contains, and never two.
+    let index = &app.state.jsna.index;
+    let mut outside: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (id, at, _) in &assets {
+        for level in [AreaLevel::Ward, AreaLevel::Lsoa, AreaLevel::Msoa] {
+            let found = index.containing(level, *at);
+            assert!(found.len() <= 1, "{id} is in {} {level}s", found.len());
+            let ours = found
+                .first()
+                .map(|&i| index.areas(level)[i].code().to_owned())
+                .unwrap_or_default();
+            let theirs = &pg_codes[&(id.clone(), level.slug().to_owned())];
+            assert_eq!(&ours, theirs, "{level} of {id} at {at:?}");
+            if ours.is_empty() {
+                outside.entry(level.slug()).or_default().push(id.clone());
+            }
+        }
+    }
+    // Reported for the record (see the README): which assets fall outside every ward.
+    eprintln!("assets outside every area, by level: {outside:?}");
+    let outside_wards = outside.get("ward").cloned().unwrap_or_default();
+    assert!(
+        outside_wards.len() <= 5,
+        "only a handful of assets lie outside Trafford's wards: {outside_wards:?}"
+    );
+
+    // Per area and category: the summaries' counts equal the ST_Contains join's.
+    for level in [AreaLevel::Ward, AreaLevel::Lsoa, AreaLevel::Msoa] {
+        let s = jsna::summary(&app.state, level, &SummaryQuery::default());
+        let mut sum_total = 0;
+        for row in &s.rows {
+            let key = (level.slug().to_owned(), row.code.clone());
+            let total = int(cell(&s, &row.code, "count_total"));
+            assert_eq!(
+                total,
+                pg_totals.get(&key).copied().unwrap_or(0),
+                "{level} {} total",
+                row.code
+            );
+            sum_total += total;
+            for c in Category::ALL {
+                let ours = int(cell(&s, &row.code, &format!("count_{}", c.slug())));
+                let theirs = pg_counts
+                    .get(&(
+                        level.slug().to_owned(),
+                        row.code.clone(),
+                        c.slug().to_owned(),
+                    ))
+                    .copied()
+                    .unwrap_or(0);
+                assert_eq!(ours, theirs, "{level} {} {c}", row.code);
+            }
+        }
+        let out_n = outside.get(level.slug()).map_or(0, Vec::len);
+        assert_eq!(
+            sum_total as usize + out_n,
+            assets.len(),
+            "{level}: every asset in one area or outside"
+        );
+        assert_eq!(
+            s.metadata["figures"]["assets_outside_every_area"],
+            json!(out_n)
+        );
+    }
+    // The local authority (the union of the wards) holds exactly the assets in some ward.
+    let la = jsna::summary(&app.state, AreaLevel::La, &SummaryQuery::default());
+    assert_eq!(la.rows.len(), 1);
+    assert_eq!(
+        int(&la.rows[0].cells[7]) as usize,
+        assets.len() - outside_wards.len()
+    );
+}
+
+/// Rates use the mid-2024 population of the same area: Altrincham by hand from the CSV.
+async fn rates_use_the_right_population(app: &TestApp) {
+    let path =
+        data_dir().join("sources/trafford/population/mid-year_2024_population_estimates_ward.csv");
+    let text = std::fs::read_to_string(path).unwrap();
+    // period,area_code,area_name,geography,sex,all_ages,aged_0_to_15,aged_16_to_64,aged_65_and_over,...
+    let row: Vec<&str> = text
+        .lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f[1] == ALTRINCHAM && f[4] == "Persons")
+        .unwrap();
+    let pop: i64 = row[5].parse().unwrap();
+    assert_eq!(pop, 11_278, "Altrincham, persons, all ages, mid-2024");
+    let s = jsna::summary(&app.state, AreaLevel::Ward, &SummaryQuery::default());
+    assert_eq!(int(cell(&s, ALTRINCHAM, "population")), pop);
+    assert_eq!(
+        int(cell(&s, ALTRINCHAM, "population_65_plus")),
+        row[8].parse::<i64>().unwrap()
+    );
+    let count = int(cell(&s, ALTRINCHAM, "count_total"));
+    let expected = (count as f64 * 1000.0 / pop as f64 * 100.0).round() / 100.0;
+    assert_eq!(real(cell(&s, ALTRINCHAM, "per_1000_total")), expected);
+    let faith = int(cell(&s, ALTRINCHAM, "count_faith"));
+    let expected = (faith as f64 * 1000.0 / pop as f64 * 100.0).round() / 100.0;
+    assert_eq!(real(cell(&s, ALTRINCHAM, "per_1000_faith")), expected);
+
+    // MSOA population equals the sum of its LSOAs ("Trafford 001A" is in "Trafford 001").
+    let msoa = jsna::summary(&app.state, AreaLevel::Msoa, &SummaryQuery::default());
+    let lsoa = jsna::summary(&app.state, AreaLevel::Lsoa, &SummaryQuery::default());
+    assert_eq!((msoa.rows.len(), lsoa.rows.len()), (28, 139));
+    let mut sums: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for r in &lsoa.rows {
+        let msoa_name = r.name[..r.name.len() - 1].to_owned();
+        let e = sums.entry(msoa_name).or_default();
+        e.0 += int(cell(&lsoa, &r.code, "population"));
+        e.1 += int(cell(&lsoa, &r.code, "census_residents"));
+    }
+    for r in &msoa.rows {
+        let (pop, residents) = sums[&r.name];
+        assert_eq!(
+            int(cell(&msoa, &r.code, "population")),
+            pop,
+            "MSOA {} population",
+            r.name
+        );
+        assert_eq!(
+            int(cell(&msoa, &r.code, "census_residents")),
+            residents,
+            "MSOA {} census",
+            r.name
+        );
+    }
+    let la = jsna::summary(&app.state, AreaLevel::La, &SummaryQuery::default());
+    let total: i64 = sums.values().map(|v| v.0).sum();
+    assert_eq!(int(&la.rows[0].cells[2]), total);
+
+    // Wards: need is summed over the best fit (every LSOA exactly once), and says so.
+    let wards = jsna::summary(&app.state, AreaLevel::Ward, &SummaryQuery::default());
+    let lsoas: i64 = wards
+        .rows
+        .iter()
+        .map(|r| int(cell(&wards, &r.code, "census_lsoas")))
+        .sum();
+    assert_eq!(lsoas, 139);
+    let residents: i64 = wards
+        .rows
+        .iter()
+        .map(|r| int(cell(&wards, &r.code, "census_residents")))
+        .sum();
+    assert_eq!(residents, sums.values().map(|v| v.1).sum::<i64>());
+    assert!(wards.metadata["method"]["need"]
+        .as_str()
+        .unwrap()
+        .contains("best fit"));
+    assert!(wards.metadata["caveats"][0]
+        .as_str()
+        .unwrap()
+        .contains("approximate"));
+}
+
+/// Access shares and medians against a brute-force scan of every asset, for one ward.
+async fn access_matches_brute_force(app: &TestApp) {
+    let path = data_dir().join("sources/trafford/postcodes/trafford_postcodes.csv");
+    let text = std::fs::read_to_string(path).unwrap();
+    // postcode,ward_code,...,lon,lat (names may hold quoted commas: read from both ends).
+    let points: Vec<LonLat> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[1] == ALTRINCHAM && !f[f.len() - 1].is_empty())
+        .map(|f| {
+            let n = f.len();
+            LonLat::new(f[n - 2].parse().unwrap(), f[n - 1].parse().unwrap()).unwrap()
+        })
+        .collect();
+    assert!(points.len() > 1000);
+    let assets = counted_assets(app);
+    for (category, walk_m) in [(Category::Food, 800.0), (Category::HealthServices, 400.0)] {
+        let targets: Vec<LonLat> = assets
+            .iter()
+            .filter(|a| a.2.contains(&category))
+            .map(|a| a.1)
+            .collect();
+        let mut d: Vec<f64> = points
+            .iter()
+            .map(|p| {
+                targets
+                    .iter()
+                    .map(|t| p.distance_m(t))
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .collect();
+        d.sort_by(f64::total_cmp);
+        let within = d.iter().filter(|x| **x <= walk_m).count();
+        let share = (within as f64 / d.len() as f64 * 10_000.0).round() / 10_000.0;
+        let n = d.len();
+        let median = if n % 2 == 1 {
+            d[n / 2]
+        } else {
+            (d[n / 2 - 1] + d[n / 2]) / 2.0
+        };
+
+        let q = SummaryQuery {
+            categories: vec![category],
+            walk_m,
+            ..SummaryQuery::default()
+        };
+        let s = jsna::summary(&app.state, AreaLevel::Ward, &q);
+        assert_eq!(
+            int(cell(&s, ALTRINCHAM, "postcodes")) as usize,
+            points.len()
+        );
+        assert_eq!(
+            real(cell(
+                &s,
+                ALTRINCHAM,
+                &format!("access_share_{}", category.slug())
+            )),
+            share,
+            "{category}"
+        );
+        assert_eq!(
+            int(cell(
+                &s,
+                ALTRINCHAM,
+                &format!("median_distance_m_{}", category.slug())
+            )),
+            median.round() as i64,
+            "{category}"
+        );
+        assert_eq!(
+            int(cell(&s, ALTRINCHAM, &format!("desert_{}", category.slug()))),
+            i64::from(share < 0.5)
+        );
+        eprintln!(
+            "Altrincham {category}: {within} of {} postcodes within {walk_m} m (share {share}), median {median:.0} m",
+            points.len()
+        );
+    }
+}
+
+/// Summaries follow writes: a new asset changes counts and access on the next request; deleting
+/// it changes them back.
+async fn summaries_follow_writes(app: &TestApp) {
+    let url = "/collections/areas-ward/items/E05015239?category=food";
+    let before = app.get(url).await.json();
+    let n0 = before["properties"]["count_food"].as_i64().unwrap();
+    let a0 = before["properties"]["access_share_food"].as_f64().unwrap();
+    // Altrincham town centre: inside the ward.
+    let feature = json!({
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [-2.3530, 53.3875]},
+        "properties": {"name": "Test Pantry", "abcd_type": "association", "categories": ["food"]}
+    });
+    let r = app.create(&feature).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let after = app.get(url).await.json();
+    assert_eq!(after["properties"]["count_food"].as_i64().unwrap(), n0 + 1);
+    assert!(after["properties"]["access_share_food"].as_f64().unwrap() > a0);
+    let items = app
+        .get(&format!(
+            "/collections/assets/items?area={ALTRINCHAM}&category=food&limit=100"
+        ))
+        .await
+        .json();
+    assert_eq!(items["numberMatched"].as_i64().unwrap(), n0 + 1);
+    assert!(items["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == id.as_str()));
+
+    let r = app
+        .send(
+            "DELETE",
+            &format!("/collections/assets/items/{id}"),
+            None,
+            Some(assetmap_tests::ADMIN_TOKEN),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let back = app.get(url).await.json();
+    assert_eq!(back["properties"]["count_food"].as_i64().unwrap(), n0);
+    assert_eq!(
+        back["properties"]["access_share_food"].as_f64().unwrap(),
+        a0
+    );
+}
+
+/// The HTTP forms: collections with figures, CSV with a BOM, `area` filter, errors.
+async fn http_forms_and_errors(app: &TestApp) {
+    let wards = app.get("/collections/areas-ward/items?limit=100").await;
+    assert_eq!(wards.status, 200);
+    let v = wards.json();
+    assert_eq!(v["numberMatched"], 21);
+    let f = &v["features"][0];
+    assert_eq!(f["geometry"]["type"], "Polygon");
+    for key in [
+        "code",
+        "name",
+        "population",
+        "count_total",
+        "per_1000_total",
+        "count_food",
+        "access_share_food",
+        "median_distance_m_food",
+        "bad_health_share",
+        "no_car_share",
+    ] {
+        assert!(f["properties"].get(key).is_some(), "missing {key}");
+    }
+    assert!(v["metadata"]["method"]["access"]
+        .as_str()
+        .unwrap()
+        .contains("great-circle"));
+    let sum: i64 = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["count_total"].as_i64().unwrap())
+        .sum();
+    let area_items = app
+        .get(&format!(
+            "/collections/assets/items?area={ALTRINCHAM}&limit=1"
+        ))
+        .await
+        .json();
+    let altrincham = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == ALTRINCHAM)
+        .unwrap();
+    assert_eq!(
+        area_items["numberMatched"],
+        altrincham["properties"]["count_total"]
+    );
+    assert!(sum > 1800);
+
+    for level in ["lsoa", "msoa", "la"] {
+        let r = app
+            .get(&format!(
+                "/collections/areas-{level}/items?limit=1000&category=faith&walk_m=1200"
+            ))
+            .await;
+        assert_eq!(r.status, 200, "{level}");
+        let v = r.json();
+        assert!(v["features"][0]["properties"].get("count_faith").is_some());
+        assert!(v["features"][0]["properties"].get("count_food").is_none());
+        assert_eq!(v["metadata"]["parameters"]["walk_m"], 1200.0);
+    }
+
+    let csv = app.get("/areas/ward/summary.csv?category=food,faith").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.content_type.starts_with("text/csv"));
+    assert!(csv.body.starts_with('\u{feff}'));
+    let mut lines = csv.body.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&header[..3], &["code", "name", "population"]);
+    assert!(header.contains(&"access_share_faith") && !header.contains(&"count_learning"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 21);
+    let codes: BTreeSet<&str> = rows.iter().map(|r| r.split(',').next().unwrap()).collect();
+    assert!(codes.iter().all(|c| c.starts_with("E0501524")
+        || c.starts_with("E0501525")
+        || c.starts_with("E0501523")));
+
+    for (path, param) in [
+        ("/collections/areas-ward/items?colour=red", "colour"),
+        ("/collections/areas-ward/items?walk_m=0", "walk_m"),
+        ("/collections/areas-ward/items?walk_m=far", "walk_m"),
+        ("/collections/areas-lsoa/items?category=pubs", "category"),
+        ("/areas/ward/summary.csv?desert_share=2", "desert_share"),
+        ("/areas/msoa/summary.csv?limit=5", "limit"),
+        ("/collections/assets/items?area=E05999999", "area"),
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status, 400, "{path}: {}", r.body);
+        assert_eq!(r.content_type, "application/problem+json");
+        assert_eq!(r.json()["invalid_params"][0]["name"], param, "{path}");
+    }
+    assert_eq!(app.get("/areas/county/summary.csv").await.status, 404);
+    assert_eq!(app.get("/collections/areas-county/items").await.status, 404);
+    assert_eq!(
+        app.get("/collections/areas-ward/items/E05000001")
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn jsna_layer_on_the_real_data() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    counts_equal_postgis_st_contains(&app).await;
+    rates_use_the_right_population(&app).await;
+    access_matches_brute_force(&app).await;
+    http_forms_and_errors(&app).await;
+    summaries_follow_writes(&app).await;
+}
+
+/// How long a summary takes, cold (every cache dropped by a write to every category) and warm.
+#[tokio::test]
+async fn summary_timings() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let t = std::time::Instant::now();
+    let s = jsna::summary(&app.state, AreaLevel::Ward, &SummaryQuery::default());
+    eprintln!(
+        "warm ward summary, 16 categories: {:?} ({} rows)",
+        t.elapsed(),
+        s.rows.len()
+    );
+    // Move every asset by nothing but bump the generation: a rescan, no recomputation.
+    drop(app.state.engine_mut());
+    let t = std::time::Instant::now();
+    jsna::summary(&app.state, AreaLevel::Lsoa, &SummaryQuery::default());
+    eprintln!("after a no-op write, LSOA summary: {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    jsna::warm(&app.state);
+    eprintln!("warm() when warm: {:?}", t.elapsed());
+}
