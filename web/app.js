@@ -2,6 +2,7 @@
 // Plain ES modules, no build step. MapLibre GL JS is loaded by a classic <script> (vendored).
 
 import { api, ApiError } from './js/api.js';
+import { areasMode } from './js/areas.js';
 import { MapView, webglAvailable } from './js/map.js';
 import { detailHtml, esc, labels, resultItem, setVocabulary, typeLabel, updateShortlistButton } from './js/render.js';
 import { Shortlist } from './js/shortlist.js';
@@ -20,7 +21,7 @@ const WALK_METRES_PER_MINUTE = 4800 / 60 / 1.3;
 const DEFAULT_BOUNDS = [-2.478, 53.357, -2.253, 53.48];
 
 const app = {
-  state: stateFromUrl(location.search),
+  state: stateFromUrl(location.hash),
   config: { title: 'Community asset map', base_map_style: null, bounds: DEFAULT_BOUNDS },
   map: null,
   mapFailed: false,
@@ -54,6 +55,17 @@ const MODES = {
     exit() {},
   },
 };
+// Areas mode (web/js/areas.js): the map shows a choropleth of per-area figures.
+MODES.areas = areasMode({
+  getMap: async () => {
+    await ensureMap();
+    if (!app.map) return null;
+    await app.map.ready;
+    app.map.resize();
+    return app.map.map;
+  },
+  vocabulary: () => api.vocabulary(),
+});
 
 async function setMode(mode, { push = true } = {}) {
   if (!MODES[mode]) mode = 'map';
@@ -69,14 +81,14 @@ async function setMode(mode, { push = true } = {}) {
 /* ---------- URL ---------- */
 
 function pushUrl() {
-  const url = urlFromState(app.state) || location.pathname;
-  if (url !== location.search) history.pushState(null, '', url);
-  app.lastSearch = location.search;
+  const url = urlFromState(app.state);
+  if (url !== location.hash) history.pushState(null, '', url || location.pathname);
+  app.lastHash = location.hash;
 }
 
 function replaceUrl() {
   history.replaceState(null, '', urlFromState(app.state) || location.pathname);
-  app.lastSearch = location.search;
+  app.lastHash = location.hash;
 }
 
 /* ---------- alerts and status ---------- */
@@ -389,7 +401,7 @@ function describeResults() {
 }
 
 function hrefFor(id) {
-  return urlFromState({ ...app.state, asset: id }) || '/';
+  return `${location.pathname}${urlFromState({ ...app.state, asset: id })}`;
 }
 
 function renderResults() {
@@ -545,9 +557,8 @@ function closeDetail({ push = true, focus = true } = {}) {
 function renderShortlist() {
   const items = app.shortlist.items;
   const n = items.length;
-  const badge = $('shortlist-count');
-  badge.textContent = String(n);
-  badge.setAttribute('aria-label', n === 1 ? '1 place' : `${n} places`);
+  $('shortlist-count').textContent = String(n);
+  $('shortlist-unit').textContent = n === 1 ? ' place' : ' places';
   $('shortlist-items').innerHTML = items.map((x) => `<li>
       <a href="${esc(hrefFor(x.id))}" data-select="${esc(x.id)}">${esc(x.name || x.id)}</a>
       <button type="button" class="link-button" data-remove="${esc(x.id)}">Remove<span class="visually-hidden"> ${esc(x.name || x.id)}</span></button>
@@ -656,14 +667,15 @@ function wireEvents() {
   });
   app.shortlist.addEventListener('change', renderShortlist);
   window.addEventListener('popstate', onPopState);
+  window.addEventListener('hashchange', onPopState);
 }
 
 async function onPopState() {
-  // A fragment link (the skip link without script) changes only the hash: nothing to restore.
-  if (location.search === app.lastSearch) return;
+  // The skip link's own fragment is not a state; nor is a state we already show.
+  if (location.hash === app.lastHash || location.hash === '#results-heading') return;
   const prevPostcode = app.state.postcode;
-  app.lastSearch = location.search;
-  const next = stateFromUrl(location.search);
+  app.lastHash = location.hash;
+  const next = stateFromUrl(location.hash);
   const modeChanged = next.mode !== app.state.mode;
   app.state = next;
   syncControls();
@@ -678,7 +690,7 @@ async function onPopState() {
 /* ---------- start ---------- */
 
 async function start() {
-  app.lastSearch = location.search;
+  app.lastHash = location.hash;
   wireEvents();
   renderShortlist();
   const [config, vocab] = await Promise.all([

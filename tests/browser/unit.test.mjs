@@ -105,7 +105,7 @@ test('unit: the URL round-trips the search state', () => {
     mode: 'list',
   };
   const url = urlFromState(s);
-  assert.match(url, /postcode=M33\+7XY/);
+  assert.match(url, /^#postcode=M33\+7XY/);
   assert.match(url, /category=arts_heritage,befriending/);
   assert.deepEqual(stateFromUrl(url), { ...s, view: null });
   assert.equal(urlFromState(emptyState()), '');
@@ -114,7 +114,7 @@ test('unit: the URL round-trips the search state', () => {
 });
 
 test('unit: bad URL values fall back to defaults', () => {
-  const s = stateFromUrl('?age=abc&walk_minutes=999&map=nonsense');
+  const s = stateFromUrl('#age=abc&walk_minutes=999&map=nonsense');
   assert.equal(s.age, null);
   assert.equal(s.walk, 15);
   assert.equal(s.view, null);

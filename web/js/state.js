@@ -1,6 +1,9 @@
-// The page state and its URL. Parameter names follow the /search API so a shared link reads
-// the same as the request it makes: ?postcode=M33+7XY&q=singing&category=arts_heritage&open=now
-// &cost=free&access=step_free&age=72&walk_minutes=20&asset=…&mode=list&map=13/53.42/-2.32
+// The page state and its URL. The state lives in the fragment (#…), which browsers never send
+// to the server: a bookmarked or shared search keeps a person's postcode out of every request
+// log, and the server's strict query parsing never sees it. Parameter names follow the /search
+// API so a shared link reads like the request it makes: #postcode=M33+7XY&q=singing
+// &category=arts_heritage&open=now&cost=free&access=step_free&age=72&walk_minutes=20&asset=…
+// &mode=list&map=13/53.42/-2.32
 
 export const DEFAULT_WALK = 15;
 
@@ -20,8 +23,9 @@ export function emptyState() {
   };
 }
 
-export function stateFromUrl(search) {
-  const p = new URLSearchParams(search);
+/** Reads a state from a fragment ("#…") or query ("?…") string; anything unknown is ignored. */
+export function stateFromUrl(fragment) {
+  const p = new URLSearchParams(String(fragment || '').replace(/^[#?]/, ''));
   const s = emptyState();
   s.postcode = (p.get('postcode') || '').trim().toUpperCase() || null;
   s.q = (p.get('q') || '').trim();
@@ -54,7 +58,7 @@ export function urlFromState(s) {
   if (s.mode !== 'map') p.set('mode', s.mode);
   if (s.view && !s.postcode) p.set('map', `${s.view.zoom.toFixed(2)}/${s.view.lat.toFixed(5)}/${s.view.lon.toFixed(5)}`);
   const q = p.toString().replace(/%2C/g, ',').replace(/%2F/g, '/');
-  return q ? `?${q}` : '';
+  return q ? `#${q}` : '';
 }
 
 /** The /search filter parameters for a state (the "where" is added by the caller). */
