@@ -3,6 +3,7 @@
 
 import { api, ApiError } from './js/api.js';
 import { areasMode } from './js/areas.js';
+import { areasMode } from './js/areas.js';
 import { MapView, webglAvailable } from './js/map.js';
 import { detailHtml, esc, labels, resultItem, setVocabulary, typeLabel, updateShortlistButton } from './js/render.js';
 import { Shortlist } from './js/shortlist.js';
@@ -55,6 +56,17 @@ const MODES = {
     exit() {},
   },
 };
+// Areas mode (web/js/areas.js): the map shows a choropleth of per-area figures.
+MODES.areas = areasMode({
+  getMap: async () => {
+    await ensureMap();
+    if (!app.map) return null;
+    await app.map.ready;
+    app.map.resize();
+    return app.map.map;
+  },
+  vocabulary: () => api.vocabulary(),
+});
 // Areas mode (web/js/areas.js): the map shows a choropleth of per-area figures.
 MODES.areas = areasMode({
   getMap: async () => {

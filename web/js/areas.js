@@ -184,8 +184,9 @@ export function areasMode(deps) {
     const caveat = q.level === 'ward'
       ? ' Ward census figures are approximate: built from LSOAs by a best fit to the 2023 wards.'
       : '';
-    ui.table.innerHTML = `<table class="areas-table">
-      <caption>${esc(q.measure.label)}${q.measure.need ? '' : ` (${esc(kindLabel)})`} by ${esc(levelLabel.toLowerCase())}. Census shares are of residents (households for no car).${esc(caveat)}</caption>
+    ui.table.innerHTML = `<p class="hint">Census shares are of residents (households for no car).${esc(caveat)}</p>
+      <table class="areas-table">
+      <caption>${esc(q.measure.label)}${q.measure.need ? '' : ` (${esc(kindLabel)})`} by ${esc(levelLabel.toLowerCase())}</caption>
       <thead><tr><th scope="col">Area</th>${head}</tr></thead>
       <tbody>${rows}</tbody></table>`;
   }

@@ -223,9 +223,15 @@ impl Compiled {
                 .is_none_or(|age| f.min_age <= age && age <= f.max_age)
     }
 
-    /// Every condition, `open_at` read from the asset.
+    /// Whether the rest of the filter ([`OpenAt`]) needs the `Asset` itself.
     #[inline]
-    pub(crate) fn matches(&self, f: &Facets, asset: &Asset) -> bool {
-        self.matches_facets(f) && self.open_at.is_none_or(|o| o.matches(asset))
+    pub(crate) fn needs_asset(&self) -> bool {
+        self.open_at.is_some()
+    }
+
+    /// The conditions [`matches_facets`](Self::matches_facets) does not check.
+    #[inline]
+    pub(crate) fn matches_asset(&self, asset: &Asset) -> bool {
+        self.open_at.is_none_or(|o| o.matches(asset))
     }
 }
