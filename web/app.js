@@ -3,7 +3,6 @@
 
 import { api, ApiError } from './js/api.js';
 import { areasMode } from './js/areas.js';
-import { areasMode } from './js/areas.js';
 import { MapView, webglAvailable } from './js/map.js';
 import { detailHtml, esc, labels, resultItem, setVocabulary, typeLabel, updateShortlistButton } from './js/render.js';
 import { Shortlist } from './js/shortlist.js';
@@ -56,17 +55,6 @@ const MODES = {
     exit() {},
   },
 };
-// Areas mode (web/js/areas.js): the map shows a choropleth of per-area figures.
-MODES.areas = areasMode({
-  getMap: async () => {
-    await ensureMap();
-    if (!app.map) return null;
-    await app.map.ready;
-    app.map.resize();
-    return app.map.map;
-  },
-  vocabulary: () => api.vocabulary(),
-});
 // Areas mode (web/js/areas.js): the map shows a choropleth of per-area figures.
 MODES.areas = areasMode({
   getMap: async () => {
@@ -482,7 +470,7 @@ function renderDetail(f) {
 function scrollToResults() {
   const panel = document.querySelector('.sidebar');
   const h = $('results-heading');
-  if (getComputedStyle(panel).display !== 'contents' && panel.scrollHeight > panel.clientHeight) {
+  if (getComputedStyle(panel).display !== 'contents' && getComputedStyle(panel).overflowY === 'auto') {
     panel.scrollTop += h.getBoundingClientRect().top - panel.getBoundingClientRect().top - 8;
   } else if (h.getBoundingClientRect().top < 0 || h.getBoundingClientRect().top > window.innerHeight / 2) {
     h.scrollIntoView({ block: 'start' });
