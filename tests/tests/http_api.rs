@@ -454,6 +454,7 @@ async fn every_documented_path_answers(app: &TestApp) {
         }
         let concrete = path
             .replace("{collectionId}", "areas-ward")
+            .replace("{level}", "ward")
             .replace("{featureId}", "trafford_libraries:0");
         let r = app.get(&concrete).await;
         assert_ne!(
