@@ -12,7 +12,7 @@
 //
 // Screenshots of the main states go to test-output/screenshots/ at the repository root.
 
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
@@ -169,439 +169,6 @@ let context;
 let page;
 const journey = {};
 
-before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed (looked for ${CHROMIUM}): install Debian's chromium: apt-get install chromium`);
-  }
-  try {
-    ({ chromium } = await import('playwright-core'));
-  } catch {
-    throw new Error('playwright-core is missing: run `npm ci` in tests/browser');
-  }
-  if (process.env.ASSETMAP_TEST_BASE_URL) {
-    base = process.env.ASSETMAP_TEST_BASE_URL.replace(/\/$/, '');
-  } else {
-    serverBin = buildServer();
-    ({ url: base } = await startServer(serverBin));
-  }
-  const probe = await fetch(`${base}/search?lon=-2.3197&lat=53.4246&radius=200&limit=1`);
-  hasSearch = probe.ok;
-  if (!hasSearch) console.log(`# /search answered ${probe.status}: postcode tests skipped until the server has it (issue 4)`);
-  context = await launch();
-  page = await newPage(context);
-});
-
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-/* ---------------- the journey ---------------- */
-
-test('the page loads offline: ward boundaries, clustered assets and a list', async () => {
-  await page.goto(`${base}/`);
-  await waitReady(page);
-  await waitMapIdle(page);
-  await page.waitForFunction(() => (window.assetmap.map.points?.features.length ?? 0) > 1000, null, { timeout: 30000 });
-  await waitMapIdle(page);
-  const drawn = await page.evaluate(() => {
-    const m = window.assetmap.map.map;
-    return {
-      wards: m.queryRenderedFeatures({ layers: ['ward-fill'] }).length,
-      clusters: m.queryRenderedFeatures({ layers: ['asset-clusters'] }).length,
-      points: window.assetmap.map.points.features.length,
-    };
-  });
-  assert.ok(drawn.wards > 10, `ward polygons drawn: ${drawn.wards}`);
-  assert.ok(drawn.clusters > 0, 'assets are clustered at the starting zoom');
-  assert.ok(await page.locator('#result-list > li').count() > 0, 'the list shows places in view');
-  assert.match(await page.title(), /\S/);
-  await assertAccessible(page, 'start');
-  await shot(page, '01-start');
-  assert.deepEqual(page.external, [], 'no request leaves this machine');
-  assert.deepEqual(page.errors, []);
-});
-
-test('the list follows the map view', async () => {
-  const before = await page.evaluate(() => window.assetmap.results.map((f) => f.id).join());
-  await page.evaluate(() => window.assetmap.map.map.jumpTo({ center: [-2.3522, 53.3871], zoom: 15.5 }));
-  await page.waitForFunction((b) => window.assetmap.results.map((f) => f.id).join() !== b && !document.body.classList.contains('is-loading'), before, { timeout: 15000 });
-  const inView = await page.evaluate(() => {
-    const b = window.assetmap.map.map.getBounds();
-    return window.assetmap.results.every((f) => b.contains(f.geometry.coordinates));
-  });
-  assert.ok(inView, 'every listed place is inside the map view');
-  assert.match(page.url(), /#.*map=15\.50\//, 'the map view is in the URL');
-});
-
-test(`search by a Trafford postcode (${POSTCODE})`, async (t) => {
-  if (!hasSearch) return t.skip('/search is not served yet');
-  await page.fill('#search-input', POSTCODE);
-  await page.press('#search-input', 'Enter');
-  await page.waitForFunction((pc) => document.getElementById('results-status').textContent.includes(pc)
-    && !document.body.classList.contains('is-loading'), POSTCODE, { timeout: 20000 });
-  assert.match(page.url(), /#.*postcode=M33\+7XY/, 'the search is in the URL fragment');
-  const res = await page.evaluate(() => window.assetmap.results.map((f) => f.properties));
-  assert.ok(res.length > 0, 'places near the postcode');
-  assert.ok(res.every((p) => typeof p.distance_m === 'number'), 'each result has a distance');
-  assert.ok(await page.locator('#result-list > li').first().locator('.result__distance').count() === 1);
-  await waitMapIdle(page);
-  const pin = await page.evaluate(() => window.assetmap.map.map.querySourceFeatures('place').length);
-  assert.ok(pin > 0, 'the searched postcode is marked on the map');
-  journey.postcodeCount = res.length;
-  journey.postcodeStatus = await status(page);
-  await assertAccessible(page, 'postcode results');
-  await shot(page, '02-postcode-search');
-});
-
-test('apply a filter: a category chip narrows the list and the map', async () => {
-  // Near the postcode when the server can search, otherwise in the current map view.
-  const before = await page.evaluate(() => window.assetmap.results.length);
-  const slug = await page.evaluate(() => window.assetmap.results[0].properties.categories[0]);
-  await page.locator('#filters > summary').click();
-  await page.locator(`#category-chips input[value="${slug}"]`).check();
-  await page.waitForFunction((s) => location.hash.includes(`category=${s}`), slug);
-  await waitResults(page);
-  await page.waitForFunction(() => !document.body.classList.contains('is-loading'));
-  const res = await page.evaluate(() => window.assetmap.results.map((f) => f.properties.categories));
-  assert.ok(res.length > 0 && res.length <= before, `${res.length} results after the filter, ${before} before`);
-  assert.ok(res.every((c) => c.includes(slug)), `every result is in ${slug}`);
-  await page.waitForFunction((s) => window.assetmap.map.pointsUrl.includes(s), slug);
-  journey.beforeFilterCount = before;
-  journey.filteredCount = res.length;
-  journey.slug = slug;
-  await waitMapIdle(page);
-  await assertAccessible(page, 'filtered');
-  await shot(page, '03-filtered');
-});
-
-test('the back button undoes the filter and forward brings it back', async () => {
-  await page.goBack();
-  await page.waitForFunction(() => !location.hash.includes('category='));
-  await page.waitForFunction(() => !document.body.classList.contains('is-loading'));
-  assert.equal(await page.locator(`#category-chips input[value="${journey.slug}"]`).isChecked(), false);
-  assert.equal(await page.evaluate(() => window.assetmap.results.length), journey.beforeFilterCount);
-  await page.goForward();
-  await page.waitForFunction((s) => location.hash.includes(`category=${s}`), journey.slug);
-  await page.waitForFunction(() => !document.body.classList.contains('is-loading'));
-  assert.equal(await page.locator(`#category-chips input[value="${journey.slug}"]`).isChecked(), true);
-  assert.equal(await page.evaluate(() => window.assetmap.results.length), journey.filteredCount);
-});
-
-test('open a detail: everything the record holds, in plain words', async () => {
-  const first = page.locator('#result-list > li').first();
-  const name = (await first.locator('.result__name').textContent()).trim();
-  const id = await first.getAttribute('data-id');
-  await first.locator('.result__name a').click();
-  await page.waitForSelector('#detail:not([hidden]) #detail-name');
-  await page.waitForFunction((i) => window.assetmap.detailFeature?.id === i && window.assetmap.detailFeature.properties.provenance, id);
-  assert.equal((await page.locator('#detail-name').textContent()).trim(), name);
-  assert.ok(page.url().includes(`asset=${encodeURIComponent(id)}`) || page.url().includes(`asset=${id}`));
-  const headings = await page.locator('#detail h3').allTextContents();
-  for (const h of ['When it is open', 'Cost', 'Where', 'Access', 'Who it is for', 'Contact', 'About this information']) {
-    assert.ok(headings.includes(h), `detail has a "${h}" section`);
-  }
-  const prov = await page.locator('#detail .provenance').textContent();
-  assert.match(prov, /Licence/);
-  assert.match(prov, /Last checked/);
-  const selected = await page.evaluate(() => window.assetmap.map.map.getSource('selected')._data);
-  assert.equal(JSON.stringify(selected).includes(id), true, 'the place is selected on the map');
-  journey.first = { id, name };
-  await assertAccessible(page, 'detail');
-  await shot(page, '04-detail');
-});
-
-test('shortlist: add two places, survive a reload, open the print page', async () => {
-  await page.locator('#detail .shortlist-toggle').click();
-  assert.equal(await page.locator('#detail .shortlist-toggle').getAttribute('aria-pressed'), 'true');
-  assert.equal(await badge(page), '1');
-  await page.locator('#detail [data-action=back]').click();
-  await page.waitForSelector('#detail', { state: 'hidden' });
-  const second = page.locator('#result-list > li').nth(1);
-  const secondId = await second.getAttribute('data-id');
-  const secondName = (await second.locator('.result__name').textContent()).trim();
-  await second.locator('.shortlist-toggle').click();
-  assert.equal(await badge(page), '2');
-  assert.equal(await second.locator('.shortlist-toggle').getAttribute('aria-pressed'), 'true');
-
-  await page.reload();
-  await waitReady(page);
-  assert.equal(await badge(page), '2', 'the shortlist survives a reload');
-  await page.locator('#shortlist-toggle').click();
-  const names = await page.locator('#shortlist-items li a').allTextContents();
-  assert.deepEqual(names.map((n) => n.trim()), [journey.first.name, secondName]);
-  await assertAccessible(page, 'shortlist open');
-  await shot(page, '05-shortlist');
-
-  const href = await page.locator('#shortlist-print').getAttribute('href');
-  const printUrl = new URL(href, base);
-  assert.equal(printUrl.pathname, '/shortlist');
-  assert.deepEqual(printUrl.searchParams.get('ids').split(','), [journey.first.id, secondId]);
-  const probe = await fetch(printUrl);
-  if (probe.status === 404 && !(await probe.text()).includes(journey.first.name)) {
-    console.log('# /shortlist is not served yet: print page not checked');
-    return;
-  }
-  await Promise.all([page.waitForURL(/\/shortlist\?/), page.locator('#shortlist-print').click()]);
-  const text = await page.locator('body').textContent();
-  assert.ok(text.includes(journey.first.name) && text.includes(secondName), 'the print page lists both places');
-  await shot(page, '06-print');
-  await page.goBack();
-  await waitReady(page);
-});
-
-test('keyboard only: skip link, list, detail and back, shortlist toggle', async () => {
-  const kb = await newPage(context);
-  await kb.goto(`${base}/${hasSearch ? `#postcode=${encodeURIComponent(POSTCODE)}` : ''}`);
-  await waitReady(kb);
-  await waitResults(kb);
-  await kb.keyboard.press('Tab');
-  assert.equal(await kb.evaluate(() => document.activeElement.className), 'skip-link');
-  await kb.keyboard.press('Enter');
-  assert.equal(await kb.evaluate(() => document.activeElement.id), 'results-heading');
-  await kb.keyboard.press('Tab');
-  const link = await kb.evaluate(() => {
-    const a = document.activeElement;
-    const cs = getComputedStyle(a);
-    return {
-      inList: Boolean(a.closest('#result-list')),
-      id: a.closest('li')?.dataset.id,
-      visible: cs.outlineStyle !== 'none' || cs.boxShadow !== 'none' || cs.backgroundColor === 'rgb(255, 221, 0)',
-    };
-  });
-  assert.ok(link.inList, 'Tab after the skip link lands on the first result');
-  assert.ok(link.visible, 'focus is visible');
-  await kb.keyboard.press('Enter');
-  await kb.waitForSelector('#detail:not([hidden])');
-  assert.equal(await kb.evaluate(() => document.activeElement.id), 'detail-name', 'focus moves to the detail');
-  await kb.keyboard.press('Escape');
-  await kb.waitForSelector('#detail', { state: 'hidden' });
-  assert.equal(await kb.evaluate(() => document.activeElement.closest('li')?.dataset.id), link.id, 'focus returns to the place in the list');
-  await kb.keyboard.press('Tab');
-  const pressed = () => kb.evaluate(() => document.activeElement.getAttribute('aria-pressed'));
-  assert.equal(await kb.evaluate(() => document.activeElement.classList.contains('shortlist-toggle')), true);
-  const was = await pressed();
-  await kb.keyboard.press('Space');
-  assert.notEqual(await pressed(), was, 'Space toggles the shortlist button');
-  await kb.keyboard.press('Space');
-  assert.equal(await pressed(), was);
-  await kb.keyboard.press('Tab');
-  const next = await kb.evaluate(() => document.activeElement.closest('li')?.dataset.id);
-  assert.ok(next && next !== link.id, 'Tab moves on to the next place');
-  await shot(kb, '07-keyboard-focus');
-  assert.deepEqual(kb.errors, []);
-  await kb.close();
-});
-
-test('"list only" works without the map; a phone gets the list below the map', async () => {
-  await page.locator('label:has(input[name=mode][value=list])').click();
-  await page.waitForFunction(() => location.hash.includes('mode=list'));
-  await waitResults(page);
-  assert.equal(await page.locator('#map-area').isVisible(), false);
-  assert.ok(await page.locator('#result-list > li').count() > 0);
-  await assertAccessible(page, 'list only');
-  await shot(page, '08-list-only');
-  await page.locator('label:has(input[name=mode][value=map])').click();
-  await page.waitForFunction(() => !location.hash.includes('mode=list'));
-
-  const phone = await newPage(context);
-  await phone.setViewportSize({ width: 390, height: 844 });
-  await phone.goto(`${base}/${hasSearch ? `#postcode=${encodeURIComponent(POSTCODE)}` : ''}`);
-  await waitReady(phone);
-  await waitResults(phone);
-  await waitMapIdle(phone);
-  const boxes = await phone.evaluate(() => ({
-    map: document.getElementById('map').getBoundingClientRect().top,
-    list: document.getElementById('results-heading').getBoundingClientRect().top,
-    width: document.documentElement.scrollWidth,
-  }));
-  assert.ok(boxes.list > boxes.map, 'the list is below the map on a narrow screen');
-  assert.ok(boxes.width <= 390, `no sideways scrolling (${boxes.width}px)`);
-  await assertAccessible(phone, 'phone');
-  await shot(phone, '09-phone');
-  await phone.close();
-});
-
-test("a postcode the server doesn't know shows its message in an alert", async (t) => {
-  if (!hasSearch) return t.skip('/search is not served yet');
-  await page.fill('#search-input', 'SW1A 1AA');
-  await page.press('#search-input', 'Enter');
-  await page.waitForSelector('#alert:not([hidden])');
-  const problem = await (await fetch(`${base}/search?postcode=${encodeURIComponent('SW1A 1AA')}`)).json();
-  const text = await page.locator('#alert').textContent();
-  assert.ok(text.includes(problem.detail), `alert shows the server's detail: ${text}`);
-  assert.equal(await page.locator('#alert').getAttribute('role'), 'alert');
-  await assertAccessible(page, 'error');
-  await shot(page, '10-unknown-postcode');
-  assert.deepEqual(page.external, []);
-  assert.deepEqual(page.errors, []);
-});
-
-/* ---------------- base map ---------------- */
-
-/** Serves one tiny MapLibre style (a background layer) on a free loopback port. */
-async function styleServer() {
-  const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
-    res.end(JSON.stringify({
-      version: 8, sources: {}, layers: [{ id: 'test-base-map', type: 'background', paint: { 'background-color': '#cfe3c9' } }],
-    }));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise((r) => server.close(r)));
-  return `http://127.0.0.1:${server.address().port}/style.json`;
-}
-
-/** A loopback URL where nothing listens. */
-async function deadUrl() {
-  const server = http.createServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return `http://127.0.0.1:${port}/style.json`;
-}
-
-test('a configured base map is drawn under the wards; one that cannot be reached is not waited for', async (t) => {
-  if (!serverBin) return t.skip('no server binary (ASSETMAP_TEST_BASE_URL given)');
-  const withStyle = await startServer(serverBin, [], 120000, { ASSETMAP_BASE_MAP_STYLE: await styleServer() });
-  const p = await newPage(context);
-  await p.goto(`${withStyle.url}/`);
-  await waitReady(p);
-  await waitMapIdle(p);
-  const layers = await p.evaluate(() => window.assetmap.map.map.getStyle().layers.map((l) => l.id));
-  assert.equal(layers[0], 'test-base-map', 'the base map style is used');
-  assert.ok(layers.includes('ward-line') && layers.includes('asset-points'), 'wards and assets are drawn over it');
-  await p.close();
-  withStyle.stop();
-
-  const dead = await startServer(serverBin, [], 120000, { ASSETMAP_BASE_MAP_STYLE: await deadUrl() });
-  const q = await newPage(context);
-  const t0 = Date.now();
-  await q.goto(`${dead.url}/`);
-  await waitReady(q);
-  await waitMapIdle(q);
-  const waited = Date.now() - t0;
-  const drawn = await q.evaluate(() => ({
-    layers: window.assetmap.map.map.getStyle().layers.map((l) => l.id),
-    wards: window.assetmap.map.map.queryRenderedFeatures({ layers: ['ward-fill'] }).length,
-  }));
-  assert.equal(drawn.layers[0], 'background', 'falls back to the offline style');
-  assert.ok(drawn.wards > 10, 'ward boundaries are drawn instead');
-  assert.match(await q.locator('#map-note').textContent(), /background map could not be loaded/);
-  assert.ok(waited < 20000, `the page did not wait long for the dead base map (${waited} ms)`);
-  assert.deepEqual(q.errors, []);
-  await q.close();
-  dead.stop();
-});
-
-/* ---------------- smoothness with 100,000 assets ---------------- */
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function stats(values) {
-  const s = values.slice().sort((a, b) => a - b);
-  const r = (v) => Number(v.toFixed(1));
-  return { n: s.length, p50: r(percentile(s, 50)), p95: r(percentile(s, 95)), p99: r(percentile(s, 99)), max: r(s[s.length - 1]) };
-}
-
-/**
- * Loads the page, waits for every point to be on the map, then eases the map through eight pans
- * and zooms (zoom 11 to 16, 1.2 s each), recording every requestAnimationFrame delta and the
- * main-thread time MapLibre spends drawing each frame.
- */
-async function measureSmoothness(url, expectPoints) {
-  const p = await newPage(context);
-  const t0 = Date.now();
-  await p.goto(`${url}/`);
-  await waitReady(p);
-  await p.waitForFunction((n) => (window.assetmap.map?.points?.features.length ?? 0) >= n, expectPoints, { timeout: 120000 });
-  await waitMapIdle(p);
-  const loadMs = Date.now() - t0;
-  const raw = await p.evaluate(async () => {
-    const m = window.assetmap.map.map;
-    const frames = [];
-    const work = [];
-    const render = m._render;
-    m._render = function timed(...args) {
-      const s = performance.now();
-      const r = render.apply(this, args);
-      work.push(performance.now() - s);
-      return r;
-    };
-    let last = performance.now();
-    let running = true;
-    const tick = (now) => {
-      frames.push(now - last);
-      last = now;
-      if (running) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame((now) => { last = now; requestAnimationFrame(tick); });
-    const move = (opts) => new Promise((done) => { m.once('moveend', done); m.easeTo({ ...opts, duration: 1200 }); });
-    const c = m.getCenter();
-    await move({ zoom: 12 });
-    await move({ center: [c.lng + 0.05, c.lat + 0.02] });
-    await move({ zoom: 14, center: [c.lng, c.lat] });
-    await move({ center: [c.lng - 0.02, c.lat - 0.01] });
-    await move({ zoom: 16 });
-    await move({ center: [c.lng + 0.01, c.lat] });
-    await move({ zoom: 11 });
-    await move({ center: [c.lng - 0.05, c.lat - 0.02], zoom: 13 });
-    running = false;
-    m._render = render;
-    return { frames: frames.slice(1), work };
-  });
-  const points = await p.evaluate(() => window.assetmap.map.points.features.length);
-  await shot(p, points >= SYNTHETIC_N ? '11-synthetic-100k' : '11-bundled');
-  assert.deepEqual(p.errors, []);
-  await p.close();
-  const f = stats(raw.frames);
-  return {
-    points,
-    frames: f.n,
-    frame_p50_ms: f.p50,
-    frame_p95_ms: f.p95,
-    frame_p99_ms: f.p99,
-    frame_max_ms: f.max,
-    frames_over_50ms: raw.frames.filter((d) => d > 50).length,
-    render_p50_ms: stats(raw.work).p50,
-    render_p95_ms: stats(raw.work).p95,
-    load_to_idle_ms: loadMs,
-  };
-}
-
-test(`smoothness: pan and zoom with ${SYNTHETIC_N.toLocaleString('en-GB')} assets`, { timeout: 20 * 60 * 1000 }, async (t) => {
-  if (process.env.ASSETMAP_SKIP_PERF === '1') return t.skip('ASSETMAP_SKIP_PERF=1');
-  let synthBase = process.env.ASSETMAP_TEST_SYNTHETIC_URL;
-  let startupMs = null;
-  if (!synthBase) {
-    if (!serverBin) return t.skip('no server binary (ASSETMAP_TEST_BASE_URL given)');
-    const started = Date.now();
-    ({ url: synthBase } = await startServer(serverBin, ['--synthetic', String(SYNTHETIC_N)], 10 * 60 * 1000));
-    startupMs = Date.now() - started;
-  }
-  // The same moves on the bundled data first: what this browser manages with a light load.
-  const bundled = await measureSmoothness(base, 1000);
-  const synthetic = await measureSmoothness(synthBase, SYNTHETIC_N);
-  const result = {
-    synthetic, bundled, server_start_ms: startupMs, cpus: os.cpus().length, loadavg_1m: Number(os.loadavg()[0].toFixed(2)),
-  };
-  console.log(`# map smoothness: ${JSON.stringify(result)}`);
-  mkdirSync(join(ROOT, 'test-output'), { recursive: true });
-  writeFileSync(join(ROOT, 'test-output', 'browser-bench.json'), `${JSON.stringify(result, null, 2)}\n`);
-  if (process.env.ASSETMAP_WRITE_BENCHMARKS === '1') writeBenchmarks(result);
-
-  assert.ok(synthetic.frames > 20, `enough frames measured (${synthetic.frames})`);
-  // What the page itself costs per frame on the main thread, whatever the GPU (here software):
-  // under 50 ms at p95, or no more than twice the bundled figure when the machine is busy.
-  const workLimit = Math.max(50, bundled.render_p95_ms * 2);
-  assert.ok(synthetic.render_p95_ms < workLimit, `MapLibre's main-thread work per frame, p95 ${synthetic.render_p95_ms} ms, is under ${workLimit} ms (bundled data: ${bundled.render_p95_ms} ms)`);
-  // Whole frames: under 100 ms at p95, or, where this browser is slow even with the bundled data
-  // (software WebGL on a busy machine), no more than 1.5 times the bundled figure.
-  const limit = Math.max(100, bundled.frame_p95_ms * 1.5);
-  assert.ok(synthetic.frame_p95_ms < limit, `p95 frame time ${synthetic.frame_p95_ms} ms is under ${limit} ms (bundled data: ${bundled.frame_p95_ms} ms)`);
-});
-
 function writeBenchmarks(r) {
   const file = join(ROOT, 'BENCHMARKS.md');
   const chromiumVersion = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
@@ -651,3 +218,439 @@ be slower than 100 ms a frame even with little data; the comparison is what tell
   }
   writeFileSync(file, text);
 }
+
+// Everything below needs Chromium and a server; the unit tests above do not.
+describe('map page in Chromium', () => {
+  before(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is not installed (looked for ${CHROMIUM}): install Debian's chromium: apt-get install chromium`);
+    }
+    try {
+      ({ chromium } = await import('playwright-core'));
+    } catch {
+      throw new Error('playwright-core is missing: run `npm ci` in tests/browser');
+    }
+    if (process.env.ASSETMAP_TEST_BASE_URL) {
+      base = process.env.ASSETMAP_TEST_BASE_URL.replace(/\/$/, '');
+    } else {
+      serverBin = buildServer();
+      ({ url: base } = await startServer(serverBin));
+    }
+    const probe = await fetch(`${base}/search?lon=-2.3197&lat=53.4246&radius=200&limit=1`);
+    hasSearch = probe.ok;
+    if (!hasSearch) console.log(`# /search answered ${probe.status}: postcode tests skipped until the server has it (issue 4)`);
+    context = await launch();
+    page = await newPage(context);
+  });
+
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  /* ---------------- the journey ---------------- */
+
+  test('the page loads offline: ward boundaries, clustered assets and a list', async () => {
+    await page.goto(`${base}/`);
+    await waitReady(page);
+    await waitMapIdle(page);
+    await page.waitForFunction(() => (window.assetmap.map.points?.features.length ?? 0) > 1000, null, { timeout: 30000 });
+    await waitMapIdle(page);
+    const drawn = await page.evaluate(() => {
+      const m = window.assetmap.map.map;
+      return {
+        wards: m.queryRenderedFeatures({ layers: ['ward-fill'] }).length,
+        clusters: m.queryRenderedFeatures({ layers: ['asset-clusters'] }).length,
+        points: window.assetmap.map.points.features.length,
+      };
+    });
+    assert.ok(drawn.wards > 10, `ward polygons drawn: ${drawn.wards}`);
+    assert.ok(drawn.clusters > 0, 'assets are clustered at the starting zoom');
+    assert.ok(await page.locator('#result-list > li').count() > 0, 'the list shows places in view');
+    assert.match(await page.title(), /\S/);
+    await assertAccessible(page, 'start');
+    await shot(page, '01-start');
+    assert.deepEqual(page.external, [], 'no request leaves this machine');
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('the list follows the map view', async () => {
+    const before = await page.evaluate(() => window.assetmap.results.map((f) => f.id).join());
+    await page.evaluate(() => window.assetmap.map.map.jumpTo({ center: [-2.3522, 53.3871], zoom: 15.5 }));
+    await page.waitForFunction((b) => window.assetmap.results.map((f) => f.id).join() !== b && !document.body.classList.contains('is-loading'), before, { timeout: 15000 });
+    const inView = await page.evaluate(() => {
+      const b = window.assetmap.map.map.getBounds();
+      return window.assetmap.results.every((f) => b.contains(f.geometry.coordinates));
+    });
+    assert.ok(inView, 'every listed place is inside the map view');
+    assert.match(page.url(), /#.*map=15\.50\//, 'the map view is in the URL');
+  });
+
+  test(`search by a Trafford postcode (${POSTCODE})`, async (t) => {
+    if (!hasSearch) return t.skip('/search is not served yet');
+    await page.fill('#search-input', POSTCODE);
+    await page.press('#search-input', 'Enter');
+    await page.waitForFunction((pc) => document.getElementById('results-status').textContent.includes(pc)
+      && !document.body.classList.contains('is-loading'), POSTCODE, { timeout: 20000 });
+    assert.match(page.url(), /#.*postcode=M33\+7XY/, 'the search is in the URL fragment');
+    const res = await page.evaluate(() => window.assetmap.results.map((f) => f.properties));
+    assert.ok(res.length > 0, 'places near the postcode');
+    assert.ok(res.every((p) => typeof p.distance_m === 'number'), 'each result has a distance');
+    assert.ok(await page.locator('#result-list > li').first().locator('.result__distance').count() === 1);
+    await waitMapIdle(page);
+    const pin = await page.evaluate(() => window.assetmap.map.map.querySourceFeatures('place').length);
+    assert.ok(pin > 0, 'the searched postcode is marked on the map');
+    journey.postcodeCount = res.length;
+    journey.postcodeStatus = await status(page);
+    await assertAccessible(page, 'postcode results');
+    await shot(page, '02-postcode-search');
+  });
+
+  test('apply a filter: a category chip narrows the list and the map', async () => {
+    // Near the postcode when the server can search, otherwise in the current map view.
+    const before = await page.evaluate(() => window.assetmap.results.length);
+    const slug = await page.evaluate(() => window.assetmap.results[0].properties.categories[0]);
+    await page.locator('#filters > summary').click();
+    await page.locator(`#category-chips input[value="${slug}"]`).check();
+    await page.waitForFunction((s) => location.hash.includes(`category=${s}`), slug);
+    await waitResults(page);
+    await page.waitForFunction(() => !document.body.classList.contains('is-loading'));
+    const res = await page.evaluate(() => window.assetmap.results.map((f) => f.properties.categories));
+    assert.ok(res.length > 0 && res.length <= before, `${res.length} results after the filter, ${before} before`);
+    assert.ok(res.every((c) => c.includes(slug)), `every result is in ${slug}`);
+    await page.waitForFunction((s) => window.assetmap.map.pointsUrl.includes(s), slug);
+    journey.beforeFilterCount = before;
+    journey.filteredCount = res.length;
+    journey.slug = slug;
+    await waitMapIdle(page);
+    await assertAccessible(page, 'filtered');
+    await shot(page, '03-filtered');
+  });
+
+  test('the back button undoes the filter and forward brings it back', async () => {
+    await page.goBack();
+    await page.waitForFunction(() => !location.hash.includes('category='));
+    await page.waitForFunction(() => !document.body.classList.contains('is-loading'));
+    assert.equal(await page.locator(`#category-chips input[value="${journey.slug}"]`).isChecked(), false);
+    assert.equal(await page.evaluate(() => window.assetmap.results.length), journey.beforeFilterCount);
+    await page.goForward();
+    await page.waitForFunction((s) => location.hash.includes(`category=${s}`), journey.slug);
+    await page.waitForFunction(() => !document.body.classList.contains('is-loading'));
+    assert.equal(await page.locator(`#category-chips input[value="${journey.slug}"]`).isChecked(), true);
+    assert.equal(await page.evaluate(() => window.assetmap.results.length), journey.filteredCount);
+  });
+
+  test('open a detail: everything the record holds, in plain words', async () => {
+    const first = page.locator('#result-list > li').first();
+    const name = (await first.locator('.result__name').textContent()).trim();
+    const id = await first.getAttribute('data-id');
+    await first.locator('.result__name a').click();
+    await page.waitForSelector('#detail:not([hidden]) #detail-name');
+    await page.waitForFunction((i) => window.assetmap.detailFeature?.id === i && window.assetmap.detailFeature.properties.provenance, id);
+    assert.equal((await page.locator('#detail-name').textContent()).trim(), name);
+    assert.ok(page.url().includes(`asset=${encodeURIComponent(id)}`) || page.url().includes(`asset=${id}`));
+    const headings = await page.locator('#detail h3').allTextContents();
+    for (const h of ['When it is open', 'Cost', 'Where', 'Access', 'Who it is for', 'Contact', 'About this information']) {
+      assert.ok(headings.includes(h), `detail has a "${h}" section`);
+    }
+    const prov = await page.locator('#detail .provenance').textContent();
+    assert.match(prov, /Licence/);
+    assert.match(prov, /Last checked/);
+    const selected = await page.evaluate(() => window.assetmap.map.map.getSource('selected')._data);
+    assert.equal(JSON.stringify(selected).includes(id), true, 'the place is selected on the map');
+    journey.first = { id, name };
+    await assertAccessible(page, 'detail');
+    await shot(page, '04-detail');
+  });
+
+  test('shortlist: add two places, survive a reload, open the print page', async () => {
+    await page.locator('#detail .shortlist-toggle').click();
+    assert.equal(await page.locator('#detail .shortlist-toggle').getAttribute('aria-pressed'), 'true');
+    assert.equal(await badge(page), '1');
+    await page.locator('#detail [data-action=back]').click();
+    await page.waitForSelector('#detail', { state: 'hidden' });
+    const second = page.locator('#result-list > li').nth(1);
+    const secondId = await second.getAttribute('data-id');
+    const secondName = (await second.locator('.result__name').textContent()).trim();
+    await second.locator('.shortlist-toggle').click();
+    assert.equal(await badge(page), '2');
+    assert.equal(await second.locator('.shortlist-toggle').getAttribute('aria-pressed'), 'true');
+
+    await page.reload();
+    await waitReady(page);
+    assert.equal(await badge(page), '2', 'the shortlist survives a reload');
+    await page.locator('#shortlist-toggle').click();
+    const names = await page.locator('#shortlist-items li a').allTextContents();
+    assert.deepEqual(names.map((n) => n.trim()), [journey.first.name, secondName]);
+    await assertAccessible(page, 'shortlist open');
+    await shot(page, '05-shortlist');
+
+    const href = await page.locator('#shortlist-print').getAttribute('href');
+    const printUrl = new URL(href, base);
+    assert.equal(printUrl.pathname, '/shortlist');
+    assert.deepEqual(printUrl.searchParams.get('ids').split(','), [journey.first.id, secondId]);
+    const probe = await fetch(printUrl);
+    if (probe.status === 404 && !(await probe.text()).includes(journey.first.name)) {
+      console.log('# /shortlist is not served yet: print page not checked');
+      return;
+    }
+    await Promise.all([page.waitForURL(/\/shortlist\?/), page.locator('#shortlist-print').click()]);
+    const text = await page.locator('body').textContent();
+    assert.ok(text.includes(journey.first.name) && text.includes(secondName), 'the print page lists both places');
+    await shot(page, '06-print');
+    await page.goBack();
+    await waitReady(page);
+  });
+
+  test('keyboard only: skip link, list, detail and back, shortlist toggle', async () => {
+    const kb = await newPage(context);
+    await kb.goto(`${base}/${hasSearch ? `#postcode=${encodeURIComponent(POSTCODE)}` : ''}`);
+    await waitReady(kb);
+    await waitResults(kb);
+    await kb.keyboard.press('Tab');
+    assert.equal(await kb.evaluate(() => document.activeElement.className), 'skip-link');
+    await kb.keyboard.press('Enter');
+    assert.equal(await kb.evaluate(() => document.activeElement.id), 'results-heading');
+    await kb.keyboard.press('Tab');
+    const link = await kb.evaluate(() => {
+      const a = document.activeElement;
+      const cs = getComputedStyle(a);
+      return {
+        inList: Boolean(a.closest('#result-list')),
+        id: a.closest('li')?.dataset.id,
+        visible: cs.outlineStyle !== 'none' || cs.boxShadow !== 'none' || cs.backgroundColor === 'rgb(255, 221, 0)',
+      };
+    });
+    assert.ok(link.inList, 'Tab after the skip link lands on the first result');
+    assert.ok(link.visible, 'focus is visible');
+    await kb.keyboard.press('Enter');
+    await kb.waitForSelector('#detail:not([hidden])');
+    assert.equal(await kb.evaluate(() => document.activeElement.id), 'detail-name', 'focus moves to the detail');
+    await kb.keyboard.press('Escape');
+    await kb.waitForSelector('#detail', { state: 'hidden' });
+    assert.equal(await kb.evaluate(() => document.activeElement.closest('li')?.dataset.id), link.id, 'focus returns to the place in the list');
+    await kb.keyboard.press('Tab');
+    const pressed = () => kb.evaluate(() => document.activeElement.getAttribute('aria-pressed'));
+    assert.equal(await kb.evaluate(() => document.activeElement.classList.contains('shortlist-toggle')), true);
+    const was = await pressed();
+    await kb.keyboard.press('Space');
+    assert.notEqual(await pressed(), was, 'Space toggles the shortlist button');
+    await kb.keyboard.press('Space');
+    assert.equal(await pressed(), was);
+    await kb.keyboard.press('Tab');
+    const next = await kb.evaluate(() => document.activeElement.closest('li')?.dataset.id);
+    assert.ok(next && next !== link.id, 'Tab moves on to the next place');
+    await shot(kb, '07-keyboard-focus');
+    assert.deepEqual(kb.errors, []);
+    await kb.close();
+  });
+
+  test('"list only" works without the map; a phone gets the list below the map', async () => {
+    await page.locator('label:has(input[name=mode][value=list])').click();
+    await page.waitForFunction(() => location.hash.includes('mode=list'));
+    await waitResults(page);
+    assert.equal(await page.locator('#map-area').isVisible(), false);
+    assert.ok(await page.locator('#result-list > li').count() > 0);
+    await assertAccessible(page, 'list only');
+    await shot(page, '08-list-only');
+    await page.locator('label:has(input[name=mode][value=map])').click();
+    await page.waitForFunction(() => !location.hash.includes('mode=list'));
+
+    const phone = await newPage(context);
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(`${base}/${hasSearch ? `#postcode=${encodeURIComponent(POSTCODE)}` : ''}`);
+    await waitReady(phone);
+    await waitResults(phone);
+    await waitMapIdle(phone);
+    const boxes = await phone.evaluate(() => ({
+      map: document.getElementById('map').getBoundingClientRect().top,
+      list: document.getElementById('results-heading').getBoundingClientRect().top,
+      width: document.documentElement.scrollWidth,
+    }));
+    assert.ok(boxes.list > boxes.map, 'the list is below the map on a narrow screen');
+    assert.ok(boxes.width <= 390, `no sideways scrolling (${boxes.width}px)`);
+    await assertAccessible(phone, 'phone');
+    await shot(phone, '09-phone');
+    await phone.close();
+  });
+
+  test("a postcode the server doesn't know shows its message in an alert", async (t) => {
+    if (!hasSearch) return t.skip('/search is not served yet');
+    await page.fill('#search-input', 'SW1A 1AA');
+    await page.press('#search-input', 'Enter');
+    await page.waitForSelector('#alert:not([hidden])');
+    const problem = await (await fetch(`${base}/search?postcode=${encodeURIComponent('SW1A 1AA')}`)).json();
+    const text = await page.locator('#alert').textContent();
+    assert.ok(text.includes(problem.detail), `alert shows the server's detail: ${text}`);
+    assert.equal(await page.locator('#alert').getAttribute('role'), 'alert');
+    await assertAccessible(page, 'error');
+    await shot(page, '10-unknown-postcode');
+    assert.deepEqual(page.external, []);
+    assert.deepEqual(page.errors, []);
+  });
+
+  /* ---------------- base map ---------------- */
+
+  /** Serves one tiny MapLibre style (a background layer) on a free loopback port. */
+  async function styleServer() {
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+      res.end(JSON.stringify({
+        version: 8, sources: {}, layers: [{ id: 'test-base-map', type: 'background', paint: { 'background-color': '#cfe3c9' } }],
+      }));
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => server.close(r)));
+    return `http://127.0.0.1:${server.address().port}/style.json`;
+  }
+
+  /** A loopback URL where nothing listens. */
+  async function deadUrl() {
+    const server = http.createServer();
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address();
+    await new Promise((r) => server.close(r));
+    return `http://127.0.0.1:${port}/style.json`;
+  }
+
+  test('a configured base map is drawn under the wards; one that cannot be reached is not waited for', async (t) => {
+    if (!serverBin) return t.skip('no server binary (ASSETMAP_TEST_BASE_URL given)');
+    const withStyle = await startServer(serverBin, [], 120000, { ASSETMAP_BASE_MAP_STYLE: await styleServer() });
+    const p = await newPage(context);
+    await p.goto(`${withStyle.url}/`);
+    await waitReady(p);
+    await waitMapIdle(p);
+    const layers = await p.evaluate(() => window.assetmap.map.map.getStyle().layers.map((l) => l.id));
+    assert.equal(layers[0], 'test-base-map', 'the base map style is used');
+    assert.ok(layers.includes('ward-line') && layers.includes('asset-points'), 'wards and assets are drawn over it');
+    await p.close();
+    withStyle.stop();
+
+    const dead = await startServer(serverBin, [], 120000, { ASSETMAP_BASE_MAP_STYLE: await deadUrl() });
+    const q = await newPage(context);
+    const t0 = Date.now();
+    await q.goto(`${dead.url}/`);
+    await waitReady(q);
+    await waitMapIdle(q);
+    const waited = Date.now() - t0;
+    const drawn = await q.evaluate(() => ({
+      layers: window.assetmap.map.map.getStyle().layers.map((l) => l.id),
+      wards: window.assetmap.map.map.queryRenderedFeatures({ layers: ['ward-fill'] }).length,
+    }));
+    assert.equal(drawn.layers[0], 'background', 'falls back to the offline style');
+    assert.ok(drawn.wards > 10, 'ward boundaries are drawn instead');
+    assert.match(await q.locator('#map-note').textContent(), /background map could not be loaded/);
+    assert.ok(waited < 20000, `the page did not wait long for the dead base map (${waited} ms)`);
+    assert.deepEqual(q.errors, []);
+    await q.close();
+    dead.stop();
+  });
+
+  /* ---------------- smoothness with 100,000 assets ---------------- */
+
+  function percentile(sorted, p) {
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  }
+
+  function stats(values) {
+    const s = values.slice().sort((a, b) => a - b);
+    const r = (v) => Number(v.toFixed(1));
+    return { n: s.length, p50: r(percentile(s, 50)), p95: r(percentile(s, 95)), p99: r(percentile(s, 99)), max: r(s[s.length - 1]) };
+  }
+
+  /**
+   * Loads the page, waits for every point to be on the map, then eases the map through eight pans
+   * and zooms (zoom 11 to 16, 1.2 s each), recording every requestAnimationFrame delta and the
+   * main-thread time MapLibre spends drawing each frame.
+   */
+  async function measureSmoothness(url, expectPoints) {
+    const p = await newPage(context);
+    const t0 = Date.now();
+    await p.goto(`${url}/`);
+    await waitReady(p);
+    await p.waitForFunction((n) => (window.assetmap.map?.points?.features.length ?? 0) >= n, expectPoints, { timeout: 120000 });
+    await waitMapIdle(p);
+    const loadMs = Date.now() - t0;
+    const raw = await p.evaluate(async () => {
+      const m = window.assetmap.map.map;
+      const frames = [];
+      const work = [];
+      const render = m._render;
+      m._render = function timed(...args) {
+        const s = performance.now();
+        const r = render.apply(this, args);
+        work.push(performance.now() - s);
+        return r;
+      };
+      let last = performance.now();
+      let running = true;
+      const tick = (now) => {
+        frames.push(now - last);
+        last = now;
+        if (running) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame((now) => { last = now; requestAnimationFrame(tick); });
+      const move = (opts) => new Promise((done) => { m.once('moveend', done); m.easeTo({ ...opts, duration: 1200 }); });
+      const c = m.getCenter();
+      await move({ zoom: 12 });
+      await move({ center: [c.lng + 0.05, c.lat + 0.02] });
+      await move({ zoom: 14, center: [c.lng, c.lat] });
+      await move({ center: [c.lng - 0.02, c.lat - 0.01] });
+      await move({ zoom: 16 });
+      await move({ center: [c.lng + 0.01, c.lat] });
+      await move({ zoom: 11 });
+      await move({ center: [c.lng - 0.05, c.lat - 0.02], zoom: 13 });
+      running = false;
+      m._render = render;
+      return { frames: frames.slice(1), work };
+    });
+    const points = await p.evaluate(() => window.assetmap.map.points.features.length);
+    await shot(p, points >= SYNTHETIC_N ? '11-synthetic-100k' : '11-bundled');
+    assert.deepEqual(p.errors, []);
+    await p.close();
+    const f = stats(raw.frames);
+    return {
+      points,
+      frames: f.n,
+      frame_p50_ms: f.p50,
+      frame_p95_ms: f.p95,
+      frame_p99_ms: f.p99,
+      frame_max_ms: f.max,
+      frames_over_50ms: raw.frames.filter((d) => d > 50).length,
+      render_p50_ms: stats(raw.work).p50,
+      render_p95_ms: stats(raw.work).p95,
+      load_to_idle_ms: loadMs,
+    };
+  }
+
+  test(`smoothness: pan and zoom with ${SYNTHETIC_N.toLocaleString('en-GB')} assets`, { timeout: 20 * 60 * 1000 }, async (t) => {
+    if (process.env.ASSETMAP_SKIP_PERF === '1') return t.skip('ASSETMAP_SKIP_PERF=1');
+    let synthBase = process.env.ASSETMAP_TEST_SYNTHETIC_URL;
+    let startupMs = null;
+    if (!synthBase) {
+      if (!serverBin) return t.skip('no server binary (ASSETMAP_TEST_BASE_URL given)');
+      const started = Date.now();
+      ({ url: synthBase } = await startServer(serverBin, ['--synthetic', String(SYNTHETIC_N)], 10 * 60 * 1000));
+      startupMs = Date.now() - started;
+    }
+    // The same moves on the bundled data first: what this browser manages with a light load.
+    const bundled = await measureSmoothness(base, 1000);
+    const synthetic = await measureSmoothness(synthBase, SYNTHETIC_N);
+    const result = {
+      synthetic, bundled, server_start_ms: startupMs, cpus: os.cpus().length, loadavg_1m: Number(os.loadavg()[0].toFixed(2)),
+    };
+    console.log(`# map smoothness: ${JSON.stringify(result)}`);
+    mkdirSync(join(ROOT, 'test-output'), { recursive: true });
+    writeFileSync(join(ROOT, 'test-output', 'browser-bench.json'), `${JSON.stringify(result, null, 2)}\n`);
+    if (process.env.ASSETMAP_WRITE_BENCHMARKS === '1') writeBenchmarks(result);
+
+    assert.ok(synthetic.frames > 20, `enough frames measured (${synthetic.frames})`);
+    // What the page itself costs per frame on the main thread, whatever the GPU (here software):
+    // under 50 ms at p95, or no more than twice the bundled figure when the machine is busy.
+    const workLimit = Math.max(50, bundled.render_p95_ms * 2);
+    assert.ok(synthetic.render_p95_ms < workLimit, `MapLibre's main-thread work per frame, p95 ${synthetic.render_p95_ms} ms, is under ${workLimit} ms (bundled data: ${bundled.render_p95_ms} ms)`);
+    // Whole frames: under 100 ms at p95, or, where this browser is slow even with the bundled data
+    // (software WebGL on a busy machine), no more than 1.5 times the bundled figure.
+    const limit = Math.max(100, bundled.frame_p95_ms * 1.5);
+    assert.ok(synthetic.frame_p95_ms < limit, `p95 frame time ${synthetic.frame_p95_ms} ms is under ${limit} ms (bundled data: ${bundled.frame_p95_ms} ms)`);
+  });
+});
