@@ -84,7 +84,7 @@ fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
         let level = Level::parse(id.strip_prefix("areas-")?)?;
         (
             level.title().to_owned(),
-            format!("{} boundaries with ONS codes and names.", level.title()),
+            format!("{} boundaries with ONS codes and names, mid-2024 population, asset counts and rates per 1,000 residents, access (share of postcodes within walk_m of each category, median distance), asset deserts and census 2021 need; parameters category, walk_m, desert_share. The same figures as CSV: /areas/{}/summary.csv.", level.title(), level.slug()),
             [-2.48, 53.35, -2.25, 53.48],
         )
     };
