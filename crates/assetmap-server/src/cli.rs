@@ -42,6 +42,8 @@ pub enum Command {
     /// Load assets into the store in one transaction: the bundled dataset, a GeoJSON file, or
     /// synthetic assets.
     Import(ImportArgs),
+    /// Write the asset layer (and per-area summaries) to a GeoPackage, CSV or GeoJSON file.
+    Export(crate::export_cli::ExportArgs),
 }
 
 /// `assetmap serve` flags.
@@ -139,5 +141,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Export(args) => crate::export_cli::run(settings, args).await,
     }
 }

@@ -11,7 +11,9 @@
 pub mod areas;
 pub mod cli;
 pub mod config;
+pub mod downloads;
 pub mod errors;
+pub mod export_cli;
 pub mod jsna;
 pub mod params;
 pub mod postcodes;

@@ -60,7 +60,7 @@ impl<W: Write> FeatureCollectionWriter<W> {
         let head = Value::Object(head).to_string();
         // `{"type":…,"metadata":{…}}` → `{"type":…,"metadata":{…},"features":[`
         let open = head.strip_suffix('}').unwrap_or(&head);
-        write!(out, "{open},\"features\":[\n")?;
+        writeln!(out, "{open},\"features\":[")?;
         Ok(Self { out, features: 0 })
     }
 

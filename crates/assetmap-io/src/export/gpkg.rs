@@ -34,10 +34,9 @@ impl GpkgExport {
     /// metadata of the whole file.
     pub fn create(path: &Path, md: &DatasetMetadata) -> Result<Self, ExportError> {
         let mut w = GpkgWriter::create(path)?;
-        // One writer, one file, written once: the rollback journal only has to undo a failed
-        // export, which the caller handles by deleting the file.
-        w.connection()
-            .execute_batch("PRAGMA synchronous = OFF; PRAGMA cache_size = -16000;")?;
+        // A larger page cache (16 MiB) for the unique index on asset_id; the whole file is one
+        // transaction, so it is synced once, at the end.
+        w.connection().execute_batch("PRAGMA cache_size = -16000;")?;
         w.add_metadata(None, md)?;
         Ok(Self {
             w,
@@ -169,6 +168,27 @@ impl GpkgExport {
                 values.iter().map(|v| v as &dyn rusqlite::ToSql).collect();
             self.w.insert_feature(name, &blob, &params)?;
         }
+        Ok(())
+    }
+
+    /// Adds a JSON document (e.g. a summary's full metadata: parameters, method, caveats,
+    /// sources, column descriptions) to the GeoPackage metadata tables, about `table` or the
+    /// whole file, beside the GDAL items that [`DatasetMetadata`] writes.
+    pub fn add_json_metadata(
+        &mut self,
+        table: Option<&str>,
+        json: &str,
+    ) -> Result<(), ExportError> {
+        let conn = self.w.connection();
+        conn.execute(
+            "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata) VALUES ('dataset', 'https://www.rfc-editor.org/rfc/rfc8259', 'application/json', ?1)",
+            [json],
+        )?;
+        let id = conn.last_insert_rowid();
+        conn.execute(
+            "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, md_file_id) VALUES (?1, ?2, ?3)",
+            rusqlite::params![if table.is_some() { "table" } else { "geopackage" }, table, id],
+        )?;
         Ok(())
     }
 

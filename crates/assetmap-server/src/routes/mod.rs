@@ -5,6 +5,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub mod areas;
+pub mod downloads;
 pub mod items;
 pub mod jsna;
 pub mod landing;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(landing::configure)
     .configure(items::configure)
     .configure(areas::configure)
+    .configure(downloads::configure)
     .configure(jsna::configure)
     .configure(map::configure)
     .configure(site::configure)

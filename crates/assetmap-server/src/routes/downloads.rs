@@ -1,0 +1,372 @@
+//! `/downloads`: the asset layer and the per-area summaries as files (GeoJSON, CSV,
+//! GeoPackage), and an index of what is available with the licence to keep.
+//!
+//! CSV and GeoJSON stream: a blocking task reads the engine in batches (a short read lock per
+//! batch, never held while waiting on the client) and sends 64 KiB chunks through a bounded
+//! channel, so a slow client slows the task down instead of filling memory. A GeoPackage is
+//! an SQLite file that cannot be written front to back, so it is built in a temporary file
+//! and then streamed from it in chunks; the file is deleted once sent.
+
+use super::base_url;
+use crate::downloads::{self, area_layer_name, AssetSink, EngineBatches, Format, Layer, Selection};
+use crate::errors::ApiError;
+use crate::params::Params;
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use assetmap_index::AreaLevel;
+use assetmap_io::export::gpkg::GpkgExport;
+use serde_json::json;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Size of the chunks sent to the client.
+const CHUNK: usize = 64 * 1024;
+/// Chunks in flight per download (so at most about 1 MiB is buffered).
+const IN_FLIGHT: usize = 16;
+
+/// Registers the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/downloads", web::get().to(index))
+        .route("/downloads/{file}", web::get().to(download));
+}
+
+type Chunk = Result<Bytes, std::io::Error>;
+
+/// A `Write` that sends what it is given to the client in chunks (blocking when the client
+/// is slow). Fails with `BrokenPipe` once the client has gone.
+struct ChannelWriter {
+    tx: mpsc::Sender<Chunk>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn new(tx: mpsc::Sender<Chunk>) -> Self {
+        ChannelWriter {
+            tx,
+            buf: Vec::with_capacity(CHUNK),
+        }
+    }
+
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client stopped reading")
+        })
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+impl Drop for ChannelWriter {
+    fn drop(&mut self) {
+        let _ = self.send();
+    }
+}
+
+fn attachment(filename: &str) -> (header::HeaderName, String) {
+    (
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{filename}\""),
+    )
+}
+
+/// A streaming response fed by `rx`.
+fn streaming(format: Format, filename: &str, rx: mpsc::Receiver<Chunk>) -> HttpResponse {
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header(attachment(filename))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(body)
+}
+
+/// Sends an error down the stream (the client sees a cut-off body) and logs it.
+fn abort(tx: &mpsc::Sender<Chunk>, what: &str, e: impl std::fmt::Display) {
+    tracing::warn!(error = %e, "{what} download stopped");
+    let _ = tx.blocking_send(Err(std::io::Error::other(format!(
+        "{what} download stopped: {e}"
+    ))));
+}
+
+/// Streams the file at `file` (already complete) to the client, keeping `keep` (the temporary
+/// folder) alive until it is sent.
+fn stream_file<K: Send + 'static>(
+    format: Format,
+    filename: &str,
+    mut file: std::fs::File,
+    keep: K,
+) -> HttpResponse {
+    let (tx, rx) = mpsc::channel::<Chunk>(IN_FLIGHT);
+    tokio::task::spawn_blocking(move || {
+        let _keep = keep;
+        loop {
+            let mut buf = vec![0u8; CHUNK];
+            match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.truncate(n);
+                    if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    abort(&tx, "GeoPackage", e);
+                    break;
+                }
+            }
+        }
+    });
+    streaming(format, filename, rx)
+}
+
+/// The parameters of an asset download (besides the format-specific `layers`).
+const ASSET_PARAMS: [&str; 5] = ["area", "category", "abcd_type", "status", "bbox"];
+
+/// Reads the asset selection: the items endpoint's filters, plus `area`.
+fn selection(p: &Params, state: &AppState) -> Result<Selection, ApiError> {
+    let filter = super::items::filter_from(p)?;
+    let bbox = super::items::bbox_from(p)?;
+    let area = p
+        .one("area")?
+        .map(|code| {
+            Selection::area_from_code(&state.jsna.index, code)
+                .map_err(|e| ApiError::bad_param("area", e))
+        })
+        .transpose()?;
+    Ok(Selection { filter, bbox, area })
+}
+
+async fn download(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let file = path.into_inner();
+    let not_here = || {
+        ApiError::not_found(format!(
+            "There is no download {file:?}. GET /downloads lists them: assets.{{geojson,csv,gpkg}} and areas-{{ward,lsoa,msoa,la}}.{{geojson,csv,gpkg}}."
+        ))
+    };
+    let (stem, ext) = file.rsplit_once('.').ok_or_else(not_here)?;
+    let format = Format::parse(ext)
+        .filter(|f| f.ext() == ext)
+        .ok_or_else(not_here)?;
+    if stem == "assets" {
+        return assets(req, format, state.into_inner()).await;
+    }
+    let level = stem
+        .strip_prefix("areas-")
+        .and_then(AreaLevel::parse)
+        .ok_or_else(not_here)?;
+    areas(req, format, level, state.into_inner()).await
+}
+
+async fn assets(
+    req: HttpRequest,
+    format: Format,
+    state: Arc<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut allowed: Vec<&str> = ASSET_PARAMS.to_vec();
+    if format == Format::Gpkg {
+        allowed.extend(["layers", "walk_m", "desert_share"]);
+    }
+    let p = Params::parse(req.query_string(), &allowed)?;
+    let sel = selection(&p, &state)?;
+    let filename = format!("assets.{}", format.ext());
+    let method = format!("assetmap download {}", req.uri());
+
+    if format == Format::Gpkg {
+        let layers = if p.list("layers").is_empty() {
+            Layer::DEFAULT_GPKG.to_vec()
+        } else {
+            Layer::parse_list(p.list("layers")).map_err(|e| ApiError::bad_param("layers", e))?
+        };
+        let mut query = super::jsna::summary_query(&p)?;
+        query.categories = sel.filter.categories.clone();
+        let (file, dir) = web::block(move || -> anyhow::Result<_> {
+            let dir = tempfile::tempdir()?;
+            let path = dir.path().join("assets.gpkg");
+            let mut g = GpkgExport::create(&path, &downloads::assets_metadata(&method))?;
+            for layer in &layers {
+                match layer {
+                    Layer::Assets => {
+                        g.begin_assets(&downloads::assets_metadata(&method))?;
+                        let mut sink: AssetSink<std::io::Sink> = AssetSink::Gpkg(g);
+                        let mut source = EngineBatches::new(state.clone(), &sel);
+                        downloads::export_assets(
+                            &mut source,
+                            &sel,
+                            &state.jsna.index,
+                            &mut sink,
+                            &mut |_| {},
+                        )?;
+                        g = match sink.finish()? {
+                            Some(g) => g,
+                            None => anyhow::bail!("the GeoPackage writer went missing"),
+                        };
+                    }
+                    Layer::Areas(level) => {
+                        let s = crate::jsna::summary(&state, *level, &query);
+                        downloads::add_summary_layer(&mut g, &s)?;
+                    }
+                }
+            }
+            g.finish()?;
+            let file = std::fs::File::open(&path)?;
+            Ok((file, dir))
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::internal(format!("The GeoPackage could not be built: {e:#}")))?;
+        return Ok(stream_file(format, &filename, file, dir));
+    }
+
+    let (tx, rx) = mpsc::channel::<Chunk>(IN_FLIGHT);
+    tokio::task::spawn_blocking(move || {
+        let md = downloads::assets_metadata(&method);
+        let result = (|| -> anyhow::Result<()> {
+            let mut sink = AssetSink::stream(format, ChannelWriter::new(tx.clone()), &md)?;
+            let mut source = EngineBatches::new(state.clone(), &sel);
+            downloads::export_assets(&mut source, &sel, &state.jsna.index, &mut sink, &mut |_| {})?;
+            sink.finish()?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            let gone = e
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe);
+            if !gone {
+                abort(&tx, "asset", format!("{e:#}"));
+            }
+        }
+    });
+    Ok(streaming(format, &filename, rx))
+}
+
+async fn areas(
+    req: HttpRequest,
+    format: Format,
+    level: AreaLevel,
+    state: Arc<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let p = Params::parse(req.query_string(), &["category", "walk_m", "desert_share"])?;
+    let query = super::jsna::summary_query(&p)?;
+    let filename = format!("areas-{}.{}", level.slug(), format.ext());
+    let (bytes, dir) = web::block(move || -> anyhow::Result<_> {
+        let s = crate::jsna::summary(&state, level, &query);
+        if format == Format::Gpkg {
+            let dir = tempfile::tempdir()?;
+            let path = dir.path().join(format!("{}.gpkg", area_layer_name(level)));
+            downloads::write_summary(&s, format, std::io::sink(), Some(&path))?;
+            Ok((None, Some((std::fs::File::open(&path)?, dir))))
+        } else {
+            let mut out = Vec::new();
+            downloads::write_summary(&s, format, &mut out, None)?;
+            Ok((Some(out), None))
+        }
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| {
+        ApiError::internal(format!(
+            "The {} summary could not be written: {e:#}",
+            level.slug()
+        ))
+    })?;
+    match (bytes, dir) {
+        (_, Some((file, dir))) => Ok(stream_file(format, &filename, file, dir)),
+        (Some(b), None) => Ok(HttpResponse::Ok()
+            .content_type(format.content_type())
+            .insert_header(attachment(&filename))
+            .body(b)),
+        (None, None) => Err(ApiError::internal("nothing was written")),
+    }
+}
+
+async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &["f"])?;
+    let base = base_url(&req);
+    let files = |stem: &str| {
+        Format::ALL
+            .iter()
+            .map(|f| {
+                json!({
+                    "format": f.ext(),
+                    "href": format!("{base}/downloads/{stem}.{}", f.ext()),
+                    "type": f.content_type(),
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let assets = state.engine().len();
+    let mut downloads = vec![json!({
+        "id": "assets",
+        "title": "Community assets",
+        "description": "Every asset with every field, its ONS area codes (local authority, ward 2023, MSOA and LSOA 2021, with ward name), licence and attribution, and lon/lat (WGS84). CSV is UTF-8 with a byte-order mark for Excel; lists are joined with '; '; opening times are in words and as JSON. The GeoPackage has an 'assets' point layer and, by default, the ward, LSOA and MSOA summaries as 'areas_ward', 'areas_lsoa', 'areas_msoa', with a metadata table.",
+        "assets": assets,
+        "files": files("assets"),
+        "parameters": {
+            "area": "an ONS code of the local authority, a ward, an MSOA or an LSOA: only assets inside it",
+            "category": "comma list of categories (any of them); see /vocabulary",
+            "abcd_type": "comma list of ABCD types",
+            "status": "comma list of statuses (default active,temporarily_closed, as the items endpoint)",
+            "bbox": "minLon,minLat,maxLon,maxLat (WGS84)",
+            "layers": "GeoPackage only: comma list of assets, ward, lsoa, msoa, la (default assets,ward,lsoa,msoa)",
+            "walk_m": "GeoPackage only: walking distance in metres for the area layers' access figures (default 800)",
+            "desert_share": "GeoPackage only: desert threshold for the area layers (default 0.5)",
+        },
+    })];
+    for level in [
+        AreaLevel::Ward,
+        AreaLevel::Lsoa,
+        AreaLevel::Msoa,
+        AreaLevel::La,
+    ] {
+        let stem = format!("areas-{}", level.slug());
+        downloads.push(json!({
+            "id": stem,
+            "title": format!("Assets by {}: counts, rates per 1,000, access and need", level.slug()),
+            "description": "One row per area with its boundary: population (mid-2024), asset counts and rates per 1,000 residents by category, the share of postcodes within walking distance of each category and the median distance, asset deserts, and census 2021 need. The same figures as /collections/areas-<level>/items.",
+            "areas": state.jsna.index.areas(level).len(),
+            "files": files(&stem),
+            "parameters": {
+                "category": "comma list of categories to report (default all)",
+                "walk_m": "walking distance in metres (default 800)",
+                "desert_share": "desert threshold, 0 to 1 (default 0.5)",
+            },
+        }));
+    }
+    let body = json!({
+        "title": "Downloads",
+        "description": "The asset layer and per-area figures as files for QGIS (GeoPackage, GeoJSON) and Excel (CSV). Keep the licence and attribution with any copy, map or table made from them.",
+        "licence": downloads::LICENCE,
+        "attribution": downloads::ATTRIBUTION,
+        "source": downloads::SOURCE,
+        "downloads": downloads,
+        "links": [
+            {"href": format!("{base}/downloads"), "rel": "self", "type": "application/json"},
+            {"href": format!("{base}/"), "rel": "root", "type": "application/json"},
+        ],
+    });
+    Ok(super::json_response("application/json", &body))
+}
