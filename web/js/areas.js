@@ -9,9 +9,9 @@
 import { esc } from './render.js';
 
 const LEVELS = [
-  { slug: 'ward', label: 'Wards (2023)' },
-  { slug: 'msoa', label: 'MSOAs (2021)' },
-  { slug: 'lsoa', label: 'LSOAs (2021)' },
+  { slug: 'ward', label: 'Wards (2023)', plural: 'wards' },
+  { slug: 'msoa', label: 'MSOAs (2021)', plural: 'MSOAs' },
+  { slug: 'lsoa', label: 'LSOAs (2021)', plural: 'LSOAs' },
 ];
 
 // Each measure: its label, the property it reads (given the chosen kind or null for all kinds),
@@ -111,13 +111,13 @@ export function areasMode(deps) {
     if (q.measure.needsKind && !q.kind) {
       ui.hint.textContent = 'Choose one kind of asset for this measure.';
       ui.hint.hidden = false;
-      ui.kind.focus();
       return;
     }
     ui.hint.hidden = true;
     ctl?.abort();
     ctl = new AbortController();
-    ui.status.textContent = `Loading ${levelLabel.toLowerCase()}…`;
+    const plural = (LEVELS.find((l) => l.slug === q.level) || LEVELS[0]).plural;
+    ui.status.textContent = `Loading the figures for ${plural}…`;
     let fc;
     try {
       const p = new URLSearchParams(q.params);
@@ -142,7 +142,7 @@ export function areasMode(deps) {
     renderLegend(q, br, kindLabel);
     renderTable(q, fc, prop, kindLabel, levelLabel);
     await draw(fc);
-    ui.status.textContent = `${fc.features.length} ${levelLabel.replace(/ \(.*\)/, '').toLowerCase()}: ${q.measure.label.toLowerCase()}${q.measure.need ? '' : `, ${kindLabel.toLowerCase()}`}.`;
+    ui.status.textContent = `${fc.features.length} ${plural}: ${q.measure.label}${q.measure.need ? '' : `, ${kindLabel.toLowerCase()}`}.`;
   }
 
   function renderLegend(q, br, kindLabel) {
@@ -186,7 +186,7 @@ export function areasMode(deps) {
       : '';
     ui.table.innerHTML = `<p class="hint">Census shares are of residents (households for no car).${esc(caveat)}</p>
       <table class="areas-table">
-      <caption>${esc(q.measure.label)}${q.measure.need ? '' : ` (${esc(kindLabel)})`} by ${esc(levelLabel.toLowerCase())}</caption>
+      <caption>${esc(q.measure.label)}${q.measure.need ? '' : ` (${esc(kindLabel)})`} by ${esc(levelLabel)}</caption>
       <thead><tr><th scope="col">Area</th>${head}</tr></thead>
       <tbody>${rows}</tbody></table>`;
   }
