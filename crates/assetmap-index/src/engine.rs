@@ -2,8 +2,9 @@
 
 use crate::filter::{Compiled, Facets};
 use crate::sphere::{chord_of_m, enclosing_aabb, to_xyz, Xyz, CHORD_SLACK};
+use crate::text::TextIndex;
 use crate::{BBox, Filter};
-use assetmap_core::{haversine_m, Asset, AssetId, LonLat};
+use assetmap_core::{Asset, AssetId, LonLat};
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
 use std::cmp::Ordering;
@@ -64,6 +65,8 @@ pub struct Engine {
     /// Live slots sorted by asset id.
     order: Vec<u32>,
     tree: RTree<Point>,
+    /// Text relevance over the live slots (coordinator search, see [`crate::search`]).
+    text: TextIndex,
 }
 
 impl fmt::Debug for Engine {
@@ -134,6 +137,7 @@ impl Engine {
             .iter()
             .map(|&s| point(s, &assets[s as usize]))
             .collect();
+        let text = TextIndex::build(live.iter().map(|&s| (s, &assets[s as usize])));
         let mut slots: Vec<Option<Asset>> = assets.into_iter().map(Some).collect();
         for &s in &dead {
             slots[s as usize] = None;
@@ -146,6 +150,7 @@ impl Engine {
             free: dead,
             order: live,
             tree: RTree::bulk_load(points),
+            text,
         }
     }
 
@@ -162,6 +167,11 @@ impl Engine {
     /// The asset in `slot`, if the slot is live (for secondary indexes that know assets by slot).
     pub(crate) fn slot_asset(&self, slot: u32) -> Option<&Asset> {
         self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    /// The text index (for [`crate::search`]).
+    pub(crate) fn text_index(&self) -> &TextIndex {
+        &self.text
     }
 
     fn slot_id(&self, slot: u32) -> Option<&AssetId> {
@@ -231,6 +241,9 @@ impl Engine {
                 }
                 self.facets[s as usize] = facets;
                 // Secondary indexes: replace slot `s`.
+                if let Some(a) = self.slots[s as usize].as_ref() {
+                    self.text.upsert(s, a);
+                }
                 old
             }
             Err(pos) => {
@@ -251,6 +264,7 @@ impl Engine {
                     }
                 };
                 self.tree.insert(point(s, &asset));
+                self.text.upsert(s, &asset);
                 self.slots[s as usize] = Some(asset);
                 self.order.insert(pos, s);
                 // Secondary indexes: insert slot `s`.
@@ -277,6 +291,7 @@ impl Engine {
         self.tree.remove(&point(s, &old));
         self.free.push(s);
         // Secondary indexes: remove slot `s`.
+        self.text.remove(s);
         Some(old)
     }
 
@@ -287,26 +302,10 @@ impl Engine {
             .map(|p| p.data)
             .filter(|&s| {
                 let f = &self.facets[s as usize];
-                bbox.contains_lon_lat(f.lon, f.lat) && self.accepts(s, c)
+                bbox.contains_lon_lat(f.lon, f.lat)
+                    && self.slot_asset(s).is_some_and(|a| c.matches(f, a))
             })
             .collect()
-    }
-
-    /// Whether the asset in live `slot` passes `c`. Reads only the packed facets unless the
-    /// filter needs the asset itself (`open_at`): at a million assets the difference between
-    /// one 32-byte record and a cache miss on each `Asset` is most of a scan's time.
-    #[inline]
-    fn accepts(&self, slot: u32, c: &Compiled) -> bool {
-        c.matches_facets(&self.facets[slot as usize])
-            && (!c.needs_asset() || self.slot_asset(slot).is_some_and(|a| c.matches_asset(a)))
-    }
-
-    /// Great-circle metres from `at` to the asset in `slot` (the same formula and argument
-    /// order as `at.distance_m(&asset.location)`, read from the packed facets).
-    #[inline]
-    fn distance_m(&self, at: &LonLat, slot: u32) -> f64 {
-        let f = &self.facets[slot as usize];
-        haversine_m(at.lon(), at.lat(), f.lon, f.lat)
     }
 
     /// Sorts `slots` by id, or, when they are many, reads them in id order off `order`
@@ -360,7 +359,8 @@ impl Engine {
             .locate_in_envelope(&enclosing_aabb(bbox))
             .filter(|p| {
                 let f = &self.facets[p.data as usize];
-                bbox.contains_lon_lat(f.lon, f.lat) && self.accepts(p.data, &c)
+                bbox.contains_lon_lat(f.lon, f.lat)
+                    && self.slot_asset(p.data).is_some_and(|a| c.matches(f, a))
             })
             .count()
     }
@@ -408,19 +408,19 @@ impl Engine {
     /// ```
     pub fn scan<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = &'a Asset> + 'a {
         let c = filter.compile();
-        self.order
-            .iter()
-            .filter(move |&&s| self.accepts(s, &c))
-            .filter_map(|&s| self.slot_asset(s))
+        self.order.iter().filter_map(move |&s| {
+            self.slot_asset(s)
+                .filter(|a| c.matches(&self.facets[s as usize], a))
+        })
     }
 
     /// How many assets match `filter` (`O(1)` for the empty filter).
     pub fn count(&self, filter: &Filter) -> usize {
         if filter.is_empty() {
-            return self.len();
+            self.len()
+        } else {
+            self.scan(filter).count()
         }
-        let c = filter.compile();
-        self.order.iter().filter(|&&s| self.accepts(s, &c)).count()
     }
 
     /// One page (`offset`, `limit`) of [`scan`](Self::scan), with the exact number matched.
@@ -505,16 +505,16 @@ impl Engine {
             if d2 > max_c2 || d2 > cutoff_c2 {
                 break;
             }
-            if !self.accepts(p.data, &c) {
-                continue;
-            }
-            let distance_m = self.distance_m(&at, p.data);
-            if distance_m > max_distance_m {
-                continue;
-            }
             let Some(asset) = self.slot_asset(p.data) else {
                 continue;
             };
+            if !c.matches(&self.facets[p.data as usize], asset) {
+                continue;
+            }
+            let distance_m = at.distance_m(&asset.location);
+            if distance_m > max_distance_m {
+                continue;
+            }
             hits.push(Hit { asset, distance_m });
             if hits.len() == k {
                 // The tree yields chords in increasing order. Anything within rounding of
@@ -552,17 +552,12 @@ impl Engine {
             .tree
             .locate_within_distance(to_xyz(&at), chord * chord)
             .filter_map(|p| {
-                if !self.accepts(p.data, &c) {
+                let asset = self.slot_asset(p.data)?;
+                if !c.matches(&self.facets[p.data as usize], asset) {
                     return None;
                 }
-                let distance_m = self.distance_m(&at, p.data);
-                if distance_m > radius_m {
-                    return None;
-                }
-                Some(Hit {
-                    asset: self.slot_asset(p.data)?,
-                    distance_m,
-                })
+                let distance_m = at.distance_m(&asset.location);
+                (distance_m <= radius_m).then_some(Hit { asset, distance_m })
             })
             .collect();
         hits.sort_unstable_by(by_distance_then_id);
@@ -575,6 +570,7 @@ impl Engine {
         let live = self.slots.iter().filter(|s| s.is_some()).count();
         if live != self.order.len()
             || live != self.tree.size()
+            || live != self.text.len()
             || live + self.free.len() != self.slots.len()
         {
             return Err(format!(

@@ -17,11 +17,15 @@ mod bbox;
 mod engine;
 mod error;
 mod filter;
+pub mod search;
 mod sphere;
 pub mod synthetic;
+pub mod text;
 
 pub use areas::{AreaCodes, AreaIndex, AreaInput, AreaLevel};
 pub use bbox::BBox;
 pub use engine::{Engine, Hit, Page};
 pub use error::IndexError;
 pub use filter::{Filter, OpenAt, OpenAtPolicy};
+pub use search::{MatchedFilter, SearchOrder, SearchQuery, SearchResult};
+pub use text::{TextIndex, TextQuery};

@@ -1,0 +1,166 @@
+//! Coordinator search on 1,000,000 synthetic assets (seed 42, see `assetmap_index::synthetic`).
+//!
+//! The target (issue 4): p50 under 50 µs for a 2 km radius with words and two filters.
+//!
+//! Two parts:
+//! 1. a latency distribution: 5,000 searches at seeded random origins around the synthetic
+//!    town centres (2 km, one of several everyday interests, `cost=free|low` and an age),
+//!    each timed alone, reported as p50 / p95 / p99 / max;
+//! 2. criterion benches of fixed searches around Sale (a busy suburban centre), for
+//!    regressions.
+//!
+//! Run: `cargo bench -p assetmap-index --bench search` (set `SEARCH_BENCH_N` for a smaller set).
+
+use assetmap_core::{CostBand, LonLat, TimeOfDay, Weekday};
+use assetmap_index::search::{SearchOrder, SearchQuery};
+use assetmap_index::{synthetic, Engine, Filter, OpenAt, OpenAtPolicy};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use std::hint::black_box;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+fn n() -> usize {
+    std::env::var("SEARCH_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+fn engine() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| {
+        let t = Instant::now();
+        let assets = synthetic::assets(42, n());
+        let generated = t.elapsed();
+        let t = Instant::now();
+        let e = Engine::new(assets);
+        eprintln!("{} synthetic assets generated in {generated:.2?}, engine (R-tree + text index) built in {:.2?}", e.len(), t.elapsed());
+        e
+    })
+}
+
+const INTERESTS: &[&str] = &[
+    "gardening",
+    "singing",
+    "chess",
+    "walking",
+    "meet other dads",
+    "coffee morning",
+    "knitting",
+    "football",
+    "dementia carers",
+    "food bank",
+];
+
+/// The typical coordinator filters: "free or low cost" and "aged 72" (or 8 for children).
+fn two_filters(i: usize) -> Filter {
+    Filter {
+        cost_bands: vec![CostBand::Free, CostBand::Low],
+        age: Some(if i.is_multiple_of(5) { 8 } else { 72 }),
+        ..Filter::default()
+    }
+}
+
+fn sale() -> LonLat {
+    LonLat::new(-2.3183, 53.4242).expect("valid")
+}
+
+/// Seeded origins: near a synthetic asset (so near where people are), jittered by up to ~1 km.
+fn origins(count: usize) -> Vec<LonLat> {
+    let e = engine();
+    let all: Vec<LonLat> = e.iter().map(|a| a.location).collect();
+    let mut x: u64 = 0x5EED;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    (0..count)
+        .map(|_| {
+            let p = all[(next() % all.len() as u64) as usize];
+            let jitter = |v: u64| ((v % 2001) as f64 - 1000.0) / 1000.0 * 0.01;
+            LonLat::new(p.lon() + jitter(next()), p.lat() + jitter(next()) * 0.6).unwrap_or(p)
+        })
+        .collect()
+}
+
+fn latency_distribution() {
+    let e = engine();
+    let origins = origins(5_000);
+    let mut times: Vec<f64> = Vec::with_capacity(origins.len());
+    let mut results = 0usize;
+    for (i, o) in origins.iter().enumerate() {
+        let q = SearchQuery {
+            filter: two_filters(i),
+            ..SearchQuery::new(*o, 2_000.0, INTERESTS[i % INTERESTS.len()])
+        };
+        let t = Instant::now();
+        let r = black_box(e.search(black_box(&q)));
+        times.push(t.elapsed().as_secs_f64() * 1e6);
+        results += r.len();
+    }
+    times.sort_by(f64::total_cmp);
+    let p = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    eprintln!(
+        "latency over {} searches (2 km, words, cost free|low, age): p50 {:.1} µs, p95 {:.1} µs, p99 {:.1} µs, max {:.1} µs; mean results {:.1}",
+        times.len(),
+        p(0.5),
+        p(0.95),
+        p(0.99),
+        p(1.0),
+        results as f64 / times.len() as f64
+    );
+}
+
+fn bench_search(c: &mut Criterion) {
+    let e = engine();
+    latency_distribution();
+    let mut g = c.benchmark_group("search_2km_sale");
+    for words in ["gardening", "singing", "meet other dads"] {
+        let q = SearchQuery {
+            filter: two_filters(1),
+            ..SearchQuery::new(sale(), 2_000.0, words)
+        };
+        g.bench_with_input(BenchmarkId::new("words+cost+age", words), &q, |b, q| {
+            b.iter(|| e.search(black_box(q)))
+        });
+    }
+    let open = Filter {
+        cost_bands: vec![CostBand::Free, CostBand::Low],
+        open_at: Some(OpenAt {
+            day: Weekday::Tue,
+            time: TimeOfDay::parse("19:00").expect("valid"),
+            policy: OpenAtPolicy::ExcludeOnlyClosed,
+        }),
+        ..Filter::default()
+    };
+    let q = SearchQuery {
+        filter: open,
+        ..SearchQuery::new(sale(), 2_000.0, "singing")
+    };
+    g.bench_function("words+cost+open_at/singing", |b| {
+        b.iter(|| e.search(black_box(&q)))
+    });
+    let q = SearchQuery {
+        order: SearchOrder::Distance,
+        filter: two_filters(1),
+        ..SearchQuery::new(sale(), 2_000.0, "gardening")
+    };
+    g.bench_function("words+cost+age/gardening/by_distance", |b| {
+        b.iter(|| e.search(black_box(&q)))
+    });
+    let q = SearchQuery {
+        filter: two_filters(1),
+        ..SearchQuery::new(sale(), 2_000.0, "")
+    };
+    g.bench_function("no_words+cost+age", |b| b.iter(|| e.search(black_box(&q))));
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_secs(1)).measurement_time(std::time::Duration::from_secs(3));
+    targets = bench_search
+}
+criterion_main!(benches);

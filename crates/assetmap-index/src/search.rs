@@ -1,0 +1,752 @@
+//! Coordinator search: from a place, a few words about what matters to a person and some
+//! practical limits, to a short ranked list of nearby assets, each with the reasons it matched.
+//!
+//! # Ranking
+//! Every result lies within `radius_m` of the origin and passes every filter. Its score is
+//!
+//! ```text
+//! with words:    score = (0.75 × relevance + 0.25 × proximity) × openness
+//! without words: score = proximity × openness
+//!
+//! relevance = how well the asset matches the words, 0..=1: for each word, its best match
+//!             (the word itself, a synonym, or the asset's category) measured against an
+//!             ideal match (the word in the name of a typical record), capped at 1; averaged
+//!             over the words (see `text`)
+//! proximity = 1 − distance / radius   (1 at the origin, 0 at the edge of the area)
+//! openness  = 1 when no `open_at` was asked for, or the asset is open then;
+//!             0.9 when it is open by arrangement; 0.8 when its times are not known
+//!             (assets known to be closed then are left out)
+//! ```
+//!
+//! [`SearchOrder::Distance`] ranks by distance instead (the score is still reported).
+//! Ties break by asset id, so the same question always gets the same answer.
+//!
+//! # Speed
+//! With words, candidates come from the [text index](crate::text::TextIndex), which reads only
+//! the postings of the query's terms in the grid cells the circle touches and filters them on
+//! packed facets; assets themselves are read only for the few candidates that can still reach
+//! the top `limit` (a threshold walk in order of each candidate's best possible score).
+//! Without words, candidates come from the R-tree ([`Engine::within`]).
+
+use crate::text::{
+    abcd_bit, access_bit, category_bit, cost_bit, status_bit, Circle, FacetFilter, TextHit,
+    TextQuery,
+};
+use crate::{Engine, Filter, OpenAtPolicy};
+use assetmap_core::{Asset, LonLat, Openness};
+use std::cmp::Ordering;
+
+/// Weight of text relevance in the score when the query has words.
+pub const RELEVANCE_WEIGHT: f64 = 0.75;
+/// Weight of proximity in the score when the query has words.
+pub const PROXIMITY_WEIGHT: f64 = 0.25;
+/// Score factor for an asset open by arrangement at the asked time.
+pub const BY_ARRANGEMENT_FACTOR: f64 = 0.9;
+/// Score factor for an asset whose opening times are not known.
+pub const TIMES_UNKNOWN_FACTOR: f64 = 0.8;
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SearchOrder {
+    /// Best score first (see the module docs).
+    #[default]
+    Relevance,
+    /// Nearest first.
+    Distance,
+}
+
+/// A coordinator's question.
+///
+/// `filter.open_at`, when set, is evaluated with its policy: [`OpenAtPolicy::ExcludeOnlyClosed`]
+/// keeps by-arrangement and unknown times (ranked lower, and flagged in
+/// [`SearchResult::openness`]); the stricter policies drop them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchQuery {
+    /// Where the person is.
+    pub origin: LonLat,
+    /// How far they can go, in metres (great circle).
+    pub radius_m: f64,
+    /// What matters to them; empty for none.
+    pub text: TextQuery,
+    /// Practical limits.
+    pub filter: Filter,
+    /// How many results at most.
+    pub limit: usize,
+    pub order: SearchOrder,
+}
+
+impl SearchQuery {
+    /// A query at `origin` within `radius_m` metres for `words` (may be empty), no filters,
+    /// 20 results, by relevance.
+    pub fn new(origin: LonLat, radius_m: f64, words: &str) -> SearchQuery {
+        SearchQuery {
+            origin,
+            radius_m,
+            text: TextQuery::parse(words),
+            filter: Filter::default(),
+            limit: 20,
+            order: SearchOrder::Relevance,
+        }
+    }
+}
+
+/// A filter an asset met, for telling the person why it is on the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchedFilter {
+    /// It has this one of the asked-for categories.
+    Category(assetmap_core::Category),
+    /// Its ABCD type is one of those asked for.
+    AbcdType(assetmap_core::AbcdType),
+    /// Its cost band is one of those asked for.
+    Cost(assetmap_core::CostBand),
+    /// It offers this asked-for access feature.
+    Access(assetmap_core::AccessFeature),
+    /// It admits this age.
+    Age(u8),
+    /// It is open at the asked time (not by arrangement, not unknown).
+    OpenAt,
+    /// Its status is one of those asked for.
+    Status(assetmap_core::Status),
+}
+
+impl MatchedFilter {
+    /// `name=value` as the HTTP API names it (`category=food`, `open_at`).
+    pub fn describe(&self) -> String {
+        match self {
+            MatchedFilter::Category(c) => format!("category={}", c.slug()),
+            MatchedFilter::AbcdType(t) => format!("abcd_type={}", t.slug()),
+            MatchedFilter::Cost(c) => format!("cost={}", c.slug()),
+            MatchedFilter::Access(a) => format!("access={}", a.slug()),
+            MatchedFilter::Age(a) => format!("age={a}"),
+            MatchedFilter::OpenAt => "open_at".to_owned(),
+            MatchedFilter::Status(s) => format!("status={}", s.slug()),
+        }
+    }
+}
+
+/// One ranked result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResult<'a> {
+    pub asset: &'a Asset,
+    /// Great-circle distance from the origin in metres (haversine, as
+    /// [`LonLat::distance_m`]).
+    pub distance_m: f64,
+    /// The ranking score, 0..=1 (see the module docs).
+    pub score: f64,
+    /// Text relevance, 0..=1 (0 without words; see [`crate::text`]).
+    pub relevance: f64,
+    /// The query words it matched, as typed (folded), in query order.
+    pub matched_terms: Vec<String>,
+    /// The filters it met.
+    pub matched_filters: Vec<MatchedFilter>,
+    /// Whether it is open at the asked time; `None` when no time was asked.
+    pub openness: Option<Openness>,
+}
+
+/// The packed form of an engine [`Filter`] for the text index (`open_at` is not in it).
+pub(crate) fn facet_filter(f: &Filter) -> FacetFilter {
+    FacetFilter {
+        categories: f.categories.iter().fold(0, |m, c| m | category_bit(*c)),
+        access: f.access.iter().fold(0, |m, a| m | access_bit(*a)),
+        abcd: f.abcd_types.iter().fold(0, |m, t| m | abcd_bit(*t)),
+        status: f.statuses.iter().fold(0, |m, s| m | status_bit(*s)),
+        // An asset whose cost is not known never matches a cost filter.
+        cost: f.cost_bands.iter().fold(0, |m, b| m | cost_bit(Some(*b))),
+        age: f.age,
+    }
+}
+
+fn matched_filters(f: &Filter, asset: &Asset, openness: Option<Openness>) -> Vec<MatchedFilter> {
+    let mut out = Vec::new();
+    out.extend(
+        asset
+            .categories
+            .iter()
+            .filter(|c| f.categories.contains(c))
+            .map(|c| MatchedFilter::Category(*c)),
+    );
+    if f.abcd_types.contains(&asset.abcd_type) {
+        out.push(MatchedFilter::AbcdType(asset.abcd_type));
+    }
+    if let Some(c) = asset
+        .cost
+        .as_ref()
+        .filter(|c| f.cost_bands.contains(&c.band))
+    {
+        out.push(MatchedFilter::Cost(c.band));
+    }
+    out.extend(f.access.iter().map(|a| MatchedFilter::Access(*a)));
+    if let Some(age) = f.age {
+        out.push(MatchedFilter::Age(age));
+    }
+    if openness == Some(Openness::Open) {
+        out.push(MatchedFilter::OpenAt);
+    }
+    if f.statuses.len() < assetmap_core::Status::ALL.len() && f.statuses.contains(&asset.status) {
+        out.push(MatchedFilter::Status(asset.status));
+    }
+    out
+}
+
+/// The openness of `asset` at the filter's time, or `Err(())` when the policy drops it.
+fn openness_of(f: &Filter, asset: &Asset) -> Result<Option<Openness>, ()> {
+    let Some(at) = f.open_at else { return Ok(None) };
+    let o = asset.opening_times.openness_at(at.day, at.time);
+    let kept = match o {
+        Openness::Open => true,
+        Openness::Closed => false,
+        Openness::ByArrangement => at.policy != OpenAtPolicy::OpenOnly,
+        Openness::Unknown => at.policy == OpenAtPolicy::ExcludeOnlyClosed,
+    };
+    if kept {
+        Ok(Some(o))
+    } else {
+        Err(())
+    }
+}
+
+fn openness_factor(o: Option<Openness>) -> f64 {
+    match o {
+        None | Some(Openness::Open) => 1.0,
+        Some(Openness::ByArrangement) => BY_ARRANGEMENT_FACTOR,
+        Some(Openness::Unknown) => TIMES_UNKNOWN_FACTOR,
+        Some(Openness::Closed) => 0.0,
+    }
+}
+
+fn proximity(distance_m: f64, radius_m: f64) -> f64 {
+    if radius_m > 0.0 {
+        (1.0 - distance_m / radius_m).clamp(0.0, 1.0)
+    } else {
+        1.0
+    }
+}
+
+/// Results in their final order: the key (higher first), then asset id.
+fn final_order(order: SearchOrder) -> impl Fn(&SearchResult<'_>, &SearchResult<'_>) -> Ordering {
+    move |a, b| {
+        let by_key = match order {
+            SearchOrder::Relevance => b.score.total_cmp(&a.score),
+            SearchOrder::Distance => a.distance_m.total_cmp(&b.distance_m),
+        };
+        by_key.then_with(|| a.asset.id.cmp(&b.asset.id))
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Vec<Vec<TextHit>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// An empty hit buffer from this thread's pool (a search allocates nothing once warm).
+fn scratch() -> Vec<TextHit> {
+    SCRATCH
+        .with_borrow_mut(|pool| pool.pop())
+        .unwrap_or_default()
+}
+
+fn give_back(mut hits: Vec<TextHit>) {
+    // Keep buffers up to about 24 MB.
+    if hits.capacity() <= 1 << 20 {
+        hits.clear();
+        let _ = SCRATCH.try_with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < 2 {
+                pool.push(hits);
+            }
+        });
+    }
+}
+
+/// How far the index's `f32` distances may be from the exact ones, in metres (generous).
+const APPROX_DISTANCE_SLACK_M: f64 = 2.0;
+
+impl Engine {
+    /// Answers a coordinator's question: assets within `q.radius_m` of `q.origin` that pass
+    /// `q.filter` and (when `q.text` has words) match at least one of them, ranked as the
+    /// [module docs](crate::search) say, at most `q.limit`.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_core::LonLat;
+    /// use assetmap_index::{search::SearchQuery, synthetic, Engine};
+    /// let engine = Engine::new(synthetic::assets(1, 5_000));
+    /// let sale = LonLat::new(-2.3183, 53.4242).unwrap();
+    /// let results = engine.search(&SearchQuery::new(sale, 3_000.0, "gardening"));
+    /// assert!(!results.is_empty() && results.len() <= 20);
+    /// assert!(results.windows(2).all(|w| w[0].score >= w[1].score));
+    /// assert!(results.iter().all(|r| r.distance_m <= 3_000.0 && r.matched_terms == ["gardening"]));
+    /// ```
+    pub fn search(&self, q: &SearchQuery) -> Vec<SearchResult<'_>> {
+        if q.limit == 0 || q.radius_m.is_nan() || q.radius_m < 0.0 {
+            return Vec::new();
+        }
+        if q.text.is_empty() {
+            self.search_by_place(q)
+        } else {
+            self.search_by_words(q)
+        }
+    }
+
+    fn search_by_place(&self, q: &SearchQuery) -> Vec<SearchResult<'_>> {
+        // Without words the score is proximity × openness: nearest first, except that
+        // assets with unknown or by-arrangement times drop back. Walk outwards from the
+        // origin (the engine's nearest-neighbour search, with the open-at policy applied)
+        // until no farther asset can beat the `limit`-th score.
+        let mut k = q.limit;
+        loop {
+            let hits = self.nearest_within(q.origin, k, q.radius_m, &q.filter);
+            let exhausted = hits.len() < k;
+            let mut top = TopK::new(q.limit, q.order);
+            for h in &hits {
+                let openness = openness_of(&q.filter, h.asset).ok().flatten();
+                let score = proximity(h.distance_m, q.radius_m) * openness_factor(openness);
+                top.offer(Ranked {
+                    asset: h.asset,
+                    distance_m: h.distance_m,
+                    score,
+                    relevance: 0.0,
+                    matched: 0,
+                    openness,
+                });
+            }
+            let farthest = hits
+                .last()
+                .map_or(0.0, |h| proximity(h.distance_m, q.radius_m));
+            // Every asset not yet seen is at least as far as the farthest one seen.
+            if exhausted
+                || q.order == SearchOrder::Distance
+                || (top.is_full() && farthest < top.cutoff())
+            {
+                return top.into_results(q);
+            }
+            k *= 4;
+        }
+    }
+
+    fn search_by_words(&self, q: &SearchQuery) -> Vec<SearchResult<'_>> {
+        let ix = self.text_index();
+        let p = ix.prepare(&q.text);
+        if p.matches_nothing() {
+            return Vec::new();
+        }
+        let ff = facet_filter(&q.filter);
+        let circle = |radius_m: f64| Circle {
+            centre: q.origin,
+            radius_m,
+        };
+        match q.order {
+            SearchOrder::Distance => {
+                // Nearest first: every match is as good as any other, so look in a small
+                // circle first and widen it until it holds `limit` results.
+                let mut r = (q.radius_m / 8.0).clamp(250.0_f64.min(q.radius_m), q.radius_m);
+                let mut hits = scratch();
+                let out = loop {
+                    hits.clear();
+                    let words = ix.word_hits(&p, Some(&circle(r)), &ff, &mut hits);
+                    ix.category_only_hits(&p, Some(&circle(r)), &ff, &words, &mut hits);
+                    let out = self.rank(q, r, &mut hits);
+                    if out.len() >= q.limit || r >= q.radius_m {
+                        break out;
+                    }
+                    r = (r * 2.0).min(q.radius_m);
+                };
+                give_back(hits);
+                out
+            }
+            SearchOrder::Relevance => {
+                let mut hits = scratch();
+                let words = ix.word_hits(&p, Some(&circle(q.radius_m)), &ff, &mut hits);
+                let mut out = self.rank(q, q.radius_m, &mut hits);
+                // Assets matching only through a category can score at most
+                // RELEVANCE_WEIGHT × bound + PROXIMITY_WEIGHT × proximity: read them only
+                // where that can still reach the list.
+                let cutoff = if out.len() >= q.limit {
+                    out.last().map_or(f64::NEG_INFINITY, |r| r.score)
+                } else {
+                    f64::NEG_INFINITY
+                };
+                let bound = RELEVANCE_WEIGHT * f64::from(ix.category_only_bound(&p));
+                let min_proximity = ((cutoff - bound) / PROXIMITY_WEIGHT).max(0.0);
+                if min_proximity <= 1.0 {
+                    let reach = (q.radius_m * (1.0 - min_proximity) + APPROX_DISTANCE_SLACK_M)
+                        .min(q.radius_m);
+                    hits.clear();
+                    ix.category_only_hits(&p, Some(&circle(reach)), &ff, &words, &mut hits);
+                    out.extend(self.rank(q, q.radius_m, &mut hits));
+                    out.sort_by(final_order(q.order));
+                    out.truncate(q.limit);
+                }
+                give_back(hits);
+                out
+            }
+        }
+    }
+
+    /// The best `q.limit` of `hits` within `radius_m` (exact distance) that pass the open-at
+    /// filter, in final order. Assets are read only for candidates that can still make the
+    /// list: candidates are taken in order of the best key they could reach, and the walk
+    /// stops when the next one cannot beat the current `limit`-th result.
+    fn rank(&self, q: &SearchQuery, radius_m: f64, hits: &mut [TextHit]) -> Vec<SearchResult<'_>> {
+        let slack_score = PROXIMITY_WEIGHT * APPROX_DISTANCE_SLACK_M / q.radius_m.max(1.0);
+        let base = |relevance: f32, distance_m: f64| {
+            RELEVANCE_WEIGHT * f64::from(relevance)
+                + PROXIMITY_WEIGHT * proximity(distance_m, q.radius_m)
+        };
+        let bound = |h: &TextHit| match q.order {
+            SearchOrder::Relevance => base(h.relevance, h.approx_distance_m) + slack_score,
+            SearchOrder::Distance => -(h.approx_distance_m - APPROX_DISTANCE_SLACK_M),
+        };
+        let by_bound =
+            |a: &TextHit, b: &TextHit| bound(b).total_cmp(&bound(a)).then(a.slot.cmp(&b.slot));
+        // Sort only a head of the candidates; the rest is sorted only if the walk reaches it.
+        let head = (q.limit * 4).max(32);
+        if hits.len() > head {
+            hits.select_nth_unstable_by(head, by_bound);
+            hits[..head].sort_unstable_by(by_bound);
+        } else {
+            hits.sort_unstable_by(by_bound);
+        }
+        let mut top = TopK::new(q.limit, q.order);
+        for i in 0..hits.len() {
+            if i == head {
+                hits[head..].sort_unstable_by(by_bound);
+            }
+            let h = hits[i];
+            if top.is_full() && bound(&h) < top.cutoff() {
+                break;
+            }
+            let Some(asset) = self.slot_asset(h.slot) else {
+                continue;
+            };
+            let distance_m = q.origin.distance_m(&asset.location);
+            if distance_m > radius_m {
+                continue;
+            }
+            let Ok(openness) = openness_of(&q.filter, asset) else {
+                continue;
+            };
+            let score = base(h.relevance, distance_m) * openness_factor(openness);
+            top.offer(Ranked {
+                asset,
+                distance_m,
+                score,
+                relevance: h.relevance,
+                matched: h.matched,
+                openness,
+            });
+        }
+        top.into_results(q)
+    }
+}
+
+/// A candidate whose key is known, before its explanation is written out.
+#[derive(Clone, Copy)]
+struct Ranked<'a> {
+    asset: &'a Asset,
+    distance_m: f64,
+    score: f64,
+    relevance: f32,
+    matched: u32,
+    openness: Option<Openness>,
+}
+
+/// The best `k` candidates so far, best first (key, then id).
+struct TopK<'a> {
+    k: usize,
+    order: SearchOrder,
+    items: Vec<Ranked<'a>>,
+}
+
+impl<'a> TopK<'a> {
+    fn new(k: usize, order: SearchOrder) -> Self {
+        TopK {
+            k,
+            order,
+            items: Vec::with_capacity(k + 1),
+        }
+    }
+
+    fn key(&self, r: &Ranked<'_>) -> f64 {
+        match self.order {
+            SearchOrder::Relevance => r.score,
+            SearchOrder::Distance => -r.distance_m,
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.items.len() >= self.k
+    }
+
+    /// The key of the `k`-th best (meaningful when full).
+    fn cutoff(&self) -> f64 {
+        self.items.last().map_or(f64::NEG_INFINITY, |r| self.key(r))
+    }
+
+    fn offer(&mut self, r: Ranked<'a>) {
+        let key = self.key(&r);
+        let before = |x: &Ranked<'_>| {
+            let kx = self.key(x);
+            kx > key || (kx == key && x.asset.id < r.asset.id)
+        };
+        let pos = self.items.partition_point(before);
+        if pos < self.k {
+            self.items.insert(pos, r);
+            self.items.truncate(self.k);
+        }
+    }
+
+    fn into_results(self, q: &SearchQuery) -> Vec<SearchResult<'a>> {
+        self.items
+            .into_iter()
+            .map(|r| SearchResult {
+                asset: r.asset,
+                distance_m: r.distance_m,
+                score: r.score,
+                relevance: f64::from(r.relevance),
+                matched_terms: q
+                    .text
+                    .matched_words(r.matched)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+                matched_filters: matched_filters(&q.filter, r.asset, r.openness),
+                openness: r.openness,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{synthetic, OpenAt};
+    use assetmap_core::{Category, CostBand, TimeOfDay, Weekday};
+
+    /// One engine for all the tests (building one takes a while in debug builds).
+    fn engine() -> &'static Engine {
+        static E: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+        E.get_or_init(|| Engine::new(synthetic::assets(7, 12_000)))
+    }
+
+    fn sale() -> LonLat {
+        LonLat::new(-2.3183, 53.4242).unwrap()
+    }
+
+    /// The same question answered by brute force over every asset, from the definitions.
+    fn brute_force(engine: &Engine, q: &SearchQuery) -> Vec<(String, f64)> {
+        let ff = facet_filter(&q.filter);
+        let all: Vec<&Asset> = engine.iter().collect();
+        let mut ix = crate::text::TextIndex::new();
+        for (i, a) in all.iter().enumerate() {
+            ix.upsert(i as u32, a);
+        }
+        let hits = ix.search(&q.text, None, &ff);
+        let in_area: Vec<&TextHit> = hits
+            .iter()
+            .filter(|h| q.origin.distance_m(&all[h.slot as usize].location) <= q.radius_m)
+            .collect();
+        let mut out: Vec<(String, f64)> = in_area
+            .iter()
+            .filter_map(|h| {
+                let a = all[h.slot as usize];
+                let o = openness_of(&q.filter, a).ok()?;
+                let d = q.origin.distance_m(&a.location);
+                let s = (RELEVANCE_WEIGHT * f64::from(h.relevance)
+                    + PROXIMITY_WEIGHT * proximity(d, q.radius_m))
+                    * openness_factor(o);
+                Some((a.id.to_string(), s))
+            })
+            .collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out.truncate(q.limit);
+        out
+    }
+
+    #[test]
+    fn matches_brute_force_ranking() {
+        let e = engine();
+        for (words, filter) in [
+            ("gardening", Filter::default()),
+            (
+                "singing choir",
+                Filter {
+                    cost_bands: vec![CostBand::Free, CostBand::Low],
+                    ..Filter::default()
+                },
+            ),
+            (
+                "walking dads",
+                Filter {
+                    age: Some(40),
+                    ..Filter::default()
+                },
+            ),
+            (
+                "coffee",
+                Filter {
+                    open_at: Some(OpenAt {
+                        day: Weekday::Tue,
+                        time: TimeOfDay::parse("19:00").unwrap(),
+                        policy: OpenAtPolicy::ExcludeOnlyClosed,
+                    }),
+                    ..Filter::default()
+                },
+            ),
+        ] {
+            let q = SearchQuery {
+                filter,
+                limit: 15,
+                ..SearchQuery::new(sale(), 2_500.0, words)
+            };
+            let got: Vec<(String, f64)> = e
+                .search(&q)
+                .iter()
+                .map(|r| (r.asset.id.to_string(), r.score))
+                .collect();
+            let want = brute_force(e, &q);
+            assert!(!want.is_empty(), "{words}");
+            assert_eq!(got.len(), want.len(), "{words}");
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!(g.0, w.0, "{words}: {got:?} vs {want:?}");
+                assert!((g.1 - w.1).abs() < 1e-6);
+            }
+        }
+    }
+
+    #[test]
+    fn distance_order_is_nearest_first_and_exact() {
+        let e = engine();
+        let q = SearchQuery {
+            order: SearchOrder::Distance,
+            limit: 30,
+            ..SearchQuery::new(sale(), 3_000.0, "library books")
+        };
+        let got = e.search(&q);
+        assert!(got.len() > 5);
+        assert!(got.windows(2).all(|w| w[0].distance_m <= w[1].distance_m));
+        for r in &got {
+            assert_eq!(r.distance_m, sale().distance_m(&r.asset.location));
+        }
+        // The nearest matching assets, whichever they are.
+        let all_q = SearchQuery {
+            limit: 100_000,
+            ..q.clone()
+        };
+        let mut all: Vec<f64> = e.search(&all_q).iter().map(|r| r.distance_m).collect();
+        all.sort_by(f64::total_cmp);
+        assert_eq!(
+            got.iter().map(|r| r.distance_m).collect::<Vec<_>>(),
+            all[..got.len()]
+        );
+    }
+
+    #[test]
+    fn open_at_drops_closed_and_ranks_unknown_lower() {
+        let e = engine();
+        let at = OpenAt {
+            day: Weekday::Sun,
+            time: TimeOfDay::parse("11:00").unwrap(),
+            policy: OpenAtPolicy::ExcludeOnlyClosed,
+        };
+        let q = SearchQuery {
+            filter: Filter {
+                open_at: Some(at),
+                ..Filter::default()
+            },
+            limit: 500,
+            ..SearchQuery::new(sale(), 3_000.0, "")
+        };
+        let got = e.search(&q);
+        assert!(got.iter().all(|r| r.openness != Some(Openness::Closed)));
+        assert!(got.iter().any(|r| r.openness == Some(Openness::Unknown)));
+        assert!(got.iter().any(|r| r.openness == Some(Openness::Open)));
+        for r in &got {
+            assert_eq!(
+                r.openness,
+                Some(r.asset.opening_times.openness_at(Weekday::Sun, at.time))
+            );
+            assert_eq!(
+                r.matched_filters.contains(&MatchedFilter::OpenAt),
+                r.openness == Some(Openness::Open)
+            );
+        }
+        let strict = SearchQuery {
+            filter: Filter {
+                open_at: Some(OpenAt {
+                    policy: OpenAtPolicy::OpenOnly,
+                    ..at
+                }),
+                ..Filter::default()
+            },
+            ..q
+        };
+        assert!(e
+            .search(&strict)
+            .iter()
+            .all(|r| r.openness == Some(Openness::Open)));
+    }
+
+    #[test]
+    fn filters_are_hard_and_reported() {
+        let e = engine();
+        let filter = Filter {
+            categories: vec![Category::GreenSpaceNature, Category::Food],
+            cost_bands: vec![CostBand::Free],
+            age: Some(8),
+            ..Filter::default()
+        };
+        let q = SearchQuery {
+            filter: filter.clone(),
+            limit: 200,
+            ..SearchQuery::new(sale(), 4_000.0, "park garden food")
+        };
+        let got = e.search(&q);
+        assert!(!got.is_empty());
+        for r in &got {
+            assert!(filter.matches(r.asset));
+            assert!(r
+                .matched_filters
+                .contains(&MatchedFilter::Cost(CostBand::Free)));
+            assert!(r.matched_filters.contains(&MatchedFilter::Age(8)));
+            assert!(r
+                .matched_filters
+                .iter()
+                .any(|m| matches!(m, MatchedFilter::Category(_))));
+        }
+    }
+
+    #[test]
+    fn empty_limits_and_bad_radius_find_nothing() {
+        let e = engine();
+        assert!(e
+            .search(&SearchQuery {
+                limit: 0,
+                ..SearchQuery::new(sale(), 1_000.0, "chess")
+            })
+            .is_empty());
+        assert!(e
+            .search(&SearchQuery::new(sale(), f64::NAN, "chess"))
+            .is_empty());
+        assert!(e.search(&SearchQuery::new(sale(), -1.0, "")).is_empty());
+        assert!(e
+            .search(&SearchQuery::new(sale(), 1_000.0, "qwxyzzy"))
+            .is_empty());
+    }
+
+    #[test]
+    fn text_index_follows_upserts_and_removes() {
+        let mut e = Engine::new(synthetic::assets(3, 500));
+        let q = SearchQuery::new(sale(), 50_000.0, "zanzibar");
+        assert!(e.search(&q).is_empty());
+        let mut a = e.iter().next().unwrap().clone();
+        a.name = assetmap_core::AssetName::parse("Zanzibar Social Club").unwrap();
+        a.location = sale();
+        e.upsert(a.clone());
+        let got = e.search(&q);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].asset.id, a.id);
+        assert_eq!(got[0].distance_m, 0.0);
+        e.remove(&a.id);
+        assert!(e.search(&q).is_empty());
+    }
+}
