@@ -269,6 +269,25 @@ pub(crate) struct Placed {
 /// Per postcode (in [`Jsna::postcodes`] order), metres to the nearest asset of a category.
 type Distances = Arc<Vec<Option<f64>>>;
 
+/// A point as exact bits, so that sets of locations compare exactly.
+type Bits = (u64, u64);
+
+fn bits(p: LonLat) -> Bits {
+    (p.lon().to_bits(), p.lat().to_bits())
+}
+
+fn from_bits(b: Bits) -> Option<LonLat> {
+    LonLat::new(f64::from_bits(b.0), f64::from_bits(b.1)).ok()
+}
+
+/// One category's counted asset locations (sorted, with repeats) and, once computed, every
+/// postcode's distance to the nearest of them. Distances depend only on this multiset.
+#[derive(Debug, Default)]
+struct Targets {
+    points: Vec<Bits>,
+    distances: Option<Distances>,
+}
+
 /// What summaries reuse between requests. Valid for one engine generation.
 #[derive(Debug, Default)]
 struct Cache {
@@ -278,9 +297,8 @@ struct Cache {
     placed: HashMap<AssetId, (LonLat, Placed)>,
     /// The counted assets of the current generation, in id order.
     counted: Arc<Vec<Placed>>,
-    /// Per category: a fingerprint of its counted assets (ids and positions) and, once
-    /// computed, every postcode's distance in metres to the nearest of them.
-    nearest: HashMap<Category, (u64, Option<Distances>)>,
+    /// Per category.
+    nearest: HashMap<Category, Targets>,
 }
 
 /// A consistent view for one summary.
@@ -293,6 +311,63 @@ fn category_bit(c: Category) -> u32 {
     1 << (c as u32)
 }
 
+/// `a − b` for sorted multisets.
+fn minus(a: &[Bits], b: &[Bits]) -> Vec<Bits> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() {
+        if j < b.len() && b[j] < a[i] {
+            j += 1;
+        } else if j < b.len() && b[j] == a[i] {
+            i += 1;
+            j += 1;
+        } else {
+            out.push(a[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Distances for the new target set `new`, from the distances `old` to the old set: a postcode
+/// whose nearest asset is still there only needs the added assets (a minimum); a postcode whose
+/// nearest was removed (its distance equals the distance to a removed point: the same formula
+/// gives the same bits) is recomputed against the whole new set. Exact, and cheap for the one
+/// asset a write changes.
+fn update_distances(
+    postcodes: &[PostcodePoint],
+    old: &[Option<f64>],
+    added: &[LonLat],
+    removed: &[LonLat],
+    new: &[LonLat],
+) -> Vec<Option<f64>> {
+    let mut out: Vec<Option<f64>> = old.to_vec();
+    let mut redo = Vec::new();
+    for (k, (p, d)) in postcodes.iter().zip(out.iter_mut()).enumerate() {
+        if let Some(v) = *d {
+            if removed.iter().any(|r| p.at.distance_m(r) == v) {
+                redo.push(k);
+                continue;
+            }
+        }
+        for a in added {
+            let x = p.at.distance_m(a);
+            if d.is_none_or(|v| x < v) {
+                *d = Some(x);
+            }
+        }
+    }
+    if !redo.is_empty() {
+        let from: Vec<LonLat> = redo.iter().map(|&k| postcodes[k].at).collect();
+        for (k, d) in redo
+            .into_iter()
+            .zip(assetmap_index::areas::nearest_distances_m(&from, new))
+        {
+            out[k] = d;
+        }
+    }
+    out
+}
+
 impl Jsna {
     /// Brings the cache up to `generation` from `engine` and returns the counted assets and the
     /// nearest distances of `categories`. `engine` must be read-locked by the caller for the
@@ -303,7 +378,6 @@ impl Jsna {
         generation: u64,
         categories: &[Category],
     ) -> Snapshot {
-        use std::hash::{Hash, Hasher};
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.generation != Some(generation) {
             let filter = assetmap_index::Filter {
@@ -312,12 +386,9 @@ impl Jsna {
             };
             let mut placed = HashMap::with_capacity(cache.placed.len());
             let mut counted = Vec::with_capacity(cache.placed.len());
-            let mut hashers: Vec<std::collections::hash_map::DefaultHasher> = (0..Category::ALL
-                .len())
-                .map(|_| Default::default())
-                .collect();
+            let mut points: Vec<Vec<Bits>> = vec![Vec::new(); Category::ALL.len()];
             for a in engine.scan(&filter) {
-                let bits = a.categories.iter().fold(0, |m, c| m | category_bit(*c));
+                let cats = a.categories.iter().fold(0, |m, c| m | category_bit(*c));
                 let areas = match cache.placed.get(&a.id) {
                     Some((at, p)) if *at == a.location => p.areas,
                     _ => {
@@ -332,55 +403,56 @@ impl Jsna {
                     }
                 };
                 let p = Placed {
-                    categories: bits,
+                    categories: cats,
                     areas,
                 };
                 for c in &a.categories {
-                    let h = &mut hashers[*c as usize];
-                    a.id.as_str().hash(h);
-                    a.location.lon().to_bits().hash(h);
-                    a.location.lat().to_bits().hash(h);
+                    points[*c as usize].push(bits(a.location));
                 }
                 counted.push(p);
                 placed.insert(a.id.clone(), (a.location, p));
             }
             for c in Category::ALL {
-                let fp = hashers[*c as usize].finish();
-                match cache.nearest.get(c) {
-                    Some((old, _)) if *old == fp => {}
-                    _ => {
-                        cache.nearest.insert(*c, (fp, None));
-                    }
+                let mut new = std::mem::take(&mut points[*c as usize]);
+                new.sort_unstable();
+                let entry = cache.nearest.entry(*c).or_default();
+                if entry.points == new {
+                    continue;
                 }
+                let distances = entry.distances.take().map(|old| {
+                    let to_points =
+                        |v: Vec<Bits>| v.into_iter().filter_map(from_bits).collect::<Vec<_>>();
+                    let added = to_points(minus(&new, &entry.points));
+                    let removed = to_points(minus(&entry.points, &new));
+                    let all = to_points(new.clone());
+                    Arc::new(update_distances(
+                        &self.postcodes,
+                        &old,
+                        &added,
+                        &removed,
+                        &all,
+                    ))
+                });
+                *entry = Targets {
+                    points: new,
+                    distances,
+                };
             }
             cache.placed = placed;
             cache.counted = Arc::new(counted);
             cache.generation = Some(generation);
         }
         let mut nearest = HashMap::new();
-        let from: Vec<LonLat> = if categories
-            .iter()
-            .any(|c| cache.nearest.get(c).is_none_or(|e| e.1.is_none()))
-        {
-            self.postcodes.iter().map(|p| p.at).collect()
-        } else {
-            Vec::new()
-        };
         for c in categories {
-            let entry = cache.nearest.entry(*c).or_insert((0, None));
-            let d = match &entry.1 {
+            let entry = cache.nearest.entry(*c).or_default();
+            let d = match &entry.distances {
                 Some(d) => d.clone(),
                 None => {
-                    let to: Vec<LonLat> = engine
-                        .scan(&assetmap_index::Filter {
-                            categories: vec![*c],
-                            statuses: crate::routes::items::DEFAULT_STATUSES.to_vec(),
-                            ..Default::default()
-                        })
-                        .map(|a| a.location)
-                        .collect();
+                    let from: Vec<LonLat> = self.postcodes.iter().map(|p| p.at).collect();
+                    let to: Vec<LonLat> =
+                        entry.points.iter().copied().filter_map(from_bits).collect();
                     let d = Arc::new(assetmap_index::areas::nearest_distances_m(&from, &to));
-                    entry.1 = Some(d.clone());
+                    entry.distances = Some(d.clone());
                     d
                 }
             };
@@ -400,5 +472,65 @@ pub fn area_level(level: crate::areas::Level) -> AreaLevel {
         crate::areas::Level::Ward => AreaLevel::Ward,
         crate::areas::Level::Msoa => AreaLevel::Msoa,
         crate::areas::Level::Lsoa => AreaLevel::Lsoa,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ll(lon: f64, lat: f64) -> LonLat {
+        LonLat::new(lon, lat).unwrap()
+    }
+
+    #[test]
+    fn incremental_distances_equal_a_full_recompute() {
+        let postcodes: Vec<PostcodePoint> = (0..400)
+            .map(|i| PostcodePoint {
+                postcode: String::new(),
+                at: ll(
+                    -2.45 + f64::from(i % 20) * 0.01,
+                    53.36 + f64::from(i / 20) * 0.006,
+                ),
+            })
+            .collect();
+        let from: Vec<LonLat> = postcodes.iter().map(|p| p.at).collect();
+        let old_set = vec![
+            ll(-2.40, 53.40),
+            ll(-2.30, 53.45),
+            ll(-2.35, 53.38),
+            ll(-2.35, 53.38),
+        ];
+        let old = assetmap_index::areas::nearest_distances_m(&from, &old_set);
+        // Remove one of two assets at the same place, remove another, add two.
+        let new_set = vec![
+            ll(-2.40, 53.40),
+            ll(-2.35, 53.38),
+            ll(-2.28, 53.37),
+            ll(-2.44, 53.47),
+        ];
+        let b = |v: &[LonLat]| {
+            let mut x: Vec<Bits> = v.iter().map(|p| bits(*p)).collect();
+            x.sort_unstable();
+            x
+        };
+        let added: Vec<LonLat> = minus(&b(&new_set), &b(&old_set))
+            .into_iter()
+            .filter_map(from_bits)
+            .collect();
+        let removed: Vec<LonLat> = minus(&b(&old_set), &b(&new_set))
+            .into_iter()
+            .filter_map(from_bits)
+            .collect();
+        assert_eq!((added.len(), removed.len()), (2, 2));
+        let got = update_distances(&postcodes, &old, &added, &removed, &new_set);
+        assert_eq!(
+            got,
+            assetmap_index::areas::nearest_distances_m(&from, &new_set)
+        );
+        // Everything removed: no distances.
+        let none = update_distances(&postcodes, &old, &[], &old_set, &[]);
+        assert!(none.iter().all(Option::is_none));
     }
 }
