@@ -220,6 +220,7 @@ async function ensureMap() {
   if (app.map || app.mapFailed) return;
   if (!webglAvailable()) {
     app.mapFailed = true;
+    document.body.classList.add('map-failed');
     const msg = $('map-message');
     msg.textContent = 'The map cannot be shown in this browser. All the places are in the list.';
     msg.hidden = false;
@@ -612,6 +613,11 @@ function onDocumentClick(ev) {
     return;
   }
   if (ev.target.closest('[data-action=back]')) closeDetail();
+  if (ev.target.closest('[data-action=show-on-map]') && app.detailFeature && app.map?.loaded) {
+    const [lon, lat] = app.detailFeature.geometry.coordinates;
+    app.map.map.easeTo({ center: [lon, lat], zoom: Math.max(app.map.map.getZoom(), 16), duration: 600 });
+    if ($('map').getBoundingClientRect().top < 0) $('map-area').scrollIntoView({ block: 'start' });
+  }
 }
 
 function onListHover(ev) {

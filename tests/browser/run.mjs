@@ -284,6 +284,13 @@ describe('map page in Chromium', () => {
     });
     assert.ok(inView, 'every listed place is inside the map view');
     assert.match(page.url(), /#.*map=15\.50\//, 'the map view is in the URL');
+    // "Show more places" adds the next page and moves the focus to the first new place.
+    await page.evaluate(() => window.assetmap.map.map.jumpTo({ center: [-2.3197, 53.4246], zoom: 14 }));
+    await page.waitForFunction(() => window.assetmap.results.length > 30 && !document.body.classList.contains('is-loading'), null, { timeout: 15000 });
+    await page.waitForSelector('#more-button:not([hidden])');
+    await page.locator('#more-button').click();
+    assert.equal(await page.locator('#result-list > li').count(), Math.min(60, await page.evaluate(() => window.assetmap.results.length)));
+    assert.equal(await page.evaluate(() => [...document.querySelectorAll('#result-list > li')].indexOf(document.activeElement.closest('li'))), 30);
   });
 
   test(`search by a Trafford postcode (${POSTCODE})`, async (t) => {

@@ -171,7 +171,8 @@ export function detailHtml(f, { inShortlist, searchedPostcode }) {
   ].filter(([, v]) => v !== undefined && v !== null && v !== '');
 
   const mapLink = lon !== undefined
-    ? `<p class="detail__coords">Map position: ${lat.toFixed(5)}, ${lon.toFixed(5)} (latitude, longitude).</p>` : '';
+    ? `<p class="detail__coords">Map position: ${lat.toFixed(5)}, ${lon.toFixed(5)} (latitude, longitude).</p>`
+      + '<p class="detail__show"><button type="button" class="link-button" data-action="show-on-map">Show it on the map</button></p>' : '';
 
   return `
     <div class="detail__top">
