@@ -548,7 +548,7 @@ async fn summary_timings() {
     let t = std::time::Instant::now();
     let s = jsna::summary(&app.state, AreaLevel::Ward, &SummaryQuery::default());
     eprintln!(
-        "warm ward summary, 16 categories: {:?} ({} rows)",
+        "first ward summary after start-up (waits for the background warming), 16 categories: {:?} ({} rows)",
         t.elapsed(),
         s.rows.len()
     );

@@ -113,10 +113,14 @@ impl Application {
         let state =
             Arc::new(AppState::new(settings, store, engine, seq, areas, postcodes).with_jsna(jsna));
         // Warm the JSNA caches (every asset's areas, every postcode's nearest distance per
-        // category) so the first summary request is fast.
-        let warm = Instant::now();
-        crate::jsna::warm(&state);
-        tracing::info!(secs = warm.elapsed().as_secs_f64(), "JSNA summaries warmed");
+        // category) in the background, so the first summary request is fast and start-up does
+        // not wait; a summary asked for meanwhile waits for (or finishes) the same work.
+        let warm_state = state.clone();
+        std::thread::spawn(move || {
+            let warm = Instant::now();
+            crate::jsna::warm(&warm_state);
+            tracing::info!(secs = warm.elapsed().as_secs_f64(), "JSNA summaries warmed");
+        });
         let data = web::Data::from(state.clone());
         let server = HttpServer::new(move || {
             App::new()

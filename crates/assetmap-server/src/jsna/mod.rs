@@ -15,7 +15,9 @@
 //! [`summary`] computes the per-area figures on request from the engine (so they follow every
 //! write), with the expensive parts cached: each counted asset's areas (point in polygon, redone
 //! only for new or moved assets) and, per category, every postcode's distance to the nearest
-//! asset (recomputed only for categories whose set of counted assets changed).
+//! asset (updated incrementally, on the next request, for the categories a write touched:
+//! added assets by a minimum, postcodes whose nearest asset went recomputed). Warmed in the
+//! background at start-up.
 
 mod load;
 mod summary;
@@ -254,9 +256,12 @@ pub fn warm(state: &crate::state::AppState) {
     if state.jsna.is_empty() {
         return;
     }
-    let engine = state.engine();
-    let generation = state.engine_generation();
-    state.jsna.snapshot(&engine, generation, Category::ALL);
+    {
+        let engine = state.engine();
+        let generation = state.engine_generation();
+        state.jsna.refresh(&engine, generation);
+    }
+    state.jsna.snapshot(Category::ALL);
 }
 
 /// Where a counted asset is: its category bits and its area position at each level.
@@ -369,15 +374,11 @@ fn update_distances(
 }
 
 impl Jsna {
-    /// Brings the cache up to `generation` from `engine` and returns the counted assets and the
-    /// nearest distances of `categories`. `engine` must be read-locked by the caller for the
-    /// generation to be meaningful.
-    pub(crate) fn snapshot(
-        &self,
-        engine: &assetmap_index::Engine,
-        generation: u64,
-        categories: &[Category],
-    ) -> Snapshot {
+    /// Brings the cache up to `generation` from `engine`: every counted asset's areas, and each
+    /// category's locations (with its distances updated incrementally when they were known).
+    /// `engine` must be read-locked by the caller for the generation to be meaningful; this is
+    /// the only part that needs the engine (tens of milliseconds unoptimised).
+    pub(crate) fn refresh(&self, engine: &assetmap_index::Engine, generation: u64) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.generation != Some(generation) {
             let filter = assetmap_index::Filter {
@@ -442,6 +443,13 @@ impl Jsna {
             cache.counted = Arc::new(counted);
             cache.generation = Some(generation);
         }
+    }
+
+    /// The counted assets and the nearest distances of `categories` as of the last
+    /// [`refresh`](Self::refresh), computing any category's distances not known yet (without
+    /// the engine: from the cached locations).
+    pub(crate) fn snapshot(&self, categories: &[Category]) -> Snapshot {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         let mut nearest = HashMap::new();
         for c in categories {
             let entry = cache.nearest.entry(*c).or_default();

@@ -220,11 +220,12 @@ pub fn columns(categories: &[Category]) -> Vec<Column> {
 pub fn summary(state: &AppState, level: AreaLevel, q: &SummaryQuery) -> Summary {
     let jsna: &Jsna = &state.jsna;
     let cats = q.categories();
-    let snap = {
+    {
         let engine = state.engine();
         let generation = state.engine_generation();
-        jsna.snapshot(&engine, generation, &cats)
-    };
+        jsna.refresh(&engine, generation);
+    }
+    let snap = jsna.snapshot(&cats);
     let li = level_index(level);
     let areas = jsna.index.areas(level);
     let data = jsna.data(level);
