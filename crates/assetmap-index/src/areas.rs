@@ -315,9 +315,10 @@ fn build_area(level: AreaLevel, input: AreaInput) -> Result<Area, AreaError> {
     for (i, rings) in input.polygons.iter().enumerate() {
         let mut closed = Vec::with_capacity(rings.len());
         for (j, ring) in rings.iter().enumerate() {
-            if let Some(bad) = ring.iter().find(|p| {
-                !((-180.0..=180.0).contains(&p[0]) && (-90.0..=90.0).contains(&p[1]))
-            }) {
+            if let Some(bad) = ring
+                .iter()
+                .find(|p| !((-180.0..=180.0).contains(&p[0]) && (-90.0..=90.0).contains(&p[1])))
+            {
                 return Err(err(format!(
                     "polygon {i} ring {j} has a vertex {bad:?} that is not a longitude, latitude in degrees"
                 )));
