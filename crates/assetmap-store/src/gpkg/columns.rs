@@ -65,12 +65,8 @@ pub(crate) fn select_list(prefix: &str) -> String {
     s
 }
 
-/// Joins list items with `;`, escaping `;` and `\` inside an item; `None` for an empty list.
-///
-/// # Examples
-/// ```ignore
-/// assert_eq!(join_list(["a", "b;c"]), Some(r"a;b\;c".to_owned()));
-/// ```
+/// Joins list items with `;`, escaping `;` and `\` inside an item (`["a", "b;c"]` →
+/// `a;b\;c`); `None` for an empty list.
 pub(crate) fn join_list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Option<String> {
     let mut out = String::new();
     for (i, item) in items.into_iter().enumerate() {

@@ -329,13 +329,15 @@ fn bind_and_run(
 
 fn insert_row(inner: &Inner, tx: &Transaction<'_>, asset: &Asset) -> Result<(), StoreError> {
     let mut stmt = tx.prepare_cached(&inner.insert_sql)?;
-    bind_and_run(&mut stmt, asset).map_err(|e| {
-        if is_unique_violation(&e) {
-            StoreError::AlreadyExists(asset.id.clone())
-        } else {
-            e.into()
-        }
-    })
+    bind_and_run(&mut stmt, asset).map_err(|e| unique_means_exists(e, &asset.id))
+}
+
+fn unique_means_exists(e: rusqlite::Error, id: &AssetId) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::AlreadyExists(id.clone())
+    } else {
+        e.into()
+    }
 }
 
 fn version_sql(v: u64) -> Result<i64, StoreError> {
@@ -343,9 +345,13 @@ fn version_sql(v: u64) -> Result<i64, StoreError> {
         .map_err(|_| StoreError::Other(format!("version {v} is beyond what SQLite can store")))
 }
 
-/// Appends to the change feed; returns the new `seq`.
-fn append_change(
-    tx: &Transaction<'_>,
+/// Appends to the change feed: `asset_id`, `kind`, `version`.
+const APPEND_CHANGE_SQL: &str =
+    "INSERT INTO asset_changes (asset_id, kind, version, changed_at) VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
+
+/// Appends to the change feed with a prepared [`APPEND_CHANGE_SQL`]; returns the new `seq`.
+fn append_change_with(
+    stmt: &mut rusqlite::CachedStatement<'_>,
     id: &AssetId,
     kind: ChangeKind,
     version: Option<u64>,
@@ -355,11 +361,23 @@ fn append_change(
         ChangeKind::Delete => "delete",
     };
     let version = version.map(version_sql).transpose()?;
-    tx.prepare_cached(&format!(
-        "INSERT INTO {CHANGES_TABLE} (asset_id, kind, version, changed_at) VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
-    ))?
-    .execute(params![id.as_str(), kind, version])?;
-    Ok(u64::try_from(tx.last_insert_rowid()).unwrap_or(0))
+    let seq = stmt.insert(params![id.as_str(), kind, version])?;
+    Ok(u64::try_from(seq).unwrap_or(0))
+}
+
+/// Appends to the change feed; returns the new `seq`.
+fn append_change(
+    tx: &Transaction<'_>,
+    id: &AssetId,
+    kind: ChangeKind,
+    version: Option<u64>,
+) -> Result<u64, StoreError> {
+    append_change_with(
+        &mut tx.prepare_cached(APPEND_CHANGE_SQL)?,
+        id,
+        kind,
+        version,
+    )
 }
 
 fn point_envelope(a: &Asset) -> Envelope {
@@ -515,11 +533,20 @@ impl AssetStore for GeoPackageStore {
         self.write(move |inner, tx| {
             let mut seq = 0;
             let mut env: Option<Envelope> = None;
-            for a in &assets {
-                insert_row(inner, &tx, a)?;
-                seq = append_change(&tx, &a.id, ChangeKind::Upsert, Some(a.version))?;
-                let p = point_envelope(a);
-                env = Some(env.map_or(p, |e| e.union(&p)));
+            {
+                let mut insert = tx.prepare_cached(&inner.insert_sql)?;
+                let mut change = tx.prepare_cached(APPEND_CHANGE_SQL)?;
+                for a in &assets {
+                    bind_and_run(&mut insert, a).map_err(|e| unique_means_exists(e, &a.id))?;
+                    seq = append_change_with(
+                        &mut change,
+                        &a.id,
+                        ChangeKind::Upsert,
+                        Some(a.version),
+                    )?;
+                    let p = point_envelope(a);
+                    env = Some(env.map_or(p, |e| e.union(&p)));
+                }
             }
             if let Some(env) = env {
                 extend_extent(&tx, ASSETS_TABLE, &env)?;
