@@ -358,6 +358,50 @@ async fn refuses_a_newer_schema_and_foreign_files() {
 }
 
 #[tokio::test]
+async fn opening_another_geopackage_adds_the_store_beside_its_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("existing.gpkg");
+    let mut w = gpkg::GpkgWriter::create(&path).unwrap();
+    let cols = [gpkg::Column::new("code", gpkg::ColumnType::Text)];
+    w.create_features_table(&gpkg::FeatureTable {
+        name: "wards",
+        identifier: "Wards",
+        description: "",
+        geometry_type: gpkg::GeometryType::Polygon,
+        srs_id: gpkg::WGS84_SRS_ID,
+        columns: &cols,
+    })
+    .unwrap();
+    let square = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]];
+    w.insert_feature(
+        "wards",
+        &gpkg::encode_polygon(gpkg::WGS84_SRS_ID, &[&square]).unwrap(),
+        &[&"W1"],
+    )
+    .unwrap();
+    w.finish().unwrap();
+
+    let store = GeoPackageStore::open(&path).unwrap();
+    store.insert(&minimal_asset("a", 0.5, 0.5)).await.unwrap();
+    drop(store);
+    let store = GeoPackageStore::open(&path).unwrap();
+    assert_eq!(store.count().await.unwrap(), 1);
+    drop(store);
+    let conn = gpkg::rusqlite::Connection::open(&path).unwrap();
+    let wards: i64 = conn
+        .query_row("SELECT count(*) FROM wards", [], |r| r.get(0))
+        .unwrap();
+    let layers: i64 = conn
+        .query_row("SELECT count(*) FROM gpkg_contents", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        (wards, layers),
+        (1, 3),
+        "wards kept; assets and asset_changes added"
+    );
+}
+
+#[tokio::test]
 async fn extent_in_gpkg_contents_covers_every_asset() {
     let (_dir, path, store) = temp_store();
     store.insert(&minimal_asset("a", -2.5, 53.3)).await.unwrap();

@@ -97,10 +97,15 @@ pub fn quote_ident(name: &str) -> String {
 
 /// Makes the database a GeoPackage 1.3: sets `application_id` and `user_version`, creates the
 /// core tables and the three required `gpkg_spatial_ref_sys` rows (-1 undefined cartesian,
-/// 0 undefined geographic, 4326 WGS 84). Safe to run again on a GeoPackage.
+/// 0 undefined geographic, 4326 WGS 84). Safe to run again on a GeoPackage, whose tables,
+/// rows and (higher) `user_version` it keeps.
 pub fn initialise(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "application_id", GPKG_APPLICATION_ID)?;
-    conn.pragma_update(None, "user_version", GPKG_USER_VERSION)?;
+    // A GeoPackage of a later minor version (1.4 = 10400) is kept at its own version.
+    let user_version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if user_version < GPKG_USER_VERSION {
+        conn.pragma_update(None, "user_version", GPKG_USER_VERSION)?;
+    }
     conn.execute_batch(CORE_TABLES)?;
     let mut srs =
         conn.prepare("INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
