@@ -18,7 +18,9 @@
 //!             (assets known to be closed then are left out)
 //! ```
 //!
-//! [`SearchOrder::Distance`] ranks by distance instead (the score is still reported).
+//! [`SearchOrder::Distance`] ranks by distance instead (the score is still reported), and with
+//! words it keeps only assets that match a word itself or a synonym (not those matching only
+//! through their category), so that "nearest library" lists libraries rather than schools.
 //! Ties break by asset id, so the same question always gets the same answer.
 //!
 //! # Speed
@@ -51,7 +53,7 @@ pub enum SearchOrder {
     /// Best score first (see the module docs).
     #[default]
     Relevance,
-    /// Nearest first.
+    /// Nearest first; with words, only assets matching a word or a synonym.
     Distance,
 }
 
@@ -342,8 +344,10 @@ impl Engine {
                 let mut hits = scratch();
                 let out = loop {
                     hits.clear();
-                    let words = ix.word_hits(&p, Some(&circle(r)), &ff, &mut hits);
-                    ix.category_only_hits(&p, Some(&circle(r)), &ff, &words, &mut hits);
+                    // Nearest first puts every match on an equal footing, so only assets that
+                    // match the words themselves (or a synonym) count, not every asset in a
+                    // related category: the nearest libraries, not the nearest schools.
+                    let _ = ix.word_hits(&p, Some(&circle(r)), &ff, &mut hits);
                     let out = self.rank(q, r, &mut hits);
                     if out.len() >= q.limit || r >= q.radius_m {
                         break out;

@@ -6,10 +6,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 pub mod areas;
 pub mod downloads;
+pub mod geocode;
 pub mod items;
 pub mod jsna;
 pub mod landing;
 pub mod map;
+pub mod search;
+pub mod shortlist;
 pub mod site;
 
 /// GeoJSON's media type (RFC 7946).
@@ -31,6 +34,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(downloads::configure)
     .configure(jsna::configure)
     .configure(map::configure)
+    .configure(search::configure)
+    .configure(geocode::configure)
+    .configure(shortlist::configure)
     .configure(site::configure)
     .default_service(web::to(not_found));
 }

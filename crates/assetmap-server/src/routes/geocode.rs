@@ -1,0 +1,37 @@
+//! `GET /geocode?postcode=`: a postcode's point (WGS84) and its ward, LSOA and MSOA, from the
+//! bundled postcode table. Nothing is stored or logged (see [`crate::telemetry`]).
+
+use super::search::{lookup_postcode, private_response};
+use crate::errors::ApiError;
+use crate::params::Params;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// Registers `/geocode`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/geocode")
+            .route(web::get().to(geocode))
+            .route(web::to(|| async {
+                Err::<HttpResponse, _>(ApiError::method_not_allowed("Use GET /geocode?postcode=…"))
+            })),
+    );
+}
+
+async fn geocode(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let p = Params::parse(req.query_string(), &["postcode"])?;
+    let raw = p.one("postcode")?.ok_or_else(|| {
+        ApiError::bad_param("postcode", "is required, e.g. /geocode?postcode=M33 7XY")
+    })?;
+    let info = lookup_postcode(&state, raw)?;
+    let body = serde_json::json!({
+        "postcode": info.postcode,
+        "lon": info.lon,
+        "lat": info.lat,
+        "ward_code": info.ward_code,
+        "ward_name": info.ward_name,
+        "lsoa_code": info.lsoa_code,
+        "msoa_code": info.msoa_code,
+    });
+    Ok(private_response("application/json").body(body.to_string()))
+}
