@@ -1,8 +1,8 @@
 //! The engine: assets by id, in id order, and an R-tree of their positions on the sphere.
 
 use crate::filter::{Compiled, Facets};
-use crate::text::TextIndex;
 use crate::sphere::{chord_of_m, enclosing_aabb, to_xyz, Xyz, CHORD_SLACK};
+use crate::text::TextIndex;
 use crate::{BBox, Filter};
 use assetmap_core::{haversine_m, Asset, AssetId, LonLat};
 use rstar::primitives::GeomWithData;
@@ -457,13 +457,17 @@ impl Engine {
                 items: self.assets_of(&self.order[start..end]),
             };
         }
+        // Count on the packed facets; touch an `Asset` only for the page itself.
+        let c = filter.compile();
         let mut number_matched = 0;
         let mut items = Vec::new();
-        for a in self.scan(filter) {
-            if number_matched >= offset && items.len() < limit {
-                items.push(a);
+        for &s in &self.order {
+            if self.accepts(s, &c) {
+                if number_matched >= offset && items.len() < limit {
+                    items.extend(self.slot_asset(s));
+                }
+                number_matched += 1;
             }
-            number_matched += 1;
         }
         Page {
             number_matched,
