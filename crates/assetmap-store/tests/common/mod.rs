@@ -305,4 +305,28 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
     let mut expected: Vec<Asset> = std::iter::once(a0v2).chain(batch).collect();
     expected.sort_by(|x, y| x.id.cmp(&y.id));
     assert_eq!(all, expected);
+
+    // Keyset pages cover the same assets in the same order.
+    let mut paged: Vec<Asset> = Vec::new();
+    loop {
+        let page = store
+            .page_after(paged.last().map(|a| &a.id), 7)
+            .await
+            .expect("page");
+        assert!(page.len() <= 7);
+        if page.is_empty() {
+            break;
+        }
+        paged.extend(page);
+    }
+    assert_eq!(paged, expected, "page_after walks every asset in id order");
+    assert!(store
+        .page_after(Some(&id("zzz")), 7)
+        .await
+        .expect("past the end")
+        .is_empty());
+    assert_eq!(
+        store.page_after(None, 0).await.expect("limit 0"),
+        Vec::<Asset>::new()
+    );
 }
