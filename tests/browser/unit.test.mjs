@@ -121,3 +121,22 @@ test('unit: bad URL values fall back to defaults', () => {
   const v = stateFromUrl('?map=13.5/53.42/-2.32');
   assert.deepEqual(v.view, { zoom: 13.5, lat: 53.42, lon: -2.32 });
 });
+
+test('unit: why a place matched, in words; names are escaped', async () => {
+  const { filterInWords, resultItem, setVocabulary, detailHtml } = await import('../../web/js/render.js');
+  setVocabulary({ access_features: [{ slug: 'step_free', label: 'Step-free access' }], categories: [{ slug: 'food', label: 'Food' }] });
+  assert.equal(filterInWords('open_at'), 'open at the time asked');
+  assert.equal(filterInWords('cost=free'), 'free');
+  assert.equal(filterInWords('age=72'), 'suits age 72');
+  assert.equal(filterInWords('access=step_free'), 'step-free access');
+  assert.equal(filterInWords('category=food'), 'Food');
+  const f = {
+    id: 'x:1',
+    geometry: { type: 'Point', coordinates: [-2.3, 53.4] },
+    properties: { name: '<img src=x onerror=alert(1)>', abcd_type: 'association', categories: ['food'], contact: { website: 'javascript:alert(1)' } },
+  };
+  const li = resultItem(f, { href: '/#asset=x:1', inShortlist: false, index: 0 });
+  assert.ok(!li.includes('<img'), 'names are escaped in the list');
+  const d = detailHtml(f, { inShortlist: false });
+  assert.ok(!d.includes('<img') && !d.includes('href="javascript:'), 'and in the details, with no script links');
+});

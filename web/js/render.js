@@ -115,13 +115,27 @@ function openingHtml(ot) {
   return html;
 }
 
+/** A matched filter from /search ("category=food", "open_at", "age=72") in words. */
+export function filterInWords(f) {
+  const [key, value] = String(f).split('=');
+  switch (key) {
+    case 'category': return label('category', value);
+    case 'abcd_type': return typeLabel(value);
+    case 'cost': return value === 'free' ? 'free' : label('cost', value).toLowerCase();
+    case 'access': return label('access', value).toLowerCase();
+    case 'age': return `suits age ${value}`;
+    case 'open_at': return 'open at the time asked';
+    default: return String(f).replace(/_/g, ' ');
+  }
+}
+
 function matchedHtml(p) {
   const m = p.matched;
   if (!m) return '';
   const parts = [];
-  if (m.terms && m.terms.length) parts.push(`your words: ${m.terms.map((t) => `“${esc(t)}”`).join(', ')}`);
-  if (m.filters && m.filters.length) parts.push(`filters: ${m.filters.map((t) => esc(String(t).replace(/_/g, ' '))).join(', ')}`);
-  return parts.length ? `<p class="matched">Matched ${parts.join('; ')}.</p>` : '';
+  if (m.terms && m.terms.length) parts.push(`your words ${m.terms.map((t) => `“${esc(t)}”`).join(', ')}`);
+  if (m.filters && m.filters.length) parts.push(`your filters: ${m.filters.map((t) => esc(filterInWords(t))).join(', ')}`);
+  return parts.length ? `<p class="matched">Why it is here: it matches ${parts.join('; and ')}.</p>` : '';
 }
 
 /** The detail panel's inner HTML: everything the model holds, in plain words. */
