@@ -125,7 +125,7 @@ test('unit: bad URL values fall back to defaults', () => {
 test('unit: why a place matched, in words; names are escaped', async () => {
   const { filterInWords, resultItem, setVocabulary, detailHtml } = await import('../../web/js/render.js');
   setVocabulary({ access_features: [{ slug: 'step_free', label: 'Step-free access' }], categories: [{ slug: 'food', label: 'Food' }] });
-  assert.equal(filterInWords('open_at'), 'open at the time asked');
+  assert.equal(filterInWords('open_at'), 'open now');
   assert.equal(filterInWords('cost=free'), 'free');
   assert.equal(filterInWords('age=72'), 'suits age 72');
   assert.equal(filterInWords('access=step_free'), 'step-free access');

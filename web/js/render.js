@@ -124,7 +124,7 @@ export function filterInWords(f) {
     case 'cost': return value === 'free' ? 'free' : label('cost', value).toLowerCase();
     case 'access': return label('access', value).toLowerCase();
     case 'age': return `suits age ${value}`;
-    case 'open_at': return 'open at the time asked';
+    case 'open_at': return 'open now'; // the page only ever asks open=now
     default: return String(f).replace(/_/g, ' ');
   }
 }
