@@ -459,6 +459,15 @@ describe('map page in Chromium', () => {
     const next = await kb.evaluate(() => document.activeElement.closest('li')?.dataset.id);
     assert.ok(next && next !== link.id, 'Tab moves on to the next place');
     await shot(kb, '07-keyboard-focus');
+    // The map itself takes the keyboard too: arrow keys pan, + zooms.
+    await waitMapIdle(kb);
+    await kb.focus('.maplibregl-canvas');
+    const z0 = await kb.evaluate(() => window.assetmap.map.map.getZoom());
+    await kb.keyboard.press('Equal');
+    await kb.waitForFunction((z) => window.assetmap.map.map.getZoom() > z + 0.5, z0);
+    const c0 = await kb.evaluate(() => window.assetmap.map.map.getCenter().lng);
+    await kb.keyboard.press('ArrowRight');
+    await kb.waitForFunction((c) => window.assetmap.map.map.getCenter().lng > c, c0);
     assert.deepEqual(kb.errors, []);
     await kb.close();
   });
@@ -490,6 +499,22 @@ describe('map page in Chromium', () => {
     await assertAccessible(phone, 'phone');
     await shot(phone, '09-phone');
     await phone.close();
+  });
+
+  test('a postcode and words together: "M33 7XY library" puts Sale Library first and says why', async (t) => {
+    if (!hasSearch) return t.skip('/search is not served yet');
+    await page.goto(`${base}/`); // a fresh start, without the filters of the tests before
+    await waitReady(page);
+    await page.fill('#search-input', `${POSTCODE} library`);
+    await page.press('#search-input', 'Enter');
+    await page.waitForFunction(() => location.hash.includes('q=library') && !document.body.classList.contains('is-loading'));
+    await waitResults(page);
+    const first = page.locator('#result-list > li').first();
+    assert.match(await first.locator('.result__name').textContent(), /Sale Library/);
+    await first.locator('.result__name a').click();
+    await page.waitForSelector('#detail .matched');
+    assert.match(await page.locator('#detail .matched').textContent(), /“library”/);
+    await page.locator('#detail [data-action=back]').click();
   });
 
   test("a postcode the server doesn't know shows its message in an alert", async (t) => {
