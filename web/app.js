@@ -343,6 +343,7 @@ async function refresh({ fit = false } = {}) {
     app.resultContext = { context: 'error' };
     renderResults();
     app.map?.setResults([], false);
+    if (!app.place) app.map?.setSearchArea(null); // the postcode was not found: no pin, no circle
     showAlert(e instanceof ApiError ? e.message : 'Something went wrong. Please try again.');
     if (e instanceof ApiError && e.status === 404 && s.postcode) {
       setStatus(`No results: the postcode ${s.postcode} was not found.`);

@@ -541,6 +541,7 @@ describe('map page in Chromium', () => {
     const text = await page.locator('#alert').textContent();
     assert.ok(text.includes(problem.detail), `alert shows the server's detail: ${text}`);
     assert.equal(await page.locator('#alert').getAttribute('role'), 'alert');
+    assert.equal(await page.evaluate(() => window.assetmap.map.map.getSource('place')._data.features?.length ?? 0), 0, 'no pin is left from the search before');
     await assertAccessible(page, 'error');
     await shot(page, '10-unknown-postcode');
     assert.deepEqual(page.external, []);
