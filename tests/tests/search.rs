@@ -258,8 +258,8 @@ async fn open_at_on_a_sunday_leaves_out_places_closed_on_sundays() {
         let proximity = 1.0 - p["distance_m"].as_f64().unwrap() / 5000.0;
         let factor = match p["open_status"].as_str().unwrap() {
             "open" => 1.0,
-            "by_arrangement" => 0.9,
-            _ => 0.8,
+            "by_arrangement" => 0.75,
+            _ => 0.5,
         };
         assert!(
             (p["score"].as_f64().unwrap() - proximity * factor).abs() < 1e-3,

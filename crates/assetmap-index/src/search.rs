@@ -14,7 +14,7 @@
 //!             over the words (see `text`)
 //! proximity = 1 − distance / radius   (1 at the origin, 0 at the edge of the area)
 //! openness  = 1 when no `open_at` was asked for, or the asset is open then;
-//!             0.9 when it is open by arrangement; 0.8 when its times are not known
+//!             0.75 when it is open by arrangement; 0.5 when its times are not known
 //!             (assets known to be closed then are left out)
 //! ```
 //!
@@ -43,9 +43,9 @@ pub const RELEVANCE_WEIGHT: f64 = 0.75;
 /// Weight of proximity in the score when the query has words.
 pub const PROXIMITY_WEIGHT: f64 = 0.25;
 /// Score factor for an asset open by arrangement at the asked time.
-pub const BY_ARRANGEMENT_FACTOR: f64 = 0.9;
+pub const BY_ARRANGEMENT_FACTOR: f64 = 0.75;
 /// Score factor for an asset whose opening times are not known.
-pub const TIMES_UNKNOWN_FACTOR: f64 = 0.8;
+pub const TIMES_UNKNOWN_FACTOR: f64 = 0.5;
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

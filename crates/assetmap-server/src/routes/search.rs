@@ -376,7 +376,7 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             "terms": q.text.terms.iter().map(|t| t.word.as_str()).collect::<Vec<_>>(),
             "open_at": parsed.open_at.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()),
             "order": match q.order { SearchOrder::Relevance => "relevance", SearchOrder::Distance => "distance" },
-            "ranking": "score = (0.75 × relevance + 0.25 × proximity) × openness; proximity = 1 − distance/radius; openness 1 (open or no time asked), 0.9 by arrangement, 0.8 times unknown",
+            "ranking": "score = (0.75 × relevance + 0.25 × proximity) × openness; proximity = 1 − distance/radius; openness 1 (open or no time asked), 0.75 by arrangement, 0.5 times unknown",
             "walking_model": format!("{WALK_SPEED_KMH} km/h on streets {DETOUR_FACTOR} times the straight-line distance"),
         },
         "features": features,
