@@ -503,6 +503,11 @@ async fn filters_give_the_same_assets_as_the_items_endpoint() {
         );
         assert!(!expected.is_empty());
         assert_eq!(got, expected, "area={code}");
+        assert_eq!(
+            got,
+            item_ids(&app, &format!("area={code}")).await,
+            "items area={code}"
+        );
     }
     let la = ids_of_csv(
         &fetch(&app, "/downloads/assets.csv?area=E08000009")

@@ -36,7 +36,8 @@ impl GpkgExport {
         let mut w = GpkgWriter::create(path)?;
         // A larger page cache (16 MiB) for the unique index on asset_id; the whole file is one
         // transaction, so it is synced once, at the end.
-        w.connection().execute_batch("PRAGMA cache_size = -16000;")?;
+        w.connection()
+            .execute_batch("PRAGMA cache_size = -16000;")?;
         w.add_metadata(None, md)?;
         Ok(Self {
             w,
