@@ -56,21 +56,18 @@ CREATE TABLE asset_changes (
 CREATE INDEX asset_changes_asset_idx ON asset_changes (asset_id);
 
 -- One NOTIFY per statement (a COPY of a million rows sends one), carrying the newest seq.
--- NOTIFY is transactional: listeners hear it when the writing transaction commits.
+-- NOTIFY is transactional: listeners hear it when the writing transaction commits. Writers hold
+-- the change-feed lock, so the sequence's last value is the one this statement drew (no
+-- transition table needed, which keeps bulk loads cheap); the payload is only a hint anyway,
+-- as readers catch up by sequence number.
 CREATE FUNCTION assetmap_notify_changes() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    newest bigint;
 BEGIN
-    SELECT max(seq) INTO newest FROM new_changes;
-    IF newest IS NOT NULL THEN
-        PERFORM pg_notify('assetmap_changes', newest::text);
-    END IF;
+    PERFORM pg_notify('assetmap_changes', (SELECT last_value FROM asset_changes_seq_seq)::text);
     RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER asset_changes_notify
     AFTER INSERT ON asset_changes
-    REFERENCING NEW TABLE AS new_changes
     FOR EACH STATEMENT EXECUTE FUNCTION assetmap_notify_changes();

@@ -190,7 +190,8 @@ listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$PG_SOCK'
 max_connections = 300
-shared_buffers = 128MB
+shared_buffers = 256MB
+wal_buffers = 32MB
 # Bulk loads of a million assets write more than the default 1 GB of WAL; with room for it
 # they are not interrupted by checkpoints. fsync stays on.
 max_wal_size = 4GB

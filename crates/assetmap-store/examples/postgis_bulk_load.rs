@@ -43,23 +43,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let store = PostgisStore::open(&url).await?;
+    let (client_cpu, server_cpu) = (cpu_seconds(Who::ThisProcess), cpu_seconds(Who::Postgres));
     let started = Instant::now();
     let seq = store.insert_many(&assets).await?;
     let secs = started.elapsed().as_secs_f64();
+    let client_cpu = cpu_seconds(Who::ThisProcess) - client_cpu;
+    let server_cpu = cpu_seconds(Who::Postgres) - server_cpu;
     println!(
-        "insert_many (binary COPY, one transaction, GiST + GIN maintained): {n} assets in {secs:.1} s = {:.0} rows/s (last seq {seq})",
+        "insert_many (binary COPY, one transaction, indexes rebuilt after): {n} assets in {secs:.1} s wall = {:.0} rows/s (last seq {seq})",
         n as f64 / secs
+    );
+    println!(
+        "  CPU: {client_cpu:.1} s in this process, {server_cpu:.1} s in PostgreSQL = {:.0} rows per CPU-second; load average now {}",
+        n as f64 / (client_cpu + server_cpu),
+        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split(' ').take(3).collect::<Vec<_>>().join(" ")
     );
     drop(assets);
 
+    let (client_cpu, server_cpu) = (cpu_seconds(Who::ThisProcess), cpu_seconds(Who::Postgres));
     let started = Instant::now();
     let back = store.all().await?;
+    let client_cpu = cpu_seconds(Who::ThisProcess) - client_cpu;
+    let server_cpu = cpu_seconds(Who::Postgres) - server_cpu;
     println!(
         "all(): {} assets read back in {:.1} s = {:.0} rows/s",
         back.len(),
         started.elapsed().as_secs_f64(),
         back.len() as f64 / started.elapsed().as_secs_f64()
     );
+    println!("  CPU: {client_cpu:.1} s in this process, {server_cpu:.1} s in PostgreSQL");
     let size: String = admin
         .query_one("SELECT pg_size_pretty(pg_database_size($1))", &[&db])
         .await?
@@ -76,4 +88,45 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .await?;
     }
     Ok(())
+}
+
+enum Who {
+    ThisProcess,
+    /// Every process named `postgres` (the test cluster's postmaster and backends).
+    Postgres,
+}
+
+/// User + system CPU seconds so far, from /proc (Linux); 0 elsewhere.
+fn cpu_seconds(who: Who) -> f64 {
+    let ticks: f64 = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0);
+    let of_stat = |stat: &str| -> Option<(String, f64)> {
+        // pid (comm) state … utime stime: fields 14 and 15, counted after the `)`.
+        let (head, rest) = stat.rsplit_once(')')?;
+        let comm = head.split_once('(')?.1.to_owned();
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let t = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+        Some((comm, t / ticks))
+    };
+    match who {
+        Who::ThisProcess => std::fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|s| of_stat(&s))
+            .map_or(0.0, |(_, t)| t),
+        Who::Postgres => std::fs::read_dir("/proc")
+            .map(|dir| {
+                dir.filter_map(|e| e.ok())
+                    .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+                    .filter_map(|s| of_stat(&s))
+                    .filter(|(comm, _)| comm == "postgres")
+                    .map(|(_, t)| t)
+                    .sum()
+            })
+            .unwrap_or(0.0),
+    }
 }
