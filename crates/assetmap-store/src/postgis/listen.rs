@@ -29,6 +29,7 @@ pub(crate) async fn run(config: tokio_postgres::Config, sender: watch::Sender<u6
                 backoff = FIRST_BACKOFF;
             }
             Err(e) => {
+                let e = super::errors::from_pg(e);
                 tracing::warn!(error = %e, retry_in = ?backoff, "cannot listen for changes on PostgreSQL");
             }
         }

@@ -1,0 +1,114 @@
+//! Two real `assetmap` server processes on one PostGIS database: a write through either is
+//! visible through the other within one second, carried by LISTEN/NOTIFY (polling is set to
+//! 30 s here, so it cannot be what delivers it).
+
+use assetmap_tests::{
+    agent, fresh_postgis_database, request, sample_feature, ServerProcess, ADMIN_TOKEN,
+};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_assetmap-under-test"))
+}
+
+/// A config file that makes the fallback poll slow, so only NOTIFY can be fast.
+fn slow_poll_config(dir: &Path) -> PathBuf {
+    let path = dir.join("assetmap.toml");
+    std::fs::write(&path, "poll_interval_secs = 30.0\n").expect("write config");
+    path
+}
+
+/// Polls `url` until `ok(status, body)` holds; returns how long it took after `since`.
+fn visible_within(
+    url: &str,
+    since: Instant,
+    limit: Duration,
+    ok: impl Fn(u16, &str) -> bool,
+) -> Duration {
+    let http = agent();
+    loop {
+        let r = request(&http, "GET", url, None, None);
+        if ok(r.status, &r.body) {
+            return since.elapsed();
+        }
+        assert!(
+            since.elapsed() < limit,
+            "{url} did not show the change within {limit:?} (last answer {} {})",
+            r.status,
+            r.body
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_write_through_one_server_is_visible_in_the_other_within_a_second() {
+    let url = fresh_postgis_database();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = slow_poll_config(dir.path());
+    let config = config.to_str().expect("utf-8 path");
+    let args = ["--store", url.as_str(), "serve", "--bind", "127.0.0.1:0"];
+    let env = [("ASSETMAP_CONFIG", config)];
+    let http = agent();
+
+    // The first server migrates and seeds the bundled data; the second finds it there.
+    let a = ServerProcess::start(binary(), &args, &env, Duration::from_secs(180));
+    let b = ServerProcess::start(binary(), &args, &env, Duration::from_secs(180));
+    let count = |s: &ServerProcess| {
+        request(
+            &http,
+            "GET",
+            &format!("{}/collections/assets/items?limit=1", s.address),
+            None,
+            None,
+        )
+        .json()["numberMatched"]
+            .as_u64()
+            .expect("numberMatched")
+    };
+    let seeded = count(&a);
+    assert!(seeded > 1000, "the bundled data was seeded: {seeded}");
+    assert_eq!(
+        count(&b),
+        seeded,
+        "the second server loaded the same assets"
+    );
+
+    let one_second = Duration::from_secs(1);
+
+    // Create through A, read through B.
+    let r = request(
+        &http,
+        "POST",
+        &format!("{}/collections/assets/items", a.address),
+        Some(&sample_feature("Shared choir")),
+        Some(ADMIN_TOKEN),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let acked = Instant::now();
+    let id = r.json()["id"].as_str().expect("id").to_owned();
+    let on_b = format!("{}/collections/assets/items/{id}", b.address);
+    let took = visible_within(&on_b, acked, one_second, |s, _| s == 200);
+    println!("create through A visible through B after {took:?}");
+
+    // Replace through B, read through A.
+    let mut feature = request(&http, "GET", &on_b, None, None).json();
+    feature["properties"]["name"] = serde_json::json!("Shared choir, renamed through B");
+    let r = request(&http, "PUT", &on_b, Some(&feature), Some(ADMIN_TOKEN));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let acked = Instant::now();
+    let on_a = format!("{}/collections/assets/items/{id}", a.address);
+    let took = visible_within(&on_a, acked, one_second, |s, body| {
+        s == 200 && body.contains("renamed through B")
+    });
+    println!("replace through B visible through A after {took:?}");
+
+    // Delete through A, gone from B.
+    let r = request(&http, "DELETE", &on_a, None, Some(ADMIN_TOKEN));
+    assert_eq!(r.status, 204, "{}", r.body);
+    let took = visible_within(&on_b, Instant::now(), one_second, |s, _| s == 404);
+    println!("delete through A visible through B after {took:?}");
+    assert_eq!(count(&a), seeded);
+    assert_eq!(count(&b), seeded);
+}
