@@ -129,10 +129,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 (None, None) => startup::bundled_assets(&settings.data_dir)?,
             };
             let started = std::time::Instant::now();
-            store
-                .insert_many(&assets)
-                .await
-                .context("The import failed; nothing was stored")?;
+            match &settings.store {
+                // PostGIS loads with COPY in one transaction and reports progress as it goes.
+                StoreLocation::Postgis(url) => {
+                    drop(store);
+                    let pg = assetmap_store::PostgisStore::connect(url).await?;
+                    let shown = std::sync::atomic::AtomicUsize::new(usize::MAX);
+                    pg.insert_many_with_progress(&assets, &|n| {
+                        show_progress(n, assets.len(), &shown)
+                    })
+                    .await
+                }
+                _ => store.insert_many(&assets).await,
+            }
+            .context("The import failed; nothing was stored")?;
             let secs = started.elapsed().as_secs_f64();
             println!(
                 "imported {} assets in {secs:.1} s ({:.0} assets/s)",
@@ -142,5 +152,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Export(args) => crate::export_cli::run(settings, args).await,
+    }
+}
+
+/// Bulk-load progress on stderr: a bar redrawn in place on a terminal, otherwise one line per
+/// 10 %. `shown` remembers the last step printed.
+fn show_progress(done: usize, total: usize, shown: &std::sync::atomic::AtomicUsize) {
+    use std::io::{IsTerminal, Write};
+    use std::sync::atomic::Ordering;
+    let total = total.max(1);
+    let percent = done.min(total) * 100 / total;
+    let terminal = std::io::stderr().is_terminal();
+    let step = if terminal { percent } else { percent / 10 * 10 };
+    if shown.swap(step, Ordering::Relaxed) == step {
+        return;
+    }
+    let filled = percent / 5;
+    let bar = format!("[{}{}]", "#".repeat(filled), ".".repeat(20 - filled));
+    let mut err = std::io::stderr().lock();
+    if terminal {
+        let _ = write!(err, "\r{bar} {percent:3} %  {done} / {total} assets sent");
+        if done >= total {
+            let _ = writeln!(err, "; committing…");
+        }
+    } else {
+        let _ = writeln!(err, "{bar} {percent:3} %  {done} / {total} assets sent");
     }
 }

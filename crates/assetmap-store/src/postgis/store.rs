@@ -129,6 +129,113 @@ impl PostgisStore {
         &self.pool
     }
 
+    /// [`AssetStore::insert_many`], calling `progress(n)` as the first `n` assets have been
+    /// sent (every 10,000, and once with the total when all are). Nothing is visible to
+    /// readers until the whole batch commits.
+    pub async fn insert_many_with_progress(
+        &self,
+        assets: &[Asset],
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<u64, StoreError> {
+        if assets.is_empty() {
+            return self.latest_seq().await;
+        }
+        let mut client = self.client().await?;
+        let tx = begin_write(&mut client).await?;
+        // The column types, for binary COPY (geometry's type is PostGIS's, looked up by name).
+        let types: Vec<Type> = tx
+            .prepare(&format!("SELECT {COLUMNS} FROM assets LIMIT 0"))
+            .await
+            .map_err(from_pg)?
+            .columns()
+            .iter()
+            .map(|c| c.type_().clone())
+            .collect();
+
+        // Loading a large batch into an empty table: build the secondary indexes (GiST,
+        // GIN) once at the end instead of row by row. The DDL is part of the transaction, so a
+        // failed load leaves the indexes as they were. The primary key stays, to catch
+        // duplicate ids as they arrive.
+        let started = std::time::Instant::now();
+        let rebuild = if assets.len() >= REBUILD_INDEXES_FROM {
+            secondary_indexes_if_empty(&tx).await?
+        } else {
+            Vec::new()
+        };
+        for (name, _) in &rebuild {
+            tx.batch_execute(&format!("DROP INDEX \"{name}\""))
+                .await
+                .map_err(from_pg)?;
+        }
+
+        let sink = tx
+            .copy_in(&format!(
+                "COPY assets ({COLUMNS}) FROM STDIN (FORMAT binary)"
+            ))
+            .await
+            .map_err(from_pg)?;
+        let writer = BinaryCopyInWriter::new(sink, &types);
+        let mut writer = std::pin::pin!(writer);
+        for (i, asset) in assets.iter().enumerate() {
+            if i % PROGRESS_EVERY == 0 {
+                progress(i);
+            }
+            let params = AssetParams::new(asset)?;
+            writer
+                .as_mut()
+                .write(&params.values())
+                .await
+                .map_err(|e| from_pg_write(e, None))?;
+        }
+        writer.finish().await.map_err(|e| from_pg_write(e, None))?;
+        progress(assets.len());
+
+        let copied = started.elapsed();
+        if !rebuild.is_empty() {
+            tx.batch_execute("SET LOCAL maintenance_work_mem = '256MB'")
+                .await
+                .map_err(from_pg)?;
+        }
+        for (_, definition) in &rebuild {
+            tx.batch_execute(definition).await.map_err(from_pg)?;
+        }
+
+        let indexed = started.elapsed();
+        let sink = tx
+            .copy_in("COPY asset_changes (asset_id, kind) FROM STDIN (FORMAT binary)")
+            .await
+            .map_err(from_pg)?;
+        let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::TEXT]);
+        let mut writer = std::pin::pin!(writer);
+        for asset in assets {
+            writer
+                .as_mut()
+                .write(&[&asset.id.as_str(), &"upsert"])
+                .await
+                .map_err(from_pg)?;
+        }
+        writer.finish().await.map_err(from_pg)?;
+        let fed = started.elapsed();
+
+        let seq: i64 = tx
+            .query_one("SELECT max(seq) FROM asset_changes", &[])
+            .await
+            .map_err(from_pg)?
+            .get::<_, Option<i64>>(0)
+            .unwrap_or(0);
+        tx.commit().await.map_err(from_pg)?;
+        tracing::info!(
+            assets = assets.len(),
+            copy_s = copied.as_secs_f64(),
+            indexes_s = (indexed - copied).as_secs_f64(),
+            feed_s = (fed - indexed).as_secs_f64(),
+            commit_s = (started.elapsed() - fed).as_secs_f64(),
+            rebuilt_indexes = rebuild.len(),
+            "bulk load committed"
+        );
+        seq_to_u64(seq)
+    }
+
     async fn client(&self) -> Result<Object, StoreError> {
         self.pool.get().await.map_err(from_pool)
     }
@@ -166,6 +273,9 @@ async fn commit_write(
 /// From this many assets, a bulk load into an empty table rebuilds the secondary indexes
 /// afterwards rather than maintaining them row by row.
 const REBUILD_INDEXES_FROM: usize = 10_000;
+
+/// How often a bulk load reports progress, in assets.
+const PROGRESS_EVERY: usize = 10_000;
 
 /// `(name, CREATE INDEX …)` of every index on `assets` but the primary key, when the table is
 /// empty; nothing otherwise. Read from the catalogue so that indexes added by later
@@ -598,99 +708,7 @@ impl AssetStore for PostgisStore {
     }
 
     async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError> {
-        if assets.is_empty() {
-            return self.latest_seq().await;
-        }
-        let mut client = self.client().await?;
-        let tx = begin_write(&mut client).await?;
-        // The column types, for binary COPY (geometry's type is PostGIS's, looked up by name).
-        let types: Vec<Type> = tx
-            .prepare(&format!("SELECT {COLUMNS} FROM assets LIMIT 0"))
-            .await
-            .map_err(from_pg)?
-            .columns()
-            .iter()
-            .map(|c| c.type_().clone())
-            .collect();
-
-        // Loading a large batch into an empty table: build the secondary indexes (GiST,
-        // GIN) once at the end instead of row by row. The DDL is part of the transaction, so a
-        // failed load leaves the indexes as they were. The primary key stays, to catch
-        // duplicate ids as they arrive.
-        let started = std::time::Instant::now();
-        let rebuild = if assets.len() >= REBUILD_INDEXES_FROM {
-            secondary_indexes_if_empty(&tx).await?
-        } else {
-            Vec::new()
-        };
-        for (name, _) in &rebuild {
-            tx.batch_execute(&format!("DROP INDEX \"{name}\""))
-                .await
-                .map_err(from_pg)?;
-        }
-
-        let sink = tx
-            .copy_in(&format!(
-                "COPY assets ({COLUMNS}) FROM STDIN (FORMAT binary)"
-            ))
-            .await
-            .map_err(from_pg)?;
-        let writer = BinaryCopyInWriter::new(sink, &types);
-        let mut writer = std::pin::pin!(writer);
-        for asset in assets {
-            let params = AssetParams::new(asset)?;
-            writer
-                .as_mut()
-                .write(&params.values())
-                .await
-                .map_err(|e| from_pg_write(e, None))?;
-        }
-        writer.finish().await.map_err(|e| from_pg_write(e, None))?;
-
-        let copied = started.elapsed();
-        if !rebuild.is_empty() {
-            tx.batch_execute("SET LOCAL maintenance_work_mem = '256MB'")
-                .await
-                .map_err(from_pg)?;
-        }
-        for (_, definition) in &rebuild {
-            tx.batch_execute(definition).await.map_err(from_pg)?;
-        }
-
-        let indexed = started.elapsed();
-        let sink = tx
-            .copy_in("COPY asset_changes (asset_id, kind) FROM STDIN (FORMAT binary)")
-            .await
-            .map_err(from_pg)?;
-        let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::TEXT]);
-        let mut writer = std::pin::pin!(writer);
-        for asset in assets {
-            writer
-                .as_mut()
-                .write(&[&asset.id.as_str(), &"upsert"])
-                .await
-                .map_err(from_pg)?;
-        }
-        writer.finish().await.map_err(from_pg)?;
-        let fed = started.elapsed();
-
-        let seq: i64 = tx
-            .query_one("SELECT max(seq) FROM asset_changes", &[])
-            .await
-            .map_err(from_pg)?
-            .get::<_, Option<i64>>(0)
-            .unwrap_or(0);
-        tx.commit().await.map_err(from_pg)?;
-        tracing::info!(
-            assets = assets.len(),
-            copy_s = copied.as_secs_f64(),
-            indexes_s = (indexed - copied).as_secs_f64(),
-            feed_s = (fed - indexed).as_secs_f64(),
-            commit_s = (started.elapsed() - fed).as_secs_f64(),
-            rebuilt_indexes = rebuild.len(),
-            "bulk load committed"
-        );
-        seq_to_u64(seq)
+        self.insert_many_with_progress(assets, &|_| {}).await
     }
 
     async fn changes_since(&self, since: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
