@@ -490,18 +490,24 @@ pub struct ValidAssetDraft {
 
 impl Asset {
     /// A new asset (version 1) from a checked draft, created and updated at `now`.
+    ///
+    /// Timestamps are kept to the microsecond (`now` is truncated), the precision of
+    /// PostgreSQL's `timestamptz`, so an asset reads back from either store, and from every
+    /// server process sharing one, exactly as it was written.
     pub fn create(id: AssetId, draft: ValidAssetDraft, now: DateTime<Utc>) -> Asset {
+        let now = chrono::SubsecRound::trunc_subsecs(now, 6);
         Self::assemble(id, draft, now, now, 1)
     }
 
     /// The next version of `self` with the draft's content: keeps id and `created_at`, bumps
-    /// `version`, sets `updated_at` to `now`.
+    /// `version`, sets `updated_at` to `now` (truncated to the microsecond, as in
+    /// [`Asset::create`]).
     pub fn replaced_by(&self, draft: ValidAssetDraft, now: DateTime<Utc>) -> Asset {
         Self::assemble(
             self.id.clone(),
             draft,
             self.created_at,
-            now,
+            chrono::SubsecRound::trunc_subsecs(now, 6),
             self.version + 1,
         )
     }

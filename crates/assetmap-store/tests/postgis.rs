@@ -338,3 +338,25 @@ fn replaces_the_database_of_a_url() {
     );
     assert_eq!(pg::with_database("postgres://u@h", "b"), "postgres://u@h/b");
 }
+
+#[tokio::test]
+async fn assets_stamped_by_a_nanosecond_clock_round_trip_exactly() {
+    let (_url, store) = fresh_store("nanos").await;
+    let fixture = common::asset(6);
+    let valid = |a: &assetmap_core::Asset| {
+        a.to_draft()
+            .validate(Some((a.location.lon(), a.location.lat())))
+            .expect("valid")
+    };
+    let now = common::t0() + chrono::Duration::nanoseconds(987_654_321);
+    let a = assetmap_core::Asset::create(fixture.id.clone(), valid(&fixture), now);
+    store.insert(&a).await.expect("insert");
+    assert_eq!(
+        store.get(&a.id).await.expect("get").as_ref(),
+        Some(&a),
+        "timestamptz keeps what Asset::create kept"
+    );
+    let b = a.replaced_by(valid(&a), now + chrono::Duration::nanoseconds(1_001));
+    store.replace(&b).await.expect("replace");
+    assert_eq!(store.get(&a.id).await.expect("get").as_ref(), Some(&b));
+}
