@@ -74,7 +74,8 @@ fn a_full_draft_becomes_a_normalised_asset() {
     );
     assert!(a.audience.admits_age(8) && !a.audience.admits_age(7));
     assert_eq!(a.version, 1);
-    assert_eq!(a.created_at, now);
+    // Kept to the microsecond, the precision of PostgreSQL's timestamptz.
+    assert_eq!(a.created_at, chrono::SubsecRound::trunc_subsecs(now, 6));
 
     // Serde round trip of the stored form is exact.
     let back: Asset = serde_json::from_value(serde_json::to_value(&a).unwrap()).unwrap();
@@ -98,7 +99,11 @@ fn replacing_bumps_the_version_and_keeps_created_at() {
     );
     let t1 = t0 + chrono::Duration::seconds(5);
     let b = a.replaced_by(full_draft().validate(Some((0.1, 51.5))).unwrap(), t1);
-    assert_eq!((b.version, b.created_at, b.updated_at), (2, t0, t1));
+    let micros = |t| chrono::SubsecRound::trunc_subsecs(t, 6);
+    assert_eq!(
+        (b.version, b.created_at, b.updated_at),
+        (2, micros(t0), micros(t1))
+    );
     assert_eq!(b.id, a.id);
 }
 
