@@ -137,12 +137,24 @@ pub struct SearchResult<'a> {
     pub score: f64,
     /// Text relevance, 0..=1 (0 without words; see [`crate::text`]).
     pub relevance: f64,
-    /// The query words it matched, as typed (folded), in query order.
-    pub matched_terms: Vec<String>,
-    /// The filters it met.
-    pub matched_filters: Vec<MatchedFilter>,
+    /// Bit `i` set when it matched query term `i`; the words are
+    /// [`matched_terms`](Self::matched_terms). (A bit set rather than a list: a search
+    /// allocates nothing per result.)
+    pub matched: u32,
     /// Whether it is open at the asked time; `None` when no time was asked.
     pub openness: Option<Openness>,
+}
+
+impl SearchResult<'_> {
+    /// The query words it matched, as typed (folded), in query order.
+    pub fn matched_terms<'q>(&self, q: &'q SearchQuery) -> Vec<&'q str> {
+        q.text.matched_words(self.matched)
+    }
+
+    /// The filters of `q` it met.
+    pub fn matched_filters(&self, q: &SearchQuery) -> Vec<MatchedFilter> {
+        matched_filters(&q.filter, self.asset, self.openness)
+    }
 }
 
 /// The packed form of an engine [`Filter`] for the text index (`open_at` is not in it).
@@ -235,7 +247,11 @@ fn final_order(order: SearchOrder) -> impl Fn(&SearchResult<'_>, &SearchResult<'
     }
 }
 
+/// A candidate in the walk: its bound, slot, relevance and matched terms.
+type Keyed = (f64, u32, f32, u32);
+
 thread_local! {
+    static KEYS: std::cell::RefCell<Vec<Keyed>> = const { std::cell::RefCell::new(Vec::new()) };
     static SCRATCH: std::cell::RefCell<Vec<Vec<TextHit>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -273,10 +289,11 @@ impl Engine {
     /// use assetmap_index::{search::SearchQuery, synthetic, Engine};
     /// let engine = Engine::new(synthetic::assets(1, 5_000));
     /// let sale = LonLat::new(-2.3183, 53.4242).unwrap();
-    /// let results = engine.search(&SearchQuery::new(sale, 3_000.0, "gardening"));
+    /// let q = SearchQuery::new(sale, 3_000.0, "gardening");
+    /// let results = engine.search(&q);
     /// assert!(!results.is_empty() && results.len() <= 20);
     /// assert!(results.windows(2).all(|w| w[0].score >= w[1].score));
-    /// assert!(results.iter().all(|r| r.distance_m <= 3_000.0 && r.matched_terms == ["gardening"]));
+    /// assert!(results.iter().all(|r| r.distance_m <= 3_000.0 && r.matched_terms(&q) == ["gardening"]));
     /// ```
     pub fn search(&self, q: &SearchQuery) -> Vec<SearchResult<'_>> {
         if q.limit == 0 || q.radius_m.is_nan() || q.radius_m < 0.0 {
@@ -319,7 +336,7 @@ impl Engine {
                 || q.order == SearchOrder::Distance
                 || (top.is_full() && farthest < top.cutoff())
             {
-                return top.into_results(q);
+                return top.into_results();
             }
             k *= 4;
         }
@@ -348,7 +365,7 @@ impl Engine {
                     // match the words themselves (or a synonym) count, not every asset in a
                     // related category: the nearest libraries, not the nearest schools.
                     let _ = ix.word_hits(&p, Some(&circle(r)), &ff, &mut hits);
-                    let out = self.rank(q, r, &mut hits);
+                    let out = self.rank(q, r, &hits);
                     if out.len() >= q.limit || r >= q.radius_m {
                         break out;
                     }
@@ -360,7 +377,7 @@ impl Engine {
             SearchOrder::Relevance => {
                 let mut hits = scratch();
                 let words = ix.word_hits(&p, Some(&circle(q.radius_m)), &ff, &mut hits);
-                let mut out = self.rank(q, q.radius_m, &mut hits);
+                let mut out = self.rank(q, q.radius_m, &hits);
                 // Assets matching only through a category can score at most
                 // RELEVANCE_WEIGHT × bound + PROXIMITY_WEIGHT × proximity: read them only
                 // where that can still reach the list.
@@ -376,7 +393,7 @@ impl Engine {
                         .min(q.radius_m);
                     hits.clear();
                     ix.category_only_hits(&p, Some(&circle(reach)), &ff, &words, &mut hits);
-                    out.extend(self.rank(q, q.radius_m, &mut hits));
+                    out.extend(self.rank(q, q.radius_m, &hits));
                     out.sort_by(final_order(q.order));
                     out.truncate(q.limit);
                 }
@@ -390,7 +407,7 @@ impl Engine {
     /// filter, in final order. Assets are read only for candidates that can still make the
     /// list: candidates are taken in order of the best key they could reach, and the walk
     /// stops when the next one cannot beat the current `limit`-th result.
-    fn rank(&self, q: &SearchQuery, radius_m: f64, hits: &mut [TextHit]) -> Vec<SearchResult<'_>> {
+    fn rank(&self, q: &SearchQuery, radius_m: f64, hits: &[TextHit]) -> Vec<SearchResult<'_>> {
         let slack_score = PROXIMITY_WEIGHT * APPROX_DISTANCE_SLACK_M / q.radius_m.max(1.0);
         let base = |relevance: f32, distance_m: f64| {
             RELEVANCE_WEIGHT * f64::from(relevance)
@@ -400,25 +417,37 @@ impl Engine {
             SearchOrder::Relevance => base(h.relevance, h.approx_distance_m) + slack_score,
             SearchOrder::Distance => -(h.approx_distance_m - APPROX_DISTANCE_SLACK_M),
         };
-        let by_bound =
-            |a: &TextHit, b: &TextHit| bound(b).total_cmp(&bound(a)).then(a.slot.cmp(&b.slot));
+        // Each candidate's bound, computed once, with its slot for ties (a pooled buffer).
+        let mut keyed = KEYS.with_borrow_mut(std::mem::take);
+        keyed.clear();
+        keyed.extend(
+            hits.iter()
+                .map(|h| (bound(h), h.slot, h.relevance, h.matched)),
+        );
+        let by_bound = |a: &Keyed, b: &Keyed| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         // Sort only a head of the candidates; the rest is sorted only if the walk reaches it.
         let head = (q.limit * 4).max(32);
-        if hits.len() > head {
-            hits.select_nth_unstable_by(head, by_bound);
-            hits[..head].sort_unstable_by(by_bound);
+        if keyed.len() > head {
+            keyed.select_nth_unstable_by(head, by_bound);
+            keyed[..head].sort_unstable_by(by_bound);
         } else {
-            hits.sort_unstable_by(by_bound);
+            keyed.sort_unstable_by(by_bound);
         }
         let mut top = TopK::new(q.limit, q.order);
-        for i in 0..hits.len() {
+        for i in 0..keyed.len() {
             if i == head {
-                hits[head..].sort_unstable_by(by_bound);
+                keyed[head..].sort_unstable_by(by_bound);
             }
-            let h = hits[i];
-            if top.is_full() && bound(&h) < top.cutoff() {
+            let (b, slot, relevance, matched) = keyed[i];
+            if top.is_full() && b < top.cutoff() {
                 break;
             }
+            let h = TextHit {
+                slot,
+                relevance,
+                matched,
+                approx_distance_m: 0.0,
+            };
             let Some(asset) = self.slot_asset(h.slot) else {
                 continue;
             };
@@ -439,7 +468,10 @@ impl Engine {
                 openness,
             });
         }
-        top.into_results(q)
+        if keyed.capacity() <= 1 << 20 {
+            let _ = KEYS.try_with(|k| *k.borrow_mut() = keyed);
+        }
+        top.into_results()
     }
 }
 
@@ -499,7 +531,7 @@ impl<'a> TopK<'a> {
         }
     }
 
-    fn into_results(self, q: &SearchQuery) -> Vec<SearchResult<'a>> {
+    fn into_results(self) -> Vec<SearchResult<'a>> {
         self.items
             .into_iter()
             .map(|r| SearchResult {
@@ -507,13 +539,7 @@ impl<'a> TopK<'a> {
                 distance_m: r.distance_m,
                 score: r.score,
                 relevance: f64::from(r.relevance),
-                matched_terms: q
-                    .text
-                    .matched_words(r.matched)
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect(),
-                matched_filters: matched_filters(&q.filter, r.asset, r.openness),
+                matched: r.matched,
                 openness: r.openness,
             })
             .collect()
@@ -670,7 +696,7 @@ mod tests {
                 Some(r.asset.opening_times.openness_at(Weekday::Sun, at.time))
             );
             assert_eq!(
-                r.matched_filters.contains(&MatchedFilter::OpenAt),
+                r.matched_filters(&q).contains(&MatchedFilter::OpenAt),
                 r.openness == Some(Openness::Open)
             );
         }
@@ -709,11 +735,11 @@ mod tests {
         for r in &got {
             assert!(filter.matches(r.asset));
             assert!(r
-                .matched_filters
+                .matched_filters(&q)
                 .contains(&MatchedFilter::Cost(CostBand::Free)));
-            assert!(r.matched_filters.contains(&MatchedFilter::Age(8)));
+            assert!(r.matched_filters(&q).contains(&MatchedFilter::Age(8)));
             assert!(r
-                .matched_filters
+                .matched_filters(&q)
                 .iter()
                 .any(|m| matches!(m, MatchedFilter::Category(_))));
         }

@@ -990,7 +990,13 @@ impl TextIndex {
     ) {
         let region = area.map(Region::new);
         let norm = |len: u16| K1 * WEIGHT_SCALE * (1.0 - B + B * f32::from(len) / p.avg);
-        let mut acc = Accumulator::with_capacity(64);
+        let mut expected = 0usize;
+        for t in &p.terms {
+            for c in &t.categories {
+                self.postings(c.id, region.as_ref(), |list| expected += list.len());
+            }
+        }
+        let mut acc = Accumulator::with_capacity(expected.min(1 << 20));
         for t in &p.terms {
             for c in &t.categories {
                 self.postings(c.id, region.as_ref(), |list| {
@@ -1208,7 +1214,13 @@ impl Accumulator {
     /// An empty accumulator with room for about `n` slots, from this thread's pool.
     fn with_capacity(n: usize) -> Self {
         let cap = (n * 2).next_power_of_two().max(16);
-        let pooled = POOL.with_borrow_mut(|pool| pool.pop());
+        // The largest pooled buffers: a search takes two (words, then categories) and gives
+        // them back in either order; taking a small one for a big query would mean a fresh
+        // multi-megabyte allocation every time.
+        let pooled = POOL.with_borrow_mut(|pool| {
+            let i = (0..pool.len()).max_by_key(|&i| pool[i].0.len())?;
+            Some(pool.swap_remove(i))
+        });
         match pooled {
             Some((keys, vals, used)) if keys.len() >= cap => Accumulator { keys, vals, used },
             Some((_, _, used)) => Accumulator {
@@ -1356,8 +1368,12 @@ impl Drop for Accumulator {
             );
             let _ = POOL.try_with(|pool| {
                 let mut pool = pool.borrow_mut();
-                if pool.len() < 2 {
-                    pool.push(buffers);
+                pool.push(buffers);
+                if pool.len() > 2 {
+                    // Keep the two largest.
+                    if let Some(i) = (0..pool.len()).min_by_key(|&i| pool[i].0.len()) {
+                        pool.swap_remove(i);
+                    }
                 }
             });
         }

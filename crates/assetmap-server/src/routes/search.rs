@@ -349,10 +349,10 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
                 props.insert(
                     "matched".into(),
                     json!({
-                        "terms": r.matched_terms,
+                        "terms": r.matched_terms(q),
                         // The status filter is implied (active only), not the person's.
                         "filters": r
-                            .matched_filters
+                            .matched_filters(q)
                             .iter()
                             .filter(|m| !matches!(m, MatchedFilter::Status(_)))
                             .map(|m| m.describe())
