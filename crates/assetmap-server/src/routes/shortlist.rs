@@ -56,7 +56,7 @@ fn walk_words(m: f64) -> String {
     format!(
         "{} (about {min} minute{} walk)",
         distance_words(m),
-        if min == 1 { "" } else { "s" }
+        if min == 1 { "'s" } else { "s'" }
     )
 }
 
@@ -186,8 +186,20 @@ fn sketch(centre: LonLat, from_person: bool, items: &[&Asset]) -> String {
             cy + 16.0
         );
     }
+    let mut placed: Vec<(f64, f64)> = Vec::with_capacity(pts.len());
     for (i, p) in pts.iter().enumerate() {
-        let (x, y) = to_px(*p);
+        let (mut x, mut y) = to_px(*p);
+        // Places at the same spot (one building) would hide each other's numbers: step
+        // round the spot until the dot is clear of those already drawn.
+        let (x0, y0) = (x, y);
+        let mut step = 0;
+        while step < 24 && placed.iter().any(|(px, py)| (px - x).hypot(py - y) < 17.0) {
+            step += 1;
+            let angle = f64::from(step) * 0.9;
+            let r = 18.0 + 3.0 * f64::from(step / 7);
+            (x, y) = (x0 + r * angle.cos(), y0 + r * angle.sin());
+        }
+        placed.push((x, y));
         let _ = write!(
             svg,
             r##"<circle cx="{x:.1}" cy="{y:.1}" r="9" fill="#1d4f91"/><text x="{x:.1}" y="{ty:.1}" font-size="11" font-family="sans-serif" fill="#fff" text-anchor="middle">{}</text>"##,
@@ -404,7 +416,7 @@ mod tests {
         );
         assert_eq!(distance_words(843.0), "840 m");
         assert_eq!(distance_words(2345.0), "2.3 km");
-        assert_eq!(walk_words(30.0), "30 m (about 1 minute walk)");
-        assert_eq!(walk_words(923.0), "920 m (about 15 minutes walk)");
+        assert_eq!(walk_words(30.0), "30 m (about 1 minute's walk)");
+        assert_eq!(walk_words(923.0), "920 m (about 15 minutes' walk)");
     }
 }
