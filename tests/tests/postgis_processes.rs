@@ -112,3 +112,52 @@ fn a_write_through_one_server_is_visible_in_the_other_within_a_second() {
     assert_eq!(count(&a), seeded);
     assert_eq!(count(&b), seeded);
 }
+
+#[test]
+fn acknowledged_writes_survive_kill_9_of_a_server_on_postgis() {
+    let url = fresh_postgis_database();
+    let args = ["--store", url.as_str(), "serve", "--bind", "127.0.0.1:0"];
+    let http = agent();
+    let mut server = ServerProcess::start(binary(), &args, &[], Duration::from_secs(180));
+    let items = format!("{}/collections/assets/items", server.address);
+    let mut acknowledged = Vec::new();
+    for i in 0..10 {
+        let r = request(
+            &http,
+            "POST",
+            &items,
+            Some(&sample_feature(&format!("Durable on PostGIS {i}"))),
+            Some(ADMIN_TOKEN),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        acknowledged.push(r.json());
+    }
+    let first = format!("{items}/{}", acknowledged[0]["id"].as_str().expect("id"));
+    let mut f = request(&http, "GET", &first, None, None).json();
+    f["properties"]["name"] = serde_json::json!("Renamed just before the crash");
+    let renamed = request(&http, "PUT", &first, Some(&f), Some(ADMIN_TOKEN));
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    acknowledged[0] = renamed.json();
+    server.kill_9();
+
+    let server = ServerProcess::start(binary(), &args, &[], Duration::from_secs(180));
+    let items = format!("{}/collections/assets/items", server.address);
+    for before in &acknowledged {
+        let after = request(
+            &http,
+            "GET",
+            &format!("{items}/{}", before["id"].as_str().expect("id")),
+            None,
+            None,
+        );
+        assert_eq!(
+            after.status, 200,
+            "acknowledged asset {} is there after kill -9",
+            before["id"]
+        );
+        let after = after.json();
+        // The whole feature, timestamps and version included, exactly as acknowledged.
+        assert_eq!(after["properties"], before["properties"]);
+        assert_eq!(after["geometry"], before["geometry"]);
+    }
+}
