@@ -1078,6 +1078,9 @@ struct Region {
     rows: (i32, i32),
     cols: (i32, i32),
     all_cols: bool,
+    /// The cells of the bounding box that the circle reaches (when there are not too many
+    /// to list).
+    cells: Option<Vec<CellKey>>,
 }
 
 impl Region {
@@ -1115,7 +1118,9 @@ impl Region {
             rows,
             cols,
             all_cols,
+            cells: None,
         }
+        .with_cells(c)
     }
 
     /// Squared chord to `p` when `p` may be inside the circle.
@@ -1131,6 +1136,9 @@ impl Region {
     }
 
     fn cell_count(&self) -> usize {
+        if let Some(cells) = &self.cells {
+            return cells.len();
+        }
         if self.all_cols {
             return usize::MAX;
         }
@@ -1139,10 +1147,47 @@ impl Region {
         r.saturating_mul(c)
     }
 
-    fn for_each_cell(&self, mut f: impl FnMut(CellKey)) {
+    /// Lists the cells of the bounding box that the circle reaches. The nearest point of a
+    /// cell to the centre is the centre clamped into the cell's latitude and longitude ranges
+    /// (on the sphere that is off by about d²/R: 0.1 m at 2 km, 90 m at 50 km; the slack
+    /// covers it).
+    fn with_cells(mut self, c: &Circle) -> Region {
+        let boxed = self.cell_count();
+        if self.all_cols || boxed > 4096 {
+            return self;
+        }
+        let (lon, lat) = (c.centre.lon(), c.centre.lat());
+        let reach = c.radius_m * 1.01 + 5.0;
+        let mut cells = Vec::with_capacity(boxed);
         for row in self.rows.0..=self.rows.1 {
+            let (s, n) = (
+                f64::from(row) * CELL_LAT_DEG,
+                f64::from(row + 1) * CELL_LAT_DEG,
+            );
+            let near_lat = lat.clamp(s, n);
             for col in self.cols.0..=self.cols.1 {
-                f(cell_key(row, col));
+                let (w, e) = (
+                    f64::from(col) * CELL_LON_DEG,
+                    f64::from(col + 1) * CELL_LON_DEG,
+                );
+                if assetmap_core::haversine_m(lon, lat, lon.clamp(w, e), near_lat) <= reach {
+                    cells.push(cell_key(row, col));
+                }
+            }
+        }
+        self.cells = Some(cells);
+        self
+    }
+
+    fn for_each_cell(&self, mut f: impl FnMut(CellKey)) {
+        match &self.cells {
+            Some(cells) => cells.iter().for_each(|k| f(*k)),
+            None => {
+                for row in self.rows.0..=self.rows.1 {
+                    for col in self.cols.0..=self.cols.1 {
+                        f(cell_key(row, col));
+                    }
+                }
             }
         }
     }
