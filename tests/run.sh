@@ -86,6 +86,8 @@ if [ -z "$PG_MAJOR" ]; then
 fi
 PG_BIN="/usr/lib/postgresql/$PG_MAJOR/bin"
 echo "PostgreSQL server $PG_MAJOR in $PG_BIN"
+# psql, pg_ctl, pgbench… of the same version as the server, for this script and the tests.
+export PATH="$PG_BIN:$PATH"
 
 missing=()
 if ! ls "/usr/share/postgresql/$PG_MAJOR/extension/postgis.control" >/dev/null 2>&1; then
