@@ -455,6 +455,7 @@ async fn every_documented_path_answers(app: &TestApp) {
         let concrete = path
             .replace("{collectionId}", "areas-ward")
             .replace("{level}", "ward")
+            .replace("{file}", "assets.csv")
             .replace("{featureId}", "trafford_libraries:0");
         let r = app.get(&concrete).await;
         assert_ne!(
