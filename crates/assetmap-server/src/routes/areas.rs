@@ -65,26 +65,16 @@ async fn list(
         .map(|r| feature_of(&summary, r))
         .collect();
     let base = base_url(&req);
-    let here = |off: usize| {
-        let mut q: Vec<(String, String)> =
-            serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-        q.retain(|(k, _)| k != "offset" && k != "limit");
-        q.push(("limit".into(), limit.to_string()));
-        q.push(("offset".into(), off.to_string()));
-        format!(
-            "{base}/collections/{collection}/items?{}",
-            serde_urlencoded::to_string(&q).unwrap_or_default()
-        )
-    };
-    let mut links = vec![json!({"href": here(offset), "rel": "self", "type": GEO_JSON})];
-    if offset + page.len() < total {
-        links.push(json!({"href": here(offset + limit), "rel": "next", "type": GEO_JSON}));
-    }
-    if offset > 0 {
-        links.push(
-            json!({"href": here(offset.saturating_sub(limit)), "rel": "prev", "type": GEO_JSON}),
-        );
-    }
+    let mut links = super::paging_links(
+        &req,
+        &format!("/collections/{collection}/items"),
+        super::PageInfo {
+            offset,
+            limit,
+            returned: page.len(),
+            matched: total,
+        },
+    );
     links.push(json!({"href": format!("{base}/areas/{}/summary.csv", level.slug()), "rel": "alternate", "type": "text/csv", "title": "These figures as CSV"}));
     let body = json!({
         "type": "FeatureCollection",

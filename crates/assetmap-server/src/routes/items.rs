@@ -130,27 +130,17 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     drop(engine);
 
     let base = base_url(&req);
-    let here = |off: usize| {
-        let mut q: Vec<(String, String)> =
-            serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-        q.retain(|(k, _)| k != "offset" && k != "limit");
-        q.push(("limit".into(), limit.to_string()));
-        q.push(("offset".into(), off.to_string()));
-        format!(
-            "{base}/collections/assets/items?{}",
-            serde_urlencoded::to_string(&q).unwrap_or_default()
-        )
-    };
-    let mut links = vec![
-        json!({"href": here(offset), "rel": "self", "type": GEO_JSON, "title": "This page"}),
-        json!({"href": format!("{base}/collections/assets"), "rel": "collection", "type": "application/json", "title": "The collection"}),
-    ];
-    if offset + returned < matched {
-        links.push(json!({"href": here(offset + limit), "rel": "next", "type": GEO_JSON, "title": "Next page"}));
-    }
-    if offset > 0 {
-        links.push(json!({"href": here(offset.saturating_sub(limit)), "rel": "prev", "type": GEO_JSON, "title": "Previous page"}));
-    }
+    let mut links = super::paging_links(
+        &req,
+        "/collections/assets/items",
+        super::PageInfo {
+            offset,
+            limit,
+            returned,
+            matched,
+        },
+    );
+    links.push(json!({"href": format!("{base}/collections/assets"), "rel": "collection", "type": "application/json", "title": "The collection"}));
     let body = json!({
         "type": "FeatureCollection",
         "features": features,

@@ -89,6 +89,43 @@ impl Format {
     }
 }
 
+/// One page of an OGC API items response: where it starts, how big pages are, how many
+/// features it holds and how many matched in all.
+#[derive(Debug, Clone, Copy)]
+pub struct PageInfo {
+    pub offset: usize,
+    pub limit: usize,
+    pub returned: usize,
+    pub matched: usize,
+}
+
+/// The `self`, `next` and `prev` links of a page of `path` (e.g. `/collections/assets/items`),
+/// keeping the request's other query parameters.
+pub fn paging_links(req: &HttpRequest, path: &str, page: PageInfo) -> Vec<serde_json::Value> {
+    let base = base_url(req);
+    let here = |off: usize| {
+        let mut q: Vec<(String, String)> =
+            serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+        q.retain(|(k, _)| k != "offset" && k != "limit");
+        q.push(("limit".into(), page.limit.to_string()));
+        q.push(("offset".into(), off.to_string()));
+        format!(
+            "{base}{path}?{}",
+            serde_urlencoded::to_string(&q).unwrap_or_default()
+        )
+    };
+    let mut links = vec![
+        serde_json::json!({"href": here(page.offset), "rel": "self", "type": GEO_JSON, "title": "This page"}),
+    ];
+    if page.offset + page.returned < page.matched {
+        links.push(serde_json::json!({"href": here(page.offset + page.limit), "rel": "next", "type": GEO_JSON, "title": "Next page"}));
+    }
+    if page.offset > 0 {
+        links.push(serde_json::json!({"href": here(page.offset.saturating_sub(page.limit)), "rel": "prev", "type": GEO_JSON, "title": "Previous page"}));
+    }
+    links
+}
+
 /// A JSON response with the given content type.
 pub fn json_response(content_type: &str, body: &serde_json::Value) -> HttpResponse {
     HttpResponse::Ok()
