@@ -442,22 +442,27 @@ impl AreaIndex {
             .find_map(|l| self.find(l, code).map(|(i, a)| (l, i, a)))
     }
 
-    /// Positions of every area of `level` that contains `at`, ascending. For areas that do not
-    /// overlap this has at most one element; tests use it to prove that.
-    pub fn containing(&self, level: AreaLevel, at: LonLat) -> Vec<usize> {
+    /// Positions of the areas of `level` whose interior holds `at`, in R-tree order (an area
+    /// may appear more than once if it has several envelopes).
+    fn inside(&self, level: AreaLevel, at: LonLat) -> impl Iterator<Item = usize> + '_ {
         let layer = &self.layers[level.index()];
         let p = [at.lon(), at.lat()];
-        let mut found: Vec<usize> = layer
+        layer
             .tree
             .locate_all_at_point(&p)
             .map(|e| e.data as usize)
-            .filter(|&i| {
+            .filter(move |&i| {
                 layer.areas[i]
                     .polygons
                     .iter()
                     .any(|poly| poly.position(p) == Position::Inside)
             })
-            .collect();
+    }
+
+    /// Positions of every area of `level` that contains `at`, ascending. For areas that do not
+    /// overlap this has at most one element; tests use it to prove that.
+    pub fn containing(&self, level: AreaLevel, at: LonLat) -> Vec<usize> {
+        let mut found: Vec<usize> = self.inside(level, at).collect();
         found.sort_unstable();
         found.dedup();
         found
@@ -466,19 +471,7 @@ impl AreaIndex {
     /// The position of the area of `level` containing `at` (the first by code if areas
     /// overlap), or `None` when the point is outside every area or on a boundary.
     pub fn locate_in(&self, level: AreaLevel, at: LonLat) -> Option<usize> {
-        let layer = &self.layers[level.index()];
-        let p = [at.lon(), at.lat()];
-        layer
-            .tree
-            .locate_all_at_point(&p)
-            .map(|e| e.data as usize)
-            .filter(|&i| {
-                layer.areas[i]
-                    .polygons
-                    .iter()
-                    .any(|poly| poly.position(p) == Position::Inside)
-            })
-            .min()
+        self.inside(level, at).min()
     }
 
     /// The area of each level containing `at`.

@@ -930,12 +930,8 @@ impl TextIndex {
             for w in &t.words {
                 self.postings(w.lead, region.as_ref(), |list| {
                     for post in list {
-                        let chord2 = match &region {
-                            Some(r) => match r.chord2(&post.xyz) {
-                                Some(d) => d,
-                                None => continue,
-                            },
-                            None => 0.0,
+                        let Some(chord2) = chord2_in(region.as_ref(), &post.xyz) else {
+                            continue;
                         };
                         if !filter.admits(&post.facets)
                             || (!w.rest.is_empty()
@@ -1001,12 +997,8 @@ impl TextIndex {
             for c in &t.categories {
                 self.postings(c.id, region.as_ref(), |list| {
                     for post in list {
-                        let chord2 = match &region {
-                            Some(r) => match r.chord2(&post.xyz) {
-                                Some(d) => d,
-                                None => continue,
-                            },
-                            None => 0.0,
+                        let Some(chord2) = chord2_in(region.as_ref(), &post.xyz) else {
+                            continue;
                         };
                         if !filter.admits(&post.facets) || words.seen.contains(post.slot) {
                             continue;
@@ -1196,6 +1188,16 @@ impl Region {
         let (row, col) = cell_row_col(k);
         (self.rows.0..=self.rows.1).contains(&row)
             && (self.all_cols || (self.cols.0..=self.cols.1).contains(&col))
+    }
+}
+
+/// Squared chord from the search centre to `p`, or `None` when `p` is outside the search
+/// circle; `Some(0.0)` when the search has no circle (every posting counts, distance unused).
+#[inline]
+fn chord2_in(region: Option<&Region>, p: &[f32; 3]) -> Option<f32> {
+    match region {
+        Some(r) => r.chord2(p),
+        None => Some(0.0),
     }
 }
 
