@@ -16,9 +16,12 @@
 pub mod asset;
 mod error;
 mod lonlat;
+mod numbers;
 pub mod schedule;
 pub mod taxonomy;
+pub mod uk_time;
 mod values;
+mod walking;
 
 pub use asset::{
     Asset, AssetDraft, Audience, AudienceDraft, Contact, ContactDraft, Cost, CostDraft,
@@ -26,6 +29,8 @@ pub use asset::{
 };
 pub use error::{FieldError, ValidationErrors};
 pub use lonlat::{haversine_m, LonLat, EARTH_RADIUS_M};
+pub use numbers::round_to;
 pub use schedule::{OpeningPeriod, OpeningTimes, Openness, TimeOfDay, Weekday};
 pub use taxonomy::{AbcdType, AccessFeature, Category, CostBand, Status};
 pub use values::{AssetId, AssetName, Email, Language, Phone, Postcode, Tag, Website};
+pub use walking::WalkingModel;

@@ -272,6 +272,19 @@ vocabulary! {
     }
 }
 
+impl Status {
+    /// The statuses a listing shows unless it is asked for others: closed assets are hidden,
+    /// temporarily closed ones are kept (people should know they exist and will be back). The
+    /// asset list, the map layer, the per-area counts and the downloads all use this.
+    ///
+    /// ```
+    /// use assetmap_core::Status;
+    /// assert_eq!(Status::SHOWN_BY_DEFAULT, [Status::Active, Status::TemporarilyClosed]);
+    /// assert!(!Status::SHOWN_BY_DEFAULT.contains(&Status::Closed));
+    /// ```
+    pub const SHOWN_BY_DEFAULT: [Status; 2] = [Status::Active, Status::TemporarilyClosed];
+}
+
 vocabulary! {
     /// What using an asset costs a person.
     CostBand, "cost band" {
