@@ -360,7 +360,7 @@ async fn csv_download_has_every_column_and_the_right_area_codes() {
         );
     }
 
-    let index = &app.state.jsna.index;
+    let index = &app.state.place.areas;
     let engine = app.state.engine();
     let pc_wards = postcode_wards();
     let (mut by_postcode, mut agree) = (0, 0);

@@ -5,9 +5,10 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+use assetmap_analysis::{Summary, SummaryQuery};
 use assetmap_core::{Category, LonLat, Status};
 use assetmap_index::AreaLevel;
-use assetmap_server::jsna::{self, Cell, Summary, SummaryQuery};
+use assetmap_io::export::Cell;
 use assetmap_tests::{data_dir, fresh_postgis_database, spawn_app, TestApp, TestStore};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -143,7 +144,7 @@ async fn counts_equal_postgis_st_contains(app: &TestApp) {
     assert_eq!(pg_codes.len(), assets.len() * 3);
 
     // Per asset: the engine's area index gives the same area as ST_Contains, and never two.
-    let index = &app.state.jsna.index;
+    let index = &app.state.place.areas;
     let mut outside: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (id, at, _) in &assets {
         for level in [AreaLevel::Ward, AreaLevel::Lsoa, AreaLevel::Msoa] {
@@ -170,7 +171,7 @@ async fn counts_equal_postgis_st_contains(app: &TestApp) {
 
     // Per area and category: the summaries' counts equal the ST_Contains join's.
     for level in [AreaLevel::Ward, AreaLevel::Lsoa, AreaLevel::Msoa] {
-        let s = jsna::summary(&app.state, level, &SummaryQuery::default());
+        let s = app.state.summary(level, &SummaryQuery::default());
         let mut sum_total = 0;
         for row in &s.rows {
             let key = (level.slug().to_owned(), row.code.clone());
@@ -207,7 +208,7 @@ async fn counts_equal_postgis_st_contains(app: &TestApp) {
         );
     }
     // The local authority (the union of the wards) holds exactly the assets in some ward.
-    let la = jsna::summary(&app.state, AreaLevel::La, &SummaryQuery::default());
+    let la = app.state.summary(AreaLevel::La, &SummaryQuery::default());
     assert_eq!(la.rows.len(), 1);
     assert_eq!(
         int(&la.rows[0].cells[7]) as usize,
@@ -228,7 +229,7 @@ async fn rates_use_the_right_population(app: &TestApp) {
         .unwrap();
     let pop: i64 = row[5].parse().unwrap();
     assert_eq!(pop, 11_278, "Altrincham, persons, all ages, mid-2024");
-    let s = jsna::summary(&app.state, AreaLevel::Ward, &SummaryQuery::default());
+    let s = app.state.summary(AreaLevel::Ward, &SummaryQuery::default());
     assert_eq!(int(cell(&s, ALTRINCHAM, "population")), pop);
     assert_eq!(
         int(cell(&s, ALTRINCHAM, "population_65_plus")),
@@ -242,8 +243,8 @@ async fn rates_use_the_right_population(app: &TestApp) {
     assert_eq!(real(cell(&s, ALTRINCHAM, "per_1000_faith")), expected);
 
     // MSOA population equals the sum of its LSOAs ("Trafford 001A" is in "Trafford 001").
-    let msoa = jsna::summary(&app.state, AreaLevel::Msoa, &SummaryQuery::default());
-    let lsoa = jsna::summary(&app.state, AreaLevel::Lsoa, &SummaryQuery::default());
+    let msoa = app.state.summary(AreaLevel::Msoa, &SummaryQuery::default());
+    let lsoa = app.state.summary(AreaLevel::Lsoa, &SummaryQuery::default());
     assert_eq!((msoa.rows.len(), lsoa.rows.len()), (28, 139));
     let mut sums: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     for r in &lsoa.rows {
@@ -267,12 +268,12 @@ async fn rates_use_the_right_population(app: &TestApp) {
             r.name
         );
     }
-    let la = jsna::summary(&app.state, AreaLevel::La, &SummaryQuery::default());
+    let la = app.state.summary(AreaLevel::La, &SummaryQuery::default());
     let total: i64 = sums.values().map(|v| v.0).sum();
     assert_eq!(int(&la.rows[0].cells[2]), total);
 
     // Wards: need is summed over the best fit (every LSOA exactly once), and says so.
-    let wards = jsna::summary(&app.state, AreaLevel::Ward, &SummaryQuery::default());
+    let wards = app.state.summary(AreaLevel::Ward, &SummaryQuery::default());
     let lsoas: i64 = wards
         .rows
         .iter()
@@ -342,7 +343,7 @@ async fn access_matches_brute_force(app: &TestApp) {
             walk_m,
             ..SummaryQuery::default()
         };
-        let s = jsna::summary(&app.state, AreaLevel::Ward, &q);
+        let s = app.state.summary(AreaLevel::Ward, &q);
         assert_eq!(
             int(cell(&s, ALTRINCHAM, "postcodes")) as usize,
             points.len()
@@ -546,7 +547,7 @@ async fn jsna_layer_on_the_real_data() {
 async fn summary_timings() {
     let app = spawn_app(TestStore::GeoPackage).await;
     let t = std::time::Instant::now();
-    let s = jsna::summary(&app.state, AreaLevel::Ward, &SummaryQuery::default());
+    let s = app.state.summary(AreaLevel::Ward, &SummaryQuery::default());
     eprintln!(
         "first ward summary after start-up (waits for the background warming), 16 categories: {:?} ({} rows)",
         t.elapsed(),
@@ -555,11 +556,11 @@ async fn summary_timings() {
     // Move every asset by nothing but bump the generation: a rescan, no recomputation.
     drop(app.state.engine_mut());
     let t = std::time::Instant::now();
-    jsna::summary(&app.state, AreaLevel::Lsoa, &SummaryQuery::default());
+    app.state.summary(AreaLevel::Lsoa, &SummaryQuery::default());
     eprintln!("after a no-op write, LSOA summary: {:?}", t.elapsed());
     // The two cold parts, as the cache computes them after start-up or a write.
     let assets = counted_assets(&app);
-    let index = &app.state.jsna.index;
+    let index = &app.state.place.areas;
     let t = std::time::Instant::now();
     for (_, at, _) in &assets {
         for level in AreaLevel::ALL {
@@ -571,7 +572,7 @@ async fn summary_timings() {
         assets.len(),
         t.elapsed()
     );
-    let postcodes: Vec<LonLat> = app.state.jsna.postcodes.iter().map(|p| p.at).collect();
+    let postcodes: Vec<LonLat> = app.state.place.postcodes().iter().map(|p| p.at).collect();
     let t = std::time::Instant::now();
     for c in Category::ALL {
         let to: Vec<LonLat> = assets
@@ -596,12 +597,12 @@ async fn summary_timings() {
         .await;
     assert_eq!(r.status, 201);
     let t = std::time::Instant::now();
-    jsna::summary(&app.state, AreaLevel::Ward, &SummaryQuery::default());
+    app.state.summary(AreaLevel::Ward, &SummaryQuery::default());
     eprintln!(
         "ward summary, 16 categories, after adding one asset: {:?}",
         t.elapsed()
     );
     let t = std::time::Instant::now();
-    jsna::warm(&app.state);
+    app.state.warm_figures();
     eprintln!("warm() when warm: {:?}", t.elapsed());
 }

@@ -12,6 +12,7 @@
 //! This crate knows nothing of HTTP, SQL or files. See `README.md` for the design.
 #![forbid(unsafe_code)]
 
+mod area_query;
 pub mod areas;
 mod bbox;
 mod engine;

@@ -110,6 +110,14 @@ impl ApiError {
         )
     }
 
+    /// 404 for a collection id that does not exist, listing the collections.
+    pub fn unknown_collection(id: &str) -> Self {
+        Self::not_found(format!(
+            "There is no collection '{id}'; the collections are: {}.",
+            crate::http::collection_ids().join(", ")
+        ))
+    }
+
     /// 405.
     pub fn method_not_allowed(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", detail)

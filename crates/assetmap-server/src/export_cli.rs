@@ -13,17 +13,20 @@
 //! interrupted export never leaves a half file under the name asked for.
 
 use crate::config::Settings;
-use crate::downloads::{self, AssetSink, EngineBatches, Format, Layer, Selection};
 use crate::startup;
-use crate::state::AppState;
 use anyhow::{bail, Context};
-use assetmap_core::{AbcdType, Category, Status};
-use assetmap_index::{AreaLevel, BBox, Engine, Filter};
-use assetmap_io::export::gpkg::GpkgExport;
+use assetmap_analysis::export::{
+    self, AssetSource, EngineBatches, Export, Layer, LayerWritten, Output, Selection, BATCH,
+};
+use assetmap_analysis::{AnalysisError, AreaFigures, SummaryQuery};
+use assetmap_core::{AbcdType, Asset, AssetId, Category, Status};
+use assetmap_index::{BBox, Engine, Filter};
+use assetmap_io::export::Format;
+use assetmap_store::AssetStore;
 use clap::Args;
 use std::io::{BufWriter, IsTerminal};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 /// `assetmap export` flags.
@@ -146,7 +149,7 @@ pub async fn run(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
         categories: parse_all("category", &args.category, Category::parse)?,
         abcd_types: parse_all("abcd-type", &args.abcd_type, AbcdType::parse)?,
         statuses: if statuses.is_empty() {
-            crate::routes::items::DEFAULT_STATUSES.to_vec()
+            Status::SHOWN_BY_DEFAULT.to_vec()
         } else {
             statuses
         },
@@ -158,45 +161,32 @@ pub async fn run(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
         .map(|b| BBox::parse_ogc(b).map_err(|e| anyhow::anyhow!("--bbox {b:?}: {e}")))
         .transpose()?;
 
-    let jsna = crate::jsna::Jsna::load(&settings.data_dir)?;
+    let place = startup::load_place(&settings.data_dir)?;
     let area = args
         .area
         .as_deref()
         .map(|code| {
-            Selection::area_from_code(&jsna.index, code).map_err(|e| anyhow::anyhow!("--area: {e}"))
+            Selection::area_from_code(&place.areas, code)
+                .map_err(|e| anyhow::anyhow!("--area: {e}"))
         })
         .transpose()?;
     let sel = Selection { filter, bbox, area };
 
     let store = startup::open_store(&settings.store).await?;
-    let needs_engine = layers.iter().any(|l| matches!(l, Layer::Areas(_)));
-    let (state, jsna): (Option<Arc<AppState>>, Option<crate::jsna::Jsna>) = if needs_engine {
-        let seq = store.latest_seq().await?;
+    // Area summaries count every asset, so they need the engine; the asset layer alone streams
+    // from the store.
+    let engine = if layers.iter().any(|l| matches!(l, Layer::Areas(_))) {
         let assets = store
             .all()
             .await
             .context("Failed to load assets from the store")?;
-        let engine = Engine::new(assets);
-        let areas = crate::areas::Areas::load(&settings.data_dir)?;
-        let postcodes = crate::postcodes::Postcodes::load(&settings.data_dir)?;
-        let state = AppState::new(
-            settings.clone(),
-            store.clone(),
-            engine,
-            seq,
-            areas,
-            postcodes,
-        )
-        .with_jsna(jsna);
-        (Some(Arc::new(state)), None)
+        Some(Arc::new(RwLock::new(Engine::new(assets))))
     } else {
-        (None, Some(jsna))
+        None
     };
-    // The area index: in the state when there is one, else on its own.
-    let index = match (&jsna, &state) {
-        (Some(j), _) => &j.index,
-        (None, Some(s)) => &s.jsna.index,
-        (None, None) => bail!("no area index"),
+    let total = match &engine {
+        Some(e) => e.read().map_or(0, |e| e.len()) as u64,
+        None => store.count().await?,
     };
 
     let tmp = partial_path(&args.out);
@@ -218,126 +208,132 @@ pub async fn run(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
             .map(|b| format!(" --bbox {b}"))
             .unwrap_or_default(),
     );
-    let md = downloads::assets_metadata(&method);
-    let total = match &state {
-        Some(s) => s.engine().len() as u64,
-        None => store.count().await?,
+    let md = export::assets_metadata(&method);
+    let query = SummaryQuery {
+        categories: sel.filter.categories.clone(),
+        ..Default::default()
     };
-
-    let result: anyhow::Result<(u64, Vec<String>)> = async {
-        let mut written = 0u64;
-        let mut wrote_layers = Vec::new();
-        let query = crate::jsna::SummaryQuery {
-            categories: sel.filter.categories.clone(),
-            ..Default::default()
-        };
-        match format {
-            Format::Gpkg => {
-                let mut g = GpkgExport::create(&tmp, &md)?;
-                for layer in &layers {
-                    match layer {
-                        Layer::Assets => {
-                            g.begin_assets(&md)?;
-                            let mut sink: AssetSink<std::io::Sink> = AssetSink::Gpkg(g);
-                            written =
-                                write_assets(&sel, index, &state, store.as_ref(), total, &mut sink)
-                                    .await?;
-                            g = match sink.finish()? {
-                                Some(g) => g,
-                                None => bail!("the GeoPackage writer went missing"),
-                            };
-                            wrote_layers.push(format!("assets ({written})"));
-                        }
-                        Layer::Areas(level) => {
-                            let s = summary(&state, *level, &query)?;
-                            downloads::add_summary_layer(&mut g, &s)?;
-                            wrote_layers.push(format!(
-                                "{} ({})",
-                                downloads::area_layer_name(*level),
-                                s.rows.len()
-                            ));
-                        }
-                    }
+    let handle = tokio::runtime::Handle::current();
+    let out_path = tmp.clone();
+    // The export is blocking work (files, the engine's lock); the store is read from this
+    // blocking thread through the runtime's handle.
+    let result =
+        tokio::task::spawn_blocking(move || -> Result<Vec<LayerWritten>, AnalysisError> {
+            let mut source: Box<dyn AssetSource> = match &engine {
+                Some(e) => Box::new(EngineBatches::new(e.clone(), &sel)),
+                None => Box::new(StoreBatches {
+                    store,
+                    handle,
+                    after: None,
+                    done: false,
+                }),
+            };
+            let figures = AreaFigures::default();
+            let mut summary = |level| {
+                let Some(engine) = &engine else {
+                    return Err(AnalysisError::Request(
+                        "area summaries need the engine, which was not loaded".into(),
+                    ));
+                };
+                let engine = engine.read().unwrap_or_else(|p| p.into_inner());
+                figures.refresh(&engine, 0, &place);
+                drop(engine);
+                Ok(assetmap_analysis::summary(&figures, &place, level, &query))
+            };
+            let job = Export {
+                layers: &layers,
+                selection: &sel,
+                metadata: &md,
+                areas: &place.areas,
+            };
+            let mut bar: Option<indicatif::ProgressBar> = None;
+            let mut progress = |n: u64| {
+                bar.get_or_insert_with(|| progress_bar(total))
+                    .set_position(n);
+            };
+            let written = match format {
+                Format::Gpkg => export::write(
+                    Output::<std::io::Sink>::GeoPackage(&out_path),
+                    &job,
+                    source.as_mut(),
+                    &mut summary,
+                    &mut progress,
+                ),
+                _ => {
+                    let file = std::fs::File::create(&out_path).map_err(|e| {
+                        AnalysisError::Request(format!(
+                            "Failed to create {}: {e}",
+                            out_path.display()
+                        ))
+                    })?;
+                    export::write(
+                        Output::Stream(format, BufWriter::with_capacity(1 << 20, file)),
+                        &job,
+                        source.as_mut(),
+                        &mut summary,
+                        &mut progress,
+                    )
                 }
-                g.finish()?;
+            };
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
             }
-            _ => {
-                let file = std::fs::File::create(&tmp)
-                    .with_context(|| format!("Failed to create {}", tmp.display()))?;
-                let out = BufWriter::with_capacity(1 << 20, file);
-                match layers.first() {
-                    Some(Layer::Areas(level)) => {
-                        let s = summary(&state, *level, &query)?;
-                        downloads::write_summary(&s, format, out, None)?;
-                        wrote_layers.push(format!(
-                            "{} ({})",
-                            downloads::area_layer_name(*level),
-                            s.rows.len()
-                        ));
-                    }
-                    _ => {
-                        let mut sink = AssetSink::stream(format, out, &md)?;
-                        written =
-                            write_assets(&sel, index, &state, store.as_ref(), total, &mut sink)
-                                .await?;
-                        sink.finish()?;
-                        wrote_layers.push(format!("assets ({written})"));
-                    }
-                }
-            }
-        }
-        Ok((written, wrote_layers))
-    }
-    .await;
-    let (written, wrote_layers) = match result {
-        Ok(r) => r,
+            written
+        })
+        .await
+        .context("The export stopped")?;
+    let written = match result {
+        Ok(w) => w,
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
-            return Err(e.context(format!("The export to {} failed", args.out.display())));
+            return Err(anyhow::Error::new(e)
+                .context(format!("The export to {} failed", args.out.display())));
         }
     };
     std::fs::rename(&tmp, &args.out)
         .with_context(|| format!("Failed to move the export to {}", args.out.display()))?;
     let secs = started.elapsed().as_secs_f64();
+    let assets = written
+        .iter()
+        .find(|l| l.name == Layer::Assets.name())
+        .map_or(0, |l| l.rows);
     println!(
         "wrote {} to {} in {secs:.1} s ({:.0} assets/s)",
-        wrote_layers.join(", "),
+        written
+            .iter()
+            .map(|l| format!("{} ({})", l.name, l.rows))
+            .collect::<Vec<_>>()
+            .join(", "),
         args.out.display(),
-        written as f64 / secs.max(1e-9)
+        assets as f64 / secs.max(1e-9)
     );
     Ok(())
 }
 
-fn summary(
-    state: &Option<Arc<AppState>>,
-    level: AreaLevel,
-    q: &crate::jsna::SummaryQuery,
-) -> anyhow::Result<crate::jsna::Summary> {
-    let Some(state) = state else {
-        bail!("area summaries need the engine, which was not loaded");
-    };
-    Ok(crate::jsna::summary(state, level, q))
+/// The store as an asset source: pages in id order
+/// ([`AssetStore::page_after`](assetmap_store::AssetStore::page_after)), read from a blocking
+/// thread through the runtime's handle, so memory does not grow with the store.
+struct StoreBatches {
+    store: Arc<dyn AssetStore>,
+    handle: tokio::runtime::Handle,
+    after: Option<AssetId>,
+    done: bool,
 }
 
-/// Writes the selected assets, from the engine when it is loaded, else from the store.
-async fn write_assets<W: std::io::Write>(
-    sel: &Selection,
-    index: &assetmap_index::AreaIndex,
-    state: &Option<Arc<AppState>>,
-    store: &dyn assetmap_store::AssetStore,
-    total: u64,
-    sink: &mut AssetSink<W>,
-) -> anyhow::Result<u64> {
-    let bar = progress_bar(total);
-    let mut progress = |n: u64| bar.set_position(n);
-    let written = match state {
-        Some(state) => {
-            let mut source = EngineBatches::new(state.clone(), sel);
-            bar.set_length(source.len() as u64);
-            downloads::export_assets(&mut source, sel, index, sink, &mut progress)?
+impl AssetSource for StoreBatches {
+    fn next_batch(&mut self) -> Result<Option<Vec<Asset>>, AnalysisError> {
+        if self.done {
+            return Ok(None);
         }
-        None => downloads::export_from_store(store, sel, index, sink, &mut progress).await?,
-    };
-    bar.finish_and_clear();
-    Ok(written)
+        let page = self
+            .handle
+            .block_on(self.store.page_after(self.after.as_ref(), BATCH))
+            .map_err(|e| AnalysisError::Source(e.to_string()))?;
+        self.done = page.len() < BATCH;
+        let Some(last) = page.last() else {
+            return Ok(None);
+        };
+        self.after = Some(last.id.clone());
+        Ok(Some(page))
+    }
 }

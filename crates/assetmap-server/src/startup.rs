@@ -1,9 +1,7 @@
 //! Building and running the application: open the store, seed it on first start, load the
 //! engine, bind the listener. Tests call the same [`Application::build`] with port 0.
 
-use crate::areas::Areas;
 use crate::config::{Seed, Settings, StoreLocation};
-use crate::postcodes::Postcodes;
 use crate::state::AppState;
 use crate::{routes, sync, telemetry};
 use actix_web::{middleware, web, App, HttpServer};
@@ -50,6 +48,17 @@ pub fn bundled_assets(data_dir: &std::path::Path) -> anyhow::Result<Vec<assetmap
         .with_context(|| format!("Failed to open the bundled dataset {}", path.display()))?;
     assetmap_io::read_feature_collection(std::io::BufReader::new(file), chrono::Utc::now())
         .with_context(|| format!("The bundled dataset {} is not valid", path.display()))
+}
+
+/// The place served (boundaries, postcodes, population, census need), loaded once.
+pub fn load_place(data_dir: &std::path::Path) -> anyhow::Result<Arc<assetmap_place::Place>> {
+    let place = assetmap_place::Place::load(data_dir).with_context(|| {
+        format!(
+            "Failed to load the place's reference data from {}",
+            data_dir.display()
+        )
+    })?;
+    Ok(Arc::new(place))
 }
 
 /// Seeds a store that has never been written to (no assets and an empty change feed). A store
@@ -103,23 +112,24 @@ impl Application {
         let engine = Engine::new(assets);
         tracing::info!(assets = engine.len(), secs = started.elapsed().as_secs_f64(), store = %settings.store.describe(), "engine loaded");
 
-        let areas = Areas::load(&settings.data_dir)?;
-        let postcodes = Postcodes::load(&settings.data_dir)?;
-        let jsna = crate::jsna::Jsna::load(&settings.data_dir)?;
+        let place = load_place(&settings.data_dir)?;
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("Failed to bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
 
-        let state =
-            Arc::new(AppState::new(settings, store, engine, seq, areas, postcodes).with_jsna(jsna));
-        // Warm the JSNA caches (every asset's areas, every postcode's nearest distance per
-        // category) in the background, so the first summary request is fast and start-up does
-        // not wait; a summary asked for meanwhile waits for (or finishes) the same work.
+        let state = Arc::new(AppState::new(settings, store, engine, seq, place));
+        // Warm the per-area figures' cache (every asset's areas, every postcode's nearest
+        // distance per category) in the background, so the first summary request is fast and
+        // start-up does not wait; a summary asked for meanwhile waits for (or finishes) the
+        // same work.
         let warm_state = state.clone();
         std::thread::spawn(move || {
             let warm = Instant::now();
-            crate::jsna::warm(&warm_state);
-            tracing::info!(secs = warm.elapsed().as_secs_f64(), "JSNA summaries warmed");
+            warm_state.warm_figures();
+            tracing::info!(
+                secs = warm.elapsed().as_secs_f64(),
+                "per-area figures warmed"
+            );
         });
         let data = web::Data::from(state.clone());
         let server = HttpServer::new(move || {

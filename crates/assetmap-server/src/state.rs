@@ -1,15 +1,15 @@
 //! What every request handler shares.
 
-use crate::areas::Areas;
 use crate::config::Settings;
-use crate::jsna::Jsna;
-use crate::postcodes::Postcodes;
-use assetmap_index::Engine;
+use assetmap_analysis::{AreaFigures, Summary, SummaryQuery};
+use assetmap_index::{AreaLevel, Engine};
+use assetmap_place::Place;
 use assetmap_store::AssetStore;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-/// Shared state: the store (source of truth), the engine (answers reads), reference data.
+/// Shared state: the store (source of truth), the engine (answers reads), the place (area
+/// reference data, loaded once) and the per-area figures' cache.
 pub struct AppState {
     pub settings: Settings,
     pub store: Arc<dyn AssetStore>,
@@ -19,12 +19,12 @@ pub struct AppState {
     pub write_lock: tokio::sync::Mutex<()>,
     /// The newest change-feed sequence number applied to the engine.
     pub applied_seq: AtomicU64,
-    pub areas: Areas,
-    pub postcodes: Postcodes,
-    /// JSNA reference data (area polygons, population, need) and its caches.
-    pub jsna: Jsna,
+    /// The place served: boundaries, postcodes, population, census need.
+    pub place: Arc<Place>,
+    /// The per-area figures' cache, kept in step with the engine by its generation.
+    pub figures: AreaFigures,
     /// Bumped every time the engine is locked for writing, so caches built from the engine
-    /// (the JSNA summaries) know when to look again.
+    /// (the per-area figures) know when to look again.
     engine_generation: AtomicU64,
 }
 
@@ -35,8 +35,7 @@ impl AppState {
         store: Arc<dyn AssetStore>,
         engine: Engine,
         applied_seq: u64,
-        areas: Areas,
-        postcodes: Postcodes,
+        place: Arc<Place>,
     ) -> Self {
         AppState {
             settings,
@@ -44,17 +43,10 @@ impl AppState {
             engine: RwLock::new(engine),
             write_lock: tokio::sync::Mutex::new(()),
             applied_seq: AtomicU64::new(applied_seq),
-            areas,
-            postcodes,
-            jsna: Jsna::default(),
+            place,
+            figures: AreaFigures::default(),
             engine_generation: AtomicU64::new(0),
         }
-    }
-
-    /// The same state with the JSNA layer's reference data.
-    pub fn with_jsna(mut self, jsna: Jsna) -> Self {
-        self.jsna = jsna;
-        self
     }
 
     /// How many times the engine has been locked for writing. Read it while holding
@@ -74,5 +66,30 @@ impl AppState {
         let guard = self.engine.write().unwrap_or_else(|p| p.into_inner());
         self.engine_generation.fetch_add(1, Ordering::SeqCst);
         guard
+    }
+
+    /// The per-area summary of `level` as of now: the figures' cache is brought up to the
+    /// engine under a short read lock, then the summary is computed from it without the lock.
+    pub fn summary(&self, level: AreaLevel, query: &SummaryQuery) -> Summary {
+        self.refresh_figures();
+        assetmap_analysis::summary(&self.figures, &self.place, level, query)
+    }
+
+    /// Fills the figures' cache for every category (in the background at start-up).
+    pub fn warm_figures(&self) {
+        self.refresh_figures();
+        self.figures.warm(&self.place);
+    }
+
+    fn refresh_figures(&self) {
+        let engine = self.engine();
+        self.figures
+            .refresh(&engine, self.engine_generation(), &self.place);
+    }
+}
+
+impl assetmap_analysis::export::EngineView for AppState {
+    fn with_engine<T>(&self, f: impl FnOnce(&Engine) -> T) -> T {
+        f(&self.engine())
     }
 }

@@ -4,7 +4,7 @@
 //! which readers that do not know them ignore: `name` (GDAL uses it as the layer name) and
 //! `metadata` (source, licence, attribution, date, method).
 
-use super::{DatasetMetadata, ExportError, Table};
+use super::{DatasetMetadata, ExportError, Table, TableColumn, TableRow};
 use assetmap_core::Asset;
 use serde_json::{json, Map, Value};
 use std::io::Write;
@@ -104,28 +104,54 @@ impl<W: Write> FeatureCollectionWriter<W> {
     }
 }
 
-/// Writes a table of per-area figures as a FeatureCollection: one feature per row, its
-/// geometry the area's boundary, its properties the cells by column name; `id_column` (e.g.
-/// `code`) also becomes the feature `id`.
+/// One row of a table as a feature: its geometry the area's boundary, its properties `extra`
+/// and the cells by column name; the cell of `id_column` (e.g. `code`) also becomes the
+/// feature `id`.
+///
+/// # Examples
+/// ```
+/// use assetmap_io::export::{geojson::row_feature, Cell, CellType, Table, TableColumn, TableRow};
+/// let t = Table {
+///     columns: vec![TableColumn { name: "code".into(), ty: CellType::Text }],
+///     rows: vec![TableRow { geometry: serde_json::Value::Null, cells: vec![Cell::Text("E05015239".into())] }],
+/// };
+/// let mut extra = serde_json::Map::new();
+/// extra.insert("level".into(), "ward".into());
+/// let f = row_feature(&t.columns, &t.rows[0], Some("code"), &extra);
+/// assert_eq!(f["id"], "E05015239");
+/// assert_eq!(f["properties"]["level"], "ward");
+/// ```
+pub fn row_feature(
+    columns: &[TableColumn],
+    row: &TableRow,
+    id_column: Option<&str>,
+    extra: &Map<String, Value>,
+) -> Value {
+    let mut props = extra.clone();
+    for (c, v) in columns.iter().zip(&row.cells) {
+        props.insert(c.name.clone(), v.to_json());
+    }
+    let mut f = json!({"type": "Feature", "geometry": row.geometry, "properties": props});
+    let id_index = id_column.and_then(|c| columns.iter().position(|k| k.name == c));
+    if let Some(i) = id_index {
+        f["id"] = row.cells.get(i).map(|c| c.to_json()).unwrap_or(Value::Null);
+    }
+    f
+}
+
+/// Writes a table of per-area figures as a FeatureCollection named `name`, one
+/// [`row_feature`] per row.
 pub fn write_table<W: Write>(
     out: W,
     name: &str,
     table: &Table,
     id_column: Option<&str>,
+    extra: &Map<String, Value>,
     metadata: Option<&DatasetMetadata>,
 ) -> Result<W, ExportError> {
     let mut w = FeatureCollectionWriter::new(out, name, metadata)?;
-    let id_index = id_column.and_then(|c| table.columns.iter().position(|k| k.name == c));
     for row in &table.rows {
-        let mut props = Map::new();
-        for (c, v) in table.columns.iter().zip(&row.cells) {
-            props.insert(c.name.clone(), v.to_json());
-        }
-        let mut f = json!({"type": "Feature", "geometry": row.geometry, "properties": props});
-        if let Some(i) = id_index {
-            f["id"] = row.cells.get(i).map(|c| c.to_json()).unwrap_or(Value::Null);
-        }
-        w.write_value(&f)?;
+        w.write_value(&row_feature(&table.columns, row, id_column, extra))?;
     }
     w.finish()
 }

@@ -21,6 +21,9 @@
 pub mod csv;
 pub mod geojson;
 pub mod gpkg;
+mod sink;
+
+pub use sink::{AssetSink, Format};
 
 pub use assetmap_store::gpkg::DatasetMetadata;
 

@@ -1,11 +1,13 @@
 //! `/collections/areas-<level>/items`: area boundaries as OGC API Features.
 
-use super::{base_url, landing::unknown_collection, GEO_JSON};
-use crate::areas::Level;
 use crate::errors::ApiError;
+use crate::http::{base_url, paging_links, PageInfo, GEO_JSON, MAX_LIMIT};
 use crate::params::Params;
+use crate::parse::summary_query;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use assetmap_analysis::export::area_feature;
+use assetmap_index::AreaLevel;
 use serde_json::json;
 
 /// Registers the routes.
@@ -17,23 +19,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn level_of(collection: &str) -> Result<Level, ApiError> {
+fn level_of(collection: &str) -> Result<AreaLevel, ApiError> {
     collection
         .strip_prefix("areas-")
-        .and_then(Level::parse)
-        .ok_or_else(|| unknown_collection(collection))
+        .and_then(AreaLevel::parse)
+        .ok_or_else(|| ApiError::unknown_collection(collection))
 }
 
 /// Query parameters of the area collections besides paging: the summary's.
 const SUMMARY_PARAMS: [&str; 3] = ["category", "walk_m", "desert_share"];
-
-/// The feature of one summary row: the area's generalised polygon and every figure.
-fn feature_of(summary: &crate::jsna::Summary, row: &crate::jsna::SummaryRow) -> serde_json::Value {
-    let mut props = serde_json::Map::new();
-    props.insert("level".into(), json!(summary.level.slug()));
-    props.extend(row.properties(&summary.columns));
-    json!({"type": "Feature", "id": row.code, "geometry": row.geometry, "properties": props})
-}
 
 async fn list(
     req: HttpRequest,
@@ -48,27 +42,26 @@ async fn list(
     let limit = p
         .integer("limit", 1..=i64::MAX)?
         .unwrap_or(10)
-        .min(super::items::MAX_LIMIT) as usize;
+        .min(MAX_LIMIT) as usize;
     let offset = p.integer("offset", 0..=i64::from(u32::MAX))?.unwrap_or(0) as usize;
-    let query = super::jsna::summary_query(&p)?;
+    let query = summary_query(&p)?;
     let state2 = state.clone();
-    let summary =
-        web::block(move || crate::jsna::summary(&state2, crate::jsna::area_level(level), &query))
-            .await
-            .map_err(ApiError::internal)?;
+    let summary = web::block(move || state2.summary(level, &query))
+        .await
+        .map_err(ApiError::internal)?;
     let total = summary.rows.len();
     let page: Vec<_> = summary
         .rows
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|r| feature_of(&summary, r))
+        .map(|r| area_feature(&summary, r))
         .collect();
     let base = base_url(&req);
-    let mut links = super::paging_links(
+    let mut links = paging_links(
         &req,
         &format!("/collections/{collection}/items"),
-        super::PageInfo {
+        PageInfo {
             offset,
             limit,
             returned: page.len(),
@@ -107,12 +100,11 @@ async fn get_one(
     let mut allowed = vec!["f"];
     allowed.extend(SUMMARY_PARAMS);
     let p = Params::parse(req.query_string(), &allowed)?;
-    let query = super::jsna::summary_query(&p)?;
+    let query = summary_query(&p)?;
     let state2 = state.clone();
-    let summary =
-        web::block(move || crate::jsna::summary(&state2, crate::jsna::area_level(level), &query))
-            .await
-            .map_err(ApiError::internal)?;
+    let summary = web::block(move || state2.summary(level, &query))
+        .await
+        .map_err(ApiError::internal)?;
     let row = summary
         .rows
         .iter()
@@ -124,5 +116,5 @@ async fn get_one(
         })?;
     Ok(HttpResponse::Ok()
         .content_type(GEO_JSON)
-        .body(feature_of(&summary, row).to_string()))
+        .body(area_feature(&summary, row).to_string()))
 }

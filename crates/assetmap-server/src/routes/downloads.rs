@@ -7,16 +7,20 @@
 //! an SQLite file that cannot be written front to back, so it is built in a temporary file
 //! and then streamed from it in chunks; the file is deleted once sent.
 
-use super::base_url;
-use crate::downloads::{self, area_layer_name, AssetSink, EngineBatches, Format, Layer, Selection};
 use crate::errors::ApiError;
+use crate::http::{base_url, json_response};
 use crate::params::Params;
+use crate::parse::{bbox_from, filter_from, summary_query};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
+use assetmap_analysis::export::{
+    self, assets_metadata, EngineBatches, Export, Layer, Output, Selection,
+};
+use assetmap_analysis::AnalysisError;
 use assetmap_index::AreaLevel;
-use assetmap_io::export::gpkg::GpkgExport;
+use assetmap_io::export::Format;
 use serde_json::json;
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -144,12 +148,12 @@ const ASSET_PARAMS: [&str; 5] = ["area", "category", "abcd_type", "status", "bbo
 
 /// Reads the asset selection: the items endpoint's filters, plus `area`.
 fn selection(p: &Params, state: &AppState) -> Result<Selection, ApiError> {
-    let filter = super::items::filter_from(p)?;
-    let bbox = super::items::bbox_from(p)?;
+    let filter = filter_from(p)?;
+    let bbox = bbox_from(p)?;
     let area = p
         .one("area")?
         .map(|code| {
-            Selection::area_from_code(&state.jsna.index, code)
+            Selection::area_from_code(&state.place.areas, code)
                 .map_err(|e| ApiError::bad_param("area", e))
         })
         .transpose()?;
@@ -195,72 +199,69 @@ async fn assets(
     let filename = format!("assets.{}", format.ext());
     let method = format!("assetmap download {}", req.uri());
 
+    let md = assets_metadata(&method);
+
     if format == Format::Gpkg {
         let layers = if p.list("layers").is_empty() {
             Layer::DEFAULT_GPKG.to_vec()
         } else {
             Layer::parse_list(p.list("layers")).map_err(|e| ApiError::bad_param("layers", e))?
         };
-        let mut query = super::jsna::summary_query(&p)?;
+        let mut query = summary_query(&p)?;
         query.categories = sel.filter.categories.clone();
-        let (file, dir) = web::block(move || -> anyhow::Result<_> {
-            let dir = tempfile::tempdir()?;
+        let (file, dir) = web::block(move || -> Result<_, AnalysisError> {
+            let dir = tempfile::tempdir().map_err(io_error)?;
             let path = dir.path().join("assets.gpkg");
-            let mut g = GpkgExport::create(&path, &downloads::assets_metadata(&method))?;
-            for layer in &layers {
-                match layer {
-                    Layer::Assets => {
-                        g.begin_assets(&downloads::assets_metadata(&method))?;
-                        let mut sink: AssetSink<std::io::Sink> = AssetSink::Gpkg(g);
-                        let mut source = EngineBatches::new(state.clone(), &sel);
-                        downloads::export_assets(
-                            &mut source,
-                            &sel,
-                            &state.jsna.index,
-                            &mut sink,
-                            &mut |_| {},
-                        )?;
-                        g = match sink.finish()? {
-                            Some(g) => g,
-                            None => anyhow::bail!("the GeoPackage writer went missing"),
-                        };
-                    }
-                    Layer::Areas(level) => {
-                        let s = crate::jsna::summary(&state, *level, &query);
-                        downloads::add_summary_layer(&mut g, &s)?;
-                    }
-                }
-            }
-            g.finish()?;
-            let file = std::fs::File::open(&path)?;
+            let mut source = EngineBatches::new(state.clone(), &sel);
+            let job = Export {
+                layers: &layers,
+                selection: &sel,
+                metadata: &md,
+                areas: &state.place.areas,
+            };
+            export::write(
+                Output::<std::io::Sink>::GeoPackage(&path),
+                &job,
+                &mut source,
+                &mut |level| Ok(state.summary(level, &query)),
+                &mut |_| {},
+            )?;
+            let file = std::fs::File::open(&path).map_err(io_error)?;
             Ok((file, dir))
         })
         .await
         .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::internal(format!("The GeoPackage could not be built: {e:#}")))?;
+        .map_err(|e| ApiError::internal(format!("The GeoPackage could not be built: {e}")))?;
         return Ok(stream_file(format, &filename, file, dir));
     }
 
     let (tx, rx) = mpsc::channel::<Chunk>(IN_FLIGHT);
     tokio::task::spawn_blocking(move || {
-        let md = downloads::assets_metadata(&method);
-        let result = (|| -> anyhow::Result<()> {
-            let mut sink = AssetSink::stream(format, ChannelWriter::new(tx.clone()), &md)?;
-            let mut source = EngineBatches::new(state.clone(), &sel);
-            downloads::export_assets(&mut source, &sel, &state.jsna.index, &mut sink, &mut |_| {})?;
-            sink.finish()?;
-            Ok(())
-        })();
+        let mut source = EngineBatches::new(state.clone(), &sel);
+        let job = Export {
+            layers: &[Layer::Assets],
+            selection: &sel,
+            metadata: &md,
+            areas: &state.place.areas,
+        };
+        let result = export::write(
+            Output::Stream(format, ChannelWriter::new(tx.clone())),
+            &job,
+            &mut source,
+            &mut |level| Ok(state.summary(level, &Default::default())),
+            &mut |_| {},
+        );
         if let Err(e) = result {
-            let gone = e
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe);
-            if !gone {
-                abort(&tx, "asset", format!("{e:#}"));
+            if !e.is_disconnect() {
+                abort(&tx, "asset", e);
             }
         }
     });
     Ok(streaming(format, &filename, rx))
+}
+
+fn io_error(e: std::io::Error) -> AnalysisError {
+    AnalysisError::Export(e.into())
 }
 
 async fn areas(
@@ -270,18 +271,23 @@ async fn areas(
     state: Arc<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &["category", "walk_m", "desert_share"])?;
-    let query = super::jsna::summary_query(&p)?;
+    let query = summary_query(&p)?;
     let filename = format!("areas-{}.{}", level.slug(), format.ext());
-    let (bytes, dir) = web::block(move || -> anyhow::Result<_> {
-        let s = crate::jsna::summary(&state, level, &query);
+    let (bytes, dir) = web::block(move || -> Result<_, AnalysisError> {
+        let s = state.summary(level, &query);
         if format == Format::Gpkg {
-            let dir = tempfile::tempdir()?;
-            let path = dir.path().join(format!("{}.gpkg", area_layer_name(level)));
-            downloads::write_summary(&s, format, std::io::sink(), Some(&path))?;
-            Ok((None, Some((std::fs::File::open(&path)?, dir))))
+            let dir = tempfile::tempdir().map_err(io_error)?;
+            let path = dir
+                .path()
+                .join(format!("{}.gpkg", Layer::Areas(level).name()));
+            export::write_area_file(Output::<std::io::Sink>::GeoPackage(&path), &s)?;
+            Ok((
+                None,
+                Some((std::fs::File::open(&path).map_err(io_error)?, dir)),
+            ))
         } else {
             let mut out = Vec::new();
-            downloads::write_summary(&s, format, &mut out, None)?;
+            export::write_area_file(Output::Stream(format, &mut out), &s)?;
             Ok((Some(out), None))
         }
     })
@@ -289,7 +295,7 @@ async fn areas(
     .map_err(ApiError::internal)?
     .map_err(|e| {
         ApiError::internal(format!(
-            "The {} summary could not be written: {e:#}",
+            "The {} summary could not be written: {e}",
             level.slug()
         ))
     })?;
@@ -347,7 +353,7 @@ async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
             "id": stem,
             "title": format!("Assets by {}: counts, rates per 1,000, access and need", level.slug()),
             "description": "One row per area with its boundary: population (mid-2024), asset counts and rates per 1,000 residents by category, the share of postcodes within walking distance of each category and the median distance, asset deserts, and census 2021 need. The same figures as /collections/areas-<level>/items.",
-            "areas": state.jsna.index.areas(level).len(),
+            "areas": state.place.areas.areas(level).len(),
             "files": files(&stem),
             "parameters": {
                 "category": "comma list of categories to report (default all)",
@@ -359,14 +365,14 @@ async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
     let body = json!({
         "title": "Downloads",
         "description": "The asset layer and per-area figures as files for QGIS (GeoPackage, GeoJSON) and Excel (CSV). Keep the licence and attribution with any copy, map or table made from them.",
-        "licence": downloads::LICENCE,
-        "attribution": downloads::ATTRIBUTION,
-        "source": downloads::SOURCE,
+        "licence": export::LICENCE,
+        "attribution": export::ATTRIBUTION,
+        "source": export::SOURCE,
         "downloads": downloads,
         "links": [
             {"href": format!("{base}/downloads"), "rel": "self", "type": "application/json"},
             {"href": format!("{base}/"), "rel": "root", "type": "application/json"},
         ],
     });
-    Ok(super::json_response("application/json", &body))
+    Ok(json_response("application/json", &body))
 }

@@ -1,9 +1,10 @@
 //! `GET /geocode?postcode=`: a postcode's point (WGS84) and its ward, LSOA and MSOA, from the
 //! bundled postcode table. Nothing is stored or logged (see [`crate::telemetry`]).
 
-use super::search::{lookup_postcode, private_response};
 use crate::errors::ApiError;
+use crate::http::private_response;
 use crate::params::Params;
+use crate::parse::lookup_postcode;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -23,11 +24,11 @@ async fn geocode(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     let raw = p.one("postcode")?.ok_or_else(|| {
         ApiError::bad_param("postcode", "is required, e.g. /geocode?postcode=M33 7XY")
     })?;
-    let info = lookup_postcode(&state, raw)?;
+    let info = lookup_postcode(&state.place, raw)?;
     let body = serde_json::json!({
         "postcode": info.postcode,
-        "lon": info.lon,
-        "lat": info.lat,
+        "lon": info.at.lon(),
+        "lat": info.at.lat(),
         "ward_code": info.ward_code,
         "ward_name": info.ward_name,
         "lsoa_code": info.lsoa_code,

@@ -1,20 +1,15 @@
 //! `/collections/assets/items`: OGC API Features items (read from the engine) and writes
 //! (to the store first, then the engine), with a bearer token.
 
-use super::{base_url, GEO_JSON};
 use crate::errors::ApiError;
+use crate::http::{base_url, paging_links, PageInfo, DEFAULT_LIMIT, GEO_JSON, MAX_LIMIT};
 use crate::params::Params;
+use crate::parse::{area_param, bbox_from, filter_from};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use assetmap_core::{AbcdType, Asset, AssetId, Category, Status};
-use assetmap_index::{BBox, Filter};
+use assetmap_core::{Asset, AssetId};
 use serde_json::{json, Value};
-
-/// Default page size.
-pub const DEFAULT_LIMIT: i64 = 10;
-/// Largest page; larger requests are clamped to it (OGC API Features allows clamping).
-pub const MAX_LIMIT: i64 = 10_000;
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -39,31 +34,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 ))
             })),
     );
-}
-
-/// Statuses shown unless the client asks for others: closed assets are hidden by default.
-pub const DEFAULT_STATUSES: [Status; 2] = [Status::Active, Status::TemporarilyClosed];
-
-/// The filter parameters shared by the items list and the map layer.
-pub fn filter_from(p: &Params) -> Result<Filter, ApiError> {
-    let statuses = p.list_of("status", Status::parse)?;
-    Ok(Filter {
-        categories: p.list_of("category", Category::parse)?,
-        abcd_types: p.list_of("abcd_type", AbcdType::parse)?,
-        statuses: if statuses.is_empty() {
-            DEFAULT_STATUSES.to_vec()
-        } else {
-            statuses
-        },
-        ..Filter::default()
-    })
-}
-
-/// Parses the `bbox` parameter.
-pub fn bbox_from(p: &Params) -> Result<Option<BBox>, ApiError> {
-    p.one("bbox")?
-        .map(|b| BBox::parse_ogc(b).map_err(|e| ApiError::bad_param("bbox", e.to_string())))
-        .transpose()
 }
 
 async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -111,12 +81,10 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     let filter = filter_from(&p)?;
 
     let (limit, offset) = (limit as usize, offset as usize);
-    let area = super::jsna::area_param(&p, &state)?;
+    let area = area_param(&p, &state.place)?;
     let engine = state.engine();
     let page = match (&bbox, area) {
-        (_, Some(area)) => {
-            super::jsna::area_page(&engine, area, bbox.as_ref(), &filter, offset, limit)
-        }
+        (_, Some(area)) => engine.area_page(area, bbox.as_ref(), &filter, offset, limit),
         (Some(b), None) => engine.bbox_page(b, &filter, offset, limit),
         (None, None) => engine.scan_page(&filter, offset, limit),
     };
@@ -130,10 +98,10 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     drop(engine);
 
     let base = base_url(&req);
-    let mut links = super::paging_links(
+    let mut links = paging_links(
         &req,
         "/collections/assets/items",
-        super::PageInfo {
+        PageInfo {
             offset,
             limit,
             returned,

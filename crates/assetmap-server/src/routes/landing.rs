@@ -1,11 +1,11 @@
 //! OGC API - Features Part 1 core: landing page, conformance, collections.
 
-use super::{base_url, json_response, Format};
-use crate::areas::Level;
 use crate::errors::ApiError;
+use crate::http::{base_url, collection_ids, json_response, Format};
 use crate::params::Params;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use assetmap_index::AreaLevel;
 use serde_json::{json, Value};
 
 /// Conformance classes implemented.
@@ -81,10 +81,11 @@ fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
             bbox,
         )
     } else {
-        let level = Level::parse(id.strip_prefix("areas-")?)?;
+        let level = AreaLevel::parse(id.strip_prefix("areas-")?)?;
+        let title = state.place.level_title(level);
         (
-            level.title().to_owned(),
-            format!("{} boundaries with ONS codes and names, mid-2024 population, asset counts and rates per 1,000 residents, access (share of postcodes within walk_m of each category, median distance), asset deserts and census 2021 need; parameters category, walk_m, desert_share. The same figures as CSV: /areas/{}/summary.csv.", level.title(), level.slug()),
+            title.clone(),
+            format!("{title} boundaries with ONS codes and names, mid-2024 population, asset counts and rates per 1,000 residents, access (share of postcodes within walk_m of each category, median distance), asset deserts and census 2021 need; parameters category, walk_m, desert_share. The same figures as CSV: /areas/{}/summary.csv.", level.slug()),
             [-2.48, 53.35, -2.25, 53.48],
         )
     };
@@ -100,13 +101,6 @@ fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
             {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": "application/geo+json", "title": "Items"}
         ]
     }))
-}
-
-/// Every collection id, in the order listed.
-pub fn collection_ids() -> Vec<String> {
-    let mut ids = vec!["assets".to_owned()];
-    ids.extend(Level::ALL.iter().map(|l| format!("areas-{}", l.slug())));
-    ids
 }
 
 async fn collections(
@@ -135,17 +129,9 @@ async fn collection(
 ) -> Result<HttpResponse, ApiError> {
     Params::parse(req.query_string(), &["f"])?;
     let id = path.into_inner();
-    let doc =
-        collection_doc(&base_url(&req), &id, &state).ok_or_else(|| unknown_collection(&id))?;
+    let doc = collection_doc(&base_url(&req), &id, &state)
+        .ok_or_else(|| ApiError::unknown_collection(&id))?;
     Ok(json_response("application/json", &doc))
-}
-
-/// 404 for a collection id that does not exist.
-pub fn unknown_collection(id: &str) -> ApiError {
-    ApiError::not_found(format!(
-        "There is no collection '{id}'; the collections are: {}.",
-        collection_ids().join(", ")
-    ))
 }
 
 async fn api(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -1,9 +1,10 @@
 //! `/map/points`: every matching asset as a compact GeoJSON layer for the map page (name and
 //! ABCD type only), so the browser can cluster 100,000 points without fetching full records.
 
-use super::GEO_JSON;
 use crate::errors::ApiError;
+use crate::http::GEO_JSON;
 use crate::params::Params;
+use crate::parse::{bbox_from, filter_from};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::fmt::Write;
@@ -18,8 +19,8 @@ async fn points(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         req.query_string(),
         &["category", "abcd_type", "status", "bbox"],
     )?;
-    let filter = super::items::filter_from(&p)?;
-    let bbox = super::items::bbox_from(&p)?;
+    let filter = filter_from(&p)?;
+    let bbox = bbox_from(&p)?;
     let engine = state.engine();
     let mut out = String::with_capacity(engine.len() * 96 + 64);
     out.push_str("{\"type\":\"FeatureCollection\",\"features\":[");

@@ -4,11 +4,13 @@
 //! query string. The page loads nothing from elsewhere (styles and the position sketch are
 //! inline) and sends no `Referer`, so following a link on it does not pass the postcode on.
 
-use super::search::{origin_from, private_response, walk_minutes};
 use crate::errors::ApiError;
+use crate::http::private_response;
 use crate::params::Params;
+use crate::parse::origin_from;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use assetmap_core::WalkingModel;
 use assetmap_core::{Asset, AssetId, LonLat};
 use std::fmt::Write as _;
 
@@ -52,7 +54,7 @@ fn distance_words(m: f64) -> String {
 }
 
 fn walk_words(m: f64) -> String {
-    let min = walk_minutes(m).max(1);
+    let min = WalkingModel::minutes(m).max(1);
     format!(
         "{} (about {min} minute{} walk)",
         distance_words(m),
@@ -380,7 +382,7 @@ async fn shortlist(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
             ))
         }
     };
-    let origin = origin_from(&p, &state)?;
+    let origin = origin_from(&p, &state.place)?;
     let engine = state.engine();
     let items: Vec<&Asset> = ids.iter().filter_map(|id| engine.get(id)).collect();
     if items.is_empty() {

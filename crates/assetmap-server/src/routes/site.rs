@@ -7,6 +7,7 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use assetmap_core::{AbcdType, AccessFeature, Category, CostBand, Status};
+use assetmap_index::AreaLevel;
 use include_dir::{include_dir, Dir};
 use serde_json::json;
 
@@ -65,7 +66,7 @@ async fn static_file(path: web::Path<String>) -> Result<HttpResponse, ApiError> 
 async fn config(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Params::parse(req.query_string(), &[])?;
     let mut bounds = [-2.48, 53.35, -2.25, 53.48];
-    if let Some(la) = state.areas.la.features.first() {
+    if let Some(la) = state.place.boundaries(AreaLevel::La).first() {
         if let Some(b) = bbox_of(&la["geometry"]) {
             bounds = b;
         }

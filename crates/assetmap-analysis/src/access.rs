@@ -1,0 +1,321 @@
+//! [`AreaFigures`]: what per-area summaries reuse between requests — each counted asset's areas
+//! and, per category, every postcode's distance to the nearest asset — kept in step with the
+//! engine incrementally.
+//!
+//! The cache is valid for one engine *generation* (a number the caller bumps on every write to
+//! the engine). [`AreaFigures::refresh`] brings it up to date: point in polygon is redone only
+//! for new or moved assets, and a category's distances are updated, not recomputed — added
+//! assets by a minimum, and only the postcodes whose nearest asset went are recomputed against
+//! the whole new set. Exact (the same bits as a full recompute), and cheap for the one asset a
+//! write changes.
+
+use assetmap_core::{AssetId, Category, LonLat, Status};
+use assetmap_index::{AreaLevel, Engine, Filter};
+use assetmap_place::{Place, PostcodeInfo};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Position of a level in per-level arrays.
+pub(crate) fn level_index(level: AreaLevel) -> usize {
+    match level {
+        AreaLevel::La => 0,
+        AreaLevel::Ward => 1,
+        AreaLevel::Msoa => 2,
+        AreaLevel::Lsoa => 3,
+    }
+}
+
+/// The bit of a category in a category mask.
+pub(crate) fn category_bit(c: Category) -> u32 {
+    1 << (c as u32)
+}
+
+/// Where a counted asset is: its category bits and its area position at each level.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Placed {
+    pub categories: u32,
+    pub areas: [Option<u32>; 4],
+}
+
+/// Per postcode (in [`Place::postcodes`] order), metres to the nearest asset of a category.
+type Distances = Arc<Vec<Option<f64>>>;
+
+/// A point as exact bits, so that sets of locations compare exactly.
+type Bits = (u64, u64);
+
+fn bits(p: LonLat) -> Bits {
+    (p.lon().to_bits(), p.lat().to_bits())
+}
+
+fn from_bits(b: Bits) -> Option<LonLat> {
+    LonLat::new(f64::from_bits(b.0), f64::from_bits(b.1)).ok()
+}
+
+/// One category's counted asset locations (sorted, with repeats) and, once computed, every
+/// postcode's distance to the nearest of them. Distances depend only on this multiset.
+#[derive(Debug, Default)]
+struct Targets {
+    points: Vec<Bits>,
+    distances: Option<Distances>,
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    generation: Option<u64>,
+    /// Each counted asset's location and areas, by id.
+    placed: HashMap<AssetId, (LonLat, Placed)>,
+    /// The counted assets of the current generation, in id order.
+    counted: Arc<Vec<Placed>>,
+    /// Per category.
+    nearest: HashMap<Category, Targets>,
+}
+
+/// A consistent view for one summary.
+pub(crate) struct Snapshot {
+    pub counted: Arc<Vec<Placed>>,
+    pub nearest: HashMap<Category, Distances>,
+}
+
+/// The per-area figures' cache (see the [module documentation](self)). One per engine; share
+/// it between threads.
+#[derive(Debug, Default)]
+pub struct AreaFigures {
+    cache: Mutex<Cache>,
+}
+
+/// `a − b` for sorted multisets.
+fn minus(a: &[Bits], b: &[Bits]) -> Vec<Bits> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() {
+        if j < b.len() && b[j] < a[i] {
+            j += 1;
+        } else if j < b.len() && b[j] == a[i] {
+            i += 1;
+            j += 1;
+        } else {
+            out.push(a[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Distances for the new target set `new`, from the distances `old` to the old set: a postcode
+/// whose nearest asset is still there only needs the added assets (a minimum); a postcode whose
+/// nearest was removed (its distance equals the distance to a removed point: the same formula
+/// gives the same bits) is recomputed against the whole new set.
+fn update_distances(
+    postcodes: &[PostcodeInfo],
+    old: &[Option<f64>],
+    added: &[LonLat],
+    removed: &[LonLat],
+    new: &[LonLat],
+) -> Vec<Option<f64>> {
+    let mut out: Vec<Option<f64>> = old.to_vec();
+    let mut redo = Vec::new();
+    for (k, (p, d)) in postcodes.iter().zip(out.iter_mut()).enumerate() {
+        if let Some(v) = *d {
+            if removed.iter().any(|r| p.at.distance_m(r) == v) {
+                redo.push(k);
+                continue;
+            }
+        }
+        for a in added {
+            let x = p.at.distance_m(a);
+            if d.is_none_or(|v| x < v) {
+                *d = Some(x);
+            }
+        }
+    }
+    if !redo.is_empty() {
+        let from: Vec<LonLat> = redo.iter().map(|&k| postcodes[k].at).collect();
+        for (k, d) in redo
+            .into_iter()
+            .zip(assetmap_index::areas::nearest_distances_m(&from, new))
+        {
+            out[k] = d;
+        }
+    }
+    out
+}
+
+impl AreaFigures {
+    /// Brings the cache up to `generation` from `engine`: every counted asset's areas, and each
+    /// category's locations (with its distances updated incrementally when they were known).
+    /// Hold the engine's read lock across the call, so that `generation` describes `engine`;
+    /// this is the only part that needs the engine.
+    pub fn refresh(&self, engine: &Engine, generation: u64, place: &Place) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.generation == Some(generation) {
+            return;
+        }
+        let filter = Filter {
+            statuses: Status::SHOWN_BY_DEFAULT.to_vec(),
+            ..Default::default()
+        };
+        let mut placed = HashMap::with_capacity(cache.placed.len());
+        let mut counted = Vec::with_capacity(cache.placed.len());
+        let mut points: Vec<Vec<Bits>> = vec![Vec::new(); Category::ALL.len()];
+        for a in engine.scan(&filter) {
+            let cats = a.categories.iter().fold(0, |m, c| m | category_bit(*c));
+            let areas = match cache.placed.get(&a.id) {
+                Some((at, p)) if *at == a.location => p.areas,
+                _ => {
+                    let mut areas = [None; 4];
+                    for level in AreaLevel::ALL {
+                        areas[level_index(level)] = place
+                            .areas
+                            .locate_in(level, a.location)
+                            .and_then(|i| u32::try_from(i).ok());
+                    }
+                    areas
+                }
+            };
+            let p = Placed {
+                categories: cats,
+                areas,
+            };
+            for c in &a.categories {
+                points[*c as usize].push(bits(a.location));
+            }
+            counted.push(p);
+            placed.insert(a.id.clone(), (a.location, p));
+        }
+        for c in Category::ALL {
+            let mut new = std::mem::take(&mut points[*c as usize]);
+            new.sort_unstable();
+            let entry = cache.nearest.entry(*c).or_default();
+            if entry.points == new {
+                continue;
+            }
+            let distances = entry.distances.take().map(|old| {
+                let to_points =
+                    |v: Vec<Bits>| v.into_iter().filter_map(from_bits).collect::<Vec<_>>();
+                let added = to_points(minus(&new, &entry.points));
+                let removed = to_points(minus(&entry.points, &new));
+                let all = to_points(new.clone());
+                Arc::new(update_distances(
+                    place.postcodes(),
+                    &old,
+                    &added,
+                    &removed,
+                    &all,
+                ))
+            });
+            *entry = Targets {
+                points: new,
+                distances,
+            };
+        }
+        cache.placed = placed;
+        cache.counted = Arc::new(counted);
+        cache.generation = Some(generation);
+    }
+
+    /// The counted assets and the nearest distances of `categories` as of the last
+    /// [`refresh`](Self::refresh), computing any category's distances not known yet (without
+    /// the engine: from the cached locations).
+    pub(crate) fn snapshot(&self, categories: &[Category], place: &Place) -> Snapshot {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let mut nearest = HashMap::new();
+        for c in categories {
+            let entry = cache.nearest.entry(*c).or_default();
+            let d = match &entry.distances {
+                Some(d) => d.clone(),
+                None => {
+                    let from: Vec<LonLat> = place.postcodes().iter().map(|p| p.at).collect();
+                    let to: Vec<LonLat> =
+                        entry.points.iter().copied().filter_map(from_bits).collect();
+                    let d = Arc::new(assetmap_index::areas::nearest_distances_m(&from, &to));
+                    entry.distances = Some(d.clone());
+                    d
+                }
+            };
+            nearest.insert(*c, d);
+        }
+        Snapshot {
+            counted: cache.counted.clone(),
+            nearest,
+        }
+    }
+
+    /// Computes every category's distances as of the last [`refresh`](Self::refresh), without
+    /// the engine (at start-up, so the first request does not pay).
+    pub fn warm(&self, place: &Place) {
+        if place.is_empty() {
+            return;
+        }
+        self.snapshot(Category::ALL, place);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ll(lon: f64, lat: f64) -> LonLat {
+        LonLat::new(lon, lat).unwrap()
+    }
+
+    fn postcode(at: LonLat) -> PostcodeInfo {
+        PostcodeInfo {
+            postcode: String::new(),
+            at,
+            la_code: String::new(),
+            ward_code: String::new(),
+            ward_name: String::new(),
+            lsoa_code: String::new(),
+            msoa_code: String::new(),
+        }
+    }
+
+    #[test]
+    fn incremental_distances_equal_a_full_recompute() {
+        let postcodes: Vec<PostcodeInfo> = (0..400)
+            .map(|i| {
+                postcode(ll(
+                    -2.45 + f64::from(i % 20) * 0.01,
+                    53.36 + f64::from(i / 20) * 0.006,
+                ))
+            })
+            .collect();
+        let from: Vec<LonLat> = postcodes.iter().map(|p| p.at).collect();
+        let old_set = vec![
+            ll(-2.40, 53.40),
+            ll(-2.30, 53.45),
+            ll(-2.35, 53.38),
+            ll(-2.35, 53.38),
+        ];
+        let old = assetmap_index::areas::nearest_distances_m(&from, &old_set);
+        // Remove one of two assets at the same place, remove another, add two.
+        let new_set = vec![
+            ll(-2.40, 53.40),
+            ll(-2.35, 53.38),
+            ll(-2.28, 53.37),
+            ll(-2.44, 53.47),
+        ];
+        let b = |v: &[LonLat]| {
+            let mut x: Vec<Bits> = v.iter().map(|p| bits(*p)).collect();
+            x.sort_unstable();
+            x
+        };
+        let added: Vec<LonLat> = minus(&b(&new_set), &b(&old_set))
+            .into_iter()
+            .filter_map(from_bits)
+            .collect();
+        let removed: Vec<LonLat> = minus(&b(&old_set), &b(&new_set))
+            .into_iter()
+            .filter_map(from_bits)
+            .collect();
+        assert_eq!((added.len(), removed.len()), (2, 2));
+        let got = update_distances(&postcodes, &old, &added, &removed, &new_set);
+        assert_eq!(
+            got,
+            assetmap_index::areas::nearest_distances_m(&from, &new_set)
+        );
+        // Everything removed: no distances.
+        let none = update_distances(&postcodes, &old, &[], &old_set, &[]);
+        assert!(none.iter().all(Option::is_none));
+    }
+}

@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod access;
+mod error;
+pub mod export;
+mod summary;
+
+pub use access::AreaFigures;
+pub use error::AnalysisError;
+pub use summary::{
+    columns, summary, Column, Summary, SummaryQuery, SummaryRow, DEFAULT_DESERT_SHARE,
+    DEFAULT_WALK_M,
+};

@@ -1,0 +1,119 @@
+//! Parsing requests into domain and library types — what several routes share, in one place
+//! (no route file imports another). Each function names the parameter at fault.
+
+use crate::errors::ApiError;
+use crate::params::Params;
+use assetmap_analysis::{SummaryQuery, DEFAULT_DESERT_SHARE, DEFAULT_WALK_M};
+use assetmap_core::{AbcdType, Category, LonLat, Postcode, Status};
+use assetmap_index::areas::Area;
+use assetmap_index::{AreaLevel, BBox, Filter};
+use assetmap_place::{Place, PostcodeInfo};
+
+/// Longest walking distance accepted for the per-area figures, metres.
+pub const MAX_WALK_M: f64 = 10_000.0;
+
+/// The filter parameters shared by the items list, the map layer and the downloads:
+/// `category`, `abcd_type`, `status` (default [`Status::SHOWN_BY_DEFAULT`]).
+pub fn filter_from(p: &Params) -> Result<Filter, ApiError> {
+    let statuses = p.list_of("status", Status::parse)?;
+    Ok(Filter {
+        categories: p.list_of("category", Category::parse)?,
+        abcd_types: p.list_of("abcd_type", AbcdType::parse)?,
+        statuses: if statuses.is_empty() {
+            Status::SHOWN_BY_DEFAULT.to_vec()
+        } else {
+            statuses
+        },
+        ..Filter::default()
+    })
+}
+
+/// Parses the `bbox` parameter.
+pub fn bbox_from(p: &Params) -> Result<Option<BBox>, ApiError> {
+    p.one("bbox")?
+        .map(|b| BBox::parse_ogc(b).map_err(|e| ApiError::bad_param("bbox", e.to_string())))
+        .transpose()
+}
+
+/// Reads `category` (list, default every category), `walk_m` (metres, 1 to 10,000, default
+/// 800) and `desert_share` (0 to 1, default 0.5).
+pub fn summary_query(p: &Params) -> Result<SummaryQuery, ApiError> {
+    Ok(SummaryQuery {
+        categories: p.list_of("category", Category::parse)?,
+        walk_m: p
+            .number("walk_m", 1.0..=MAX_WALK_M)?
+            .unwrap_or(DEFAULT_WALK_M),
+        desert_share: p
+            .number("desert_share", 0.0..=1.0)?
+            .unwrap_or(DEFAULT_DESERT_SHARE),
+    })
+}
+
+/// Parses a level slug from the path (404 naming the levels when unknown).
+pub fn level_from_path(raw: &str) -> Result<AreaLevel, ApiError> {
+    AreaLevel::parse(raw).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "There is no area level '{raw}'; use one of: {}.",
+            AreaLevel::ALL
+                .iter()
+                .map(|l| l.slug())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+/// The `area` parameter: an ONS code of any level (LA, 2023 ward, MSOA or LSOA 2021). Unknown
+/// codes are a 400 that names the parameter.
+pub fn area_param<'a>(p: &Params, place: &'a Place) -> Result<Option<&'a Area>, ApiError> {
+    let Some(code) = p.one("area")? else {
+        return Ok(None);
+    };
+    place
+        .areas
+        .find_any(code)
+        .map(|(_, _, a)| Some(a))
+        .ok_or_else(|| {
+            ApiError::bad_param(
+                "area",
+                format!("{code:?} is not the ONS code of a local authority, 2023 ward, MSOA or LSOA here (e.g. E05015239); see /collections/areas-ward/items"),
+            )
+        })
+}
+
+/// Looks up a postcode given in any case and spacing: 400 naming `postcode` when it is not a
+/// postcode, 404 when it is not in the place's postcode table.
+pub fn lookup_postcode<'a>(place: &'a Place, raw: &str) -> Result<&'a PostcodeInfo, ApiError> {
+    let pc = Postcode::parse(raw).map_err(|e| ApiError::bad_param("postcode", e.problem))?;
+    place.postcode(&pc).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "The postcode {pc} is not in the bundled postcode table, which covers Trafford; check it, or give lon and lat instead."
+        ))
+    })
+}
+
+/// Where the person is: `postcode`, or `lon` + `lat`. `None` when neither is given.
+pub fn origin_from(p: &Params, place: &Place) -> Result<Option<LonLat>, ApiError> {
+    let postcode = p.one("postcode")?;
+    let lon = p.number("lon", -180.0..=180.0)?;
+    let lat = p.number("lat", -90.0..=90.0)?;
+    match (postcode, lon, lat) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(ApiError::bad_param(
+            "postcode",
+            "give either postcode or lon and lat, not both",
+        )),
+        (Some(pc), None, None) => Ok(Some(lookup_postcode(place, pc)?.at)),
+        (None, Some(lon), Some(lat)) => LonLat::new(lon, lat)
+            .map(Some)
+            .map_err(|e| ApiError::bad_param(&e.field, e.problem)),
+        (None, Some(_), None) => Err(ApiError::bad_param(
+            "lat",
+            "is needed with lon (WGS84 degrees)",
+        )),
+        (None, None, Some(_)) => Err(ApiError::bad_param(
+            "lon",
+            "is needed with lat (WGS84 degrees)",
+        )),
+        (None, None, None) => Ok(None),
+    }
+}
