@@ -1,16 +1,4 @@
-//! The assetmap domain model.
-//!
-//! A community [`Asset`] — a group, club, venue, service, green space… — with its
-//! [taxonomy](taxonomy) (ABCD asset type and activity themes), [opening times](schedule),
-//! cost, access, audience and provenance.
-//!
-//! Design: *parse, don't validate*. Input arrives as an [`AssetDraft`] of loosely typed fields;
-//! [`AssetDraft::validate`] turns it into a [`ValidAssetDraft`] or a [`ValidationErrors`] that
-//! names every offending field. Every type inside an [`Asset`] is valid by construction
-//! (private fields, `parse` constructors, serde `try_from`), so code holding an `Asset` never
-//! re-checks it. This crate knows nothing of HTTP, SQL or files.
-//!
-//! Coordinates are WGS84 longitude, latitude (in that order); distances are metres.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 pub mod asset;
