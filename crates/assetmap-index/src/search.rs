@@ -30,10 +30,8 @@
 //! the top `limit` (a threshold walk in order of each candidate's best possible score).
 //! Without words, candidates come from the R-tree ([`Engine::within`]).
 
-use crate::text::{
-    abcd_bit, access_bit, category_bit, cost_bit, status_bit, Circle, FacetFilter, TextHit,
-    TextQuery,
-};
+use crate::facets::CompiledFilter;
+use crate::text::{Circle, TextHit, TextQuery};
 use crate::{Engine, Filter, OpenAtPolicy};
 use assetmap_core::{Asset, LonLat, Openness};
 use std::cmp::Ordering;
@@ -154,19 +152,6 @@ impl SearchResult<'_> {
     /// The filters of `q` it met.
     pub fn matched_filters(&self, q: &SearchQuery) -> Vec<MatchedFilter> {
         matched_filters(&q.filter, self.asset, self.openness)
-    }
-}
-
-/// The packed form of an engine [`Filter`] for the text index (`open_at` is not in it).
-pub(crate) fn facet_filter(f: &Filter) -> FacetFilter {
-    FacetFilter {
-        categories: f.categories.iter().fold(0, |m, c| m | category_bit(*c)),
-        access: f.access.iter().fold(0, |m, a| m | access_bit(*a)),
-        abcd: f.abcd_types.iter().fold(0, |m, t| m | abcd_bit(*t)),
-        status: f.statuses.iter().fold(0, |m, s| m | status_bit(*s)),
-        // An asset whose cost is not known never matches a cost filter.
-        cost: f.cost_bands.iter().fold(0, |m, b| m | cost_bit(Some(*b))),
-        age: f.age,
     }
 }
 
@@ -348,7 +333,7 @@ impl Engine {
         if p.matches_nothing() {
             return Vec::new();
         }
-        let ff = facet_filter(&q.filter);
+        let ff = CompiledFilter::new(&q.filter);
         let circle = |radius_m: f64| Circle {
             centre: q.origin,
             radius_m,
@@ -564,7 +549,7 @@ mod tests {
 
     /// The same question answered by brute force over every asset, from the definitions.
     fn brute_force(engine: &Engine, q: &SearchQuery) -> Vec<(String, f64)> {
-        let ff = facet_filter(&q.filter);
+        let ff = CompiledFilter::new(&q.filter);
         let all: Vec<&Asset> = engine.iter().collect();
         let mut ix = crate::text::TextIndex::new();
         for (i, a) in all.iter().enumerate() {

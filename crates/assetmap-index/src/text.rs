@@ -56,11 +56,13 @@
 //! touches, sequentially, and rejects far or filtered-out assets without touching the assets
 //! themselves.
 
-use assetmap_core::{
-    AbcdType, AccessFeature, Asset, Category, CostBand, LonLat, Status, EARTH_RADIUS_M,
-};
+use crate::facets::{category_bit, CompiledFilter, Facets};
+use assetmap_core::{Asset, Category, LonLat, EARTH_RADIUS_M};
+use crate::sphere::to_xyz;
 use rust_stemmers::{Algorithm, Stemmer};
-use std::collections::HashMap;
+// The index's own maps use the Fx hash (rustc, Firefox): keys are stems and cell numbers from
+// our own data, not chosen by an attacker, and SipHash was a fifth of the build time.
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::OnceLock;
 
 /// Weight of a match through a synonym rather than the word itself.
@@ -185,58 +187,6 @@ pub const SYNONYMS: &[&[&str]] = &[
     &["fishing", "angling", "anglers"],
 ];
 
-/// A small, fast, non-cryptographic hasher (the Fx hash of rustc and Firefox) for the
-/// index's own maps: keys are stems and cell numbers from our own data, not chosen by an
-/// attacker, and SipHash was a fifth of the build time.
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl std::hash::Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 
 /// The Snowball English stemmer, built once.
 fn stemmer() -> &'static Stemmer {
@@ -245,9 +195,7 @@ fn stemmer() -> &'static Stemmer {
 }
 
 fn is_stop_word(w: &str) -> bool {
-    static SET: OnceLock<
-        std::collections::HashSet<&'static str, std::hash::BuildHasherDefault<FxHasher>>,
-    > = OnceLock::new();
+    static SET: OnceLock<FxHashSet<&'static str>> = OnceLock::new();
     // Every stop word is short; most words in a description are not stop words.
     w.len() <= 7
         && SET
@@ -351,7 +299,7 @@ fn for_each_stem(text: &str, mut f: impl FnMut(&std::sync::Arc<str>)) {
 /// a microsecond a word, and a community dataset repeats a few thousand words endlessly.
 fn stem(word: &str) -> std::sync::Arc<str> {
     thread_local! {
-        static CACHE: std::cell::RefCell<FxMap<Box<str>, std::sync::Arc<str>>> = std::cell::RefCell::new(FxMap::default());
+        static CACHE: std::cell::RefCell<FxHashMap<Box<str>, std::sync::Arc<str>>> = std::cell::RefCell::new(FxHashMap::default());
     }
     CACHE.with_borrow_mut(|cache| {
         if let Some(s) = cache.get(word) {
@@ -370,124 +318,6 @@ fn stem(word: &str) -> std::sync::Arc<str> {
 /// The stems of one vocabulary entry ("board games" → `[board, game]`), stop words dropped.
 fn phrase(entry: &str) -> Vec<String> {
     analyse(entry)
-}
-
-/// A compact copy of the facets an asset is filtered on, kept in every posting so that
-/// filtering needs no trip to the asset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Facets {
-    /// Bit `i` for `Category::ALL[i]`.
-    categories: u16,
-    /// Bit `i` for `AccessFeature::ALL[i]`.
-    access: u16,
-    /// Bit `i` for `AbcdType::ALL[i]`.
-    abcd: u8,
-    /// Bit `i` for `Status::ALL[i]`.
-    status: u8,
-    /// Bit 0 free, 1 low, 2 paid, 3 not known.
-    cost: u8,
-    /// Youngest age admitted in years (0 when no limit).
-    min_age: u8,
-    /// Oldest age admitted in years (255 when no limit).
-    max_age: u8,
-}
-
-fn bit_of<T: PartialEq>(all: &[T], v: &T) -> u32 {
-    all.iter().position(|x| x == v).map_or(0, |i| 1 << i)
-}
-
-/// The bit for one category in a [`FacetFilter`] or [`Facets`] mask.
-pub fn category_bit(c: Category) -> u16 {
-    bit_of(Category::ALL, &c) as u16
-}
-
-/// The bit for one access feature.
-pub fn access_bit(a: AccessFeature) -> u16 {
-    bit_of(AccessFeature::ALL, &a) as u16
-}
-
-/// The bit for one ABCD type.
-pub fn abcd_bit(a: AbcdType) -> u8 {
-    bit_of(AbcdType::ALL, &a) as u8
-}
-
-/// The bit for one status.
-pub fn status_bit(s: Status) -> u8 {
-    bit_of(Status::ALL, &s) as u8
-}
-
-/// The bit for a cost band; `None` (cost not known) is bit 3.
-pub fn cost_bit(c: Option<CostBand>) -> u8 {
-    match c {
-        Some(CostBand::Free) => 1,
-        Some(CostBand::Low) => 2,
-        Some(CostBand::Paid) => 4,
-        None => 8,
-    }
-}
-
-impl Facets {
-    /// The facets of `asset`.
-    pub fn of(asset: &Asset) -> Facets {
-        Facets {
-            categories: asset.categories.iter().fold(0, |m, c| m | category_bit(*c)),
-            access: asset.access.iter().fold(0, |m, a| m | access_bit(*a)),
-            abcd: abcd_bit(asset.abcd_type),
-            status: status_bit(asset.status),
-            cost: cost_bit(asset.cost.as_ref().map(|c| c.band)),
-            min_age: asset.audience.min_age().unwrap_or(0),
-            max_age: asset.audience.max_age().unwrap_or(u8::MAX),
-        }
-    }
-}
-
-/// Which facets an asset must have. Every part is optional (0 or `None` = no constraint).
-///
-/// # Examples
-/// ```
-/// use assetmap_index::text::{category_bit, FacetFilter};
-/// use assetmap_core::Category;
-/// let f = FacetFilter { categories: category_bit(Category::Food), age: Some(8), ..FacetFilter::default() };
-/// assert!(!f.is_unconstrained());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct FacetFilter {
-    /// At least one of these categories.
-    pub categories: u16,
-    /// All of these access features.
-    pub access: u16,
-    /// One of these ABCD types.
-    pub abcd: u8,
-    /// One of these statuses.
-    pub status: u8,
-    /// One of these cost bits (see [`cost_bit`]).
-    pub cost: u8,
-    /// Admits a person of this age, in years.
-    pub age: Option<u8>,
-}
-
-impl FacetFilter {
-    /// True when the filter lets everything through.
-    pub fn is_unconstrained(&self) -> bool {
-        *self == FacetFilter::default()
-    }
-
-    /// Whether an asset with facets `f` passes.
-    #[inline]
-    pub fn admits(&self, f: &Facets) -> bool {
-        (self.categories == 0 || self.categories & f.categories != 0)
-            && (self.access & f.access == self.access)
-            && (self.abcd == 0 || self.abcd & f.abcd != 0)
-            && (self.status == 0 || self.status & f.status != 0)
-            && (self.cost == 0 || self.cost & f.cost != 0)
-            && self.age.is_none_or(|a| a >= f.min_age && a <= f.max_age)
-    }
-}
-
-/// The unit vector of a position on the sphere, `f64`.
-pub(crate) fn unit_vector(p: LonLat) -> [f64; 3] {
-    let (lon, lat) = (p.lon().to_radians(), p.lat().to_radians());
-    [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
 }
 
 /// A circle on the Earth, for narrowing a text search: centre and radius in metres.
@@ -533,7 +363,7 @@ fn cell_row_col(k: CellKey) -> (i32, i32) {
 struct TermEntry {
     /// Number of assets holding the term.
     df: u32,
-    cells: FxMap<CellKey, Vec<Posting>>,
+    cells: FxHashMap<CellKey, Vec<Posting>>,
 }
 
 /// What the index keeps per asset slot, to remove it again.
@@ -551,18 +381,18 @@ struct Doc {
 /// # Examples
 /// ```
 /// use assetmap_core::AssetName;
-/// use assetmap_index::{synthetic, text::{FacetFilter, TextIndex, TextQuery}};
+/// use assetmap_index::{synthetic, text::{TextIndex, TextQuery}, CompiledFilter};
 /// let mut asset = synthetic::asset(1, 0);
 /// asset.name = AssetName::parse("Sale Gardeners' Club").unwrap();
 /// let mut index = TextIndex::default();
 /// index.upsert(0, &asset);
-/// let hits = index.search(&TextQuery::parse("gardening"), None, &FacetFilter::default());
+/// let hits = index.search(&TextQuery::parse("gardening"), None, &CompiledFilter::default());
 /// assert_eq!(hits.len(), 1);
 /// assert_eq!(hits[0].matched, 0b1); // the first (only) query term
 /// ```
 #[derive(Debug, Default)]
 pub struct TextIndex {
-    dictionary: FxMap<Box<str>, TermId>,
+    dictionary: FxHashMap<Box<str>, TermId>,
     terms: Vec<TermEntry>,
     docs: Vec<Option<Doc>>,
     live: u32,
@@ -631,7 +461,7 @@ impl AnalysedDoc {
                 _ => terms.push((t, w)),
             }
         }
-        let v = unit_vector(asset.location);
+        let v = to_xyz(&asset.location);
         AnalysedDoc {
             terms,
             len,
@@ -797,15 +627,16 @@ impl TextIndex {
             .is_some_and(|d| d.terms.binary_search(&term).is_ok())
     }
 
-    /// The assets matching `query` within `area` (everywhere when `None`) that pass `filter`,
-    /// in no particular order, each with its relevance, the query terms it matched and its
+    /// The assets matching `query` within `area` (everywhere when `None`) that pass `filter`
+    /// (all but its `open_at`, which needs the asset: the caller checks it), in no particular
+    /// order, each with its relevance, the query terms it matched and its
     /// distance from the area's centre. Exhaustive: [`TextIndex::word_hits`] and
     /// [`TextIndex::category_only_hits`] together.
     pub fn search(
         &self,
         query: &TextQuery,
         area: Option<&Circle>,
-        filter: &FacetFilter,
+        filter: &CompiledFilter,
     ) -> Vec<TextHit> {
         let p = self.prepare(query);
         let mut hits = Vec::new();
@@ -914,7 +745,7 @@ impl TextIndex {
         &self,
         p: &PreparedQuery,
         area: Option<&Circle>,
-        filter: &FacetFilter,
+        filter: &CompiledFilter,
         out: &mut Vec<TextHit>,
     ) -> WordHits {
         let region = area.map(Region::new);
@@ -980,7 +811,7 @@ impl TextIndex {
         &self,
         p: &PreparedQuery,
         area: Option<&Circle>,
-        filter: &FacetFilter,
+        filter: &CompiledFilter,
         words: &WordHits,
         out: &mut Vec<TextHit>,
     ) {
@@ -1077,7 +908,7 @@ struct Region {
 
 impl Region {
     fn new(c: &Circle) -> Region {
-        let v = unit_vector(c.centre);
+        let v = to_xyz(&c.centre);
         let angle = (c.radius_m / EARTH_RADIUS_M).min(std::f64::consts::PI);
         // Positions are stored in f32 (about 0.4 m on the Earth); 1 m of slack on the radius
         // keeps every asset truly inside, and the caller checks distances exactly.
@@ -1310,7 +1141,7 @@ impl Accumulator {
                 self.keys[i] = post.slot;
                 self.vals[i] = Acc {
                     len: post.len,
-                    categories: post.facets.categories,
+                    categories: post.facets.categories(),
                     chord2,
                     ..Acc::default()
                 };
@@ -1576,7 +1407,8 @@ impl TextQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use assetmap_core::{AssetDraft, AssetId, AudienceDraft, CostDraft};
+    use crate::Filter;
+    use assetmap_core::{AssetDraft, AssetId, AudienceDraft, CostBand, CostDraft};
 
     fn asset(
         id: &str,
@@ -1613,7 +1445,7 @@ mod tests {
     }
 
     fn ranked(ix: &TextIndex, assets: &[Asset], q: &str) -> Vec<String> {
-        let mut hits = ix.search(&TextQuery::parse(q), None, &FacetFilter::default());
+        let mut hits = ix.search(&TextQuery::parse(q), None, &CompiledFilter::default());
         hits.sort_by(|a, b| {
             b.relevance
                 .total_cmp(&a.relevance)
@@ -1821,7 +1653,7 @@ mod tests {
         ];
         let ix = index(&assets);
         let q = TextQuery::parse("chess dads");
-        let mut hits = ix.search(&q, None, &FacetFilter::default());
+        let mut hits = ix.search(&q, None, &CompiledFilter::default());
         hits.sort_by(|a, b| b.relevance.total_cmp(&a.relevance));
         assert_eq!(hits[0].slot, 0);
         assert_eq!(q.matched_words(hits[0].matched), ["chess", "dads"]);
@@ -1883,7 +1715,7 @@ mod tests {
             centre: LonLat::new(SALE.0, SALE.1).unwrap(),
             radius_m: 2000.0,
         };
-        let mut hits = ix.search(&q, Some(&circle), &FacetFilter::default());
+        let mut hits = ix.search(&q, Some(&circle), &CompiledFilter::default());
         hits.sort_by_key(|h| h.slot);
         assert_eq!(hits.iter().map(|h| h.slot).collect::<Vec<_>>(), [0, 2]);
         let exact = circle.centre.distance_m(&assets[0].location);
@@ -1893,15 +1725,22 @@ mod tests {
             hits[0].approx_distance_m
         );
 
-        let free = FacetFilter {
-            cost: cost_bit(Some(CostBand::Free)) | cost_bit(None),
-            ..FacetFilter::default()
-        };
-        assert_eq!(ix.search(&q, Some(&circle), &free).len(), 1);
-        let child = FacetFilter {
+        // One facet encoding for the engine and the index: an unknown cost never matches a
+        // cost filter (the near asset's cost is not known).
+        let paid = CompiledFilter::new(&Filter {
+            cost_bands: vec![CostBand::Paid],
+            ..Filter::default()
+        });
+        assert_eq!(ix.search(&q, Some(&circle), &paid).len(), 1);
+        let free = CompiledFilter::new(&Filter {
+            cost_bands: vec![CostBand::Free],
+            ..Filter::default()
+        });
+        assert!(ix.search(&q, Some(&circle), &free).is_empty());
+        let child = CompiledFilter::new(&Filter {
             age: Some(8),
-            ..FacetFilter::default()
-        };
+            ..Filter::default()
+        });
         assert_eq!(
             ix.search(&q, Some(&circle), &child)
                 .iter()
@@ -1914,7 +1753,7 @@ mod tests {
             ..circle
         };
         assert_eq!(
-            ix.search(&q, Some(&everywhere), &FacetFilter::default())
+            ix.search(&q, Some(&everywhere), &CompiledFilter::default())
                 .len(),
             3
         );
@@ -1948,12 +1787,12 @@ mod tests {
             centre: LonLat::new(180.0, 10.0).unwrap(),
             radius_m: 1000.0,
         };
-        assert_eq!(ix.search(&q, Some(&c), &FacetFilter::default()).len(), 2);
+        assert_eq!(ix.search(&q, Some(&c), &CompiledFilter::default()).len(), 2);
         let c = Circle {
             centre: LonLat::new(60.0, 90.0).unwrap(),
             radius_m: 5000.0,
         };
-        assert_eq!(ix.search(&q, Some(&c), &FacetFilter::default()).len(), 2);
+        assert_eq!(ix.search(&q, Some(&c), &CompiledFilter::default()).len(), 2);
     }
 
     #[test]
@@ -1965,7 +1804,7 @@ mod tests {
         let mut ix = index(&assets);
         assert_eq!(ix.len(), 2);
         let q = TextQuery::parse("chess");
-        assert_eq!(ix.search(&q, None, &FacetFilter::default()).len(), 1);
+        assert_eq!(ix.search(&q, None, &CompiledFilter::default()).len(), 1);
         assets[1] = asset(
             "b",
             "Bridge and Chess Club",
@@ -1976,15 +1815,15 @@ mod tests {
         );
         ix.upsert(1, &assets[1]);
         assert_eq!(ix.len(), 2);
-        assert_eq!(ix.search(&q, None, &FacetFilter::default()).len(), 2);
+        assert_eq!(ix.search(&q, None, &CompiledFilter::default()).len(), 2);
         ix.remove(0);
         ix.remove(0);
         assert_eq!(ix.len(), 1);
-        let hits = ix.search(&q, None, &FacetFilter::default());
+        let hits = ix.search(&q, None, &CompiledFilter::default());
         assert_eq!(hits.iter().map(|h| h.slot).collect::<Vec<_>>(), [1]);
         ix.remove(1);
         assert!(ix.is_empty());
-        assert!(ix.search(&q, None, &FacetFilter::default()).is_empty());
+        assert!(ix.search(&q, None, &CompiledFilter::default()).is_empty());
     }
 
     #[test]
@@ -2005,7 +1844,7 @@ mod tests {
         let hits = ix.search(
             &TextQuery::parse("chess club"),
             None,
-            &FacetFilter::default(),
+            &CompiledFilter::default(),
         );
         assert_eq!(hits.len(), 500);
         assert!(hits.iter().all(|h| h.matched == 0b11));
