@@ -90,8 +90,9 @@ impl SearchQuery {
     }
 }
 
-/// A filter an asset met, for telling the person why it is on the list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A filter an asset met, for telling the person why it is on the list. Typed: how to name
+/// it (the server uses its query parameter names) is up to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MatchedFilter {
     /// It has this one of the asked-for categories.
     Category(assetmap_core::Category),
@@ -107,21 +108,6 @@ pub enum MatchedFilter {
     OpenAt,
     /// Its status is one of those asked for.
     Status(assetmap_core::Status),
-}
-
-impl MatchedFilter {
-    /// `name=value` as the HTTP API names it (`category=food`, `open_at`).
-    pub fn describe(&self) -> String {
-        match self {
-            MatchedFilter::Category(c) => format!("category={}", c.slug()),
-            MatchedFilter::AbcdType(t) => format!("abcd_type={}", t.slug()),
-            MatchedFilter::Cost(c) => format!("cost={}", c.slug()),
-            MatchedFilter::Access(a) => format!("access={}", a.slug()),
-            MatchedFilter::Age(a) => format!("age={a}"),
-            MatchedFilter::OpenAt => "open_at".to_owned(),
-            MatchedFilter::Status(s) => format!("status={}", s.slug()),
-        }
-    }
 }
 
 /// One ranked result.
