@@ -132,5 +132,4 @@ impl Filter {
             && self.age.is_none_or(|age| asset.audience.admits_age(age))
             && self.open_at.is_none_or(|o| o.matches(asset))
     }
-
 }

@@ -18,6 +18,7 @@ mod engine;
 mod error;
 mod facets;
 mod filter;
+mod pool;
 pub mod search;
 mod sphere;
 pub mod synthetic;

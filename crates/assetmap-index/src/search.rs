@@ -31,6 +31,7 @@
 //! Without words, candidates come from the R-tree ([`Engine::within`]).
 
 use crate::facets::CompiledFilter;
+use crate::pool;
 use crate::text::{Circle, TextHit, TextQuery};
 use crate::{Engine, Filter, OpenAtPolicy};
 use assetmap_core::{Asset, LonLat, Openness};
@@ -221,29 +222,17 @@ fn final_order(order: SearchOrder) -> impl Fn(&SearchResult<'_>, &SearchResult<'
 /// A candidate in the walk: its bound, slot, relevance and matched terms.
 type Keyed = (f64, u32, f32, u32);
 
-thread_local! {
-    static KEYS: std::cell::RefCell<Vec<Keyed>> = const { std::cell::RefCell::new(Vec::new()) };
-    static SCRATCH: std::cell::RefCell<Vec<Vec<TextHit>>> = const { std::cell::RefCell::new(Vec::new()) };
-}
+/// Pooled buffers (hits, candidates) over this many elements are not kept (about 24 MB).
+const MAX_POOLED_LEN: usize = 1 << 20;
 
 /// An empty hit buffer from this thread's pool (a search allocates nothing once warm).
 fn scratch() -> Vec<TextHit> {
-    SCRATCH
-        .with_borrow_mut(|pool| pool.pop())
-        .unwrap_or_default()
+    pool::take(Vec::capacity).unwrap_or_default()
 }
 
 fn give_back(mut hits: Vec<TextHit>) {
-    // Keep buffers up to about 24 MB.
-    if hits.capacity() <= 1 << 20 {
-        hits.clear();
-        let _ = SCRATCH.try_with(|pool| {
-            let mut pool = pool.borrow_mut();
-            if pool.len() < 2 {
-                pool.push(hits);
-            }
-        });
-    }
+    hits.clear();
+    pool::give_back(hits, Vec::capacity, MAX_POOLED_LEN);
 }
 
 /// How far the index's `f32` distances may be from the exact ones, in metres (generous).
@@ -389,7 +378,7 @@ impl Engine {
             SearchOrder::Distance => -(h.approx_distance_m - APPROX_DISTANCE_SLACK_M),
         };
         // Each candidate's bound, computed once, with its slot for ties (a pooled buffer).
-        let mut keyed = KEYS.with_borrow_mut(std::mem::take);
+        let mut keyed: Vec<Keyed> = pool::take(Vec::capacity).unwrap_or_default();
         keyed.clear();
         keyed.extend(
             hits.iter()
@@ -439,9 +428,8 @@ impl Engine {
                 openness,
             });
         }
-        if keyed.capacity() <= 1 << 20 {
-            let _ = KEYS.try_with(|k| *k.borrow_mut() = keyed);
-        }
+        keyed.clear();
+        pool::give_back(keyed, Vec::capacity, MAX_POOLED_LEN);
         top.into_results()
     }
 }
