@@ -93,13 +93,11 @@ impl SlotFacets {
     }
 }
 
-/// A [`Filter`] compiled once into masks over [`Facets`] (0 = no condition), for the engine's
-/// scans and the text index alike.
+/// A [`Filter`] compiled once into masks over the packed facets of each asset (0 = no
+/// condition), for the engine's scans and the text index alike.
 ///
-/// `open_at` needs the asset's opening times, which no packed record holds:
-/// [`admits`](Self::admits) checks every other condition, and callers that read assets check
-/// [`admits_asset`](Self::admits_asset) where [`needs_asset`](Self::needs_asset) says so (the
-/// text index, which never reads assets, leaves `open_at` to its caller).
+/// `open_at` needs the asset's opening times, which no packed record holds: the engine checks
+/// it on the asset, the text index (which never reads assets) leaves it to its caller.
 ///
 /// # Examples
 /// ```

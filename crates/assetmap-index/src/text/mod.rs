@@ -27,7 +27,8 @@
 //! - every other entry of a [synonym group](SYNONYMS) that the query triggers (weight
 //!   [`SYNONYM_WEIGHT`]); a multi-word entry such as "board games" needs all its words in
 //!   the asset, and triggers only when all its words are in the query;
-//! - every [`Category`] whose vocabulary — its [keywords](Category::keywords), its label and its
+//! - every [`Category`](assetmap_core::Category) whose vocabulary — its
+//!   [keywords](assetmap_core::Category::keywords), its label and its
 //!   slug — the query triggers, matched on the asset's categories (weight [`CATEGORY_WEIGHT`]).
 //!   So "allotment" or "gardening" finds every green space even when the word is not in its
 //!   record.
@@ -65,7 +66,7 @@
 //! | `grid` | grid geometry: the cells, [`Circle`] and the region a search reads |
 //! | `postings` | the posting lists and [`TextIndex`] storage: build, upsert, remove |
 //! | `scoring` | BM25F: [`TextIndex::prepare`], [`TextIndex::word_hits`], [`TextIndex::category_only_hits`], [`TextHit`] |
-//! | `accumulator` | per-asset score accumulators, pooled ([`crate::pool`]) |
+//! | `accumulator` | per-asset score accumulators, pooled (the crate's `pool` module) |
 
 mod accumulator;
 mod analysis;

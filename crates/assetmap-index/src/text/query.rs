@@ -146,7 +146,7 @@ impl TextQuery {
         self.terms.is_empty()
     }
 
-    /// The words of the terms whose bits are set in `matched` (see [`TextHit::matched`]).
+    /// The words of the terms whose bits are set in `matched` (see [`TextHit::matched`](super::TextHit::matched)).
     pub fn matched_words(&self, matched: u32) -> Vec<&str> {
         self.terms
             .iter()
