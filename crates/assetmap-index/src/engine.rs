@@ -1,6 +1,6 @@
 //! The engine: assets by id, in id order, and an R-tree of their positions on the sphere.
 
-use crate::filter::{Compiled, Facets};
+use crate::facets::{CompiledFilter, SlotFacets};
 use crate::sphere::{chord_of_m, enclosing_aabb, to_xyz, Xyz, CHORD_SLACK};
 use crate::text::TextIndex;
 use crate::{BBox, Filter};
@@ -59,7 +59,7 @@ pub struct Engine {
     /// `None` for a free slot.
     slots: Vec<Option<Asset>>,
     /// Packed attributes, one per slot (stale for free slots).
-    facets: Vec<Facets>,
+    facets: Vec<SlotFacets>,
     /// Free slots, reused by inserts.
     free: Vec<u32>,
     /// Live slots sorted by asset id.
@@ -132,7 +132,7 @@ impl Engine {
                 _ => live.push(s),
             }
         }
-        let facets: Vec<Facets> = assets.iter().map(Facets::of).collect();
+        let facets: Vec<SlotFacets> = assets.iter().map(SlotFacets::of).collect();
         let points: Vec<Point> = live
             .iter()
             .map(|&s| point(s, &assets[s as usize]))
@@ -230,7 +230,7 @@ impl Engine {
         match self.find(&asset.id) {
             Ok(pos) => {
                 let s = self.order[pos];
-                let facets = Facets::of(&asset);
+                let facets = SlotFacets::of(&asset);
                 let new_point = point(s, &asset);
                 let old = self.slots[s as usize].replace(asset);
                 if old.as_ref().map(|o| o.location) != self.slot_asset(s).map(|a| a.location) {
@@ -247,7 +247,7 @@ impl Engine {
                 old
             }
             Err(pos) => {
-                let facets = Facets::of(&asset);
+                let facets = SlotFacets::of(&asset);
                 let s = match self.free.pop() {
                     Some(s) => {
                         self.facets[s as usize] = facets;
@@ -296,7 +296,7 @@ impl Engine {
     }
 
     /// Slots of assets in `bbox` matching `c`, in no particular order.
-    fn bbox_slots(&self, bbox: &BBox, c: &Compiled) -> Vec<u32> {
+    fn bbox_slots(&self, bbox: &BBox, c: &CompiledFilter) -> Vec<u32> {
         self.tree
             .locate_in_envelope(&enclosing_aabb(bbox))
             .map(|p| p.data)
@@ -311,9 +311,9 @@ impl Engine {
     /// filter needs the asset itself (`open_at`): at a million assets the difference between
     /// one 32-byte record and a cache miss on each `Asset` is most of a scan's time.
     #[inline]
-    fn accepts(&self, slot: u32, c: &Compiled) -> bool {
-        c.matches_facets(&self.facets[slot as usize])
-            && (!c.needs_asset() || self.slot_asset(slot).is_some_and(|a| c.matches_asset(a)))
+    fn accepts(&self, slot: u32, c: &CompiledFilter) -> bool {
+        c.admits(&self.facets[slot as usize].facets)
+            && (!c.needs_asset() || self.slot_asset(slot).is_some_and(|a| c.admits_asset(a)))
     }
 
     /// Great-circle metres from `at` to the asset in `slot` (the same formula and argument
@@ -364,13 +364,13 @@ impl Engine {
     /// assert_eq!(engine.bbox_count(&b, &Filter::default()), found.len());
     /// ```
     pub fn bbox(&self, bbox: &BBox, filter: &Filter) -> Vec<&Asset> {
-        let slots = self.bbox_slots(bbox, &filter.compile());
+        let slots = self.bbox_slots(bbox, &CompiledFilter::new(filter));
         self.assets_of(&self.in_id_order(slots))
     }
 
     /// How many assets [`bbox`](Self::bbox) would return, without sorting them.
     pub fn bbox_count(&self, bbox: &BBox, filter: &Filter) -> usize {
-        let c = filter.compile();
+        let c = CompiledFilter::new(filter);
         self.tree
             .locate_in_envelope(&enclosing_aabb(bbox))
             .filter(|p| {
@@ -393,7 +393,7 @@ impl Engine {
     /// assert_eq!(page.items, all[10..15].to_vec());
     /// ```
     pub fn bbox_page(&self, bbox: &BBox, filter: &Filter, offset: usize, limit: usize) -> Page<'_> {
-        let slots = self.bbox_slots(bbox, &filter.compile());
+        let slots = self.bbox_slots(bbox, &CompiledFilter::new(filter));
         let number_matched = slots.len();
         if offset >= number_matched || limit == 0 {
             return Page {
@@ -422,7 +422,7 @@ impl Engine {
     /// assert_eq!(engine.scan(&closed).count(), engine.count(&closed));
     /// ```
     pub fn scan<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = &'a Asset> + 'a {
-        let c = filter.compile();
+        let c = CompiledFilter::new(filter);
         self.order
             .iter()
             .filter(move |&&s| self.accepts(s, &c))
@@ -434,7 +434,7 @@ impl Engine {
         if filter.is_empty() {
             return self.len();
         }
-        let c = filter.compile();
+        let c = CompiledFilter::new(filter);
         self.order.iter().filter(|&&s| self.accepts(s, &c)).count()
     }
 
@@ -458,7 +458,7 @@ impl Engine {
             };
         }
         // Count on the packed facets; touch an `Asset` only for the page itself.
-        let c = filter.compile();
+        let c = CompiledFilter::new(filter);
         let mut number_matched = 0;
         let mut items = Vec::new();
         for &s in &self.order {
@@ -514,7 +514,7 @@ impl Engine {
         if k == 0 || max_distance_m.is_nan() || max_distance_m < 0.0 {
             return Vec::new();
         }
-        let c = filter.compile();
+        let c = CompiledFilter::new(filter);
         let q = to_xyz(&at);
         let max_chord = chord_of_m(max_distance_m) + CHORD_SLACK;
         let max_c2 = max_chord * max_chord;
@@ -565,7 +565,7 @@ impl Engine {
         if radius_m.is_nan() || radius_m < 0.0 {
             return Vec::new();
         }
-        let c = filter.compile();
+        let c = CompiledFilter::new(filter);
         let chord = chord_of_m(radius_m) + CHORD_SLACK;
         let mut hits: Vec<Hit<'_>> = self
             .tree

@@ -117,7 +117,8 @@ impl Filter {
     }
 
     /// Whether `asset` meets every condition that is set (the reference semantics; the
-    /// engine evaluates the same conditions on packed bit sets).
+    /// engine and the text index evaluate the same conditions on packed bit sets, see
+    /// [`CompiledFilter`](crate::CompiledFilter)).
     pub fn matches(&self, asset: &Asset) -> bool {
         (self.categories.is_empty() || asset.categories.iter().any(|c| self.categories.contains(c)))
             && (self.abcd_types.is_empty() || self.abcd_types.contains(&asset.abcd_type))
@@ -130,108 +131,5 @@ impl Filter {
             && self.access.iter().all(|f| asset.access.contains(f))
             && self.age.is_none_or(|age| asset.audience.admits_age(age))
             && self.open_at.is_none_or(|o| o.matches(asset))
-    }
-
-    pub(crate) fn compile(&self) -> Compiled {
-        Compiled {
-            categories: self.categories.iter().fold(0, |m, c| m | bit32(*c as u32)),
-            abcd: self.abcd_types.iter().fold(0, |m, t| m | bit8(*t as u8)),
-            status: self.statuses.iter().fold(0, |m, s| m | bit8(*s as u8)),
-            cost: self
-                .cost_bands
-                .iter()
-                .fold(0, |m, b| m | bit8(*b as u8 + 1)),
-            access: self.access.iter().fold(0, |m, a| m | bit16(*a as u16)),
-            age: self.age,
-            open_at: self.open_at,
-        }
-    }
-}
-
-const _: () = assert!(Category::ALL.len() <= 32 && AccessFeature::ALL.len() <= 16);
-const _: () =
-    assert!(AbcdType::ALL.len() <= 8 && Status::ALL.len() <= 8 && CostBand::ALL.len() < 8);
-
-fn bit32(i: u32) -> u32 {
-    1 << i
-}
-fn bit16(i: u16) -> u16 {
-    1 << i
-}
-fn bit8(i: u8) -> u8 {
-    1 << i
-}
-
-/// The filterable attributes of one asset, packed into 32 bytes so that scans over a
-/// million assets touch one small array instead of every `Asset`.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Facets {
-    pub(crate) lon: f64,
-    pub(crate) lat: f64,
-    categories: u32,
-    access: u16,
-    /// Bit of the ABCD type.
-    abcd: u8,
-    /// Bit of the status.
-    status: u8,
-    /// Bit `1 + band`, or 0 when the cost is unknown.
-    cost: u8,
-    min_age: u8,
-    /// 255 when there is no upper limit.
-    max_age: u8,
-}
-
-impl Facets {
-    pub(crate) fn of(a: &Asset) -> Facets {
-        Facets {
-            lon: a.location.lon(),
-            lat: a.location.lat(),
-            categories: a.categories.iter().fold(0, |m, c| m | bit32(*c as u32)),
-            access: a.access.iter().fold(0, |m, f| m | bit16(*f as u16)),
-            abcd: bit8(a.abcd_type as u8),
-            status: bit8(a.status as u8),
-            cost: a.cost.as_ref().map_or(0, |c| bit8(c.band as u8 + 1)),
-            min_age: a.audience.min_age().unwrap_or(0),
-            max_age: a.audience.max_age().unwrap_or(u8::MAX),
-        }
-    }
-}
-
-/// A [`Filter`] as bit masks (0 = no condition).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Compiled {
-    categories: u32,
-    abcd: u8,
-    status: u8,
-    cost: u8,
-    access: u16,
-    age: Option<u8>,
-    open_at: Option<OpenAt>,
-}
-
-impl Compiled {
-    /// Every condition but `open_at`.
-    #[inline]
-    pub(crate) fn matches_facets(&self, f: &Facets) -> bool {
-        (self.categories == 0 || self.categories & f.categories != 0)
-            && (self.abcd == 0 || self.abcd & f.abcd != 0)
-            && (self.status == 0 || self.status & f.status != 0)
-            && (self.cost == 0 || self.cost & f.cost != 0)
-            && (self.access & f.access == self.access)
-            && self
-                .age
-                .is_none_or(|age| f.min_age <= age && age <= f.max_age)
-    }
-
-    /// Whether the rest of the filter ([`OpenAt`]) needs the `Asset` itself.
-    #[inline]
-    pub(crate) fn needs_asset(&self) -> bool {
-        self.open_at.is_some()
-    }
-
-    /// The conditions [`matches_facets`](Self::matches_facets) does not check.
-    #[inline]
-    pub(crate) fn matches_asset(&self, asset: &Asset) -> bool {
-        self.open_at.is_none_or(|o| o.matches(asset))
     }
 }

@@ -30,10 +30,9 @@
 //! the top `limit` (a threshold walk in order of each candidate's best possible score).
 //! Without words, candidates come from the R-tree ([`Engine::within`]).
 
-use crate::text::{
-    abcd_bit, access_bit, category_bit, cost_bit, status_bit, Circle, FacetFilter, TextHit,
-    TextQuery,
-};
+use crate::facets::CompiledFilter;
+use crate::pool;
+use crate::text::{Circle, TextHit, TextQuery};
 use crate::{Engine, Filter, OpenAtPolicy};
 use assetmap_core::{Asset, LonLat, Openness};
 use std::cmp::Ordering;
@@ -92,8 +91,9 @@ impl SearchQuery {
     }
 }
 
-/// A filter an asset met, for telling the person why it is on the list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A filter an asset met, for telling the person why it is on the list. Typed: how to name
+/// it (the server uses its query parameter names) is up to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MatchedFilter {
     /// It has this one of the asked-for categories.
     Category(assetmap_core::Category),
@@ -109,21 +109,6 @@ pub enum MatchedFilter {
     OpenAt,
     /// Its status is one of those asked for.
     Status(assetmap_core::Status),
-}
-
-impl MatchedFilter {
-    /// `name=value` as the HTTP API names it (`category=food`, `open_at`).
-    pub fn describe(&self) -> String {
-        match self {
-            MatchedFilter::Category(c) => format!("category={}", c.slug()),
-            MatchedFilter::AbcdType(t) => format!("abcd_type={}", t.slug()),
-            MatchedFilter::Cost(c) => format!("cost={}", c.slug()),
-            MatchedFilter::Access(a) => format!("access={}", a.slug()),
-            MatchedFilter::Age(a) => format!("age={a}"),
-            MatchedFilter::OpenAt => "open_at".to_owned(),
-            MatchedFilter::Status(s) => format!("status={}", s.slug()),
-        }
-    }
 }
 
 /// One ranked result.
@@ -154,19 +139,6 @@ impl SearchResult<'_> {
     /// The filters of `q` it met.
     pub fn matched_filters(&self, q: &SearchQuery) -> Vec<MatchedFilter> {
         matched_filters(&q.filter, self.asset, self.openness)
-    }
-}
-
-/// The packed form of an engine [`Filter`] for the text index (`open_at` is not in it).
-pub(crate) fn facet_filter(f: &Filter) -> FacetFilter {
-    FacetFilter {
-        categories: f.categories.iter().fold(0, |m, c| m | category_bit(*c)),
-        access: f.access.iter().fold(0, |m, a| m | access_bit(*a)),
-        abcd: f.abcd_types.iter().fold(0, |m, t| m | abcd_bit(*t)),
-        status: f.statuses.iter().fold(0, |m, s| m | status_bit(*s)),
-        // An asset whose cost is not known never matches a cost filter.
-        cost: f.cost_bands.iter().fold(0, |m, b| m | cost_bit(Some(*b))),
-        age: f.age,
     }
 }
 
@@ -250,29 +222,17 @@ fn final_order(order: SearchOrder) -> impl Fn(&SearchResult<'_>, &SearchResult<'
 /// A candidate in the walk: its bound, slot, relevance and matched terms.
 type Keyed = (f64, u32, f32, u32);
 
-thread_local! {
-    static KEYS: std::cell::RefCell<Vec<Keyed>> = const { std::cell::RefCell::new(Vec::new()) };
-    static SCRATCH: std::cell::RefCell<Vec<Vec<TextHit>>> = const { std::cell::RefCell::new(Vec::new()) };
-}
+/// Pooled buffers (hits, candidates) over this many elements are not kept (about 24 MB).
+const MAX_POOLED_LEN: usize = 1 << 20;
 
 /// An empty hit buffer from this thread's pool (a search allocates nothing once warm).
 fn scratch() -> Vec<TextHit> {
-    SCRATCH
-        .with_borrow_mut(|pool| pool.pop())
-        .unwrap_or_default()
+    pool::take(Vec::capacity).unwrap_or_default()
 }
 
 fn give_back(mut hits: Vec<TextHit>) {
-    // Keep buffers up to about 24 MB.
-    if hits.capacity() <= 1 << 20 {
-        hits.clear();
-        let _ = SCRATCH.try_with(|pool| {
-            let mut pool = pool.borrow_mut();
-            if pool.len() < 2 {
-                pool.push(hits);
-            }
-        });
-    }
+    hits.clear();
+    pool::give_back(hits, Vec::capacity, MAX_POOLED_LEN);
 }
 
 /// How far the index's `f32` distances may be from the exact ones, in metres (generous).
@@ -348,7 +308,7 @@ impl Engine {
         if p.matches_nothing() {
             return Vec::new();
         }
-        let ff = facet_filter(&q.filter);
+        let ff = CompiledFilter::new(&q.filter);
         let circle = |radius_m: f64| Circle {
             centre: q.origin,
             radius_m,
@@ -418,7 +378,7 @@ impl Engine {
             SearchOrder::Distance => -(h.approx_distance_m - APPROX_DISTANCE_SLACK_M),
         };
         // Each candidate's bound, computed once, with its slot for ties (a pooled buffer).
-        let mut keyed = KEYS.with_borrow_mut(std::mem::take);
+        let mut keyed: Vec<Keyed> = pool::take(Vec::capacity).unwrap_or_default();
         keyed.clear();
         keyed.extend(
             hits.iter()
@@ -468,9 +428,8 @@ impl Engine {
                 openness,
             });
         }
-        if keyed.capacity() <= 1 << 20 {
-            let _ = KEYS.try_with(|k| *k.borrow_mut() = keyed);
-        }
+        keyed.clear();
+        pool::give_back(keyed, Vec::capacity, MAX_POOLED_LEN);
         top.into_results()
     }
 }
@@ -564,7 +523,7 @@ mod tests {
 
     /// The same question answered by brute force over every asset, from the definitions.
     fn brute_force(engine: &Engine, q: &SearchQuery) -> Vec<(String, f64)> {
-        let ff = facet_filter(&q.filter);
+        let ff = CompiledFilter::new(&q.filter);
         let all: Vec<&Asset> = engine.iter().collect();
         let mut ix = crate::text::TextIndex::new();
         for (i, a) in all.iter().enumerate() {

@@ -204,6 +204,20 @@ pub fn open_status(o: Openness) -> &'static str {
     }
 }
 
+/// A filter a result met, named as this API's query parameters name it: `name=value`
+/// (`category=food`, `cost=free`, `age=72`), or just `open_at`.
+fn filter_name(m: &MatchedFilter) -> String {
+    match m {
+        MatchedFilter::Category(c) => format!("category={}", c.slug()),
+        MatchedFilter::AbcdType(t) => format!("abcd_type={}", t.slug()),
+        MatchedFilter::Cost(c) => format!("cost={}", c.slug()),
+        MatchedFilter::Access(a) => format!("access={}", a.slug()),
+        MatchedFilter::Age(a) => format!("age={a}"),
+        MatchedFilter::OpenAt => "open_at".to_owned(),
+        MatchedFilter::Status(s) => format!("status={}", s.slug()),
+    }
+}
+
 async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let parsed = parse_search(req.query_string(), &state.place, Utc::now())?;
     let q = &parsed.query;
@@ -230,7 +244,7 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
                             .matched_filters(q)
                             .iter()
                             .filter(|m| !matches!(m, MatchedFilter::Status(_)))
-                            .map(|m| m.describe())
+                            .map(filter_name)
                             .collect::<Vec<_>>(),
                     }),
                 );
@@ -282,5 +296,33 @@ mod tests {
         assert!(parse_open_at("Sunday").is_err());
         let at = open_at_filter(parse_open_at("2025-06-01T10:30").unwrap()).unwrap();
         assert_eq!(at.day, Weekday::Sun);
+    }
+
+    #[test]
+    fn matched_filters_are_named_as_the_parameters() {
+        let names: Vec<String> = [
+            MatchedFilter::Category(Category::Food),
+            MatchedFilter::AbcdType(AbcdType::PhysicalSpace),
+            MatchedFilter::Cost(CostBand::Free),
+            MatchedFilter::Access(AccessFeature::StepFree),
+            MatchedFilter::Age(72),
+            MatchedFilter::OpenAt,
+            MatchedFilter::Status(Status::TemporarilyClosed),
+        ]
+        .iter()
+        .map(filter_name)
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "category=food",
+                "abcd_type=physical_space",
+                "cost=free",
+                "access=step_free",
+                "age=72",
+                "open_at",
+                "status=temporarily_closed"
+            ]
+        );
     }
 }

@@ -1,0 +1,219 @@
+//! The filterable attributes of an asset, packed into bit sets, and a [`Filter`] compiled into
+//! masks over them: **one** layout, shared by the engine's record per slot (scans, bbox,
+//! nearest, radius) and by the text index's postings. Adding a filterable attribute means one
+//! field in [`Facets`], one in [`CompiledFilter`], and one line in each of [`Facets::of`],
+//! [`CompiledFilter::new`] and [`CompiledFilter::admits`].
+//!
+//! | field | bits |
+//! |---|---|
+//! | `categories: u16` | bit `c as u16` for each of the asset's [`Category`]s (13 of 16 used) |
+//! | `access: u16` | bit `a as u16` for each [`AccessFeature`] it offers (11 of 16) |
+//! | `abcd: u8` | bit of its [`AbcdType`] (5 of 8) |
+//! | `status: u8` | bit of its [`Status`] (3 of 8) |
+//! | `cost: u8` | bit of its [`CostBand`] (3 of 8); 0 when the cost is not known, so that an unknown cost never matches a cost filter |
+//! | `min_age: u8`, `max_age: u8` | the ages it admits, 0 and 255 when there is no limit |
+//!
+//! 10 bytes ([`Facets`]); the engine's record per slot adds the position in `f64` degrees
+//! ([`SlotFacets`], 32 bytes), a text posting adds slot, term frequency, length and an `f32`
+//! unit vector (32 bytes).
+
+use crate::{Filter, OpenAt};
+use assetmap_core::{AbcdType, AccessFeature, Asset, Category, CostBand, Status};
+
+const _: () = assert!(Category::ALL.len() <= 16 && AccessFeature::ALL.len() <= 16);
+const _: () =
+    assert!(AbcdType::ALL.len() <= 8 && Status::ALL.len() <= 8 && CostBand::ALL.len() <= 8);
+const _: () = assert!(size_of::<Facets>() == 10 && size_of::<SlotFacets>() == 32);
+
+fn bit16(i: u16) -> u16 {
+    1 << i
+}
+fn bit8(i: u8) -> u8 {
+    1 << i
+}
+
+/// The bit of category `c` in [`Facets`] and [`CompiledFilter`] masks.
+pub(crate) fn category_bit(c: Category) -> u16 {
+    bit16(c as u16)
+}
+
+/// The filterable attributes of one asset, as bit sets (see the [module docs](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Facets {
+    categories: u16,
+    access: u16,
+    abcd: u8,
+    status: u8,
+    /// 0 when the cost is not known.
+    cost: u8,
+    /// 0 when there is no lower limit.
+    min_age: u8,
+    /// 255 when there is no upper limit.
+    max_age: u8,
+}
+
+impl Facets {
+    /// The facets of `a`.
+    pub(crate) fn of(a: &Asset) -> Facets {
+        Facets {
+            categories: a.categories.iter().fold(0, |m, c| m | category_bit(*c)),
+            access: a.access.iter().fold(0, |m, f| m | bit16(*f as u16)),
+            abcd: bit8(a.abcd_type as u8),
+            status: bit8(a.status as u8),
+            cost: a.cost.as_ref().map_or(0, |c| bit8(c.band as u8)),
+            min_age: a.audience.min_age().unwrap_or(0),
+            max_age: a.audience.max_age().unwrap_or(u8::MAX),
+        }
+    }
+
+    /// The category bits (see [`category_bit`]).
+    #[inline]
+    pub(crate) fn categories(&self) -> u16 {
+        self.categories
+    }
+}
+
+/// The engine's record per slot: the position, compared exactly by the bbox test and read by
+/// the haversine, and the [`Facets`]. 32 bytes, so that scans over a million assets touch one
+/// small array instead of every `Asset`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SlotFacets {
+    pub(crate) lon: f64,
+    pub(crate) lat: f64,
+    pub(crate) facets: Facets,
+}
+
+impl SlotFacets {
+    pub(crate) fn of(a: &Asset) -> SlotFacets {
+        SlotFacets {
+            lon: a.location.lon(),
+            lat: a.location.lat(),
+            facets: Facets::of(a),
+        }
+    }
+}
+
+/// A [`Filter`] compiled once into masks over the packed facets of each asset (0 = no
+/// condition), for the engine's scans and the text index alike.
+///
+/// `open_at` needs the asset's opening times, which no packed record holds: the engine checks
+/// it on the asset, the text index (which never reads assets) leaves it to its caller.
+///
+/// # Examples
+/// ```
+/// use assetmap_core::Category;
+/// use assetmap_index::{CompiledFilter, Filter};
+/// let f = Filter { categories: vec![Category::Food], age: Some(8), ..Filter::default() };
+/// assert_ne!(CompiledFilter::new(&f), CompiledFilter::default());
+/// assert_eq!(CompiledFilter::new(&Filter::default()), CompiledFilter::default());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CompiledFilter {
+    /// Any of these categories.
+    categories: u16,
+    /// All of these access features.
+    access: u16,
+    /// Any of these ABCD types.
+    abcd: u8,
+    /// Any of these statuses.
+    status: u8,
+    /// Any of these cost bands (an unknown cost has no bit, so never matches).
+    cost: u8,
+    /// Admits a person of this age, in years.
+    age: Option<u8>,
+    open_at: Option<OpenAt>,
+}
+
+impl CompiledFilter {
+    /// Compiles `f`: the one step from a [`Filter`] to masks.
+    pub fn new(f: &Filter) -> CompiledFilter {
+        CompiledFilter {
+            categories: f.categories.iter().fold(0, |m, c| m | category_bit(*c)),
+            access: f.access.iter().fold(0, |m, a| m | bit16(*a as u16)),
+            abcd: f.abcd_types.iter().fold(0, |m, t| m | bit8(*t as u8)),
+            status: f.statuses.iter().fold(0, |m, s| m | bit8(*s as u8)),
+            cost: f.cost_bands.iter().fold(0, |m, b| m | bit8(*b as u8)),
+            age: f.age,
+            open_at: f.open_at,
+        }
+    }
+
+    /// Every condition but `open_at`, on the packed facets.
+    #[inline]
+    pub(crate) fn admits(&self, f: &Facets) -> bool {
+        (self.categories == 0 || self.categories & f.categories != 0)
+            && (self.abcd == 0 || self.abcd & f.abcd != 0)
+            && (self.status == 0 || self.status & f.status != 0)
+            && (self.cost == 0 || self.cost & f.cost != 0)
+            && (self.access & f.access == self.access)
+            && self
+                .age
+                .is_none_or(|age| f.min_age <= age && age <= f.max_age)
+    }
+
+    /// Whether the rest of the filter (`open_at`) needs the `Asset` itself.
+    #[inline]
+    pub(crate) fn needs_asset(&self) -> bool {
+        self.open_at.is_some()
+    }
+
+    /// The conditions [`admits`](Self::admits) does not check.
+    #[inline]
+    pub(crate) fn admits_asset(&self, asset: &Asset) -> bool {
+        self.open_at.is_none_or(|o| o.matches(asset))
+    }
+}
+
+impl From<&Filter> for CompiledFilter {
+    fn from(f: &Filter) -> CompiledFilter {
+        CompiledFilter::new(f)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::synthetic;
+    use assetmap_core::{TimeOfDay, Weekday};
+
+    /// The packed test agrees with the reference semantics of [`Filter::matches`].
+    #[test]
+    fn compiled_filters_agree_with_filter_matches() {
+        let assets = synthetic::assets(5, 2_000);
+        let filters = [
+            Filter::default(),
+            Filter {
+                categories: vec![Category::Food, Category::Faith],
+                ..Filter::default()
+            },
+            Filter {
+                cost_bands: vec![CostBand::Free],
+                age: Some(8),
+                ..Filter::default()
+            },
+            Filter {
+                access: vec![AccessFeature::StepFree, AccessFeature::HearingLoop],
+                statuses: vec![Status::Active],
+                abcd_types: vec![AbcdType::Association, AbcdType::Culture],
+                ..Filter::default()
+            },
+            Filter {
+                open_at: Some(OpenAt {
+                    day: Weekday::Sat,
+                    time: TimeOfDay::parse("10:30").unwrap(),
+                    policy: crate::OpenAtPolicy::IncludeByArrangement,
+                }),
+                age: Some(72),
+                ..Filter::default()
+            },
+        ];
+        for f in &filters {
+            let c = CompiledFilter::new(f);
+            for a in &assets {
+                let packed = c.admits(&Facets::of(a)) && (!c.needs_asset() || c.admits_asset(a));
+                assert_eq!(packed, f.matches(a), "{f:?} on {}", a.id);
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Analysis: text to words (folding case and accents, joining apostrophes), stop words out,
+//! words to their Snowball English stems.
+
+use super::vocabulary::STOP_WORDS;
+use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::sync::{Arc, OnceLock};
+
+/// The Snowball English stemmer, built once.
+fn stemmer() -> &'static Stemmer {
+    static STEMMER: OnceLock<Stemmer> = OnceLock::new();
+    STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
+}
+
+pub(super) fn is_stop_word(w: &str) -> bool {
+    static SET: OnceLock<FxHashSet<&'static str>> = OnceLock::new();
+    // Every stop word is short; most words in a description are not stop words.
+    w.len() <= 7
+        && SET
+            .get_or_init(|| STOP_WORDS.iter().copied().collect())
+            .contains(w)
+}
+
+/// Appends the lower-case, accent-folded form of `c` to `out`.
+fn fold_char(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    match c {
+        'ß' | 'ẞ' => out.push_str("ss"),
+        'æ' | 'Æ' => out.push_str("ae"),
+        'œ' | 'Œ' => out.push_str("oe"),
+        'ø' | 'Ø' => out.push('o'),
+        'ł' | 'Ł' => out.push('l'),
+        'đ' | 'Đ' | 'ð' | 'Ð' => out.push('d'),
+        'þ' | 'Þ' => out.push_str("th"),
+        'ı' => out.push('i'),
+        _ => {
+            unicode_normalization::char::decompose_canonical(c, |d| {
+                if !unicode_normalization::char::is_combining_mark(d) {
+                    out.extend(d.to_lowercase());
+                }
+            });
+        }
+    }
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '’' | 'ʼ' | '‘')
+}
+
+/// Lower-cases and accent-folds `text`, keeping every other character.
+///
+/// # Examples
+/// ```
+/// assert_eq!(assetmap_index::text::fold("Café Crème ŁÓDŹ"), "cafe creme lodz");
+/// ```
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        fold_char(c, &mut out);
+    }
+    out
+}
+
+/// Calls `f` with every folded word of `text` (stop words included), in order.
+pub(super) fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut word = String::new();
+    let mut folded = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() {
+            folded.clear();
+            fold_char(c, &mut folded);
+            // Folding may yield combining marks only (dropped) or non-alphanumerics: keep letters.
+            word.extend(folded.chars().filter(|c| c.is_alphanumeric()));
+        } else if is_apostrophe(c)
+            && !word.is_empty()
+            && chars.peek().is_some_and(|n| n.is_alphanumeric())
+        {
+            // "john's" → "johns": an apostrophe inside a word joins it.
+        } else if !word.is_empty() {
+            f(&word);
+            word.clear();
+        }
+    }
+    if !word.is_empty() {
+        f(&word);
+    }
+}
+
+/// The stems of `text`, in order, without stop words (repeats kept).
+///
+/// # Examples
+/// ```
+/// use assetmap_index::text::analyse;
+/// assert_eq!(analyse("Gardeners' Club"), ["garden", "club"]);
+/// assert_eq!(analyse("Meet other DADS"), ["meet", "dad"]);
+/// ```
+pub fn analyse(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_stem(text, |s| out.push(s.to_string()));
+    out
+}
+
+/// Calls `f` with the stem of every word of `text` but the stop words, in order.
+pub(super) fn for_each_stem(text: &str, mut f: impl FnMut(&Arc<str>)) {
+    for_each_word(text, |w| {
+        if !is_stop_word(w) {
+            f(&stem(w));
+        }
+    });
+}
+
+/// The Snowball stem of one folded word, through a per-thread cache: the stemmer costs about
+/// a microsecond a word, and a community dataset repeats a few thousand words endlessly.
+pub(super) fn stem(word: &str) -> Arc<str> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<FxHashMap<Box<str>, Arc<str>>> = std::cell::RefCell::new(FxHashMap::default());
+    }
+    CACHE.with_borrow_mut(|cache| {
+        if let Some(s) = cache.get(word) {
+            return s.clone();
+        }
+        let s: Arc<str> = stemmer().stem(word).into();
+        if cache.len() >= 200_000 {
+            // Bounded: a flood of distinct words (or ids) must not grow memory without end.
+            cache.clear();
+        }
+        cache.insert(word.into(), s.clone());
+        s
+    })
+}
+
+/// The stems of one vocabulary entry ("board games" → `[board, game]`), stop words dropped.
+pub(super) fn phrase(entry: &str) -> Vec<String> {
+    analyse(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_words_are_sorted_and_short() {
+        let mut sorted = STOP_WORDS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, STOP_WORDS);
+        // `is_stop_word` skips longer words without looking them up.
+        assert!(STOP_WORDS.iter().all(|w| w.len() <= 7));
+        assert!(is_stop_word("the") && is_stop_word("nearby") && !is_stop_word("garden"));
+    }
+
+    #[test]
+    fn folding_removes_case_and_accents() {
+        assert_eq!(fold("CAFÉ"), "cafe");
+        assert_eq!(fold("Straße"), "strasse");
+        assert_eq!(fold("Zoë's Crèche"), "zoe's creche");
+        assert_eq!(analyse("Café crème"), analyse("cafe CREME"));
+        assert_eq!(analyse("Naïve  résumé"), ["naiv", "resum"]);
+    }
+
+    #[test]
+    fn tokenising_splits_on_punctuation_and_joins_apostrophes() {
+        assert_eq!(analyse("St John's Centre"), ["st", "john", "centr"]);
+        assert_eq!(
+            analyse("arts&crafts/knit-and-natter"),
+            ["art", "craft", "knit", "natter"]
+        );
+        assert_eq!(
+            analyse("Over 50s club, U3A"),
+            ["over", "50s", "club", "u3a"]
+        );
+        assert_eq!(analyse("'quoted'"), ["quot"]);
+        assert!(analyse("the and of").is_empty());
+    }
+
+    #[test]
+    fn stemming_unifies_word_forms() {
+        for w in ["garden", "gardens", "gardening", "gardeners", "Gardener's"] {
+            assert_eq!(analyse(w), ["garden"], "{w}");
+        }
+        assert_eq!(analyse("walking walks walked"), ["walk", "walk", "walk"]);
+        assert_eq!(analyse("allotments"), analyse("allotment"));
+        assert_eq!(analyse("libraries"), analyse("library"));
+    }
+}

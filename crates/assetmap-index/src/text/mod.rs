@@ -1,0 +1,86 @@
+//! Text relevance: which assets match a coordinator's words ("gardening", "singing", "meet
+//! other dads"), how well, and which of the words they matched.
+//!
+//! # Analysis
+//! Text is cut into words at anything that is not a letter or digit (apostrophes inside a word
+//! are dropped, so `St John's` gives `st`, `johns`), lower-cased and accent-folded (`Café` →
+//! `cafe`: Unicode NFD, then combining marks removed; `ß` → `ss`, `æ` → `ae`, `ø` → `o`,
+//! `ł` → `l`), common English [stop words](STOP_WORDS) are dropped, and every word is reduced to
+//! its Snowball English (Porter 2) stem, so `garden`, `gardens`, `gardening` and `gardeners`
+//! are one term.
+//!
+//! # What is indexed, and how much each field counts
+//! | field | weight |
+//! |---|---|
+//! | name | 3.0 |
+//! | tags | 2.0 |
+//! | categories (one term per category) | 1.5 |
+//! | description | 1.0 |
+//!
+//! Addresses are not indexed: the person's location comes from the postcode, and street names
+//! ("Church Road", "Park Avenue") would otherwise match interests.
+//!
+//! # Query expansion
+//! Each distinct stem of the query is one *query term*; an asset matches the term through the
+//! best of its *expansions*:
+//! - the stem itself (weight 1.0);
+//! - every other entry of a [synonym group](SYNONYMS) that the query triggers (weight
+//!   [`SYNONYM_WEIGHT`]); a multi-word entry such as "board games" needs all its words in
+//!   the asset, and triggers only when all its words are in the query;
+//! - every [`Category`](assetmap_core::Category) whose vocabulary — its
+//!   [keywords](assetmap_core::Category::keywords), its label and its
+//!   slug — the query triggers, matched on the asset's categories (weight [`CATEGORY_WEIGHT`]).
+//!   So "allotment" or "gardening" finds every green space even when the word is not in its
+//!   record.
+//!
+//! # Scoring
+//! BM25F-style: an asset's weighted term frequency `tf` (sum of the field weights of every
+//! occurrence) is saturated against its weighted length `len` and the mean length `avg`, and
+//! scaled by the term's inverse document frequency and the expansion's weight:
+//!
+//! `bm25 = weight × idf × tf × (k1 + 1) / (tf + k1 × (1 − b + b × len / avg))`, with
+//! `k1 = 1.2`, `b = 0.75`, `idf = ln(1 + (N − df + 0.5) / (df + 0.5))`.
+//!
+//! A query term's match is its best expansion's `bm25`. It is measured against the term's
+//! *ideal* match — its strongest expansion found in the name of an asset of average length —
+//! and capped at 1. An asset's **relevance** is the mean of that over the query's terms
+//! (0..=1; a term it does not match counts 0), so an asset matching two of two words well
+//! scores about twice one matching one of them. Terms are combined by OR: an asset matching
+//! any term is a hit. Because relevance is absolute (not relative to the other hits), a
+//! search can stop early: assets that can only match through their categories are read only
+//! where they could still make the list (see [`TextIndex::category_only_bound`]).
+//!
+//! # Layout, for speed
+//! Posting lists are keyed by term *and* by a ~1 km grid cell, and every posting carries the
+//! asset's position (a unit vector in `f32`) and a compact copy of its filterable facets. A
+//! radius query therefore reads only the postings of the query's terms in the cells the circle
+//! touches, sequentially, and rejects far or filtered-out assets without touching the assets
+//! themselves.
+//!
+//! # Modules
+//! | module | what |
+//! |---|---|
+//! | `vocabulary` | the fixed tables: [`STOP_WORDS`], [`SYNONYMS`], match and field weights, category pseudo-terms |
+//! | `analysis` | text to stems: [`fold`], words, stop words, [`analyse`] (Snowball English, cached per thread) |
+//! | `query` | query preparation: [`TextQuery::parse`] and its expansions |
+//! | `grid` | grid geometry: the cells, [`Circle`] and the region a search reads |
+//! | `postings` | the posting lists and [`TextIndex`] storage: build, upsert, remove |
+//! | `scoring` | BM25F: [`TextIndex::prepare`], [`TextIndex::word_hits`], [`TextIndex::category_only_hits`], [`TextHit`] |
+//! | `accumulator` | per-asset score accumulators, pooled (the crate's `pool` module) |
+
+mod accumulator;
+mod analysis;
+mod grid;
+mod postings;
+mod query;
+mod scoring;
+#[cfg(test)]
+mod tests;
+mod vocabulary;
+
+pub use analysis::{analyse, fold};
+pub use grid::Circle;
+pub use postings::TextIndex;
+pub use query::{Expansion, QueryTerm, TextQuery, MAX_QUERY_TERMS};
+pub use scoring::{PreparedQuery, TextHit, WordHits};
+pub use vocabulary::{CATEGORY_WEIGHT, STOP_WORDS, SYNONYMS, SYNONYM_WEIGHT};

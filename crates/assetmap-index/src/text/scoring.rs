@@ -1,0 +1,308 @@
+//! BM25F scoring over the posting lists: a query resolved against the index, then the two
+//! phases of a search (words and synonyms, then category-only matches) accumulated per asset.
+
+use super::accumulator::Accumulator;
+use super::grid::{chord2_in, chord2_to_m, Circle, Region};
+use super::postings::{TermId, TextIndex};
+use super::query::{TextQuery, MAX_QUERY_TERMS};
+use super::vocabulary::{category_term, WEIGHT_SCALE, W_CATEGORY, W_NAME};
+use crate::facets::{category_bit, CompiledFilter};
+use assetmap_core::Category;
+
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+/// BM25 saturation of a name match in an asset of average length: the "ideal" match that
+/// relevance is measured against.
+const REFERENCE_SATURATION: f32 = W_NAME as f32 / (W_NAME as f32 + K1 * WEIGHT_SCALE);
+
+impl TextIndex {
+    /// The assets matching `query` within `area` (everywhere when `None`) that pass `filter`
+    /// (all but its `open_at`, which needs the asset: the caller checks it), in no particular
+    /// order, each with its relevance, the query terms it matched and its
+    /// distance from the area's centre. Exhaustive: [`TextIndex::word_hits`] and
+    /// [`TextIndex::category_only_hits`] together.
+    pub fn search(
+        &self,
+        query: &TextQuery,
+        area: Option<&Circle>,
+        filter: &CompiledFilter,
+    ) -> Vec<TextHit> {
+        let p = self.prepare(query);
+        let mut hits = Vec::new();
+        let words = self.word_hits(&p, area, filter, &mut hits);
+        self.category_only_hits(&p, area, filter, &words, &mut hits);
+        hits
+    }
+
+    /// Resolves `query` against this index: term ids, inverse document frequencies and the
+    /// ideal score of each query term.
+    pub fn prepare(&self, query: &TextQuery) -> PreparedQuery {
+        let n = self.live.max(1) as f32;
+        let idf = |id: TermId| {
+            let df = self.terms[id as usize].df as f32;
+            (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        };
+        let mut terms = Vec::new();
+        for term in query.terms.iter().take(MAX_QUERY_TERMS) {
+            let mut words = Vec::new();
+            let mut categories = Vec::new();
+            let mut ideal: f32 = 0.0;
+            for exp in &term.expansions {
+                if exp.via == "category" {
+                    let Some(c) = Category::ALL
+                        .iter()
+                        .find(|c| category_term(**c) == exp.stems[0])
+                    else {
+                        continue;
+                    };
+                    let Some(&id) = self.dictionary.get(exp.stems[0].as_str()) else {
+                        continue;
+                    };
+                    if self.terms[id as usize].df == 0 {
+                        continue;
+                    }
+                    let scale = exp.weight * idf(id) * (K1 + 1.0);
+                    ideal = ideal.max(scale);
+                    categories.push(PreparedCategory {
+                        id,
+                        bit: category_bit(*c),
+                        scale,
+                    });
+                    continue;
+                }
+                let ids: Option<Vec<TermId>> = exp
+                    .stems
+                    .iter()
+                    .map(|s| self.dictionary.get(s.as_str()).copied())
+                    .collect();
+                let Some(mut ids) = ids else { continue };
+                // Walk the rarest stem's postings; check the others in the asset's term list.
+                ids.sort_by_key(|id| (self.terms[*id as usize].df, *id));
+                if self.terms[ids[0] as usize].df == 0 {
+                    continue;
+                }
+                let scale = exp.weight * idf(ids[0]) * (K1 + 1.0);
+                ideal = ideal.max(scale);
+                words.push(PreparedWord {
+                    lead: ids[0],
+                    rest: ids[1..].to_vec(),
+                    scale,
+                });
+            }
+            terms.push(PreparedTerm {
+                words,
+                categories,
+                ideal: ideal * REFERENCE_SATURATION,
+            });
+        }
+        PreparedQuery {
+            terms,
+            avg: (self.total_len as f32 / n).max(1.0),
+        }
+    }
+
+    /// Phase 1 of a search: every asset in `area` passing `filter` that matches a query term
+    /// through a word or a synonym, with its complete relevance (its category matches are
+    /// read from the posting, without walking the category lists).
+    /// The hits are appended to `out`; the returned [`WordHits`] remembers which assets they
+    /// were, for [`TextIndex::category_only_hits`].
+    pub fn word_hits(
+        &self,
+        p: &PreparedQuery,
+        area: Option<&Circle>,
+        filter: &CompiledFilter,
+        out: &mut Vec<TextHit>,
+    ) -> WordHits {
+        let region = area.map(Region::new);
+        let mut expected = 0usize;
+        for t in &p.terms {
+            for w in &t.words {
+                self.postings(w.lead, region.as_ref(), |list| expected += list.len());
+            }
+        }
+        let mut acc = Accumulator::with_capacity(expected.min(1 << 20));
+        let norm = |len: u16| K1 * WEIGHT_SCALE * (1.0 - B + B * f32::from(len) / p.avg);
+        for (ti, t) in p.terms.iter().enumerate() {
+            for w in &t.words {
+                self.postings(w.lead, region.as_ref(), |list| {
+                    for post in list {
+                        let Some(chord2) = chord2_in(region.as_ref(), &post.xyz) else {
+                            continue;
+                        };
+                        if !filter.admits(&post.facets)
+                            || (!w.rest.is_empty()
+                                && !w.rest.iter().all(|t| self.doc_has(post.slot, *t)))
+                        {
+                            continue;
+                        }
+                        let tf = f32::from(post.tf);
+                        acc.add(post, ti, w.scale * tf / (tf + norm(post.len)), chord2);
+                    }
+                });
+            }
+        }
+        push_hits(&acc, p, norm, out);
+        WordHits { seen: acc }
+    }
+
+    /// The highest relevance an asset can reach through category matches alone.
+    pub fn category_only_bound(&self, p: &PreparedQuery) -> f32 {
+        // Length 0 makes the BM25 saturation largest.
+        let norm0 = K1 * WEIGHT_SCALE * (1.0 - B);
+        let tf = f32::from(W_CATEGORY);
+        let sum: f32 = p
+            .terms
+            .iter()
+            .map(|t| {
+                let best = t
+                    .categories
+                    .iter()
+                    .map(|c| c.scale * tf / (tf + norm0))
+                    .fold(0.0, f32::max);
+                if t.ideal > 0.0 {
+                    (best / t.ideal).min(1.0)
+                } else {
+                    0.0
+                }
+            })
+            .sum();
+        sum / p.terms.len().max(1) as f32
+    }
+
+    /// Phase 2 of a search: the assets in `area` passing `filter` that match the query only
+    /// through their categories (none of `words`' hits).
+    /// The hits are appended to `out`.
+    pub fn category_only_hits(
+        &self,
+        p: &PreparedQuery,
+        area: Option<&Circle>,
+        filter: &CompiledFilter,
+        words: &WordHits,
+        out: &mut Vec<TextHit>,
+    ) {
+        let region = area.map(Region::new);
+        let norm = |len: u16| K1 * WEIGHT_SCALE * (1.0 - B + B * f32::from(len) / p.avg);
+        let mut expected = 0usize;
+        for t in &p.terms {
+            for c in &t.categories {
+                self.postings(c.id, region.as_ref(), |list| expected += list.len());
+            }
+        }
+        let mut acc = Accumulator::with_capacity(expected.min(1 << 20));
+        for t in &p.terms {
+            for c in &t.categories {
+                self.postings(c.id, region.as_ref(), |list| {
+                    for post in list {
+                        let Some(chord2) = chord2_in(region.as_ref(), &post.xyz) else {
+                            continue;
+                        };
+                        if !filter.admits(&post.facets) || words.seen.contains(post.slot) {
+                            continue;
+                        }
+                        acc.insert(post, chord2);
+                    }
+                });
+            }
+        }
+        push_hits(&acc, p, norm, out);
+    }
+}
+
+/// Which assets [`TextIndex::word_hits`] found.
+pub struct WordHits {
+    seen: Accumulator,
+}
+
+/// A query resolved against one [`TextIndex`] (see [`TextIndex::prepare`]).
+#[derive(Debug, Clone)]
+pub struct PreparedQuery {
+    terms: Vec<PreparedTerm>,
+    avg: f32,
+}
+
+impl PreparedQuery {
+    /// True when no term can match anything in the index.
+    pub fn matches_nothing(&self) -> bool {
+        self.terms
+            .iter()
+            .all(|t| t.words.is_empty() && t.categories.is_empty())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct PreparedTerm {
+    words: Vec<PreparedWord>,
+    categories: Vec<PreparedCategory>,
+    /// The BM25 of an ideal match: the term's strongest expansion, found in the name of an
+    /// asset of average length.
+    ideal: f32,
+}
+
+#[derive(Debug, Clone)]
+struct PreparedWord {
+    lead: TermId,
+    rest: Vec<TermId>,
+    /// `weight × idf × (k1 + 1)`.
+    scale: f32,
+}
+
+#[derive(Debug, Clone)]
+struct PreparedCategory {
+    id: TermId,
+    bit: u16,
+    scale: f32,
+}
+
+/// One asset found by a text search.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TextHit {
+    /// The engine's slot for the asset.
+    pub slot: u32,
+    /// Relevance, 0..=1: the mean over the query terms of each term's best match relative to
+    /// an ideal one (see the module docs); above 0.
+    pub relevance: f32,
+    /// Bit `i` set when the asset matched query term `i` ([`TextQuery::terms`]).
+    pub matched: u32,
+    /// Distance from the search circle's centre in metres, from the index's `f32` positions
+    /// (within about a metre); 0 when the search had no circle.
+    pub approx_distance_m: f64,
+}
+
+/// Appends the hits of `acc` to `out`, with category matches added and relevance computed.
+fn push_hits(
+    acc: &Accumulator,
+    p: &PreparedQuery,
+    norm: impl Fn(u16) -> f32,
+    out: &mut Vec<TextHit>,
+) {
+    let tf = f32::from(W_CATEGORY);
+    let n_terms = p.terms.len().max(1) as f32;
+    out.reserve(acc.len());
+    for (slot, a) in acc.iter() {
+        let cat_sat = tf / (tf + norm(a.len));
+        let mut relevance = 0.0;
+        let mut matched = 0u32;
+        for (ti, t) in p.terms.iter().enumerate() {
+            let mut best = a.best[ti];
+            for c in &t.categories {
+                if a.categories & c.bit != 0 {
+                    best = best.max(c.scale * cat_sat);
+                }
+            }
+            if best > 0.0 && t.ideal > 0.0 {
+                relevance += (best / t.ideal).min(1.0);
+                matched |= 1 << ti;
+            }
+        }
+        if matched == 0 {
+            continue;
+        }
+        out.push(TextHit {
+            slot,
+            relevance: relevance / n_terms,
+            matched,
+            approx_distance_m: chord2_to_m(a.chord2),
+        });
+    }
+}

@@ -1,0 +1,345 @@
+//! Tests of the index as a whole: ranking, circles, filters, upserts.
+
+use super::*;
+use crate::{CompiledFilter, Filter};
+use assetmap_core::{Asset, AssetDraft, AssetId, AudienceDraft, CostBand, CostDraft, LonLat};
+
+fn asset(
+    id: &str,
+    name: &str,
+    description: &str,
+    categories: &[&str],
+    tags: &[&str],
+    lonlat: (f64, f64),
+) -> Asset {
+    let draft = AssetDraft {
+        name: Some(name.into()),
+        description: (!description.is_empty()).then(|| description.into()),
+        abcd_type: Some("association".into()),
+        categories: categories.iter().map(|s| (*s).into()).collect(),
+        tags: tags.iter().map(|s| (*s).into()).collect(),
+        ..AssetDraft::default()
+    };
+    let valid = draft.validate(Some(lonlat)).unwrap();
+    Asset::create(
+        AssetId::parse(id).unwrap(),
+        valid,
+        chrono::DateTime::UNIX_EPOCH,
+    )
+}
+
+const SALE: (f64, f64) = (-2.3183, 53.4242);
+
+fn index(assets: &[Asset]) -> TextIndex {
+    let mut ix = TextIndex::new();
+    for (i, a) in assets.iter().enumerate() {
+        ix.upsert(i as u32, a);
+    }
+    ix
+}
+
+fn ranked(ix: &TextIndex, assets: &[Asset], q: &str) -> Vec<String> {
+    let mut hits = ix.search(&TextQuery::parse(q), None, &CompiledFilter::default());
+    hits.sort_by(|a, b| {
+        b.relevance
+            .total_cmp(&a.relevance)
+            .then(a.slot.cmp(&b.slot))
+    });
+    hits.iter()
+        .map(|h| assets[h.slot as usize].id.to_string())
+        .collect()
+}
+
+#[test]
+fn gardening_finds_allotments_and_green_spaces_with_name_matches_first() {
+    let assets = vec![
+        asset(
+            "club",
+            "Sale Gardeners' Club",
+            "Monthly talks",
+            &["community_groups"],
+            &[],
+            SALE,
+        ),
+        asset(
+            "allot",
+            "Walton Park Allotments",
+            "",
+            &["green_space_nature"],
+            &[],
+            SALE,
+        ),
+        asset(
+            "park",
+            "Worthington Park",
+            "",
+            &["green_space_nature"],
+            &[],
+            SALE,
+        ),
+        asset(
+            "choir",
+            "Sale Community Choir",
+            "We sing",
+            &["arts_heritage"],
+            &[],
+            SALE,
+        ),
+    ];
+    let ix = index(&assets);
+    let r = ranked(&ix, &assets, "gardening");
+    assert_eq!(r[0], "club", "{r:?}");
+    assert_eq!(
+        r[1], "allot",
+        "allotments (synonym + category) before a plain park: {r:?}"
+    );
+    assert_eq!(r[2], "park");
+    assert_eq!(r.len(), 3);
+    assert_eq!(ranked(&ix, &assets, "singing"), ["choir"]);
+}
+
+#[test]
+fn field_weights_put_name_before_tags_before_description() {
+    let assets = vec![
+        asset(
+            "desc",
+            "Tuesday Group",
+            "We play chess and cards",
+            &["community_groups"],
+            &[],
+            SALE,
+        ),
+        asset(
+            "tag",
+            "Tuesday Group",
+            "We play cards",
+            &["community_groups"],
+            &["chess"],
+            SALE,
+        ),
+        asset(
+            "name",
+            "Tuesday Chess Group",
+            "We play cards",
+            &["community_groups"],
+            &[],
+            SALE,
+        ),
+    ];
+    let ix = index(&assets);
+    assert_eq!(ranked(&ix, &assets, "chess"), ["name", "tag", "desc"]);
+}
+
+#[test]
+fn more_matched_terms_rank_higher_and_matched_bits_say_which() {
+    let assets = vec![
+        asset(
+            "both",
+            "Dads and Tots Chess",
+            "",
+            &["children_families"],
+            &[],
+            SALE,
+        ),
+        asset("one", "Chess Club", "", &["community_groups"], &[], SALE),
+    ];
+    let ix = index(&assets);
+    let q = TextQuery::parse("chess dads");
+    let mut hits = ix.search(&q, None, &CompiledFilter::default());
+    hits.sort_by(|a, b| b.relevance.total_cmp(&a.relevance));
+    assert_eq!(hits[0].slot, 0);
+    assert_eq!(q.matched_words(hits[0].matched), ["chess", "dads"]);
+    assert_eq!(q.matched_words(hits[1].matched), ["chess"]);
+}
+
+#[test]
+fn synonyms_score_below_the_word_itself() {
+    let assets = vec![
+        asset(
+            "ramblers",
+            "Trafford Ramblers",
+            "",
+            &["physical_activity_sport"],
+            &[],
+            SALE,
+        ),
+        asset(
+            "walking",
+            "Trafford Walking Group",
+            "",
+            &["physical_activity_sport"],
+            &[],
+            SALE,
+        ),
+    ];
+    let ix = index(&assets);
+    assert_eq!(ranked(&ix, &assets, "walking"), ["walking", "ramblers"]);
+    assert_eq!(ranked(&ix, &assets, "ramblers"), ["ramblers", "walking"]);
+}
+
+#[test]
+fn circle_and_filter_narrow_the_hits_and_distances_are_close() {
+    let far = (-2.2, 53.48); // ~10 km from Sale
+    let near = (-2.3183, 53.4332); // 1 km north of Sale
+    let mut assets = vec![
+        asset("near", "Chess Club", "", &["community_groups"], &[], near),
+        asset("far", "Chess Club", "", &["community_groups"], &[], far),
+    ];
+    let draft = AssetDraft {
+        cost: Some(CostDraft {
+            band: "paid".into(),
+            detail: None,
+        }),
+        audience: AudienceDraft {
+            min_age: Some(18),
+            ..AudienceDraft::default()
+        },
+        ..assets[0].to_draft()
+    };
+    assets.push(Asset::create(
+        AssetId::parse("paid").unwrap(),
+        draft.validate(Some(near)).unwrap(),
+        chrono::DateTime::UNIX_EPOCH,
+    ));
+    let ix = index(&assets);
+    let q = TextQuery::parse("chess");
+    let circle = Circle {
+        centre: LonLat::new(SALE.0, SALE.1).unwrap(),
+        radius_m: 2000.0,
+    };
+    let mut hits = ix.search(&q, Some(&circle), &CompiledFilter::default());
+    hits.sort_by_key(|h| h.slot);
+    assert_eq!(hits.iter().map(|h| h.slot).collect::<Vec<_>>(), [0, 2]);
+    let exact = circle.centre.distance_m(&assets[0].location);
+    assert!(
+        (hits[0].approx_distance_m - exact).abs() < 1.0,
+        "{} vs {exact}",
+        hits[0].approx_distance_m
+    );
+
+    // One facet encoding for the engine and the index: an unknown cost never matches a
+    // cost filter (the near asset's cost is not known).
+    let paid = CompiledFilter::new(&Filter {
+        cost_bands: vec![CostBand::Paid],
+        ..Filter::default()
+    });
+    assert_eq!(ix.search(&q, Some(&circle), &paid).len(), 1);
+    let free = CompiledFilter::new(&Filter {
+        cost_bands: vec![CostBand::Free],
+        ..Filter::default()
+    });
+    assert!(ix.search(&q, Some(&circle), &free).is_empty());
+    let child = CompiledFilter::new(&Filter {
+        age: Some(8),
+        ..Filter::default()
+    });
+    assert_eq!(
+        ix.search(&q, Some(&circle), &child)
+            .iter()
+            .map(|h| h.slot)
+            .collect::<Vec<_>>(),
+        [0]
+    );
+    let everywhere = Circle {
+        radius_m: 50_000.0,
+        ..circle
+    };
+    assert_eq!(
+        ix.search(&q, Some(&everywhere), &CompiledFilter::default())
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn large_circles_and_circles_near_the_antimeridian_and_poles_still_find_everything_inside() {
+    let spots = [
+        (179.999, 10.0),
+        (-179.999, 10.0),
+        (0.0, 89.999),
+        (120.0, 89.99),
+    ];
+    let assets: Vec<Asset> = spots
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            asset(
+                &format!("a{i}"),
+                "Chess",
+                "",
+                &["community_groups"],
+                &[],
+                *p,
+            )
+        })
+        .collect();
+    let ix = index(&assets);
+    let q = TextQuery::parse("chess");
+    let c = Circle {
+        centre: LonLat::new(180.0, 10.0).unwrap(),
+        radius_m: 1000.0,
+    };
+    assert_eq!(ix.search(&q, Some(&c), &CompiledFilter::default()).len(), 2);
+    let c = Circle {
+        centre: LonLat::new(60.0, 90.0).unwrap(),
+        radius_m: 5000.0,
+    };
+    assert_eq!(ix.search(&q, Some(&c), &CompiledFilter::default()).len(), 2);
+}
+
+#[test]
+fn upsert_replaces_and_remove_forgets() {
+    let mut assets = vec![
+        asset("a", "Chess Club", "", &["community_groups"], &[], SALE),
+        asset("b", "Bridge Club", "", &["community_groups"], &[], SALE),
+    ];
+    let mut ix = index(&assets);
+    assert_eq!(ix.len(), 2);
+    let q = TextQuery::parse("chess");
+    assert_eq!(ix.search(&q, None, &CompiledFilter::default()).len(), 1);
+    assets[1] = asset(
+        "b",
+        "Bridge and Chess Club",
+        "",
+        &["community_groups"],
+        &[],
+        SALE,
+    );
+    ix.upsert(1, &assets[1]);
+    assert_eq!(ix.len(), 2);
+    assert_eq!(ix.search(&q, None, &CompiledFilter::default()).len(), 2);
+    ix.remove(0);
+    ix.remove(0);
+    assert_eq!(ix.len(), 1);
+    let hits = ix.search(&q, None, &CompiledFilter::default());
+    assert_eq!(hits.iter().map(|h| h.slot).collect::<Vec<_>>(), [1]);
+    ix.remove(1);
+    assert!(ix.is_empty());
+    assert!(ix.search(&q, None, &CompiledFilter::default()).is_empty());
+}
+
+#[test]
+fn accumulator_grows_without_losing_hits() {
+    let assets: Vec<Asset> = (0..500)
+        .map(|i| {
+            asset(
+                &format!("a{i}"),
+                "Chess Club",
+                "",
+                &["community_groups"],
+                &[],
+                (-2.3 + f64::from(i) * 1e-4, 53.4),
+            )
+        })
+        .collect();
+    let ix = index(&assets);
+    let hits = ix.search(
+        &TextQuery::parse("chess club"),
+        None,
+        &CompiledFilter::default(),
+    );
+    assert_eq!(hits.len(), 500);
+    assert!(hits.iter().all(|h| h.matched == 0b11));
+    let s0 = hits[0].relevance;
+    assert!(hits.iter().all(|h| (h.relevance - s0).abs() < 1e-6));
+}
