@@ -114,7 +114,7 @@ impl ApiError {
     pub fn unknown_collection(id: &str) -> Self {
         Self::not_found(format!(
             "There is no collection '{id}'; the collections are: {}.",
-            crate::http::collection_ids().join(", ")
+            crate::collections::collection_ids().join(", ")
         ))
     }
 

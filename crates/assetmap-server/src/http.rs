@@ -107,14 +107,3 @@ pub fn private_response(content_type: &str) -> HttpResponseBuilder {
         .insert_header((header::REFERRER_POLICY, "no-referrer"));
     r
 }
-
-/// Every OGC API collection id, in the order listed: `assets`, then `areas-<level>`.
-pub fn collection_ids() -> Vec<String> {
-    let mut ids = vec!["assets".to_owned()];
-    ids.extend(
-        assetmap_index::AreaLevel::ALL
-            .iter()
-            .map(|l| format!("areas-{}", l.slug())),
-    );
-    ids
-}

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod collections;
 pub mod config;
 pub mod errors;
 pub mod export_cli;

@@ -1,7 +1,8 @@
 //! OGC API - Features Part 1 core: landing page, conformance, collections.
 
 use crate::errors::ApiError;
-use crate::http::{base_url, collection_ids, json_response, Format};
+use crate::collections::collection_ids;
+use crate::http::{base_url, json_response, Format};
 use crate::params::Params;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
