@@ -7,7 +7,7 @@
 //! on the ground, and distances are great-circle metres by the same haversine formula as
 //! [`LonLat::distance_m`](assetmap_core::LonLat::distance_m). Every query takes a [`Filter`].
 //!
-//! [`synthetic`] makes seeded, realistic fake assets for benchmarks and load tests.
+//! Seeded, realistic fake assets for tests and benchmarks are the `assetmap-synthetic` crate.
 //!
 //! This crate knows nothing of HTTP, SQL or files. See `README.md` for the design.
 #![forbid(unsafe_code)]
@@ -19,7 +19,6 @@ mod error;
 mod filter;
 pub mod search;
 mod sphere;
-pub mod synthetic;
 pub mod text;
 
 pub use areas::{AreaCodes, AreaIndex, AreaInput, AreaLevel};

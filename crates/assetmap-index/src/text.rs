@@ -551,7 +551,8 @@ struct Doc {
 /// # Examples
 /// ```
 /// use assetmap_core::AssetName;
-/// use assetmap_index::{synthetic, text::{FacetFilter, TextIndex, TextQuery}};
+/// use assetmap_index::text::{FacetFilter, TextIndex, TextQuery};
+/// use assetmap_synthetic as synthetic;
 /// let mut asset = synthetic::asset(1, 0);
 /// asset.name = AssetName::parse("Sale Gardeners' Club").unwrap();
 /// let mut index = TextIndex::default();
