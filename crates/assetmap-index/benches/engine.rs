@@ -1,11 +1,12 @@
-//! Engine benchmarks on 1,000,000 synthetic assets (seed 42, see `assetmap_index::synthetic`).
+//! Engine benchmarks on 1,000,000 synthetic assets (seed 42, see `assetmap_synthetic`).
 //!
 //! Run: `cargo bench -p assetmap-index --bench engine` (set `ENGINE_BENCH_N` for a smaller
 //! set). Query origins are 1,000 seeded points near synthetic assets (where people search),
 //! cycled through so that caches do not flatter the figures.
 
 use assetmap_core::{Category, LonLat, Status};
-use assetmap_index::{synthetic, BBox, Engine, Filter};
+use assetmap_index::{BBox, Engine, Filter};
+use assetmap_synthetic as synthetic;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use std::hint::black_box;
 use std::sync::OnceLock;

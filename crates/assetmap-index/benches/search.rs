@@ -1,4 +1,4 @@
-//! Coordinator search on 1,000,000 synthetic assets (seed 42, see `assetmap_index::synthetic`).
+//! Coordinator search on 1,000,000 synthetic assets (seed 42, see `assetmap_synthetic`).
 //!
 //! The target (issue 4): p50 under 50 µs for a 2 km radius with words and two filters.
 //!
@@ -13,7 +13,8 @@
 
 use assetmap_core::{CostBand, LonLat, TimeOfDay, Weekday};
 use assetmap_index::search::{SearchOrder, SearchQuery};
-use assetmap_index::{synthetic, Engine, Filter, OpenAt, OpenAtPolicy};
+use assetmap_index::{Engine, Filter, OpenAt, OpenAtPolicy};
+use assetmap_synthetic as synthetic;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::hint::black_box;
 use std::sync::OnceLock;

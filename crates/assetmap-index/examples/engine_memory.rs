@@ -8,7 +8,8 @@
 //! the engine holds (assets and indexes).
 
 use assetmap_core::{Category, LonLat, Status};
-use assetmap_index::{synthetic, BBox, Engine, Filter};
+use assetmap_index::{BBox, Engine, Filter};
+use assetmap_synthetic as synthetic;
 use std::time::Instant;
 
 fn status_kib(field: &str) -> u64 {

@@ -35,16 +35,6 @@ impl BBox {
         north: 90.0,
     };
 
-    /// For constants known to be valid (not checked).
-    pub(crate) const fn from_trusted(west: f64, south: f64, east: f64, north: f64) -> BBox {
-        BBox {
-            west,
-            south,
-            east,
-            north,
-        }
-    }
-
     /// Checks ranges and order; the error says which value is wrong.
     ///
     /// # Examples

@@ -45,7 +45,8 @@ pub struct Page<'a> {
 /// # Examples
 /// ```
 /// use assetmap_core::LonLat;
-/// use assetmap_index::{synthetic, Engine, Filter};
+/// use assetmap_index::{Engine, Filter};
+/// use assetmap_synthetic as synthetic;
 /// let engine = Engine::new(synthetic::assets(1, 1_000));
 /// assert_eq!(engine.len(), 1_000);
 /// let sale = LonLat::new(-2.3183, 53.4242).unwrap();
@@ -104,7 +105,8 @@ impl Engine {
     ///
     /// # Examples
     /// ```
-    /// use assetmap_index::{synthetic, Engine};
+    /// use assetmap_index::Engine;
+    /// use assetmap_synthetic as synthetic;
     /// let mut assets = synthetic::assets(3, 10);
     /// let mut twin = assets[4].clone();
     /// twin.version = 99;
@@ -189,7 +191,8 @@ impl Engine {
     /// # Examples
     /// ```
     /// use assetmap_core::AssetId;
-    /// use assetmap_index::{synthetic, Engine};
+    /// use assetmap_index::Engine;
+    /// use assetmap_synthetic as synthetic;
     /// let engine = Engine::new(synthetic::assets(1, 10));
     /// let id = engine.iter().next().unwrap().id.clone();
     /// assert_eq!(engine.get(&id).unwrap().id, id);
@@ -218,7 +221,8 @@ impl Engine {
     /// # Examples
     /// ```
     /// use assetmap_core::LonLat;
-    /// use assetmap_index::{synthetic, Engine, Filter};
+    /// use assetmap_index::{Engine, Filter};
+    /// use assetmap_synthetic as synthetic;
     /// let mut engine = Engine::new(synthetic::assets(1, 100));
     /// let mut moved = engine.iter().next().unwrap().clone();
     /// moved.location = LonLat::new(10.0, 10.0).unwrap();
@@ -277,7 +281,8 @@ impl Engine {
     ///
     /// # Examples
     /// ```
-    /// use assetmap_index::{synthetic, Engine};
+    /// use assetmap_index::Engine;
+    /// use assetmap_synthetic as synthetic;
     /// let mut engine = Engine::new(synthetic::assets(1, 10));
     /// let id = engine.iter().next().unwrap().id.clone();
     /// assert_eq!(engine.remove(&id).unwrap().id, id);
@@ -354,7 +359,8 @@ impl Engine {
     ///
     /// # Examples
     /// ```
-    /// use assetmap_index::{synthetic, BBox, Engine, Filter};
+    /// use assetmap_index::{BBox, Engine, Filter};
+    /// use assetmap_synthetic as synthetic;
     /// let engine = Engine::new(synthetic::assets(1, 2_000));
     /// let b: BBox = "-2.4,53.4,-2.2,53.5".parse().unwrap();
     /// let found = engine.bbox(&b, &Filter::default());
@@ -385,7 +391,8 @@ impl Engine {
     ///
     /// # Examples
     /// ```
-    /// use assetmap_index::{synthetic, BBox, Engine, Filter};
+    /// use assetmap_index::{BBox, Engine, Filter};
+    /// use assetmap_synthetic as synthetic;
     /// let engine = Engine::new(synthetic::assets(1, 2_000));
     /// let all = engine.bbox(&BBox::WORLD, &Filter::default());
     /// let page = engine.bbox_page(&BBox::WORLD, &Filter::default(), 10, 5);
@@ -415,7 +422,8 @@ impl Engine {
     /// # Examples
     /// ```
     /// use assetmap_core::Status;
-    /// use assetmap_index::{synthetic, Engine, Filter};
+    /// use assetmap_index::{Engine, Filter};
+    /// use assetmap_synthetic as synthetic;
     /// let engine = Engine::new(synthetic::assets(1, 500));
     /// let closed = Filter { statuses: vec![Status::Closed], ..Filter::default() };
     /// assert!(engine.scan(&closed).all(|a| a.status == Status::Closed));
@@ -443,7 +451,8 @@ impl Engine {
     ///
     /// # Examples
     /// ```
-    /// use assetmap_index::{synthetic, Engine, Filter};
+    /// use assetmap_index::{Engine, Filter};
+    /// use assetmap_synthetic as synthetic;
     /// let engine = Engine::new(synthetic::assets(1, 100));
     /// let page = engine.scan_page(&Filter::default(), 95, 10);
     /// assert_eq!((page.number_matched, page.items.len()), (100, 5));
@@ -482,7 +491,8 @@ impl Engine {
     /// # Examples
     /// ```
     /// use assetmap_core::LonLat;
-    /// use assetmap_index::{synthetic, Engine, Filter};
+    /// use assetmap_index::{Engine, Filter};
+    /// use assetmap_synthetic as synthetic;
     /// let engine = Engine::new(synthetic::assets(2, 300));
     /// let at = LonLat::new(-2.24, 53.48).unwrap();
     /// assert_eq!(engine.nearest(at, 1_000, &Filter::default()).len(), 300);
@@ -498,7 +508,8 @@ impl Engine {
     /// # Examples
     /// ```
     /// use assetmap_core::LonLat;
-    /// use assetmap_index::{synthetic, Engine, Filter};
+    /// use assetmap_index::{Engine, Filter};
+    /// use assetmap_synthetic as synthetic;
     /// let engine = Engine::new(synthetic::assets(2, 3_000));
     /// let at = LonLat::new(-2.24, 53.48).unwrap();
     /// let hits = engine.nearest_within(at, 10, 500.0, &Filter::default());
@@ -554,7 +565,8 @@ impl Engine {
     /// # Examples
     /// ```
     /// use assetmap_core::LonLat;
-    /// use assetmap_index::{synthetic, Engine, Filter};
+    /// use assetmap_index::{Engine, Filter};
+    /// use assetmap_synthetic as synthetic;
     /// let engine = Engine::new(synthetic::assets(2, 3_000));
     /// let at = LonLat::new(-2.24, 53.48).unwrap();
     /// let hits = engine.within(at, 1_000.0, &Filter::default());

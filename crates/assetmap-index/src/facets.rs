@@ -174,8 +174,8 @@ impl From<&Filter> for CompiledFilter {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::synthetic;
     use assetmap_core::{TimeOfDay, Weekday};
+    use assetmap_synthetic as synthetic;
 
     /// The packed test agrees with the reference semantics of [`Filter::matches`].
     #[test]

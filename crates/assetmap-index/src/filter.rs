@@ -26,7 +26,8 @@ use assetmap_core::{
 /// # Examples
 /// ```
 /// use assetmap_core::{Category, Status};
-/// use assetmap_index::{synthetic, Filter};
+/// use assetmap_index::Filter;
+/// use assetmap_synthetic as synthetic;
 /// let assets = synthetic::assets(7, 50);
 /// let f = Filter { categories: vec![Category::Food], statuses: vec![Status::Active], ..Filter::default() };
 /// for a in &assets {
@@ -93,7 +94,8 @@ impl OpenAt {
     /// # Examples
     /// ```
     /// use assetmap_core::{OpeningTimes, TimeOfDay, Weekday};
-    /// use assetmap_index::{synthetic, OpenAt, OpenAtPolicy};
+    /// use assetmap_index::{OpenAt, OpenAtPolicy};
+    /// use assetmap_synthetic as synthetic;
     /// let mut a = synthetic::asset(1, 0);
     /// a.opening_times = OpeningTimes::new(vec![], true, None); // by arrangement only
     /// let at = |policy| OpenAt { day: Weekday::Mon, time: TimeOfDay::parse("10:00").unwrap(), policy };

@@ -11,7 +11,6 @@ mod filter;
 mod pool;
 pub mod search;
 mod sphere;
-pub mod synthetic;
 pub mod text;
 
 pub use areas::{AreaCodes, AreaIndex, AreaInput, AreaLevel};

@@ -246,7 +246,8 @@ impl Engine {
     /// # Examples
     /// ```
     /// use assetmap_core::LonLat;
-    /// use assetmap_index::{search::SearchQuery, synthetic, Engine};
+    /// use assetmap_index::{search::SearchQuery, Engine};
+    /// use assetmap_synthetic as synthetic;
     /// let engine = Engine::new(synthetic::assets(1, 5_000));
     /// let sale = LonLat::new(-2.3183, 53.4242).unwrap();
     /// let q = SearchQuery::new(sale, 3_000.0, "gardening");
@@ -508,8 +509,9 @@ impl<'a> TopK<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{synthetic, OpenAt};
+    use crate::OpenAt;
     use assetmap_core::{Category, CostBand, TimeOfDay, Weekday};
+    use assetmap_synthetic as synthetic;
 
     /// One engine for all the tests (building one takes a while in debug builds).
     fn engine() -> &'static Engine {

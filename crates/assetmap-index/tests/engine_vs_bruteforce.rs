@@ -5,7 +5,8 @@
 use assetmap_core::{
     AbcdType, AccessFeature, Asset, AssetId, Category, CostBand, LonLat, Status, TimeOfDay, Weekday,
 };
-use assetmap_index::{synthetic, BBox, Engine, Filter, OpenAt, OpenAtPolicy};
+use assetmap_index::{BBox, Engine, Filter, OpenAt, OpenAtPolicy};
+use assetmap_synthetic as synthetic;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;

@@ -117,7 +117,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => {
             let store = startup::open_store(&settings.store).await?;
             let assets = match (&args.file, args.synthetic) {
-                (_, Some(n)) => assetmap_index::synthetic::assets(42, n),
+                (_, Some(n)) => assetmap_synthetic::assets(42, n),
                 (Some(path), None) => {
                     let f = std::fs::File::open(path)
                         .with_context(|| format!("Failed to open {}", path.display()))?;

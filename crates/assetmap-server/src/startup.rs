@@ -70,7 +70,7 @@ pub async fn seed_if_new(store: &dyn AssetStore, settings: &Settings) -> anyhow:
     let assets = match settings.seed {
         Seed::Empty => return Ok(0),
         Seed::Bundled => bundled_assets(&settings.data_dir)?,
-        Seed::Synthetic(n) => assetmap_index::synthetic::assets(42, n),
+        Seed::Synthetic(n) => assetmap_synthetic::assets(42, n),
     };
     let started = Instant::now();
     store

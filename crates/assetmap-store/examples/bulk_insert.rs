@@ -4,110 +4,12 @@
 //! cargo run --release -p assetmap-store --example bulk_insert -- [COUNT] [FILE]
 //! ```
 //! COUNT defaults to 1,000,000; FILE to a temporary `bulk.gpkg` (removed afterwards). The
-//! assets are the same every run (a seeded generator), about half fully populated.
+//! assets are `assetmap_synthetic::assets(42, COUNT)`: realistic, fully varied records, the
+//! same every run (seeded).
 
-use assetmap_core::{
-    Asset, AssetDraft, AssetId, ContactDraft, CostDraft, OpeningTimesDraft, PeriodDraft, Provenance,
-};
 use assetmap_store::gpkg::GeoPackageStore;
 use assetmap_store::AssetStore;
-use chrono::{TimeZone, Utc};
 use std::time::Instant;
-
-/// xorshift64*: a fixed sequence, so every run measures the same data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-const CATEGORIES: [&str; 6] = [
-    "food",
-    "learning",
-    "befriending",
-    "green_space_nature",
-    "faith",
-    "carers",
-];
-const TYPES: [&str; 5] = [
-    "association",
-    "institution",
-    "physical_space",
-    "economy",
-    "culture",
-];
-
-fn synthetic(i: usize, rng: &mut Rng) -> Result<Asset, String> {
-    let full = i.is_multiple_of(2);
-    let pick = |rng: &mut Rng, n: usize| (rng.next() % n as u64) as usize;
-    let mut draft = AssetDraft {
-        name: Some(format!("Synthetic asset {i}")),
-        abcd_type: Some(TYPES[pick(rng, TYPES.len())].to_owned()),
-        categories: vec![
-            CATEGORIES[pick(rng, CATEGORIES.len())].to_owned(),
-            CATEGORIES[pick(rng, CATEGORIES.len())].to_owned(),
-        ],
-        ..AssetDraft::default()
-    };
-    if full {
-        draft.description =
-            Some("A weekly group meeting in the community centre, all welcome.".into());
-        draft.tags = vec!["coffee".into(), "chat".into()];
-        draft.address = Some(format!("{} High Street, Sale", i % 300 + 1));
-        draft.postcode = Some("M33 7XY".into());
-        draft.contact = ContactDraft {
-            phone: Some("0161 912 2000".into()),
-            email: Some("hello@example.org".into()),
-            website: Some("https://example.org".into()),
-        };
-        draft.opening_times = OpeningTimesDraft {
-            periods: vec![PeriodDraft {
-                day: "tue".into(),
-                opens: "10:00".into(),
-                closes: "12:00".into(),
-            }],
-            by_arrangement: false,
-            note: Some("term time only".into()),
-        };
-        draft.cost = Some(CostDraft {
-            band: "low".into(),
-            detail: Some("£2 a session".into()),
-        });
-        draft.access = vec!["step_free".into()];
-        draft.languages = vec!["en".into()];
-        draft.provenance = Provenance {
-            source: Some("synthetic".into()),
-            source_id: Some(i.to_string()),
-            licence: Some("OGL-3.0".into()),
-            attribution: None,
-            geocode_method: Some("manual".into()),
-        };
-        draft.verified_at = Some("2025-01-31".into());
-    }
-    // Greater Manchester, roughly.
-    let lon = -2.7 + rng.unit() * 0.8;
-    let lat = 53.3 + rng.unit() * 0.4;
-    let valid = draft
-        .validate(Some((lon, lat)))
-        .map_err(|e| e.to_string())?;
-    let id = AssetId::parse(&format!("synthetic:{i:07}")).map_err(|e| e.to_string())?;
-    let now = Utc
-        .with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
-        .single()
-        .ok_or("bad date")?
-        + chrono::Duration::nanoseconds(i as i64 * 1_234_567);
-    Ok(Asset::create(id, valid, now))
-}
 
 /// CPU time (user + system) of this process so far, in seconds, from `/proc/self/stat`
 /// (Linux, clock ticks of 1/100 s). Reported beside wall time because the build machine is
@@ -136,10 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_or_else(|| dir.path().join("bulk.gpkg"), Into::into);
 
     let t = Instant::now();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let assets = (0..count)
-        .map(|i| synthetic(i, &mut rng))
-        .collect::<Result<Vec<_>, _>>()?;
+    let assets = assetmap_synthetic::assets(42, count);
     println!("generated {count} assets in {:.2?}", t.elapsed());
 
     let store = GeoPackageStore::open(&path)?;

@@ -36,7 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let started = Instant::now();
-    let assets = assetmap_index::synthetic::assets(42, n);
+    let assets = assetmap_synthetic::assets(42, n);
     println!(
         "generated {n} synthetic assets in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -134,7 +134,7 @@ async fn the_columns_are_flat_and_readable() {
     let (_dir, path, store) = temp_store();
     store.insert(&full_asset("a1")).await.unwrap();
     drop(store);
-    let conn = gpkg::rusqlite::Connection::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
     let row: (String, String, String, String, i64, String, String, String) = conn
         .query_row(
             "SELECT categories, tags, opening_times_text, postcode, by_arrangement, created_at, verified_at, cost_band FROM assets",
@@ -328,7 +328,7 @@ async fn refuses_a_newer_schema_and_foreign_files() {
     let (_dir, path, store) = temp_store();
     drop(store);
     {
-        let conn = gpkg::rusqlite::Connection::open(&path).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute(
             "UPDATE assetmap_meta SET value = ?1 WHERE key = 'schema_version'",
             [(gpkg::SCHEMA_VERSION + 1).to_string()],
@@ -348,7 +348,7 @@ async fn refuses_a_newer_schema_and_foreign_files() {
 
     let dir = tempfile::tempdir().unwrap();
     let other = dir.path().join("other.sqlite");
-    gpkg::rusqlite::Connection::open(&other)
+    rusqlite::Connection::open(&other)
         .unwrap()
         .execute_batch("CREATE TABLE t (x INTEGER)")
         .unwrap();
@@ -362,21 +362,24 @@ async fn refuses_a_newer_schema_and_foreign_files() {
 async fn opening_another_geopackage_adds_the_store_beside_its_layers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("existing.gpkg");
-    let mut w = gpkg::GpkgWriter::create(&path).unwrap();
-    let cols = [gpkg::Column::new("code", gpkg::ColumnType::Text)];
-    w.create_features_table(&gpkg::FeatureTable {
+    let mut w = assetmap_gpkg::GpkgWriter::create(&path).unwrap();
+    let cols = [assetmap_gpkg::Column::new(
+        "code",
+        assetmap_gpkg::ColumnType::Text,
+    )];
+    w.create_features_table(&assetmap_gpkg::FeatureTable {
         name: "wards",
         identifier: "Wards",
         description: "",
-        geometry_type: gpkg::GeometryType::Polygon,
-        srs_id: gpkg::WGS84_SRS_ID,
+        geometry_type: assetmap_gpkg::GeometryType::Polygon,
+        srs_id: assetmap_gpkg::WGS84_SRS_ID,
         columns: &cols,
     })
     .unwrap();
     let square = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]];
     w.insert_feature(
         "wards",
-        &gpkg::encode_polygon(gpkg::WGS84_SRS_ID, &[&square]).unwrap(),
+        &assetmap_gpkg::encode_polygon(assetmap_gpkg::WGS84_SRS_ID, &[&square]).unwrap(),
         &[&"W1"],
     )
     .unwrap();
@@ -388,7 +391,7 @@ async fn opening_another_geopackage_adds_the_store_beside_its_layers() {
     let store = GeoPackageStore::open(&path).unwrap();
     assert_eq!(store.count().await.unwrap(), 1);
     drop(store);
-    let conn = gpkg::rusqlite::Connection::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
     let wards: i64 = conn
         .query_row("SELECT count(*) FROM wards", [], |r| r.get(0))
         .unwrap();
@@ -414,11 +417,13 @@ async fn extent_in_gpkg_contents_covers_every_asset() {
         .await
         .unwrap();
     drop(store);
-    let conn = gpkg::rusqlite::Connection::open(&path).unwrap();
-    let env = gpkg::extent(&conn, gpkg::ASSETS_TABLE).unwrap().unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let env = assetmap_gpkg::extent(&conn, gpkg::ASSETS_TABLE)
+        .unwrap()
+        .unwrap();
     assert_eq!(
         env,
-        gpkg::Envelope {
+        assetmap_gpkg::Envelope {
             min_x: -2.5,
             max_x: -2.1,
             min_y: 53.3,
@@ -611,17 +616,17 @@ async fn gdal_reads_the_store_as_a_point_layer() {
 fn gdal_reads_a_written_polygon_layer_with_metadata() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("export.gpkg");
-    let mut w = gpkg::GpkgWriter::create(&path).unwrap();
+    let mut w = assetmap_gpkg::GpkgWriter::create(&path).unwrap();
     let cols = [
-        gpkg::Column::new("code", gpkg::ColumnType::Text).not_null(),
-        gpkg::Column::new("population", gpkg::ColumnType::Integer),
+        assetmap_gpkg::Column::new("code", assetmap_gpkg::ColumnType::Text).not_null(),
+        assetmap_gpkg::Column::new("population", assetmap_gpkg::ColumnType::Integer),
     ];
-    w.create_features_table(&gpkg::FeatureTable {
+    w.create_features_table(&assetmap_gpkg::FeatureTable {
         name: "wards",
         identifier: "Wards",
         description: "Electoral wards",
-        geometry_type: gpkg::GeometryType::MultiPolygon,
-        srs_id: gpkg::WGS84_SRS_ID,
+        geometry_type: assetmap_gpkg::GeometryType::MultiPolygon,
+        srs_id: assetmap_gpkg::WGS84_SRS_ID,
         columns: &cols,
     })
     .unwrap();
@@ -639,8 +644,8 @@ fn gdal_reads_a_written_polygon_layer_with_metadata() {
         [-2.38, 53.32],
     ];
     let island = [[-2.2, 53.45], [-2.19, 53.45], [-2.19, 53.46], [-2.2, 53.45]];
-    let blob = gpkg::encode_multipolygon(
-        gpkg::WGS84_SRS_ID,
+    let blob = assetmap_gpkg::encode_multipolygon(
+        assetmap_gpkg::WGS84_SRS_ID,
         &[vec![&outer[..], &hole[..]], vec![&island[..]]],
     )
     .unwrap();
@@ -651,7 +656,7 @@ fn gdal_reads_a_written_polygon_layer_with_metadata() {
     assert!(w.insert_feature("wards", &blob, &[&"too few"]).is_err());
     w.add_metadata(
         Some("wards"),
-        &gpkg::DatasetMetadata {
+        &assetmap_gpkg::DatasetMetadata {
             source: "ONS".into(),
             licence: "OGL-3.0".into(),
             attribution: Some("Contains OS data © Crown copyright".into()),

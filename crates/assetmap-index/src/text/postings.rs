@@ -49,7 +49,8 @@ struct Doc {
 /// # Examples
 /// ```
 /// use assetmap_core::AssetName;
-/// use assetmap_index::{synthetic, text::{TextIndex, TextQuery}, CompiledFilter};
+/// use assetmap_index::{text::{TextIndex, TextQuery}, CompiledFilter};
+/// use assetmap_synthetic as synthetic;
 /// let mut asset = synthetic::asset(1, 0);
 /// asset.name = AssetName::parse("Sale Gardeners' Club").unwrap();
 /// let mut index = TextIndex::default();

@@ -1,7 +1,7 @@
 //! One GeoPackage file with several layers: `assets` (points) and, when asked, per-area
 //! figures (`areas_ward`, `areas_lsoa`, `areas_msoa` as multipolygons), with metadata.
 //!
-//! Built from the store's writer pieces ([`assetmap_store::gpkg`]): the `assets` layer has the
+//! Built with the GeoPackage codec ([`assetmap_gpkg`]): the `assets` layer has the
 //! store's flat columns ([`ASSET_COLUMNS`]) followed by the area codes ([`AREA_COLUMNS`]), so
 //! an exported file and the embedded store read alike in QGIS. The whole file is written in
 //! one transaction and is one self-contained file when finished (no WAL); rows go straight to
@@ -9,11 +9,11 @@
 
 use super::{AreaCodes, CellType, DatasetMetadata, ExportError, Table, AREA_COLUMNS};
 use assetmap_core::Asset;
-use assetmap_store::gpkg::rusqlite::{self, types::Value as SqlValue};
-use assetmap_store::gpkg::{
+use assetmap_gpkg::{
     asset_values, encode_multipolygon, encode_point, extend_extent, quote_ident, Column,
     ColumnType, Envelope, FeatureTable, GeometryType, GpkgWriter, ASSET_COLUMNS, WGS84_SRS_ID,
 };
+use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
 use std::path::Path;
 

@@ -25,7 +25,7 @@ mod sink;
 
 pub use sink::{AssetSink, Format};
 
-pub use assetmap_store::gpkg::DatasetMetadata;
+pub use assetmap_gpkg::DatasetMetadata;
 
 /// The areas an asset lies in: ONS codes (and names) at each level, `None` where the asset is
 /// outside every area of that level (or the areas are not known).
@@ -163,14 +163,14 @@ pub enum ExportError {
     Data(String),
 }
 
-impl From<assetmap_store::StoreError> for ExportError {
-    fn from(e: assetmap_store::StoreError) -> Self {
+impl From<assetmap_gpkg::GpkgError> for ExportError {
+    fn from(e: assetmap_gpkg::GpkgError) -> Self {
         ExportError::Gpkg(e.to_string())
     }
 }
 
-impl From<assetmap_store::gpkg::rusqlite::Error> for ExportError {
-    fn from(e: assetmap_store::gpkg::rusqlite::Error) -> Self {
+impl From<rusqlite::Error> for ExportError {
+    fn from(e: rusqlite::Error) -> Self {
         ExportError::Gpkg(e.to_string())
     }
 }

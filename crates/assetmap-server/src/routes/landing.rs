@@ -1,7 +1,7 @@
 //! OGC API - Features Part 1 core: landing page, conformance, collections.
 
-use crate::errors::ApiError;
 use crate::collections::collection_ids;
+use crate::errors::ApiError;
 use crate::http::{base_url, json_response, Format};
 use crate::params::Params;
 use crate::state::AppState;

@@ -1,13 +1,12 @@
 //! [`GeoPackageStore`]: the embedded [`AssetStore`] in one GeoPackage file.
 
-use super::columns::{asset_from_row, asset_values, select_list, ASSET_COLUMNS};
-use super::geometry::{encode_point, Envelope, WGS84_SRS_ID};
-use super::schema::{
-    create_attributes_table, create_features_table, extend_extent, initialise, touch,
-    AttributesTable, Column, ColumnType, FeatureTable, GeometryType, GPKG_APPLICATION_ID,
-};
 use crate::{AssetStore, Change, ChangeKind, StoreError};
 use assetmap_core::{Asset, AssetId};
+use assetmap_gpkg::{
+    asset_from_row, asset_values, create_attributes_table, create_features_table, encode_point,
+    extend_extent, initialise, select_list, touch, AttributesTable, Column, ColumnType, Envelope,
+    FeatureTable, GeometryType, GpkgError, ASSET_COLUMNS, GPKG_APPLICATION_ID, WGS84_SRS_ID,
+};
 use rusqlite::{
     params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
 };
@@ -49,6 +48,18 @@ impl From<rusqlite::Error> for StoreError {
                 StoreError::Schema(e.to_string())
             }
             _ => StoreError::Other(format!("SQLite: {e}")),
+        }
+    }
+}
+
+impl From<GpkgError> for StoreError {
+    fn from(e: GpkgError) -> Self {
+        match e {
+            GpkgError::Sqlite(e) => e.into(),
+            // A stored row that does not read back: the file's data is not usable.
+            GpkgError::Unreadable(msg) => StoreError::Schema(msg),
+            GpkgError::Unwritable(msg) => StoreError::Other(msg),
+            other @ GpkgError::Exists(_) => StoreError::Other(other.to_string()),
         }
     }
 }

@@ -1,50 +1,44 @@
-//! Seeded, realistic synthetic assets for benchmarks, load tests and demos.
-//!
-//! [`assets`]`(seed, n)` is deterministic: the same seed and `n` give the same assets on every
-//! machine and every run (the generator is a hand-written SplitMix64, not a library RNG whose
-//! stream may change between versions). Asset `i` depends only on `(seed, i)`, so the first
-//! `n` assets of a larger set are exactly the set of size `n`, and [`asset`] can make any one
-//! of them alone.
-//!
-//! The assets are spread over Greater Manchester and the surrounding North West (longitude
-//! -3.0..=-1.9, latitude 53.2..=53.7, see [`EXTENT`]), clustered around 42 town
-//! centres, with a thin uniform background, and 5 % at venues shared by about five assets each
-//! (equal locations, as in real data). Names, descriptions and tags are drawn from word lists per
-//! theme; opening times include weekly sessions, office hours, all-day places, evenings that
-//! run past midnight, by-arrangement services and unknown times; cost bands (some unknown),
-//! access features, age ranges, languages, contacts and postcode-shaped postcodes are filled
-//! in with plausible frequencies.
-//!
-//! Ids are `syn-` and the index padded to 8 digits (`syn-00000042`), so id order is
-//! generation order.
-//!
-//! # Examples
-//! ```
-//! use assetmap_index::synthetic;
-//! let a = synthetic::assets(42, 100);
-//! assert_eq!(a, synthetic::assets(42, 100));
-//! assert_eq!(a[..10], synthetic::assets(42, 10)[..]);
-//! assert_eq!(a[7], synthetic::asset(42, 7));
-//! assert_eq!(a[7].id.as_str(), "syn-00000007");
-//! assert!(a.iter().all(|x| synthetic::EXTENT.contains(&x.location)));
-//! ```
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
 
-use crate::BBox;
 use assetmap_core::{
     AbcdType, AccessFeature, Asset, AssetId, AssetName, Audience, Category, Contact, Cost,
     CostBand, Email, Language, LonLat, OpeningPeriod, OpeningTimes, Phone, Postcode, Provenance,
     Status, Tag, TimeOfDay, Website, Weekday,
 };
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
+use rand::{Rng as _, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A longitude/latitude box in degrees, edges included.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extent {
+    pub west: f64,
+    pub south: f64,
+    pub east: f64,
+    pub north: f64,
+}
+
+impl Extent {
+    /// Whether `p` is inside or on the edge.
+    pub fn contains(&self, p: &LonLat) -> bool {
+        (self.west..=self.east).contains(&p.lon()) && (self.south..=self.north).contains(&p.lat())
+    }
+}
 
 /// Where synthetic assets lie: longitude -3.0..=-1.9, latitude 53.2..=53.7 (degrees).
-pub const EXTENT: BBox = BBox::from_trusted(-3.0, 53.2, -1.9, 53.7);
+pub const EXTENT: Extent = Extent {
+    west: -3.0,
+    south: 53.2,
+    east: -1.9,
+    north: 53.7,
+};
 
 /// The id of synthetic asset `i`: `syn-` and `i` padded to 8 digits.
 ///
 /// # Examples
 /// ```
-/// assert_eq!(assetmap_index::synthetic::id(12).as_str(), "syn-00000012");
+/// assert_eq!(assetmap_synthetic::id(12).as_str(), "syn-00000012");
 /// ```
 pub fn id(i: usize) -> AssetId {
     AssetId::parse(&format!("syn-{i:08}")).expect("syn-<digits> is a valid asset id")
@@ -80,7 +74,7 @@ pub fn assets(seed: u64, n: usize) -> Vec<Asset> {
 
 /// Synthetic asset number `i` of the set for `seed` (depends on nothing else).
 pub fn asset(seed: u64, i: usize) -> Asset {
-    let mut r = Rng::new(seed, 0x5EED_A55E_7000_0000 ^ i as u64);
+    let mut r = Rng::new(seed, ASSET_STREAMS, i as u64);
     let (location, town) = place(seed, i, &mut r);
     let main = *r.weighted(CATEGORY_WEIGHTS);
     let mut categories = vec![main];
@@ -235,33 +229,34 @@ fn lang(code: &str) -> Language {
     Language::parse(code).unwrap_or_else(|_| Language::parse("en").expect("en is a language code"))
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast, and fixed forever.
-struct Rng(u64);
+/// The ChaCha key's domain tag for the assets' streams (stream `i` is asset `i`).
+const ASSET_STREAMS: u64 = u64::from_le_bytes(*b"assets\0\0");
+/// The ChaCha key's domain tag for the shared venues' streams (stream `v` is venue `v`).
+const VENUE_STREAMS: u64 = u64::from_le_bytes(*b"venues\0\0");
+
+/// A ChaCha8 stream and the draws the generator makes from it (see the README: the key is the
+/// seed and a domain tag, the stream number the asset or venue index).
+struct Rng(ChaCha8Rng);
 
 impl Rng {
-    fn new(seed: u64, stream: u64) -> Rng {
-        let mut r = Rng(seed ^ stream.rotate_left(29));
-        r.next();
-        r.0 ^= stream.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        r
-    }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+    fn new(seed: u64, domain: u64, stream: u64) -> Rng {
+        let mut key = [0u8; 32];
+        key[..8].copy_from_slice(&seed.to_le_bytes());
+        key[8..16].copy_from_slice(&domain.to_le_bytes());
+        let mut r = ChaCha8Rng::from_seed(key);
+        r.set_stream(stream);
+        Rng(r)
     }
     /// Uniform in `0.0..1.0`.
     fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.gen::<f64>()
     }
-    /// Uniform in `0..n` (`n > 0`).
+    /// Uniform in `0..n` (`0` when `n == 0`).
     fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n.max(1))) >> 64) as u64
+        self.0.gen_range(0..n.max(1))
     }
     fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
+        self.0.gen_bool(p)
     }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
@@ -355,12 +350,12 @@ fn place(seed: u64, i: usize, r: &mut Rng) -> (LonLat, &'static Town) {
         // A shared venue (community centre, church hall): each block of 1,000 assets has 10,
         // so about five assets sit at exactly the same point, at any size of set.
         let venue = (i / 1_000) as u64 * 10 + r.below(10);
-        let mut v = Rng::new(seed, 0xFE9E_0000_0000 ^ venue);
+        let mut v = Rng::new(seed, VENUE_STREAMS, venue);
         return around_town(&mut v);
     }
     if r.chance(0.06) {
-        let lon = EXTENT.west() + r.unit() * (EXTENT.east() - EXTENT.west());
-        let lat = EXTENT.south() + r.unit() * (EXTENT.north() - EXTENT.south());
+        let lon = EXTENT.west + r.unit() * (EXTENT.east - EXTENT.west);
+        let lat = EXTENT.south + r.unit() * (EXTENT.north - EXTENT.south);
         let town = TOWNS
             .iter()
             .min_by(|a, b| sq(a, lon, lat).total_cmp(&sq(b, lon, lat)))
@@ -403,8 +398,8 @@ const _: () = assert!(TOWNS.len() == 42);
 
 /// Clamped to [`EXTENT`] and rounded to 6 decimals (about 0.1 m), as real sources give them.
 fn rounded(lon: f64, lat: f64) -> LonLat {
-    let lon = ((lon.clamp(EXTENT.west(), EXTENT.east())) * 1e6).round() / 1e6;
-    let lat = ((lat.clamp(EXTENT.south(), EXTENT.north())) * 1e6).round() / 1e6;
+    let lon = ((lon.clamp(EXTENT.west, EXTENT.east)) * 1e6).round() / 1e6;
+    let lat = ((lat.clamp(EXTENT.south, EXTENT.north)) * 1e6).round() / 1e6;
     LonLat::new(lon, lat).expect("clamped into the extent")
 }
 
@@ -1117,6 +1112,9 @@ mod tests {
             .map(|a| (a.location.lon().to_bits(), a.location.lat().to_bits()))
             .collect();
         assert!(distinct.len() < all.len() - 100);
+        // 20,000 assets are generated on several threads: still asset i of (seed, i).
+        assert_eq!(all[12_345], asset(1, 12_345));
+        assert_eq!(all[19_999], asset(1, 19_999));
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn put_polygon(b: &mut Vec<u8>, rings: &[&[[f64; 2]]]) {
 ///
 /// # Examples
 /// ```
-/// use assetmap_store::gpkg::{decode_point, encode_point, WGS84_SRS_ID};
+/// use assetmap_gpkg::{decode_point, encode_point, WGS84_SRS_ID};
 /// let blob = encode_point(WGS84_SRS_ID, -2.35, 53.38);
 /// assert_eq!(&blob[..2], b"GP");
 /// assert_eq!(decode_point(&blob).unwrap(), (-2.35, 53.38));
@@ -120,7 +120,7 @@ pub fn encode_point(srs_id: i32, x: f64, y: f64) -> Vec<u8> {
 ///
 /// # Examples
 /// ```
-/// use assetmap_store::gpkg::{encode_polygon, WGS84_SRS_ID};
+/// use assetmap_gpkg::{encode_polygon, WGS84_SRS_ID};
 /// let square = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]];
 /// let blob = encode_polygon(WGS84_SRS_ID, &[&square]).unwrap();
 /// assert_eq!(blob.len(), 8 + 32 + 1 + 4 + 4 + 4 + 5 * 16);

@@ -5,8 +5,8 @@
 //! people). Empty lists and absent values are SQL `NULL`. Reading parses every value back
 //! into its validated type, so a hand-edited bad value is reported, never loaded.
 
-use super::schema::{Column, ColumnType};
-use crate::StoreError;
+use crate::schema::{Column, ColumnType};
+use crate::GpkgError;
 use assetmap_core::{
     AbcdType, AccessFeature, Asset, AssetId, AssetName, Audience, Category, Contact, Cost,
     CostBand, Email, FieldError, Language, LonLat, OpeningTimes, Phone, Postcode, Provenance,
@@ -56,8 +56,16 @@ pub const ASSET_COLUMNS: [Column<'static>; 31] = [
     Column::new("version", ColumnType::Integer).not_null(),
 ];
 
-/// `"geom", "asset_id", "name", …` for SELECT and INSERT statements.
-pub(crate) fn select_list(prefix: &str) -> String {
+/// `"geom", "asset_id", "name", …` for SELECT and INSERT statements, each name after
+/// `prefix` (a table alias such as `"a."`, or `""`).
+///
+/// # Examples
+/// ```
+/// let s = assetmap_gpkg::select_list("a.");
+/// assert!(s.starts_with("a.geom, a.asset_id, a.name,"));
+/// assert!(s.ends_with(", a.version"));
+/// ```
+pub fn select_list(prefix: &str) -> String {
     let mut s = format!("{prefix}geom");
     for c in &ASSET_COLUMNS {
         s.push_str(&format!(", {prefix}{}", c.name));
@@ -126,16 +134,19 @@ fn opt_owned(s: Option<String>) -> Value {
     s.map_or(Value::Null, Value::Text)
 }
 
-/// The values of [`ASSET_COLUMNS`] for an asset, in order.
-pub fn asset_values(a: &Asset) -> Result<Vec<Value>, StoreError> {
+/// The values of [`ASSET_COLUMNS`] for an asset, in order (bind them after the `geom` blob).
+/// [`GpkgError::Unwritable`] for a version beyond `i64::MAX` (the only value SQLite cannot
+/// hold).
+pub fn asset_values(a: &Asset) -> Result<Vec<Value>, GpkgError> {
     let version = i64::try_from(a.version).map_err(|_| {
-        StoreError::Other(format!(
+        GpkgError::Unwritable(format!(
             "asset {} has version {} beyond what SQLite can store",
             a.id, a.version
         ))
     })?;
-    let opening_json = serde_json::to_string(&a.opening_times)
-        .map_err(|e| StoreError::Other(format!("cannot write opening times of {}: {e}", a.id)))?;
+    let opening_json = serde_json::to_string(&a.opening_times).map_err(|e| {
+        GpkgError::Unwritable(format!("cannot write opening times of {}: {e}", a.id))
+    })?;
     let values = vec![
         Value::Text(a.id.as_str().to_owned()),
         Value::Text(a.name.as_str().to_owned()),
@@ -186,17 +197,17 @@ struct Reader<'r, 's> {
 }
 
 impl Reader<'_, '_> {
-    fn bad(&self, column: &str, why: impl std::fmt::Display) -> StoreError {
-        StoreError::Schema(format!("asset {:?}: column {column}: {why}", self.id))
+    fn bad(&self, column: &str, why: impl std::fmt::Display) -> GpkgError {
+        GpkgError::Unreadable(format!("asset {:?}: column {column}: {why}", self.id))
     }
 
-    fn get_ref(&self, i: usize) -> Result<ValueRef<'_>, StoreError> {
+    fn get_ref(&self, i: usize) -> Result<ValueRef<'_>, GpkgError> {
         self.row
             .get_ref(self.offset + 1 + i)
             .map_err(|e| self.bad(ASSET_COLUMNS[i].name, e))
     }
 
-    fn opt_str(&self, i: usize) -> Result<Option<&str>, StoreError> {
+    fn opt_str(&self, i: usize) -> Result<Option<&str>, GpkgError> {
         match self.get_ref(i)? {
             ValueRef::Null => Ok(None),
             ValueRef::Text(t) => std::str::from_utf8(t)
@@ -209,16 +220,16 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn str(&self, i: usize) -> Result<&str, StoreError> {
+    fn str(&self, i: usize) -> Result<&str, GpkgError> {
         self.opt_str(i)?
             .ok_or_else(|| self.bad(ASSET_COLUMNS[i].name, "is empty (NULL)"))
     }
 
-    fn opt_string(&self, i: usize) -> Result<Option<String>, StoreError> {
+    fn opt_string(&self, i: usize) -> Result<Option<String>, GpkgError> {
         Ok(self.opt_str(i)?.map(str::to_owned))
     }
 
-    fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, GpkgError> {
         match self.get_ref(i)? {
             ValueRef::Null => Ok(None),
             ValueRef::Integer(v) => Ok(Some(v)),
@@ -234,7 +245,7 @@ impl Reader<'_, '_> {
         i: usize,
         s: &str,
         parse: impl Fn(&str) -> Result<T, FieldError>,
-    ) -> Result<T, StoreError> {
+    ) -> Result<T, GpkgError> {
         parse(s).map_err(|e| self.bad(ASSET_COLUMNS[i].name, e.problem))
     }
 
@@ -242,7 +253,7 @@ impl Reader<'_, '_> {
         &self,
         i: usize,
         parse: impl Fn(&str) -> Result<T, FieldError>,
-    ) -> Result<Option<T>, StoreError> {
+    ) -> Result<Option<T>, GpkgError> {
         self.opt_str(i)?
             .map(|s| self.parse(i, s, parse))
             .transpose()
@@ -252,21 +263,21 @@ impl Reader<'_, '_> {
         &self,
         i: usize,
         parse: impl Fn(&str) -> Result<T, FieldError>,
-    ) -> Result<Vec<T>, StoreError> {
+    ) -> Result<Vec<T>, GpkgError> {
         split_list(self.opt_str(i)?)
             .iter()
             .map(|s| self.parse(i, s, &parse))
             .collect()
     }
 
-    fn datetime(&self, i: usize) -> Result<DateTime<Utc>, StoreError> {
+    fn datetime(&self, i: usize) -> Result<DateTime<Utc>, GpkgError> {
         let s = self.str(i)?;
         DateTime::parse_from_rfc3339(s)
             .map(|d| d.with_timezone(&Utc))
             .map_err(|e| self.bad(ASSET_COLUMNS[i].name, format!("{s:?}: {e}")))
     }
 
-    fn age(&self, i: usize) -> Result<Option<u8>, StoreError> {
+    fn age(&self, i: usize) -> Result<Option<u8>, GpkgError> {
         self.opt_int(i)?
             .map(|v| {
                 u8::try_from(v)
@@ -276,11 +287,13 @@ impl Reader<'_, '_> {
     }
 }
 
-/// Reads an asset from a row whose column `offset` is `geom`, followed by [`ASSET_COLUMNS`].
-pub(crate) fn asset_from_row(row: &Row<'_>, offset: usize) -> Result<Asset, StoreError> {
+/// Reads an asset from a row whose column `offset` is `geom`, followed by [`ASSET_COLUMNS`]
+/// (as [`select_list`] lists them). A value that does not parse back into its validated type
+/// is [`GpkgError::Unreadable`], naming the asset and the column.
+pub fn asset_from_row(row: &Row<'_>, offset: usize) -> Result<Asset, GpkgError> {
     let id: String = row
         .get(offset + 1)
-        .map_err(|e| StoreError::Schema(format!("column asset_id: {e}")))?;
+        .map_err(|e| GpkgError::Unreadable(format!("column asset_id: {e}")))?;
     let r = Reader { row, offset, id };
     let geom = match row.get_ref(offset).map_err(|e| r.bad("geom", e))? {
         ValueRef::Blob(b) => b,
@@ -294,7 +307,7 @@ pub(crate) fn asset_from_row(row: &Row<'_>, offset: usize) -> Result<Asset, Stor
             ))
         }
     };
-    let (lon, lat) = super::geometry::decode_point(geom).map_err(|e| r.bad("geom", e))?;
+    let (lon, lat) = crate::geometry::decode_point(geom).map_err(|e| r.bad("geom", e))?;
     let location = LonLat::new(lon, lat).map_err(|e| r.bad("geom", e.problem))?;
 
     let opening_json = r.str(11)?;

@@ -6,7 +6,7 @@
 //! keeps a layer's bounding box, and [`add_metadata`] records source, licence, date and method
 //! with the GeoPackage metadata extension.
 
-use super::geometry::{Envelope, WGS84_SRS_ID};
+use crate::geometry::{Envelope, WGS84_SRS_ID};
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
 
