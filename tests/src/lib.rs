@@ -83,59 +83,12 @@ pub fn test_settings(store: StoreLocation, seed: Seed) -> Settings {
 /// The URL of the throwaway PostGIS cluster's maintenance database, or a failure that says how
 /// to get one.
 pub fn postgis_url() -> String {
-    std::env::var("ASSETMAP_TEST_DATABASE_URL").unwrap_or_else(|_| {
-        panic!(
-            "ASSETMAP_TEST_DATABASE_URL is not set: run the tests with `bash tests/run.sh`, which installs PostGIS and starts a throwaway cluster"
-        )
-    })
+    assetmap_testing::admin_url()
 }
 
 /// Creates a fresh, empty database with PostGIS on the test cluster and returns its URL.
 pub fn fresh_postgis_database() -> String {
-    let admin = postgis_url();
-    let name = format!("t_{}", uuid_like());
-    let status = Command::new("psql")
-        .arg(&admin)
-        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c"])
-        .arg(format!("CREATE DATABASE {name}"))
-        .status()
-        .expect("psql must be installed (apt-get install postgresql-client)");
-    assert!(status.success(), "could not create test database {name}");
-    let url = match admin.rfind('/') {
-        Some(i) => format!("{}/{name}", &admin[..i]),
-        None => panic!("ASSETMAP_TEST_DATABASE_URL {admin} has no database part"),
-    };
-    let status = Command::new("psql")
-        .arg(&url)
-        .args([
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-q",
-            "-c",
-            "CREATE EXTENSION IF NOT EXISTS postgis",
-        ])
-        .status()
-        .expect("psql");
-    assert!(
-        status.success(),
-        "could not create the postgis extension in {name}"
-    );
-    url
-}
-
-fn uuid_like() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!(
-        "{}_{}_{}",
-        std::process::id(),
-        nanos % 1_000_000_000,
-        N.fetch_add(1, Ordering::SeqCst)
-    )
+    assetmap_testing::create_postgis_database("t")
 }
 
 /// Starts the application in-process on the bundled data.

@@ -7,39 +7,15 @@
 //! `bash tests/run.sh`), so it is the only test in its binary (cargo runs test binaries one
 //! after another), and a guard starts the cluster again even if an assertion fails.
 
+use assetmap_testing::{pg_ctl, RestartOnDrop};
 use assetmap_tests::{
     agent, fresh_postgis_database, request, sample_feature, ServerProcess, ADMIN_TOKEN,
 };
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_assetmap-under-test"))
-}
-
-fn pg_ctl(action: &str) -> bool {
-    let helper = std::env::var("ASSETMAP_TEST_PG_CTL").unwrap_or_else(|_| {
-        panic!("ASSETMAP_TEST_PG_CTL is not set: run the tests with `bash tests/run.sh`, which starts a throwaway PostGIS")
-    });
-    Command::new("bash")
-        .arg(&helper)
-        .arg(action)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run {helper} {action}: {e}"))
-        .success()
-}
-
-/// Starts the cluster again when dropped, so a failure cannot leave it down for later tests.
-struct RestartOnDrop;
-
-impl Drop for RestartOnDrop {
-    fn drop(&mut self) {
-        if !pg_ctl("status") {
-            pg_ctl("start");
-        }
-    }
 }
 
 #[test]

@@ -326,19 +326,6 @@ async fn write_60(store: &PostgisStore, from: u32) {
     }
 }
 
-#[test]
-fn replaces_the_database_of_a_url() {
-    assert_eq!(
-        pg::with_database("postgres://u@127.0.0.1:5432/a", "b"),
-        "postgres://u@127.0.0.1:5432/b"
-    );
-    assert_eq!(
-        pg::with_database("postgres://u@h/a?sslmode=disable", "b"),
-        "postgres://u@h/b?sslmode=disable"
-    );
-    assert_eq!(pg::with_database("postgres://u@h", "b"), "postgres://u@h/b");
-}
-
 #[tokio::test]
 async fn assets_stamped_by_a_nanosecond_clock_round_trip_exactly() {
     let (_url, store) = fresh_store("nanos").await;

@@ -9,33 +9,9 @@
 mod common;
 
 use assetmap_store::{AssetStore, PostgisStore, StoreError};
+use assetmap_testing::{pg_ctl, RestartOnDrop};
 use common::pg;
-use std::process::Command;
 use std::time::Duration;
-
-/// Runs the cluster's pg_ctl helper (`stop` / `start` / `status`).
-fn pg_ctl(action: &str) -> bool {
-    let helper = pg::required_env("ASSETMAP_TEST_PG_CTL");
-    Command::new("bash")
-        .arg(&helper)
-        .arg(action)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run {helper} {action}: {e}"))
-        .success()
-}
-
-/// Starts the cluster again when dropped, so a failing assertion cannot leave it down for the
-/// test binaries that run after this one.
-struct RestartOnDrop;
-
-impl Drop for RestartOnDrop {
-    fn drop(&mut self) {
-        if !pg_ctl("status") {
-            pg_ctl("start");
-        }
-    }
-}
 
 /// Retries `op` until it succeeds (at most 30 s).
 async fn eventually<T, F, Fut>(what: &str, mut op: F) -> T
