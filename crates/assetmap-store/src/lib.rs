@@ -1,9 +1,4 @@
-//! Where assets are kept: the [`AssetStore`] trait and its implementations.
-//!
-//! The store is the source of truth. A write returns only after the store has committed it
-//! durably; the in-memory engine is then updated from what the store acknowledged. Every write
-//! also appends to a change feed (a monotonically increasing sequence number per change) so
-//! that other server processes sharing the same store can catch up with [`AssetStore::changes_since`].
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 pub mod gpkg;
