@@ -3,9 +3,12 @@
 //! Excel opens a UTF-8 CSV correctly only when it starts with a byte-order mark, so every file
 //! here starts with one (`EF BB BF`); other readers (Python's `utf-8-sig`, GDAL, R) skip it.
 //!
-//! Free text that begins with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
-//! `'`: a spreadsheet would otherwise run it as a formula ("CSV injection"), and the text of a
-//! community asset is written by the public. Codes, numbers and coordinates are never changed.
+//! Every **text** cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+//! leading `'`: a spreadsheet would otherwise run it as a formula ("CSV injection"), and the
+//! text of a community asset is written by the public (a phone number such as `+44 7946…` is
+//! text too). The rule is applied in one place, [`cell`], by column type: only the numeric
+//! columns ([`NUMERIC_COLUMNS`]: ages, version, `lon`, `lat`) are written as they are, so a
+//! negative longitude stays a number.
 
 use super::{AreaCodes, ExportError, Table, AREA_COLUMNS};
 use assetmap_core::{Asset, Language, Phone, Postcode, Tag, Website};
@@ -59,6 +62,9 @@ const TAIL: [&str; 6] = [
     "lat",
 ];
 
+/// The asset columns that hold numbers: written as they are (a leading `-` is a sign).
+pub const NUMERIC_COLUMNS: [&str; 5] = ["min_age", "max_age", "version", "lon", "lat"];
+
 /// Every column of the asset CSV, in order: the asset's fields, the area codes
 /// ([`AREA_COLUMNS`]), provenance (source, licence, attribution) and `lon`, `lat` last.
 pub fn asset_columns() -> Vec<&'static str> {
@@ -77,16 +83,27 @@ fn safe_text(s: &str) -> Cow<'_, str> {
     }
 }
 
-fn opt<'a>(s: Option<&'a str>) -> Cow<'a, str> {
-    s.map_or(Cow::Borrowed(""), safe_text)
+/// A cell as written: text defused ([`safe_text`]), numbers as they are.
+fn cell(numeric: bool, value: Cow<'_, str>) -> Cow<'_, str> {
+    if numeric {
+        return value;
+    }
+    match safe_text(&value) {
+        Cow::Borrowed(_) => value,
+        Cow::Owned(s) => Cow::Owned(s),
+    }
+}
+
+fn opt(s: Option<&str>) -> Cow<'_, str> {
+    Cow::Borrowed(s.unwrap_or(""))
 }
 
 fn joined<'a>(items: impl Iterator<Item = &'a str>) -> Cow<'a, str> {
     let v: Vec<&str> = items.collect();
     match v.as_slice() {
         [] => Cow::Borrowed(""),
-        [one] => safe_text(one),
-        _ => Cow::Owned(safe_text(&v.join(LIST_SEPARATOR)).into_owned()),
+        [one] => Cow::Borrowed(one),
+        _ => Cow::Owned(v.join(LIST_SEPARATOR)),
     }
 }
 
@@ -113,6 +130,8 @@ fn joined<'a>(items: impl Iterator<Item = &'a str>) -> Cow<'a, str> {
 pub struct AssetCsvWriter<W: Write> {
     w: ::csv::Writer<W>,
     rows: u64,
+    /// Per column, whether it holds numbers ([`NUMERIC_COLUMNS`]).
+    numeric: Vec<bool>,
 }
 
 impl<W: Write> AssetCsvWriter<W> {
@@ -122,8 +141,17 @@ impl<W: Write> AssetCsvWriter<W> {
         let mut w = ::csv::WriterBuilder::new()
             .terminator(::csv::Terminator::CRLF)
             .from_writer(out);
-        w.write_record(asset_columns())?;
-        Ok(Self { w, rows: 0 })
+        let columns = asset_columns();
+        w.write_record(&columns)?;
+        let numeric = columns
+            .iter()
+            .map(|c| NUMERIC_COLUMNS.contains(c))
+            .collect();
+        Ok(Self {
+            w,
+            rows: 0,
+            numeric,
+        })
     }
 
     /// Writes one asset's row.
@@ -132,7 +160,7 @@ impl<W: Write> AssetCsvWriter<W> {
             .map_err(|e| ExportError::Data(format!("opening times of {}: {e}", a.id)))?;
         let mut rec: Vec<Cow<'_, str>> = Vec::with_capacity(HEAD.len() + 8 + TAIL.len());
         rec.push(Cow::Borrowed(a.id.as_str()));
-        rec.push(safe_text(a.name.as_str()));
+        rec.push(Cow::Borrowed(a.name.as_str()));
         rec.push(opt(a.description.as_deref()));
         rec.push(Cow::Borrowed(a.abcd_type.slug()));
         rec.push(joined(a.categories.iter().map(|c| c.slug())));
@@ -146,9 +174,7 @@ impl<W: Write> AssetCsvWriter<W> {
         ));
         rec.push(opt(a.contact.email.as_ref().map(|e| e.as_str())));
         rec.push(opt(a.contact.website.as_ref().map(Website::as_str)));
-        rec.push(Cow::Owned(
-            safe_text(&a.opening_times.describe()).into_owned(),
-        ));
+        rec.push(Cow::Owned(a.opening_times.describe()));
         rec.push(Cow::Owned(opening_json));
         rec.push(Cow::Borrowed(if a.opening_times.by_arrangement() {
             "true"
@@ -197,7 +223,12 @@ impl<W: Write> AssetCsvWriter<W> {
         rec.push(opt(a.provenance.attribution.as_deref()));
         rec.push(Cow::Owned(a.location.lon().to_string()));
         rec.push(Cow::Owned(a.location.lat().to_string()));
-        self.w.write_record(rec.iter().map(|c| c.as_bytes()))?;
+        debug_assert_eq!(rec.len(), self.numeric.len());
+        let cells = rec
+            .into_iter()
+            .zip(&self.numeric)
+            .map(|(v, numeric)| cell(*numeric, v));
+        self.w.write_record(cells.map(|c| c.into_owned()))?;
         self.rows += 1;
         Ok(())
     }
@@ -257,11 +288,65 @@ mod tests {
     use super::*;
 
     #[test]
-    fn formulas_are_defused_but_codes_are_not() {
-        assert_eq!(safe_text("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(safe_text("@home"), "'@home");
-        assert_eq!(safe_text("Sale"), "Sale");
+    fn every_formula_start_is_defused_in_text_but_not_in_numbers() {
+        for start in ["=", "+", "-", "@", "\t", "\r"] {
+            let text = format!("{start}1+1");
+            assert_eq!(cell(false, Cow::Borrowed(&text)), format!("'{text}"));
+            assert_eq!(cell(true, Cow::Borrowed(&text)), text);
+        }
+        assert_eq!(cell(false, Cow::Borrowed("Sale")), "Sale");
+        assert_eq!(cell(false, Cow::Borrowed("")), "");
         assert_eq!(asset_columns().len(), 27 + 8 + 6);
         assert_eq!(asset_columns().last(), Some(&"lat"));
+        assert!(NUMERIC_COLUMNS.iter().all(|c| asset_columns().contains(c)));
+    }
+
+    /// Each text field of an asset that a member of the public can write, starting with each
+    /// formula character: every text cell of the row comes out defused, the coordinates stay
+    /// numbers.
+    #[test]
+    fn no_text_cell_of_an_asset_row_starts_a_formula() {
+        use assetmap_core::{AssetDraft, AssetId, ContactDraft, CostDraft};
+        for start in ['=', '+', '-', '@'] {
+            let t = |what: &str| format!("{start}{what}");
+            let draft = AssetDraft {
+                name: Some(t("HYPERLINK(\"http://x\")")),
+                description: Some(t("desc")),
+                abcd_type: Some("association".into()),
+                categories: vec!["learning".into()],
+                tags: vec![t("tag")],
+                address: Some(t("1 Road")),
+                contact: ContactDraft {
+                    phone: Some("+44 161 912 3456".into()),
+                    ..Default::default()
+                },
+                cost: Some(CostDraft {
+                    band: "low".into(),
+                    detail: Some(t("2 a session")),
+                }),
+                ..Default::default()
+            };
+            let valid = draft.validate(Some((-2.3456, 53.376))).unwrap();
+            let a = Asset::create(AssetId::parse("x:1").unwrap(), valid, chrono::Utc::now());
+            let mut w = AssetCsvWriter::new(Vec::new()).unwrap();
+            w.write(&a, &AreaCodes::default()).unwrap();
+            let bytes = w.finish().unwrap();
+            let mut r = ::csv::Reader::from_reader(&bytes[BOM.len()..]);
+            let header = r.headers().unwrap().clone();
+            let row = r.records().next().unwrap().unwrap();
+            for (column, value) in header.iter().zip(row.iter()) {
+                if NUMERIC_COLUMNS.contains(&column) {
+                    continue;
+                }
+                assert!(
+                    !value.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{column} = {value:?} starts a formula"
+                );
+            }
+            let col = |name: &str| header.iter().position(|c| c == name).unwrap();
+            assert_eq!(&row[col("phone")], "'+44 161 912 3456");
+            assert_eq!(&row[col("name")], format!("'{start}HYPERLINK(\"http://x\")"));
+            assert_eq!(&row[col("lon")], "-2.3456");
+        }
     }
 }
