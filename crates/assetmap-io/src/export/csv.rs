@@ -345,7 +345,10 @@ mod tests {
             }
             let col = |name: &str| header.iter().position(|c| c == name).unwrap();
             assert_eq!(&row[col("phone")], "'+44 161 912 3456");
-            assert_eq!(&row[col("name")], format!("'{start}HYPERLINK(\"http://x\")"));
+            assert_eq!(
+                &row[col("name")],
+                format!("'{start}HYPERLINK(\"http://x\")")
+            );
             assert_eq!(&row[col("lon")], "-2.3456");
         }
     }
