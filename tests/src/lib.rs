@@ -205,6 +205,10 @@ impl TestApp {
     }
 }
 
+/// The largest response body a test reads (ureq's own default, 10 MB, is smaller than a page of
+/// 10,000 assets).
+const BODY_LIMIT: u64 = 1 << 30;
+
 fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
     let mut resp = result.expect("the server answered");
     let status = resp.status().as_u16();
@@ -218,7 +222,16 @@ fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply 
         .find(|(k, _)| k == "content-type")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    let body = resp.body_mut().read_to_string().unwrap_or_default();
+    // A body that cannot be read whole is a failed test, never an empty body that a check
+    // could read as "nothing there". The limit is far above any page the API serves (10,000
+    // features), so hitting it is a failure too, with the error saying so.
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(BODY_LIMIT)
+        .lossy_utf8(true)
+        .read_to_string()
+        .unwrap_or_else(|e| panic!("reading the body of a {status} response failed: {e}"));
     Reply {
         status,
         content_type,

@@ -726,7 +726,10 @@ async fn open_now_keeps_open_and_unknown_and_leaves_out_closed() {
             .map(|f| {
                 (
                     id(f).to_owned(),
-                    f["properties"]["open_status"].as_str().unwrap().to_owned(),
+                    f["properties"]["open_status"]
+                        .as_str()
+                        .unwrap_or("(no open_status)")
+                        .to_owned(),
                 )
             })
             .collect()
