@@ -146,7 +146,7 @@ impl TestApp {
             read(req.call())
         })
         .await
-        .expect("request task")
+        .unwrap_or_else(rethrow)
     }
 
     /// GET `path` as a JSON client.
@@ -189,7 +189,7 @@ impl TestApp {
             read(agent.run(req))
         })
         .await
-        .expect("request task")
+        .unwrap_or_else(rethrow)
     }
 
     /// POST a feature with the admin token.
@@ -202,6 +202,14 @@ impl TestApp {
             &[],
         )
         .await
+    }
+}
+
+/// A panic in the request task (a failed read) is the test's own failure, with its message.
+fn rethrow(e: tokio::task::JoinError) -> Reply {
+    match e.try_into_panic() {
+        Ok(panic) => std::panic::resume_unwind(panic),
+        Err(e) => panic!("request task: {e}"),
     }
 }
 
