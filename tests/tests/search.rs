@@ -266,8 +266,8 @@ async fn open_at_on_a_sunday_leaves_out_places_closed_on_sundays() {
             "{p}"
         );
     }
-    // open=now works and says how each place stands (`open_now_keeps_open_and_unknown_and_leaves_out_closed`
-    // checks which places it keeps and leaves out).
+    // open=now works and says how each place stands (which places it keeps and leaves out is
+    // checked by `open_now_keeps_open_and_unknown_and_leaves_out_closed`).
     let now = search(&app, "postcode=M33%207AA&open=now&radius=2000").await;
     assert!(!now.is_empty());
     assert!(now

@@ -1,5 +1,6 @@
 //! The GeoPackage store against its contract, on real files: round trips, errors, the change
-//! feed, schema refusal, and GDAL reading the file (durability under SIGKILL: `tests/tests/durability.rs`).
+//! feed, schema refusal, and GDAL reading the file (durability under SIGKILL is tested in
+//! `tests/tests/durability.rs`).
 #![allow(clippy::unwrap_used)]
 
 use assetmap_core::{
