@@ -146,7 +146,7 @@ impl TestApp {
             read(req.call())
         })
         .await
-        .expect("request task")
+        .unwrap_or_else(rethrow)
     }
 
     /// GET `path` as a JSON client.
@@ -189,7 +189,7 @@ impl TestApp {
             read(agent.run(req))
         })
         .await
-        .expect("request task")
+        .unwrap_or_else(rethrow)
     }
 
     /// POST a feature with the admin token.
@@ -205,6 +205,18 @@ impl TestApp {
     }
 }
 
+/// A panic in the request task (a failed read) is the test's own failure, with its message.
+fn rethrow(e: tokio::task::JoinError) -> Reply {
+    match e.try_into_panic() {
+        Ok(panic) => std::panic::resume_unwind(panic),
+        Err(e) => panic!("request task: {e}"),
+    }
+}
+
+/// The largest response body a test reads (ureq's own default, 10 MB, is smaller than a page of
+/// 10,000 assets).
+const BODY_LIMIT: u64 = 1 << 30;
+
 fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
     let mut resp = result.expect("the server answered");
     let status = resp.status().as_u16();
@@ -218,7 +230,16 @@ fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply 
         .find(|(k, _)| k == "content-type")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    let body = resp.body_mut().read_to_string().unwrap_or_default();
+    // A body that cannot be read whole is a failed test, never an empty body that a check
+    // could read as "nothing there". The limit is far above any page the API serves (10,000
+    // features), so hitting it is a failure too, with the error saying so.
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(BODY_LIMIT)
+        .lossy_utf8(true)
+        .read_to_string()
+        .unwrap_or_else(|e| panic!("reading the body of a {status} response failed: {e}"));
     Reply {
         status,
         content_type,

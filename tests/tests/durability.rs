@@ -1,9 +1,15 @@
-//! An acknowledged write survives `kill -9` of the server and a restart.
+//! An acknowledged write survives `kill -9`: of the server (then restarted), and of a process
+//! writing straight to the GeoPackage store (then reopened).
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+use assetmap_store::gpkg::GeoPackageStore;
+use assetmap_store::AssetStore;
 use assetmap_tests::{agent, request, sample_feature, ServerProcess, ADMIN_TOKEN};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn binary() -> &'static Path {
@@ -102,4 +108,63 @@ fn acknowledged_writes_survive_kill_9_and_restart() {
     .json()["numberMatched"]
         .as_u64();
     assert_eq!(total, Some(1910 + 19));
+}
+
+/// A write acknowledged by the GeoPackage store is on disk: a writer process
+/// (`src/bin/durability-writer.rs`) writes and reports each acknowledgement, is killed with
+/// SIGKILL right after one, and every acknowledged write is found on reopening.
+#[tokio::test]
+async fn acknowledged_store_writes_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("durable.gpkg");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_durability-writer"))
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut acked: HashMap<String, u64> = HashMap::new();
+    let mut lines = BufReader::new(stdout).lines();
+    // Kill at an arbitrary point inside the stream of writes, not at a batch boundary.
+    let kill_after = 1_000 + usize::from(std::process::id() as u16 % 97);
+    let mut seen = 0;
+    while seen < kill_after {
+        let line = lines
+            .next()
+            .expect("the writer stopped before it was killed")
+            .unwrap();
+        let rest = line
+            .strip_prefix("ACK ")
+            .unwrap_or_else(|| panic!("unexpected output from the writer: {line:?}"));
+        let (id, version) = rest.split_once(' ').unwrap();
+        acked.insert(id.to_owned(), version.parse().unwrap());
+        seen += 1;
+    }
+    child.kill().unwrap(); // SIGKILL on Unix: no destructor, no checkpoint, no flush.
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the writer was killed, not finished: {status:?}"
+    );
+    assert!(acked.len() > 500, "{} acknowledged writes", acked.len());
+
+    let store = GeoPackageStore::open(&path).unwrap();
+    let stored: HashMap<String, u64> = store
+        .all()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.id.to_string(), a.version))
+        .collect();
+    for (id, version) in &acked {
+        let got = stored.get(id).copied();
+        assert!(
+            got.is_some_and(|v| v >= *version),
+            "acknowledged {id} v{version} but found {got:?}"
+        );
+    }
+    assert!(stored.len() >= acked.len());
+    // The feed agrees with the table: one upsert per acknowledged write at least.
+    assert!(store.latest_seq().await.unwrap() >= acked.values().sum::<u64>());
 }

@@ -3,7 +3,8 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use assetmap_tests::{sample_feature, spawn_app, TestApp, TestStore, ADMIN_TOKEN};
+use assetmap_server::Seed;
+use assetmap_tests::{sample_feature, spawn_app, spawn_app_with, TestApp, TestStore, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
 /// The number of assets in the bundled dataset.
@@ -151,12 +152,115 @@ async fn items_page_through_everything(app: &TestApp) {
         .unwrap();
     assert!(prev["href"].as_str().unwrap().contains("offset=0"));
 
-    // Larger limits are clamped to 10,000.
+    // A larger limit than there are assets returns them all (the clamp to 10,000 itself is
+    // observed in `limit_is_clamped_to_10000`, on more than 10,000 assets).
     let big = app
         .get("/collections/assets/items?limit=50000")
         .await
         .json();
     assert_eq!(big["numberReturned"].as_u64(), Some(BUNDLED_ASSETS));
+    assert_eq!(
+        big["features"].as_array().unwrap().len() as u64,
+        BUNDLED_ASSETS
+    );
+    assert!(
+        !big["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["rel"] == "next"),
+        "no next page after everything"
+    );
+}
+
+/// A quiet spot west of Carrington, more than 700 m from every bundled asset.
+const QUIET: (f64, f64) = (-2.45, 53.41);
+
+/// The ids and `numberMatched` of the items list inside a small box around [`QUIET`].
+async fn quiet_items(app: &TestApp, extra: &str) -> (Vec<String>, u64) {
+    let (x, y) = QUIET;
+    let r = app
+        .get(&format!(
+            "/collections/assets/items?bbox={},{},{},{}&limit=100{extra}",
+            x - 0.002,
+            y - 0.002,
+            x + 0.002,
+            y + 0.002
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{extra}: {}", r.body);
+    let v = r.json();
+    let mut ids: Vec<String> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    (ids, v["numberMatched"].as_u64().unwrap())
+}
+
+async fn status_filter_and_its_default(app: &TestApp) {
+    let mut ids = Vec::new();
+    for (i, status) in ["active", "temporarily_closed", "closed"]
+        .iter()
+        .enumerate()
+    {
+        let mut f = sample_feature(&format!("A {status} group"));
+        f["geometry"]["coordinates"] = json!([QUIET.0 + 0.0003 * i as f64, QUIET.1]);
+        f["properties"]["status"] = json!(status);
+        let r = app.create(&f).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.json()["properties"]["status"], *status);
+        ids.push(r.json()["id"].as_str().unwrap().to_owned());
+    }
+    let (active, temporarily, closed) = (ids[0].clone(), ids[1].clone(), ids[2].clone());
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    // By default: active and temporarily closed, not closed.
+    assert_eq!(
+        quiet_items(app, "").await,
+        (sorted(vec![active.clone(), temporarily.clone()]), 2)
+    );
+    assert_eq!(
+        quiet_items(app, "&status=closed").await,
+        (vec![closed.clone()], 1)
+    );
+    assert_eq!(
+        quiet_items(app, "&status=temporarily_closed").await,
+        (vec![temporarily.clone()], 1)
+    );
+    assert_eq!(
+        quiet_items(app, "&status=active,closed").await,
+        (sorted(vec![active.clone(), closed.clone()]), 2)
+    );
+    assert_eq!(
+        quiet_items(
+            app,
+            "&status=active&status=temporarily_closed&status=closed"
+        )
+        .await,
+        (sorted(vec![active, temporarily, closed.clone()]), 3)
+    );
+    // Everywhere: the bundled assets are all active, so the default count gains two and
+    // `status=closed` finds only the closed one.
+    let all = app.get("/collections/assets/items?limit=1").await.json();
+    assert_eq!(all["numberMatched"].as_u64(), Some(BUNDLED_ASSETS + 2));
+    let only_closed = app
+        .get("/collections/assets/items?status=closed&limit=100")
+        .await
+        .json();
+    assert_eq!(only_closed["numberMatched"], 1);
+    assert_eq!(only_closed["features"][0]["id"], json!(closed));
+    // A status that is not one is a 400 naming `status`.
+    let r = app.get("/collections/assets/items?status=gone").await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.content_type, "application/problem+json");
+    let p = r.json();
+    assert_eq!(p["invalid_params"][0]["name"], "status", "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("status"), "{p}");
 }
 
 async fn bbox_and_category_filter_exactly(app: &TestApp) {
@@ -223,6 +327,8 @@ async fn bad_requests_are_problems_naming_the_parameter(app: &TestApp) {
         ("bbox=-2.3,53.5,-2.4,53.4", "bbox"),
         ("bbox=-2.3,95,-2.2,96", "bbox"),
         ("category=knitting", "category"),
+        ("status=gone", "status"),
+        ("status=active,open", "status"),
         ("colour=red", "colour"),
         ("f=xml", "f"),
     ] {
@@ -482,6 +588,10 @@ macro_rules! suite {
             items_page_through_everything(&spawn_app($store).await).await;
         }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn items_status() {
+            status_filter_and_its_default(&spawn_app($store).await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn items_filters() {
             bbox_and_category_filter_exactly(&spawn_app($store).await).await;
         }
@@ -507,6 +617,81 @@ macro_rules! suite {
 mod geopackage {
     use super::*;
     suite!(TestStore::GeoPackage);
+
+    /// The clamp is only observable with more than 10,000 assets: 10,050 synthetic ones (some
+    /// of them closed, so every status is asked for).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn limit_is_clamped_to_10000() {
+        let app = spawn_app_with(TestStore::GeoPackage, Seed::Synthetic(10_050)).await;
+        let every = "status=active,temporarily_closed,closed";
+        let r = app
+            .get(&format!("/collections/assets/items?{every}&limit=20000"))
+            .await;
+        assert_eq!(r.status, 200);
+        let v = r.json();
+        assert_eq!(v["numberMatched"].as_u64(), Some(10_050));
+        assert_eq!(v["numberReturned"].as_u64(), Some(10_000));
+        assert_eq!(v["features"].as_array().unwrap().len(), 10_000);
+        let links = v["links"].as_array().unwrap();
+        let link = |rel: &str| -> String {
+            links
+                .iter()
+                .find(|l| l["rel"] == rel)
+                .unwrap_or_else(|| panic!("a {rel} link: {links:?}"))["href"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        for rel in ["self", "next"] {
+            let href = link(rel);
+            assert!(href.contains("limit=10000"), "{rel}: {href}");
+        }
+        let next = link("next");
+        assert!(next.contains("offset=10000"), "{next}");
+        // The next page holds the other 50, and there is none after it.
+        let rest = app
+            .get(
+                next.strip_prefix(&app.address)
+                    .expect("a link to this server"),
+            )
+            .await
+            .json();
+        assert_eq!(rest["numberReturned"].as_u64(), Some(50));
+        assert!(!rest["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["rel"] == "next"));
+        let mut ids: Vec<&str> = v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(rest["features"].as_array().unwrap())
+            .map(|f| f["id"].as_str().unwrap())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 10_050, "every asset once over the two pages");
+        // With the default statuses (active and temporarily closed) fewer than 10,000 match,
+        // so that page is the whole match: the closed ones make up the difference.
+        let closed = app
+            .get("/collections/assets/items?status=closed&limit=1")
+            .await
+            .json()["numberMatched"]
+            .as_u64()
+            .unwrap();
+        let shown = app
+            .get("/collections/assets/items?limit=20000")
+            .await
+            .json();
+        let shown_n = shown["numberMatched"].as_u64().unwrap();
+        assert!(
+            closed > 0 && shown_n < 10_000,
+            "{closed} closed, {shown_n} shown"
+        );
+        assert_eq!(closed + shown_n, 10_050);
+        assert_eq!(shown["numberReturned"].as_u64(), Some(shown_n));
+    }
 }
 
 mod postgis {

@@ -266,8 +266,10 @@ async fn open_at_on_a_sunday_leaves_out_places_closed_on_sundays() {
             "{p}"
         );
     }
-    // open=now works and says how each place stands.
+    // open=now works and says how each place stands (which places it keeps and leaves out is
+    // checked by `open_now_keeps_open_and_unknown_and_leaves_out_closed`).
     let now = search(&app, "postcode=M33%207AA&open=now&radius=2000").await;
+    assert!(!now.is_empty());
     assert!(now
         .iter()
         .all(|f| f["properties"]["open_status"].is_string()));
@@ -363,8 +365,10 @@ async fn filters_walk_minutes_and_response_headers() {
     for f in &low {
         assert!(["free", "low"].contains(&f["properties"]["cost"]["band"].as_str().unwrap()));
     }
-    // Access: all of the features asked for (the Trafford sources record none yet, so this
-    // holds vacuously here; the engine's tests cover it on synthetic data).
+    // Access: a search asking for features keeps only places that record all of them. The
+    // bundled sources record only parking, accessible toilets and accessible parking (none has
+    // step-free access or a hearing loop), so `access_must_have_every_listed_feature` checks
+    // this on records of its own; here every listed place has both.
     for f in search(
         &app,
         "postcode=M33%207AA&access=step_free,hearing_loop&radius=5000&limit=200",
@@ -591,4 +595,218 @@ async fn shortlist_prints_and_texts_the_chosen_places() {
         None,
     )
     .await;
+}
+
+/// A quiet spot west of Carrington, more than 700 m from every bundled asset, where tests put
+/// records of their own.
+const QUIET: (f64, f64) = (-2.45, 53.41);
+
+/// Creates a record near [`QUIET`] (`east` metres or so to the east) with the given access
+/// features and opening times (`None`: no times recorded), and returns its id.
+async fn create_near_quiet(
+    app: &TestApp,
+    name: &str,
+    east: f64,
+    access: &[&str],
+    periods: Option<Value>,
+) -> String {
+    let mut f = assetmap_tests::sample_feature(name);
+    f["geometry"]["coordinates"] = serde_json::json!([QUIET.0 + east / 66_300.0, QUIET.1]);
+    f["properties"]["access"] = serde_json::json!(access);
+    match periods {
+        Some(p) => f["properties"]["opening_times"] = serde_json::json!({ "periods": p }),
+        None => {
+            f["properties"]
+                .as_object_mut()
+                .unwrap()
+                .remove("opening_times");
+        }
+    }
+    let r = app.create(&f).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let v = r.json();
+    id(&v).to_owned()
+}
+
+/// The ids a search near [`QUIET`] returns, in order.
+async fn ids_near_quiet(app: &TestApp, extra: &str) -> Vec<String> {
+    search(
+        app,
+        &format!(
+            "lon={}&lat={}&radius=200&limit=200{extra}",
+            QUIET.0, QUIET.1
+        ),
+    )
+    .await
+    .iter()
+    .map(|f| id(f).to_owned())
+    .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn access_must_have_every_listed_feature() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let both = create_near_quiet(&app, "Both", 0.0, &["step_free", "hearing_loop"], None).await;
+    let step = create_near_quiet(&app, "Step free only", 20.0, &["step_free"], None).await;
+    let none = create_near_quiet(&app, "No access features", 40.0, &[], None).await;
+    // Without the filter all three are found (and nothing else is this close).
+    assert_eq!(
+        sorted(ids_near_quiet(&app, "").await),
+        sorted(vec![both.clone(), step.clone(), none.clone()])
+    );
+    // Both features asked: only the place with both; "step free only" and "none" are left out.
+    assert_eq!(
+        ids_near_quiet(&app, "&access=step_free,hearing_loop").await,
+        vec![both.clone()]
+    );
+    // The order of the list does not matter.
+    assert_eq!(
+        ids_near_quiet(&app, "&access=hearing_loop,step_free").await,
+        vec![both.clone()]
+    );
+    // One feature asked: the two places with it.
+    assert_eq!(
+        sorted(ids_near_quiet(&app, "&access=step_free").await),
+        sorted(vec![both.clone(), step.clone()])
+    );
+    assert_eq!(
+        ids_near_quiet(&app, "&access=hearing_loop").await,
+        vec![both]
+    );
+    assert!(
+        ids_near_quiet(&app, "&access=step_free,hearing_loop,parking")
+            .await
+            .is_empty()
+    );
+}
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+#[tokio::test]
+async fn open_now_keeps_open_and_unknown_and_leaves_out_closed() {
+    use chrono::{Datelike, Duration};
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let today = assetmap_core::uk_time::uk_local(chrono::Utc::now()).date();
+    // Three days on: not today even if the day turns while the test runs.
+    let other_day = today + Duration::days(3);
+    let day_name = |d: chrono::NaiveDate| DAYS[d.weekday().num_days_from_monday() as usize];
+    assert_ne!(day_name(today), day_name(other_day));
+
+    let all_days: Vec<Value> = DAYS
+        .iter()
+        .map(|d| serde_json::json!({"day": d, "opens": "00:00", "closes": "24:00"}))
+        .collect();
+    let always =
+        create_near_quiet(&app, "Always open", 0.0, &[], Some(Value::from(all_days))).await;
+    let other = create_near_quiet(
+        &app,
+        "Open another day",
+        20.0,
+        &[],
+        Some(
+            serde_json::json!([{"day": day_name(other_day), "opens": "09:00", "closes": "17:00"}]),
+        ),
+    )
+    .await;
+    let unknown = create_near_quiet(&app, "Times unknown", 40.0, &[], None).await;
+    assert_eq!(
+        sorted(ids_near_quiet(&app, "").await),
+        sorted(vec![always.clone(), other.clone(), unknown.clone()]),
+        "without a time all three are found"
+    );
+
+    let statuses = |features: Vec<Value>| -> HashMap<String, String> {
+        features
+            .iter()
+            .map(|f| {
+                (
+                    id(f).to_owned(),
+                    f["properties"]["open_status"]
+                        .as_str()
+                        .unwrap_or("(no open_status)")
+                        .to_owned(),
+                )
+            })
+            .collect()
+    };
+    let near = format!("lon={}&lat={}&radius=200&limit=200", QUIET.0, QUIET.1);
+    let want: HashMap<String, String> = [
+        (always.clone(), "open".to_owned()),
+        (unknown.clone(), "unknown".to_owned()),
+    ]
+    .into();
+    // Now: always open is open, unknown times are kept as unknown, the other-day place is out.
+    assert_eq!(
+        statuses(search(&app, &format!("{near}&open=now")).await),
+        want
+    );
+    // The same at an explicit time today at noon.
+    assert_eq!(
+        statuses(search(&app, &format!("{near}&open_at={today}T12:00")).await),
+        want
+    );
+    // And on its own day at noon the other-day place is open and listed; at 20:00 it is not.
+    let mut on_its_day = want.clone();
+    on_its_day.insert(other.clone(), "open".to_owned());
+    assert_eq!(
+        statuses(search(&app, &format!("{near}&open_at={other_day}T12:00")).await),
+        on_its_day
+    );
+    assert_eq!(
+        statuses(search(&app, &format!("{near}&open_at={other_day}T20:00")).await),
+        want
+    );
+}
+
+/// The end-to-end form of the engine's distance-order test: every distance is checked against
+/// the independent haversine above (not against itself), and the order is nearest first.
+#[tokio::test]
+async fn distance_order_is_nearest_first_and_exact() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let r = app
+        .get("/search?postcode=M33%207AA&q=library%20books&sort=distance&radius=3000&limit=30")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    let origin = {
+        let o = &v["search"]["origin"];
+        (o[0].as_f64().unwrap(), o[1].as_f64().unwrap())
+    };
+    assert_eq!(origin, postcode_points()[SALE], "the postcode's point");
+    let got = v["features"].as_array().unwrap();
+    assert!(got.len() > 5, "{}", got.len());
+    let mut independent = Vec::new();
+    for f in got {
+        let served = f["properties"]["distance_m"].as_f64().unwrap();
+        let want = haversine(origin, point(f));
+        // Served rounded to 0.1 m: within 0.05 m of the true distance.
+        assert!(
+            (served - want).abs() <= 0.05 + 1e-9,
+            "{}: served {served} m, haversine {want} m",
+            id(f)
+        );
+        assert!(want <= 3000.0, "{}: {want} m is outside the radius", id(f));
+        independent.push(want);
+    }
+    assert!(
+        independent.windows(2).all(|w| w[0] <= w[1]),
+        "nearest first: {independent:?}"
+    );
+    // They are the nearest matching assets, whichever they are.
+    let all = search(
+        &app,
+        "postcode=M33%207AA&q=library%20books&sort=distance&radius=3000&limit=200",
+    )
+    .await;
+    assert!(all.len() < 200, "the whole match fits in one page");
+    let mut every: Vec<f64> = all.iter().map(|f| haversine(origin, point(f))).collect();
+    every.sort_by(f64::total_cmp);
+    for (i, d) in independent.iter().enumerate() {
+        assert!((d - every[i]).abs() < 1e-6, "#{i}: {d} vs {}", every[i]);
+    }
 }

@@ -1,5 +1,6 @@
 //! The GeoPackage store against its contract, on real files: round trips, errors, the change
-//! feed, schema refusal, durability under SIGKILL, and GDAL reading the file.
+//! feed, schema refusal, and GDAL reading the file (durability under SIGKILL is tested in
+//! `tests/tests/durability.rs`).
 #![allow(clippy::unwrap_used)]
 
 use assetmap_core::{
@@ -9,9 +10,8 @@ use assetmap_core::{
 use assetmap_store::gpkg::{self, GeoPackageStore};
 use assetmap_store::{AssetStore, ChangeKind, StoreError};
 use chrono::{DateTime, TimeZone, Utc};
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn t0() -> DateTime<Utc> {
     // Nanoseconds on purpose: the store must keep them.
@@ -432,101 +432,9 @@ async fn extent_in_gpkg_contents_covers_every_asset() {
     );
 }
 
-/// Set in the child process of [`acknowledged_writes_survive_sigkill`]: the store file to write.
-const CHILD_ENV: &str = "ASSETMAP_GPKG_DURABILITY_CHILD";
-
-/// Not a test on its own: when [`CHILD_ENV`] is set, this is the child process of
-/// [`acknowledged_writes_survive_sigkill`]. It writes forever (single inserts, replacements
-/// and batches), printing `ACK <id> <version>` after each acknowledged write, until killed.
-#[tokio::test]
-async fn durability_child_process() {
-    let Ok(path) = std::env::var(CHILD_ENV) else {
-        return;
-    };
-    let store = GeoPackageStore::open(&path).unwrap();
-    let mut out = std::io::stdout().lock();
-    for round in 0u64.. {
-        let a = minimal_asset(&format!("single-{round}"), -2.0, 53.0);
-        store.insert(&a).await.unwrap();
-        writeln!(out, "ACK {} 1", a.id).unwrap();
-        out.flush().unwrap();
-        let a2 = next_version(&a);
-        store.replace(&a2).await.unwrap();
-        writeln!(out, "ACK {} 2", a2.id).unwrap();
-        out.flush().unwrap();
-        let batch: Vec<Asset> = (0..20)
-            .map(|i| minimal_asset(&format!("batch-{round}-{i}"), -2.1, 53.1))
-            .collect();
-        store.insert_many(&batch).await.unwrap();
-        for b in &batch {
-            writeln!(out, "ACK {} 1", b.id).unwrap();
-        }
-        out.flush().unwrap();
-    }
-}
-
-/// A write acknowledged to the caller is on disk: a child process writes and reports each
-/// acknowledgement, is killed with SIGKILL right after one, and every acknowledged write is
-/// found on reopening.
-#[tokio::test]
-async fn acknowledged_writes_survive_sigkill() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("durable.gpkg");
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "durability_child_process",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, &path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut acked: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
-    let mut lines = BufReader::new(stdout).lines();
-    // Kill at an arbitrary point inside the stream of writes, not at a batch boundary.
-    let kill_after = 1_000 + usize::from(std::process::id() as u16 % 97);
-    let mut seen = 0;
-    while seen < kill_after {
-        let line = lines
-            .next()
-            .expect("the child stopped before it was killed")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("ACK ") {
-            let (id, version) = rest.split_once(' ').unwrap();
-            acked.insert(id.to_owned(), version.parse().unwrap());
-            seen += 1;
-        }
-    }
-    child.kill().unwrap(); // SIGKILL on Unix: no destructor, no checkpoint, no flush.
-    let status = child.wait().unwrap();
-    assert!(
-        !status.success(),
-        "the child was killed, not finished: {status:?}"
-    );
-
-    let store = GeoPackageStore::open(&path).unwrap();
-    let stored: std::collections::HashMap<String, u64> = store
-        .all()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| (a.id.to_string(), a.version))
-        .collect();
-    for (id, version) in &acked {
-        let got = stored.get(id).copied();
-        assert!(
-            got.is_some_and(|v| v >= *version),
-            "acknowledged {id} v{version} but found {got:?}"
-        );
-    }
-    assert!(stored.len() >= acked.len());
-    // The feed agrees with the table: one upsert per acknowledged write at least.
-    assert!(store.latest_seq().await.unwrap() >= acked.values().sum::<u64>());
-}
+// Durability under SIGKILL is tested end to end in `tests/tests/durability.rs`
+// (`acknowledged_store_writes_survive_sigkill`), with the writer as a program of its own
+// (`tests/src/bin/durability-writer.rs`) rather than a test that passes when run alone.
 
 /// Runs a GDAL command-line tool, failing the test (never skipping it) when GDAL is absent.
 fn gdal(tool: &str, args: &[&str], file: &Path) -> String {

@@ -7,7 +7,43 @@ mod common;
 use assetmap_store::postgis::{self, PostgisStore};
 use assetmap_store::{AssetStore, StoreError};
 use common::pg;
+use futures_util::StreamExt;
 use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// A connection that `LISTEN`s on the change channel and passes on every notification it
+/// actually receives (their payloads), so tests count NOTIFYs rather than assume them.
+async fn listener(url: &str) -> (tokio_postgres::Client, mpsc::UnboundedReceiver<String>) {
+    let (client, mut connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect: {e}"));
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(Ok(message)) = messages.next().await {
+            if let tokio_postgres::AsyncMessage::Notification(n) = message {
+                assert_eq!(n.channel(), postgis::listen::CHANNEL);
+                if tx.send(n.payload().to_owned()).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    client
+        .batch_execute(&format!("LISTEN {}", postgis::listen::CHANNEL))
+        .await
+        .expect("LISTEN");
+    (client, rx)
+}
+
+/// The notifications that arrive within `wait` (after the writes they are for have committed).
+async fn received(rx: &mut mpsc::UnboundedReceiver<String>, wait: Duration) -> Vec<String> {
+    let mut got = Vec::new();
+    while let Ok(Some(payload)) = tokio::time::timeout(wait, rx.recv()).await {
+        got.push(payload);
+    }
+    got
+}
 
 async fn fresh_store(label: &str) -> (String, PostgisStore) {
     let url = pg::fresh_database(label).await;
@@ -206,35 +242,64 @@ async fn a_hand_edited_invalid_row_is_reported_not_passed_on() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_load_uses_one_transaction_and_one_notify() {
     let (url, store) = fresh_store("bulk").await;
-    let listener = pg::client(&url).await;
+    let (listener, mut notes) = listener(&url).await;
+    assert_eq!(
+        postgis::listen::CHANNEL,
+        "assetmap_changes",
+        "the migration's channel"
+    );
+
+    // One write: one commit, one notification, carrying its sequence number.
+    let one = common::asset(30_000);
+    let seq = store.insert(&one).await.expect("insert");
+    assert_eq!(
+        received(&mut notes, Duration::from_secs(2)).await,
+        vec![seq.to_string()],
+        "one NOTIFY for one write"
+    );
+
+    // A 20,000-row bulk load in one transaction: one notification, with the newest seq.
     let batch = common::assets(0, 20_000);
     let seq = store.insert_many(&batch).await.expect("bulk load");
-    assert_eq!(store.count().await.expect("count"), 20_000);
+    assert_eq!(
+        received(&mut notes, Duration::from_secs(2)).await,
+        vec![seq.to_string()],
+        "one NOTIFY for one bulk load"
+    );
+    assert_eq!(store.count().await.expect("count"), 20_001);
     assert_eq!(store.latest_seq().await.expect("latest"), seq);
     let changes: i64 = listener
         .query_one("SELECT count(*) FROM asset_changes", &[])
         .await
         .expect("count")
         .get(0);
-    assert_eq!(changes, 20_000);
+    assert_eq!(changes, 20_001);
+    let mut all = batch.clone();
+    all.push(one);
+    all.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
     assert_eq!(
         store.all().await.expect("all"),
-        batch,
+        all,
         "all() returns them in id order, intact"
     );
 
-    // A clash at the very end undoes the whole batch.
+    // A clash at the very end undoes the whole batch, and nothing is announced.
     let mut clash = common::assets(20_000, 30_000);
     clash.push(common::asset(5));
     assert!(matches!(
         store.insert_many(&clash).await,
         Err(StoreError::AlreadyExists(_))
     ));
-    assert_eq!(store.count().await.expect("count"), 20_000);
+    assert_eq!(store.count().await.expect("count"), 20_001);
     assert_eq!(store.latest_seq().await.expect("latest"), seq);
+    assert_eq!(
+        received(&mut notes, Duration::from_secs(1)).await,
+        Vec::<String>::new(),
+        "no NOTIFY for a rolled-back load"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
