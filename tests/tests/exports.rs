@@ -3,9 +3,12 @@
 //! real readers: GDAL's `ogrinfo` and `ogr2ogr` open the GeoPackage, the `csv` crate reads the
 //! CSV, and `assetmap_io::read_feature_collection` reads the GeoJSON back.
 
-use assetmap_index::AreaLevel;
-use assetmap_tests::{spawn_app, TestApp, TestStore};
+use assetmap_tests::{
+    data_dir, fresh_postgis_database, spawn_app, TestApp, TestStore, ADMIN_TOKEN,
+};
+use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
@@ -14,6 +17,90 @@ const ASSETS: usize = 1_910;
 const WARDS: usize = 21;
 const LSOAS: usize = 139;
 const MSOAS: usize = 28;
+
+fn boundaries(file: &str) -> Value {
+    let path = data_dir().join("sources/trafford/boundaries").join(file);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn psql(url: &str, sql_file: &Path) -> String {
+    let out = Command::new("psql")
+        .arg(url)
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-At", "-F", "|", "-f"])
+        .arg(sql_file)
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Which ward, LSOA and MSOA hold each point, by PostGIS `ST_Contains` on the bundled boundary
+/// files (wards at full resolution, LSOAs and MSOAs generalised, as the README says), loaded
+/// into a fresh database of the throwaway cluster: `(id, level) → codes` (comma-separated,
+/// empty when none), and each ward's name from the same file.
+fn postgis_areas(
+    points: &[(String, f64, f64)],
+) -> (HashMap<(String, String), String>, HashMap<String, String>) {
+    let url = fresh_postgis_database();
+    let mut sql = String::from(
+        "CREATE TABLE area(level text, code text, geom geometry(Geometry, 4326));\n\
+         CREATE TABLE asset(id text, geom geometry(Point, 4326));\n",
+    );
+    let mut ward_names = HashMap::new();
+    for (level, file) in [
+        ("ward", "trafford_ward_full_resolution.geojson"),
+        ("lsoa", "trafford_lsoa_generalised.geojson"),
+        ("msoa", "trafford_msoa_generalised.geojson"),
+    ] {
+        for f in boundaries(file)["features"].as_array().unwrap() {
+            let code = f["properties"]["area_code"].as_str().unwrap();
+            if level == "ward" {
+                ward_names.insert(
+                    code.to_owned(),
+                    f["properties"]["area_name"].as_str().unwrap().to_owned(),
+                );
+            }
+            let g = f["geometry"].to_string().replace('\'', "''");
+            writeln!(
+                sql,
+                "INSERT INTO area VALUES ('{level}', '{code}', ST_SetSRID(ST_GeomFromGeoJSON('{g}'), 4326));"
+            )
+            .unwrap();
+        }
+    }
+    for (id, lon, lat) in points {
+        // `{:?}` prints the shortest decimal that reads back as the same double.
+        writeln!(
+            sql,
+            "INSERT INTO asset VALUES ('{}', ST_SetSRID(ST_MakePoint({lon:?}, {lat:?}), 4326));",
+            id.replace('\'', "''"),
+        )
+        .unwrap();
+    }
+    sql.push_str(
+        "SELECT a.id, l.level, coalesce(string_agg(ar.code, ',' ORDER BY ar.code), '')\n\
+         FROM asset a CROSS JOIN (VALUES ('ward'), ('lsoa'), ('msoa')) l(level)\n\
+         LEFT JOIN area ar ON ar.level = l.level AND ST_Contains(ar.geom, a.geom)\n\
+         GROUP BY a.id, l.level;\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("areas.sql");
+    std::fs::write(&file, sql).unwrap();
+    let out = psql(&url, &file);
+    let codes: HashMap<(String, String), String> = out
+        .lines()
+        .map(|line| {
+            let f: Vec<&str> = line.split('|').collect();
+            ((f[0].to_owned(), f[1].to_owned()), f[2].to_owned())
+        })
+        .collect();
+    assert_eq!(codes.len(), points.len() * 3, "{out}");
+    (codes, ward_names)
+}
 
 /// A response with its body as bytes.
 struct Download {
@@ -360,27 +447,50 @@ async fn csv_download_has_every_column_and_the_right_area_codes() {
         );
     }
 
-    let index = &app.state.place.areas;
+    // The oracle for the area codes: PostGIS ST_Contains on the boundary files, at the
+    // coordinates the CSV itself states (not the area index that wrote the codes).
+    let points: Vec<(String, f64, f64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["id"].clone(),
+                r["lon"].parse().unwrap(),
+                r["lat"].parse().unwrap(),
+            )
+        })
+        .collect();
+    let (pg, ward_names) = postgis_areas(&points);
     let engine = app.state.engine();
     let pc_wards = postcode_wards();
     let (mut by_postcode, mut agree) = (0, 0);
     for row in &rows {
         let id = assetmap_core::AssetId::parse(&row["id"]).unwrap();
         let asset = engine.get(&id).unwrap();
-        // Coordinates and codes are exactly the engine's and the area index's.
+        // Coordinates are exactly the engine's.
         assert_eq!(row["lon"].parse::<f64>().unwrap(), asset.location.lon());
         assert_eq!(row["lat"].parse::<f64>().unwrap(), asset.location.lat());
-        let found = index.locate(asset.location);
-        let code = |l: AreaLevel| {
-            found
-                .get(l)
-                .map(|a| a.code().to_owned())
-                .unwrap_or_default()
-        };
-        assert_eq!(row["ward_code"], code(AreaLevel::Ward), "{}", row["id"]);
-        assert_eq!(row["lsoa_code"], code(AreaLevel::Lsoa), "{}", row["id"]);
-        assert_eq!(row["msoa_code"], code(AreaLevel::Msoa), "{}", row["id"]);
-        assert_eq!(row["la_code"], code(AreaLevel::La), "{}", row["id"]);
+        // Codes are those of the one area of each level whose polygon contains the point.
+        let theirs = |level: &str| pg[&(row["id"].clone(), level.to_owned())].clone();
+        for (column, level) in [
+            ("ward_code", "ward"),
+            ("lsoa_code", "lsoa"),
+            ("msoa_code", "msoa"),
+        ] {
+            assert_eq!(
+                row[column],
+                theirs(level),
+                "{column} of {} at {}, {}",
+                row["id"],
+                row["lon"],
+                row["lat"]
+            );
+        }
+        // The LA is the union of the wards; the ward's name is the boundary file's.
+        let ward = theirs("ward");
+        let la = if ward.is_empty() { "" } else { "E08000009" };
+        assert_eq!(row["la_code"], la, "{}", row["id"]);
+        let name = ward_names.get(&ward).map_or("", String::as_str);
+        assert_eq!(row["ward_name"], name, "{}", row["id"]);
         // Lists joined with "; ".
         let cats: Vec<&str> = asset.categories.iter().map(|c| c.slug()).collect();
         assert_eq!(row["categories"], cats.join("; "));
@@ -537,6 +647,94 @@ async fn filters_give_the_same_assets_as_the_items_endpoint() {
         .body,
     );
     assert_eq!(got, expected);
+}
+
+/// A feature with this status (inside Trafford, Sale).
+fn feature_with_status(name: &str, status: &str) -> Value {
+    json!({
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [-2.3183, 53.4242]},
+        "properties": {
+            "name": name,
+            "abcd_type": "association",
+            "categories": ["community_groups"],
+            "status": status
+        }
+    })
+}
+
+/// Downloads list active and temporarily closed assets unless `status` says otherwise
+/// (README: counts and downloads are of "active or temporarily closed" assets).
+#[tokio::test(flavor = "multi_thread")]
+async fn downloads_default_to_active_and_temporarily_closed_and_filter_by_status() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let mut ids = HashMap::new();
+    for status in ["closed", "temporarily_closed"] {
+        let r = app
+            .send(
+                "POST",
+                "/collections/assets/items",
+                Some(&feature_with_status(
+                    &format!("Status test {status}"),
+                    status,
+                )),
+                Some(ADMIN_TOKEN),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let v = r.json();
+        assert_eq!(v["properties"]["status"], status, "{v}");
+        ids.insert(status, v["id"].as_str().unwrap().to_owned());
+    }
+    let (closed, temporarily) = (&ids["closed"], &ids["temporarily_closed"]);
+
+    let all = ids_of_csv(&fetch(&app, "/downloads/assets.csv").await.body);
+    assert_eq!(all.len(), ASSETS + 1, "the bundled assets are all active");
+    assert!(
+        all.contains(temporarily),
+        "temporarily closed is listed by default"
+    );
+    assert!(!all.contains(closed), "closed is not listed by default");
+    let gj = fetch(&app, "/downloads/assets.geojson").await.json();
+    let gj_ids: BTreeSet<String> = gj["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(gj_ids, all, "GeoJSON has the same default");
+
+    let only_closed = fetch(&app, "/downloads/assets.csv?status=closed").await;
+    assert_eq!(only_closed.status, 200);
+    let rows = parse_csv(&only_closed.body).1;
+    assert_eq!(
+        rows.iter().map(|r| r["id"].as_str()).collect::<Vec<_>>(),
+        [closed.as_str()]
+    );
+    assert_eq!(rows[0]["status"], "closed");
+    let only_temporarily = ids_of_csv(
+        &fetch(&app, "/downloads/assets.csv?status=temporarily_closed")
+            .await
+            .body,
+    );
+    assert_eq!(only_temporarily, BTreeSet::from([temporarily.clone()]));
+    let active = ids_of_csv(
+        &fetch(&app, "/downloads/assets.csv?status=active")
+            .await
+            .body,
+    );
+    assert_eq!(active.len(), ASSETS);
+    assert!(!active.contains(closed) && !active.contains(temporarily));
+    let every = ids_of_csv(
+        &fetch(
+            &app,
+            "/downloads/assets.csv?status=active,temporarily_closed,closed",
+        )
+        .await
+        .body,
+    );
+    assert_eq!(every.len(), ASSETS + 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -775,4 +973,59 @@ fn the_cli_exports_the_configured_store() {
         let (ok, _, err) = run_cli(&full);
         assert!(!ok && err.contains(says), "{full:?}: {err}");
     }
+}
+
+/// `assetmap export` has the API's status default (active and temporarily closed) and filter.
+#[test]
+fn the_cli_export_defaults_to_active_and_temporarily_closed_and_filters_by_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.gpkg");
+    let store = store.to_str().unwrap();
+    let mut features = Vec::new();
+    for status in ["active", "temporarily_closed", "closed"] {
+        let mut f = feature_with_status(&format!("Status test {status}"), status);
+        f["id"] = json!(format!("status:{status}"));
+        features.push(f);
+    }
+    let file = dir.path().join("statuses.geojson");
+    std::fs::write(
+        &file,
+        json!({"type": "FeatureCollection", "features": features}).to_string(),
+    )
+    .unwrap();
+    let (ok, out, err) = run_cli(&["--store", store, "import", "--file", file.to_str().unwrap()]);
+    assert!(ok, "import failed: {out}{err}");
+
+    let export = |name: &str, extra: &[&str]| -> Vec<HashMap<String, String>> {
+        let path = dir.path().join(name);
+        let mut args = vec![
+            "--store",
+            store,
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            path.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let (ok, out, err) = run_cli(&args);
+        assert!(ok, "{args:?}: {out}{err}");
+        parse_csv(&std::fs::read(&path).unwrap()).1
+    };
+    let ids = |rows: &[HashMap<String, String>]| -> BTreeSet<String> {
+        rows.iter().map(|r| r["id"].clone()).collect()
+    };
+    let by_default = export("default.csv", &[]);
+    assert_eq!(
+        ids(&by_default),
+        BTreeSet::from([
+            "status:active".to_owned(),
+            "status:temporarily_closed".to_owned()
+        ])
+    );
+    let closed = export("closed.csv", &["--status", "closed"]);
+    assert_eq!(ids(&closed), BTreeSet::from(["status:closed".to_owned()]));
+    assert_eq!(closed[0]["status"], "closed");
+    let all = export("all.csv", &["--status", "active,temporarily_closed,closed"]);
+    assert_eq!(ids(&all).len(), 3);
 }

@@ -1,6 +1,6 @@
 //! The JSNA asset layer on the real Trafford data, checked against independent computations:
-//! per-area counts against PostGIS `ST_Contains` joins on the throwaway cluster, rates against
-//! the population CSV read here, access shares against a brute-force distance scan, MSOA
+//! per-area counts against PostGIS `ST_Contains` joins on the throwaway cluster, every
+//! `per_1000_*` against those counts over the population CSV files read here, access shares against a brute-force distance scan, MSOA
 //! population against its LSOAs, plus writes and error paths.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
@@ -67,9 +67,16 @@ fn counted_assets(app: &TestApp) -> Vec<(String, LonLat, Vec<Category>)> {
         .collect()
 }
 
+/// Per-area counts of counted assets by PostGIS `ST_Contains`: `(level, code) → total` and
+/// `(level, code, category) → count`, for ward, LSOA and MSOA.
+struct PgCounts {
+    totals: HashMap<(String, String), i64>,
+    by_category: HashMap<(String, String, String), i64>,
+}
+
 /// Per-asset area codes and per-area counts by PostGIS `ST_Contains`, for ward (full
 /// resolution), LSOA and MSOA, compared with the engine's area index and the summaries.
-async fn counts_equal_postgis_st_contains(app: &TestApp) {
+async fn counts_equal_postgis_st_contains(app: &TestApp) -> PgCounts {
     let url = fresh_postgis_database();
     let assets = counted_assets(app);
     let mut sql = String::from(
@@ -214,6 +221,99 @@ async fn counts_equal_postgis_st_contains(app: &TestApp) {
         int(&la.rows[0].cells[7]) as usize,
         assets.len() - outside_wards.len()
     );
+    PgCounts {
+        totals: pg_totals,
+        by_category: pg_counts,
+    }
+}
+
+/// `all_ages` of the "Persons" rows of a mid-2024 population file, by area code.
+fn population_csv(level: &str) -> BTreeMap<String, i64> {
+    let path = data_dir().join(format!(
+        "sources/trafford/population/mid-year_2024_population_estimates_{level}.csv"
+    ));
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (code, sex, all) = (col("area_code"), col("sex"), col("all_ages"));
+    r.records()
+        .map(Result::unwrap)
+        .filter(|rec| &rec[sex] == "Persons")
+        .map(|rec| (rec[code].to_owned(), rec[all].parse().unwrap()))
+        .collect()
+}
+
+/// count × 1000 / population, rounded to 2 decimals (README, "Columns").
+fn per_1000(count: i64, population: i64) -> f64 {
+    (count as f64 * 1000.0 / population as f64 * 100.0).round() / 100.0
+}
+
+/// Every `per_1000_*` of every area at every level against counts from PostGIS `ST_Contains`
+/// and populations from the CSV files, read here (not the summary's own count and population).
+async fn rates_equal_postgis_counts_over_csv_population(app: &TestApp, pg: &PgCounts) {
+    let lsoa_pop = population_csv("lsoa");
+    let mut checked = 0;
+    for level in [
+        AreaLevel::Ward,
+        AreaLevel::Lsoa,
+        AreaLevel::Msoa,
+        AreaLevel::La,
+    ] {
+        let s = app.state.summary(level, &SummaryQuery::default());
+        let pops = match level {
+            // README: "the LA is the sum of its LSOAs".
+            AreaLevel::La => {
+                BTreeMap::from([("E08000009".to_owned(), lsoa_pop.values().sum::<i64>())])
+            }
+            _ => population_csv(level.slug()),
+        };
+        assert_eq!(s.rows.len(), pops.len(), "{level}: one row per area");
+        // The LA holds every asset in some ward (it is the union of the wards).
+        let count = |code: &str, category: Option<Category>| -> i64 {
+            let (lv, codes): (&str, Vec<String>) = match level {
+                AreaLevel::La => (
+                    "ward",
+                    population_csv("ward").into_keys().collect::<Vec<_>>(),
+                ),
+                _ => (level.slug(), vec![code.to_owned()]),
+            };
+            codes
+                .iter()
+                .map(|c| match category {
+                    None => pg.totals.get(&(lv.to_owned(), c.clone())),
+                    Some(cat) => {
+                        pg.by_category
+                            .get(&(lv.to_owned(), c.clone(), cat.slug().to_owned()))
+                    }
+                })
+                .map(|n| n.copied().unwrap_or(0))
+                .sum()
+        };
+        for row in &s.rows {
+            let pop = pops[&row.code];
+            assert_eq!(
+                int(cell(&s, &row.code, "population")),
+                pop,
+                "{level} {}",
+                row.code
+            );
+            let mut columns = vec![("per_1000_total".to_owned(), count(&row.code, None))];
+            for c in Category::ALL {
+                columns.push((format!("per_1000_{}", c.slug()), count(&row.code, Some(*c))));
+            }
+            for (column, n) in columns {
+                let got = real(cell(&s, &row.code, &column));
+                let want = per_1000(n, pop);
+                assert!(
+                    (got - want).abs() < 1e-9,
+                    "{level} {} {column}: {got}, want {n} × 1000 / {pop} = {want}",
+                    row.code
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, (21 + 139 + 28 + 1) * 17);
 }
 
 /// Rates use the mid-2024 population of the same area: Altrincham by hand from the CSV.
@@ -235,12 +335,7 @@ async fn rates_use_the_right_population(app: &TestApp) {
         int(cell(&s, ALTRINCHAM, "population_65_plus")),
         row[8].parse::<i64>().unwrap()
     );
-    let count = int(cell(&s, ALTRINCHAM, "count_total"));
-    let expected = (count as f64 * 1000.0 / pop as f64 * 100.0).round() / 100.0;
-    assert_eq!(real(cell(&s, ALTRINCHAM, "per_1000_total")), expected);
-    let faith = int(cell(&s, ALTRINCHAM, "count_faith"));
-    let expected = (faith as f64 * 1000.0 / pop as f64 * 100.0).round() / 100.0;
-    assert_eq!(real(cell(&s, ALTRINCHAM, "per_1000_faith")), expected);
+    // The rates themselves: `rates_equal_postgis_counts_over_csv_population`.
 
     // MSOA population equals the sum of its LSOAs ("Trafford 001A" is in "Trafford 001").
     let msoa = app.state.summary(AreaLevel::Msoa, &SummaryQuery::default());
@@ -535,74 +630,10 @@ async fn http_forms_and_errors(app: &TestApp) {
 #[tokio::test]
 async fn jsna_layer_on_the_real_data() {
     let app = spawn_app(TestStore::GeoPackage).await;
-    counts_equal_postgis_st_contains(&app).await;
+    let pg = counts_equal_postgis_st_contains(&app).await;
     rates_use_the_right_population(&app).await;
+    rates_equal_postgis_counts_over_csv_population(&app, &pg).await;
     access_matches_brute_force(&app).await;
     http_forms_and_errors(&app).await;
     summaries_follow_writes(&app).await;
-}
-
-/// How long a summary takes, cold (every cache dropped by a write to every category) and warm.
-#[tokio::test]
-async fn summary_timings() {
-    let app = spawn_app(TestStore::GeoPackage).await;
-    let t = std::time::Instant::now();
-    let s = app.state.summary(AreaLevel::Ward, &SummaryQuery::default());
-    eprintln!(
-        "first ward summary after start-up (waits for the background warming), 16 categories: {:?} ({} rows)",
-        t.elapsed(),
-        s.rows.len()
-    );
-    // Move every asset by nothing but bump the generation: a rescan, no recomputation.
-    drop(app.state.engine_mut());
-    let t = std::time::Instant::now();
-    app.state.summary(AreaLevel::Lsoa, &SummaryQuery::default());
-    eprintln!("after a no-op write, LSOA summary: {:?}", t.elapsed());
-    // The two cold parts, as the cache computes them after start-up or a write.
-    let assets = counted_assets(&app);
-    let index = &app.state.place.areas;
-    let t = std::time::Instant::now();
-    for (_, at, _) in &assets {
-        for level in AreaLevel::ALL {
-            std::hint::black_box(index.locate_in(level, *at));
-        }
-    }
-    eprintln!(
-        "point in polygon, {} assets x 4 levels: {:?}",
-        assets.len(),
-        t.elapsed()
-    );
-    let postcodes: Vec<LonLat> = app.state.place.postcodes().iter().map(|p| p.at).collect();
-    let t = std::time::Instant::now();
-    for c in Category::ALL {
-        let to: Vec<LonLat> = assets
-            .iter()
-            .filter(|a| a.2.contains(c))
-            .map(|a| a.1)
-            .collect();
-        std::hint::black_box(assetmap_index::areas::nearest_distances_m(&postcodes, &to));
-    }
-    eprintln!(
-        "nearest distances, {} postcodes x 16 categories: {:?}",
-        postcodes.len(),
-        t.elapsed()
-    );
-    // A write (one new food asset): the next summary updates food's distances incrementally.
-    let r = app
-        .create(&json!({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [-2.3530, 53.3875]},
-            "properties": {"name": "Timing Pantry", "abcd_type": "association", "categories": ["food"]}
-        }))
-        .await;
-    assert_eq!(r.status, 201);
-    let t = std::time::Instant::now();
-    app.state.summary(AreaLevel::Ward, &SummaryQuery::default());
-    eprintln!(
-        "ward summary, 16 categories, after adding one asset: {:?}",
-        t.elapsed()
-    );
-    let t = std::time::Instant::now();
-    app.state.warm_figures();
-    eprintln!("warm() when warm: {:?}", t.elapsed());
 }

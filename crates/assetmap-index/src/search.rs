@@ -523,7 +523,20 @@ mod tests {
         LonLat::new(-2.3183, 53.4242).unwrap()
     }
 
-    /// The same question answered by brute force over every asset, from the definitions.
+    /// The same question answered by brute force over every asset.
+    ///
+    /// A consistency check, not an oracle: relevance comes from a fresh [`TextIndex`] over
+    /// every asset searched exhaustively (no grid region, no threshold walk), so this checks
+    /// that the pruned search (`word_hits` in the circle, the bounds, `category_only_hits`
+    /// only where it can still reach the list) finds what the exhaustive one does; it cannot
+    /// find a wrong BM25. Everything else is written here from the documented definitions, not
+    /// taken from the code it checks: the haversine distance to the origin (`LonLat::distance_m`,
+    /// from assetmap-core), `proximity = 1 − distance / radius`, the openness factors
+    /// 1 / 0.75 / 0.5 (closed → left out; by arrangement and unknown kept only as the policy
+    /// says) and `score = (0.75 × relevance + 0.25 × proximity) × openness`. The ranking itself
+    /// is checked against hand-judged answers in `tests/ranking_oracle.rs`.
+    ///
+    /// [`TextIndex`]: crate::text::TextIndex
     fn brute_force(engine: &Engine, q: &SearchQuery) -> Vec<(String, f64)> {
         let ff = CompiledFilter::new(&q.filter);
         let all: Vec<&Asset> = engine.iter().collect();
@@ -532,19 +545,26 @@ mod tests {
             ix.upsert(i as u32, a);
         }
         let hits = ix.search(&q.text, None, &ff);
-        let in_area: Vec<&TextHit> = hits
-            .iter()
-            .filter(|h| q.origin.distance_m(&all[h.slot as usize].location) <= q.radius_m)
-            .collect();
-        let mut out: Vec<(String, f64)> = in_area
+        let mut out: Vec<(String, f64)> = hits
             .iter()
             .filter_map(|h| {
                 let a = all[h.slot as usize];
-                let o = openness_of(&q.filter, a).ok()?;
                 let d = q.origin.distance_m(&a.location);
-                let s = (RELEVANCE_WEIGHT * f64::from(h.relevance)
-                    + PROXIMITY_WEIGHT * proximity(d, q.radius_m))
-                    * openness_factor(o);
+                if d > q.radius_m {
+                    return None;
+                }
+                let factor = match q.filter.open_at {
+                    None => 1.0,
+                    Some(at) => match (a.opening_times.openness_at(at.day, at.time), at.policy) {
+                        (Openness::Open, _) => 1.0,
+                        (Openness::Closed, _) => return None,
+                        (Openness::ByArrangement, OpenAtPolicy::OpenOnly) => return None,
+                        (Openness::ByArrangement, _) => 0.75,
+                        (Openness::Unknown, OpenAtPolicy::ExcludeOnlyClosed) => 0.5,
+                        (Openness::Unknown, _) => return None,
+                    },
+                };
+                let s = (0.75 * f64::from(h.relevance) + 0.25 * (1.0 - d / q.radius_m)) * factor;
                 Some((a.id.to_string(), s))
             })
             .collect();
