@@ -12,7 +12,12 @@
 # `bash tests/run.sh -- CMD…` starts the cluster, runs only CMD with the variables below set,
 # and stops it (e.g. `bash tests/run.sh -- cargo test -p assetmap-store --test postgis`).
 #
-# The cluster keeps fsync on, so the PostGIS durability tests test a real flush to disk.
+# The cluster keeps fsync and synchronous_commit on, as production must. tests/tests/postgis_crash.rs
+# kills PostgreSQL (SIGKILL, postmaster and children) in the middle of a stream of writes and
+# checks that every write acknowledged with 201 is there after crash recovery, and none half
+# there. A killed process does not take the kernel's page cache with it, so this shows that a
+# write is acknowledged only once PostgreSQL has committed it to its write-ahead log; it cannot
+# show that the disk keeps what fsync flushed through a power cut.
 #
 # Only this script decides what runs. Before anything else it removes from its environment
 # every variable that would change what the tests run or what the servers they start do, and
