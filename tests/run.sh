@@ -12,9 +12,36 @@
 # `bash tests/run.sh -- CMD…` starts the cluster, runs only CMD with the variables below set,
 # and stops it (e.g. `bash tests/run.sh -- cargo test -p assetmap-store --test postgis`).
 #
-# The cluster keeps fsync on, so the PostGIS durability tests test a real flush to disk.
+# The cluster keeps fsync and synchronous_commit on, as production must. tests/tests/postgis_crash.rs
+# kills PostgreSQL (SIGKILL, postmaster and children) in the middle of a stream of writes and
+# checks that every write acknowledged with 201 is there after crash recovery, and none half
+# there. A killed process does not take the kernel's page cache with it, so this shows that a
+# write is acknowledged only once PostgreSQL has committed it to its write-ahead log; it cannot
+# show that the disk keeps what fsync flushed through a power cut.
 #
-# Environment given to the tests:
+# Only this script decides what runs. Before anything else it removes from its environment
+# every variable that would change what the tests run or what the servers they start do, and
+# says which it removed (names only: values may hold passwords). They are:
+#   ASSETMAP_*          all of them: ASSETMAP_SKIP_PERF, ASSETMAP_TEST_BASE_URL and
+#                       ASSETMAP_TEST_SYNTHETIC_URL (browser tests skipped or run against
+#                       another server), ASSETMAP_BLESS (golden tests rewrite instead of compare),
+#                       ASSETMAP_WRITE_BENCHMARKS (rewrites BENCHMARKS.md),
+#                       ASSETMAP_GPKG_DURABILITY_CHILD (a store test turns into an endless writer),
+#                       and the server's settings (ASSETMAP_CONFIG, _STORE, _BIND, _DATA,
+#                       _ADMIN_TOKEN, _BASE_MAP_STYLE, _TITLE, _LOG), which the server processes
+#                       started by the tests would inherit;
+#   DATABASE_URL        the server's store setting, likewise;
+#   PG[A-Z]*            libpq's variables (PGOPTIONS, PGHOST, PGSSLMODE…), read by psql;
+#   NODE_OPTIONS, NODE_TEST_CONTEXT
+#                       node's test runner can be told to run only some tests
+#                       (--test-name-pattern, --test-only) or to report elsewhere;
+#   ENGINE_BENCH_N, SEARCH_BENCH_N
+#                       sizes of the benchmarks.
+# To run something with one of them set, put it in the command: `bash tests/run.sh -- env
+# ASSETMAP_BLESS=1 cargo test -p assetmap-tests --test golden`. Skipping a browser test is a
+# flag of the browser runner (`node tests/browser/run.mjs --help`), never the environment.
+#
+# Environment given to the tests (set by this script, whatever was there before):
 #   ASSETMAP_TEST_DATABASE_URL  postgres://postgres@127.0.0.1:PORT/assetmap_test (superuser; tests
 #                               may create their own databases)
 #   ASSETMAP_TEST_PG_CTL        a script taking `stop` or `start` (and any other pg_ctl action)
@@ -30,6 +57,22 @@ RUN_ONLY=()
 if [ "${1:-}" = "--" ]; then
     shift
     RUN_ONLY=("$@")
+fi
+
+# Only this script decides what runs: see the header.
+cleared=()
+while IFS= read -r name; do
+    case "$name" in
+        ASSETMAP_* | DATABASE_URL | PG[A-Z]* | NODE_OPTIONS | NODE_TEST_CONTEXT | ENGINE_BENCH_N | SEARCH_BENCH_N)
+            cleared+=("$name")
+            unset "$name"
+            ;;
+    esac
+done < <(compgen -e)
+if [ "${#cleared[@]}" -gt 0 ]; then
+    printf 'tests/run.sh: removed from the environment, because they would change what the tests run: %s\n' \
+        "${cleared[*]}" >&2
+    printf 'tests/run.sh: (see the top of tests/run.sh; to set one on purpose: bash tests/run.sh -- env NAME=VALUE CMD)\n' >&2
 fi
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

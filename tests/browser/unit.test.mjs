@@ -1,5 +1,5 @@
 // Unit tests for the map page's pure modules (no browser): plain-words formatting and the URL.
-import { test } from 'node:test';
+import { test } from './guard.mjs';
 import assert from 'node:assert/strict';
 import {
   ageRangeInWords, circlePolygon, costInWords, dateInWords, distanceInWords, haversine,

@@ -1,7 +1,8 @@
 //! A server on PostGIS while PostgreSQL goes away and comes back: reads keep being answered
 //! from the engine, writes get `503` problem+json with `Retry-After`, and once the database is
 //! back writes work again and the engine catches up with changes made elsewhere, with no
-//! restart.
+//! restart. `GET /health` says `degraded` (promptly) while the database is away and `ok` again
+//! after.
 //!
 //! This stops and starts the whole throwaway cluster (`ASSETMAP_TEST_PG_CTL`, from
 //! `bash tests/run.sh`), so it is the only test in its binary (cargo runs test binaries one
@@ -11,11 +12,22 @@ use assetmap_testing::{pg_ctl, RestartOnDrop};
 use assetmap_tests::{
     agent, fresh_postgis_database, request, sample_feature, ServerProcess, ADMIN_TOKEN,
 };
+use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_assetmap-under-test"))
+}
+
+/// `GET /health`: asserts it answers `200` within `within`, and returns its body.
+fn health(http: &ureq::Agent, address: &str, within: Duration) -> Value {
+    let started = Instant::now();
+    let r = request(http, "GET", &format!("{address}/health"), None, None);
+    let took = started.elapsed();
+    assert_eq!(r.status, 200, "/health: {}", r.body);
+    assert!(took < within, "/health took {took:?} (limit {within:?})");
+    r.json()
 }
 
 #[test]
@@ -39,8 +51,23 @@ fn reads_survive_an_outage_writes_get_503_and_recover_without_a_restart() {
         ["numberMatched"]
         .clone();
 
+    let h = health(&http, &server.address, Duration::from_secs(10));
+    assert_eq!(h["status"], "ok", "before the outage: {h}");
+    assert_eq!(h["store"]["reachable"], true, "{h}");
+    assert_eq!(h["store"]["kind"], "postgis", "{h}");
+    let assets = h["assets"].clone();
+
     let guard = RestartOnDrop;
     assert!(pg_ctl("stop"), "the cluster stops");
+
+    // Health: degraded, promptly (a monitor must not time out on it), the engine still full.
+    let h = health(&http, &server.address, Duration::from_secs(10));
+    assert_eq!(h["status"], "degraded", "during the outage: {h}");
+    assert_eq!(h["store"]["reachable"], false, "{h}");
+    assert_eq!(
+        h["assets"], assets,
+        "reads are still answered from memory: {h}"
+    );
 
     // Reads: answered from memory, unchanged.
     let r = request(&http, "GET", &format!("{items}?limit=5"), None, None);
@@ -120,6 +147,9 @@ fn reads_survive_an_outage_writes_get_503_and_recover_without_a_restart() {
         request(&http, "GET", &format!("{items}/{created}"), None, None).status,
         200
     );
+    let h = health(&http, &server.address, Duration::from_secs(10));
+    assert_eq!(h["status"], "ok", "after the outage: {h}");
+    assert_eq!(h["store"]["reachable"], true, "{h}");
 
     // And the engine catches up with a write made by another process after the outage.
     let other = ServerProcess::start(binary(), &args, &[], Duration::from_secs(180));
