@@ -66,6 +66,55 @@ impl Reply {
     }
 }
 
+/// A response read whole as bytes (downloads, GeoPackages).
+#[derive(Debug)]
+pub struct Download {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Download {
+    /// A header's value, `""` when absent.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The body as JSON (panics with the body when it is not JSON: a test failure).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// One of the bundled boundary files (`data/sources/trafford/boundaries/FILE`) as JSON.
+pub fn boundaries(file: &str) -> Value {
+    let path = data_dir().join("sources/trafford/boundaries").join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// Runs an SQL file with `psql` on `url`, rows unaligned with `|` between fields; a failure of
+/// psql is a failed test, with its message.
+pub fn psql_file(url: &str, sql_file: &Path) -> String {
+    let out = Command::new("psql")
+        .arg(url)
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-At", "-F", "|", "-f"])
+        .arg(sql_file)
+        .output()
+        .expect("psql must be installed (bash tests/run.sh installs it)");
+    assert!(
+        out.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("psql prints UTF-8")
+}
+
 /// Settings for a test server: port 0 on loopback, writes allowed with [`ADMIN_TOKEN`].
 pub fn test_settings(store: StoreLocation, seed: Seed) -> Settings {
     Settings {
@@ -147,6 +196,34 @@ impl TestApp {
         })
         .await
         .unwrap_or_else(rethrow)
+    }
+
+    /// GET `path` and read the body as bytes, whatever its size (up to 1 GiB).
+    pub async fn download(&self, path: &str) -> Download {
+        let agent = self.agent.clone();
+        let url = format!("{}{path}", self.address);
+        tokio::task::spawn_blocking(move || {
+            let mut resp = agent.get(&url).call().expect("the server answered");
+            let status = resp.status().as_u16();
+            let headers = resp
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+                .collect();
+            let body = resp
+                .body_mut()
+                .with_config()
+                .limit(BODY_LIMIT)
+                .read_to_vec()
+                .unwrap_or_else(|e| panic!("reading the body of a {status} response failed: {e}"));
+            Download {
+                status,
+                headers,
+                body,
+            }
+        })
+        .await
+        .expect("request task")
     }
 
     /// GET `path` as a JSON client.

@@ -4,7 +4,8 @@
 //! CSV, and `assetmap_io::read_feature_collection` reads the GeoJSON back.
 
 use assetmap_tests::{
-    data_dir, fresh_postgis_database, spawn_app, TestApp, TestStore, ADMIN_TOKEN,
+    boundaries, fresh_postgis_database, psql_file, spawn_app, Download, TestApp, TestStore,
+    ADMIN_TOKEN,
 };
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -17,26 +18,6 @@ const ASSETS: usize = 1_910;
 const WARDS: usize = 21;
 const LSOAS: usize = 139;
 const MSOAS: usize = 28;
-
-fn boundaries(file: &str) -> Value {
-    let path = data_dir().join("sources/trafford/boundaries").join(file);
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn psql(url: &str, sql_file: &Path) -> String {
-    let out = Command::new("psql")
-        .arg(url)
-        .args(["-v", "ON_ERROR_STOP=1", "-q", "-At", "-F", "|", "-f"])
-        .arg(sql_file)
-        .output()
-        .expect("psql");
-    assert!(
-        out.status.success(),
-        "psql failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Which ward, LSOA and MSOA hold each point, by PostGIS `ST_Contains` on the bundled boundary
 /// files (wards at full resolution, LSOAs and MSOAs generalised, as the README says), loaded
@@ -90,7 +71,7 @@ fn postgis_areas(
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("areas.sql");
     std::fs::write(&file, sql).unwrap();
-    let out = psql(&url, &file);
+    let out = psql_file(&url, &file);
     let codes: HashMap<(String, String), String> = out
         .lines()
         .map(|line| {
@@ -102,56 +83,8 @@ fn postgis_areas(
     (codes, ward_names)
 }
 
-/// A response with its body as bytes.
-struct Download {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Download {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-}
-
 async fn fetch(app: &TestApp, path: &str) -> Download {
-    let url = format!("{}{path}", app.address);
-    tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut resp = agent.get(&url).call().unwrap();
-        let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
-            .collect();
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(500_000_000)
-            .read_to_vec()
-            .unwrap();
-        Download {
-            status,
-            headers,
-            body,
-        }
-    })
-    .await
-    .unwrap()
+    app.download(path).await
 }
 
 /// Runs a GDAL tool; fails (never skips) when GDAL is missing.

@@ -349,42 +349,17 @@ fn golden_dir() -> PathBuf {
 /// Sends one case; returns the reply and, for a GeoPackage, its bytes.
 async fn send(app: &TestApp, case: &Case) -> (Reply, Option<Vec<u8>>) {
     if case.path.contains(".gpkg") && case.method == "GET" {
-        let url = format!("{}{}", app.address, case.path);
-        let (reply, bytes) = tokio::task::spawn_blocking(move || {
-            let agent: ureq::Agent = ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .into();
-            let mut resp = agent.get(&url).call().unwrap();
-            let status = resp.status().as_u16();
-            let headers: Vec<(String, String)> = resp
-                .headers()
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
-                .collect();
-            let bytes = resp
-                .body_mut()
-                .with_config()
-                .limit(1 << 30)
-                .read_to_vec()
-                .unwrap();
-            (
-                Reply {
-                    status,
-                    content_type: String::new(),
-                    headers,
-                    body: String::new(),
-                },
-                bytes,
-            )
-        })
-        .await
-        .unwrap();
-        let is_gpkg = reply.status == 200;
-        if is_gpkg {
-            return (reply, Some(bytes));
+        let d = app.download(case.path).await;
+        let reply = Reply {
+            status: d.status,
+            content_type: d.header("content-type").to_owned(),
+            headers: d.headers,
+            body: String::new(),
+        };
+        if reply.status == 200 {
+            return (reply, Some(d.body));
         }
-        let body = String::from_utf8_lossy(&bytes).into_owned();
+        let body = String::from_utf8_lossy(&d.body).into_owned();
         return (Reply { body, ..reply }, None);
     }
     let reply = match case.method {

@@ -9,33 +9,14 @@ use assetmap_analysis::{Summary, SummaryQuery};
 use assetmap_core::{Category, LonLat, Status};
 use assetmap_index::AreaLevel;
 use assetmap_io::export::Cell;
-use assetmap_tests::{data_dir, fresh_postgis_database, spawn_app, TestApp, TestStore};
-use serde_json::{json, Value};
+use assetmap_tests::{
+    boundaries, data_dir, fresh_postgis_database, psql_file, spawn_app, TestApp, TestStore,
+};
+use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::process::Command;
 
 const ALTRINCHAM: &str = "E05015239";
-
-fn boundaries(file: &str) -> Value {
-    let path = data_dir().join("sources/trafford/boundaries").join(file);
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn psql(url: &str, sql_file: &std::path::Path) -> String {
-    let out = Command::new("psql")
-        .arg(url)
-        .args(["-v", "ON_ERROR_STOP=1", "-q", "-At", "-F", "|", "-f"])
-        .arg(sql_file)
-        .output()
-        .expect("psql");
-    assert!(
-        out.status.success(),
-        "psql failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn cell<'a>(s: &'a Summary, code: &str, column: &str) -> &'a Cell {
     let col = s.columns.iter().position(|c| c.name == column).unwrap();
@@ -125,7 +106,7 @@ async fn counts_equal_postgis_st_contains(app: &TestApp) -> PgCounts {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("load.sql");
     std::fs::write(&file, sql).unwrap();
-    let out = psql(&url, &file);
+    let out = psql_file(&url, &file);
 
     let mut pg_codes: HashMap<(String, String), String> = HashMap::new();
     let mut pg_counts: HashMap<(String, String, String), i64> = HashMap::new();
