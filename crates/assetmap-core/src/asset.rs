@@ -1,6 +1,7 @@
 //! The asset itself, and the draft a client or importer sends to create or replace one.
 
 use crate::error::Collector;
+use crate::text::{self, Lines};
 use crate::{
     AbcdType, AccessFeature, AssetId, AssetName, Category, CostBand, Email, FieldError, Language,
     LonLat, OpeningPeriod, OpeningTimes, Phone, Postcode, Status, Tag, TimeOfDay, ValidationErrors,
@@ -276,13 +277,18 @@ fn blank_to_none(s: Option<String>) -> Option<String> {
     s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// Parses each item of a list, naming failures `field[i]`.
+/// Parses each item of a list, naming failures `field[i]`. A list longer than `max` is one
+/// error naming `field` (its items are not parsed, so a huge list is not a huge error).
 fn parse_list<T: Ord>(
     c: &mut Collector,
     field: &str,
     items: &[String],
+    max: usize,
     parse: impl Fn(&str) -> Result<T, FieldError>,
 ) -> Vec<T> {
+    if c.take(text::check_count(field, items.len(), max)).is_none() {
+        return Vec::new();
+    }
     let mut out: Vec<T> = items
         .iter()
         .enumerate()
@@ -293,6 +299,17 @@ fn parse_list<T: Ord>(
     out.sort();
     out.dedup();
     out
+}
+
+/// Checks an optional free-text field (see [`text::check_text`]); blank means absent.
+fn optional_text(
+    c: &mut Collector,
+    field: &str,
+    v: Option<&str>,
+    max: usize,
+    lines: Lines,
+) -> Option<String> {
+    c.take(text::check_text(field, v?, max, lines)).flatten()
 }
 
 impl AssetDraft {
@@ -322,16 +339,34 @@ impl AssetDraft {
                 None
             }
         };
-        let categories = parse_list(&mut c, "categories", &self.categories, Category::parse);
+        let categories = parse_list(
+            &mut c,
+            "categories",
+            &self.categories,
+            text::MAX_CATEGORIES,
+            Category::parse,
+        );
         if self.categories.is_empty() {
             c.push(FieldError::new(
                 "categories",
                 "needs at least one category from the vocabulary (see /vocabulary)",
             ));
         }
-        let tags = parse_list(&mut c, "tags", &self.tags, Tag::parse);
-        let access = parse_list(&mut c, "access", &self.access, AccessFeature::parse);
-        let languages = parse_list(&mut c, "languages", &self.languages, Language::parse);
+        let tags = parse_list(&mut c, "tags", &self.tags, text::MAX_TAGS, Tag::parse);
+        let access = parse_list(
+            &mut c,
+            "access",
+            &self.access,
+            text::MAX_ACCESS,
+            AccessFeature::parse,
+        );
+        let languages = parse_list(
+            &mut c,
+            "languages",
+            &self.languages,
+            text::MAX_LANGUAGES,
+            Language::parse,
+        );
 
         let location = match location {
             Some((lon, lat)) => {
@@ -356,7 +391,15 @@ impl AssetDraft {
         };
 
         let mut periods = Vec::new();
-        for (i, p) in self.opening_times.periods.iter().enumerate() {
+        let period_drafts: &[PeriodDraft] = match c.take(text::check_count(
+            "opening_times.periods",
+            self.opening_times.periods.len(),
+            text::MAX_PERIODS,
+        )) {
+            Some(()) => &self.opening_times.periods,
+            None => &[],
+        };
+        for (i, p) in period_drafts.iter().enumerate() {
             let at = format!("opening_times.periods[{i}]");
             let day = c.take(
                 Weekday::parse(&p.day).map_err(|e| FieldError::new(format!("{at}.day"), e.problem)),
@@ -376,18 +419,25 @@ impl AssetDraft {
                 }
             }
         }
-        let opening_times = OpeningTimes::new(
-            periods,
-            self.opening_times.by_arrangement,
-            self.opening_times.note,
+        let note = optional_text(
+            &mut c,
+            "opening_times.note",
+            self.opening_times.note.as_deref(),
+            text::MAX_NOTE_CHARS,
+            Lines::Multi,
         );
+        let opening_times = OpeningTimes::new(periods, self.opening_times.by_arrangement, note);
 
         let cost = self.cost.and_then(|cd| {
+            let detail = optional_text(
+                &mut c,
+                "cost.detail",
+                cd.detail.as_deref(),
+                text::MAX_SHORT_TEXT_CHARS,
+                Lines::Single,
+            );
             let band = c.take(CostBand::parse(&cd.band).map_err(|e| e.under("cost.band")))?;
-            Some(Cost {
-                band,
-                detail: blank_to_none(cd.detail),
-            })
+            Some(Cost { band, detail })
         });
 
         let age = |c: &mut Collector, field: &str, v: Option<i64>| -> Option<u8> {
@@ -408,9 +458,16 @@ impl AssetDraft {
         };
         let min_age = age(&mut c, "min_age", self.audience.min_age);
         let max_age = age(&mut c, "max_age", self.audience.max_age);
+        let audience_description = optional_text(
+            &mut c,
+            "audience.description",
+            self.audience.description.as_deref(),
+            text::MAX_SHORT_TEXT_CHARS,
+            Lines::Single,
+        );
         let audience = c
             .take(
-                Audience::new(min_age, max_age, self.audience.description)
+                Audience::new(min_age, max_age, audience_description)
                     .map_err(|e| e.under("audience")),
             )
             .unwrap_or_default();
@@ -427,16 +484,37 @@ impl AssetDraft {
             Some(s) => c.take(Status::parse(s).map_err(|e| e.under("status"))),
             None => Some(Status::Active),
         };
-        let description = blank_to_none(self.description);
-        if description
-            .as_ref()
-            .is_some_and(|d| d.chars().count() > 5000)
-        {
-            c.push(FieldError::new(
-                "description",
-                "is longer than 5000 characters",
-            ));
-        }
+        let description = optional_text(
+            &mut c,
+            "description",
+            self.description.as_deref(),
+            text::MAX_DESCRIPTION_CHARS,
+            Lines::Multi,
+        );
+        let address = optional_text(
+            &mut c,
+            "address",
+            self.address.as_deref(),
+            text::MAX_ADDRESS_CHARS,
+            Lines::Single,
+        );
+        let short = |c: &mut Collector, field: &str, v: Option<String>| {
+            optional_text(
+                c,
+                &format!("provenance.{field}"),
+                v.as_deref(),
+                text::MAX_SHORT_TEXT_CHARS,
+                Lines::Single,
+            )
+        };
+        let p = self.provenance;
+        let provenance = Provenance {
+            source: short(&mut c, "source", p.source),
+            source_id: short(&mut c, "source_id", p.source_id),
+            licence: short(&mut c, "licence", p.licence),
+            attribution: short(&mut c, "attribution", p.attribution),
+            geocode_method: short(&mut c, "geocode_method", p.geocode_method),
+        };
 
         c.finish()?;
         // Every `None` below has pushed an error, so `finish` returned early.
@@ -448,7 +526,7 @@ impl AssetDraft {
                 categories,
                 tags,
                 location,
-                address: blank_to_none(self.address),
+                address,
                 postcode,
                 contact,
                 opening_times,
@@ -456,7 +534,7 @@ impl AssetDraft {
                 access,
                 audience,
                 languages,
-                provenance: self.provenance,
+                provenance,
                 verified_at,
                 status,
             }),

@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+/// Longest field path kept in an error (a path is built from the input's own keys).
+const MAX_FIELD_CHARS: usize = 200;
+
 /// One problem with one field of an input, e.g. `location.lat`: "95 is outside -90..=90".
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
@@ -12,11 +15,21 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    /// A problem with `field`.
+    /// A problem with `field`. Any input the problem quotes is cut to
+    /// [`crate::text::MAX_ECHO_CHARS`] characters with "…", so an error never echoes a huge
+    /// value whole.
     pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        let field: String = field.into();
+        let field = if field.chars().count() > MAX_FIELD_CHARS {
+            let mut f: String = field.chars().take(MAX_FIELD_CHARS).collect();
+            f.push('…');
+            f
+        } else {
+            field
+        };
         Self {
-            field: field.into(),
-            problem: problem.into(),
+            field,
+            problem: crate::text::shorten_echoes(&problem.into()),
         }
     }
 

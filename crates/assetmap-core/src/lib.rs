@@ -7,6 +7,7 @@ mod lonlat;
 mod numbers;
 pub mod schedule;
 pub mod taxonomy;
+pub mod text;
 pub mod uk_time;
 mod values;
 mod walking;

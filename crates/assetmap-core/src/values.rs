@@ -1,5 +1,6 @@
 //! Small value types that are valid by construction: ids, names, postcodes, contact details.
 
+use crate::text;
 use crate::FieldError;
 use std::fmt;
 
@@ -78,25 +79,14 @@ validated_string! {
 }
 
 impl AssetName {
-    /// Trims and checks the name.
+    /// Trims and checks the name: visible characters required, no control or bidirectional
+    /// control characters, at most [`crate::text::MAX_NAME_CHARS`] characters.
     pub fn parse(s: &str) -> Result<Self, FieldError> {
-        let t = s.trim();
-        if t.is_empty() {
-            return Err(FieldError::new("name", "must not be empty"));
+        match text::check_text("name", s, text::MAX_NAME_CHARS, text::Lines::Single) {
+            Ok(Some(t)) => Ok(Self(t)),
+            Ok(None) => Err(FieldError::new("name", "must not be empty")),
+            Err(e) => Err(e),
         }
-        if t.chars().count() > 200 {
-            return Err(FieldError::new(
-                "name",
-                "is longer than 200 characters; put the detail in description",
-            ));
-        }
-        if t.chars().any(char::is_control) {
-            return Err(FieldError::new(
-                "name",
-                "contains control characters (such as new lines)",
-            ));
-        }
-        Ok(Self(t.to_owned()))
     }
 }
 
@@ -188,7 +178,7 @@ impl Email {
             }
             None => false,
         };
-        if !ok || t.len() > 254 {
+        if !ok || t.len() > 254 || !t.chars().all(text::is_visible) {
             return Err(FieldError::new(
                 "email",
                 format!("{t:?} is not an email address; expected name@example.org"),
@@ -218,6 +208,8 @@ impl Website {
         match rest {
             Some(r)
                 if !r.is_empty()
+                    && full.chars().count() <= text::MAX_WEBSITE_CHARS
+                    && full.chars().all(text::is_visible)
                     && r.split('/').next().is_some_and(|h| h.contains('.'))
                     && !full.chars().any(char::is_whitespace) =>
             {
@@ -225,7 +217,10 @@ impl Website {
             }
             _ => Err(FieldError::new(
                 "website",
-                format!("{t:?} is not a web address; start it with https://"),
+                format!(
+                    "{t:?} is not a web address; start it with https://, use at most {} characters and no spaces or invisible characters",
+                    text::MAX_WEBSITE_CHARS
+                ),
             )),
         }
     }
@@ -257,16 +252,20 @@ validated_string! {
 }
 
 impl Tag {
-    /// Lower-cases, trims and checks the length.
+    /// Lower-cases, trims and checks the tag like any text (visible characters, no control or
+    /// bidirectional control characters) and its length.
     pub fn parse(s: &str) -> Result<Self, FieldError> {
-        let t = s.trim().to_lowercase();
-        if t.is_empty() || t.chars().count() > 50 || t.chars().any(char::is_control) {
-            return Err(FieldError::new(
+        match text::check_text("tags", s, text::MAX_TAG_CHARS, text::Lines::Single) {
+            Ok(Some(t)) => Ok(Self(t.to_lowercase())),
+            Ok(None) => Err(FieldError::new(
                 "tags",
-                format!("{s:?} is not a tag; use 1 to 50 characters"),
-            ));
+                format!(
+                    "{s:?} is not a tag; use 1 to {} characters",
+                    text::MAX_TAG_CHARS
+                ),
+            )),
+            Err(e) => Err(e),
         }
-        Ok(Self(t))
     }
 }
 

@@ -209,3 +209,137 @@ fn unknown_fields_are_refused_by_serde() {
     let r: Result<AssetDraft, _> = serde_json::from_value(json!({"name": "x", "colour": "red"}));
     assert!(r.unwrap_err().to_string().contains("colour"));
 }
+
+/// A full draft with one property replaced.
+fn with(key: &str, value: serde_json::Value) -> AssetDraft {
+    let mut v = serde_json::to_value(full_draft()).unwrap();
+    v[key] = value;
+    serde_json::from_value(v).unwrap()
+}
+
+fn problems(d: AssetDraft) -> Vec<FieldError> {
+    d.validate(Some((-2.31, 53.45))).unwrap_err().0
+}
+
+#[test]
+fn names_need_visible_characters() {
+    for name in [
+        "\u{200B}\u{200C}\u{200D}",
+        "\u{FEFF}",
+        "\u{2060}",
+        " \u{200B} \u{FEFF} ",
+    ] {
+        let errs = problems(with("name", json!(name)));
+        assert_eq!(fields_of(&errs), ["name"], "{name:?}");
+        assert!(errs[0].problem.contains("visible"), "{}", errs[0].problem);
+    }
+    // The same rule for the other text fields.
+    for key in ["description", "address"] {
+        let errs = problems(with(key, json!("\u{200B}\u{FEFF}")));
+        assert_eq!(fields_of(&errs), [key]);
+    }
+    let errs = problems(with("tags", json!(["ok", "\u{200B}"])));
+    assert_eq!(fields_of(&errs), ["tags[1]"]);
+}
+
+fn fields_of(errs: &[FieldError]) -> Vec<&str> {
+    errs.iter().map(|e| e.field.as_str()).collect()
+}
+
+#[test]
+fn bidi_controls_are_rejected_in_every_text_field() {
+    let evil = "Library \u{202E}gnp.exe\u{202C}";
+    for (key, value, field) in [
+        ("name", json!(evil), "name"),
+        ("description", json!(evil), "description"),
+        ("address", json!(evil), "address"),
+        ("tags", json!(["fine", evil]), "tags[1]"),
+        (
+            "audience",
+            json!({"description": "Isolate \u{2067}x\u{2069}"}),
+            "audience.description",
+        ),
+        (
+            "cost",
+            json!({"band": "low", "detail": "mark \u{200F}"}),
+            "cost.detail",
+        ),
+        (
+            "provenance",
+            json!({"source": "a\u{202A}b"}),
+            "provenance.source",
+        ),
+    ] {
+        let errs = problems(with(key, value));
+        assert_eq!(fields_of(&errs), [field], "{key}");
+        assert!(errs[0].problem.contains("bidirectional"), "{key}");
+    }
+    let errs = problems(with(
+        "contact",
+        json!({"website": "https://a.org/\u{202E}x"}),
+    ));
+    assert_eq!(fields_of(&errs), ["contact.website"]);
+}
+
+#[test]
+fn lists_and_strings_are_capped() {
+    let many = |n: usize| json!((0..n).map(|i| format!("t{i}")).collect::<Vec<_>>());
+    assert!(with("tags", many(50)).validate(Some((-2.3, 53.4))).is_ok());
+    for (key, value, field) in [
+        ("tags", many(51), "tags"),
+        ("tags", many(60_000), "tags"),
+        ("categories", json!(vec!["befriending"; 17]), "categories"),
+        ("languages", json!(vec!["en"; 21]), "languages"),
+        ("access", json!(vec!["parking"; 33]), "access"),
+        ("name", json!("n".repeat(201)), "name"),
+        ("description", json!("d".repeat(5001)), "description"),
+        ("address", json!("a".repeat(301)), "address"),
+        ("tags", json!(["x".repeat(51)]), "tags[0]"),
+        (
+            "opening_times",
+            json!({"periods": vec![json!({"day": "mon", "opens": "09:00", "closes": "10:00"}); 101]}),
+            "opening_times.periods",
+        ),
+        (
+            "opening_times",
+            json!({"note": "n".repeat(501)}),
+            "opening_times.note",
+        ),
+        (
+            "provenance",
+            json!({"attribution": "a".repeat(301)}),
+            "provenance.attribution",
+        ),
+    ] {
+        let errs = problems(with(key, value));
+        assert_eq!(fields_of(&errs), [field], "{key}");
+    }
+}
+
+#[test]
+fn echoed_input_is_cut_short() {
+    let huge = "x".repeat(900_000);
+    for (key, value) in [
+        ("postcode", json!(huge)),
+        ("tags", json!([huge])),
+        ("status", json!(huge)),
+        ("verified_at", json!(huge)),
+    ] {
+        let errs = problems(with(key, value));
+        assert_eq!(errs.len(), 1);
+        assert!(
+            errs[0].problem.len() < 400,
+            "{key}: {}",
+            errs[0].problem.len()
+        );
+    }
+    // A value that is quoted back is quoted in part, with "…".
+    let errs = problems(with("postcode", json!(huge)));
+    assert!(
+        errs[0]
+            .problem
+            .starts_with(&format!("\"{}…\" is not a UK postcode", "x".repeat(80))),
+        "{}",
+        errs[0].problem
+    );
+}
