@@ -115,8 +115,14 @@ pub fn draft_from_feature(value: Value) -> Result<FeatureInput, ValidationErrors
             for managed in SERVER_MANAGED {
                 p.remove(*managed);
             }
-            serde_json::from_value::<AssetDraft>(Value::Object(p)).map_err(|e| {
-                ValidationErrors::from(FieldError::new("properties", serde_message(&e)))
+            serde_path_to_error::deserialize::<_, AssetDraft>(Value::Object(p)).map_err(|e| {
+                // The path of the value serde could not read: `properties.name`,
+                // `properties.opening_times.periods[0].opens`.
+                let field = match e.path().to_string().as_str() {
+                    "." => "properties".to_owned(),
+                    path => format!("properties.{path}"),
+                };
+                ValidationErrors::from(FieldError::new(field, serde_message(e.inner())))
             })?
         }
         Some(_) => return Err(FieldError::new("properties", "must be an object").into()),
@@ -266,5 +272,41 @@ mod tests {
         let input = draft_from_feature(f).unwrap();
         let err = input.draft.validate(input.location).unwrap_err();
         assert_eq!(err.errors()[0].field, "geometry.coordinates.lat");
+    }
+
+    #[test]
+    fn type_errors_name_the_field_path() {
+        for (at, value, field) in [
+            ("name", json!(12345), "properties.name"),
+            (
+                "categories",
+                json!("arts_heritage"),
+                "properties.categories",
+            ),
+            ("tags", json!([1, 2]), "properties.tags[0]"),
+            (
+                "opening_times",
+                json!({"periods": [{"day": "mon", "opens": 25, "closes": "10:00"}]}),
+                "properties.opening_times.periods[0].opens",
+            ),
+            (
+                "audience",
+                json!({"min_age": "ten"}),
+                "properties.audience.min_age",
+            ),
+        ] {
+            let mut f = feature();
+            f["properties"][at] = value;
+            let err = draft_from_feature(f).unwrap_err();
+            assert_eq!(err.errors()[0].field, field, "{at}: {err}");
+        }
+    }
+
+    #[test]
+    fn type_errors_do_not_echo_a_huge_value() {
+        let mut f = feature();
+        f["properties"]["categories"] = json!("x".repeat(900_000));
+        let err = draft_from_feature(f).unwrap_err();
+        assert!(err.to_string().len() < 400, "{}", err.to_string().len());
     }
 }
