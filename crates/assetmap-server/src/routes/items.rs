@@ -171,7 +171,8 @@ async fn get_one(
     Ok(feature_response(HttpResponse::Ok(), &req, asset))
 }
 
-/// Checks the bearer token. Writes are refused when no token is configured.
+/// Checks the bearer token. Writes are refused when no token is configured. The scheme is
+/// case-insensitive (`Bearer`, `bearer`: RFC 9110 §11.1); the token is compared in constant time.
 fn authorise(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     let Some(expected) = state.settings.admin_token.as_deref() else {
         return Err(ApiError::forbidden(
@@ -182,8 +183,7 @@ fn authorise(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(bearer_token);
     match given {
         None => Err(ApiError::unauthorized(
             "Writes need an 'Authorization: Bearer <token>' header with the admin token.",
@@ -193,6 +193,13 @@ fn authorise(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
             "The bearer token is not the admin token.",
         )),
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header value, whatever the scheme's case.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -324,4 +331,22 @@ async fn delete(
     state.store.delete(&id).await?;
     state.engine_mut().remove(&id);
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        for v in ["Bearer abc", "bearer abc", "BEARER  abc ", "bEaReR\tabc"] {
+            assert_eq!(bearer_token(v), Some("abc"), "{v:?}");
+        }
+        for v in ["Basic abc", "Bearer", "Bearer   ", "Bearerabc", "abc"] {
+            assert_eq!(bearer_token(v), None, "{v:?}");
+        }
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+    }
 }
