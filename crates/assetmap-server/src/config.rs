@@ -118,6 +118,12 @@ pub struct FileSettings {
     pub poll_interval_secs: Option<f64>,
 }
 
+/// The one rule for an admin token from any layer: surrounding whitespace is not part of it,
+/// and an empty or blank value means **no token** (writes disabled), never "the empty token".
+fn admin_token(v: &str) -> Option<String> {
+    Some(v.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
 /// Environment variables read by [`Settings::layered`], with what they set.
 pub const ENV_VARS: &[(&str, &str)] = &[
     ("ASSETMAP_CONFIG", "path of a TOML settings file"),
@@ -134,6 +140,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "ASSETMAP_LOG",
         "log filter, e.g. info or assetmap_server=debug",
+    ),
+    (
+        "ASSETMAP_LOG_FORMAT",
+        "log format: text (the default) or json (one JSON object a line)",
     ),
 ];
 
@@ -172,7 +182,7 @@ impl Settings {
             s.data_dir = PathBuf::from(v);
         }
         if let Some(v) = env("ASSETMAP_ADMIN_TOKEN") {
-            s.admin_token = Some(v).filter(|t| !t.is_empty());
+            s.admin_token = admin_token(&v);
         }
         if let Some(v) = env("ASSETMAP_BASE_MAP_STYLE") {
             s.base_map_style = Some(v).filter(|t| !t.is_empty());
@@ -196,8 +206,8 @@ impl Settings {
         if let Some(v) = f.data_dir {
             self.data_dir = v;
         }
-        if f.admin_token.is_some() {
-            self.admin_token = f.admin_token;
+        if let Some(v) = f.admin_token {
+            self.admin_token = admin_token(&v);
         }
         if f.base_map_style.is_some() {
             self.base_map_style = f.base_map_style;
@@ -238,6 +248,31 @@ mod tests {
             StoreLocation::Postgis("postgres://u:secret@127.0.0.1/db".into())
         );
         assert_eq!(s.store.describe(), "PostGIS postgres://u:***@127.0.0.1/db");
+    }
+
+    #[test]
+    fn a_blank_admin_token_means_no_token_in_every_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.toml");
+        for blank in ["", "   ", "\\t"] {
+            std::fs::write(&file, format!("admin_token = \"{blank}\"\n")).unwrap();
+            let s = Settings::layered(Some(&file), |_| None).unwrap();
+            assert_eq!(s.admin_token, None, "file {blank:?}");
+            let s = Settings::layered(None, |k| {
+                (k == "ASSETMAP_ADMIN_TOKEN").then(|| blank.replace("\\t", "\t"))
+            })
+            .unwrap();
+            assert_eq!(s.admin_token, None, "env {blank:?}");
+        }
+        // A blank environment value also clears a token set in the file.
+        std::fs::write(&file, "admin_token = \"secret\"\n").unwrap();
+        let s = Settings::layered(Some(&file), |k| {
+            (k == "ASSETMAP_ADMIN_TOKEN").then(String::new)
+        })
+        .unwrap();
+        assert_eq!(s.admin_token, None);
+        let s = Settings::layered(Some(&file), |_| None).unwrap();
+        assert_eq!(s.admin_token.as_deref(), Some("secret"));
     }
 
     #[test]
