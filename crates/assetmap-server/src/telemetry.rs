@@ -5,20 +5,42 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
+use std::io::IsTerminal;
 use std::time::Instant;
 
-/// Installs the global `tracing` subscriber: human-readable lines on stderr, filtered by
-/// `ASSETMAP_LOG` (default `info`). Safe to call more than once.
+/// Installs the global `tracing` subscriber on stderr, filtered by `ASSETMAP_LOG` (default
+/// `info`), formatted by `ASSETMAP_LOG_FORMAT`: `text` (the default; colours only when stderr
+/// is a terminal) or `json` (one JSON object a line, for log shippers). Safe to call more than
+/// once.
 pub fn init() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ASSETMAP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let format = std::env::var("ASSETMAP_LOG_FORMAT").unwrap_or_default();
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let unknown_format = match format.trim().to_ascii_lowercase().as_str() {
+        "json" => {
+            let _ = builder.json().with_ansi(false).try_init();
+            false
+        }
+        other => {
+            let _ = builder
+                .with_ansi(std::io::stderr().is_terminal())
+                .try_init();
+            !matches!(other, "" | "text")
+        }
+    };
+    if unknown_format {
+        tracing::warn!(
+            value = %format,
+            "ASSETMAP_LOG_FORMAT is not text or json; logging as text"
+        );
+    }
 }
 
-/// Middleware: one log line per request, without the query string.
+/// Middleware: one log line per request, without the query string: at ERROR for a 5xx,
+/// INFO otherwise.
 pub async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -32,6 +54,13 @@ pub async fn log_request(
         Ok(r) => r.status().as_u16(),
         Err(e) => e.as_response_error().status_code().as_u16(),
     };
-    tracing::info!(target: "assetmap::http", %method, %path, status, ms = started.elapsed().as_secs_f64() * 1000.0, "request");
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    // A client's mistake (4xx) is the client's to fix: logged like any request. Only the
+    // server's own failures (5xx) are errors.
+    if status >= 500 {
+        tracing::error!(target: "assetmap::http", %method, %path, status, ms, "request");
+    } else {
+        tracing::info!(target: "assetmap::http", %method, %path, status, ms, "request");
+    }
     res
 }
