@@ -78,7 +78,30 @@ validated_string! {
     AssetName
 }
 
+/// What a store may hold that today's rules refuse: text an earlier version accepted (trimmed,
+/// not empty, no control characters such as new lines). Reading it back must not fail — a server
+/// that refused to start over one old record would lose the map — so the `from_stored`
+/// constructors fall back to this; new input always goes through `parse`.
+fn stored_text(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty() && !t.chars().any(char::is_control)).then(|| t.to_owned())
+}
+
 impl AssetName {
+    /// A name as a store holds it: today's rules, or else what an earlier version accepted
+    /// (see `stored_text`), so that old records always load.
+    ///
+    /// ```
+    /// use assetmap_core::AssetName;
+    /// let old = "Sale \u{202E}Singers"; // a bidi control: refused as input today
+    /// assert!(AssetName::parse(old).is_err());
+    /// assert_eq!(AssetName::from_stored(old).unwrap().as_str(), old);
+    /// assert!(AssetName::from_stored("  ").is_err());
+    /// ```
+    pub fn from_stored(s: &str) -> Result<Self, FieldError> {
+        Self::parse(s).or_else(|e| stored_text(s).map(Self).ok_or(e))
+    }
+
     /// Trims and checks the name: visible characters required, no control or bidirectional
     /// control characters, at most [`crate::text::MAX_NAME_CHARS`] characters.
     pub fn parse(s: &str) -> Result<Self, FieldError> {
@@ -164,6 +187,12 @@ validated_string! {
 }
 
 impl Email {
+    /// An email address as a store holds it: today's rules, or else what an earlier version
+    /// accepted, so that old records always load.
+    pub fn from_stored(s: &str) -> Result<Self, FieldError> {
+        Self::parse(s).or_else(|e| stored_text(s).map(Self).ok_or(e))
+    }
+
     /// A light shape check; deliverability is not checked.
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let t = s.trim();
@@ -194,6 +223,12 @@ validated_string! {
 }
 
 impl Website {
+    /// A web address as a store holds it: today's rules, or else what an earlier version
+    /// accepted, so that old records always load.
+    pub fn from_stored(s: &str) -> Result<Self, FieldError> {
+        Self::parse(s).or_else(|e| stored_text(s).map(Self).ok_or(e))
+    }
+
     /// Adds a scheme to bare `www.` addresses and checks for a host.
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let t = s.trim();
@@ -252,6 +287,12 @@ validated_string! {
 }
 
 impl Tag {
+    /// A tag as a store holds it: today's rules, or else what an earlier version accepted
+    /// (lower-cased), so that old records always load.
+    pub fn from_stored(s: &str) -> Result<Self, FieldError> {
+        Self::parse(s).or_else(|e| stored_text(s).map(|t| Self(t.to_lowercase())).ok_or(e))
+    }
+
     /// Lower-cases, trims and checks the tag like any text (visible characters, no control or
     /// bidirectional control characters) and its length.
     pub fn parse(s: &str) -> Result<Self, FieldError> {

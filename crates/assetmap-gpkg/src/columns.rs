@@ -337,18 +337,18 @@ pub fn asset_from_row(row: &Row<'_>, offset: usize) -> Result<Asset, GpkgError> 
 
     Ok(Asset {
         id: r.parse(0, &r.id, AssetId::parse)?,
-        name: r.parse(1, r.str(1)?, AssetName::parse)?,
+        name: r.parse(1, r.str(1)?, AssetName::from_stored)?,
         description: r.opt_string(2)?,
         abcd_type: r.parse(3, r.str(3)?, AbcdType::parse)?,
         categories: r.list(4, Category::parse)?,
-        tags: r.list(5, Tag::parse)?,
+        tags: r.list(5, Tag::from_stored)?,
         location,
         address: r.opt_string(6)?,
         postcode: r.opt_parse(7, Postcode::parse)?,
         contact: Contact {
             phone: r.opt_parse(8, Phone::parse)?,
-            email: r.opt_parse(9, Email::parse)?,
-            website: r.opt_parse(10, Website::parse)?,
+            email: r.opt_parse(9, Email::from_stored)?,
+            website: r.opt_parse(10, Website::from_stored)?,
         },
         opening_times,
         cost,

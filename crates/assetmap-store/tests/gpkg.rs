@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 use assetmap_core::{
-    Asset, AssetDraft, AssetId, AudienceDraft, ContactDraft, CostDraft, OpeningTimesDraft,
-    PeriodDraft, Provenance,
+    Asset, AssetDraft, AssetId, AssetName, AudienceDraft, ContactDraft, CostDraft,
+    OpeningTimesDraft, PeriodDraft, Provenance, Tag,
 };
 use assetmap_store::gpkg::{self, GeoPackageStore};
 use assetmap_store::{AssetStore, ChangeKind, StoreError};
@@ -601,4 +601,31 @@ fn gdal_reads_a_written_polygon_layer_with_metadata() {
         "{wkt}"
     );
     assert!(wkt.contains("population (Integer64) = 11000"), "{wkt}");
+}
+
+/// A store file written by an earlier version can hold text that today's input rules refuse (a
+/// bidi control in a name, an invisible-only tag): it still loads, as it was stored, so a server
+/// never refuses to start over an old record.
+#[tokio::test]
+async fn records_an_earlier_version_accepted_still_load() {
+    let (_dir, path, store) = temp_store();
+    let a = minimal_asset("legacy:1", -2.3, 53.4);
+    store.insert(&a).await.unwrap();
+    drop(store);
+    let old_name = "Sale \u{202E}Singers";
+    let old_tag = "\u{200B}";
+    assert!(AssetName::parse(old_name).is_err() && Tag::parse(old_tag).is_err());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE assets SET name = ?1, tags = ?2 WHERE asset_id = 'legacy:1'",
+        [old_name, old_tag],
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = GeoPackageStore::open(&path).unwrap();
+    let all = store.all().await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].name.as_str(), old_name);
+    assert_eq!(all[0].tags.len(), 1);
 }

@@ -477,7 +477,7 @@ fn asset_from_row(row: &Row, at: usize) -> Result<Asset, StoreError> {
     };
 
     Ok(Asset {
-        name: AssetName::parse(&name).map_err(|e| bad("name", e.problem))?,
+        name: AssetName::from_stored(&name).map_err(|e| bad("name", e.problem))?,
         description,
         abcd_type: AbcdType::parse(&abcd_type).map_err(|e| bad("abcd_type", e.problem))?,
         categories: categories
@@ -486,7 +486,7 @@ fn asset_from_row(row: &Row, at: usize) -> Result<Asset, StoreError> {
             .collect::<Result<_, _>>()?,
         tags: tags
             .iter()
-            .map(|t| Tag::parse(t).map_err(|e| bad("tags", e.problem)))
+            .map(|t| Tag::from_stored(t).map_err(|e| bad("tags", e.problem)))
             .collect::<Result<_, _>>()?,
         location: LonLat::new(geom.x, geom.y).map_err(|e| bad("geom", e.problem))?,
         address,
@@ -498,10 +498,10 @@ fn asset_from_row(row: &Row, at: usize) -> Result<Asset, StoreError> {
                 .map(|v| Phone::parse(&v).map_err(|e| bad("phone", e.problem)))
                 .transpose()?,
             email: email
-                .map(|v| Email::parse(&v).map_err(|e| bad("email", e.problem)))
+                .map(|v| Email::from_stored(&v).map_err(|e| bad("email", e.problem)))
                 .transpose()?,
             website: website
-                .map(|v| Website::parse(&v).map_err(|e| bad("website", e.problem)))
+                .map(|v| Website::from_stored(&v).map_err(|e| bad("website", e.problem)))
                 .transpose()?,
         },
         opening_times: serde_json::from_value::<OpeningTimes>(opening_times)
