@@ -141,3 +141,44 @@ async fn api(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         .content_type("application/vnd.oai.openapi+json;version=3.0")
         .body(include_str!("openapi.json")))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use assetmap_core::text;
+
+    /// The caps `/api` states are the caps validation enforces.
+    #[test]
+    fn the_api_states_the_caps_of_validation() {
+        let api: serde_json::Value = serde_json::from_str(include_str!("openapi.json")).unwrap();
+        let p =
+            &api["components"]["schemas"]["AssetFeature"]["properties"]["properties"]["properties"];
+        let n = |v: &serde_json::Value| v.as_u64().unwrap() as usize;
+        assert_eq!(n(&p["name"]["maxLength"]), text::MAX_NAME_CHARS);
+        assert_eq!(
+            n(&p["description"]["maxLength"]),
+            text::MAX_DESCRIPTION_CHARS
+        );
+        assert_eq!(n(&p["address"]["maxLength"]), text::MAX_ADDRESS_CHARS);
+        assert_eq!(n(&p["categories"]["maxItems"]), text::MAX_CATEGORIES);
+        assert_eq!(n(&p["tags"]["maxItems"]), text::MAX_TAGS);
+        assert_eq!(n(&p["tags"]["items"]["maxLength"]), text::MAX_TAG_CHARS);
+        assert_eq!(n(&p["access"]["maxItems"]), text::MAX_ACCESS);
+        assert_eq!(n(&p["languages"]["maxItems"]), text::MAX_LANGUAGES);
+        let ot = &p["opening_times"]["properties"];
+        assert_eq!(n(&ot["periods"]["maxItems"]), text::MAX_PERIODS);
+        assert_eq!(n(&ot["note"]["maxLength"]), text::MAX_NOTE_CHARS);
+        assert_eq!(
+            n(&p["contact"]["properties"]["website"]["maxLength"]),
+            text::MAX_WEBSITE_CHARS
+        );
+        for short in [
+            &p["cost"]["properties"]["detail"],
+            &p["audience"]["properties"]["description"],
+            &p["provenance"]["properties"]["source"],
+            &p["provenance"]["properties"]["attribution"],
+        ] {
+            assert_eq!(n(&short["maxLength"]), text::MAX_SHORT_TEXT_CHARS);
+        }
+    }
+}
