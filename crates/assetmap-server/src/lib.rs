@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod collections;
 pub mod config;
+pub mod edge;
 pub mod errors;
 pub mod export_cli;
 pub mod http;

@@ -171,8 +171,9 @@ async fn get_one(
     Ok(feature_response(HttpResponse::Ok(), &req, asset))
 }
 
-/// Checks the bearer token. Writes are refused when no token is configured.
-fn authorise(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+/// Checks the bearer token. Writes are refused when no token is configured. Also called by
+/// [`crate::edge`] before any body is read.
+pub(crate) fn authorise(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     let Some(expected) = state.settings.admin_token.as_deref() else {
         return Err(ApiError::forbidden(
             "Writes are disabled on this server: set ASSETMAP_ADMIN_TOKEN (or admin_token in the settings file) to enable them.",
