@@ -226,7 +226,13 @@ async fn errors_actix_makes_are_problem_documents() {
 #[test]
 fn slow_bodies_without_a_token_are_closed_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let s = server(&dir, &[("ASSETMAP_BODY_TIMEOUT_SECS", "3")]);
+    let s = server(
+        &dir,
+        &[
+            ("ASSETMAP_BODY_TIMEOUT_SECS", "3"),
+            ("ASSETMAP_REQUEST_TIMEOUT_SECS", "2"),
+        ],
+    );
     let before = count(s.port);
     let started = Instant::now();
     let conns: Vec<TcpStream> = (0..100)
@@ -265,6 +271,20 @@ fn slow_bodies_without_a_token_are_closed_and_write_nothing() {
     assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
     r.assert_problem(408, "a body that stops coming");
     assert_eq!(count(s.port), before, "no write happened");
+
+    // Headers that stop coming are cut off at the request timeout (2 s here; actix's own
+    // default is 5 s).
+    let t = Instant::now();
+    let r = raw_bytes(
+        s.port,
+        b"GET /collections HTTP/1.1\r\nHost: a\r\n",
+        Duration::from_secs(20),
+    );
+    assert!(
+        t.elapsed() < Duration::from_millis(4500),
+        "slow headers held for {:?}: {r:?}",
+        t.elapsed()
+    );
 }
 
 fn hrefs(v: &Value) -> Vec<String> {

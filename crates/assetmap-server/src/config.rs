@@ -356,6 +356,37 @@ mod tests {
     }
 
     #[test]
+    fn http_settings_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("assetmap.toml");
+        std::fs::write(
+            &file,
+            "public_url = \"https://maps.example.org/\"\ntrusted_proxies = [\"10.0.0.1\"]\nbody_timeout_secs = 30\n",
+        )
+        .unwrap();
+        let env: HashMap<&str, &str> = [
+            ("ASSETMAP_TRUSTED_PROXIES", "127.0.0.1, ::1"),
+            ("ASSETMAP_CORS_WRITE_ORIGINS", "https://admin.example.org/"),
+        ]
+        .into();
+        let s = Settings::layered(Some(&file), |k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("https://maps.example.org"));
+        assert_eq!(s.trusted_proxies.len(), 2, "env beats file");
+        assert_eq!(s.cors_write_origins, ["https://admin.example.org"]);
+        assert_eq!((s.request_timeout_secs, s.body_timeout_secs), (10, 30));
+        for (k, v) in [
+            ("ASSETMAP_PUBLIC_URL", "maps.example.org"),
+            ("ASSETMAP_TRUSTED_PROXIES", "proxy.local"),
+            ("ASSETMAP_BODY_TIMEOUT_SECS", "0"),
+        ] {
+            assert!(
+                Settings::layered(None, |x| (x == k).then(|| v.to_string())).is_err(),
+                "{k}={v}"
+            );
+        }
+    }
+
+    #[test]
     fn rejects_unknown_keys_and_bad_env() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.toml");
