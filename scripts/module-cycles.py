@@ -33,9 +33,11 @@ def resolve(path, mods):
 
 
 def strip_tests(text):
-    # Test modules may reach anywhere; they are not part of the module graph.
+    # Test modules may reach anywhere, and comments (doc links) name modules without using
+    # them: neither is part of the module graph.
     i = text.find("#[cfg(test)]")
-    return text if i < 0 else text[:i]
+    text = text if i < 0 else text[:i]
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
 
 
 def edges(mods):

@@ -126,6 +126,7 @@ pub fn test_settings(store: StoreLocation, seed: Seed) -> Settings {
         base_map_style: None,
         title: "assetmap test".to_owned(),
         poll_interval_secs: 0.2,
+        ..Settings::default()
     }
 }
 

@@ -2,7 +2,7 @@
 //! command-line flags (each overrides the one before).
 
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 /// Where assets are kept.
@@ -77,6 +77,17 @@ pub struct Settings {
     pub title: String,
     /// Seconds between change-feed polls when the store gives no change signal.
     pub poll_interval_secs: f64,
+    /// The URL clients reach us by (e.g. `https://assets.example.org`); when set, every absolute
+    /// link and `Location` is built from it and request headers are not consulted.
+    pub public_url: Option<String>,
+    /// Peers whose `Forwarded` / `X-Forwarded-*` headers are believed (reverse proxies).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Origins (`https://host[:port]`) whose pages may write from a browser (CORS).
+    pub cors_write_origins: Vec<String>,
+    /// Seconds a client has to send the request line and headers.
+    pub request_timeout_secs: u64,
+    /// Seconds a client has to send a request body, once its headers have arrived.
+    pub body_timeout_secs: u64,
 }
 
 impl Default for Settings {
@@ -90,6 +101,11 @@ impl Default for Settings {
             base_map_style: None,
             title: "Trafford community assets".to_owned(),
             poll_interval_secs: 1.0,
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            cors_write_origins: Vec::new(),
+            request_timeout_secs: 10,
+            body_timeout_secs: 10,
         }
     }
 }
@@ -116,6 +132,11 @@ pub struct FileSettings {
     pub base_map_style: Option<String>,
     pub title: Option<String>,
     pub poll_interval_secs: Option<f64>,
+    pub public_url: Option<String>,
+    pub trusted_proxies: Option<Vec<IpAddr>>,
+    pub cors_write_origins: Option<Vec<String>>,
+    pub request_timeout_secs: Option<u64>,
+    pub body_timeout_secs: Option<u64>,
 }
 
 /// The one rule for an admin token from any layer: surrounding whitespace is not part of it,
@@ -137,6 +158,26 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "MapLibre style URL for a base map",
     ),
     ("ASSETMAP_TITLE", "site title"),
+    (
+        "ASSETMAP_PUBLIC_URL",
+        "URL clients reach the server by, for links",
+    ),
+    (
+        "ASSETMAP_TRUSTED_PROXIES",
+        "comma-separated proxy IPs whose X-Forwarded-* headers are believed",
+    ),
+    (
+        "ASSETMAP_CORS_WRITE_ORIGINS",
+        "comma-separated origins allowed to write from a browser",
+    ),
+    (
+        "ASSETMAP_REQUEST_TIMEOUT_SECS",
+        "seconds to send request headers",
+    ),
+    (
+        "ASSETMAP_BODY_TIMEOUT_SECS",
+        "seconds to send a request body",
+    ),
     (
         "ASSETMAP_LOG",
         "log filter, e.g. info or assetmap_server=debug",
@@ -190,7 +231,61 @@ impl Settings {
         if let Some(v) = env("ASSETMAP_TITLE") {
             s.title = v;
         }
+        if let Some(v) = env("ASSETMAP_PUBLIC_URL") {
+            s.public_url = Some(v).filter(|t| !t.is_empty());
+        }
+        if let Some(v) = env("ASSETMAP_TRUSTED_PROXIES") {
+            s.trusted_proxies = list(&v)
+                .map(|ip| {
+                    ip.parse().map_err(|_| {
+                        anyhow::anyhow!("ASSETMAP_TRUSTED_PROXIES: {ip:?} is not an IP address")
+                    })
+                })
+                .collect::<anyhow::Result<_>>()?;
+        }
+        if let Some(v) = env("ASSETMAP_CORS_WRITE_ORIGINS") {
+            s.cors_write_origins = list(&v).map(str::to_owned).collect();
+        }
+        for (name, field) in [
+            ("ASSETMAP_REQUEST_TIMEOUT_SECS", &mut s.request_timeout_secs),
+            ("ASSETMAP_BODY_TIMEOUT_SECS", &mut s.body_timeout_secs),
+        ] {
+            if let Some(v) = env(name) {
+                *field = v.parse().map_err(|_| {
+                    anyhow::anyhow!("{name}={v:?} is not a whole number of seconds")
+                })?;
+            }
+        }
+        s.check_http()?;
         Ok(s)
+    }
+
+    /// Normalises and checks the HTTP-facing settings (public URL, CORS origins, timeouts).
+    pub fn check_http(&mut self) -> anyhow::Result<()> {
+        if let Some(u) = &self.public_url {
+            let trimmed = u.trim_end_matches('/');
+            let ok = (trimmed.starts_with("http://") || trimmed.starts_with("https://"))
+                && trimmed.parse::<actix_web::http::Uri>().is_ok()
+                && !trimmed.contains(['?', '#', ' ']);
+            if !ok {
+                anyhow::bail!(
+                    "public_url {u:?} is not an absolute http(s) URL like https://assets.example.org"
+                );
+            }
+            self.public_url = Some(trimmed.to_owned());
+        }
+        for o in &mut self.cors_write_origins {
+            *o = o.trim_end_matches('/').to_owned();
+            if !(o.starts_with("http://") || o.starts_with("https://")) {
+                anyhow::bail!(
+                    "cors_write_origins: {o:?} is not an origin like https://example.org"
+                );
+            }
+        }
+        if self.request_timeout_secs == 0 || self.body_timeout_secs == 0 {
+            anyhow::bail!("request_timeout_secs and body_timeout_secs must be at least 1");
+        }
+        Ok(())
     }
 
     fn apply_file(&mut self, f: FileSettings) {
@@ -218,7 +313,27 @@ impl Settings {
         if let Some(v) = f.poll_interval_secs {
             self.poll_interval_secs = v;
         }
+        if f.public_url.is_some() {
+            self.public_url = f.public_url;
+        }
+        if let Some(v) = f.trusted_proxies {
+            self.trusted_proxies = v;
+        }
+        if let Some(v) = f.cors_write_origins {
+            self.cors_write_origins = v;
+        }
+        if let Some(v) = f.request_timeout_secs {
+            self.request_timeout_secs = v;
+        }
+        if let Some(v) = f.body_timeout_secs {
+            self.body_timeout_secs = v;
+        }
     }
+}
+
+/// The non-empty items of a comma-separated list.
+fn list(v: &str) -> impl Iterator<Item = &str> {
+    v.split(',').map(str::trim).filter(|x| !x.is_empty())
 }
 
 #[cfg(test)]
@@ -273,6 +388,37 @@ mod tests {
         assert_eq!(s.admin_token, None);
         let s = Settings::layered(Some(&file), |_| None).unwrap();
         assert_eq!(s.admin_token.as_deref(), Some("secret"));
+    }
+
+    #[test]
+    fn http_settings_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("assetmap.toml");
+        std::fs::write(
+            &file,
+            "public_url = \"https://maps.example.org/\"\ntrusted_proxies = [\"10.0.0.1\"]\nbody_timeout_secs = 30\n",
+        )
+        .unwrap();
+        let env: HashMap<&str, &str> = [
+            ("ASSETMAP_TRUSTED_PROXIES", "127.0.0.1, ::1"),
+            ("ASSETMAP_CORS_WRITE_ORIGINS", "https://admin.example.org/"),
+        ]
+        .into();
+        let s = Settings::layered(Some(&file), |k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("https://maps.example.org"));
+        assert_eq!(s.trusted_proxies.len(), 2, "env beats file");
+        assert_eq!(s.cors_write_origins, ["https://admin.example.org"]);
+        assert_eq!((s.request_timeout_secs, s.body_timeout_secs), (10, 30));
+        for (k, v) in [
+            ("ASSETMAP_PUBLIC_URL", "maps.example.org"),
+            ("ASSETMAP_TRUSTED_PROXIES", "proxy.local"),
+            ("ASSETMAP_BODY_TIMEOUT_SECS", "0"),
+        ] {
+            assert!(
+                Settings::layered(None, |x| (x == k).then(|| v.to_string())).is_err(),
+                "{k}={v}"
+            );
+        }
     }
 
     #[test]

@@ -133,6 +133,11 @@ impl ApiError {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload too large", detail)
     }
 
+    /// 408: the body did not arrive in time.
+    pub fn request_timeout(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::REQUEST_TIMEOUT, "Request timeout", detail)
+    }
+
     /// 415.
     pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
         Self::new(
@@ -220,6 +225,67 @@ impl ResponseError for ApiError {
         }
         r.body(serde_json::to_string(&body).unwrap_or_else(|_| "{}".to_owned()))
     }
+}
+
+/// Whether a response is already a problem document.
+pub fn is_problem<B>(r: &HttpResponse<B>) -> bool {
+    r.headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()))
+}
+
+/// An error response made by actix rather than by a route (a body too large, a wrong method,
+/// a body that could not be read…) rewritten as a problem document that says what to do. Its
+/// headers (`Allow`, `Connection`…) are kept.
+pub fn into_problem(r: HttpResponse, method: &actix_web::http::Method, path: &str) -> HttpResponse {
+    let status = r.status();
+    let cause = r.error().map(|e| e.to_string()).unwrap_or_default();
+    let cause = if cause.is_empty() {
+        String::new()
+    } else {
+        format!(" ({cause})")
+    };
+    let (title, detail) = match status {
+        StatusCode::NOT_FOUND => (
+            "Not found",
+            format!("There is nothing at {path}. Start from / (the landing page) or /collections."),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "Method not allowed",
+            format!("{method} is not answered at {path}; the Allow header lists the methods that are."),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "Payload too large",
+            format!("The request body is larger than this server accepts (1 MiB){cause}; send a smaller body."),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "Unsupported media type",
+            format!("The body's Content-Type is not one this path accepts{cause}; send application/geo+json."),
+        ),
+        StatusCode::BAD_REQUEST => (
+            "Bad request",
+            format!("The request could not be read{cause}; check its syntax, headers and body."),
+        ),
+        _ => (
+            status.canonical_reason().unwrap_or("Error"),
+            format!("The request failed{cause}."),
+        ),
+    };
+    let body = Problem {
+        kind: "about:blank",
+        title,
+        status: status.as_u16(),
+        detail: &detail,
+        invalid_params: &[],
+    };
+    let mut out = HttpResponse::build(status);
+    for (k, v) in r.headers() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.append_header((k.clone(), v.clone()));
+        }
+    }
+    out.insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+        .body(serde_json::to_string(&body).unwrap_or_else(|_| "{}".to_owned()))
 }
 
 impl From<StoreError> for ApiError {

@@ -1,17 +1,58 @@
 //! What every route's response shares: media types, negotiation, absolute links, paging
 //! links, and the headers of answers about a person.
 
+use crate::edge::LinksFromRequest;
 use crate::errors::ApiError;
+use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
 
 /// GeoJSON's media type (RFC 7946).
 pub const GEO_JSON: &str = "application/geo+json";
 
-/// The base URL clients used to reach us (scheme and host), for absolute links.
+/// The base URL clients used to reach us, for absolute links and `Location`: the configured
+/// `public_url` when there is one; else the `Forwarded` / `X-Forwarded-*` headers, but only from
+/// a trusted proxy; else the `Host` header; and the address we are bound to when the `Host`
+/// header is not a valid host, so a made-up header never reaches a link.
 pub fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    let settings = req.app_data::<web::Data<AppState>>().map(|s| &s.settings);
+    if let Some(public) = settings.and_then(|s| s.public_url.as_ref()) {
+        return public.clone();
+    }
+    req.extensions_mut().insert(LinksFromRequest);
+    let secure = req.app_config().secure();
+    let own_scheme = if secure { "https" } else { "http" };
+    let trusted = match (settings, req.peer_addr()) {
+        (Some(s), Some(peer)) => s.trusted_proxies.contains(&peer.ip()),
+        _ => false,
+    };
+    if trusted {
+        let info = req.connection_info();
+        let scheme = info.scheme();
+        let host = info.host();
+        if (scheme == "http" || scheme == "https") && valid_host(host) {
+            return format!("{scheme}://{host}");
+        }
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .filter(|h| valid_host(h));
+    match host {
+        Some(h) => format!("{own_scheme}://{h}"),
+        None => format!("{own_scheme}://{}", req.app_config().local_addr()),
+    }
+}
+
+/// A host name or IP literal with an optional port, and nothing else.
+fn valid_host(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 255
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+        && h.parse::<actix_web::http::uri::Authority>().is_ok()
 }
 
 /// Which representation a client asked for: `f=json|html` wins, then the `Accept` header.

@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod cli;
 pub mod collections;
 pub mod config;
+pub mod edge;
 pub mod errors;
 pub mod export_cli;
 pub mod http;

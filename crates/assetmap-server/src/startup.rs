@@ -3,14 +3,14 @@
 
 use crate::config::{Seed, Settings, StoreLocation};
 use crate::state::AppState;
-use crate::{routes, sync, telemetry};
+use crate::{edge, routes, sync, telemetry};
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 use assetmap_index::Engine;
 use assetmap_store::AssetStore;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A built, bound, not yet running server.
 pub struct Application {
@@ -132,13 +132,19 @@ impl Application {
             );
         });
         let data = web::Data::from(state.clone());
+        let request_timeout = Duration::from_secs(state.settings.request_timeout_secs);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .wrap(middleware::from_fn(edge::edge))
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(telemetry::log_request))
                 .configure(routes::configure)
         })
+        // The request line and headers must arrive within the request timeout (the body's own
+        // deadline is in `edge`); a closing connection gets a second to finish.
+        .client_request_timeout(request_timeout)
+        .client_disconnect_timeout(Duration::from_secs(1))
         .listen(listener)?
         .run();
         Ok(Application {

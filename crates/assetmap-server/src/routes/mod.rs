@@ -37,7 +37,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .default_service(web::to(not_found));
 }
 
+/// Nothing answers this method at this path: `405` when the path exists (the `Allow` header is
+/// added by [`crate::edge`]), else `404`.
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if crate::edge::allowed_methods(req.path(), req.resource_map()).is_some() {
+        return Err(ApiError::method_not_allowed(format!(
+            "{} is not answered at {}; the Allow header lists the methods that are.",
+            req.method(),
+            req.path()
+        )));
+    }
     Err(ApiError::not_found(format!(
         "There is nothing at {}. Start from / (the landing page) or /collections.",
         req.path()

@@ -1,0 +1,374 @@
+//! What every request passes through around its route: `HEAD` answered as `GET`, `OPTIONS`
+//! and CORS preflights, writes authorised before any body is read, a deadline on reading a
+//! body, `405` with `Allow`, every error as a problem document, and the security, caching,
+//! CORS and `Vary` headers of every response.
+
+use crate::errors::{self, ApiError};
+use crate::state::AppState;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ResourceMap, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage, HttpResponse, ResponseError};
+use futures_util::StreamExt;
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// Marks a request whose response holds links built from its `Host` (see [`crate::http`]).
+#[derive(Clone, Copy)]
+pub struct LinksFromRequest;
+
+/// Path templates of the API document and the methods each answers.
+fn routes_table() -> &'static [(Vec<String>, Vec<Method>)] {
+    static TABLE: OnceLock<Vec<(Vec<String>, Vec<Method>)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("routes/openapi.json"))
+            .expect("the bundled OpenAPI document is JSON");
+        doc["paths"]
+            .as_object()
+            .map(|paths| {
+                paths
+                    .iter()
+                    .map(|(path, ops)| {
+                        let segments = path.split('/').map(str::to_owned).collect();
+                        let methods = ops
+                            .as_object()
+                            .map(|o| {
+                                o.keys()
+                                    .filter_map(|m| m.to_ascii_uppercase().parse().ok())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        (segments, methods)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
+fn template_matches(template: &[String], path: &[&str]) -> bool {
+    template.len() == path.len()
+        && template.iter().zip(path).all(|(t, p)| {
+            if t.starts_with('{') && t.ends_with('}') {
+                !p.is_empty()
+            } else {
+                t == p
+            }
+        })
+}
+
+/// The methods `path` answers, or `None` when nothing is there. From the API document, so it
+/// says what the routes are meant to do; a path served but not documented (`/static/…`)
+/// answers `GET`. `HEAD` is answered wherever `GET` is, `OPTIONS` everywhere.
+pub fn allowed_methods(path: &str, rmap: &ResourceMap) -> Option<Vec<Method>> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut found: Vec<Method> = Vec::new();
+    for (template, methods) in routes_table() {
+        if template_matches(template, &segments) {
+            found.extend(methods.iter().cloned());
+        }
+    }
+    if found.is_empty() {
+        if !rmap.has_resource(path) {
+            return None;
+        }
+        found.push(Method::GET);
+    }
+    let order = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::OPTIONS,
+    ];
+    let has_get = found.contains(&Method::GET);
+    Some(
+        order
+            .into_iter()
+            .filter(|m| {
+                found.contains(m) || (*m == Method::HEAD && has_get) || *m == Method::OPTIONS
+            })
+            .collect(),
+    )
+}
+
+fn join(methods: &[Method]) -> String {
+    methods
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn is_write(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The middleware. Registered once, in [`crate::startup`].
+pub async fn edge(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .expect("AppState is registered");
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let allow = allowed_methods(&path, req.resource_map());
+
+    if method == Method::OPTIONS {
+        if let Some(allow) = &allow {
+            let r = options(&req, &state, allow, origin.as_deref());
+            let res = req.into_response(r);
+            return Ok(finish(res, &state, &method, None, origin.as_deref()));
+        }
+    }
+    if method == Method::HEAD {
+        // Routed as GET; the connection writes the headers (with the length) and no body.
+        req.head_mut().method = Method::GET;
+    }
+    let timed_out = Rc::new(Cell::new(false));
+    if is_write(&method) && allow.as_ref().is_some_and(|a| a.contains(&method)) {
+        // Refuse a write before reading a byte of its body.
+        if let Err(e) = crate::auth::authorise(req.request(), &state) {
+            let res = req.into_response(e.error_response());
+            return Ok(finish(
+                res,
+                &state,
+                &method,
+                allow.as_deref(),
+                origin.as_deref(),
+            ));
+        }
+        let within = Duration::from_secs(state.settings.body_timeout_secs);
+        let payload = req.take_payload();
+        req.set_payload(with_deadline(payload, within, timed_out.clone()));
+    }
+
+    let res = next.call(req).await?.map_into_boxed_body();
+    let res = if timed_out.get() {
+        let e = ApiError::request_timeout(format!(
+            "The request body did not arrive within {} seconds; send it all at once, or ask for a longer body_timeout_secs.",
+            state.settings.body_timeout_secs
+        ));
+        let mut r = e.error_response();
+        r.head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+        res.into_response(r)
+    } else {
+        res
+    };
+    Ok(finish(
+        res,
+        &state,
+        &method,
+        allow.as_deref(),
+        origin.as_deref(),
+    ))
+}
+
+/// `OPTIONS` on a path that exists: a CORS preflight, or the methods it answers.
+fn options(
+    req: &ServiceRequest,
+    state: &AppState,
+    allow: &[Method],
+    origin: Option<&str>,
+) -> HttpResponse {
+    let requested = req
+        .headers()
+        .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|m| m.parse::<Method>().ok());
+    let (Some(origin), Some(requested)) = (origin, requested) else {
+        return HttpResponse::NoContent()
+            .insert_header((header::ALLOW, join(allow)))
+            .finish();
+    };
+    if !allow.contains(&requested) {
+        return ApiError::method_not_allowed(format!(
+            "{requested} is not answered at {}; use {}.",
+            req.path(),
+            join(allow)
+        ))
+        .error_response();
+    }
+    let mut r = HttpResponse::NoContent();
+    r.insert_header((header::ALLOW, join(allow)))
+        .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"));
+    if is_write(&requested) {
+        if !state
+            .settings
+            .cors_write_origins
+            .iter()
+            .any(|o| o == origin)
+        {
+            return ApiError::forbidden(format!(
+                "Pages from {origin} may read but not write; a server operator can add the origin to cors_write_origins (ASSETMAP_CORS_WRITE_ORIGINS)."
+            ))
+            .error_response();
+        }
+        let writes: Vec<Method> = allow.iter().filter(|m| is_write(m)).cloned().collect();
+        r.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin))
+            .insert_header((
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                format!("GET, HEAD, {}", join(&writes)),
+            ))
+            .insert_header((
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                "Authorization, Content-Type, If-Match",
+            ))
+            .insert_header((header::VARY, "Origin"));
+    } else {
+        r.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD"))
+            .insert_header((
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                "Accept, Accept-Language, If-None-Match",
+            ));
+    }
+    r.finish()
+}
+
+/// A body stream that ends in an error once `within` has passed since the headers arrived.
+fn with_deadline(payload: Payload, within: Duration, timed_out: Rc<Cell<bool>>) -> Payload {
+    let deadline = tokio::time::Instant::now() + within;
+    let stream = futures_util::stream::unfold(Some(payload), move |p| {
+        let timed_out = timed_out.clone();
+        async move {
+            let mut p = p?;
+            match tokio::time::timeout_at(deadline, p.next()).await {
+                Ok(Some(item)) => Some((item, Some(p))),
+                Ok(None) => None,
+                Err(_) => {
+                    timed_out.set(true);
+                    Some((
+                        Err(PayloadError::Io(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            "the request body did not arrive in time",
+                        ))),
+                        None,
+                    ))
+                }
+            }
+        }
+    });
+    Payload::Stream {
+        payload: Box::pin(stream),
+    }
+}
+
+/// Public data that any cache may keep for a minute.
+fn is_public_data(path: &str) -> bool {
+    path == "/api"
+        || path == "/conformance"
+        || path == "/vocabulary"
+        || path == "/collections"
+        || path.starts_with("/collections/")
+        || path == "/downloads"
+        || path.starts_with("/downloads/")
+        || (path.starts_with("/areas/") && path.ends_with("/summary.csv"))
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            let mime = ct.split(';').next().unwrap_or("").trim();
+            mime.ends_with("/json") || mime.ends_with("+json")
+        })
+}
+
+/// The headers every response gets, and problem documents for errors that are not one yet.
+fn finish(
+    res: ServiceResponse<BoxBody>,
+    state: &AppState,
+    method: &Method,
+    allow: Option<&[Method]>,
+    origin: Option<&str>,
+) -> ServiceResponse<BoxBody> {
+    let status = res.status();
+    let mut res = if status.as_u16() >= 400 && !errors::is_problem(res.response()) {
+        let path = res.request().path().to_owned();
+        let (req, r) = res.into_parts();
+        ServiceResponse::new(req, errors::into_problem(r, method, &path))
+    } else {
+        res
+    };
+    let links_from_request = res.request().extensions().contains::<LinksFromRequest>();
+    let path = res.request().path().to_owned();
+    let h = res.headers_mut();
+    if status == StatusCode::METHOD_NOT_ALLOWED && !h.contains_key(header::ALLOW) {
+        if let Some(allow) = allow {
+            if let Ok(v) = HeaderValue::from_str(&join(allow)) {
+                h.insert(header::ALLOW, v);
+            }
+        }
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::REFERRER_POLICY) {
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        );
+    }
+    if is_json(h) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    if !is_write(method) {
+        if *method != Method::OPTIONS {
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
+        }
+    } else if let Some(origin) = origin {
+        if state
+            .settings
+            .cors_write_origins
+            .iter()
+            .any(|o| o == origin)
+        {
+            if let Ok(v) = HeaderValue::from_str(origin) {
+                h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+                h.append(header::VARY, HeaderValue::from_static("Origin"));
+            }
+        }
+    }
+    let cacheable = matches!(*method, Method::GET | Method::HEAD)
+        && (status.is_success() || status == StatusCode::NOT_MODIFIED);
+    if cacheable && is_public_data(&path) && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=60"),
+        );
+    }
+    if links_from_request && state.settings.public_url.is_none() {
+        let vary = if state.settings.trusted_proxies.is_empty() {
+            "Host"
+        } else {
+            "Host, Forwarded, X-Forwarded-Host, X-Forwarded-Proto"
+        };
+        h.append(header::VARY, HeaderValue::from_static(vary));
+    }
+    res
+}
