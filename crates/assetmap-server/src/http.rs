@@ -215,3 +215,20 @@ pub fn private_response(content_type: &str) -> HttpResponseBuilder {
         .insert_header((header::REFERRER_POLICY, "no-referrer"));
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_nodes_parse_with_and_without_ports() {
+        let ip = |s: &str| s.parse::<IpAddr>().ok();
+        assert_eq!(parse_node("192.0.2.1"), ip("192.0.2.1"));
+        assert_eq!(parse_node("192.0.2.1:4711"), ip("192.0.2.1"));
+        assert_eq!(parse_node("\"[2001:db8::1]:4711\""), ip("2001:db8::1"));
+        assert_eq!(parse_node("[2001:db8::1]"), ip("2001:db8::1"));
+        assert_eq!(parse_node("2001:db8::1"), ip("2001:db8::1"));
+        assert_eq!(parse_node("unknown"), None);
+        assert_eq!(parse_node("_hidden"), None);
+    }
+}

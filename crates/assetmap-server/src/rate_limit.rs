@@ -257,6 +257,24 @@ mod tests {
     }
 
     #[test]
+    fn a_bucket_never_holds_more_than_the_budget_between_sweeps() {
+        let l = Limiter::new(6);
+        let t0 = Instant::now();
+        let (a, b) = (ip("192.0.2.1"), ip("192.0.2.2"));
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        assert!(l.check(b, at(0)).is_ok()); // first sweep
+        for _ in 0..6 {
+            assert!(l.check(a, at(5)).is_ok());
+        }
+        assert!(l.check(b, at(60)).is_ok()); // a sweep; `a` is not full yet and stays
+                                             // 105 s idle is 10.5 tokens' worth, but the bucket holds 6 (no sweep since 60 s).
+        for _ in 0..6 {
+            assert!(l.check(a, at(110)).is_ok());
+        }
+        assert!(l.check(a, at(110)).is_err());
+    }
+
+    #[test]
     fn ipv6_is_counted_per_64() {
         let l = Limiter::new(1);
         let t0 = Instant::now();
