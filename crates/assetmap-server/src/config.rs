@@ -88,6 +88,13 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     /// Seconds a client has to send a request body, once its headers have arrived.
     pub body_timeout_secs: u64,
+    /// Reads (`GET`, `HEAD`, `OPTIONS`) a client address may make a minute, in bursts of up to
+    /// as many; `0` = no limit.
+    pub rate_limit_reads_per_minute: u32,
+    /// Writes (`POST`, `PUT`, `DELETE`, …) a client address may make a minute; `0` = no limit.
+    pub rate_limit_writes_per_minute: u32,
+    /// Whether loopback clients (127.0.0.0/8, ::1) are limited too (they are exempt by default).
+    pub rate_limit_loopback: bool,
 }
 
 impl Default for Settings {
@@ -106,6 +113,9 @@ impl Default for Settings {
             cors_write_origins: Vec::new(),
             request_timeout_secs: 10,
             body_timeout_secs: 10,
+            rate_limit_reads_per_minute: 600,
+            rate_limit_writes_per_minute: 60,
+            rate_limit_loopback: false,
         }
     }
 }
@@ -137,6 +147,9 @@ pub struct FileSettings {
     pub cors_write_origins: Option<Vec<String>>,
     pub request_timeout_secs: Option<u64>,
     pub body_timeout_secs: Option<u64>,
+    pub rate_limit_reads_per_minute: Option<u32>,
+    pub rate_limit_writes_per_minute: Option<u32>,
+    pub rate_limit_loopback: Option<bool>,
 }
 
 /// The one rule for an admin token from any layer: surrounding whitespace is not part of it,
@@ -177,6 +190,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "ASSETMAP_BODY_TIMEOUT_SECS",
         "seconds to send a request body",
+    ),
+    (
+        "ASSETMAP_RATE_LIMIT_READS_PER_MINUTE",
+        "reads a client address may make a minute (0 = no limit)",
+    ),
+    (
+        "ASSETMAP_RATE_LIMIT_WRITES_PER_MINUTE",
+        "writes a client address may make a minute (0 = no limit)",
+    ),
+    (
+        "ASSETMAP_RATE_LIMIT_LOOPBACK",
+        "1 to rate-limit loopback clients too (exempt by default)",
     ),
     (
         "ASSETMAP_LOG",
@@ -256,6 +281,29 @@ impl Settings {
                 })?;
             }
         }
+        for (name, field) in [
+            (
+                "ASSETMAP_RATE_LIMIT_READS_PER_MINUTE",
+                &mut s.rate_limit_reads_per_minute,
+            ),
+            (
+                "ASSETMAP_RATE_LIMIT_WRITES_PER_MINUTE",
+                &mut s.rate_limit_writes_per_minute,
+            ),
+        ] {
+            if let Some(v) = env(name) {
+                *field = v.trim().parse().map_err(|_| {
+                    anyhow::anyhow!("{name}={v:?} is not a whole number of requests (0 = no limit)")
+                })?;
+            }
+        }
+        if let Some(v) = env("ASSETMAP_RATE_LIMIT_LOOPBACK") {
+            s.rate_limit_loopback = match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" | "" => false,
+                _ => anyhow::bail!("ASSETMAP_RATE_LIMIT_LOOPBACK={v:?} is not 1 or 0"),
+            };
+        }
         s.check_http()?;
         Ok(s)
     }
@@ -284,6 +332,20 @@ impl Settings {
         }
         if self.request_timeout_secs == 0 || self.body_timeout_secs == 0 {
             anyhow::bail!("request_timeout_secs and body_timeout_secs must be at least 1");
+        }
+        for (name, v) in [
+            (
+                "rate_limit_reads_per_minute",
+                self.rate_limit_reads_per_minute,
+            ),
+            (
+                "rate_limit_writes_per_minute",
+                self.rate_limit_writes_per_minute,
+            ),
+        ] {
+            if v > MAX_PER_MINUTE {
+                anyhow::bail!("{name} = {v} is more than {MAX_PER_MINUTE}; use 0 for no limit");
+            }
         }
         Ok(())
     }
@@ -328,8 +390,20 @@ impl Settings {
         if let Some(v) = f.body_timeout_secs {
             self.body_timeout_secs = v;
         }
+        if let Some(v) = f.rate_limit_reads_per_minute {
+            self.rate_limit_reads_per_minute = v;
+        }
+        if let Some(v) = f.rate_limit_writes_per_minute {
+            self.rate_limit_writes_per_minute = v;
+        }
+        if let Some(v) = f.rate_limit_loopback {
+            self.rate_limit_loopback = v;
+        }
     }
 }
+
+/// The largest rate limit accepted (a million requests a minute); `0` turns a limit off.
+pub const MAX_PER_MINUTE: u32 = 1_000_000;
 
 /// The non-empty items of a comma-separated list.
 fn list(v: &str) -> impl Iterator<Item = &str> {
@@ -413,6 +487,55 @@ mod tests {
             ("ASSETMAP_PUBLIC_URL", "maps.example.org"),
             ("ASSETMAP_TRUSTED_PROXIES", "proxy.local"),
             ("ASSETMAP_BODY_TIMEOUT_SECS", "0"),
+        ] {
+            assert!(
+                Settings::layered(None, |x| (x == k).then(|| v.to_string())).is_err(),
+                "{k}={v}"
+            );
+        }
+    }
+
+    #[test]
+    fn rate_limits_from_file_and_env() {
+        let s = Settings::layered(None, |_| None).unwrap();
+        assert_eq!(
+            (
+                s.rate_limit_reads_per_minute,
+                s.rate_limit_writes_per_minute,
+                s.rate_limit_loopback
+            ),
+            (600, 60, false)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.toml");
+        std::fs::write(
+            &file,
+            "rate_limit_reads_per_minute = 100\nrate_limit_writes_per_minute = 0\nrate_limit_loopback = true\n",
+        )
+        .unwrap();
+        let s = Settings::layered(Some(&file), |k| {
+            (k == "ASSETMAP_RATE_LIMIT_READS_PER_MINUTE").then(|| "7".to_string())
+        })
+        .unwrap();
+        assert_eq!(
+            (
+                s.rate_limit_reads_per_minute,
+                s.rate_limit_writes_per_minute,
+                s.rate_limit_loopback
+            ),
+            (7, 0, true),
+            "env beats file"
+        );
+        let s = Settings::layered(Some(&file), |k| {
+            (k == "ASSETMAP_RATE_LIMIT_LOOPBACK").then(|| "0".to_string())
+        })
+        .unwrap();
+        assert!(!s.rate_limit_loopback);
+        for (k, v) in [
+            ("ASSETMAP_RATE_LIMIT_READS_PER_MINUTE", "-1"),
+            ("ASSETMAP_RATE_LIMIT_WRITES_PER_MINUTE", "lots"),
+            ("ASSETMAP_RATE_LIMIT_WRITES_PER_MINUTE", "1000001"),
+            ("ASSETMAP_RATE_LIMIT_LOOPBACK", "maybe"),
         ] {
             assert!(
                 Settings::layered(None, |x| (x == k).then(|| v.to_string())).is_err(),

@@ -147,6 +147,13 @@ impl ApiError {
         )
     }
 
+    /// 429 with `Retry-After`: the client's rate limit is used up.
+    pub fn too_many_requests(detail: impl Into<String>, retry_after_secs: u32) -> Self {
+        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", detail);
+        e.retry_after_secs = Some(retry_after_secs);
+        e
+    }
+
     /// 503 with `Retry-After`.
     pub fn unavailable(detail: impl Into<String>, retry_after_secs: u32) -> Self {
         let mut e = Self::new(

@@ -6,6 +6,7 @@ use crate::errors::ApiError;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
+use std::net::IpAddr;
 
 /// GeoJSON's media type (RFC 7946).
 pub const GEO_JSON: &str = "application/geo+json";
@@ -22,11 +23,7 @@ pub fn base_url(req: &HttpRequest) -> String {
     req.extensions_mut().insert(LinksFromRequest);
     let secure = req.app_config().secure();
     let own_scheme = if secure { "https" } else { "http" };
-    let trusted = match (settings, req.peer_addr()) {
-        (Some(s), Some(peer)) => s.trusted_proxies.contains(&peer.ip()),
-        _ => false,
-    };
-    if trusted {
+    if from_trusted_proxy(req) {
         let info = req.connection_info();
         let scheme = info.scheme();
         let host = info.host();
@@ -44,6 +41,76 @@ pub fn base_url(req: &HttpRequest) -> String {
         Some(h) => format!("{own_scheme}://{h}"),
         None => format!("{own_scheme}://{}", req.app_config().local_addr()),
     }
+}
+
+/// Whether the request came straight from a configured trusted proxy (so its `Forwarded` /
+/// `X-Forwarded-*` headers are believed). The one place that decides it.
+pub fn from_trusted_proxy(req: &HttpRequest) -> bool {
+    let settings = req.app_data::<web::Data<AppState>>().map(|s| &s.settings);
+    match (settings, req.peer_addr()) {
+        (Some(s), Some(peer)) => s.trusted_proxies.contains(&peer.ip()),
+        _ => false,
+    }
+}
+
+/// The client's address: the TCP peer, or, when the peer is a trusted proxy, the address the
+/// forwarding headers give. `Forwarded: for=` is read when present, else `X-Forwarded-For`;
+/// the list is read from the right (the entry our proxy added) and entries that are themselves
+/// trusted proxies are skipped, so a client cannot choose its address by sending the header
+/// itself. Unparseable or obfuscated entries (`unknown`, `_hidden`) leave the proxy's address.
+pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    if !from_trusted_proxy(req) {
+        return Some(peer);
+    }
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.trusted_proxies.clone())
+        .unwrap_or_default();
+    let values = |name: header::HeaderName| -> Vec<String> {
+        req.headers()
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|v| v.trim().to_owned())
+            .collect()
+    };
+    let forwarded: Vec<String> = values(header::FORWARDED)
+        .iter()
+        .filter_map(|element| {
+            element.split(';').find_map(|pair| {
+                let (k, v) = pair.split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case("for")
+                    .then(|| v.trim().to_owned())
+            })
+        })
+        .collect();
+    let hops = if forwarded.is_empty() {
+        values(header::HeaderName::from_static("x-forwarded-for"))
+    } else {
+        forwarded
+    };
+    for hop in hops.iter().rev() {
+        match parse_node(hop) {
+            Some(ip) if trusted.contains(&ip) => continue,
+            Some(ip) => return Some(ip),
+            None => return Some(peer),
+        }
+    }
+    Some(peer)
+}
+
+/// An address from a `Forwarded: for=` or `X-Forwarded-For` entry: `192.0.2.1`,
+/// `192.0.2.1:4711`, `"[2001:db8::1]:4711"`, `2001:db8::1`.
+fn parse_node(v: &str) -> Option<IpAddr> {
+    let v = v.trim().trim_matches('"');
+    if let Some(rest) = v.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    v.parse::<IpAddr>()
+        .ok()
+        .or_else(|| v.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
 }
 
 /// A host name or IP literal with an optional port, and nothing else.
@@ -147,4 +214,21 @@ pub fn private_response(content_type: &str) -> HttpResponseBuilder {
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::REFERRER_POLICY, "no-referrer"));
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_nodes_parse_with_and_without_ports() {
+        let ip = |s: &str| s.parse::<IpAddr>().ok();
+        assert_eq!(parse_node("192.0.2.1"), ip("192.0.2.1"));
+        assert_eq!(parse_node("192.0.2.1:4711"), ip("192.0.2.1"));
+        assert_eq!(parse_node("\"[2001:db8::1]:4711\""), ip("2001:db8::1"));
+        assert_eq!(parse_node("[2001:db8::1]"), ip("2001:db8::1"));
+        assert_eq!(parse_node("2001:db8::1"), ip("2001:db8::1"));
+        assert_eq!(parse_node("unknown"), None);
+        assert_eq!(parse_node("_hidden"), None);
+    }
 }

@@ -11,6 +11,7 @@ pub mod export_cli;
 pub mod http;
 pub mod params;
 pub mod parse;
+pub mod rate_limit;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -1,6 +1,7 @@
 //! What every request handler shares.
 
 use crate::config::Settings;
+use crate::rate_limit::RateLimits;
 use assetmap_analysis::{AreaFigures, Summary, SummaryQuery};
 use assetmap_index::{AreaLevel, Engine};
 use assetmap_place::Place;
@@ -26,6 +27,8 @@ pub struct AppState {
     /// Bumped every time the engine is locked for writing, so caches built from the engine
     /// (the per-area figures) know when to look again.
     engine_generation: AtomicU64,
+    /// The read and write budgets per client address (see [`crate::rate_limit`]).
+    pub rate_limits: RateLimits,
 }
 
 impl AppState {
@@ -37,7 +40,13 @@ impl AppState {
         applied_seq: u64,
         place: Arc<Place>,
     ) -> Self {
+        let rate_limits = RateLimits::new(
+            settings.rate_limit_reads_per_minute,
+            settings.rate_limit_writes_per_minute,
+            settings.rate_limit_loopback,
+        );
         AppState {
+            rate_limits,
             settings,
             store,
             engine: RwLock::new(engine),

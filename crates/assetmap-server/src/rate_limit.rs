@@ -1,0 +1,345 @@
+//! Rate limits per client address: a token bucket per address, one budget for reads and one
+//! for writes. A request over its budget is answered `429` with `Retry-After` before anything of
+//! it is done (a write stores nothing; its body is not read).
+//!
+//! Each bucket holds up to a minute's budget and refills continuously (`per_minute / 60` tokens
+//! a second), so a client may burst its whole minute and then goes at the steady rate. IPv6
+//! clients are counted per `/64` (one household or server usually has a whole `/64`), IPv4 per
+//! address. The client address is the one [`crate::http::client_ip`] finds: the TCP peer, or
+//! the forwarded client when the peer is a trusted proxy.
+//!
+//! Memory is bounded: a bucket that has refilled to full is the same as no bucket, so at most
+//! once a minute (and whenever a map reaches [`MAX_TRACKED`] addresses, at most once a second)
+//! full buckets are dropped; if a map is still full of busy addresses, a new one displaces an
+//! arbitrary one (it may then get a fresh budget, which is the price of a bound).
+
+use crate::errors::ApiError;
+use crate::state::AppState;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, Error, ResponseError};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Most addresses tracked per budget (reads, writes): about 64 bytes each.
+pub const MAX_TRACKED: usize = 65_536;
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// Token buckets keyed by client address for one budget. Times are passed in, so tests drive
+/// the clock.
+#[derive(Debug)]
+pub struct Limiter {
+    capacity: f64,
+    per_sec: f64,
+    max_tracked: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    buckets: HashMap<IpAddr, Bucket>,
+    last_sweep: Option<Instant>,
+}
+
+impl Limiter {
+    /// `per_minute` requests a minute (at least 1), with bursts of up to `per_minute`.
+    pub fn new(per_minute: u32) -> Limiter {
+        Self::with_cap(per_minute, MAX_TRACKED)
+    }
+
+    /// Like [`Limiter::new`] tracking at most `max_tracked` addresses.
+    pub fn with_cap(per_minute: u32, max_tracked: usize) -> Limiter {
+        let per_minute = f64::from(per_minute.max(1));
+        Limiter {
+            capacity: per_minute,
+            per_sec: per_minute / 60.0,
+            max_tracked: max_tracked.max(1),
+            inner: Mutex::new(Inner {
+                buckets: HashMap::new(),
+                last_sweep: None,
+            }),
+        }
+    }
+
+    /// Takes a token for `ip` at `now`: `Ok(())`, or `Err(wait)` with how long until a token
+    /// is available.
+    pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
+        let key = bucket_key(ip);
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let due = inner
+            .last_sweep
+            .is_none_or(|t| now.saturating_duration_since(t) >= Duration::from_secs(60));
+        let full = inner.buckets.len() >= self.max_tracked && !inner.buckets.contains_key(&key);
+        let may_sweep_now = inner
+            .last_sweep
+            .is_none_or(|t| now.saturating_duration_since(t) >= Duration::from_secs(1));
+        if due || (full && may_sweep_now) {
+            self.sweep(&mut inner, now);
+        }
+        if inner.buckets.len() >= self.max_tracked && !inner.buckets.contains_key(&key) {
+            if let Some(victim) = inner.buckets.keys().next().copied() {
+                inner.buckets.remove(&victim);
+            }
+        }
+        let (capacity, per_sec) = (self.capacity, self.per_sec);
+        let b = inner.buckets.entry(key).or_insert(Bucket {
+            tokens: capacity,
+            at: now,
+        });
+        let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * per_sec).min(capacity);
+        b.at = b.at.max(now);
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - b.tokens) / per_sec))
+        }
+    }
+
+    /// How many addresses are tracked.
+    pub fn tracked(&self) -> usize {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .buckets
+            .len()
+    }
+
+    /// Drops the buckets that have refilled to full by `now`.
+    fn sweep(&self, inner: &mut Inner, now: Instant) {
+        let (capacity, per_sec) = (self.capacity, self.per_sec);
+        inner.buckets.retain(|_, b| {
+            let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
+            b.tokens + elapsed * per_sec < capacity
+        });
+        inner.last_sweep = Some(now);
+    }
+}
+
+/// The address a budget is kept for: IPv4 as it is, IPv6 by its `/64` (an IPv4-mapped IPv6
+/// address as the IPv4 one).
+fn bucket_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+/// 127.0.0.0/8 and ::1, also written as IPv4-mapped IPv6.
+fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}
+
+/// The read and write budgets of a server; `None` where the setting is `0` (no limit).
+#[derive(Debug)]
+pub struct RateLimits {
+    reads: Option<Limiter>,
+    writes: Option<Limiter>,
+    loopback: bool,
+}
+
+impl RateLimits {
+    /// From the settings' `rate_limit_*`.
+    pub fn new(reads_per_minute: u32, writes_per_minute: u32, loopback: bool) -> RateLimits {
+        let limiter = |n: u32| (n > 0).then(|| Limiter::new(n));
+        RateLimits {
+            reads: limiter(reads_per_minute),
+            writes: limiter(writes_per_minute),
+            loopback,
+        }
+    }
+
+    /// Takes a token of the budget `method` uses for `ip`, unless `ip` is exempt.
+    pub fn check(&self, ip: IpAddr, method: &Method, now: Instant) -> Result<(), Duration> {
+        if !self.loopback && is_loopback(ip) {
+            return Ok(());
+        }
+        let limiter = if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            &self.reads
+        } else {
+            &self.writes
+        };
+        match limiter {
+            Some(l) => l.check(ip, now),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The `429` for a client that must wait `wait`.
+pub fn too_many(method: &Method, wait: Duration) -> ApiError {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let secs = u32::try_from(secs.max(1)).unwrap_or(u32::MAX);
+    let what = if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        "reads"
+    } else {
+        "changes"
+    };
+    ApiError::too_many_requests(
+        format!(
+            "Too many {what} from your address in the last minute; nothing was done. Try again in {secs} second{}.",
+            if secs == 1 { "" } else { "s" }
+        ),
+        secs,
+    )
+}
+
+/// The middleware. Registered once, in [`crate::startup`], inside [`crate::edge::edge`] so the
+/// `429` gets the same headers as every other answer.
+pub async fn rate_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .expect("AppState is registered");
+    if let Some(ip) = crate::http::client_ip(req.request()) {
+        if let Err(wait) = state.rate_limits.check(ip, req.method(), Instant::now()) {
+            let e = too_many(req.method(), wait);
+            tracing::info!(client = %ip, method = %req.method(), "rate limited");
+            return Ok(req.into_response(e.error_response()));
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_burst_of_the_budget_then_refills_at_the_steady_rate() {
+        let l = Limiter::new(6); // one token every 10 s
+        let t0 = Instant::now();
+        let a = ip("192.0.2.1");
+        for i in 0..6 {
+            assert!(l.check(a, t0).is_ok(), "request {i} of the burst");
+        }
+        assert_eq!(l.check(a, t0), Err(Duration::from_secs(10)));
+        let wait = l.check(a, t0 + Duration::from_secs(4)).unwrap_err();
+        assert!((wait.as_secs_f64() - 6.0).abs() < 1e-6, "{wait:?}");
+        assert!(l.check(a, t0 + Duration::from_secs(10)).is_ok());
+        assert!(l.check(a, t0 + Duration::from_secs(10)).is_err());
+        // A long pause refills to the budget, never beyond it.
+        let later = t0 + Duration::from_secs(3600);
+        for _ in 0..6 {
+            assert!(l.check(a, later).is_ok());
+        }
+        assert!(l.check(a, later).is_err());
+        // Another address has its own bucket.
+        assert!(l.check(ip("192.0.2.2"), t0).is_ok());
+    }
+
+    #[test]
+    fn a_bucket_never_holds_more_than_the_budget_between_sweeps() {
+        let l = Limiter::new(6);
+        let t0 = Instant::now();
+        let (a, b) = (ip("192.0.2.1"), ip("192.0.2.2"));
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        assert!(l.check(b, at(0)).is_ok()); // first sweep
+        for _ in 0..6 {
+            assert!(l.check(a, at(5)).is_ok());
+        }
+        assert!(l.check(b, at(60)).is_ok()); // a sweep; `a` is not full yet and stays
+                                             // 105 s idle is 10.5 tokens' worth, but the bucket holds 6 (no sweep since 60 s).
+        for _ in 0..6 {
+            assert!(l.check(a, at(110)).is_ok());
+        }
+        assert!(l.check(a, at(110)).is_err());
+    }
+
+    #[test]
+    fn ipv6_is_counted_per_64() {
+        let l = Limiter::new(1);
+        let t0 = Instant::now();
+        assert!(l.check(ip("2001:db8:1:2::1"), t0).is_ok());
+        assert!(l.check(ip("2001:db8:1:2::ffff"), t0).is_err());
+        assert!(l.check(ip("2001:db8:1:3::1"), t0).is_ok());
+    }
+
+    #[test]
+    fn idle_addresses_are_swept_and_the_map_is_capped() {
+        let l = Limiter::with_cap(60, 100);
+        let t0 = Instant::now();
+        for i in 0..100u32 {
+            let _ = l.check(IpAddr::from(i.to_be_bytes()), t0);
+        }
+        assert_eq!(l.tracked(), 100);
+        // At the cap with every bucket busy: a new address displaces one, the map stays bounded.
+        assert!(l.check(ip("198.51.100.1"), t0).is_ok());
+        assert_eq!(l.tracked(), 100);
+        // Two minutes later every bucket has refilled: the sweep drops them all but the new one.
+        assert!(l
+            .check(ip("198.51.100.2"), t0 + Duration::from_secs(120))
+            .is_ok());
+        assert_eq!(l.tracked(), 1);
+    }
+
+    #[test]
+    fn reads_and_writes_have_separate_budgets_and_loopback_is_exempt_by_default() {
+        let t0 = Instant::now();
+        let limits = RateLimits::new(2, 1, false);
+        let a = ip("203.0.113.9");
+        assert!(limits.check(a, &Method::POST, t0).is_ok());
+        assert!(limits.check(a, &Method::PUT, t0).is_err());
+        assert!(limits.check(a, &Method::GET, t0).is_ok());
+        assert!(limits.check(a, &Method::HEAD, t0).is_ok());
+        assert!(limits.check(a, &Method::GET, t0).is_err());
+        for lo in ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"] {
+            for _ in 0..10 {
+                assert!(limits.check(ip(lo), &Method::POST, t0).is_ok(), "{lo}");
+            }
+        }
+        let limits = RateLimits::new(2, 1, true);
+        assert!(limits.check(ip("::1"), &Method::POST, t0).is_ok());
+        assert!(limits.check(ip("::1"), &Method::POST, t0).is_err());
+        let off = RateLimits::new(0, 0, true);
+        for _ in 0..10 {
+            assert!(off.check(a, &Method::POST, t0).is_ok());
+        }
+    }
+
+    #[test]
+    fn the_429_says_when_to_retry_in_whole_seconds() {
+        let r = too_many(&Method::POST, Duration::from_millis(2_100)).error_response();
+        assert_eq!(r.status(), actix_web::http::StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            r.headers()
+                .get(actix_web::http::header::RETRY_AFTER)
+                .unwrap(),
+            "3"
+        );
+        let e = too_many(&Method::GET, Duration::from_millis(10));
+        assert!(
+            e.detail().contains("Try again in 1 second."),
+            "{}",
+            e.detail()
+        );
+    }
+}
