@@ -241,3 +241,29 @@ fn loopback_is_not_limited_unless_asked_and_forwarded_headers_count_only_from_a_
         assert_eq!(r.status, 200, "{r:?}");
     }
 }
+
+/// Writes refused for a wrong token count against the write budget too: guessing the admin
+/// token is throttled like any other write, and a guess over the budget is not even checked.
+#[test]
+fn guessing_the_token_is_throttled() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(
+        &dir,
+        &[
+            ("ASSETMAP_RATE_LIMIT_LOOPBACK", "1"),
+            ("ASSETMAP_RATE_LIMIT_WRITES_PER_MINUTE", "3"),
+        ],
+    );
+    let guess = |n: usize| {
+        let req = format!(
+            "POST /collections/assets/items HTTP/1.1\r\n{}Authorization: Bearer wrong-{n}\r\nContent-Type: application/geo+json\r\nContent-Length: 2\r\n\r\n{{}}",
+            head_lines(s.port, &[])
+        );
+        send(s.port, req.as_bytes())
+    };
+    for n in 1..=3 {
+        assert_eq!(guess(n).status, 401, "guess {n} is within the budget");
+    }
+    // 3 a minute: the next token is 20 seconds away.
+    guess(4).assert_too_many(20, "the fourth guess");
+}

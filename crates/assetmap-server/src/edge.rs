@@ -143,6 +143,11 @@ pub async fn edge(
     if is_write(&method) && allow.as_ref().is_some_and(|a| a.contains(&method)) {
         // Refuse a write before reading a byte of its body.
         if let Err(e) = crate::auth::authorise(req.request(), &state) {
+            // Refused writes count against the client's write budget (the limiter further in
+            // never sees them): guessing the token is throttled too.
+            let e = crate::rate_limit::admit(req.request(), &state)
+                .err()
+                .unwrap_or(e);
             let res = req.into_response(e.error_response());
             return Ok(finish(
                 res,

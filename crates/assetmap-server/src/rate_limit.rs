@@ -205,6 +205,22 @@ pub fn too_many(method: &Method, wait: Duration) -> ApiError {
     )
 }
 
+/// Charges the request to its client's budget: `Err` (a `429`) when the budget is spent.
+/// Also called by [`crate::edge`] for a write it refuses before its body (a wrong or missing
+/// token), so guessing the token is throttled like any other write.
+pub fn admit(req: &actix_web::HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let Some(ip) = crate::http::client_ip(req) else {
+        return Ok(());
+    };
+    state
+        .rate_limits
+        .check(ip, req.method(), Instant::now())
+        .map_err(|wait| {
+            tracing::info!(client = %ip, method = %req.method(), "rate limited");
+            too_many(req.method(), wait)
+        })
+}
+
 /// The middleware. Registered once, in [`crate::startup`], inside [`crate::edge::edge`] so the
 /// `429` gets the same headers as every other answer.
 pub async fn rate_limit(
@@ -215,12 +231,8 @@ pub async fn rate_limit(
         .app_data::<web::Data<AppState>>()
         .cloned()
         .expect("AppState is registered");
-    if let Some(ip) = crate::http::client_ip(req.request()) {
-        if let Err(wait) = state.rate_limits.check(ip, req.method(), Instant::now()) {
-            let e = too_many(req.method(), wait);
-            tracing::info!(client = %ip, method = %req.method(), "rate limited");
-            return Ok(req.into_response(e.error_response()));
-        }
+    if let Err(e) = admit(req.request(), &state) {
+        return Ok(req.into_response(e.error_response()));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }
