@@ -618,6 +618,20 @@ describe('map page in Chromium', () => {
     assert.deepEqual(page.errors, []);
   });
 
+  test('areas mode: the legend is coloured under the Content-Security-Policy', async () => {
+    const a = await newPage(context);
+    await a.goto(`${base}/`);
+    await waitReady(a);
+    await a.locator('#mode-switch input[value=areas]').check();
+    await a.waitForSelector('#areas-legend .areas-swatch', { timeout: 30000 });
+    const colours = await a.locator('#areas-legend .areas-swatch')
+      .evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
+    assert.ok(colours.length >= 3, `legend swatches: ${colours.length}`);
+    for (const c of colours) assert.notEqual(c, 'rgba(0, 0, 0, 0)', `every swatch has its colour: ${colours}`);
+    assert.deepEqual(a.errors, []);
+    await a.close();
+  });
+
   /* ---------------- base map ---------------- */
 
   /** Serves one tiny MapLibre style (a background layer) on a free loopback port. */
