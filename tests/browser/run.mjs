@@ -19,7 +19,7 @@
 //
 // Screenshots of the main states go to test-output/screenshots/ at the repository root.
 
-import { after, before } from 'node:test';
+import { after, afterEach, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
@@ -144,12 +144,32 @@ async function launch(extraArgs = []) {
   return context;
 }
 
-/** A page that records errors and refuses (and records) any request that leaves this machine. */
+// Every page made by newPage, so that each test can be failed on any Content-Security-Policy
+// violation on any of them (see afterEach in the describe below).
+const pages = [];
+
+/**
+ * A page that records errors and refuses (and records) any request that leaves this machine.
+ * It also records every Content-Security-Policy violation, in `page.csp`: Chromium's console
+ * message ("Refused to …", also from MapLibre's worker) and the document's
+ * `securitypolicyviolation` event (a listener added before any script of the page runs).
+ */
 async function newPage(context) {
   const page = await context.newPage();
   page.errors = [];
   page.external = [];
+  page.csp = [];
+  pages.push(page);
   page.on('pageerror', (e) => page.errors.push(String(e)));
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (/^Refused to |Content.Security.Policy|^CSP violation:/i.test(text)) page.csp.push(`${page.url()}: ${text}`);
+  });
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
   await page.route('**/*', (route) => {
     const u = new URL(route.request().url());
     if (u.hostname === '127.0.0.1' || u.hostname === 'localhost') return route.continue();
@@ -168,7 +188,9 @@ const axeSource = () => readFileSync(join(HERE, 'node_modules', 'axe-core', 'axe
 
 /** Runs axe-core; fails on serious or critical violations. */
 async function assertAccessible(page, label) {
-  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ content: axeSource() });
+  // Evaluated over the DevTools protocol, which the page's CSP does not govern; an injected
+  // <script> (page.addScriptTag) would be refused by script-src 'self', as it should be.
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(axeSource());
   const violations = await page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({
@@ -299,10 +321,21 @@ describe('map page in Chromium', () => {
     for (const c of cleanups.reverse()) await c();
   });
 
+  // A test fails if any page broke the Content-Security-Policy while it ran.
+  afterEach(() => {
+    const seen = pages.flatMap((p) => p.csp.splice(0));
+    assert.deepEqual(seen, [], `Content-Security-Policy violations:\n${seen.join('\n')}`);
+  });
+
   /* ---------------- the journey ---------------- */
 
   test('the page loads offline: ward boundaries, clustered assets and a list', async () => {
-    await page.goto(`${base}/`);
+    const res = await page.goto(`${base}/`);
+    const csp = res.headers()['content-security-policy'] ?? '';
+    for (const d of ["default-src 'self'", "script-src 'self'", 'worker-src', "frame-ancestors 'none'", "object-src 'none'"]) {
+      assert.ok(csp.includes(d), `the map page's Content-Security-Policy has ${d}: ${csp}`);
+    }
+    assert.doesNotMatch(csp, /unsafe-(inline|eval)/, 'no inline script or style is allowed');
     await waitReady(page);
     await waitMapIdle(page);
     await page.waitForFunction(() => (window.assetmap.map.points?.features.length ?? 0) > 1000, null, { timeout: 30000 });
@@ -448,9 +481,13 @@ describe('map page in Chromium', () => {
     assert.deepEqual(printUrl.searchParams.get('ids').split(','), [journey.first.id, secondId]);
     const probe = await fetch(printUrl);
     assert.equal(probe.status, 200, `the print page ${printUrl.pathname}${printUrl.search} answers`);
+    assert.match(probe.headers.get('content-security-policy') ?? '', /default-src 'self'.*style-src 'self'.*frame-ancestors 'none'/,
+      'the print page has the same Content-Security-Policy');
     await Promise.all([page.waitForURL(/\/shortlist\?/), page.locator('#shortlist-print').click()]);
     const text = await page.locator('body').textContent();
     assert.ok(text.includes(journey.first.name) && text.includes(secondName), 'the print page lists both places');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('dl')).display), 'grid',
+      'the print page is styled (its stylesheet was not refused)');
     await shot(page, '06-print');
     await page.goBack();
     await waitReady(page);
@@ -581,6 +618,20 @@ describe('map page in Chromium', () => {
     assert.deepEqual(page.errors, []);
   });
 
+  test('areas mode: the legend is coloured under the Content-Security-Policy', async () => {
+    const a = await newPage(context);
+    await a.goto(`${base}/`);
+    await waitReady(a);
+    await a.locator('#mode-switch input[value=areas]').check();
+    await a.waitForSelector('#areas-legend .areas-swatch', { timeout: 30000 });
+    const colours = await a.locator('#areas-legend .areas-swatch')
+      .evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
+    assert.ok(colours.length >= 3, `legend swatches: ${colours.length}`);
+    for (const c of colours) assert.notEqual(c, 'rgba(0, 0, 0, 0)', `every swatch has its colour: ${colours}`);
+    assert.deepEqual(a.errors, []);
+    await a.close();
+  });
+
   /* ---------------- base map ---------------- */
 
   /** Serves one tiny MapLibre style (a background layer) on a free loopback port. */
@@ -607,9 +658,12 @@ describe('map page in Chromium', () => {
 
   test('a configured base map is drawn under the wards; one that cannot be reached is not waited for', async (t) => {
     if (!serverBin) return skipAsked(t, ARGS['base-url'] && '--base-url', 'starts servers of its own, so needs the binary');
-    const withStyle = await startServer(serverBin, [], 120000, { ASSETMAP_BASE_MAP_STYLE: await styleServer() });
+    const styleUrl = await styleServer();
+    const withStyle = await startServer(serverBin, [], 120000, { ASSETMAP_BASE_MAP_STYLE: styleUrl });
     const p = await newPage(context);
-    await p.goto(`${withStyle.url}/`);
+    const res = await p.goto(`${withStyle.url}/`);
+    assert.match(res.headers()['content-security-policy'] ?? '', new RegExp(`connect-src 'self' ${new URL(styleUrl).origin};`),
+      "the base map style's origin may be fetched from");
     await waitReady(p);
     await waitMapIdle(p);
     const layers = await p.evaluate(() => window.assetmap.map.map.getStyle().layers.map((l) => l.id));

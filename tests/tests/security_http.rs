@@ -439,15 +439,50 @@ async fn security_cache_and_cors_headers() {
         );
         assert_eq!(r.header("access-control-allow-origin"), Some("*"), "{path}");
     }
-    // The map page: the same headers but no CSP yet (it would need the browser tests under it).
-    let page = raw(app.port, "GET", "/", &[("Accept", "text/html")]);
-    assert!(page
-        .header("content-type")
-        .unwrap()
-        .starts_with("text/html"));
-    assert_eq!(page.header("x-frame-options"), Some("DENY"));
-    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
-    assert_eq!(page.header("content-security-policy"), None);
+    // The HTML pages: the same headers and a CSP of their own, which the browser tests run
+    // under (tests/browser/run.mjs fails on any violation).
+    let browser = [
+        (
+            "Accept",
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        ),
+        ("Accept-Language", "en-GB,en;q=0.9"),
+    ];
+    for path in [
+        "/",
+        "/shortlist?ids=trafford_libraries:6,trafford_allotments:17&postcode=M33%207AA",
+    ] {
+        let page = raw(app.port, "GET", path, &browser);
+        assert_eq!(page.status, 200, "{path}: {page:?}");
+        assert!(
+            page.header("content-type")
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        assert_eq!(page.header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(
+            page.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        let csp = page.header("content-security-policy").unwrap_or_else(|| {
+            panic!("{path}: an HTML page without a Content-Security-Policy: {page:?}")
+        });
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "worker-src 'self' blob:",
+            "connect-src 'self';",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "object-src 'none'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {directive} in {csp}");
+        }
+        assert!(!csp.contains("unsafe-"), "{path}: nothing unsafe in {csp}");
+    }
 
     // Caching: public data for a minute; anything about a person never.
     for path in [
@@ -534,4 +569,28 @@ fn configured_origins_may_write_from_a_browser() {
     );
     let other = create_raw(s.port, &[("Origin", "https://evil.example")]);
     assert_eq!(other.header("access-control-allow-origin"), None);
+}
+
+#[test]
+fn the_base_map_styles_origin_is_in_the_pages_connect_src() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(
+        &dir,
+        &[(
+            "ASSETMAP_BASE_MAP_STYLE",
+            "https://tiles.example.org:8443/styles/liberty.json?key=abc",
+        )],
+    );
+    let page = raw(s.port, "GET", "/", &[("Accept", "text/html")]);
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("connect-src 'self' https://tiles.example.org:8443;"),
+        "{csp}"
+    );
+    // JSON keeps its own, stricter policy.
+    let json = raw(s.port, "GET", "/config.json", &[]);
+    assert_eq!(
+        json.header("content-security-policy"),
+        Some("default-src 'none'; frame-ancestors 'none'")
+    );
 }

@@ -150,12 +150,14 @@ export function areasMode(deps) {
       const lo = i === 0 ? null : br[i - 1];
       const colour = COLOURS[Math.round((i * (COLOURS.length - 1)) / Math.max(1, br.length - 1))];
       const text = lo === null ? `up to ${q.measure.fmt(b)}` : `over ${q.measure.fmt(lo)} to ${q.measure.fmt(b)}`;
-      return `<li><span class="areas-swatch" style="background:${colour}" aria-hidden="true"></span>${esc(text)}</li>`;
+      return `<li><span class="areas-swatch" data-colour="${colour}" aria-hidden="true"></span>${esc(text)}</li>`;
     });
-    items.push('<li><span class="areas-swatch" style="background:#d9d9d9" aria-hidden="true"></span>no figure</li>');
+    items.push('<li><span class="areas-swatch" data-colour="#d9d9d9" aria-hidden="true"></span>no figure</li>');
     ui.legend.innerHTML = `<h3 class="areas-legend__title">${esc(q.measure.label)}${q.measure.need ? '' : ` – ${esc(kindLabel)}`}</h3>`
       + `<ul class="areas-legend__list">${items.join('')}</ul>`
       + '<p class="hint">Darker is higher. Classes are fifths of the areas (quantiles).</p>';
+    // Colours set through the DOM, not style attributes: the page's CSP has no 'unsafe-inline'.
+    for (const sw of ui.legend.querySelectorAll('.areas-swatch[data-colour]')) sw.style.background = sw.dataset.colour;
   }
 
   function renderTable(q, fc, prop, kindLabel, levelLabel) {

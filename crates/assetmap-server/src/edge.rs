@@ -1,7 +1,8 @@
 //! What every request passes through around its route: `HEAD` answered as `GET`, `OPTIONS`
 //! and CORS preflights, writes authorised before any body is read, a deadline on reading a
-//! body, `405` with `Allow`, every error as a problem document, and the security, caching,
-//! CORS and `Vary` headers of every response.
+//! body, `405` with `Allow`, every error as a problem document, and the security (with a
+//! Content-Security-Policy on every JSON and HTML response), caching, CORS and `Vary` headers
+//! of every response.
 
 use crate::errors::{self, ApiError};
 use crate::state::AppState;
@@ -286,14 +287,63 @@ fn is_public_data(path: &str) -> bool {
         || (path.starts_with("/areas/") && path.ends_with("/summary.csv"))
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+fn mime(headers: &HeaderMap) -> String {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| {
-            let mime = ct.split(';').next().unwrap_or("").trim();
-            mime.ends_with("/json") || mime.ends_with("+json")
+        .map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
         })
+        .unwrap_or_default()
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let mime = mime(headers);
+    mime.ends_with("/json") || mime.ends_with("+json")
+}
+
+fn is_html(headers: &HeaderMap) -> bool {
+    mime(headers) == "text/html"
+}
+
+/// The origin (`scheme://host[:port]`) of an absolute `http(s)` URL; `None` for a relative
+/// one (served from here, so `'self'` covers it) or anything a CSP source could not name.
+fn origin_of(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = &rest[..host_len];
+    let ok = !host.is_empty()
+        && !host.contains('@')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    ok.then(|| &url[..url.len() - rest.len() + host_len])
+}
+
+/// The Content-Security-Policy of every HTML page (the map page, the shortlist print page).
+///
+/// Scripts, styles and workers only from this server: the pages have no inline script, style
+/// or event handler. MapLibre starts its web worker from a `blob:` URL (`worker-src`, and
+/// `child-src` for browsers without `worker-src`) and decodes images into `blob:`/`data:` URLs;
+/// the favicon is a `data:` URL. MapLibre sets element styles through the DOM, which
+/// `style-src` does not govern, so no `'unsafe-inline'`. `connect-src` adds the configured
+/// base map style's origin (its tiles, glyphs and sprites must be served from there too).
+pub fn html_policy(base_map_style: Option<&str>) -> String {
+    let connect = match base_map_style.and_then(origin_of) {
+        Some(origin) => format!("'self' {origin}"),
+        None => "'self'".to_owned(),
+    };
+    format!(
+        "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src blob:; \
+         img-src 'self' data: blob:; style-src 'self'; font-src 'self'; connect-src {connect}; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+    )
 }
 
 /// The headers every response gets, and problem documents for errors that are not one yet.
@@ -338,6 +388,11 @@ fn finish(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         );
+    } else if is_html(h) {
+        let policy = html_policy(state.settings.base_map_style.as_deref());
+        if let Ok(v) = HeaderValue::from_str(&policy) {
+            h.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
     }
     if !is_write(method) {
         if *method != Method::OPTIONS {
@@ -376,4 +431,32 @@ fn finish(
         h.append(header::VARY, HeaderValue::from_static(vary));
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_base_map_styles_origin_is_allowed_to_connect() {
+        assert_eq!(
+            origin_of("https://tiles.example.org/styles/liberty.json?key=1"),
+            Some("https://tiles.example.org")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8081/style.json"),
+            Some("http://127.0.0.1:8081")
+        );
+        assert_eq!(
+            origin_of("https://tiles.example.org"),
+            Some("https://tiles.example.org")
+        );
+        assert_eq!(origin_of("/static/style.json"), None);
+        assert_eq!(origin_of("https://a b/; script-src *"), None);
+        assert_eq!(origin_of("https://user@host/"), None);
+        assert!(html_policy(None).contains("connect-src 'self';"));
+        assert!(html_policy(Some("https://tiles.example.org/s.json"))
+            .contains("connect-src 'self' https://tiles.example.org;"));
+        assert!(!html_policy(None).contains("unsafe"));
+    }
 }
