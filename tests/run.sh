@@ -305,6 +305,9 @@ cargo fmt --all -- --check
 banner "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+banner "module cycles: python3 scripts/module-cycles.py"
+python3 scripts/module-cycles.py
+
 banner "cargo test --workspace"
 cargo test --workspace
 

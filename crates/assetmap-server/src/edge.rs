@@ -5,6 +5,7 @@
 //! of every response.
 
 use crate::errors::{self, ApiError};
+use crate::http::LinksFromRequest;
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ResourceMap, ServiceRequest, ServiceResponse};
@@ -18,10 +19,6 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::OnceLock;
 use std::time::Duration;
-
-/// Marks a request whose response holds links built from its `Host` (see [`crate::http`]).
-#[derive(Clone, Copy)]
-pub struct LinksFromRequest;
 
 /// Path templates of the API document and the methods each answers.
 fn routes_table() -> &'static [(Vec<String>, Vec<Method>)] {
@@ -146,9 +143,7 @@ pub async fn edge(
         if let Err(e) = crate::auth::authorise(req.request(), &state) {
             // Refused writes count against the client's write budget (the limiter further in
             // never sees them): guessing the token is throttled too.
-            let e = crate::rate_limit::admit(req.request(), &state)
-                .err()
-                .unwrap_or(e);
+            let e = admit(req.request(), &state).err().unwrap_or(e);
             let res = req.into_response(e.error_response());
             return Ok(finish(
                 res,
@@ -431,6 +426,32 @@ fn finish(
         h.append(header::VARY, HeaderValue::from_static(vary));
     }
     res
+}
+
+/// Charges the request to its client's rate-limit budget ([`crate::rate_limit`]): `Err` (a
+/// `429`) when it is spent. Also called above for a write refused before its body (a wrong or
+/// missing token), so guessing the token is throttled like any other write.
+fn admit(req: &actix_web::HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    match crate::http::client_ip(req) {
+        Some(ip) => crate::rate_limit::admit(&state.rate_limits, ip, req.method()),
+        None => Ok(()),
+    }
+}
+
+/// The rate-limit middleware. Registered once, in [`crate::startup`], inside [`edge`] so the
+/// `429` gets the same headers as every other answer.
+pub async fn rate_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .expect("AppState is registered");
+    if let Err(e) = admit(req.request(), &state) {
+        return Ok(req.into_response(e.error_response()));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 #[cfg(test)]

@@ -1,12 +1,16 @@
 //! What every route's response shares: media types, negotiation, absolute links, paging
 //! links, and the headers of answers about a person.
 
-use crate::edge::LinksFromRequest;
 use crate::errors::ApiError;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
 use std::net::IpAddr;
+
+/// Marks a request whose response holds links built from its `Host`, so that [`crate::edge`]
+/// adds `Vary` for what the links depend on.
+#[derive(Clone, Copy)]
+pub struct LinksFromRequest;
 
 /// GeoJSON's media type (RFC 7946).
 pub const GEO_JSON: &str = "application/geo+json";

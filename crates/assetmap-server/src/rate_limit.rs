@@ -14,12 +14,7 @@
 //! arbitrary one (it may then get a fresh budget, which is the price of a bound).
 
 use crate::errors::ApiError;
-use crate::state::AppState;
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::middleware::Next;
-use actix_web::{web, Error, ResponseError};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -187,6 +182,14 @@ impl RateLimits {
     }
 }
 
+/// Charges a request from `ip` to its budget: `Err` (the `429`) when the budget is spent.
+pub fn admit(limits: &RateLimits, ip: IpAddr, method: &Method) -> Result<(), ApiError> {
+    limits.check(ip, method, Instant::now()).map_err(|wait| {
+        tracing::info!(client = %ip, method = %method, "rate limited");
+        too_many(method, wait)
+    })
+}
+
 /// The `429` for a client that must wait `wait`.
 pub fn too_many(method: &Method, wait: Duration) -> ApiError {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -205,41 +208,10 @@ pub fn too_many(method: &Method, wait: Duration) -> ApiError {
     )
 }
 
-/// Charges the request to its client's budget: `Err` (a `429`) when the budget is spent.
-/// Also called by [`crate::edge`] for a write it refuses before its body (a wrong or missing
-/// token), so guessing the token is throttled like any other write.
-pub fn admit(req: &actix_web::HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    let Some(ip) = crate::http::client_ip(req) else {
-        return Ok(());
-    };
-    state
-        .rate_limits
-        .check(ip, req.method(), Instant::now())
-        .map_err(|wait| {
-            tracing::info!(client = %ip, method = %req.method(), "rate limited");
-            too_many(req.method(), wait)
-        })
-}
-
-/// The middleware. Registered once, in [`crate::startup`], inside [`crate::edge::edge`] so the
-/// `429` gets the same headers as every other answer.
-pub async fn rate_limit(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .expect("AppState is registered");
-    if let Err(e) = admit(req.request(), &state) {
-        return Ok(req.into_response(e.error_response()));
-    }
-    Ok(next.call(req).await?.map_into_boxed_body())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::ResponseError;
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()

@@ -3,7 +3,7 @@
 
 use crate::config::{Seed, Settings, StoreLocation};
 use crate::state::AppState;
-use crate::{edge, rate_limit, routes, sync, telemetry};
+use crate::{edge, routes, sync, telemetry};
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 use assetmap_index::Engine;
@@ -136,7 +136,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
-                .wrap(middleware::from_fn(rate_limit::rate_limit))
+                .wrap(middleware::from_fn(edge::rate_limit))
                 .wrap(middleware::from_fn(edge::edge))
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(telemetry::log_request))
