@@ -323,8 +323,9 @@ fn origin_of(url: &str) -> Option<&str> {
 
 /// The Content-Security-Policy of every HTML page (the map page, the shortlist print page).
 ///
-/// Scripts, styles and workers only from this server: the pages have no inline script, style
-/// or event handler. MapLibre starts its web worker from a `blob:` URL (`worker-src`, and
+/// Scripts, styles and workers only from this server: the pages have no inline script or event
+/// handler, and the one inline style (the print page's, kept inline so the page is
+/// self-contained) is allowed by its hash ([`crate::html::shortlist_style_source`]). MapLibre starts its web worker from a `blob:` URL (`worker-src`, and
 /// `child-src` for browsers without `worker-src`) and decodes images into `blob:`/`data:` URLs;
 /// the favicon is a `data:` URL. MapLibre sets element styles through the DOM, which
 /// `style-src` does not govern, so no `'unsafe-inline'`. `connect-src` adds the configured
@@ -334,10 +335,12 @@ pub fn html_policy(base_map_style: Option<&str>) -> String {
         Some(origin) => format!("'self' {origin}"),
         None => "'self'".to_owned(),
     };
+    let style = crate::html::shortlist_style_source();
     format!(
         "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src blob:; \
-         img-src 'self' data: blob:; style-src 'self'; font-src 'self'; connect-src {connect}; \
-         frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+         img-src 'self' data: blob:; style-src 'self' {style}; font-src 'self'; \
+         connect-src {connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; \
+         object-src 'none'"
     )
 }
 

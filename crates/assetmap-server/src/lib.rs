@@ -8,6 +8,7 @@ pub mod config;
 pub mod edge;
 pub mod errors;
 pub mod export_cli;
+pub mod html;
 pub mod http;
 pub mod params;
 pub mod parse;

@@ -105,6 +105,8 @@ fn age_words(a: &Asset) -> Option<String> {
 #[derive(askama::Template)]
 #[template(path = "shortlist.html")]
 struct ShortlistPage {
+    /// [`crate::html::SHORTLIST_STYLE`], allowed by its hash in the page's CSP.
+    style: &'static str,
     items: Vec<Item>,
     missing: usize,
     sketch: Sketch,
@@ -230,6 +232,7 @@ fn html_page(items: &[&Asset], origin: Option<LonLat>, missing: usize) -> Result
         LonLat::new(lon, lat).unwrap_or(items[0].location)
     });
     let page = ShortlistPage {
+        style: crate::html::SHORTLIST_STYLE,
         missing,
         sketch: Sketch::new(centre, origin.is_some(), items),
         items: items.iter().map(|a| item(a, origin)).collect(),
