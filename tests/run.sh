@@ -4,8 +4,8 @@
 # 1. installs what is missing (as root; otherwise says what to install),
 # 2. starts a throwaway PostgreSQL + PostGIS cluster in a temporary directory on a free loopback
 #    port, and exports its URL as ASSETMAP_TEST_DATABASE_URL,
-# 3. runs: dataset check, cargo fmt --check, clippy -D warnings, cargo test --workspace, and the
-#    browser tests when they exist,
+# 3. runs: dataset check, cargo fmt --check, clippy -D warnings, the module-cycle check,
+#    cargo deny (licences, bans, sources), cargo test --workspace, and the browser tests,
 # 4. stops the cluster and removes its directory on exit, also on failure or interrupt.
 #
 # It depends on no server already running and can be run twice in a row, from any directory.
@@ -147,6 +147,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
 fi
 command -v cargo >/dev/null 2>&1 || die "cargo is not on PATH; install Rust (rustup) first"
+# cargo-deny checks the dependency tree's licences, banned crates and sources (deny.toml).
+# Built from crates.io at a version known to build on the project's Rust (~3 minutes, once).
+CARGO_DENY_VERSION=0.20.2
+if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+    banner "cargo install cargo-deny $CARGO_DENY_VERSION"
+    cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked </dev/null
+fi
 echo "all tools present"
 
 if [ -f tests/browser/package-lock.json ] && [ ! -d tests/browser/node_modules ]; then
@@ -307,6 +314,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 banner "module cycles: python3 scripts/module-cycles.py"
 python3 scripts/module-cycles.py
+
+banner "cargo deny check licenses bans sources (deny.toml)"
+cargo deny check --hide-inclusion-graph licenses bans sources
 
 banner "cargo test --workspace"
 cargo test --workspace

@@ -1,12 +1,13 @@
 //! What every request passes through around its route: `HEAD` answered as `GET`, `OPTIONS`
 //! and CORS preflights, writes authorised before any body is read, a deadline on reading a
-//! body, `405` with `Allow`, every error as a problem document, and the security (with a
-//! Content-Security-Policy on every JSON and HTML response), caching, CORS and `Vary` headers
-//! of every response.
+//! body, `405` with `Allow`, every error as a problem document, `ETag` and `304` on public
+//! data ([`crate::validators`]), and the security (with a Content-Security-Policy on every
+//! JSON and HTML response), caching, CORS and `Vary` headers of every response.
 
 use crate::errors::{self, ApiError};
 use crate::http::LinksFromRequest;
 use crate::state::AppState;
+use crate::validators;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ResourceMap, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
@@ -158,7 +159,34 @@ pub async fn edge(
         req.set_payload(with_deadline(payload, within, timed_out.clone()));
     }
 
-    let res = next.call(req).await?.map_into_boxed_body();
+    // Public data: a weak ETag, and 304 when the client already holds this state of it.
+    let tag = (matches!(method, Method::GET | Method::HEAD) && is_public_data(&path))
+        .then(|| validators::data_tag(req.request(), &state));
+    if let Some(tag) = &tag {
+        if validators::none_match(req.headers(), tag) {
+            let r = match admit(req.request(), &state) {
+                Ok(()) => HttpResponse::NotModified()
+                    .insert_header((header::ETAG, tag.as_str()))
+                    .finish(),
+                Err(e) => e.error_response(),
+            };
+            let res = req.into_response(r);
+            return Ok(finish(
+                res,
+                &state,
+                &method,
+                allow.as_deref(),
+                origin.as_deref(),
+            ));
+        }
+    }
+
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if let Some(tag) = &tag {
+        if res.status().is_success() {
+            validators::set_tag(res.headers_mut(), tag);
+        }
+    }
     let res = if timed_out.get() {
         let e = ApiError::request_timeout(format!(
             "The request body did not arrive within {} seconds; send it all at once, or ask for a longer body_timeout_secs.",
@@ -344,6 +372,11 @@ pub fn html_policy(base_map_style: Option<&str>) -> String {
     )
 }
 
+/// The response headers a page on another origin may read besides the CORS-safelisted ones
+/// (`Content-Type`, `Cache-Control`…): the validator for `If-None-Match` and `If-Match`, where
+/// a created asset is, how long to wait after a `429` or `503`, a download's file name.
+const EXPOSED_HEADERS: &str = "ETag, Location, Retry-After, Content-Disposition";
+
 /// The headers every response gets, and problem documents for errors that are not one yet.
 fn finish(
     res: ServiceResponse<BoxBody>,
@@ -398,6 +431,10 @@ fn finish(
                 header::ACCESS_CONTROL_ALLOW_ORIGIN,
                 HeaderValue::from_static("*"),
             );
+            h.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static(EXPOSED_HEADERS),
+            );
         }
     } else if let Some(origin) = origin {
         if state
@@ -408,6 +445,10 @@ fn finish(
         {
             if let Ok(v) = HeaderValue::from_str(origin) {
                 h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+                h.insert(
+                    header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                    HeaderValue::from_static(EXPOSED_HEADERS),
+                );
                 h.append(header::VARY, HeaderValue::from_static("Origin"));
             }
         }

@@ -18,6 +18,7 @@ pub mod startup;
 pub mod state;
 pub mod sync;
 pub mod telemetry;
+pub mod validators;
 
 pub use config::{Seed, Settings, StoreLocation};
 pub use startup::Application;

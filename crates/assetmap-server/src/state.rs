@@ -6,6 +6,7 @@ use assetmap_analysis::{AreaFigures, Summary, SummaryQuery};
 use assetmap_index::{AreaLevel, Engine};
 use assetmap_place::Place;
 use assetmap_store::AssetStore;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -29,6 +30,9 @@ pub struct AppState {
     engine_generation: AtomicU64,
     /// The read and write budgets per client address (see [`crate::rate_limit`]).
     pub rate_limits: RateLimits,
+    /// A random number drawn at start-up, part of every public-data `ETag` (so a restarted
+    /// server never matches a tag handed out before).
+    instance: u64,
 }
 
 impl AppState {
@@ -55,6 +59,9 @@ impl AppState {
             place,
             figures: AreaFigures::default(),
             engine_generation: AtomicU64::new(0),
+            // A different number at every start: std's hasher keys are random per process.
+            instance: std::collections::hash_map::RandomState::new()
+                .hash_one(std::time::SystemTime::now()),
         }
     }
 
@@ -62,6 +69,11 @@ impl AppState {
     /// [`engine`](Self::engine): then no write is in progress and the number covers all of them.
     pub fn engine_generation(&self) -> u64 {
         self.engine_generation.load(Ordering::SeqCst)
+    }
+
+    /// This process's random number, drawn at start-up.
+    pub fn instance(&self) -> u64 {
+        self.instance
     }
 
     /// Read access to the engine. A poisoned lock (a panic while writing) is recovered: the
