@@ -161,3 +161,104 @@ fn acknowledged_writes_survive_kill_9_of_a_server_on_postgis() {
         assert_eq!(after["geometry"], before["geometry"]);
     }
 }
+
+/// An import through another process (`assetmap import`, one transaction of 100,000 assets)
+/// appears in a running server all at once: a reader polling it sees the count before or the
+/// count after, never one in between, and a write through the server meanwhile is not held up
+/// by the catch-up (the new engine is built beside the live one and swapped in).
+#[test]
+fn an_import_through_another_process_appears_whole() {
+    const IMPORTED: u64 = 100_000;
+    let url = fresh_postgis_database();
+    let args = ["--store", url.as_str(), "serve", "--bind", "127.0.0.1:0"];
+    let server = ServerProcess::start(binary(), &args, &[], Duration::from_secs(180));
+    let http = agent();
+    // Every status, so the count grows by exactly the number imported.
+    let count_url = format!(
+        "{}/collections/assets/items?limit=1&status=active,temporarily_closed,closed",
+        server.address
+    );
+    let count = |http: &ureq::Agent| {
+        request(http, "GET", &count_url, None, None).json()["numberMatched"]
+            .as_u64()
+            .expect("numberMatched")
+    };
+    let before = count(&http);
+    let after = before + IMPORTED;
+
+    // The reader: every count it sees, until it has seen the import (or a minute passes).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let stop = stop.clone();
+        let count_url = count_url.clone();
+        std::thread::spawn(move || {
+            let http = agent();
+            let mut seen = std::collections::BTreeSet::new();
+            let started = Instant::now();
+            while !stop.load(std::sync::atomic::Ordering::SeqCst)
+                && started.elapsed() < Duration::from_secs(300)
+            {
+                let n = request(&http, "GET", &count_url, None, None).json()["numberMatched"]
+                    .as_u64()
+                    .expect("numberMatched");
+                seen.insert(n);
+                if n >= after {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            seen
+        })
+    };
+
+    let import = std::process::Command::new(binary())
+        .args([
+            "--store",
+            url.as_str(),
+            "import",
+            "--synthetic",
+            &IMPORTED.to_string(),
+        ])
+        .env("ASSETMAP_DATA", assetmap_tests::data_dir())
+        .env("ASSETMAP_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run assetmap import");
+    assert!(
+        import.status.success(),
+        "import failed: {}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+
+    // A write while the server catches up: answered, and not held for the whole catch-up.
+    let t = Instant::now();
+    let r = request(
+        &http,
+        "POST",
+        &format!("{}/collections/assets/items", server.address),
+        Some(&sample_feature("Written during a catch-up")),
+        Some(ADMIN_TOKEN),
+    );
+    let write_took = t.elapsed();
+    assert_eq!(r.status, 201, "{}", r.body);
+    println!("a write during the catch-up took {write_took:?}");
+
+    let seen = reader.join().expect("reader thread");
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let between: Vec<&u64> = seen
+        .iter()
+        .filter(|n| **n != before && **n != after && **n != after + 1 && **n != before + 1)
+        .collect();
+    assert!(
+        between.is_empty(),
+        "a reader saw the import part-way: counts {between:?} between {before} and {after}"
+    );
+    assert!(
+        seen.contains(&after) || seen.contains(&(after + 1)),
+        "the import never became visible: saw {seen:?}"
+    );
+    assert!(
+        seen.contains(&before),
+        "the reader saw the count before too"
+    );
+}

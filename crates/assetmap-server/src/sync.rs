@@ -4,48 +4,119 @@
 //! The loop wakes on the store's change signal (PostgreSQL `NOTIFY`) or every
 //! `poll_interval_secs`, whichever comes first, and applies every change after the last
 //! sequence number it applied. Catching up by sequence number means a missed signal or a
-//! dropped connection loses nothing.
+//! dropped connection loses nothing. Each catch-up applies what one snapshot of the store
+//! holds, so the changes of one transaction appear together; small batches are applied in
+//! place in milliseconds, large ones built beside the live engine and swapped in.
 
 use crate::state::AppState;
-use assetmap_store::{ChangeKind, StoreError};
+use assetmap_core::{Asset, AssetId};
+use assetmap_index::Engine;
+use assetmap_store::{Change, StoreError};
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Changes fetched per round trip.
-const BATCH: usize = 1000;
+/// Up to this many changes are applied to the live engine in place, under its write lock
+/// (about 10–20 µs each, so at most tens of milliseconds). Larger backlogs — an import through
+/// another process, or a server that was cut off for a while — are built into a new engine off
+/// to the side, with no lock held, and swapped in.
+pub const APPLY_IN_PLACE_MAX: usize = 1_000;
 
 /// Applies every change after `state.applied_seq` to the engine. Returns how many were applied.
+///
+/// Atomic: the changes are read in one snapshot of the store
+/// ([`AssetStore::pending_changes`](assetmap_store::AssetStore::pending_changes)), so a
+/// transaction — one write, or a whole import — is applied whole or not yet, and readers see
+/// the engine before or after it, never part-way.
 pub async fn catch_up(state: &AppState) -> Result<usize, StoreError> {
+    let since = state.applied_seq.load(Ordering::SeqCst);
+    let pending = state.store.pending_changes(since).await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    if pending.len() > APPLY_IN_PLACE_MAX {
+        return rebuild(state, pending).await;
+    }
+    // Small: read again under the write lock (a local write may have landed meanwhile; the
+    // lock keeps the engine from going back to an older state of an asset) and apply in place.
     let _guard = state.write_lock.lock().await;
-    let mut applied = 0;
-    loop {
-        let since = state.applied_seq.load(Ordering::SeqCst);
-        let changes = state.store.changes_since(since, BATCH).await?;
-        if changes.is_empty() {
-            return Ok(applied);
-        }
-        let n = changes.len();
-        {
-            let mut engine = state.engine_mut();
-            for change in changes {
-                match (change.kind, change.asset) {
-                    (ChangeKind::Upsert, Some(asset)) => {
-                        engine.upsert(asset);
-                    }
-                    // Deleted, or upserted and deleted since: the asset is gone now.
-                    _ => {
-                        engine.remove(&change.id);
-                    }
-                }
-                state.applied_seq.store(change.seq, Ordering::SeqCst);
+    let since = state.applied_seq.load(Ordering::SeqCst);
+    let changes = state.store.pending_changes(since).await?;
+    Ok(apply_in_place(state, changes))
+}
+
+/// Applies `changes` to the live engine under its write lock.
+fn apply_in_place(state: &AppState, changes: Vec<Change>) -> usize {
+    let n = changes.len();
+    let Some(last) = changes.last().map(|c| c.seq) else {
+        return 0;
+    };
+    let mut engine = state.engine_mut();
+    for change in changes {
+        match change.asset {
+            Some(asset) => {
+                engine.upsert(asset);
+            }
+            // Deleted, or upserted and deleted since: the asset is gone now.
+            None => {
+                engine.remove(&change.id);
             }
         }
-        applied += n;
-        if n < BATCH {
-            return Ok(applied);
+    }
+    state.applied_seq.store(last, Ordering::SeqCst);
+    n
+}
+
+/// A large backlog: a new engine is built from a copy of the live one plus `pending`, with no
+/// lock held (reads and local writes go on against the live engine); then, under the write
+/// lock, whatever changed meanwhile (local writes included: they are in the feed too) is
+/// applied to the new engine, and it replaces the live one.
+async fn rebuild(state: &AppState, pending: Vec<Change>) -> Result<usize, StoreError> {
+    let started = std::time::Instant::now();
+    let upto = pending.last().map_or(0, |c| c.seq);
+    let mut applied = pending.len();
+    let base: Vec<Asset> = state.engine().iter().cloned().collect();
+    let mut built = tokio::task::spawn_blocking(move || Engine::new(merged(base, pending)))
+        .await
+        .map_err(|e| StoreError::Other(format!("building the engine failed: {e}")))?;
+    let _guard = state.write_lock.lock().await;
+    let tail = state.store.pending_changes(upto).await?;
+    applied += tail.len();
+    let last = tail.last().map_or(upto, |c| c.seq);
+    for change in tail {
+        match change.asset {
+            Some(asset) => {
+                built.upsert(asset);
+            }
+            None => {
+                built.remove(&change.id);
+            }
         }
     }
+    *state.engine_mut() = built;
+    state.applied_seq.store(last, Ordering::SeqCst);
+    tracing::info!(
+        changes = applied,
+        secs = started.elapsed().as_secs_f64(),
+        "applied a large batch of changes from the store (engine rebuilt and swapped)"
+    );
+    Ok(applied)
+}
+
+/// `base` with `changes` applied: each changed asset in its state as of the changes' snapshot
+/// (gone when deleted).
+fn merged(base: Vec<Asset>, changes: Vec<Change>) -> Vec<Asset> {
+    let mut changed: HashMap<AssetId, Option<Asset>> = HashMap::with_capacity(changes.len());
+    for change in changes {
+        changed.insert(change.id, change.asset);
+    }
+    let mut assets: Vec<Asset> = base
+        .into_iter()
+        .filter(|a| !changed.contains_key(&a.id))
+        .collect();
+    assets.extend(changed.into_values().flatten());
+    assets
 }
 
 /// Runs [`catch_up`] forever: on each change signal, and on a timer.
@@ -85,5 +156,46 @@ pub async fn run(state: Arc<AppState>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use assetmap_store::ChangeKind;
+
+    fn change(seq: u64, asset: &Asset, kind: ChangeKind, now: Option<&Asset>) -> Change {
+        Change {
+            seq,
+            id: asset.id.clone(),
+            kind,
+            asset: now.cloned(),
+        }
+    }
+
+    #[test]
+    fn a_backlog_is_merged_into_a_copy_of_the_engine() {
+        let assets = assetmap_synthetic::assets(7, 5);
+        let base = assets[..3].to_vec();
+        let mut replaced = assets[0].clone();
+        replaced.version += 1;
+        let changes = vec![
+            change(10, &assets[0], ChangeKind::Upsert, Some(&replaced)),
+            change(11, &assets[1], ChangeKind::Delete, None),
+            change(12, &assets[3], ChangeKind::Upsert, Some(&assets[3])),
+            // Created and deleted since: the feed has the upsert with no asset.
+            change(13, &assets[4], ChangeKind::Upsert, None),
+        ];
+        let engine = Engine::new(merged(base, changes));
+        let ids: Vec<&str> = engine.iter().map(|a| a.id.as_str()).collect();
+        let mut want = vec![
+            assets[0].id.as_str(),
+            assets[2].id.as_str(),
+            assets[3].id.as_str(),
+        ];
+        want.sort();
+        assert_eq!(ids, want);
+        assert_eq!(engine.get(&assets[0].id).unwrap().version, replaced.version);
     }
 }

@@ -99,8 +99,21 @@ pub trait AssetStore: Send + Sync {
     /// Stores many new assets in one transaction: all or nothing.
     async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError>;
 
-    /// Changes with a sequence number above `since`, oldest first, at most `limit`.
+    /// Changes with a sequence number above `since`, oldest first, at most `limit`. A `limit`
+    /// may cut a transaction's changes in two; [`AssetStore::pending_changes`] never does.
     async fn changes_since(&self, since: u64, limit: usize) -> Result<Vec<Change>, StoreError>;
+
+    /// Every change with a sequence number above `since`, oldest first, read in one snapshot:
+    /// the changes of one transaction (one write, or a whole [`insert_many`]) are all there or
+    /// none of them, so a reader that applies what it gets never shows part of an import.
+    /// Both stores answer [`changes_since`] with one statement, which is one snapshot; this
+    /// asks it for everything.
+    ///
+    /// [`insert_many`]: AssetStore::insert_many
+    /// [`changes_since`]: AssetStore::changes_since
+    async fn pending_changes(&self, since: u64) -> Result<Vec<Change>, StoreError> {
+        self.changes_since(since, usize::MAX).await
+    }
 
     /// The sequence number of the latest change (0 when there has been none).
     async fn latest_seq(&self) -> Result<u64, StoreError>;

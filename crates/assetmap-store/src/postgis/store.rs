@@ -539,6 +539,31 @@ fn asset_from_row(row: &Row, at: usize) -> Result<Asset, StoreError> {
     })
 }
 
+/// One row of the change-feed query in [`PostgisStore::changes_since`]: seq, id, kind, then
+/// the asset's columns (all null when it is gone).
+fn change_from_row(row: &Row) -> Result<Change, StoreError> {
+    let seq = seq_to_u64(row.get(0))?;
+    let raw_id: String = row.get(1);
+    let id = AssetId::parse(&raw_id).map_err(|e| {
+        StoreError::Schema(format!(
+            "change {seq} names asset {raw_id:?}: {}",
+            e.problem
+        ))
+    })?;
+    let kind = change_kind(row.get(2))?;
+    let present: Option<String> = row.get(3);
+    let asset = match (kind, present) {
+        (ChangeKind::Upsert, Some(_)) => Some(asset_from_row(row, 3)?),
+        _ => None,
+    };
+    Ok(Change {
+        seq,
+        id,
+        kind,
+        asset,
+    })
+}
+
 fn change_kind(kind: &str) -> Result<ChangeKind, StoreError> {
     match kind {
         "upsert" => Ok(ChangeKind::Upsert),
@@ -724,37 +749,15 @@ impl AssetStore for PostgisStore {
             ))
             .await
             .map_err(from_pg)?;
-        let rows = client
-            .query(&stmt, &[&since, &limit])
-            .await
-            .map_err(from_pg)?;
-        futures_util::stream::iter(rows)
-            .map(|row| {
-                let seq = seq_to_u64(row.get(0))?;
-                let raw_id: String = row.get(1);
-                let id = AssetId::parse(&raw_id).map_err(|e| {
-                    StoreError::Schema(format!(
-                        "change {seq} names asset {raw_id:?}: {}",
-                        e.problem
-                    ))
-                })?;
-                let kind = change_kind(row.get(2))?;
-                let present: Option<String> = row.get(3);
-                let asset = match (kind, present) {
-                    (ChangeKind::Upsert, Some(_)) => Some(asset_from_row(&row, 3)?),
-                    _ => None,
-                };
-                Ok(Change {
-                    seq,
-                    id,
-                    kind,
-                    asset,
-                })
-            })
-            .collect::<Vec<Result<Change, StoreError>>>()
-            .await
-            .into_iter()
-            .collect()
+        // Streamed: a large backlog (a whole import) is decoded row by row, never held twice.
+        let params: [&(dyn ToSql + Sync); 2] = [&since, &limit];
+        let rows = client.query_raw(&stmt, params).await.map_err(from_pg)?;
+        let mut rows = std::pin::pin!(rows);
+        let mut changes = Vec::new();
+        while let Some(row) = rows.next().await {
+            changes.push(change_from_row(&row.map_err(from_pg)?)?);
+        }
+        Ok(changes)
     }
 
     async fn latest_seq(&self) -> Result<u64, StoreError> {
