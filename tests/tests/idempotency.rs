@@ -1,8 +1,9 @@
 //! `Idempotency-Key` on writes, over real HTTP on both stores: a write retried with its key is
 //! made once and answered as the first time; the same key with another request is `422`, while
-//! the first is still in progress `409`; a commit whose answer PostgreSQL never gave back is a
-//! `503` that says the outcome is unknown, and the retry with the key settles it; and a `POST`
-//! retried after `kill -9` of the server, at any point, leaves exactly one asset.
+//! the first is still in progress `409` (and sent to two server processes at once, written
+//! once); a commit whose answer PostgreSQL never gave back is a `503` that says the outcome is
+//! unknown, and the retry with the key settles it; and a `POST` retried after `kill -9` of the
+//! server, at any point, leaves exactly one asset.
 //!
 //! The PostGIS tests need the throwaway cluster: `bash tests/run.sh -- cargo test -p
 //! assetmap-tests --test idempotency`.
@@ -231,6 +232,82 @@ async fn the_same_key_while_the_first_is_in_progress_is_409() {
         answer(&made)
     );
     assert_eq!(named(&app, "Concurrent choir").await, 1);
+}
+
+/// Two server processes on one database, the same keyed POST sent to each while the first is
+/// still being written (a retry through a load balancer): the test holds the change-feed lock
+/// every write takes, so both look the key up, find nothing and wait; when the lock is let go
+/// one writes and the other finds the key kept inside its own transaction and gives the same
+/// answer. One asset.
+#[tokio::test]
+async fn the_same_key_at_two_processes_at_once_writes_once() {
+    let url = fresh_postgis_database();
+    let one = spawn_app_in(
+        tempfile::tempdir().unwrap(),
+        StoreLocation::Postgis(url.clone()),
+        Seed::Empty,
+    )
+    .await;
+    let two = spawn_app_in(
+        tempfile::tempdir().unwrap(),
+        StoreLocation::Postgis(url.clone()),
+        Seed::Empty,
+    )
+    .await;
+    let pg = assetmap_store::PostgisStore::connect(&url).await.unwrap();
+    let holder = pg.pool().get().await.unwrap();
+    let lock = assetmap_store::postgis::store::CHANGE_FEED_LOCK_KEY;
+    holder
+        .execute("SELECT pg_advisory_lock($1)", &[&lock])
+        .await
+        .unwrap();
+    let waiting = || async {
+        let n: i64 = holder
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        n
+    };
+
+    let feature = sample_feature("Choir sent to two servers");
+    let one = std::sync::Arc::new(one);
+    let two = std::sync::Arc::new(two);
+    let mut sent = Vec::new();
+    for (n, app) in [&one, &two].into_iter().enumerate() {
+        let (app, feature) = (std::sync::Arc::clone(app), feature.clone());
+        sent.push(tokio::spawn(async move {
+            post_keyed(&app, &feature, "two-servers").await
+        }));
+        // Each waits for the lock before the next is sent.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while waiting().await < n as i64 + 1 {
+            assert!(
+                Instant::now() < deadline,
+                "write {} never reached the lock",
+                n + 1
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    holder
+        .execute("SELECT pg_advisory_unlock($1)", &[&lock])
+        .await
+        .unwrap();
+    let mut answers = Vec::new();
+    for s in sent {
+        answers.push(s.await.unwrap());
+    }
+    assert_eq!(answers[0].status, 201, "{}", answers[0].body);
+    assert_eq!(
+        answer(&answers[1]),
+        answer(&answers[0]),
+        "both are given one answer"
+    );
+    assert_eq!(named(&one, "Choir sent to two servers").await, 1);
 }
 
 /// The bug this answers: the connection to PostgreSQL is lost during `COMMIT`, PostgreSQL has

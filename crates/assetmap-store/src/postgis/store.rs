@@ -27,7 +27,8 @@ pub const SRID_WGS84: i32 = 4326;
 /// sequence number until it commits ("assetmap" in ASCII). Holding it makes sequence numbers
 /// appear in commit order, so a reader that has seen change N never later finds a smaller
 /// number appear; the price is that writes are serialised, which suits this write-light data.
-pub(crate) const CHANGE_FEED_LOCK_KEY: i64 = 0x6173_7365_746d_6170;
+/// Public so that tests can hold it (a session lock on the same key) to line writes up.
+pub const CHANGE_FEED_LOCK_KEY: i64 = 0x6173_7365_746d_6170;
 
 /// The columns of `assets`, in the order [`AssetParams::values`] and [`asset_from_row`] use.
 const COLUMNS: &str = "id, name, description, abcd_type, categories, tags, geom, address, postcode, \
