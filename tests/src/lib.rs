@@ -153,6 +153,12 @@ pub async fn spawn_app_with(store: TestStore, seed: Seed) -> TestApp {
         TestStore::GeoPackage => StoreLocation::GeoPackage(dir.path().join("assets.gpkg")),
         TestStore::Postgis => StoreLocation::Postgis(fresh_postgis_database()),
     };
+    spawn_app_in(dir, location, seed).await
+}
+
+/// Starts the application in-process on a store of the caller's choosing (e.g. a PostGIS URL
+/// through a proxy), keeping `dir` alive with it.
+pub async fn spawn_app_in(dir: tempfile::TempDir, location: StoreLocation, seed: Seed) -> TestApp {
     let app = Application::build(test_settings(location, seed))
         .await
         .expect("the application builds");

@@ -653,7 +653,7 @@ fn configured_origins_may_write_from_a_browser() {
             ("Access-Control-Request-Method", "PUT"),
             (
                 "Access-Control-Request-Headers",
-                "authorization, content-type",
+                "authorization, content-type, idempotency-key",
             ),
         ],
     );
@@ -665,9 +665,18 @@ fn configured_origins_may_write_from_a_browser() {
     assert!(pre
         .header("access-control-allow-methods")
         .is_some_and(|m| m.contains("PUT")));
-    assert!(pre
+    let allowed = pre
         .header("access-control-allow-headers")
-        .is_some_and(|h| h.to_ascii_lowercase().contains("authorization")));
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for h in [
+        "authorization",
+        "content-type",
+        "if-match",
+        "idempotency-key",
+    ] {
+        assert!(allowed.contains(h), "{h} is allowed on writes: {allowed}");
+    }
     let w = create_raw(s.port, &[origin]);
     assert_eq!(w.status, 201);
     assert_eq!(

@@ -95,6 +95,9 @@ pub struct Settings {
     pub rate_limit_writes_per_minute: u32,
     /// Whether loopback clients (127.0.0.0/8, ::1) are limited too (they are exempt by default).
     pub rate_limit_loopback: bool,
+    /// Hours a write's `Idempotency-Key` is kept (with its answer) for retries, from the write;
+    /// 1 to [`MAX_IDEMPOTENCY_KEY_HOURS`].
+    pub idempotency_key_hours: u32,
 }
 
 impl Default for Settings {
@@ -116,6 +119,7 @@ impl Default for Settings {
             rate_limit_reads_per_minute: 600,
             rate_limit_writes_per_minute: 60,
             rate_limit_loopback: false,
+            idempotency_key_hours: 24,
         }
     }
 }
@@ -150,6 +154,7 @@ pub struct FileSettings {
     pub rate_limit_reads_per_minute: Option<u32>,
     pub rate_limit_writes_per_minute: Option<u32>,
     pub rate_limit_loopback: Option<bool>,
+    pub idempotency_key_hours: Option<u32>,
 }
 
 /// The one rule for an admin token from any layer: surrounding whitespace is not part of it,
@@ -202,6 +207,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "ASSETMAP_RATE_LIMIT_LOOPBACK",
         "1 to rate-limit loopback clients too (exempt by default)",
+    ),
+    (
+        "ASSETMAP_IDEMPOTENCY_KEY_HOURS",
+        "hours a write's Idempotency-Key is kept for retries (default 24)",
     ),
     (
         "ASSETMAP_LOG",
@@ -297,6 +306,13 @@ impl Settings {
                 })?;
             }
         }
+        if let Some(v) = env("ASSETMAP_IDEMPOTENCY_KEY_HOURS") {
+            s.idempotency_key_hours = v.trim().parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "ASSETMAP_IDEMPOTENCY_KEY_HOURS={v:?} is not a whole number of hours (1 to {MAX_IDEMPOTENCY_KEY_HOURS})"
+                )
+            })?;
+        }
         if let Some(v) = env("ASSETMAP_RATE_LIMIT_LOOPBACK") {
             s.rate_limit_loopback = match v.trim().to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "on" => true,
@@ -346,6 +362,12 @@ impl Settings {
             if v > MAX_PER_MINUTE {
                 anyhow::bail!("{name} = {v} is more than {MAX_PER_MINUTE}; use 0 for no limit");
             }
+        }
+        if !(1..=MAX_IDEMPOTENCY_KEY_HOURS).contains(&self.idempotency_key_hours) {
+            anyhow::bail!(
+                "idempotency_key_hours = {} is not from 1 to {MAX_IDEMPOTENCY_KEY_HOURS}",
+                self.idempotency_key_hours
+            );
         }
         Ok(())
     }
@@ -399,8 +421,14 @@ impl Settings {
         if let Some(v) = f.rate_limit_loopback {
             self.rate_limit_loopback = v;
         }
+        if let Some(v) = f.idempotency_key_hours {
+            self.idempotency_key_hours = v;
+        }
     }
 }
+
+/// The longest time an `Idempotency-Key` may be kept: 30 days, in hours.
+pub const MAX_IDEMPOTENCY_KEY_HOURS: u32 = 720;
 
 /// The largest rate limit accepted (a million requests a minute); `0` turns a limit off.
 pub const MAX_PER_MINUTE: u32 = 1_000_000;
@@ -540,6 +568,39 @@ mod tests {
             assert!(
                 Settings::layered(None, |x| (x == k).then(|| v.to_string())).is_err(),
                 "{k}={v}"
+            );
+        }
+    }
+
+    #[test]
+    fn idempotency_key_hours_from_file_and_env() {
+        assert_eq!(
+            Settings::layered(None, |_| None)
+                .unwrap()
+                .idempotency_key_hours,
+            24
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.toml");
+        std::fs::write(&file, "idempotency_key_hours = 48\n").unwrap();
+        assert_eq!(
+            Settings::layered(Some(&file), |_| None)
+                .unwrap()
+                .idempotency_key_hours,
+            48
+        );
+        let s = Settings::layered(Some(&file), |k| {
+            (k == "ASSETMAP_IDEMPOTENCY_KEY_HOURS").then(|| "2".to_string())
+        })
+        .unwrap();
+        assert_eq!(s.idempotency_key_hours, 2, "env beats file");
+        for v in ["0", "721", "-1", "a day"] {
+            assert!(
+                Settings::layered(None, |k| {
+                    (k == "ASSETMAP_IDEMPOTENCY_KEY_HOURS").then(|| v.to_string())
+                })
+                .is_err(),
+                "{v}"
             );
         }
     }

@@ -256,7 +256,7 @@ fn options(
             ))
             .insert_header((
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                "Authorization, Content-Type, If-Match",
+                "Authorization, Content-Type, If-Match, Idempotency-Key",
             ))
             .insert_header((header::VARY, "Origin"));
     } else {

@@ -8,6 +8,9 @@ use assetmap_store::StoreError;
 use serde::Serialize;
 use std::fmt;
 
+/// `Retry-After` of a `503` from the store, in seconds.
+const UNAVAILABLE_RETRY_AFTER_SECS: u32 = 5;
+
 /// The media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -74,6 +77,21 @@ impl ApiError {
         e
     }
 
+    /// 400: a request header is malformed; the header is named in `invalid_params`.
+    pub fn bad_header(name: &str, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        let mut e = Self::new(
+            StatusCode::BAD_REQUEST,
+            "Invalid header",
+            format!("Header '{name}' {reason}"),
+        );
+        e.invalid_params.push(InvalidParam {
+            name: name.to_owned(),
+            reason,
+        });
+        e
+    }
+
     /// 400 with a free sentence.
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "Bad request", detail)
@@ -99,6 +117,16 @@ impl ApiError {
     /// 409.
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "Conflict", detail)
+    }
+
+    /// 422: the request is well-formed but cannot be processed as sent (an idempotency key
+    /// reused for a different request).
+    pub fn unprocessable(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unprocessable content",
+            detail,
+        )
     }
 
     /// 412: `If-Match` named a version that is no longer current.
@@ -163,6 +191,37 @@ impl ApiError {
         );
         e.retry_after_secs = Some(retry_after_secs);
         e
+    }
+
+    /// The same error, with `Retry-After: secs`.
+    pub fn with_retry_after(mut self, secs: u32) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
+    /// A store error from a write. As `From<StoreError>`, except that a write whose outcome is
+    /// unknown is told what to do next according to whether it carried an `Idempotency-Key`
+    /// (`keyed`).
+    pub fn from_write(e: StoreError, keyed: bool) -> Self {
+        match e {
+            StoreError::OutcomeUnknown(why) => {
+                tracing::warn!(%why, keyed, "outcome of a write unknown");
+                Self::outcome_unknown(keyed)
+            }
+            other => other.into(),
+        }
+    }
+
+    /// 503 with `Retry-After`: the store lost its connection while committing a write, so the
+    /// write may or may not have been saved.
+    fn outcome_unknown(keyed: bool) -> Self {
+        const LOST: &str = "The connection to the database was lost while this change was being saved, so whether it was saved is unknown.";
+        let next = if keyed {
+            "Send the same request again with the same Idempotency-Key: if the change was saved you will be given its original answer, and it will not be saved twice."
+        } else {
+            "Before sending it again, check whether it was saved (GET the asset, or look for it by name), or a retry may save it twice;              send an Idempotency-Key header with writes so that a retry is always safe."
+        };
+        Self::unavailable(format!("{LOST} {next}"), UNAVAILABLE_RETRY_AFTER_SECS)
     }
 
     /// 500: the detail is logged; the client gets a sentence without internals.
@@ -309,9 +368,10 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(%why, "store unavailable");
                 ApiError::unavailable(
                     "The database is unavailable, so changes cannot be saved right now. Reading still works; retry the change shortly.",
-                    5,
+                    UNAVAILABLE_RETRY_AFTER_SECS,
                 )
             }
+            e @ StoreError::OutcomeUnknown(_) => ApiError::from_write(e, false),
             other => ApiError::internal(other),
         }
     }
@@ -332,6 +392,49 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["invalid_params"][0]["name"], "limit");
         assert_eq!(v["status"], 400);
+    }
+
+    fn detail_of(e: ApiError) -> String {
+        let r = e.error_response();
+        let body = r.into_body().try_into_bytes().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        v["detail"].as_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn an_unknown_outcome_is_503_and_never_says_the_change_was_not_saved() {
+        for keyed in [true, false] {
+            let e = ApiError::from_write(StoreError::OutcomeUnknown("lost".into()), keyed);
+            assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+            let r = e.clone().error_response();
+            assert_eq!(r.headers().get(header::RETRY_AFTER).unwrap(), "5");
+            let detail = detail_of(e);
+            assert!(
+                detail.contains("whether it was saved is unknown"),
+                "{detail}"
+            );
+            assert!(!detail.contains("cannot be saved"), "{detail}");
+            assert!(detail.contains("Idempotency-Key"), "{detail}");
+            assert_eq!(detail.contains("same Idempotency-Key"), keyed, "{detail}");
+            assert_eq!(
+                detail.contains("check whether it was saved"),
+                !keyed,
+                "{detail}"
+            );
+        }
+        // Outside a write route, the advice for a request without a key.
+        let detail = detail_of(ApiError::from(StoreError::OutcomeUnknown("lost".into())));
+        assert!(detail.contains("check whether it was saved"), "{detail}");
+    }
+
+    #[test]
+    fn a_bad_header_is_named() {
+        let r = ApiError::bad_header("Idempotency-Key", "is empty").error_response();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let body = r.into_body().try_into_bytes().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["invalid_params"][0]["name"], "Idempotency-Key");
+        assert_eq!(v["detail"], "Header 'Idempotency-Key' is empty");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod errors;
 pub mod export_cli;
 pub mod html;
 pub mod http;
+pub mod idempotency;
 pub mod params;
 pub mod parse;
 pub mod rate_limit;

@@ -1,6 +1,7 @@
 //! What every request handler shares.
 
 use crate::config::Settings;
+use crate::idempotency::InFlight;
 use crate::rate_limit::RateLimits;
 use assetmap_analysis::{AreaFigures, Summary, SummaryQuery};
 use assetmap_index::{AreaLevel, Engine};
@@ -30,6 +31,9 @@ pub struct AppState {
     engine_generation: AtomicU64,
     /// The read and write budgets per client address (see [`crate::rate_limit`]).
     pub rate_limits: RateLimits,
+    /// The `Idempotency-Key`s of the writes this process is working on (see
+    /// [`crate::idempotency`]).
+    pub keys_in_flight: InFlight,
     /// A random number drawn at start-up, part of every public-data `ETag` (so a restarted
     /// server never matches a tag handed out before).
     instance: u64,
@@ -51,6 +55,7 @@ impl AppState {
         );
         AppState {
             rate_limits,
+            keys_in_flight: InFlight::default(),
             settings,
             store,
             engine: RwLock::new(engine),

@@ -2,8 +2,10 @@
 #![forbid(unsafe_code)]
 
 pub mod gpkg;
+pub mod idempotency;
 pub mod postgis;
 
+pub use idempotency::{IdempotencyRecord, Outcome};
 pub use postgis::PostgisStore;
 
 use assetmap_core::{Asset, AssetId};
@@ -24,9 +26,19 @@ pub enum StoreError {
         expected: u64,
         actual: u64,
     },
-    /// The store cannot be reached now (database down); retrying later may work.
+    /// The store cannot be reached now (database down); retrying later may work. Nothing was
+    /// written.
     #[error("the store is unavailable: {0}")]
     Unavailable(String),
+    /// The write's commit was sent but no answer came back (the connection was lost): it may
+    /// or may not have been saved. Sending it again may write it twice, unless it carried an
+    /// [`IdempotencyRecord`] and the retry carries the same key.
+    #[error("the outcome of the write is unknown: {0}")]
+    OutcomeUnknown(String),
+    /// The write carried an [`IdempotencyRecord`] whose key is already kept for an earlier
+    /// write (one that has not expired): nothing was written. Holds the kept record.
+    #[error("the idempotency key {:?} is already kept for an earlier write", .0.key)]
+    KeyAlreadyUsed(Box<IdempotencyRecord>),
     /// The schema is missing, too new or too old, or a stored record cannot be read.
     #[error("the store's schema or data is not usable: {0}")]
     Schema(String),
@@ -54,6 +66,35 @@ pub struct Change {
     /// The asset as it is *now* for an upsert (`None` if it has since been deleted), `None`
     /// for a delete.
     pub asset: Option<Asset>,
+}
+
+/// One write to one asset, as [`AssetStore::apply`] takes it.
+#[derive(Debug, Clone, Copy)]
+pub enum Write<'a> {
+    /// Store a new asset ([`AssetStore::insert`]).
+    Insert(&'a Asset),
+    /// Replace an asset with its next version ([`AssetStore::replace`]).
+    Replace(&'a Asset),
+    /// Delete an asset ([`AssetStore::delete`]).
+    Delete(&'a AssetId),
+}
+
+impl Write<'_> {
+    /// The asset written.
+    pub fn id(&self) -> &AssetId {
+        match self {
+            Write::Insert(a) | Write::Replace(a) => &a.id,
+            Write::Delete(id) => id,
+        }
+    }
+
+    /// The change it appends to the feed.
+    pub fn kind(&self) -> ChangeKind {
+        match self {
+            Write::Insert(_) | Write::Replace(_) => ChangeKind::Upsert,
+            Write::Delete(_) => ChangeKind::Delete,
+        }
+    }
 }
 
 /// A place that keeps assets durably. Implementations: [`gpkg::GeoPackageStore`] (embedded, one
@@ -86,15 +127,44 @@ pub trait AssetStore: Send + Sync {
     async fn count(&self) -> Result<u64, StoreError>;
 
     /// Stores a new asset. [`StoreError::AlreadyExists`] if the id is taken.
-    async fn insert(&self, asset: &Asset) -> Result<u64, StoreError>;
+    async fn insert(&self, asset: &Asset) -> Result<u64, StoreError> {
+        self.apply(Write::Insert(asset), None).await
+    }
 
     /// Replaces an asset with its next version: succeeds only if the stored version is
     /// `asset.version - 1` ([`StoreError::VersionConflict`] otherwise, [`StoreError::NotFound`]
     /// if there is none).
-    async fn replace(&self, asset: &Asset) -> Result<u64, StoreError>;
+    async fn replace(&self, asset: &Asset) -> Result<u64, StoreError> {
+        self.apply(Write::Replace(asset), None).await
+    }
 
     /// Deletes an asset. [`StoreError::NotFound`] if there is none.
-    async fn delete(&self, id: &AssetId) -> Result<u64, StoreError>;
+    async fn delete(&self, id: &AssetId) -> Result<u64, StoreError> {
+        self.apply(Write::Delete(id), None).await
+    }
+
+    /// Makes one write ([`insert`](Self::insert), [`replace`](Self::replace) or
+    /// [`delete`](Self::delete), with their errors) in one transaction, and returns its
+    /// change-feed sequence number.
+    ///
+    /// Every write first purges the idempotency records that have expired (by the store's
+    /// clock). With a `record`, the record is kept under its key **in the same transaction**,
+    /// so it is there exactly when the write is; if a record with that key is still kept,
+    /// nothing is written and the answer is [`StoreError::KeyAlreadyUsed`] with the kept record
+    /// (the key is checked before the write, so a retry of an insert with a given id finds
+    /// the record rather than [`StoreError::AlreadyExists`]).
+    ///
+    /// If the connection is lost after the commit was sent, the answer is
+    /// [`StoreError::OutcomeUnknown`]: the write may have been saved.
+    async fn apply(
+        &self,
+        write: Write<'_>,
+        record: Option<&IdempotencyRecord>,
+    ) -> Result<u64, StoreError>;
+
+    /// The idempotency record kept under `key`, unless it has expired (`expires_at` is not
+    /// after the store's clock).
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
 
     /// Stores many new assets in one transaction: all or nothing.
     async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError>;

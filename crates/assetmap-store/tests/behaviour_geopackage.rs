@@ -12,3 +12,11 @@ async fn geopackage_behaves_like_a_store() {
         GeoPackageStore::open(dir.path().join("behaviour.gpkg")).expect("open a new GeoPackage");
     common::behaves_like_a_store(&store).await;
 }
+
+#[tokio::test]
+async fn geopackage_keeps_idempotency_records() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store =
+        GeoPackageStore::open(dir.path().join("idempotency.gpkg")).expect("open a new GeoPackage");
+    common::keeps_idempotency_records(&store).await;
+}

@@ -8,7 +8,7 @@ use assetmap_core::{
     OpeningTimesDraft, PeriodDraft, Provenance, Tag,
 };
 use assetmap_store::gpkg::{self, GeoPackageStore};
-use assetmap_store::{AssetStore, ChangeKind, StoreError};
+use assetmap_store::{AssetStore, ChangeKind, IdempotencyRecord, Outcome, StoreError, Write};
 use chrono::{DateTime, TimeZone, Utc};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -321,6 +321,113 @@ async fn a_second_store_on_the_same_file_sees_writes_through_the_feed() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].seq, seq);
     assert_eq!(two.count().await.unwrap(), 1);
+}
+
+/// What the file holds: `(schema_version, idempotency records)`, read without assetmap.
+fn schema_and_records(path: &Path) -> (String, Vec<String>) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let version = conn
+        .query_row(
+            "SELECT value FROM assetmap_meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let keys = conn
+        .prepare("SELECT key FROM assetmap_idempotency ORDER BY key")
+        .and_then(|mut s| {
+            s.query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()
+        })
+        .unwrap_or_else(|e| vec![format!("no table: {e}")]);
+    (version, keys)
+}
+
+fn keyed(key: &str, expires_at: DateTime<Utc>) -> IdempotencyRecord {
+    IdempotencyRecord {
+        key: key.to_owned(),
+        fingerprint: "fp".to_owned(),
+        outcome: Outcome {
+            status: 204,
+            location: None,
+            etag: None,
+            body: String::new(),
+        },
+        created_at: expires_at - chrono::Duration::hours(24),
+        expires_at,
+    }
+}
+
+#[tokio::test]
+async fn a_version_1_file_gains_the_idempotency_table_on_opening() {
+    let (_dir, path, store) = temp_store();
+    store
+        .insert(&minimal_asset("old:1", -2.3, 53.4))
+        .await
+        .unwrap();
+    drop(store);
+    // Back to what version 1 wrote.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "DROP TABLE assetmap_idempotency; \
+             UPDATE assetmap_meta SET value = '1' WHERE key = 'schema_version'",
+        )
+        .unwrap();
+    assert_eq!(schema_and_records(&path).0, "1");
+    assert!(schema_and_records(&path).1[0].starts_with("no table"));
+
+    let store = GeoPackageStore::open(&path).unwrap();
+    assert_eq!(
+        schema_and_records(&path),
+        (gpkg::SCHEMA_VERSION.to_string(), vec![]),
+        "upgraded to the current version, with an empty table"
+    );
+    assert_eq!(store.count().await.unwrap(), 1, "the assets are kept");
+    store
+        .apply(
+            Write::Delete(&id("old:1")),
+            Some(&keyed(
+                "after-upgrade",
+                Utc::now() + chrono::Duration::hours(1),
+            )),
+        )
+        .await
+        .unwrap();
+    assert_eq!(schema_and_records(&path).1, ["after-upgrade"]);
+}
+
+#[tokio::test]
+async fn every_write_purges_expired_idempotency_records() {
+    let (_dir, path, store) = temp_store();
+    let now = Utc::now();
+    for (i, (key, expires)) in [
+        ("expired", now - chrono::Duration::seconds(1)),
+        ("live", now + chrono::Duration::hours(1)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let a = minimal_asset(&format!("p:{i}"), -2.3, 53.4);
+        store
+            .apply(Write::Insert(&a), Some(&keyed(key, expires)))
+            .await
+            .unwrap();
+    }
+    // The first record was written already expired; the second write purged it before keeping
+    // its own.
+    assert_eq!(schema_and_records(&path).1, ["live"]);
+    // A write without a key purges too.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE assetmap_idempotency SET expires_at = '2000-01-01T00:00:00.000000000Z'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(store.idempotency_record("live").await.unwrap(), None);
+    store.delete(&id("p:0")).await.unwrap();
+    assert_eq!(schema_and_records(&path).1, Vec::<String>::new());
 }
 
 #[tokio::test]

@@ -61,6 +61,119 @@ async fn behaves_like_a_store() {
 }
 
 #[tokio::test]
+async fn keeps_idempotency_records() {
+    let (_url, store) = fresh_store("idempotency").await;
+    common::keeps_idempotency_records(&store).await;
+}
+
+/// The issue this answers: a connection lost during `COMMIT` left the server saying the change
+/// could not be saved although it had been. Through a proxy that passes `COMMIT` on and loses
+/// its answer, the store says the outcome is unknown — and the write is in fact there, with its
+/// idempotency record, so a retry with the same key writes nothing more. A connection lost
+/// before `COMMIT` is an ordinary `Unavailable`: nothing was written.
+#[tokio::test]
+async fn a_connection_lost_during_commit_is_an_unknown_outcome_that_the_key_settles() {
+    let (url, migrated) = fresh_store("cut").await;
+    drop(migrated);
+    let (proxy, through) = assetmap_testing::CutProxy::in_front_of(&url);
+    let store = PostgisStore::connect(&through)
+        .await
+        .expect("connect through the proxy");
+    let day = chrono::Duration::hours(24);
+
+    let a = common::asset(300);
+    let key_a = common::record("cut-during-commit", "fp-a", 201, common::now_micros(), day);
+    proxy.cut_after(b"COMMIT\0");
+    match store
+        .apply(assetmap_store::Write::Insert(&a), Some(&key_a))
+        .await
+    {
+        Err(StoreError::OutcomeUnknown(why)) => assert!(why.contains("committed"), "{why}"),
+        other => panic!("a commit whose answer was lost should be OutcomeUnknown, got {other:?}"),
+    }
+    assert_eq!(proxy.cuts(), 1, "the connection was cut at COMMIT");
+    // It was saved, record and all; the retry (with a new id, as a POST without one makes)
+    // is told so and writes nothing.
+    assert_eq!(store.get(&a.id).await.expect("get").as_ref(), Some(&a));
+    let retry = common::asset(301);
+    match store
+        .apply(assetmap_store::Write::Insert(&retry), Some(&key_a))
+        .await
+    {
+        Err(StoreError::KeyAlreadyUsed(kept)) => assert_eq!(*kept, key_a),
+        other => panic!("the retry should find the key kept, got {other:?}"),
+    }
+    assert_eq!(store.count().await.expect("count"), 1);
+
+    // Lost before COMMIT (just after the change-feed lock was asked for): rolled back.
+    let b = common::asset(302);
+    let key_b = common::record("cut-before-commit", "fp-b", 201, common::now_micros(), day);
+    proxy.cut_after(b"pg_advisory_xact_lock");
+    match store
+        .apply(assetmap_store::Write::Insert(&b), Some(&key_b))
+        .await
+    {
+        Err(StoreError::Unavailable(_)) => {}
+        other => panic!("a connection lost before COMMIT should be Unavailable, got {other:?}"),
+    }
+    assert_eq!(proxy.cuts(), 2);
+    assert_eq!(store.get(&b.id).await.expect("get"), None);
+    assert_eq!(
+        store
+            .idempotency_record("cut-before-commit")
+            .await
+            .expect("lookup"),
+        None
+    );
+    store
+        .apply(assetmap_store::Write::Insert(&b), Some(&key_b))
+        .await
+        .expect("the retry writes it, once");
+    assert_eq!(store.count().await.expect("count"), 2);
+}
+
+#[tokio::test]
+async fn every_write_purges_expired_idempotency_records() {
+    let (url, store) = fresh_store("purge").await;
+    let c = pg::client(&url).await;
+    let keys = || async {
+        c.query("SELECT key FROM idempotency_keys ORDER BY key", &[])
+            .await
+            .expect("idempotency_keys")
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>()
+    };
+    let now = chrono::Utc::now();
+    let day = chrono::Duration::hours(24);
+    for (i, (key, created_at)) in [("expired", now - day * 2), ("live", now)]
+        .into_iter()
+        .enumerate()
+    {
+        let a = common::asset(200 + i as u32);
+        store
+            .apply(
+                assetmap_store::Write::Insert(&a),
+                Some(&common::record(key, "fp", 201, created_at, day)),
+            )
+            .await
+            .expect("a keyed insert");
+    }
+    // The first record was kept already expired; the second write purged it.
+    assert_eq!(keys().await, ["live"]);
+    // A write without a key purges too.
+    c.execute("UPDATE idempotency_keys SET created_at = created_at - interval '2 days', expires_at = expires_at - interval '2 days'", &[])
+        .await
+        .expect("age the record");
+    assert_eq!(
+        store.idempotency_record("live").await.expect("lookup"),
+        None
+    );
+    store.delete(&common::asset(200).id).await.expect("delete");
+    assert!(keys().await.is_empty());
+}
+
+#[tokio::test]
 async fn migrations_apply_once_and_build_the_schema() {
     let url = pg::fresh_database("migrate").await;
     let store = PostgisStore::connect(&url)

@@ -1,14 +1,17 @@
 //! `/collections/assets/items`: OGC API Features items (read from the engine) and writes
-//! (to the store first, then the engine), with a bearer token.
+//! (to the store first, then the engine), with a bearer token and an optional
+//! `Idempotency-Key` (see [`crate::idempotency`]).
 
 use crate::errors::ApiError;
 use crate::http::{base_url, paging_links, PageInfo, DEFAULT_LIMIT, GEO_JSON, MAX_LIMIT};
+use crate::idempotency::Keyed;
 use crate::params::Params;
 use crate::parse::{area_param, bbox_from, filter_from};
 use crate::state::AppState;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use assetmap_core::{Asset, AssetId};
+use assetmap_store::{Outcome, StoreError, Write};
 use serde_json::{json, Value};
 
 /// Registers the routes.
@@ -132,21 +135,105 @@ fn etag(asset: &Asset) -> String {
     format!("\"{}\"", asset.version)
 }
 
-fn feature_response(
-    mut builder: actix_web::HttpResponseBuilder,
-    req: &HttpRequest,
-    asset: &Asset,
-) -> HttpResponse {
+/// The asset as a Feature with its links, the body of every answer that returns one asset.
+fn feature_body_text(req: &HttpRequest, asset: &Asset) -> String {
     let base = base_url(req);
     let mut f = assetmap_io::asset_to_feature(asset);
     f["links"] = json!([
         {"href": format!("{base}/collections/assets/items/{}", asset.id), "rel": "self", "type": GEO_JSON},
         {"href": format!("{base}/collections/assets"), "rel": "collection", "type": "application/json"}
     ]);
+    f.to_string()
+}
+
+fn feature_response(
+    mut builder: actix_web::HttpResponseBuilder,
+    req: &HttpRequest,
+    asset: &Asset,
+) -> HttpResponse {
     builder
         .content_type(GEO_JSON)
         .insert_header((header::ETAG, etag(asset)))
-        .body(f.to_string())
+        .body(feature_body_text(req, asset))
+}
+
+/// The answer a write gives (and keeps under its `Idempotency-Key`) when it returns `asset`.
+fn feature_outcome(
+    status: StatusCode,
+    req: &HttpRequest,
+    asset: &Asset,
+    location: Option<String>,
+) -> Outcome {
+    Outcome {
+        status: status.as_u16(),
+        location,
+        etag: Some(etag(asset)),
+        body: feature_body_text(req, asset),
+    }
+}
+
+/// An answer as HTTP: the one rendering of a write's answer, whether given first or again to a
+/// retry with the same `Idempotency-Key`, so the two are the same byte for byte.
+fn respond(outcome: &Outcome) -> Result<HttpResponse, ApiError> {
+    let status = StatusCode::from_u16(outcome.status).map_err(ApiError::internal)?;
+    let mut b = HttpResponse::build(status);
+    if let Some(location) = &outcome.location {
+        b.insert_header((header::LOCATION, location.as_str()));
+    }
+    if let Some(etag) = &outcome.etag {
+        b.insert_header((header::ETAG, etag.as_str()));
+    }
+    if outcome.body.is_empty() {
+        return Ok(b.finish());
+    }
+    Ok(b.content_type(GEO_JSON).body(outcome.body.clone()))
+}
+
+/// The answer kept under the request's key, if it has one and one is kept (`422` when the key
+/// was used for a different request). Call under the write lock, before anything else is
+/// checked: a retry of a write that succeeded would otherwise be judged against the state that
+/// write made (an id now taken, a version now stale, an asset now deleted).
+async fn kept_answer(
+    state: &AppState,
+    keyed: Option<&Keyed>,
+) -> Result<Option<HttpResponse>, ApiError> {
+    let Some(keyed) = keyed else {
+        return Ok(None);
+    };
+    match state.store.idempotency_record(&keyed.key).await? {
+        Some(kept) => respond(&keyed.kept_outcome(&kept)?).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Makes `write` in the store — keeping `outcome` under the request's key, in the same
+/// transaction, when it has one — then, once the store has acknowledged it, in the engine, and
+/// answers `outcome`. If the key is found kept by then (another process made the write
+/// meanwhile), the kept answer is given instead and nothing is written.
+async fn write_and_answer(
+    state: &AppState,
+    write: Write<'_>,
+    outcome: Outcome,
+    keyed: Option<&Keyed>,
+) -> Result<HttpResponse, ApiError> {
+    let record = keyed.map(|k| k.record(&outcome, state.settings.idempotency_key_hours));
+    match (state.store.apply(write, record.as_ref()).await, keyed) {
+        (Ok(_), _) => {}
+        (Err(StoreError::KeyAlreadyUsed(kept)), Some(keyed)) => {
+            return respond(&keyed.kept_outcome(&kept)?)
+        }
+        (Err(e), _) => return Err(ApiError::from_write(e, keyed.is_some())),
+    }
+    // Acknowledged by the store: now visible to reads.
+    match write {
+        Write::Insert(asset) | Write::Replace(asset) => {
+            state.engine_mut().upsert(asset.clone());
+        }
+        Write::Delete(id) => {
+            state.engine_mut().remove(id);
+        }
+    }
+    respond(&outcome)
 }
 
 async fn get_one(
@@ -200,31 +287,29 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     crate::auth::authorise(&req, &state)?;
     Params::parse(req.query_string(), &[])?;
+    let keyed = Keyed::from_request(&req, &body)?;
+    let _claim = keyed
+        .as_ref()
+        .map(|k| state.keys_in_flight.claim(&k.key))
+        .transpose()?;
     let input = feature_body(&req, &body)?;
     let valid = input
         .draft
         .validate(input.location)
         .map_err(|e| ApiError::invalid_body(&e))?;
+    let _guard = state.write_lock.lock().await;
+    if let Some(kept) = kept_answer(&state, keyed.as_ref()).await? {
+        return Ok(kept);
+    }
     let id = match input.id {
         Some(id) => id,
         None => AssetId::parse(&format!("asset:{}", uuid::Uuid::new_v4().simple()))
             .map_err(ApiError::internal)?,
     };
     let asset = Asset::create(id, valid, chrono::Utc::now());
-    let _guard = state.write_lock.lock().await;
-    state.store.insert(&asset).await?;
-    // Acknowledged by the store: now visible to reads.
-    state.engine_mut().upsert(asset.clone());
     let location = format!("{}/collections/assets/items/{}", base_url(&req), asset.id);
-    Ok(feature_response(
-        {
-            let mut b = HttpResponse::Created();
-            b.insert_header((header::LOCATION, location));
-            b
-        },
-        &req,
-        &asset,
-    ))
+    let outcome = feature_outcome(StatusCode::CREATED, &req, &asset, Some(location));
+    write_and_answer(&state, Write::Insert(&asset), outcome, keyed.as_ref()).await
 }
 
 fn if_match_version(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
@@ -251,6 +336,11 @@ async fn replace(
     crate::auth::authorise(&req, &state)?;
     Params::parse(req.query_string(), &[])?;
     let id = parse_id(&path)?;
+    let keyed = Keyed::from_request(&req, &body)?;
+    let _claim = keyed
+        .as_ref()
+        .map(|k| state.keys_in_flight.claim(&k.key))
+        .transpose()?;
     let input = feature_body(&req, &body)?;
     if let Some(body_id) = &input.id {
         if *body_id != id {
@@ -265,6 +355,9 @@ async fn replace(
         .map_err(|e| ApiError::invalid_body(&e))?;
     let expected = if_match_version(&req)?;
     let _guard = state.write_lock.lock().await;
+    if let Some(kept) = kept_answer(&state, keyed.as_ref()).await? {
+        return Ok(kept);
+    }
     let current = state.store.get(&id).await?.ok_or_else(|| {
         ApiError::not_found(format!(
             "There is no asset with id '{id}'; create it with POST /collections/assets/items."
@@ -279,9 +372,8 @@ async fn replace(
         }
     }
     let next = current.replaced_by(valid, chrono::Utc::now());
-    state.store.replace(&next).await?;
-    state.engine_mut().upsert(next.clone());
-    Ok(feature_response(HttpResponse::Ok(), &req, &next))
+    let outcome = feature_outcome(StatusCode::OK, &req, &next, None);
+    write_and_answer(&state, Write::Replace(&next), outcome, keyed.as_ref()).await
 }
 
 async fn delete(
@@ -292,8 +384,20 @@ async fn delete(
     crate::auth::authorise(&req, &state)?;
     Params::parse(req.query_string(), &[])?;
     let id = parse_id(&path)?;
+    let keyed = Keyed::from_request(&req, b"")?;
+    let _claim = keyed
+        .as_ref()
+        .map(|k| state.keys_in_flight.claim(&k.key))
+        .transpose()?;
     let _guard = state.write_lock.lock().await;
-    state.store.delete(&id).await?;
-    state.engine_mut().remove(&id);
-    Ok(HttpResponse::NoContent().finish())
+    if let Some(kept) = kept_answer(&state, keyed.as_ref()).await? {
+        return Ok(kept);
+    }
+    let outcome = Outcome {
+        status: StatusCode::NO_CONTENT.as_u16(),
+        location: None,
+        etag: None,
+        body: String::new(),
+    };
+    write_and_answer(&state, Write::Delete(&id), outcome, keyed.as_ref()).await
 }

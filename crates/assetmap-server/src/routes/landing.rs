@@ -180,5 +180,11 @@ mod tests {
         ] {
             assert_eq!(n(&short["maxLength"]), text::MAX_SHORT_TEXT_CHARS);
         }
+        let key = &api["components"]["parameters"]["IdempotencyKey"];
+        assert_eq!(key["name"], crate::idempotency::HEADER);
+        assert_eq!(
+            n(&key["schema"]["maxLength"]),
+            crate::idempotency::MAX_KEY_LEN
+        );
     }
 }

@@ -12,4 +12,6 @@
 
 mod store;
 
-pub use store::{GeoPackageStore, ASSETS_TABLE, CHANGES_TABLE, META_TABLE, SCHEMA_VERSION};
+pub use store::{
+    GeoPackageStore, ASSETS_TABLE, CHANGES_TABLE, IDEMPOTENCY_TABLE, META_TABLE, SCHEMA_VERSION,
+};

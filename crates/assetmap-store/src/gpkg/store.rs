@@ -1,12 +1,13 @@
 //! [`GeoPackageStore`]: the embedded [`AssetStore`] in one GeoPackage file.
 
-use crate::{AssetStore, Change, ChangeKind, StoreError};
+use crate::{AssetStore, Change, ChangeKind, IdempotencyRecord, Outcome, StoreError, Write};
 use assetmap_core::{Asset, AssetId};
 use assetmap_gpkg::{
     asset_from_row, asset_values, create_attributes_table, create_features_table, encode_point,
     extend_extent, initialise, select_list, touch, AttributesTable, Column, ColumnType, Envelope,
     FeatureTable, GeometryType, GpkgError, ASSET_COLUMNS, GPKG_APPLICATION_ID, WGS84_SRS_ID,
 };
+use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{
     params, Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior,
 };
@@ -20,8 +21,13 @@ pub const ASSETS_TABLE: &str = "assets";
 pub const CHANGES_TABLE: &str = "asset_changes";
 /// Internal key/value table (not a layer) holding `schema_version`.
 pub const META_TABLE: &str = "assetmap_meta";
-/// The version of the assetmap tables this code writes. A file with a higher one is refused.
-pub const SCHEMA_VERSION: i64 = 1;
+/// Internal table (not a layer) of idempotency records: see [`crate::idempotency`].
+pub const IDEMPOTENCY_TABLE: &str = "assetmap_idempotency";
+/// The version of the assetmap tables this code writes. A file with a higher one is refused;
+/// an older one is brought up to it on opening (see [`upgrade_schema`]).
+///
+/// 1: `assets`, `asset_changes`, `assetmap_meta`. 2: adds `assetmap_idempotency`.
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a write waits for another process's write lock on the file before giving up
 /// with [`StoreError::Unavailable`].
@@ -163,9 +169,42 @@ fn create_store_tables(tx: &Transaction<'_>) -> Result<(), StoreError> {
         "CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"
     ))?;
     tx.execute(
-        &format!("INSERT INTO {META_TABLE} VALUES ('schema_version', ?1)"),
+        &format!("INSERT INTO {META_TABLE} VALUES ('schema_version', '1')"),
+        [],
+    )?;
+    upgrade_schema(tx, 1)
+}
+
+/// Brings the store's tables from schema version `from` to [`SCHEMA_VERSION`], one step at a
+/// time, and records the new version. Runs inside the opening transaction.
+fn upgrade_schema(tx: &Transaction<'_>, from: i64) -> Result<(), StoreError> {
+    if from < 2 {
+        create_idempotency_table(tx)?;
+    }
+    tx.execute(
+        &format!("UPDATE {META_TABLE} SET value = ?1 WHERE key = 'schema_version'"),
         [SCHEMA_VERSION.to_string()],
     )?;
+    Ok(())
+}
+
+/// Schema version 2: the idempotency records. Internal (not registered in `gpkg_contents`),
+/// like the meta table. Times are ISO 8601 UTC with nine fractional digits (see
+/// [`format_time`]), so text order is time order.
+fn create_idempotency_table(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(&format!(
+        "CREATE TABLE {IDEMPOTENCY_TABLE} (
+            key TEXT PRIMARY KEY NOT NULL,
+            fingerprint TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            location TEXT,
+            etag TEXT,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX {IDEMPOTENCY_TABLE}_expires ON {IDEMPOTENCY_TABLE} (expires_at);"
+    ))?;
     Ok(())
 }
 
@@ -226,7 +265,9 @@ fn prepare_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> 
                 path.display()
             )));
         }
-        // Version 1 is the first: there is nothing to migrate yet.
+        if version < SCHEMA_VERSION {
+            upgrade_schema(&tx, version)?;
+        }
     }
     tx.commit()?;
     Ok(())
@@ -343,6 +384,59 @@ fn insert_row(inner: &Inner, tx: &Transaction<'_>, asset: &Asset) -> Result<(), 
     bind_and_run(&mut stmt, asset).map_err(|e| unique_means_exists(e, &asset.id))
 }
 
+/// [`Write`] with what it borrows owned, to move onto the blocking pool.
+enum OwnedWrite {
+    Insert(Asset),
+    Replace(Asset),
+    Delete(AssetId),
+}
+
+impl From<Write<'_>> for OwnedWrite {
+    fn from(w: Write<'_>) -> Self {
+        match w {
+            Write::Insert(a) => OwnedWrite::Insert(a.clone()),
+            Write::Replace(a) => OwnedWrite::Replace(a.clone()),
+            Write::Delete(id) => OwnedWrite::Delete(id.clone()),
+        }
+    }
+}
+
+/// Replaces the row of `asset.id` with `asset`, if the stored version is the one before.
+fn replace_row(inner: &Inner, tx: &Transaction<'_>, asset: &Asset) -> Result<(), StoreError> {
+    let stored: Option<i64> = tx
+        .prepare_cached(&format!(
+            "SELECT version FROM {ASSETS_TABLE} WHERE asset_id = ?1"
+        ))?
+        .query_row([asset.id.as_str()], |r| r.get(0))
+        .optional()?;
+    let Some(stored) = stored else {
+        return Err(StoreError::NotFound(asset.id.clone()));
+    };
+    let stored = u64::try_from(stored)
+        .map_err(|_| StoreError::Schema(format!("asset {} has a negative version", asset.id)))?;
+    let based_on = asset.version.saturating_sub(1);
+    if asset.version == 0 || stored != based_on {
+        return Err(StoreError::VersionConflict {
+            id: asset.id.clone(),
+            expected: based_on,
+            actual: stored,
+        });
+    }
+    let mut stmt = tx.prepare_cached(&inner.update_sql)?;
+    bind_and_run(&mut stmt, asset)?;
+    Ok(())
+}
+
+fn delete_row(tx: &Transaction<'_>, id: &AssetId) -> Result<(), StoreError> {
+    let n = tx
+        .prepare_cached(&format!("DELETE FROM {ASSETS_TABLE} WHERE asset_id = ?1"))?
+        .execute([id.as_str()])?;
+    if n == 0 {
+        return Err(StoreError::NotFound(id.clone()));
+    }
+    Ok(())
+}
+
 fn unique_means_exists(e: rusqlite::Error, id: &AssetId) -> StoreError {
     if is_unique_violation(&e) {
         StoreError::AlreadyExists(id.clone())
@@ -389,6 +483,112 @@ fn append_change(
         kind,
         version,
     )
+}
+
+/// Commits a write. A commit refused because another connection holds the file (busy,
+/// locked) rolls back: nothing was written. Any other failure of the commit itself (an I/O
+/// error while the write-ahead log is written or synced, a full disk) may leave the write
+/// saved or not: [`StoreError::OutcomeUnknown`].
+fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
+    tx.commit().map_err(|e| match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::from(e),
+        _ => StoreError::OutcomeUnknown(format!("SQLite failed while committing: {e}")),
+    })
+}
+
+/// A time as stored: ISO 8601 UTC with nine fractional digits, fixed width, so that text
+/// order is time order.
+fn format_time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+/// The store's clock, in the stored format.
+fn now_text() -> String {
+    format_time(&Utc::now())
+}
+
+fn parse_time(column: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            StoreError::Schema(format!(
+                "{IDEMPOTENCY_TABLE}.{column} {text:?} is not a time: {e}"
+            ))
+        })
+}
+
+/// The columns of [`IDEMPOTENCY_TABLE`], in the order [`keep_record`] and [`record_from_row`]
+/// use.
+const RECORD_COLUMNS: &str =
+    "key, fingerprint, status, location, etag, body, created_at, expires_at";
+
+/// Deletes the idempotency records that have expired by `now` (stored format).
+fn purge_expired_records(tx: &Transaction<'_>, now: &str) -> Result<(), StoreError> {
+    tx.prepare_cached(&format!(
+        "DELETE FROM {IDEMPOTENCY_TABLE} WHERE expires_at <= ?1"
+    ))?
+    .execute([now])?;
+    Ok(())
+}
+
+/// Keeps `record` in the write's transaction, or answers [`StoreError::KeyAlreadyUsed`] with
+/// the record already kept under its key. Call after [`purge_expired_records`] with the same
+/// `now`, so that every record left has not expired.
+fn keep_record(
+    tx: &Transaction<'_>,
+    record: &IdempotencyRecord,
+    now: &str,
+) -> Result<(), StoreError> {
+    if let Some(kept) = find_record(tx, &record.key, now)? {
+        return Err(StoreError::KeyAlreadyUsed(Box::new(kept)));
+    }
+    tx.prepare_cached(&format!(
+        "INSERT INTO {IDEMPOTENCY_TABLE} ({RECORD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    ))?
+    .execute(params![
+        record.key,
+        record.fingerprint,
+        record.outcome.status,
+        record.outcome.location,
+        record.outcome.etag,
+        record.outcome.body,
+        format_time(&record.created_at),
+        format_time(&record.expires_at),
+    ])?;
+    Ok(())
+}
+
+/// Reads a record; a row that does not read back is [`StoreError::Schema`].
+fn record_from_row(row: &rusqlite::Row<'_>) -> Result<IdempotencyRecord, StoreError> {
+    let status: i64 = row.get(2)?;
+    let created_at: String = row.get(6)?;
+    let expires_at: String = row.get(7)?;
+    Ok(IdempotencyRecord {
+        key: row.get(0)?,
+        fingerprint: row.get(1)?,
+        outcome: Outcome {
+            status: u16::try_from(status)
+                .map_err(|_| StoreError::Schema(format!("{IDEMPOTENCY_TABLE}: status {status}")))?,
+            location: row.get(3)?,
+            etag: row.get(4)?,
+            body: row.get(5)?,
+        },
+        created_at: parse_time("created_at", &created_at)?,
+        expires_at: parse_time("expires_at", &expires_at)?,
+    })
+}
+
+/// The record kept under `key` whose `expires_at` is after `now` (stored format).
+fn find_record(
+    conn: &Connection,
+    key: &str,
+    now: &str,
+) -> Result<Option<IdempotencyRecord>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {RECORD_COLUMNS} FROM {IDEMPOTENCY_TABLE} WHERE key = ?1 AND expires_at > ?2"
+    ))?;
+    let mut rows = stmt.query([key, now])?;
+    rows.next()?.map(record_from_row).transpose()
 }
 
 fn point_envelope(a: &Asset) -> Envelope {
@@ -472,68 +672,51 @@ impl AssetStore for GeoPackageStore {
         .await
     }
 
-    async fn insert(&self, asset: &Asset) -> Result<u64, StoreError> {
-        let asset = asset.clone();
+    async fn apply(
+        &self,
+        write: Write<'_>,
+        record: Option<&IdempotencyRecord>,
+    ) -> Result<u64, StoreError> {
+        let owned = OwnedWrite::from(write);
+        let record = record.cloned();
         self.write(move |inner, tx| {
-            insert_row(inner, &tx, &asset)?;
-            let seq = append_change(&tx, &asset.id, ChangeKind::Upsert, Some(asset.version))?;
-            extend_extent(&tx, ASSETS_TABLE, &point_envelope(&asset))?;
-            tx.commit()?;
-            Ok(seq)
-        })
-        .await
-    }
-
-    async fn replace(&self, asset: &Asset) -> Result<u64, StoreError> {
-        let asset = asset.clone();
-        self.write(move |inner, tx| {
-            let stored: Option<i64> = tx
-                .prepare_cached(&format!(
-                    "SELECT version FROM {ASSETS_TABLE} WHERE asset_id = ?1"
-                ))?
-                .query_row([asset.id.as_str()], |r| r.get(0))
-                .optional()?;
-            let Some(stored) = stored else {
-                return Err(StoreError::NotFound(asset.id.clone()));
+            let now = now_text();
+            purge_expired_records(&tx, &now)?;
+            if let Some(record) = &record {
+                keep_record(&tx, record, &now)?;
+            }
+            let seq = match &owned {
+                OwnedWrite::Insert(asset) => {
+                    insert_row(inner, &tx, asset)?;
+                    let seq =
+                        append_change(&tx, &asset.id, ChangeKind::Upsert, Some(asset.version))?;
+                    extend_extent(&tx, ASSETS_TABLE, &point_envelope(asset))?;
+                    seq
+                }
+                OwnedWrite::Replace(asset) => {
+                    replace_row(inner, &tx, asset)?;
+                    let seq =
+                        append_change(&tx, &asset.id, ChangeKind::Upsert, Some(asset.version))?;
+                    extend_extent(&tx, ASSETS_TABLE, &point_envelope(asset))?;
+                    seq
+                }
+                OwnedWrite::Delete(id) => {
+                    delete_row(&tx, id)?;
+                    let seq = append_change(&tx, id, ChangeKind::Delete, None)?;
+                    touch(&tx, ASSETS_TABLE)?;
+                    seq
+                }
             };
-            let stored = u64::try_from(stored).map_err(|_| {
-                StoreError::Schema(format!("asset {} has a negative version", asset.id))
-            })?;
-            let based_on = asset.version.saturating_sub(1);
-            if asset.version == 0 || stored != based_on {
-                return Err(StoreError::VersionConflict {
-                    id: asset.id.clone(),
-                    expected: based_on,
-                    actual: stored,
-                });
-            }
-            {
-                let mut stmt = tx.prepare_cached(&inner.update_sql)?;
-                bind_and_run(&mut stmt, &asset)?;
-            }
-            let seq = append_change(&tx, &asset.id, ChangeKind::Upsert, Some(asset.version))?;
-            extend_extent(&tx, ASSETS_TABLE, &point_envelope(&asset))?;
-            tx.commit()?;
+            commit(tx)?;
             Ok(seq)
         })
         .await
     }
 
-    async fn delete(&self, id: &AssetId) -> Result<u64, StoreError> {
-        let id = id.clone();
-        self.write(move |_, tx| {
-            let n = tx
-                .prepare_cached(&format!("DELETE FROM {ASSETS_TABLE} WHERE asset_id = ?1"))?
-                .execute([id.as_str()])?;
-            if n == 0 {
-                return Err(StoreError::NotFound(id));
-            }
-            let seq = append_change(&tx, &id, ChangeKind::Delete, None)?;
-            touch(&tx, ASSETS_TABLE)?;
-            tx.commit()?;
-            Ok(seq)
-        })
-        .await
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let key = key.to_owned();
+        self.read(move |_, conn| find_record(conn, &key, &now_text()))
+            .await
     }
 
     async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError> {

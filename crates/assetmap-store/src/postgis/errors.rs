@@ -37,6 +37,24 @@ pub(crate) fn from_pg(e: tokio_postgres::Error) -> StoreError {
     StoreError::Other(format!("PostgreSQL: {}", describe(&e)))
 }
 
+/// Maps a failure of `COMMIT` itself. When PostgreSQL answered with an ordinary error (a
+/// deferred constraint, a serialization failure) the transaction was rolled back, and the error
+/// is mapped as any other. When no answer came — the connection closed or failed, or the
+/// server answered that it is shutting down or cannot serve (connection classes, 57P0x,
+/// 53xxx) — the commit may or may not have happened: [`StoreError::OutcomeUnknown`].
+pub(crate) fn from_pg_commit(e: tokio_postgres::Error) -> StoreError {
+    let known = e
+        .as_db_error()
+        .is_some_and(|db| !is_unavailable_code(db.code().code()));
+    if known {
+        return from_pg(e);
+    }
+    StoreError::OutcomeUnknown(format!(
+        "the connection to PostgreSQL failed while the write was being committed: {}",
+        describe(&e)
+    ))
+}
+
 /// Maps a failure to check a connection out of the pool.
 pub(crate) fn from_pool(e: deadpool_postgres::PoolError) -> StoreError {
     use deadpool_postgres::PoolError;

@@ -20,11 +20,18 @@ pub struct Migration {
 }
 
 /// Every migration this code knows, oldest first.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_assets",
-    sql: include_str!("../../../../migrations/0001_assets.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_assets",
+        sql: include_str!("../../../../migrations/0001_assets.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_idempotency",
+        sql: include_str!("../../../../migrations/0002_idempotency.sql"),
+    },
+];
 
 /// The schema version this code expects: the newest migration's number.
 pub fn latest_version() -> i64 {

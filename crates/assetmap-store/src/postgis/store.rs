@@ -1,10 +1,10 @@
 //! [`PostgisStore`]: the [`AssetStore`] on PostgreSQL + PostGIS.
 
-use super::errors::{from_pg, from_pg_write, from_pool};
+use super::errors::{from_pg, from_pg_commit, from_pg_write, from_pool};
 use super::listen;
 use super::migrate::{self, MigrationReport};
 use super::pool::{self, PoolOptions};
-use crate::{AssetStore, Change, ChangeKind, StoreError};
+use crate::{AssetStore, Change, ChangeKind, IdempotencyRecord, Outcome, StoreError, Write};
 use assetmap_core::{
     AbcdType, AccessFeature, Asset, AssetId, AssetName, Audience, Category, Contact, Cost,
     CostBand, Email, Language, LonLat, OpeningTimes, Phone, Postcode, Provenance, Status, Tag,
@@ -27,7 +27,8 @@ pub const SRID_WGS84: i32 = 4326;
 /// sequence number until it commits ("assetmap" in ASCII). Holding it makes sequence numbers
 /// appear in commit order, so a reader that has seen change N never later finds a smaller
 /// number appear; the price is that writes are serialised, which suits this write-light data.
-pub(crate) const CHANGE_FEED_LOCK_KEY: i64 = 0x6173_7365_746d_6170;
+/// Public so that tests can hold it (a session lock on the same key) to line writes up.
+pub const CHANGE_FEED_LOCK_KEY: i64 = 0x6173_7365_746d_6170;
 
 /// The columns of `assets`, in the order [`AssetParams::values`] and [`asset_from_row`] use.
 const COLUMNS: &str = "id, name, description, abcd_type, categories, tags, geom, address, postcode, \
@@ -223,7 +224,7 @@ impl PostgisStore {
             .map_err(from_pg)?
             .get::<_, Option<i64>>(0)
             .unwrap_or(0);
-        tx.commit().await.map_err(from_pg)?;
+        tx.commit().await.map_err(from_pg_commit)?;
         tracing::info!(
             assets = assets.len(),
             copy_s = copied.as_secs_f64(),
@@ -266,8 +267,148 @@ async fn commit_write(
         .await
         .map_err(from_pg)?
         .get(0);
-    tx.commit().await.map_err(from_pg)?;
+    // Past this point a lost connection leaves the outcome unknown: PostgreSQL may have
+    // committed before the answer was lost.
+    tx.commit().await.map_err(from_pg_commit)?;
     seq_to_u64(seq)
+}
+
+async fn insert_row(
+    tx: &deadpool_postgres::Transaction<'_>,
+    asset: &Asset,
+) -> Result<(), StoreError> {
+    let params = AssetParams::new(asset)?;
+    let stmt = tx.prepare_cached(&insert_sql()).await.map_err(from_pg)?;
+    let n = tx
+        .execute(&stmt, &params.values())
+        .await
+        .map_err(|e| from_pg_write(e, Some(&asset.id)))?;
+    if n == 0 {
+        return Err(StoreError::AlreadyExists(asset.id.clone()));
+    }
+    Ok(())
+}
+
+async fn replace_row(
+    tx: &deadpool_postgres::Transaction<'_>,
+    asset: &Asset,
+) -> Result<(), StoreError> {
+    let params = AssetParams::new(asset)?;
+    let expected = asset.version.saturating_sub(1);
+    let row = tx
+        .query_opt(
+            "SELECT version FROM assets WHERE id = $1 FOR UPDATE",
+            &[&asset.id.as_str()],
+        )
+        .await
+        .map_err(from_pg)?;
+    let Some(row) = row else {
+        return Err(StoreError::NotFound(asset.id.clone()));
+    };
+    let actual = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
+    if actual != expected {
+        return Err(StoreError::VersionConflict {
+            id: asset.id.clone(),
+            expected,
+            actual,
+        });
+    }
+    let stmt = tx.prepare_cached(&update_sql()).await.map_err(from_pg)?;
+    tx.execute(&stmt, &params.values()).await.map_err(from_pg)?;
+    Ok(())
+}
+
+async fn delete_row(
+    tx: &deadpool_postgres::Transaction<'_>,
+    id: &AssetId,
+) -> Result<(), StoreError> {
+    let n = tx
+        .execute("DELETE FROM assets WHERE id = $1", &[&id.as_str()])
+        .await
+        .map_err(from_pg)?;
+    if n == 0 {
+        return Err(StoreError::NotFound(id.clone()));
+    }
+    Ok(())
+}
+
+/// The columns of `idempotency_keys`, in the order [`keep_record`] and [`record_from_row`] use.
+const RECORD_COLUMNS: &str =
+    "key, fingerprint, status, location, etag, body, created_at, expires_at";
+
+/// Deletes the idempotency records that have expired (by the database's clock, `now()`: the
+/// start of this transaction).
+async fn purge_expired_records(tx: &deadpool_postgres::Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM idempotency_keys WHERE expires_at <= now()",
+        &[],
+    )
+    .await
+    .map_err(from_pg)?;
+    Ok(())
+}
+
+/// Keeps `record` in the write's transaction, or answers [`StoreError::KeyAlreadyUsed`] with
+/// the record already kept under its key. Call after [`purge_expired_records`], so that a kept
+/// record found here has not expired.
+async fn keep_record(
+    tx: &deadpool_postgres::Transaction<'_>,
+    record: &IdempotencyRecord,
+) -> Result<(), StoreError> {
+    let status = i16::try_from(record.outcome.status).map_err(|_| {
+        StoreError::Other(format!("{} is not an HTTP status", record.outcome.status))
+    })?;
+    let kept = tx
+        .execute(
+            &format!(
+                "INSERT INTO idempotency_keys ({RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (key) DO NOTHING"
+            ),
+            &[
+                &record.key,
+                &record.fingerprint,
+                &status,
+                &record.outcome.location,
+                &record.outcome.etag,
+                &record.outcome.body,
+                &record.created_at,
+                &record.expires_at,
+            ],
+        )
+        .await
+        .map_err(from_pg)?;
+    if kept == 0 {
+        let row = tx
+            .query_one(
+                &format!("SELECT {RECORD_COLUMNS} FROM idempotency_keys WHERE key = $1"),
+                &[&record.key],
+            )
+            .await
+            .map_err(from_pg)?;
+        return Err(StoreError::KeyAlreadyUsed(Box::new(record_from_row(&row)?)));
+    }
+    Ok(())
+}
+
+fn record_from_row(row: &Row) -> Result<IdempotencyRecord, StoreError> {
+    let bad = |e: tokio_postgres::Error| {
+        StoreError::Schema(format!("cannot read an idempotency record: {e}"))
+    };
+    let status: i16 = row.try_get(2).map_err(bad)?;
+    Ok(IdempotencyRecord {
+        key: row.try_get(0).map_err(bad)?,
+        fingerprint: row.try_get(1).map_err(bad)?,
+        outcome: Outcome {
+            status: u16::try_from(status).map_err(|_| {
+                StoreError::Schema(format!("idempotency record with status {status}"))
+            })?,
+            location: row.try_get(3).map_err(bad)?,
+            etag: row.try_get(4).map_err(bad)?,
+            body: row.try_get(5).map_err(bad)?,
+        },
+        created_at: row.try_get(6).map_err(bad)?,
+        expires_at: row.try_get(7).map_err(bad)?,
+    })
 }
 
 /// From this many assets, a bulk load into an empty table rebuilds the secondary indexes
@@ -676,60 +817,38 @@ impl AssetStore for PostgisStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    async fn insert(&self, asset: &Asset) -> Result<u64, StoreError> {
-        let params = AssetParams::new(asset)?;
+    async fn apply(
+        &self,
+        write: Write<'_>,
+        record: Option<&IdempotencyRecord>,
+    ) -> Result<u64, StoreError> {
         let mut client = self.client().await?;
         let tx = begin_write(&mut client).await?;
-        let stmt = tx.prepare_cached(&insert_sql()).await.map_err(from_pg)?;
-        let n = tx
-            .execute(&stmt, &params.values())
-            .await
-            .map_err(|e| from_pg_write(e, Some(&asset.id)))?;
-        if n == 0 {
-            return Err(StoreError::AlreadyExists(asset.id.clone()));
+        purge_expired_records(&tx).await?;
+        if let Some(record) = record {
+            keep_record(&tx, record).await?;
         }
-        commit_write(tx, &asset.id, ChangeKind::Upsert).await
+        match write {
+            Write::Insert(asset) => insert_row(&tx, asset).await?,
+            Write::Replace(asset) => replace_row(&tx, asset).await?,
+            Write::Delete(id) => delete_row(&tx, id).await?,
+        }
+        commit_write(tx, write.id(), write.kind()).await
     }
 
-    async fn replace(&self, asset: &Asset) -> Result<u64, StoreError> {
-        let params = AssetParams::new(asset)?;
-        let expected = asset.version.saturating_sub(1);
-        let mut client = self.client().await?;
-        let tx = begin_write(&mut client).await?;
-        let row = tx
+    async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let client = self.client().await?;
+        let row = client
             .query_opt(
-                "SELECT version FROM assets WHERE id = $1 FOR UPDATE",
-                &[&asset.id.as_str()],
+                &format!(
+                    "SELECT {RECORD_COLUMNS} FROM idempotency_keys \
+                     WHERE key = $1 AND expires_at > now()"
+                ),
+                &[&key],
             )
             .await
             .map_err(from_pg)?;
-        let Some(row) = row else {
-            return Err(StoreError::NotFound(asset.id.clone()));
-        };
-        let actual = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
-        if actual != expected {
-            return Err(StoreError::VersionConflict {
-                id: asset.id.clone(),
-                expected,
-                actual,
-            });
-        }
-        let stmt = tx.prepare_cached(&update_sql()).await.map_err(from_pg)?;
-        tx.execute(&stmt, &params.values()).await.map_err(from_pg)?;
-        commit_write(tx, &asset.id, ChangeKind::Upsert).await
-    }
-
-    async fn delete(&self, id: &AssetId) -> Result<u64, StoreError> {
-        let mut client = self.client().await?;
-        let tx = begin_write(&mut client).await?;
-        let n = tx
-            .execute("DELETE FROM assets WHERE id = $1", &[&id.as_str()])
-            .await
-            .map_err(from_pg)?;
-        if n == 0 {
-            return Err(StoreError::NotFound(id.clone()));
-        }
-        commit_write(tx, id, ChangeKind::Delete).await
+        row.map(|r| record_from_row(&r)).transpose()
     }
 
     async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError> {

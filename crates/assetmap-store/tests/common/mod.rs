@@ -11,7 +11,7 @@ use assetmap_core::{
     Asset, AssetDraft, AssetId, AudienceDraft, ContactDraft, CostDraft, OpeningTimesDraft,
     PeriodDraft, Provenance,
 };
-use assetmap_store::{AssetStore, ChangeKind, StoreError};
+use assetmap_store::{AssetStore, ChangeKind, IdempotencyRecord, Outcome, StoreError, Write};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 /// A fixed instant with a sub-second part (microseconds).
@@ -329,4 +329,146 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
         store.page_after(None, 0).await.expect("limit 0"),
         Vec::<Asset>::new()
     );
+}
+
+/// The real clock, to the whole microsecond (what PostgreSQL keeps).
+pub fn now_micros() -> DateTime<Utc> {
+    let now = Utc::now();
+    now - Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos() % 1000))
+}
+
+/// An idempotency record for `key`: a request with `fingerprint`, answered `status` with a
+/// body naming the key, kept from `created_at` for `keep`.
+pub fn record(
+    key: &str,
+    fingerprint: &str,
+    status: u16,
+    created_at: DateTime<Utc>,
+    keep: Duration,
+) -> IdempotencyRecord {
+    IdempotencyRecord {
+        key: key.to_owned(),
+        fingerprint: fingerprint.to_owned(),
+        outcome: Outcome {
+            status,
+            location: (status == 201).then(|| format!("http://example.org/items/{key}")),
+            etag: (status != 204).then(|| "\"1\"".to_owned()),
+            body: if status == 204 {
+                String::new()
+            } else {
+                format!("{{\"answer to\":\"{key}\",\"text\":\"café \\\" ✓\"}}")
+            },
+        },
+        created_at,
+        expires_at: created_at + keep,
+    }
+}
+
+/// Idempotency records, on every store. `store` must be empty. Times are whole microseconds
+/// (PostgreSQL's precision) and relative to the real clock, which the stores expire by.
+pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
+    let now = now_micros();
+    let day = Duration::hours(24);
+
+    // A write with a record: the write and the record, together.
+    let a = asset(100);
+    let first = record("key-insert", "fp-a", 201, now, day);
+    let seq = store
+        .apply(Write::Insert(&a), Some(&first))
+        .await
+        .expect("a keyed insert");
+    assert_eq!(store.get(&a.id).await.expect("get").as_ref(), Some(&a));
+    assert_eq!(
+        store
+            .idempotency_record("key-insert")
+            .await
+            .expect("lookup"),
+        Some(first.clone()),
+        "the record reads back exactly"
+    );
+    assert_eq!(
+        store.idempotency_record("key-other").await.expect("lookup"),
+        None
+    );
+
+    // The same key again (a retry, even of another asset): nothing written, the kept record
+    // given back — with its fingerprint, so the caller can tell a retry from a reuse.
+    let b = asset(101);
+    for (again, what) in [(a.clone(), "the same asset"), (b.clone(), "another asset")] {
+        let retry = record("key-insert", "fp-b", 201, now + Duration::seconds(1), day);
+        match store.apply(Write::Insert(&again), Some(&retry)).await {
+            Err(StoreError::KeyAlreadyUsed(kept)) => assert_eq!(*kept, first, "{what}"),
+            other => panic!("a used key with {what} should be KeyAlreadyUsed, got {other:?}"),
+        }
+    }
+    assert_eq!(store.count().await.expect("count"), 1, "exactly one asset");
+    assert_eq!(store.get(&b.id).await.expect("get"), None);
+    assert_eq!(
+        store.latest_seq().await.expect("latest"),
+        seq,
+        "no change appended"
+    );
+
+    // A write that fails keeps no record: the key stays free.
+    let clash = record("key-clash", "fp", 201, now, day);
+    assert!(matches!(
+        store.apply(Write::Insert(&a), Some(&clash)).await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert_eq!(
+        store.idempotency_record("key-clash").await.expect("lookup"),
+        None
+    );
+
+    // Replace and delete carry records too.
+    let a2 = next_version(&a, "Renamed with a key");
+    let replaced = record("key-replace", "fp-r", 200, now, day);
+    store
+        .apply(Write::Replace(&a2), Some(&replaced))
+        .await
+        .expect("a keyed replace");
+    match store.apply(Write::Replace(&a2), Some(&replaced)).await {
+        Err(StoreError::KeyAlreadyUsed(kept)) => assert_eq!(*kept, replaced),
+        other => panic!("a replayed replace should be KeyAlreadyUsed, got {other:?}"),
+    }
+    assert_eq!(
+        store.get(&a.id).await.expect("get").map(|x| x.version),
+        Some(2)
+    );
+    let deleted = record("key-delete", "fp-d", 204, now, day);
+    store
+        .apply(Write::Delete(&a.id), Some(&deleted))
+        .await
+        .expect("a keyed delete");
+    match store.apply(Write::Delete(&a.id), Some(&deleted)).await {
+        Err(StoreError::KeyAlreadyUsed(kept)) => {
+            assert_eq!(kept.outcome.status, 204);
+            assert_eq!(kept.outcome.body, "");
+        }
+        other => panic!("a replayed delete should be KeyAlreadyUsed, not {other:?}"),
+    }
+
+    // Expiry: a record whose time has passed is not answered, and its key is free again.
+    let old = record("key-old", "fp-old", 201, now - day * 2, day);
+    let c = asset(102);
+    store
+        .apply(Write::Insert(&c), Some(&old))
+        .await
+        .expect("a write with an already expired record");
+    assert_eq!(
+        store.idempotency_record("key-old").await.expect("lookup"),
+        None,
+        "an expired record is not answered"
+    );
+    let renewed = record("key-old", "fp-new", 201, now, day);
+    let d = asset(103);
+    store
+        .apply(Write::Insert(&d), Some(&renewed))
+        .await
+        .expect("an expired key is free again");
+    assert_eq!(
+        store.idempotency_record("key-old").await.expect("lookup"),
+        Some(renewed)
+    );
+    assert_eq!(store.count().await.expect("count"), 2);
 }
