@@ -105,7 +105,8 @@ impl TimeOfDay {
         Ok(TimeOfDay(hours * 60 + minutes))
     }
 
-    /// Parses `HH:MM` (24-hour clock; `9:30` is accepted too).
+    /// Parses `HH:MM` (24-hour clock; `9:30` is accepted too): one or two ASCII digits, a
+    /// colon, two ASCII digits, nothing else (a sign such as `+4:00` or `9:+5` is refused).
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let bad = || {
             FieldError::new(
@@ -114,7 +115,8 @@ impl TimeOfDay {
             )
         };
         let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
-        if h.is_empty() || h.len() > 2 || m.len() != 2 {
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if h.is_empty() || h.len() > 2 || m.len() != 2 || !digits(h) || !digits(m) {
             return Err(bad());
         }
         let h: u16 = h.parse().map_err(|_| bad())?;
@@ -360,6 +362,11 @@ mod tests {
         assert_eq!(t("9:30").minutes(), 570);
         assert_eq!(t("24:00"), TimeOfDay::END_OF_DAY);
         for bad in ["24:01", "12:60", "noon", "1230", "12:3", ":30", "-1:00"] {
+            assert!(TimeOfDay::parse(bad).is_err(), "{bad} should be rejected");
+        }
+        // Found by fuzzing (tests/fuzz, target opening_times): `u16::from_str` takes a leading
+        // `+`, so these were read as 04:00 and 09:05.
+        for bad in ["+4:00", "9:+5", "+9:30", "1:+0"] {
             assert!(TimeOfDay::parse(bad).is_err(), "{bad} should be rejected");
         }
     }
