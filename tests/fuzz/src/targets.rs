@@ -74,10 +74,9 @@ const ALL_PARAMS: &[&str] = &[
     "format",
 ];
 
-/// The longest problem sentence any single field error may have, in characters: the longest
-/// fixed message (a list of the accepted values) plus a shortened echo of the input, with room
-/// to spare. Anything longer echoes outside input whole.
-const MAX_PROBLEM_CHARS: usize = 1_000;
+/// The longest problem sentence a field error may have, in characters: the core's cap and the
+/// "…" that marks a cut. Anything longer echoes outside input whole.
+const MAX_PROBLEM_CHARS: usize = text::MAX_PROBLEM_CHARS + 1;
 
 /// The fixed "now" of every target (17:30 UTC on Tuesday 3 June 2025), so that a finding
 /// replays the same way.
@@ -227,7 +226,16 @@ fn check_opening_times(t: &OpeningTimes) {
 pub fn asset_draft(data: &[u8]) {
     let input = match parse_feature_body(data) {
         Ok(input) => input,
-        Err(e) => return check_api_error(&e),
+        Err(e) => {
+            check_api_error(&e);
+            // The field error inside that answer, as `parse_feature_body` got it.
+            if let Ok(value) = serde_json::from_slice(data) {
+                if let Err(errors) = assetmap_io::draft_from_feature(value) {
+                    check_validation_errors(&errors);
+                }
+            }
+            return;
+        }
     };
     let id = input.id.clone();
     let valid = match input.draft.validate(input.location) {
