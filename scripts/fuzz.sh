@@ -69,14 +69,23 @@ BIN_DIR="$FUZZ_DIR/target/x86_64-unknown-linux-gnu/release"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/assetmap-fuzz.XXXXXX")"
 echo "working folder: $WORK ($SECONDS_EACH s per target, $JOBS at a time)"
 
+# The libFuzzer dictionary of a target (tests/fuzz/dict/): the words its parser looks for.
+dictionary_of() {
+    case "$1" in
+        asset_draft | import_geojson | opening_times) echo "$FUZZ_DIR/dict/json.dict" ;;
+        query_params | search) echo "$FUZZ_DIR/dict/query.dict" ;;
+    esac
+}
+
 # Runs one target on a copy of its seeds; its log is $WORK/<target>/log.
 run_target() {
-    local t="$1" dir="$WORK/$1"
+    local t="$1" dir="$WORK/$1" dict
     mkdir -p "$dir/corpus" "$dir/artifacts"
     cp -R "$FUZZ_DIR/corpus/$t/." "$dir/corpus/"
+    dict="$(dictionary_of "$t")"
     # -max_len: the JSON bodies need room; -timeout: one input longer than 10 s is a hang;
     # -rss_limit_mb: more than 2 GiB is a memory blow-up.
-    "$BIN_DIR/$t" "$dir/corpus" \
+    "$BIN_DIR/$t" "$dir/corpus" ${dict:+"-dict=$dict"} \
         -max_total_time="$SECONDS_EACH" \
         -max_len=8192 \
         -timeout=10 \
