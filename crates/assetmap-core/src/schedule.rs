@@ -236,17 +236,38 @@ impl OpeningPeriod {
 }
 
 /// What is known of when an asset is open.
+///
+/// Read from JSON (a store's column, a file) through [`OpeningTimes::new`], like every other
+/// way in: periods sorted, exact duplicates dropped, a blank note absent.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(from = "RawOpeningTimes")]
 pub struct OpeningTimes {
     /// Regular weekly periods, sorted by day then opening time.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     periods: Vec<OpeningPeriod>,
     /// Open by arrangement (appointment, referral or booking) rather than at set times.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     by_arrangement: bool,
     /// Words from the source, e.g. "closed bank holidays" or "term time only".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+}
+
+/// [`OpeningTimes`] as JSON has it, before [`OpeningTimes::new`].
+#[derive(serde::Deserialize)]
+struct RawOpeningTimes {
+    #[serde(default)]
+    periods: Vec<OpeningPeriod>,
+    #[serde(default)]
+    by_arrangement: bool,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+impl From<RawOpeningTimes> for OpeningTimes {
+    fn from(r: RawOpeningTimes) -> Self {
+        OpeningTimes::new(r.periods, r.by_arrangement, r.note)
+    }
 }
 
 /// The answer to "is it open then?".
@@ -417,6 +438,28 @@ mod tests {
         assert_eq!(tue.openness_at(Weekday::Tue, t("19:00")), Openness::Open);
         assert_eq!(tue.openness_at(Weekday::Wed, t("19:00")), Openness::Closed);
         assert_eq!(tue.describe(), "Tuesday 18:00–21:00");
+    }
+
+    #[test]
+    fn stored_times_read_back_as_constructed_ones() {
+        // Found by fuzzing (tests/fuzz, target opening_times): JSON was read field by field,
+        // past `new`, so `{"note": ""}` kept an empty note and was described as "" instead of
+        // "times unknown"; stored periods kept whatever order and repeats they had.
+        let blank: OpeningTimes = serde_json::from_str(r#"{"note": " "}"#).unwrap();
+        assert_eq!(blank, OpeningTimes::unknown());
+        assert_eq!(blank.describe(), "times unknown");
+        let stored = r#"{"periods": [
+            {"day": "tue", "opens": "18:00", "closes": "21:00"},
+            {"day": "mon", "opens": "09:00", "closes": "12:00"},
+            {"day": "tue", "opens": "18:00", "closes": "21:00"}], "note": " term time "}"#;
+        let times: OpeningTimes = serde_json::from_str(stored).unwrap();
+        assert_eq!(
+            times.describe(),
+            "Monday 09:00–12:00; Tuesday 18:00–21:00; term time"
+        );
+        let again: OpeningTimes =
+            serde_json::from_str(&serde_json::to_string(&times).unwrap()).unwrap();
+        assert_eq!(again, times);
     }
 
     #[test]
