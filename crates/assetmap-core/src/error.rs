@@ -16,8 +16,8 @@ pub struct FieldError {
 
 impl FieldError {
     /// A problem with `field`. Any input the problem quotes is cut to
-    /// [`crate::text::MAX_ECHO_CHARS`] characters with "…", so an error never echoes a huge
-    /// value whole.
+    /// [`crate::text::MAX_ECHO_CHARS`] characters with "…", and the whole problem to
+    /// [`crate::text::MAX_PROBLEM_CHARS`], so an error never echoes a huge value whole.
     pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
         let field: String = field.into();
         let field = if field.chars().count() > MAX_FIELD_CHARS {

@@ -105,7 +105,8 @@ impl TimeOfDay {
         Ok(TimeOfDay(hours * 60 + minutes))
     }
 
-    /// Parses `HH:MM` (24-hour clock; `9:30` is accepted too).
+    /// Parses `HH:MM` (24-hour clock; `9:30` is accepted too): one or two ASCII digits, a
+    /// colon, two ASCII digits, nothing else (a sign such as `+4:00` or `9:+5` is refused).
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let bad = || {
             FieldError::new(
@@ -114,7 +115,8 @@ impl TimeOfDay {
             )
         };
         let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
-        if h.is_empty() || h.len() > 2 || m.len() != 2 {
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if h.is_empty() || h.len() > 2 || m.len() != 2 || !digits(h) || !digits(m) {
             return Err(bad());
         }
         let h: u16 = h.parse().map_err(|_| bad())?;
@@ -234,17 +236,38 @@ impl OpeningPeriod {
 }
 
 /// What is known of when an asset is open.
+///
+/// Read from JSON (a store's column, a file) through [`OpeningTimes::new`], like every other
+/// way in: periods sorted, exact duplicates dropped, a blank note absent.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(from = "RawOpeningTimes")]
 pub struct OpeningTimes {
     /// Regular weekly periods, sorted by day then opening time.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     periods: Vec<OpeningPeriod>,
     /// Open by arrangement (appointment, referral or booking) rather than at set times.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     by_arrangement: bool,
     /// Words from the source, e.g. "closed bank holidays" or "term time only".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+}
+
+/// [`OpeningTimes`] as JSON has it, before [`OpeningTimes::new`].
+#[derive(serde::Deserialize)]
+struct RawOpeningTimes {
+    #[serde(default)]
+    periods: Vec<OpeningPeriod>,
+    #[serde(default)]
+    by_arrangement: bool,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+impl From<RawOpeningTimes> for OpeningTimes {
+    fn from(r: RawOpeningTimes) -> Self {
+        OpeningTimes::new(r.periods, r.by_arrangement, r.note)
+    }
 }
 
 /// The answer to "is it open then?".
@@ -362,6 +385,11 @@ mod tests {
         for bad in ["24:01", "12:60", "noon", "1230", "12:3", ":30", "-1:00"] {
             assert!(TimeOfDay::parse(bad).is_err(), "{bad} should be rejected");
         }
+        // Found by fuzzing (tests/fuzz, target opening_times): `u16::from_str` takes a leading
+        // `+`, so these were read as 04:00 and 09:05.
+        for bad in ["+4:00", "9:+5", "+9:30", "1:+0"] {
+            assert!(TimeOfDay::parse(bad).is_err(), "{bad} should be rejected");
+        }
     }
 
     #[test]
@@ -410,6 +438,28 @@ mod tests {
         assert_eq!(tue.openness_at(Weekday::Tue, t("19:00")), Openness::Open);
         assert_eq!(tue.openness_at(Weekday::Wed, t("19:00")), Openness::Closed);
         assert_eq!(tue.describe(), "Tuesday 18:00–21:00");
+    }
+
+    #[test]
+    fn stored_times_read_back_as_constructed_ones() {
+        // Found by fuzzing (tests/fuzz, target opening_times): JSON was read field by field,
+        // past `new`, so `{"note": ""}` kept an empty note and was described as "" instead of
+        // "times unknown"; stored periods kept whatever order and repeats they had.
+        let blank: OpeningTimes = serde_json::from_str(r#"{"note": " "}"#).unwrap();
+        assert_eq!(blank, OpeningTimes::unknown());
+        assert_eq!(blank.describe(), "times unknown");
+        let stored = r#"{"periods": [
+            {"day": "tue", "opens": "18:00", "closes": "21:00"},
+            {"day": "mon", "opens": "09:00", "closes": "12:00"},
+            {"day": "tue", "opens": "18:00", "closes": "21:00"}], "note": " term time "}"#;
+        let times: OpeningTimes = serde_json::from_str(stored).unwrap();
+        assert_eq!(
+            times.describe(),
+            "Monday 09:00–12:00; Tuesday 18:00–21:00; term time"
+        );
+        let again: OpeningTimes =
+            serde_json::from_str(&serde_json::to_string(&times).unwrap()).unwrap();
+        assert_eq!(again, times);
     }
 
     #[test]

@@ -32,6 +32,11 @@ pub const MAX_LANGUAGES: usize = 20;
 pub const MAX_PERIODS: usize = 100;
 /// Echoed input in an error is cut to this many characters, with "…".
 pub const MAX_ECHO_CHARS: usize = 80;
+/// Longest problem sentence of a field error, in characters (a longer one is cut, with "…"):
+/// the backstop for input echoed where no quotes mark it, such as a field name holding a
+/// backtick in serde's "unknown field `…`". The longest fixed sentence, a list of the accepted
+/// values with a shortened echo, is under half of it.
+pub const MAX_PROBLEM_CHARS: usize = 1_000;
 
 /// Explicit bidirectional formatting characters: embeddings and overrides (U+202A–U+202E),
 /// isolates (U+2066–U+2069), and the marks U+200E, U+200F, U+061C. They can make text display
@@ -137,7 +142,8 @@ pub fn check_count(field: &str, n: usize, max: usize) -> Result<(), FieldError> 
 
 /// Shortens every quoted run (`"…"` with backslash escapes, or `` `…` ``) longer than
 /// [`MAX_ECHO_CHARS`] to that many characters followed by "…", so that an error never echoes a
-/// huge input whole. Text outside quotes is kept.
+/// huge input whole. Text outside quotes is kept, up to [`MAX_PROBLEM_CHARS`] characters in
+/// all.
 pub fn shorten_echoes(problem: &str) -> String {
     let mut out = String::with_capacity(problem.len().min(1024));
     // The closing quote we are inside, and how many characters of the run have been kept.
@@ -173,6 +179,10 @@ pub fn shorten_echoes(problem: &str) -> String {
         if kept > MAX_ECHO_CHARS {
             out.push('…');
         }
+    }
+    if out.chars().count() > MAX_PROBLEM_CHARS {
+        out = out.chars().take(MAX_PROBLEM_CHARS).collect();
+        out.push('…');
     }
     out
 }
@@ -236,5 +246,20 @@ mod tests {
         // Short echoes and escaped quotes are untouched.
         let short = format!("{:?} is bad", "a\"b");
         assert_eq!(shorten_echoes(&short), short);
+    }
+
+    #[test]
+    fn an_echo_that_closes_its_own_quotes_is_cut_too() {
+        // Seen probing the fuzz targets' echo check by hand (import_geojson and asset_draft
+        // fail on it): serde names an unknown field between backticks without escaping it, so
+        // a field name starting with a backtick closed the quotes and the rest of it, however
+        // long, was echoed whole.
+        let key = format!("`{}", "x".repeat(900_000));
+        let serde_says = format!("unknown field `{key}`, expected one of `name`, `tags`");
+        let s = shorten_echoes(&serde_says);
+        assert_eq!(s.chars().count(), MAX_PROBLEM_CHARS + 1, "{}", s.len());
+        assert!(s.starts_with("unknown field ``xxx") && s.ends_with('…'));
+        let e = crate::FieldError::new("properties", serde_says);
+        assert!(e.problem.chars().count() <= MAX_PROBLEM_CHARS + 1);
     }
 }

@@ -275,6 +275,13 @@ fn feature_body(
             if ct.is_empty() { "none" } else { ct }
         )));
     }
+    parse_feature_body(body)
+}
+
+/// Reads the bytes of a write's body as a GeoJSON Feature, before validation: what POST and
+/// PUT do once the content type is accepted (public so that the fuzz targets in `tests/fuzz`
+/// exercise this very function).
+pub fn parse_feature_body(body: &[u8]) -> Result<assetmap_io::FeatureInput, ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("The body is not valid JSON: {e}")))?;
     assetmap_io::draft_from_feature(value).map_err(|e| ApiError::invalid_body(&e))
