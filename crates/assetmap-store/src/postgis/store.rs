@@ -3,8 +3,8 @@
 use super::errors::{from_pg, from_pg_write, from_pool};
 use super::listen;
 use super::migrate::{self, MigrationReport};
-use super::pool::{self, PoolOptions};
-use crate::{AssetStore, Change, ChangeKind, StoreError};
+use super::pool;
+use crate::{AssetStore, Change, ChangeKind, StoreError, Timeouts};
 use assetmap_core::{
     AbcdType, AccessFeature, Asset, AssetId, AssetName, Audience, Category, Contact, Cost,
     CostBand, Email, Language, LonLat, OpeningTimes, Phone, Postcode, Provenance, Status, Tag,
@@ -14,6 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Object, Pool};
 use futures_util::{StreamExt, TryStreamExt};
 use postgis::ewkb;
+use std::future::Future;
 use std::sync::OnceLock;
 use tokio::sync::watch;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
@@ -27,7 +28,7 @@ pub const SRID_WGS84: i32 = 4326;
 /// sequence number until it commits ("assetmap" in ASCII). Holding it makes sequence numbers
 /// appear in commit order, so a reader that has seen change N never later finds a smaller
 /// number appear; the price is that writes are serialised, which suits this write-light data.
-pub(crate) const CHANGE_FEED_LOCK_KEY: i64 = 0x6173_7365_746d_6170;
+pub const CHANGE_FEED_LOCK_KEY: i64 = 0x6173_7365_746d_6170;
 
 /// The columns of `assets`, in the order [`AssetParams::values`] and [`asset_from_row`] use.
 const COLUMNS: &str = "id, name, description, abcd_type, categories, tags, geom, address, postcode, \
@@ -52,10 +53,11 @@ fn columns_of(alias: &str) -> String {
 /// [`AssetStore::change_signal`].
 ///
 /// Connection failures are reported as [`StoreError::Unavailable`]; the pool reconnects by
-/// itself when the database comes back.
+/// itself when the database comes back. No call waits longer than its [`Timeouts`] allow.
 pub struct PostgisStore {
     pool: Pool,
     config: tokio_postgres::Config,
+    timeouts: Timeouts,
     runtime: tokio::runtime::Handle,
     signal: OnceLock<watch::Receiver<u64>>,
     postgis_version: String,
@@ -77,20 +79,24 @@ impl PostgisStore {
     ///
     /// Must be called inside a Tokio runtime (the change signal runs on it).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Self::connect_with(url, PoolOptions::default()).await
+        Self::connect_with(url, &Timeouts::default()).await
     }
 
-    /// [`PostgisStore::connect`] with pool settings.
-    pub async fn connect_with(url: &str, options: PoolOptions) -> Result<Self, StoreError> {
-        let config = pool::parse_config(url)?;
-        let pool = pool::build(config.clone(), &options)?;
-        let client = pool.get().await.map_err(from_pool)?;
-        let postgis_version = migrate::check_postgis(&**client).await?;
-        migrate::check_not_newer(migrate::schema_version(&**client).await?)?;
-        drop(client);
+    /// [`PostgisStore::connect`] with these bounds on every wait.
+    pub async fn connect_with(url: &str, timeouts: &Timeouts) -> Result<Self, StoreError> {
+        let config = pool::parse_config(url, timeouts)?;
+        let pool = pool::build(config.clone(), timeouts)?;
+        let postgis_version = bounded(timeouts.call(), async {
+            let client = pool.get().await.map_err(from_pool)?;
+            let postgis_version = migrate::check_postgis(&**client).await?;
+            migrate::check_not_newer(migrate::schema_version(&**client).await?)?;
+            Ok(postgis_version)
+        })
+        .await?;
         Ok(Self {
             pool,
             config,
+            timeouts: *timeouts,
             runtime: tokio::runtime::Handle::current(),
             signal: OnceLock::new(),
             postgis_version,
@@ -99,13 +105,29 @@ impl PostgisStore {
 
     /// Connects and applies pending migrations.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let store = Self::connect(url).await?;
+        Self::open_with(url, &Timeouts::default()).await
+    }
+
+    /// [`PostgisStore::open`] with these bounds on every wait.
+    pub async fn open_with(url: &str, timeouts: &Timeouts) -> Result<Self, StoreError> {
+        let store = Self::connect_with(url, timeouts).await?;
         store.migrate().await?;
         Ok(store)
     }
 
+    /// The bounds this store was opened with.
+    pub fn timeouts(&self) -> &Timeouts {
+        &self.timeouts
+    }
+
     /// Applies pending migrations (in one transaction, under an advisory lock; safe to run from
     /// several processes at once). Refuses a schema newer than this code knows.
+    ///
+    /// Migrations run under the session's `statement_timeout` and `lock_timeout` like
+    /// everything else (a migration that needs longer sets `SET LOCAL statement_timeout` in its
+    /// own SQL), so a second process starting while one migrates waits at most the lock
+    /// timeout and then fails with [`StoreError::Unavailable`]; the server retries. There is
+    /// no client-side bound: a migration may take as long as the database lets it.
     pub async fn migrate(&self) -> Result<MigrationReport, StoreError> {
         let mut client = self.client().await?;
         let client: &mut tokio_postgres::Client = &mut client;
@@ -114,8 +136,11 @@ impl PostgisStore {
 
     /// The database's schema version (0 before the first migration).
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        let client = self.client().await?;
-        migrate::schema_version(&**client).await
+        self.bounded(async {
+            let client = self.client().await?;
+            migrate::schema_version(&**client).await
+        })
+        .await
     }
 
     /// The PostGIS version found at connect time, e.g. `3.3.2`.
@@ -142,6 +167,11 @@ impl PostgisStore {
         }
         let mut client = self.client().await?;
         let tx = begin_write(&mut client).await?;
+        // A bulk load takes as long as the data needs: no statement timeout in this
+        // transaction (the lock timeout still bounds waiting for other writers).
+        tx.batch_execute("SET LOCAL statement_timeout = 0")
+            .await
+            .map_err(from_pg)?;
         // The column types, for binary COPY (geometry's type is PostGIS's, looked up by name).
         let types: Vec<Type> = tx
             .prepare(&format!("SELECT {COLUMNS} FROM assets LIMIT 0"))
@@ -239,6 +269,32 @@ impl PostgisStore {
     async fn client(&self) -> Result<Object, StoreError> {
         self.pool.get().await.map_err(from_pool)
     }
+
+    /// Runs one call under the client-side bound ([`Timeouts::call`]).
+    async fn bounded<T>(
+        &self,
+        call: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        bounded(self.timeouts.call(), call).await
+    }
+}
+
+/// `call`, or [`StoreError::Unavailable`] once `limit` has passed without its answer. This is
+/// what ends a wait on a database that does not answer at all (frozen, or the network cut):
+/// PostgreSQL's own timeouts need PostgreSQL to be running, and TCP keepalives are answered
+/// by the operating system even for a frozen process. The call is dropped mid-way: an open
+/// transaction is rolled back (tokio-postgres queues the `ROLLBACK`), but a `COMMIT` already
+/// sent may still take effect, so a write answered this way may have been saved.
+async fn bounded<T>(
+    limit: std::time::Duration,
+    call: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+        Err(StoreError::Unavailable(format!(
+            "PostgreSQL did not answer within {:.1} s",
+            limit.as_secs_f64()
+        )))
+    })
 }
 
 /// Starts a write transaction holding the change-feed lock (see [`CHANGE_FEED_LOCK_KEY`]).
@@ -574,21 +630,41 @@ impl AssetStore for PostgisStore {
     }
 
     async fn all(&self) -> Result<Vec<Asset>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM assets"))
-            .await
-            .map_err(from_pg)?;
-        // Streamed: a million rows are converted as they arrive, not buffered twice.
-        let rows = client
-            .query_raw(&stmt, std::iter::empty::<&(dyn ToSql + Sync)>())
-            .await
-            .map_err(from_pg)?;
+        // Loading a million assets takes longer than a statement may run, so this read runs
+        // without the statement timeout; instead every step, and every row, must arrive within
+        // the client-side bound, which still ends the wait on a database that stops answering.
+        let mut client = self.bounded(self.client()).await?;
+        let tx = self
+            .bounded(async {
+                let tx = client.transaction().await.map_err(from_pg)?;
+                tx.batch_execute("SET LOCAL statement_timeout = 0")
+                    .await
+                    .map_err(from_pg)?;
+                Ok(tx)
+            })
+            .await?;
+        let rows = self
+            .bounded(async {
+                let stmt = tx
+                    .prepare_cached(&format!("SELECT {COLUMNS} FROM assets"))
+                    .await
+                    .map_err(from_pg)?;
+                // Streamed: a million rows are converted as they arrive, not buffered twice.
+                tx.query_raw(&stmt, std::iter::empty::<&(dyn ToSql + Sync)>())
+                    .await
+                    .map_err(from_pg)
+            })
+            .await?;
         let mut rows = std::pin::pin!(rows);
         let mut out = Vec::new();
-        while let Some(row) = rows.try_next().await.map_err(from_pg)? {
+        while let Some(row) = self
+            .bounded(async { rows.try_next().await.map_err(from_pg) })
+            .await?
+        {
             out.push(asset_from_row(&row, 0)?);
         }
+        self.bounded(async { tx.commit().await.map_err(from_pg) })
+            .await?;
         // Sorted here rather than by the database: a million wide rows would be sorted on
         // disk there, and here it is a sort of ids (byte order, as `COLLATE "C"`).
         out.sort_unstable_by(|a, b| a.id.cmp(&b.id));
@@ -600,111 +676,130 @@ impl AssetStore for PostgisStore {
         after: Option<&AssetId>,
         limit: usize,
     ) -> Result<Vec<Asset>, StoreError> {
-        let client = self.client().await?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        // `id` is `COLLATE "C"`: byte order, the same order as `AssetId`'s `Ord`. Two
-        // statements rather than `$1 IS NULL OR id > $1`, so each is a primary-key range scan.
-        let rows = match after {
-            Some(after) => {
-                let stmt = client
-                    .prepare_cached(&format!(
-                        "SELECT {COLUMNS} FROM assets WHERE id > $1 ORDER BY id LIMIT $2"
-                    ))
-                    .await
-                    .map_err(from_pg)?;
-                client.query(&stmt, &[&after.as_str(), &limit]).await
+        self.bounded(async {
+            let client = self.client().await?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            // `id` is `COLLATE "C"`: byte order, the same order as `AssetId`'s `Ord`. Two
+            // statements rather than `$1 IS NULL OR id > $1`, so each is a primary-key range
+            // scan.
+            let rows = match after {
+                Some(after) => {
+                    let stmt = client
+                        .prepare_cached(&format!(
+                            "SELECT {COLUMNS} FROM assets WHERE id > $1 ORDER BY id LIMIT $2"
+                        ))
+                        .await
+                        .map_err(from_pg)?;
+                    client.query(&stmt, &[&after.as_str(), &limit]).await
+                }
+                None => {
+                    let stmt = client
+                        .prepare_cached(&format!(
+                            "SELECT {COLUMNS} FROM assets ORDER BY id LIMIT $1"
+                        ))
+                        .await
+                        .map_err(from_pg)?;
+                    client.query(&stmt, &[&limit]).await
+                }
             }
-            None => {
-                let stmt = client
-                    .prepare_cached(&format!(
-                        "SELECT {COLUMNS} FROM assets ORDER BY id LIMIT $1"
-                    ))
-                    .await
-                    .map_err(from_pg)?;
-                client.query(&stmt, &[&limit]).await
-            }
-        }
-        .map_err(from_pg)?;
-        rows.iter().map(|r| asset_from_row(r, 0)).collect()
+            .map_err(from_pg)?;
+            rows.iter().map(|r| asset_from_row(r, 0)).collect()
+        })
+        .await
     }
 
     async fn get(&self, id: &AssetId) -> Result<Option<Asset>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM assets WHERE id = $1"))
-            .await
-            .map_err(from_pg)?;
-        let row = client
-            .query_opt(&stmt, &[&id.as_str()])
-            .await
-            .map_err(from_pg)?;
-        row.map(|r| asset_from_row(&r, 0)).transpose()
+        self.bounded(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(&format!("SELECT {COLUMNS} FROM assets WHERE id = $1"))
+                .await
+                .map_err(from_pg)?;
+            let row = client
+                .query_opt(&stmt, &[&id.as_str()])
+                .await
+                .map_err(from_pg)?;
+            row.map(|r| asset_from_row(&r, 0)).transpose()
+        })
+        .await
     }
 
     async fn count(&self) -> Result<u64, StoreError> {
-        let client = self.client().await?;
-        let n: i64 = client
-            .query_one("SELECT count(*) FROM assets", &[])
-            .await
-            .map_err(from_pg)?
-            .get(0);
-        Ok(u64::try_from(n).unwrap_or(0))
+        self.bounded(async {
+            let client = self.client().await?;
+            let n: i64 = client
+                .query_one("SELECT count(*) FROM assets", &[])
+                .await
+                .map_err(from_pg)?
+                .get(0);
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
     }
 
     async fn insert(&self, asset: &Asset) -> Result<u64, StoreError> {
         let params = AssetParams::new(asset)?;
-        let mut client = self.client().await?;
-        let tx = begin_write(&mut client).await?;
-        let stmt = tx.prepare_cached(&insert_sql()).await.map_err(from_pg)?;
-        let n = tx
-            .execute(&stmt, &params.values())
-            .await
-            .map_err(|e| from_pg_write(e, Some(&asset.id)))?;
-        if n == 0 {
-            return Err(StoreError::AlreadyExists(asset.id.clone()));
-        }
-        commit_write(tx, &asset.id, ChangeKind::Upsert).await
+        self.bounded(async {
+            let mut client = self.client().await?;
+            let tx = begin_write(&mut client).await?;
+            let stmt = tx.prepare_cached(&insert_sql()).await.map_err(from_pg)?;
+            let n = tx
+                .execute(&stmt, &params.values())
+                .await
+                .map_err(|e| from_pg_write(e, Some(&asset.id)))?;
+            if n == 0 {
+                return Err(StoreError::AlreadyExists(asset.id.clone()));
+            }
+            commit_write(tx, &asset.id, ChangeKind::Upsert).await
+        })
+        .await
     }
 
     async fn replace(&self, asset: &Asset) -> Result<u64, StoreError> {
         let params = AssetParams::new(asset)?;
         let expected = asset.version.saturating_sub(1);
-        let mut client = self.client().await?;
-        let tx = begin_write(&mut client).await?;
-        let row = tx
-            .query_opt(
-                "SELECT version FROM assets WHERE id = $1 FOR UPDATE",
-                &[&asset.id.as_str()],
-            )
-            .await
-            .map_err(from_pg)?;
-        let Some(row) = row else {
-            return Err(StoreError::NotFound(asset.id.clone()));
-        };
-        let actual = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
-        if actual != expected {
-            return Err(StoreError::VersionConflict {
-                id: asset.id.clone(),
-                expected,
-                actual,
-            });
-        }
-        let stmt = tx.prepare_cached(&update_sql()).await.map_err(from_pg)?;
-        tx.execute(&stmt, &params.values()).await.map_err(from_pg)?;
-        commit_write(tx, &asset.id, ChangeKind::Upsert).await
+        self.bounded(async {
+            let mut client = self.client().await?;
+            let tx = begin_write(&mut client).await?;
+            let row = tx
+                .query_opt(
+                    "SELECT version FROM assets WHERE id = $1 FOR UPDATE",
+                    &[&asset.id.as_str()],
+                )
+                .await
+                .map_err(from_pg)?;
+            let Some(row) = row else {
+                return Err(StoreError::NotFound(asset.id.clone()));
+            };
+            let actual = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
+            if actual != expected {
+                return Err(StoreError::VersionConflict {
+                    id: asset.id.clone(),
+                    expected,
+                    actual,
+                });
+            }
+            let stmt = tx.prepare_cached(&update_sql()).await.map_err(from_pg)?;
+            tx.execute(&stmt, &params.values()).await.map_err(from_pg)?;
+            commit_write(tx, &asset.id, ChangeKind::Upsert).await
+        })
+        .await
     }
 
     async fn delete(&self, id: &AssetId) -> Result<u64, StoreError> {
-        let mut client = self.client().await?;
-        let tx = begin_write(&mut client).await?;
-        let n = tx
-            .execute("DELETE FROM assets WHERE id = $1", &[&id.as_str()])
-            .await
-            .map_err(from_pg)?;
-        if n == 0 {
-            return Err(StoreError::NotFound(id.clone()));
-        }
-        commit_write(tx, id, ChangeKind::Delete).await
+        self.bounded(async {
+            let mut client = self.client().await?;
+            let tx = begin_write(&mut client).await?;
+            let n = tx
+                .execute("DELETE FROM assets WHERE id = $1", &[&id.as_str()])
+                .await
+                .map_err(from_pg)?;
+            if n == 0 {
+                return Err(StoreError::NotFound(id.clone()));
+            }
+            commit_write(tx, id, ChangeKind::Delete).await
+        })
+        .await
     }
 
     async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError> {
@@ -714,20 +809,24 @@ impl AssetStore for PostgisStore {
     async fn changes_since(&self, since: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
         let since = i64::try_from(since).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&format!(
-                "SELECT c.seq, c.asset_id, c.kind, {} FROM asset_changes c \
-                 LEFT JOIN assets a ON c.kind = 'upsert' AND a.id = c.asset_id \
-                 WHERE c.seq > $1 ORDER BY c.seq LIMIT $2",
-                columns_of("a")
-            ))
-            .await
-            .map_err(from_pg)?;
-        let rows = client
-            .query(&stmt, &[&since, &limit])
-            .await
-            .map_err(from_pg)?;
+        let rows = self
+            .bounded(async {
+                let client = self.client().await?;
+                let stmt = client
+                    .prepare_cached(&format!(
+                        "SELECT c.seq, c.asset_id, c.kind, {} FROM asset_changes c \
+                         LEFT JOIN assets a ON c.kind = 'upsert' AND a.id = c.asset_id \
+                         WHERE c.seq > $1 ORDER BY c.seq LIMIT $2",
+                        columns_of("a")
+                    ))
+                    .await
+                    .map_err(from_pg)?;
+                client
+                    .query(&stmt, &[&since, &limit])
+                    .await
+                    .map_err(from_pg)
+            })
+            .await?;
         futures_util::stream::iter(rows)
             .map(|row| {
                 let seq = seq_to_u64(row.get(0))?;
@@ -758,13 +857,16 @@ impl AssetStore for PostgisStore {
     }
 
     async fn latest_seq(&self) -> Result<u64, StoreError> {
-        let client = self.client().await?;
-        let seq: i64 = client
-            .query_one("SELECT coalesce(max(seq), 0) FROM asset_changes", &[])
-            .await
-            .map_err(from_pg)?
-            .get(0);
-        seq_to_u64(seq)
+        self.bounded(async {
+            let client = self.client().await?;
+            let seq: i64 = client
+                .query_one("SELECT coalesce(max(seq), 0) FROM asset_changes", &[])
+                .await
+                .map_err(from_pg)?
+                .get(0);
+            seq_to_u64(seq)
+        })
+        .await
     }
 
     fn change_signal(&self) -> Option<watch::Receiver<u64>> {
