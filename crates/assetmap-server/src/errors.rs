@@ -11,6 +11,10 @@ use std::fmt;
 /// The media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Seconds a client is told to wait (`Retry-After`) after a `503`: the store unavailable, a
+/// write that could not finish in time, a server still starting.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
 /// One bad parameter or field: its name, and why.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct InvalidParam {
@@ -309,7 +313,7 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(%why, "store unavailable");
                 ApiError::unavailable(
                     "The database is unavailable, so changes cannot be saved right now. Reading still works; retry the change shortly.",
-                    5,
+                    RETRY_AFTER_SECS,
                 )
             }
             other => ApiError::internal(other),

@@ -16,14 +16,25 @@ use std::time::Duration;
 const BATCH: usize = 1000;
 
 /// Applies every change after `state.applied_seq` to the engine. Returns how many were applied.
+///
+/// Changes are read from the store *without* the write lock, so a slow, locked or unreachable
+/// store never keeps a write request waiting behind this loop; they are applied under it. A
+/// write that reached the engine meanwhile (the engine's generation moved) may be newer than
+/// what was read, so then the changes are read again rather than applied.
 pub async fn catch_up(state: &AppState) -> Result<usize, StoreError> {
-    let _guard = state.write_lock.lock().await;
     let mut applied = 0;
     loop {
         let since = state.applied_seq.load(Ordering::SeqCst);
+        let generation = state.engine_generation();
         let changes = state.store.changes_since(since, BATCH).await?;
         if changes.is_empty() {
             return Ok(applied);
+        }
+        let _guard = state.write_lock.lock().await;
+        if state.applied_seq.load(Ordering::SeqCst) != since
+            || state.engine_generation() != generation
+        {
+            continue;
         }
         let n = changes.len();
         {

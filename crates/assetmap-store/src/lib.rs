@@ -54,18 +54,23 @@ impl Timeouts {
     }
 }
 
-impl Default for Timeouts {
+impl Timeouts {
     /// The documented defaults: statement 10 s, lock 5 s, idle in transaction 10 s, connect
     /// 5 s, pool wait 5 s, keepalive 15 s.
+    pub const DEFAULT: Timeouts = Timeouts {
+        statement: Duration::from_secs(10),
+        lock: Duration::from_secs(5),
+        idle_in_transaction: Duration::from_secs(10),
+        connect: Duration::from_secs(5),
+        pool_wait: Duration::from_secs(5),
+        keepalive: Duration::from_secs(15),
+    };
+}
+
+impl Default for Timeouts {
+    /// [`Timeouts::DEFAULT`].
     fn default() -> Self {
-        Timeouts {
-            statement: Duration::from_secs(10),
-            lock: Duration::from_secs(5),
-            idle_in_transaction: Duration::from_secs(10),
-            connect: Duration::from_secs(5),
-            pool_wait: Duration::from_secs(5),
-            keepalive: Duration::from_secs(15),
-        }
+        Timeouts::DEFAULT
     }
 }
 

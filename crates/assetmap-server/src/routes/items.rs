@@ -211,7 +211,7 @@ async fn create(
             .map_err(ApiError::internal)?,
     };
     let asset = Asset::create(id, valid, chrono::Utc::now());
-    let _guard = state.write_lock.lock().await;
+    let _guard = state.lock_writes().await?;
     state.store.insert(&asset).await?;
     // Acknowledged by the store: now visible to reads.
     state.engine_mut().upsert(asset.clone());
@@ -264,7 +264,7 @@ async fn replace(
         .validate(input.location)
         .map_err(|e| ApiError::invalid_body(&e))?;
     let expected = if_match_version(&req)?;
-    let _guard = state.write_lock.lock().await;
+    let _guard = state.lock_writes().await?;
     let current = state.store.get(&id).await?.ok_or_else(|| {
         ApiError::not_found(format!(
             "There is no asset with id '{id}'; create it with POST /collections/assets/items."
@@ -292,7 +292,7 @@ async fn delete(
     crate::auth::authorise(&req, &state)?;
     Params::parse(req.query_string(), &[])?;
     let id = parse_id(&path)?;
-    let _guard = state.write_lock.lock().await;
+    let _guard = state.lock_writes().await?;
     state.store.delete(&id).await?;
     state.engine_mut().remove(&id);
     Ok(HttpResponse::NoContent().finish())
