@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 /// The longest pause between attempts to reach the store at start-up.
 const MAX_RETRY: Duration = Duration::from_secs(10);
+/// How long the `starting` server is given, once it no longer accepts, to answer connections
+/// it had already accepted before it stops (they are answered in microseconds).
+const HANDOVER_PAUSE: Duration = Duration::from_millis(100);
 
 /// A built, bound, not yet running server.
 pub struct Application {
@@ -255,6 +258,12 @@ impl Application {
                 };
             }
         };
+        // Hand the listener over without dropping a connection: stop accepting (new ones wait
+        // in the listener's backlog for the real server), let those already accepted reach the
+        // worker and be answered, then stop (a graceful stop drops connections accepted but
+        // not yet handed to the worker).
+        handle.pause().await;
+        tokio::time::sleep(HANDOVER_PAUSE).await;
         handle.stop(true).await;
         let (loaded, place) = loaded?;
         let app = Self::serve(
