@@ -6,6 +6,9 @@
 //! throughout, `/health` says `degraded` (the database unresponsive) or `starting` (not loaded
 //! yet) within seconds, and everything recovers without a restart.
 //!
+//! The embedded store's one case is here too: another process holding the GeoPackage's write
+//! lock.
+//!
 //! These tests lock, freeze and stop the whole throwaway cluster (`ASSETMAP_TEST_PG_CTL`,
 //! `ASSETMAP_TEST_PGDATA`, from `bash tests/run.sh`). Cargo runs test binaries one after
 //! another, so no other binary's tests see that; within this binary the tests take
@@ -530,4 +533,66 @@ fn a_database_that_does_not_exist_fails_at_once_with_one_line() {
         !String::from_utf8_lossy(&out.stdout).contains("starting on"),
         "not waited for"
     );
+}
+
+/// Two processes on one GeoPackage: while another holds the file's write lock (an open
+/// `BEGIN IMMEDIATE`, as a writer stopped mid-transaction would), a write gets `503` after
+/// the lock timeout (SQLite's busy timeout) and reads go on; once the lock is let go, writes
+/// work again.
+#[test]
+fn a_geopackage_locked_by_another_process_gives_503_within_the_lock_timeout() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("assets.gpkg");
+    let args = [
+        "--store",
+        path.to_str().expect("UTF-8 path"),
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+    ];
+    let server = ServerProcess::start(binary(), &args, &SERVER_ENV, Duration::from_secs(180));
+    let http = agent();
+    let items = format!("{}/collections/assets/items", server.address);
+    let r = request(
+        &http,
+        "POST",
+        &items,
+        Some(&sample_feature("Before the lock")),
+        Some(ADMIN_TOKEN),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    let other = rusqlite::Connection::open(&path).expect("open the file");
+    other
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    let (r, took) = timed(
+        &http,
+        "POST",
+        &items,
+        Some(&sample_feature("During the lock")),
+        Some(ADMIN_TOKEN),
+    );
+    eprintln!("POST to a GeoPackage locked by another process: 503 after {took:?}");
+    assert_503("POST", &r);
+    assert!(
+        took >= LOCK_TIMEOUT.mul_f64(0.9) && took < LOCK_TIMEOUT + MARGIN,
+        "POST answered after {took:?} (lock timeout {LOCK_TIMEOUT:?})"
+    );
+    let (r, took) = timed(&http, "GET", &format!("{items}?limit=5"), None, None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(took < FAST_READ, "a read took {took:?}");
+    let (s, h) = health(&http, &server.address);
+    assert_eq!((s, &h["status"]), (200, &Value::from("ok")), "{h}");
+
+    other.execute_batch("ROLLBACK").expect("let go");
+    post_until_created(&http, &items, "After the lock", Duration::from_secs(10));
+    let during: i64 = other
+        .query_row(
+            "SELECT count(*) FROM assets WHERE name = 'During the lock'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("count");
+    assert_eq!(during, 0, "nothing refused was written");
 }
