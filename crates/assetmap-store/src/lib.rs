@@ -18,9 +18,9 @@ pub struct Timeouts {
     /// Longest one SQL statement may run: PostgreSQL's `statement_timeout` on every session.
     /// Also the client-side bound on every PostGIS call, plus [`Timeouts::GRACE`]
     /// ([`Timeouts::call`]), which is what ends a call to a database that does not answer at
-    /// all (a frozen server, a cut network). Bulk loads (`insert_many`) and loading every
-    /// asset (`all`) are exempt: they take as long as the data needs, but each step of `all`
-    /// must still arrive within [`Timeouts::call`].
+    /// all (a frozen server, a cut network). Bulk loads (`insert_many`), migrations and
+    /// loading every asset (`all`) are exempt: they take as long as the data needs, but each
+    /// step of `all` must still arrive within [`Timeouts::call`].
     pub statement: Duration,
     /// Longest wait for a lock: PostgreSQL's `lock_timeout` (rows, tables, the change-feed
     /// advisory lock), and SQLite's busy timeout (another process writing to the GeoPackage).

@@ -123,11 +123,11 @@ impl PostgisStore {
     /// Applies pending migrations (in one transaction, under an advisory lock; safe to run from
     /// several processes at once). Refuses a schema newer than this code knows.
     ///
-    /// Migrations run under the session's `statement_timeout` and `lock_timeout` like
-    /// everything else (a migration that needs longer sets `SET LOCAL statement_timeout` in its
-    /// own SQL), so a second process starting while one migrates waits at most the lock
-    /// timeout and then fails with [`StoreError::Unavailable`]; the server retries. There is
-    /// no client-side bound: a migration may take as long as the database lets it.
+    /// Pending migrations run without a statement timeout (they take as long as they need)
+    /// and with no client-side bound, but under the session's `lock_timeout`: a second process
+    /// starting while one migrates waits at most the lock timeout for the migration lock and
+    /// then fails with [`StoreError::Unavailable`] (the server tries again), and a migration
+    /// that cannot get a lock on a table in use fails rather than queue everyone behind it.
     pub async fn migrate(&self) -> Result<MigrationReport, StoreError> {
         let mut client = self.client().await?;
         let client: &mut tokio_postgres::Client = &mut client;
