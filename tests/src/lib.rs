@@ -363,12 +363,34 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `binary serve --bind 127.0.0.1:0` with `args` and `env`, and waits (up to
-    /// `timeout`) for its `listening on http://…` line.
+    /// `timeout`) for its `listening on http://…` line: it serves.
     pub fn start(
         binary: &Path,
         args: &[&str],
         env: &[(&str, &str)],
         timeout: Duration,
+    ) -> ServerProcess {
+        Self::start_until(binary, args, env, timeout, "listening on ")
+    }
+
+    /// Like [`ServerProcess::start`] for a server whose store cannot be reached yet: waits for
+    /// its `starting on http://… (waiting for the store)` line instead (it answers `starting`
+    /// on that port until it can serve).
+    pub fn start_waiting(
+        binary: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        timeout: Duration,
+    ) -> ServerProcess {
+        Self::start_until(binary, args, env, timeout, "starting on ")
+    }
+
+    fn start_until(
+        binary: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        timeout: Duration,
+        prefix: &'static str,
     ) -> ServerProcess {
         let mut cmd = Command::new(binary);
         cmd.args(args)
@@ -387,15 +409,16 @@ impl ServerProcess {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(addr.trim().to_owned());
+                if let Some(rest) = line.strip_prefix(prefix) {
+                    let address = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(address.to_owned());
                 }
             }
         });
         let started = Instant::now();
         let address = rx.recv_timeout(timeout).unwrap_or_else(|_| {
             panic!(
-                "the server did not report its address within {:?}",
+                "the server did not print {prefix:?} with its address within {:?}",
                 started.elapsed()
             )
         });

@@ -19,7 +19,10 @@
 //! `bash tests/run.sh`) down, so it is the only test in its binary, and a guard starts the
 //! cluster again even if an assertion fails.
 
-use assetmap_testing::{create_postgis_database, pg_ctl, required_env, RestartOnDrop};
+use assetmap_testing::{
+    children_of, create_postgis_database, pg_ctl, postmaster_pid, proc_stat, required_env,
+    RestartOnDrop,
+};
 use assetmap_tests::{agent, request, sample_feature, ServerProcess, ADMIN_TOKEN};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -95,46 +98,6 @@ fn psql(url: &str, sql: &str) -> Vec<String> {
         .lines()
         .map(str::to_owned)
         .collect()
-}
-
-/// The postmaster's pid: the first line of `postmaster.pid` in the cluster's data directory.
-fn postmaster_pid() -> u32 {
-    let file = PathBuf::from(required_env("ASSETMAP_TEST_PGDATA")).join("postmaster.pid");
-    let text = std::fs::read_to_string(&file)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
-    text.lines()
-        .next()
-        .and_then(|l| l.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no pid on the first line of {}", file.display()))
-}
-
-/// The pids of every process whose parent is `parent`, from /proc.
-fn children_of(parent: u32) -> Vec<u32> {
-    let mut pids = Vec::new();
-    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if proc_stat(pid).is_some_and(|(_, ppid)| ppid == parent) {
-            pids.push(pid);
-        }
-    }
-    pids
-}
-
-/// `(state, parent pid)` of a live process (from /proc/PID/stat), or None when it is gone.
-fn proc_stat(pid: u32) -> Option<(char, u32)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // "pid (comm) state ppid …"; comm may hold spaces and parentheses, so split at the last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let mut fields = rest.split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    Some((state, ppid))
 }
 
 /// The process has ended and been reaped: a zombie postmaster still counts as running for the

@@ -81,11 +81,18 @@ pub fn settings_from(common: &CommonArgs) -> anyhow::Result<Settings> {
     Ok(s)
 }
 
-/// Runs the command line (what `main` calls).
-pub fn main() -> anyhow::Result<()> {
+/// Runs the command line (what `main` calls). A failure is one line on stderr, `error: ` and
+/// the error with its causes (`a: b: c`), never a backtrace; the exit code is then 1.
+pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     crate::telemetry::init();
-    actix_web::rt::System::new().block_on(run(cli))
+    match actix_web::rt::System::new().block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -98,15 +105,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(n) = args.synthetic {
                 settings.seed = Seed::Synthetic(n);
             }
-            let app = Application::build(settings.clone()).await?;
             let ip = settings.bind.ip();
-            // Tests and scripts read this line to find the port.
+            // Scripts and tests read these lines to find the port. `starting on` comes only
+            // when the store cannot be reached at once (the port answers `starting` until it
+            // can); `listening on` once the server serves.
+            let started = Application::start(settings.clone(), |bound| {
+                println!(
+                    "starting on http://{ip}:{} (waiting for the store)",
+                    bound.port()
+                );
+            })
+            .await?;
+            let Some(app) = started else {
+                tracing::info!("stopped before the store could be reached");
+                return Ok(());
+            };
             println!("listening on http://{ip}:{}", app.port());
             app.run_until_stopped().await?;
             Ok(())
         }
         Command::Migrate => {
-            let store = startup::open_store(&settings.store).await?;
+            let store = startup::open_store(&settings).await?;
             println!(
                 "{} store at {} is up to date",
                 store.kind(),
@@ -115,7 +134,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import(args) => {
-            let store = startup::open_store(&settings.store).await?;
+            let store = startup::open_store(&settings).await?;
             let assets = match (&args.file, args.synthetic) {
                 (_, Some(n)) => assetmap_synthetic::assets(42, n),
                 (Some(path), None) => {
@@ -133,7 +152,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 // PostGIS loads with COPY in one transaction and reports progress as it goes.
                 StoreLocation::Postgis(url) => {
                     drop(store);
-                    let pg = assetmap_store::PostgisStore::connect(url).await?;
+                    let pg =
+                        assetmap_store::PostgisStore::connect_with(url, &settings.store_timeouts())
+                            .await?;
                     let shown = std::sync::atomic::AtomicUsize::new(usize::MAX);
                     pg.insert_many_with_progress(&assets, &|n| {
                         show_progress(n, assets.len(), &shown)

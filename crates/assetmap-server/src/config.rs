@@ -1,9 +1,11 @@
 //! Settings in one typed place: defaults, then a TOML file, then environment variables, then
 //! command-line flags (each overrides the one before).
 
+use assetmap_store::Timeouts;
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Where assets are kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +23,14 @@ impl StoreLocation {
             StoreLocation::Postgis(s.to_owned())
         } else {
             StoreLocation::GeoPackage(PathBuf::from(s))
+        }
+    }
+
+    /// The store's kind, as `AssetStore::kind` says it: `"geopackage"` or `"postgis"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StoreLocation::GeoPackage(_) => "geopackage",
+            StoreLocation::Postgis(_) => "postgis",
         }
     }
 
@@ -98,6 +108,27 @@ pub struct Settings {
     /// Hours a write's `Idempotency-Key` is kept (with its answer) for retries, from the write;
     /// 1 to [`MAX_IDEMPOTENCY_KEY_HOURS`].
     pub idempotency_key_hours: u32,
+    /// Seconds one SQL statement may run (PostgreSQL `statement_timeout`); a PostGIS call is
+    /// given up by the server itself one second after that.
+    pub db_statement_timeout_secs: f64,
+    /// Seconds a write waits for a lock: PostgreSQL `lock_timeout`, SQLite's busy timeout on
+    /// the GeoPackage, and this process's own queue of writes.
+    pub db_lock_timeout_secs: f64,
+    /// Seconds a PostgreSQL session of ours may sit idle in an open transaction before the
+    /// database ends it (`idle_in_transaction_session_timeout`), releasing its locks.
+    pub db_idle_in_transaction_timeout_secs: f64,
+    /// Seconds to open a PostgreSQL connection (TCP connect, start-up, authentication).
+    pub db_connect_timeout_secs: f64,
+    /// Seconds to wait for a free PostgreSQL connection from the pool.
+    pub db_pool_wait_timeout_secs: f64,
+    /// Seconds of idle before TCP keepalive probes on PostgreSQL connections; a database that
+    /// stops answering is given up within about twice this.
+    pub db_keepalive_secs: f64,
+    /// Seconds a starting server keeps retrying a store it cannot reach before it gives up and
+    /// exits; `0` = keep trying for ever.
+    pub db_start_timeout_secs: f64,
+    /// Seconds `/health` waits for the store to answer before it says `degraded`.
+    pub health_timeout_secs: f64,
 }
 
 impl Default for Settings {
@@ -120,9 +151,37 @@ impl Default for Settings {
             rate_limit_writes_per_minute: 60,
             rate_limit_loopback: false,
             idempotency_key_hours: 24,
+            db_statement_timeout_secs: WAITS.statement.as_secs_f64(),
+            db_lock_timeout_secs: WAITS.lock.as_secs_f64(),
+            db_idle_in_transaction_timeout_secs: WAITS.idle_in_transaction.as_secs_f64(),
+            db_connect_timeout_secs: WAITS.connect.as_secs_f64(),
+            db_pool_wait_timeout_secs: WAITS.pool_wait.as_secs_f64(),
+            db_keepalive_secs: WAITS.keepalive.as_secs_f64(),
+            db_start_timeout_secs: 0.0,
+            health_timeout_secs: 2.0,
         }
     }
 }
+
+/// The store's own defaults for its waits (`assetmap_store::Timeouts::default`), which the
+/// `db_*` settings default to.
+const WAITS: Timeouts = Timeouts::DEFAULT;
+
+/// The longest any wait setting may be: a day.
+const MAX_WAIT_SECS: f64 = 86_400.0;
+
+/// The wait settings: name (TOML key; the environment variable is `ASSETMAP_` and the name in
+/// capitals) and whether `0` is allowed (it means "for ever" where it is).
+const WAIT_SETTINGS: [(&str, bool); 8] = [
+    ("db_statement_timeout_secs", false),
+    ("db_lock_timeout_secs", false),
+    ("db_idle_in_transaction_timeout_secs", false),
+    ("db_connect_timeout_secs", false),
+    ("db_pool_wait_timeout_secs", false),
+    ("db_keepalive_secs", false),
+    ("db_start_timeout_secs", true),
+    ("health_timeout_secs", false),
+];
 
 /// `data/` in the working directory when it is there, else the repository's own `data/`
 /// (so `cargo run` works from any folder of a checkout).
@@ -155,6 +214,14 @@ pub struct FileSettings {
     pub rate_limit_writes_per_minute: Option<u32>,
     pub rate_limit_loopback: Option<bool>,
     pub idempotency_key_hours: Option<u32>,
+    pub db_statement_timeout_secs: Option<f64>,
+    pub db_lock_timeout_secs: Option<f64>,
+    pub db_idle_in_transaction_timeout_secs: Option<f64>,
+    pub db_connect_timeout_secs: Option<f64>,
+    pub db_pool_wait_timeout_secs: Option<f64>,
+    pub db_keepalive_secs: Option<f64>,
+    pub db_start_timeout_secs: Option<f64>,
+    pub health_timeout_secs: Option<f64>,
 }
 
 /// The one rule for an admin token from any layer: surrounding whitespace is not part of it,
@@ -211,6 +278,38 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "ASSETMAP_IDEMPOTENCY_KEY_HOURS",
         "hours a write's Idempotency-Key is kept for retries (default 24)",
+    ),
+    (
+        "ASSETMAP_DB_STATEMENT_TIMEOUT_SECS",
+        "seconds one SQL statement may run (PostgreSQL statement_timeout)",
+    ),
+    (
+        "ASSETMAP_DB_LOCK_TIMEOUT_SECS",
+        "seconds a write waits for a lock (PostgreSQL lock_timeout, SQLite busy timeout)",
+    ),
+    (
+        "ASSETMAP_DB_IDLE_IN_TRANSACTION_TIMEOUT_SECS",
+        "seconds before PostgreSQL ends a session idle in a transaction",
+    ),
+    (
+        "ASSETMAP_DB_CONNECT_TIMEOUT_SECS",
+        "seconds to open a PostgreSQL connection",
+    ),
+    (
+        "ASSETMAP_DB_POOL_WAIT_TIMEOUT_SECS",
+        "seconds to wait for a free pooled PostgreSQL connection",
+    ),
+    (
+        "ASSETMAP_DB_KEEPALIVE_SECS",
+        "seconds idle before TCP keepalive probes to PostgreSQL",
+    ),
+    (
+        "ASSETMAP_DB_START_TIMEOUT_SECS",
+        "seconds a starting server waits for its store (0 = for ever)",
+    ),
+    (
+        "ASSETMAP_HEALTH_TIMEOUT_SECS",
+        "seconds /health waits for the store before saying degraded",
     ),
     (
         "ASSETMAP_LOG",
@@ -313,6 +412,14 @@ impl Settings {
                 )
             })?;
         }
+        for (name, _) in WAIT_SETTINGS {
+            let var = format!("ASSETMAP_{}", name.to_ascii_uppercase());
+            if let Some(v) = env(&var) {
+                *s.wait_mut(name) = v.trim().parse().map_err(|_| {
+                    anyhow::anyhow!("{var}={v:?} is not a number of seconds (e.g. 5 or 0.5)")
+                })?;
+            }
+        }
         if let Some(v) = env("ASSETMAP_RATE_LIMIT_LOOPBACK") {
             s.rate_limit_loopback = match v.trim().to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "on" => true,
@@ -321,7 +428,71 @@ impl Settings {
             };
         }
         s.check_http()?;
+        s.check_waits()?;
         Ok(s)
+    }
+
+    /// The wait setting called `name` (one of [`WAIT_SETTINGS`]).
+    fn wait_mut(&mut self, name: &str) -> &mut f64 {
+        match name {
+            "db_statement_timeout_secs" => &mut self.db_statement_timeout_secs,
+            "db_lock_timeout_secs" => &mut self.db_lock_timeout_secs,
+            "db_idle_in_transaction_timeout_secs" => &mut self.db_idle_in_transaction_timeout_secs,
+            "db_connect_timeout_secs" => &mut self.db_connect_timeout_secs,
+            "db_pool_wait_timeout_secs" => &mut self.db_pool_wait_timeout_secs,
+            "db_keepalive_secs" => &mut self.db_keepalive_secs,
+            "db_start_timeout_secs" => &mut self.db_start_timeout_secs,
+            "health_timeout_secs" => &mut self.health_timeout_secs,
+            other => unreachable!("{other} is not a wait setting"),
+        }
+    }
+
+    /// Checks the wait settings: each a number of seconds above 0 (or 0 where that means
+    /// "for ever") and at most a day.
+    pub fn check_waits(&mut self) -> anyhow::Result<()> {
+        for (name, zero_allowed) in WAIT_SETTINGS {
+            let v = *self.wait_mut(name);
+            let low_ok = if zero_allowed { v >= 0.0 } else { v > 0.0 };
+            if !(low_ok && v <= MAX_WAIT_SECS) {
+                let least = if zero_allowed {
+                    "0 (for ever) or more"
+                } else {
+                    "more than 0"
+                };
+                anyhow::bail!(
+                    "{name} = {v} must be a number of seconds, {least} and at most {MAX_WAIT_SECS}"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The store's bounds on waiting, from the `db_*` settings (checked by
+    /// [`Settings::check_waits`]).
+    pub fn store_timeouts(&self) -> Timeouts {
+        Timeouts {
+            statement: secs(self.db_statement_timeout_secs),
+            lock: secs(self.db_lock_timeout_secs),
+            idle_in_transaction: secs(self.db_idle_in_transaction_timeout_secs),
+            connect: secs(self.db_connect_timeout_secs),
+            pool_wait: secs(self.db_pool_wait_timeout_secs),
+            keepalive: secs(self.db_keepalive_secs),
+        }
+    }
+
+    /// How long a write waits for the writes queued before it in this process.
+    pub fn write_queue_timeout(&self) -> Duration {
+        secs(self.db_lock_timeout_secs)
+    }
+
+    /// How long `/health` waits for the store.
+    pub fn health_timeout(&self) -> Duration {
+        secs(self.health_timeout_secs)
+    }
+
+    /// How long a starting server waits for its store; `None` = for ever.
+    pub fn start_timeout(&self) -> Option<Duration> {
+        (self.db_start_timeout_secs > 0.0).then(|| secs(self.db_start_timeout_secs))
     }
 
     /// Normalises and checks the HTTP-facing settings (public URL, CORS origins, timeouts).
@@ -424,11 +595,34 @@ impl Settings {
         if let Some(v) = f.idempotency_key_hours {
             self.idempotency_key_hours = v;
         }
+        for (name, value) in [
+            ("db_statement_timeout_secs", f.db_statement_timeout_secs),
+            ("db_lock_timeout_secs", f.db_lock_timeout_secs),
+            (
+                "db_idle_in_transaction_timeout_secs",
+                f.db_idle_in_transaction_timeout_secs,
+            ),
+            ("db_connect_timeout_secs", f.db_connect_timeout_secs),
+            ("db_pool_wait_timeout_secs", f.db_pool_wait_timeout_secs),
+            ("db_keepalive_secs", f.db_keepalive_secs),
+            ("db_start_timeout_secs", f.db_start_timeout_secs),
+            ("health_timeout_secs", f.health_timeout_secs),
+        ] {
+            if let Some(v) = value {
+                *self.wait_mut(name) = v;
+            }
+        }
     }
 }
 
 /// The longest time an `Idempotency-Key` may be kept: 30 days, in hours.
 pub const MAX_IDEMPOTENCY_KEY_HOURS: u32 = 720;
+
+/// A checked number of seconds as a duration (out-of-range values, which
+/// [`Settings::check_waits`] refuses, become 0 or a day rather than a panic).
+fn secs(v: f64) -> Duration {
+    Duration::try_from_secs_f64(v.clamp(0.0, MAX_WAIT_SECS)).unwrap_or_default()
+}
 
 /// The largest rate limit accepted (a million requests a minute); `0` turns a limit off.
 pub const MAX_PER_MINUTE: u32 = 1_000_000;
@@ -603,6 +797,59 @@ mod tests {
                 "{v}"
             );
         }
+    }
+
+    #[test]
+    fn waits_from_file_and_env() {
+        let s = Settings::layered(None, |_| None).unwrap();
+        assert_eq!(s.store_timeouts(), Timeouts::default());
+        assert_eq!(s.health_timeout(), Duration::from_secs(2));
+        assert_eq!(
+            s.start_timeout(),
+            None,
+            "waits for the store for ever by default"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.toml");
+        std::fs::write(
+            &file,
+            "db_statement_timeout_secs = 3\ndb_lock_timeout_secs = 0.5\ndb_start_timeout_secs = 60\nhealth_timeout_secs = 1\n",
+        )
+        .unwrap();
+        let s = Settings::layered(Some(&file), |k| {
+            (k == "ASSETMAP_DB_STATEMENT_TIMEOUT_SECS").then(|| "1.5".to_string())
+        })
+        .unwrap();
+        let t = s.store_timeouts();
+        assert_eq!(
+            (t.statement, t.lock, t.connect),
+            (
+                Duration::from_millis(1500),
+                Duration::from_millis(500),
+                Timeouts::default().connect
+            ),
+            "env beats file, file beats defaults"
+        );
+        assert_eq!(s.write_queue_timeout(), Duration::from_millis(500));
+        assert_eq!(s.start_timeout(), Some(Duration::from_secs(60)));
+        assert_eq!(s.health_timeout(), Duration::from_secs(1));
+        for (k, v) in [
+            ("ASSETMAP_DB_LOCK_TIMEOUT_SECS", "0"),
+            ("ASSETMAP_DB_STATEMENT_TIMEOUT_SECS", "-1"),
+            ("ASSETMAP_HEALTH_TIMEOUT_SECS", "soon"),
+            ("ASSETMAP_DB_KEEPALIVE_SECS", "NaN"),
+            ("ASSETMAP_DB_CONNECT_TIMEOUT_SECS", "1e9"),
+            ("ASSETMAP_DB_START_TIMEOUT_SECS", "-0.1"),
+        ] {
+            assert!(
+                Settings::layered(None, |x| (x == k).then(|| v.to_string())).is_err(),
+                "{k}={v}"
+            );
+        }
+        assert!(Settings::layered(None, |x| {
+            (x == "ASSETMAP_DB_START_TIMEOUT_SECS").then(|| "0".to_string())
+        })
+        .is_ok());
     }
 
     #[test]

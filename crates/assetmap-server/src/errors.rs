@@ -8,11 +8,12 @@ use assetmap_store::StoreError;
 use serde::Serialize;
 use std::fmt;
 
-/// `Retry-After` of a `503` from the store, in seconds.
-const UNAVAILABLE_RETRY_AFTER_SECS: u32 = 5;
-
 /// The media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Seconds a client is told to wait (`Retry-After`) after a `503`: the store unavailable, a
+/// write that could not finish in time, a server still starting.
+pub const RETRY_AFTER_SECS: u32 = 5;
 
 /// One bad parameter or field: its name, and why.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -221,7 +222,7 @@ impl ApiError {
         } else {
             "Before sending it again, check whether it was saved (GET the asset, or look for it by name), or a retry may save it twice;              send an Idempotency-Key header with writes so that a retry is always safe."
         };
-        Self::unavailable(format!("{LOST} {next}"), UNAVAILABLE_RETRY_AFTER_SECS)
+        Self::unavailable(format!("{LOST} {next}"), RETRY_AFTER_SECS)
     }
 
     /// 500: the detail is logged; the client gets a sentence without internals.
@@ -368,7 +369,7 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(%why, "store unavailable");
                 ApiError::unavailable(
                     "The database is unavailable, so changes cannot be saved right now. Reading still works; retry the change shortly.",
-                    UNAVAILABLE_RETRY_AFTER_SECS,
+                    RETRY_AFTER_SECS,
                 )
             }
             e @ StoreError::OutcomeUnknown(_) => ApiError::from_write(e, false),

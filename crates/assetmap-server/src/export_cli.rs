@@ -172,7 +172,7 @@ pub async fn run(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
         .transpose()?;
     let sel = Selection { filter, bbox, area };
 
-    let store = startup::open_store(&settings.store).await?;
+    let store = startup::open_store(&settings).await?;
     // Area summaries count every asset, so they need the engine; the asset layer alone streams
     // from the store.
     let engine = if layers.iter().any(|l| matches!(l, Layer::Areas(_))) {

@@ -15,6 +15,7 @@ pub mod params;
 pub mod parse;
 pub mod rate_limit;
 pub mod routes;
+pub mod starting;
 pub mod startup;
 pub mod state;
 pub mod sync;

@@ -1,4 +1,4 @@
 //! The `assetmap` binary. Everything lives in the library so tests run the same code.
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     assetmap_server::cli::main()
 }

@@ -1,16 +1,28 @@
 //! Building and running the application: open the store, seed it on first start, load the
-//! engine, bind the listener. Tests call the same [`Application::build`] with port 0.
+//! engine, bind the listener. Tests call the same [`Application::build`] with port 0;
+//! `assetmap serve` calls [`Application::start`], which binds first and waits for a store that
+//! cannot be reached yet, answering `starting` meanwhile ([`crate::starting`]).
 
 use crate::config::{Seed, Settings, StoreLocation};
+use crate::starting::{self, Progress};
 use crate::state::AppState;
 use crate::{edge, routes, sync, telemetry};
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 use assetmap_index::Engine;
-use assetmap_store::AssetStore;
-use std::net::TcpListener;
+use assetmap_store::{AssetStore, StoreError};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The first pause between attempts to reach the store at start-up; it doubles after each
+/// failed attempt up to [`MAX_RETRY`].
+const FIRST_RETRY: Duration = Duration::from_millis(500);
+/// The longest pause between attempts to reach the store at start-up.
+const MAX_RETRY: Duration = Duration::from_secs(10);
+/// How long the `starting` server is given, once it no longer accepts, to answer connections
+/// it had already accepted before it stops (they are answered in microseconds).
+const HANDOVER_PAUSE: Duration = Duration::from_millis(100);
 
 /// A built, bound, not yet running server.
 pub struct Application {
@@ -19,18 +31,22 @@ pub struct Application {
     state: Arc<AppState>,
 }
 
-/// Opens the store the settings name (creating an embedded GeoPackage file if needed).
-pub async fn open_store(location: &StoreLocation) -> anyhow::Result<Arc<dyn AssetStore>> {
+/// Opens the store the settings name (creating an embedded GeoPackage file if needed), with
+/// the settings' bounds on waiting.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn AssetStore>> {
+    let location = &settings.store;
+    let timeouts = settings.store_timeouts();
     match location {
         StoreLocation::GeoPackage(path) => {
-            let store = assetmap_store::gpkg::GeoPackageStore::open(path).with_context(|| {
-                format!("Failed to open the GeoPackage store {}", path.display())
-            })?;
+            let store = assetmap_store::gpkg::GeoPackageStore::open_with(path, &timeouts)
+                .with_context(|| {
+                    format!("Failed to open the GeoPackage store {}", path.display())
+                })?;
             Ok(Arc::new(store))
         }
         StoreLocation::Postgis(url) => {
             // Connects, checks PostGIS >= 3.0 and the schema version, applies pending migrations.
-            let store = assetmap_store::postgis::PostgisStore::open(url)
+            let store = assetmap_store::postgis::PostgisStore::open_with(url, &timeouts)
                 .await
                 .with_context(|| {
                     format!("Failed to open the PostGIS store {}", location.describe())
@@ -85,10 +101,111 @@ pub async fn seed_if_new(store: &dyn AssetStore, settings: &Settings) -> anyhow:
     Ok(assets.len())
 }
 
+/// The engine loaded from `store`, and the change-feed sequence number it is loaded up to.
+pub async fn load_engine(
+    store: &dyn AssetStore,
+    settings: &Settings,
+) -> anyhow::Result<(Engine, u64)> {
+    let started = Instant::now();
+    // Read the sequence number first: changes made while loading are applied again by the
+    // sync loop, which is harmless (upserts and deletes are idempotent).
+    let seq = store
+        .latest_seq()
+        .await
+        .context("Failed to read the change feed")?;
+    let assets = store
+        .all()
+        .await
+        .context("Failed to load assets from the store")?;
+    let engine = Engine::new(assets);
+    tracing::info!(assets = engine.len(), secs = started.elapsed().as_secs_f64(), store = %settings.store.describe(), "engine loaded");
+    Ok((engine, seq))
+}
+
+/// A store opened (and seeded if new) and the engine loaded from it.
+struct Loaded {
+    store: Arc<dyn AssetStore>,
+    engine: Engine,
+    seq: u64,
+}
+
+/// Opens the store, seeds it if new and loads the engine: one attempt.
+async fn open_and_load(settings: &Settings, progress: &Progress) -> anyhow::Result<Loaded> {
+    let store = open_store(settings).await?;
+    progress.loading();
+    seed_if_new(store.as_ref(), settings).await?;
+    let (engine, seq) = load_engine(store.as_ref(), settings).await?;
+    Ok(Loaded { store, engine, seq })
+}
+
+/// The store's own error when start-up failed because the store cannot be reached now (worth
+/// another attempt), `None` when something else is wrong (a bad URL or password, a schema too
+/// new…). Its text, unlike the whole error's, names no host or user: it is what `/health`
+/// shows.
+fn unavailable(e: &anyhow::Error) -> Option<&StoreError> {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<StoreError>())
+        .find(|s| matches!(s, StoreError::Unavailable(_)))
+}
+
+/// [`open_and_load`] until it succeeds, with a pause after each attempt that failed because the
+/// store cannot be reached (0.5 s, doubling up to 10 s), for at most the settings' start
+/// timeout; any other failure ends start-up at once. Each failed attempt is one log line;
+/// `on_first_wait` runs when the first one fails.
+async fn wait_for_store(
+    settings: &Settings,
+    progress: &Progress,
+    on_first_wait: impl FnOnce(),
+) -> anyhow::Result<Loaded> {
+    let started = Instant::now();
+    let mut on_first_wait = Some(on_first_wait);
+    let mut pause = FIRST_RETRY;
+    let mut attempt = 1u32;
+    loop {
+        let e = match open_and_load(settings, progress).await {
+            Ok(loaded) => {
+                if attempt > 1 {
+                    tracing::info!(attempt, "the store is reachable; start-up goes on");
+                }
+                return Ok(loaded);
+            }
+            Err(e) => e,
+        };
+        let Some(why) = unavailable(&e).map(ToString::to_string) else {
+            return Err(e);
+        };
+        if let Some(limit) = settings.start_timeout() {
+            if started.elapsed() >= limit {
+                return Err(e.context(format!(
+                    "Gave up waiting for the store after {:.0} s (db_start_timeout_secs)",
+                    limit.as_secs_f64()
+                )));
+            }
+            pause = pause.min(limit.saturating_sub(started.elapsed()));
+        }
+        tracing::warn!(
+            "the store cannot be reached yet (attempt {attempt}; retrying in {:.1} s): {e:#}",
+            pause.as_secs_f64()
+        );
+        progress.waiting(why);
+        if let Some(f) = on_first_wait.take() {
+            f();
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(MAX_RETRY);
+        attempt += 1;
+    }
+}
+
+fn bind(settings: &Settings) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(settings.bind).with_context(|| format!("Failed to bind {}", settings.bind))
+}
+
 impl Application {
     /// Opens the store (seeding it on first start), loads the engine and binds the listener.
+    /// Fails at once when the store cannot be reached (see [`Application::start`] for waiting).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let store = open_store(&settings.store).await?;
+        let store = open_store(&settings).await?;
         seed_if_new(store.as_ref(), &settings).await?;
         Self::build_with_store(settings, store).await
     }
@@ -98,25 +215,78 @@ impl Application {
         settings: Settings,
         store: Arc<dyn AssetStore>,
     ) -> anyhow::Result<Application> {
-        let started = Instant::now();
-        // Read the sequence number first: changes made while loading are applied again by the
-        // sync loop, which is harmless (upserts and deletes are idempotent).
-        let seq = store
-            .latest_seq()
-            .await
-            .context("Failed to read the change feed")?;
-        let assets = store
-            .all()
-            .await
-            .context("Failed to load assets from the store")?;
-        let engine = Engine::new(assets);
-        tracing::info!(assets = engine.len(), secs = started.elapsed().as_secs_f64(), store = %settings.store.describe(), "engine loaded");
-
+        let (engine, seq) = load_engine(store.as_ref(), &settings).await?;
         let place = load_place(&settings.data_dir)?;
-        let listener = TcpListener::bind(settings.bind)
-            .with_context(|| format!("Failed to bind {}", settings.bind))?;
-        let port = listener.local_addr()?.port();
+        let listener = bind(&settings)?;
+        Self::serve(listener, settings, store, engine, seq, place)
+    }
 
+    /// What `assetmap serve` runs: binds the listener first and answers `starting`
+    /// ([`crate::starting`]) while it opens the store, seeds it if new and loads the engine;
+    /// while the store cannot be reached it tries again with backoff (see [`wait_for_store`]),
+    /// calling `on_first_wait` with the bound address when the first attempt fails. Then
+    /// serves on the same listener. `Ok(None)` when the process was told to stop (SIGINT,
+    /// SIGTERM) before it could serve.
+    pub async fn start(
+        settings: Settings,
+        on_first_wait: impl FnOnce(SocketAddr),
+    ) -> anyhow::Result<Option<Application>> {
+        let listener = bind(&settings)?;
+        let address = listener.local_addr()?;
+        let progress = Arc::new(Progress::new(settings.store.kind()));
+        let starting = starting::serve(
+            listener.try_clone()?,
+            progress.clone(),
+            Duration::from_secs(settings.request_timeout_secs),
+        )?;
+        let handle = starting.handle();
+        let mut starting = actix_web::rt::spawn(starting);
+        let loaded = tokio::select! {
+            loaded = async {
+                // Local files: a mistake in them is reported at once, not waited out.
+                let place = load_place(&settings.data_dir)?;
+                let loaded = wait_for_store(&settings, &progress, || on_first_wait(address)).await?;
+                anyhow::Ok((loaded, place))
+            } => loaded,
+            // The `starting` server stops only when the process is told to (actix's signal
+            // handling), or when it fails.
+            stopped = &mut starting => {
+                return match stopped {
+                    Ok(Ok(())) => Ok(None),
+                    Ok(Err(e)) => Err(anyhow::Error::new(e).context("The starting server failed")),
+                    Err(e) => Err(anyhow::anyhow!("The starting server failed: {e}")),
+                };
+            }
+        };
+        // Hand the listener over without dropping a connection: stop accepting (new ones wait
+        // in the listener's backlog for the real server), let those already accepted reach the
+        // worker and be answered, then stop (a graceful stop drops connections accepted but
+        // not yet handed to the worker).
+        handle.pause().await;
+        tokio::time::sleep(HANDOVER_PAUSE).await;
+        handle.stop(true).await;
+        let (loaded, place) = loaded?;
+        let app = Self::serve(
+            listener,
+            settings,
+            loaded.store,
+            loaded.engine,
+            loaded.seq,
+            place,
+        )?;
+        Ok(Some(app))
+    }
+
+    /// The real server on `listener`.
+    fn serve(
+        listener: TcpListener,
+        settings: Settings,
+        store: Arc<dyn AssetStore>,
+        engine: Engine,
+        seq: u64,
+        place: Arc<assetmap_place::Place>,
+    ) -> anyhow::Result<Application> {
+        let port = listener.local_addr()?.port();
         let state = Arc::new(AppState::new(settings, store, engine, seq, place));
         // Warm the per-area figures' cache (every asset's areas, every postcode's nearest
         // distance per category) in the background, so the first summary request is fast and

@@ -1,6 +1,7 @@
 //! What every request handler shares.
 
 use crate::config::Settings;
+use crate::errors::{ApiError, RETRY_AFTER_SECS};
 use crate::idempotency::InFlight;
 use crate::rate_limit::RateLimits;
 use assetmap_analysis::{AreaFigures, Summary, SummaryQuery};
@@ -68,6 +69,28 @@ impl AppState {
             instance: std::collections::hash_map::RandomState::new()
                 .hash_one(std::time::SystemTime::now()),
         }
+    }
+
+    /// Takes [`write_lock`](Self::write_lock) for a write request, waiting for the writes queued
+    /// before it at most the lock timeout (`db_lock_timeout_secs`), then `503` with
+    /// `Retry-After`: each write ahead is bounded itself, but a queue of them need not be.
+    pub async fn lock_writes(&self) -> Result<tokio::sync::MutexGuard<'_, ()>, ApiError> {
+        let wait = self.settings.write_queue_timeout();
+        tokio::time::timeout(wait, self.write_lock.lock())
+            .await
+            .map_err(|_| {
+                tracing::warn!(
+                    waited_secs = wait.as_secs_f64(),
+                    "a write gave up waiting for the writes ahead of it"
+                );
+                ApiError::unavailable(
+                    format!(
+                        "Other changes are still being saved and this one could not start within {:.1} s, so it was not saved. Retry it shortly.",
+                        wait.as_secs_f64()
+                    ),
+                    RETRY_AFTER_SECS,
+                )
+            })
     }
 
     /// How many times the engine has been locked for writing. Read it while holding

@@ -29,21 +29,30 @@ pub const APPLY_IN_PLACE_MAX: usize = 1_000;
 /// ([`AssetStore::pending_changes`](assetmap_store::AssetStore::pending_changes)), so a
 /// transaction — one write, or a whole import — is applied whole or not yet, and readers see
 /// the engine before or after it, never part-way.
+///
+/// Changes are read from the store *without* the write lock, so a slow, locked or unreachable
+/// store never keeps a write request waiting behind this loop; they are applied under it. A
+/// write that reached the engine meanwhile (the engine's generation moved) may be newer than
+/// what was read, so then the changes are read again rather than applied.
 pub async fn catch_up(state: &AppState) -> Result<usize, StoreError> {
-    let since = state.applied_seq.load(Ordering::SeqCst);
-    let pending = state.store.pending_changes(since).await?;
-    if pending.is_empty() {
-        return Ok(0);
+    loop {
+        let since = state.applied_seq.load(Ordering::SeqCst);
+        let generation = state.engine_generation();
+        let pending = state.store.pending_changes(since).await?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        if pending.len() > APPLY_IN_PLACE_MAX {
+            return rebuild(state, pending).await;
+        }
+        let _guard = state.write_lock.lock().await;
+        if state.applied_seq.load(Ordering::SeqCst) != since
+            || state.engine_generation() != generation
+        {
+            continue;
+        }
+        return Ok(apply_in_place(state, pending));
     }
-    if pending.len() > APPLY_IN_PLACE_MAX {
-        return rebuild(state, pending).await;
-    }
-    // Small: read again under the write lock (a local write may have landed meanwhile; the
-    // lock keeps the engine from going back to an older state of an asset) and apply in place.
-    let _guard = state.write_lock.lock().await;
-    let since = state.applied_seq.load(Ordering::SeqCst);
-    let changes = state.store.pending_changes(since).await?;
-    Ok(apply_in_place(state, changes))
 }
 
 /// Applies `changes` to the live engine under its write lock.
@@ -80,20 +89,29 @@ async fn rebuild(state: &AppState, pending: Vec<Change>) -> Result<usize, StoreE
     let mut built = tokio::task::spawn_blocking(move || Engine::new(merged(base, pending)))
         .await
         .map_err(|e| StoreError::Other(format!("building the engine failed: {e}")))?;
-    let _guard = state.write_lock.lock().await;
-    let tail = state.store.pending_changes(upto).await?;
-    applied += tail.len();
-    let last = tail.last().map_or(upto, |c| c.seq);
-    for change in tail {
-        match change.asset {
-            Some(asset) => {
-                built.upsert(asset);
-            }
-            None => {
-                built.remove(&change.id);
+    // What changed while it was built (local writes included: they are in the feed too), read
+    // without the write lock and applied under it, again if a local write came in between.
+    let (_guard, last) = loop {
+        let generation = state.engine_generation();
+        let tail = state.store.pending_changes(upto).await?;
+        let guard = state.write_lock.lock().await;
+        if state.engine_generation() != generation {
+            continue;
+        }
+        applied += tail.len();
+        let last = tail.last().map_or(upto, |c| c.seq);
+        for change in tail {
+            match change.asset {
+                Some(asset) => {
+                    built.upsert(asset);
+                }
+                None => {
+                    built.remove(&change.id);
+                }
             }
         }
-    }
+        break (guard, last);
+    };
     *state.engine_mut() = built;
     state.applied_seq.store(last, Ordering::SeqCst);
     tracing::info!(

@@ -9,6 +9,72 @@ pub use idempotency::{IdempotencyRecord, Outcome};
 pub use postgis::PostgisStore;
 
 use assetmap_core::{Asset, AssetId};
+use std::time::Duration;
+
+/// How long the stores may wait, so that no call hangs on a slow, locked, frozen or unreachable
+/// database: each wait ends in [`StoreError::Unavailable`] instead (the server answers `503`
+/// with `Retry-After`). Which store uses which field is said on each; the server maps its
+/// `db_*` settings onto this (see the README's Configuration table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Longest one SQL statement may run: PostgreSQL's `statement_timeout` on every session.
+    /// Also the client-side bound on every PostGIS call, plus [`Timeouts::GRACE`]
+    /// ([`Timeouts::call`]), which is what ends a call to a database that does not answer at
+    /// all (a frozen server, a cut network). Bulk loads (`insert_many`), migrations and
+    /// loading every asset (`all`) are exempt: they take as long as the data needs, but each
+    /// step of `all` must still arrive within [`Timeouts::call`].
+    pub statement: Duration,
+    /// Longest wait for a lock: PostgreSQL's `lock_timeout` (rows, tables, the change-feed
+    /// advisory lock), and SQLite's busy timeout (another process writing to the GeoPackage).
+    pub lock: Duration,
+    /// PostgreSQL's `idle_in_transaction_session_timeout`: a session of ours that sits in an
+    /// open transaction this long, because its process is frozen or cut off, is ended by the
+    /// server, which releases its locks for everyone else. assetmap never leaves a
+    /// transaction idle on purpose.
+    pub idle_in_transaction: Duration,
+    /// Longest to open a PostgreSQL connection: TCP connect, start-up and authentication.
+    pub connect: Duration,
+    /// Longest wait for a free connection from the PostGIS pool (16 connections).
+    pub pool_wait: Duration,
+    /// TCP keepalive on PostgreSQL connections: the first probe after this long idle, then
+    /// every third of it, three probes; and `TCP_USER_TIMEOUT` (Linux) of twice this for sent
+    /// data never acknowledged. A peer that stops answering is given up within about twice
+    /// this.
+    pub keepalive: Duration,
+}
+
+impl Timeouts {
+    /// How much longer than [`Timeouts::statement`] a PostGIS call is given before the client
+    /// gives up on it: enough for PostgreSQL's own timeout, with its precise message, to come
+    /// first when PostgreSQL is answering at all.
+    pub const GRACE: Duration = Duration::from_secs(1);
+
+    /// The client-side bound on one PostGIS call: [`Timeouts::statement`] +
+    /// [`Timeouts::GRACE`].
+    pub fn call(&self) -> Duration {
+        self.statement + Self::GRACE
+    }
+}
+
+impl Timeouts {
+    /// The documented defaults: statement 10 s, lock 5 s, idle in transaction 10 s, connect
+    /// 5 s, pool wait 5 s, keepalive 15 s.
+    pub const DEFAULT: Timeouts = Timeouts {
+        statement: Duration::from_secs(10),
+        lock: Duration::from_secs(5),
+        idle_in_transaction: Duration::from_secs(10),
+        connect: Duration::from_secs(5),
+        pool_wait: Duration::from_secs(5),
+        keepalive: Duration::from_secs(15),
+    };
+}
+
+impl Default for Timeouts {
+    /// [`Timeouts::DEFAULT`].
+    fn default() -> Self {
+        Timeouts::DEFAULT
+    }
+}
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

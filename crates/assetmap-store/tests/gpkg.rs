@@ -8,7 +8,9 @@ use assetmap_core::{
     OpeningTimesDraft, PeriodDraft, Provenance, Tag,
 };
 use assetmap_store::gpkg::{self, GeoPackageStore};
-use assetmap_store::{AssetStore, ChangeKind, IdempotencyRecord, Outcome, StoreError, Write};
+use assetmap_store::{
+    AssetStore, ChangeKind, IdempotencyRecord, Outcome, StoreError, Timeouts, Write,
+};
 use chrono::{DateTime, TimeZone, Utc};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -428,6 +430,48 @@ async fn every_write_purges_expired_idempotency_records() {
     assert_eq!(store.idempotency_record("live").await.unwrap(), None);
     store.delete(&id("p:0")).await.unwrap();
     assert_eq!(schema_and_records(&path).1, Vec::<String>::new());
+}
+
+/// Two processes on one file: while another holds the write lock (here a plain SQLite
+/// connection in an open `BEGIN IMMEDIATE`, as a writer frozen mid-transaction would), a write
+/// waits the lock timeout and fails with `Unavailable`, reads go on, and once the lock is let
+/// go writes work again.
+#[tokio::test]
+async fn a_write_waits_for_another_writers_lock_only_as_long_as_the_lock_timeout() {
+    let (_dir, path, _) = temp_store();
+    let timeouts = Timeouts {
+        lock: std::time::Duration::from_secs(1),
+        ..Timeouts::default()
+    };
+    let store = GeoPackageStore::open_with(&path, &timeouts).unwrap();
+    store
+        .insert(&minimal_asset("before", 1.0, 2.0))
+        .await
+        .unwrap();
+
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = std::time::Instant::now();
+    match store.insert(&minimal_asset("during", 1.0, 2.0)).await {
+        Err(StoreError::Unavailable(why)) => assert!(why.contains("locked"), "{why}"),
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= std::time::Duration::from_millis(900) && took < std::time::Duration::from_secs(4),
+        "waited {took:?} for a 1 s lock timeout"
+    );
+    assert_eq!(store.count().await.unwrap(), 1, "reads go on");
+    other.execute_batch("ROLLBACK").unwrap();
+    store
+        .insert(&minimal_asset("after", 1.0, 2.0))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.count().await.unwrap(),
+        2,
+        "nothing refused was written"
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 mod common;
 
 use assetmap_store::postgis::{self, PostgisStore};
-use assetmap_store::{AssetStore, StoreError};
+use assetmap_store::{AssetStore, StoreError, Timeouts};
 use common::pg;
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -524,4 +524,161 @@ async fn assets_stamped_by_a_nanosecond_clock_round_trip_exactly() {
     let b = a.replaced_by(valid(&a), now + chrono::Duration::nanoseconds(1_001));
     store.replace(&b).await.expect("replace");
     assert_eq!(store.get(&a.id).await.expect("get").as_ref(), Some(&b));
+}
+
+/// Short bounds, so the tests below take seconds.
+fn short_timeouts() -> Timeouts {
+    Timeouts {
+        statement: Duration::from_secs(2),
+        lock: Duration::from_secs(1),
+        idle_in_transaction: Duration::from_secs(1),
+        ..Timeouts::default()
+    }
+}
+
+/// Asserts `r` is `Unavailable` and returns its message.
+fn unavailable<T: std::fmt::Debug>(what: &str, r: Result<T, StoreError>) -> String {
+    match r {
+        Err(StoreError::Unavailable(why)) => why,
+        other => panic!("{what}: expected Unavailable, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_session_has_the_configured_timeouts() {
+    let url = pg::fresh_database("session").await;
+    let store = PostgisStore::open_with(&url, &short_timeouts())
+        .await
+        .expect("open");
+    let client = store.pool().get().await.expect("a pooled connection");
+    let mut got = Vec::new();
+    for setting in [
+        "statement_timeout",
+        "lock_timeout",
+        "idle_in_transaction_session_timeout",
+    ] {
+        let row = client
+            .query_one(&format!("SHOW {setting}"), &[])
+            .await
+            .expect("SHOW");
+        got.push(row.get::<_, String>(0));
+    }
+    assert_eq!(got, ["2s", "1s", "1s"]);
+}
+
+#[tokio::test]
+async fn a_locked_table_fails_a_write_within_the_lock_timeout() {
+    let url = pg::fresh_database("locked").await;
+    let store = PostgisStore::open_with(&url, &short_timeouts())
+        .await
+        .expect("open");
+    let a = common::asset(0);
+    store.insert(&a).await.expect("insert before the lock");
+
+    let mut holder = pg::client(&url).await;
+    let tx = holder.transaction().await.expect("BEGIN");
+    tx.batch_execute("LOCK TABLE assets IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("LOCK TABLE");
+    for (what, started, r) in [
+        {
+            let t = std::time::Instant::now();
+            (
+                "insert",
+                t,
+                store.insert(&common::asset(1)).await.map(|_| ()),
+            )
+        },
+        {
+            let t = std::time::Instant::now();
+            let next = common::next_version(&a, "renamed");
+            ("replace", t, store.replace(&next).await.map(|_| ()))
+        },
+        {
+            let t = std::time::Instant::now();
+            ("delete", t, store.delete(&a.id).await.map(|_| ()))
+        },
+    ] {
+        let took = started.elapsed();
+        let why = unavailable(what, r);
+        assert!(why.contains("lock timeout"), "{what}: {why}");
+        assert!(
+            took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+            "{what} waited {took:?} for a 1 s lock timeout"
+        );
+    }
+    tx.rollback().await.expect("ROLLBACK");
+    // The lock is gone: the same store writes again, and nothing refused was written.
+    store
+        .insert(&common::asset(1))
+        .await
+        .expect("insert after the lock");
+    assert_eq!(store.get(&a.id).await.expect("get"), Some(a));
+}
+
+#[tokio::test]
+async fn a_slow_statement_is_cancelled_by_the_statement_timeout() {
+    let url = pg::fresh_database("slow").await;
+    let store = PostgisStore::open_with(&url, &short_timeouts())
+        .await
+        .expect("open");
+    let client = store.pool().get().await.expect("a pooled connection");
+    let started = std::time::Instant::now();
+    let e = client
+        .batch_execute("SELECT pg_sleep(30)")
+        .await
+        .expect_err("cancelled");
+    let took = started.elapsed();
+    assert_eq!(
+        e.code().map(|c| c.code()),
+        Some("57014"),
+        "query_canceled: {e}"
+    );
+    assert!(took < Duration::from_secs(5), "cancelled after {took:?}");
+}
+
+/// A process frozen in the middle of a write (here: a session of another store that took the
+/// change-feed lock and then went quiet) holds up every other writer only until
+/// `idle_in_transaction_session_timeout` ends its session.
+#[tokio::test]
+async fn a_session_idle_in_a_transaction_is_ended_and_its_locks_released() {
+    let url = pg::fresh_database("idle").await;
+    let timeouts = Timeouts {
+        lock: Duration::from_secs(5),
+        ..short_timeouts()
+    };
+    let frozen = PostgisStore::open_with(&url, &timeouts)
+        .await
+        .expect("open");
+    let writer = PostgisStore::connect_with(&url, &timeouts)
+        .await
+        .expect("connect");
+    let mut stuck = frozen.pool().get().await.expect("a pooled connection");
+    let tx = stuck.transaction().await.expect("BEGIN");
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1)",
+        &[&postgis::store::CHANGE_FEED_LOCK_KEY],
+    )
+    .await
+    .expect("the change-feed lock");
+    // …and nothing more from this session.
+    let started = std::time::Instant::now();
+    writer
+        .insert(&common::asset(0))
+        .await
+        .expect("the write goes through once the idle session is ended");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "waited {took:?} for a session idle for 1 s"
+    );
+    // The idle session was ended by the server: its next statement fails, as Unavailable.
+    let e = tx
+        .execute("SELECT 1", &[])
+        .await
+        .expect_err("session ended");
+    assert!(
+        e.is_closed() || e.code().is_some_and(|c| c.code() == "25P03"),
+        "{e}"
+    );
 }

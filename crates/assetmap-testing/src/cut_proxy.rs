@@ -139,12 +139,16 @@ fn relay(
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        let before = seen.len();
         seen.extend_from_slice(&buf[..n]);
         let fire = {
             let mut armed = trigger.lock().unwrap_or_else(|p| p.into_inner());
-            let hit = armed
-                .as_deref()
-                .is_some_and(|t| seen.windows(t.len()).any(|w| w == t));
+            // Only a trigger that ends in the bytes just read: one sent before the proxy was
+            // armed (the end of an earlier transaction) must not fire on the next message.
+            let hit = armed.as_deref().is_some_and(|t| {
+                let from = before.saturating_sub(t.len().saturating_sub(1));
+                seen[from..].windows(t.len()).any(|w| w == t)
+            });
             if hit {
                 *armed = None;
             }

@@ -105,6 +105,115 @@ impl Drop for RestartOnDrop {
     }
 }
 
+/// The postmaster's pid: the first line of `postmaster.pid` in the cluster's data directory
+/// (`ASSETMAP_TEST_PGDATA`).
+pub fn postmaster_pid() -> u32 {
+    let file =
+        std::path::PathBuf::from(required_env("ASSETMAP_TEST_PGDATA")).join("postmaster.pid");
+    let text = std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+    text.lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no pid on the first line of {}", file.display()))
+}
+
+/// `(state, parent pid)` of a live process (from `/proc/PID/stat`), or `None` when it is gone.
+pub fn proc_stat(pid: u32) -> Option<(char, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) state ppid …"; comm may hold spaces and parentheses, so split at the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let ppid = fields.next()?.parse().ok()?;
+    Some((state, ppid))
+}
+
+/// The pids of every live process whose parent is `parent`, from `/proc`.
+pub fn children_of(parent: u32) -> Vec<u32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if proc_stat(pid).is_some_and(|(_, ppid)| ppid == parent) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// `kill -SIGNAL PIDS…`; true when `kill` succeeded for all of them.
+fn kill(signal: &str, pids: &[u32]) -> bool {
+    !pids.is_empty()
+        && Command::new("kill")
+            .arg(format!("-{signal}"))
+            .args(pids.iter().map(u32::to_string))
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+/// The whole test cluster frozen with `SIGSTOP`: the postmaster and every process it started
+/// (backends, WAL writer, checkpointer…). Its sockets stay open, so the kernel still accepts
+/// connections and acknowledges what is sent, but nothing answers: the database as a hung
+/// machine or a cut network shows it. Dropping this sends `SIGCONT` to them all, so a failing
+/// test never leaves the cluster frozen for the tests after it.
+pub struct FrozenCluster {
+    pids: Vec<u32>,
+}
+
+impl FrozenCluster {
+    /// Freezes the cluster: the postmaster first (so it starts no new process), then its
+    /// children, until every one of them is seen stopped (state `T` in `/proc`).
+    pub fn freeze() -> FrozenCluster {
+        let postmaster = postmaster_pid();
+        let mut frozen = FrozenCluster {
+            pids: vec![postmaster],
+        };
+        assert!(kill("STOP", &[postmaster]), "kill -STOP {postmaster}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let running: Vec<u32> = std::iter::once(postmaster)
+                .chain(children_of(postmaster))
+                .filter(|&p| proc_stat(p).is_some_and(|(state, _)| state != 'T'))
+                .collect();
+            if running.is_empty() {
+                return frozen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "cluster processes {running:?} did not stop"
+            );
+            for &p in &running {
+                if !frozen.pids.contains(&p) {
+                    frozen.pids.push(p);
+                }
+            }
+            kill("STOP", &running);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// The processes frozen, the postmaster first.
+    pub fn pids(&self) -> &[u32] {
+        &self.pids
+    }
+}
+
+impl Drop for FrozenCluster {
+    fn drop(&mut self) {
+        // Children first, then the postmaster, which would otherwise find them stopped.
+        let (postmaster, children) = self.pids.split_first().expect("the postmaster");
+        kill("CONT", children);
+        kill("CONT", &[*postmaster]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

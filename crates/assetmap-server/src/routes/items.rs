@@ -304,7 +304,7 @@ async fn create(
         .draft
         .validate(input.location)
         .map_err(|e| ApiError::invalid_body(&e))?;
-    let _guard = state.write_lock.lock().await;
+    let _guard = state.lock_writes().await?;
     if let Some(kept) = kept_answer(&state, keyed.as_ref()).await? {
         return Ok(kept);
     }
@@ -361,7 +361,7 @@ async fn replace(
         .validate(input.location)
         .map_err(|e| ApiError::invalid_body(&e))?;
     let expected = if_match_version(&req)?;
-    let _guard = state.write_lock.lock().await;
+    let _guard = state.lock_writes().await?;
     if let Some(kept) = kept_answer(&state, keyed.as_ref()).await? {
         return Ok(kept);
     }
@@ -396,7 +396,7 @@ async fn delete(
         .as_ref()
         .map(|k| state.keys_in_flight.claim(&k.key))
         .transpose()?;
-    let _guard = state.write_lock.lock().await;
+    let _guard = state.lock_writes().await?;
     if let Some(kept) = kept_answer(&state, keyed.as_ref()).await? {
         return Ok(kept);
     }

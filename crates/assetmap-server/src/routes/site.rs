@@ -122,13 +122,29 @@ async fn vocabulary(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     })))
 }
 
+/// `ok`, or `degraded` with the reason when the store does not answer within
+/// `health_timeout_secs` (unreachable, or unresponsive). Both are `200`: a degraded server
+/// still answers every read from memory, so a load balancer should keep sending it traffic.
+/// (A server still starting answers `503` `starting`: see [`crate::starting`].)
 async fn health(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Params::parse(req.query_string(), &[])?;
-    let store_ok = state.store.latest_seq().await.is_ok();
+    let limit = state.settings.health_timeout();
+    let problem = match tokio::time::timeout(limit, state.store.latest_seq()).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some(format!(
+            "the store did not answer within {:.1} s",
+            limit.as_secs_f64()
+        )),
+    };
+    let mut store = json!({"kind": state.store.kind(), "reachable": problem.is_none()});
+    if let Some(reason) = &problem {
+        store["reason"] = json!(reason);
+    }
     let assets = state.engine().len();
     Ok(HttpResponse::Ok().json(json!({
-        "status": if store_ok { "ok" } else { "degraded" },
-        "store": {"kind": state.store.kind(), "reachable": store_ok},
+        "status": if problem.is_none() { "ok" } else { "degraded" },
+        "store": store,
         "assets": assets,
         "applied_seq": state.applied_seq.load(std::sync::atomic::Ordering::SeqCst),
         "version": env!("CARGO_PKG_VERSION"),

@@ -1,6 +1,8 @@
 //! [`GeoPackageStore`]: the embedded [`AssetStore`] in one GeoPackage file.
 
-use crate::{AssetStore, Change, ChangeKind, IdempotencyRecord, Outcome, StoreError, Write};
+use crate::{
+    AssetStore, Change, ChangeKind, IdempotencyRecord, Outcome, StoreError, Timeouts, Write,
+};
 use assetmap_core::{Asset, AssetId};
 use assetmap_gpkg::{
     asset_from_row, asset_values, create_attributes_table, create_features_table, encode_point,
@@ -28,10 +30,6 @@ pub const IDEMPOTENCY_TABLE: &str = "assetmap_idempotency";
 ///
 /// 1: `assets`, `asset_changes`, `assetmap_meta`. 2: adds `assetmap_idempotency`.
 pub const SCHEMA_VERSION: i64 = 2;
-
-/// How long a write waits for another process's write lock on the file before giving up
-/// with [`StoreError::Unavailable`].
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 const CHANGE_COLUMNS: [Column<'static>; 4] = [
     Column::new("asset_id", ColumnType::Text).not_null(),
@@ -114,10 +112,12 @@ impl std::fmt::Debug for GeoPackageStore {
     }
 }
 
-fn connect(path: &Path) -> Result<Connection, StoreError> {
+/// Opens a connection that waits at most `busy_timeout` for another connection's (or
+/// process's) lock on the file before giving up with [`StoreError::Unavailable`].
+fn connect(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)
         .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.busy_timeout(busy_timeout)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Unavailable(format!(
@@ -281,6 +281,14 @@ impl GeoPackageStore {
     /// Blocks on file I/O; from async code call it inside `spawn_blocking` if the file may be
     /// slow to reach.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, &Timeouts::default())
+    }
+
+    /// [`GeoPackageStore::open`] with these bounds: of [`Timeouts`], the file uses only
+    /// [`Timeouts::lock`], as SQLite's busy timeout (how long a write, or a read during a
+    /// checkpoint, waits for another process's lock on the file before it fails with
+    /// [`StoreError::Unavailable`]).
+    pub fn open_with(path: impl AsRef<Path>, timeouts: &Timeouts) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| {
@@ -290,13 +298,13 @@ impl GeoPackageStore {
                 ))
             })?;
         }
-        let mut writer = connect(&path)?;
+        let mut writer = connect(&path, timeouts.lock)?;
         prepare_schema(&mut writer, &path)?;
         // In WAL mode the new header (application_id 'GPKG', user_version) sits in the -wal
         // file until a checkpoint; GDAL reads the header from the main file before SQLite
         // opens it, so copy it there now. Busy readers only delay part of it, which is fine.
         writer.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
-        let reader = connect(&path)?;
+        let reader = connect(&path, timeouts.lock)?;
         reader.pragma_update(None, "query_only", true)?;
 
         let names: Vec<&str> = ASSET_COLUMNS.iter().map(|c| c.name).collect();

@@ -2,8 +2,9 @@
 //!
 //! The one distinction that matters to callers is between "the database cannot be reached now"
 //! ([`StoreError::Unavailable`]: the HTTP layer answers 503 with `Retry-After`) and everything
-//! else. Connection refused, a dropped socket, a server shutting down, too many connections and
-//! pool timeouts are all `Unavailable`.
+//! else. Connection refused, a dropped socket, a server shutting down, too many connections,
+//! pool timeouts, and a statement or lock wait cut short by the session's timeouts are all
+//! `Unavailable`.
 
 use crate::StoreError;
 use assetmap_core::AssetId;
@@ -98,10 +99,17 @@ fn id_from_unique_detail(detail: &str) -> Option<AssetId> {
 }
 
 /// Connection exceptions (class 08), operator intervention (57P01 admin shutdown, 57P02 crash
-/// shutdown, 57P03 cannot connect now), and insufficient resources (class 53: too many
-/// connections, out of memory or disk).
+/// shutdown, 57P03 cannot connect now), insufficient resources (class 53: too many
+/// connections, out of memory or disk), and the bounded waits (`Timeouts`): 57014 a statement
+/// cancelled (by `statement_timeout`, or by an operator), 55P03 a lock not granted within
+/// `lock_timeout`, 25P03 a session ended by `idle_in_transaction_session_timeout`.
 fn is_unavailable_code(code: &str) -> bool {
-    code.starts_with("08") || code.starts_with("53") || matches!(code, "57P01" | "57P02" | "57P03")
+    code.starts_with("08")
+        || code.starts_with("53")
+        || matches!(
+            code,
+            "57P01" | "57P02" | "57P03" | "57014" | "55P03" | "25P03"
+        )
 }
 
 fn has_io_source(e: &tokio_postgres::Error) -> bool {
@@ -146,6 +154,12 @@ mod tests {
         assert!(is_unavailable_code("08006"));
         assert!(is_unavailable_code("57P01"));
         assert!(is_unavailable_code("53300"));
+        assert!(is_unavailable_code("57014"), "statement_timeout");
+        assert!(is_unavailable_code("55P03"), "lock_timeout");
+        assert!(
+            is_unavailable_code("25P03"),
+            "idle_in_transaction_session_timeout"
+        );
         assert!(!is_unavailable_code("23505"));
     }
 }

@@ -6,6 +6,8 @@
 //! listening again, publishes the newest sequence number in the table, so that a server that
 //! missed notifications while the connection was down catches up by sequence number.
 
+use super::errors::from_pg;
+use crate::StoreError;
 use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -29,7 +31,6 @@ pub(crate) async fn run(config: tokio_postgres::Config, sender: watch::Sender<u6
                 backoff = FIRST_BACKOFF;
             }
             Err(e) => {
-                let e = super::errors::from_pg(e);
                 tracing::warn!(error = %e, retry_in = ?backoff, "cannot listen for changes on PostgreSQL");
             }
         }
@@ -63,8 +64,22 @@ fn publish(sender: &watch::Sender<u64>, seq: u64, force: bool) {
 async fn listen_once(
     config: &tokio_postgres::Config,
     sender: &watch::Sender<u64>,
-) -> Result<Outcome, tokio_postgres::Error> {
-    let (client, mut connection) = config.connect(NoTls).await?;
+) -> Result<Outcome, StoreError> {
+    // The config's connect timeout covers only the TCP connect: bound start-up and
+    // authentication too, or a frozen server would hold this task forever.
+    let limit = config
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(Duration::from_secs(5));
+    let (client, mut connection) = tokio::time::timeout(limit, config.connect(NoTls))
+        .await
+        .map_err(|_| {
+            StoreError::Unavailable(format!(
+                "PostgreSQL did not accept a connection within {:.1} s",
+                limit.as_secs_f64()
+            ))
+        })?
+        .map_err(from_pg)?;
     let (notes_tx, mut notes) = mpsc::unbounded_channel::<String>();
     // The connection must be polled for the client's queries to run and for notifications to
     // arrive; when it ends, `notes_tx` is dropped and the loop below sees the channel close.
@@ -83,7 +98,10 @@ async fn listen_once(
         }
     });
     let result = async {
-        client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+        client
+            .batch_execute(&format!("LISTEN {CHANNEL}"))
+            .await
+            .map_err(from_pg)?;
         // Listening now: anything committed from here on is announced. Publish what is
         // already there so a reconnect catches up on what was missed while disconnected.
         let latest = client

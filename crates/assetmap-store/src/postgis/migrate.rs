@@ -154,7 +154,16 @@ pub(crate) async fn migrate(client: &mut Client) -> Result<MigrationReport, Stor
     let from = schema_version(&tx).await?;
     check_not_newer(from)?;
     let mut applied = Vec::new();
-    for m in MIGRATIONS.iter().filter(|m| m.version > from) {
+    let pending: Vec<&Migration> = MIGRATIONS.iter().filter(|m| m.version > from).collect();
+    if !pending.is_empty() {
+        // A migration takes as long as it needs (creating PostGIS, building an index over
+        // every asset): no statement timeout for it. The lock timeout stays, so a migration
+        // never queues every reader and writer behind a lock it cannot get.
+        tx.batch_execute("SET LOCAL statement_timeout = 0")
+            .await
+            .map_err(from_pg)?;
+    }
+    for m in pending {
         tx.batch_execute(m.sql)
             .await
             .map_err(|e| match from_pg(e) {

@@ -20,5 +20,5 @@ pub mod pool;
 pub mod store;
 
 pub use migrate::{latest_version, Migration, MigrationReport, MIGRATIONS};
-pub use pool::PoolOptions;
+pub use pool::MAX_CONNECTIONS;
 pub use store::PostgisStore;

@@ -3,8 +3,10 @@
 use super::errors::{from_pg, from_pg_commit, from_pg_write, from_pool};
 use super::listen;
 use super::migrate::{self, MigrationReport};
-use super::pool::{self, PoolOptions};
-use crate::{AssetStore, Change, ChangeKind, IdempotencyRecord, Outcome, StoreError, Write};
+use super::pool;
+use crate::{
+    AssetStore, Change, ChangeKind, IdempotencyRecord, Outcome, StoreError, Timeouts, Write,
+};
 use assetmap_core::{
     AbcdType, AccessFeature, Asset, AssetId, AssetName, Audience, Category, Contact, Cost,
     CostBand, Email, Language, LonLat, OpeningTimes, Phone, Postcode, Provenance, Status, Tag,
@@ -12,8 +14,9 @@ use assetmap_core::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Object, Pool};
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::TryStreamExt;
 use postgis::ewkb;
+use std::future::Future;
 use std::sync::OnceLock;
 use tokio::sync::watch;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
@@ -53,10 +56,11 @@ fn columns_of(alias: &str) -> String {
 /// [`AssetStore::change_signal`].
 ///
 /// Connection failures are reported as [`StoreError::Unavailable`]; the pool reconnects by
-/// itself when the database comes back.
+/// itself when the database comes back. No call waits longer than its [`Timeouts`] allow.
 pub struct PostgisStore {
     pool: Pool,
     config: tokio_postgres::Config,
+    timeouts: Timeouts,
     runtime: tokio::runtime::Handle,
     signal: OnceLock<watch::Receiver<u64>>,
     postgis_version: String,
@@ -78,20 +82,24 @@ impl PostgisStore {
     ///
     /// Must be called inside a Tokio runtime (the change signal runs on it).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Self::connect_with(url, PoolOptions::default()).await
+        Self::connect_with(url, &Timeouts::default()).await
     }
 
-    /// [`PostgisStore::connect`] with pool settings.
-    pub async fn connect_with(url: &str, options: PoolOptions) -> Result<Self, StoreError> {
-        let config = pool::parse_config(url)?;
-        let pool = pool::build(config.clone(), &options)?;
-        let client = pool.get().await.map_err(from_pool)?;
-        let postgis_version = migrate::check_postgis(&**client).await?;
-        migrate::check_not_newer(migrate::schema_version(&**client).await?)?;
-        drop(client);
+    /// [`PostgisStore::connect`] with these bounds on every wait.
+    pub async fn connect_with(url: &str, timeouts: &Timeouts) -> Result<Self, StoreError> {
+        let config = pool::parse_config(url, timeouts)?;
+        let pool = pool::build(config.clone(), timeouts)?;
+        let postgis_version = bounded(timeouts.call(), async {
+            let client = pool.get().await.map_err(from_pool)?;
+            let postgis_version = migrate::check_postgis(&**client).await?;
+            migrate::check_not_newer(migrate::schema_version(&**client).await?)?;
+            Ok(postgis_version)
+        })
+        .await?;
         Ok(Self {
             pool,
             config,
+            timeouts: *timeouts,
             runtime: tokio::runtime::Handle::current(),
             signal: OnceLock::new(),
             postgis_version,
@@ -100,13 +108,29 @@ impl PostgisStore {
 
     /// Connects and applies pending migrations.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let store = Self::connect(url).await?;
+        Self::open_with(url, &Timeouts::default()).await
+    }
+
+    /// [`PostgisStore::open`] with these bounds on every wait.
+    pub async fn open_with(url: &str, timeouts: &Timeouts) -> Result<Self, StoreError> {
+        let store = Self::connect_with(url, timeouts).await?;
         store.migrate().await?;
         Ok(store)
     }
 
+    /// The bounds this store was opened with.
+    pub fn timeouts(&self) -> &Timeouts {
+        &self.timeouts
+    }
+
     /// Applies pending migrations (in one transaction, under an advisory lock; safe to run from
     /// several processes at once). Refuses a schema newer than this code knows.
+    ///
+    /// Pending migrations run without a statement timeout (they take as long as they need)
+    /// and with no client-side bound, but under the session's `lock_timeout`: a second process
+    /// starting while one migrates waits at most the lock timeout for the migration lock and
+    /// then fails with [`StoreError::Unavailable`] (the server tries again), and a migration
+    /// that cannot get a lock on a table in use fails rather than queue everyone behind it.
     pub async fn migrate(&self) -> Result<MigrationReport, StoreError> {
         let mut client = self.client().await?;
         let client: &mut tokio_postgres::Client = &mut client;
@@ -115,8 +139,11 @@ impl PostgisStore {
 
     /// The database's schema version (0 before the first migration).
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        let client = self.client().await?;
-        migrate::schema_version(&**client).await
+        self.bounded(async {
+            let client = self.client().await?;
+            migrate::schema_version(&**client).await
+        })
+        .await
     }
 
     /// The PostGIS version found at connect time, e.g. `3.3.2`.
@@ -143,6 +170,11 @@ impl PostgisStore {
         }
         let mut client = self.client().await?;
         let tx = begin_write(&mut client).await?;
+        // A bulk load takes as long as the data needs: no statement timeout in this
+        // transaction (the lock timeout still bounds waiting for other writers).
+        tx.batch_execute("SET LOCAL statement_timeout = 0")
+            .await
+            .map_err(from_pg)?;
         // The column types, for binary COPY (geometry's type is PostGIS's, looked up by name).
         let types: Vec<Type> = tx
             .prepare(&format!("SELECT {COLUMNS} FROM assets LIMIT 0"))
@@ -240,6 +272,32 @@ impl PostgisStore {
     async fn client(&self) -> Result<Object, StoreError> {
         self.pool.get().await.map_err(from_pool)
     }
+
+    /// Runs one call under the client-side bound ([`Timeouts::call`]).
+    async fn bounded<T>(
+        &self,
+        call: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        bounded(self.timeouts.call(), call).await
+    }
+}
+
+/// `call`, or [`StoreError::Unavailable`] once `limit` has passed without its answer. This is
+/// what ends a wait on a database that does not answer at all (frozen, or the network cut):
+/// PostgreSQL's own timeouts need PostgreSQL to be running, and TCP keepalives are answered
+/// by the operating system even for a frozen process. The call is dropped mid-way: an open
+/// transaction is rolled back (tokio-postgres queues the `ROLLBACK`), but a `COMMIT` already
+/// sent may still take effect, so a write answered this way may have been saved.
+async fn bounded<T>(
+    limit: std::time::Duration,
+    call: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+        Err(StoreError::Unavailable(format!(
+            "PostgreSQL did not answer within {:.1} s",
+            limit.as_secs_f64()
+        )))
+    })
 }
 
 /// Starts a write transaction holding the change-feed lock (see [`CHANGE_FEED_LOCK_KEY`]).
@@ -253,24 +311,21 @@ async fn begin_write(
     Ok(tx)
 }
 
-/// Appends `(id, kind)` to the change feed, commits, and returns the change's sequence number.
-async fn commit_write(
-    tx: deadpool_postgres::Transaction<'_>,
+/// Appends `(id, kind)` to the change feed and returns the change's sequence number (the
+/// caller commits: see [`PostgisStore::apply`]).
+async fn append_change(
+    tx: &deadpool_postgres::Transaction<'_>,
     id: &AssetId,
     kind: ChangeKind,
-) -> Result<u64, StoreError> {
-    let seq: i64 = tx
+) -> Result<i64, StoreError> {
+    Ok(tx
         .query_one(
             "INSERT INTO asset_changes (asset_id, kind) VALUES ($1, $2) RETURNING seq",
             &[&id.as_str(), &kind_slug(kind)],
         )
         .await
         .map_err(from_pg)?
-        .get(0);
-    // Past this point a lost connection leaves the outcome unknown: PostgreSQL may have
-    // committed before the answer was lost.
-    tx.commit().await.map_err(from_pg_commit)?;
-    seq_to_u64(seq)
+        .get(0))
 }
 
 async fn insert_row(
@@ -740,21 +795,41 @@ impl AssetStore for PostgisStore {
     }
 
     async fn all(&self) -> Result<Vec<Asset>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM assets"))
-            .await
-            .map_err(from_pg)?;
-        // Streamed: a million rows are converted as they arrive, not buffered twice.
-        let rows = client
-            .query_raw(&stmt, std::iter::empty::<&(dyn ToSql + Sync)>())
-            .await
-            .map_err(from_pg)?;
+        // Loading a million assets takes longer than a statement may run, so this read runs
+        // without the statement timeout; instead every step, and every row, must arrive within
+        // the client-side bound, which still ends the wait on a database that stops answering.
+        let mut client = self.bounded(self.client()).await?;
+        let tx = self
+            .bounded(async {
+                let tx = client.transaction().await.map_err(from_pg)?;
+                tx.batch_execute("SET LOCAL statement_timeout = 0")
+                    .await
+                    .map_err(from_pg)?;
+                Ok(tx)
+            })
+            .await?;
+        let rows = self
+            .bounded(async {
+                let stmt = tx
+                    .prepare_cached(&format!("SELECT {COLUMNS} FROM assets"))
+                    .await
+                    .map_err(from_pg)?;
+                // Streamed: a million rows are converted as they arrive, not buffered twice.
+                tx.query_raw(&stmt, std::iter::empty::<&(dyn ToSql + Sync)>())
+                    .await
+                    .map_err(from_pg)
+            })
+            .await?;
         let mut rows = std::pin::pin!(rows);
         let mut out = Vec::new();
-        while let Some(row) = rows.try_next().await.map_err(from_pg)? {
+        while let Some(row) = self
+            .bounded(async { rows.try_next().await.map_err(from_pg) })
+            .await?
+        {
             out.push(asset_from_row(&row, 0)?);
         }
+        self.bounded(async { tx.commit().await.map_err(from_pg) })
+            .await?;
         // Sorted here rather than by the database: a million wide rows would be sorted on
         // disk there, and here it is a sort of ids (byte order, as `COLLATE "C"`).
         out.sort_unstable_by(|a, b| a.id.cmp(&b.id));
@@ -766,55 +841,65 @@ impl AssetStore for PostgisStore {
         after: Option<&AssetId>,
         limit: usize,
     ) -> Result<Vec<Asset>, StoreError> {
-        let client = self.client().await?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        // `id` is `COLLATE "C"`: byte order, the same order as `AssetId`'s `Ord`. Two
-        // statements rather than `$1 IS NULL OR id > $1`, so each is a primary-key range scan.
-        let rows = match after {
-            Some(after) => {
-                let stmt = client
-                    .prepare_cached(&format!(
-                        "SELECT {COLUMNS} FROM assets WHERE id > $1 ORDER BY id LIMIT $2"
-                    ))
-                    .await
-                    .map_err(from_pg)?;
-                client.query(&stmt, &[&after.as_str(), &limit]).await
+        self.bounded(async {
+            let client = self.client().await?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            // `id` is `COLLATE "C"`: byte order, the same order as `AssetId`'s `Ord`. Two
+            // statements rather than `$1 IS NULL OR id > $1`, so each is a primary-key range
+            // scan.
+            let rows = match after {
+                Some(after) => {
+                    let stmt = client
+                        .prepare_cached(&format!(
+                            "SELECT {COLUMNS} FROM assets WHERE id > $1 ORDER BY id LIMIT $2"
+                        ))
+                        .await
+                        .map_err(from_pg)?;
+                    client.query(&stmt, &[&after.as_str(), &limit]).await
+                }
+                None => {
+                    let stmt = client
+                        .prepare_cached(&format!(
+                            "SELECT {COLUMNS} FROM assets ORDER BY id LIMIT $1"
+                        ))
+                        .await
+                        .map_err(from_pg)?;
+                    client.query(&stmt, &[&limit]).await
+                }
             }
-            None => {
-                let stmt = client
-                    .prepare_cached(&format!(
-                        "SELECT {COLUMNS} FROM assets ORDER BY id LIMIT $1"
-                    ))
-                    .await
-                    .map_err(from_pg)?;
-                client.query(&stmt, &[&limit]).await
-            }
-        }
-        .map_err(from_pg)?;
-        rows.iter().map(|r| asset_from_row(r, 0)).collect()
+            .map_err(from_pg)?;
+            rows.iter().map(|r| asset_from_row(r, 0)).collect()
+        })
+        .await
     }
 
     async fn get(&self, id: &AssetId) -> Result<Option<Asset>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM assets WHERE id = $1"))
-            .await
-            .map_err(from_pg)?;
-        let row = client
-            .query_opt(&stmt, &[&id.as_str()])
-            .await
-            .map_err(from_pg)?;
-        row.map(|r| asset_from_row(&r, 0)).transpose()
+        self.bounded(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(&format!("SELECT {COLUMNS} FROM assets WHERE id = $1"))
+                .await
+                .map_err(from_pg)?;
+            let row = client
+                .query_opt(&stmt, &[&id.as_str()])
+                .await
+                .map_err(from_pg)?;
+            row.map(|r| asset_from_row(&r, 0)).transpose()
+        })
+        .await
     }
 
     async fn count(&self) -> Result<u64, StoreError> {
-        let client = self.client().await?;
-        let n: i64 = client
-            .query_one("SELECT count(*) FROM assets", &[])
-            .await
-            .map_err(from_pg)?
-            .get(0);
-        Ok(u64::try_from(n).unwrap_or(0))
+        self.bounded(async {
+            let client = self.client().await?;
+            let n: i64 = client
+                .query_one("SELECT count(*) FROM assets", &[])
+                .await
+                .map_err(from_pg)?
+                .get(0);
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
     }
 
     async fn apply(
@@ -822,33 +907,55 @@ impl AssetStore for PostgisStore {
         write: Write<'_>,
         record: Option<&IdempotencyRecord>,
     ) -> Result<u64, StoreError> {
-        let mut client = self.client().await?;
-        let tx = begin_write(&mut client).await?;
-        purge_expired_records(&tx).await?;
-        if let Some(record) = record {
-            keep_record(&tx, record).await?;
+        let mut client = self.bounded(self.client()).await?;
+        // Up to the commit, a call that runs out of time is rolled back: nothing was saved.
+        let (tx, seq) = self
+            .bounded(async {
+                let tx = begin_write(&mut client).await?;
+                purge_expired_records(&tx).await?;
+                if let Some(record) = record {
+                    keep_record(&tx, record).await?;
+                }
+                match write {
+                    Write::Insert(asset) => insert_row(&tx, asset).await?,
+                    Write::Replace(asset) => replace_row(&tx, asset).await?,
+                    Write::Delete(id) => delete_row(&tx, id).await?,
+                }
+                let seq = append_change(&tx, write.id(), write.kind()).await?;
+                Ok((tx, seq))
+            })
+            .await?;
+        // Past this point a lost or silent connection leaves the outcome unknown: PostgreSQL
+        // may have committed before the answer was lost.
+        let limit = self.timeouts.call();
+        match tokio::time::timeout(limit, tx.commit()).await {
+            Ok(committed) => committed.map_err(from_pg_commit)?,
+            Err(_) => {
+                return Err(StoreError::OutcomeUnknown(format!(
+                    "PostgreSQL did not answer the COMMIT within {:.1} s",
+                    limit.as_secs_f64()
+                )))
+            }
         }
-        match write {
-            Write::Insert(asset) => insert_row(&tx, asset).await?,
-            Write::Replace(asset) => replace_row(&tx, asset).await?,
-            Write::Delete(id) => delete_row(&tx, id).await?,
-        }
-        commit_write(tx, write.id(), write.kind()).await
+        seq_to_u64(seq)
     }
 
     async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let client = self.client().await?;
-        let row = client
-            .query_opt(
-                &format!(
-                    "SELECT {RECORD_COLUMNS} FROM idempotency_keys \
-                     WHERE key = $1 AND expires_at > now()"
-                ),
-                &[&key],
-            )
-            .await
-            .map_err(from_pg)?;
-        row.map(|r| record_from_row(&r)).transpose()
+        self.bounded(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    &format!(
+                        "SELECT {RECORD_COLUMNS} FROM idempotency_keys \
+                         WHERE key = $1 AND expires_at > now()"
+                    ),
+                    &[&key],
+                )
+                .await
+                .map_err(from_pg)?;
+            row.map(|r| record_from_row(&r)).transpose()
+        })
+        .await
     }
 
     async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError> {
@@ -858,35 +965,47 @@ impl AssetStore for PostgisStore {
     async fn changes_since(&self, since: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
         let since = i64::try_from(since).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&format!(
-                "SELECT c.seq, c.asset_id, c.kind, {} FROM asset_changes c \
-                 LEFT JOIN assets a ON c.kind = 'upsert' AND a.id = c.asset_id \
-                 WHERE c.seq > $1 ORDER BY c.seq LIMIT $2",
-                columns_of("a")
-            ))
-            .await
-            .map_err(from_pg)?;
         // Streamed: a large backlog (a whole import) is decoded row by row, never held twice.
-        let params: [&(dyn ToSql + Sync); 2] = [&since, &limit];
-        let rows = client.query_raw(&stmt, params).await.map_err(from_pg)?;
+        // It may take longer than a statement may run, so, as in `all`, every step and every
+        // row must arrive within the client-side bound rather than the whole.
+        let client = self.bounded(self.client()).await?;
+        let rows = self
+            .bounded(async {
+                let stmt = client
+                    .prepare_cached(&format!(
+                        "SELECT c.seq, c.asset_id, c.kind, {} FROM asset_changes c \
+                         LEFT JOIN assets a ON c.kind = 'upsert' AND a.id = c.asset_id \
+                         WHERE c.seq > $1 ORDER BY c.seq LIMIT $2",
+                        columns_of("a")
+                    ))
+                    .await
+                    .map_err(from_pg)?;
+                let params: [&(dyn ToSql + Sync); 2] = [&since, &limit];
+                client.query_raw(&stmt, params).await.map_err(from_pg)
+            })
+            .await?;
         let mut rows = std::pin::pin!(rows);
         let mut changes = Vec::new();
-        while let Some(row) = rows.next().await {
-            changes.push(change_from_row(&row.map_err(from_pg)?)?);
+        while let Some(row) = self
+            .bounded(async { rows.try_next().await.map_err(from_pg) })
+            .await?
+        {
+            changes.push(change_from_row(&row)?);
         }
         Ok(changes)
     }
 
     async fn latest_seq(&self) -> Result<u64, StoreError> {
-        let client = self.client().await?;
-        let seq: i64 = client
-            .query_one("SELECT coalesce(max(seq), 0) FROM asset_changes", &[])
-            .await
-            .map_err(from_pg)?
-            .get(0);
-        seq_to_u64(seq)
+        self.bounded(async {
+            let client = self.client().await?;
+            let seq: i64 = client
+                .query_one("SELECT coalesce(max(seq), 0) FROM asset_changes", &[])
+                .await
+                .map_err(from_pg)?
+                .get(0);
+            seq_to_u64(seq)
+        })
+        .await
     }
 
     fn change_signal(&self) -> Option<watch::Receiver<u64>> {
