@@ -1,6 +1,7 @@
-//! Two real `assetmap` server processes on one PostGIS database: a write through either is
-//! visible through the other within one second, carried by LISTEN/NOTIFY (polling is set to
-//! 30 s here, so it cannot be what delivers it).
+//! Real `assetmap` processes on one store: two servers on one PostGIS database, where a write
+//! through either is visible through the other within one second, carried by LISTEN/NOTIFY
+//! (polling is set to 30 s here, so it cannot be what delivers it); a server killed with
+//! `kill -9`; and an import through another process, seen whole (PostGIS and GeoPackage).
 
 use assetmap_tests::{
     agent, fresh_postgis_database, request, sample_feature, ServerProcess, ADMIN_TOKEN,
@@ -168,8 +169,21 @@ fn acknowledged_writes_survive_kill_9_of_a_server_on_postgis() {
 /// by the catch-up (the new engine is built beside the live one and swapped in).
 #[test]
 fn an_import_through_another_process_appears_whole() {
+    import_appears_whole(&fresh_postgis_database());
+}
+
+/// The same on the embedded store: a GeoPackage the server has open, imported into by another
+/// process (SQLite in WAL mode: the server reads on while the import writes).
+#[test]
+fn an_import_into_a_geopackage_another_process_serves_appears_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("assets.gpkg");
+    import_appears_whole(store.to_str().expect("utf-8 path"));
+}
+
+fn import_appears_whole(store: &str) {
     const IMPORTED: u64 = 100_000;
-    let url = fresh_postgis_database();
+    let url = store.to_owned();
     let args = ["--store", url.as_str(), "serve", "--bind", "127.0.0.1:0"];
     let server = ServerProcess::start(binary(), &args, &[], Duration::from_secs(180));
     let http = agent();
