@@ -50,6 +50,9 @@
 #   ASSETMAP_TEST_PGDATA        the cluster's data directory
 #   ASSETMAP_TEST_PG_BIN        PostgreSQL's bin directory (psql, pgbench, pg_ctl…)
 #   ASSETMAP_CHROMIUM           path of the chromium binary for the browser tests
+#   ASSETMAP_TEST_CLIENTS_BIN   the bin directory of a throwaway Python virtual environment with
+#                               the pinned clients of tests/clients/requirements.txt
+#                               (schemathesis, OWSLib)
 set -euo pipefail
 
 # `bash tests/run.sh -- CMD…` runs only CMD against the throwaway cluster.
@@ -139,6 +142,10 @@ fi
 command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# The Python clients (schemathesis, OWSLib) go into a throwaway virtual environment.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    missing+=(python3-venv)
+fi
 if [ -f tests/browser/package-lock.json ] && ! command -v npm >/dev/null 2>&1; then
     missing+=(nodejs npm)
 fi
@@ -278,6 +285,14 @@ PSQL=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U post
 # Tests that make their own databases copy template1, so give it PostGIS too.
 "${PSQL[@]}" -d template1 -c 'CREATE EXTENSION IF NOT EXISTS postgis'
 echo "PostGIS: $("${PSQL[@]}" -d assetmap_test -At -c 'SELECT postgis_full_version()' | cut -c1-60)…"
+
+# The Python clients the tests drive (tests/clients/requirements.txt, pinned), in a virtual
+# environment inside the cluster's temporary directory: removed with it.
+banner "python clients: pip install -r tests/clients/requirements.txt (throwaway venv)"
+CLIENTS_VENV="$PG_TMP/clients-venv"
+python3 -m venv "$CLIENTS_VENV"
+"$CLIENTS_VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/clients/requirements.txt </dev/null
+export ASSETMAP_TEST_CLIENTS_BIN="$CLIENTS_VENV/bin"
 
 export ASSETMAP_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/assetmap_test"
 export ASSETMAP_TEST_PG_CTL="$PG_CTL_HELPER"
