@@ -15,6 +15,9 @@ pub struct LinksFromRequest;
 /// GeoJSON's media type (RFC 7946).
 pub const GEO_JSON: &str = "application/geo+json";
 
+/// Media type of a JSON Schema document (a collection's `describedby`).
+pub const SCHEMA_JSON: &str = "application/schema+json";
+
 /// The base URL clients used to reach us, for absolute links and `Location`: the configured
 /// `public_url` when there is one; else the `Forwarded` / `X-Forwarded-*` headers, but only from
 /// a trusted proxy; else the `Host` header; and the address we are bound to when the `Host`

@@ -90,7 +90,7 @@ fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
             [-2.48, 53.35, -2.25, 53.48],
         )
     };
-    Some(json!({
+    let mut doc = json!({
         "id": id,
         "title": title,
         "description": description,
@@ -101,7 +101,13 @@ fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
             {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json", "title": "This collection"},
             {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": "application/geo+json", "title": "Items"}
         ]
-    }))
+    });
+    if id == "assets" {
+        if let Some(links) = doc["links"].as_array_mut() {
+            links.push(json!({"href": format!("{base}/collections/assets/schema"), "rel": "describedby", "type": crate::http::SCHEMA_JSON, "title": "The properties of its features, as JSON Schema"}));
+        }
+    }
+    Some(doc)
 }
 
 async fn collections(

@@ -10,6 +10,7 @@ pub mod items;
 pub mod jsna;
 pub mod landing;
 pub mod map;
+pub mod schema;
 pub mod search;
 pub mod shortlist;
 pub mod site;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::PayloadConfig::new(1 << 20))
     .configure(landing::configure)
     .configure(items::configure)
+    .configure(schema::configure)
     .configure(areas::configure)
     .configure(downloads::configure)
     .configure(jsna::configure)
