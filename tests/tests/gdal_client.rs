@@ -40,6 +40,17 @@ async fn ogrinfo_and_ogr2ogr_read_the_asset_layer_over_oapif() {
     let text = run(info).await;
     assert!(text.contains("Feature Count: 1910"), "{text}");
     assert!(text.contains("Geometry: Point"), "{text}");
+    // Every property gets a field, with its type, from the collection's describedby schema —
+    // also those the first page of features leaves out, which GDAL would otherwise drop.
+    for field in [
+        "access: StringList",
+        "cost: String (",
+        "languages: StringList",
+        "verified_at: Date",
+        "version: Integer",
+    ] {
+        assert!(text.contains(field), "{field} in\n{text}");
+    }
 
     // The whole layer through ogr2ogr, paging with the server's `next` links.
     let out = app.dir.path().join("via-oapif.geojson");

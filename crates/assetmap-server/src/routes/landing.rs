@@ -104,7 +104,12 @@ fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
     });
     if id == "assets" {
         if let Some(links) = doc["links"].as_array_mut() {
-            links.push(json!({"href": format!("{base}/collections/assets/schema"), "rel": "describedby", "type": crate::http::SCHEMA_JSON, "title": "The properties of its features, as JSON Schema"}));
+            // `describedby` as registered; `describedBy` too, because GDAL 3.6 (Debian 12's)
+            // compares the relation type case-sensitively with that spelling (RFC 8288 says
+            // relation types compare case-insensitively, so both name the same relation).
+            for rel in ["describedby", "describedBy"] {
+                links.push(json!({"href": format!("{base}/collections/assets/schema"), "rel": rel, "type": crate::http::SCHEMA_JSON, "title": "Its features, as JSON Schema"}));
+            }
         }
     }
     Some(doc)

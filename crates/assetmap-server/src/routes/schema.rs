@@ -1,17 +1,17 @@
-//! `/collections/assets/schema`: the asset features' properties as a JSON Schema (OGC API
-//! Features Part 5, "Schemas"), linked from the collection as `rel=describedby`. GDAL's OAPIF
-//! driver (and so QGIS) builds a layer's fields from it instead of from the first page of
-//! features, so a field that the first features leave out (`cost`, `access`, `languages`,
-//! `verified_at`…) still arrives, with its type.
+//! `/collections/assets/schema`: an asset feature as a JSON Schema (2020-12), linked from the
+//! collection as `describedby`. GDAL's OAPIF driver (and so QGIS) builds a layer's fields from
+//! it instead of from the first page of features, so a property that the first features leave
+//! out (`cost`, `access`, `languages`, `verified_at`…) still gets a field, with its type.
 //!
-//! Built from the one description of an asset's properties the API has: the `AssetFeature`
-//! schema of the OpenAPI document (`openapi.json`), plus the feature's `id` and geometry.
+//! The schema is of a whole GeoJSON feature (`type`, `id`, `geometry`, `properties`), the shape
+//! GDAL 3.6 (Debian 12's) reads, and it is the API document's `AssetFeature` schema
+//! (`openapi.json`): one description of an asset's properties, not two.
 
 use crate::errors::ApiError;
 use crate::http::{base_url, SCHEMA_JSON};
 use crate::params::Params;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::sync::OnceLock;
 
 /// Registers the route.
@@ -35,30 +35,18 @@ pub fn asset_properties_schema() -> &'static Value {
     SCHEMA.get_or_init(|| {
         let api: Value = serde_json::from_str(include_str!("openapi.json"))
             .expect("the bundled OpenAPI document is JSON");
-        let documented = api["components"]["schemas"]["AssetFeature"]["properties"]["properties"]
-            ["properties"]
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        let mut properties = Map::new();
-        properties.insert(
-            "id".to_owned(),
-            json!({"type": "string", "title": "Asset id", "x-ogc-role": "id"}),
-        );
-        properties.insert(
-            "geometry".to_owned(),
-            json!({"format": "geometry-point", "x-ogc-role": "primary-geometry"}),
-        );
-        for (name, schema) in documented {
-            properties.insert(name, json_schema_of(schema));
+        let mut schema = json_schema_of(api["components"]["schemas"]["AssetFeature"].clone());
+        if let Some(o) = schema.as_object_mut() {
+            o.insert(
+                "$schema".to_owned(),
+                json!("https://json-schema.org/draft/2020-12/schema"),
+            );
+            o.insert(
+                "title".to_owned(),
+                json!("A feature of the assets collection"),
+            );
         }
-        json!({
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "Community assets",
-            "description": "The properties of a feature of the assets collection",
-            "type": "object",
-            "properties": properties,
-        })
+        schema
     })
 }
 
@@ -89,7 +77,9 @@ mod tests {
     #[test]
     fn every_documented_property_is_in_the_schema_with_its_type() {
         let schema = asset_properties_schema();
-        let props = schema["properties"].as_object().unwrap();
+        let props = schema["properties"]["properties"]["properties"]
+            .as_object()
+            .unwrap();
         for name in [
             "name",
             "cost",
@@ -105,7 +95,8 @@ mod tests {
         }
         assert_eq!(props["access"]["type"], "array");
         assert_eq!(props["version"]["type"], "integer");
-        assert_eq!(props["geometry"]["x-ogc-role"], "primary-geometry");
+        assert_eq!(schema["properties"]["geometry"]["type"], "object");
         assert!(!schema.to_string().contains("\"nullable\""));
+        assert!(!schema.to_string().contains("\"example\""));
     }
 }
