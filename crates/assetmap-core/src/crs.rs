@@ -71,10 +71,9 @@ impl Crs {
     /// too), or [`CrsError::Unsupported`].
     pub fn from_uri(uri: &str) -> Result<Crs, CrsError> {
         let trimmed = uri.trim();
-        let normal = trimmed.strip_prefix("https://").map_or_else(
-            || trimmed.to_string(),
-            |rest| format!("http://{rest}"),
-        );
+        let normal = trimmed
+            .strip_prefix("https://")
+            .map_or_else(|| trimmed.to_string(), |rest| format!("http://{rest}"));
         Crs::ALL
             .into_iter()
             .find(|crs| crs.uri() == normal)
@@ -272,7 +271,10 @@ fn shift_at(east: f64, north: f64) -> Result<[f64; 2], CrsError> {
         (east / GRID_SPACING_M).floor(),
         (north / GRID_SPACING_M).floor(),
     );
-    let (t, u) = (east / GRID_SPACING_M - column_f, north / GRID_SPACING_M - row_f);
+    let (t, u) = (
+        east / GRID_SPACING_M - column_f,
+        north / GRID_SPACING_M - row_f,
+    );
     // In range by the check above, so the casts neither truncate nor wrap.
     let (column, row) = (column_f as usize, row_f as usize);
     let s0 = node_shift(column, row);
@@ -280,7 +282,10 @@ fn shift_at(east: f64, north: f64) -> Result<[f64; 2], CrsError> {
     let s2 = node_shift(column + 1, row + 1);
     let s3 = node_shift(column, row + 1);
     let blend = |k: usize| {
-        (1.0 - t) * (1.0 - u) * s0[k] + t * (1.0 - u) * s1[k] + t * u * s2[k] + (1.0 - t) * u * s3[k]
+        (1.0 - t) * (1.0 - u) * s0[k]
+            + t * (1.0 - u) * s1[k]
+            + t * u * s2[k]
+            + (1.0 - t) * u * s3[k]
     };
     Ok([blend(0), blend(1)])
 }
@@ -329,7 +334,10 @@ mod tests {
             let [ge, gn] = Crs::Epsg27700.from_wgs84(p).expect("inside the grid");
             let error = (ge - e).hypot(gn - n);
             worst = worst.max(error);
-            assert!(error < 0.1, "{id}: {ge:.3} {gn:.3} vs {e} {n}: {error:.4} m");
+            assert!(
+                error < 0.1,
+                "{id}: {ge:.3} {gn:.3} vs {e} {n}: {error:.4} m"
+            );
             // And back: the published grid position gives the published latitude, longitude.
             let back = Crs::Epsg27700.to_wgs84([e, n]).expect("inside the grid");
             let metres = back.distance_m(&p);
@@ -349,7 +357,12 @@ mod tests {
                 "{lon} {lat}"
             );
         }
-        for xy in [[-10.0, 100.0], [100.0, 1_300_000.0], [f64::NAN, 0.0], [800_000.0, 5.0]] {
+        for xy in [
+            [-10.0, 100.0],
+            [100.0, 1_300_000.0],
+            [f64::NAN, 0.0],
+            [800_000.0, 5.0],
+        ] {
             assert!(Crs::Epsg27700.to_wgs84(xy).is_err(), "{xy:?}");
         }
     }
