@@ -329,7 +329,7 @@ mod tests {
     fn matches_every_published_os_test_point_within_a_tenth_of_a_metre() {
         let points = os_test_points();
         assert_eq!(points.len(), 40);
-        let mut worst = 0.0_f64;
+        let (mut worst, mut worst_back) = (0.0_f64, 0.0_f64);
         for (id, p, [e, n]) in points {
             let [ge, gn] = Crs::Epsg27700.from_wgs84(p).expect("inside the grid");
             let error = (ge - e).hypot(gn - n);
@@ -341,11 +341,12 @@ mod tests {
             // And back: the published grid position gives the published latitude, longitude.
             let back = Crs::Epsg27700.to_wgs84([e, n]).expect("inside the grid");
             let metres = back.distance_m(&p);
+            worst_back = worst_back.max(metres);
             assert!(metres < 0.1, "{id} back: {metres:.4} m");
         }
         // OS gives its figures to the millimetre; this is what we reach.
-        eprintln!("worst OSTN15 test point: {worst:.4} m");
-        assert!(worst < 0.002, "worst {worst:.4} m");
+        eprintln!("worst OSTN15 test point: {worst:.4} m there, {worst_back:.4} m back");
+        assert!(worst < 0.001 && worst_back < 0.01, "worst {worst:.4} m, {worst_back:.4} m");
     }
 
     #[test]
