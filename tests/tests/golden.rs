@@ -272,6 +272,7 @@ const KEPT_HEADERS: &[&str] = &[
     "referrer-policy",
     "retry-after",
     "allow",
+    "content-crs",
 ];
 
 /// A response as text: status, the kept headers, the body (GeoPackages as a table dump).

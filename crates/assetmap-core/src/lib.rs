@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod asset;
+pub mod crs;
 mod error;
 mod lonlat;
 mod numbers;
@@ -16,6 +17,7 @@ pub use asset::{
     Asset, AssetDraft, Audience, AudienceDraft, Contact, ContactDraft, Cost, CostDraft,
     OpeningTimesDraft, PeriodDraft, Provenance, ValidAssetDraft, MAX_AGE_YEARS,
 };
+pub use crs::{Crs, CrsError};
 pub use error::{FieldError, ValidationErrors};
 pub use lonlat::{haversine_m, LonLat, EARTH_RADIUS_M};
 pub use numbers::round_to;

@@ -4,7 +4,9 @@
 //! its `properties` the asset's fields as [`Asset`]'s serde form gives them (without `id` and
 //! `location`, which live in `id` and `geometry`).
 
-use assetmap_core::{Asset, AssetDraft, AssetId, FieldError, ValidationErrors};
+use assetmap_core::{
+    Asset, AssetDraft, AssetId, Crs, CrsError, FieldError, LonLat, ValidationErrors,
+};
 use serde_json::{Map, Value};
 use std::io::{Read, Write};
 
@@ -308,5 +310,93 @@ mod tests {
         f["properties"]["categories"] = json!("x".repeat(900_000));
         let err = draft_from_feature(f).unwrap_err();
         assert!(err.to_string().len() < 400, "{}", err.to_string().len());
+    }
+}
+
+/// Puts a GeoJSON Feature's geometry into `crs` in place: every position of its `geometry`
+/// (a Point's, every vertex of a Polygon or MultiPolygon) is transformed from WGS84 longitude,
+/// latitude (degrees). For EPSG:27700 positions become `[easting, northing]` in metres, rounded
+/// to the millimetre; for CRS84 nothing changes. A feature without geometry is left alone.
+/// An error (and the feature partly transformed: discard it) when a position is outside the
+/// CRS's area, e.g. far from Great Britain for EPSG:27700.
+///
+/// # Examples
+/// ```
+/// use assetmap_core::Crs;
+/// let mut f = serde_json::json!({"type": "Feature", "properties": {},
+///     "geometry": {"type": "Point", "coordinates": [-2.3183, 53.4242]}});
+/// assetmap_io::reproject_feature(&mut f, Crs::Epsg27700).unwrap();
+/// let e = f["geometry"]["coordinates"][0].as_f64().unwrap();
+/// assert!((378_000.0..380_000.0).contains(&e));
+/// ```
+pub fn reproject_feature(feature: &mut Value, crs: Crs) -> Result<(), CrsError> {
+    if crs == Crs::Crs84 {
+        return Ok(());
+    }
+    match feature
+        .get_mut("geometry")
+        .and_then(|g| g.get_mut("coordinates"))
+    {
+        Some(coordinates) => reproject_positions(coordinates, crs),
+        None => Ok(()),
+    }
+}
+
+/// Transforms every position (an array whose first two members are numbers) inside a GeoJSON
+/// `coordinates` value, however deeply nested.
+fn reproject_positions(value: &mut Value, crs: Crs) -> Result<(), CrsError> {
+    let Value::Array(items) = value else {
+        return Ok(());
+    };
+    if let [Value::Number(x), Value::Number(y), ..] = items.as_slice() {
+        let (Some(lon), Some(lat)) = (x.as_f64(), y.as_f64()) else {
+            return Ok(());
+        };
+        let at = LonLat::new(lon, lat).map_err(|e| CrsError::OutsideArea(e.problem))?;
+        let [x, y] = crs.from_wgs84(at)?;
+        let millimetres = |v: f64| (v * 1000.0).round() / 1000.0;
+        items[0] = Value::from(millimetres(x));
+        items[1] = Value::from(millimetres(y));
+        return Ok(());
+    }
+    items
+        .iter_mut()
+        .try_for_each(|item| reproject_positions(item, crs))
+}
+
+#[cfg(test)]
+mod reproject_tests {
+    use super::*;
+
+    #[test]
+    fn every_vertex_of_a_polygon_is_transformed_and_comes_back() {
+        let ring = [
+            [-2.35, 53.40],
+            [-2.30, 53.40],
+            [-2.30, 53.45],
+            [-2.35, 53.40],
+        ];
+        let mut f = serde_json::json!({"type": "Feature", "properties": {},
+            "geometry": {"type": "MultiPolygon", "coordinates": [[ring]]}});
+        reproject_feature(&mut f, Crs::Epsg27700).expect("in Great Britain");
+        let out = &f["geometry"]["coordinates"][0][0];
+        for (i, [lon, lat]) in ring.iter().enumerate() {
+            let e = out[i][0].as_f64().expect("easting");
+            let n = out[i][1].as_f64().expect("northing");
+            assert!(e > 370_000.0 && n > 380_000.0, "{e} {n}");
+            let back = Crs::Epsg27700.to_wgs84([e, n]).expect("in the grid");
+            // A millimetre is about 1.5e-8 degrees of longitude here.
+            assert!((back.lon() - lon).abs() < 1e-7 && (back.lat() - lat).abs() < 1e-7);
+        }
+    }
+
+    #[test]
+    fn crs84_is_untouched_and_far_away_is_an_error() {
+        let original = serde_json::json!({"type": "Feature", "properties": {},
+            "geometry": {"type": "Point", "coordinates": [151.2, -33.9]}});
+        let mut f = original.clone();
+        reproject_feature(&mut f, Crs::Crs84).expect("identity");
+        assert_eq!(f, original);
+        assert!(reproject_feature(&mut f, Crs::Epsg27700).is_err());
     }
 }

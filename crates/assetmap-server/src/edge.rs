@@ -375,7 +375,7 @@ pub fn html_policy(base_map_style: Option<&str>) -> String {
 /// The response headers a page on another origin may read besides the CORS-safelisted ones
 /// (`Content-Type`, `Cache-Control`…): the validator for `If-None-Match` and `If-Match`, where
 /// a created asset is, how long to wait after a `429` or `503`, a download's file name.
-const EXPOSED_HEADERS: &str = "ETag, Location, Retry-After, Content-Disposition";
+const EXPOSED_HEADERS: &str = "ETag, Location, Retry-After, Content-Disposition, Content-Crs";
 
 /// The headers every response gets, and problem documents for errors that are not one yet.
 fn finish(

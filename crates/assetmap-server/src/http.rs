@@ -5,6 +5,7 @@ use crate::errors::ApiError;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
+use assetmap_core::Crs;
 use std::net::IpAddr;
 
 /// Marks a request whose response holds links built from its `Host`, so that [`crate::edge`]
@@ -17,6 +18,29 @@ pub const GEO_JSON: &str = "application/geo+json";
 
 /// Media type of a JSON Schema document (a collection's `describedby`).
 pub const SCHEMA_JSON: &str = "application/schema+json";
+
+/// The `Content-Crs` header (OGC API Features Part 2) of every features response: the URI of
+/// the CRS its coordinates are in, in angle brackets.
+pub fn content_crs(crs: Crs) -> (&'static str, String) {
+    ("Content-Crs", format!("<{}>", crs.uri()))
+}
+
+/// Puts a feature's coordinates into the requested `crs` (nothing to do for CRS84). A position
+/// outside that CRS's area (an asset far from Great Britain, for EPSG:27700) is a 400 naming
+/// `crs`: the answer would otherwise hold a wrong number.
+pub fn reproject(feature: &mut serde_json::Value, crs: Crs) -> Result<(), ApiError> {
+    assetmap_io::reproject_feature(feature, crs).map_err(|e| {
+        let id = feature.get("id").map(|v| v.to_string()).unwrap_or_default();
+        ApiError::bad_param(
+            "crs",
+            format!(
+                "feature {id} cannot be given in {}: {e}; ask for it in {} (the default)",
+                crs.uri(),
+                Crs::Crs84.uri()
+            ),
+        )
+    })
+}
 
 /// The base URL clients used to reach us, for absolute links and `Location`: the configured
 /// `public_url` when there is one; else the `Forwarded` / `X-Forwarded-*` headers, but only from

@@ -4,7 +4,7 @@
 use crate::errors::ApiError;
 use crate::params::Params;
 use assetmap_analysis::{SummaryQuery, DEFAULT_DESERT_SHARE, DEFAULT_WALK_M};
-use assetmap_core::{AbcdType, Category, LonLat, Postcode, Status};
+use assetmap_core::{AbcdType, Category, Crs, LonLat, Postcode, Status};
 use assetmap_index::areas::Area;
 use assetmap_index::{AreaLevel, BBox, Filter};
 use assetmap_place::{Place, PostcodeInfo};
@@ -33,6 +33,85 @@ pub fn bbox_from(p: &Params) -> Result<Option<BBox>, ApiError> {
     p.one("bbox")?
         .map(|b| BBox::parse_ogc(b).map_err(|e| ApiError::bad_param("bbox", e.to_string())))
         .transpose()
+}
+
+/// A CRS parameter (`crs`, `bbox-crs`): an OGC CRS URI, CRS84 when absent. An unsupported one
+/// is a 400 that names the parameter and lists the supported URIs.
+pub fn crs_param(p: &Params, name: &str) -> Result<Crs, ApiError> {
+    let Some(uri) = p.one(name)? else {
+        return Ok(Crs::Crs84);
+    };
+    Crs::from_uri(uri).map_err(|_| {
+        let supported: Vec<&str> = Crs::ALL.iter().map(|c| c.uri()).collect();
+        ApiError::bad_param(
+            name,
+            format!(
+                "{uri:?} is not a supported CRS; use one of: {}",
+                supported.join(", ")
+            ),
+        )
+    })
+}
+
+/// The `bbox` parameter given in `bbox-crs` (OGC API Features Part 2; CRS84 by default), as a
+/// WGS84 box. A National Grid box (`minEasting,minNorthing,maxEasting,maxNorthing` in metres;
+/// six numbers with heights accepted, heights ignored) becomes the WGS84 envelope of its edges
+/// (corners and points along each edge, since a grid line is curved in longitude and latitude),
+/// so it may take in a few metres more than the grid box near its corners.
+pub fn bbox_in_wgs84(p: &Params) -> Result<Option<BBox>, ApiError> {
+    let crs = crs_param(p, "bbox-crs")?;
+    if crs == Crs::Crs84 {
+        return bbox_from(p);
+    }
+    let Some(raw) = p.one("bbox")? else {
+        return Ok(None);
+    };
+    let numbers: Vec<f64> = raw
+        .split(',')
+        .map(|v| v.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            ApiError::bad_param(
+                "bbox",
+                format!("{raw:?} is not a list of numbers (minEasting,minNorthing,maxEasting,maxNorthing in metres for bbox-crs {})", crs.uri()),
+            )
+        })?;
+    let (min_x, min_y, max_x, max_y) = match numbers.as_slice() {
+        [a, b, c, d] => (*a, *b, *c, *d),
+        [a, b, _, d, e, _] => (*a, *b, *d, *e),
+        _ => {
+            return Err(ApiError::bad_param(
+                "bbox",
+                format!("has {} numbers; give 4 (or 6 with heights)", numbers.len()),
+            ))
+        }
+    };
+    if min_x > max_x || min_y > max_y {
+        return Err(ApiError::bad_param(
+            "bbox",
+            "the minimum comes first: minEasting,minNorthing,maxEasting,maxNorthing",
+        ));
+    }
+    const STEPS: u32 = 8;
+    let mut envelope = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for i in 0..=STEPS {
+        let t = f64::from(i) / f64::from(STEPS);
+        let (x, y) = (min_x + t * (max_x - min_x), min_y + t * (max_y - min_y));
+        for edge_point in [[x, min_y], [x, max_y], [min_x, y], [max_x, y]] {
+            let at = crs
+                .to_wgs84(edge_point)
+                .map_err(|e| ApiError::bad_param("bbox", e.to_string()))?;
+            envelope = [
+                envelope[0].min(at.lon()),
+                envelope[1].min(at.lat()),
+                envelope[2].max(at.lon()),
+                envelope[3].max(at.lat()),
+            ];
+        }
+    }
+    BBox::new(envelope[0], envelope[1], envelope[2], envelope[3])
+        .map(Some)
+        .map_err(|e| ApiError::bad_param("bbox", e.to_string()))
 }
 
 /// Reads `category` (list, default every category), `walk_m` (metres, 1 to 10,000, default

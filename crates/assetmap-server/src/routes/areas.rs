@@ -1,9 +1,9 @@
 //! `/collections/areas-<level>/items`: area boundaries as OGC API Features.
 
 use crate::errors::ApiError;
-use crate::http::{base_url, paging_links, PageInfo, GEO_JSON, MAX_LIMIT};
+use crate::http::{base_url, content_crs, paging_links, reproject, PageInfo, GEO_JSON, MAX_LIMIT};
 use crate::params::Params;
-use crate::parse::summary_query;
+use crate::parse::{crs_param, summary_query};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use assetmap_analysis::export::area_feature;
@@ -36,7 +36,7 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let collection = path.into_inner();
     let level = level_of(&collection)?;
-    let mut allowed = vec!["f", "limit", "offset"];
+    let mut allowed = vec!["f", "crs", "limit", "offset"];
     allowed.extend(SUMMARY_PARAMS);
     let p = Params::parse(req.query_string(), &allowed)?;
     let limit = p
@@ -45,6 +45,7 @@ async fn list(
         .min(MAX_LIMIT) as usize;
     let offset = p.integer("offset", 0..=i64::from(u32::MAX))?.unwrap_or(0) as usize;
     let query = summary_query(&p)?;
+    let crs = crs_param(&p, "crs")?;
     let state2 = state.clone();
     let summary = web::block(move || state2.summary(level, &query))
         .await
@@ -55,8 +56,11 @@ async fn list(
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|r| area_feature(&summary, r))
-        .collect();
+        .map(|r| {
+            let mut feature = area_feature(&summary, r);
+            reproject(&mut feature, crs).map(|()| feature)
+        })
+        .collect::<Result<_, _>>()?;
     let base = base_url(&req);
     let mut links = paging_links(
         &req,
@@ -80,6 +84,7 @@ async fn list(
     });
     Ok(HttpResponse::Ok()
         .content_type(GEO_JSON)
+        .insert_header(content_crs(crs))
         .body(body.to_string()))
 }
 
@@ -97,10 +102,11 @@ async fn get_one(
         )));
     }
     let level = level_of(&collection)?;
-    let mut allowed = vec!["f"];
+    let mut allowed = vec!["f", "crs"];
     allowed.extend(SUMMARY_PARAMS);
     let p = Params::parse(req.query_string(), &allowed)?;
     let query = summary_query(&p)?;
+    let crs = crs_param(&p, "crs")?;
     let state2 = state.clone();
     let summary = web::block(move || state2.summary(level, &query))
         .await
@@ -114,7 +120,10 @@ async fn get_one(
                 "There is no area with code '{code}' in {collection}."
             ))
         })?;
+    let mut feature = area_feature(&summary, row);
+    reproject(&mut feature, crs)?;
     Ok(HttpResponse::Ok()
         .content_type(GEO_JSON)
-        .body(area_feature(&summary, row).to_string()))
+        .insert_header(content_crs(crs))
+        .body(feature.to_string()))
 }

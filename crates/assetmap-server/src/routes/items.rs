@@ -3,14 +3,16 @@
 //! `Idempotency-Key` (see [`crate::idempotency`]).
 
 use crate::errors::ApiError;
-use crate::http::{base_url, paging_links, PageInfo, DEFAULT_LIMIT, GEO_JSON, MAX_LIMIT};
+use crate::http::{
+    base_url, content_crs, paging_links, reproject, PageInfo, DEFAULT_LIMIT, GEO_JSON, MAX_LIMIT,
+};
 use crate::idempotency::Keyed;
 use crate::params::Params;
-use crate::parse::{area_param, bbox_from, filter_from};
+use crate::parse::{area_param, bbox_in_wgs84, crs_param, filter_from};
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use assetmap_core::{Asset, AssetId};
+use assetmap_core::{Asset, AssetId, Crs};
 use assetmap_store::{Outcome, StoreError, Write};
 use serde_json::{json, Value};
 
@@ -45,6 +47,8 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         &[
             "f",
             "bbox",
+            "bbox-crs",
+            "crs",
             "limit",
             "offset",
             "category",
@@ -80,7 +84,8 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         Some(n) => n.min(MAX_LIMIT),
     };
     let offset = p.integer("offset", 0..=i64::from(u32::MAX))?.unwrap_or(0);
-    let bbox = bbox_from(&p)?;
+    let bbox = bbox_in_wgs84(&p)?;
+    let crs = crs_param(&p, "crs")?;
     let filter = filter_from(&p)?;
 
     let (limit, offset) = (limit as usize, offset as usize);
@@ -94,8 +99,11 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     let features: Vec<Value> = page
         .items
         .iter()
-        .map(|a| assetmap_io::asset_to_feature(a))
-        .collect();
+        .map(|a| {
+            let mut feature = assetmap_io::asset_to_feature(a);
+            reproject(&mut feature, crs).map(|()| feature)
+        })
+        .collect::<Result<_, _>>()?;
     let returned = features.len();
     let matched = page.number_matched;
     drop(engine);
@@ -122,6 +130,7 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     });
     Ok(HttpResponse::Ok()
         .content_type(GEO_JSON)
+        .insert_header(content_crs(crs))
         .body(body.to_string()))
 }
 
@@ -135,26 +144,17 @@ fn etag(asset: &Asset) -> String {
     format!("\"{}\"", asset.version)
 }
 
-/// The asset as a Feature with its links, the body of every answer that returns one asset.
-fn feature_body_text(req: &HttpRequest, asset: &Asset) -> String {
+/// The asset as a Feature with its links, the body of every answer that returns one asset, in
+/// `crs` (writes answer in CRS84).
+fn feature_body_text(req: &HttpRequest, asset: &Asset, crs: Crs) -> Result<String, ApiError> {
     let base = base_url(req);
     let mut f = assetmap_io::asset_to_feature(asset);
+    reproject(&mut f, crs)?;
     f["links"] = json!([
         {"href": format!("{base}/collections/assets/items/{}", asset.id), "rel": "self", "type": GEO_JSON},
         {"href": format!("{base}/collections/assets"), "rel": "collection", "type": "application/json"}
     ]);
-    f.to_string()
-}
-
-fn feature_response(
-    mut builder: actix_web::HttpResponseBuilder,
-    req: &HttpRequest,
-    asset: &Asset,
-) -> HttpResponse {
-    builder
-        .content_type(GEO_JSON)
-        .insert_header((header::ETAG, etag(asset)))
-        .body(feature_body_text(req, asset))
+    Ok(f.to_string())
 }
 
 /// The answer a write gives (and keeps under its `Idempotency-Key`) when it returns `asset`.
@@ -163,13 +163,13 @@ fn feature_outcome(
     req: &HttpRequest,
     asset: &Asset,
     location: Option<String>,
-) -> Outcome {
-    Outcome {
+) -> Result<Outcome, ApiError> {
+    Ok(Outcome {
         status: status.as_u16(),
         location,
         etag: Some(etag(asset)),
-        body: feature_body_text(req, asset),
-    }
+        body: feature_body_text(req, asset, Crs::Crs84)?,
+    })
 }
 
 /// An answer as HTTP: the one rendering of a write's answer, whether given first or again to a
@@ -186,7 +186,9 @@ fn respond(outcome: &Outcome) -> Result<HttpResponse, ApiError> {
     if outcome.body.is_empty() {
         return Ok(b.finish());
     }
-    Ok(b.content_type(GEO_JSON).body(outcome.body.clone()))
+    Ok(b.content_type(GEO_JSON)
+        .insert_header(content_crs(Crs::Crs84))
+        .body(outcome.body.clone()))
 }
 
 /// The answer kept under the request's key, if it has one and one is kept (`422` when the key
@@ -241,7 +243,7 @@ async fn get_one(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = Params::parse(req.query_string(), &["f"])?;
+    let p = Params::parse(req.query_string(), &["f", "crs"])?;
     if let Some(f) = p.one("f")? {
         if f != "json" && f != "geojson" {
             return Err(ApiError::bad_param(
@@ -250,12 +252,17 @@ async fn get_one(
             ));
         }
     }
+    let crs = crs_param(&p, "crs")?;
     let id = parse_id(&path)?;
     let engine = state.engine();
     let asset = engine
         .get(&id)
         .ok_or_else(|| ApiError::not_found(format!("There is no asset with id '{id}'.")))?;
-    Ok(feature_response(HttpResponse::Ok(), &req, asset))
+    Ok(HttpResponse::Ok()
+        .content_type(GEO_JSON)
+        .insert_header((header::ETAG, etag(asset)))
+        .insert_header(content_crs(crs))
+        .body(feature_body_text(&req, asset, crs)?))
 }
 
 /// Reads a Feature body (`application/geo+json` or `application/json`).
@@ -315,7 +322,7 @@ async fn create(
     };
     let asset = Asset::create(id, valid, chrono::Utc::now());
     let location = format!("{}/collections/assets/items/{}", base_url(&req), asset.id);
-    let outcome = feature_outcome(StatusCode::CREATED, &req, &asset, Some(location));
+    let outcome = feature_outcome(StatusCode::CREATED, &req, &asset, Some(location))?;
     write_and_answer(&state, Write::Insert(&asset), outcome, keyed.as_ref()).await
 }
 
@@ -379,7 +386,7 @@ async fn replace(
         }
     }
     let next = current.replaced_by(valid, chrono::Utc::now());
-    let outcome = feature_outcome(StatusCode::OK, &req, &next, None);
+    let outcome = feature_outcome(StatusCode::OK, &req, &next, None)?;
     write_and_answer(&state, Write::Replace(&next), outcome, keyed.as_ref()).await
 }
 

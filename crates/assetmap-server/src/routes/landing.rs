@@ -6,6 +6,7 @@ use crate::http::{base_url, json_response, Format};
 use crate::params::Params;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use assetmap_core::Crs;
 use assetmap_index::AreaLevel;
 use serde_json::{json, Value};
 
@@ -60,7 +61,7 @@ async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 
 /// The collection document for `id`, or `None` when there is no such collection.
 fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
-    let crs = ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"];
+    let crs: Vec<&str> = Crs::ALL.iter().map(|c| c.uri()).collect();
     let (title, description, bbox) = if id == "assets" {
         let engine = state.engine();
         let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
@@ -96,7 +97,8 @@ fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
         "description": description,
         "itemType": "feature",
         "crs": crs,
-        "extent": {"spatial": {"bbox": [bbox], "crs": crs[0]}},
+        "storageCrs": Crs::Crs84.uri(),
+        "extent": {"spatial": {"bbox": [bbox], "crs": Crs::Crs84.uri()}},
         "links": [
             {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json", "title": "This collection"},
             {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": "application/geo+json", "title": "Items"}
