@@ -20,15 +20,6 @@ pub enum IndexError {
         /// The offending value in degrees.
         value: f64,
     },
-    /// West is east of east: the box would cross the antimeridian (180°), which is not
-    /// supported; split it into two boxes.
-    #[error("bbox crosses the antimeridian (minLon {west} > maxLon {east}); boxes across 180° are not supported, split it into two")]
-    BBoxCrossesAntimeridian {
-        /// Western edge in degrees.
-        west: f64,
-        /// Eastern edge in degrees.
-        east: f64,
-    },
     /// South is north of north.
     #[error("bbox minLat {south} is greater than maxLat {north}; give the southern edge first")]
     BBoxSouthAboveNorth {

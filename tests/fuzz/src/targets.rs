@@ -493,7 +493,9 @@ fn check_bbox(b: &BBox) {
     }
     assert!(b.west().abs() <= 180.0 && b.east().abs() <= 180.0);
     assert!(b.south().abs() <= 90.0 && b.north().abs() <= 90.0);
-    assert!(b.west() <= b.east() && b.south() <= b.north());
+    // west > east is a box across the antimeridian.
+    assert!(b.south() <= b.north());
+    assert_eq!(b.crosses_antimeridian(), b.west() > b.east());
 }
 
 /// The OGC `bbox` parameter; a box read back from its own numbers is the same box.
