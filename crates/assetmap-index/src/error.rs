@@ -20,6 +20,14 @@ pub enum IndexError {
         /// The offending value in degrees.
         value: f64,
     },
+    /// A `datetime` value that is not an instant, a date or an interval of them.
+    #[error("datetime {input:?} is not valid: {problem}; expected an instant (2025-01-31T09:00:00Z), a date (2025-01-31) or an interval start/end with .. for an open end (2025-01-01/..)")]
+    DatetimeSyntax {
+        /// The text as given.
+        input: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// South is north of north.
     #[error("bbox minLat {south} is greater than maxLat {north}; give the southern edge first")]
     BBoxSouthAboveNorth {

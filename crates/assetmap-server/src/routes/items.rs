@@ -6,11 +6,12 @@ use crate::errors::ApiError;
 use crate::http::{base_url, paging_links, PageInfo, DEFAULT_LIMIT, GEO_JSON, MAX_LIMIT};
 use crate::idempotency::Keyed;
 use crate::params::Params;
-use crate::parse::{area_param, bbox_from, filter_from};
+use crate::parse::{area_param, bbox_from, datetime_from, filter_from};
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use assetmap_core::{Asset, AssetId};
+use assetmap_index::Filter;
 use assetmap_store::{Outcome, StoreError, Write};
 use serde_json::{json, Value};
 
@@ -45,6 +46,7 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         &[
             "f",
             "bbox",
+            "datetime",
             "limit",
             "offset",
             "category",
@@ -81,7 +83,11 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     };
     let offset = p.integer("offset", 0..=i64::from(u32::MAX))?.unwrap_or(0);
     let bbox = bbox_from(&p)?;
-    let filter = filter_from(&p)?;
+    let filter = Filter {
+        // OGC API `datetime`: the assets' temporal property is `updated_at`.
+        updated: datetime_from(&p)?,
+        ..filter_from(&p)?
+    };
 
     let (limit, offset) = (limit as usize, offset as usize);
     let area = area_param(&p, &state.place)?;
