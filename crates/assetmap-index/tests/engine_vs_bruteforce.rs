@@ -5,7 +5,7 @@
 use assetmap_core::{
     AbcdType, AccessFeature, Asset, AssetId, Category, CostBand, LonLat, Status, TimeOfDay, Weekday,
 };
-use assetmap_index::{BBox, Engine, Filter, OpenAt, OpenAtPolicy};
+use assetmap_index::{BBox, Engine, Filter, OpenAt, OpenAtPolicy, TimeInterval};
 use assetmap_synthetic as synthetic;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -85,6 +85,21 @@ fn random_filter(r: &mut SmallRng) -> Filter {
                 OpenAtPolicy::IncludeByArrangement,
                 OpenAtPolicy::ExcludeOnlyClosed,
             ][r.gen_range(0..3)],
+        }),
+        // Synthetic assets are updated between 2019 and 2026: ends in that span, or open.
+        updated: r.gen_bool(0.2).then(|| {
+            let (from, to) = (r.gen_range(2019..2027), r.gen_range(2019..2027));
+            let start = if r.gen_bool(0.3) {
+                "..".to_owned()
+            } else {
+                format!("{}-06-01", from.min(to))
+            };
+            let end = if r.gen_bool(0.3) {
+                "..".to_owned()
+            } else {
+                format!("{}-06-01", from.max(to))
+            };
+            TimeInterval::parse_ogc(&format!("{start}/{end}")).unwrap()
         }),
     }
 }
