@@ -139,6 +139,10 @@ fi
 command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# OWSLib, the second OGC API Features client (tests/tests/owslib_client.rs); Debian's, which
+# a pyenv or virtualenv python3 first on PATH does not see, so /usr/bin/python3 is asked too.
+python3 -c 'import owslib' >/dev/null 2>&1 || /usr/bin/python3 -c 'import owslib' >/dev/null 2>&1 \
+    || missing+=(python3-owslib)
 if [ -f tests/browser/package-lock.json ] && ! command -v npm >/dev/null 2>&1; then
     missing+=(nodejs npm)
 fi
