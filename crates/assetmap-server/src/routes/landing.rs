@@ -209,6 +209,9 @@ mod tests {
         ] {
             assert_eq!(n(&short["maxLength"]), text::MAX_SHORT_TEXT_CHARS);
         }
+        let limit = &api["components"]["parameters"]["limit"]["schema"];
+        assert_eq!(limit["maximum"].as_i64(), Some(crate::http::MAX_LIMIT));
+        assert_eq!(limit["default"].as_i64(), Some(crate::http::DEFAULT_LIMIT));
         let key = &api["components"]["parameters"]["IdempotencyKey"];
         assert_eq!(key["name"], crate::idempotency::HEADER);
         assert_eq!(
