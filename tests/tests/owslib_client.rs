@@ -90,7 +90,10 @@ async fn owslib_reads_every_collection_with_and_without_bbox() {
             .collect();
         assert!(!got.is_empty(), "{want}: the box holds something");
         if want != "areas-la" {
-            assert!((got.len() as u64) < total, "{want}: the box leaves some out");
+            assert!(
+                (got.len() as u64) < total,
+                "{want}: the box leaves some out"
+            );
         }
         assert_eq!(got, ids, "{want}: OWSLib's bbox read is the server's");
         assert_eq!(c["bbox_matched"], ids.len() as u64, "{want}");
