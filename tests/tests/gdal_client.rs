@@ -107,3 +107,54 @@ async fn ogrinfo_and_ogr2ogr_read_the_asset_layer_over_oapif() {
         "ogrinfo -spat returns exactly the server's bbox matches\n{text}"
     );
 }
+
+/// The area collections open in GDAL, whole and with `-spat` (which the OAPIF driver sends as
+/// `bbox`): each layer's count is the server's, and a box inside the place keeps exactly the
+/// areas the server says it meets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ogrinfo_reads_every_area_collection_with_and_without_a_spatial_filter() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let source = format!("OAPIF:{}", app.address);
+    let (w, s, e, n) = (-2.40, 53.42, -2.35, 53.45);
+    for layer in ["areas-la", "areas-ward", "areas-msoa", "areas-lsoa"] {
+        let matched = |query: String| {
+            let app = &app;
+            async move {
+                app.get(&format!("/collections/{layer}/items?limit=1{query}"))
+                    .await
+                    .json()["numberMatched"]
+                    .as_u64()
+                    .unwrap()
+            }
+        };
+        let total = matched(String::new()).await;
+        let mut whole = gdal("ogrinfo");
+        whole.args(["-q", &source, layer]);
+        let listed = run(whole).await;
+        let prefix = format!("OGRFeature({layer})");
+        assert_eq!(listed.matches(&prefix).count() as u64, total, "{layer}");
+
+        let in_box = matched(format!("&bbox={w},{s},{e},{n}")).await;
+        assert!(in_box > 0, "{layer}");
+        if layer != "areas-la" {
+            assert!(in_box < total, "{layer}: the box leaves some areas out");
+        }
+        let mut spat = gdal("ogrinfo");
+        spat.args([
+            "-q",
+            "-spat",
+            &w.to_string(),
+            &s.to_string(),
+            &e.to_string(),
+            &n.to_string(),
+            &source,
+            layer,
+        ]);
+        let listed = run(spat).await;
+        assert_eq!(
+            listed.matches(&prefix).count() as u64,
+            in_box,
+            "ogrinfo -spat on {layer} lists exactly the server's bbox matches"
+        );
+    }
+}

@@ -562,7 +562,8 @@ async fn every_documented_path_answers(app: &TestApp) {
             .replace("{collectionId}", "areas-ward")
             .replace("{level}", "ward")
             .replace("{file}", "assets.csv")
-            .replace("{featureId}", "trafford_libraries:0");
+            .replace("{featureId}", "trafford_libraries:0")
+            .replace("{areaCode}", "E05015239");
         let r = app.get(&concrete).await;
         assert_ne!(
             r.status, 404,

@@ -112,6 +112,7 @@ fn documented_routes() -> Vec<(String, Vec<String>)> {
             let path = path
                 .replace("{collectionId}", "areas-ward")
                 .replace("{featureId}", "trafford_libraries:6")
+                .replace("{areaCode}", "E05015239")
                 .replace("{level}", "ward")
                 .replace("{file}", "assets.csv");
             assert!(!path.contains('{'), "a template to fill in: {path}");

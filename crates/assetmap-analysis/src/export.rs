@@ -139,11 +139,14 @@ impl Selection {
 
     /// The box to ask the engine's R-tree for (the bbox, the area's box, or both intersected);
     /// `Some(None)` when they do not meet (nothing matches); `None` when there is no box.
+    /// A bbox across the antimeridian is not intersected with the area's box: the area's box
+    /// alone is asked for, and [`matches`](Self::matches) applies the bbox to each asset.
     fn search_box(&self) -> Option<Option<BBox>> {
         match (&self.bbox, &self.area) {
             (None, None) => None,
             (Some(b), None) => Some(Some(*b)),
             (None, Some(a)) => Some(Some(a.bbox)),
+            (Some(b), Some(a)) if b.crosses_antimeridian() => Some(Some(a.bbox)),
             (Some(b), Some(a)) => Some(
                 BBox::new(
                     b.west().max(a.bbox.west()),

@@ -20,6 +20,7 @@
 //! outside, exactly as a `ST_Contains` join would drop it. Coordinates are compared as given
 //! (WGS84 degrees, planar in lon/lat like PostGIS `geometry`, not `geography`).
 
+use crate::BBox;
 use assetmap_core::LonLat;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
@@ -170,7 +171,57 @@ impl Ring {
     }
 }
 
+/// Whether the segment `a → b` meets the box `[west, south, east, north]` (edges included):
+/// Liang–Barsky clipping of the segment to the box leaves something.
+fn segment_meets_box(a: [f64; 2], b: [f64; 2], [w, s, e, n]: [f64; 4]) -> bool {
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [
+        (-dx, a[0] - w),
+        (dx, e - a[0]),
+        (-dy, a[1] - s),
+        (dy, n - a[1]),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return false; // parallel to this edge and outside it
+            }
+        } else {
+            let r = q / p;
+            if p < 0.0 {
+                t0 = t0.max(r);
+            } else {
+                t1 = t1.min(r);
+            }
+            if t0 > t1 {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 impl Polygon {
+    /// Whether the closed polygon (boundary included) and the box `[west, south, east,
+    /// north]` (edges included, not across the antimeridian) share a point: a corner of the
+    /// box is in or on the polygon, or an edge of one of its rings meets the box.
+    fn meets_box(&self, bx: [f64; 4]) -> bool {
+        let [w, s, e, n] = bx;
+        let [pw, ps, pe, pn] = self.bbox;
+        if pw > e || pe < w || ps > n || pn < s {
+            return false;
+        }
+        if [[w, s], [e, s], [e, n], [w, n]]
+            .iter()
+            .any(|&c| self.position(c) != Position::Outside)
+        {
+            return true;
+        }
+        std::iter::once(&self.outer)
+            .chain(&self.holes)
+            .any(|r| r.pts.windows(2).any(|p| segment_meets_box(p[0], p[1], bx)))
+    }
+
     fn position(&self, p: [f64; 2]) -> Position {
         let [w, s, e, n] = self.bbox;
         if p[0] < w || p[0] > e || p[1] < s || p[1] > n {
@@ -234,6 +285,33 @@ impl Area {
         self.polygons
             .iter()
             .any(|poly| poly.position(p) == Position::Inside)
+    }
+
+    /// Whether the area and `bbox` share a point, boundaries and edges included (PostGIS
+    /// `ST_Intersects(area, ST_MakeEnvelope(…))`, planar in lon/lat degrees). A box across the
+    /// antimeridian is tested as its two [parts](BBox::parts).
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::areas::{AreaIndex, AreaInput, AreaLevel};
+    /// use assetmap_index::BBox;
+    /// let square = vec![vec![[0.0, 0.0], [4.0, 0.0], [4.0, 4.0], [0.0, 4.0], [0.0, 0.0]]];
+    /// let hole = vec![[1.0, 1.0], [3.0, 1.0], [3.0, 3.0], [1.0, 3.0], [1.0, 1.0]];
+    /// let index = AreaIndex::new(vec![(AreaLevel::Ward, vec![AreaInput {
+    ///     code: "W1".into(), name: "Frame".into(), polygons: vec![vec![square[0].clone(), hole]] }])]).unwrap();
+    /// let w = &index.areas(AreaLevel::Ward)[0];
+    /// let b = |w, s, e, n| BBox::new(w, s, e, n).unwrap();
+    /// assert!(w.intersects(&b(3.5, 3.5, 9.0, 9.0))); // overlaps a corner
+    /// assert!(w.intersects(&b(4.0, 0.0, 5.0, 1.0))); // touches an edge
+    /// assert!(w.intersects(&b(-1.0, -1.0, 5.0, 5.0))); // encloses it
+    /// assert!(!w.intersects(&b(1.5, 1.5, 2.5, 2.5))); // inside the hole
+    /// assert!(!w.intersects(&b(5.0, 0.0, 6.0, 4.0))); // beside it
+    /// ```
+    pub fn intersects(&self, bbox: &BBox) -> bool {
+        bbox.parts().iter().any(|part| {
+            let bx = [part.west(), part.south(), part.east(), part.north()];
+            self.polygons.iter().any(|poly| poly.meets_box(bx))
+        })
     }
 }
 
@@ -546,6 +624,45 @@ mod tests {
 
     fn ll(lon: f64, lat: f64) -> LonLat {
         LonLat::new(lon, lat).unwrap()
+    }
+
+    #[test]
+    fn a_box_meets_an_area_through_corners_edges_or_crossings_and_across_the_antimeridian() {
+        let triangle = ring(&[[0.0, 0.0], [10.0, 0.0], [5.0, 10.0], [0.0, 0.0]]);
+        let near_180 = ring(&[[178.0, 60.0], [179.5, 60.0], [179.5, 61.0], [178.0, 60.0]]);
+        let index = AreaIndex::new(vec![(
+            AreaLevel::Ward,
+            vec![
+                AreaInput {
+                    code: "A".into(),
+                    name: "Triangle".into(),
+                    polygons: vec![vec![triangle]],
+                },
+                AreaInput {
+                    code: "B".into(),
+                    name: "Near 180".into(),
+                    polygons: vec![vec![near_180]],
+                },
+            ],
+        )])
+        .unwrap();
+        let (a, b) = (
+            &index.areas(AreaLevel::Ward)[0],
+            &index.areas(AreaLevel::Ward)[1],
+        );
+        let bx = |w, s, e, n| BBox::new(w, s, e, n).unwrap();
+        // A band wider than the triangle: no corner inside, no vertex inside, edges cross.
+        assert!(a.intersects(&bx(-1.0, 1.0, 11.0, 2.0)));
+        // Inside the triangle entirely.
+        assert!(a.intersects(&bx(4.9, 1.0, 5.1, 2.0)));
+        // Touching the apex only.
+        assert!(a.intersects(&bx(4.0, 10.0, 6.0, 11.0)));
+        // Beside the sloping edge, inside the triangle's bounding box.
+        assert!(!a.intersects(&bx(0.0, 8.0, 1.0, 10.0)));
+        // Across the antimeridian: the eastern part meets B, the western part nothing.
+        assert!(b.intersects(&bx(179.0, 60.0, -179.0, 61.0)));
+        assert!(!b.intersects(&bx(179.6, 60.0, -179.0, 61.0)));
+        assert!(!a.intersects(&bx(179.0, 0.0, -179.0, 10.0)));
     }
 
     #[test]

@@ -4,10 +4,13 @@ use crate::IndexError;
 use assetmap_core::LonLat;
 use std::str::FromStr;
 
-/// A rectangle in WGS84 degrees: `west ≤ lon ≤ east`, `south ≤ lat ≤ north`, edges included.
+/// A rectangle in WGS84 degrees, edges included: `south ≤ lat ≤ north`, and
+/// `west ≤ lon ≤ east` — or, when `west > east`, a box that crosses the antimeridian (180°):
+/// `west ≤ lon ≤ 180` or `-180 ≤ lon ≤ east` (OGC API Features Part 1, `bbox`: "the lower
+/// left corner … may have a larger longitude than the upper right corner").
 ///
-/// Valid by construction: all four values finite and in range, `west ≤ east` (a box across
-/// the antimeridian is rejected: split it in two) and `south ≤ north`.
+/// Valid by construction: all four values finite and in range, and `south ≤ north`.
+/// [`parts`](Self::parts) splits a crossing box into the two boxes on either side of 180°.
 ///
 /// # Examples
 /// ```
@@ -16,7 +19,11 @@ use std::str::FromStr;
 /// let b: BBox = "-2.4,53.4,-2.2,53.5".parse().unwrap();
 /// assert_eq!(b.west(), -2.4);
 /// assert!(b.contains(&LonLat::new(-2.3, 53.45).unwrap()));
-/// assert!("-2.2,53.4,-2.4,53.5".parse::<BBox>().is_err()); // west > east
+/// let fiji: BBox = "177,-20,-178,-15".parse().unwrap(); // across 180°
+/// assert!(fiji.crosses_antimeridian());
+/// assert!(fiji.contains(&LonLat::new(179.5, -17.0).unwrap()));
+/// assert!(fiji.contains(&LonLat::new(-179.5, -17.0).unwrap()));
+/// assert!(!fiji.contains(&LonLat::new(0.0, -17.0).unwrap()));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BBox {
@@ -35,14 +42,16 @@ impl BBox {
         north: 90.0,
     };
 
-    /// Checks ranges and order; the error says which value is wrong.
+    /// Checks ranges and order; the error says which value is wrong. `west > east` is a box
+    /// across the antimeridian, not an error.
     ///
     /// # Examples
     /// ```
     /// use assetmap_index::{BBox, IndexError};
     /// assert!(BBox::new(-3.0, 53.2, -1.9, 53.7).is_ok());
-    /// assert!(matches!(BBox::new(170.0, 0.0, -170.0, 1.0), Err(IndexError::BBoxCrossesAntimeridian { .. })));
+    /// assert!(BBox::new(170.0, 0.0, -170.0, 1.0).unwrap().crosses_antimeridian());
     /// assert!(matches!(BBox::new(0.0, 2.0, 1.0, 1.0), Err(IndexError::BBoxSouthAboveNorth { .. })));
+    /// assert!(matches!(BBox::new(0.0, 0.0, 181.0, 1.0), Err(IndexError::BBoxOutOfRange { .. })));
     /// ```
     pub fn new(west: f64, south: f64, east: f64, north: f64) -> Result<BBox, IndexError> {
         for (which, value, limit) in [
@@ -54,9 +63,6 @@ impl BBox {
             if !value.is_finite() || value.abs() > limit {
                 return Err(IndexError::BBoxOutOfRange { which, value });
             }
-        }
-        if west > east {
-            return Err(IndexError::BBoxCrossesAntimeridian { west, east });
         }
         if south > north {
             return Err(IndexError::BBoxSouthAboveNorth { south, north });
@@ -71,7 +77,8 @@ impl BBox {
 
     /// Parses the OGC API Features `bbox` value `minLon,minLat,maxLon,maxLat` (degrees,
     /// WGS84). Six numbers (`minLon,minLat,minHeight,maxLon,maxLat,maxHeight`) are accepted
-    /// too and the heights ignored. Spaces around the numbers are allowed.
+    /// too and the heights ignored. Spaces around the numbers are allowed. `minLon > maxLon`
+    /// is a box across the antimeridian.
     ///
     /// # Examples
     /// ```
@@ -123,6 +130,42 @@ impl BBox {
         self.north
     }
 
+    /// Whether the box crosses the antimeridian (`west > east`).
+    pub fn crosses_antimeridian(&self) -> bool {
+        self.west > self.east
+    }
+
+    /// The box as one or two boxes that do not cross the antimeridian: itself, or, when it
+    /// crosses, `[west, 180]` and `[-180, east]` (same latitudes). A point is in the box
+    /// exactly when it is in one of the parts.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::BBox;
+    /// let b = BBox::new(177.0, 65.0, -177.0, 70.0).unwrap();
+    /// assert_eq!(b.parts(), vec![
+    ///     BBox::new(177.0, 65.0, 180.0, 70.0).unwrap(),
+    ///     BBox::new(-180.0, 65.0, -177.0, 70.0).unwrap(),
+    /// ]);
+    /// let one = BBox::new(-2.4, 53.4, -2.2, 53.5).unwrap();
+    /// assert_eq!(one.parts(), vec![one]);
+    /// ```
+    pub fn parts(&self) -> Vec<BBox> {
+        if !self.crosses_antimeridian() {
+            return vec![*self];
+        }
+        vec![
+            BBox {
+                east: 180.0,
+                ..*self
+            },
+            BBox {
+                west: -180.0,
+                ..*self
+            },
+        ]
+    }
+
     /// Whether `p` is inside or on the edge.
     pub fn contains(&self, p: &LonLat) -> bool {
         self.contains_lon_lat(p.lon(), p.lat())
@@ -130,7 +173,12 @@ impl BBox {
 
     /// Whether `lon`, `lat` (degrees) is inside or on the edge.
     pub(crate) fn contains_lon_lat(&self, lon: f64, lat: f64) -> bool {
-        self.west <= lon && lon <= self.east && self.south <= lat && lat <= self.north
+        let in_lon = if self.crosses_antimeridian() {
+            self.west <= lon || lon <= self.east
+        } else {
+            self.west <= lon && lon <= self.east
+        };
+        in_lon && self.south <= lat && lat <= self.north
     }
 }
 
@@ -162,9 +210,6 @@ mod tests {
             }
         );
         assert!(e.to_string().contains("latitudes -90..=90"));
-        let e = BBox::parse_ogc("179,0,-179,1").unwrap_err();
-        assert!(matches!(e, IndexError::BBoxCrossesAntimeridian { .. }));
-        assert!(e.to_string().contains("antimeridian"));
         assert!(BBox::parse_ogc("0,1,1,0")
             .unwrap_err()
             .to_string()
@@ -181,5 +226,39 @@ mod tests {
         let line = BBox::new(1.0, 2.0, 1.0, 3.0).unwrap();
         assert!(line.contains(&LonLat::new(1.0, 2.5).unwrap()));
         assert!(BBox::WORLD.contains(&LonLat::new(180.0, -90.0).unwrap()));
+    }
+
+    #[test]
+    fn boxes_across_the_antimeridian_contain_both_sides_and_split_in_two() {
+        let b = BBox::parse_ogc("177,65,-177,70").unwrap();
+        assert!(b.crosses_antimeridian());
+        let at = |lon, lat| LonLat::new(lon, lat).unwrap();
+        for (lon, lat, inside) in [
+            (177.0, 65.0, true),
+            (180.0, 67.0, true),
+            (-180.0, 67.0, true),
+            (-177.0, 70.0, true),
+            (178.5, 66.0, true),
+            (-178.5, 66.0, true),
+            (176.9, 66.0, false),
+            (-176.9, 66.0, false),
+            (0.0, 66.0, false),
+            (178.0, 64.9, false),
+        ] {
+            assert_eq!(b.contains(&at(lon, lat)), inside, "{lon},{lat}");
+            let in_parts = b
+                .parts()
+                .iter()
+                .filter(|p| p.contains(&at(lon, lat)))
+                .count();
+            assert_eq!(in_parts, usize::from(inside), "{lon},{lat} in parts");
+        }
+        let parts = b.parts();
+        assert_eq!(parts.len(), 2);
+        assert!(parts.iter().all(|p| !p.crosses_antimeridian()));
+        assert_eq!((parts[0].west(), parts[0].east()), (177.0, 180.0));
+        assert_eq!((parts[1].west(), parts[1].east()), (-180.0, -177.0));
+        // Six numbers across the antimeridian too; heights ignored.
+        assert_eq!(BBox::parse_ogc("177,65,0,-177,70,10").unwrap(), b);
     }
 }

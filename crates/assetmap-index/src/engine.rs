@@ -300,16 +300,23 @@ impl Engine {
         Some(old)
     }
 
-    /// Slots of assets in `bbox` matching `c`, in no particular order.
-    fn bbox_slots(&self, bbox: &BBox, c: &CompiledFilter) -> Vec<u32> {
-        self.tree
-            .locate_in_envelope(&enclosing_aabb(bbox))
-            .map(|p| p.data)
-            .filter(|&s| {
-                let f = &self.facets[s as usize];
-                bbox.contains_lon_lat(f.lon, f.lat) && self.accepts(s, c)
-            })
-            .collect()
+    /// Slots of assets in `bbox` matching `c`, in no particular order. A box across the
+    /// antimeridian is asked of the R-tree as its two [parts](BBox::parts); each asset is in
+    /// at most one of them (longitudes 180 and -180 are told apart by the exact test).
+    fn bbox_slots<'a>(
+        &'a self,
+        bbox: &BBox,
+        c: &'a CompiledFilter,
+    ) -> impl Iterator<Item = u32> + 'a {
+        bbox.parts().into_iter().flat_map(move |part| {
+            self.tree
+                .locate_in_envelope(&enclosing_aabb(&part))
+                .map(|p| p.data)
+                .filter(move |&s| {
+                    let f = &self.facets[s as usize];
+                    part.contains_lon_lat(f.lon, f.lat) && self.accepts(s, c)
+                })
+        })
     }
 
     /// Whether the asset in live `slot` passes `c`. Reads only the packed facets unless the
@@ -370,20 +377,15 @@ impl Engine {
     /// assert_eq!(engine.bbox_count(&b, &Filter::default()), found.len());
     /// ```
     pub fn bbox(&self, bbox: &BBox, filter: &Filter) -> Vec<&Asset> {
-        let slots = self.bbox_slots(bbox, &CompiledFilter::new(filter));
+        let c = CompiledFilter::new(filter);
+        let slots = self.bbox_slots(bbox, &c).collect();
         self.assets_of(&self.in_id_order(slots))
     }
 
     /// How many assets [`bbox`](Self::bbox) would return, without sorting them.
     pub fn bbox_count(&self, bbox: &BBox, filter: &Filter) -> usize {
         let c = CompiledFilter::new(filter);
-        self.tree
-            .locate_in_envelope(&enclosing_aabb(bbox))
-            .filter(|p| {
-                let f = &self.facets[p.data as usize];
-                bbox.contains_lon_lat(f.lon, f.lat) && self.accepts(p.data, &c)
-            })
-            .count()
+        self.bbox_slots(bbox, &c).count()
     }
 
     /// One page (`offset`, `limit`) of [`bbox`](Self::bbox) in id order, with the exact
@@ -400,7 +402,8 @@ impl Engine {
     /// assert_eq!(page.items, all[10..15].to_vec());
     /// ```
     pub fn bbox_page(&self, bbox: &BBox, filter: &Filter, offset: usize, limit: usize) -> Page<'_> {
-        let slots = self.bbox_slots(bbox, &CompiledFilter::new(filter));
+        let c = CompiledFilter::new(filter);
+        let slots: Vec<u32> = self.bbox_slots(bbox, &c).collect();
         let number_matched = slots.len();
         if offset >= number_matched || limit == 0 {
             return Page {

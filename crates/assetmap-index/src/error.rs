@@ -20,14 +20,13 @@ pub enum IndexError {
         /// The offending value in degrees.
         value: f64,
     },
-    /// West is east of east: the box would cross the antimeridian (180°), which is not
-    /// supported; split it into two boxes.
-    #[error("bbox crosses the antimeridian (minLon {west} > maxLon {east}); boxes across 180° are not supported, split it into two")]
-    BBoxCrossesAntimeridian {
-        /// Western edge in degrees.
-        west: f64,
-        /// Eastern edge in degrees.
-        east: f64,
+    /// A `datetime` value that is not an instant, a date or an interval of them.
+    #[error("datetime {input:?} is not valid: {problem}; expected an instant (2025-01-31T09:00:00Z), a date (2025-01-31) or an interval start/end with .. for an open end (2025-01-01/..)")]
+    DatetimeSyntax {
+        /// The text as given.
+        input: String,
+        /// What is wrong with it.
+        problem: String,
     },
     /// South is north of north.
     #[error("bbox minLat {south} is greater than maxLat {north}; give the southern edge first")]

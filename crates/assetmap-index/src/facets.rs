@@ -17,7 +17,7 @@
 //! ([`SlotFacets`], 32 bytes), a text posting adds slot, term frequency, length and an `f32`
 //! unit vector (32 bytes).
 
-use crate::{Filter, OpenAt};
+use crate::{Filter, OpenAt, TimeInterval};
 use assetmap_core::{AbcdType, AccessFeature, Asset, Category, CostBand, Status};
 
 const _: () = assert!(Category::ALL.len() <= 16 && AccessFeature::ALL.len() <= 16);
@@ -122,6 +122,7 @@ pub struct CompiledFilter {
     /// Admits a person of this age, in years.
     age: Option<u8>,
     open_at: Option<OpenAt>,
+    updated: Option<TimeInterval>,
 }
 
 impl CompiledFilter {
@@ -135,10 +136,11 @@ impl CompiledFilter {
             cost: f.cost_bands.iter().fold(0, |m, b| m | bit8(*b as u8)),
             age: f.age,
             open_at: f.open_at,
+            updated: f.updated,
         }
     }
 
-    /// Every condition but `open_at`, on the packed facets.
+    /// Every condition but `open_at` and `updated`, on the packed facets.
     #[inline]
     pub(crate) fn admits(&self, f: &Facets) -> bool {
         (self.categories == 0 || self.categories & f.categories != 0)
@@ -151,16 +153,17 @@ impl CompiledFilter {
                 .is_none_or(|age| f.min_age <= age && age <= f.max_age)
     }
 
-    /// Whether the rest of the filter (`open_at`) needs the `Asset` itself.
+    /// Whether the rest of the filter (`open_at`, `updated`) needs the `Asset` itself.
     #[inline]
     pub(crate) fn needs_asset(&self) -> bool {
-        self.open_at.is_some()
+        self.open_at.is_some() || self.updated.is_some()
     }
 
     /// The conditions [`admits`](Self::admits) does not check.
     #[inline]
     pub(crate) fn admits_asset(&self, asset: &Asset) -> bool {
         self.open_at.is_none_or(|o| o.matches(asset))
+            && self.updated.is_none_or(|i| i.contains(asset.updated_at))
     }
 }
 
@@ -205,6 +208,11 @@ mod tests {
                     policy: crate::OpenAtPolicy::IncludeByArrangement,
                 }),
                 age: Some(72),
+                ..Filter::default()
+            },
+            Filter {
+                updated: Some(TimeInterval::parse_ogc("../2024-06-01").unwrap()),
+                categories: vec![Category::Food],
                 ..Filter::default()
             },
         ];

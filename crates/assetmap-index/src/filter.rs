@@ -1,5 +1,6 @@
 //! Which assets a query wants, besides where they are.
 
+use crate::TimeInterval;
 use assetmap_core::{
     AbcdType, AccessFeature, Asset, Category, CostBand, Openness, Status, TimeOfDay, Weekday,
 };
@@ -17,7 +18,8 @@ use assetmap_core::{
 /// - `access`: it offers **all** of these access features;
 /// - `age` (whole years): its audience admits that age ([`Audience::admits_age`]; an asset
 ///   with no age range admits everyone);
-/// - `open_at`: see [`OpenAt`].
+/// - `open_at`: see [`OpenAt`];
+/// - `updated`: its `updated_at` lies in this [`TimeInterval`] (ends included).
 ///
 /// An empty list means "no condition", not "match nothing".
 ///
@@ -51,6 +53,8 @@ pub struct Filter {
     pub age: Option<u8>,
     /// Open at this time of the week.
     pub open_at: Option<OpenAt>,
+    /// Last updated (`updated_at`, UTC) within this interval.
+    pub updated: Option<TimeInterval>,
 }
 
 /// "Open at this time": a day of the week and a local time of day, and what to do with
@@ -133,5 +137,6 @@ impl Filter {
             && self.access.iter().all(|f| asset.access.contains(f))
             && self.age.is_none_or(|age| asset.audience.admits_age(age))
             && self.open_at.is_none_or(|o| o.matches(asset))
+            && self.updated.is_none_or(|i| i.contains(asset.updated_at))
     }
 }

@@ -38,13 +38,15 @@ pub(crate) fn chord_of_m(distance_m: f64) -> f64 {
 }
 
 /// A 3-D box that encloses the image on the unit sphere of every lon/lat point in `b`,
-/// padded by [`CHORD_SLACK`].
+/// padded by [`CHORD_SLACK`]. `b` must not cross the antimeridian: ask once per
+/// [`BBox::parts`].
 ///
 /// On the rectangle, `z = sin φ` is monotone in latitude; `x = cos φ · cos λ` and
 /// `y = cos φ · sin λ` are products of a non-negative function of latitude (extreme at the
 /// edges or at the equator) and a function of longitude (extreme at the edges or at
 /// 0°, ±90°, ±180°), so their extremes are among those candidate combinations.
 pub(crate) fn enclosing_aabb(b: &BBox) -> AABB<Xyz> {
+    debug_assert!(!b.crosses_antimeridian(), "split {b:?} with BBox::parts");
     let mut lons = vec![b.west(), b.east()];
     for l in [-180.0, -90.0, 0.0, 90.0, 180.0] {
         if b.west() < l && l < b.east() {

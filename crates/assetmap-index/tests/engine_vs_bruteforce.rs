@@ -5,7 +5,7 @@
 use assetmap_core::{
     AbcdType, AccessFeature, Asset, AssetId, Category, CostBand, LonLat, Status, TimeOfDay, Weekday,
 };
-use assetmap_index::{BBox, Engine, Filter, OpenAt, OpenAtPolicy};
+use assetmap_index::{BBox, Engine, Filter, OpenAt, OpenAtPolicy, TimeInterval};
 use assetmap_synthetic as synthetic;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -86,6 +86,21 @@ fn random_filter(r: &mut SmallRng) -> Filter {
                 OpenAtPolicy::ExcludeOnlyClosed,
             ][r.gen_range(0..3)],
         }),
+        // Synthetic assets are updated between 2019 and 2026: ends in that span, or open.
+        updated: r.gen_bool(0.2).then(|| {
+            let (from, to) = (r.gen_range(2019..2027), r.gen_range(2019..2027));
+            let start = if r.gen_bool(0.3) {
+                "..".to_owned()
+            } else {
+                format!("{}-06-01", from.min(to))
+            };
+            let end = if r.gen_bool(0.3) {
+                "..".to_owned()
+            } else {
+                format!("{}-06-01", from.max(to))
+            };
+            TimeInterval::parse_ogc(&format!("{start}/{end}")).unwrap()
+        }),
     }
 }
 
@@ -158,7 +173,18 @@ fn check_queries(engine: &Engine, reference: &[Asset], seed: u64, queries: usize
 }
 
 fn random_bbox(r: &mut SmallRng) -> BBox {
-    match r.gen_range(0..5) {
+    match r.gen_range(0..6) {
+        5 => {
+            // Across the antimeridian: west > east.
+            let s = r.gen_range(-90.0..80.0);
+            BBox::new(
+                r.gen_range(150.0..180.0),
+                s,
+                r.gen_range(-180.0..-150.0),
+                if r.gen() { 90.0 } else { s + 10.0 },
+            )
+            .unwrap()
+        }
         0 => BBox::WORLD,
         1 => {
             let (w, s) = (r.gen_range(-3.0..-1.9), r.gen_range(53.2..53.7));
@@ -202,6 +228,19 @@ fn random_bbox(r: &mut SmallRng) -> BBox {
     }
 }
 
+/// OGC API Features `bbox`, from its definition: latitude between the edges, and longitude
+/// between them or, when west > east (across the antimeridian), east of west or west of east.
+fn in_box_by_definition(b: &BBox, a: &Asset) -> bool {
+    let (lon, lat) = (a.location.lon(), a.location.lat());
+    let lat_in = b.south() <= lat && lat <= b.north();
+    let lon_in = if b.west() <= b.east() {
+        b.west() <= lon && lon <= b.east()
+    } else {
+        lon >= b.west() || lon <= b.east()
+    };
+    lat_in && lon_in
+}
+
 fn check_bboxes(engine: &Engine, reference: &[Asset], seed: u64, queries: usize) {
     let mut r = SmallRng::seed_from_u64(seed);
     let mut sorted: Vec<&Asset> = reference.iter().collect();
@@ -211,7 +250,7 @@ fn check_bboxes(engine: &Engine, reference: &[Asset], seed: u64, queries: usize)
         let f = random_filter(&mut r);
         let want: Vec<&AssetId> = sorted
             .iter()
-            .filter(|a| b.contains(&a.location) && f.matches(a))
+            .filter(|a| in_box_by_definition(&b, a) && f.matches(a))
             .map(|a| &a.id)
             .collect();
         let got: Vec<&AssetId> = engine.bbox(&b, &f).into_iter().map(|a| &a.id).collect();

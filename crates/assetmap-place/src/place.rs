@@ -4,7 +4,7 @@ use crate::error::PlaceError;
 use crate::figures::{AreaData, BestFit, Population};
 use crate::read;
 use assetmap_core::{LonLat, Postcode};
-use assetmap_index::{AreaIndex, AreaInput, AreaLevel};
+use assetmap_index::{AreaIndex, AreaInput, AreaLevel, BBox};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -45,6 +45,9 @@ pub struct Place {
     /// Per level, the generalised boundaries as GeoJSON features sorted by code (what is served
     /// and drawn).
     boundaries: [Vec<Value>; 4],
+    /// The same generalised boundaries as polygons, for the served collections' `bbox` filter
+    /// and extents (what is tested is what is served).
+    served: AreaIndex,
     /// Every postcode with a valid point, in table order: the proxy for where people live.
     postcodes: Vec<PostcodeInfo>,
     /// Postcode (standard form) → position in `postcodes`.
@@ -85,6 +88,19 @@ impl Place {
         ] {
             boundaries[level_index(level)] = read::boundary_features(&b.join(file), level)?;
         }
+        let served = AreaIndex::new(
+            AreaLevel::ALL
+                .into_iter()
+                .map(|level| {
+                    let inputs = boundaries[level_index(level)]
+                        .iter()
+                        .map(served_input)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok((level, inputs))
+                })
+                .collect::<Result<Vec<_>, PlaceError>>()?,
+        )
+        .map_err(|e| PlaceError::context("The generalised boundaries are not valid polygons", e))?;
         let la = boundaries[level_index(AreaLevel::La)].first();
         let identity = |k: &str| {
             la.and_then(|f| f["properties"][k].as_str())
@@ -251,6 +267,7 @@ impl Place {
             areas,
             data,
             boundaries,
+            served,
             postcodes,
             by_postcode,
             best_fit,
@@ -274,6 +291,33 @@ impl Place {
     /// `code`, `name`, `level`), sorted by code.
     pub fn boundaries(&self, level: AreaLevel) -> &[Value] {
         &self.boundaries[level_index(level)]
+    }
+
+    /// Whether the served (generalised) boundary of area `code` of `level` meets `bbox`, edges
+    /// and boundary included ([`Area::intersects`](assetmap_index::areas::Area::intersects));
+    /// `false` for an unknown code.
+    pub fn boundary_intersects(&self, level: AreaLevel, code: &str, bbox: &BBox) -> bool {
+        self.served
+            .find(level, code)
+            .is_some_and(|(_, area)| area.intersects(bbox))
+    }
+
+    /// The bounding box `[min_lon, min_lat, max_lon, max_lat]` (degrees) of every served
+    /// (generalised) boundary of `level`: exactly the smallest and largest coordinates served,
+    /// not rounded. `None` when the level has no areas.
+    pub fn extent(&self, level: AreaLevel) -> Option<[f64; 4]> {
+        self.served
+            .areas(level)
+            .iter()
+            .map(|a| a.bbox())
+            .reduce(|a, b| {
+                [
+                    a[0].min(b[0]),
+                    a[1].min(b[1]),
+                    a[2].max(b[2]),
+                    a[3].max(b[3]),
+                ]
+            })
     }
 
     /// The generalised boundary of one area as a GeoJSON geometry.
@@ -324,4 +368,19 @@ impl Place {
             _ => self.level_title(level),
         }
     }
+}
+
+/// A served boundary feature (`id` = code, `properties.name`) as polygons.
+fn served_input(f: &Value) -> Result<AreaInput, PlaceError> {
+    let code = f["id"].as_str().unwrap_or_default().to_owned();
+    let polygons = read::polygons(&f["geometry"])
+        .map_err(|e| PlaceError::context(format!("Generalised boundary of {code}"), e))?;
+    Ok(AreaInput {
+        name: f["properties"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        code,
+        polygons,
+    })
 }

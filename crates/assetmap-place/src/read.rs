@@ -41,7 +41,7 @@ fn polygon(v: &Value) -> Result<Vec<Vec<[f64; 2]>>, String> {
 }
 
 /// The polygons of a GeoJSON `Polygon` or `MultiPolygon` geometry.
-fn polygons(geometry: &Value) -> Result<Vec<Vec<Vec<[f64; 2]>>>, String> {
+pub(crate) fn polygons(geometry: &Value) -> Result<Vec<Vec<Vec<[f64; 2]>>>, String> {
     let coords = &geometry["coordinates"];
     match geometry["type"].as_str() {
         Some("Polygon") => Ok(vec![polygon(coords)?]),

@@ -6,7 +6,7 @@ use crate::params::Params;
 use assetmap_analysis::{SummaryQuery, DEFAULT_DESERT_SHARE, DEFAULT_WALK_M};
 use assetmap_core::{AbcdType, Category, Crs, LonLat, Postcode, Status};
 use assetmap_index::areas::Area;
-use assetmap_index::{AreaLevel, BBox, Filter};
+use assetmap_index::{AreaLevel, BBox, Filter, TimeInterval};
 use assetmap_place::{Place, PostcodeInfo};
 
 /// Longest walking distance accepted for the per-area figures, metres.
@@ -112,6 +112,16 @@ pub fn bbox_in_wgs84(p: &Params) -> Result<Option<BBox>, ApiError> {
     BBox::new(envelope[0], envelope[1], envelope[2], envelope[3])
         .map(Some)
         .map_err(|e| ApiError::bad_param("bbox", e.to_string()))
+}
+
+/// Parses the `datetime` parameter (OGC API Features: an instant, a date or an interval;
+/// see [`TimeInterval::parse_ogc`]).
+pub fn datetime_from(p: &Params) -> Result<Option<TimeInterval>, ApiError> {
+    p.one("datetime")?
+        .map(|d| {
+            TimeInterval::parse_ogc(d).map_err(|e| ApiError::bad_param("datetime", e.to_string()))
+        })
+        .transpose()
 }
 
 /// Reads `category` (list, default every category), `walk_m` (metres, 1 to 10,000, default

@@ -18,8 +18,8 @@ use assetmap_place::Place;
 use assetmap_server::errors::ApiError;
 use assetmap_server::params::Params;
 use assetmap_server::parse::{
-    area_param, bbox_from, filter_from, level_from_path, lookup_postcode, origin_from,
-    summary_query, MAX_WALK_M,
+    area_param, bbox_from, datetime_from, filter_from, level_from_path, lookup_postcode,
+    origin_from, summary_query, MAX_WALK_M,
 };
 use assetmap_server::routes::items::parse_feature_body;
 use assetmap_server::routes::search::parse_search;
@@ -49,6 +49,7 @@ pub const ALL: &[(&str, Target)] = &[
 const ALL_PARAMS: &[&str] = &[
     "f",
     "bbox",
+    "datetime",
     "limit",
     "offset",
     "category",
@@ -296,6 +297,15 @@ pub fn query_params(data: &[u8]) {
         Ok(None) => {}
         Err(e) => check_api_error(&e),
     }
+    match datetime_from(&p) {
+        Ok(Some(i)) => {
+            if let (Some(start), Some(end)) = (i.start, i.end) {
+                assert!(start <= end, "an interval that ends before it starts");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => check_api_error(&e),
+    }
     match summary_query(&p) {
         Ok(q) => {
             assert!(
@@ -493,7 +503,9 @@ fn check_bbox(b: &BBox) {
     }
     assert!(b.west().abs() <= 180.0 && b.east().abs() <= 180.0);
     assert!(b.south().abs() <= 90.0 && b.north().abs() <= 90.0);
-    assert!(b.west() <= b.east() && b.south() <= b.north());
+    // west > east is a box across the antimeridian.
+    assert!(b.south() <= b.north());
+    assert_eq!(b.crosses_antimeridian(), b.west() > b.east());
 }
 
 /// The OGC `bbox` parameter; a box read back from its own numbers is the same box.

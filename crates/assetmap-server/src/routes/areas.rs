@@ -3,7 +3,7 @@
 use crate::errors::ApiError;
 use crate::http::{base_url, content_crs, paging_links, reproject, PageInfo, GEO_JSON, MAX_LIMIT};
 use crate::params::Params;
-use crate::parse::{crs_param, summary_query};
+use crate::parse::{bbox_in_wgs84, crs_param, datetime_from, summary_query};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use assetmap_analysis::export::area_feature;
@@ -36,9 +36,16 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let collection = path.into_inner();
     let level = level_of(&collection)?;
-    let mut allowed = vec!["f", "crs", "limit", "offset"];
+    let mut allowed = vec![
+        "f", "bbox", "bbox-crs", "datetime", "crs", "limit", "offset",
+    ];
     allowed.extend(SUMMARY_PARAMS);
     let p = Params::parse(req.query_string(), &allowed)?;
+    let bbox = bbox_in_wgs84(&p)?;
+    // Areas have no time: a valid `datetime` selects every area (OGC API Features Part 1,
+    // /req/core/fc-time-response filters only collections with temporal information), an
+    // invalid one is still a 400.
+    datetime_from(&p)?;
     let limit = p
         .integer("limit", 1..=i64::MAX)?
         .unwrap_or(10)
@@ -50,10 +57,17 @@ async fn list(
     let summary = web::block(move || state2.summary(level, &query))
         .await
         .map_err(ApiError::internal)?;
-    let total = summary.rows.len();
-    let page: Vec<_> = summary
+    let matching: Vec<_> = summary
         .rows
         .iter()
+        .filter(|r| {
+            bbox.as_ref()
+                .is_none_or(|b| state.place.boundary_intersects(level, &r.code, b))
+        })
+        .collect();
+    let total = matching.len();
+    let page: Vec<_> = matching
+        .into_iter()
         .skip(offset)
         .take(limit)
         .map(|r| {
@@ -120,7 +134,12 @@ async fn get_one(
                 "There is no area with code '{code}' in {collection}."
             ))
         })?;
+    let base = base_url(&req);
     let mut feature = area_feature(&summary, row);
+    feature["links"] = json!([
+        {"href": format!("{base}/collections/{collection}/items/{code}"), "rel": "self", "type": GEO_JSON, "title": "This area"},
+        {"href": format!("{base}/collections/{collection}"), "rel": "collection", "type": "application/json", "title": "The collection"}
+    ]);
     reproject(&mut feature, crs)?;
     Ok(HttpResponse::Ok()
         .content_type(GEO_JSON)

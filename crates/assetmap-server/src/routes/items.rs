@@ -8,11 +8,12 @@ use crate::http::{
 };
 use crate::idempotency::Keyed;
 use crate::params::Params;
-use crate::parse::{area_param, bbox_in_wgs84, crs_param, filter_from};
+use crate::parse::{area_param, bbox_in_wgs84, crs_param, datetime_from, filter_from};
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use assetmap_core::{Asset, AssetId, Crs};
+use assetmap_index::Filter;
 use assetmap_store::{Outcome, StoreError, Write};
 use serde_json::{json, Value};
 
@@ -49,6 +50,7 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
             "bbox",
             "bbox-crs",
             "crs",
+            "datetime",
             "limit",
             "offset",
             "category",
@@ -86,7 +88,11 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     let offset = p.integer("offset", 0..=i64::from(u32::MAX))?.unwrap_or(0);
     let bbox = bbox_in_wgs84(&p)?;
     let crs = crs_param(&p, "crs")?;
-    let filter = filter_from(&p)?;
+    let filter = Filter {
+        // OGC API `datetime`: the assets' temporal property is `updated_at`.
+        updated: datetime_from(&p)?,
+        ..filter_from(&p)?
+    };
 
     let (limit, offset) = (limit as usize, offset as usize);
     let area = area_param(&p, &state.place)?;

@@ -8,6 +8,7 @@ use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use assetmap_core::Crs;
 use assetmap_index::AreaLevel;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 /// Conformance classes implemented.
@@ -23,7 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/conformance", web::get().to(conformance))
         .route("/collections", web::get().to(collections))
         .route("/collections/{collection}", web::get().to(collection))
-        .route("/api", web::get().to(api));
+        .route("/api", web::get().to(api))
+        .route("/api.html", web::get().to(api_html));
 }
 
 async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -41,9 +43,9 @@ async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
                 {"href": format!("{base}/?f=json"), "rel": "self", "type": "application/json", "title": "This document"},
                 {"href": format!("{base}/?f=html"), "rel": "alternate", "type": "text/html", "title": "The map"},
                 {"href": format!("{base}/api"), "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "The API definition"},
+                {"href": format!("{base}/api.html"), "rel": "service-doc", "type": "text/html", "title": "The API documentation"},
                 {"href": format!("{base}/conformance"), "rel": "conformance", "type": "application/json", "title": "Conformance classes"},
                 {"href": format!("{base}/collections"), "rel": "data", "type": "application/json", "title": "Collections"},
-                {"href": format!("{base}/search"), "rel": "search", "type": "application/geo+json", "title": "Search near a postcode"},
                 {"href": format!("{base}/vocabulary"), "rel": "describedby", "type": "application/json", "title": "Categories, ABCD types and access features"},
                 {"href": format!("{base}/health"), "rel": "status", "type": "application/json", "title": "Health"}
             ]
@@ -62,9 +64,10 @@ async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// The collection document for `id`, or `None` when there is no such collection.
 fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
     let crs: Vec<&str> = Crs::ALL.iter().map(|c| c.uri()).collect();
-    let (title, description, bbox) = if id == "assets" {
+    let (title, description, extent) = if id == "assets" {
         let engine = state.engine();
         let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+        let mut updated: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
         for a in engine.iter() {
             let (x, y) = (a.location.lon(), a.location.lat());
             bbox = [
@@ -73,22 +76,36 @@ fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
                 bbox[2].max(x),
                 bbox[3].max(y),
             ];
+            let t = a.updated_at;
+            updated = Some(updated.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
         }
         if engine.is_empty() {
             bbox = [-180.0, -90.0, 180.0, 90.0];
         }
+        let instant = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        let interval = match updated {
+            Some((lo, hi)) => json!([instant(lo), instant(hi)]),
+            None => json!([null, null]),
+        };
         (
             "Community assets".to_owned(),
-            "Groups, clubs, venues, services, green spaces and more, with opening times, cost, access and audience.".to_owned(),
-            bbox,
+            "Groups, clubs, venues, services, green spaces and more, with opening times, cost, access and audience. The temporal extent and the datetime parameter are of updated_at, when each record was last changed.".to_owned(),
+            json!({
+                "spatial": {"bbox": [bbox], "crs": crs[0]},
+                "temporal": {"interval": [interval], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+            }),
         )
     } else {
         let level = AreaLevel::parse(id.strip_prefix("areas-")?)?;
         let title = state.place.level_title(level);
+        let bbox = state
+            .place
+            .extent(level)
+            .unwrap_or([-180.0, -90.0, 180.0, 90.0]);
         (
             title.clone(),
-            format!("{title} boundaries with ONS codes and names, mid-2024 population, asset counts and rates per 1,000 residents, access (share of postcodes within walk_m of each category, median distance), asset deserts and census 2021 need; parameters category, walk_m, desert_share. The same figures as CSV: /areas/{}/summary.csv.", level.slug()),
-            [-2.48, 53.35, -2.25, 53.48],
+            format!("{title} boundaries with ONS codes and names, mid-2024 population, asset counts and rates per 1,000 residents, access (share of postcodes within walk_m of each category, median distance), asset deserts and census 2021 need; parameters category, walk_m, desert_share. The same figures as CSV: /areas/{}/summary.csv. The boundaries have no time: datetime selects every area.", level.slug()),
+            json!({"spatial": {"bbox": [bbox], "crs": crs[0]}}),
         )
     };
     let mut doc = json!({
@@ -98,7 +115,7 @@ fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
         "itemType": "feature",
         "crs": crs,
         "storageCrs": Crs::Crs84.uri(),
-        "extent": {"spatial": {"bbox": [bbox], "crs": Crs::Crs84.uri()}},
+        "extent": extent,
         "links": [
             {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json", "title": "This collection"},
             {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": "application/geo+json", "title": "Items"}
@@ -155,6 +172,18 @@ async fn api(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         .body(include_str!("openapi.json")))
 }
 
+/// `/api.html`: the OpenAPI document as a page for people (the landing page's `service-doc`).
+async fn api_html(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
+    let doc: Value =
+        serde_json::from_str(include_str!("openapi.json")).map_err(ApiError::internal)?;
+    let page = crate::api_doc::ApiPage::from_openapi(&doc);
+    let html = askama::Template::render(&page).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -193,6 +222,9 @@ mod tests {
         ] {
             assert_eq!(n(&short["maxLength"]), text::MAX_SHORT_TEXT_CHARS);
         }
+        let limit = &api["components"]["parameters"]["limit"]["schema"];
+        assert_eq!(limit["maximum"].as_i64(), Some(crate::http::MAX_LIMIT));
+        assert_eq!(limit["default"].as_i64(), Some(crate::http::DEFAULT_LIMIT));
         let key = &api["components"]["parameters"]["IdempotencyKey"];
         assert_eq!(key["name"], crate::idempotency::HEADER);
         assert_eq!(

@@ -180,6 +180,7 @@ pub fn parse_search(
         access: p.list_of("access", AccessFeature::parse)?,
         age,
         open_at: open_at.map(open_at_filter).transpose()?,
+        updated: None,
     };
     Ok(SearchRequest {
         query: SearchQuery {
