@@ -5,7 +5,7 @@
 //! JSON and HTML response), caching, CORS and `Vary` headers of every response.
 
 use crate::errors::{self, ApiError};
-use crate::http::LinksFromRequest;
+use crate::http::{FormatFromAccept, LinksFromRequest};
 use crate::state::AppState;
 use crate::validators;
 use actix_web::body::{BoxBody, MessageBody};
@@ -394,6 +394,7 @@ fn finish(
         res
     };
     let links_from_request = res.request().extensions().contains::<LinksFromRequest>();
+    let format_from_accept = res.request().extensions().contains::<FormatFromAccept>();
     let path = res.request().path().to_owned();
     let h = res.headers_mut();
     if status == StatusCode::METHOD_NOT_ALLOWED && !h.contains_key(header::ALLOW) {
@@ -461,13 +462,21 @@ fn finish(
             HeaderValue::from_static("public, max-age=60"),
         );
     }
+    // One `Vary` for what the representation and its links were chosen by.
+    let mut vary: Vec<&str> = Vec::new();
+    if format_from_accept {
+        vary.push("Accept");
+    }
     if links_from_request && state.settings.public_url.is_none() {
-        let vary = if state.settings.trusted_proxies.is_empty() {
-            "Host"
-        } else {
-            "Host, Forwarded, X-Forwarded-Host, X-Forwarded-Proto"
-        };
-        h.append(header::VARY, HeaderValue::from_static(vary));
+        vary.push("Host");
+        if !state.settings.trusted_proxies.is_empty() {
+            vary.extend(["Forwarded", "X-Forwarded-Host", "X-Forwarded-Proto"]);
+        }
+    }
+    if !vary.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&vary.join(", ")) {
+            h.append(header::VARY, v);
+        }
     }
     res
 }
