@@ -163,11 +163,27 @@ async fn one_assets_page_is_what_a_coordinator_hands_over_and_escapes_what_it_sa
     )));
     assert!(!list.body.contains("<b>Tom"));
 
-    // Unknown: 404 for browsers and JSON clients alike.
+    // Unknown: 404 for browsers (a page saying so) and JSON clients (a problem document).
     let missing = app
         .get_with("/collections/assets/items/nope:1", Some(BROWSER))
         .await;
     assert_eq!(missing.status, 404);
+    assert_eq!(missing.content_type, "text/html; charset=utf-8");
+    assert!(missing
+        .header("content-security-policy")
+        .unwrap()
+        .contains("style-src 'self'"));
+    assert!(
+        missing.body.contains("<h1>This place is not listed</h1>"),
+        "{}",
+        missing.body
+    );
+    assert!(missing
+        .body
+        .contains("There is no asset with id &#39;nope:1&#39;."));
+    let missing = app.get("/collections/assets/items/nope:1?f=html").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.content_type, "text/html; charset=utf-8");
     let missing = app.get("/collections/assets/items/nope:1").await;
     assert_eq!(missing.status, 404);
     assert_eq!(missing.content_type, "application/problem+json");

@@ -1,6 +1,7 @@
 //! What every request passes through around its route: `HEAD` answered as `GET`, `OPTIONS`
 //! and CORS preflights, writes authorised before any body is read, a deadline on reading a
-//! body, `405` with `Allow`, every error as a problem document, `ETag` and `304` on public
+//! body, `405` with `Allow`, every error as a problem document (but a route's own HTML error
+//! page, for a browser), `ETag` and `304` on public
 //! data ([`crate::validators`]), and the security (with a Content-Security-Policy on every
 //! JSON and HTML response), caching, CORS and `Vary` headers of every response.
 
@@ -386,7 +387,10 @@ fn finish(
     origin: Option<&str>,
 ) -> ServiceResponse<BoxBody> {
     let status = res.status();
-    let mut res = if status.as_u16() >= 400 && !errors::is_problem(res.response()) {
+    // An HTML error page is a route's own, for a browser (an asset's page that is gone): kept.
+    // actix's own error answers are plain text, and become problem documents.
+    let page = is_html(res.headers());
+    let mut res = if status.as_u16() >= 400 && !errors::is_problem(res.response()) && !page {
         let path = res.request().path().to_owned();
         let (req, r) = res.into_parts();
         ServiceResponse::new(req, errors::into_problem(r, method, &path))

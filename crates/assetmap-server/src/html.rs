@@ -36,6 +36,25 @@ pub fn render(page: &impl askama::Template) -> Result<actix_web::HttpResponse, A
     Ok(crate::http::html_response(body))
 }
 
+/// A page saying that something is not here (`templates/not_found.html`), for a browser
+/// following a link to it: a link to an asset that has since been deleted, say.
+#[derive(askama::Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage<'a> {
+    title: &'a str,
+    detail: &'a str,
+}
+
+/// A `404` HTML page with `title` and `detail` (JSON clients get the problem document instead;
+/// [`crate::edge`] passes an HTML error page from a route through as it is).
+pub fn not_found_page(title: &str, detail: &str) -> Result<actix_web::HttpResponse, ApiError> {
+    let body =
+        askama::Template::render(&NotFoundPage { title, detail }).map_err(ApiError::internal)?;
+    Ok(actix_web::HttpResponse::NotFound()
+        .content_type(crate::http::HTML)
+        .body(body))
+}
+
 /// What the asset is, in words: its themes ("Learning, Arts and heritage").
 pub fn what_it_is(a: &Asset) -> String {
     a.categories

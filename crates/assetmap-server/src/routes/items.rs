@@ -4,7 +4,8 @@
 
 use crate::errors::ApiError;
 use crate::html::{
-    access_words, age_words, cost_words, date_words, language_name, phone_dial, render, what_it_is,
+    access_words, age_words, cost_words, date_words, language_name, not_found_page, phone_dial,
+    render, what_it_is,
 };
 use crate::http::{
     base_url, content_crs, paging_links, reproject, Format, HtmlPaging, PageInfo, DEFAULT_LIMIT,
@@ -434,9 +435,16 @@ async fn get_one(
     let crs = crs_param(&p, "crs")?;
     let id = parse_id(&path)?;
     let engine = state.engine();
-    let asset = engine
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("There is no asset with id '{id}'.")))?;
+    let Some(asset) = engine.get(&id) else {
+        let detail = format!("There is no asset with id '{id}'.");
+        if format == Format::Html {
+            return not_found_page(
+                "This place is not listed",
+                &format!("{detail} It may have closed, or been removed or merged with another."),
+            );
+        }
+        return Err(ApiError::not_found(detail));
+    };
     if format == Format::Html {
         let page = ItemPage::of(asset);
         drop(engine);
