@@ -632,6 +632,25 @@ describe('map page in Chromium', () => {
     await a.close();
   });
 
+  test('the data pages: a page of assets, one asset and a page of wards are accessible and styled under the Content-Security-Policy', async () => {
+    const d = await newPage(context);
+    const res = await d.goto(`${base}/collections/assets/items?category=learning&limit=5`);
+    assert.equal(res.headers()['content-type'], 'text/html; charset=utf-8', 'a browser gets the page of assets as HTML');
+    assert.doesNotMatch(res.headers()['content-security-policy'] ?? '', /unsafe-(inline|eval)/);
+    assert.equal(await d.evaluate(() => getComputedStyle(document.querySelector('table')).borderCollapse), 'collapse',
+      'the page is styled (its stylesheet was not refused)');
+    await assertAccessible(d, 'a page of assets');
+    await Promise.all([d.waitForURL(/\/collections\/assets\/items\/[^?]+$/), d.locator('tbody th a').first().click()]);
+    assert.equal(await d.evaluate(() => getComputedStyle(document.querySelector('dl')).display), 'grid');
+    await assertAccessible(d, 'one asset');
+    await shot(d, '11-asset-page');
+    await d.goto(`${base}/collections/areas-ward/items?limit=5`);
+    await assertAccessible(d, 'a page of wards');
+    assert.deepEqual(d.external, []);
+    assert.deepEqual(d.errors, []);
+    await d.close();
+  });
+
   /* ---------------- base map ---------------- */
 
   /** Serves one tiny MapLibre style (a background layer) on a free loopback port. */

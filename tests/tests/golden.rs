@@ -96,6 +96,7 @@ fn reads() -> Vec<Case> {
             "/collections/assets/items?abcd_type=culture&status=active,closed&limit=2",
         ),
         get("item_one", "/collections/assets/items/trafford_libraries:6"),
+        html("item_one_html", "/collections/assets/items/trafford_libraries:6"),
         get("item_missing", "/collections/assets/items/nope:1"),
         get("items_bad_limit", "/collections/assets/items?limit=abc"),
         get("items_unknown_param", "/collections/assets/items?colour=red"),

@@ -476,6 +476,8 @@ async fn security_cache_and_cors_headers() {
     for path in [
         "/",
         "/shortlist?ids=trafford_libraries:6,trafford_allotments:17&postcode=M33%207AA",
+        "/collections/assets/items/trafford_libraries:6",
+        "/collections/assets/items?limit=3",
     ] {
         let page = raw(app.port, "GET", path, &browser);
         assert_eq!(page.status, 200, "{path}: {page:?}");

@@ -1,11 +1,12 @@
 //! What every request passes through around its route: `HEAD` answered as `GET`, `OPTIONS`
 //! and CORS preflights, writes authorised before any body is read, a deadline on reading a
-//! body, `405` with `Allow`, every error as a problem document, `ETag` and `304` on public
+//! body, `405` with `Allow`, every error as a problem document (but a route's own HTML error
+//! page, for a browser), `ETag` and `304` on public
 //! data ([`crate::validators`]), and the security (with a Content-Security-Policy on every
 //! JSON and HTML response), caching, CORS and `Vary` headers of every response.
 
 use crate::errors::{self, ApiError};
-use crate::http::LinksFromRequest;
+use crate::http::{FormatFromAccept, LinksFromRequest};
 use crate::state::AppState;
 use crate::validators;
 use actix_web::body::{BoxBody, MessageBody};
@@ -386,7 +387,10 @@ fn finish(
     origin: Option<&str>,
 ) -> ServiceResponse<BoxBody> {
     let status = res.status();
-    let mut res = if status.as_u16() >= 400 && !errors::is_problem(res.response()) {
+    // An HTML error page is a route's own, for a browser (an asset's page that is gone): kept.
+    // actix's own error answers are plain text, and become problem documents.
+    let page = is_html(res.headers());
+    let mut res = if status.as_u16() >= 400 && !errors::is_problem(res.response()) && !page {
         let path = res.request().path().to_owned();
         let (req, r) = res.into_parts();
         ServiceResponse::new(req, errors::into_problem(r, method, &path))
@@ -394,6 +398,7 @@ fn finish(
         res
     };
     let links_from_request = res.request().extensions().contains::<LinksFromRequest>();
+    let format_from_accept = res.request().extensions().contains::<FormatFromAccept>();
     let path = res.request().path().to_owned();
     let h = res.headers_mut();
     if status == StatusCode::METHOD_NOT_ALLOWED && !h.contains_key(header::ALLOW) {
@@ -461,13 +466,21 @@ fn finish(
             HeaderValue::from_static("public, max-age=60"),
         );
     }
+    // One `Vary` for what the representation and its links were chosen by.
+    let mut vary: Vec<&str> = Vec::new();
+    if format_from_accept {
+        vary.push("Accept");
+    }
     if links_from_request && state.settings.public_url.is_none() {
-        let vary = if state.settings.trusted_proxies.is_empty() {
-            "Host"
-        } else {
-            "Host, Forwarded, X-Forwarded-Host, X-Forwarded-Proto"
-        };
-        h.append(header::VARY, HeaderValue::from_static(vary));
+        vary.push("Host");
+        if !state.settings.trusted_proxies.is_empty() {
+            vary.extend(["Forwarded", "X-Forwarded-Host", "X-Forwarded-Proto"]);
+        }
+    }
+    if !vary.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&vary.join(", ")) {
+            h.append(header::VARY, v);
+        }
     }
     res
 }

@@ -1,7 +1,16 @@
-//! The inline style of the server's own HTML page (the shortlist's print page), and its hash for
-//! the Content-Security-Policy: the page stays self-contained — it prints, saves and opens with
-//! nothing else to fetch — and the policy still needs no `'unsafe-inline'`.
+//! What the server's HTML pages share: the inline style of the shortlist's print page and its
+//! hash for the Content-Security-Policy (that page stays self-contained — it prints, saves and
+//! opens with nothing else to fetch — and the policy still needs no `'unsafe-inline'`); the
+//! stylesheet of the data pages (collections, items, areas: `web/pages.css`, served as
+//! `/static/pages.css`); and an asset's details in words, the same on the shortlist and on the
+//! asset's own page.
+//!
+//! Every page is an askama template (`templates/`): askama escapes every value, so what an
+//! asset says is shown as text, never as markup. What people typed is wrapped in `<bdi>` (or
+//! given `dir="auto"`), so right-to-left text cannot reorder what is around it.
 
+use crate::errors::ApiError;
+use assetmap_core::Asset;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
@@ -21,6 +30,135 @@ pub fn shortlist_style_source() -> &'static str {
     })
 }
 
+/// A page rendered (askama escapes every value) as a `200` HTML answer.
+pub fn render(page: &impl askama::Template) -> Result<actix_web::HttpResponse, ApiError> {
+    let body = page.render().map_err(ApiError::internal)?;
+    Ok(crate::http::html_response(body))
+}
+
+/// A page saying that something is not here (`templates/not_found.html`), for a browser
+/// following a link to it: a link to an asset that has since been deleted, say.
+#[derive(askama::Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage<'a> {
+    title: &'a str,
+    detail: &'a str,
+}
+
+/// A `404` HTML page with `title` and `detail` (JSON clients get the problem document instead;
+/// [`crate::edge`] passes an HTML error page from a route through as it is).
+pub fn not_found_page(title: &str, detail: &str) -> Result<actix_web::HttpResponse, ApiError> {
+    let body =
+        askama::Template::render(&NotFoundPage { title, detail }).map_err(ApiError::internal)?;
+    Ok(actix_web::HttpResponse::NotFound()
+        .content_type(crate::http::HTML)
+        .body(body))
+}
+
+/// What the asset is, in words: its themes ("Learning, Arts and heritage").
+pub fn what_it_is(a: &Asset) -> String {
+    a.categories
+        .iter()
+        .map(|c| c.label())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What it costs, in words: the band and its detail.
+pub fn cost_words(a: &Asset) -> String {
+    match &a.cost {
+        Some(c) => match &c.detail {
+            Some(d) => format!("{} ({d})", c.band.label()),
+            None => c.band.label().to_owned(),
+        },
+        None => "Not known: ask them".to_owned(),
+    }
+}
+
+/// Its access features by their labels in the vocabulary.
+pub fn access_words(a: &Asset) -> String {
+    if a.access.is_empty() {
+        "Not recorded: ask them".to_owned()
+    } else {
+        a.access
+            .iter()
+            .map(|f| f.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The address with the postcode, the postcode written once.
+pub fn address_words(a: &Asset) -> Option<String> {
+    match (&a.address, &a.postcode) {
+        (Some(ad), Some(pc)) if !ad.contains(pc.as_str()) => Some(format!("{ad}, {pc}")),
+        (Some(ad), _) => Some(ad.clone()),
+        (None, Some(pc)) => Some(pc.to_string()),
+        (None, None) => None,
+    }
+}
+
+/// Who it is for: the audience's description and its ages (in years).
+pub fn age_words(a: &Asset) -> Option<String> {
+    let (lo, hi) = (a.audience.min_age(), a.audience.max_age());
+    let ages = match (lo, hi) {
+        (Some(l), Some(h)) => Some(format!("ages {l} to {h}")),
+        (Some(l), None) => Some(format!("ages {l} and over")),
+        (None, Some(h)) => Some(format!("up to age {h}")),
+        (None, None) => None,
+    };
+    match (a.audience.description(), ages) {
+        (Some(d), Some(ag)) => Some(format!("{d} ({ag})")),
+        (Some(d), None) => Some(d.to_owned()),
+        (None, ag) => ag,
+    }
+}
+
+/// A language's English name from its ISO 639 code (the map page's list, `web/js/format.js`);
+/// an unknown code comes back as given.
+pub fn language_name(code: &str) -> &str {
+    match code {
+        "en" => "English",
+        "cy" => "Welsh",
+        "ur" => "Urdu",
+        "pa" => "Punjabi",
+        "pl" => "Polish",
+        "ar" => "Arabic",
+        "bn" => "Bengali",
+        "gu" => "Gujarati",
+        "hi" => "Hindi",
+        "so" => "Somali",
+        "zh" => "Chinese",
+        "fr" => "French",
+        "es" => "Spanish",
+        "ro" => "Romanian",
+        "pt" => "Portuguese",
+        "it" => "Italian",
+        "de" => "German",
+        "fa" => "Persian",
+        "ku" => "Kurdish",
+        "ti" => "Tigrinya",
+        "uk" => "Ukrainian",
+        "ru" => "Russian",
+        "tr" => "Turkish",
+        "bfi" | "bsl" => "British Sign Language",
+        other => other,
+    }
+}
+
+/// A phone number as a `tel:` link wants it: its digits and `+` only.
+pub fn phone_dial(shown: &str) -> String {
+    shown
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect()
+}
+
+/// A date in words, as people in the UK write it: "5 June 2025".
+pub fn date_words(d: chrono::NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +175,15 @@ mod tests {
             base64::engine::general_purpose::STANDARD.encode(digest),
             "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
         );
+    }
+
+    #[test]
+    fn words_for_people() {
+        assert_eq!(phone_dial("0161 912 3168"), "01619123168");
+        assert_eq!(phone_dial("+44 (0)161-912"), "+440161912");
+        assert_eq!(language_name("pl"), "Polish");
+        assert_eq!(language_name("xx"), "xx");
+        let d = chrono::NaiveDate::from_ymd_opt(2025, 6, 5).unwrap_or_default();
+        assert_eq!(date_words(d), "5 June 2025");
     }
 }

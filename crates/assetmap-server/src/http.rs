@@ -13,6 +13,15 @@ use std::net::IpAddr;
 #[derive(Clone, Copy)]
 pub struct LinksFromRequest;
 
+/// Marks a request whose representation was chosen by its `Accept` header (no `f`), so that
+/// [`crate::edge`] adds `Vary: Accept`: a cache then never hands a browser's HTML page to a
+/// JSON client, or the other way round.
+#[derive(Clone, Copy)]
+pub struct FormatFromAccept;
+
+/// The media type of the HTML pages.
+pub const HTML: &str = "text/html; charset=utf-8";
+
 /// GeoJSON's media type (RFC 7946).
 pub const GEO_JSON: &str = "application/geo+json";
 
@@ -175,6 +184,7 @@ impl Format {
             }
             None => {}
         }
+        req.extensions_mut().insert(FormatFromAccept);
         let accept = req
             .headers()
             .get(header::ACCEPT)
@@ -228,6 +238,82 @@ pub fn paging_links(req: &HttpRequest, path: &str, page: PageInfo) -> Vec<serde_
         links.push(serde_json::json!({"href": here(page.offset.saturating_sub(page.limit)), "rel": "prev", "type": GEO_JSON, "title": "Previous page"}));
     }
     links
+}
+
+/// A link from an HTML page to `path` on this server (relative, so it works behind any proxy):
+/// the request's query parameters except `f`, `limit` and `offset`, then `set` (e.g. the
+/// page's `limit` and `offset`, and `f`). `keep` says which of the request's parameters go
+/// along (all of them, or only those a CSV of the same figures takes).
+pub fn href_keeping(
+    req: &HttpRequest,
+    path: &str,
+    keep: impl Fn(&str) -> bool,
+    set: &[(&str, String)],
+) -> String {
+    let mut q: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    q.retain(|(k, _)| k != "f" && k != "limit" && k != "offset" && keep(k));
+    q.extend(set.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    let query = serde_urlencoded::to_string(&q).unwrap_or_default();
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+/// The links of an HTML page of items to its neighbours and to itself as GeoJSON, keeping the
+/// request's filters.
+#[derive(Debug, Clone)]
+pub struct HtmlPaging {
+    /// The previous page, when this is not the first.
+    pub prev: Option<String>,
+    /// The next page, when more matched.
+    pub next: Option<String>,
+    /// This page as GeoJSON.
+    pub geojson: String,
+    /// The first item on this page, counting from 1 (0 when the page is empty).
+    pub first: usize,
+    /// The last item on this page, counting from 1.
+    pub last: usize,
+    /// How many items matched in all.
+    pub matched: usize,
+}
+
+impl HtmlPaging {
+    /// The links of `page` of `path`.
+    pub fn new(req: &HttpRequest, path: &str, page: PageInfo) -> HtmlPaging {
+        let at = |off: usize, f: &str| {
+            href_keeping(
+                req,
+                path,
+                |_| true,
+                &[
+                    ("limit", page.limit.to_string()),
+                    ("offset", off.to_string()),
+                    ("f", f.to_owned()),
+                ],
+            )
+        };
+        HtmlPaging {
+            prev: (page.offset > 0).then(|| at(page.offset.saturating_sub(page.limit), "html")),
+            next: (page.offset + page.returned < page.matched)
+                .then(|| at(page.offset + page.limit, "html")),
+            geojson: at(page.offset, "json"),
+            first: if page.returned == 0 {
+                0
+            } else {
+                page.offset + 1
+            },
+            last: page.offset + page.returned,
+            matched: page.matched,
+        }
+    }
+}
+
+/// An HTML page: public data, like its JSON.
+pub fn html_response(body: String) -> HttpResponse {
+    HttpResponse::Ok().content_type(HTML).body(body)
 }
 
 /// A JSON response with the given content type.

@@ -3,8 +3,13 @@
 //! `Idempotency-Key` (see [`crate::idempotency`]).
 
 use crate::errors::ApiError;
+use crate::html::{
+    access_words, age_words, cost_words, date_words, language_name, not_found_page, phone_dial,
+    render, what_it_is,
+};
 use crate::http::{
-    base_url, content_crs, paging_links, reproject, PageInfo, DEFAULT_LIMIT, GEO_JSON, MAX_LIMIT,
+    base_url, content_crs, paging_links, reproject, Format, HtmlPaging, PageInfo, DEFAULT_LIMIT,
+    GEO_JSON, MAX_LIMIT,
 };
 use crate::idempotency::Keyed;
 use crate::params::Params;
@@ -12,7 +17,7 @@ use crate::parse::{area_param, bbox_in_wgs84, crs_param, datetime_from, filter_f
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use assetmap_core::{Asset, AssetId, Crs};
+use assetmap_core::{Asset, AssetId, Crs, Status};
 use assetmap_index::Filter;
 use assetmap_store::{Outcome, StoreError, Write};
 use serde_json::{json, Value};
@@ -59,14 +64,7 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
             "area",
         ],
     )?;
-    if let Some(f) = p.one("f")? {
-        if f != "json" && f != "geojson" {
-            return Err(ApiError::bad_param(
-                "f",
-                format!("{f:?} is not available; use json"),
-            ));
-        }
-    }
+    let format = Format::negotiate(&req, p.one("f")?)?;
     let requested = p.one("limit")?.map(|v| {
         v.parse::<i64>().map_err(|_| {
             ApiError::bad_param(
@@ -102,6 +100,21 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         (Some(b), None) => engine.bbox_page(b, &filter, offset, limit),
         (None, None) => engine.scan_page(&filter, offset, limit),
     };
+    if format == Format::Html {
+        let rows: Vec<AssetRow> = page.items.iter().map(|a| AssetRow::of(a)).collect();
+        let info = PageInfo {
+            offset,
+            limit,
+            returned: rows.len(),
+            matched: page.number_matched,
+        };
+        drop(engine);
+        return render(&ItemsPage {
+            title: "Community assets".to_owned(),
+            paging: HtmlPaging::new(&req, "/collections/assets/items", info),
+            rows,
+        });
+    }
     let features: Vec<Value> = page
         .items
         .iter()
@@ -138,6 +151,180 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         .content_type(GEO_JSON)
         .insert_header(content_crs(crs))
         .body(body.to_string()))
+}
+
+/// A page of assets (`templates/items.html`).
+#[derive(askama::Template)]
+#[template(path = "items.html")]
+struct ItemsPage {
+    title: String,
+    rows: Vec<AssetRow>,
+    paging: HtmlPaging,
+}
+
+/// One asset in the table of a page of assets.
+struct AssetRow {
+    id: String,
+    name: String,
+    /// Its categories' labels.
+    what: String,
+    address: Option<String>,
+    postcode: Option<String>,
+    /// Its status's label.
+    status: &'static str,
+    status_slug: &'static str,
+    active: bool,
+}
+
+impl AssetRow {
+    fn of(a: &Asset) -> AssetRow {
+        AssetRow {
+            id: a.id.to_string(),
+            name: a.name.as_str().to_owned(),
+            what: what_it_is(a),
+            address: a.address.clone(),
+            postcode: a.postcode.as_ref().map(|p| p.to_string()),
+            status: a.status.label(),
+            status_slug: a.status.slug(),
+            active: a.status == Status::Active,
+        }
+    }
+}
+
+/// One asset's page (`templates/item.html`): everything a coordinator hands over.
+#[derive(askama::Template)]
+#[template(path = "item.html")]
+struct ItemPage {
+    id: String,
+    /// The asset's name.
+    title: String,
+    /// Its categories' labels.
+    what: String,
+    abcd_type: &'static str,
+    status: &'static str,
+    status_slug: &'static str,
+    description: Option<String>,
+    rows: Vec<Row>,
+    contact: Vec<Contact>,
+    source: Vec<Row>,
+    /// The map page opened on the asset: `/#asset=…&map=zoom/lat/lon` (`web/js/state.js`).
+    map_href: String,
+}
+
+/// One labelled line of text on an asset's page.
+struct Row {
+    label: &'static str,
+    value: String,
+}
+
+/// One way of reaching the asset's people, as a link.
+enum Contact {
+    Phone { dial: String, shown: String },
+    Email(String),
+    Website(String),
+}
+
+impl ItemPage {
+    fn of(a: &Asset) -> ItemPage {
+        let mut rows = Vec::new();
+        let mut row = |label, value: Option<String>| {
+            if let Some(value) = value {
+                rows.push(Row { label, value });
+            }
+        };
+        row(
+            "Address",
+            Some(
+                a.address
+                    .clone()
+                    .unwrap_or_else(|| "Not recorded".to_owned()),
+            ),
+        );
+        row("Postcode", a.postcode.as_ref().map(|p| p.to_string()));
+        row("When", Some(capitalised(&a.opening_times.describe())));
+        row("Cost", Some(cost_words(a)));
+        row("Access", Some(access_words(a)));
+        row("Who for", age_words(a));
+        row(
+            "Languages",
+            (!a.languages.is_empty()).then(|| {
+                a.languages
+                    .iter()
+                    .map(|l| language_name(l.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
+        );
+        row(
+            "Tags",
+            (!a.tags.is_empty()).then(|| {
+                a.tags
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
+        );
+        row("Status", Some(a.status.label().to_owned()));
+        row(
+            "Last checked",
+            Some(
+                a.verified_at
+                    .map(date_words)
+                    .unwrap_or_else(|| "Not recorded".to_owned()),
+            ),
+        );
+        let mut contact = Vec::new();
+        if let Some(p) = &a.contact.phone {
+            contact.push(Contact::Phone {
+                dial: phone_dial(p.as_str()),
+                shown: p.as_str().to_owned(),
+            });
+        }
+        if let Some(e) = &a.contact.email {
+            contact.push(Contact::Email(e.as_str().to_owned()));
+        }
+        if let Some(w) = &a.contact.website {
+            contact.push(Contact::Website(w.as_str().to_owned()));
+        }
+        let pr = &a.provenance;
+        let source = [
+            ("Source", pr.source.clone()),
+            ("Record", pr.source_id.clone()),
+            ("Licence", pr.licence.clone()),
+            ("Attribution", pr.attribution.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(label, value)| value.map(|value| Row { label, value }))
+        .collect();
+        ItemPage {
+            id: a.id.to_string(),
+            title: a.name.as_str().to_owned(),
+            what: what_it_is(a),
+            abcd_type: a.abcd_type.label(),
+            status: a.status.label(),
+            status_slug: a.status.slug(),
+            description: a.description.clone(),
+            rows,
+            contact,
+            source,
+            map_href: format!(
+                "/#asset={}&map=16.00/{:.5}/{:.5}",
+                a.id,
+                a.location.lat(),
+                a.location.lon()
+            ),
+        }
+    }
+}
+
+/// `text` with its first letter a capital ("times unknown" → "Times unknown").
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn parse_id(raw: &str) -> Result<AssetId, ApiError> {
@@ -250,20 +437,25 @@ async fn get_one(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &["f", "crs"])?;
-    if let Some(f) = p.one("f")? {
-        if f != "json" && f != "geojson" {
-            return Err(ApiError::bad_param(
-                "f",
-                format!("{f:?} is not available; use json"),
-            ));
-        }
-    }
+    let format = Format::negotiate(&req, p.one("f")?)?;
     let crs = crs_param(&p, "crs")?;
     let id = parse_id(&path)?;
     let engine = state.engine();
-    let asset = engine
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("There is no asset with id '{id}'.")))?;
+    let Some(asset) = engine.get(&id) else {
+        let detail = format!("There is no asset with id '{id}'.");
+        if format == Format::Html {
+            return not_found_page(
+                "This place is not listed",
+                &format!("{detail} It may have closed, or been removed or merged with another."),
+            );
+        }
+        return Err(ApiError::not_found(detail));
+    };
+    if format == Format::Html {
+        let page = ItemPage::of(asset);
+        drop(engine);
+        return render(&page);
+    }
     Ok(HttpResponse::Ok()
         .content_type(GEO_JSON)
         .insert_header((header::ETAG, etag(asset)))

@@ -2,6 +2,7 @@
 
 use crate::collections::collection_ids;
 use crate::errors::ApiError;
+use crate::html::render;
 use crate::http::{base_url, json_response, Format};
 use crate::params::Params;
 use crate::state::AppState;
@@ -138,12 +139,20 @@ async fn collections(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Params::parse(req.query_string(), &["f"])?;
+    let p = Params::parse(req.query_string(), &["f"])?;
+    let format = Format::negotiate(&req, p.one("f")?)?;
     let base = base_url(&req);
     let list: Vec<Value> = collection_ids()
         .iter()
         .filter_map(|id| collection_doc(&base, id, &state))
         .collect();
+    if format == Format::Html {
+        let page = CollectionsPage {
+            title: "Collections".to_owned(),
+            collections: list.iter().map(CollectionView::from_doc).collect(),
+        };
+        return render(&page);
+    }
     Ok(json_response(
         "application/json",
         &json!({
@@ -158,11 +167,62 @@ async fn collection(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Params::parse(req.query_string(), &["f"])?;
+    let p = Params::parse(req.query_string(), &["f"])?;
+    let format = Format::negotiate(&req, p.one("f")?)?;
     let id = path.into_inner();
     let doc = collection_doc(&base_url(&req), &id, &state)
         .ok_or_else(|| ApiError::unknown_collection(&id))?;
+    if format == Format::Html {
+        let c = CollectionView::from_doc(&doc);
+        return render(&CollectionPage {
+            title: c.title.clone(),
+            c,
+        });
+    }
     Ok(json_response("application/json", &doc))
+}
+
+/// `/collections` as a page (`templates/collections.html`).
+#[derive(askama::Template)]
+#[template(path = "collections.html")]
+struct CollectionsPage {
+    title: String,
+    collections: Vec<CollectionView>,
+}
+
+/// `/collections/{id}` as a page (`templates/collection.html`).
+#[derive(askama::Template)]
+#[template(path = "collection.html")]
+struct CollectionPage {
+    title: String,
+    c: CollectionView,
+}
+
+/// What a page says about one collection, read from its JSON document (so the two agree).
+struct CollectionView {
+    id: String,
+    title: String,
+    description: String,
+    /// West, south, east, north, in degrees (CRS84), to 5 decimals (about a metre).
+    extent: Option<[String; 4]>,
+}
+
+impl CollectionView {
+    fn from_doc(doc: &Value) -> CollectionView {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        let bbox = &doc["extent"]["spatial"]["bbox"][0];
+        let corner = |i: usize| bbox[i].as_f64().map(|v| format!("{v:.5}"));
+        let extent = match (corner(0), corner(1), corner(2), corner(3)) {
+            (Some(w), Some(s), Some(e), Some(n)) => Some([w, s, e, n]),
+            _ => None,
+        };
+        CollectionView {
+            id: text(&doc["id"]),
+            title: text(&doc["title"]),
+            description: text(&doc["description"]),
+            extent,
+        }
+    }
 }
 
 async fn api(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -5,6 +5,7 @@
 //! inline) and sends no `Referer`, so following a link on it does not pass the postcode on.
 
 use crate::errors::ApiError;
+use crate::html::{access_words, address_words, age_words, cost_words, what_it_is};
 use crate::http::private_response;
 use crate::params::Params;
 use crate::parse::origin_from;
@@ -44,61 +45,6 @@ fn walk_words(m: f64) -> String {
         distance_words(m),
         if min == 1 { "'s" } else { "s'" }
     )
-}
-
-/// What the asset is, in words: its themes.
-fn what_it_is(a: &Asset) -> String {
-    a.categories
-        .iter()
-        .map(|c| c.label())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn cost_words(a: &Asset) -> String {
-    match &a.cost {
-        Some(c) => match &c.detail {
-            Some(d) => format!("{} ({d})", c.band.label()),
-            None => c.band.label().to_owned(),
-        },
-        None => "Not known: ask them".to_owned(),
-    }
-}
-
-fn access_words(a: &Asset) -> String {
-    if a.access.is_empty() {
-        "Not recorded: ask them".to_owned()
-    } else {
-        a.access
-            .iter()
-            .map(|f| f.label())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-fn address_words(a: &Asset) -> Option<String> {
-    match (&a.address, &a.postcode) {
-        (Some(ad), Some(pc)) if !ad.contains(pc.as_str()) => Some(format!("{ad}, {pc}")),
-        (Some(ad), _) => Some(ad.clone()),
-        (None, Some(pc)) => Some(pc.to_string()),
-        (None, None) => None,
-    }
-}
-
-fn age_words(a: &Asset) -> Option<String> {
-    let (lo, hi) = (a.audience.min_age(), a.audience.max_age());
-    let ages = match (lo, hi) {
-        (Some(l), Some(h)) => Some(format!("ages {l} to {h}")),
-        (Some(l), None) => Some(format!("ages {l} and over")),
-        (None, Some(h)) => Some(format!("up to age {h}")),
-        (None, None) => None,
-    };
-    match (a.audience.description(), ages) {
-        (Some(d), Some(ag)) => Some(format!("{d} ({ag})")),
-        (Some(d), None) => Some(d.to_owned()),
-        (None, ag) => ag,
-    }
 }
 
 /// The print page (`templates/shortlist.html`; askama escapes every value).
