@@ -76,7 +76,7 @@ pub(crate) struct Snapshot {
     pub nearest: HashMap<Category, Distances>,
 }
 
-/// The per-area figures' cache (see the [module documentation](self)). One per engine; share
+/// The per-area figures' cache (see the module documentation). One per engine; share
 /// it between threads.
 #[derive(Debug, Default)]
 pub struct AreaFigures {

@@ -1,5 +1,5 @@
 //! Export orchestration: which assets and which per-area layers go into a download, in one
-//! function, [`write`], that the HTTP downloads and `assetmap export` both call.
+//! function, [`write()`], that the HTTP downloads and `assetmap export` both call.
 //!
 //! The formats themselves live in [`assetmap_io::export`]; this module decides *which* assets
 //! go out ([`Selection`]: attribute filter, bounding box, area code), adds each asset's area

@@ -147,8 +147,8 @@ pub struct Provenance {
 
 /// A community asset: a group, club, place, venue, service, green space… that people can use.
 ///
-/// Every field holds a valid value by construction; build one from an [`AssetDraft`] with
-/// [`Asset::from_draft`]. Coordinates are WGS84 longitude, latitude.
+/// Every field holds a valid value by construction: validate an [`AssetDraft`] and build one with
+/// [`Asset::create`]. Coordinates are WGS84 longitude, latitude.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Asset {
     pub id: AssetId,

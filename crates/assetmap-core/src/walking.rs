@@ -6,7 +6,7 @@
 //! minute's walk reaches about 61.5 m as the crow flies: `radius = minutes × 80 / 1.3` metres,
 //! and `minutes = distance_m × 1.3 / 80`, rounded to the minute.
 
-/// The walking model (see the [module documentation](self)).
+/// The walking model (see the module documentation).
 ///
 /// ```
 /// use assetmap_core::WalkingModel;

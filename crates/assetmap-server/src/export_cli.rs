@@ -2,7 +2,7 @@
 //! PostGIS), with a progress bar.
 //!
 //! The asset layer is read **straight from the store**, page by page in id order
-//! ([`AssetStore::page_after`](assetmap_store::AssetStore::page_after)), not through an engine:
+//! ([`AssetStore::page_after`]), not through an engine:
 //! `serve` needs every asset in memory to answer queries, an export only needs each asset once,
 //! so memory stays flat however large the store is (see `BENCHMARKS.md`, "Exports"). Only when
 //! area summaries are asked for (`--layers ward,lsoa,msoa`, the GeoPackage default) is the

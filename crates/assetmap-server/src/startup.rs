@@ -223,7 +223,7 @@ impl Application {
 
     /// What `assetmap serve` runs: binds the listener first and answers `starting`
     /// ([`crate::starting`]) while it opens the store, seeds it if new and loads the engine;
-    /// while the store cannot be reached it tries again with backoff (see [`wait_for_store`]),
+    /// while the store cannot be reached it tries again with backoff (see `wait_for_store`),
     /// calling `on_first_wait` with the bound address when the first attempt fails. Then
     /// serves on the same listener. `Ok(None)` when the process was told to stop (SIGINT,
     /// SIGTERM) before it could serve.

@@ -6,7 +6,7 @@
 //! Every **text** cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
 //! leading `'`: a spreadsheet would otherwise run it as a formula ("CSV injection"), and the
 //! text of a community asset is written by the public (a phone number such as `+44 7946…` is
-//! text too). The rule is applied in one place, [`cell`], by column type: only the numeric
+//! text too). The rule is applied in one place, `cell`, by column type: only the numeric
 //! columns ([`NUMERIC_COLUMNS`]: ages, version, `lon`, `lat`) are written as they are, so a
 //! negative longitude stays a number.
 

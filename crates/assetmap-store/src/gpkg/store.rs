@@ -26,7 +26,7 @@ pub const META_TABLE: &str = "assetmap_meta";
 /// Internal table (not a layer) of idempotency records: see [`crate::idempotency`].
 pub const IDEMPOTENCY_TABLE: &str = "assetmap_idempotency";
 /// The version of the assetmap tables this code writes. A file with a higher one is refused;
-/// an older one is brought up to it on opening (see [`upgrade_schema`]).
+/// an older one is brought up to it on opening (see `upgrade_schema`).
 ///
 /// 1: `assets`, `asset_changes`, `assetmap_meta`. 2: adds `assetmap_idempotency`.
 pub const SCHEMA_VERSION: i64 = 2;

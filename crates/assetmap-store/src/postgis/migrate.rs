@@ -1,6 +1,6 @@
 //! Schema migrations: the numbered SQL files of `migrations/`, embedded in the binary.
 //!
-//! [`migrate`] applies the pending ones in one transaction, holding an advisory lock so that
+//! `migrate` applies the pending ones in one transaction, holding an advisory lock so that
 //! two servers starting at once do not race, and records each in `schema_migrations`. A
 //! database whose schema is newer than this code knows is refused rather than guessed at.
 
@@ -44,7 +44,7 @@ pub const MIN_POSTGIS_MAJOR: u32 = 3;
 /// Key of the advisory lock held while migrating ("assetmap" in ASCII, plus one).
 pub(crate) const MIGRATION_LOCK_KEY: i64 = 0x6173_7365_746d_6171;
 
-/// What [`migrate`] did.
+/// What `migrate` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationReport {
     /// Schema version before (0 for an empty database).
