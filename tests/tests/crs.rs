@@ -19,6 +19,17 @@ fn point(f: &Value) -> [f64; 2] {
 async fn crs_bbox_crs_and_content_crs() {
     let app = spawn_app(TestStore::GeoPackage).await;
 
+    // Part 2 is declared (clients such as GDAL use crs and bbox-crs only when it is).
+    let conformance = app.get("/conformance").await.json();
+    assert!(
+        conformance["conformsTo"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"),
+        "{conformance}"
+    );
+
     // Metadata: both CRSs listed, stored in CRS84.
     let c = app.get("/collections/assets").await.json();
     assert_eq!(c["crs"], serde_json::json!([CRS84, BNG]));
