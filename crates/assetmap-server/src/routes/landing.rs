@@ -17,7 +17,6 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     // Part 2: `crs` on every collection's items and features, `bbox-crs` on every item list,
     // `Content-Crs`, `crs` and `storageCrs` in each collection (tests/tests/crs.rs).
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
