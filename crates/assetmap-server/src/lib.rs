@@ -9,6 +9,7 @@ pub mod config;
 pub mod edge;
 pub mod errors;
 pub mod export_cli;
+pub mod feature_schema;
 pub mod html;
 pub mod http;
 pub mod idempotency;

@@ -206,3 +206,69 @@ pub fn origin_from(p: &Params, place: &Place) -> Result<Option<LonLat>, ApiError
         (None, None, None) => Ok(None),
     }
 }
+
+/// What of each feature to send: the `properties` to keep (every one when `None`) and whether
+/// to leave out the geometry (`skipGeometry=true`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Shape {
+    /// Property names, each one of [`crate::feature_schema::asset_property_names`].
+    pub properties: Option<Vec<String>>,
+    /// `true`: `"geometry": null`.
+    pub skip_geometry: bool,
+}
+
+impl Shape {
+    /// Applies the shape to one GeoJSON feature.
+    pub fn apply(&self, feature: &mut serde_json::Value) {
+        if let Some(keep) = &self.properties {
+            if let Some(props) = feature["properties"].as_object_mut() {
+                props.retain(|k, _| keep.iter().any(|name| name == k));
+            }
+        }
+        if self.skip_geometry {
+            feature["geometry"] = serde_json::Value::Null;
+        }
+    }
+}
+
+/// Reads `properties` (a comma list of asset property names; empty or absent: every one, as an
+/// empty list parameter means "any" everywhere in this API) and `skipGeometry` (`true` or
+/// `false`).
+pub fn shape_from(p: &Params) -> Result<Shape, ApiError> {
+    let known = crate::feature_schema::asset_property_names();
+    let properties = match p.list("properties").is_empty() {
+        true => None,
+        false => Some(
+            p.list("properties")
+                .into_iter()
+                .map(|name| {
+                    if known.contains(&name) {
+                        Ok(name.to_owned())
+                    } else {
+                        Err(ApiError::bad_param(
+                            "properties",
+                            format!(
+                                "{name:?} is not a property of an asset; use any of: {}",
+                                known.join(", ")
+                            ),
+                        ))
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    let skip_geometry = match p.one("skipGeometry")? {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::bad_param(
+                "skipGeometry",
+                format!("{other:?} is not true or false"),
+            ))
+        }
+    };
+    Ok(Shape {
+        properties,
+        skip_geometry,
+    })
+}

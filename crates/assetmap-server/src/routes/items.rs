@@ -13,7 +13,9 @@ use crate::http::{
 };
 use crate::idempotency::Keyed;
 use crate::params::Params;
-use crate::parse::{area_param, bbox_in_wgs84, crs_param, datetime_from, filter_from};
+use crate::parse::{
+    area_param, bbox_in_wgs84, crs_param, datetime_from, filter_from, shape_from, Shape,
+};
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -62,9 +64,12 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
             "abcd_type",
             "status",
             "area",
+            "properties",
+            "skipGeometry",
         ],
     )?;
     let format = Format::negotiate(&req, p.one("f")?)?;
+    let shape = shape_from(&p)?;
     let requested = p.one("limit")?.map(|v| {
         v.parse::<i64>().map_err(|_| {
             ApiError::bad_param(
@@ -120,7 +125,9 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         .iter()
         .map(|a| {
             let mut feature = assetmap_io::asset_to_feature(a);
-            reproject(&mut feature, crs).map(|()| feature)
+            reproject(&mut feature, crs)?;
+            shape.apply(&mut feature);
+            Ok::<_, ApiError>(feature)
         })
         .collect::<Result<_, _>>()?;
     let returned = features.len();
@@ -339,10 +346,16 @@ fn etag(asset: &Asset) -> String {
 
 /// The asset as a Feature with its links, the body of every answer that returns one asset, in
 /// `crs` (writes answer in CRS84).
-fn feature_body_text(req: &HttpRequest, asset: &Asset, crs: Crs) -> Result<String, ApiError> {
+fn feature_body_text(
+    req: &HttpRequest,
+    asset: &Asset,
+    crs: Crs,
+    shape: &Shape,
+) -> Result<String, ApiError> {
     let base = base_url(req);
     let mut f = assetmap_io::asset_to_feature(asset);
     reproject(&mut f, crs)?;
+    shape.apply(&mut f);
     f["links"] = json!([
         {"href": format!("{base}/collections/assets/items/{}", asset.id), "rel": "self", "type": GEO_JSON},
         {"href": format!("{base}/collections/assets"), "rel": "collection", "type": "application/json"}
@@ -361,7 +374,7 @@ fn feature_outcome(
         status: status.as_u16(),
         location,
         etag: Some(etag(asset)),
-        body: feature_body_text(req, asset, Crs::Crs84)?,
+        body: feature_body_text(req, asset, Crs::Crs84, &Shape::default())?,
     })
 }
 
@@ -436,9 +449,13 @@ async fn get_one(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let p = Params::parse(req.query_string(), &["f", "crs"])?;
+    let p = Params::parse(
+        req.query_string(),
+        &["f", "crs", "properties", "skipGeometry"],
+    )?;
     let format = Format::negotiate(&req, p.one("f")?)?;
     let crs = crs_param(&p, "crs")?;
+    let shape = shape_from(&p)?;
     let id = parse_id(&path)?;
     let engine = state.engine();
     let Some(asset) = engine.get(&id) else {
@@ -460,7 +477,7 @@ async fn get_one(
         .content_type(GEO_JSON)
         .insert_header((header::ETAG, etag(asset)))
         .insert_header(content_crs(crs))
-        .body(feature_body_text(&req, asset, crs)?))
+        .body(feature_body_text(&req, asset, crs, &shape)?))
 }
 
 /// Reads a Feature body (`application/geo+json` or `application/json`).
