@@ -1,4 +1,5 @@
-//! `properties` and `skipGeometry` on the asset items and one asset: only the properties asked
+//! `sortby`, `properties` and `skipGeometry` on the asset items (and the last two on one asset):
+//! the whole list in the order asked for, paged through it; only the properties asked
 //! for are sent, in the same features, and the geometry is left out when asked; unknown names
 //! and values are 400s naming the parameter.
 
@@ -61,4 +62,110 @@ async fn properties_and_skip_geometry_shape_every_feature() {
         assert_eq!(r.status, 400, "{query}");
         assert_eq!(r.json()["invalid_params"][0]["name"], param, "{query}");
     }
+}
+
+/// The order `sortby` asks for, worked out here from the features' own values.
+fn expected_order(features: &[Value], keys: &[(&str, bool)]) -> Vec<String> {
+    let mut sorted: Vec<&Value> = features.iter().collect();
+    sorted.sort_by(|a, b| {
+        for (field, descending) in keys {
+            let value = |f: &Value| {
+                if *field == "id" {
+                    f["id"].as_str().map(str::to_owned)
+                } else {
+                    f["properties"][*field].as_str().map(|s| {
+                        if *field == "name" {
+                            s.to_lowercase()
+                        } else {
+                            s.to_owned()
+                        }
+                    })
+                }
+            };
+            let o = match (value(a), value(b)) {
+                (Some(x), Some(y)) if *descending => y.cmp(&x),
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            };
+            if o != std::cmp::Ordering::Equal {
+                return o;
+            }
+        }
+        a["id"].as_str().cmp(&b["id"].as_str())
+    });
+    sorted
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sortby_orders_the_whole_list_and_pages_through_it() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let all = "limit=10000&status=active,temporarily_closed,closed";
+    let by_id = app
+        .get(&format!("/collections/assets/items?{all}"))
+        .await
+        .json();
+    let features = by_id["features"].as_array().unwrap().clone();
+    assert!(features.len() > 1000);
+
+    for (sortby, keys) in [
+        ("name", vec![("name", false)]),
+        ("-name", vec![("name", true)]),
+        ("-postcode,name", vec![("postcode", true), ("name", false)]),
+        ("+status,-id", vec![("status", false), ("id", true)]),
+    ] {
+        let want = expected_order(&features, &keys);
+        let got = app
+            .get(&format!("/collections/assets/items?{all}&sortby={sortby}"))
+            .await
+            .json();
+        assert_eq!(got["numberMatched"], by_id["numberMatched"], "{sortby}");
+        assert_eq!(ids(&got), want, "sortby={sortby}");
+        // Pages are slices of the same order.
+        for offset in [0, 7, 1900] {
+            let page = app
+                .get(&format!(
+                    "/collections/assets/items?status=active,temporarily_closed,closed&sortby={sortby}&limit=7&offset={offset}"
+                ))
+                .await
+                .json();
+            let end = (offset + 7).min(want.len());
+            assert_eq!(
+                ids(&page),
+                want[offset.min(end)..end],
+                "{sortby} from {offset}"
+            );
+        }
+    }
+    // With a box and a filter too.
+    let boxed = app
+        .get("/collections/assets/items?bbox=-2.40,53.40,-2.30,53.45&category=learning&limit=10000&sortby=-name")
+        .await
+        .json();
+    let unsorted = app
+        .get("/collections/assets/items?bbox=-2.40,53.40,-2.30,53.45&category=learning&limit=10000")
+        .await
+        .json();
+    assert!(boxed["numberMatched"].as_u64().unwrap() > 5);
+    assert_eq!(
+        ids(&boxed),
+        expected_order(unsorted["features"].as_array().unwrap(), &[("name", true)])
+    );
+
+    let r = app.get("/collections/assets/items?sortby=colour").await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["invalid_params"][0]["name"], "sortby");
 }

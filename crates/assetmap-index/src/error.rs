@@ -28,6 +28,14 @@ pub enum IndexError {
         /// What is wrong with it.
         problem: String,
     },
+    /// A `sortby` value naming a property assets cannot be sorted by.
+    #[error("sortby {input:?} is not valid: {problem}; use id, name, postcode, status, created_at, updated_at or verified_at, each with - for descending, e.g. -updated_at,name")]
+    SortBy {
+        /// The text as given.
+        input: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// South is north of north.
     #[error("bbox minLat {south} is greater than maxLat {north}; give the southern edge first")]
     BBoxSouthAboveNorth {

@@ -11,6 +11,7 @@ mod filter;
 mod interval;
 mod pool;
 pub mod search;
+pub mod sort;
 mod sphere;
 pub mod text;
 

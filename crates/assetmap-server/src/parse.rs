@@ -272,3 +272,15 @@ pub fn shape_from(p: &Params) -> Result<Shape, ApiError> {
         skip_geometry,
     })
 }
+
+/// Reads `sortby` ([`SortBy::parse_ogc`]); `None` when absent or empty (id order).
+pub fn sortby_from(p: &Params) -> Result<Option<assetmap_index::sort::SortBy>, ApiError> {
+    match p.one("sortby")? {
+        None => Ok(None),
+        Some(raw) => {
+            let sort = assetmap_index::sort::SortBy::parse_ogc(raw)
+                .map_err(|e| ApiError::bad_param("sortby", e.to_string()))?;
+            Ok((!sort.0.is_empty()).then_some(sort))
+        }
+    }
+}

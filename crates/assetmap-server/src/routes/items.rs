@@ -14,7 +14,8 @@ use crate::http::{
 use crate::idempotency::Keyed;
 use crate::params::Params;
 use crate::parse::{
-    area_param, bbox_in_wgs84, crs_param, datetime_from, filter_from, shape_from, Shape,
+    area_param, bbox_in_wgs84, crs_param, datetime_from, filter_from, shape_from, sortby_from,
+    Shape,
 };
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
@@ -66,10 +67,12 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
             "area",
             "properties",
             "skipGeometry",
+            "sortby",
         ],
     )?;
     let format = Format::negotiate(&req, p.one("f")?)?;
     let shape = shape_from(&p)?;
+    let sortby = sortby_from(&p)?;
     let requested = p.one("limit")?.map(|v| {
         v.parse::<i64>().map_err(|_| {
             ApiError::bad_param(
@@ -100,10 +103,23 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     let (limit, offset) = (limit as usize, offset as usize);
     let area = area_param(&p, &state.place)?;
     let engine = state.engine();
-    let page = match (&bbox, area) {
-        (_, Some(area)) => engine.area_page(area, bbox.as_ref(), &filter, offset, limit),
-        (Some(b), None) => engine.bbox_page(b, &filter, offset, limit),
-        (None, None) => engine.scan_page(&filter, offset, limit),
+    let page = match (&sortby, &bbox, area) {
+        (None, _, Some(area)) => engine.area_page(area, bbox.as_ref(), &filter, offset, limit),
+        (None, Some(b), None) => engine.bbox_page(b, &filter, offset, limit),
+        (None, None, None) => engine.scan_page(&filter, offset, limit),
+        // Sorted: every match, in the order asked for, then the page.
+        (Some(sort), _, area) => {
+            let matching = match (&bbox, area) {
+                (_, Some(area)) => {
+                    engine
+                        .area_page(area, bbox.as_ref(), &filter, 0, usize::MAX)
+                        .items
+                }
+                (Some(b), None) => engine.bbox(b, &filter),
+                (None, None) => engine.scan(&filter).collect(),
+            };
+            sort.page(matching, offset, limit)
+        }
     };
     if format == Format::Html {
         let rows: Vec<AssetRow> = page.items.iter().map(|a| AssetRow::of(a)).collect();
