@@ -627,11 +627,67 @@ async fn public_data_has_validators_and_unchanged_data_is_304() {
     let one = raw(app.port, "GET", path, &[]);
     assert_eq!(one.header("etag"), Some("\"1\""), "{one:?}");
 
+    // Last-Modified: when the data last changed, sent once that second is over (a write just
+    // made is in the current second, so wait for the date to appear).
+    let path = "/collections/assets/items?limit=2";
+    let started = Instant::now();
+    let dated = loop {
+        let r = raw(app.port, "GET", path, &[]);
+        if r.header("last-modified").is_some() {
+            break r;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no Last-Modified: {r:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let modified = dated.header("last-modified").unwrap().to_owned();
+    let again = raw(app.port, "GET", path, &[("If-Modified-Since", &modified)]);
+    assert_eq!(again.status, 304, "{again:?}");
+    assert_eq!(again.header("last-modified"), Some(modified.as_str()));
+    let older = raw(
+        app.port,
+        "GET",
+        path,
+        &[("If-Modified-Since", "Mon, 01 Jan 2024 00:00:00 GMT")],
+    );
+    assert_eq!(older.status, 200, "an older copy gets the body");
+    // A date says nothing of the URL: bad parameters are still a 400.
+    raw(
+        app.port,
+        "GET",
+        "/collections/assets/items?colour=red",
+        &[("If-Modified-Since", &modified)],
+    )
+    .assert_problem(400, "a bad parameter with a current date");
+    // If-None-Match wins over If-Modified-Since.
+    let both = raw(
+        app.port,
+        "GET",
+        path,
+        &[
+            ("If-Modified-Since", &modified),
+            ("If-None-Match", "W/\"0\""),
+        ],
+    );
+    assert_eq!(both.status, 200, "{both:?}");
+    // A write changes the date: the old one no longer matches.
+    assert_eq!(create_raw(app.port, &[]).status, 201);
+    let after = raw(app.port, "GET", path, &[("If-Modified-Since", &modified)]);
+    assert_eq!(after.status, 200, "the data changed: {after:?}");
+
     // A streamed download (never stored: an error can cut it short) gets no validator.
     let download = raw(app.port, "GET", "/downloads/assets.csv", &[]);
     assert_eq!(download.status, 200);
     assert_eq!(download.header("cache-control"), Some("no-store"));
     assert_eq!(download.header("etag"), None, "{:?}", download.headers);
+    assert_eq!(
+        download.header("last-modified"),
+        None,
+        "{:?}",
+        download.headers
+    );
 
     // A person's search is never stored anywhere, so it gets no validator either.
     let search = raw(app.port, "GET", "/search?postcode=M33%207AA", &[]);

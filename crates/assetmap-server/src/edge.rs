@@ -163,12 +163,21 @@ pub async fn edge(
     // Public data: a weak ETag, and 304 when the client already holds this state of it.
     let tag = (matches!(method, Method::GET | Method::HEAD) && is_public_data(&path))
         .then(|| validators::data_tag(req.request(), &state));
+    let modified = tag.as_ref().and_then(|_| validators::last_modified(&state));
     if let Some(tag) = &tag {
+        // A tag names this URL's answer, so a match is checked before the route runs;
+        // If-Modified-Since is checked after it (below): a date says nothing of the URL, whose
+        // parameters may be wrong.
         if validators::none_match(req.headers(), tag) {
             let r = match admit(req.request(), &state) {
-                Ok(()) => HttpResponse::NotModified()
-                    .insert_header((header::ETAG, tag.as_str()))
-                    .finish(),
+                Ok(()) => {
+                    let mut r = HttpResponse::NotModified();
+                    r.insert_header((header::ETAG, tag.as_str()));
+                    if let Some(m) = modified {
+                        r.insert_header((header::LAST_MODIFIED, validators::http_date(m)));
+                    }
+                    r.finish()
+                }
                 Err(e) => e.error_response(),
             };
             let res = req.into_response(r);
@@ -182,10 +191,22 @@ pub async fn edge(
         }
     }
 
+    let unchanged_since = modified.filter(|m| validators::not_modified_since(req.headers(), *m));
     let mut res = next.call(req).await?.map_into_boxed_body();
     if let Some(tag) = &tag {
         if res.status().is_success() {
-            validators::set_tag(res.headers_mut(), tag);
+            validators::set_validators(res.headers_mut(), tag, modified);
+            // If-Modified-Since at or after the last change, and the route answered: the
+            // client's copy is current (only an answer that carries Last-Modified qualifies).
+            if unchanged_since.is_some() && res.headers().contains_key(header::LAST_MODIFIED) {
+                let mut r = HttpResponse::NotModified();
+                for name in [header::ETAG, header::LAST_MODIFIED] {
+                    if let Some(v) = res.headers().get(&name).cloned() {
+                        r.insert_header((name, v));
+                    }
+                }
+                res = res.into_response(r.finish());
+            }
         }
     }
     let res = if timed_out.get() {

@@ -38,6 +38,9 @@ pub struct AppState {
     /// A random number drawn at start-up, part of every public-data `ETag` (so a restarted
     /// server never matches a tag handed out before).
     instance: u64,
+    /// When the engine last changed (or the server started), seconds since the Unix epoch:
+    /// public data's `Last-Modified` ([`crate::validators`]).
+    last_change_secs: AtomicU64,
 }
 
 impl AppState {
@@ -68,6 +71,7 @@ impl AppState {
             // A different number at every start: std's hasher keys are random per process.
             instance: std::collections::hash_map::RandomState::new()
                 .hash_one(std::time::SystemTime::now()),
+            last_change_secs: AtomicU64::new(unix_secs_now()),
         }
     }
 
@@ -114,7 +118,14 @@ impl AppState {
     pub fn engine_mut(&self) -> RwLockWriteGuard<'_, Engine> {
         let guard = self.engine.write().unwrap_or_else(|p| p.into_inner());
         self.engine_generation.fetch_add(1, Ordering::SeqCst);
+        self.last_change_secs
+            .store(unix_secs_now(), Ordering::SeqCst);
         guard
+    }
+
+    /// When the engine last changed (or the server started), seconds since the Unix epoch.
+    pub fn last_change_secs(&self) -> u64 {
+        self.last_change_secs.load(Ordering::SeqCst)
     }
 
     /// The per-area summary of `level` as of now: the figures' cache is brought up to the
@@ -141,4 +152,11 @@ impl assetmap_analysis::export::EngineView for AppState {
     fn with_engine<T>(&self, f: impl FnOnce(&Engine) -> T) -> T {
         f(&self.engine())
     }
+}
+
+/// Now, in whole seconds since the Unix epoch.
+pub fn unix_secs_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
