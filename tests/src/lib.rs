@@ -477,3 +477,62 @@ pub fn request(
         .expect("request");
     read(agent.run(req))
 }
+
+/// One HTTP/1.1 response read off a raw socket (`std::net::TcpStream`), for the tests that send
+/// what a client library would not (a bad `Host`, a body that never comes, forged headers).
+#[derive(Debug)]
+pub struct RawReply {
+    pub status: u16,
+    /// Names lower-cased, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl RawReply {
+    /// Parses the bytes of a response (status 0 when there is no status line).
+    pub fn parse(out: &[u8]) -> RawReply {
+        let text = String::from_utf8_lossy(out);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        RawReply {
+            status,
+            headers,
+            body: body.to_owned(),
+        }
+    }
+
+    /// The first value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON; panics (fails the test) with the body when it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+}
+
+/// Sends `request` as it is to `127.0.0.1:port` and reads until the server closes the
+/// connection (or `wait` passes without a byte).
+pub fn send_raw(port: u16, request: &[u8], wait: Duration) -> RawReply {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(wait)).expect("read timeout");
+    s.write_all(request).expect("send the request");
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    RawReply::parse(&out)
+}

@@ -8,34 +8,18 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use assetmap_tests::{ServerProcess, ADMIN_TOKEN};
-use serde_json::Value;
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use assetmap_tests::{send_raw, RawReply as Raw, ServerProcess, ADMIN_TOKEN};
 use std::path::Path;
 use std::time::Duration;
 
-/// One response read off a socket.
-#[derive(Debug)]
-struct Raw {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+/// What these tests check of a response read off a socket.
+trait Check {
+    /// A `429` problem document with `Retry-After` of 1 to `max_secs` seconds and a detail that
+    /// says when to try again; returns the seconds.
+    fn assert_too_many(&self, max_secs: u64, what: &str) -> u64;
 }
 
-impl Raw {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
-    }
-
+impl Check for Raw {
     /// A `429` problem document with `Retry-After` of 1 to `max_secs` seconds and a detail that
     /// says when to try again; returns the seconds.
     fn assert_too_many(&self, max_secs: u64, what: &str) -> u64 {
@@ -62,28 +46,7 @@ impl Raw {
 }
 
 fn send(port: u16, request: &[u8]) -> Raw {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    s.write_all(request).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Raw {
-        status,
-        headers,
-        body: body.to_owned(),
-    }
+    send_raw(port, request, Duration::from_secs(60))
 }
 
 fn head_lines(port: u16, headers: &[(&str, &str)]) -> String {

@@ -9,34 +9,22 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use assetmap_tests::{spawn_app, ServerProcess, TestApp, TestStore, ADMIN_TOKEN};
+use assetmap_tests::{
+    send_raw, spawn_app, RawReply as Raw, ServerProcess, TestApp, TestStore, ADMIN_TOKEN,
+};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// One response read off a socket.
-#[derive(Debug)]
-struct Raw {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+/// What these tests check of a response read off a socket.
+trait Check {
+    /// A problem document whose `detail` is a sentence.
+    fn assert_problem(&self, status: u16, what: &str);
 }
 
-impl Raw {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
-    }
-
+impl Check for Raw {
     /// A problem document whose `detail` is a sentence.
     fn assert_problem(&self, status: u16, what: &str) {
         assert_eq!(self.status, status, "{what}: {self:?}");
@@ -55,36 +43,6 @@ impl Raw {
     }
 }
 
-/// Sends `request` as it is and reads until the server closes the connection (or `wait`).
-fn raw_bytes(port: u16, request: &[u8], wait: Duration) -> Raw {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(wait)).unwrap();
-    s.write_all(request).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    parse(&out)
-}
-
-fn parse(out: &[u8]) -> Raw {
-    let text = String::from_utf8_lossy(out);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Raw {
-        status,
-        headers,
-        body: body.to_owned(),
-    }
-}
-
 /// `method path` with `headers` and `Connection: close`, no body.
 fn raw(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> Raw {
     let mut req = format!("{method} {path} HTTP/1.1\r\n");
@@ -95,7 +53,7 @@ fn raw(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> Raw {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("Connection: close\r\n\r\n");
-    raw_bytes(port, req.as_bytes(), Duration::from_secs(60))
+    send_raw(port, req.as_bytes(), Duration::from_secs(60))
 }
 
 /// The API document's paths and methods, with their templates filled in (a collection of
@@ -208,7 +166,7 @@ async fn errors_actix_makes_are_problem_documents() {
     let big = format!(
         "POST /collections/assets/items HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\nContent-Type: application/geo+json\r\nContent-Length: 2000000\r\nConnection: close\r\n\r\n{{"
     );
-    raw_bytes(app.port, big.as_bytes(), Duration::from_secs(30))
+    send_raw(app.port, big.as_bytes(), Duration::from_secs(30))
         .assert_problem(413, "oversized body");
 
     // 415 and 400 from a route; 401 before the body.
@@ -226,11 +184,11 @@ async fn errors_actix_makes_are_problem_documents() {
     let bad = format!(
         "POST /collections/assets/items HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\nContent-Type: application/geo+json\r\nContent-Length: 4\r\nConnection: close\r\n\r\n{{nop"
     );
-    raw_bytes(app.port, bad.as_bytes(), Duration::from_secs(30))
+    send_raw(app.port, bad.as_bytes(), Duration::from_secs(30))
         .assert_problem(400, "malformed JSON");
     // A malformed request line is answered by actix before any application code: a bare 400
     // (documented in the README), but answered and closed, not left hanging.
-    let r = raw_bytes(app.port, b"NOT HTTP\r\n\r\n", Duration::from_secs(10));
+    let r = send_raw(app.port, b"NOT HTTP\r\n\r\n", Duration::from_secs(10));
     assert_eq!(r.status, 400, "{r:?}");
 }
 
@@ -276,7 +234,7 @@ fn slow_bodies_without_a_token_are_closed_and_write_nothing() {
             "a slow unauthenticated body still open after {:?}: {r:?}",
             started.elapsed()
         );
-        parse(&out).assert_problem(401, "slow body without a token");
+        Raw::parse(&out).assert_problem(401, "slow body without a token");
     }
     assert!(started.elapsed() < deadline, "{:?}", started.elapsed());
     // Nothing of the 100 bodies was kept: the server is back to its baseline (the issue saw
@@ -292,7 +250,7 @@ fn slow_bodies_without_a_token_are_closed_and_write_nothing() {
     let slow = format!(
         "POST /collections/assets/items HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\nContent-Type: application/geo+json\r\nContent-Length: 1000\r\n\r\n{{"
     );
-    let r = raw_bytes(s.port, slow.as_bytes(), Duration::from_secs(20));
+    let r = send_raw(s.port, slow.as_bytes(), Duration::from_secs(20));
     assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
     r.assert_problem(408, "a body that stops coming");
     assert_eq!(count(s.port), before, "no write happened");
@@ -300,7 +258,7 @@ fn slow_bodies_without_a_token_are_closed_and_write_nothing() {
     // Headers that stop coming are cut off at the request timeout (2 s here; actix's own
     // default is 5 s).
     let t = Instant::now();
-    let r = raw_bytes(
+    let r = send_raw(
         s.port,
         b"GET /collections HTTP/1.1\r\nHost: a\r\n",
         Duration::from_secs(20),
@@ -337,7 +295,7 @@ fn create_raw(port: u16, headers: &[(&str, &str)]) -> Raw {
     }
     req.push_str("\r\n");
     req.push_str(&body);
-    raw_bytes(port, req.as_bytes(), Duration::from_secs(30))
+    send_raw(port, req.as_bytes(), Duration::from_secs(30))
 }
 
 const FORGED: &[&[(&str, &str)]] = &[

@@ -61,7 +61,13 @@ fn apply_in_place(state: &AppState, changes: Vec<Change>) -> usize {
     let Some(last) = changes.last().map(|c| c.seq) else {
         return 0;
     };
-    let mut engine = state.engine_mut();
+    apply_changes(&mut state.engine_mut(), changes);
+    state.applied_seq.store(last, Ordering::SeqCst);
+    n
+}
+
+/// Applies `changes` to `engine`, oldest first: each changed asset as it is now, or gone.
+fn apply_changes(engine: &mut Engine, changes: Vec<Change>) {
     for change in changes {
         match change.asset {
             Some(asset) => {
@@ -73,8 +79,6 @@ fn apply_in_place(state: &AppState, changes: Vec<Change>) -> usize {
             }
         }
     }
-    state.applied_seq.store(last, Ordering::SeqCst);
-    n
 }
 
 /// A large backlog: a new engine is built from a copy of the live one plus `pending`, with no
@@ -100,16 +104,7 @@ async fn rebuild(state: &AppState, pending: Vec<Change>) -> Result<usize, StoreE
         }
         applied += tail.len();
         let last = tail.last().map_or(upto, |c| c.seq);
-        for change in tail {
-            match change.asset {
-                Some(asset) => {
-                    built.upsert(asset);
-                }
-                None => {
-                    built.remove(&change.id);
-                }
-            }
-        }
+        apply_changes(&mut built, tail);
         break (guard, last);
     };
     *state.engine_mut() = built;
