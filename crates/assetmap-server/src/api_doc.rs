@@ -4,6 +4,29 @@
 //! inline style, so the HTML pages' Content-Security-Policy holds.
 
 use serde_json::Value;
+use std::sync::OnceLock;
+
+/// The text of the bundled OpenAPI document, served as `/api`.
+pub const OPENAPI_TEXT: &str = include_str!("routes/openapi.json");
+
+/// The bundled OpenAPI document, parsed once: what the routes answer ([`crate::edge`]), the
+/// features' schema ([`crate::feature_schema`]) and this page are all read from it.
+pub fn openapi() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        serde_json::from_str(OPENAPI_TEXT).expect("the bundled OpenAPI document is JSON")
+    })
+}
+
+/// This page, rendered once (it depends on nothing but the document).
+pub fn rendered() -> Result<&'static str, askama::Error> {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    if let Some(page) = PAGE.get() {
+        return Ok(page);
+    }
+    let html = askama::Template::render(&ApiPage::from_openapi(openapi()))?;
+    Ok(PAGE.get_or_init(|| html))
+}
 
 /// The methods an operation may have, in the order shown.
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];

@@ -26,9 +26,7 @@ use std::time::Duration;
 fn routes_table() -> &'static [(Vec<String>, Vec<Method>)] {
     static TABLE: OnceLock<Vec<(Vec<String>, Vec<Method>)>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let doc: serde_json::Value = serde_json::from_str(include_str!("routes/openapi.json"))
-            .expect("the bundled OpenAPI document is JSON");
-        doc["paths"]
+        crate::api_doc::openapi()["paths"]
             .as_object()
             .map(|paths| {
                 paths

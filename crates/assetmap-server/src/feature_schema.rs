@@ -13,8 +13,7 @@ use std::sync::OnceLock;
 pub fn asset_feature_schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        let api: Value = serde_json::from_str(include_str!("routes/openapi.json"))
-            .expect("the bundled OpenAPI document is JSON");
+        let api = crate::api_doc::openapi();
         let mut schema = json_schema_of(api["components"]["schemas"]["AssetFeature"].clone());
         if let Some(o) = schema.as_object_mut() {
             o.insert(

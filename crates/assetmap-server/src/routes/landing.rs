@@ -232,16 +232,13 @@ async fn api(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Params::parse(req.query_string(), &["f"])?;
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.oai.openapi+json;version=3.0")
-        .body(include_str!("openapi.json")))
+        .body(crate::api_doc::OPENAPI_TEXT))
 }
 
 /// `/api.html`: the OpenAPI document as a page for people (the landing page's `service-doc`).
 async fn api_html(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Params::parse(req.query_string(), &[])?;
-    let doc: Value =
-        serde_json::from_str(include_str!("openapi.json")).map_err(ApiError::internal)?;
-    let page = crate::api_doc::ApiPage::from_openapi(&doc);
-    let html = askama::Template::render(&page).map_err(ApiError::internal)?;
+    let html = crate::api_doc::rendered().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))
