@@ -536,3 +536,16 @@ pub fn send_raw(port: u16, request: &[u8], wait: Duration) -> RawReply {
     let _ = s.read_to_end(&mut out);
     RawReply::parse(&out)
 }
+
+/// `value` percent-encoded for a query string (every byte but unreserved characters).
+pub fn url_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,1 +1,3 @@
-pub fn parse_text(_: &str) -> Result<crate::Expr, crate::ParseError> { todo!() }
+pub fn parse_text(_: &str) -> Result<crate::Expr, crate::ParseError> {
+    todo!()
+}

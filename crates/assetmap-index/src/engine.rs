@@ -33,6 +33,26 @@ pub struct Page<'a> {
     pub items: Vec<&'a Asset>,
 }
 
+impl<'a> Page<'a> {
+    /// The page at `offset` (`limit` long) of `matching`, a list already in the order wanted.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::Page;
+    /// use assetmap_synthetic as synthetic;
+    /// let assets = synthetic::assets(1, 10);
+    /// let all: Vec<_> = assets.iter().collect();
+    /// let page = Page::of(all.clone(), 8, 5);
+    /// assert_eq!((page.number_matched, page.items), (10, all[8..].to_vec()));
+    /// ```
+    pub fn of(matching: Vec<&'a Asset>, offset: usize, limit: usize) -> Page<'a> {
+        Page {
+            number_matched: matching.len(),
+            items: matching.into_iter().skip(offset).take(limit).collect(),
+        }
+    }
+}
+
 /// The in-memory engine: owns the assets and answers id, bbox, nearest and radius queries.
 ///
 /// Assets live in slots (a `Vec`); `order` lists the live slots sorted by asset id (so

@@ -10,6 +10,7 @@ mod facets;
 mod filter;
 mod interval;
 mod pool;
+pub mod predicate;
 pub mod search;
 pub mod sort;
 mod sphere;

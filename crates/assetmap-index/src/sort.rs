@@ -137,9 +137,6 @@ impl SortBy {
     /// there are in all.
     pub fn page<'a>(&self, mut matching: Vec<&'a Asset>, offset: usize, limit: usize) -> Page<'a> {
         matching.sort_unstable_by(|a, b| self.compare(a, b));
-        Page {
-            number_matched: matching.len(),
-            items: matching.into_iter().skip(offset).take(limit).collect(),
-        }
+        Page::of(matching, offset, limit)
     }
 }

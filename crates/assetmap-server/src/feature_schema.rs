@@ -29,6 +29,43 @@ pub fn asset_feature_schema() -> &'static Value {
     })
 }
 
+/// The queryables of the assets collection (OGC API Features Part 3) as JSON Schema, without
+/// its `$id`: each queryable with its title, type, and the closed list of values where there is
+/// one. The queryables themselves are the engine's ([`assetmap_index::predicate::queryables`]).
+pub fn asset_queryables() -> &'static Value {
+    use assetmap_index::predicate::{queryables, QueryableType as T};
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let properties: serde_json::Map<String, Value> = queryables()
+            .iter()
+            .map(|q| {
+                let mut schema = match q.kind {
+                    T::Text => json!({"type": "string"}),
+                    T::Enum(values) => json!({"type": "string", "enum": values}),
+                    T::Integer => json!({"type": "integer"}),
+                    T::Date => json!({"type": "string", "format": "date"}),
+                    T::Timestamp => json!({"type": "string", "format": "date-time"}),
+                    T::TextArray => json!({"type": "array", "items": {"type": "string"}}),
+                    T::EnumArray(values) => {
+                        json!({"type": "array", "items": {"type": "string", "enum": values}})
+                    }
+                    T::Point => json!({"format": "geometry-point", "x-ogc-role": "primary-geometry"}),
+                };
+                schema["title"] = json!(q.title);
+                (q.name.to_owned(), schema)
+            })
+            .collect();
+        json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "title": "What a filter on the assets collection can name",
+            "description": "Use these names in the filter parameter of /collections/assets/items (CQL2 text or JSON). Dotted names are parts of an object property: cost.band is the band of cost.",
+            "properties": properties,
+            "additionalProperties": false,
+        })
+    })
+}
+
 /// An OpenAPI 3.0 schema object as JSON Schema 2020-12: `nullable: true` becomes a `null`
 /// type, `example` becomes `examples`; everything else is the same in both.
 fn json_schema_of(schema: Value) -> Value {

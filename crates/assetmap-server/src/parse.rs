@@ -5,7 +5,9 @@ use crate::errors::ApiError;
 use crate::params::Params;
 use assetmap_analysis::{SummaryQuery, DEFAULT_DESERT_SHARE, DEFAULT_WALK_M};
 use assetmap_core::{AbcdType, Category, Crs, LonLat, Postcode, Status};
+use assetmap_cql2::{Expr, Term};
 use assetmap_index::areas::Area;
+use assetmap_index::predicate::Predicate;
 use assetmap_index::{AreaLevel, BBox, Filter, TimeInterval};
 use assetmap_place::{Place, PostcodeInfo};
 
@@ -112,6 +114,181 @@ pub fn bbox_in_wgs84(p: &Params) -> Result<Option<BBox>, ApiError> {
     BBox::new(envelope[0], envelope[1], envelope[2], envelope[3])
         .map(Some)
         .map_err(|e| ApiError::bad_param("bbox", e.to_string()))
+}
+
+/// The languages `filter-lang` accepts. `cql-text` is the name earlier drafts of OGC API
+/// Features Part 3 gave the text encoding, still sent by GDAL 3.6 and older; it is read as
+/// `cql2-text`.
+pub const FILTER_LANGS: [&str; 3] = ["cql2-text", "cql2-json", "cql-text"];
+
+/// Queryables that may also be given as query parameters of the asset items (OGC API Features
+/// Part 1, 7.15.5): `name=Sale Library` selects what `name = 'Sale Library'` does; on an array
+/// queryable, assets with that item. GDAL reads these names from the API document to decide
+/// which `-where` conditions it can send to the server.
+pub const PROPERTY_PARAMS: [&str; 5] = ["name", "postcode", "categories", "access", "tags"];
+
+/// The conditions of an asset items request on its queryables: the `filter` parameter (OGC API
+/// Features Part 3) in `filter-lang` (cql2-text by default), its geometries in `filter-crs`
+/// (CRS84 by default), and the [`PROPERTY_PARAMS`], all bound to the asset queryables. A filter
+/// that cannot be read or bound is a 400 naming `filter` and the position of the fault.
+pub fn cql_filter_from(p: &Params) -> Result<Option<Predicate>, ApiError> {
+    let mut parts = Vec::new();
+    if let Some(expr) = filter_expr(p)? {
+        parts.push(expr);
+    }
+    for name in PROPERTY_PARAMS {
+        let Some(value) = p.one(name)? else {
+            continue;
+        };
+        let at = assetmap_cql2::At::Pointer(String::new());
+        let operand = |term| assetmap_cql2::Operand {
+            term,
+            at: at.clone(),
+        };
+        let condition = Expr::Compare {
+            op: assetmap_cql2::CompareOp::Eq,
+            left: operand(Term::Property(name.to_owned())),
+            right: operand(Term::Text(value.to_owned())),
+            at: at.clone(),
+        };
+        Predicate::bind(&condition).map_err(|e| ApiError::bad_param(name, e.message))?;
+        parts.push(condition);
+    }
+    let expr = match parts.len() {
+        0 => return Ok(None),
+        1 => parts.remove(0),
+        _ => Expr::And(parts),
+    };
+    Predicate::bind(&expr).map(Some).map_err(|e| {
+        ApiError::bad_param("filter", format!("{e}; see /collections/assets/queryables"))
+    })
+}
+
+/// The `filter` parameter read in its language, its geometries moved to CRS84.
+fn filter_expr(p: &Params) -> Result<Option<Expr>, ApiError> {
+    let lang = p.one("filter-lang")?;
+    let crs = crs_param(p, "filter-crs")?;
+    let Some(text) = p.one("filter")? else {
+        if lang.is_some() || p.one("filter-crs")?.is_some() {
+            return Err(ApiError::bad_param(
+                "filter",
+                "is missing; filter-lang and filter-crs describe a filter, so give one",
+            ));
+        }
+        return Ok(None);
+    };
+    let parsed = match lang.unwrap_or("cql2-text") {
+        "cql2-text" | "cql-text" => assetmap_cql2::parse_text(text),
+        "cql2-json" => assetmap_cql2::parse_json(text),
+        other => {
+            return Err(ApiError::bad_param(
+                "filter-lang",
+                format!(
+                    "{other:?} is not supported; use one of: {}",
+                    FILTER_LANGS.join(", ")
+                ),
+            ))
+        }
+    };
+    let mut expr = parsed.map_err(|e| ApiError::bad_param("filter", e.to_string()))?;
+    if crs != Crs::Crs84 {
+        let mut failure = None;
+        expr.visit_operands_mut(&mut |o| {
+            if let Err(e) = geometry_to_wgs84(&mut o.term, crs) {
+                failure.get_or_insert_with(|| format!("{e} ({})", o.at));
+            }
+        });
+        if let Some(problem) = failure {
+            return Err(ApiError::bad_param("filter", problem));
+        }
+    }
+    Ok(Some(expr))
+}
+
+/// Moves a geometry or box literal from `crs` to CRS84. A box becomes the polygon of its edges
+/// (with points along each, since a grid line is curved in longitude and latitude).
+fn geometry_to_wgs84(term: &mut Term, crs: Crs) -> Result<(), assetmap_core::CrsError> {
+    let to_wgs84 = |c: geo::Coord<f64>| {
+        crs.to_wgs84([c.x, c.y])
+            .map(|p| geo::coord! { x: p.lon(), y: p.lat() })
+    };
+    match term {
+        Term::Geometry(g) => map_coords(g, &to_wgs84),
+        Term::BBox([min_x, min_y, max_x, max_y]) => {
+            const STEPS: u32 = 8;
+            let (w, s, e, n) = (*min_x, *min_y, *max_x, *max_y);
+            let mut ring = Vec::new();
+            let corners = [(w, s), (e, s), (e, n), (w, n), (w, s)];
+            for pair in corners.windows(2) {
+                let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+                for i in 0..STEPS {
+                    let t = f64::from(i) / f64::from(STEPS);
+                    ring.push(to_wgs84(
+                        geo::coord! { x: x0 + t * (x1 - x0), y: y0 + t * (y1 - y0) },
+                    )?);
+                }
+            }
+            ring.push(ring[0]);
+            *term = Term::Geometry(geo::Geometry::Polygon(geo::Polygon::new(
+                geo::LineString::new(ring),
+                vec![],
+            )));
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Applies `f` to every coordinate of `g`. (geo's `MapCoordsInPlace` cannot be used with a
+/// capturing closure on a `Geometry`: its recursion into collections never ends at compile
+/// time.)
+fn map_coords<E>(
+    g: &mut geo::Geometry<f64>,
+    f: &dyn Fn(geo::Coord<f64>) -> Result<geo::Coord<f64>, E>,
+) -> Result<(), E> {
+    let line = |l: &mut geo::LineString<f64>| {
+        l.0.iter_mut().try_for_each(|c| {
+            *c = f(*c)?;
+            Ok(())
+        })
+    };
+    let polygon = |p: &mut geo::Polygon<f64>| {
+        let mut result = Ok(());
+        p.exterior_mut(|l| result = line(l));
+        result?;
+        let mut result = Ok(());
+        p.interiors_mut(|rings| result = rings.iter_mut().try_for_each(line));
+        result
+    };
+    match g {
+        geo::Geometry::Point(p) => {
+            p.0 = f(p.0)?;
+            Ok(())
+        }
+        geo::Geometry::MultiPoint(m) => m.0.iter_mut().try_for_each(|p| {
+            p.0 = f(p.0)?;
+            Ok(())
+        }),
+        geo::Geometry::Line(l) => {
+            l.start = f(l.start)?;
+            l.end = f(l.end)?;
+            Ok(())
+        }
+        geo::Geometry::LineString(l) => line(l),
+        geo::Geometry::MultiLineString(m) => m.0.iter_mut().try_for_each(line),
+        geo::Geometry::Polygon(p) => polygon(p),
+        geo::Geometry::MultiPolygon(m) => m.0.iter_mut().try_for_each(polygon),
+        geo::Geometry::Rect(r) => {
+            let (min, max) = (f(r.min())?, f(r.max())?);
+            *r = geo::Rect::new(min, max);
+            Ok(())
+        }
+        geo::Geometry::Triangle(t) => {
+            *t = geo::Triangle::new(f(t.v1())?, f(t.v2())?, f(t.v3())?);
+            Ok(())
+        }
+        geo::Geometry::GeometryCollection(c) => c.0.iter_mut().try_for_each(|g| map_coords(g, f)),
+    }
 }
 
 /// Parses the `datetime` parameter (OGC API Features: an instant, a date or an interval;

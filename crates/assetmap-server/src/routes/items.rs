@@ -14,14 +14,14 @@ use crate::http::{
 use crate::idempotency::Keyed;
 use crate::params::Params;
 use crate::parse::{
-    area_param, bbox_in_wgs84, crs_param, datetime_from, filter_from, shape_from, sortby_from,
-    Shape,
+    area_param, bbox_in_wgs84, cql_filter_from, crs_param, datetime_from, filter_from, shape_from,
+    sortby_from, Shape, PROPERTY_PARAMS,
 };
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use assetmap_core::{Asset, AssetId, Crs, Status};
-use assetmap_index::Filter;
+use assetmap_index::{Filter, Page};
 use assetmap_store::{Outcome, StoreError, Write};
 use serde_json::{json, Value};
 
@@ -50,25 +50,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// The parameters of the asset items list, besides the queryables in
+/// [`PROPERTY_PARAMS`].
+const LIST_PARAMS: [&str; 17] = [
+    "f",
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "datetime",
+    "limit",
+    "offset",
+    "category",
+    "abcd_type",
+    "status",
+    "area",
+    "properties",
+    "skipGeometry",
+    "sortby",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+];
+
 async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(
         req.query_string(),
-        &[
-            "f",
-            "bbox",
-            "bbox-crs",
-            "crs",
-            "datetime",
-            "limit",
-            "offset",
-            "category",
-            "abcd_type",
-            "status",
-            "area",
-            "properties",
-            "skipGeometry",
-            "sortby",
-        ],
+        &[LIST_PARAMS.as_slice(), PROPERTY_PARAMS.as_slice()].concat(),
     )?;
     let format = Format::negotiate(&req, p.one("f")?)?;
     let shape = shape_from(&p)?;
@@ -100,16 +107,29 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         ..filter_from(&p)?
     };
 
+    let predicate = cql_filter_from(&p)?;
+    // A filter that says something about `status` replaces the default (open or temporarily
+    // closed), as the `status` parameter does.
+    let filter = match &predicate {
+        Some(q) if q.names("status") && p.list("status").is_empty() => Filter {
+            statuses: Vec::new(),
+            ..filter
+        },
+        _ => filter,
+    };
     let (limit, offset) = (limit as usize, offset as usize);
     let area = area_param(&p, &state.place)?;
     let engine = state.engine();
-    let page = match (&sortby, &bbox, area) {
-        (None, _, Some(area)) => engine.area_page(area, bbox.as_ref(), &filter, offset, limit),
-        (None, Some(b), None) => engine.bbox_page(b, &filter, offset, limit),
-        (None, None, None) => engine.scan_page(&filter, offset, limit),
-        // Sorted: every match, in the order asked for, then the page.
-        (Some(sort), _, area) => {
-            let matching = match (&bbox, area) {
+    let page = match (&sortby, &predicate, &bbox, area) {
+        (None, None, _, Some(area)) => {
+            engine.area_page(area, bbox.as_ref(), &filter, offset, limit)
+        }
+        (None, None, Some(b), None) => engine.bbox_page(b, &filter, offset, limit),
+        (None, None, None, None) => engine.scan_page(&filter, offset, limit),
+        // Sorted or filtered with CQL2: every match (in id order), then the order asked for,
+        // then the page.
+        (_, _, _, area) => {
+            let mut matching = match (&bbox, area) {
                 (_, Some(area)) => {
                     engine
                         .area_page(area, bbox.as_ref(), &filter, 0, usize::MAX)
@@ -118,7 +138,13 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
                 (Some(b), None) => engine.bbox(b, &filter),
                 (None, None) => engine.scan(&filter).collect(),
             };
-            sort.page(matching, offset, limit)
+            if let Some(predicate) = &predicate {
+                matching.retain(|a| predicate.matches(a));
+            }
+            match &sortby {
+                Some(sort) => sort.page(matching, offset, limit),
+                None => Page::of(matching, offset, limit),
+            }
         }
     };
     if format == Format::Html {

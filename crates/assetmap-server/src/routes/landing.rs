@@ -20,6 +20,23 @@ pub const CONFORMANCE: &[&str] = &[
     // Part 2: `crs` on every collection's items and features, `bbox-crs` on every item list,
     // `Content-Crs`, `crs` and `storageCrs` in each collection (tests/tests/crs.rs).
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    // Part 3 and CQL2: `filter` on the assets collection, evaluated by the engine
+    // (assetmap-index predicate.rs); tests/tests/ogc_filter.rs checks each class against a
+    // brute-force evaluation. Not implemented: temporal functions, other functions,
+    // arithmetic, accent-insensitive comparison.
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
 ];
 
 /// Registers the routes.
@@ -133,6 +150,7 @@ fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
             for rel in ["describedby", "describedBy"] {
                 links.push(json!({"href": format!("{base}/collections/assets/schema"), "rel": rel, "type": crate::http::SCHEMA_JSON, "title": "Its features, as JSON Schema"}));
             }
+            links.push(json!({"href": format!("{base}/collections/assets/queryables"), "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "type": crate::http::SCHEMA_JSON, "title": "What a filter can name"}));
         }
     }
     Some(doc)
