@@ -17,6 +17,9 @@ pub fn parse_json(input: &str) -> Result<Expr, ParseError> {
         return Err(error("", shared::too_long(input.len())));
     }
     let value: Value = serde_json::from_str(input).map_err(|e| {
+        if e.to_string().starts_with("recursion limit exceeded") {
+            return error("", shared::too_deep());
+        }
         error(
             "",
             format!(
