@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod json;
+mod shared;
 mod text;
 
 pub use json::{parse_json, parse_json_value};
