@@ -366,6 +366,10 @@ fn object_term(object: &Map<String, Value>, pointer: &str, depth: usize) -> Pars
             .map(Term::Date)
             .map_err(|m| error(&child(pointer, "date"), m));
     }
+    // Before "bbox": a GeoJSON geometry may have a "bbox" member of its own.
+    if object.contains_key("type") {
+        return geometry(object, pointer, depth).map(Term::Geometry);
+    }
     if let Some(bbox) = object.get("bbox") {
         let at = child(pointer, "bbox");
         let Value::Array(items) = bbox else {
@@ -397,9 +401,6 @@ fn object_term(object: &Map<String, Value>, pointer: &str, depth: usize) -> Pars
             &child(pointer, "function"),
             "functions are not supported".to_string(),
         ));
-    }
-    if object.contains_key("type") {
-        return geometry(object, pointer, depth).map(Term::Geometry);
     }
     if let Some(op) = op_of(object, pointer)? {
         if op.eq_ignore_ascii_case("casei") {

@@ -360,7 +360,16 @@ impl Parser {
         }
         let from = token.at.saturating_sub(1).min(self.chars.len());
         let to = token.end.saturating_sub(1).clamp(from, self.chars.len());
-        let written: String = self.chars[from..to].iter().collect();
+        let written: String = self.chars[from..to]
+            .iter()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
         format!("'{}'", shared::shorten(&written))
     }
 
@@ -562,8 +571,15 @@ impl Parser {
             self.written_since(first)
         );
         let mut error = self.unexpected(&message);
+        let ends_condition = matches!(token.kind, Kind::End | Kind::Symbol(")"))
+            || ["AND", "OR"].iter().any(|w| self.is_word(w));
         if token.kind == Kind::Other && self.describe(&token) == "'!='" {
             error.message.push_str("; CQL2 writes 'not equal' as <>");
+        } else if let (Term::Property(_), true) = (&value.term, ends_condition) {
+            error.message.push_str(&format!(
+                "; to test a true/false property, write {} = TRUE",
+                self.written_since(first)
+            ));
         }
         Err(error)
     }

@@ -153,6 +153,10 @@ const PAIRS: &[(&str, &str)] = &[
         r#"{"op":"s_crosses","args":[{"property":"geometry"},{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]},{"type":"LineString","coordinates":[[0,0],[1,1]]}]}]}"#,
     ),
     (
+        "S_INTERSECTS(geometry, POINT(1 2))",
+        r#"{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Point","bbox":[1,2,1,2],"coordinates":[1,2]}]}"#,
+    ),
+    (
         "S_OVERLAPS(geometry, POINT Z (1 2 3))",
         r#"{"op":"s_overlaps","args":[{"property":"geometry"},{"type":"Point","coordinates":[1,2,3]}]}"#,
     ),
@@ -383,6 +387,8 @@ const TEXT_ERRORS: &[(&str, usize, &[&str])] = &[
     ("x IS 3", 6, &["NULL"]),
     ("x NOT = 3", 7, &["LIKE, BETWEEN or IN after NOT"]),
     ("x", 2, &["ends", "comparison"]),
+    ("is_open AND x = 1", 9, &["found 'AND'", "write is_open = TRUE"]),
+    ("x = 1 AND \u{7}", 11, &["'\\u{7}'"]),
     ("x != 1", 3, &["'!='", "<>"]),
     ("x = (1, 2)", 5, &["found '('"]),
     ("x = 1 AND", 10, &["ends"]),
@@ -450,6 +456,7 @@ const JSON_ERRORS: &[(&str, &str, &[&str])] = &[
     (r#"{"op":"in","args":[{"property":"t"},"a"]}"#, "/args/1", &["must be an array"]),
     (r#"{"op":"in","args":[{"property":"t"},[]]}"#, "/args/1", &["empty"]),
     (r#"{"op":"in","args":[{"property":"t"},["a",[1]]]}"#, "/args/1/1", &["array is only allowed"]),
+    (r#"{"op":"s_intersects","args":[{"property":"g"},{"type":"Point","bbox":[1,2,1,2],"coordinates":[1]}]}"#, "/args/1/coordinates", &["2 numbers"]),
     (r#"{"op":"s_intersects","args":[{"property":"g"},{"bbox":[1,2,3]}]}"#, "/args/1/bbox", &["4 numbers"]),
     (r#"{"op":"s_intersects","args":[{"property":"g"},{"bbox":[1,2,"3",4]}]}"#, "/args/1/bbox/2", &["expected a number"]),
     (r#"{"op":"s_intersects","args":[{"property":"g"},{"type":"Point","coordinates":[]}]}"#, "/args/1/coordinates", &["empty geometries are not supported"]),

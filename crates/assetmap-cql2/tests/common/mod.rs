@@ -1,5 +1,6 @@
 //! Helpers shared by the tests: positions cleared so that a text and a JSON filter can be
 //! compared.
+#![allow(dead_code)] // each test file uses its own part of the helpers
 
 use assetmap_cql2::{At, Expr, Operand, Term};
 
