@@ -158,3 +158,59 @@ async fn ogrinfo_reads_every_area_collection_with_and_without_a_spatial_filter()
         );
     }
 }
+
+/// `ogrinfo -where` is answered by the server: GDAL reads from the API document that the items
+/// take a CQL2 text `filter` (it asks for `filter-lang=cql-text`, the drafts' name) on `name`,
+/// `categories`… and sends the condition, so it fetches only the matching features — one page
+/// for a name — instead of the whole collection to filter itself. Counted from GDAL's own log
+/// of the requests it makes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ogrinfo_where_is_answered_by_the_server() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let source = format!("OAPIF:{}", app.address);
+    for (clause, filter) in [
+        ("name = 'Sale Library'", "name%20%3D%20%27Sale%20Library%27"),
+        ("categories = 'food'", "categories%20%3D%20%27food%27"),
+        (
+            "abcd_type = 'association' AND postcode = 'M33 7ZF'",
+            "abcd_type%20%3D%20%27association%27%20AND%20postcode%20%3D%20%27M33%207ZF%27",
+        ),
+    ] {
+        let matched = app
+            .get(&format!(
+                "/collections/assets/items?limit=1&filter={filter}"
+            ))
+            .await
+            .json()["numberMatched"]
+            .as_u64()
+            .unwrap();
+        assert!(matched > 0, "{clause} matches something");
+        let mut cmd = gdal("ogrinfo");
+        cmd.env("CPL_CURL_VERBOSE", "YES")
+            .args(["-q", "-where", clause, &source, "assets"]);
+        let out = tokio::task::spawn_blocking(move || cmd.output())
+            .await
+            .unwrap()
+            .unwrap();
+        let (stdout, log) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert!(out.status.success(), "{clause}: {log}");
+        let listed = stdout.matches("OGRFeature(assets)").count() as u64;
+        assert_eq!(listed, matched, "{clause}: the server's matches, no more");
+        let items: Vec<&str> = log
+            .lines()
+            .filter(|l| l.starts_with("> GET /collections/assets/items"))
+            .collect();
+        let filtered = items.iter().filter(|l| l.contains("filter=")).count() as u64;
+        // GDAL looks at one unfiltered page (10 features) to learn the layer, then asks for
+        // pages of 10 matching features.
+        assert_eq!(
+            items.len() as u64 - filtered,
+            1,
+            "{clause}: one unfiltered page only\n{items:#?}"
+        );
+        assert_eq!(filtered, matched.div_ceil(10), "{clause}\n{items:#?}");
+    }
+}
