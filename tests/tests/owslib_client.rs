@@ -45,6 +45,24 @@ async fn owslib_reads_every_collection_with_and_without_bbox() {
         .unwrap()
         .contains(&"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core".into()));
 
+    // The queryables, and a CQL2 filter in both encodings, as the server answers it itself.
+    let queryables = read["queryables"].as_array().unwrap();
+    assert!(queryables.contains(&"name".into()) && queryables.contains(&"geometry".into()));
+    let server = app
+        .get("/collections/assets/items?limit=10000&filter=name%20LIKE%20%27%25Library%27")
+        .await
+        .json();
+    let mut expected: Vec<Value> = server["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].clone())
+        .collect();
+    expected.sort_by_key(|v| v.as_str().unwrap().to_owned());
+    assert!(expected.len() > 5, "the libraries");
+    assert_eq!(read["filtered"]["text"], Value::Array(expected.clone()));
+    assert_eq!(read["filtered"]["json"], Value::Array(expected));
+
     let collections = read["collections"].as_object().unwrap();
     for want in [
         "assets",
