@@ -18,8 +18,8 @@ use assetmap_place::Place;
 use assetmap_server::errors::ApiError;
 use assetmap_server::params::Params;
 use assetmap_server::parse::{
-    area_param, bbox_from, datetime_from, filter_from, level_from_path, lookup_postcode,
-    origin_from, summary_query, MAX_WALK_M,
+    area_param, bbox_from, cql_filter_from, datetime_from, filter_from, level_from_path,
+    lookup_postcode, origin_from, summary_query, MAX_WALK_M, PROPERTY_PARAMS,
 };
 use assetmap_server::routes::items::parse_feature_body;
 use assetmap_server::routes::search::parse_search;
@@ -42,12 +42,16 @@ pub const ALL: &[(&str, Target)] = &[
     ("bbox", bbox),
     ("import_geojson", import_geojson),
     ("gpkg_geometry", gpkg_geometry),
+    ("cql2", cql2),
 ];
 
 /// Every query parameter some endpoint accepts: a query string is parsed against all of them
 /// (the per-endpoint lists only decide which names are refused).
 const ALL_PARAMS: &[&str] = &[
     "f",
+    "filter",
+    "filter-lang",
+    "filter-crs",
     "bbox",
     "datetime",
     "limit",
@@ -343,6 +347,61 @@ pub fn query_params(data: &[u8]) {
         }
     }
     let _ = Layer::parse_list(p.list("layers"));
+    // `filter` (with the queryable parameters, which are not in ALL_PARAMS: given here by
+    // name when the query has them).
+    if let Err(e) = cql_filter_from(&p) {
+        check_api_error(&e);
+    }
+    if let Ok(q) = Params::parse(query, PROPERTY_PARAMS.as_slice()) {
+        if let Err(e) = cql_filter_from(&q) {
+            check_api_error(&e);
+        }
+    }
+}
+
+/// A CQL2 filter in either encoding: read, bound to the queryables, and run on the bundled
+/// assets. An error points inside the filter: a character position within the text (or just
+/// after its end), a JSON Pointer to a node that exists.
+pub fn cql2(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let chars = text.chars().count();
+    let json: Option<serde_json::Value> = serde_json::from_str(text).ok();
+    for parsed in [
+        assetmap_cql2::parse_text(text),
+        assetmap_cql2::parse_json(text),
+    ] {
+        let expr = match parsed {
+            Ok(expr) => expr,
+            Err(e) => {
+                check_position(&e.at, chars, json.as_ref());
+                assert!(!e.message.is_empty());
+                continue;
+            }
+        };
+        match assetmap_index::predicate::Predicate::bind(&expr) {
+            Ok(p) => {
+                let matched = engine().iter().take(200).filter(|a| p.matches(a)).count();
+                assert!(matched <= 200);
+            }
+            Err(e) => {
+                check_position(&e.at, chars, json.as_ref());
+                assert!(!e.message.is_empty());
+            }
+        }
+    }
+}
+
+fn check_position(at: &assetmap_cql2::At, chars: usize, json: Option<&serde_json::Value>) {
+    match at {
+        assetmap_cql2::At::Char(n) => assert!((1..=chars + 1).contains(n), "position {n} of {chars}"),
+        assetmap_cql2::At::Pointer(p) => {
+            if let Some(doc) = json {
+                assert!(doc.pointer(p).is_some(), "pointer {p:?} into the document");
+            }
+        }
+    }
 }
 
 /// `GET /search`: the query string parsed as the server parses it, then the search run on the
