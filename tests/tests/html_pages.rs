@@ -11,6 +11,7 @@ const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*
 
 /// Every page with HTML, as paths without `f`.
 const PAGES: &[&str] = &[
+    "/conformance",
     "/collections",
     "/collections/assets",
     "/collections/areas-ward",
@@ -85,6 +86,20 @@ async fn every_page_answers_html_to_f_html_and_to_browsers_and_json_to_json_clie
     assert_eq!(css.status, 200);
     assert_eq!(css.content_type, "text/css; charset=utf-8");
     assert!(css.body.contains(":focus-visible"), "a visible focus");
+
+    // Every JSON document of these links its HTML page (`rel=alternate`), and that link works.
+    for path in PAGES {
+        let doc = app.get(path).await.json();
+        let alternate = doc["links"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path} has links"))
+            .iter()
+            .find(|l| l["rel"] == "alternate" && l["type"] == "text/html")
+            .unwrap_or_else(|| panic!("{path} links its HTML page"));
+        let href = alternate["href"].as_str().unwrap();
+        let local = href.strip_prefix(&app.address).unwrap();
+        assert_page(&app.get(local).await, &format!("{path} → {href}"));
+    }
 
     let bad = app.get("/collections/assets/items?f=xml").await;
     assert_eq!(bad.status, 400);

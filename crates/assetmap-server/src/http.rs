@@ -228,8 +228,19 @@ pub fn paging_links(req: &HttpRequest, path: &str, page: PageInfo) -> Vec<serde_
             serde_urlencoded::to_string(&q).unwrap_or_default()
         )
     };
+    let as_html = {
+        let mut q: Vec<(String, String)> =
+            serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+        q.retain(|(k, _)| k != "f");
+        q.push(("f".into(), "html".into()));
+        format!(
+            "{base}{path}?{}",
+            serde_urlencoded::to_string(&q).unwrap_or_default()
+        )
+    };
     let mut links = vec![
         serde_json::json!({"href": here(page.offset), "rel": "self", "type": GEO_JSON, "title": "This page"}),
+        serde_json::json!({"href": as_html, "rel": "alternate", "type": "text/html", "title": "This page as HTML"}),
     ];
     if page.offset + page.returned < page.matched {
         links.push(serde_json::json!({"href": here(page.offset + page.limit), "rel": "next", "type": GEO_JSON, "title": "Next page"}));

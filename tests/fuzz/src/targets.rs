@@ -395,7 +395,9 @@ pub fn cql2(data: &[u8]) {
 
 fn check_position(at: &assetmap_cql2::At, chars: usize, json: Option<&serde_json::Value>) {
     match at {
-        assetmap_cql2::At::Char(n) => assert!((1..=chars + 1).contains(n), "position {n} of {chars}"),
+        assetmap_cql2::At::Char(n) => {
+            assert!((1..=chars + 1).contains(n), "position {n} of {chars}")
+        }
         assetmap_cql2::At::Pointer(p) => {
             if let Some(doc) = json {
                 assert!(doc.pointer(p).is_some(), "pointer {p:?} into the document");

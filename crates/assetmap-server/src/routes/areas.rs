@@ -276,6 +276,7 @@ async fn get_one(
     let mut feature = area_feature(&summary, row);
     feature["links"] = json!([
         {"href": format!("{base}/collections/{collection}/items/{code}"), "rel": "self", "type": GEO_JSON, "title": "This area"},
+        {"href": format!("{base}/collections/{collection}/items/{code}?f=html"), "rel": "alternate", "type": "text/html", "title": "This area as HTML"},
         {"href": format!("{base}/collections/{collection}"), "rel": "collection", "type": "application/json", "title": "The collection"}
     ]);
     reproject(&mut feature, crs)?;

@@ -400,6 +400,7 @@ fn feature_body_text(
     shape.apply(&mut f);
     f["links"] = json!([
         {"href": format!("{base}/collections/assets/items/{}", asset.id), "rel": "self", "type": GEO_JSON},
+        {"href": format!("{base}/collections/assets/items/{}?f=html", asset.id), "rel": "alternate", "type": "text/html", "title": "This asset's page"},
         {"href": format!("{base}/collections/assets"), "rel": "collection", "type": "application/json"}
     ]);
     Ok(f.to_string())

@@ -17,6 +17,10 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    // Every resource of Part 1 as HTML too (`f=html` or `Accept: text/html`): the landing page
+    // (the map), /conformance, /collections, each collection, items and one item; the API
+    // definition as /api.html (tests/tests/html_pages.rs).
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     // Part 2: `crs` on every collection's items and features, `bbox-crs` on every item list,
     // `Content-Crs`, `crs` and `storageCrs` in each collection (tests/tests/crs.rs).
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
@@ -75,11 +79,32 @@ async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
 }
 
 async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Params::parse(req.query_string(), &["f"])?;
+    let p = Params::parse(req.query_string(), &["f"])?;
+    if Format::negotiate(&req, p.one("f")?)? == Format::Html {
+        return render(&ConformancePage {
+            title: "Conformance".to_owned(),
+            classes: CONFORMANCE.to_vec(),
+        });
+    }
+    let base = base_url(&req);
     Ok(json_response(
         "application/json",
-        &json!({ "conformsTo": CONFORMANCE }),
+        &json!({
+            "conformsTo": CONFORMANCE,
+            "links": [
+                {"href": format!("{base}/conformance"), "rel": "self", "type": "application/json", "title": "This document"},
+                {"href": format!("{base}/conformance?f=html"), "rel": "alternate", "type": "text/html", "title": "This document as HTML"}
+            ]
+        }),
     ))
+}
+
+/// `/conformance` as a page (`templates/conformance.html`).
+#[derive(askama::Template)]
+#[template(path = "conformance.html")]
+struct ConformancePage {
+    title: String,
+    classes: Vec<&'static str>,
 }
 
 /// The collection document for `id`, or `None` when there is no such collection.
@@ -139,6 +164,7 @@ fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
         "extent": extent,
         "links": [
             {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json", "title": "This collection"},
+            {"href": format!("{base}/collections/{id}?f=html"), "rel": "alternate", "type": "text/html", "title": "This collection as HTML"},
             {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": "application/geo+json", "title": "Items"}
         ]
     });
@@ -177,7 +203,10 @@ async fn collections(
     Ok(json_response(
         "application/json",
         &json!({
-            "links": [{"href": format!("{base}/collections"), "rel": "self", "type": "application/json", "title": "Collections"}],
+            "links": [
+                {"href": format!("{base}/collections"), "rel": "self", "type": "application/json", "title": "Collections"},
+                {"href": format!("{base}/collections?f=html"), "rel": "alternate", "type": "text/html", "title": "Collections as HTML"}
+            ],
             "collections": list
         }),
     ))
