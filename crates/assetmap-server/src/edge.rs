@@ -51,13 +51,32 @@ fn routes_table() -> &'static [(Vec<String>, Vec<Method>)] {
 
 fn template_matches(template: &[String], path: &[&str]) -> bool {
     template.len() == path.len()
-        && template.iter().zip(path).all(|(t, p)| {
-            if t.starts_with('{') && t.ends_with('}') {
-                !p.is_empty()
-            } else {
-                t == p
-            }
-        })
+        && template
+            .iter()
+            .zip(path)
+            .all(|(t, p)| segment_matches(t, p))
+}
+
+/// Whether one path segment fits a template segment, in which each `{name}` stands for one or
+/// more characters (`areas-{level}.{format}` fits `areas-ward.csv`).
+fn segment_matches(template: &str, segment: &str) -> bool {
+    let Some(open) = template.find('{') else {
+        return template == segment;
+    };
+    let Some(rest) = segment.strip_prefix(&template[..open]) else {
+        return false;
+    };
+    let Some(close) = template[open..].find('}') else {
+        return template == segment;
+    };
+    let after = &template[open + close + 1..];
+    // The placeholder takes at least one character, then the rest must fit what follows it.
+    rest.char_indices()
+        .skip(1)
+        .map(|(i, _)| i)
+        .chain(std::iter::once(rest.len()))
+        .filter(|&i| i > 0)
+        .any(|i| segment_matches(after, &rest[i..]))
 }
 
 /// The methods `path` answers, or `None` when nothing is there. From the API document, so it
@@ -532,6 +551,19 @@ pub async fn rate_limit(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn template_segments_with_placeholders_inside() {
+        use super::segment_matches as m;
+        assert!(m("{id}", "x"));
+        assert!(!m("{id}", ""));
+        assert!(m("assets.{format}", "assets.csv"));
+        assert!(!m("assets.{format}", "assets."));
+        assert!(!m("assets.{format}", "areas.csv"));
+        assert!(m("areas-{level}.{format}", "areas-ward.csv"));
+        assert!(!m("areas-{level}.{format}", "areas-ward"));
+        assert!(m("assets.gpkg", "assets.gpkg"));
+    }
+
     use super::*;
 
     #[test]

@@ -2,6 +2,7 @@
 //! links, and the headers of answers about a person.
 
 use crate::errors::ApiError;
+use crate::params::Params;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
@@ -170,10 +171,17 @@ pub enum Format {
 }
 
 impl Format {
-    /// Negotiates from `f` (already read from the query) and the `Accept` header; JSON unless
-    /// the client prefers HTML (browsers do).
-    pub fn negotiate(req: &HttpRequest, f: Option<&str>) -> Result<Format, ApiError> {
-        match f {
+    /// Negotiates from the `f` parameter and the `Accept` header; JSON unless the client
+    /// prefers HTML (browsers do). An empty `f=` names no format, so it is an error, not a
+    /// default.
+    pub fn negotiate(req: &HttpRequest, p: &Params) -> Result<Format, ApiError> {
+        match p.one_as_given("f")? {
+            Some("") => {
+                return Err(ApiError::bad_param(
+                    "f",
+                    "is empty; use json or html, or leave f out",
+                ))
+            }
             Some("json") | Some("geojson") => return Ok(Format::Json),
             Some("html") => return Ok(Format::Html),
             Some(other) => {

@@ -46,6 +46,23 @@ impl Params {
         Ok(first.map(str::trim).filter(|v| !v.is_empty()))
     }
 
+    /// A single-valued parameter as given, trimmed, even when empty (`f=` is `Some("")`).
+    pub fn one_as_given(&self, name: &str) -> Result<Option<&str>, ApiError> {
+        let mut values = self
+            .pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim());
+        let first = values.next();
+        if values.next().is_some() {
+            return Err(ApiError::bad_param(
+                name,
+                "is given more than once; give it once",
+            ));
+        }
+        Ok(first)
+    }
+
     /// A list parameter: repeatable and/or comma-separated; blanks dropped.
     pub fn list(&self, name: &str) -> Vec<&str> {
         self.pairs

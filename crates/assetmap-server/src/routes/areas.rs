@@ -134,7 +134,7 @@ async fn list(
     // /req/core/fc-time-response filters only collections with temporal information), an
     // invalid one is still a 400.
     datetime_from(&p)?;
-    let format = Format::negotiate(&req, p.one("f")?)?;
+    let format = Format::negotiate(&req, &p)?;
     let limit = p
         .integer("limit", 1..=i64::MAX)?
         .unwrap_or(10)
@@ -230,7 +230,7 @@ async fn get_one(
     let mut allowed = vec!["f", "crs"];
     allowed.extend(SUMMARY_PARAMS);
     let p = Params::parse(req.query_string(), &allowed)?;
-    let format = Format::negotiate(&req, p.one("f")?)?;
+    let format = Format::negotiate(&req, &p)?;
     let query = summary_query(&p)?;
     let crs = crs_param(&p, "crs")?;
     let state2 = state.clone();

@@ -310,7 +310,13 @@ async fn areas(
 }
 
 async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    Params::parse(req.query_string(), &["f"])?;
+    let p = Params::parse(req.query_string(), &["f"])?;
+    if let Some(f) = p.one_as_given("f")?.filter(|f| *f != "json") {
+        return Err(ApiError::bad_param(
+            "f",
+            format!("{f:?} is not a format of this index; it is JSON only (f=json)"),
+        ));
+    }
     let base = base_url(&req);
     let files = |stem: &str| {
         Format::ALL

@@ -77,7 +77,7 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         req.query_string(),
         &[LIST_PARAMS.as_slice(), PROPERTY_PARAMS.as_slice()].concat(),
     )?;
-    let format = Format::negotiate(&req, p.one("f")?)?;
+    let format = Format::negotiate(&req, &p)?;
     let shape = shape_from(&p)?;
     let sortby = sortby_from(&p)?;
     let requested = p.one("limit")?.map(|v| {
@@ -496,7 +496,7 @@ async fn get_one(
         req.query_string(),
         &["f", "crs", "properties", "skipGeometry"],
     )?;
-    let format = Format::negotiate(&req, p.one("f")?)?;
+    let format = Format::negotiate(&req, &p)?;
     let crs = crs_param(&p, "crs")?;
     let shape = shape_from(&p)?;
     let id = parse_id(&path)?;

@@ -55,7 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &["f"])?;
-    if Format::negotiate(&req, p.one("f")?)? == Format::Html {
+    if Format::negotiate(&req, &p)? == Format::Html {
         return Ok(super::site::index_page());
     }
     let base = base_url(&req);
@@ -80,7 +80,7 @@ async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
 
 async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &["f"])?;
-    if Format::negotiate(&req, p.one("f")?)? == Format::Html {
+    if Format::negotiate(&req, &p)? == Format::Html {
         return render(&ConformancePage {
             title: "Conformance".to_owned(),
             classes: CONFORMANCE.to_vec(),
@@ -187,7 +187,7 @@ async fn collections(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &["f"])?;
-    let format = Format::negotiate(&req, p.one("f")?)?;
+    let format = Format::negotiate(&req, &p)?;
     let base = base_url(&req);
     let list: Vec<Value> = collection_ids()
         .iter()
@@ -218,7 +218,7 @@ async fn collection(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &["f"])?;
-    let format = Format::negotiate(&req, p.one("f")?)?;
+    let format = Format::negotiate(&req, &p)?;
     let id = path.into_inner();
     let doc = collection_doc(&base_url(&req), &id, &state)
         .ok_or_else(|| ApiError::unknown_collection(&id))?;
@@ -275,8 +275,12 @@ impl CollectionView {
     }
 }
 
+/// `/api`: the OpenAPI document, or (`f=html`, or a browser) the page `/api.html` shows.
 async fn api(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Params::parse(req.query_string(), &["f"])?;
+    let p = Params::parse(req.query_string(), &["f"])?;
+    if Format::negotiate(&req, &p)? == Format::Html {
+        return api_page();
+    }
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.oai.openapi+json;version=3.0")
         .body(crate::api_doc::OPENAPI_TEXT))
@@ -285,6 +289,10 @@ async fn api(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// `/api.html`: the OpenAPI document as a page for people (the landing page's `service-doc`).
 async fn api_html(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Params::parse(req.query_string(), &[])?;
+    api_page()
+}
+
+fn api_page() -> Result<HttpResponse, ApiError> {
     let html = crate::api_doc::rendered().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
