@@ -215,6 +215,22 @@ enum Value<'a> {
     List(Vec<Value<'a>>),
 }
 
+impl Value<'_> {
+    /// The same value borrowing from this one (no text or geometry copied).
+    fn reborrow(&self) -> Value<'_> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Text(s) => Value::Text(Cow::Borrowed(s.as_ref())),
+            Value::Number(n) => Value::Number(*n),
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Date(d) => Value::Date(*d),
+            Value::Time(t) => Value::Time(*t),
+            Value::Geometry(g) => Value::Geometry(Cow::Borrowed(g.as_ref())),
+            Value::List(items) => Value::List(items.iter().map(Value::reborrow).collect()),
+        }
+    }
+}
+
 impl Field {
     fn value(self, a: &Asset) -> Value<'_> {
         fn text(s: Option<&str>) -> Value<'_> {
@@ -341,7 +357,7 @@ impl Arg {
     fn eval<'a>(&'a self, a: &'a Asset) -> Value<'a> {
         match self {
             Arg::Field(f) => f.value(a),
-            Arg::Const(v) => v.clone(),
+            Arg::Const(v) => v.reborrow(),
             Arg::CaseI(inner) => lower(inner.eval(a)),
             Arg::List(items) => Value::List(items.iter().map(|i| i.eval(a)).collect()),
         }
@@ -364,7 +380,7 @@ enum Node {
     Or(Vec<Node>),
     Not(Box<Node>),
     Compare(CompareOp, Arg, Arg),
-    Like(Arg, Vec<PatternChar>),
+    Like(Arg, Like),
     Between(Arg, Arg, Arg),
     In(Arg, Vec<Arg>),
     IsNull(Arg),
@@ -507,7 +523,7 @@ fn bind(expr: &Expr) -> Result<Node, ParseError> {
             } else {
                 text.to_owned()
             };
-            Node::Like(v, compile_pattern(&text))
+            Node::Like(v, Like::new(compile_pattern(&text)))
         }
         Expr::Between {
             value,
@@ -806,17 +822,61 @@ fn compile_pattern(pattern: &str) -> Vec<PatternChar> {
     out
 }
 
-/// Whether `text` matches `pattern` (linear in their lengths' product at worst).
+/// A compiled `LIKE` pattern: the common shapes (`'abc'`, `'abc%'`, `'%abc'`, `'%abc%'`) as
+/// plain string tests, anything else through [`like`].
+#[derive(Debug, Clone)]
+enum Like {
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+    Contains(String),
+    General(Vec<PatternChar>),
+}
+
+impl Like {
+    fn new(pattern: Vec<PatternChar>) -> Like {
+        let literal = |p: &[PatternChar]| -> Option<String> {
+            p.iter()
+                .map(|c| match c {
+                    PatternChar::Char(c) => Some(*c),
+                    _ => None,
+                })
+                .collect()
+        };
+        let starts = pattern.first() == Some(&PatternChar::AnyRun);
+        let ends = pattern.len() > 1 && pattern.last() == Some(&PatternChar::AnyRun);
+        let inner = &pattern[usize::from(starts)..pattern.len() - usize::from(ends)];
+        match (starts, ends, literal(inner)) {
+            (false, false, Some(s)) => Like::Exact(s),
+            (false, true, Some(s)) => Like::Prefix(s),
+            (true, false, Some(s)) => Like::Suffix(s),
+            (true, true, Some(s)) => Like::Contains(s),
+            _ => Like::General(pattern),
+        }
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        match self {
+            Like::Exact(s) => text == s,
+            Like::Prefix(s) => text.starts_with(s.as_str()),
+            Like::Suffix(s) => text.ends_with(s.as_str()),
+            Like::Contains(s) => text.contains(s.as_str()),
+            Like::General(p) => like(text, p),
+        }
+    }
+}
+
+/// Whether `text` matches `pattern` (time: their lengths' product at worst).
 fn like(text: &str, pattern: &[PatternChar]) -> bool {
-    let text: Vec<char> = text.chars().collect();
-    // matched[j]: the first i characters of the text match the first j of the pattern.
+    // matched[j]: the text read so far matches the first j characters of the pattern.
     let mut matched = vec![false; pattern.len() + 1];
+    let mut next = vec![false; pattern.len() + 1];
     matched[0] = true;
     for (j, p) in pattern.iter().enumerate() {
         matched[j + 1] = matched[j] && *p == PatternChar::AnyRun;
     }
-    for &c in &text {
-        let mut next = vec![false; pattern.len() + 1];
+    for c in text.chars() {
+        next[0] = false;
         for (j, p) in pattern.iter().enumerate() {
             next[j + 1] = match p {
                 PatternChar::AnyRun => next[j] || matched[j + 1],
@@ -824,7 +884,7 @@ fn like(text: &str, pattern: &[PatternChar]) -> bool {
                 PatternChar::Char(want) => matched[j] && *want == c,
             };
         }
-        matched = next;
+        std::mem::swap(&mut matched, &mut next);
     }
     matched[pattern.len()]
 }
@@ -875,9 +935,9 @@ fn eval(node: &Node, a: &Asset) -> Option<bool> {
             }
         }
         Node::Like(v, pattern) => match v.eval(a) {
-            Value::Text(s) => Some(like(&s, pattern)),
+            Value::Text(s) => Some(pattern.matches(&s)),
             Value::List(items) => any(items.iter().map(|i| match i {
-                Value::Text(s) => Some(like(s, pattern)),
+                Value::Text(s) => Some(pattern.matches(s)),
                 _ => None,
             })),
             _ => None,
@@ -959,6 +1019,38 @@ fn compare(a: &Value, b: &Value) -> Option<Ordering> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compiled_shapes_agree_with_the_general_matcher() {
+        for pattern in [
+            "St%",
+            "%Library",
+            "%ford%",
+            "Sale Library",
+            "%",
+            "%%",
+            "",
+            "S_%",
+            "100\\%",
+        ] {
+            for text in [
+                "Stretford Library",
+                "Sale Library",
+                "St",
+                "",
+                "100%",
+                "S",
+                "%",
+            ] {
+                let chars = compile_pattern(pattern);
+                assert_eq!(
+                    Like::new(chars.clone()).matches(text),
+                    like(text, &chars),
+                    "{text:?} LIKE {pattern:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn like_patterns() {
