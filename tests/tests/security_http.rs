@@ -72,7 +72,7 @@ fn documented_routes() -> Vec<(String, Vec<String>)> {
                 .replace("{featureId}", "trafford_libraries:6")
                 .replace("{areaCode}", "E05015239")
                 .replace("{level}", "ward")
-                .replace("{file}", "assets.csv");
+                .replace("{format}", "csv");
             assert!(!path.contains('{'), "a template to fill in: {path}");
             let methods = ops
                 .as_object()
