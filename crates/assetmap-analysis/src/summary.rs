@@ -310,6 +310,15 @@ pub fn summary(
     }
 }
 
+/// `2021 LSOA`, or `LSOA` when the vintage is not known.
+fn with_vintage(vintage: &str, noun: &str) -> String {
+    if vintage.is_empty() {
+        noun.to_owned()
+    } else {
+        format!("{vintage} {noun}")
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn metadata(
     place: &Place,
@@ -325,18 +334,37 @@ fn metadata(
     let level_title = place.level_long_title(level);
     let need_method = match level {
         AreaLevel::Lsoa => "Census 2021 counts of the LSOA itself.".to_owned(),
-        AreaLevel::Msoa => "Sum of the census 2021 counts of the LSOAs in the MSOA (LSOAs nest exactly in MSOAs).".to_owned(),
-        AreaLevel::La => "Sum of the census 2021 counts of every LSOA in Trafford.".to_owned(),
-        AreaLevel::Ward => format!(
-            "Approximate. Census 2021 ward files use the pre-2023 ward codes (E05000819–E05000839) and the bundled LSOA→ward best-fit lookup uses 2022 wards, so neither matches the 2023 wards. Ward figures are sums of LSOA counts over a best fit of our own: each 2021 LSOA is assigned whole to the 2023 ward that holds most of its postcodes (ONS Postcode Directory, Feb 2025; ties to the lowest ward code). {} of {} LSOAs have postcodes in more than one 2023 ward; {} of {} postcodes lie outside their LSOA's best-fit ward.",
-            bf.split_lsoas, bf.lsoa_to_ward.len(), bf.postcodes_outside_best_fit, bf.postcodes
+        AreaLevel::Msoa => {
+            "Sum of the census 2021 counts of the LSOAs in the MSOA (LSOAs nest exactly in MSOAs)."
+                .to_owned()
+        }
+        AreaLevel::La => format!(
+            "Sum of the census 2021 counts of every LSOA in {}.",
+            place.authority_names()
         ),
+        AreaLevel::Ward => {
+            let (lsoas, wards) = (
+                with_vintage(place.vintage(AreaLevel::Lsoa), "LSOA"),
+                with_vintage(place.vintage(AreaLevel::Ward), "ward"),
+            );
+            let postcode_source = place
+                .notes()
+                .postcodes
+                .as_deref()
+                .map(|p| format!("{p}; "))
+                .unwrap_or_default();
+            format!(
+                "{}Ward figures are sums of LSOA counts over a best fit of our own: each {lsoas} is assigned whole to the {wards} that holds most of its postcodes ({postcode_source}ties to the lowest ward code). {} of {} LSOAs have postcodes in more than one {wards}; {} of {} postcodes lie outside their LSOA's best-fit ward.",
+                place.notes().ward_need.as_deref().map(|n| format!("{n} ")).unwrap_or_else(|| "Approximate. ".to_owned()),
+                bf.split_lsoas, bf.lsoa_to_ward.len(), bf.postcodes_outside_best_fit, bf.postcodes
+            )
+        }
     };
     let mut caveats = vec![
         "Counts are of records in the asset register, not of services or capacity: one hospital can be several buildings, a charity is placed at its contact postcode (which may be a trustee's home), and dates of the sources range from 2017 to 2026.".to_owned(),
         "Postcodes stand in for where people live; they are not weighted by households or residents, and non-residential postcodes count like the rest.".to_owned(),
-        "Distances are straight-line (great circle), not walking routes: the access share overstates access where rivers, railways, motorways or the Manchester Ship Canal lie between.".to_owned(),
-        "Access looks at assets anywhere in the dataset, including across area boundaries; assets outside Trafford are not in the dataset, so access near the borough edge is understated.".to_owned(),
+        "Distances are straight-line (great circle), not walking routes: the access share overstates access where rivers, canals, railways or motorways lie between.".to_owned(),
+        format!("Access looks at assets anywhere in the dataset, including across area boundaries; assets outside {} are not in the dataset, so access near the edge is understated.", place.authority_names()),
         "Census 2021 figures are as at 21 March 2021; population is mid-2024: rates and need describe different years.".to_owned(),
     ];
     if level == AreaLevel::Ward {
@@ -363,22 +391,18 @@ fn metadata(
             "postcodes": place.postcodes().len(),
         },
         "method": {
-            "assignment": "Each asset is assigned to the area whose polygon contains its point (interior only, the same answer as PostGIS ST_Contains: a point exactly on a boundary is in no area and is counted as outside). Wards: full-resolution 2023 ward boundaries; local authority: the union of those wards; LSOAs and MSOAs: the generalised 2021 boundaries.",
+            "assignment": format!("Each asset is assigned to the area whose polygon contains its point (interior only, the same answer as PostGIS ST_Contains: a point exactly on a boundary is in no area and is counted as outside). Wards: the {} boundaries (full resolution where the place has them); each local authority: the union of its wards; LSOAs and MSOAs: the {} and {} boundaries of the place.", with_vintage(place.vintage(AreaLevel::Ward), "ward"), with_vintage(place.vintage(AreaLevel::Lsoa), "LSOA"), with_vintage(place.vintage(AreaLevel::Msoa), "MSOA")),
             "counts": "Only assets with status active or temporarily_closed count. count_<category> counts assets having that category (an asset with two categories counts in both); count_total counts each asset once if it has any chosen category.",
-            "rates": "per_1000 = count × 1000 / population, with the ONS mid-2024 estimate of usual residents (all ages) for the same area: LSOA, MSOA and ward files (the ward file uses the 2023 wards); the local authority is the sum of its LSOAs.",
-            "access": format!("For each postcode (ONS Postcode Directory, Feb 2025, postcode centroid) the great-circle distance (sphere of radius 6,371,008.8 m) to the nearest counted asset of each category anywhere in the dataset. Postcodes belong to areas by the ONS codes in the postcode table. access_share = share of the area's postcodes with that distance ≤ walk_m ({} m); median_distance_m = median of those distances (mean of the middle two for an even count).", q.walk_m),
+            "rates": "per_1000 = count × 1000 / population, with the mid-year estimate of usual residents (all ages) for the same area; a local authority without its own estimate is the sum of its LSOAs.",
+            "access": format!("For each postcode ({}postcode centroid) the great-circle distance (sphere of radius 6,371,008.8 m) to the nearest counted asset of each category anywhere in the dataset. Postcodes belong to areas by the ONS codes in the postcode table. access_share = share of the area's postcodes with that distance ≤ walk_m ({} m); median_distance_m = median of those distances (mean of the middle two for an even count).", place.notes().postcodes.as_deref().map(|p| format!("{p}, ")).unwrap_or_default(), q.walk_m),
             "deserts": format!("An area is an asset desert for a category when access_share < desert_share ({}): fewer than that share of its postcodes are within walk_m of one.", q.desert_share),
             "need": need_method,
             "need_definitions": "bad_health_share = (bad + very bad health) / all usual residents; disabled_share = disabled under the Equality Act (limited a lot + a little) / all usual residents; unpaid_care_share = residents providing any unpaid care / all usual residents aged 5+; no_car_share = households with no car or van / all households.",
         },
         "caveats": caveats,
-        "sources": [
-            {"name": "Community assets (data/trafford/assets.geojson and later edits)", "licence": "OGL-3.0 (allotments also ODbL-1.0)", "attribution": "See each asset's provenance; allotments © OpenStreetMap contributors (ODbL)"},
-            {"name": "Boundaries: wards 2023, LSOA/MSOA 2021 (ONS via Trafford Data Lab)", "licence": "OGL-3.0", "attribution": "Contains National Statistics and OS data © Crown copyright and database right 2025"},
-            {"name": "ONS mid-2024 population estimates", "licence": "OGL-3.0", "attribution": "Source: Office for National Statistics licensed under the Open Government Licence v3.0"},
-            {"name": "Census 2021: general health, disability, unpaid care, car or van availability (LSOA)", "licence": "OGL-3.0", "attribution": "Source: Office for National Statistics licensed under the Open Government Licence v3.0"},
-            {"name": "ONS Postcode Directory, February 2025", "licence": "OGL-3.0", "attribution": "Source: Office for National Statistics licensed under the Open Government Licence v3.0. Contains OS data © Crown copyright and database right 2025. Contains Royal Mail data © Royal Mail copyright and database right 2025. Contains National Statistics data © Crown copyright and database right 2025"}
-        ],
+        "sources": std::iter::once(json!({"name": "Community assets (the asset register and later edits)", "licence": "Each asset's provenance.licence (OGL-3.0 for most; ODbL-1.0 where the data comes from OpenStreetMap)", "attribution": "See each asset's provenance; OpenStreetMap data © OpenStreetMap contributors (ODbL)"}))
+            .chain(place.sources().iter().map(|s| json!({"name": s.name, "licence": s.licence, "attribution": s.attribution})))
+            .collect::<Vec<_>>(),
         "columns": columns.iter().map(|c| json!({
             "name": c.name,
             "type": match c.kind { CellType::Text => "text", CellType::Integer => "integer", CellType::Real => "real" },

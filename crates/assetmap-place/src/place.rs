@@ -1,12 +1,13 @@
 //! [`Place`]: everything about the area served that is not an asset.
 
+use crate::definition::{Notes, PlaceDefinition, Source};
 use crate::error::PlaceError;
 use crate::figures::{AreaData, BestFit, Population};
 use crate::read;
 use assetmap_core::{LonLat, Postcode};
 use assetmap_index::{AreaIndex, AreaInput, AreaLevel, BBox};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// What the postcode table knows of one postcode.
@@ -24,12 +25,33 @@ pub struct PostcodeInfo {
 }
 
 /// How a level of geography is named for people.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 struct LevelNames {
     /// `Electoral wards`.
     noun: &'static str,
-    /// The boundaries' vintage, `2023`.
-    vintage: &'static str,
+    /// The boundaries' vintage, `2023` (empty when not known).
+    vintage: String,
+}
+
+impl LevelNames {
+    fn new(noun: &'static str, vintage: String) -> LevelNames {
+        LevelNames { noun, vintage }
+    }
+}
+
+/// For each key (an area), the value (an authority) it is paired with most often; ties to the
+/// lowest value.
+fn majority(counts: &BTreeMap<(String, String), usize>) -> HashMap<String, String> {
+    let mut best: HashMap<String, (String, usize)> = HashMap::new();
+    for ((key, value), &n) in counts {
+        match best.get(key) {
+            Some((_, m)) if *m >= n => {}
+            _ => {
+                best.insert(key.clone(), (value.clone(), n));
+            }
+        }
+    }
+    best.into_iter().map(|(k, (v, _))| (k, v)).collect()
 }
 
 /// The place served: its areas at every level (boundaries for drawing and polygons for point in
@@ -54,9 +76,13 @@ pub struct Place {
     by_postcode: HashMap<String, u32>,
     /// How LSOAs were fitted to wards.
     pub best_fit: BestFit,
-    la_code: String,
-    la_name: String,
-    names: [Option<LevelNames>; 4],
+    /// The authorities served, `(code, name)`, in the definition's order.
+    local_authorities: Vec<(String, String)>,
+    names: [LevelNames; 4],
+    title: String,
+    attribution: String,
+    sources: Vec<Source>,
+    notes: Notes,
 }
 
 fn level_index(level: AreaLevel) -> usize {
@@ -69,24 +95,61 @@ fn level_index(level: AreaLevel) -> usize {
 }
 
 impl Place {
-    /// Loads the bundled place under `data_dir/sources/trafford/`: boundaries, postcodes,
-    /// mid-2024 population and census 2021 need.
+    /// Loads the place described by `data_dir/place.toml` (the bundled one: Trafford).
     pub fn load(data_dir: &Path) -> Result<Place, PlaceError> {
-        let dir = data_dir.join("sources/trafford");
-        let b = dir.join("boundaries");
+        Place::build(&PlaceDefinition::read(&data_dir.join("place.toml"))?)
+    }
 
-        // Boundaries for drawing: the generalised ones.
+    /// Builds a place from its definition: reads the files it names, keeps what belongs to its
+    /// local authorities, and works out the figures (see the crate README for the rules).
+    pub fn build(def: &PlaceDefinition) -> Result<Place, PlaceError> {
+        let las: BTreeSet<&str> = def.local_authorities.iter().map(String::as_str).collect();
+
+        // Postcodes first: they say which wards, MSOAs and LSOAs belong to the authorities.
+        let rows: Vec<read::PostcodeRow> = read::postcode_rows(&def.files.postcodes)?
+            .into_iter()
+            .filter(|r| las.contains(r.la_code.as_str()))
+            .collect();
+        let mut in_place: [BTreeSet<String>; 4] = Default::default();
+        // Which authority each ward and LSOA belongs to: the one most of its postcodes are in.
+        let mut ward_la: BTreeMap<(String, String), usize> = BTreeMap::new();
+        let mut lsoa_la: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for r in &rows {
+            for (level, code) in [
+                (AreaLevel::La, &r.la_code),
+                (AreaLevel::Ward, &r.ward_code),
+                (AreaLevel::Msoa, &r.msoa_code),
+                (AreaLevel::Lsoa, &r.lsoa_code),
+            ] {
+                in_place[level_index(level)].insert(code.clone());
+            }
+            *ward_la
+                .entry((r.ward_code.clone(), r.la_code.clone()))
+                .or_default() += 1;
+            *lsoa_la
+                .entry((r.lsoa_code.clone(), r.la_code.clone()))
+                .or_default() += 1;
+        }
+        let ward_to_la = majority(&ward_la);
+        let lsoa_to_la = majority(&lsoa_la);
+        let keep = |level: AreaLevel, code: &str| match level {
+            AreaLevel::La => las.contains(code),
+            _ => in_place[level_index(level)].contains(code),
+        };
+
+        // Boundaries for drawing: the generalised ones, of the areas in the place.
         let mut boundaries: [Vec<Value>; 4] = Default::default();
-        for (level, file) in [
-            (
-                AreaLevel::La,
-                "trafford_local_authority_generalised.geojson",
-            ),
-            (AreaLevel::Ward, "trafford_ward_generalised.geojson"),
-            (AreaLevel::Lsoa, "trafford_lsoa_generalised.geojson"),
-            (AreaLevel::Msoa, "trafford_msoa_generalised.geojson"),
-        ] {
-            boundaries[level_index(level)] = read::boundary_features(&b.join(file), level)?;
+        for level in AreaLevel::ALL {
+            let file = def.files.boundaries.get(level).ok_or_else(|| {
+                PlaceError::new(format!(
+                    "The place definition names no {} boundaries file",
+                    level.slug()
+                ))
+            })?;
+            boundaries[level_index(level)] = read::boundary_features(file, level)?
+                .into_iter()
+                .filter(|f| keep(level, f["id"].as_str().unwrap_or_default()))
+                .collect();
         }
         let served = AreaIndex::new(
             AreaLevel::ALL
@@ -101,41 +164,58 @@ impl Place {
                 .collect::<Result<Vec<_>, PlaceError>>()?,
         )
         .map_err(|e| PlaceError::context("The generalised boundaries are not valid polygons", e))?;
-        let la = boundaries[level_index(AreaLevel::La)].first();
-        let identity = |k: &str| {
-            la.and_then(|f| f["properties"][k].as_str())
-                .map(str::to_owned)
-        };
-        let (Some(la_code), Some(la_name)) = (identity("code"), identity("name")) else {
-            return Err(PlaceError::new(format!(
-                "{} has no area_code/area_name",
-                b.join("trafford_local_authority_generalised.geojson")
-                    .display()
-            )));
-        };
+        let local_authorities: Vec<(String, String)> = def
+            .local_authorities
+            .iter()
+            .map(|code| {
+                boundaries[level_index(AreaLevel::La)]
+                    .iter()
+                    .find(|f| f["id"].as_str() == Some(code))
+                    .and_then(|f| f["properties"]["name"].as_str())
+                    .map(|name| (code.clone(), name.to_owned()))
+                    .ok_or_else(|| {
+                        PlaceError::new(format!(
+                            "The local authority boundaries have no area {code}"
+                        ))
+                    })
+            })
+            .collect::<Result<_, _>>()?;
 
-        // Polygons for assignment. Wards use the full-resolution boundaries (the generalised
-        // ones are for drawing); the local authority is the union of those wards (its
-        // generalised outline would disagree with the wards near the border).
-        let wards = read::area_inputs(&b.join("trafford_ward_full_resolution.geojson"))?;
-        let la = AreaInput {
-            code: la_code.clone(),
-            name: la_name.clone(),
-            polygons: wards.iter().flat_map(|w| w.polygons.clone()).collect(),
+        // Polygons for assignment: the finer files where there are some (full-resolution
+        // wards), else the generalised ones. Each local authority is the union of its wards
+        // (its own outline would disagree with the wards near the border).
+        let assignment = |level: AreaLevel| -> Result<Vec<AreaInput>, PlaceError> {
+            let file = def
+                .files
+                .assignment
+                .get(level)
+                .or(def.files.boundaries.get(level))
+                .ok_or_else(|| PlaceError::new(format!("No {} boundaries", level.slug())))?;
+            Ok(read::area_inputs(file)?
+                .into_iter()
+                .filter(|a| keep(level, &a.code))
+                .collect())
         };
+        let wards = assignment(AreaLevel::Ward)?;
+        let la_inputs = local_authorities
+            .iter()
+            .map(|(code, name)| AreaInput {
+                code: code.clone(),
+                name: name.clone(),
+                polygons: wards
+                    .iter()
+                    .filter(|w| ward_to_la.get(&w.code) == Some(code))
+                    .flat_map(|w| w.polygons.clone())
+                    .collect(),
+            })
+            .collect();
         let areas = AreaIndex::new(vec![
-            (AreaLevel::La, vec![la]),
+            (AreaLevel::La, la_inputs),
             (AreaLevel::Ward, wards),
-            (
-                AreaLevel::Msoa,
-                read::area_inputs(&b.join("trafford_msoa_generalised.geojson"))?,
-            ),
-            (
-                AreaLevel::Lsoa,
-                read::area_inputs(&b.join("trafford_lsoa_generalised.geojson"))?,
-            ),
+            (AreaLevel::Msoa, assignment(AreaLevel::Msoa)?),
+            (AreaLevel::Lsoa, assignment(AreaLevel::Lsoa)?),
         ])
-        .map_err(|e| PlaceError::context("The bundled boundaries are not valid polygons", e))?;
+        .map_err(|e| PlaceError::context("The boundaries are not valid polygons", e))?;
 
         let mut data: [Vec<AreaData>; 4] = Default::default();
         for level in AreaLevel::ALL {
@@ -143,7 +223,6 @@ impl Place {
         }
 
         // Postcodes: points, and membership by the ONS codes in the table.
-        let rows = read::postcode_rows(&dir.join("postcodes/trafford_postcodes.csv"))?;
         let mut postcodes = Vec::with_capacity(rows.len());
         let mut by_postcode = HashMap::with_capacity(rows.len());
         let mut lsoa_msoa: HashMap<String, String> = HashMap::new();
@@ -212,40 +291,46 @@ impl Place {
                 .insert(lsoa.to_owned(), ward.to_owned());
         }
 
-        // Population: LSOA, MSOA and ward files; the local authority is the sum of its LSOAs.
-        for (level, geo) in [
-            (AreaLevel::Lsoa, "lsoa"),
-            (AreaLevel::Msoa, "msoa"),
-            (AreaLevel::Ward, "ward"),
-        ] {
-            let pop = read::population(&dir.join(format!(
-                "population/mid-year_2024_population_estimates_{geo}.csv"
-            )))?;
+        // Population: whatever levels the files have; an authority without its own row is the
+        // sum of its LSOAs.
+        let mut population: HashMap<String, Population> = HashMap::new();
+        for file in &def.files.population {
+            population.extend(read::population(file)?);
+        }
+        for level in AreaLevel::ALL {
             for (i, area) in areas.areas(level).iter().enumerate() {
-                data[level_index(level)][i].population = pop.get(area.code()).copied();
+                data[level_index(level)][i].population = population.get(area.code()).copied();
             }
         }
-        let mut la_pop = Population::default();
-        for d in &data[level_index(AreaLevel::Lsoa)] {
-            if let Some(p) = d.population {
-                la_pop += p;
-            }
-        }
-        if let Some(d) = data[level_index(AreaLevel::La)].first_mut() {
-            d.population = Some(la_pop);
-        }
-
-        // Need: by LSOA; summed to MSOA (nesting), ward (best fit) and the local authority.
-        let census = read::census_lsoa(&dir.join("census2021"))?;
-        for (lsoa, counts) in &census {
-            if areas.find(AreaLevel::Lsoa, lsoa).is_none() {
+        for (i, (la, _)) in local_authorities.iter().enumerate() {
+            if data[level_index(AreaLevel::La)][i].population.is_some() {
                 continue;
             }
+            let mut sum = Population::default();
+            for (j, lsoa) in areas.areas(AreaLevel::Lsoa).iter().enumerate() {
+                if lsoa_to_la.get(lsoa.code()) == Some(la) {
+                    if let Some(p) = data[level_index(AreaLevel::Lsoa)][j].population {
+                        sum += p;
+                    }
+                }
+            }
+            data[level_index(AreaLevel::La)][i].population = Some(sum);
+        }
+
+        // Need: by LSOA; summed to MSOA (nesting), ward (best fit) and the authority.
+        let census = read::census_lsoa(&def.files.census)?;
+        let mut without_census = Vec::new();
+        for lsoa in areas.areas(AreaLevel::Lsoa) {
+            let Some(counts) = census.get(lsoa.code()) else {
+                without_census.push(lsoa.code().to_owned());
+                continue;
+            };
+            let code = lsoa.code().to_owned();
             for (level, code) in [
-                (AreaLevel::Lsoa, Some(lsoa)),
-                (AreaLevel::Msoa, lsoa_msoa.get(lsoa)),
-                (AreaLevel::Ward, best_fit.lsoa_to_ward.get(lsoa)),
-                (AreaLevel::La, Some(&la_code)),
+                (AreaLevel::Lsoa, Some(&code)),
+                (AreaLevel::Msoa, lsoa_msoa.get(&code)),
+                (AreaLevel::Ward, best_fit.lsoa_to_ward.get(&code)),
+                (AreaLevel::La, lsoa_to_la.get(&code)),
             ] {
                 if let Some((i, _)) = code.and_then(|c| areas.find(level, c)) {
                     let d = &mut data[level_index(level)][i];
@@ -254,15 +339,16 @@ impl Place {
                 }
             }
         }
-        if census.len() != areas.areas(AreaLevel::Lsoa).len() {
+        if !without_census.is_empty() {
             return Err(PlaceError::new(format!(
-                "The census tables cover {} LSOAs but the boundaries have {}",
-                census.len(),
-                areas.areas(AreaLevel::Lsoa).len()
+                "The census tables have no rows for {} of the {} LSOAs (e.g. {}); give tables that cover every LSOA of the authorities",
+                without_census.len(),
+                areas.areas(AreaLevel::Lsoa).len(),
+                without_census[0]
             )));
         }
 
-        let names = |noun, vintage| Some(LevelNames { noun, vintage });
+        let vintage = |level| def.vintage(level).unwrap_or("").to_owned();
         Ok(Place {
             areas,
             data,
@@ -271,14 +357,17 @@ impl Place {
             postcodes,
             by_postcode,
             best_fit,
-            la_code,
-            la_name,
+            local_authorities,
             names: [
-                names("Local authority", ""),
-                names("Electoral wards", "2023"),
-                names("Middle layer super output areas", "2021"),
-                names("Lower layer super output areas", "2021"),
+                LevelNames::new("Local authority", String::new()),
+                LevelNames::new("Electoral wards", vintage(AreaLevel::Ward)),
+                LevelNames::new("Middle layer super output areas", vintage(AreaLevel::Msoa)),
+                LevelNames::new("Lower layer super output areas", vintage(AreaLevel::Lsoa)),
             ],
+            title: def.title.clone(),
+            attribution: def.attribution.clone(),
+            sources: def.sources.clone(),
+            notes: def.notes.clone(),
         })
     }
 
@@ -340,9 +429,48 @@ impl Place {
             .map(|&i| &self.postcodes[i as usize])
     }
 
-    /// The local authority's ONS code and name (`E08000009`, `Trafford`).
-    pub fn local_authority(&self) -> (&str, &str) {
-        (&self.la_code, &self.la_name)
+    /// The local authorities served, `(code, name)` (`E08000009`, `Trafford`).
+    pub fn local_authorities(&self) -> &[(String, String)] {
+        &self.local_authorities
+    }
+
+    /// What the place is called (`Trafford`, or `Greater Manchester`).
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The attribution the reference data asks for.
+    pub fn attribution(&self) -> &str {
+        &self.attribution
+    }
+
+    /// Where the reference data comes from, with licences.
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    /// Notes on method for the per-area figures.
+    pub fn notes(&self) -> &Notes {
+        &self.notes
+    }
+
+    /// The vintage of `level`'s boundaries (`2023`), empty when not known.
+    pub fn vintage(&self, level: AreaLevel) -> &str {
+        &self.names[level_index(level)].vintage
+    }
+
+    /// The authorities' names joined for a sentence: `Trafford`, `Trafford and Stockport`.
+    pub fn authority_names(&self) -> String {
+        let names: Vec<&str> = self
+            .local_authorities
+            .iter()
+            .map(|(_, n)| n.as_str())
+            .collect();
+        match names.split_last() {
+            None => String::new(),
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        }
     }
 
     /// True when nothing was loaded ([`Place::default`]).
@@ -352,19 +480,29 @@ impl Place {
 
     /// A short title for a level: `Electoral wards (2023)`, `Local authority (Trafford)`.
     pub fn level_title(&self, level: AreaLevel) -> String {
-        match (level, self.names[level_index(level)]) {
-            (AreaLevel::La, _) => format!("Local authority ({})", self.la_name),
-            (_, Some(n)) => format!("{} ({})", n.noun, n.vintage),
-            (_, None) => level.slug().to_owned(),
+        let n = &self.names[level_index(level)];
+        match level {
+            AreaLevel::La if self.local_authorities.len() == 1 => {
+                format!("Local authority ({})", self.authority_names())
+            }
+            AreaLevel::La => format!("Local authorities ({})", self.authority_names()),
+            _ if n.vintage.is_empty() => n.noun.to_owned(),
+            _ => format!("{} ({})", n.noun, n.vintage),
         }
     }
 
     /// A title that says which boundaries: `Electoral wards (2023 boundaries)`,
     /// `Local authority (Trafford, E08000009)`.
     pub fn level_long_title(&self, level: AreaLevel) -> String {
-        match (level, self.names[level_index(level)]) {
-            (AreaLevel::La, _) => format!("Local authority ({}, {})", self.la_name, self.la_code),
-            (AreaLevel::Ward, Some(n)) => format!("{} ({} boundaries)", n.noun, n.vintage),
+        let n = &self.names[level_index(level)];
+        match level {
+            AreaLevel::La => match self.local_authorities.as_slice() {
+                [(code, name)] => format!("Local authority ({name}, {code})"),
+                _ => self.level_title(level),
+            },
+            AreaLevel::Ward if !n.vintage.is_empty() => {
+                format!("{} ({} boundaries)", n.noun, n.vintage)
+            }
             _ => self.level_title(level),
         }
     }

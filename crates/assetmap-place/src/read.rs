@@ -6,7 +6,7 @@ use crate::figures::{NeedCounts, Population};
 use assetmap_index::{AreaInput, AreaLevel};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn read_json(path: &Path) -> Result<Value, PlaceError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
@@ -175,58 +175,72 @@ pub(crate) fn population(path: &Path) -> Result<HashMap<String, Population>, Pla
 /// category's value to the counts and says whether the category was expected.
 type Pick = fn(&mut NeedCounts, &str, u64) -> bool;
 
-/// The four census 2021 tables behind the need indicators, by LSOA.
+/// The four census 2021 tables behind the need indicators, by LSOA: each known by a word in
+/// the name of its category column (`general_health`, `disability_category`, …).
 const CENSUS_TABLES: [(&str, Pick); 4] = [
-    ("2021_general_health_lsoa_trafford.csv", |n, cat, v| {
+    ("general_health", |n, cat, v| {
         n.health_total += v;
         if cat == "Bad health" || cat == "Very bad health" {
             n.bad_health += v;
         }
         cat.ends_with("health")
     }),
-    ("2021_disability_lsoa_trafford.csv", |n, cat, v| {
+    ("disability", |n, cat, v| {
         n.disability_total += v;
         if cat.starts_with("Disabled under the Equality Act") {
             n.disabled += v;
         }
         cat.contains("Equality Act")
     }),
-    ("2021_unpaid_care_lsoa_trafford.csv", |n, cat, v| {
+    ("unpaid_care", |n, cat, v| {
         n.care_total += v;
         if cat != "Provides no unpaid care" {
             n.carers += v;
         }
         cat.starts_with("Provides")
     }),
-    (
-        "2021_car_van_availability_lsoa_trafford.csv",
-        |n, cat, v| {
-            n.households += v;
-            if cat == "No cars or vans in household" {
-                n.no_car += v;
-            }
-            cat.ends_with("in household")
-        },
-    ),
+    ("availability", |n, cat, v| {
+        n.households += v;
+        if cat == "No cars or vans in household" {
+            n.no_car += v;
+        }
+        cat.ends_with("in household")
+    }),
 ];
 
-/// Reads the four LSOA census files under `dir`: need counts by LSOA 2021 code.
-pub(crate) fn census_lsoa(dir: &Path) -> Result<BTreeMap<String, NeedCounts>, PlaceError> {
+/// Reads census tables by LSOA (the four of [`CENSUS_TABLES`], each once): need counts by
+/// LSOA 2021 code. A table is known by its category column's name.
+pub(crate) fn census_lsoa(files: &[PathBuf]) -> Result<BTreeMap<String, NeedCounts>, PlaceError> {
     let mut out: BTreeMap<String, NeedCounts> = BTreeMap::new();
-    for (file, pick) in CENSUS_TABLES {
-        let path = dir.join(file);
-        let mut r = open_csv(&path, "census table")?;
+    let mut seen: Vec<&str> = Vec::new();
+    for path in files {
+        let mut r = open_csv(path, "census table")?;
         let h = r
             .headers()
             .map_err(|e| PlaceError::context(format!("Failed to read {}", path.display()), e))?
             .clone();
         // Long format: area_code, area_name, geography, period, indicator, <category>, measure, unit, value.
         let (code, measure, value) = (
-            column(&h, &path, "area_code")?,
-            column(&h, &path, "measure")?,
-            column(&h, &path, "value")?,
+            column(&h, path, "area_code")?,
+            column(&h, path, "measure")?,
+            column(&h, path, "value")?,
         );
         let category = 5;
+        let header = h.get(category).unwrap_or_default();
+        let Some(&(table, pick)) = CENSUS_TABLES.iter().find(|(word, _)| header.contains(word))
+        else {
+            return Err(PlaceError::new(format!(
+                "{} is not one of the census tables used (general health, disability, unpaid care, car or van availability): its category column is {header:?}",
+                path.display()
+            )));
+        };
+        if seen.contains(&table) {
+            return Err(PlaceError::new(format!(
+                "{} is a second {table} table; give each table once",
+                path.display()
+            )));
+        }
+        seen.push(table);
         for rec in r.records() {
             let rec = rec.map_err(|e| {
                 PlaceError::context(format!("Failed to read {}", path.display()), e)
@@ -253,6 +267,11 @@ pub(crate) fn census_lsoa(dir: &Path) -> Result<BTreeMap<String, NeedCounts>, Pl
                 )));
             }
         }
+    }
+    if let Some((missing, _)) = CENSUS_TABLES.iter().find(|(t, _)| !seen.contains(t)) {
+        return Err(PlaceError::new(format!(
+            "No {missing} census table was given; the need figures use general health, disability, unpaid care and car or van availability"
+        )));
     }
     Ok(out)
 }

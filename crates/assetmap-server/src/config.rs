@@ -83,7 +83,8 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// A MapLibre style URL for deployments with a base map; `None` draws ward boundaries.
     pub base_map_style: Option<String>,
-    /// Shown in the page and the landing document.
+    /// Shown in the page and the landing document; empty means "<the place's title> community
+    /// assets" (see [`crate::state::AppState::title`]).
     pub title: String,
     /// Seconds between change-feed polls when the store gives no change signal.
     pub poll_interval_secs: f64,
@@ -140,7 +141,7 @@ impl Default for Settings {
             seed: Seed::Bundled,
             admin_token: None,
             base_map_style: None,
-            title: "Trafford community assets".to_owned(),
+            title: String::new(),
             poll_interval_secs: 1.0,
             public_url: None,
             trusted_proxies: Vec::new(),

@@ -353,7 +353,8 @@ pub fn lookup_postcode<'a>(place: &'a Place, raw: &str) -> Result<&'a PostcodeIn
     let pc = Postcode::parse(raw).map_err(|e| ApiError::bad_param("postcode", e.problem))?;
     place.postcode(&pc).ok_or_else(|| {
         ApiError::not_found(format!(
-            "The postcode {pc} is not in the bundled postcode table, which covers Trafford; check it, or give lon and lat instead."
+            "The postcode {pc} is not in this place's postcode table, which covers {}; check it, or give lon and lat instead.",
+            place.authority_names()
         ))
     })
 }

@@ -44,6 +44,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The site's title: the configured one, or "<the place's title> community assets".
+    pub fn title(&self) -> String {
+        if self.settings.title.is_empty() {
+            format!("{} community assets", self.place.title())
+        } else {
+            self.settings.title.clone()
+        }
+    }
+
     /// Assembles the state.
     pub fn new(
         settings: Settings,

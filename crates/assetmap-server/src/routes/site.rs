@@ -72,7 +72,7 @@ async fn config(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         }
     }
     Ok(HttpResponse::Ok().json(json!({
-        "title": state.settings.title,
+        "title": state.title(),
         "base_map_style": state.settings.base_map_style,
         "bounds": bounds,
     })))
