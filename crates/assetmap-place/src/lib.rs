@@ -4,11 +4,15 @@
 pub mod definition;
 mod error;
 mod figures;
+pub mod pack;
 mod place;
-mod read;
+pub(crate) mod read;
+mod report;
 
 pub use assetmap_index::AreaLevel;
 pub use definition::PlaceDefinition;
 pub use error::PlaceError;
 pub use figures::{AreaData, BestFit, NeedCounts, Population};
-pub use place::{Place, PostcodeInfo};
+pub use place::{ManifestEntry, Place, PlaceInputs, PostcodeInfo};
+pub use read::PostcodeRow;
+pub use report::Report;

@@ -2,8 +2,9 @@
 
 use crate::definition::{Notes, PlaceDefinition, Source};
 use crate::error::PlaceError;
-use crate::figures::{AreaData, BestFit, Population};
+use crate::figures::{AreaData, BestFit, NeedCounts, Population};
 use crate::read;
+use crate::read::PostcodeRow;
 use assetmap_core::{LonLat, Postcode};
 use assetmap_index::{AreaIndex, AreaInput, AreaLevel, BBox};
 use serde_json::Value;
@@ -22,6 +23,9 @@ pub struct PostcodeInfo {
     pub ward_name: String,
     pub lsoa_code: String,
     pub msoa_code: String,
+    /// The postcode is no longer in use: it still geocodes (an old letter, an old record),
+    /// but it is not counted as where people live.
+    pub terminated: bool,
 }
 
 /// How a level of geography is named for people.
@@ -85,7 +89,7 @@ pub struct Place {
     notes: Notes,
 }
 
-fn level_index(level: AreaLevel) -> usize {
+pub(crate) fn level_index(level: AreaLevel) -> usize {
     match level {
         AreaLevel::La => 0,
         AreaLevel::Ward => 1,
@@ -100,57 +104,29 @@ impl Place {
         Place::build(&PlaceDefinition::read(&data_dir.join("place.toml"))?)
     }
 
+    /// Opens a place pack ([`crate::pack`]).
+    pub fn open(pack: &Path) -> Result<Place, PlaceError> {
+        Place::from_inputs(crate::pack::read(pack)?)
+    }
+
     /// Builds a place from its definition: reads the files it names, keeps what belongs to its
     /// local authorities, and works out the figures (see the crate README for the rules).
     pub fn build(def: &PlaceDefinition) -> Result<Place, PlaceError> {
-        let las: BTreeSet<&str> = def.local_authorities.iter().map(String::as_str).collect();
+        Place::from_inputs(PlaceInputs::read(def)?)
+    }
 
-        // Postcodes first: they say which wards, MSOAs and LSOAs belong to the authorities.
-        let rows: Vec<read::PostcodeRow> = read::postcode_rows(&def.files.postcodes)?
-            .into_iter()
-            .filter(|r| las.contains(r.la_code.as_str()))
-            .collect();
-        let mut in_place: [BTreeSet<String>; 4] = Default::default();
-        // Which authority each ward and LSOA belongs to: the one most of its postcodes are in.
-        let mut ward_la: BTreeMap<(String, String), usize> = BTreeMap::new();
-        let mut lsoa_la: BTreeMap<(String, String), usize> = BTreeMap::new();
-        for r in &rows {
-            for (level, code) in [
-                (AreaLevel::La, &r.la_code),
-                (AreaLevel::Ward, &r.ward_code),
-                (AreaLevel::Msoa, &r.msoa_code),
-                (AreaLevel::Lsoa, &r.lsoa_code),
-            ] {
-                in_place[level_index(level)].insert(code.clone());
-            }
-            *ward_la
-                .entry((r.ward_code.clone(), r.la_code.clone()))
-                .or_default() += 1;
-            *lsoa_la
-                .entry((r.lsoa_code.clone(), r.la_code.clone()))
-                .or_default() += 1;
-        }
-        let ward_to_la = majority(&ward_la);
-        let lsoa_to_la = majority(&lsoa_la);
-        let keep = |level: AreaLevel, code: &str| match level {
-            AreaLevel::La => las.contains(code),
-            _ => in_place[level_index(level)].contains(code),
-        };
-
-        // Boundaries for drawing: the generalised ones, of the areas in the place.
-        let mut boundaries: [Vec<Value>; 4] = Default::default();
-        for level in AreaLevel::ALL {
-            let file = def.files.boundaries.get(level).ok_or_else(|| {
-                PlaceError::new(format!(
-                    "The place definition names no {} boundaries file",
-                    level.slug()
-                ))
-            })?;
-            boundaries[level_index(level)] = read::boundary_features(file, level)?
-                .into_iter()
-                .filter(|f| keep(level, f["id"].as_str().unwrap_or_default()))
-                .collect();
-        }
+    /// Builds a place from what was read for it (from files, or from a pack).
+    pub fn from_inputs(inputs: PlaceInputs) -> Result<Place, PlaceError> {
+        let PlaceInputs {
+            definition: def,
+            boundaries,
+            assignment,
+            postcodes: rows,
+            population,
+            census,
+            manifest: _,
+        } = inputs;
+        let (ward_to_la, lsoa_to_la) = authorities_of(&rows);
         let served = AreaIndex::new(
             AreaLevel::ALL
                 .into_iter()
@@ -181,22 +157,9 @@ impl Place {
             })
             .collect::<Result<_, _>>()?;
 
-        // Polygons for assignment: the finer files where there are some (full-resolution
-        // wards), else the generalised ones. Each local authority is the union of its wards
-        // (its own outline would disagree with the wards near the border).
-        let assignment = |level: AreaLevel| -> Result<Vec<AreaInput>, PlaceError> {
-            let file = def
-                .files
-                .assignment
-                .get(level)
-                .or(def.files.boundaries.get(level))
-                .ok_or_else(|| PlaceError::new(format!("No {} boundaries", level.slug())))?;
-            Ok(read::area_inputs(file)?
-                .into_iter()
-                .filter(|a| keep(level, &a.code))
-                .collect())
-        };
-        let wards = assignment(AreaLevel::Ward)?;
+        // Polygons for assignment. Each local authority is the union of its wards (its own
+        // outline would disagree with the wards near the border).
+        let [_, wards, msoas, lsoas] = assignment;
         let la_inputs = local_authorities
             .iter()
             .map(|(code, name)| AreaInput {
@@ -212,8 +175,8 @@ impl Place {
         let areas = AreaIndex::new(vec![
             (AreaLevel::La, la_inputs),
             (AreaLevel::Ward, wards),
-            (AreaLevel::Msoa, assignment(AreaLevel::Msoa)?),
-            (AreaLevel::Lsoa, assignment(AreaLevel::Lsoa)?),
+            (AreaLevel::Msoa, msoas),
+            (AreaLevel::Lsoa, lsoas),
         ])
         .map_err(|e| PlaceError::context("The boundaries are not valid polygons", e))?;
 
@@ -242,6 +205,9 @@ impl Place {
                 (AreaLevel::Msoa, &row.msoa_code),
                 (AreaLevel::Lsoa, &row.lsoa_code),
             ] {
+                if row.terminated {
+                    break;
+                }
                 if let Some((i, _)) = areas.find(level, code) {
                     data[level_index(level)][i].postcodes.push(pos);
                 }
@@ -262,6 +228,7 @@ impl Place {
                 ward_name: row.ward_name,
                 lsoa_code: row.lsoa_code,
                 msoa_code: row.msoa_code,
+                terminated: row.terminated,
             });
         }
 
@@ -293,10 +260,6 @@ impl Place {
 
         // Population: whatever levels the files have; an authority without its own row is the
         // sum of its LSOAs.
-        let mut population: HashMap<String, Population> = HashMap::new();
-        for file in &def.files.population {
-            population.extend(read::population(file)?);
-        }
         for level in AreaLevel::ALL {
             for (i, area) in areas.areas(level).iter().enumerate() {
                 data[level_index(level)][i].population = population.get(area.code()).copied();
@@ -318,7 +281,6 @@ impl Place {
         }
 
         // Need: by LSOA; summed to MSOA (nesting), ward (best fit) and the authority.
-        let census = read::census_lsoa(&def.files.census)?;
         let mut without_census = Vec::new();
         for lsoa in areas.areas(AreaLevel::Lsoa) {
             let Some(counts) = census.get(lsoa.code()) else {
@@ -417,7 +379,8 @@ impl Place {
             .map(|f| &f["geometry"])
     }
 
-    /// Every postcode with a point, in table order (the proxy for where people live).
+    /// Every postcode with a point, in table order; those not terminated are the proxy for
+    /// where people live (the areas' [`AreaData::postcodes`]).
     pub fn postcodes(&self) -> &[PostcodeInfo] {
         &self.postcodes
     }
@@ -506,6 +469,179 @@ impl Place {
             _ => self.level_title(level),
         }
     }
+}
+
+/// Everything a place is built from, read and cut to its local authorities: what a place
+/// pack holds ([`crate::pack`]).
+#[derive(Debug, Clone, Default)]
+pub struct PlaceInputs {
+    /// The definition (title, attribution, authorities, vintages, sources, notes); its file
+    /// paths are where the inputs were read from.
+    pub definition: PlaceDefinition,
+    /// Per level (in [`AreaLevel::ALL`] order), the generalised boundaries as GeoJSON features
+    /// (`id` = code; properties `code`, `name`, `level`), sorted by code.
+    pub boundaries: [Vec<Value>; 4],
+    /// Per level, the polygons for point in area (the LA entry is empty: each authority is the
+    /// union of its wards).
+    pub assignment: [Vec<AreaInput>; 4],
+    /// The postcodes of the authorities, in file order.
+    pub postcodes: Vec<PostcodeRow>,
+    /// Mid-year population by area code (any level).
+    pub population: HashMap<String, Population>,
+    /// Census need counts by LSOA code.
+    pub census: BTreeMap<String, NeedCounts>,
+    /// The files read: path (as given), size and SHA-256.
+    pub manifest: Vec<ManifestEntry>,
+}
+
+/// One input file of a place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestEntry {
+    /// The file's name (its path relative to the definition, or as given).
+    pub file: String,
+    /// Its size, bytes.
+    pub bytes: u64,
+    /// Its SHA-256, lower-case hex.
+    pub sha256: String,
+}
+
+impl PlaceInputs {
+    /// Reads the files of `def` and keeps what belongs to its local authorities.
+    pub fn read(def: &PlaceDefinition) -> Result<PlaceInputs, PlaceError> {
+        let las: BTreeSet<&str> = def.local_authorities.iter().map(String::as_str).collect();
+
+        // Postcodes first: they say which wards, MSOAs and LSOAs belong to the authorities.
+        let rows: Vec<PostcodeRow> = read::postcode_rows(&def.files.postcodes)?
+            .into_iter()
+            .filter(|r| las.contains(r.la_code.as_str()))
+            .collect();
+        let mut in_place: [BTreeSet<String>; 4] = Default::default();
+        for r in &rows {
+            for (level, code) in [
+                (AreaLevel::La, &r.la_code),
+                (AreaLevel::Ward, &r.ward_code),
+                (AreaLevel::Msoa, &r.msoa_code),
+                (AreaLevel::Lsoa, &r.lsoa_code),
+            ] {
+                in_place[level_index(level)].insert(code.clone());
+            }
+        }
+        let keep = |level: AreaLevel, code: &str| match level {
+            AreaLevel::La => las.contains(code),
+            _ => in_place[level_index(level)].contains(code),
+        };
+
+        // Boundaries for drawing: the generalised ones, of the areas in the place.
+        let mut boundaries: [Vec<Value>; 4] = Default::default();
+        let mut read_files = Vec::new();
+        for level in AreaLevel::ALL {
+            let file = def.files.boundaries.get(level).ok_or_else(|| {
+                PlaceError::new(format!(
+                    "The place definition names no {} boundaries file",
+                    level.slug()
+                ))
+            })?;
+            read_files.push(file.to_path_buf());
+            boundaries[level_index(level)] = read::boundary_features(file, level)?
+                .into_iter()
+                .filter(|f| keep(level, f["id"].as_str().unwrap_or_default()))
+                .collect();
+        }
+        // Polygons for assignment: the finer files where there are some (full-resolution
+        // wards), else the generalised ones.
+        let mut assignment: [Vec<AreaInput>; 4] = Default::default();
+        for level in [AreaLevel::Ward, AreaLevel::Msoa, AreaLevel::Lsoa] {
+            let Some(file) = def
+                .files
+                .assignment
+                .get(level)
+                .or(def.files.boundaries.get(level))
+            else {
+                continue;
+            };
+            if !read_files.iter().any(|f| f == file) {
+                read_files.push(file.to_path_buf());
+            }
+            assignment[level_index(level)] = read::area_inputs(file)?
+                .into_iter()
+                .filter(|a| keep(level, &a.code))
+                .collect();
+        }
+
+        let mut population: HashMap<String, Population> = HashMap::new();
+        for file in &def.files.population {
+            population.extend(
+                read::population(file)?
+                    .into_iter()
+                    .filter(|(code, _)| AreaLevel::ALL.iter().any(|l| keep(*l, code))),
+            );
+        }
+        let census = read::census_lsoa(&def.files.census)?
+            .into_iter()
+            .filter(|(code, _)| keep(AreaLevel::Lsoa, code))
+            .collect();
+
+        read_files.push(def.files.postcodes.clone());
+        read_files.extend(def.files.population.iter().cloned());
+        read_files.extend(def.files.census.iter().cloned());
+        let manifest = read_files
+            .iter()
+            .map(|f| manifest_entry(f))
+            .collect::<Result<_, _>>()?;
+        Ok(PlaceInputs {
+            definition: def.clone(),
+            boundaries,
+            assignment,
+            postcodes: rows,
+            population,
+            census,
+            manifest,
+        })
+    }
+}
+
+/// A file's name, size and SHA-256.
+fn manifest_entry(path: &Path) -> Result<ManifestEntry, PlaceError> {
+    use sha2::Digest;
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| PlaceError::context(format!("Failed to open {}", path.display()), e))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut bytes = 0u64;
+    loop {
+        let n = std::io::Read::read(&mut file, &mut buf)
+            .map_err(|e| PlaceError::context(format!("Failed to read {}", path.display()), e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    let digest = hasher.finalize();
+    Ok(ManifestEntry {
+        file: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        bytes,
+        sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+    })
+}
+
+/// Which authority each ward and each LSOA belongs to: the one most of its postcodes are in
+/// (ties to the lowest code).
+fn authorities_of(rows: &[PostcodeRow]) -> (HashMap<String, String>, HashMap<String, String>) {
+    let mut ward_la: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut lsoa_la: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for r in rows {
+        *ward_la
+            .entry((r.ward_code.clone(), r.la_code.clone()))
+            .or_default() += 1;
+        *lsoa_la
+            .entry((r.lsoa_code.clone(), r.la_code.clone()))
+            .or_default() += 1;
+    }
+    (majority(&ward_la), majority(&lsoa_la))
 }
 
 /// A served boundary feature (`id` = code, `properties.name`) as polygons.

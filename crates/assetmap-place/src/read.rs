@@ -278,7 +278,7 @@ pub(crate) fn census_lsoa(files: &[PathBuf]) -> Result<BTreeMap<String, NeedCoun
 
 /// One row of the postcode table (an extract of the ONS Postcode Directory).
 #[derive(Debug, Clone, serde::Deserialize)]
-pub(crate) struct PostcodeRow {
+pub struct PostcodeRow {
     pub postcode: String,
     pub la_code: String,
     pub ward_code: String,
@@ -287,6 +287,9 @@ pub(crate) struct PostcodeRow {
     pub lsoa_code: String,
     pub lon: Option<f64>,
     pub lat: Option<f64>,
+    /// The postcode is no longer in use (the directory's `doterm` is set).
+    #[serde(default)]
+    pub terminated: bool,
 }
 
 /// Every row of the postcode table, in file order.

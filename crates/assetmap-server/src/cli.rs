@@ -30,6 +30,10 @@ pub struct CommonArgs {
     /// The data folder with the bundled dataset, boundaries and postcodes (also `ASSETMAP_DATA`).
     #[arg(long, global = true)]
     pub data: Option<PathBuf>,
+    /// The place to serve: a place pack from `assetmap place build`, or a place definition
+    /// (`.toml`) (also `ASSETMAP_PLACE`); by default the bundled place (`data/place.toml`).
+    #[arg(long, global = true)]
+    pub place: Option<PathBuf>,
 }
 
 /// What to do.
@@ -44,6 +48,17 @@ pub enum Command {
     Import(ImportArgs),
     /// Write the asset layer (and per-area summaries) to a GeoPackage, CSV or GeoJSON file.
     Export(crate::export_cli::ExportArgs),
+    /// Build a place pack from the national files (or a place definition), and report.
+    #[command(subcommand)]
+    Place(PlaceCommand),
+}
+
+/// `assetmap place …`.
+#[derive(Debug, Subcommand)]
+pub enum PlaceCommand {
+    /// Read the files a place is built from, keep what belongs to its local authorities, check
+    /// it, print a report, and write one place pack (a GeoPackage) to serve with `--place`.
+    Build(crate::place_cli::BuildArgs),
 }
 
 /// `assetmap serve` flags.
@@ -77,6 +92,9 @@ pub fn settings_from(common: &CommonArgs) -> anyhow::Result<Settings> {
     }
     if let Some(data) = &common.data {
         s.data_dir = data.clone();
+    }
+    if let Some(place) = &common.place {
+        s.place = Some(place.clone());
     }
     Ok(s)
 }
@@ -173,6 +191,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Export(args) => crate::export_cli::run(settings, args).await,
+        Command::Place(PlaceCommand::Build(args)) => crate::place_cli::run(args),
     }
 }
 

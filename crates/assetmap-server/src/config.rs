@@ -77,6 +77,9 @@ pub struct Settings {
     pub store: StoreLocation,
     /// The data folder (bundled assets, boundaries, postcodes).
     pub data_dir: PathBuf,
+    /// The place served: a place pack (`assetmap place build`) or a place definition (TOML);
+    /// `None` serves `data_dir/place.toml` (the bundled place).
+    pub place: Option<PathBuf>,
     /// What to seed an empty store with.
     pub seed: Seed,
     /// Bearer token that allows writes; `None` disables writes.
@@ -138,6 +141,7 @@ impl Default for Settings {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             store: StoreLocation::GeoPackage(PathBuf::from("var/assetmap.gpkg")),
             data_dir: default_data_dir(),
+            place: None,
             seed: Seed::Bundled,
             admin_token: None,
             base_map_style: None,
@@ -202,6 +206,7 @@ pub struct FileSettings {
     pub store: Option<String>,
     pub database_url: Option<String>,
     pub data_dir: Option<PathBuf>,
+    pub place: Option<PathBuf>,
     pub admin_token: Option<String>,
     pub base_map_style: Option<String>,
     pub title: Option<String>,
@@ -238,6 +243,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("ASSETMAP_STORE", "GeoPackage path or postgres:// URL"),
     ("DATABASE_URL", "postgres:// URL; selects the PostGIS store"),
     ("ASSETMAP_DATA", "data folder"),
+    (
+        "ASSETMAP_PLACE",
+        "place pack (or place definition) to serve",
+    ),
     ("ASSETMAP_ADMIN_TOKEN", "bearer token that allows writes"),
     (
         "ASSETMAP_BASE_MAP_STYLE",
@@ -355,6 +364,9 @@ impl Settings {
         }
         if let Some(v) = env("ASSETMAP_DATA") {
             s.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("ASSETMAP_PLACE") {
+            s.place = Some(PathBuf::from(v));
         }
         if let Some(v) = env("ASSETMAP_ADMIN_TOKEN") {
             s.admin_token = admin_token(&v);
@@ -556,6 +568,9 @@ impl Settings {
         }
         if let Some(v) = f.data_dir {
             self.data_dir = v;
+        }
+        if let Some(v) = f.place {
+            self.place = Some(v);
         }
         if let Some(v) = f.admin_token {
             self.admin_token = admin_token(&v);

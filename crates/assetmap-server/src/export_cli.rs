@@ -161,7 +161,7 @@ pub async fn run(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
         .map(|b| BBox::parse_ogc(b).map_err(|e| anyhow::anyhow!("--bbox {b:?}: {e}")))
         .transpose()?;
 
-    let place = startup::load_place(&settings.data_dir)?;
+    let place = startup::load_place(&settings)?;
     let area = args
         .area
         .as_deref()

@@ -15,6 +15,7 @@ pub mod http;
 pub mod idempotency;
 pub mod params;
 pub mod parse;
+pub mod place_cli;
 pub mod rate_limit;
 pub mod routes;
 pub mod starting;

@@ -66,13 +66,23 @@ pub fn bundled_assets(data_dir: &std::path::Path) -> anyhow::Result<Vec<assetmap
         .with_context(|| format!("The bundled dataset {} is not valid", path.display()))
 }
 
-/// The place served (boundaries, postcodes, population, census need), loaded once.
-pub fn load_place(data_dir: &std::path::Path) -> anyhow::Result<Arc<assetmap_place::Place>> {
-    let place = assetmap_place::Place::load(data_dir).with_context(|| {
-        format!(
+/// The place served (boundaries, postcodes, population, census need), loaded once: the pack
+/// or definition in `settings.place`, else the bundled definition `data_dir/place.toml`.
+pub fn load_place(settings: &Settings) -> anyhow::Result<Arc<assetmap_place::Place>> {
+    let place = match &settings.place {
+        Some(path) if path.extension().is_some_and(|e| e == "toml") => {
+            assetmap_place::PlaceDefinition::read(path)
+                .and_then(|d| assetmap_place::Place::build(&d))
+        }
+        Some(path) => assetmap_place::Place::open(path),
+        None => assetmap_place::Place::load(&settings.data_dir),
+    }
+    .with_context(|| match &settings.place {
+        Some(path) => format!("Failed to load the place {}", path.display()),
+        None => format!(
             "Failed to load the place's reference data from {}",
-            data_dir.display()
-        )
+            settings.data_dir.display()
+        ),
     })?;
     Ok(Arc::new(place))
 }
@@ -216,7 +226,7 @@ impl Application {
         store: Arc<dyn AssetStore>,
     ) -> anyhow::Result<Application> {
         let (engine, seq) = load_engine(store.as_ref(), &settings).await?;
-        let place = load_place(&settings.data_dir)?;
+        let place = load_place(&settings)?;
         let listener = bind(&settings)?;
         Self::serve(listener, settings, store, engine, seq, place)
     }
@@ -244,7 +254,7 @@ impl Application {
         let loaded = tokio::select! {
             loaded = async {
                 // Local files: a mistake in them is reported at once, not waited out.
-                let place = load_place(&settings.data_dir)?;
+                let place = load_place(&settings)?;
                 let loaded = wait_for_store(&settings, &progress, || on_first_wait(address)).await?;
                 anyhow::Ok((loaded, place))
             } => loaded,
