@@ -714,6 +714,9 @@ async function start() {
     $('site-title').textContent = app.config.title;
     document.title = app.config.title;
   }
+  if (app.config.attribution) {
+    $('place-attribution').textContent = `Boundaries and postcodes: ${app.config.attribution}`;
+  }
   if (vocab) setVocabulary(vocab);
   else showAlert('The list of categories could not be loaded. Search still works.');
   buildChips(vocab?.categories || []);

@@ -156,6 +156,18 @@ pub async fn spawn_app_with(store: TestStore, seed: Seed) -> TestApp {
     spawn_app_in(dir, location, seed).await
 }
 
+/// Starts the application in-process with settings of the caller's choosing (start from
+/// [`test_settings`]), keeping `dir` alive with it.
+pub async fn spawn_app_with_settings(dir: tempfile::TempDir, settings: Settings) -> TestApp {
+    let app = Application::build(settings)
+        .await
+        .expect("the application builds");
+    let port = app.port();
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp::new(port, state, dir)
+}
+
 /// Starts the application in-process on a store of the caller's choosing (e.g. a PostGIS URL
 /// through a proxy), keeping `dir` alive with it.
 pub async fn spawn_app_in(dir: tempfile::TempDir, location: StoreLocation, seed: Seed) -> TestApp {

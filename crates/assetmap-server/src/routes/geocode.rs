@@ -1,5 +1,5 @@
 //! `GET /geocode?postcode=`: a postcode's point (WGS84) and its ward, LSOA and MSOA, from the
-//! bundled postcode table. Nothing is stored or logged (see [`crate::telemetry`]).
+//! postcode table of the place served. Nothing is stored or logged (see [`crate::telemetry`]).
 
 use crate::errors::ApiError;
 use crate::http::private_response;
@@ -25,7 +25,7 @@ async fn geocode(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         ApiError::bad_param("postcode", "is required, e.g. /geocode?postcode=M33 7XY")
     })?;
     let info = lookup_postcode(&state.place, raw)?;
-    let body = serde_json::json!({
+    let mut body = serde_json::json!({
         "postcode": info.postcode,
         "lon": info.at.lon(),
         "lat": info.at.lat(),
@@ -34,5 +34,13 @@ async fn geocode(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         "lsoa_code": info.lsoa_code,
         "msoa_code": info.msoa_code,
     });
+    if info.terminated {
+        body["terminated"] = true.into();
+        body["note"] = format!(
+            "{} is no longer in use (terminated); its last known point is given. Check the person's current postcode.",
+            info.postcode
+        )
+        .into();
+    }
     Ok(private_response("application/json").body(body.to_string()))
 }

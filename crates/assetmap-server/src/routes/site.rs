@@ -65,36 +65,18 @@ async fn static_file(path: web::Path<String>) -> Result<HttpResponse, ApiError> 
 
 async fn config(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Params::parse(req.query_string(), &[])?;
-    let mut bounds = [-2.48, 53.35, -2.25, 53.48];
-    if let Some(la) = state.place.boundaries(AreaLevel::La).first() {
-        if let Some(b) = bbox_of(&la["geometry"]) {
-            bounds = b;
-        }
-    }
+    // The map opens on the place: every local authority it serves.
+    let bounds = state
+        .place
+        .extent(AreaLevel::La)
+        .or_else(|| state.place.extent(AreaLevel::Ward))
+        .unwrap_or([-180.0, -85.0, 180.0, 85.0]);
     Ok(HttpResponse::Ok().json(json!({
         "title": state.title(),
         "base_map_style": state.settings.base_map_style,
         "bounds": bounds,
+        "attribution": state.place.attribution(),
     })))
-}
-
-/// The lon/lat bounding box of a GeoJSON geometry's coordinates.
-fn bbox_of(geometry: &serde_json::Value) -> Option<[f64; 4]> {
-    fn walk(v: &serde_json::Value, b: &mut [f64; 4]) {
-        if let Some(arr) = v.as_array() {
-            if let (Some(x), Some(y)) = (
-                arr.first().and_then(|x| x.as_f64()),
-                arr.get(1).and_then(|y| y.as_f64()),
-            ) {
-                *b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
-            } else {
-                arr.iter().for_each(|c| walk(c, b));
-            }
-        }
-    }
-    let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-    walk(&geometry["coordinates"], &mut b);
-    (b[0] <= b[2]).then_some(b)
 }
 
 fn terms<T: Copy>(
