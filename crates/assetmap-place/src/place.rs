@@ -106,10 +106,9 @@ impl Place {
         let las: BTreeSet<&str> = def.local_authorities.iter().map(String::as_str).collect();
 
         // Postcodes first: they say which wards, MSOAs and LSOAs belong to the authorities.
-        let rows: Vec<read::PostcodeRow> = read::postcode_rows(&def.files.postcodes)?
-            .into_iter()
-            .filter(|r| las.contains(r.la_code.as_str()))
-            .collect();
+        let rows: Vec<read::PostcodeRow> = read::postcode_rows(&def.files.postcodes, &mut |r| {
+            las.contains(r.la_code.as_str())
+        })?;
         let mut in_place: [BTreeSet<String>; 4] = Default::default();
         // Which authority each ward and LSOA belongs to: the one most of its postcodes are in.
         let mut ward_la: BTreeMap<(String, String), usize> = BTreeMap::new();
