@@ -452,6 +452,8 @@ async fn serve_pack(pack: &Path) -> TestApp {
         Seed::Bundled,
     );
     settings.place = Some(pack.to_path_buf());
+    // No title of its own: the page is titled after the place.
+    settings.title = String::new();
     spawn_app_with_settings(dir, settings).await
 }
 

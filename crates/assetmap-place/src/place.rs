@@ -511,10 +511,9 @@ impl PlaceInputs {
         let las: BTreeSet<&str> = def.local_authorities.iter().map(String::as_str).collect();
 
         // Postcodes first: they say which wards, MSOAs and LSOAs belong to the authorities.
-        let rows: Vec<PostcodeRow> = read::postcode_rows(&def.files.postcodes)?
-            .into_iter()
-            .filter(|r| las.contains(r.la_code.as_str()))
-            .collect();
+        let mut rows: Vec<PostcodeRow> = read::postcode_rows(&def.files.postcodes, &mut |r| {
+            las.contains(r.la_code.as_str())
+        })?;
         let mut in_place: [BTreeSet<String>; 4] = Default::default();
         for r in &rows {
             for (level, code) in [
@@ -547,6 +546,31 @@ impl PlaceInputs {
                 .filter(|f| keep(level, f["id"].as_str().unwrap_or_default()))
                 .collect();
         }
+        // The national postcode directory has no ward names: they come from the boundaries.
+        let ward_names: HashMap<&str, &str> = boundaries[level_index(AreaLevel::Ward)]
+            .iter()
+            .filter_map(|f| Some((f["id"].as_str()?, f["properties"]["name"].as_str()?)))
+            .collect();
+        for r in rows.iter_mut().filter(|r| r.ward_name.is_empty()) {
+            if let Some(name) = ward_names.get(r.ward_code.as_str()) {
+                r.ward_name = (*name).to_owned();
+            }
+        }
+        // Vintages the definition does not state come from the ONS field names (`WD23CD`).
+        let mut definition = def.clone();
+        for level in [AreaLevel::Ward, AreaLevel::Msoa, AreaLevel::Lsoa] {
+            let slot = match level {
+                AreaLevel::Ward => &mut definition.vintages.ward,
+                AreaLevel::Msoa => &mut definition.vintages.msoa,
+                _ => &mut definition.vintages.lsoa,
+            };
+            if slot.is_none() {
+                if let Some(file) = def.files.boundaries.get(level) {
+                    *slot = read::boundary_vintage(file)?;
+                }
+            }
+        }
+
         // Polygons for assignment: the finer files where there are some (full-resolution
         // wards), else the generalised ones.
         let mut assignment: [Vec<AreaInput>; 4] = Default::default();
@@ -589,7 +613,7 @@ impl PlaceInputs {
             .map(|f| manifest_entry(f))
             .collect::<Result<_, _>>()?;
         Ok(PlaceInputs {
-            definition: def.clone(),
+            definition,
             boundaries,
             assignment,
             postcodes: rows,
