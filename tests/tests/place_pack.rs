@@ -137,7 +137,22 @@ fn postcode_directory(dir: &Path) -> PathBuf {
             doterm,
         );
     }
-    // Another authority's postcodes, which the pack must leave out.
+    // A neighbouring authority's postcodes: three just over the border (metres from Trafford
+    // postcodes), kept by the buffer; the rest far away, left out.
+    for r in rows.iter().skip(100).take(3) {
+        let x: f64 = r[lon].parse().unwrap();
+        let y: f64 = r[lat].parse().unwrap();
+        push(
+            &format!("Y{}", &r[pc][1..]),
+            "E08000010",
+            "E05000001",
+            "E01000001",
+            "E02000001",
+            x + 0.0001,
+            y,
+            "",
+        );
+    }
     for r in rows.iter().take(25) {
         let x: f64 = r[lon].parse().unwrap();
         let y: f64 = r[lat].parse().unwrap();
@@ -434,7 +449,7 @@ fn build_two_authority_pack(dir: &Path) -> (PathBuf, String) {
     for c in &cen {
         cmd.arg("--census").arg(c);
     }
-    cmd.arg("--out").arg(&out);
+    cmd.args(["--buffer-m", "2000"]).arg("--out").arg(&out);
     let output = cmd.output().unwrap();
     let printed = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
@@ -483,6 +498,11 @@ async fn a_two_authority_pack_from_the_national_files_serves_both() {
         "{printed}"
     );
     assert!(printed.contains("1 terminated"), "{printed}");
+    assert!(printed.contains("kept within the buffer: 3 "), "{printed}");
+    assert!(
+        printed.contains("ok   postcodes outside every ward (gaps): none"),
+        "{printed}"
+    );
     assert!(printed.contains("Wrote "), "{printed}");
 
     let app = serve_pack(&pack).await;
@@ -571,6 +591,15 @@ async fn a_two_authority_pack_from_the_national_files_serves_both() {
         q["ward_name"],
         format!("{} (Copyford)", g["ward_name"].as_str().unwrap())
     );
+    // Just over the border: it geocodes (people there can be searched from).
+    let neighbour = copy_postcode(&rows_postcode(100)).replacen('Q', "Y", 1);
+    let n = app
+        .get(&format!(
+            "/geocode?postcode={}",
+            neighbour.replace(' ', "%20")
+        ))
+        .await;
+    assert_eq!(n.status, 200, "{neighbour}: {}", n.body);
     let unknown = app.get("/geocode?postcode=Z33%207XY").await;
     assert_eq!(
         unknown.status, 404,
@@ -640,6 +669,12 @@ async fn a_two_authority_pack_from_the_national_files_serves_both() {
         b[2].as_f64().unwrap() - b[0].as_f64().unwrap() > SHIFT,
         "{b:?}"
     );
+}
+
+/// The postcode of row `i` of the bundled postcode table.
+fn rows_postcode(i: usize) -> String {
+    let (h, rows) = read_csv(&sources().join("postcodes/trafford_postcodes.csv"));
+    rows[i][col(&h, "postcode")].clone()
 }
 
 fn haversine_m(x1: f64, y1: f64, x2: f64, y2: f64) -> f64 {

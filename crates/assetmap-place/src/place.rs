@@ -190,6 +190,7 @@ impl Place {
         let mut by_postcode = HashMap::with_capacity(rows.len());
         let mut lsoa_msoa: HashMap<String, String> = HashMap::new();
         let mut lsoa_ward_counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+        let mut residential = 0usize;
         for row in rows {
             let (Some(lon), Some(lat)) = (row.lon, row.lat) else {
                 continue;
@@ -199,23 +200,27 @@ impl Place {
             };
             let pos = u32::try_from(postcodes.len())
                 .map_err(|_| PlaceError::new("too many postcodes (more than 4 billion)"))?;
-            for (level, code) in [
-                (AreaLevel::La, &row.la_code),
-                (AreaLevel::Ward, &row.ward_code),
-                (AreaLevel::Msoa, &row.msoa_code),
-                (AreaLevel::Lsoa, &row.lsoa_code),
-            ] {
-                if row.terminated {
-                    break;
+            // Where people live: live postcodes of the authorities (not terminated ones, nor
+            // the neighbours' kept within the buffer, which only geocode).
+            let lives_here =
+                !row.terminated && local_authorities.iter().any(|(c, _)| *c == row.la_code);
+            if lives_here {
+                for (level, code) in [
+                    (AreaLevel::La, &row.la_code),
+                    (AreaLevel::Ward, &row.ward_code),
+                    (AreaLevel::Msoa, &row.msoa_code),
+                    (AreaLevel::Lsoa, &row.lsoa_code),
+                ] {
+                    if let Some((i, _)) = areas.find(level, code) {
+                        data[level_index(level)][i].postcodes.push(pos);
+                    }
                 }
-                if let Some((i, _)) = areas.find(level, code) {
-                    data[level_index(level)][i].postcodes.push(pos);
-                }
+                lsoa_msoa.insert(row.lsoa_code.clone(), row.msoa_code.clone());
+                *lsoa_ward_counts
+                    .entry((row.lsoa_code.clone(), row.ward_code.clone()))
+                    .or_default() += 1;
+                residential += 1;
             }
-            lsoa_msoa.insert(row.lsoa_code.clone(), row.msoa_code.clone());
-            *lsoa_ward_counts
-                .entry((row.lsoa_code.clone(), row.ward_code.clone()))
-                .or_default() += 1;
             let standard = Postcode::parse(&row.postcode).ok().map(|p| p.to_string());
             if let Some(s) = &standard {
                 by_postcode.insert(s.clone(), pos);
@@ -234,7 +239,7 @@ impl Place {
 
         // Best fit: each LSOA to the ward holding most of its postcodes (ties: lowest code).
         let mut best_fit = BestFit {
-            postcodes: postcodes.len(),
+            postcodes: residential,
             ..BestFit::default()
         };
         let mut per_lsoa: BTreeMap<&str, Vec<(&str, usize)>> = BTreeMap::new();
@@ -514,8 +519,12 @@ impl PlaceInputs {
         let mut rows: Vec<PostcodeRow> = read::postcode_rows(&def.files.postcodes, &mut |r| {
             las.contains(r.la_code.as_str())
         })?;
+        let in_authorities = rows.len();
+        if def.buffer_m > 0.0 {
+            rows.extend(buffer_postcodes(def, &rows, &las)?);
+        }
         let mut in_place: [BTreeSet<String>; 4] = Default::default();
-        for r in &rows {
+        for r in &rows[..in_authorities] {
             for (level, code) in [
                 (AreaLevel::La, &r.la_code),
                 (AreaLevel::Ward, &r.ward_code),
@@ -622,6 +631,53 @@ impl PlaceInputs {
             manifest,
         })
     }
+}
+
+/// The postcodes of other authorities within `def.buffer_m` metres of a postcode of the place
+/// (a second pass over the directory: first its box, then the distances).
+fn buffer_postcodes(
+    def: &PlaceDefinition,
+    rows: &[PostcodeRow],
+    las: &BTreeSet<&str>,
+) -> Result<Vec<PostcodeRow>, PlaceError> {
+    let points: Vec<LonLat> = rows
+        .iter()
+        .filter_map(|r| LonLat::new(r.lon?, r.lat?).ok())
+        .collect();
+    let Some(mut b) = points
+        .iter()
+        .map(|p| [p.lon(), p.lat(), p.lon(), p.lat()])
+        .reduce(|a, c| {
+            [
+                a[0].min(c[0]),
+                a[1].min(c[1]),
+                a[2].max(c[2]),
+                a[3].max(c[3]),
+            ]
+        })
+    else {
+        return Ok(Vec::new());
+    };
+    // The box grown by the buffer (a degree of latitude is ~111 km; of longitude, less).
+    let dlat = def.buffer_m / 111_000.0;
+    let dlon = dlat / b[1].abs().max(b[3].abs()).to_radians().cos().max(0.01);
+    b = [b[0] - dlon, b[1] - dlat, b[2] + dlon, b[3] + dlat];
+    let near = read::postcode_rows(&def.files.postcodes, &mut |r| {
+        !las.contains(r.la_code.as_str())
+            && matches!((r.lon, r.lat), (Some(x), Some(y)) if x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3])
+    })?;
+    let at: Vec<LonLat> = near
+        .iter()
+        .map(|r| LonLat::new(r.lon.unwrap_or(0.0), r.lat.unwrap_or(0.0)))
+        .collect::<Result<_, _>>()
+        .map_err(|e| PlaceError::context("A postcode near the place has no valid point", e))?;
+    let distances = assetmap_index::areas::nearest_distances_m(&at, &points);
+    Ok(near
+        .into_iter()
+        .zip(distances)
+        .filter(|(_, d)| d.is_some_and(|d| d <= def.buffer_m))
+        .map(|(r, _)| r)
+        .collect())
 }
 
 /// A file's name, size and SHA-256.

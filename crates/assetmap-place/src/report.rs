@@ -20,6 +20,9 @@ pub struct Report {
     pub postcodes_without_point: usize,
     /// Of those, terminated (kept, so that an old postcode still geocodes).
     pub postcodes_terminated: usize,
+    /// Postcodes of neighbouring authorities kept within the buffer (they geocode; they do not
+    /// count in the place's figures).
+    pub postcodes_of_neighbours: usize,
     /// Postcodes with a point inside no ward polygon: a gap between the wards (or a postcode
     /// over the border).
     pub postcodes_outside_every_ward: Vec<String>,
@@ -51,6 +54,16 @@ impl Report {
                 .map(|(c, n)| format!("{c} {n}"))
                 .collect(),
             postcodes_read: inputs.postcodes.len(),
+            postcodes_of_neighbours: inputs
+                .postcodes
+                .iter()
+                .filter(|p| {
+                    !place
+                        .local_authorities()
+                        .iter()
+                        .any(|(c, _)| *c == p.la_code)
+                })
+                .count(),
             postcodes_without_point: inputs
                 .postcodes
                 .iter()
@@ -75,7 +88,12 @@ impl Report {
                 }
             }
         }
-        for p in place.postcodes() {
+        let ours = |la: &str| place.local_authorities().iter().any(|(c, _)| c == la);
+        for p in place
+            .postcodes()
+            .iter()
+            .filter(|p| ours(&p.la_code) && !p.terminated)
+        {
             match place.areas.containing(AreaLevel::Ward, p.at).len() {
                 0 => r.postcodes_outside_every_ward.push(p.postcode.clone()),
                 1 => {}
@@ -138,6 +156,13 @@ impl fmt::Display for Report {
             "  postcodes: {} read, {} without a point (left out), {} terminated (kept for geocoding)",
             self.postcodes_read, self.postcodes_without_point, self.postcodes_terminated
         )?;
+        if self.postcodes_of_neighbours > 0 {
+            writeln!(
+                f,
+                "  postcodes of neighbouring authorities kept within the buffer: {} (they geocode; they do not count in the figures)",
+                self.postcodes_of_neighbours
+            )?;
+        }
         writeln!(f, "Checks:")?;
         list(
             f,

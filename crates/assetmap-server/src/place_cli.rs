@@ -49,6 +49,11 @@ pub struct BuildArgs {
     /// van availability).
     #[arg(long)]
     pub census: Vec<PathBuf>,
+    /// Also keep the postcodes of neighbouring authorities within this many metres of the
+    /// place, so that people living just over the border can be searched from (they geocode
+    /// but do not count in the place's figures).
+    #[arg(long, value_name = "METRES")]
+    pub buffer_m: Option<f64>,
     /// Where to write the pack (a GeoPackage).
     #[arg(long)]
     pub out: PathBuf,
@@ -97,6 +102,12 @@ impl BuildArgs {
         }
         if !self.census.is_empty() {
             def.files.census = self.census.iter().map(abs).collect();
+        }
+        if let Some(m) = self.buffer_m {
+            if !(0.0..=50_000.0).contains(&m) {
+                bail!("--buffer-m: {m} is out of range; use 0 to 50000 metres");
+            }
+            def.buffer_m = m;
         }
         if def.local_authorities.is_empty() {
             bail!("--la: name the local authorities to keep (ONS codes, e.g. --la E08000009,E08000010)");
