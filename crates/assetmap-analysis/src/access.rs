@@ -267,6 +267,7 @@ mod tests {
             ward_name: String::new(),
             lsoa_code: String::new(),
             msoa_code: String::new(),
+            terminated: false,
         }
     }
 
