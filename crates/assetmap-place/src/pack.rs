@@ -296,6 +296,11 @@ fn definition_for_pack(def: &PlaceDefinition, manifest: &[ManifestEntry]) -> Pla
     def
 }
 
+/// Opens a pack as the place it holds.
+pub fn open(path: &Path) -> Result<crate::Place, PlaceError> {
+    crate::Place::from_inputs(read(path)?)
+}
+
 /// Reads a pack written by [`write`].
 pub fn read(path: &Path) -> Result<PlaceInputs, PlaceError> {
     let what = format!("The place pack {}", path.display());

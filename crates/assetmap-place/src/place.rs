@@ -104,11 +104,6 @@ impl Place {
         Place::build(&PlaceDefinition::read(&data_dir.join("place.toml"))?)
     }
 
-    /// Opens a place pack ([`crate::pack`]).
-    pub fn open(pack: &Path) -> Result<Place, PlaceError> {
-        Place::from_inputs(crate::pack::read(pack)?)
-    }
-
     /// Builds a place from its definition: reads the files it names, keeps what belongs to its
     /// local authorities, and works out the figures (see the crate README for the rules).
     pub fn build(def: &PlaceDefinition) -> Result<Place, PlaceError> {
@@ -477,7 +472,7 @@ impl Place {
 }
 
 /// Everything a place is built from, read and cut to its local authorities: what a place
-/// pack holds ([`crate::pack`]).
+/// pack holds (see the `pack` module).
 #[derive(Debug, Clone, Default)]
 pub struct PlaceInputs {
     /// The definition (title, attribution, authorities, vintages, sources, notes); its file

@@ -20,7 +20,7 @@ fn a_pack_opens_as_the_place_it_was_built_from() {
     pack::write(&inputs, &path).unwrap();
 
     let built = Place::from_inputs(inputs.clone()).unwrap();
-    let opened = Place::open(&path).unwrap();
+    let opened = pack::open(&path).unwrap();
     assert_eq!(opened.title(), "Trafford");
     assert_eq!(opened.local_authorities(), built.local_authorities());
     assert_eq!(opened.sources(), built.sources());
@@ -71,6 +71,6 @@ fn a_file_that_is_not_a_pack_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("not-a-pack.gpkg");
     std::fs::write(&path, b"hello").unwrap();
-    let e = Place::open(&path).unwrap_err().to_string();
+    let e = pack::open(&path).unwrap_err().to_string();
     assert!(e.contains("not-a-pack.gpkg"), "{e}");
 }

@@ -74,7 +74,7 @@ pub fn load_place(settings: &Settings) -> anyhow::Result<Arc<assetmap_place::Pla
             assetmap_place::PlaceDefinition::read(path)
                 .and_then(|d| assetmap_place::Place::build(&d))
         }
-        Some(path) => assetmap_place::Place::open(path),
+        Some(path) => assetmap_place::pack::open(path),
         None => assetmap_place::Place::load(&settings.data_dir),
     }
     .with_context(|| match &settings.place {
