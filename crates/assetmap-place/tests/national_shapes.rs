@@ -638,6 +638,48 @@ fn nomis_population_csv_gives_the_bundled_populations() {
     }
 }
 
+#[test]
+fn a_nomis_population_file_that_does_not_add_up_is_an_error_naming_the_area() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nomis_population.csv");
+    let mut text = "date,geography,geography code,gender,age,measures,value\n".to_owned();
+    text.push_str("2024,Trafford 001A,E01006109,Total,All Ages,Value,1000\n");
+    for (age, n) in [
+        ("Aged 0 to 15", 200),
+        ("Aged 16 to 64", 600),
+        ("Aged 65+", 199),
+    ] {
+        text.push_str(&format!(
+            "2024,Trafford 001A,E01006109,Total,{age},Value,{n}\n"
+        ));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let e = read::population(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("nomis_population.csv") && e.contains("E01006109"),
+        "{e}"
+    );
+    assert!(e.contains("All Ages 1000") && e.contains("999"), "{e}");
+    // Only male rows: no persons figures.
+    std::fs::write(&path, text.replace(",Total,", ",Male,")).unwrap();
+    let e = read::population(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("nomis_population.csv") && e.contains("no persons rows"),
+        "{e}"
+    );
+    // Single years with one missing.
+    let mut text = "date,geography,geography code,gender,age,measures,value\n".to_owned();
+    for a in (0..90).filter(|&a| a != 42) {
+        text.push_str(&format!(
+            "2024,Trafford 001A,E01006109,Total,Age {a},Value,1\n"
+        ));
+    }
+    text.push_str("2024,Trafford 001A,E01006109,Total,Aged 90+,Value,1\n");
+    std::fs::write(&path, &text).unwrap();
+    let e = read::population(&path).unwrap_err().to_string();
+    assert!(e.contains("E01006109") && e.contains("age 42"), "{e}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Census
 

@@ -263,6 +263,12 @@ fn nomis(
             Age::Other => {}
         }
     }
+    if areas.is_empty() {
+        return Err(PlaceError::new(format!(
+            "The population file {} has no persons rows (gender Total, measures Value); expected {NOMIS_COLUMNS}",
+            path.display()
+        )));
+    }
     let mut out = HashMap::with_capacity(areas.len());
     for (area, a) in areas {
         let p = if a.years.iter().any(Option::is_some) {
