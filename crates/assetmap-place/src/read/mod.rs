@@ -2,8 +2,8 @@
 //! population and census 2021 tables. Each reader accepts the bundled shape (Trafford Data
 //! Lab's snake_case republications of ONS data, in `data/sources/trafford/`) and the shape ONS
 //! and Nomis publish nationally, telling them apart by the header (or the feature properties).
-//! Column names compare case-insensitively where noted; errors name the file and the columns
-//! each shape needs.
+//! The national shapes' column names (and every postcode column) compare case-insensitively;
+//! errors name the file and the columns each shape needs.
 //!
 //! | File | Bundled shape | National shape |
 //! |------|---------------|----------------|
