@@ -571,7 +571,113 @@ fn a_population_total_that_disagrees_with_the_single_years_is_an_error() {
     std::fs::write(&path, "geography,count\nE01000001,5\n").unwrap();
     let e = read::population(&path).unwrap_err().to_string();
     assert!(e.contains("not_population.csv"), "{e}");
-    assert!(e.contains("all_ages") && e.contains("F90"), "{e}");
+    assert!(
+        e.contains("all_ages") && e.contains("F90") && e.contains("geography code"),
+        "{e}"
+    );
+}
+
+/// A bundled population file as Nomis's tidy CSV: persons (`Total`) rows for `All Ages`,
+/// `Age 0` … `Aged 90+` and some bands (with `singles`), or only the three bands; and a few
+/// male rows and percentages, which are not read.
+fn nomis_population(dir: &Path, rel: &str, singles: bool) -> PathBuf {
+    let t = Table::read(&trafford(rel));
+    let (code, name, sex) = (t.col("area_code"), t.col("area_name"), t.col("sex"));
+    let headers = strings(&[
+        "date",
+        "geography",
+        "geography code",
+        "gender",
+        "age",
+        "measures",
+        "value",
+    ]);
+    let mut rows = Vec::new();
+    for row in &t.rows {
+        let gender = match row[sex].as_str() {
+            "Persons" => "Total",
+            "Males" => "Male",
+            _ => continue,
+        };
+        let mut push = |age: &str, measures: &str, value: &str| {
+            rows.push(strings(&[
+                "2024", &row[name], &row[code], gender, age, measures, value,
+            ]));
+        };
+        push("All Ages", "Value", &row[t.col("all_ages")]);
+        push("All Ages", "Percent", "100.0");
+        push("Aged 0 to 15", "Value", &row[t.col("aged_0_to_15")]);
+        push("Aged 16 to 64", "Value", &row[t.col("aged_16_to_64")]);
+        push("Aged 65+", "Value", &row[t.col("aged_65_and_over")]);
+        push("Aged 16 to 24", "Value", "1");
+        if singles {
+            for a in 0..90 {
+                push(&format!("Age {a}"), "Value", &row[t.col(&a.to_string())]);
+            }
+            push("Aged 90+", "Value", &row[t.col("90+")]);
+        }
+    }
+    let path = dir.join(format!(
+        "nomis_{}_{}",
+        if singles { "single_years" } else { "bands" },
+        Path::new(rel).file_name().unwrap().to_string_lossy()
+    ));
+    write_csv(&path, &headers, &rows);
+    path
+}
+
+#[test]
+fn nomis_population_csv_gives_the_bundled_populations() {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, _) in POPULATION {
+        let bundled = read::population(&trafford(rel)).unwrap();
+        for singles in [true, false] {
+            let path = nomis_population(dir.path(), rel, singles);
+            assert_eq!(read::population(&path).unwrap(), bundled, "{rel} {singles}");
+        }
+    }
+}
+
+#[test]
+fn a_nomis_population_file_that_does_not_add_up_is_an_error_naming_the_area() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nomis_population.csv");
+    let mut text = "date,geography,geography code,gender,age,measures,value\n".to_owned();
+    text.push_str("2024,Trafford 001A,E01006109,Total,All Ages,Value,1000\n");
+    for (age, n) in [
+        ("Aged 0 to 15", 200),
+        ("Aged 16 to 64", 600),
+        ("Aged 65+", 199),
+    ] {
+        text.push_str(&format!(
+            "2024,Trafford 001A,E01006109,Total,{age},Value,{n}\n"
+        ));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let e = read::population(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("nomis_population.csv") && e.contains("E01006109"),
+        "{e}"
+    );
+    assert!(e.contains("All Ages 1000") && e.contains("999"), "{e}");
+    // Only male rows: no persons figures.
+    std::fs::write(&path, text.replace(",Total,", ",Male,")).unwrap();
+    let e = read::population(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("nomis_population.csv") && e.contains("no persons rows"),
+        "{e}"
+    );
+    // Single years with one missing.
+    let mut text = "date,geography,geography code,gender,age,measures,value\n".to_owned();
+    for a in (0..90).filter(|&a| a != 42) {
+        text.push_str(&format!(
+            "2024,Trafford 001A,E01006109,Total,Age {a},Value,1\n"
+        ));
+    }
+    text.push_str("2024,Trafford 001A,E01006109,Total,Aged 90+,Value,1\n");
+    std::fs::write(&path, &text).unwrap();
+    let e = read::population(&path).unwrap_err().to_string();
+    assert!(e.contains("E01006109") && e.contains("age 42"), "{e}");
 }
 
 // ---------------------------------------------------------------------------------------------
