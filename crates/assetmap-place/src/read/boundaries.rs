@@ -306,7 +306,6 @@ pub(crate) fn boundary_features(path: &Path, level: AreaLevel) -> Result<Vec<Val
 
 /// The boundaries' vintage from the ONS field names (`WD23CD` → `2023`, `LSOA21CD` → `2021`);
 /// `None` for the bundled `area_code` files.
-#[allow(dead_code)] // For the builder, when the definition gives no vintage (definition.rs says so).
 pub(crate) fn boundary_vintage(path: &Path) -> Result<Option<String>, PlaceError> {
     let v = read_json(path)?;
     Ok(match naming(&v, path)? {
