@@ -301,7 +301,7 @@ pub fn open(path: &Path) -> Result<crate::Place, PlaceError> {
     crate::Place::from_inputs(read(path)?)
 }
 
-/// Reads a pack written by [`write`].
+/// Reads a pack written by [`write()`].
 pub fn read(path: &Path) -> Result<PlaceInputs, PlaceError> {
     let what = format!("The place pack {}", path.display());
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
