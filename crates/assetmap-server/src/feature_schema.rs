@@ -1,7 +1,7 @@
 //! An asset feature as JSON Schema, and the names of its properties: the API document's
 //! `AssetFeature` schema (`routes/openapi.json`), the one description of an asset's properties.
 //! Served as the collection's `describedby` (`routes/schema.rs`) and used to check the
-//! `properties` parameter ([`crate::parse::properties_from`]).
+//! `properties` parameter ([`crate::parse::shape_from`]).
 //!
 //! The schema is of a whole GeoJSON feature (`type`, `id`, `geometry`, `properties`), the shape
 //! GDAL 3.6 (Debian 12's) reads.

@@ -451,7 +451,7 @@ pub fn shape_from(p: &Params) -> Result<Shape, ApiError> {
     })
 }
 
-/// Reads `sortby` ([`SortBy::parse_ogc`]); `None` when absent or empty (id order).
+/// Reads `sortby` ([`SortBy::parse_ogc`](assetmap_index::sort::SortBy::parse_ogc)); `None` when absent or empty (id order).
 pub fn sortby_from(p: &Params) -> Result<Option<assetmap_index::sort::SortBy>, ApiError> {
     match p.one("sortby")? {
         None => Ok(None),
