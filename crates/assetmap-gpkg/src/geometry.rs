@@ -205,10 +205,182 @@ pub fn decode_point(blob: &[u8]) -> Result<(f64, f64), GeometryError> {
     Ok((double(5), double(13)))
 }
 
+/// The WKB part of a GeoPackage blob (after the header and envelope), checked.
+fn wkb_of(blob: &[u8]) -> Result<&[u8], GeometryError> {
+    let bad = |why: &str| GeometryError(why.to_owned());
+    if blob.len() < 8 || &blob[..2] != b"GP" {
+        return Err(bad("does not start with the GP magic"));
+    }
+    let flags = blob[3];
+    if flags & 0b0001_0000 != 0 {
+        return Err(bad("the geometry is empty"));
+    }
+    if flags & 0b0010_0000 != 0 {
+        return Err(bad("extended geometry types are not supported"));
+    }
+    let envelope_len = match (flags >> 1) & 0b111 {
+        0 => 0,
+        1 => 32,
+        2 | 3 => 48,
+        4 => 64,
+        other => return Err(GeometryError(format!("unknown envelope indicator {other}"))),
+    };
+    blob.get(8 + envelope_len..)
+        .ok_or_else(|| bad("shorter than its envelope"))
+}
+
+/// Reads WKB: a cursor over the bytes, each geometry with its own byte order.
+struct Wkb<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Wkb<'_> {
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], GeometryError> {
+        let end = self.at.checked_add(N).filter(|&e| e <= self.bytes.len());
+        let Some(end) = end else {
+            return Err(GeometryError("the WKB ends early".to_owned()));
+        };
+        let mut a = [0u8; N];
+        a.copy_from_slice(&self.bytes[self.at..end]);
+        self.at = end;
+        Ok(a)
+    }
+
+    /// A geometry header: its byte order, base type (1 point … 6 multipolygon) and the
+    /// number of ordinates per position (2, 3 or 4).
+    fn header(&mut self) -> Result<(bool, u32, usize), GeometryError> {
+        let le = match self.take::<1>()?[0] {
+            0 => false,
+            1 => true,
+            _ => return Err(GeometryError("unknown WKB byte order".to_owned())),
+        };
+        let raw = self.u32(le)?;
+        // ISO (1000 Z, 2000 M, 3000 ZM) and EWKB-style flags (0x80000000 Z, 0x40000000 M).
+        let (ewkb_z, ewkb_m) = (raw & 0x8000_0000 != 0, raw & 0x4000_0000 != 0);
+        let t = raw & 0x0FFF_FFFF;
+        let (base, iso) = (t % 1000, t / 1000);
+        let dims = 2 + match iso {
+            0 => usize::from(ewkb_z) + usize::from(ewkb_m),
+            1 | 2 => 1,
+            3 => 2,
+            _ => return Err(GeometryError(format!("unknown WKB type {raw}"))),
+        };
+        Ok((le, base, dims))
+    }
+
+    fn u32(&mut self, le: bool) -> Result<u32, GeometryError> {
+        let w = self.take::<4>()?;
+        Ok(if le {
+            u32::from_le_bytes(w)
+        } else {
+            u32::from_be_bytes(w)
+        })
+    }
+
+    fn f64(&mut self, le: bool) -> Result<f64, GeometryError> {
+        let w = self.take::<8>()?;
+        Ok(if le {
+            f64::from_le_bytes(w)
+        } else {
+            f64::from_be_bytes(w)
+        })
+    }
+
+    /// A count, checked against what is left (each item takes at least `min_bytes`).
+    fn count(&mut self, le: bool, min_bytes: usize) -> Result<usize, GeometryError> {
+        let n = self.u32(le)? as usize;
+        if n.saturating_mul(min_bytes) > self.bytes.len() - self.at {
+            return Err(GeometryError(format!(
+                "a count of {n} is more than the WKB holds"
+            )));
+        }
+        Ok(n)
+    }
+
+    fn polygon_body(&mut self, le: bool, dims: usize) -> Result<Vec<Vec<[f64; 2]>>, GeometryError> {
+        let rings = self.count(le, 4)?;
+        (0..rings)
+            .map(|_| {
+                let n = self.count(le, 8 * dims)?;
+                (0..n)
+                    .map(|_| {
+                        let (x, y) = (self.f64(le)?, self.f64(le)?);
+                        for _ in 2..dims {
+                            self.f64(le)?;
+                        }
+                        Ok([x, y])
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// The polygons of a Polygon or MultiPolygon blob: each a list of rings (the first the
+/// exterior), each ring a list of `[x, y]` as written. Accepts either byte order, any envelope
+/// kind and the Z/M/ZM variants (extra ordinates ignored); refuses other geometry types.
+///
+/// # Examples
+/// ```
+/// use assetmap_gpkg::{decode_polygons, encode_multipolygon, WGS84_SRS_ID};
+/// let square = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]];
+/// let blob = encode_multipolygon(WGS84_SRS_ID, &[vec![&square[..]]]).unwrap();
+/// assert_eq!(decode_polygons(&blob).unwrap(), vec![vec![square.to_vec()]]);
+/// ```
+pub fn decode_polygons(blob: &[u8]) -> Result<Vec<Vec<Vec<[f64; 2]>>>, GeometryError> {
+    let mut w = Wkb {
+        bytes: wkb_of(blob)?,
+        at: 0,
+    };
+    let (le, base, dims) = w.header()?;
+    match base {
+        WKB_POLYGON => Ok(vec![w.polygon_body(le, dims)?]),
+        WKB_MULTIPOLYGON => {
+            let n = w.count(le, 9)?;
+            (0..n)
+                .map(|_| {
+                    let (le, base, dims) = w.header()?;
+                    if base != WKB_POLYGON {
+                        return Err(GeometryError(format!(
+                            "a MultiPolygon holds a WKB type {base}, not a polygon"
+                        )));
+                    }
+                    w.polygon_body(le, dims)
+                })
+                .collect()
+        }
+        other => Err(GeometryError(format!(
+            "WKB type {other} is not a polygon or multipolygon"
+        ))),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn polygons_round_trip_and_bad_blobs_are_errors() {
+        let outer = [[0.0, 0.0], [4.0, 0.0], [4.0, 4.0], [0.0, 4.0], [0.0, 0.0]];
+        let hole = [[1.0, 1.0], [2.0, 1.0], [2.0, 2.0], [1.0, 1.0]];
+        let b = encode_polygon(4326, &[&outer, &hole]).unwrap();
+        assert_eq!(
+            decode_polygons(&b).unwrap(),
+            vec![vec![outer.to_vec(), hole.to_vec()]]
+        );
+        let m = encode_multipolygon(4326, &[vec![&outer[..]], vec![&hole[..]]]).unwrap();
+        assert_eq!(decode_polygons(&m).unwrap().len(), 2);
+        assert!(decode_polygons(&encode_point(4326, 1.0, 2.0)).is_err());
+        for cut in [9, 45, 60, b.len() - 1] {
+            assert!(decode_polygons(&b[..cut]).is_err(), "cut at {cut}");
+        }
+        // A count far beyond the bytes is refused, not allocated.
+        let mut huge = b.clone();
+        huge[45..49].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode_polygons(&huge).is_err());
+    }
 
     #[test]
     fn point_blob_layout_is_gpkg_header_envelope_then_le_wkb() {

@@ -10,8 +10,8 @@ mod writer;
 pub use columns::{asset_from_row, asset_values, select_list, ASSET_COLUMNS};
 pub use error::GpkgError;
 pub use geometry::{
-    decode_point, encode_multipolygon, encode_point, encode_polygon, Envelope, GeometryError,
-    WGS84_SRS_ID,
+    decode_point, decode_polygons, encode_multipolygon, encode_point, encode_polygon, Envelope,
+    GeometryError, WGS84_SRS_ID,
 };
 pub use schema::{
     add_metadata, create_attributes_table, create_features_table, extend_extent, extent,

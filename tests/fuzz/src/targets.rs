@@ -612,4 +612,16 @@ pub fn gpkg_geometry(data: &[u8]) {
         let (x2, y2) = assetmap_gpkg::decode_point(&blob).expect("our own blob decodes");
         assert_eq!((x.to_bits(), y.to_bits()), (x2.to_bits(), y2.to_bits()));
     }
+    // Boundaries come in as GeoPackage polygons too (assetmap place build).
+    if let Ok(polygons) = assetmap_gpkg::decode_polygons(data) {
+        let parts: Vec<Vec<&[[f64; 2]]>> = polygons
+            .iter()
+            .map(|p| p.iter().map(Vec::as_slice).collect())
+            .collect();
+        if let Some(blob) = assetmap_gpkg::encode_multipolygon(assetmap_gpkg::WGS84_SRS_ID, &parts)
+        {
+            let again = assetmap_gpkg::decode_polygons(&blob).expect("our own blob decodes");
+            assert_eq!(again.len(), polygons.len());
+        }
+    }
 }

@@ -1,5 +1,6 @@
-//! Boundaries: GeoJSON with the bundled `area_code`/`area_name` properties or the Open
-//! Geography Portal's `<letters><yy>CD`/`<letters><yy>NM`, in WGS84 or British National Grid.
+//! Boundaries: GeoJSON or GeoPackage with the bundled `area_code`/`area_name` properties or the
+//! Open Geography Portal's `<letters><yy>CD`/`<letters><yy>NM`, in WGS84 or British National
+//! Grid.
 
 use crate::error::PlaceError;
 use assetmap_core::crs::national_grid_to_wgs84;
@@ -8,11 +9,86 @@ use serde_json::{Map, Value};
 use std::path::Path;
 
 fn read_json(path: &Path) -> Result<Value, PlaceError> {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"))
+    {
+        return read_geopackage(path);
+    }
     let text = std::fs::read_to_string(path).map_err(|e| {
         PlaceError::context(format!("Failed to read boundaries {}", path.display()), e)
     })?;
     serde_json::from_str(&text)
         .map_err(|e| PlaceError::context(format!("Boundaries {} are not JSON", path.display()), e))
+}
+
+/// The first features layer of a GeoPackage as a GeoJSON FeatureCollection: its attribute
+/// columns as properties, its polygons as a MultiPolygon, and a `crs` member naming EPSG 27700
+/// when the layer is in British National Grid (so the rest reads it as a GeoJSON file).
+fn read_geopackage(path: &Path) -> Result<Value, PlaceError> {
+    let what = || format!("Boundaries {}", path.display());
+    let fail = |e: rusqlite::Error| PlaceError::context(what(), e);
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(fail)?;
+    let (table, column, srs_id): (String, String, i64) = conn
+        .query_row(
+            "SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c \
+             JOIN gpkg_geometry_columns g ON g.table_name = c.table_name \
+             WHERE c.data_type = 'features' ORDER BY c.table_name LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .map_err(|e| {
+            PlaceError::context(
+                format!("{}: no features layer (is it a GeoPackage?)", what()),
+                e,
+            )
+        })?;
+    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let mut stmt = conn
+        .prepare(&format!("SELECT * FROM {}", quoted(&table)))
+        .map_err(fail)?;
+    let names: Vec<String> = stmt
+        .column_names()
+        .iter()
+        .map(|n| (*n).to_owned())
+        .collect();
+    let mut rows = stmt.query([]).map_err(fail)?;
+    let mut features = Vec::new();
+    while let Some(row) = rows.next().map_err(fail)? {
+        let mut properties = Map::new();
+        let mut geometry = Value::Null;
+        for (i, name) in names.iter().enumerate() {
+            let value = row.get_ref(i).map_err(fail)?;
+            if *name == column {
+                let rusqlite::types::ValueRef::Blob(blob) = value else {
+                    continue;
+                };
+                let polygons = assetmap_gpkg::decode_polygons(blob)
+                    .map_err(|e| PlaceError::context(what(), e))?;
+                geometry = serde_json::json!({"type": "MultiPolygon", "coordinates": polygons});
+                continue;
+            }
+            let v = match value {
+                rusqlite::types::ValueRef::Text(t) => {
+                    Value::String(String::from_utf8_lossy(t).into_owned())
+                }
+                rusqlite::types::ValueRef::Integer(n) => Value::from(n),
+                rusqlite::types::ValueRef::Real(x) => Value::from(x),
+                _ => Value::Null,
+            };
+            properties.insert(name.clone(), v);
+        }
+        features.push(
+            serde_json::json!({"type": "Feature", "properties": properties, "geometry": geometry}),
+        );
+    }
+    let mut collection = serde_json::json!({"type": "FeatureCollection", "features": features});
+    if srs_id == 27700 {
+        collection["crs"] = serde_json::json!({"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}});
+    }
+    Ok(collection)
 }
 
 fn ring(v: &Value) -> Result<Vec<[f64; 2]>, String> {

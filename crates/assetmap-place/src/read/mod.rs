@@ -8,11 +8,12 @@
 //! | File | Bundled shape | National shape |
 //! |------|---------------|----------------|
 //! | Postcodes (CSV, streamed) | `postcode`, `ward_code`, `ward_name`, `msoa_code`, `lsoa_code`, `la_code`, `lon`, `lat` | ONS Postcode Directory or NSPL: `pcds` (or `pcd`), `lat`, `long`, `oslaua` (or `laua`), `osward` (or `ward`), `lsoa21` (or `lsoa21cd`), `msoa21` (or `msoa21cd`), optional `doterm` (non-empty: terminated); lat `99.999999` is no point; no ward names |
-//! | Boundaries (GeoJSON) | properties `area_code`, `area_name`, WGS84 | Open Geography Portal: properties `<letters><yy>CD` / `<letters><yy>NM` (`LAD23CD`, `WD23CD`, `MSOA21CD`, `LSOA21CD`, …; the finest level wins when a feature has several), WGS84 or British National Grid (a `crs` naming EPSG 27700, or coordinates beyond ±180), reprojected to WGS84; the vintage is `20<yy>` |
+//! | Boundaries (GeoJSON or GeoPackage) | properties `area_code`, `area_name`, WGS84 | Open Geography Portal: properties `<letters><yy>CD` / `<letters><yy>NM` (`LAD23CD`, `WD23CD`, `MSOA21CD`, `LSOA21CD`, …; the finest level wins when a feature has several), WGS84 or British National Grid (a `crs` naming EPSG 27700, or coordinates beyond ±180), reprojected to WGS84; the vintage is `20<yy>` |
 //! | Population (CSV) | `area_code`, `sex` (`Persons` rows), `all_ages`, `aged_0_to_15`, `aged_16_to_64`, `aged_65_and_over` | ONS small-area mid-year estimates (`sapelsoasyoa…` saved as CSV): a `… Code` column (the last one, e.g. `LSOA 2021 Code`, or `Code`), `Total`, `F0`…`F90`, `M0`…`M90` (both sexes summed into the bands; `Total` checked); or Nomis's tidy CSV: `geography code`, `gender` (`Total` rows), `age` (`All Ages`, `Age 0` … `Aged 90+`, or without single years the bands `Aged 0 to 15`, `Aged 16 to 64`, `Aged 65+`), `measures` (`Value` rows), `value` (`All Ages` checked) |
 //! | Census 2021 (CSV, by LSOA) | long: `area_code`, `area_name`, `geography`, `period`, `indicator`, `<category column>`, `measure`, `unit`, `value` | Nomis bulk, wide: `geography code` and one column per category, `General health: Total: All usual residents`, … (TS037, TS038, TS039, TS045) |
 //!
-//! Not read (yet): GeoPackage boundaries (`assetmap-gpkg` decodes points only).
+//! A GeoPackage is read from its first features layer (polygons decoded by `assetmap-gpkg`); a
+//! layer whose SRS is 27700 is British National Grid.
 
 mod boundaries;
 mod census;
