@@ -508,9 +508,19 @@ pub struct ManifestEntry {
 impl PlaceInputs {
     /// Reads the files of `def` and keeps what belongs to its local authorities.
     pub fn read(def: &PlaceDefinition) -> Result<PlaceInputs, PlaceError> {
+        PlaceInputs::read_telling(def, &mut |_| {})
+    }
+
+    /// [`PlaceInputs::read`], calling `reading` with each file's name as it starts on it (for
+    /// a progress line).
+    pub fn read_telling(
+        def: &PlaceDefinition,
+        reading: &mut dyn FnMut(&Path),
+    ) -> Result<PlaceInputs, PlaceError> {
         let las: BTreeSet<&str> = def.local_authorities.iter().map(String::as_str).collect();
 
         // Postcodes first: they say which wards, MSOAs and LSOAs belong to the authorities.
+        reading(&def.files.postcodes);
         let mut rows: Vec<PostcodeRow> = read::postcode_rows(&def.files.postcodes, &mut |r| {
             las.contains(r.la_code.as_str())
         })?;
@@ -545,6 +555,7 @@ impl PlaceInputs {
                 ))
             })?;
             read_files.push(file.to_path_buf());
+            reading(file);
             boundaries[level_index(level)] = read::boundary_features(file, level)?
                 .into_iter()
                 .filter(|f| keep(level, f["id"].as_str().unwrap_or_default()))
@@ -590,6 +601,7 @@ impl PlaceInputs {
             if !read_files.iter().any(|f| f == file) {
                 read_files.push(file.to_path_buf());
             }
+            reading(file);
             assignment[level_index(level)] = read::area_inputs(file)?
                 .into_iter()
                 .filter(|a| keep(level, &a.code))
@@ -598,11 +610,15 @@ impl PlaceInputs {
 
         let mut population: HashMap<String, Population> = HashMap::new();
         for file in &def.files.population {
+            reading(file);
             population.extend(
                 read::population(file)?
                     .into_iter()
                     .filter(|(code, _)| AreaLevel::ALL.iter().any(|l| keep(*l, code))),
             );
+        }
+        if let Some(first) = def.files.census.first() {
+            reading(first);
         }
         let census = read::census_lsoa(&def.files.census)?
             .into_iter()

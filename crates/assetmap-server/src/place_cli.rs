@@ -122,6 +122,21 @@ impl BuildArgs {
     }
 }
 
+/// A spinner with the elapsed time and what is being read, on a terminal only.
+fn progress_line() -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 /// Builds the pack, printing the report.
 pub fn run(args: BuildArgs) -> anyhow::Result<()> {
     let def = args.definition()?;
@@ -132,8 +147,18 @@ pub fn run(args: BuildArgs) -> anyhow::Result<()> {
         );
     }
     let started = Instant::now();
-    let inputs = PlaceInputs::read(&def)?;
+    let progress = progress_line();
+    let inputs = PlaceInputs::read_telling(&def, &mut |file| {
+        progress.set_message(format!(
+            "reading {}",
+            file.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        ));
+    })?;
+    progress.set_message("working out the figures");
     let place = Place::from_inputs(inputs.clone())?;
+    progress.finish_and_clear();
     let report = Report::of(&place, &inputs);
     print!("{report}");
 
