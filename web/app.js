@@ -65,6 +65,7 @@ MODES.areas = areasMode({
     return app.map.map;
   },
   vocabulary: () => api.vocabulary(),
+  collections: () => api.collections(),
 });
 
 async function setMode(mode, { push = true } = {}) {

@@ -43,6 +43,7 @@ function qs(params) {
 export const api = {
   config: () => getJson('/config.json'),
   vocabulary: () => getJson('/vocabulary'),
+  collections: () => getJson('/collections'),
   wards: () => getJson('/collections/areas-ward/items?f=json&limit=100'),
   mapPoints: (category, opts) => getJson(`/map/points${qs({ category })}`, opts),
   items: (params, opts) => getJson(`/collections/assets/items${qs({ f: 'json', ...params })}`, opts),

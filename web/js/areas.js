@@ -8,10 +8,13 @@
 
 import { esc } from './render.js';
 
+// The levels offered, in this order; their labels come from the place served (its collections'
+// titles, e.g. "Electoral wards (2023)"), these are the fall-backs.
 const LEVELS = [
-  { slug: 'ward', label: 'Wards (2023)', plural: 'wards' },
-  { slug: 'msoa', label: 'MSOAs (2021)', plural: 'MSOAs' },
-  { slug: 'lsoa', label: 'LSOAs (2021)', plural: 'LSOAs' },
+  { slug: 'ward', label: 'Wards', plural: 'wards' },
+  { slug: 'msoa', label: 'MSOAs', plural: 'MSOAs' },
+  { slug: 'lsoa', label: 'LSOAs', plural: 'LSOAs' },
+  { slug: 'la', label: 'Local authorities', plural: 'local authorities' },
 ];
 
 // Each measure: its label, the property it reads (given the chosen kind or null for all kinds),
@@ -52,7 +55,8 @@ function classOf(value, br) {
 }
 
 /**
- * @param {{ getMap: () => Promise<any>, vocabulary: () => Promise<any> }} deps
+ * @param {{ getMap: () => Promise<any>, vocabulary: () => Promise<any>,
+ *           collections: () => Promise<any> }} deps
  *   getMap resolves to the MapLibre map once it is loaded (or null when there is no map).
  */
 export function areasMode(deps) {
@@ -76,7 +80,9 @@ export function areasMode(deps) {
   async function build() {
     if (built) return;
     built = true;
-    ui.level.innerHTML = LEVELS.map((l) => `<option value="${l.slug}">${esc(l.label)}</option>`).join('');
+    const listed = await deps.collections().catch(() => ({ collections: [] }));
+    const title = (slug) => (listed.collections || []).find((c) => c.id === `areas-${slug}`)?.title;
+    ui.level.innerHTML = LEVELS.map((l) => `<option value="${l.slug}">${esc(title(l.slug) || l.label)}</option>`).join('');
     ui.measure.innerHTML = MEASURES.map((m) => `<option value="${m.slug}">${esc(m.label)}</option>`).join('');
     const vocab = await deps.vocabulary().catch(() => ({ categories: [] }));
     ui.kind.innerHTML = '<option value="">All kinds</option>'
@@ -102,7 +108,8 @@ export function areasMode(deps) {
     const levelLabel = ui.level.selectedOptions[0]?.textContent || q.level;
     const csv = `/areas/${q.level}/summary.csv${q.params.toString() ? `?${q.params}` : ''}`;
     ui.download.href = csv;
-    ui.download.setAttribute('download', `trafford_${q.level}_assets_summary.csv`);
+    const place = (document.title || 'assetmap').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+    ui.download.setAttribute('download', `${place}_${q.level}_assets_summary.csv`);
     if (!Number.isFinite(q.walk) || q.walk < 1 || q.walk > 10000) {
       ui.hint.textContent = 'Walking distance must be a whole number of metres from 1 to 10,000.';
       ui.hint.hidden = false;
