@@ -82,6 +82,26 @@ pub fn write_feature<W: Write>(out: &mut W, asset: &Asset) -> std::io::Result<()
     serde_json::to_writer(out, &asset_to_feature(asset)).map_err(std::io::Error::other)
 }
 
+/// The properties an asset feature may carry (besides [`SERVER_MANAGED`]).
+pub const PROPERTY_NAMES: &[&str] = &[
+    "name",
+    "description",
+    "abcd_type",
+    "categories",
+    "tags",
+    "address",
+    "postcode",
+    "contact",
+    "opening_times",
+    "cost",
+    "access",
+    "audience",
+    "languages",
+    "provenance",
+    "verified_at",
+    "status",
+];
+
 /// Properties the server sets itself; ignored when a client sends them.
 pub const SERVER_MANAGED: &[&str] = &["created_at", "updated_at", "version"];
 
@@ -116,6 +136,23 @@ pub fn draft_from_feature(value: Value) -> Result<FeatureInput, ValidationErrors
             // A client may send back what it fetched: server-managed fields are ignored.
             for managed in SERVER_MANAGED {
                 p.remove(*managed);
+            }
+            // Every unknown property at once (serde would stop at the first).
+            let unknown: Vec<FieldError> = p
+                .keys()
+                .filter(|k| !PROPERTY_NAMES.contains(&k.as_str()))
+                .map(|k| {
+                    FieldError::new(
+                        format!("properties.{k}"),
+                        format!(
+                            "is not a property of an asset; use one of: {}",
+                            PROPERTY_NAMES.join(", ")
+                        ),
+                    )
+                })
+                .collect();
+            if !unknown.is_empty() {
+                return Err(ValidationErrors(unknown));
             }
             serde_path_to_error::deserialize::<_, AssetDraft>(Value::Object(p)).map_err(|e| {
                 // The path of the value serde could not read: `properties.name`,
@@ -213,10 +250,147 @@ pub fn read_feature_collection<R: Read>(
     Ok(assets)
 }
 
+/// One problem with one record of an import file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportProblem {
+    /// The record's number in the file, from 1 (the feature's position).
+    pub record: usize,
+    /// The record's id, when it has one.
+    pub id: Option<String>,
+    /// The field at fault (`properties.name`, `geometry.coordinates`, `id`).
+    pub field: String,
+    /// What is wrong, and what would be right.
+    pub reason: String,
+}
+
+/// What reading an import file found: the valid assets and every problem, all at once.
+#[derive(Debug, Clone, Default)]
+pub struct ImportRead {
+    /// Records in the file.
+    pub records: usize,
+    /// The valid ones, as assets created at the time given.
+    pub assets: Vec<Asset>,
+    /// Every problem of every rejected record.
+    pub problems: Vec<ImportProblem>,
+    /// How many records were rejected (each may have several problems).
+    pub rejected: usize,
+}
+
+/// Reads a FeatureCollection of assets like [`read_feature_collection`], but does not stop at
+/// the first bad feature: every feature is checked, and every problem of every rejected one is
+/// reported with its record number and field (a second feature with an id already seen is a
+/// problem too). Only a file that is not a FeatureCollection at all is an error.
+///
+/// # Examples
+/// ```
+/// let file = br#"{"type": "FeatureCollection", "features": [
+///   {"type": "Feature", "id": "a:1", "geometry": {"type": "Point", "coordinates": [-2.3, 53.4]},
+///    "properties": {"name": "Good", "abcd_type": "association", "categories": ["food"]}},
+///   {"type": "Feature", "id": "a:2", "geometry": {"type": "Point", "coordinates": [-2.3, 53.4]},
+///    "properties": {"name": "Bad", "category": "cafe", "licence": "OGL"}}]}"#;
+/// let read = assetmap_io::read_import(&file[..], chrono::Utc::now()).unwrap();
+/// assert_eq!((read.records, read.assets.len(), read.rejected), (2, 1, 1));
+/// let fields: Vec<&str> = read.problems.iter().map(|p| p.field.as_str()).collect();
+/// assert_eq!(fields, ["properties.category", "properties.licence"]);
+/// assert_eq!(read.problems[0].record, 2);
+/// ```
+pub fn read_import<R: Read>(
+    reader: R,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ImportRead, GeoJsonError> {
+    let value: Value = serde_json::from_reader(reader).map_err(|e| GeoJsonError::Shape {
+        expected: "FeatureCollection",
+        detail: e.to_string(),
+    })?;
+    let features = match value {
+        Value::Object(mut o)
+            if o.get("type").and_then(Value::as_str) == Some("FeatureCollection") =>
+        {
+            match o.remove("features") {
+                Some(Value::Array(a)) => a,
+                _ => {
+                    return Err(GeoJsonError::Shape {
+                        expected: "FeatureCollection",
+                        detail: "no features array".into(),
+                    })
+                }
+            }
+        }
+        _ => {
+            return Err(GeoJsonError::Shape {
+                expected: "FeatureCollection",
+                detail: "type is not FeatureCollection".into(),
+            })
+        }
+    };
+    let mut read = ImportRead {
+        records: features.len(),
+        ..ImportRead::default()
+    };
+    let mut seen = std::collections::HashSet::new();
+    for (index, f) in features.into_iter().enumerate() {
+        let record = index + 1;
+        let raw_id = f.get("id").and_then(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+        let checked = draft_from_feature(f).and_then(|input| {
+            let id = input.id.ok_or_else(|| {
+                ValidationErrors::from(FieldError::new(
+                    "id",
+                    "every feature needs an id (the record's id in its source)",
+                ))
+            })?;
+            if !seen.insert(id.as_str().to_owned()) {
+                return Err(FieldError::new(
+                    "id",
+                    format!("{id} is the id of an earlier feature too; ids must be unique"),
+                )
+                .into());
+            }
+            let valid = input.draft.validate(input.location)?;
+            Ok(Asset::create(id, valid, now))
+        });
+        match checked {
+            Ok(asset) => read.assets.push(asset),
+            Err(errors) => {
+                read.rejected += 1;
+                for e in errors.errors() {
+                    read.problems.push(ImportProblem {
+                        record,
+                        id: raw_id.clone(),
+                        field: e.field.clone(),
+                        reason: e.problem.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(read)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn property_names_are_exactly_the_drafts_fields() {
+        // serde names every field it knows when it meets one it does not.
+        let e = serde_json::from_value::<AssetDraft>(json!({"zz_not_a_field": 1})).unwrap_err();
+        let msg = e.to_string();
+        let listed = msg.split("expected one of ").nth(1).unwrap();
+        let mut known: Vec<&str> = listed
+            .split(", ")
+            .map(|f| f.trim().trim_matches('`'))
+            .filter(|f| !f.is_empty())
+            .collect();
+        known.sort_unstable();
+        let mut ours = PROPERTY_NAMES.to_vec();
+        ours.sort_unstable();
+        assert_eq!(ours, known, "{msg}");
+    }
 
     fn feature() -> Value {
         json!({

@@ -5,6 +5,6 @@ pub mod export;
 pub mod geojson;
 
 pub use crate::geojson::{
-    asset_to_feature, draft_from_feature, read_feature_collection, reproject_feature,
-    write_feature, FeatureInput, GeoJsonError,
+    asset_to_feature, draft_from_feature, read_feature_collection, read_import, reproject_feature,
+    write_feature, FeatureInput, GeoJsonError, ImportProblem, ImportRead,
 };

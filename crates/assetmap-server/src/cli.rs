@@ -2,7 +2,6 @@
 
 use crate::config::{Seed, Settings, StoreLocation};
 use crate::startup::{self, Application};
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,7 +44,7 @@ pub enum Command {
     Migrate,
     /// Load assets into the store in one transaction: the bundled dataset, a GeoJSON file, or
     /// synthetic assets.
-    Import(ImportArgs),
+    Import(crate::import_cli::ImportArgs),
     /// Write the asset layer (and per-area summaries) to a GeoPackage, CSV or GeoJSON file.
     Export(crate::export_cli::ExportArgs),
     /// Build a place pack from the national files (or a place definition), and report.
@@ -70,17 +69,6 @@ pub struct ServeArgs {
     /// Seed a new, empty store with N seeded synthetic assets instead of the bundled dataset
     /// (for load tests).
     #[arg(long, value_name = "N")]
-    pub synthetic: Option<usize>,
-}
-
-/// `assetmap import` flags.
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// A GeoJSON FeatureCollection of assets; without it, the bundled dataset.
-    #[arg(long)]
-    pub file: Option<PathBuf>,
-    /// N seeded synthetic assets instead of a file.
-    #[arg(long, value_name = "N", conflicts_with = "file")]
     pub synthetic: Option<usize>,
 }
 
@@ -151,71 +139,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Import(args) => {
-            let store = startup::open_store(&settings).await?;
-            let assets = match (&args.file, args.synthetic) {
-                (_, Some(n)) => assetmap_synthetic::assets(42, n),
-                (Some(path), None) => {
-                    let f = std::fs::File::open(path)
-                        .with_context(|| format!("Failed to open {}", path.display()))?;
-                    assetmap_io::read_feature_collection(
-                        std::io::BufReader::new(f),
-                        chrono::Utc::now(),
-                    )?
-                }
-                (None, None) => startup::bundled_assets(&settings.data_dir)?,
-            };
-            let started = std::time::Instant::now();
-            match &settings.store {
-                // PostGIS loads with COPY in one transaction and reports progress as it goes.
-                StoreLocation::Postgis(url) => {
-                    drop(store);
-                    let pg =
-                        assetmap_store::PostgisStore::connect_with(url, &settings.store_timeouts())
-                            .await?;
-                    let shown = std::sync::atomic::AtomicUsize::new(usize::MAX);
-                    pg.insert_many_with_progress(&assets, &|n| {
-                        show_progress(n, assets.len(), &shown)
-                    })
-                    .await
-                }
-                _ => store.insert_many(&assets).await,
-            }
-            .context("The import failed; nothing was stored")?;
-            let secs = started.elapsed().as_secs_f64();
-            println!(
-                "imported {} assets in {secs:.1} s ({:.0} assets/s)",
-                assets.len(),
-                assets.len() as f64 / secs.max(1e-9)
-            );
-            Ok(())
-        }
+        Command::Import(args) => crate::import_cli::run(settings, args).await,
         Command::Export(args) => crate::export_cli::run(settings, args).await,
         Command::Place(PlaceCommand::Build(args)) => crate::place_cli::run(args),
-    }
-}
-
-/// Bulk-load progress on stderr: a bar redrawn in place on a terminal, otherwise one line per
-/// 10 %. `shown` remembers the last step printed.
-fn show_progress(done: usize, total: usize, shown: &std::sync::atomic::AtomicUsize) {
-    use std::io::{IsTerminal, Write};
-    use std::sync::atomic::Ordering;
-    let total = total.max(1);
-    let percent = done.min(total) * 100 / total;
-    let terminal = std::io::stderr().is_terminal();
-    let step = if terminal { percent } else { percent / 10 * 10 };
-    if shown.swap(step, Ordering::Relaxed) == step {
-        return;
-    }
-    let filled = percent / 5;
-    let bar = format!("[{}{}]", "#".repeat(filled), ".".repeat(20 - filled));
-    let mut err = std::io::stderr().lock();
-    if terminal {
-        let _ = write!(err, "\r{bar} {percent:3} %  {done} / {total} assets sent");
-        if done >= total {
-            let _ = writeln!(err, "; committing…");
-        }
-    } else {
-        let _ = writeln!(err, "{bar} {percent:3} %  {done} / {total} assets sent");
     }
 }

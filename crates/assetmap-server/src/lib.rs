@@ -13,6 +13,7 @@ pub mod feature_schema;
 pub mod html;
 pub mod http;
 pub mod idempotency;
+pub mod import_cli;
 pub mod params;
 pub mod parse;
 pub mod place_cli;

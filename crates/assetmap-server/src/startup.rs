@@ -87,10 +87,32 @@ pub fn load_place(settings: &Settings) -> anyhow::Result<Arc<assetmap_place::Pla
     Ok(Arc::new(place))
 }
 
-/// Seeds a store that has never been written to (no assets and an empty change feed). A store
-/// whose assets were all deleted on purpose is left alone.
-pub async fn seed_if_new(store: &dyn AssetStore, settings: &Settings) -> anyhow::Result<usize> {
+/// Whether opening the store will create it: a GeoPackage file that does not exist yet. (A
+/// PostGIS database is created by its administrator; there, "new" means never written to.)
+pub fn store_will_be_created(settings: &Settings) -> bool {
+    match &settings.store {
+        StoreLocation::GeoPackage(path) => !path.exists(),
+        StoreLocation::Postgis(_) => true,
+    }
+}
+
+/// Seeds a store this start has just created (`created`, from [`store_will_be_created`]) and
+/// that has never been written to (no assets and an empty change feed). An existing store is
+/// never seeded, even empty — a council's store left empty on purpose, or by an import that
+/// failed, does not fill up with the bundled data; nor is one whose assets were all deleted.
+pub async fn seed_if_new(
+    store: &dyn AssetStore,
+    settings: &Settings,
+    created: bool,
+) -> anyhow::Result<usize> {
     if store.count().await? > 0 || store.latest_seq().await? > 0 {
+        return Ok(0);
+    }
+    if !created {
+        tracing::warn!(
+            store = %settings.store.describe(),
+            "the store exists and is empty; it is served empty (import assets with `assetmap import`, or remove the file to start from the bundled data)"
+        );
         return Ok(0);
     }
     let assets = match settings.seed {
@@ -141,9 +163,10 @@ struct Loaded {
 
 /// Opens the store, seeds it if new and loads the engine: one attempt.
 async fn open_and_load(settings: &Settings, progress: &Progress) -> anyhow::Result<Loaded> {
+    let created = store_will_be_created(settings);
     let store = open_store(settings).await?;
     progress.loading();
-    seed_if_new(store.as_ref(), settings).await?;
+    seed_if_new(store.as_ref(), settings, created).await?;
     let (engine, seq) = load_engine(store.as_ref(), settings).await?;
     Ok(Loaded { store, engine, seq })
 }
@@ -215,8 +238,9 @@ impl Application {
     /// Opens the store (seeding it on first start), loads the engine and binds the listener.
     /// Fails at once when the store cannot be reached (see [`Application::start`] for waiting).
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let created = store_will_be_created(&settings);
         let store = open_store(&settings).await?;
-        seed_if_new(store.as_ref(), &settings).await?;
+        seed_if_new(store.as_ref(), &settings, created).await?;
         Self::build_with_store(settings, store).await
     }
 

@@ -1,0 +1,260 @@
+//! `assetmap import` as a council meets it: the whole file is checked and every problem is
+//! reported at once (record, id, field, reason), for people or as JSON; `--dry-run` writes
+//! nothing; `--skip-invalid` imports the rest and says so; a failed import leaves no store file;
+//! an existing empty store is never filled with the bundled data; errors are one message, never
+//! a stack trace.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use assetmap_tests::{data_dir, ServerProcess};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+fn binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_assetmap-under-test"))
+}
+
+fn assetmap(store: &Path, args: &[&str]) -> Output {
+    Command::new(binary())
+        .arg("--store")
+        .arg(store)
+        .arg("--data")
+        .arg(data_dir())
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap()
+}
+
+fn feature(id: Option<&str>, properties: Value) -> Value {
+    let mut f = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [-2.32, 53.42]}, "properties": properties});
+    if let Some(id) = id {
+        f["id"] = json!(id);
+    }
+    f
+}
+
+fn good(id: &str, name: &str) -> Value {
+    feature(
+        Some(id),
+        json!({"name": name, "abcd_type": "association", "categories": ["food"]}),
+    )
+}
+
+/// Two good records, and three bad in different ways.
+fn mixed_file(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("directory.geojson");
+    let features = vec![
+        good("cafe:1", "Community café"),
+        feature(
+            Some("cafe:2"),
+            json!({"name": "Raw export", "category": "cafe", "licence": "OGL-3.0", "abcd_type": "economy"}),
+        ),
+        feature(None, json!({"name": "No id", "abcd_type": "association"})),
+        good("cafe:1", "The same id again"),
+        good("cafe:5", "Another good one"),
+    ];
+    std::fs::write(
+        &path,
+        json!({"type": "FeatureCollection", "features": features}).to_string(),
+    )
+    .unwrap();
+    path
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn every_problem_is_reported_at_once_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = mixed_file(dir.path());
+    let store = dir.path().join("store.gpkg");
+    let out = assetmap(&store, &["import", "--file", file.to_str().unwrap()]);
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    for line in [
+        "record 2 (cafe:2): properties.category: is not a property of an asset",
+        "record 2 (cafe:2): properties.licence: is not a property of an asset",
+        "record 3: id: every feature needs an id",
+        "record 4 (cafe:1): id: cafe:1 is the id of an earlier feature too",
+        "5 records, 2 valid, 3 rejected",
+        "3 of 5 records are rejected (listed above); nothing was imported",
+        "--skip-invalid",
+    ] {
+        assert!(said.contains(line), "{line:?} in\n{said}");
+    }
+    assert!(!said.contains("stack backtrace"), "{said}");
+    assert!(!store.exists(), "a failed import leaves no store file");
+
+    // The same as JSON, for a script.
+    let out = assetmap(
+        &store,
+        &[
+            "import",
+            "--file",
+            file.to_str().unwrap(),
+            "--report",
+            "json",
+        ],
+    );
+    assert!(!out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["records"], 5);
+    assert_eq!(report["valid"], 2);
+    assert_eq!(report["rejected"], 3);
+    assert_eq!(report["written"], false);
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 4);
+    assert_eq!(problems[0]["record"], 2);
+    assert_eq!(problems[0]["id"], "cafe:2");
+    assert_eq!(problems[0]["field"], "properties.category");
+    assert!(!store.exists());
+}
+
+#[test]
+fn a_dry_run_writes_nothing_and_skip_invalid_imports_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = mixed_file(dir.path());
+    let store = dir.path().join("store.gpkg");
+    let out = assetmap(
+        &store,
+        &[
+            "import",
+            "--file",
+            file.to_str().unwrap(),
+            "--skip-invalid",
+            "--dry-run",
+        ],
+    );
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("dry run: 2 records would be imported; nothing was written"),
+        "{said}"
+    );
+    assert!(!store.exists());
+
+    let out = assetmap(
+        &store,
+        &["import", "--file", file.to_str().unwrap(), "--skip-invalid"],
+    );
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("imported 2 assets"), "{said}");
+    assert!(
+        said.contains("3 rejected records skipped, as asked"),
+        "{said}"
+    );
+    // What is in the store is exactly the two valid records.
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let mut ids: Vec<String> = conn
+        .prepare("SELECT asset_id FROM assets ORDER BY asset_id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["cafe:1", "cafe:5"]);
+    drop(conn);
+
+    // Importing them again fails (keeping a source in step is another matter) and leaves the
+    // store — which existed before — as it was.
+    let out = assetmap(
+        &store,
+        &["import", "--file", file.to_str().unwrap(), "--skip-invalid"],
+    );
+    let said = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        said.contains("nothing was stored: an asset with id cafe:1 already exists"),
+        "{said}"
+    );
+    assert!(store.exists());
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM assets", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn a_file_that_is_not_geojson_is_one_clear_error_and_leaves_no_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("assets.csv");
+    std::fs::write(&file, "id,name\n1,Library\n").unwrap();
+    let store = dir.path().join("store.gpkg");
+    let out = assetmap(&store, &["import", "--file", file.to_str().unwrap()]);
+    let said = text(&out);
+    assert!(!out.status.success());
+    assert!(said.starts_with("error: "), "{said}");
+    assert_eq!(said.trim_end().lines().count(), 1, "one message: {said}");
+    assert!(said.contains("assets.csv cannot be imported"), "{said}");
+    assert!(!said.contains("stack backtrace"), "{said}");
+    assert!(!store.exists());
+}
+
+/// `serve` seeds the bundled data only into a store it has just created: an existing store,
+/// even empty, is served as it is.
+#[test]
+fn an_existing_empty_store_is_not_filled_with_the_bundled_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("empty.gpkg");
+    let data = data_dir();
+    let out = assetmap(&store, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(store.exists());
+    let args = [
+        "--store",
+        store.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+    ];
+    let server = ServerProcess::start(binary(), &args, &[], Duration::from_secs(60));
+    let body = ureq::get(&format!(
+        "{}/collections/assets/items?limit=1",
+        server.address
+    ))
+    .call()
+    .unwrap()
+    .body_mut()
+    .read_to_string()
+    .unwrap();
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["numberMatched"], 0, "{doc}");
+
+    // A new store file is seeded, as before.
+    let fresh = dir.path().join("fresh.gpkg");
+    let args = [
+        "--store",
+        fresh.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+    ];
+    let server = ServerProcess::start(binary(), &args, &[], Duration::from_secs(60));
+    let body = ureq::get(&format!(
+        "{}/collections/assets/items?limit=1",
+        server.address
+    ))
+    .call()
+    .unwrap()
+    .body_mut()
+    .read_to_string()
+    .unwrap();
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["numberMatched"], 1910, "{doc}");
+}
