@@ -258,3 +258,128 @@ fn an_existing_empty_store_is_not_filled_with_the_bundled_data() {
     let doc: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(doc["numberMatched"], 1910, "{doc}");
 }
+
+/// A table shaped like another council's export — British National Grid columns, rows with only
+/// a postcode, words of its own, a bad phone number — read with a mapping file: every problem
+/// names the table's own column; the good rows land with their provenance.
+#[test]
+fn a_council_table_imports_through_a_mapping_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("anytown.csv");
+    std::fs::write(
+        &table,
+        "Ref,Organisation,Type,Easting,Northing,Postcode,Telephone\n\
+         A1,Corner Cafe,Cafe; Community Group,377000,390000,,0161 912 3456\n\
+         A2,Sale Lunch Club,community group,,,M33 7XY,\n\
+         A3,Bowls,Bowling,377100,390100,,\n\
+         A4,Elsewhere,Cafe,,,ZZ99 9ZZ,\n\
+         A5,Bad Phone,Cafe,377200,390200,,call us\n",
+    )
+    .unwrap();
+    let mapping = dir.path().join("anytown.toml");
+    std::fs::write(
+        &mapping,
+        r#"
+[source]
+name = "Anytown community directory"
+licence = "OGL-3.0"
+attribution = "Contains public sector information licensed under the OGL v3.0"
+id_prefix = "anytown"
+
+[columns]
+id = "Ref"
+name = "Organisation"
+categories = "Type"
+easting = "Easting"
+northing = "Northing"
+postcode = "Postcode"
+phone = "Telephone"
+
+[values.categories]
+"Cafe" = ["food"]
+"Community Group" = ["community_groups"]
+
+[defaults]
+abcd_type = "association"
+"#,
+    )
+    .unwrap();
+    let store = dir.path().join("store.gpkg");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a = vec![
+            "import".to_owned(),
+            "--file".to_owned(),
+            table.to_str().unwrap().to_owned(),
+            "--mapping".to_owned(),
+            mapping.to_str().unwrap().to_owned(),
+        ];
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        a
+    };
+    let dry: Vec<String> = args(&["--dry-run", "--skip-invalid", "--report", "json"]);
+    let out = assetmap(&store, &dry.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (report["records"].as_u64(), report["valid"].as_u64()),
+        (Some(5), Some(2)),
+        "{report}"
+    );
+    let by_record: Vec<(u64, String)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["record"].as_u64().unwrap(),
+                p["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_record,
+        [
+            (3, "Type".to_owned()),
+            (4, "Postcode".to_owned()),
+            (5, "Telephone".to_owned())
+        ],
+        "{report}"
+    );
+    assert!(report["problems"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("[values.categories]"));
+    assert!(!store.exists(), "a dry run writes nothing");
+
+    let real: Vec<String> = args(&["--skip-invalid"]);
+    let out = assetmap(&store, &real.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", text(&out));
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let rows: Vec<(String, String, String, String)> = conn
+        .prepare(
+            "SELECT asset_id, categories, geocode_method, source FROM assets ORDER BY asset_id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].0, "anytown:A1");
+    assert!(
+        rows[0].1.contains("food") && rows[0].1.contains("community_groups"),
+        "{rows:?}"
+    );
+    assert_eq!(rows[0].2, "source_point_national_grid");
+    assert_eq!(rows[1].0, "anytown:A2");
+    assert_eq!(rows[1].2, "postcode_centroid");
+    assert_eq!(rows[1].3, "Anytown community directory");
+
+    // A CSV without a mapping says what to do.
+    let out = assetmap(
+        &dir.path().join("other.gpkg"),
+        &["import", "--file", table.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--mapping"), "{}", text(&out));
+}

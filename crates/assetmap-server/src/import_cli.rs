@@ -15,6 +15,12 @@ pub struct ImportArgs {
     /// A GeoJSON FeatureCollection of assets; without it, the bundled dataset.
     #[arg(long)]
     pub file: Option<PathBuf>,
+    /// How to read a CSV file (`--file table.csv`): which columns hold which fields, what the
+    /// source's words mean, the source's licence (a TOML mapping file; see
+    /// `assetmap_io::mapping`). Rows with only a postcode are placed by the place's postcode
+    /// table.
+    #[arg(long, value_name = "MAPPING.toml")]
+    pub mapping: Option<PathBuf>,
     /// N seeded synthetic assets instead of a file.
     #[arg(long, value_name = "N", conflicts_with = "file")]
     pub synthetic: Option<usize>,
@@ -96,7 +102,38 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
                 },
             )
         }
+        (Some(path), None) if args.mapping.is_some() => {
+            let mapping_path = args.mapping.as_deref().unwrap_or(path);
+            let text = std::fs::read_to_string(mapping_path)
+                .with_context(|| format!("Failed to read {}", mapping_path.display()))?;
+            let mapping = assetmap_io::mapping::Mapping::from_toml(&text).map_err(|e| {
+                anyhow::anyhow!(
+                    "The mapping file {} is not valid: {e}",
+                    mapping_path.display()
+                )
+            })?;
+            let place = startup::load_place(&settings)?;
+            let f = std::fs::File::open(path)
+                .with_context(|| format!("Failed to open {}", path.display()))?;
+            let read = assetmap_io::mapping::read_csv_import(
+                std::io::BufReader::new(f),
+                &mapping,
+                &|pc| place.postcode(pc).map(|p| p.at),
+                chrono::Utc::now(),
+            )
+            .map_err(|e| anyhow::anyhow!("{} cannot be imported: {e}", path.display()))?;
+            (path.display().to_string(), read)
+        }
         (Some(path), None) => {
+            if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+            {
+                bail!(
+                    "{} is a CSV table: say how to read it with --mapping MAPPING.toml (see README, \"Importing\")",
+                    path.display()
+                );
+            }
             let f = std::fs::File::open(path)
                 .with_context(|| format!("Failed to open {}", path.display()))?;
             let read = assetmap_io::read_import(std::io::BufReader::new(f), chrono::Utc::now())

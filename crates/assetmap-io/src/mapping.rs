@@ -1,0 +1,473 @@
+//! Mapping files: how a council's own table (CSV, any columns) becomes assets — which column
+//! holds which field, which of its words mean which category, ABCD type, access feature, cost
+//! band or status, defaults, and the source's name, licence and attribution. One TOML file per
+//! source, committed beside the data.
+//!
+//! ```toml
+//! [source]
+//! name = "Anytown Council community directory"
+//! licence = "OGL-3.0"
+//! attribution = "Contains public sector information licensed under the OGL v3.0"
+//! id_prefix = "anytown"            # asset id = "anytown:<the id column>"
+//!
+//! [columns]                        # field = the column that holds it
+//! id = "Ref"
+//! name = "Organisation"
+//! easting = "Easting"              # or lon/lat, or only postcode (geocoded)
+//! northing = "Northing"
+//! postcode = "Postcode"
+//! categories = "Type"              # several values split on ; , /
+//!
+//! [values.categories]              # the column's words (any case) → category slugs
+//! "Cafe" = ["food"]
+//! "Park" = ["green_space_nature"]
+//!
+//! [defaults]
+//! abcd_type = "association"
+//! ```
+
+use crate::geojson::{ImportProblem, ImportRead};
+use assetmap_core::{
+    crs::national_grid_to_wgs84, AbcdType, AccessFeature, Asset, AssetDraft, AssetId, Category,
+    CostBand, CostDraft, LonLat, Postcode, Status,
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::io::Read;
+
+/// A mapping file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    /// Where the data comes from.
+    pub source: SourceInfo,
+    /// Field → column name.
+    #[serde(default)]
+    pub columns: Columns,
+    /// Per field, the source's words (compared without regard to case and surrounding space)
+    /// → our vocabulary.
+    #[serde(default)]
+    pub values: Values,
+    /// What a record without a value gets.
+    #[serde(default)]
+    pub defaults: Defaults,
+}
+
+/// The source of a table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceInfo {
+    pub name: String,
+    pub licence: String,
+    #[serde(default)]
+    pub attribution: Option<String>,
+    /// Asset ids are `<id_prefix>:<id>`: unique across sources, stable across imports.
+    pub id_prefix: String,
+}
+
+/// Which column holds which field; every one optional but `id` and `name`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Columns {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub lon: Option<String>,
+    pub lat: Option<String>,
+    pub easting: Option<String>,
+    pub northing: Option<String>,
+    pub postcode: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub categories: Option<String>,
+    pub abcd_type: Option<String>,
+    pub access: Option<String>,
+    pub cost: Option<String>,
+    pub status: Option<String>,
+    pub tags: Option<String>,
+    pub opening_times: Option<String>,
+}
+
+/// Value maps.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Values {
+    #[serde(default)]
+    pub categories: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub abcd_type: BTreeMap<String, String>,
+    #[serde(default)]
+    pub access: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub cost: BTreeMap<String, String>,
+    #[serde(default)]
+    pub status: BTreeMap<String, String>,
+}
+
+/// Defaults for records without a value.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    pub abcd_type: Option<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    pub status: Option<String>,
+}
+
+impl Mapping {
+    /// Reads a mapping file (TOML); the error names the key at fault.
+    pub fn from_toml(text: &str) -> Result<Mapping, String> {
+        let m: Mapping = toml::from_str(text).map_err(|e| e.to_string())?;
+        if m.columns.id.is_none() || m.columns.name.is_none() {
+            return Err("[columns] needs id and name: the columns holding each record's own id and its name".into());
+        }
+        if m.source.id_prefix.is_empty() {
+            return Err("[source] id_prefix must not be empty".into());
+        }
+        Ok(m)
+    }
+}
+
+/// Splits a cell holding several values (`a; b`, `a, b`, `a / b`).
+fn split_values(cell: &str) -> Vec<&str> {
+    cell.split([';', ',', '/', '|'])
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+fn lookup<'a, T>(map: &'a BTreeMap<String, T>, raw: &str) -> Option<&'a T> {
+    let want = raw.trim().to_lowercase();
+    map.iter()
+        .find(|(k, _)| k.trim().to_lowercase() == want)
+        .map(|(_, v)| v)
+}
+
+/// Reads a CSV table with `mapping`: every row checked, every problem reported with its row
+/// number (1 = the first row after the header), the CSV column and the value. `geocode` places
+/// a postcode (from the place pack) when a row has no coordinates. Only a table that cannot be
+/// read at all, or lacks a column the mapping names, is an error.
+///
+/// # Examples
+/// ```
+/// use assetmap_io::mapping::{read_csv_import, Mapping};
+/// let mapping = Mapping::from_toml(r#"
+///     [source]
+///     name = "Anytown"
+///     licence = "OGL-3.0"
+///     id_prefix = "anytown"
+///     [columns]
+///     id = "Ref"
+///     name = "Name"
+///     lon = "X"
+///     lat = "Y"
+///     categories = "Type"
+///     [values.categories]
+///     "Cafe" = ["food"]
+///     [defaults]
+///     abcd_type = "economy"
+/// "#).unwrap();
+/// let csv = "Ref,Name,X,Y,Type\n1,Corner Cafe,-2.30,53.40,cafe\n2,Odd,-2.31,53.41,bowling\n";
+/// let read = read_csv_import(csv.as_bytes(), &mapping, &|_| None, chrono::Utc::now()).unwrap();
+/// assert_eq!(read.assets.len(), 1);
+/// assert_eq!(read.assets[0].id.as_str(), "anytown:1");
+/// assert_eq!(read.problems[0].record, 2);
+/// assert!(read.problems[0].reason.contains("bowling"));
+/// ```
+pub fn read_csv_import<R: Read>(
+    reader: R,
+    mapping: &Mapping,
+    geocode: &dyn Fn(&Postcode) -> Option<LonLat>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ImportRead, String> {
+    let mut r = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let headers = r.headers().map_err(|e| e.to_string())?.clone();
+    let c = &mapping.columns;
+    let named: Vec<(&str, &Option<String>)> = vec![
+        ("id", &c.id),
+        ("name", &c.name),
+        ("description", &c.description),
+        ("lon", &c.lon),
+        ("lat", &c.lat),
+        ("easting", &c.easting),
+        ("northing", &c.northing),
+        ("postcode", &c.postcode),
+        ("address", &c.address),
+        ("phone", &c.phone),
+        ("email", &c.email),
+        ("website", &c.website),
+        ("categories", &c.categories),
+        ("abcd_type", &c.abcd_type),
+        ("access", &c.access),
+        ("cost", &c.cost),
+        ("status", &c.status),
+        ("tags", &c.tags),
+        ("opening_times", &c.opening_times),
+    ];
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut missing = Vec::new();
+    for (field, column) in &named {
+        if let Some(col) = column {
+            match headers.iter().position(|h| h.trim() == col.trim()) {
+                Some(i) => {
+                    index.insert(field, i);
+                }
+                None => missing.push(format!("{col:?} (for {field})")),
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "the table has no column {}; its columns are: {}",
+            missing.join(", "),
+            headers.iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+
+    let mut read = ImportRead::default();
+    let mut seen = std::collections::HashSet::new();
+    let mut record = csv::StringRecord::new();
+    let mut row = 0usize;
+    loop {
+        match r.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(format!("row {}: {e}", row + 1)),
+        }
+        row += 1;
+        read.records += 1;
+        let cell = |field: &str| -> Option<&str> {
+            index
+                .get(field)
+                .and_then(|&i| record.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let column = |field: &str| -> String {
+            named
+                .iter()
+                .find(|(f, _)| *f == field)
+                .and_then(|(_, c)| (*c).clone())
+                .unwrap_or_else(|| field.to_owned())
+        };
+        let mut problems: Vec<(String, String)> = Vec::new();
+        let mut problem = |field: &str, reason: String| problems.push((column(field), reason));
+
+        let raw_id = cell("id").map(str::to_owned);
+        let id = match &raw_id {
+            None => {
+                problem("id", "is empty; every row needs its own id".into());
+                None
+            }
+            Some(raw) => {
+                match AssetId::parse(&format!("{}:{raw}", mapping.source.id_prefix)) {
+                    Ok(id) if seen.insert(id.as_str().to_owned()) => Some(id),
+                    Ok(id) => {
+                        problem("id", format!("{raw:?} is the id of an earlier row too ({id}); ids must be unique"));
+                        None
+                    }
+                    Err(e) => {
+                        problem("id", format!("{raw:?}: {}", e.problem));
+                        None
+                    }
+                }
+            }
+        };
+
+        let mut draft = AssetDraft {
+            name: cell("name").map(str::to_owned),
+            description: cell("description").map(str::to_owned),
+            address: cell("address").map(str::to_owned),
+            postcode: cell("postcode").map(str::to_owned),
+            ..AssetDraft::default()
+        };
+        draft.contact.phone = cell("phone").map(str::to_owned);
+        draft.contact.email = cell("email").map(str::to_owned);
+        draft.contact.website = cell("website").map(str::to_owned);
+        draft.tags = cell("tags")
+            .map(split_values)
+            .unwrap_or_default()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+
+        // Categories: mapped words, else our own slugs, else the default.
+        for raw in cell("categories").map(split_values).unwrap_or_default() {
+            match lookup(&mapping.values.categories, raw) {
+                Some(slugs) => draft.categories.extend(slugs.iter().cloned()),
+                None if Category::parse(raw).is_ok() => draft.categories.push(raw.to_owned()),
+                None => problem(
+                    "categories",
+                    format!("{raw:?} is not mapped; add it under [values.categories] (e.g. \"{raw}\" = [\"community_groups\"]) or use a category slug"),
+                ),
+            }
+        }
+        if draft.categories.is_empty() {
+            draft.categories = mapping.defaults.categories.clone();
+        }
+        draft.abcd_type = match cell("abcd_type") {
+            Some(raw) => match lookup(&mapping.values.abcd_type, raw) {
+                Some(v) => Some(v.clone()),
+                None if AbcdType::parse(raw).is_ok() => Some(raw.to_owned()),
+                None => {
+                    problem("abcd_type", format!("{raw:?} is not mapped; add it under [values.abcd_type] or use one of association, institution, physical_space, economy, culture"));
+                    None
+                }
+            },
+            None => mapping.defaults.abcd_type.clone(),
+        };
+        for raw in cell("access").map(split_values).unwrap_or_default() {
+            match lookup(&mapping.values.access, raw) {
+                Some(v) => draft.access.extend(v.iter().cloned()),
+                None if AccessFeature::parse(raw).is_ok() => draft.access.push(raw.to_owned()),
+                None => problem(
+                    "access",
+                    format!("{raw:?} is not mapped; add it under [values.access]"),
+                ),
+            }
+        }
+        if let Some(raw) = cell("cost") {
+            match lookup(&mapping.values.cost, raw) {
+                Some(band) => {
+                    draft.cost = Some(CostDraft {
+                        band: band.clone(),
+                        detail: Some(raw.to_owned()),
+                    })
+                }
+                None if CostBand::parse(raw).is_ok() => {
+                    draft.cost = Some(CostDraft {
+                        band: raw.to_owned(),
+                        detail: None,
+                    })
+                }
+                None => problem(
+                    "cost",
+                    format!(
+                        "{raw:?} is not mapped; add it under [values.cost] (free, low or paid)"
+                    ),
+                ),
+            }
+        }
+        draft.status = match cell("status") {
+            Some(raw) => match lookup(&mapping.values.status, raw) {
+                Some(v) => Some(v.clone()),
+                None if Status::parse(raw).is_ok() => Some(raw.to_owned()),
+                None => {
+                    problem(
+                        "status",
+                        format!("{raw:?} is not mapped; add it under [values.status]"),
+                    );
+                    None
+                }
+            },
+            None => mapping.defaults.status.clone(),
+        };
+        if let Some(raw) = cell("opening_times") {
+            draft.opening_times.note = Some(raw.to_owned());
+        }
+
+        // Where it is: lon/lat, else easting/northing, else the postcode's centroid.
+        let number = |field: &str| cell(field).map(|v| v.replace(',', "").parse::<f64>());
+        let (location, method) = match (
+            number("lon"),
+            number("lat"),
+            number("easting"),
+            number("northing"),
+        ) {
+            (Some(Ok(x)), Some(Ok(y)), _, _) => (Some((x, y)), "source_point"),
+            (_, _, Some(Ok(e)), Some(Ok(n))) => match national_grid_to_wgs84([e, n]) {
+                Ok(p) => (Some((p.lon(), p.lat())), "source_point_national_grid"),
+                Err(err) => {
+                    problem("easting", format!("({e}, {n}): {err}"));
+                    (None, "")
+                }
+            },
+            (Some(Err(_)), ..) | (_, Some(Err(_)), ..) => {
+                problem(
+                    "lon",
+                    "longitude and latitude must be numbers in degrees".into(),
+                );
+                (None, "")
+            }
+            (.., Some(Err(_)), _) | (.., Some(Err(_))) => {
+                problem(
+                    "easting",
+                    "easting and northing must be numbers in metres".into(),
+                );
+                (None, "")
+            }
+            _ => match cell("postcode").map(Postcode::parse) {
+                Some(Ok(pc)) => match geocode(&pc) {
+                    Some(at) => (Some((at.lon(), at.lat())), "postcode_centroid"),
+                    None => {
+                        problem("postcode", format!("{pc} is not in the place's postcode table, and the row has no coordinates"));
+                        (None, "")
+                    }
+                },
+                Some(Err(e)) => {
+                    problem("postcode", e.problem);
+                    (None, "")
+                }
+                None => {
+                    problem(
+                        "postcode",
+                        "the row has no coordinates and no postcode to place it by".into(),
+                    );
+                    (None, "")
+                }
+            },
+        };
+        draft.provenance = assetmap_core::Provenance {
+            source: Some(mapping.source.name.clone()),
+            source_id: raw_id.clone(),
+            licence: Some(mapping.source.licence.clone()),
+            attribution: mapping.source.attribution.clone(),
+            geocode_method: (!method.is_empty()).then(|| method.to_owned()),
+        };
+
+        if problems.is_empty() {
+            if let Some(id) = id {
+                match draft.validate(location) {
+                    Ok(valid) => {
+                        read.assets.push(Asset::create(id, valid, now));
+                        continue;
+                    }
+                    Err(errors) => {
+                        for e in errors.errors() {
+                            problems.push((field_column(&e.field, &named), e.problem.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        read.rejected += 1;
+        for (field, reason) in problems {
+            read.problems.push(ImportProblem {
+                record: row,
+                id: raw_id.clone(),
+                field,
+                reason,
+            });
+        }
+    }
+    Ok(read)
+}
+
+/// The CSV column behind a validation error's field (`contact.email` → the email column).
+fn field_column(field: &str, named: &[(&str, &Option<String>)]) -> String {
+    let head = field
+        .split(['.', '['])
+        .find(|p| !p.is_empty() && *p != "contact" && *p != "properties")
+        .unwrap_or(field);
+    let head = match head {
+        "coordinates" | "geometry" => "lon",
+        other => other,
+    };
+    named
+        .iter()
+        .find(|(f, _)| *f == head)
+        .and_then(|(_, c)| (*c).clone())
+        .unwrap_or_else(|| field.to_owned())
+}
