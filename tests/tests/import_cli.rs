@@ -375,6 +375,24 @@ abcd_type = "association"
     assert_eq!(rows[1].2, "postcode_centroid");
     assert_eq!(rows[1].3, "Anytown community directory");
 
+    // A draft mapping from the table itself: columns placed by their names, words guessed.
+    let out = assetmap(
+        &dir.path().join("none.gpkg"),
+        &["import", "--suggest-mapping", table.to_str().unwrap()],
+    );
+    let draft = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{}", text(&out));
+    for line in [
+        "id = \"Ref\"",
+        "name = \"Organisation\"",
+        "easting = \"Easting\"",
+        "postcode = \"Postcode\"",
+        "phone = \"Telephone\"",
+    ] {
+        assert!(draft.contains(line), "{line} in\n{draft}");
+    }
+    assert!(!dir.path().join("none.gpkg").exists());
+
     // A CSV without a mapping says what to do.
     let out = assetmap(
         &dir.path().join("other.gpkg"),

@@ -471,3 +471,222 @@ fn field_column(field: &str, named: &[(&str, &Option<String>)]) -> String {
         .and_then(|(_, c)| (*c).clone())
         .unwrap_or_else(|| field.to_owned())
 }
+
+/// Header names (compared lower-case, spaces and punctuation dropped) that suggest each field.
+const GUESSES: [(&str, &[&str]); 19] = [
+    (
+        "id",
+        &[
+            "id",
+            "ref",
+            "reference",
+            "uid",
+            "identifier",
+            "recordid",
+            "code",
+        ],
+    ),
+    (
+        "name",
+        &[
+            "name",
+            "title",
+            "organisation",
+            "organization",
+            "venue",
+            "groupname",
+            "servicename",
+            "sitename",
+        ],
+    ),
+    (
+        "description",
+        &["description", "about", "summary", "details"],
+    ),
+    ("lon", &["lon", "lng", "long", "longitude", "x"]),
+    ("lat", &["lat", "latitude", "y"]),
+    ("easting", &["easting", "eastings"]),
+    ("northing", &["northing", "northings"]),
+    ("postcode", &["postcode", "postalcode", "zip"]),
+    ("address", &["address", "address1", "street", "fulladdress"]),
+    (
+        "phone",
+        &["phone", "telephone", "tel", "phonenumber", "contactnumber"],
+    ),
+    ("email", &["email", "emailaddress"]),
+    ("website", &["website", "web", "url", "webaddress"]),
+    (
+        "categories",
+        &[
+            "category",
+            "categories",
+            "type",
+            "types",
+            "theme",
+            "activity",
+            "amenity",
+        ],
+    ),
+    ("abcd_type", &["abcdtype", "assettype"]),
+    ("access", &["accessibility", "access"]),
+    ("cost", &["cost", "price", "fee", "fees", "charges"]),
+    ("status", &["status"]),
+    ("tags", &["tags", "keywords"]),
+    (
+        "opening_times",
+        &["openinghours", "hours", "openingtimes", "times"],
+    ),
+];
+
+fn normalise(header: &str) -> String {
+    header
+        .to_lowercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+/// The category a source word most likely means: our slug, one of a category's keywords (the
+/// vocabulary's: "cafe", "park", "library"…), its label, or a word of its label.
+fn guess_category(raw: &str) -> Option<Category> {
+    if let Ok(c) = Category::parse(raw) {
+        return Some(c);
+    }
+    let want = raw.trim().to_lowercase().replace(['_', '-'], " ");
+    if let Some(c) = Category::ALL
+        .iter()
+        .copied()
+        .find(|c| c.keywords().iter().any(|k| k.to_lowercase() == want))
+    {
+        return Some(c);
+    }
+    // A keyword that is one of the words (`place of worship` → worship).
+    if let Some(c) = Category::ALL.iter().copied().find(|c| {
+        c.keywords()
+            .iter()
+            .any(|k| k.len() > 3 && want.split_whitespace().any(|w| w == k.to_lowercase()))
+    }) {
+        return Some(c);
+    }
+    Category::ALL.iter().copied().find(|c| {
+        let label = c.label().to_lowercase();
+        label == want
+            || label
+                .split(|ch: char| !ch.is_alphanumeric())
+                .any(|w| w.len() > 3 && (w == want || want.split_whitespace().any(|v| v == w)))
+    })
+}
+
+/// A draft mapping file (TOML) for a CSV table: each column placed by its header where a
+/// common name says which field it holds, the distinct words of the categories column with a
+/// guess from the vocabulary (or a TODO), and a list of what could not be placed. Reads at most
+/// `max_rows` rows for the words.
+pub fn suggest_mapping<R: Read>(
+    reader: R,
+    source_name: &str,
+    max_rows: usize,
+) -> Result<String, String> {
+    let mut r = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let headers = r.headers().map_err(|e| e.to_string())?.clone();
+    let mut placed: Vec<(&str, String)> = Vec::new();
+    let mut unplaced = Vec::new();
+    for h in headers.iter() {
+        let n = normalise(h);
+        match GUESSES.iter().find(|(field, names)| {
+            names.contains(&n.as_str()) && !placed.iter().any(|(f, _)| f == field)
+        }) {
+            Some((field, _)) => placed.push((field, h.to_owned())),
+            None => unplaced.push(h.to_owned()),
+        }
+    }
+    let categories_at = placed
+        .iter()
+        .find(|(f, _)| *f == "categories")
+        .and_then(|(_, h)| headers.iter().position(|x| x == h));
+    let mut words: BTreeMap<String, usize> = BTreeMap::new();
+    let mut record = csv::StringRecord::new();
+    let mut rows = 0;
+    while rows < max_rows && r.read_record(&mut record).map_err(|e| e.to_string())? {
+        rows += 1;
+        if let Some(cell) = categories_at.and_then(|i| record.get(i)) {
+            for w in split_values(cell) {
+                *words.entry(w.to_owned()).or_default() += 1;
+            }
+        }
+    }
+    let slug: String = source_name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# A draft mapping for {} ({rows} rows read). Check every line, then import with\n# assetmap import --file <table.csv> --mapping <this file>\n\n[source]\nname = {}\nlicence = \"OGL-3.0\"  # TODO: the source's licence\nattribution = \"\"  # TODO: what the licence asks you to say\nid_prefix = {}\n\n[columns]\n",
+        source_name,
+        quote(source_name),
+        quote(slug.trim_matches('_')),
+    ));
+    for (field, header) in &placed {
+        out.push_str(&format!("{field} = {}\n", quote(header)));
+    }
+    for needed in ["id", "name"] {
+        if !placed.iter().any(|(f, _)| *f == needed) {
+            out.push_str(&format!(
+                "# {needed} = \"\"  # TODO: no column looks like the {needed}; it is required\n"
+            ));
+        }
+    }
+    if !words.is_empty() {
+        out.push_str("\n[values.categories]  # the categories column's words → category slugs (see /vocabulary)\n");
+        for (w, n) in &words {
+            match guess_category(w) {
+                Some(c) => {
+                    out.push_str(&format!("{} = [\"{}\"]  # {n} rows\n", quote(w), c.slug()))
+                }
+                None => out.push_str(&format!(
+                    "# {} = []  # TODO ({n} rows): no category matched\n",
+                    quote(w)
+                )),
+            }
+        }
+    }
+    out.push_str("\n[defaults]\nabcd_type = \"association\"  # TODO: association, institution, physical_space, economy or culture\n");
+    if !unplaced.is_empty() {
+        out.push_str(&format!(
+            "\n# Columns not placed (no field matched their names): {}\n",
+            unplaced.join(", ")
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_suggested_mapping_reads_back_and_places_the_common_columns() {
+        let csv = "Ref,Organisation,Type,Easting,Northing,Post Code,Tel,Notes\n\
+                   1,Cafe,Food bank,377000,390000,M33 7XY,0161,\n\
+                   2,Park,Parks and gardens; Food bank,377000,390000,,,\n\
+                   3,X,Something odd,377000,390000,,,\n";
+        let toml = suggest_mapping(csv.as_bytes(), "Anytown directory", 1000).unwrap();
+        let m = Mapping::from_toml(&toml).unwrap();
+        assert_eq!(m.columns.id.as_deref(), Some("Ref"));
+        assert_eq!(m.columns.name.as_deref(), Some("Organisation"));
+        assert_eq!(m.columns.easting.as_deref(), Some("Easting"));
+        assert_eq!(m.columns.postcode.as_deref(), Some("Post Code"));
+        assert_eq!(m.columns.phone.as_deref(), Some("Tel"));
+        assert_eq!(m.values.categories["Food bank"], ["food"]);
+        assert!(
+            toml.contains("# \"Something odd\" = []  # TODO (1 rows)"),
+            "{toml}"
+        );
+        assert!(
+            toml.contains("Columns not placed (no field matched their names): Notes"),
+            "{toml}"
+        );
+        assert_eq!(m.source.id_prefix, "anytown_directory");
+    }
+}

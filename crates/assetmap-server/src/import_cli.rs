@@ -24,6 +24,11 @@ pub struct ImportArgs {
     /// N seeded synthetic assets instead of a file.
     #[arg(long, value_name = "N", conflicts_with = "file")]
     pub synthetic: Option<usize>,
+    /// Print a draft mapping file (TOML) for this CSV table on standard output — columns placed
+    /// by their names, the categories column's words with guesses from the vocabulary, and what
+    /// could not be placed — and import nothing.
+    #[arg(long, value_name = "TABLE.csv", conflicts_with_all = ["file", "synthetic"])]
+    pub suggest_mapping: Option<PathBuf>,
     /// Read and check the whole file, print the report, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -90,6 +95,19 @@ fn print_report(o: &Outcome<'_>, format: ReportFormat) {
 
 /// Runs the import.
 pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
+    if let Some(table) = &args.suggest_mapping {
+        let f = std::fs::File::open(table)
+            .with_context(|| format!("Failed to open {}", table.display()))?;
+        let name = table
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "source".to_owned());
+        let draft =
+            assetmap_io::mapping::suggest_mapping(std::io::BufReader::new(f), &name, 1_000_000)
+                .map_err(|e| anyhow::anyhow!("{} cannot be read: {e}", table.display()))?;
+        print!("{draft}");
+        return Ok(());
+    }
     let (source, read) = match (&args.file, args.synthetic) {
         (_, Some(n)) => {
             let assets = assetmap_synthetic::assets(42, n);
