@@ -189,7 +189,7 @@ fn a_dry_run_writes_nothing_and_skip_invalid_imports_the_rest() {
 #[test]
 fn a_file_that_is_not_geojson_is_one_clear_error_and_leaves_no_store() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("assets.csv");
+    let file = dir.path().join("assets.json");
     std::fs::write(&file, "id,name\n1,Library\n").unwrap();
     let store = dir.path().join("store.gpkg");
     let out = assetmap(&store, &["import", "--file", file.to_str().unwrap()]);
@@ -197,7 +197,7 @@ fn a_file_that_is_not_geojson_is_one_clear_error_and_leaves_no_store() {
     assert!(!out.status.success());
     assert!(said.starts_with("error: "), "{said}");
     assert_eq!(said.trim_end().lines().count(), 1, "one message: {said}");
-    assert!(said.contains("assets.csv cannot be imported"), "{said}");
+    assert!(said.contains("assets.json cannot be imported"), "{said}");
     assert!(!said.contains("stack backtrace"), "{said}");
     assert!(!store.exists());
 }
