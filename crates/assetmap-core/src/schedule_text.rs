@@ -35,7 +35,9 @@
 //!   before the closing (`7-10pm` is 19:00–22:00, but `9-5pm` is 09:00–17:00); before an am
 //!   closing it is am if that is before the closing, else pm (`1-4am` is 01:00–04:00, `10-2am`
 //!   is 22:00–02:00).
-//! - **Both bare.** The opening is taken as written: `1-4` is 01:00–04:00.
+//! - **Both bare.** An opening hour from 1 to 6 is read as pm (`2-4` is 14:00–16:00, `1-4`
+//!   13:00–16:00, `6-9` 18:00–21:00); from 7 to 12 as written (`7-9` is 07:00–09:00). Write
+//!   `2am-4am` or `02:00-04:00` for the small hours.
 //! - **Midnight** closes at 24:00 (`6pm–midnight`, `6pm-12am`, `18:00-00:00` are all
 //!   18:00–24:00); it opens at 00:00. `24 hours` is 00:00–24:00, which [`OpeningPeriod`] takes as
 //!   all day.
@@ -516,6 +518,8 @@ fn resolve(s: RawTime, e: RawTime) -> (u16, u16) {
                 Meridiem::Am => pm,
             }
         }
+        // Both without am/pm: nobody opens at 1 to 6 in the morning unless they say so.
+        (None, None) if !s.clock24 && (1..=6).contains(&s.hour) => s.minutes() + 720,
         _ => s.minutes(),
     };
     let closes = match e.meridiem {
@@ -761,6 +765,12 @@ impl<'a> Parser<'a> {
         self.pos += 2;
         if self.word_at(0) == Some("a") && self.word_at(1) == Some("day") {
             self.pos += 2;
+        }
+        // "24 hours a day, 7 days a week"
+        let save = self.pos;
+        self.skip_seps();
+        if !matches!(self.day_term(), Ok(Some(days)) if days.len() == 7) {
+            self.pos = save;
         }
         true
     }
@@ -1017,5 +1027,469 @@ impl<'a> Parser<'a> {
             )));
         }
         Ok(raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Weekday::*;
+
+    const WEEK: [Weekday; 7] = Weekday::ALL;
+    const WEEKDAYS: [Weekday; 5] = [Mon, Tue, Wed, Thu, Fri];
+
+    /// What a text should read as.
+    enum Want {
+        /// Periods as (day, opens, closes), by_arrangement, note.
+        Times(
+            Vec<(Weekday, &'static str, &'static str)>,
+            bool,
+            Option<&'static str>,
+        ),
+        /// An error whose problem holds this.
+        Error(&'static str),
+    }
+
+    fn on(
+        days: &[Weekday],
+        opens: &'static str,
+        closes: &'static str,
+    ) -> Vec<(Weekday, &'static str, &'static str)> {
+        days.iter().map(|&d| (d, opens, closes)).collect()
+    }
+
+    fn times(periods: Vec<(Weekday, &'static str, &'static str)>) -> Want {
+        Want::Times(periods, false, None)
+    }
+
+    fn build(periods: &[(Weekday, &str, &str)], arr: bool, note: Option<&str>) -> OpeningTimes {
+        let periods = periods
+            .iter()
+            .map(|&(d, o, c)| {
+                OpeningPeriod::new(
+                    d,
+                    TimeOfDay::parse(o).unwrap(),
+                    TimeOfDay::parse(c).unwrap(),
+                )
+                .unwrap()
+            })
+            .collect();
+        OpeningTimes::new(periods, arr, note.map(str::to_owned))
+    }
+
+    fn table() -> Vec<(&'static str, Want)> {
+        use Want::*;
+        let cat = |parts: &[Vec<(Weekday, &'static str, &'static str)>]| parts.concat();
+        vec![
+            // Day ranges and lists.
+            ("Mon–Fri 9am–5pm", times(on(&WEEKDAYS, "09:00", "17:00"))),
+            (
+                "Monday to Friday 9am to 5pm",
+                times(on(&WEEKDAYS, "09:00", "17:00")),
+            ),
+            (
+                "mon-sat 10:00-16:00",
+                times(on(&[Mon, Tue, Wed, Thu, Fri, Sat], "10:00", "16:00")),
+            ),
+            ("Sat & Sun 10-4", times(on(&[Sat, Sun], "10:00", "16:00"))),
+            (
+                "Tues, Thurs 10am-2pm",
+                times(on(&[Tue, Thu], "10:00", "14:00")),
+            ),
+            (
+                "Weds and Fri 1-3pm",
+                times(on(&[Wed, Fri], "13:00", "15:00")),
+            ),
+            ("Sat/Sun 11-3", times(on(&[Sat, Sun], "11:00", "15:00"))),
+            ("Mondays 6-8pm", times(on(&[Mon], "18:00", "20:00"))),
+            ("THURSDAYS 7.30PM-9PM", times(on(&[Thu], "19:30", "21:00"))),
+            ("Thur 9-12", times(on(&[Thu], "09:00", "12:00"))),
+            (
+                "Weekdays 09.30-16.30",
+                times(on(&WEEKDAYS, "09:30", "16:30")),
+            ),
+            (
+                "Weekends 10am-4pm",
+                times(on(&[Sat, Sun], "10:00", "16:00")),
+            ),
+            ("Daily 8am - 8pm", times(on(&WEEK, "08:00", "20:00"))),
+            ("Every day 7-7", times(on(&WEEK, "07:00", "19:00"))),
+            (
+                "7 days a week 0900-1700",
+                times(on(&WEEK, "09:00", "17:00")),
+            ),
+            (
+                "Fri–Mon 10:00–16:00",
+                times(on(&[Fri, Sat, Sun, Mon], "10:00", "16:00")),
+            ),
+            (
+                "Tues & Thurs 7-9pm",
+                times(on(&[Tue, Thu], "19:00", "21:00")),
+            ),
+            ("9am-5pm Mon-Fri", times(on(&WEEKDAYS, "09:00", "17:00"))),
+            ("Mon-Fri: 9-5", times(on(&WEEKDAYS, "09:00", "17:00"))),
+            // Times.
+            ("Mon 9.30am - 4.30pm", times(on(&[Mon], "09:30", "16:30"))),
+            ("Mon 9:00-17:00", times(on(&[Mon], "09:00", "17:00"))),
+            ("Mon 10-12", times(on(&[Mon], "10:00", "12:00"))),
+            ("Mon 9-9", times(on(&[Mon], "09:00", "21:00"))),
+            ("Mon 1-4", times(on(&[Mon], "13:00", "16:00"))),
+            ("Mon 7-9", times(on(&[Mon], "07:00", "09:00"))),
+            ("Mon 7-10pm", times(on(&[Mon], "19:00", "22:00"))),
+            ("Mon 1am-4am", times(on(&[Mon], "01:00", "04:00"))),
+            ("Mon 10-4pm", times(on(&[Mon], "10:00", "16:00"))),
+            ("Mon 9am-5", times(on(&[Mon], "09:00", "17:00"))),
+            ("Mon 6pm-11", times(on(&[Mon], "18:00", "23:00"))),
+            ("Tue noon-2pm", times(on(&[Tue], "12:00", "14:00"))),
+            ("Tue 10am-midday", times(on(&[Tue], "10:00", "12:00"))),
+            ("Tue 12 noon to 3", times(on(&[Tue], "12:00", "15:00"))),
+            ("Fri 8pm-midnight", times(on(&[Fri], "20:00", "24:00"))),
+            ("Fri 12pm-12am", times(on(&[Fri], "12:00", "24:00"))),
+            ("Sat 12am-6am", times(on(&[Sat], "00:00", "06:00"))),
+            ("Sat 10-2am", times(on(&[Sat], "22:00", "02:00"))),
+            (
+                "Mon-Sat 6pm-2am",
+                times(on(&[Mon, Tue, Wed, Thu, Fri, Sat], "18:00", "02:00")),
+            ),
+            ("Sun 19:00-08:00", times(on(&[Sun], "19:00", "08:00"))),
+            ("Sun 22:00-00:00", times(on(&[Sun], "22:00", "24:00"))),
+            (
+                "Wed 4:30 p.m. - 6 p.m.",
+                times(on(&[Wed], "16:30", "18:00")),
+            ),
+            ("Wed from 10 until 12", times(on(&[Wed], "10:00", "12:00"))),
+            // Several ranges and groups.
+            (
+                "Mon–Fri 9am–1pm, 2pm–5pm",
+                times(cat(&[
+                    on(&WEEKDAYS, "09:00", "13:00"),
+                    on(&WEEKDAYS, "14:00", "17:00"),
+                ])),
+            ),
+            (
+                "Mon–Fri 9am–5pm, Sat 10am–12pm",
+                times(cat(&[
+                    on(&WEEKDAYS, "09:00", "17:00"),
+                    on(&[Sat], "10:00", "12:00"),
+                ])),
+            ),
+            (
+                "Monday 10-12\nWednesday 2-4; Friday 10am-noon",
+                times(vec![
+                    (Mon, "10:00", "12:00"),
+                    (Wed, "14:00", "16:00"),
+                    (Fri, "10:00", "12:00"),
+                ]),
+            ),
+            (
+                "9:00-17:00, Sat 10-12",
+                Error("\"9:00-17:00\" has times but no days"),
+            ),
+            // Times alone: every day.
+            ("9am-5pm", times(on(&WEEK, "09:00", "17:00"))),
+            (
+                "9-1, 2-5",
+                times(cat(&[
+                    on(&WEEK, "09:00", "13:00"),
+                    on(&WEEK, "14:00", "17:00"),
+                ])),
+            ),
+            // By arrangement.
+            ("By appointment only", Times(vec![], true, None)),
+            ("by arrangement", Times(vec![], true, None)),
+            ("Appointment only", Times(vec![], true, None)),
+            ("On request", Times(vec![], true, None)),
+            ("Call to book", Times(vec![], true, None)),
+            ("ring for times", Times(vec![], true, None)),
+            (
+                "Mon 10-12; other times by appointment",
+                Times(on(&[Mon], "10:00", "12:00"), true, None),
+            ),
+            (
+                "Tue 2-4pm or by arrangement",
+                Times(on(&[Tue], "14:00", "16:00"), true, None),
+            ),
+            (
+                "Tuesdays by appointment",
+                Times(vec![], true, Some("on Tuesday")),
+            ),
+            // Closed.
+            ("Sun closed", times(vec![])),
+            ("Closed", times(vec![])),
+            (
+                "Mon-Sat 9-5, Closed on Sundays",
+                times(on(&[Mon, Tue, Wed, Thu, Fri, Sat], "09:00", "17:00")),
+            ),
+            (
+                "Daily 9-5, Sun: closed",
+                times(on(&[Mon, Tue, Wed, Thu, Fri, Sat], "09:00", "17:00")),
+            ),
+            (
+                "Daily except Sun 9-5",
+                times(on(&[Mon, Tue, Wed, Thu, Fri, Sat], "09:00", "17:00")),
+            ),
+            (
+                "Mon-Fri 9-5 closed weekends",
+                times(on(&WEEKDAYS, "09:00", "17:00")),
+            ),
+            // All day.
+            ("24/7", times(on(&WEEK, "00:00", "24:00"))),
+            ("Open 24 hours", times(on(&WEEK, "00:00", "24:00"))),
+            (
+                "24 hours a day, 7 days a week",
+                times(on(&WEEK, "00:00", "24:00")),
+            ),
+            ("Mon-Fri 24 hours", times(on(&WEEKDAYS, "00:00", "24:00"))),
+            ("Sat all day", times(on(&[Sat], "00:00", "24:00"))),
+            // Notes.
+            (
+                "Mon-Fri 9-5 (term time only)",
+                Times(
+                    on(&WEEKDAYS, "09:00", "17:00"),
+                    false,
+                    Some("term time only"),
+                ),
+            ),
+            (
+                "Sat 10-12 - closed bank holidays",
+                Times(
+                    on(&[Sat], "10:00", "12:00"),
+                    false,
+                    Some("closed bank holidays"),
+                ),
+            ),
+            (
+                "9am-5pm (not August)",
+                Times(on(&WEEK, "09:00", "17:00"), false, Some("not August")),
+            ),
+            (
+                "Mon-Fri 9-5 (Sat 10-12)",
+                times(cat(&[
+                    on(&WEEKDAYS, "09:00", "17:00"),
+                    on(&[Sat], "10:00", "12:00"),
+                ])),
+            ),
+            // Empty.
+            ("", times(vec![])),
+            ("  \n\t ", times(vec![])),
+            // Errors.
+            (
+                "Mon-Fri 25:00-26:00",
+                Error("\"25:00\" is not a time of day"),
+            ),
+            ("Mon 13pm-2pm", Error("\"13pm\" is not a time of day")),
+            ("Mon 9:75-10", Error("\"9:75\" is not a time of day")),
+            (
+                "Mon-Frii 9-5",
+                Error("could not read \"Frii\" in \"Mon-Frii 9-5\""),
+            ),
+            (
+                "9am",
+                Error("\"9am\" has an opening time but no closing time"),
+            ),
+            (
+                "Mon-Fri 9am-",
+                Error("\"Mon-Fri 9am-\" has an opening time but no closing time"),
+            ),
+            (
+                "Mon-Fri 9am-5pm, Sat",
+                Error("\"Sat\" gives days but no times"),
+            ),
+            (
+                "every other Tuesday",
+                Error("could not read \"every\" in \"every other Tuesday\""),
+            ),
+            (
+                "Mon-Fri 9-5, closed bank holidays",
+                Error("could not read \"bank\""),
+            ),
+            ("Mon 9am-9am", Error("equals opens")),
+            ("Mon 9-5 (term time", Error("brackets")),
+            ("Mon 9-5 * except", Error("could not read \"*\"")),
+            ("Mon 123456-5", Error("\"123456\" is not a time")),
+            (
+                "Mon 9-5 hello",
+                Error("could not read \"hello\" in \"Mon 9-5 hello\""),
+            ),
+        ]
+    }
+
+    #[test]
+    fn reads_the_table() {
+        let table = table();
+        assert!(table.len() >= 40);
+        let mut failures = Vec::new();
+        for (text, want) in table {
+            let got = parse_opening_text(text);
+            match (want, got) {
+                (Want::Times(periods, arr, note), Ok(got)) => {
+                    let want = build(&periods, arr, note);
+                    if got != want {
+                        failures.push(format!(
+                            "{text:?}: got {}, want {}",
+                            got.describe(),
+                            want.describe()
+                        ));
+                    }
+                }
+                (Want::Times(..), Err(e)) => {
+                    failures.push(format!("{text:?}: error {}", e.problem))
+                }
+                (Want::Error(part), Ok(got)) => failures.push(format!(
+                    "{text:?}: read as {}, want an error with {part}",
+                    got.describe()
+                )),
+                (Want::Error(part), Err(e)) => {
+                    if !e.problem.contains(part) || !e.problem.contains("Mon–Fri 9am–5pm") {
+                        failures.push(format!(
+                            "{text:?}: problem {:?} lacks {part:?} or the example",
+                            e.problem
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn empty_is_unknown_and_long_text_is_refused() {
+        assert_eq!(parse_opening_text(" ").unwrap(), OpeningTimes::unknown());
+        let long = "Mon 9-5, ".repeat(67);
+        assert!(long.chars().count() > MAX_TEXT_CHARS);
+        let e = parse_opening_text(&long).unwrap_err();
+        assert!(e.problem.contains("longer than 500"), "{}", e.problem);
+        let just_fits = "Mon 9-5, ".repeat(55);
+        assert_eq!(parse_opening_text(&just_fits).unwrap().periods().len(), 1);
+    }
+
+    #[test]
+    fn crossing_midnight_and_all_day_are_modelled() {
+        let late = parse_opening_text("Mon-Sat 6pm-2am").unwrap();
+        assert!(late.periods().iter().all(|p| p.crosses_midnight()));
+        assert_eq!(
+            late.openness_at(Sun, TimeOfDay::parse("01:00").unwrap()),
+            crate::Openness::Open,
+            "Saturday night runs into Sunday"
+        );
+        let always = parse_opening_text("24/7").unwrap();
+        assert!(always
+            .describe()
+            .starts_with("Monday all day; Tuesday all day"));
+    }
+
+    /// A tiny xorshift generator, so the property test needs no dependency and replays.
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    #[test]
+    fn generated_day_ranges_and_times_read_back() {
+        let spellings = |d: Weekday| -> Vec<String> {
+            let short = match d {
+                Tue => "Tues",
+                Wed => "Weds",
+                Thu => "Thurs",
+                _ => &d.name()[..3],
+            };
+            vec![
+                d.name().to_owned(),
+                format!("{}s", d.name()),
+                d.name()[..3].to_owned(),
+                short.to_owned(),
+            ]
+        };
+        let dashes = ["–", "-", "—", " to ", " - "];
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..500 {
+            let mut text = Vec::new();
+            let mut want = Vec::new();
+            for _ in 0..=rng.below(3) {
+                let first = Weekday::ALL[rng.below(7) as usize];
+                let last = Weekday::ALL[rng.below(7) as usize];
+                let (open_h, close_h) = (1 + rng.below(11) as u16, 1 + rng.below(11) as u16);
+                let pick = |rng: &mut Rng, d| {
+                    let s = spellings(d);
+                    s[rng.below(s.len() as u64) as usize].clone()
+                };
+                let (a, b) = (pick(&mut rng, first), pick(&mut rng, last));
+                let dash = |rng: &mut Rng| dashes[rng.below(dashes.len() as u64) as usize];
+                let days = if first == last {
+                    a
+                } else {
+                    format!("{a}{}{b}", dash(&mut rng))
+                };
+                text.push(format!("{days} {open_h}am{}{close_h}pm", dash(&mut rng)));
+                let mut d = first;
+                loop {
+                    let opens = TimeOfDay::from_hm(open_h, 0).unwrap();
+                    let closes = TimeOfDay::from_hm(close_h + 12, 0).unwrap();
+                    want.push(OpeningPeriod::new(d, opens, closes).unwrap());
+                    if d == last {
+                        break;
+                    }
+                    d = d.next();
+                }
+            }
+            let sep = [", ", "; ", "\n", " & "][rng.below(4) as usize];
+            let text = text.join(sep);
+            let got = parse_opening_text(&text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert!(!got.periods().is_empty());
+            assert_eq!(got, OpeningTimes::new(want, false, None), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        let pieces = [
+            "Mon",
+            "-",
+            "–",
+            "9",
+            "9:30",
+            "am",
+            "pm",
+            "(",
+            ")",
+            ",",
+            "24",
+            "/",
+            "7",
+            "days",
+            "closed",
+            "by",
+            "appointment",
+            "except",
+            "noon",
+            "midnight",
+            " ",
+            "0900",
+            "12",
+            "a.m.",
+            "é",
+            "every",
+            "day",
+            "all",
+            "to",
+            ":",
+            ".",
+            "hours",
+        ];
+        let mut rng = Rng(12345);
+        for _ in 0..5000 {
+            let text: String = (0..rng.below(12))
+                .map(|_| pieces[rng.below(pieces.len() as u64) as usize])
+                .collect::<Vec<_>>()
+                .join(if rng.below(2) == 0 { " " } else { "" });
+            if let Ok(t) = parse_opening_text(&text) {
+                let _ = t.describe();
+            }
+        }
     }
 }
