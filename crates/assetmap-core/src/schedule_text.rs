@@ -1481,6 +1481,44 @@ mod tests {
             ".",
             "hours",
         ];
+        let odd = [
+            "-",
+            "(",
+            ")",
+            "24/",
+            "24/7/7",
+            "7 days",
+            "Mon-",
+            "Mon to",
+            "except",
+            "closed on",
+            "24 hours a day,",
+            "12",
+            "a.m",
+            "p.",
+            "9.",
+            "9:",
+            "9:5",
+            "Mon-Fri 9-5 - ",
+            " - term",
+            "((()))",
+            "Mon 9-5 (x (y) z)",
+            "Daily except",
+            "Mon 24-8",
+            "Mon 0-0",
+            "ｍｏｎ ９-５",
+            "Mon 9-5 - Tue",
+            "by",
+            "Mon–",
+            "Sun 12-12",
+            "99:99-1",
+            "Mon 9-5 )(",
+        ];
+        for text in odd {
+            if let Ok(t) = parse_opening_text(text) {
+                let _ = t.describe();
+            }
+        }
         let mut rng = Rng(12345);
         for _ in 0..5000 {
             let text: String = (0..rng.below(12))
