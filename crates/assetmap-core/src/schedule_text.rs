@@ -6,7 +6,7 @@
 //!
 //! | Form | Examples | Read as |
 //! |------|----------|---------|
-//! | a day | `Mon`, `Tues`, `Weds`, `Thurs`, `Monday`, `Mondays` | that day |
+//! | a day | `Mon`, `Tues`, `Weds`, `Thurs`, `Monday`, `Mondays`, `Every Monday` | that day |
 //! | a day range | `Mon–Fri`, `Monday to Friday`, `Fri-Mon` | the days between, wrapping past Sunday |
 //! | a day list | `Sat & Sun`, `Tues, Thurs`, `Sat/Sun` | those days |
 //! | day words | `Weekdays`, `Weekends`, `Daily`, `Every day`, `Everyday`, `7 days (a week)`, `All week` | Mon–Fri, Sat–Sun, every day |
@@ -53,8 +53,10 @@
 //! bank holidays` outside brackets or a " - " remark), a time with no range (`9am`), a range
 //! with no end (`Mon-Fri 9am-`), impossible times (`25:00`, `13pm`, `9:75`), days with no times
 //! (`Sat & Sun`), times with no days beside other parts, opening and closing at the same time,
-//! unbalanced brackets, and texts over [`MAX_TEXT_CHARS`] characters. A bracketed remark or a
-//! remark after " - " is only a note when it has no day, time or "by appointment" in it;
+//! different hours overlapping on one day (`Mon–Fri 7.30am–6pm (term time), 8am–6pm
+//! (holidays)` is two seasons, not one week), unbalanced brackets, and texts over
+//! [`MAX_TEXT_CHARS`] characters. A bracketed remark or a remark after " - " is only a note when
+//! it has no day, time or "by appointment" in it;
 //! otherwise it is read like the rest (`Mon-Fri 9-5 (Sat 10-12)` gives Saturday too).
 
 use crate::schedule::{OpeningPeriod, OpeningTimes, TimeOfDay, Weekday};
@@ -603,7 +605,30 @@ impl Reading {
         }
         notes.extend(self.notes);
         let note = (!notes.is_empty()).then(|| notes.join("; "));
-        Ok(OpeningTimes::new(periods, self.by_arrangement, note))
+        let times = OpeningTimes::new(periods, self.by_arrangement, note);
+        // Two different periods on one day that overlap are hours for different seasons
+        // ("7.30am-6pm (term time), 8am-6pm (holidays)"), not one week: refused.
+        for w in times.periods().windows(2) {
+            let end = |p: &OpeningPeriod| {
+                if p.crosses_midnight() {
+                    TimeOfDay::END_OF_DAY
+                } else {
+                    p.closes()
+                }
+            };
+            if w[0].day() == w[1].day() && w[1].opens() < end(&w[0]) {
+                return Err(problem(format!(
+                    "the hours given for {} overlap ({}–{} and {}–{}); give each day's hours \
+                     once, with remarks such as \"(term time only)\" at the end; {EXAMPLE}",
+                    w[0].day().name(),
+                    w[0].opens(),
+                    w[0].closes(),
+                    w[1].opens(),
+                    w[1].closes()
+                )));
+            }
+        }
+        Ok(times)
     }
 }
 
@@ -862,6 +887,10 @@ impl<'a> Parser<'a> {
                 self.pos += 2;
             }
             return Ok(Some(all));
+        }
+        // "Every Tuesday" is Tuesday ("every other Tuesday" is not read).
+        if self.word_at(0) == Some("every") && self.word_at(1).and_then(day_word).is_some() {
+            self.pos += 1;
         }
         let Some(w) = self.word_at(0) else {
             return Ok(None);
@@ -1122,6 +1151,7 @@ mod tests {
                 "Fri–Mon 10:00–16:00",
                 times(on(&[Fri, Sat, Sun, Mon], "10:00", "16:00")),
             ),
+            ("Every Tuesday 7pm-9pm", times(on(&[Tue], "19:00", "21:00"))),
             (
                 "Tues & Thurs 7-9pm",
                 times(on(&[Tue, Thu], "19:00", "21:00")),
@@ -1229,6 +1259,14 @@ mod tests {
                 times(on(&[Mon, Tue, Wed, Thu, Fri, Sat], "09:00", "17:00")),
             ),
             (
+                "Mon-Fri 8am-6pm - closed Sundays",
+                times(on(&WEEKDAYS, "08:00", "18:00")),
+            ),
+            (
+                "Saturdays 10am-4pm (closed Sundays)",
+                times(on(&[Sat], "10:00", "16:00")),
+            ),
+            (
                 "Mon-Fri 9-5 closed weekends",
                 times(on(&WEEKDAYS, "09:00", "17:00")),
             ),
@@ -1261,6 +1299,19 @@ mod tests {
             (
                 "9am-5pm (not August)",
                 Times(on(&WEEK, "09:00", "17:00"), false, Some("not August")),
+            ),
+            (
+                "Mon–Fri 7.30am–6pm (term time), 8am–6pm (holidays)",
+                Error("the hours given for Monday overlap (07:30–18:00 and 08:00–18:00)"),
+            ),
+            (
+                "Daily 9-5, Sat 10-12",
+                Error("the hours given for Saturday overlap"),
+            ),
+            ("Mon 6pm-2am, Mon 11pm-1am", Error("overlap")),
+            (
+                "Mon 9-5, Mon 9-5, Mon 5pm-7pm",
+                times(vec![(Mon, "09:00", "17:00"), (Mon, "17:00", "19:00")]),
             ),
             (
                 "Mon-Fri 9-5 (Sat 10-12)",
@@ -1407,6 +1458,7 @@ mod tests {
         };
         let dashes = ["–", "-", "—", " to ", " - "];
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut overlaps = 0;
         for _ in 0..500 {
             let mut text = Vec::new();
             let mut want = Vec::new();
@@ -1439,10 +1491,28 @@ mod tests {
             }
             let sep = [", ", "; ", "\n", " & "][rng.below(4) as usize];
             let text = text.join(sep);
-            let got = parse_opening_text(&text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
-            assert!(!got.periods().is_empty());
-            assert_eq!(got, OpeningTimes::new(want, false, None), "{text:?}");
+            let got = parse_opening_text(&text);
+            // Different hours overlapping on one day are refused.
+            let overlapping = want.iter().any(|a| {
+                want.iter().any(|b| {
+                    a != b && a.day() == b.day() && a.opens() < b.closes() && b.opens() < a.closes()
+                })
+            });
+            if overlapping {
+                overlaps += 1;
+                let e = got.expect_err(&text);
+                assert!(e.problem.contains("overlap"), "{text:?}: {}", e.problem);
+            } else {
+                let got = got.unwrap_or_else(|e| panic!("{text:?}: {e}"));
+                assert!(!got.periods().is_empty());
+                assert_eq!(got, OpeningTimes::new(want, false, None), "{text:?}");
+            }
         }
+
+        assert!(
+            overlaps > 0 && overlaps < 400,
+            "{overlaps} of 500 overlap: both kinds tested"
+        );
     }
 
     #[test]
