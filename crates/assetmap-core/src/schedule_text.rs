@@ -734,10 +734,14 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 self.reading.by_arrangement = true;
             } else if matches!(self.word_at(0), Some("closed" | "except")) {
+                // "closed" alone closes nothing more; "except" needs its days.
+                let except = self.word_at(0) == Some("except");
                 self.pos += 1;
                 self.skip_fillers();
-                if let Some(days) = self.days()? {
-                    self.reading.closed.extend(days);
+                match self.days()? {
+                    Some(days) => self.reading.closed.extend(days),
+                    None if except => return Err(self.unreadable(self.pos - 1)),
+                    None => {}
                 }
             } else if self.all_week_all_day() {
                 self.push_all_day(Weekday::ALL.to_vec());
@@ -1357,6 +1361,10 @@ mod tests {
             ("Mon 9am-9am", Error("equals opens")),
             ("Mon 9-5 (term time", Error("brackets")),
             ("Mon 9-5 * except", Error("could not read \"*\"")),
+            (
+                "Daily 9-5 except",
+                Error("could not read \"except\" in \"Daily 9-5 except\""),
+            ),
             ("Mon 123456-5", Error("\"123456\" is not a time")),
             (
                 "Mon 9-5 hello",
