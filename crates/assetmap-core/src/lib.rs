@@ -7,6 +7,7 @@ mod error;
 mod lonlat;
 mod numbers;
 pub mod schedule;
+pub mod schedule_text;
 pub mod taxonomy;
 pub mod text;
 pub mod uk_time;

@@ -8,6 +8,7 @@
 
 use assetmap_analysis::export::{Layer, Selection};
 use assetmap_core::schedule::{OpeningTimes, Openness, TimeOfDay, Weekday};
+use assetmap_core::schedule_text::{parse_opening_text, MAX_TEXT_CHARS};
 use assetmap_core::text::{self, is_bidi_control};
 use assetmap_core::{
     Asset, AssetDraft, AssetId, OpeningTimesDraft, Postcode, ValidAssetDraft, ValidationErrors,
@@ -43,6 +44,7 @@ pub const ALL: &[(&str, Target)] = &[
     ("import_geojson", import_geojson),
     ("gpkg_geometry", gpkg_geometry),
     ("cql2", cql2),
+    ("opening_text", opening_text),
 ];
 
 /// Every query parameter some endpoint accepts: a query string is parsed against all of them
@@ -526,6 +528,42 @@ pub fn opening_times(data: &[u8]) {
     }
     if let Ok(stored) = serde_json::from_slice::<OpeningTimes>(data) {
         check_opening_times(&stored);
+    }
+}
+
+/// Opening hours as a council's spreadsheet writes them (`schedule_text::parse_opening_text`,
+/// for the importer): read, or refused with a problem that says why without echoing the text
+/// whole. What is read has valid days and times, sorted periods, and describes itself.
+pub fn opening_text(data: &[u8]) {
+    let s = String::from_utf8_lossy(data);
+    match parse_opening_text(&s) {
+        Ok(times) => {
+            assert!(s.chars().count() <= MAX_TEXT_CHARS, "{s:?} is over the cap");
+            if s.trim().is_empty() {
+                assert_eq!(times, OpeningTimes::unknown());
+            }
+            assert!(!times.describe().is_empty());
+            for p in times.periods() {
+                assert!(Weekday::ALL.contains(&p.day()));
+                assert!(
+                    p.opens() < TimeOfDay::END_OF_DAY,
+                    "{s:?} opens at {}",
+                    p.opens()
+                );
+                assert!(p.closes() <= TimeOfDay::END_OF_DAY);
+                assert_ne!(p.opens(), p.closes(), "{s:?}");
+                for t in [p.opens(), p.closes()] {
+                    assert_eq!(TimeOfDay::parse(&t.to_string()).ok(), Some(t));
+                }
+            }
+            let periods = times.periods();
+            assert!(periods
+                .windows(2)
+                .all(|w| (w[0].day(), w[0].opens(), w[0].closes())
+                    < (w[1].day(), w[1].opens(), w[1].closes())));
+            check_opening_times(&times);
+        }
+        Err(e) => check_validation_errors(&ValidationErrors(vec![e])),
     }
 }
 
