@@ -268,12 +268,13 @@ fn a_council_table_imports_through_a_mapping_file() {
     let table = dir.path().join("anytown.csv");
     std::fs::write(
         &table,
-        "Ref,Organisation,Type,Easting,Northing,Postcode,Telephone\n\
-         A1,Corner Cafe,Cafe; Community Group,377000,390000,,0161 912 3456\n\
-         A2,Sale Lunch Club,community group,,,M33 7XY,\n\
-         A3,Bowls,Bowling,377100,390100,,\n\
-         A4,Elsewhere,Cafe,,,ZZ99 9ZZ,\n\
-         A5,Bad Phone,Cafe,377200,390200,,call us\n",
+        "Ref,Organisation,Type,Easting,Northing,Postcode,Telephone,Hours\n\
+         A1,Corner Cafe,Cafe; Community Group,377000,390000,,0161 912 3456,\"Mon–Fri 9am–5pm, Sat 10-12\"\n\
+         A2,Sale Lunch Club,community group,,,M33 7XY,,By appointment\n\
+         A3,Bowls,Bowling,377100,390100,,,\n\
+         A4,Elsewhere,Cafe,,,ZZ99 9ZZ,,\n\
+         A5,Bad Phone,Cafe,377200,390200,,call us,\n\
+         A6,Odd Hours,Cafe,377300,390300,,,every other Tuesday\n",
     )
     .unwrap();
     let mapping = dir.path().join("anytown.toml");
@@ -294,6 +295,7 @@ easting = "Easting"
 northing = "Northing"
 postcode = "Postcode"
 phone = "Telephone"
+opening_times = "Hours"
 
 [values.categories]
 "Cafe" = ["food"]
@@ -322,7 +324,7 @@ abcd_type = "association"
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (report["records"].as_u64(), report["valid"].as_u64()),
-        (Some(5), Some(2)),
+        (Some(6), Some(2)),
         "{report}"
     );
     let by_record: Vec<(u64, String)> = report["problems"]
@@ -341,7 +343,8 @@ abcd_type = "association"
         [
             (3, "Type".to_owned()),
             (4, "Postcode".to_owned()),
-            (5, "Telephone".to_owned())
+            (5, "Telephone".to_owned()),
+            (6, "Hours".to_owned())
         ],
         "{report}"
     );
@@ -355,12 +358,12 @@ abcd_type = "association"
     let out = assetmap(&store, &real.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(out.status.success(), "{}", text(&out));
     let conn = rusqlite::Connection::open(&store).unwrap();
-    let rows: Vec<(String, String, String, String)> = conn
+    let rows: Vec<(String, String, String, String, String)> = conn
         .prepare(
-            "SELECT asset_id, categories, geocode_method, source FROM assets ORDER BY asset_id",
+            "SELECT asset_id, categories, geocode_method, source, opening_times FROM assets ORDER BY asset_id",
         )
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -374,6 +377,11 @@ abcd_type = "association"
     assert_eq!(rows[1].0, "anytown:A2");
     assert_eq!(rows[1].2, "postcode_centroid");
     assert_eq!(rows[1].3, "Anytown community directory");
+    // The written hours became periods: five weekdays and Saturday morning; "by appointment".
+    let hours: Value = serde_json::from_str(&rows[0].4).unwrap();
+    assert_eq!(hours["periods"].as_array().unwrap().len(), 6, "{hours}");
+    let by_appointment: Value = serde_json::from_str(&rows[1].4).unwrap();
+    assert_eq!(by_appointment["by_arrangement"], true, "{by_appointment}");
 
     // A draft mapping from the table itself: columns placed by their names, words guessed.
     let out = assetmap(

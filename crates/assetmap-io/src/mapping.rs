@@ -364,8 +364,18 @@ pub fn read_csv_import<R: Read>(
             },
             None => mapping.defaults.status.clone(),
         };
+        // Opening hours as people write them ("Mon–Fri 9am–5pm, Sat 10–12", "by appointment").
         if let Some(raw) = cell("opening_times") {
-            draft.opening_times.note = Some(raw.to_owned());
+            match assetmap_core::schedule_text::parse_opening_text(raw)
+                .map_err(|e| e.problem)
+                .and_then(|t| {
+                    serde_json::to_value(&t)
+                        .and_then(serde_json::from_value)
+                        .map_err(|e| e.to_string())
+                }) {
+                Ok(times) => draft.opening_times = times,
+                Err(reason) => problem("opening_times", format!("{raw:?}: {reason}")),
+            }
         }
 
         // Where it is: lon/lat, else easting/northing, else the postcode's centroid.
