@@ -208,10 +208,20 @@ fn a_file_that_is_not_geojson_is_one_clear_error_and_leaves_no_store() {
 fn an_existing_empty_store_is_not_filled_with_the_bundled_data() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("empty.gpkg");
-    let data = data_dir();
     let out = assetmap(&store, &["migrate"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(store.exists());
+    let doc = served_items(&store);
+    assert_eq!(doc["numberMatched"], 0, "{doc}");
+
+    // A new store file is seeded, as before.
+    let doc = served_items(&dir.path().join("fresh.gpkg"));
+    assert_eq!(doc["numberMatched"], 1910, "{doc}");
+}
+
+/// Serves `store` with the binary and returns its first page of assets.
+fn served_items(store: &Path) -> Value {
+    let data = data_dir();
     let args = [
         "--store",
         store.to_str().unwrap(),
@@ -231,32 +241,7 @@ fn an_existing_empty_store_is_not_filled_with_the_bundled_data() {
     .body_mut()
     .read_to_string()
     .unwrap();
-    let doc: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(doc["numberMatched"], 0, "{doc}");
-
-    // A new store file is seeded, as before.
-    let fresh = dir.path().join("fresh.gpkg");
-    let args = [
-        "--store",
-        fresh.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "serve",
-        "--bind",
-        "127.0.0.1:0",
-    ];
-    let server = ServerProcess::start(binary(), &args, &[], Duration::from_secs(60));
-    let body = ureq::get(&format!(
-        "{}/collections/assets/items?limit=1",
-        server.address
-    ))
-    .call()
-    .unwrap()
-    .body_mut()
-    .read_to_string()
-    .unwrap();
-    let doc: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(doc["numberMatched"], 1910, "{doc}");
+    serde_json::from_str(&body).unwrap()
 }
 
 /// A table shaped like another council's export — British National Grid columns, rows with only

@@ -155,26 +155,7 @@ pub fn encode_multipolygon(srs_id: i32, polygons: &[Vec<&[[f64; 2]]>]) -> Option
 /// are ignored); refuses empty and non-point geometries.
 pub fn decode_point(blob: &[u8]) -> Result<(f64, f64), GeometryError> {
     let bad = |why: &str| GeometryError(why.to_owned());
-    if blob.len() < 8 || &blob[..2] != b"GP" {
-        return Err(bad("does not start with the GP magic"));
-    }
-    let flags = blob[3];
-    if flags & 0b0001_0000 != 0 {
-        return Err(bad("the geometry is empty"));
-    }
-    if flags & 0b0010_0000 != 0 {
-        return Err(bad("extended geometry types are not supported"));
-    }
-    let envelope_len = match (flags >> 1) & 0b111 {
-        0 => 0,
-        1 => 32,
-        2 | 3 => 48,
-        4 => 64,
-        other => return Err(GeometryError(format!("unknown envelope indicator {other}"))),
-    };
-    let wkb = blob
-        .get(8 + envelope_len..)
-        .ok_or_else(|| bad("shorter than its envelope"))?;
+    let wkb = wkb_of(blob)?;
     if wkb.len() < 21 {
         return Err(bad("WKB too short for a point"));
     }

@@ -198,37 +198,33 @@ fn serde_message(e: &serde_json::Error) -> String {
     }
 }
 
+/// The features array of a GeoJSON FeatureCollection read from `reader`.
+fn features_of<R: Read>(reader: R) -> Result<Vec<Value>, GeoJsonError> {
+    let shape = |detail: String| GeoJsonError::Shape {
+        expected: "FeatureCollection",
+        detail,
+    };
+    let value: Value = serde_json::from_reader(reader).map_err(|e| shape(e.to_string()))?;
+    match value {
+        Value::Object(mut o)
+            if o.get("type").and_then(Value::as_str) == Some("FeatureCollection") =>
+        {
+            match o.remove("features") {
+                Some(Value::Array(a)) => Ok(a),
+                _ => Err(shape("no features array".into())),
+            }
+        }
+        _ => Err(shape("type is not FeatureCollection".into())),
+    }
+}
+
 /// Reads a FeatureCollection of assets (such as the bundled `data/trafford/assets.geojson`).
 /// Every feature must have an id; every asset is validated and created at `now`.
 pub fn read_feature_collection<R: Read>(
     reader: R,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<Asset>, GeoJsonError> {
-    let value: Value = serde_json::from_reader(reader).map_err(|e| GeoJsonError::Shape {
-        expected: "FeatureCollection",
-        detail: e.to_string(),
-    })?;
-    let features = match value {
-        Value::Object(mut o)
-            if o.get("type").and_then(Value::as_str) == Some("FeatureCollection") =>
-        {
-            match o.remove("features") {
-                Some(Value::Array(a)) => a,
-                _ => {
-                    return Err(GeoJsonError::Shape {
-                        expected: "FeatureCollection",
-                        detail: "no features array".into(),
-                    });
-                }
-            }
-        }
-        _ => {
-            return Err(GeoJsonError::Shape {
-                expected: "FeatureCollection",
-                detail: "type is not FeatureCollection".into(),
-            })
-        }
-    };
+    let features = features_of(reader)?;
     let mut assets = Vec::with_capacity(features.len());
     for (index, f) in features.into_iter().enumerate() {
         let raw_id = f
@@ -298,31 +294,7 @@ pub fn read_import<R: Read>(
     reader: R,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportRead, GeoJsonError> {
-    let value: Value = serde_json::from_reader(reader).map_err(|e| GeoJsonError::Shape {
-        expected: "FeatureCollection",
-        detail: e.to_string(),
-    })?;
-    let features = match value {
-        Value::Object(mut o)
-            if o.get("type").and_then(Value::as_str) == Some("FeatureCollection") =>
-        {
-            match o.remove("features") {
-                Some(Value::Array(a)) => a,
-                _ => {
-                    return Err(GeoJsonError::Shape {
-                        expected: "FeatureCollection",
-                        detail: "no features array".into(),
-                    })
-                }
-            }
-        }
-        _ => {
-            return Err(GeoJsonError::Shape {
-                expected: "FeatureCollection",
-                detail: "type is not FeatureCollection".into(),
-            })
-        }
-    };
+    let features = features_of(reader)?;
     let mut read = ImportRead {
         records: features.len(),
         ..ImportRead::default()
