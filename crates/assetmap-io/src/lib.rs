@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod duplicates;
 pub mod export;
 pub mod geojson;
 pub mod mapping;
+pub mod sync;
 
 pub use crate::geojson::{
     asset_to_feature, draft_from_feature, read_feature_collection, read_import, reproject_feature,
