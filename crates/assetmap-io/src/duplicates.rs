@@ -56,7 +56,7 @@ pub fn probable_duplicates(incoming: &[Asset], others: &[Asset]) -> Vec<Probable
     let mut by_postcode: HashMap<String, Vec<usize>> = HashMap::new();
     let prepared: Vec<Prepared> = others
         .iter()
-        .map(|a| Prepared::of(&a.name.to_string()))
+        .map(|a| Prepared::of(a.name.as_ref()))
         .collect();
     for (i, a) in others.iter().enumerate() {
         grid.entry(cell(a)).or_default().push(i);
@@ -66,7 +66,7 @@ pub fn probable_duplicates(incoming: &[Asset], others: &[Asset]) -> Vec<Probable
     }
     let mut out = Vec::new();
     for a in incoming {
-        let mine = Prepared::of(&a.name.to_string());
+        let mine = Prepared::of(a.name.as_ref());
         let (cx, cy) = cell(a);
         let mut candidates: HashSet<usize> = HashSet::new();
         for dx in -1..=1 {
