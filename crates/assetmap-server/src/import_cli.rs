@@ -1,11 +1,19 @@
-//! `assetmap import`: assets into the store in one transaction, after the whole file has been
-//! read and checked — every problem reported at once, nothing written unless asked, and no
-//! store file left behind by an import that fails.
+//! `assetmap import`: a source into the store, or kept in step with it, in one transaction,
+//! after the whole file has been read and checked — every problem reported at once, nothing
+//! written unless asked, and no store file left behind by an import that fails. What a
+//! re-import writes is planned by `assetmap_io::sync` (new, changed, unchanged, kept edits,
+//! conflicts, removed for review) and probable duplicates of other sources are listed by
+//! `assetmap_io::duplicates`; this file reads, asks the store, prints and writes.
 
 use crate::config::{Settings, StoreLocation};
 use crate::startup;
 use anyhow::{bail, Context};
+use assetmap_core::{Asset, AssetId};
+use assetmap_io::duplicates::{probable_duplicates, ProbableDuplicate};
+use assetmap_io::sync::{plan_sync, ConflictKind, SyncOptions, SyncPlan};
 use assetmap_io::{ImportProblem, ImportRead};
+use assetmap_store::{AssetStore, ImportBatch};
+use std::collections::HashSet;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -40,6 +48,15 @@ pub struct ImportArgs {
     /// output (`json`).
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub report: ReportFormat,
+    /// The source's key, which the next import of the same source gives again to keep it in
+    /// step. With --mapping it is the mapping's `id_prefix`; for a GeoJSON file of assets it is
+    /// the file's name without its extension unless given here.
+    #[arg(long, value_name = "NAME", conflicts_with = "mapping")]
+    pub source: Option<String>,
+    /// Write the source's version over records edited or deleted here since the last import
+    /// (the conflicts), instead of keeping the edits.
+    #[arg(long)]
+    pub overwrite_edits: bool,
 }
 
 /// The report's format.
@@ -51,21 +68,34 @@ pub enum ReportFormat {
 
 /// What happened, for the report.
 struct Outcome<'a> {
-    source: String,
+    /// What was read (a file, or the synthetic assets).
+    label: String,
     read: &'a ImportRead,
-    imported: usize,
+    valid: usize,
+    plan: &'a SyncPlan,
+    duplicates: &'a [ProbableDuplicate],
     written: bool,
 }
 
 fn print_report(o: &Outcome<'_>, format: ReportFormat) {
+    let p = o.plan;
     match format {
         ReportFormat::Json => {
             let doc = serde_json::json!({
-                "source": o.source,
+                "file": o.label,
+                "source": p.source,
                 "records": o.read.records,
-                "valid": o.read.assets.len(),
+                "valid": o.valid,
                 "rejected": o.read.rejected,
-                "imported": o.imported,
+                "new": p.new.len(),
+                "changed": p.changed.len(),
+                "unchanged": p.unchanged.len(),
+                "kept_edits": p.kept_edits,
+                "removed": p.removed.len(),
+                "removed_records": p.removed,
+                "conflicts": p.conflicts,
+                "duplicates": o.duplicates,
+                "imported": if o.written { p.new.len() + p.changed.len() } else { 0 },
                 "written": o.written,
                 "problems": o.read.problems,
             });
@@ -82,12 +112,74 @@ fn print_report(o: &Outcome<'_>, format: ReportFormat) {
                 let id = id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
                 eprintln!("record {record}{id}: {field}: {reason}");
             }
+            for c in &p.conflicts {
+                let what = match c.kind {
+                    ConflictKind::EditedHere => format!(
+                        "edited here since the last import (now version {}, the import wrote version {}) and changed in the source",
+                        c.stored_version.unwrap_or_default(),
+                        c.imported_version.unwrap_or_default()
+                    ),
+                    ConflictKind::DeletedHere => {
+                        "deleted here since the last import, and still in the source".to_owned()
+                    }
+                    ConflictKind::NotFromThisSource => format!(
+                        "an asset with this id is stored that source {} did not bring in, with other content",
+                        p.source
+                    ),
+                };
+                let settled = if c.overwritten {
+                    "the source's version was written over it (--overwrite-edits)"
+                } else {
+                    "kept as it is here (--overwrite-edits takes the source's version)"
+                };
+                eprintln!("conflict: {}: {what}; {settled}", c.id);
+            }
+            for r in &p.removed {
+                let stored = if r.stored {
+                    "kept on the map: review it (close or delete it if it has gone)"
+                } else {
+                    "already deleted here"
+                };
+                eprintln!(
+                    "removed from the source: {} (gone since {}); {stored}",
+                    r.id,
+                    r.gone_since.format("%Y-%m-%d")
+                );
+            }
+            for d in o.duplicates {
+                let postcode = if d.same_postcode {
+                    ", same postcode"
+                } else {
+                    ""
+                };
+                eprintln!(
+                    "probable duplicate: {} {:?} looks like {} {:?}{} ({} m apart{postcode}, names {:.2} alike); not merged — review both",
+                    d.id,
+                    d.name,
+                    d.other_id,
+                    d.other_name,
+                    d.other_source
+                        .as_deref()
+                        .map(|s| format!(" from {s}"))
+                        .unwrap_or_default(),
+                    d.distance_m,
+                    d.name_similarity,
+                );
+            }
             eprintln!(
-                "{}: {} records, {} valid, {} rejected",
-                o.source,
+                "{} (source {}): {} records, {} valid, {} rejected; {} new, {} changed, {} unchanged ({} kept as edited here), {} conflicts, {} removed from the source (kept for review), {} probable duplicates",
+                o.label,
+                p.source,
                 o.read.records,
-                o.read.assets.len(),
-                o.read.rejected
+                o.valid,
+                o.read.rejected,
+                p.new.len(),
+                p.changed.len(),
+                p.unchanged.len(),
+                p.kept_edits.len(),
+                p.conflicts.len(),
+                p.removed.len(),
+                o.duplicates.len(),
             );
         }
     }
@@ -108,11 +200,12 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
         print!("{draft}");
         return Ok(());
     }
-    let (source, read) = match (&args.file, args.synthetic) {
+    let (label, key, mut read) = match (&args.file, args.synthetic) {
         (_, Some(n)) => {
             let assets = assetmap_synthetic::assets(42, n);
             (
                 format!("{n} synthetic assets"),
+                args.source.clone().unwrap_or_else(|| "synthetic".to_owned()),
                 ImportRead {
                     records: assets.len(),
                     assets,
@@ -140,7 +233,8 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
                 chrono::Utc::now(),
             )
             .map_err(|e| anyhow::anyhow!("{} cannot be imported: {e}", path.display()))?;
-            (path.display().to_string(), read)
+            let key = mapping.source.id_prefix.clone();
+            (path.display().to_string(), key, read)
         }
         (Some(path), None) => {
             if path
@@ -156,7 +250,7 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("Failed to open {}", path.display()))?;
             let read = assetmap_io::read_import(std::io::BufReader::new(f), chrono::Utc::now())
                 .with_context(|| format!("{} cannot be imported", path.display()))?;
-            (path.display().to_string(), read)
+            (path.display().to_string(), source_key(&args, path), read)
         }
         (None, None) => {
             let path = settings.data_dir.join("trafford/assets.geojson");
@@ -164,30 +258,95 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("Failed to open {}", path.display()))?;
             let read = assetmap_io::read_import(std::io::BufReader::new(f), chrono::Utc::now())
                 .with_context(|| format!("{} cannot be imported", path.display()))?;
-            (path.display().to_string(), read)
+            (path.display().to_string(), source_key(&args, path), read)
         }
     };
-    let mut outcome = Outcome {
-        source,
-        read: &read,
-        imported: 0,
-        written: false,
-    };
+    let valid = read.assets.len();
     if read.rejected > 0 && !args.skip_invalid {
-        print_report(&outcome, args.report);
+        let plan = SyncPlan {
+            source: key,
+            ..SyncPlan::default()
+        };
+        print_report(&Outcome { label, read: &read, valid, plan: &plan, duplicates: &[], written: false }, args.report);
         bail!(
-            "{} of {} records are rejected (listed above); nothing was imported. Fix them, or import the other {} with --skip-invalid.",
+            "{} of {} records are rejected (listed above); nothing was imported. Fix them, or import the other {valid} with --skip-invalid.",
             read.rejected,
             read.records,
-            read.assets.len()
         );
     }
+
+    // What the store holds of this source, and of the others (for duplicates). A store that
+    // does not exist yet holds nothing, and a dry run does not make it.
+    let created_file = match &settings.store {
+        StoreLocation::GeoPackage(path) if !path.exists() => Some(path.clone()),
+        _ => None,
+    };
+    let store = if args.dry_run && created_file.is_some() {
+        None
+    } else {
+        Some(startup::open_store(&settings).await?)
+    };
+    let (stored, records) = match &store {
+        Some(store) if store.count().await? > 0 => (
+            store.all().await.context("Failed to read the stored assets")?,
+            store
+                .source_records(&key)
+                .await
+                .context("Failed to read what earlier imports of this source left")?,
+        ),
+        Some(store) => (
+            Vec::new(),
+            store
+                .source_records(&key)
+                .await
+                .context("Failed to read what earlier imports of this source left")?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let now = chrono::Utc::now();
+    let incoming = std::mem::take(&mut read.assets);
+    let plan = plan_sync(
+        &key,
+        incoming,
+        &stored,
+        &records,
+        SyncOptions {
+            overwrite: args.overwrite_edits,
+        },
+        now,
+    );
+    let duplicates = {
+        let ours: HashSet<&AssetId> = plan
+            .records
+            .iter()
+            .map(|r| &r.asset_id)
+            .chain(records.iter().map(|r| &r.asset_id))
+            .chain(plan.unchanged.iter())
+            .collect();
+        let others: Vec<Asset> = stored
+            .iter()
+            .filter(|a| !ours.contains(&a.id))
+            .cloned()
+            .collect();
+        let touched: Vec<Asset> = plan.new.iter().chain(&plan.changed).cloned().collect();
+        probable_duplicates(&touched, &others)
+    };
+    drop(stored);
+    let mut outcome = Outcome {
+        label,
+        read: &read,
+        valid,
+        plan: &plan,
+        duplicates: &duplicates,
+        written: false,
+    };
     if args.dry_run {
         print_report(&outcome, args.report);
         if args.report == ReportFormat::Text {
             eprintln!(
-                "dry run: {} records would be imported; nothing was written",
-                read.assets.len()
+                "dry run: {} new and {} changed assets would be written; nothing was written",
+                plan.new.len(),
+                plan.changed.len()
             );
         }
         return Ok(());
@@ -195,12 +354,12 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
 
     // A GeoPackage store this run creates is removed again if the import fails, so that a
     // failed first import leaves no empty store behind (which `serve` would then not seed).
-    let created_file = match &settings.store {
-        StoreLocation::GeoPackage(path) if !path.exists() => Some(path.clone()),
-        _ => None,
-    };
     let started = std::time::Instant::now();
-    let result = write(&settings, &read).await;
+    let result = match &store {
+        Some(store) => write(store.as_ref(), &plan).await,
+        None => Err(anyhow::anyhow!("the store is not open")),
+    };
+    drop(store);
     if let Err(e) = result {
         if let Some(path) = created_file {
             for suffix in ["", "-wal", "-shm", "-journal"] {
@@ -212,7 +371,6 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
         print_report(&outcome, args.report);
         return Err(e.context("The import failed; nothing was stored"));
     }
-    outcome.imported = read.assets.len();
     outcome.written = true;
     print_report(&outcome, args.report);
     let secs = started.elapsed().as_secs_f64();
@@ -222,34 +380,42 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
         } else {
             String::new()
         };
+        let written = plan.new.len() + plan.changed.len();
         println!(
-            "imported {} assets in {secs:.1} s ({:.0} assets/s){skipped}",
-            read.assets.len(),
-            read.assets.len() as f64 / secs.max(1e-9)
+            "imported {} new and {} changed assets in {secs:.1} s ({:.0} assets/s){skipped}",
+            plan.new.len(),
+            plan.changed.len(),
+            written as f64 / secs.max(1e-9)
         );
     }
     Ok(())
 }
 
-/// Writes the assets in one transaction.
-async fn write(settings: &Settings, read: &ImportRead) -> anyhow::Result<()> {
-    let assets = &read.assets;
-    match &settings.store {
-        // PostGIS loads with COPY in one transaction and reports progress as it goes.
-        StoreLocation::Postgis(url) => {
-            // Migrations first (as `open_store` does), then the bulk load.
-            drop(startup::open_store(settings).await?);
-            let pg =
-                assetmap_store::PostgisStore::connect_with(url, &settings.store_timeouts()).await?;
-            let shown = std::sync::atomic::AtomicUsize::new(usize::MAX);
-            pg.insert_many_with_progress(assets, &|n| show_progress(n, assets.len(), &shown))
-                .await?;
-        }
-        StoreLocation::GeoPackage(_) => {
-            let store = startup::open_store(settings).await?;
-            store.insert_many(assets).await?;
-        }
-    }
+/// The source key of a GeoJSON file of assets: `--source`, else the file name without its
+/// extension.
+fn source_key(args: &ImportArgs, path: &std::path::Path) -> String {
+    args.source.clone().unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".to_owned())
+    })
+}
+
+/// Writes the run in one transaction: the new assets, the next versions of the changed ones,
+/// and the source records, with a progress bar.
+async fn write(store: &dyn AssetStore, plan: &SyncPlan) -> anyhow::Result<()> {
+    let total = plan.new.len() + plan.changed.len();
+    let shown = std::sync::atomic::AtomicUsize::new(if total == 0 { 0 } else { usize::MAX });
+    store
+        .apply_import(
+            ImportBatch {
+                inserts: &plan.new,
+                replaces: &plan.changed,
+                records: &plan.records,
+            },
+            &|n| show_progress(n, total, &shown),
+        )
+        .await?;
     Ok(())
 }
 
