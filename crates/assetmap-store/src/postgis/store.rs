@@ -15,12 +15,13 @@ use assetmap_core::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Object, Pool};
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use postgis::ewkb;
 use std::future::Future;
 use std::sync::OnceLock;
 use tokio::sync::watch;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Row;
 
@@ -494,29 +495,122 @@ async fn replace_row(
     tx: &deadpool_postgres::Transaction<'_>,
     asset: &Asset,
 ) -> Result<(), StoreError> {
-    let params = AssetParams::new(asset)?;
-    let expected = asset.version.saturating_sub(1);
-    let row = tx
-        .query_opt(
-            "SELECT version FROM assets WHERE id = $1 FOR UPDATE",
-            &[&asset.id.as_str()],
-        )
+    replace_row_unmapped(tx, asset)
         .await
-        .map_err(from_pg)?;
+        .map_err(ReplaceFailure::into_store)
+}
+
+/// Why [`replace_row_unmapped`] failed: PostgreSQL's error still unmapped, so that a statement
+/// refused only because another, pipelined one failed first can be told apart
+/// ([`replace_rows`]).
+enum ReplaceFailure {
+    Pg(tokio_postgres::Error),
+    Store(StoreError),
+}
+
+impl ReplaceFailure {
+    fn into_store(self) -> StoreError {
+        match self {
+            ReplaceFailure::Pg(e) => from_pg(e),
+            ReplaceFailure::Store(e) => e,
+        }
+    }
+
+    /// Refused because the transaction had already failed (SQLSTATE 25P02).
+    fn is_aborted_transaction(&self) -> bool {
+        matches!(self, ReplaceFailure::Pg(e) if e.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION))
+    }
+}
+
+/// [`replace_row`]: locks the stored row, checks its version, and writes the next one.
+async fn replace_row_unmapped(
+    tx: &deadpool_postgres::Transaction<'_>,
+    asset: &Asset,
+) -> Result<(), ReplaceFailure> {
+    let params = AssetParams::new(asset).map_err(ReplaceFailure::Store)?;
+    let expected = asset.version.saturating_sub(1);
+    let select = tx
+        .prepare_cached("SELECT version FROM assets WHERE id = $1 FOR UPDATE")
+        .await
+        .map_err(ReplaceFailure::Pg)?;
+    let row = tx
+        .query_opt(&select, &[&asset.id.as_str()])
+        .await
+        .map_err(ReplaceFailure::Pg)?;
     let Some(row) = row else {
-        return Err(StoreError::NotFound(asset.id.clone()));
+        return Err(ReplaceFailure::Store(StoreError::NotFound(
+            asset.id.clone(),
+        )));
     };
     let actual = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
     if actual != expected {
-        return Err(StoreError::VersionConflict {
+        return Err(ReplaceFailure::Store(StoreError::VersionConflict {
             id: asset.id.clone(),
             expected,
             actual,
-        });
+        }));
     }
-    let stmt = tx.prepare_cached(&update_sql()).await.map_err(from_pg)?;
-    tx.execute(&stmt, &params.values()).await.map_err(from_pg)?;
+    let stmt = tx
+        .prepare_cached(&update_sql())
+        .await
+        .map_err(ReplaceFailure::Pg)?;
+    tx.execute(&stmt, &params.values())
+        .await
+        .map_err(ReplaceFailure::Pg)?;
     Ok(())
+}
+
+/// How many replacements of one import are in flight at once on its connection
+/// ([`replace_rows`]).
+const REPLACE_PIPELINE: usize = 64;
+
+/// [`replace_row`] for each of `replaces`, in a bulk write's transaction, answering as the
+/// first to fail in batch order would. The statements are pipelined — up to
+/// [`REPLACE_PIPELINE`] replacements in flight, which saves a round trip per asset — unless an
+/// id is repeated (then the second must see the first's write, so one at a time). Calls
+/// `progress(n)` with the number of assets written so far (counting from `done`) before every
+/// [`PROGRESS_EVERY`]-th.
+async fn replace_rows(
+    tx: &deadpool_postgres::Transaction<'_>,
+    replaces: &[Asset],
+    mut done: usize,
+    progress: &(dyn Fn(usize) + Send + Sync),
+) -> Result<(), StoreError> {
+    let mut seen = std::collections::HashSet::with_capacity(replaces.len());
+    let distinct = replaces.iter().all(|a| seen.insert(a.id.as_str()));
+    drop(seen);
+    let depth = if distinct { REPLACE_PIPELINE } else { 1 };
+    let mut pending = replaces.iter();
+    let mut in_flight = futures_util::stream::FuturesOrdered::new();
+    // A failed statement aborts the transaction, and the statements of other replacements
+    // already sent behind it fail with 25P02, some of them earlier in the batch: those are
+    // passed over in favour of the failure that caused them.
+    let mut aborted = None;
+    loop {
+        while in_flight.len() < depth {
+            let Some(asset) = pending.next() else { break };
+            in_flight.push_back(replace_row_unmapped(tx, asset));
+        }
+        let Some(result) = in_flight.next().await else {
+            break;
+        };
+        match result {
+            Ok(()) => {}
+            Err(failure) if failure.is_aborted_transaction() => {
+                aborted.get_or_insert(failure);
+                continue;
+            }
+            Err(failure) => return Err(failure.into_store()),
+        }
+        if done.is_multiple_of(PROGRESS_EVERY) {
+            progress(done);
+        }
+        done += 1;
+    }
+    match aborted {
+        Some(failure) => Err(failure.into_store()),
+        None => Ok(()),
+    }
 }
 
 async fn delete_row(
@@ -1162,14 +1256,8 @@ impl AssetStore for PostgisStore {
         if !batch.inserts.is_empty() {
             rebuilt = copy_new_assets(&tx, batch.inserts, progress).await?.rebuilt;
         }
-        let mut done = batch.inserts.len();
-        for asset in batch.replaces {
-            if done.is_multiple_of(PROGRESS_EVERY) {
-                progress(done);
-            }
-            replace_row(&tx, asset).await?;
-            done += 1;
-        }
+        replace_rows(&tx, batch.replaces, batch.inserts.len(), progress).await?;
+        let done = batch.assets();
         progress(done);
         if done > 0 {
             let ids = batch.inserts.iter().chain(batch.replaces).map(|a| &a.id);

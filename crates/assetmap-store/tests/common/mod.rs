@@ -777,4 +777,13 @@ pub async fn applies_imports_all_or_nothing(store: &dyn AssetStore) {
         store.get(&new[2].id).await.expect("get").map(|a| a.version),
         Some(2)
     );
+
+    // Two versions of one asset in one batch: the second is based on the first.
+    let v3 = next_version(&renamed[0], "v3");
+    let v4 = next_version(&v3, "v4");
+    store
+        .apply_import(batch(&[], &[v3, v4.clone()], &[]), &|_| {})
+        .await
+        .expect("two successive versions");
+    assert_eq!(store.get(&v4.id).await.expect("get"), Some(v4));
 }
