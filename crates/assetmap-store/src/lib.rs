@@ -8,7 +8,7 @@ pub mod postgis;
 pub use idempotency::{IdempotencyRecord, Outcome};
 pub use postgis::PostgisStore;
 
-use assetmap_core::{Asset, AssetId};
+use assetmap_core::{Asset, AssetId, SourceRecord};
 use std::time::Duration;
 
 /// How long the stores may wait, so that no call hangs on a slow, locked, frozen or unreachable
@@ -163,6 +163,27 @@ impl Write<'_> {
     }
 }
 
+/// One import run, written by [`AssetStore::apply_import`] in one transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportBatch<'a> {
+    /// New assets (as insert: AlreadyExists if an id is taken).
+    pub inserts: &'a [Asset],
+    /// Next versions of stored assets (as replace: stored version must be version-1, VersionConflict/NotFound otherwise).
+    pub replaces: &'a [Asset],
+    /// Source records to keep, replacing any kept for the same (source, asset id).
+    pub records: &'a [assetmap_core::SourceRecord],
+}
+
+impl ImportBatch<'_> {
+    /// How many assets the batch writes: inserts + replaces.
+    pub fn assets(&self) -> usize {
+        self.inserts.len() + self.replaces.len()
+    }
+}
+
+/// How often [`AssetStore::apply_import`] reports progress, in assets written.
+pub const IMPORT_PROGRESS_EVERY: usize = 10_000;
+
 /// A place that keeps assets durably. Implementations: [`gpkg::GeoPackageStore`] (embedded, one
 /// file) and, in production, the PostGIS store.
 ///
@@ -234,6 +255,31 @@ pub trait AssetStore: Send + Sync {
 
     /// Stores many new assets in one transaction: all or nothing.
     async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError>;
+
+    /// The source records kept for `source`, in asset id order (byte order, as [`AssetId`]'s
+    /// `Ord`). Records are kept by [`AssetStore::apply_import`] only; deleting an asset keeps
+    /// its record, so the next import sees that it was deleted here.
+    async fn source_records(&self, source: &str) -> Result<Vec<SourceRecord>, StoreError>;
+
+    /// Writes one import run in one transaction — the inserts, the replacements, one change-feed
+    /// entry per insert and replacement (as insert_many does), and the source records — all or
+    /// nothing. `progress` is called now and then (at least every 10,000 assets and at the end) with
+    /// the number of assets (inserts + replaces) written so far. Returns the sequence number of the
+    /// last change written (the latest sequence number if the batch writes no asset).
+    ///
+    /// The inserts fail as [`insert`](Self::insert) does ([`StoreError::AlreadyExists`], also
+    /// for an id repeated in the batch), the replacements as [`replace`](Self::replace) does
+    /// ([`StoreError::VersionConflict`], [`StoreError::NotFound`]); either leaves nothing
+    /// written. The inserts are written before the replacements, and the change-feed entries
+    /// follow the same order. A record whose (source, asset id) is repeated in the batch is
+    /// kept as its last occurrence. Like [`insert_many`](Self::insert_many), it is a bulk
+    /// load: no statement timeout applies to it (waiting for a lock is still bounded).
+    /// A connection lost while committing is [`StoreError::OutcomeUnknown`].
+    async fn apply_import(
+        &self,
+        batch: ImportBatch<'_>,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<u64, StoreError>;
 
     /// Changes with a sequence number above `since`, oldest first, at most `limit`. A `limit`
     /// may cut a transaction's changes in two; [`AssetStore::pending_changes`] never does.

@@ -20,3 +20,19 @@ async fn geopackage_keeps_idempotency_records() {
         GeoPackageStore::open(dir.path().join("idempotency.gpkg")).expect("open a new GeoPackage");
     common::keeps_idempotency_records(&store).await;
 }
+
+#[tokio::test]
+async fn geopackage_keeps_source_records() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store =
+        GeoPackageStore::open(dir.path().join("records.gpkg")).expect("open a new GeoPackage");
+    common::keeps_source_records(&store).await;
+}
+
+#[tokio::test]
+async fn geopackage_applies_imports_all_or_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store =
+        GeoPackageStore::open(dir.path().join("import.gpkg")).expect("open a new GeoPackage");
+    common::applies_imports_all_or_nothing(&store).await;
+}

@@ -372,7 +372,7 @@ async fn a_version_1_file_gains_the_idempotency_table_on_opening() {
     rusqlite::Connection::open(&path)
         .unwrap()
         .execute_batch(
-            "DROP TABLE assetmap_idempotency; \
+            "DROP TABLE assetmap_idempotency; DROP TABLE assetmap_source_records; \
              UPDATE assetmap_meta SET value = '1' WHERE key = 'schema_version'",
         )
         .unwrap();
@@ -384,6 +384,11 @@ async fn a_version_1_file_gains_the_idempotency_table_on_opening() {
         schema_and_records(&path),
         (gpkg::SCHEMA_VERSION.to_string(), vec![]),
         "upgraded to the current version, with an empty table"
+    );
+    assert_eq!(
+        source_record_rows(&path),
+        Ok(vec![]),
+        "and the later versions' tables"
     );
     assert_eq!(store.count().await.unwrap(), 1, "the assets are kept");
     store
@@ -397,6 +402,146 @@ async fn a_version_1_file_gains_the_idempotency_table_on_opening() {
         .await
         .unwrap();
     assert_eq!(schema_and_records(&path).1, ["after-upgrade"]);
+}
+
+/// The source records table of the file, read without assetmap: `(source, asset_id,
+/// imported_at)` rows, or why there are none.
+fn source_record_rows(path: &Path) -> Result<Vec<(String, String, String)>, String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.prepare("SELECT source, asset_id, imported_at FROM assetmap_source_records ORDER BY source, asset_id")
+        .and_then(|mut s| {
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| e.to_string())
+}
+
+fn source_record(a: &Asset) -> assetmap_core::SourceRecord {
+    assetmap_core::SourceRecord {
+        source: "council".to_owned(),
+        asset_id: a.id.clone(),
+        fingerprint: "ab12".to_owned(),
+        imported_version: a.version,
+        imported_at: t0(),
+        gone_since: None,
+    }
+}
+
+#[tokio::test]
+async fn a_version_2_file_gains_the_source_records_table_on_opening() {
+    let (_dir, path, store) = temp_store();
+    let kept = minimal_asset("old:1", -2.3, 53.4);
+    store.insert(&kept).await.unwrap();
+    store
+        .apply(
+            Write::Delete(&id("old:1")),
+            Some(&keyed("before", Utc::now() + chrono::Duration::hours(1))),
+        )
+        .await
+        .unwrap();
+    store.insert(&kept).await.unwrap();
+    drop(store);
+    // Back to what version 2 wrote.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "DROP TABLE assetmap_source_records; \
+             UPDATE assetmap_meta SET value = '2' WHERE key = 'schema_version'",
+        )
+        .unwrap();
+    assert_eq!(schema_and_records(&path).0, "2");
+    assert!(source_record_rows(&path)
+        .unwrap_err()
+        .contains("no such table"));
+
+    let store = GeoPackageStore::open(&path).unwrap();
+    assert_eq!(
+        schema_and_records(&path),
+        (gpkg::SCHEMA_VERSION.to_string(), vec!["before".to_owned()]),
+        "upgraded to the current version, the idempotency records kept"
+    );
+    assert_eq!(gpkg::SCHEMA_VERSION, 3);
+    assert_eq!(source_record_rows(&path), Ok(vec![]), "an empty table");
+    assert_eq!(
+        store.all().await.unwrap(),
+        vec![kept.clone()],
+        "the assets are kept"
+    );
+    // Not a layer: gpkg_contents does not list it.
+    let registered: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM gpkg_contents WHERE table_name = 'assetmap_source_records'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(registered, 0);
+
+    let new = minimal_asset("new:1", -2.2, 53.5);
+    store
+        .apply_import(
+            assetmap_store::ImportBatch {
+                inserts: std::slice::from_ref(&new),
+                replaces: &[],
+                records: &[source_record(&kept), source_record(&new)],
+            },
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    // Times in the file's time format: fixed-width ISO 8601 UTC with nine fractional digits.
+    assert_eq!(
+        source_record_rows(&path).unwrap(),
+        vec![
+            (
+                "council".to_owned(),
+                "new:1".to_owned(),
+                "2025-03-14T15:09:26.535897932Z".to_owned()
+            ),
+            (
+                "council".to_owned(),
+                "old:1".to_owned(),
+                "2025-03-14T15:09:26.535897932Z".to_owned()
+            ),
+        ]
+    );
+    drop(store);
+    let store = GeoPackageStore::open(&path).unwrap();
+    assert_eq!(
+        store.source_records("council").await.unwrap(),
+        vec![source_record(&new), source_record(&kept)],
+        "kept across reopening, nanoseconds included"
+    );
+}
+
+#[tokio::test]
+async fn apply_import_widens_the_extent() {
+    let (_dir, path, store) = temp_store();
+    let a = minimal_asset("a", -2.0, 53.0);
+    store.insert(&a).await.unwrap();
+    let mut moved = next_version(&a);
+    moved.location = assetmap_core::LonLat::new(1.5, 54.5).unwrap();
+    store
+        .apply_import(
+            assetmap_store::ImportBatch {
+                inserts: &[minimal_asset("b", -3.0, 52.0)],
+                replaces: &[moved],
+                records: &[],
+            },
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    let extent: (f64, f64, f64, f64) = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'assets'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(extent, (-3.0, 52.0, 1.5, 54.5));
 }
 
 #[tokio::test]

@@ -66,6 +66,18 @@ async fn keeps_idempotency_records() {
     common::keeps_idempotency_records(&store).await;
 }
 
+#[tokio::test]
+async fn keeps_source_records() {
+    let (_url, store) = fresh_store("source_records").await;
+    common::keeps_source_records(&store).await;
+}
+
+#[tokio::test]
+async fn applies_imports_all_or_nothing() {
+    let (_url, store) = fresh_store("apply_import").await;
+    common::applies_imports_all_or_nothing(&store).await;
+}
+
 /// The issue this answers: a connection lost during `COMMIT` left the server saying the change
 /// could not be saved although it had been. Through a proxy that passes `COMMIT` on and loses
 /// its answer, the store says the outcome is unknown — and the write is in fact there, with its
@@ -229,6 +241,19 @@ async fn migrations_apply_once_and_build_the_schema() {
         .expect("pg_trigger")
         .get(0);
     assert_eq!(trigger, 1);
+    let key: Vec<String> = c
+        .query(
+            "SELECT a.attname::text FROM pg_index x JOIN pg_attribute a ON a.attrelid = x.indrelid \
+             AND a.attnum = ANY (x.indkey) WHERE x.indrelid = 'source_records'::regclass \
+             AND x.indisprimary ORDER BY array_position(x.indkey, a.attnum)",
+            &[],
+        )
+        .await
+        .expect("source_records has a primary key")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(key, ["source", "asset_id"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -413,6 +438,60 @@ async fn bulk_load_uses_one_transaction_and_one_notify() {
         Vec::<String>::new(),
         "no NOTIFY for a rolled-back load"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_sends_one_notify_and_a_refused_one_none() {
+    let (url, store) = fresh_store("import_notify").await;
+    let (_listener, mut notes) = listener(&url).await;
+    let stored = common::assets(0, 3);
+    store.insert_many(&stored).await.expect("insert_many");
+    received(&mut notes, Duration::from_secs(2)).await;
+
+    let inserts = common::assets(100, 12_100);
+    let replaces: Vec<_> = stored
+        .iter()
+        .map(|a| common::next_version(a, "renamed"))
+        .collect();
+    let records: Vec<_> = inserts
+        .iter()
+        .chain(&replaces)
+        .map(|a| common::source_record("council", a, "fp", common::t0(), None))
+        .collect();
+    let seq = store
+        .apply_import(common::batch(&inserts, &replaces, &records), &|_| {})
+        .await
+        .expect("import");
+    assert_eq!(
+        received(&mut notes, Duration::from_secs(2)).await,
+        vec![seq.to_string()],
+        "one NOTIFY for one import, with its last seq"
+    );
+    assert_eq!(
+        store
+            .source_records("council")
+            .await
+            .expect("records")
+            .len(),
+        records.len()
+    );
+
+    let stale = replaces[0].clone();
+    assert!(matches!(
+        store
+            .apply_import(
+                common::batch(&common::assets(20_000, 20_010), &[stale], &[]),
+                &|_| {}
+            )
+            .await,
+        Err(StoreError::VersionConflict { .. })
+    ));
+    assert_eq!(
+        received(&mut notes, Duration::from_secs(1)).await,
+        Vec::<String>::new(),
+        "no NOTIFY for a rolled-back import"
+    );
+    assert_eq!(store.latest_seq().await.expect("latest"), seq);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

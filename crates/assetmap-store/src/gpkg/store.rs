@@ -1,9 +1,10 @@
 //! [`GeoPackageStore`]: the embedded [`AssetStore`] in one GeoPackage file.
 
 use crate::{
-    AssetStore, Change, ChangeKind, IdempotencyRecord, Outcome, StoreError, Timeouts, Write,
+    AssetStore, Change, ChangeKind, IdempotencyRecord, ImportBatch, Outcome, StoreError, Timeouts,
+    Write, IMPORT_PROGRESS_EVERY,
 };
-use assetmap_core::{Asset, AssetId};
+use assetmap_core::{Asset, AssetId, SourceRecord};
 use assetmap_gpkg::{
     asset_from_row, asset_values, create_attributes_table, create_features_table, encode_point,
     extend_extent, initialise, select_list, touch, AttributesTable, Column, ColumnType, Envelope,
@@ -25,11 +26,15 @@ pub const CHANGES_TABLE: &str = "asset_changes";
 pub const META_TABLE: &str = "assetmap_meta";
 /// Internal table (not a layer) of idempotency records: see [`crate::idempotency`].
 pub const IDEMPOTENCY_TABLE: &str = "assetmap_idempotency";
+/// Internal table (not a layer) of the source records that imports keep: see
+/// [`AssetStore::source_records`] and [`AssetStore::apply_import`].
+pub const SOURCE_RECORDS_TABLE: &str = "assetmap_source_records";
 /// The version of the assetmap tables this code writes. A file with a higher one is refused;
 /// an older one is brought up to it on opening (see `upgrade_schema`).
 ///
 /// 1: `assets`, `asset_changes`, `assetmap_meta`. 2: adds `assetmap_idempotency`.
-pub const SCHEMA_VERSION: i64 = 2;
+/// 3: adds `assetmap_source_records`.
+pub const SCHEMA_VERSION: i64 = 3;
 
 const CHANGE_COLUMNS: [Column<'static>; 4] = [
     Column::new("asset_id", ColumnType::Text).not_null(),
@@ -181,6 +186,9 @@ fn upgrade_schema(tx: &Transaction<'_>, from: i64) -> Result<(), StoreError> {
     if from < 2 {
         create_idempotency_table(tx)?;
     }
+    if from < 3 {
+        create_source_records_table(tx)?;
+    }
     tx.execute(
         &format!("UPDATE {META_TABLE} SET value = ?1 WHERE key = 'schema_version'"),
         [SCHEMA_VERSION.to_string()],
@@ -204,6 +212,26 @@ fn create_idempotency_table(tx: &Transaction<'_>) -> Result<(), StoreError> {
             expires_at TEXT NOT NULL
         );
         CREATE INDEX {IDEMPOTENCY_TABLE}_expires ON {IDEMPOTENCY_TABLE} (expires_at);"
+    ))?;
+    Ok(())
+}
+
+/// Schema version 3: the source records imports keep, one per (source, asset id). Internal
+/// (not registered in `gpkg_contents`), like the meta table; times in the format of
+/// [`format_time`]. `WITHOUT ROWID`: the rows live in the primary key's B-tree, which is both
+/// how they are looked up (a source's records in asset id order) and one B-tree to write
+/// rather than two.
+fn create_source_records_table(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(&format!(
+        "CREATE TABLE {SOURCE_RECORDS_TABLE} (
+            source TEXT NOT NULL,
+            asset_id TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            imported_version INTEGER NOT NULL,
+            imported_at TEXT NOT NULL,
+            gone_since TEXT,
+            PRIMARY KEY (source, asset_id)
+        ) WITHOUT ROWID;"
     ))?;
     Ok(())
 }
@@ -515,14 +543,11 @@ fn now_text() -> String {
     format_time(&Utc::now())
 }
 
-fn parse_time(column: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
+/// Reads a stored time of `table.column`; one that does not read is [`StoreError::Schema`].
+fn parse_time(table: &str, column: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            StoreError::Schema(format!(
-                "{IDEMPOTENCY_TABLE}.{column} {text:?} is not a time: {e}"
-            ))
-        })
+        .map_err(|e| StoreError::Schema(format!("{table}.{column} {text:?} is not a time: {e}")))
 }
 
 /// The columns of [`IDEMPOTENCY_TABLE`], in the order [`keep_record`] and [`record_from_row`]
@@ -581,8 +606,8 @@ fn record_from_row(row: &rusqlite::Row<'_>) -> Result<IdempotencyRecord, StoreEr
             etag: row.get(4)?,
             body: row.get(5)?,
         },
-        created_at: parse_time("created_at", &created_at)?,
-        expires_at: parse_time("expires_at", &expires_at)?,
+        created_at: parse_time(IDEMPOTENCY_TABLE, "created_at", &created_at)?,
+        expires_at: parse_time(IDEMPOTENCY_TABLE, "expires_at", &expires_at)?,
     })
 }
 
@@ -597,6 +622,108 @@ fn find_record(
     ))?;
     let mut rows = stmt.query([key, now])?;
     rows.next()?.map(record_from_row).transpose()
+}
+
+/// The columns of [`SOURCE_RECORDS_TABLE`], in the order [`keep_source_records`] and
+/// [`source_record_from_row`] use.
+const SOURCE_RECORD_COLUMNS: &str =
+    "source, asset_id, fingerprint, imported_version, imported_at, gone_since";
+
+/// Keeps `records`, each replacing any kept for its (source, asset id); of two in `records`
+/// with the same key, the later is kept.
+fn keep_source_records(tx: &Transaction<'_>, records: &[SourceRecord]) -> Result<(), StoreError> {
+    let mut stmt = tx.prepare_cached(&format!(
+        "INSERT INTO {SOURCE_RECORDS_TABLE} ({SOURCE_RECORD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+         ON CONFLICT (source, asset_id) DO UPDATE SET fingerprint = excluded.fingerprint, \
+         imported_version = excluded.imported_version, imported_at = excluded.imported_at, \
+         gone_since = excluded.gone_since"
+    ))?;
+    for r in records {
+        stmt.execute(params![
+            r.source,
+            r.asset_id.as_str(),
+            r.fingerprint,
+            version_sql(r.imported_version)?,
+            format_time(&r.imported_at),
+            r.gone_since.as_ref().map(format_time),
+        ])?;
+    }
+    Ok(())
+}
+
+/// Reads a source record; a row that does not read back is [`StoreError::Schema`].
+fn source_record_from_row(row: &rusqlite::Row<'_>) -> Result<SourceRecord, StoreError> {
+    let raw_id: String = row.get(1)?;
+    let version: i64 = row.get(3)?;
+    let imported_at: String = row.get(4)?;
+    let gone_since: Option<String> = row.get(5)?;
+    let asset_id = AssetId::parse(&raw_id).map_err(|e| {
+        StoreError::Schema(format!("{SOURCE_RECORDS_TABLE}: asset id {raw_id:?}: {e}"))
+    })?;
+    Ok(SourceRecord {
+        source: row.get(0)?,
+        imported_version: u64::try_from(version).map_err(|_| {
+            StoreError::Schema(format!(
+                "{SOURCE_RECORDS_TABLE}: record of {asset_id} has imported_version {version}"
+            ))
+        })?,
+        asset_id,
+        fingerprint: row.get(2)?,
+        imported_at: parse_time(SOURCE_RECORDS_TABLE, "imported_at", &imported_at)?,
+        gone_since: gone_since
+            .map(|t| parse_time(SOURCE_RECORDS_TABLE, "gone_since", &t))
+            .transpose()?,
+    })
+}
+
+/// The asset writes of a bulk load ([`AssetStore::insert_many`], [`AssetStore::apply_import`]),
+/// inside the caller's transaction: each insert and then each replacement, with the same checks
+/// as [`insert_row`] and [`replace_row`] and one change-feed entry each, and then the extent
+/// widened once to cover them all. `progress(n)` is called with the number of assets written
+/// so far before every [`IMPORT_PROGRESS_EVERY`]-th and once with the total at the end.
+/// Returns the last change's `seq`, `None` when there were no assets.
+fn write_assets(
+    inner: &Inner,
+    tx: &Transaction<'_>,
+    inserts: &[Asset],
+    replaces: &[Asset],
+    progress: &mut dyn FnMut(usize),
+) -> Result<Option<u64>, StoreError> {
+    let mut seq = None;
+    let mut env: Option<Envelope> = None;
+    let mut done: usize = 0;
+    {
+        let mut insert = tx.prepare_cached(&inner.insert_sql)?;
+        let mut change = tx.prepare_cached(APPEND_CHANGE_SQL)?;
+        let writes = inserts
+            .iter()
+            .map(|a| (a, true))
+            .chain(replaces.iter().map(|a| (a, false)));
+        for (a, new) in writes {
+            if done.is_multiple_of(IMPORT_PROGRESS_EVERY) {
+                progress(done);
+            }
+            if new {
+                bind_and_run(&mut insert, a).map_err(|e| unique_means_exists(e, &a.id))?;
+            } else {
+                replace_row(inner, tx, a)?;
+            }
+            seq = Some(append_change_with(
+                &mut change,
+                &a.id,
+                ChangeKind::Upsert,
+                Some(a.version),
+            )?);
+            let p = point_envelope(a);
+            env = Some(env.map_or(p, |e| e.union(&p)));
+            done += 1;
+        }
+    }
+    if let Some(env) = env {
+        extend_extent(tx, ASSETS_TABLE, &env)?;
+    }
+    progress(done);
+    Ok(seq)
 }
 
 fn point_envelope(a: &Asset) -> Envelope {
@@ -733,30 +860,62 @@ impl AssetStore for GeoPackageStore {
         }
         let assets = assets.to_vec();
         self.write(move |inner, tx| {
-            let mut seq = 0;
-            let mut env: Option<Envelope> = None;
-            {
-                let mut insert = tx.prepare_cached(&inner.insert_sql)?;
-                let mut change = tx.prepare_cached(APPEND_CHANGE_SQL)?;
-                for a in &assets {
-                    bind_and_run(&mut insert, a).map_err(|e| unique_means_exists(e, &a.id))?;
-                    seq = append_change_with(
-                        &mut change,
-                        &a.id,
-                        ChangeKind::Upsert,
-                        Some(a.version),
-                    )?;
-                    let p = point_envelope(a);
-                    env = Some(env.map_or(p, |e| e.union(&p)));
-                }
-            }
-            if let Some(env) = env {
-                extend_extent(&tx, ASSETS_TABLE, &env)?;
-            }
+            let seq = write_assets(inner, &tx, &assets, &[], &mut |_| {})?;
             tx.commit()?;
-            Ok(seq)
+            Ok(seq.unwrap_or(0))
         })
         .await
+    }
+
+    async fn source_records(&self, source: &str) -> Result<Vec<SourceRecord>, StoreError> {
+        let source = source.to_owned();
+        self.read(move |_, conn| {
+            // The primary key (source, asset_id) gives the order; BINARY collation is byte
+            // order, as `AssetId`'s `Ord`.
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {SOURCE_RECORD_COLUMNS} FROM {SOURCE_RECORDS_TABLE} \
+                 WHERE source = ?1 ORDER BY asset_id"
+            ))?;
+            let mut rows = stmt.query([source])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(source_record_from_row(row)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn apply_import(
+        &self,
+        batch: ImportBatch<'_>,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<u64, StoreError> {
+        let inserts = batch.inserts.to_vec();
+        let replaces = batch.replaces.to_vec();
+        let records = batch.records.to_vec();
+        // The write runs on the blocking pool, which cannot borrow `progress`: it sends its
+        // counts here, and they are passed on while the write runs. The sender is dropped when
+        // the write ends (or fails), which ends the loop.
+        let (report, mut reports) = tokio::sync::mpsc::unbounded_channel::<usize>();
+        let write = self.write(move |inner, tx| {
+            let seq = write_assets(inner, &tx, &inserts, &replaces, &mut |n| {
+                let _ = report.send(n);
+            })?;
+            keep_source_records(&tx, &records)?;
+            let seq = match seq {
+                Some(seq) => seq,
+                None => latest_seq(&tx)?,
+            };
+            commit(tx)?;
+            Ok(seq)
+        });
+        let relay = async {
+            while let Some(n) = reports.recv().await {
+                progress(n);
+            }
+        };
+        futures_util::future::join(write, relay).await.0
     }
 
     async fn changes_since(&self, since: u64, limit: usize) -> Result<Vec<Change>, StoreError> {

@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_idempotency",
         sql: include_str!("../../../../migrations/0002_idempotency.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_source_records",
+        sql: include_str!("../../../../migrations/0003_source_records.sql"),
+    },
 ];
 
 /// The schema version this code expects: the newest migration's number.

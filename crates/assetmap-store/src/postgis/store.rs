@@ -5,21 +5,23 @@ use super::listen;
 use super::migrate::{self, MigrationReport};
 use super::pool;
 use crate::{
-    AssetStore, Change, ChangeKind, IdempotencyRecord, Outcome, StoreError, Timeouts, Write,
+    AssetStore, Change, ChangeKind, IdempotencyRecord, ImportBatch, Outcome, StoreError, Timeouts,
+    Write,
 };
 use assetmap_core::{
     AbcdType, AccessFeature, Asset, AssetId, AssetName, Audience, Category, Contact, Cost,
-    CostBand, Email, Language, LonLat, OpeningTimes, Phone, Postcode, Provenance, Status, Tag,
-    Website,
+    CostBand, Email, Language, LonLat, OpeningTimes, Phone, Postcode, Provenance, SourceRecord,
+    Status, Tag, Website,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Object, Pool};
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use postgis::ewkb;
 use std::future::Future;
 use std::sync::OnceLock;
 use tokio::sync::watch;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Row;
 
@@ -169,101 +171,21 @@ impl PostgisStore {
             return self.latest_seq().await;
         }
         let mut client = self.client().await?;
-        let tx = begin_write(&mut client).await?;
-        // A bulk load takes as long as the data needs: no statement timeout in this
-        // transaction (the lock timeout still bounds waiting for other writers).
-        tx.batch_execute("SET LOCAL statement_timeout = 0")
-            .await
-            .map_err(from_pg)?;
-        // The column types, for binary COPY (geometry's type is PostGIS's, looked up by name).
-        let types: Vec<Type> = tx
-            .prepare(&format!("SELECT {COLUMNS} FROM assets LIMIT 0"))
-            .await
-            .map_err(from_pg)?
-            .columns()
-            .iter()
-            .map(|c| c.type_().clone())
-            .collect();
-
-        // Loading a large batch into an empty table: build the secondary indexes (GiST,
-        // GIN) once at the end instead of row by row. The DDL is part of the transaction, so a
-        // failed load leaves the indexes as they were. The primary key stays, to catch
-        // duplicate ids as they arrive.
+        let tx = begin_bulk_write(&mut client).await?;
         let started = std::time::Instant::now();
-        let rebuild = if assets.len() >= REBUILD_INDEXES_FROM {
-            secondary_indexes_if_empty(&tx).await?
-        } else {
-            Vec::new()
-        };
-        for (name, _) in &rebuild {
-            tx.batch_execute(&format!("DROP INDEX \"{name}\""))
-                .await
-                .map_err(from_pg)?;
-        }
-
-        let sink = tx
-            .copy_in(&format!(
-                "COPY assets ({COLUMNS}) FROM STDIN (FORMAT binary)"
-            ))
-            .await
-            .map_err(from_pg)?;
-        let writer = BinaryCopyInWriter::new(sink, &types);
-        let mut writer = std::pin::pin!(writer);
-        for (i, asset) in assets.iter().enumerate() {
-            if i % PROGRESS_EVERY == 0 {
-                progress(i);
-            }
-            let params = AssetParams::new(asset)?;
-            writer
-                .as_mut()
-                .write(&params.values())
-                .await
-                .map_err(|e| from_pg_write(e, None))?;
-        }
-        writer.finish().await.map_err(|e| from_pg_write(e, None))?;
-        progress(assets.len());
-
-        let copied = started.elapsed();
-        if !rebuild.is_empty() {
-            tx.batch_execute("SET LOCAL maintenance_work_mem = '256MB'")
-                .await
-                .map_err(from_pg)?;
-        }
-        for (_, definition) in &rebuild {
-            tx.batch_execute(definition).await.map_err(from_pg)?;
-        }
-
+        let loaded = copy_new_assets(&tx, assets, progress).await?;
         let indexed = started.elapsed();
-        let sink = tx
-            .copy_in("COPY asset_changes (asset_id, kind) FROM STDIN (FORMAT binary)")
-            .await
-            .map_err(from_pg)?;
-        let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::TEXT]);
-        let mut writer = std::pin::pin!(writer);
-        for asset in assets {
-            writer
-                .as_mut()
-                .write(&[&asset.id.as_str(), &"upsert"])
-                .await
-                .map_err(from_pg)?;
-        }
-        writer.finish().await.map_err(from_pg)?;
+        copy_changes(&tx, assets.iter().map(|a| &a.id)).await?;
         let fed = started.elapsed();
-
-        let seq: i64 = tx
-            .query_one("SELECT max(seq) FROM asset_changes", &[])
-            .await
-            .map_err(from_pg)?
-            .get::<_, Option<i64>>(0)
-            .unwrap_or(0);
+        let seq = last_seq(&tx).await?;
         tx.commit().await.map_err(from_pg_commit)?;
         tracing::info!(
             assets = assets.len(),
-            copy_s = copied.as_secs_f64(),
-            indexes_s = (indexed - copied).as_secs_f64(),
+            copy_s = loaded.copied.as_secs_f64(),
+            indexes_s = (indexed - loaded.copied).as_secs_f64(),
             feed_s = (fed - indexed).as_secs_f64(),
             commit_s = (started.elapsed() - fed).as_secs_f64(),
-            rebuilt_indexes = rebuild.len(),
+            rebuilt_indexes = loaded.rebuilt,
             "bulk load committed"
         );
         seq_to_u64(seq)
@@ -311,6 +233,231 @@ async fn begin_write(
     Ok(tx)
 }
 
+/// Starts a bulk write ([`AssetStore::insert_many`], [`AssetStore::apply_import`]): a write
+/// transaction holding the change-feed lock, with no statement timeout — a bulk load takes as
+/// long as the data needs (the lock timeout still bounds waiting for other writers).
+async fn begin_bulk_write(
+    client: &mut Object,
+) -> Result<deadpool_postgres::Transaction<'_>, StoreError> {
+    let tx = begin_write(client).await?;
+    tx.batch_execute("SET LOCAL statement_timeout = 0")
+        .await
+        .map_err(from_pg)?;
+    Ok(tx)
+}
+
+/// What [`copy_new_assets`] took, for the log.
+struct Loaded {
+    /// Time from the start until the COPY finished.
+    copied: std::time::Duration,
+    /// How many secondary indexes were dropped and rebuilt.
+    rebuilt: usize,
+}
+
+/// Stores new assets by binary COPY in a bulk write's transaction ([`begin_bulk_write`]),
+/// calling `progress(n)` as the first `n` have been sent (every [`PROGRESS_EVERY`], and once
+/// with the total when all are). A duplicate id fails it with [`StoreError::AlreadyExists`].
+///
+/// Loading a large batch into an empty table builds the secondary indexes (GiST, GIN) once at
+/// the end instead of row by row: the DDL is part of the transaction, so a failed load leaves
+/// the indexes as they were. The primary key stays, to catch duplicate ids as they arrive.
+async fn copy_new_assets(
+    tx: &deadpool_postgres::Transaction<'_>,
+    assets: &[Asset],
+    progress: &(dyn Fn(usize) + Send + Sync),
+) -> Result<Loaded, StoreError> {
+    // The column types, for binary COPY (geometry's type is PostGIS's, looked up by name).
+    let types: Vec<Type> = tx
+        .prepare(&format!("SELECT {COLUMNS} FROM assets LIMIT 0"))
+        .await
+        .map_err(from_pg)?
+        .columns()
+        .iter()
+        .map(|c| c.type_().clone())
+        .collect();
+
+    let started = std::time::Instant::now();
+    let rebuild = if assets.len() >= REBUILD_INDEXES_FROM {
+        secondary_indexes_if_empty(tx).await?
+    } else {
+        Vec::new()
+    };
+    for (name, _) in &rebuild {
+        tx.batch_execute(&format!("DROP INDEX \"{name}\""))
+            .await
+            .map_err(from_pg)?;
+    }
+
+    let sink = tx
+        .copy_in(&format!(
+            "COPY assets ({COLUMNS}) FROM STDIN (FORMAT binary)"
+        ))
+        .await
+        .map_err(from_pg)?;
+    let writer = BinaryCopyInWriter::new(sink, &types);
+    let mut writer = std::pin::pin!(writer);
+    for (i, asset) in assets.iter().enumerate() {
+        if i % PROGRESS_EVERY == 0 {
+            progress(i);
+        }
+        let params = AssetParams::new(asset)?;
+        writer
+            .as_mut()
+            .write(&params.values())
+            .await
+            .map_err(|e| from_pg_write(e, None))?;
+    }
+    writer.finish().await.map_err(|e| from_pg_write(e, None))?;
+    progress(assets.len());
+
+    let copied = started.elapsed();
+    if !rebuild.is_empty() {
+        tx.batch_execute("SET LOCAL maintenance_work_mem = '256MB'")
+            .await
+            .map_err(from_pg)?;
+    }
+    for (_, definition) in &rebuild {
+        tx.batch_execute(definition).await.map_err(from_pg)?;
+    }
+    Ok(Loaded {
+        copied,
+        rebuilt: rebuild.len(),
+    })
+}
+
+/// Appends one `upsert` change per id to the change feed by binary COPY: one statement, so
+/// one `NOTIFY` however many there are.
+async fn copy_changes(
+    tx: &deadpool_postgres::Transaction<'_>,
+    ids: impl Iterator<Item = &AssetId>,
+) -> Result<(), StoreError> {
+    let sink = tx
+        .copy_in("COPY asset_changes (asset_id, kind) FROM STDIN (FORMAT binary)")
+        .await
+        .map_err(from_pg)?;
+    let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::TEXT]);
+    let mut writer = std::pin::pin!(writer);
+    let upsert = kind_slug(ChangeKind::Upsert);
+    for id in ids {
+        writer
+            .as_mut()
+            .write(&[&id.as_str(), &upsert])
+            .await
+            .map_err(from_pg)?;
+    }
+    writer.finish().await.map_err(from_pg)?;
+    Ok(())
+}
+
+/// The newest change's sequence number (0 when there is none). Under the change-feed lock, in
+/// a write's transaction, that is the last one it wrote if it wrote any.
+async fn last_seq(tx: &deadpool_postgres::Transaction<'_>) -> Result<i64, StoreError> {
+    Ok(tx
+        .query_one("SELECT coalesce(max(seq), 0) FROM asset_changes", &[])
+        .await
+        .map_err(from_pg)?
+        .get(0))
+}
+
+/// The columns of `source_records`, in the order [`keep_source_records`] and
+/// [`source_record_from_row`] use.
+const SOURCE_RECORD_COLUMNS: &str =
+    "source, asset_id, fingerprint, imported_version, imported_at, gone_since";
+
+/// Keeps `records` in the write's transaction, each replacing any kept for its (source, asset
+/// id); of two in `records` with the same key, the later is kept. Binary COPY into a temporary
+/// table (dropped at the end of the transaction), then one `INSERT … ON CONFLICT DO UPDATE`.
+async fn keep_source_records(
+    tx: &deadpool_postgres::Transaction<'_>,
+    records: &[SourceRecord],
+) -> Result<(), StoreError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    tx.batch_execute(
+        "CREATE TEMPORARY TABLE source_records_in (LIKE source_records, ord bigint NOT NULL) \
+         ON COMMIT DROP",
+    )
+    .await
+    .map_err(from_pg)?;
+    let sink = tx
+        .copy_in(&format!(
+            "COPY source_records_in ({SOURCE_RECORD_COLUMNS}, ord) FROM STDIN (FORMAT binary)"
+        ))
+        .await
+        .map_err(from_pg)?;
+    let types = [
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT8,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+        Type::INT8,
+    ];
+    let writer = BinaryCopyInWriter::new(sink, &types);
+    let mut writer = std::pin::pin!(writer);
+    for (ord, r) in (0_i64..).zip(records) {
+        let version = i64::try_from(r.imported_version).map_err(|_| {
+            StoreError::Other(format!(
+                "the source record of {} has imported_version {}, beyond what PostgreSQL stores",
+                r.asset_id, r.imported_version
+            ))
+        })?;
+        writer
+            .as_mut()
+            .write(&[
+                &r.source.as_str(),
+                &r.asset_id.as_str(),
+                &r.fingerprint.as_str(),
+                &version,
+                &r.imported_at,
+                &r.gone_since,
+                &ord,
+            ])
+            .await
+            .map_err(from_pg)?;
+    }
+    writer.finish().await.map_err(from_pg)?;
+    tx.batch_execute(&format!(
+        "INSERT INTO source_records ({SOURCE_RECORD_COLUMNS}) \
+         SELECT DISTINCT ON (source, asset_id) {SOURCE_RECORD_COLUMNS} FROM source_records_in \
+         ORDER BY source, asset_id, ord DESC \
+         ON CONFLICT (source, asset_id) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, \
+         imported_version = EXCLUDED.imported_version, imported_at = EXCLUDED.imported_at, \
+         gone_since = EXCLUDED.gone_since; \
+         DROP TABLE source_records_in"
+    ))
+    .await
+    .map_err(from_pg)?;
+    Ok(())
+}
+
+fn source_record_from_row(row: &Row) -> Result<SourceRecord, StoreError> {
+    let bad =
+        |e: tokio_postgres::Error| StoreError::Schema(format!("cannot read a source record: {e}"));
+    let raw_id: String = row.try_get(1).map_err(bad)?;
+    let asset_id = AssetId::parse(&raw_id).map_err(|e| {
+        StoreError::Schema(format!(
+            "a source record names asset {raw_id:?}: {}",
+            e.problem
+        ))
+    })?;
+    let version: i64 = row.try_get(3).map_err(bad)?;
+    Ok(SourceRecord {
+        source: row.try_get(0).map_err(bad)?,
+        imported_version: u64::try_from(version).map_err(|_| {
+            StoreError::Schema(format!(
+                "the source record of {asset_id} has imported_version {version}"
+            ))
+        })?,
+        asset_id,
+        fingerprint: row.try_get(2).map_err(bad)?,
+        imported_at: row.try_get(4).map_err(bad)?,
+        gone_since: row.try_get(5).map_err(bad)?,
+    })
+}
+
 /// Appends `(id, kind)` to the change feed and returns the change's sequence number (the
 /// caller commits: see [`PostgisStore::apply`]).
 async fn append_change(
@@ -348,29 +495,122 @@ async fn replace_row(
     tx: &deadpool_postgres::Transaction<'_>,
     asset: &Asset,
 ) -> Result<(), StoreError> {
-    let params = AssetParams::new(asset)?;
-    let expected = asset.version.saturating_sub(1);
-    let row = tx
-        .query_opt(
-            "SELECT version FROM assets WHERE id = $1 FOR UPDATE",
-            &[&asset.id.as_str()],
-        )
+    replace_row_unmapped(tx, asset)
         .await
-        .map_err(from_pg)?;
+        .map_err(ReplaceFailure::into_store)
+}
+
+/// Why [`replace_row_unmapped`] failed: PostgreSQL's error still unmapped, so that a statement
+/// refused only because another, pipelined one failed first can be told apart
+/// ([`replace_rows`]).
+enum ReplaceFailure {
+    Pg(tokio_postgres::Error),
+    Store(StoreError),
+}
+
+impl ReplaceFailure {
+    fn into_store(self) -> StoreError {
+        match self {
+            ReplaceFailure::Pg(e) => from_pg(e),
+            ReplaceFailure::Store(e) => e,
+        }
+    }
+
+    /// Refused because the transaction had already failed (SQLSTATE 25P02).
+    fn is_aborted_transaction(&self) -> bool {
+        matches!(self, ReplaceFailure::Pg(e) if e.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION))
+    }
+}
+
+/// [`replace_row`]: locks the stored row, checks its version, and writes the next one.
+async fn replace_row_unmapped(
+    tx: &deadpool_postgres::Transaction<'_>,
+    asset: &Asset,
+) -> Result<(), ReplaceFailure> {
+    let params = AssetParams::new(asset).map_err(ReplaceFailure::Store)?;
+    let expected = asset.version.saturating_sub(1);
+    let select = tx
+        .prepare_cached("SELECT version FROM assets WHERE id = $1 FOR UPDATE")
+        .await
+        .map_err(ReplaceFailure::Pg)?;
+    let row = tx
+        .query_opt(&select, &[&asset.id.as_str()])
+        .await
+        .map_err(ReplaceFailure::Pg)?;
     let Some(row) = row else {
-        return Err(StoreError::NotFound(asset.id.clone()));
+        return Err(ReplaceFailure::Store(StoreError::NotFound(
+            asset.id.clone(),
+        )));
     };
     let actual = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
     if actual != expected {
-        return Err(StoreError::VersionConflict {
+        return Err(ReplaceFailure::Store(StoreError::VersionConflict {
             id: asset.id.clone(),
             expected,
             actual,
-        });
+        }));
     }
-    let stmt = tx.prepare_cached(&update_sql()).await.map_err(from_pg)?;
-    tx.execute(&stmt, &params.values()).await.map_err(from_pg)?;
+    let stmt = tx
+        .prepare_cached(&update_sql())
+        .await
+        .map_err(ReplaceFailure::Pg)?;
+    tx.execute(&stmt, &params.values())
+        .await
+        .map_err(ReplaceFailure::Pg)?;
     Ok(())
+}
+
+/// How many replacements of one import are in flight at once on its connection
+/// ([`replace_rows`]).
+const REPLACE_PIPELINE: usize = 64;
+
+/// [`replace_row`] for each of `replaces`, in a bulk write's transaction, answering as the
+/// first to fail in batch order would. The statements are pipelined — up to
+/// [`REPLACE_PIPELINE`] replacements in flight, which saves a round trip per asset — unless an
+/// id is repeated (then the second must see the first's write, so one at a time). Calls
+/// `progress(n)` with the number of assets written so far (counting from `done`) before every
+/// [`PROGRESS_EVERY`]-th.
+async fn replace_rows(
+    tx: &deadpool_postgres::Transaction<'_>,
+    replaces: &[Asset],
+    mut done: usize,
+    progress: &(dyn Fn(usize) + Send + Sync),
+) -> Result<(), StoreError> {
+    let mut seen = std::collections::HashSet::with_capacity(replaces.len());
+    let distinct = replaces.iter().all(|a| seen.insert(a.id.as_str()));
+    drop(seen);
+    let depth = if distinct { REPLACE_PIPELINE } else { 1 };
+    let mut pending = replaces.iter();
+    let mut in_flight = futures_util::stream::FuturesOrdered::new();
+    // A failed statement aborts the transaction, and the statements of other replacements
+    // already sent behind it fail with 25P02, some of them earlier in the batch: those are
+    // passed over in favour of the failure that caused them.
+    let mut aborted = None;
+    loop {
+        while in_flight.len() < depth {
+            let Some(asset) = pending.next() else { break };
+            in_flight.push_back(replace_row_unmapped(tx, asset));
+        }
+        let Some(result) = in_flight.next().await else {
+            break;
+        };
+        match result {
+            Ok(()) => {}
+            Err(failure) if failure.is_aborted_transaction() => {
+                aborted.get_or_insert(failure);
+                continue;
+            }
+            Err(failure) => return Err(failure.into_store()),
+        }
+        if done.is_multiple_of(PROGRESS_EVERY) {
+            progress(done);
+        }
+        done += 1;
+    }
+    match aborted {
+        Some(failure) => Err(failure.into_store()),
+        None => Ok(()),
+    }
 }
 
 async fn delete_row(
@@ -471,7 +711,7 @@ fn record_from_row(row: &Row) -> Result<IdempotencyRecord, StoreError> {
 const REBUILD_INDEXES_FROM: usize = 10_000;
 
 /// How often a bulk load reports progress, in assets.
-const PROGRESS_EVERY: usize = 10_000;
+const PROGRESS_EVERY: usize = crate::IMPORT_PROGRESS_EVERY;
 
 /// `(name, CREATE INDEX …)` of every index on `assets` but the primary key, when the table is
 /// empty; nothing otherwise. Read from the catalogue so that indexes added by later
@@ -960,6 +1200,83 @@ impl AssetStore for PostgisStore {
 
     async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError> {
         self.insert_many_with_progress(assets, &|_| {}).await
+    }
+
+    async fn source_records(&self, source: &str) -> Result<Vec<SourceRecord>, StoreError> {
+        // As `all`: a large source's records may take longer to send than a statement may
+        // run, so no statement timeout, but every step and every row must arrive within the
+        // client-side bound. The primary key (source, asset_id) gives the order; both columns
+        // are `COLLATE "C"`, byte order, as `AssetId`'s `Ord`.
+        let mut client = self.bounded(self.client()).await?;
+        let tx = self
+            .bounded(async {
+                let tx = client.transaction().await.map_err(from_pg)?;
+                tx.batch_execute("SET LOCAL statement_timeout = 0")
+                    .await
+                    .map_err(from_pg)?;
+                Ok(tx)
+            })
+            .await?;
+        let rows = self
+            .bounded(async {
+                let stmt = tx
+                    .prepare_cached(&format!(
+                        "SELECT {SOURCE_RECORD_COLUMNS} FROM source_records \
+                         WHERE source = $1 ORDER BY asset_id"
+                    ))
+                    .await
+                    .map_err(from_pg)?;
+                let params: [&(dyn ToSql + Sync); 1] = [&source];
+                tx.query_raw(&stmt, params).await.map_err(from_pg)
+            })
+            .await?;
+        let mut rows = std::pin::pin!(rows);
+        let mut out = Vec::new();
+        while let Some(row) = self
+            .bounded(async { rows.try_next().await.map_err(from_pg) })
+            .await?
+        {
+            out.push(source_record_from_row(&row)?);
+        }
+        self.bounded(async { tx.commit().await.map_err(from_pg) })
+            .await?;
+        Ok(out)
+    }
+
+    async fn apply_import(
+        &self,
+        batch: ImportBatch<'_>,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<u64, StoreError> {
+        // A bulk write, like `insert_many`: no statement timeout and no client-side bound.
+        let mut client = self.client().await?;
+        let tx = begin_bulk_write(&mut client).await?;
+        let started = std::time::Instant::now();
+        let mut rebuilt = 0;
+        if !batch.inserts.is_empty() {
+            rebuilt = copy_new_assets(&tx, batch.inserts, progress).await?.rebuilt;
+        }
+        replace_rows(&tx, batch.replaces, batch.inserts.len(), progress).await?;
+        let done = batch.assets();
+        progress(done);
+        if done > 0 {
+            let ids = batch.inserts.iter().chain(batch.replaces).map(|a| &a.id);
+            copy_changes(&tx, ids).await?;
+        }
+        keep_source_records(&tx, batch.records).await?;
+        let seq = last_seq(&tx).await?;
+        let written = started.elapsed();
+        tx.commit().await.map_err(from_pg_commit)?;
+        tracing::info!(
+            inserts = batch.inserts.len(),
+            replaces = batch.replaces.len(),
+            records = batch.records.len(),
+            write_s = written.as_secs_f64(),
+            commit_s = (started.elapsed() - written).as_secs_f64(),
+            rebuilt_indexes = rebuilt,
+            "import committed"
+        );
+        seq_to_u64(seq)
     }
 
     async fn changes_since(&self, since: u64, limit: usize) -> Result<Vec<Change>, StoreError> {

@@ -9,10 +9,13 @@ pub mod pg;
 
 use assetmap_core::{
     Asset, AssetDraft, AssetId, AudienceDraft, ContactDraft, CostDraft, OpeningTimesDraft,
-    PeriodDraft, Provenance,
+    PeriodDraft, Provenance, SourceRecord,
 };
-use assetmap_store::{AssetStore, ChangeKind, IdempotencyRecord, Outcome, StoreError, Write};
+use assetmap_store::{
+    AssetStore, ChangeKind, IdempotencyRecord, ImportBatch, Outcome, StoreError, Write,
+};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::sync::Mutex;
 
 /// A fixed instant with a sub-second part (microseconds).
 pub fn t0() -> DateTime<Utc> {
@@ -471,4 +474,316 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
         Some(renewed)
     );
     assert_eq!(store.count().await.expect("count"), 2);
+}
+
+/// A source record of `source` for `a` at its version, found by the import at `at`.
+pub fn source_record(
+    source: &str,
+    a: &Asset,
+    fingerprint: &str,
+    at: DateTime<Utc>,
+    gone_since: Option<DateTime<Utc>>,
+) -> SourceRecord {
+    SourceRecord {
+        source: source.to_owned(),
+        asset_id: a.id.clone(),
+        fingerprint: fingerprint.to_owned(),
+        imported_version: a.version,
+        imported_at: at,
+        gone_since,
+    }
+}
+
+/// An import batch.
+pub fn batch<'a>(
+    inserts: &'a [Asset],
+    replaces: &'a [Asset],
+    records: &'a [SourceRecord],
+) -> ImportBatch<'a> {
+    ImportBatch {
+        inserts,
+        replaces,
+        records,
+    }
+}
+
+/// Runs `apply_import`, returning its answer and every count it reported.
+pub async fn import_reporting(
+    store: &dyn AssetStore,
+    b: ImportBatch<'_>,
+) -> (Result<u64, StoreError>, Vec<usize>) {
+    let seen = Mutex::new(Vec::new());
+    let answer = store
+        .apply_import(b, &|n| seen.lock().expect("progress lock").push(n))
+        .await;
+    (answer, seen.into_inner().expect("progress lock"))
+}
+
+/// Source records, on every store. `store` must be empty. Times are whole microseconds.
+pub async fn keeps_source_records(store: &dyn AssetStore) {
+    assert!(store
+        .source_records("council")
+        .await
+        .expect("no records yet")
+        .is_empty());
+    let day = Duration::days(1);
+    let at = t0();
+    let a = assets(0, 3);
+
+    // A first import: the assets and their records, given out of id order (and with
+    // fingerprints in another order), for two sources (a record of "other" for the same asset
+    // is a different record).
+    let records = vec![
+        source_record("council", &a[2], "a-2", at, None),
+        source_record("council", &a[0], "c-0", at, None),
+        source_record("council", &a[1], "b-1", at + day, Some(at)),
+        source_record("other", &a[1], "other-fp-1", at, None),
+    ];
+    let seq = store
+        .apply_import(batch(&a, &[], &records), &|_| {})
+        .await
+        .expect("first import");
+    assert_eq!(seq, store.latest_seq().await.expect("latest"));
+    let council = vec![records[1].clone(), records[2].clone(), records[0].clone()];
+    assert_eq!(
+        store.source_records("council").await.expect("council"),
+        council,
+        "the records read back exactly, in asset id order"
+    );
+    assert_eq!(
+        store.source_records("other").await.expect("other"),
+        vec![records[3].clone()],
+        "only the source's own records"
+    );
+    assert!(store
+        .source_records("counci")
+        .await
+        .expect("no such source")
+        .is_empty());
+
+    // A records-only batch writes no asset and no change, answers the latest sequence
+    // number, and replaces the record kept for the same (source, asset id) only.
+    let newer = source_record("council", &a[0], "d-0-new", at + day * 2, Some(at + day));
+    let seq2 = store
+        .apply_import(batch(&[], &[], std::slice::from_ref(&newer)), &|_| {})
+        .await
+        .expect("records only");
+    assert_eq!(seq2, seq, "no change written");
+    assert_eq!(store.latest_seq().await.expect("latest"), seq);
+    assert_eq!(
+        store.source_records("council").await.expect("council"),
+        vec![newer.clone(), records[2].clone(), records[0].clone()],
+        "a0's record replaced, the others kept"
+    );
+    assert_eq!(
+        store.source_records("other").await.expect("other"),
+        vec![records[3].clone()],
+        "another source's record of the same asset is kept"
+    );
+
+    // The same key twice in one batch: the later is kept. A record of a replaced asset
+    // carries its new version.
+    let a2v2 = next_version(&a[2], "Renamed by the source");
+    let first = source_record("council", &a2v2, "z-2-first", at + day * 3, None);
+    let last = source_record("council", &a2v2, "a-2-last", at + day * 3, None);
+    store
+        .apply_import(
+            batch(&[], std::slice::from_ref(&a2v2), &[first, last.clone()]),
+            &|_| {},
+        )
+        .await
+        .expect("a replace with its record");
+    assert_eq!(
+        store.source_records("council").await.expect("council"),
+        vec![newer.clone(), records[2].clone(), last.clone()]
+    );
+    assert_eq!(last.imported_version, 2);
+
+    // Deleting an asset keeps its records: the next import must see it was deleted here.
+    store.delete(&a[1].id).await.expect("delete a1");
+    assert_eq!(store.get(&a[1].id).await.expect("get"), None);
+    assert_eq!(
+        store.source_records("council").await.expect("council"),
+        vec![newer, records[2].clone(), last],
+        "the deleted asset's record is still there"
+    );
+    assert_eq!(
+        store.source_records("other").await.expect("other"),
+        vec![records[3].clone()]
+    );
+}
+
+/// `apply_import`, on every store: the writes, the change feed, progress, all or nothing.
+/// `store` must be empty.
+pub async fn applies_imports_all_or_nothing(store: &dyn AssetStore) {
+    let at = t0();
+    let a0 = asset(0);
+    let base = store.insert(&a0).await.expect("insert a0");
+
+    // Three new assets and the next version of a stored one.
+    let new = assets(1, 4);
+    let a0v2 = next_version(&a0, "Renamed by the council");
+    let records: Vec<SourceRecord> = new
+        .iter()
+        .chain(std::iter::once(&a0v2))
+        .map(|a| source_record("council", a, "fp", at, None))
+        .collect();
+    let (answer, progress) =
+        import_reporting(store, batch(&new, std::slice::from_ref(&a0v2), &records)).await;
+    let seq = answer.expect("an import");
+    assert_eq!(
+        progress.last(),
+        Some(&4),
+        "progress reaches the total: {progress:?}"
+    );
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
+    assert_eq!(store.latest_seq().await.expect("latest"), seq);
+    let feed = store.changes_since(base, 100).await.expect("feed");
+    let summary: Vec<(String, ChangeKind)> =
+        feed.iter().map(|c| (c.id.to_string(), c.kind)).collect();
+    assert_eq!(
+        summary,
+        vec![
+            (new[0].id.to_string(), ChangeKind::Upsert),
+            (new[1].id.to_string(), ChangeKind::Upsert),
+            (new[2].id.to_string(), ChangeKind::Upsert),
+            (a0.id.to_string(), ChangeKind::Upsert),
+        ],
+        "one change per insert, then per replacement"
+    );
+    assert_eq!(
+        feed.last().map(|c| c.seq),
+        Some(seq),
+        "the last change's seq"
+    );
+    assert_eq!(feed[1].asset.as_ref(), Some(&new[1]));
+    assert_eq!(feed[3].asset.as_ref(), Some(&a0v2));
+    assert_eq!(store.get(&a0.id).await.expect("get").as_ref(), Some(&a0v2));
+    assert_eq!(store.count().await.expect("count"), 4);
+    assert_eq!(
+        store
+            .source_records("council")
+            .await
+            .expect("records")
+            .len(),
+        4
+    );
+
+    // Refused batches, each with a new asset, a good replacement and a record besides the
+    // bad write: nothing of them is written.
+    let fresh = asset(10);
+    let a1v2 = next_version(&new[0], "Would be renamed");
+    let fresh_record = source_record("refused", &fresh, "fp", at, None);
+    let stale = a0v2.clone(); // based on v1; v2 is stored
+    let ghost = next_version(&asset(999), "ghost");
+    let cases: Vec<(&str, Vec<Asset>, Vec<Asset>)> = vec![
+        (
+            "a clashing insert",
+            vec![fresh.clone(), new[2].clone()],
+            vec![a1v2.clone()],
+        ),
+        (
+            "an id inserted twice",
+            vec![fresh.clone(), asset(11), fresh.clone()],
+            vec![a1v2.clone()],
+        ),
+        (
+            "a stale replace",
+            vec![fresh.clone()],
+            vec![a1v2.clone(), stale.clone()],
+        ),
+        (
+            "a replace of a missing asset",
+            vec![fresh.clone()],
+            vec![a1v2.clone(), ghost.clone()],
+        ),
+    ];
+    for (what, inserts, replaces) in cases {
+        let (answer, _) = import_reporting(
+            store,
+            batch(&inserts, &replaces, std::slice::from_ref(&fresh_record)),
+        )
+        .await;
+        match (what, answer) {
+            ("a clashing insert", Err(StoreError::AlreadyExists(id))) => {
+                assert_eq!(id, new[2].id)
+            }
+            ("an id inserted twice", Err(_)) => {}
+            (
+                "a stale replace",
+                Err(StoreError::VersionConflict {
+                    id,
+                    expected,
+                    actual,
+                }),
+            ) => assert_eq!((id, expected, actual), (a0.id.clone(), 1, 2)),
+            ("a replace of a missing asset", Err(StoreError::NotFound(id))) => {
+                assert_eq!(id, ghost.id)
+            }
+            (what, other) => panic!("{what}: unexpected answer {other:?}"),
+        }
+        assert_eq!(store.count().await.expect("count"), 4, "{what}: no asset");
+        assert_eq!(store.get(&fresh.id).await.expect("get"), None, "{what}");
+        assert_eq!(
+            store.get(&new[0].id).await.expect("get").map(|a| a.version),
+            Some(1),
+            "{what}: the good replacement is not written either"
+        );
+        assert_eq!(
+            store.latest_seq().await.expect("latest"),
+            seq,
+            "{what}: no change-feed entry"
+        );
+        assert!(
+            store
+                .source_records("refused")
+                .await
+                .expect("records")
+                .is_empty(),
+            "{what}: no source record"
+        );
+    }
+
+    // An empty batch writes nothing and answers the latest sequence number.
+    let (answer, progress) = import_reporting(store, batch(&[], &[], &[])).await;
+    assert_eq!(answer.expect("empty import"), seq);
+    assert_eq!(progress.last(), Some(&0), "{progress:?}");
+
+    // A larger batch reports progress at least every 10,000 assets, up to the total.
+    let many = assets(1000, 13_000);
+    let renamed: Vec<Asset> = new.iter().map(|a| next_version(a, "Bulk rename")).collect();
+    let (answer, progress) = import_reporting(store, batch(&many, &renamed, &[])).await;
+    let bulk = answer.expect("a larger import");
+    let total = many.len() + renamed.len();
+    assert_eq!(progress.last(), Some(&total), "{progress:?}");
+    assert!(
+        progress.first().is_some_and(|&n| n <= 10_000),
+        "{progress:?}"
+    );
+    assert!(
+        progress
+            .windows(2)
+            .all(|w| w[0] <= w[1] && w[1] - w[0] <= 10_000),
+        "at least every 10,000 assets: {progress:?}"
+    );
+    let feed = store.changes_since(seq, usize::MAX).await.expect("feed");
+    assert_eq!(feed.len(), total, "one change per asset");
+    assert_eq!(feed.last().map(|c| c.seq), Some(bulk));
+    assert_eq!(
+        store.count().await.expect("count"),
+        4 + u64::try_from(many.len()).expect("small")
+    );
+    assert_eq!(
+        store.get(&new[2].id).await.expect("get").map(|a| a.version),
+        Some(2)
+    );
+
+    // Two versions of one asset in one batch: the second is based on the first.
+    let v3 = next_version(&renamed[0], "v3");
+    let v4 = next_version(&v3, "v4");
+    store
+        .apply_import(batch(&[], &[v3, v4.clone()], &[]), &|_| {})
+        .await
+        .expect("two successive versions");
+    assert_eq!(store.get(&v4.id).await.expect("get"), Some(v4));
 }
