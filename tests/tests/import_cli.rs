@@ -148,7 +148,10 @@ fn a_dry_run_writes_nothing_and_skip_invalid_imports_the_rest() {
     );
     let said = text(&out);
     assert!(out.status.success(), "{said}");
-    assert!(said.contains("imported 2 new and 0 changed assets"), "{said}");
+    assert!(
+        said.contains("imported 2 new and 0 changed assets"),
+        "{said}"
+    );
     assert!(
         said.contains("3 rejected records skipped, as asked"),
         "{said}"
@@ -174,13 +177,12 @@ fn a_dry_run_writes_nothing_and_skip_invalid_imports_the_rest() {
     );
     let said = text(&out);
     assert!(out.status.success(), "{said}");
-    assert!(
-        said.contains("0 new, 0 changed, 2 unchanged"),
-        "{said}"
-    );
+    assert!(said.contains("0 new, 0 changed, 2 unchanged"), "{said}");
     let conn = rusqlite::Connection::open(&store).unwrap();
     let n: i64 = conn
-        .query_row("SELECT count(*) FROM assets WHERE version = 1", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM assets WHERE version = 1", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(n, 2);
 }

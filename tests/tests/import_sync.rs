@@ -118,12 +118,7 @@ fn ids(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap()
         .iter()
-        .map(|x| {
-            x.as_str()
-                .or_else(|| x["id"].as_str())
-                .unwrap()
-                .to_owned()
-        })
+        .map(|x| x.as_str().or_else(|| x["id"].as_str()).unwrap().to_owned())
         .collect()
 }
 
@@ -173,7 +168,11 @@ fn keeps_a_source_in_step(store: &str) {
     );
     let now = served(&server.address);
     assert_eq!(now["anytown:A1"], ("Corner Café and Pantry".to_owned(), 2));
-    assert_eq!(now["anytown:A2"], ("Lunch Club".to_owned(), 1), "unchanged: no bump");
+    assert_eq!(
+        now["anytown:A2"],
+        ("Lunch Club".to_owned(), 1),
+        "unchanged: no bump"
+    );
     assert_eq!(now["anytown:A4"].1, 1);
     assert_eq!(
         now["anytown:A3"],

@@ -13,8 +13,8 @@ use assetmap_io::duplicates::{probable_duplicates, ProbableDuplicate};
 use assetmap_io::sync::{plan_sync, ConflictKind, SyncOptions, SyncPlan};
 use assetmap_io::{ImportProblem, ImportRead};
 use assetmap_store::{AssetStore, ImportBatch};
-use std::collections::HashSet;
 use clap::{Args, ValueEnum};
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 /// `assetmap import` flags.
@@ -205,7 +205,9 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
             let assets = assetmap_synthetic::assets(42, n);
             (
                 format!("{n} synthetic assets"),
-                args.source.clone().unwrap_or_else(|| "synthetic".to_owned()),
+                args.source
+                    .clone()
+                    .unwrap_or_else(|| "synthetic".to_owned()),
                 ImportRead {
                     records: assets.len(),
                     assets,
@@ -258,7 +260,7 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("Failed to open {}", path.display()))?;
             let read = assetmap_io::read_import(std::io::BufReader::new(f), chrono::Utc::now())
                 .with_context(|| format!("{} cannot be imported", path.display()))?;
-            (path.display().to_string(), source_key(&args, path), read)
+            (path.display().to_string(), source_key(&args, &path), read)
         }
     };
     let valid = read.assets.len();
@@ -267,7 +269,17 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
             source: key,
             ..SyncPlan::default()
         };
-        print_report(&Outcome { label, read: &read, valid, plan: &plan, duplicates: &[], written: false }, args.report);
+        print_report(
+            &Outcome {
+                label,
+                read: &read,
+                valid,
+                plan: &plan,
+                duplicates: &[],
+                written: false,
+            },
+            args.report,
+        );
         bail!(
             "{} of {} records are rejected (listed above); nothing was imported. Fix them, or import the other {valid} with --skip-invalid.",
             read.rejected,
@@ -288,7 +300,10 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     };
     let (stored, records) = match &store {
         Some(store) if store.count().await? > 0 => (
-            store.all().await.context("Failed to read the stored assets")?,
+            store
+                .all()
+                .await
+                .context("Failed to read the stored assets")?,
             store
                 .source_records(&key)
                 .await
