@@ -41,9 +41,12 @@
 //! - **Midnight** closes at 24:00 (`6pm–midnight`, `6pm-12am`, `18:00-00:00` are all
 //!   18:00–24:00); it opens at 00:00. `24 hours` is 00:00–24:00, which [`OpeningPeriod`] takes as
 //!   all day.
-//! - **Times with no days.** A text that is *only* time ranges (`9am-5pm`, `9-1, 2-5`, with a
-//!   bracketed remark at most) is read as every day. A time range without days beside anything
-//!   else (`9:00-17:00, Sat 10-12`) is refused: the days it was meant for are not written.
+//! - **Times with no days.** A text whose only days are closed days or none (`9am-5pm`,
+//!   `9-1, 2-5`, `9-5, Sun closed`, `9-5, other times by appointment`) reads its times as every
+//!   day (but the closed ones). Times with no days *first*, followed by weekend days only, are
+//!   the working week: `9:00-17:00, Sat 10-12` is Monday to Friday 09:00–17:00 and Saturday
+//!   10:00–12:00. Beside weekdays named elsewhere (`9-5, Wed 10-12`), or after other days, they
+//!   are refused: the days meant are not written.
 //! - **Days with "by appointment"** (`Tuesdays by appointment`) set `by_arrangement` and put the
 //!   days in the note ("on Tuesday"), since [`OpeningTimes`] has no days for arrangements.
 //!
@@ -52,7 +55,7 @@
 //! Anything not read in full: unknown words (`Mon-Frii 9-5`, `every other Tuesday`, `closed
 //! bank holidays` outside brackets or a " - " remark), a time with no range (`9am`), a range
 //! with no end (`Mon-Fri 9am-`), impossible times (`25:00`, `13pm`, `9:75`), days with no times
-//! (`Sat & Sun`), times with no days beside other parts, opening and closing at the same time,
+//! (`Sat & Sun`), times with no days beside weekdays named elsewhere, opening and closing at the same time,
 //! different hours overlapping on one day (`Mon–Fri 7.30am–6pm (term time), 8am–6pm
 //! (holidays)` is two seasons, not one week), unbalanced brackets, and texts over
 //! [`MAX_TEXT_CHARS`] characters. A bracketed remark or a remark after " - " is only a note when
@@ -571,21 +574,39 @@ struct Reading {
 
 impl Reading {
     fn finish(self, text: &str, mut notes: Vec<String>) -> Result<OpeningTimes, FieldError> {
-        let dayless = self.groups.iter().find(|g| g.days.is_none());
-        let others = self.groups.iter().any(|g| g.days.is_some())
-            || !self.closed.is_empty()
-            || self.by_arrangement;
-        if let (Some(g), true) = (dayless, others) {
+        // Times with no days beside other parts: for the other days of the week when the only
+        // days named are the weekend ("9:00-17:00, Sat 10-12": Monday to Friday) or none at all
+        // ("9-5, Sun closed", "9-5, other times by appointment": every day); refused otherwise,
+        // since the days meant are not written.
+        let named: Vec<Weekday> = self
+            .groups
+            .iter()
+            .filter_map(|g| g.days.clone())
+            .flatten()
+            .collect();
+        let weekend_only = named
+            .iter()
+            .all(|d| matches!(d, Weekday::Sat | Weekday::Sun));
+        let first_is_dayless = self.groups.first().is_some_and(|g| g.days.is_none());
+        let dayless_groups = self.groups.iter().filter(|g| g.days.is_none()).count();
+        let dayless_days: Vec<Weekday> = if named.is_empty() {
+            Weekday::ALL.to_vec()
+        } else if weekend_only && first_is_dayless && dayless_groups == 1 {
+            Weekday::ALL[..5].to_vec()
+        } else if let Some(g) = self.groups.iter().find(|g| g.days.is_none()) {
             let (start, end) = (g.ranges[0].start, g.ranges[g.ranges.len() - 1].end);
             return Err(problem(format!(
-                "{:?} has times but no days (only a text of nothing but times is read as every \
-                 day); put the days first, {EXAMPLE}",
+                "{:?} has times but no days, beside weekdays named elsewhere (times with no \
+                 days are read as every day when they stand alone, as Monday to Friday before \
+                 weekend days); put the days first, {EXAMPLE}",
                 &text[start..end]
             )));
-        }
+        } else {
+            Vec::new()
+        };
         let mut periods = Vec::new();
         for g in &self.groups {
-            let days = g.days.clone().unwrap_or_else(|| Weekday::ALL.to_vec());
+            let days = g.days.clone().unwrap_or_else(|| dayless_days.clone());
             for r in &g.ranges {
                 let written = &text[r.start..r.end];
                 let bad = |e: FieldError| {
@@ -1215,10 +1236,31 @@ mod tests {
                     (Fri, "10:00", "12:00"),
                 ]),
             ),
+            // Times with no days before the weekend: Monday to Friday; alone beside closed
+            // days or "by appointment": every day; beside weekdays named: refused.
             (
                 "9:00-17:00, Sat 10-12",
-                Error("\"9:00-17:00\" has times but no days"),
+                times(cat(&[
+                    on(&WEEKDAYS, "09:00", "17:00"),
+                    on(&[Sat], "10:00", "12:00"),
+                ])),
             ),
+            (
+                "9-5, Sat & Sun 10-4",
+                times(cat(&[
+                    on(&WEEKDAYS, "09:00", "17:00"),
+                    on(&[Sat, Sun], "10:00", "16:00"),
+                ])),
+            ),
+            (
+                "9-5, Sun closed",
+                times(on(&[Mon, Tue, Wed, Thu, Fri, Sat], "09:00", "17:00")),
+            ),
+            (
+                "9:00-17:00, Wed 10-12",
+                Error("\"9:00-17:00\" has times but no days, beside weekdays named elsewhere"),
+            ),
+
             // Times alone: every day.
             ("9am-5pm", times(on(&WEEK, "09:00", "17:00"))),
             (
