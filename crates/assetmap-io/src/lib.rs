@@ -6,6 +6,7 @@ pub mod export;
 pub mod geojson;
 pub mod mapping;
 pub mod sync;
+pub mod table;
 
 pub use crate::geojson::{
     asset_to_feature, draft_from_feature, read_feature_collection, read_import, reproject_feature,

@@ -1,7 +1,17 @@
-//! Mapping files: how a council's own table (CSV, any columns) becomes assets — which column
-//! holds which field, which of its words mean which category, ABCD type, access feature, cost
-//! band or status, defaults, and the source's name, licence and attribution. One TOML file per
-//! source, committed beside the data.
+//! Mapping files: how a council's own table becomes assets — which column holds which field,
+//! which of its words mean which category, ABCD type, access feature, cost band or status,
+//! defaults, and the source's name, licence and attribution. One TOML file per source,
+//! committed beside the data.
+//!
+//! The table may be a CSV file (any columns), a GeoJSON FeatureCollection (the properties are
+//! the columns; numbers and booleans are read as text) or a GeoPackage layer (`[source] layer
+//! = "name"` picks it when the file has several); [`read_mapped_file`] reads any of them by the
+//! file's extension. A GeoJSON or GeoPackage record is placed by its own geometry: a Point as
+//! it is (`geocode_method` `source_point`), a Polygon or MultiPolygon at its area-weighted
+//! centroid (`source_polygon_centroid`), or with `[source] polygon_point = "vertex_mean"` at
+//! the mean of its exterior rings' vertices (`source_polygon_vertex_mean`). A record without a
+//! geometry is placed by the mapped lon/lat, easting/northing or postcode columns, as a CSV row
+//! is. Problems name the record (row or feature, from 1) and the column.
 //!
 //! ```toml
 //! [source]
@@ -27,6 +37,7 @@
 //! ```
 
 use crate::geojson::{ImportProblem, ImportRead};
+use crate::table::{read_csv_table, read_table, Polygons, SourceGeometry, Table};
 use assetmap_core::{
     crs::national_grid_to_wgs84, AbcdType, AccessFeature, Asset, AssetDraft, AssetId, Category,
     CostBand, CostDraft, LonLat, Postcode, Status,
@@ -63,6 +74,72 @@ pub struct SourceInfo {
     pub attribution: Option<String>,
     /// Asset ids are `<id_prefix>:<id>`: unique across sources, stable across imports.
     pub id_prefix: String,
+    /// The GeoPackage layer to read (needed only when the file has more than one).
+    #[serde(default)]
+    pub layer: Option<String>,
+    /// Where a polygon record is placed: `"centroid"` (the default: its area-weighted
+    /// centroid, geo's `Centroid`; `geocode_method` `source_polygon_centroid`) or
+    /// `"vertex_mean"` (the mean of the exterior rings' vertices, closing vertex excluded;
+    /// `source_polygon_vertex_mean`).
+    #[serde(default)]
+    pub polygon_point: PolygonPoint,
+}
+
+/// How a polygon becomes the point an asset is placed at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolygonPoint {
+    /// The area-weighted centroid (geo's `Centroid`).
+    #[default]
+    Centroid,
+    /// The mean of the exterior rings' vertices (the closing vertex excluded).
+    VertexMean,
+}
+
+impl PolygonPoint {
+    /// The point for `polygons`, with the `geocode_method` that says how it was found.
+    fn place(self, polygons: &Polygons) -> Option<((f64, f64), &'static str)> {
+        match self {
+            PolygonPoint::Centroid => {
+                use geo::Centroid;
+                let mp = geo::MultiPolygon::new(
+                    polygons
+                        .iter()
+                        .filter_map(|rings| {
+                            let mut rings = rings.iter().map(|r| {
+                                geo::LineString::from(
+                                    r.iter().map(|&[x, y]| (x, y)).collect::<Vec<_>>(),
+                                )
+                            });
+                            Some(geo::Polygon::new(rings.next()?, rings.collect()))
+                        })
+                        .collect(),
+                );
+                mp.centroid()
+                    .map(|p| ((p.x(), p.y()), "source_polygon_centroid"))
+            }
+            PolygonPoint::VertexMean => {
+                let pts: Vec<[f64; 2]> = polygons
+                    .iter()
+                    .filter_map(|rings| rings.first())
+                    .flat_map(|r| {
+                        let closed = r.len() > 1 && r.first() == r.last();
+                        r[..r.len() - usize::from(closed)].iter().copied()
+                    })
+                    .collect();
+                let n = pts.len() as f64;
+                (!pts.is_empty()).then(|| {
+                    (
+                        (
+                            pts.iter().map(|p| p[0]).sum::<f64>() / n,
+                            pts.iter().map(|p| p[1]).sum::<f64>() / n,
+                        ),
+                        "source_polygon_vertex_mean",
+                    )
+                })
+            }
+        }
+    }
 }
 
 /// Which column holds which field; every one optional but `id` and `name`.
@@ -145,6 +222,23 @@ fn lookup<'a, T>(map: &'a BTreeMap<String, T>, raw: &str) -> Option<&'a T> {
         .map(|(_, v)| v)
 }
 
+/// Reads the table at `path` — CSV (`.csv`), a GeoJSON FeatureCollection (`.geojson`,
+/// `.json`: the properties are the columns) or a GeoPackage layer (`.gpkg`; `[source] layer`
+/// picks it) — with `mapping`, like [`read_csv_import`]. A GeoJSON or GeoPackage record is
+/// placed by its own geometry (a Point as it is; a Polygon or MultiPolygon by
+/// `[source] polygon_point`); one without a geometry falls back to the mapped lon/lat,
+/// easting/northing or postcode columns. Problems name the record (row or feature, from 1)
+/// and the column (`geometry` for the record's geometry).
+pub fn read_mapped_file(
+    path: &std::path::Path,
+    mapping: &Mapping,
+    geocode: &dyn Fn(&Postcode) -> Option<LonLat>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ImportRead, String> {
+    let table = read_table(path, mapping.source.layer.as_deref())?;
+    read_mapped(&table, mapping, geocode, now)
+}
+
 /// Reads a CSV table with `mapping`: every row checked, every problem reported with its row
 /// number (1 = the first row after the header), the CSV column and the value. `geocode` places
 /// a postcode (from the place pack) when a row has no coordinates. Only a table that cannot be
@@ -182,8 +276,16 @@ pub fn read_csv_import<R: Read>(
     geocode: &dyn Fn(&Postcode) -> Option<LonLat>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportRead, String> {
-    let mut r = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-    let headers = r.headers().map_err(|e| e.to_string())?.clone();
+    read_mapped(&read_csv_table(reader)?, mapping, geocode, now)
+}
+
+/// Reads the records of `table` with `mapping` (see [`read_mapped_file`]).
+pub fn read_mapped(
+    table: &Table,
+    mapping: &Mapping,
+    geocode: &dyn Fn(&Postcode) -> Option<LonLat>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ImportRead, String> {
     let c = &mapping.columns;
     let named: Vec<(&str, &Option<String>)> = vec![
         ("id", &c.id),
@@ -210,7 +312,7 @@ pub fn read_csv_import<R: Read>(
     let mut missing = Vec::new();
     for (field, column) in &named {
         if let Some(col) = column {
-            match headers.iter().position(|h| h.trim() == col.trim()) {
+            match table.column(col) {
                 Some(i) => {
                     index.insert(field, i);
                 }
@@ -222,28 +324,20 @@ pub fn read_csv_import<R: Read>(
         return Err(format!(
             "the table has no column {}; its columns are: {}",
             missing.join(", "),
-            headers.iter().collect::<Vec<_>>().join(", ")
+            table.columns.join(", ")
         ));
     }
 
     let mut read = ImportRead::default();
     let mut seen = std::collections::HashSet::new();
-    let mut record = csv::StringRecord::new();
-    let mut row = 0usize;
-    loop {
-        match r.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(format!("row {}: {e}", row + 1)),
-        }
-        row += 1;
+    for (i, record) in table.records.iter().enumerate() {
+        let row = i + 1;
         read.records += 1;
         let cell = |field: &str| -> Option<&str> {
             index
                 .get(field)
-                .and_then(|&i| record.get(i))
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
+                .and_then(|&i| record.cells.get(i))
+                .and_then(|c| c.as_deref())
         };
         let column = |field: &str| -> String {
             named
@@ -378,55 +472,77 @@ pub fn read_csv_import<R: Read>(
             }
         }
 
-        // Where it is: lon/lat, else easting/northing, else the postcode's centroid.
+        // Where it is: the record's own geometry, else lon/lat, else easting/northing, else
+        // the postcode's centroid.
         let number = |field: &str| cell(field).map(|v| v.replace(',', "").parse::<f64>());
-        let (location, method) = match (
-            number("lon"),
-            number("lat"),
-            number("easting"),
-            number("northing"),
-        ) {
-            (Some(Ok(x)), Some(Ok(y)), _, _) => (Some((x, y)), "source_point"),
-            (_, _, Some(Ok(e)), Some(Ok(n))) => match national_grid_to_wgs84([e, n]) {
-                Ok(p) => (Some((p.lon(), p.lat())), "source_point_national_grid"),
-                Err(err) => {
-                    problem("easting", format!("({e}, {n}): {err}"));
-                    (None, "")
+        if let Some(why) = &record.geometry_problem {
+            problem("geometry", why.clone());
+        }
+        let own = match &record.geometry {
+            Some(SourceGeometry::Point(x, y)) => Some(((*x, *y), "source_point")),
+            Some(SourceGeometry::Polygons(p)) => {
+                let placed = mapping.source.polygon_point.place(p);
+                if placed.is_none() {
+                    problem(
+                        "geometry",
+                        "the polygon has no vertices to place it by".into(),
+                    );
                 }
-            },
-            (Some(Err(_)), ..) | (_, Some(Err(_)), ..) => {
-                problem(
-                    "lon",
-                    "longitude and latitude must be numbers in degrees".into(),
-                );
-                (None, "")
+                placed
             }
-            (.., Some(Err(_)), _) | (.., Some(Err(_))) => {
-                problem(
-                    "easting",
-                    "easting and northing must be numbers in metres".into(),
-                );
-                (None, "")
-            }
-            _ => match cell("postcode").map(Postcode::parse) {
-                Some(Ok(pc)) => match geocode(&pc) {
-                    Some(at) => (Some((at.lon(), at.lat())), "postcode_centroid"),
-                    None => {
-                        problem("postcode", format!("{pc} is not in the place's postcode table, and the row has no coordinates"));
+            None => None,
+        };
+        let (location, method) = match own {
+            Some((at, method)) => (Some(at), method),
+            None if record.geometry_problem.is_some() => (None, ""),
+            None => match (
+                number("lon"),
+                number("lat"),
+                number("easting"),
+                number("northing"),
+            ) {
+                (Some(Ok(x)), Some(Ok(y)), _, _) => (Some((x, y)), "source_point"),
+                (_, _, Some(Ok(e)), Some(Ok(n))) => match national_grid_to_wgs84([e, n]) {
+                    Ok(p) => (Some((p.lon(), p.lat())), "source_point_national_grid"),
+                    Err(err) => {
+                        problem("easting", format!("({e}, {n}): {err}"));
                         (None, "")
                     }
                 },
-                Some(Err(e)) => {
-                    problem("postcode", e.problem);
-                    (None, "")
-                }
-                None => {
+                (Some(Err(_)), ..) | (_, Some(Err(_)), ..) => {
                     problem(
-                        "postcode",
-                        "the row has no coordinates and no postcode to place it by".into(),
+                        "lon",
+                        "longitude and latitude must be numbers in degrees".into(),
                     );
                     (None, "")
                 }
+                (.., Some(Err(_)), _) | (.., Some(Err(_))) => {
+                    problem(
+                        "easting",
+                        "easting and northing must be numbers in metres".into(),
+                    );
+                    (None, "")
+                }
+                _ => match cell("postcode").map(Postcode::parse) {
+                    Some(Ok(pc)) => match geocode(&pc) {
+                        Some(at) => (Some((at.lon(), at.lat())), "postcode_centroid"),
+                        None => {
+                            problem("postcode", format!("{pc} is not in the place's postcode table, and the row has no coordinates"));
+                            (None, "")
+                        }
+                    },
+                    Some(Err(e)) => {
+                        problem("postcode", e.problem);
+                        (None, "")
+                    }
+                    None => {
+                        problem(
+                            "postcode",
+                            "the row has no coordinates and no postcode to place it by".into(),
+                        );
+                        (None, "")
+                    }
+                },
             },
         };
         draft.provenance = assetmap_core::Provenance {
@@ -596,14 +712,29 @@ pub fn suggest_mapping<R: Read>(
     source_name: &str,
     max_rows: usize,
 ) -> Result<String, String> {
-    let mut r = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-    let headers = r.headers().map_err(|e| e.to_string())?.clone();
+    suggest_for_table(&read_csv_table(reader)?, source_name, max_rows)
+}
+
+/// [`suggest_mapping`] for any table file [`read_mapped_file`] reads: CSV, GeoJSON (its
+/// properties) or a GeoPackage (its only layer).
+pub fn suggest_mapping_file(
+    path: &std::path::Path,
+    source_name: &str,
+    max_rows: usize,
+) -> Result<String, String> {
+    suggest_for_table(&read_table(path, None)?, source_name, max_rows)
+}
+
+fn suggest_for_table(table: &Table, source_name: &str, max_rows: usize) -> Result<String, String> {
     let mut placed: Vec<(&str, String)> = Vec::new();
     let mut unplaced = Vec::new();
-    for h in headers.iter() {
+    let geometry = table.records.iter().any(|r| r.geometry.is_some());
+    for h in &table.columns {
         let n = normalise(h);
         match GUESSES.iter().find(|(field, names)| {
-            names.contains(&n.as_str()) && !placed.iter().any(|(f, _)| f == field)
+            names.contains(&n.as_str())
+                && !placed.iter().any(|(f, _)| f == field)
+                && !(geometry && matches!(*field, "lon" | "lat" | "easting" | "northing"))
         }) {
             Some((field, _)) => placed.push((field, h.to_owned())),
             None => unplaced.push(h.to_owned()),
@@ -612,13 +743,11 @@ pub fn suggest_mapping<R: Read>(
     let categories_at = placed
         .iter()
         .find(|(f, _)| *f == "categories")
-        .and_then(|(_, h)| headers.iter().position(|x| x == h));
+        .and_then(|(_, h)| table.column(h));
     let mut words: BTreeMap<String, usize> = BTreeMap::new();
-    let mut record = csv::StringRecord::new();
-    let mut rows = 0;
-    while rows < max_rows && r.read_record(&mut record).map_err(|e| e.to_string())? {
-        rows += 1;
-        if let Some(cell) = categories_at.and_then(|i| record.get(i)) {
+    let rows = table.records.len().min(max_rows);
+    for record in &table.records[..rows] {
+        if let Some(cell) = categories_at.and_then(|i| record.cells.get(i)?.as_deref()) {
             for w in split_values(cell) {
                 *words.entry(w.to_owned()).or_default() += 1;
             }
@@ -632,7 +761,7 @@ pub fn suggest_mapping<R: Read>(
     let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     let mut out = String::new();
     out.push_str(&format!(
-        "# A draft mapping for {} ({rows} rows read). Check every line, then import with\n# assetmap import --file <table.csv> --mapping <this file>\n\n[source]\nname = {}\nlicence = \"OGL-3.0\"  # TODO: the source's licence\nattribution = \"\"  # TODO: what the licence asks you to say\nid_prefix = {}\n\n[columns]\n",
+        "# A draft mapping for {} ({rows} rows read). Check every line, then import with\n# assetmap import --file <table> --mapping <this file>\n\n[source]\nname = {}\nlicence = \"OGL-3.0\"  # TODO: the source's licence\nattribution = \"\"  # TODO: what the licence asks you to say\nid_prefix = {}\n\n[columns]\n",
         source_name,
         quote(source_name),
         quote(slug.trim_matches('_')),
@@ -698,5 +827,231 @@ mod tests {
             "{toml}"
         );
         assert_eq!(m.source.id_prefix, "anytown_directory");
+    }
+
+    fn mapping(extra: &str) -> Mapping {
+        Mapping::from_toml(&format!(
+            r#"
+            [source]
+            name = "Anytown"
+            licence = "OGL-3.0"
+            id_prefix = "any"
+            {extra}
+            [columns]
+            id = "ref"
+            name = "name"
+            postcode = "pc"
+            categories = "kind"
+            [defaults]
+            abcd_type = "association"
+            categories = ["community_groups"]
+            "#
+        ))
+        .unwrap()
+    }
+
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn geojson_features_are_records_placed_by_their_geometry_or_their_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "a.geojson",
+            r#"{"type": "FeatureCollection", "features": [
+              {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-2.3, 53.4]},
+               "properties": {"ref": 7, "name": "Point hall", "open": true}},
+              {"type": "Feature", "geometry": {"type": "Polygon", "coordinates":
+                [[[-2.0, 53.0], [-1.0, 53.0], [-1.0, 54.0], [-2.0, 54.0], [-2.0, 53.0]]]},
+               "properties": {"ref": "p", "name": "Square park"}},
+              {"type": "Feature", "geometry": null,
+               "properties": {"ref": "c", "name": "By postcode", "pc": "M33 7XY"}},
+              {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+               "properties": {"ref": "l", "name": "A path", "kind": "nonsense"}}
+            ]}"#,
+        );
+        let at = LonLat::new(-2.31, 53.41).unwrap();
+        let read =
+            read_mapped_file(&path, &mapping(""), &|_| Some(at), chrono::Utc::now()).unwrap();
+        assert_eq!((read.records, read.assets.len(), read.rejected), (4, 3, 1));
+        let a = &read.assets;
+        // A number is read as text.
+        assert_eq!(a[0].id.as_str(), "any:7");
+        assert_eq!((a[0].location.lon(), a[0].location.lat()), (-2.3, 53.4));
+        assert_eq!(
+            a[0].provenance.geocode_method.as_deref(),
+            Some("source_point")
+        );
+        assert!((a[1].location.lon() + 1.5).abs() < 1e-9);
+        assert!((a[1].location.lat() - 53.5).abs() < 1e-9);
+        assert_eq!(
+            a[1].provenance.geocode_method.as_deref(),
+            Some("source_polygon_centroid")
+        );
+        assert_eq!(a[2].location, at);
+        assert_eq!(
+            a[2].provenance.geocode_method.as_deref(),
+            Some("postcode_centroid")
+        );
+        // Every problem of the fourth feature, with its number and column.
+        let problems: Vec<(usize, &str)> = read
+            .problems
+            .iter()
+            .map(|p| (p.record, p.field.as_str()))
+            .collect();
+        assert_eq!(
+            problems,
+            [(4, "kind"), (4, "geometry")],
+            "{:?}",
+            read.problems
+        );
+        assert!(read.problems[1].reason.contains("LineString"));
+    }
+
+    #[test]
+    fn a_polygon_can_be_placed_at_the_mean_of_its_vertices() {
+        // An L-shape: the centroid and the vertex mean differ.
+        let l = vec![vec![vec![
+            [0.0, 0.0],
+            [2.0, 0.0],
+            [2.0, 1.0],
+            [1.0, 1.0],
+            [1.0, 3.0],
+            [0.0, 3.0],
+            [0.0, 0.0],
+        ]]];
+        let ((x, y), m) = PolygonPoint::VertexMean.place(&l).unwrap();
+        assert_eq!((x, y, m), (1.0, 4.0 / 3.0, "source_polygon_vertex_mean"));
+        let ((cx, cy), m) = PolygonPoint::Centroid.place(&l).unwrap();
+        assert_eq!(m, "source_polygon_centroid");
+        assert!(
+            (cx - 0.75).abs() < 1e-9 && (cy - 1.25).abs() < 1e-9,
+            "{cx} {cy}"
+        );
+        let m = mapping("polygon_point = \"vertex_mean\"");
+        assert_eq!(m.source.polygon_point, PolygonPoint::VertexMean);
+    }
+
+    #[test]
+    fn a_geopackage_layer_is_read_by_name_or_as_the_only_layer() {
+        use assetmap_gpkg::{Column, ColumnType, FeatureTable, GeometryType, GpkgWriter};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.gpkg");
+        let mut w = GpkgWriter::create(&path).unwrap();
+        let columns = [
+            Column::new("ref", ColumnType::Integer),
+            Column::new("name", ColumnType::Text),
+            Column::new("kind", ColumnType::Text),
+            Column::new("pc", ColumnType::Text),
+        ];
+        for layer in ["halls", "parks"] {
+            w.create_features_table(&FeatureTable {
+                name: layer,
+                identifier: layer,
+                description: "",
+                geometry_type: GeometryType::Geometry,
+                srs_id: assetmap_gpkg::WGS84_SRS_ID,
+                columns: &columns,
+            })
+            .unwrap();
+        }
+        let blob = assetmap_gpkg::encode_point(assetmap_gpkg::WGS84_SRS_ID, -2.3, 53.4);
+        w.insert_feature(
+            "halls",
+            &blob,
+            &[&1i64, &"Hall", &"Cafe", &rusqlite::types::Null],
+        )
+        .unwrap();
+        w.insert_feature(
+            "halls",
+            &blob,
+            &[&2i64, &"", &"Cafe", &rusqlite::types::Null],
+        )
+        .unwrap();
+        let square = [
+            [-2.0, 53.0],
+            [-1.0, 53.0],
+            [-1.0, 54.0],
+            [-2.0, 54.0],
+            [-2.0, 53.0],
+        ];
+        let blob =
+            assetmap_gpkg::encode_polygon(assetmap_gpkg::WGS84_SRS_ID, &[&square[..]]).unwrap();
+        w.insert_feature(
+            "parks",
+            &blob,
+            &[
+                &9i64,
+                &"Park",
+                &rusqlite::types::Null,
+                &rusqlite::types::Null,
+            ],
+        )
+        .unwrap();
+        w.finish().unwrap();
+
+        let err = read_mapped_file(&path, &mapping(""), &|_| None, chrono::Utc::now()).unwrap_err();
+        assert!(err.contains("halls, parks"), "{err}");
+        let mut m = mapping("layer = \"halls\"");
+        m.values
+            .categories
+            .insert("cafe".into(), vec!["food".into()]);
+        let read = read_mapped_file(&path, &m, &|_| None, chrono::Utc::now()).unwrap();
+        assert_eq!((read.records, read.assets.len()), (2, 1));
+        assert_eq!(read.assets[0].id.as_str(), "any:1");
+        assert_eq!(read.assets[0].location.lat(), 53.4);
+        assert_eq!(
+            (read.problems[0].record, read.problems[0].field.as_str()),
+            (2, "name")
+        );
+        let read = read_mapped_file(
+            &path,
+            &mapping("layer = \"parks\""),
+            &|_| None,
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        assert_eq!(read.assets[0].id.as_str(), "any:9");
+        assert!((read.assets[0].location.lon() + 1.5).abs() < 1e-9);
+        let suggested = suggest_mapping_file(&dir.path().join("x.txt"), "x", 10).unwrap_err();
+        assert!(suggested.contains(".csv"), "{suggested}");
+    }
+
+    #[test]
+    fn csv_files_go_through_the_same_reader_and_geojson_tables_can_be_suggested() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "t.csv",
+            "ref,name,pc,kind\n1,Hall,M33 7XY,\n2,Nowhere,,\n",
+        );
+        let at = LonLat::new(-2.31, 53.41).unwrap();
+        let read =
+            read_mapped_file(&path, &mapping(""), &|_| Some(at), chrono::Utc::now()).unwrap();
+        assert_eq!((read.assets.len(), read.rejected), (1, 1));
+        assert_eq!(
+            (read.problems[0].record, read.problems[0].field.as_str()),
+            (2, "pc")
+        );
+        let path = write(
+            &dir,
+            "s.geojson",
+            r#"{"type": "FeatureCollection", "features": [{"type": "Feature",
+              "geometry": {"type": "Point", "coordinates": [0, 0]},
+              "properties": {"Ref": 1, "Name": "A", "Type": "Food bank", "lon": 0}}]}"#,
+        );
+        let toml = suggest_mapping_file(&path, "Anytown", 10).unwrap();
+        let m = Mapping::from_toml(&toml).unwrap();
+        assert_eq!(m.columns.name.as_deref(), Some("Name"));
+        assert_eq!(
+            m.values.categories.get("Food bank"),
+            Some(&vec!["food".to_owned()]),
+            "{toml}"
+        );
+        assert_eq!(m.columns.lon, None, "the geometry places the records");
     }
 }

@@ -23,9 +23,10 @@ pub struct ImportArgs {
     /// A GeoJSON FeatureCollection of assets; without it, the bundled dataset.
     #[arg(long)]
     pub file: Option<PathBuf>,
-    /// How to read a CSV file (`--file table.csv`): which columns hold which fields, what the
-    /// source's words mean, the source's licence (a TOML mapping file; see
-    /// `assetmap_io::mapping`). Rows with only a postcode are placed by the place's postcode
+    /// How to read a table (`--file` a `.csv`, a `.geojson` with any properties, or a `.gpkg`
+    /// layer): which columns hold which fields, what the source's words mean, the source's
+    /// licence (a TOML mapping file; see `assetmap_io::mapping`). GeoJSON and GeoPackage
+    /// records are placed by their geometry; rows with only a postcode by the place's postcode
     /// table.
     #[arg(long, value_name = "MAPPING.toml")]
     pub mapping: Option<PathBuf>,
@@ -226,10 +227,8 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
                 )
             })?;
             let place = startup::load_place(&settings)?;
-            let f = std::fs::File::open(path)
-                .with_context(|| format!("Failed to open {}", path.display()))?;
-            let read = assetmap_io::mapping::read_csv_import(
-                std::io::BufReader::new(f),
+            let read = assetmap_io::mapping::read_mapped_file(
+                path,
                 &mapping,
                 &|pc| place.postcode(pc).map(|p| p.at),
                 chrono::Utc::now(),
