@@ -211,6 +211,25 @@ pub struct OpeningTimesDraft {
     pub note: Option<String>,
 }
 
+impl From<&OpeningTimes> for OpeningTimesDraft {
+    /// Checked opening times in the form a client sends them (`"mon"`, `"09:00"`).
+    fn from(times: &OpeningTimes) -> OpeningTimesDraft {
+        OpeningTimesDraft {
+            periods: times
+                .periods()
+                .iter()
+                .map(|p| PeriodDraft {
+                    day: p.day().slug().to_owned(),
+                    opens: p.opens().to_string(),
+                    closes: p.closes().to_string(),
+                })
+                .collect(),
+            by_arrangement: times.by_arrangement(),
+            note: times.note().map(str::to_owned),
+        }
+    }
+}
+
 /// Contact details as sent by a client.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -641,20 +660,7 @@ impl Asset {
                 email: self.contact.email.as_ref().map(|v| v.to_string()),
                 website: self.contact.website.as_ref().map(|v| v.to_string()),
             },
-            opening_times: OpeningTimesDraft {
-                periods: self
-                    .opening_times
-                    .periods()
-                    .iter()
-                    .map(|p| PeriodDraft {
-                        day: format!("{:?}", p.day()).to_lowercase(),
-                        opens: p.opens().to_string(),
-                        closes: p.closes().to_string(),
-                    })
-                    .collect(),
-                by_arrangement: self.opening_times.by_arrangement(),
-                note: self.opening_times.note().map(str::to_owned),
-            },
+            opening_times: OpeningTimesDraft::from(&self.opening_times),
             cost: self.cost.as_ref().map(|c| CostDraft {
                 band: c.band.slug().to_owned(),
                 detail: c.detail.clone(),

@@ -40,6 +40,11 @@ impl Weekday {
         self as usize
     }
 
+    /// The wire form, e.g. `"tue"` (as serialised).
+    pub fn slug(self) -> &'static str {
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][self.index()]
+    }
+
     /// The English name, e.g. "Tuesday".
     pub fn name(self) -> &'static str {
         [

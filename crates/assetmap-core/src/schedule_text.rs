@@ -1260,7 +1260,6 @@ mod tests {
                 "9:00-17:00, Wed 10-12",
                 Error("\"9:00-17:00\" has times but no days, beside weekdays named elsewhere"),
             ),
-
             // Times alone: every day.
             ("9am-5pm", times(on(&WEEK, "09:00", "17:00"))),
             (

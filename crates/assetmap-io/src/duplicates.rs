@@ -48,7 +48,7 @@ pub struct ProbableDuplicate {
 
 /// The probable duplicates of `incoming` among `others` (assets of other sources), in id
 /// order, at most one entry per pair.
-pub fn probable_duplicates(incoming: &[Asset], others: &[Asset]) -> Vec<ProbableDuplicate> {
+pub fn probable_duplicates(incoming: &[&Asset], others: &[&Asset]) -> Vec<ProbableDuplicate> {
     if incoming.is_empty() || others.is_empty() {
         return Vec::new();
     }
@@ -228,7 +228,10 @@ mod tests {
             // Alike but 300 m away, no shared postcode: not listed.
             asset("b:4", "Sale Library", (-2.3200, 53.4267), None),
         ];
-        let found = probable_duplicates(&incoming, &others);
+        let found = probable_duplicates(
+            &incoming.iter().collect::<Vec<_>>(),
+            &others.iter().collect::<Vec<_>>(),
+        );
         let pairs: Vec<(&str, &str)> = found
             .iter()
             .map(|d| (d.id.as_str(), d.other_id.as_str()))
@@ -241,9 +244,9 @@ mod tests {
     #[test]
     fn nothing_to_compare_finds_nothing() {
         let a = asset("a:1", "Hall", (-2.3, 53.4), None);
-        assert!(probable_duplicates(&[], std::slice::from_ref(&a)).is_empty());
-        assert!(probable_duplicates(std::slice::from_ref(&a), &[]).is_empty());
+        assert!(probable_duplicates(&[], &[&a]).is_empty());
+        assert!(probable_duplicates(&[&a], &[]).is_empty());
         // An asset is not its own duplicate.
-        assert!(probable_duplicates(std::slice::from_ref(&a), std::slice::from_ref(&a)).is_empty());
+        assert!(probable_duplicates(&[&a], &[&a]).is_empty());
     }
 }

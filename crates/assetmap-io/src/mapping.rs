@@ -40,7 +40,7 @@ use crate::geojson::{ImportProblem, ImportRead};
 use crate::table::{read_csv_table, read_table, Polygons, SourceGeometry, Table};
 use assetmap_core::{
     crs::national_grid_to_wgs84, AbcdType, AccessFeature, Asset, AssetDraft, AssetId, Category,
-    CostBand, CostDraft, LonLat, Postcode, Status,
+    CostBand, CostDraft, LonLat, OpeningTimesDraft, Postcode, Status,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -460,15 +460,9 @@ pub fn read_mapped(
         };
         // Opening hours as people write them ("Mon–Fri 9am–5pm, Sat 10–12", "by appointment").
         if let Some(raw) = cell("opening_times") {
-            match assetmap_core::schedule_text::parse_opening_text(raw)
-                .map_err(|e| e.problem)
-                .and_then(|t| {
-                    serde_json::to_value(&t)
-                        .and_then(serde_json::from_value)
-                        .map_err(|e| e.to_string())
-                }) {
-                Ok(times) => draft.opening_times = times,
-                Err(reason) => problem("opening_times", format!("{raw:?}: {reason}")),
+            match assetmap_core::schedule_text::parse_opening_text(raw) {
+                Ok(times) => draft.opening_times = OpeningTimesDraft::from(&times),
+                Err(e) => problem("opening_times", format!("{raw:?}: {}", e.problem)),
             }
         }
 

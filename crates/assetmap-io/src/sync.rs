@@ -77,27 +77,18 @@ pub fn fingerprint(asset: &Asset) -> String {
         (address, postcode, contact, opening_times, cost, access),
         (audience, languages, provenance, verified_at, status),
     );
-    let mut hasher = HashWriter(Sha256::new());
-    // Writing into a hasher cannot fail, and every field serialises.
-    let _ = serde_json::to_writer(&mut hasher, &content);
-    hasher
-        .0
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-struct HashWriter(Sha256);
-
-impl std::io::Write for HashWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
+    // Serialised into one buffer and hashed at once (many small hasher updates cost more).
+    let mut json = Vec::with_capacity(1024);
+    // Writing into a Vec cannot fail, and every field serialises.
+    let _ = serde_json::to_writer(&mut json, &content);
+    let digest = Sha256::digest(&json);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for b in digest.iter() {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    hex
 }
 
 /// How to settle conflicts.

@@ -76,6 +76,16 @@ struct Outcome<'a> {
     plan: &'a SyncPlan,
     duplicates: &'a [ProbableDuplicate],
     written: bool,
+    phases: Phases,
+}
+
+/// Where the time went, in seconds: reading and checking the file, comparing it with the
+/// store (what it holds, the plan, duplicates), writing.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+struct Phases {
+    read: f64,
+    compare: f64,
+    write: f64,
 }
 
 fn print_report(o: &Outcome<'_>, format: ReportFormat) {
@@ -99,6 +109,7 @@ fn print_report(o: &Outcome<'_>, format: ReportFormat) {
                 "imported": if o.written { p.new.len() + p.changed.len() } else { 0 },
                 "written": o.written,
                 "problems": o.read.problems,
+                "seconds": o.phases,
             });
             println!("{doc}");
         }
@@ -168,6 +179,10 @@ fn print_report(o: &Outcome<'_>, format: ReportFormat) {
                 );
             }
             eprintln!(
+                "took {:.1} s to read and check, {:.1} s to compare with the store, {:.1} s to write",
+                o.phases.read, o.phases.compare, o.phases.write
+            );
+            eprintln!(
                 "{} (source {}): {} records, {} valid, {} rejected; {} new, {} changed, {} unchanged ({} kept as edited here), {} conflicts, {} removed from the source (kept for review), {} probable duplicates",
                 o.label,
                 p.source,
@@ -201,6 +216,8 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
         print!("{draft}");
         return Ok(());
     }
+    let began = std::time::Instant::now();
+    let mut phases = Phases::default();
     let (label, key, mut read) = match (&args.file, args.synthetic) {
         (_, Some(n)) => {
             let assets = assetmap_synthetic::assets(42, n);
@@ -263,6 +280,7 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
         }
     };
     let valid = read.assets.len();
+    phases.read = began.elapsed().as_secs_f64();
     if read.rejected > 0 && !args.skip_invalid {
         let plan = SyncPlan {
             source: key,
@@ -276,6 +294,7 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
                 plan: &plan,
                 duplicates: &[],
                 written: false,
+                phases,
             },
             args.report,
         );
@@ -297,6 +316,7 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     } else {
         Some(startup::open_store(&settings).await?)
     };
+    let compare_began = std::time::Instant::now();
     let (stored, records) = match &store {
         Some(store) if store.count().await? > 0 => (
             store
@@ -329,7 +349,9 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
         },
         now,
     );
-    let duplicates = {
+    let duplicates = if stored.is_empty() {
+        Vec::new()
+    } else {
         let ours: HashSet<&AssetId> = plan
             .records
             .iter()
@@ -337,15 +359,16 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
             .chain(records.iter().map(|r| &r.asset_id))
             .chain(plan.unchanged.iter())
             .collect();
-        let others: Vec<Asset> = stored
-            .iter()
-            .filter(|a| !ours.contains(&a.id))
-            .cloned()
-            .collect();
-        let touched: Vec<Asset> = plan.new.iter().chain(&plan.changed).cloned().collect();
-        probable_duplicates(&touched, &others)
+        let others: Vec<&Asset> = stored.iter().filter(|a| !ours.contains(&a.id)).collect();
+        if others.is_empty() {
+            Vec::new()
+        } else {
+            let touched: Vec<&Asset> = plan.new.iter().chain(&plan.changed).collect();
+            probable_duplicates(&touched, &others)
+        }
     };
     drop(stored);
+    phases.compare = compare_began.elapsed().as_secs_f64();
     let mut outcome = Outcome {
         label,
         read: &read,
@@ -353,6 +376,7 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
         plan: &plan,
         duplicates: &duplicates,
         written: false,
+        phases,
     };
     if args.dry_run {
         print_report(&outcome, args.report);
@@ -386,8 +410,9 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
         return Err(e.context("The import failed; nothing was stored"));
     }
     outcome.written = true;
+    outcome.phases.write = started.elapsed().as_secs_f64();
     print_report(&outcome, args.report);
-    let secs = started.elapsed().as_secs_f64();
+    let secs = began.elapsed().as_secs_f64();
     if args.report == ReportFormat::Text {
         let skipped = if read.rejected > 0 {
             format!(" ({} rejected records skipped, as asked)", read.rejected)

@@ -132,6 +132,9 @@ fn connect(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreError
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // 64 MiB of page cache (SQLite's default is 2 MiB): a bulk import into a large file
+    // otherwise spends its time re-reading index pages it has just evicted.
+    conn.pragma_update(None, "cache_size", -65_536)?;
     Ok(conn)
 }
 
@@ -403,11 +406,25 @@ fn bind_and_run(
     stmt: &mut rusqlite::CachedStatement<'_>,
     asset: &Asset,
 ) -> Result<(), rusqlite::Error> {
-    let geom = encode_point(WGS84_SRS_ID, asset.location.lon(), asset.location.lat());
-    stmt.raw_bind_parameter(1, geom)?;
-    let values = asset_values(asset).map_err(|e| {
+    let row = asset_row(asset).map_err(|e| {
         rusqlite::Error::ToSqlConversionFailure(Box::new(std::io::Error::other(e.to_string())))
     })?;
+    bind_row_and_run(stmt, row)
+}
+
+/// An asset's row: its geometry blob and its column values, in column order.
+type Row = (Vec<u8>, Vec<rusqlite::types::Value>);
+
+fn asset_row(asset: &Asset) -> Result<Row, assetmap_gpkg::GpkgError> {
+    let geom = encode_point(WGS84_SRS_ID, asset.location.lon(), asset.location.lat());
+    Ok((geom, asset_values(asset)?))
+}
+
+fn bind_row_and_run(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    (geom, values): Row,
+) -> Result<(), rusqlite::Error> {
+    stmt.raw_bind_parameter(1, geom)?;
     for (i, v) in values.into_iter().enumerate() {
         stmt.raw_bind_parameter(i + 2, v)?;
     }
@@ -682,6 +699,9 @@ fn source_record_from_row(row: &rusqlite::Row<'_>) -> Result<SourceRecord, Store
 /// widened once to cover them all. `progress(n)` is called with the number of assets written
 /// so far before every [`IMPORT_PROGRESS_EVERY`]-th and once with the total at the end.
 /// Returns the last change's `seq`, `None` when there were no assets.
+/// Rows made ready per message of the bulk-insert pipeline.
+const ROWS_PER_CHUNK: usize = 1_000;
+
 fn write_assets(
     inner: &Inner,
     tx: &Transaction<'_>,
@@ -692,22 +712,11 @@ fn write_assets(
     let mut seq = None;
     let mut env: Option<Envelope> = None;
     let mut done: usize = 0;
+    progress(0);
     {
         let mut insert = tx.prepare_cached(&inner.insert_sql)?;
         let mut change = tx.prepare_cached(APPEND_CHANGE_SQL)?;
-        let writes = inserts
-            .iter()
-            .map(|a| (a, true))
-            .chain(replaces.iter().map(|a| (a, false)));
-        for (a, new) in writes {
-            if done.is_multiple_of(IMPORT_PROGRESS_EVERY) {
-                progress(done);
-            }
-            if new {
-                bind_and_run(&mut insert, a).map_err(|e| unique_means_exists(e, &a.id))?;
-            } else {
-                replace_row(inner, tx, a)?;
-            }
+        let mut wrote = |a: &Asset, done: &mut usize| -> Result<(), StoreError> {
             seq = Some(append_change_with(
                 &mut change,
                 &a.id,
@@ -716,7 +725,41 @@ fn write_assets(
             )?);
             let p = point_envelope(a);
             env = Some(env.map_or(p, |e| e.union(&p)));
-            done += 1;
+            *done += 1;
+            if done.is_multiple_of(IMPORT_PROGRESS_EVERY) {
+                progress(*done);
+            }
+            Ok(())
+        };
+        // New rows are made ready (geometry blob, JSON columns) on a second thread while this
+        // one inserts: a pipeline, so a bulk import uses two cores. A failed insert drops the
+        // receiver, which stops the other thread.
+        std::thread::scope(|scope| -> Result<(), StoreError> {
+            let (ready, rows) = std::sync::mpsc::sync_channel::<Vec<Result<Row, String>>>(8);
+            scope.spawn(move || {
+                for chunk in inserts.chunks(ROWS_PER_CHUNK) {
+                    let made = chunk
+                        .iter()
+                        .map(|a| asset_row(a).map_err(|e| e.to_string()))
+                        .collect();
+                    if ready.send(made).is_err() {
+                        break;
+                    }
+                }
+            });
+            for (chunk, made) in inserts.chunks(ROWS_PER_CHUNK).zip(rows.iter()) {
+                for (a, row) in chunk.iter().zip(made) {
+                    let row = row.map_err(|e| StoreError::Other(format!("asset {}: {e}", a.id)))?;
+                    bind_row_and_run(&mut insert, row)
+                        .map_err(|e| unique_means_exists(e, &a.id))?;
+                    wrote(a, &mut done)?;
+                }
+            }
+            Ok(())
+        })?;
+        for a in replaces {
+            replace_row(inner, tx, a)?;
+            wrote(a, &mut done)?;
         }
     }
     if let Some(env) = env {
