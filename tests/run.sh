@@ -316,11 +316,6 @@ fi
 # ---------------------------------------------------------------------------------------------
 # 3. The checks and tests, failing fast.
 # ---------------------------------------------------------------------------------------------
-if [ -f data/build_dataset.py ]; then
-    banner "dataset check: python3 data/build_dataset.py --check"
-    python3 data/build_dataset.py --check
-fi
-
 banner "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 

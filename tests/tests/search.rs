@@ -366,9 +366,20 @@ async fn filters_walk_minutes_and_response_headers() {
         assert!(["free", "low"].contains(&f["properties"]["cost"]["band"].as_str().unwrap()));
     }
     // Access: a search asking for features keeps only places that record all of them. The
-    // bundled sources record only parking, accessible toilets and accessible parking (none has
-    // step-free access or a hearing loop), so `access_must_have_every_listed_feature` checks
-    // this on records of its own; here every listed place has both.
+    // bundled sources record parking, accessible toilets, accessible parking and step-free
+    // access (sports facilities), but no hearing loop, so `access_must_have_every_listed_feature`
+    // checks two features on records of its own; here every step-free place is step-free, and
+    // every place listed for both has both.
+    let step_free = search(
+        &app,
+        "postcode=M33%207AA&access=step_free&radius=5000&limit=200",
+    )
+    .await;
+    assert!(!step_free.is_empty());
+    for f in &step_free {
+        let access = f["properties"]["access"].as_array().unwrap();
+        assert!(access.contains(&Value::from("step_free")));
+    }
     for f in search(
         &app,
         "postcode=M33%207AA&access=step_free,hearing_loop&radius=5000&limit=200",

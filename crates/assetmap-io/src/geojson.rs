@@ -270,6 +270,10 @@ pub struct ImportRead {
     pub problems: Vec<ImportProblem>,
     /// How many records were rejected (each may have several problems).
     pub rejected: usize,
+    /// Records a mapping's filter left out (not rejected), each with the reason.
+    pub left_out: Vec<ImportProblem>,
+    /// Values a mapping's clean-ups dropped from records that were kept, each with the reason.
+    pub dropped: Vec<ImportProblem>,
 }
 
 /// Reads a FeatureCollection of assets like [`read_feature_collection`], but does not stop at

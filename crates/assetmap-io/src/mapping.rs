@@ -35,6 +35,92 @@
 //! [defaults]
 //! abcd_type = "association"
 //! ```
+//!
+//! ## Richer sources
+//!
+//! Everything below is optional; each part is general, for any council's table.
+//!
+//! - **Several columns, templates.** A field may name a list of columns (text fields join
+//!   their values — `address` with `", "`, `opening_times` with `", "`, the rest with a
+//!   space; single-value fields take the first that is not empty; `categories`, `tags` and
+//!   `access` gather them all). An item holding `{` is a template: `{column}` is the column's
+//!   value, `{column|lower}` / `|upper` / `|sentence` (ends with a full stop) / `|list` (`a|b`
+//!   → `a, b`) change it, `[ … ]` is a part left out when a column in it is empty, and the
+//!   whole item is left out when a column outside `[ … ]` is empty. `{#row}` is the record's
+//!   position in the file (from 0), `{#file}` the file's name, `{}` nothing (for fixed text).
+//! - **`id = "#row"`**: ids from the record's position (0-based), for a table without its own
+//!   key; stable as long as the file keeps its order.
+//! - **`[columns]` `min_age`, `max_age`** (whole years), **`ages_text`** (ages from words:
+//!   "aged 18 to 65", "aged between 16 and 25", "aged birth to 5", "aged 50 and over"),
+//!   **`audience`** (who it is for, in words), **`opening_note`**, **`source_id`**
+//!   (`provenance.source_id`; default the id).
+//! - **`[when.<column>]`**: a value of any column (whole, or one of several split on
+//!   `; , / |`; any case), `"*"` for any value, or `"<16"`, `">=65"`… for a number → what the
+//!   record gets besides: `{ categories, tags, access, cost, abcd_type, audience }` (a `cost`
+//!   band keeps the value as its detail).
+//! - **`[rename.<column>]`**: a value → other words, wherever the column is read.
+//! - **`[[words]]`**: `in` = columns (or templates), `words` = regular expressions matched as
+//!   whole words in any case, `except` = phrases that do not count, `categories` / `tags`
+//!   added when one is found, `tag_words = true` to add the words found as tags.
+//! - **`[defaults]`** `tags` (every record) and `name` (a template for a record without one,
+//!   e.g. `"{site_type} (unnamed)"`).
+//! - **`[clean]`**: `empty` = values meaning "no value" (`"NA"`, `"Not known"`, placeholder
+//!   phones); `phone_leading_zero = true` puts back the 0 a spreadsheet dropped from a
+//!   10-digit number; `drop_invalid = ["phone", "email", "website", "postcode"]` drops an
+//!   invalid value (listed in [`ImportRead::dropped`]) instead of rejecting the record.
+//!   Always: runs of spaces become one, address parts are trimmed and joined with `", "`, and
+//!   a website written as `www.x.org` or a bare domain gets `https://`.
+//! - **`[filter] inside_place = true`**: records placed outside the place's areas, or by a
+//!   postcode not in its postcode table (or that cannot be placed at all), are left out —
+//!   listed in [`ImportRead::left_out`], not rejected (needs [`MapContext::inside_place`] for
+//!   points; [`read_mapped_file`] without it keeps every record it can place).
+//! - **`[source] import = false`** with a `reason`: the file is deliberately not imported.
+//! - **`[source] file`**: the table, relative to the mapping (for `assetmap dataset build`).
+//!
+//! ```
+//! use assetmap_io::mapping::{read_mapped, Mapping};
+//! use assetmap_io::table::read_csv_table;
+//! let mapping = Mapping::from_toml(r##"
+//!     [source]
+//!     name = "Anytown"
+//!     licence = "OGL-3.0"
+//!     id_prefix = "anytown"
+//!     [columns]
+//!     id = "#row"
+//!     name = "Name"
+//!     description = ["{Kind}[ ({Places} places)].", "Notes: {Notes|sentence}"]
+//!     address = ["Street", "Town"]
+//!     phone = "Phone"
+//!     lon = "X"
+//!     lat = "Y"
+//!     [defaults]
+//!     abcd_type = "physical_space"
+//!     categories = ["physical_activity_sport"]
+//!     [when.Toilets]
+//!     "Yes" = { access = ["accessible_toilet"] }
+//!     [when.Access]
+//!     "Free" = { cost = "free" }
+//!     [[words]]
+//!     in = ["Notes"]
+//!     words = ["swim(?:ming)?"]
+//!     tag_words = true
+//!     [clean]
+//!     empty = ["NA"]
+//!     phone_leading_zero = true
+//! "##).unwrap();
+//! let csv = "Name,Kind,Places,Notes,Street,Town,Phone,X,Y,Toilets,Access\n\
+//!            Pool,Leisure centre,NA,Swimming lessons,1 High St,Sale,1619123456,-2.3,53.4,Yes,Free\n";
+//! let table = read_csv_table(csv.as_bytes()).unwrap();
+//! let read = read_mapped(&table, &mapping, &|_| None, chrono::Utc::now()).unwrap();
+//! let a = &read.assets[0];
+//! assert_eq!(a.id.as_str(), "anytown:0");
+//! assert_eq!(a.description.as_deref(), Some("Leisure centre. Notes: Swimming lessons."));
+//! assert_eq!(a.address.as_deref(), Some("1 High St, Sale"));
+//! assert_eq!(a.contact.phone.as_ref().unwrap().to_string(), "01619123456");
+//! assert_eq!(a.access[0].to_string(), "accessible_toilet");
+//! assert_eq!(a.cost.as_ref().unwrap().band.to_string(), "free");
+//! assert!(a.tags.iter().any(|t| t.to_string() == "swimming"));
+//! ```
 
 use crate::geojson::{ImportProblem, ImportRead};
 use crate::table::{read_csv_table, read_table, Polygons, SourceGeometry, Table};
@@ -52,7 +138,7 @@ use std::io::Read;
 pub struct Mapping {
     /// Where the data comes from.
     pub source: SourceInfo,
-    /// Field → column name.
+    /// Field → column name (or several, or templates).
     #[serde(default)]
     pub columns: Columns,
     /// Per field, the source's words (compared without regard to case and surrounding space)
@@ -62,6 +148,24 @@ pub struct Mapping {
     /// What a record without a value gets.
     #[serde(default)]
     pub defaults: Defaults,
+    /// Per column, a value (or `*` for any value, or `<16`, `>=65`… for a number) → what a
+    /// record with it gets besides: categories, tags, access features, a cost band, an ABCD
+    /// type, an audience description.
+    #[serde(default)]
+    pub when: BTreeMap<String, BTreeMap<String, Outcome>>,
+    /// Per column, values (whole, any case) replaced by other words wherever the column is
+    /// read (e.g. `"Academies" = "Academy"` for a description).
+    #[serde(default)]
+    pub rename: BTreeMap<String, BTreeMap<String, String>>,
+    /// Word rules: whole words found in some columns → extra categories and tags.
+    #[serde(default)]
+    pub words: Vec<WordRule>,
+    /// Clean-ups of the source's values.
+    #[serde(default)]
+    pub clean: Clean,
+    /// Which records to keep.
+    #[serde(default)]
+    pub filter: Filter,
 }
 
 /// The source of a table.
@@ -69,11 +173,17 @@ pub struct Mapping {
 #[serde(deny_unknown_fields)]
 pub struct SourceInfo {
     pub name: String,
+    #[serde(default)]
     pub licence: String,
     #[serde(default)]
     pub attribution: Option<String>,
     /// Asset ids are `<id_prefix>:<id>`: unique across sources, stable across imports.
+    #[serde(default)]
     pub id_prefix: String,
+    /// The table this mapping reads, relative to the mapping file (for `assetmap dataset
+    /// build`; `assetmap import --file` names it instead).
+    #[serde(default)]
+    pub file: Option<String>,
     /// The GeoPackage layer to read (needed only when the file has more than one).
     #[serde(default)]
     pub layer: Option<String>,
@@ -83,6 +193,84 @@ pub struct SourceInfo {
     /// `source_polygon_vertex_mean`).
     #[serde(default)]
     pub polygon_point: PolygonPoint,
+    /// `false`: the file is not imported (say why in `reason`); the mapping only records the
+    /// decision.
+    #[serde(default = "yes")]
+    pub import: bool,
+    /// Why the file is not imported.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A field's source: one column, or a list whose values are joined (text fields) or
+/// gathered (lists). Each item is a column name or, when it holds `{`, a template.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum FieldSpec {
+    /// One column or template.
+    One(String),
+    /// Several.
+    Many(Vec<String>),
+}
+
+impl FieldSpec {
+    /// The items.
+    pub fn pieces(&self) -> &[String] {
+        match self {
+            FieldSpec::One(s) => std::slice::from_ref(s),
+            FieldSpec::Many(v) => v,
+        }
+    }
+
+    /// The column, when this is exactly one plain column.
+    pub fn column(&self) -> Option<&str> {
+        match self.pieces() {
+            [one] if !one.contains('{') => Some(one),
+            _ => None,
+        }
+    }
+}
+
+/// Which column holds which field; every one optional but `id` and `name`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Columns {
+    pub id: Option<FieldSpec>,
+    pub name: Option<FieldSpec>,
+    pub description: Option<FieldSpec>,
+    pub lon: Option<FieldSpec>,
+    pub lat: Option<FieldSpec>,
+    pub easting: Option<FieldSpec>,
+    pub northing: Option<FieldSpec>,
+    pub postcode: Option<FieldSpec>,
+    pub address: Option<FieldSpec>,
+    pub phone: Option<FieldSpec>,
+    pub email: Option<FieldSpec>,
+    pub website: Option<FieldSpec>,
+    pub categories: Option<FieldSpec>,
+    pub abcd_type: Option<FieldSpec>,
+    pub access: Option<FieldSpec>,
+    pub cost: Option<FieldSpec>,
+    pub status: Option<FieldSpec>,
+    pub tags: Option<FieldSpec>,
+    pub opening_times: Option<FieldSpec>,
+    /// A note on the opening times (e.g. "Referral needed").
+    pub opening_note: Option<FieldSpec>,
+    /// Youngest age served (whole years).
+    pub min_age: Option<FieldSpec>,
+    /// Oldest age served.
+    pub max_age: Option<FieldSpec>,
+    /// Text whose words give the ages ("aged 18 to 65", "aged between 16 and 25",
+    /// "aged birth to 5", "aged 50 and over").
+    pub ages_text: Option<FieldSpec>,
+    /// Who it is for, in words.
+    pub audience: Option<FieldSpec>,
+    /// `provenance.source_id` (default: the id column's value).
+    pub source_id: Option<FieldSpec>,
 }
 
 /// How a polygon becomes the point an asset is placed at.
@@ -142,31 +330,6 @@ impl PolygonPoint {
     }
 }
 
-/// Which column holds which field; every one optional but `id` and `name`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Columns {
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub lon: Option<String>,
-    pub lat: Option<String>,
-    pub easting: Option<String>,
-    pub northing: Option<String>,
-    pub postcode: Option<String>,
-    pub address: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub website: Option<String>,
-    pub categories: Option<String>,
-    pub abcd_type: Option<String>,
-    pub access: Option<String>,
-    pub cost: Option<String>,
-    pub status: Option<String>,
-    pub tags: Option<String>,
-    pub opening_times: Option<String>,
-}
-
 /// Value maps.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -188,21 +351,119 @@ pub struct Values {
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
     pub abcd_type: Option<String>,
+    /// Categories of a record whose categories column gives none.
     #[serde(default)]
     pub categories: Vec<String>,
     pub status: Option<String>,
+    /// Tags every record gets.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The name (a template) of a record whose name is empty.
+    pub name: Option<String>,
+}
+
+/// What a [`Mapping::when`] value gives a record.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub access: Vec<String>,
+    /// A cost band (`free`, `low`, `paid`); the value is kept as its detail.
+    pub cost: Option<String>,
+    pub abcd_type: Option<String>,
+    /// Who it is for, in words.
+    pub audience: Option<String>,
+}
+
+/// Whole words (regular expressions, any case) found in some columns → categories and tags.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WordRule {
+    /// The columns (or templates) searched.
+    #[serde(rename = "in")]
+    pub columns: Vec<String>,
+    /// The words or phrases (regular expressions, matched as whole words in any case).
+    pub words: Vec<String>,
+    /// Phrases that do not count (regular expressions from a word start, e.g.
+    /// `"learning disabilit"` so that `learning` does not match "learning disability").
+    #[serde(default)]
+    pub except: Vec<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The words found become tags too (lower case).
+    #[serde(default)]
+    pub tag_words: bool,
+}
+
+/// Clean-ups of the source's values.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clean {
+    /// Cell values (whole, any case) that mean "no value": `"NA"`, `"Not known"`, a placeholder
+    /// phone `"00000 000000"`.
+    #[serde(default)]
+    pub empty: Vec<String>,
+    /// A phone number of 10 digits not starting with 0 gets its leading 0 back (spreadsheets
+    /// drop it: `1617486414` → `01617486414`).
+    #[serde(default)]
+    pub phone_leading_zero: bool,
+    /// Fields (`phone`, `email`, `website`, `postcode`) whose invalid values are dropped —
+    /// listed in the report, the record kept — rather than rejecting the record.
+    #[serde(default)]
+    pub drop_invalid: Vec<String>,
+}
+
+/// Which records are kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    /// Keep only records inside the place: those placed outside its areas, or by a postcode
+    /// that is not in its postcode table, are left out (listed in the report, not rejected).
+    #[serde(default)]
+    pub inside_place: bool,
+}
+
+/// What a mapped read may ask of the place.
+pub struct MapContext<'a> {
+    /// A postcode's centroid, from the place's postcode table.
+    pub geocode: &'a dyn Fn(&Postcode) -> Option<LonLat>,
+    /// Whether a point is inside the place's areas; without it, `[filter] inside_place` keeps
+    /// every record it can place.
+    pub inside_place: Option<&'a dyn Fn(LonLat) -> bool>,
 }
 
 impl Mapping {
     /// Reads a mapping file (TOML); the error names the key at fault.
     pub fn from_toml(text: &str) -> Result<Mapping, String> {
         let m: Mapping = toml::from_str(text).map_err(|e| e.to_string())?;
+        if !m.source.import {
+            if m.source
+                .reason
+                .as_deref()
+                .is_none_or(|r| r.trim().is_empty())
+            {
+                return Err(
+                    "[source] import = false needs a reason: why the file is not imported".into(),
+                );
+            }
+            return Ok(m);
+        }
         if m.columns.id.is_none() || m.columns.name.is_none() {
             return Err("[columns] needs id and name: the columns holding each record's own id and its name".into());
         }
         if m.source.id_prefix.is_empty() {
             return Err("[source] id_prefix must not be empty".into());
         }
+        if m.source.licence.is_empty() {
+            return Err("[source] licence must not be empty".into());
+        }
+        Prepared::new(&m)?;
         Ok(m)
     }
 }
@@ -235,8 +496,32 @@ pub fn read_mapped_file(
     geocode: &dyn Fn(&Postcode) -> Option<LonLat>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportRead, String> {
+    read_mapped_file_with(
+        path,
+        mapping,
+        &MapContext {
+            geocode,
+            inside_place: None,
+        },
+        now,
+    )
+}
+
+/// [`read_mapped_file`] with the place's filter too (see [`MapContext`]).
+pub fn read_mapped_file_with(
+    path: &std::path::Path,
+    mapping: &Mapping,
+    ctx: &MapContext<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ImportRead, String> {
+    if !mapping.source.import {
+        return Err(format!(
+            "the mapping says this file is not imported: {}",
+            mapping.source.reason.as_deref().unwrap_or_default()
+        ));
+    }
     let table = read_table(path, mapping.source.layer.as_deref())?;
-    read_mapped(&table, mapping, geocode, now)
+    read_mapped_with(&table, mapping, ctx, now)
 }
 
 /// Reads a CSV table with `mapping`: every row checked, every problem reported with its row
@@ -279,6 +564,394 @@ pub fn read_csv_import<R: Read>(
     read_mapped(&read_csv_table(reader)?, mapping, geocode, now)
 }
 
+/// A template's parts: text, a column's value (with filters), an optional group.
+#[derive(Debug, Clone)]
+enum Part {
+    Text(String),
+    Column { name: String, filters: Vec<String> },
+    Optional(Vec<Part>),
+}
+
+const FILTERS: [&str; 4] = ["lower", "upper", "sentence", "list"];
+
+/// A field item: a plain column name, or a template (`{column}`, `{column|lower}`, optional
+/// `[…]` groups).
+fn parse_piece(piece: &str) -> Result<Vec<Part>, String> {
+    if !piece.contains('{') {
+        return Ok(vec![Part::Column {
+            name: piece.trim().to_owned(),
+            filters: vec![],
+        }]);
+    }
+    let mut chars = piece.chars();
+    parse_parts(&mut chars, false).map_err(|e| format!("template {piece:?}: {e}"))
+}
+
+fn parse_parts(chars: &mut std::str::Chars<'_>, in_group: bool) -> Result<Vec<Part>, String> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let flush = |text: &mut String, out: &mut Vec<Part>| {
+        if !text.is_empty() {
+            out.push(Part::Text(std::mem::take(text)));
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '{' => {
+                flush(&mut text, &mut out);
+                let mut spec = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(c) => spec.push(c),
+                        None => return Err("a { without }".into()),
+                    }
+                }
+                let mut bits = spec.split('|').map(str::trim);
+                let name = bits.next().unwrap_or_default().to_owned();
+                let filters: Vec<String> = bits.map(str::to_owned).collect();
+                if let Some(f) = filters.iter().find(|f| !FILTERS.contains(&f.as_str())) {
+                    return Err(format!("unknown filter {f:?}; use {}", FILTERS.join(", ")));
+                }
+                out.push(Part::Column { name, filters });
+            }
+            '[' if !in_group => {
+                flush(&mut text, &mut out);
+                out.push(Part::Optional(parse_parts(chars, true)?));
+            }
+            ']' if in_group => {
+                flush(&mut text, &mut out);
+                return Ok(out);
+            }
+            '}' => return Err("a } without {".into()),
+            c => text.push(c),
+        }
+    }
+    if in_group {
+        return Err("a [ without ]".into());
+    }
+    flush(&mut text, &mut out);
+    Ok(out)
+}
+
+fn columns_of<'p>(parts: &'p [Part], out: &mut Vec<&'p str>) {
+    for p in parts {
+        match p {
+            Part::Column { name, .. } => out.push(name),
+            Part::Optional(inner) => columns_of(inner, out),
+            Part::Text(_) => {}
+        }
+    }
+}
+
+/// The template's text, or `None` when a column outside an optional group is empty.
+fn render(parts: &[Part], get: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let out = render_parts(parts, get)?;
+    let t = out.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+fn render_parts(parts: &[Part], get: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let mut out = String::new();
+    for p in parts {
+        match p {
+            Part::Text(t) => out.push_str(t),
+            Part::Column { name, .. } if name.is_empty() => {}
+            Part::Column { name, filters } => {
+                let mut v = get(name)?;
+                for f in filters {
+                    v = match f.as_str() {
+                        "lower" => v.to_lowercase(),
+                        "upper" => v.to_uppercase(),
+                        "list" => split_values(&v).join(", "),
+                        _ if v.ends_with(['.', '!', '?']) => v,
+                        _ => v + ".",
+                    };
+                }
+                out.push_str(&v);
+            }
+            Part::Optional(inner) => {
+                if let Some(v) = render_parts(inner, get) {
+                    out.push_str(&v);
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+/// How a `when` key matches a value.
+enum Matcher {
+    Any,
+    Number(&'static str, f64),
+    Equals(String),
+}
+
+impl Matcher {
+    fn parse(key: &str) -> Result<Matcher, String> {
+        let k = key.trim();
+        if k == "*" {
+            return Ok(Matcher::Any);
+        }
+        for op in ["<=", ">=", "<", ">"] {
+            if let Some(rest) = k.strip_prefix(op) {
+                return rest
+                    .trim()
+                    .parse()
+                    .map(|n| Matcher::Number(op, n))
+                    .map_err(|_| format!("[when] key {key:?}: {op} needs a number"));
+            }
+        }
+        Ok(Matcher::Equals(k.to_lowercase()))
+    }
+
+    fn matches(&self, cell: &str) -> bool {
+        match self {
+            Matcher::Any => true,
+            Matcher::Number(op, n) => cell.trim().parse::<f64>().is_ok_and(|v| match *op {
+                "<=" => v <= *n,
+                ">=" => v >= *n,
+                "<" => v < *n,
+                _ => v > *n,
+            }),
+            Matcher::Equals(want) => {
+                cell.trim().to_lowercase() == *want
+                    || split_values(cell).iter().any(|v| v.to_lowercase() == *want)
+            }
+        }
+    }
+}
+
+/// The fields a mapping can fill, with their items and how several values are joined
+/// (`None`: the first value).
+fn field_specs(c: &Columns) -> Vec<(&'static str, &Option<FieldSpec>, Option<&'static str>)> {
+    vec![
+        ("id", &c.id, None),
+        ("name", &c.name, Some(" ")),
+        ("description", &c.description, Some(" ")),
+        ("lon", &c.lon, None),
+        ("lat", &c.lat, None),
+        ("easting", &c.easting, None),
+        ("northing", &c.northing, None),
+        ("postcode", &c.postcode, None),
+        ("address", &c.address, Some(", ")),
+        ("phone", &c.phone, None),
+        ("email", &c.email, None),
+        ("website", &c.website, None),
+        ("categories", &c.categories, None),
+        ("abcd_type", &c.abcd_type, None),
+        ("access", &c.access, None),
+        ("cost", &c.cost, None),
+        ("status", &c.status, None),
+        ("tags", &c.tags, None),
+        ("opening_times", &c.opening_times, Some(", ")),
+        ("opening_note", &c.opening_note, Some(" ")),
+        ("min_age", &c.min_age, None),
+        ("max_age", &c.max_age, None),
+        ("ages_text", &c.ages_text, Some(" ")),
+        ("audience", &c.audience, Some(" ")),
+        ("source_id", &c.source_id, Some(" ")),
+    ]
+}
+
+struct Field {
+    column: String,
+    pieces: Vec<Vec<Part>>,
+    join: Option<&'static str>,
+}
+
+struct Rule<'m> {
+    pieces: Vec<Vec<Part>>,
+    words: regex::Regex,
+    except: Option<regex::Regex>,
+    rule: &'m WordRule,
+}
+
+/// A mapping made ready to read: templates parsed, word rules compiled.
+struct Prepared<'m> {
+    fields: BTreeMap<&'static str, Field>,
+    default_name: Option<Vec<Part>>,
+    when: Vec<(&'m str, Vec<(Matcher, &'m Outcome)>)>,
+    rules: Vec<Rule<'m>>,
+    empty: Vec<String>,
+    renamed: Vec<&'m str>,
+}
+
+impl<'m> Prepared<'m> {
+    fn new(m: &'m Mapping) -> Result<Prepared<'m>, String> {
+        let mut fields = BTreeMap::new();
+        for (field, spec, join) in field_specs(&m.columns) {
+            if let Some(spec) = spec {
+                let pieces = spec
+                    .pieces()
+                    .iter()
+                    .map(|p| parse_piece(p))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("[columns] {field}: {e}"))?;
+                let column = spec
+                    .column()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| field.to_owned());
+                fields.insert(
+                    field,
+                    Field {
+                        column,
+                        pieces,
+                        join,
+                    },
+                );
+            }
+        }
+        let default_name = m
+            .defaults
+            .name
+            .as_deref()
+            .map(|t| match t.contains('{') {
+                true => parse_piece(t),
+                false => Ok(vec![Part::Text(t.to_owned())]),
+            })
+            .transpose()
+            .map_err(|e| format!("[defaults] name: {e}"))?;
+        let when = m
+            .when
+            .iter()
+            .map(|(col, map)| {
+                let ms = map
+                    .iter()
+                    .map(|(k, o)| Matcher::parse(k).map(|mt| (mt, o)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((col.as_str(), ms))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let rules = m
+            .words
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| {
+                let bad = |e: regex::Error| format!("[[words]] rule {}: {e}", i + 1);
+                let pieces = rule
+                    .columns
+                    .iter()
+                    .map(|p| parse_piece(p))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let words = regex::Regex::new(&format!(r"(?i)\b({})\b", rule.words.join("|")))
+                    .map_err(bad)?;
+                let except = (!rule.except.is_empty())
+                    .then(|| regex::Regex::new(&format!(r"(?i)\b(?:{})", rule.except.join("|"))))
+                    .transpose()
+                    .map_err(bad)?;
+                Ok(Rule {
+                    pieces,
+                    words,
+                    except,
+                    rule,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Prepared {
+            fields,
+            default_name,
+            when,
+            rules,
+            empty: m
+                .clean
+                .empty
+                .iter()
+                .map(|e| e.trim().to_lowercase())
+                .collect(),
+            renamed: m.rename.keys().map(String::as_str).collect(),
+        })
+    }
+
+    /// Every column the mapping reads.
+    fn columns(&self) -> Vec<(String, &str)> {
+        let mut out = Vec::new();
+        for (field, f) in &self.fields {
+            for p in &f.pieces {
+                let mut cols = Vec::new();
+                columns_of(p, &mut cols);
+                out.extend(cols.into_iter().map(|c| (format!("for {field}"), c)));
+            }
+        }
+        for (col, _) in &self.when {
+            out.push(("in [when]".to_owned(), col));
+        }
+        for col in &self.renamed {
+            out.push(("in [rename]".to_owned(), col));
+        }
+        for r in &self.rules {
+            for p in &r.pieces {
+                let mut cols = Vec::new();
+                columns_of(p, &mut cols);
+                out.extend(cols.into_iter().map(|c| ("in [[words]]".to_owned(), c)));
+            }
+        }
+        if let Some(p) = &self.default_name {
+            let mut cols = Vec::new();
+            columns_of(p, &mut cols);
+            out.extend(
+                cols.into_iter()
+                    .map(|c| ("for defaults.name".to_owned(), c)),
+            );
+        }
+        out.retain(|(_, c)| !c.is_empty() && !c.starts_with('#'));
+        out
+    }
+}
+
+/// The ages a text gives: "aged 18 to 65", "aged between 16 and 25 (up to 30 …)", "aged birth
+/// to 5", "aged 50 and over".
+fn ages_from_text(text: &str) -> (Option<i64>, Option<i64>) {
+    let range =
+        regex::Regex::new(r"(?i)\baged (?:between )?(\d{1,2}|birth) (?:to|and|-) (\d{1,3})\b")
+            .expect("a valid pattern");
+    let upto = regex::Regex::new(r"(?i)\(up to (\d{1,3})\b").expect("a valid pattern");
+    let min = regex::Regex::new(r"(?i)\baged (\d{1,2})(?: years)? and (?:over|above)")
+        .expect("a valid pattern");
+    if let Some(c) = range.captures(text) {
+        let lo = if c[1].eq_ignore_ascii_case("birth") {
+            0
+        } else {
+            c[1].parse().unwrap_or(0)
+        };
+        let mut hi: i64 = c[2].parse().unwrap_or(0);
+        let end = c.get(0).map_or(0, |m| m.end());
+        if let Some(u) = upto.captures(&text[end..]) {
+            hi = hi.max(u[1].parse().unwrap_or(0));
+        }
+        return (Some(lo), Some(hi));
+    }
+    if let Some(c) = min.captures(text) {
+        return (c[1].parse().ok(), None);
+    }
+    (None, None)
+}
+
+/// A website as people write it: `www.x.org` or a bare domain with a real top-level domain
+/// (letters only) gets `https://`; the scheme is lower-cased.
+fn web_address(v: &str) -> String {
+    let lower = v.to_lowercase();
+    if let Some(i) = v.find("://") {
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            return format!("{}{}", &lower[..i], &v[i..]);
+        }
+        return v.to_owned();
+    }
+    let host = v.split('/').next().unwrap_or_default();
+    let tld = host.rsplit('.').next().unwrap_or_default();
+    let domain = host.contains('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && tld.len() >= 2
+        && tld.chars().all(|c| c.is_ascii_alphabetic());
+    if domain {
+        format!("https://{v}")
+    } else {
+        v.to_owned()
+    }
+}
+
 /// Reads the records of `table` with `mapping` (see [`read_mapped_file`]).
 pub fn read_mapped(
     table: &Table,
@@ -286,40 +959,43 @@ pub fn read_mapped(
     geocode: &dyn Fn(&Postcode) -> Option<LonLat>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportRead, String> {
-    let c = &mapping.columns;
-    let named: Vec<(&str, &Option<String>)> = vec![
-        ("id", &c.id),
-        ("name", &c.name),
-        ("description", &c.description),
-        ("lon", &c.lon),
-        ("lat", &c.lat),
-        ("easting", &c.easting),
-        ("northing", &c.northing),
-        ("postcode", &c.postcode),
-        ("address", &c.address),
-        ("phone", &c.phone),
-        ("email", &c.email),
-        ("website", &c.website),
-        ("categories", &c.categories),
-        ("abcd_type", &c.abcd_type),
-        ("access", &c.access),
-        ("cost", &c.cost),
-        ("status", &c.status),
-        ("tags", &c.tags),
-        ("opening_times", &c.opening_times),
-    ];
-    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    read_mapped_with(
+        table,
+        mapping,
+        &MapContext {
+            geocode,
+            inside_place: None,
+        },
+        now,
+    )
+}
+
+/// [`read_mapped`] with the place's filter too (see [`MapContext`]).
+pub fn read_mapped_with(
+    table: &Table,
+    mapping: &Mapping,
+    ctx: &MapContext<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ImportRead, String> {
+    if !mapping.source.import {
+        return Err(format!(
+            "the mapping says this file is not imported: {}",
+            mapping.source.reason.as_deref().unwrap_or_default()
+        ));
+    }
+    let prepared = Prepared::new(mapping)?;
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
     let mut missing = Vec::new();
-    for (field, column) in &named {
-        if let Some(col) = column {
-            match table.column(col) {
-                Some(i) => {
-                    index.insert(field, i);
-                }
-                None => missing.push(format!("{col:?} (for {field})")),
+    for (field, col) in prepared.columns() {
+        match table.column(col) {
+            Some(i) => {
+                index.insert(col.to_owned(), i);
             }
+            None if !index.contains_key(col) => missing.push(format!("{col:?} ({field})")),
+            None => {}
         }
     }
+    missing.dedup();
     if !missing.is_empty() {
         return Err(format!(
             "the table has no column {}; its columns are: {}",
@@ -327,29 +1003,74 @@ pub fn read_mapped(
             table.columns.join(", ")
         ));
     }
+    let drop_invalid: Vec<&str> = mapping
+        .clean
+        .drop_invalid
+        .iter()
+        .map(String::as_str)
+        .collect();
 
     let mut read = ImportRead::default();
     let mut seen = std::collections::HashSet::new();
     for (i, record) in table.records.iter().enumerate() {
         let row = i + 1;
         read.records += 1;
-        let cell = |field: &str| -> Option<&str> {
-            index
-                .get(field)
-                .and_then(|&i| record.cells.get(i))
-                .and_then(|c| c.as_deref())
+        let get = |col: &str| -> Option<String> {
+            match col {
+                "#row" => return Some(i.to_string()),
+                "#file" => return table.file_name.clone(),
+                _ => {}
+            }
+            let raw = record.cells.get(*index.get(col)?)?.as_deref()?;
+            let v: String = raw
+                .split(|c: char| c.is_whitespace() || c == '\u{a0}')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let lower = v.to_lowercase();
+            if v.is_empty() || prepared.empty.contains(&lower) {
+                return None;
+            }
+            match mapping.rename.get(col).and_then(|r| lookup(r, &v)) {
+                Some(to) => Some(to.clone()),
+                None => Some(v),
+            }
+        };
+        let values = |field: &str| -> Vec<String> {
+            prepared.fields.get(field).map_or_else(Vec::new, |f| {
+                f.pieces.iter().filter_map(|p| render(p, &get)).collect()
+            })
+        };
+        let text = |field: &str| -> Option<String> {
+            let f = prepared.fields.get(field)?;
+            let vs = values(field);
+            match f.join {
+                Some(sep) if !vs.is_empty() => Some(vs.join(sep)),
+                _ => vs.into_iter().next(),
+            }
+        };
+        let list = |field: &str| -> Vec<String> {
+            values(field)
+                .iter()
+                .flat_map(|v| {
+                    split_values(v)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .collect()
         };
         let column = |field: &str| -> String {
-            named
-                .iter()
-                .find(|(f, _)| *f == field)
-                .and_then(|(_, c)| (*c).clone())
+            prepared
+                .fields
+                .get(field)
+                .map(|f| f.column.clone())
                 .unwrap_or_else(|| field.to_owned())
         };
         let mut problems: Vec<(String, String)> = Vec::new();
         let mut problem = |field: &str, reason: String| problems.push((column(field), reason));
 
-        let raw_id = cell("id").map(str::to_owned);
+        let raw_id = text("id");
         let id = match &raw_id {
             None => {
                 problem("id", "is empty; every row needs its own id".into());
@@ -371,27 +1092,42 @@ pub fn read_mapped(
         };
 
         let mut draft = AssetDraft {
-            name: cell("name").map(str::to_owned),
-            description: cell("description").map(str::to_owned),
-            address: cell("address").map(str::to_owned),
-            postcode: cell("postcode").map(str::to_owned),
+            name: text("name")
+                .or_else(|| prepared.default_name.as_ref().and_then(|p| render(p, &get))),
+            description: text("description"),
+            // Address parts (comma-separated, from one column or several) tidied and joined.
+            address: text("address").and_then(|a| {
+                let parts: Vec<&str> = a
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty() && !prepared.empty.contains(&p.to_lowercase()))
+                    .collect();
+                (!parts.is_empty()).then(|| parts.join(", "))
+            }),
+            postcode: text("postcode"),
             ..AssetDraft::default()
         };
-        draft.contact.phone = cell("phone").map(str::to_owned);
-        draft.contact.email = cell("email").map(str::to_owned);
-        draft.contact.website = cell("website").map(str::to_owned);
-        draft.tags = cell("tags")
-            .map(split_values)
-            .unwrap_or_default()
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
+        draft.contact.phone = text("phone").map(|p| {
+            let leading_zero = mapping.clean.phone_leading_zero
+                && p.len() == 10
+                && p.chars().all(|c| c.is_ascii_digit())
+                && !p.starts_with('0');
+            if leading_zero {
+                format!("0{p}")
+            } else {
+                p
+            }
+        });
+        draft.contact.email = text("email");
+        draft.contact.website = text("website").map(|w| web_address(&w));
+        let mut tags: Vec<String> = mapping.defaults.tags.clone();
+        tags.extend(list("tags"));
 
         // Categories: mapped words, else our own slugs, else the default.
-        for raw in cell("categories").map(split_values).unwrap_or_default() {
-            match lookup(&mapping.values.categories, raw) {
+        for raw in list("categories") {
+            match lookup(&mapping.values.categories, &raw) {
                 Some(slugs) => draft.categories.extend(slugs.iter().cloned()),
-                None if Category::parse(raw).is_ok() => draft.categories.push(raw.to_owned()),
+                None if Category::parse(&raw).is_ok() => draft.categories.push(raw.clone()),
                 None => problem(
                     "categories",
                     format!("{raw:?} is not mapped; add it under [values.categories] (e.g. \"{raw}\" = [\"community_groups\"]) or use a category slug"),
@@ -401,10 +1137,10 @@ pub fn read_mapped(
         if draft.categories.is_empty() {
             draft.categories = mapping.defaults.categories.clone();
         }
-        draft.abcd_type = match cell("abcd_type") {
-            Some(raw) => match lookup(&mapping.values.abcd_type, raw) {
+        draft.abcd_type = match text("abcd_type") {
+            Some(raw) => match lookup(&mapping.values.abcd_type, &raw) {
                 Some(v) => Some(v.clone()),
-                None if AbcdType::parse(raw).is_ok() => Some(raw.to_owned()),
+                None if AbcdType::parse(&raw).is_ok() => Some(raw.clone()),
                 None => {
                     problem("abcd_type", format!("{raw:?} is not mapped; add it under [values.abcd_type] or use one of association, institution, physical_space, economy, culture"));
                     None
@@ -412,27 +1148,27 @@ pub fn read_mapped(
             },
             None => mapping.defaults.abcd_type.clone(),
         };
-        for raw in cell("access").map(split_values).unwrap_or_default() {
-            match lookup(&mapping.values.access, raw) {
+        for raw in list("access") {
+            match lookup(&mapping.values.access, &raw) {
                 Some(v) => draft.access.extend(v.iter().cloned()),
-                None if AccessFeature::parse(raw).is_ok() => draft.access.push(raw.to_owned()),
+                None if AccessFeature::parse(&raw).is_ok() => draft.access.push(raw.clone()),
                 None => problem(
                     "access",
                     format!("{raw:?} is not mapped; add it under [values.access]"),
                 ),
             }
         }
-        if let Some(raw) = cell("cost") {
-            match lookup(&mapping.values.cost, raw) {
+        if let Some(raw) = text("cost") {
+            match lookup(&mapping.values.cost, &raw) {
                 Some(band) => {
                     draft.cost = Some(CostDraft {
                         band: band.clone(),
-                        detail: Some(raw.to_owned()),
+                        detail: Some(raw.clone()),
                     })
                 }
-                None if CostBand::parse(raw).is_ok() => {
+                None if CostBand::parse(&raw).is_ok() => {
                     draft.cost = Some(CostDraft {
-                        band: raw.to_owned(),
+                        band: raw.clone(),
                         detail: None,
                     })
                 }
@@ -444,10 +1180,10 @@ pub fn read_mapped(
                 ),
             }
         }
-        draft.status = match cell("status") {
-            Some(raw) => match lookup(&mapping.values.status, raw) {
+        draft.status = match text("status") {
+            Some(raw) => match lookup(&mapping.values.status, &raw) {
                 Some(v) => Some(v.clone()),
-                None if Status::parse(raw).is_ok() => Some(raw.to_owned()),
+                None if Status::parse(&raw).is_ok() => Some(raw.clone()),
                 None => {
                     problem(
                         "status",
@@ -459,16 +1195,97 @@ pub fn read_mapped(
             None => mapping.defaults.status.clone(),
         };
         // Opening hours as people write them ("Mon–Fri 9am–5pm, Sat 10–12", "by appointment").
-        if let Some(raw) = cell("opening_times") {
-            match assetmap_core::schedule_text::parse_opening_text(raw) {
+        if let Some(raw) = text("opening_times") {
+            match assetmap_core::schedule_text::parse_opening_text(&raw) {
                 Ok(times) => draft.opening_times = OpeningTimesDraft::from(&times),
                 Err(e) => problem("opening_times", format!("{raw:?}: {}", e.problem)),
             }
         }
+        if let Some(note) = text("opening_note") {
+            draft.opening_times.note = Some(match draft.opening_times.note.take() {
+                Some(n) => format!("{n}; {note}"),
+                None => note,
+            });
+        }
+        // Who it is for.
+        for (field, slot) in [("min_age", 0), ("max_age", 1)] {
+            if let Some(raw) = text(field) {
+                match raw.parse::<i64>() {
+                    Ok(n) if slot == 0 => draft.audience.min_age = Some(n),
+                    Ok(n) => draft.audience.max_age = Some(n),
+                    Err(_) => problem(field, format!("{raw:?} is not a whole number of years")),
+                }
+            }
+        }
+        if let Some(t) = text("ages_text") {
+            if let (Some(lo), hi) = ages_from_text(&t) {
+                draft.audience.min_age.get_or_insert(lo);
+                if let Some(hi) = hi {
+                    draft.audience.max_age.get_or_insert(hi);
+                }
+            }
+        }
+        draft.audience.description = text("audience");
+        // Value rules on any column.
+        for (col, matchers) in &prepared.when {
+            let Some(cell) = get(col) else { continue };
+            for (m, o) in matchers {
+                if !m.matches(&cell) {
+                    continue;
+                }
+                draft.categories.extend(o.categories.iter().cloned());
+                tags.extend(o.tags.iter().cloned());
+                draft.access.extend(o.access.iter().cloned());
+                if let Some(band) = &o.cost {
+                    draft.cost = Some(CostDraft {
+                        band: band.clone(),
+                        detail: Some(cell.clone()),
+                    });
+                }
+                if let Some(t) = &o.abcd_type {
+                    draft.abcd_type = Some(t.clone());
+                }
+                if let Some(a) = &o.audience {
+                    draft.audience.description = Some(a.clone());
+                }
+            }
+        }
+        // Word rules.
+        for r in &prepared.rules {
+            let text: Vec<String> = r.pieces.iter().filter_map(|p| render(p, &get)).collect();
+            let text = text.join(" . ");
+            let text = match &r.except {
+                Some(x) => x.replace_all(&text, " ").into_owned(),
+                None => text,
+            };
+            let mut found = false;
+            for c in r.words.captures_iter(&text) {
+                found = true;
+                if r.rule.tag_words {
+                    tags.push(c[1].to_lowercase());
+                }
+            }
+            if found {
+                draft.categories.extend(r.rule.categories.iter().cloned());
+                tags.extend(r.rule.tags.iter().cloned());
+            }
+        }
+        let mut tags: Vec<String> = tags
+            .into_iter()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| (1..=50).contains(&t.chars().count()))
+            .collect();
+        tags.sort();
+        tags.dedup();
+        draft.tags = tags;
+        draft.categories.sort();
+        draft.categories.dedup();
+        draft.access.sort();
+        draft.access.dedup();
 
         // Where it is: the record's own geometry, else lon/lat, else easting/northing, else
         // the postcode's centroid.
-        let number = |field: &str| cell(field).map(|v| v.replace(',', "").parse::<f64>());
+        let number = |field: &str| text(field).map(|v| v.replace(',', "").parse::<f64>());
         if let Some(why) = &record.geometry_problem {
             problem("geometry", why.clone());
         }
@@ -486,6 +1303,7 @@ pub fn read_mapped(
             }
             None => None,
         };
+        let mut outside: Option<String> = None;
         let (location, method) = match own {
             Some((at, method)) => (Some(at), method),
             None if record.geometry_problem.is_some() => (None, ""),
@@ -517,16 +1335,33 @@ pub fn read_mapped(
                     );
                     (None, "")
                 }
-                _ => match cell("postcode").map(Postcode::parse) {
-                    Some(Ok(pc)) => match geocode(&pc) {
+                _ => match text("postcode").map(|p| Postcode::parse(&p)) {
+                    Some(Ok(pc)) => match (ctx.geocode)(&pc) {
                         Some(at) => (Some((at.lon(), at.lat())), "postcode_centroid"),
+                        None if mapping.filter.inside_place => {
+                            outside = Some(format!(
+                                "{pc} is not in the place's postcode table: outside the place"
+                            ));
+                            (None, "")
+                        }
                         None => {
                             problem("postcode", format!("{pc} is not in the place's postcode table, and the row has no coordinates"));
                             (None, "")
                         }
                     },
+                    Some(Err(e)) if mapping.filter.inside_place => {
+                        outside = Some(format!("cannot be placed inside the place: {}", e.problem));
+                        (None, "")
+                    }
                     Some(Err(e)) => {
                         problem("postcode", e.problem);
+                        (None, "")
+                    }
+                    None if mapping.filter.inside_place => {
+                        outside = Some(
+                            "cannot be placed inside the place: no coordinates and no postcode"
+                                .into(),
+                        );
                         (None, "")
                     }
                     None => {
@@ -539,9 +1374,29 @@ pub fn read_mapped(
                 },
             },
         };
+        if let (true, Some(inside), Some((x, y))) =
+            (mapping.filter.inside_place, ctx.inside_place, location)
+        {
+            if LonLat::new(x, y).is_ok_and(|at| !inside(at)) {
+                outside = Some(format!("({x}, {y}) is outside the place"));
+            }
+        }
+        if let Some(reason) = outside {
+            read.left_out.push(ImportProblem {
+                record: row,
+                id: raw_id.clone(),
+                field: if method.is_empty() {
+                    column("postcode")
+                } else {
+                    "location".to_owned()
+                },
+                reason,
+            });
+            continue;
+        }
         draft.provenance = assetmap_core::Provenance {
             source: Some(mapping.source.name.clone()),
-            source_id: raw_id.clone(),
+            source_id: text("source_id").or_else(|| raw_id.clone()),
             licence: Some(mapping.source.licence.clone()),
             attribution: mapping.source.attribution.clone(),
             geocode_method: (!method.is_empty()).then(|| method.to_owned()),
@@ -549,16 +1404,56 @@ pub fn read_mapped(
 
         if problems.is_empty() {
             if let Some(id) = id {
-                match draft.validate(location) {
-                    Ok(valid) => {
-                        read.assets.push(Asset::create(id, valid, now));
-                        continue;
-                    }
-                    Err(errors) => {
-                        for e in errors.errors() {
-                            problems.push((field_column(&e.field, &named), e.problem.clone()));
+                let mut dropped = Vec::new();
+                loop {
+                    match draft.clone().validate(location) {
+                        Ok(valid) => {
+                            read.assets.push(Asset::create(id, valid, now));
+                            read.dropped.extend(dropped);
+                            break;
+                        }
+                        Err(errors) => {
+                            let heads: Vec<(String, String, String)> = errors
+                                .errors()
+                                .iter()
+                                .map(|e| {
+                                    let head = e.field.trim_start_matches("contact.").to_owned();
+                                    (head, e.field.clone(), e.problem.clone())
+                                })
+                                .collect();
+                            let droppable = dropped.is_empty()
+                                && heads
+                                    .iter()
+                                    .all(|(h, ..)| drop_invalid.contains(&h.as_str()));
+                            if !droppable {
+                                for e in errors.errors() {
+                                    problems.push((
+                                        field_column(&e.field, &prepared),
+                                        e.problem.clone(),
+                                    ));
+                                }
+                                break;
+                            }
+                            for (head, _, reason) in heads {
+                                let slot = match head.as_str() {
+                                    "phone" => &mut draft.contact.phone,
+                                    "email" => &mut draft.contact.email,
+                                    "website" => &mut draft.contact.website,
+                                    _ => &mut draft.postcode,
+                                };
+                                let value = slot.take().unwrap_or_default();
+                                dropped.push(ImportProblem {
+                                    record: row,
+                                    id: raw_id.clone(),
+                                    field: column(&head),
+                                    reason: format!("{value:?} dropped: {reason}"),
+                                });
+                            }
                         }
                     }
+                }
+                if problems.is_empty() {
+                    continue;
                 }
             }
         }
@@ -575,20 +1470,21 @@ pub fn read_mapped(
     Ok(read)
 }
 
-/// The CSV column behind a validation error's field (`contact.email` → the email column).
-fn field_column(field: &str, named: &[(&str, &Option<String>)]) -> String {
+/// The column behind a validation error's field (`contact.email` → the email column).
+fn field_column(field: &str, prepared: &Prepared<'_>) -> String {
     let head = field
         .split(['.', '['])
         .find(|p| !p.is_empty() && *p != "contact" && *p != "properties")
         .unwrap_or(field);
     let head = match head {
         "coordinates" | "geometry" => "lon",
+        "audience" => "min_age",
         other => other,
     };
-    named
-        .iter()
-        .find(|(f, _)| *f == head)
-        .and_then(|(_, c)| (*c).clone())
+    prepared
+        .fields
+        .get(head)
+        .map(|f| f.column.clone())
         .unwrap_or_else(|| field.to_owned())
 }
 
@@ -806,11 +1702,26 @@ mod tests {
                    3,X,Something odd,377000,390000,,,\n";
         let toml = suggest_mapping(csv.as_bytes(), "Anytown directory", 1000).unwrap();
         let m = Mapping::from_toml(&toml).unwrap();
-        assert_eq!(m.columns.id.as_deref(), Some("Ref"));
-        assert_eq!(m.columns.name.as_deref(), Some("Organisation"));
-        assert_eq!(m.columns.easting.as_deref(), Some("Easting"));
-        assert_eq!(m.columns.postcode.as_deref(), Some("Post Code"));
-        assert_eq!(m.columns.phone.as_deref(), Some("Tel"));
+        assert_eq!(
+            m.columns.id.as_ref().and_then(FieldSpec::column),
+            Some("Ref")
+        );
+        assert_eq!(
+            m.columns.name.as_ref().and_then(FieldSpec::column),
+            Some("Organisation")
+        );
+        assert_eq!(
+            m.columns.easting.as_ref().and_then(FieldSpec::column),
+            Some("Easting")
+        );
+        assert_eq!(
+            m.columns.postcode.as_ref().and_then(FieldSpec::column),
+            Some("Post Code")
+        );
+        assert_eq!(
+            m.columns.phone.as_ref().and_then(FieldSpec::column),
+            Some("Tel")
+        );
         assert_eq!(m.values.categories["Food bank"], ["food"]);
         assert!(
             toml.contains("# \"Something odd\" = []  # TODO (1 rows)"),
@@ -1040,12 +1951,237 @@ mod tests {
         );
         let toml = suggest_mapping_file(&path, "Anytown", 10).unwrap();
         let m = Mapping::from_toml(&toml).unwrap();
-        assert_eq!(m.columns.name.as_deref(), Some("Name"));
+        assert_eq!(
+            m.columns.name.as_ref().and_then(FieldSpec::column),
+            Some("Name")
+        );
         assert_eq!(
             m.values.categories.get("Food bank"),
             Some(&vec!["food".to_owned()]),
             "{toml}"
         );
-        assert_eq!(m.columns.lon, None, "the geometry places the records");
+        assert!(m.columns.lon.is_none(), "the geometry places the records");
+    }
+
+    fn rich(extra: &str) -> Mapping {
+        Mapping::from_toml(&format!(
+            r##"
+            [source]
+            name = "Anytown"
+            licence = "OGL-3.0"
+            id_prefix = "any"
+            [columns]
+            id = "#row"
+            name = "name"
+            lon = "x"
+            lat = "y"
+            [defaults]
+            abcd_type = "association"
+            categories = ["community_groups"]
+            {extra}
+            "##
+        ))
+        .unwrap()
+    }
+
+    fn read_rich(mapping: &Mapping, csv: &str) -> ImportRead {
+        read_mapped(
+            &read_csv_table(csv.as_bytes()).unwrap(),
+            mapping,
+            &|_| None,
+            chrono::Utc::now(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn when_rules_match_values_any_value_and_numbers() {
+        let m = rich(
+            r#"
+            [when.low]
+            "<16" = { categories = ["children_families"] }
+            [when.kind]
+            "Nursing homes" = { tags = ["nursing home"] }
+            "*" = { tags = ["typed"] }
+            [when.sex]
+            "Girls" = { audience = "Girls only" }
+            "#,
+        );
+        let read = read_rich(
+            &m,
+            "name,x,y,low,kind,sex\nA,0,0,4,Residential homes|Nursing homes,Girls\nB,0,0,16,,Mixed\n",
+        );
+        let (a, b) = (&read.assets[0], &read.assets[1]);
+        let cats = |x: &Asset| x.categories.iter().map(|c| c.slug()).collect::<Vec<_>>();
+        assert!(cats(a).contains(&"children_families"));
+        assert!(!cats(b).contains(&"children_families"));
+        let tags: Vec<String> = a.tags.iter().map(|t| t.to_string()).collect();
+        assert_eq!(tags, ["nursing home", "typed"]);
+        assert!(b.tags.is_empty());
+        assert_eq!(a.audience.description(), Some("Girls only"));
+        assert_eq!(b.audience.description(), None);
+    }
+
+    #[test]
+    fn word_rules_find_whole_words_but_not_the_exceptions() {
+        let m = rich(
+            r#"
+            [[words]]
+            in = ["name", "about"]
+            words = ["learning", "church(?:es)?"]
+            except = ["learning disabilit"]
+            categories = ["learning"]
+            tag_words = true
+            "#,
+        );
+        let read = read_rich(
+            &m,
+            "name,x,y,about\nA,0,0,Adult learning at the Churches\nB,0,0,learning disability support\nC,0,0,Churchill\n",
+        );
+        let tags = |i: usize| -> Vec<String> {
+            read.assets[i].tags.iter().map(|t| t.to_string()).collect()
+        };
+        assert_eq!(tags(0), ["churches", "learning"]);
+        assert!(tags(1).is_empty() && tags(2).is_empty());
+        assert!(read.assets[1]
+            .categories
+            .iter()
+            .all(|c| c.slug() != "learning"));
+    }
+
+    #[test]
+    fn ages_come_from_columns_or_from_words() {
+        let m = rich("");
+        let mut m2 = m.clone();
+        m2.columns.min_age = Some(FieldSpec::One("lo".into()));
+        m2.columns.max_age = Some(FieldSpec::One("hi".into()));
+        m2.columns.ages_text = Some(FieldSpec::One("about".into()));
+        let read = read_rich(
+            &m2,
+            "name,x,y,lo,hi,about\nA,0,0,3,11,\nB,0,0,,,For people aged between 16 and 25 (up to 30 with a disability)\nC,0,0,,,Aged 50 and over\nD,0,0,,,Aged birth to 5\nE,0,0,x,,\n",
+        );
+        let ages: Vec<(Option<u8>, Option<u8>)> = read
+            .assets
+            .iter()
+            .map(|a| (a.audience.min_age(), a.audience.max_age()))
+            .collect();
+        assert_eq!(
+            ages,
+            [
+                (Some(3), Some(11)),
+                (Some(16), Some(30)),
+                (Some(50), None),
+                (Some(0), Some(5))
+            ]
+        );
+        assert_eq!(
+            (read.problems[0].record, read.problems[0].field.as_str()),
+            (5, "lo")
+        );
+    }
+
+    #[test]
+    fn clean_ups_drop_placeholders_and_invalid_values_and_repair_what_they_can() {
+        let m = rich(
+            r#"
+            [clean]
+            empty = ["NA", "00000 000000"]
+            phone_leading_zero = true
+            drop_invalid = ["email", "website"]
+            [rename.kind]
+            "Academies" = "Academy"
+            "#,
+        );
+        let mut m = m;
+        m.columns.phone = Some(FieldSpec::One("tel".into()));
+        m.columns.email = Some(FieldSpec::One("mail".into()));
+        m.columns.website = Some(FieldSpec::One("web".into()));
+        m.columns.description = Some(FieldSpec::One("{kind|sentence}".into()));
+        m.columns.address = Some(FieldSpec::Many(vec!["a1".into(), "a2".into()]));
+        let read = read_rich(
+            &m,
+            "name,x,y,tel,mail,web,kind,a1,a2\n\
+             A  two,0,0,1617486414,not an email,rslc.org.uk,Academies,\"1 High St,Sale\",NA\n\
+             B,0,0,00000 000000,a@b.org,www.x.org,NA,NA,\n",
+        );
+        assert_eq!(read.rejected, 0, "{:?}", read.problems);
+        let (a, b) = (&read.assets[0], &read.assets[1]);
+        assert_eq!(a.name.as_str(), "A two");
+        assert_eq!(a.contact.phone.as_ref().unwrap().to_string(), "01617486414");
+        assert!(a.contact.email.is_none());
+        assert_eq!(
+            a.contact.website.as_ref().unwrap().to_string(),
+            "https://rslc.org.uk"
+        );
+        assert_eq!(a.description.as_deref(), Some("Academy."));
+        assert_eq!(a.address.as_deref(), Some("1 High St, Sale"));
+        assert_eq!(read.dropped.len(), 1);
+        assert_eq!(
+            (read.dropped[0].record, read.dropped[0].field.as_str()),
+            (1, "mail")
+        );
+        assert!(b.contact.phone.is_none() && b.description.is_none() && b.address.is_none());
+        assert_eq!(
+            b.contact.website.as_ref().unwrap().to_string(),
+            "https://www.x.org"
+        );
+    }
+
+    #[test]
+    fn the_place_filter_leaves_records_out_rather_than_rejecting_them() {
+        let mut m = rich("[filter]\ninside_place = true");
+        m.columns.postcode = Some(FieldSpec::One("pc".into()));
+        let table = read_csv_table(
+            "name,x,y,pc\nIn,-2.3,53.4,\nOut,1.0,52.0,\nKnown,,,M33 7XY\nUnknown,,,M1 1AA\nNone,,,\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        let at = LonLat::new(-2.31, 53.41).unwrap();
+        let geocode = |pc: &Postcode| (pc.to_string() == "M33 7XY").then_some(at);
+        let inside = |p: LonLat| p.lon() < 0.0;
+        let ctx = MapContext {
+            geocode: &geocode,
+            inside_place: Some(&inside),
+        };
+        let read = read_mapped_with(&table, &m, &ctx, chrono::Utc::now()).unwrap();
+        let names: Vec<&str> = read.assets.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["In", "Known"]);
+        assert_eq!(read.rejected, 0);
+        let out: Vec<usize> = read.left_out.iter().map(|p| p.record).collect();
+        assert_eq!(out, [2, 4, 5]);
+        // Without the filter, the same records are problems.
+        m.filter.inside_place = false;
+        let read = read_mapped_with(&table, &m, &ctx, chrono::Utc::now()).unwrap();
+        assert_eq!((read.assets.len(), read.rejected), (3, 2));
+    }
+
+    #[test]
+    fn a_mapping_may_say_its_file_is_not_imported_and_bad_templates_are_refused() {
+        let m = Mapping::from_toml(
+            "[source]\nname = \"X\"\nimport = false\nreason = \"entrances, not places\"\n",
+        )
+        .unwrap();
+        let err = read_mapped(&Table::default(), &m, &|_| None, chrono::Utc::now()).unwrap_err();
+        assert!(err.contains("entrances, not places"), "{err}");
+        assert!(Mapping::from_toml("[source]\nname = \"X\"\nimport = false\n").is_err());
+        for bad in ["{name|shout}", "{name", "[{name}", "{name}}"] {
+            let toml = format!(
+                "[source]\nname = \"X\"\nlicence = \"OGL-3.0\"\nid_prefix = \"x\"\n[columns]\nid = \"#row\"\nname = \"{{a}}\"\ndescription = \"{bad}\"\n"
+            );
+            let err = Mapping::from_toml(&toml).unwrap_err();
+            assert!(err.contains("description"), "{bad}: {err}");
+        }
+        // A template's column must be in the table.
+        let m = rich("");
+        let mut m = m;
+        m.columns.description = Some(FieldSpec::One("{nope} here".into()));
+        let err = read_mapped(
+            &read_csv_table("name,x,y\nA,0,0\n".as_bytes()).unwrap(),
+            &m,
+            &|_| None,
+            chrono::Utc::now(),
+        )
+        .unwrap_err();
+        assert!(err.contains("\"nope\" (for description)"), "{err}");
     }
 }

@@ -33,6 +33,8 @@ pub struct Record {
 /// A table: its column names and its records in file order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
+    /// The file's name (`#file` in a mapping's templates), when read from a file.
+    pub file_name: Option<String>,
     /// The column names (CSV header, GeoJSON property names in order of first appearance,
     /// GeoPackage attribute columns).
     pub columns: Vec<String>,
@@ -68,7 +70,11 @@ pub fn read_csv_table<R: Read>(reader: R) -> Result<Table, String> {
             ..Record::default()
         });
     }
-    Ok(Table { columns, records })
+    Ok(Table {
+        file_name: None,
+        columns,
+        records,
+    })
 }
 
 /// A JSON property value as text: strings as they are, numbers and booleans written out,
@@ -169,7 +175,11 @@ pub fn read_geojson_table<R: Read>(reader: R) -> Result<Table, String> {
             }
         })
         .collect();
-    Ok(Table { columns, records })
+    Ok(Table {
+        file_name: None,
+        columns,
+        records,
+    })
 }
 
 /// Reads a GeoPackage layer (a features or attributes table): `layer` names it, or, when
@@ -258,7 +268,11 @@ pub fn read_gpkg_table(path: &Path, layer: Option<&str>) -> Result<Table, String
         }
         records.push(rec);
     }
-    Ok(Table { columns, records })
+    Ok(Table {
+        file_name: None,
+        columns,
+        records,
+    })
 }
 
 fn gpkg_geometry(blob: &[u8], national_grid: bool) -> Result<SourceGeometry, String> {
@@ -299,12 +313,14 @@ pub fn read_table(path: &Path, layer: Option<&str>) -> Result<Table, String> {
             .map(std::io::BufReader::new)
             .map_err(|e| e.to_string())
     };
-    match ext.as_str() {
+    let mut table = match ext.as_str() {
         "csv" => read_csv_table(open()?),
         "geojson" | "json" => read_geojson_table(open()?),
         "gpkg" => read_gpkg_table(path, layer),
         other => Err(format!(
             "cannot read a {other:?} file; a mapped source is .csv, .geojson (or .json) or .gpkg"
         )),
-    }
+    }?;
+    table.file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    Ok(table)
 }

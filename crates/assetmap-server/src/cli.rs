@@ -50,6 +50,9 @@ pub enum Command {
     /// Build a place pack from the national files (or a place definition), and report.
     #[command(subcommand)]
     Place(PlaceCommand),
+    /// Make the bundled dataset from its sources' mapping files (`build`), or check it (`check`).
+    #[command(subcommand)]
+    Dataset(crate::dataset_cli::DatasetCommand),
 }
 
 /// `assetmap place …`.
@@ -142,5 +145,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => crate::import_cli::run(settings, args).await,
         Command::Export(args) => crate::export_cli::run(settings, args).await,
         Command::Place(PlaceCommand::Build(args)) => crate::place_cli::run(args),
+        Command::Dataset(command) => crate::dataset_cli::run(&settings, command),
     }
 }

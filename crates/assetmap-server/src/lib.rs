@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod collections;
 pub mod config;
+pub mod dataset_cli;
 pub mod edge;
 pub mod errors;
 pub mod export_cli;

@@ -1,0 +1,232 @@
+//! The bundled dataset is made by the product's own importer: every raw file in
+//! `data/sources/trafford/assets/` has a mapping in `data/sources/trafford/mappings/`, each reads
+//! its file with no rejected record, and the dataset the mappings give is, byte for byte, the
+//! committed `data/trafford/assets.geojson` (what `assetmap dataset check` checks).
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use assetmap_server::dataset_cli::{build, summary_text, Built};
+use assetmap_tests::data_dir;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+fn built() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let settings = assetmap_server::Settings {
+            data_dir: data_dir(),
+            ..assetmap_server::Settings::default()
+        };
+        let place = assetmap_server::startup::load_place(&settings).unwrap();
+        build(&data_dir().join("sources/trafford/mappings"), &place).unwrap()
+    })
+}
+
+fn source(stem: &str) -> &'static assetmap_server::dataset_cli::SourceSummary {
+    built()
+        .sources
+        .iter()
+        .find(|s| s.mapping == format!("{stem}.toml"))
+        .unwrap_or_else(|| panic!("no mapping {stem}.toml"))
+}
+
+fn features() -> Vec<Value> {
+    let doc: Value = serde_json::from_str(&built().text).unwrap();
+    doc["features"].as_array().unwrap().clone()
+}
+
+fn of(stem: &str) -> Vec<Value> {
+    features()
+        .into_iter()
+        .filter(|f| f["id"].as_str().unwrap().starts_with(&format!("{stem}:")))
+        .collect()
+}
+
+#[test]
+fn the_committed_dataset_is_what_the_mappings_give() {
+    let committed = std::fs::read_to_string(data_dir().join("trafford/assets.geojson")).unwrap();
+    assert!(
+        committed == built().text,
+        "data/trafford/assets.geojson is not what the mappings give: run `assetmap dataset build`\n{}",
+        summary_text(built())
+    );
+    // One feature per line, and the bundled reader takes every one.
+    assert_eq!(committed.lines().count(), built().assets.len() + 2);
+    let read = assetmap_io::read_import(committed.as_bytes(), chrono::Utc::now()).unwrap();
+    assert_eq!((read.assets.len(), read.rejected), (1910, 0));
+}
+
+#[test]
+fn every_raw_file_has_a_mapping_that_reads_it_without_rejecting_a_record() {
+    let raw: Vec<String> = std::fs::read_dir(data_dir().join("sources/trafford/assets"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(raw.len(), 21);
+    for file in &raw {
+        let stem = file.rsplit_once('.').unwrap().0;
+        let s = source(stem);
+        assert_eq!(s.file, format!("../assets/{file}"));
+        assert_eq!(s.rejected, 0, "{file}: {:?}", s.problems);
+    }
+    assert_eq!(built().sources.len(), 21);
+    let access_points = source("trafford_greenspace_access_points");
+    assert!(access_points
+        .not_imported
+        .as_deref()
+        .unwrap()
+        .contains("entrances"));
+}
+
+#[test]
+fn the_records_per_source_are_those_of_the_place() {
+    let counts: BTreeMap<&str, (usize, usize, usize)> = built()
+        .sources
+        .iter()
+        .filter(|s| s.not_imported.is_none())
+        .map(|s| {
+            (
+                s.mapping.trim_end_matches(".toml"),
+                (s.records, s.imported, s.left_out.len()),
+            )
+        })
+        .collect();
+    let want: BTreeMap<&str, (usize, usize, usize)> = [
+        ("charities_operating_in_trafford", (736, 278, 458)),
+        ("sports_clubs", (137, 137, 0)),
+        ("sports_facilities", (314, 314, 0)),
+        ("trafford_allotments", (35, 35, 0)),
+        ("trafford_care_homes", (56, 56, 0)),
+        ("trafford_childrens_centres", (2, 2, 0)),
+        ("trafford_defibrillators", (185, 185, 0)),
+        ("trafford_dentists", (53, 53, 0)),
+        ("trafford_fire_stations", (6, 6, 0)),
+        ("trafford_food_banks", (7, 7, 0)),
+        ("trafford_general_practices", (26, 26, 0)),
+        ("trafford_greenspace_sites", (427, 426, 1)),
+        ("trafford_hospitals", (20, 20, 0)),
+        ("trafford_jobcentreplus", (2, 2, 0)),
+        ("trafford_libraries", (13, 13, 0)),
+        ("trafford_mental_health_services", (60, 45, 15)),
+        ("trafford_pharmacies", (57, 57, 0)),
+        ("trafford_places_of_worship", (118, 118, 0)),
+        ("trafford_post_offices", (27, 27, 0)),
+        ("trafford_schools_and_colleges", (103, 103, 0)),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(counts, want);
+    assert_eq!(built().assets.len(), 1910);
+    // Ids are the record's position in its file: saved shortlist links keep working.
+    let libraries = of("trafford_libraries");
+    assert_eq!(libraries[0]["id"], "trafford_libraries:0");
+    assert_eq!(libraries[0]["properties"]["name"], "Altrincham Library");
+}
+
+fn count(stem: &str, pointer: &str) -> usize {
+    of(stem)
+        .iter()
+        .filter(|f| {
+            f.pointer(pointer)
+                .is_some_and(|v| !v.is_null() && v != &Value::Array(vec![]))
+        })
+        .count()
+}
+
+#[test]
+fn the_sources_enrich_the_assets() {
+    // Pharmacies and food banks: opening times.
+    assert_eq!(
+        count("trafford_pharmacies", "/properties/opening_times/periods"),
+        57
+    );
+    assert_eq!(
+        count("trafford_food_banks", "/properties/opening_times/periods"),
+        7
+    );
+    let pharmacy = &of("trafford_pharmacies")[0]["properties"]["opening_times"]["periods"];
+    assert!(pharmacy.as_array().unwrap().len() >= 5, "{pharmacy}");
+    // Schools: ages; single-sex schools say so.
+    assert_eq!(
+        count(
+            "trafford_schools_and_colleges",
+            "/properties/audience/min_age"
+        ),
+        103
+    );
+    assert_eq!(
+        count(
+            "trafford_schools_and_colleges",
+            "/properties/audience/description"
+        ),
+        8
+    );
+    // Mental health services: ages from the description's words.
+    assert_eq!(
+        count(
+            "trafford_mental_health_services",
+            "/properties/audience/min_age"
+        ),
+        4
+    );
+    // Sports facilities: cost from the access type, and the access features the source's
+    // disability fields support, step-free among them.
+    let sports = of("sports_facilities");
+    assert_eq!(count("sports_facilities", "/properties/cost"), 72);
+    let with = |feature: &str| {
+        sports
+            .iter()
+            .filter(|f| {
+                f["properties"]["access"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == feature))
+            })
+            .count()
+    };
+    assert_eq!(with("step_free"), 285);
+    assert_eq!(with("accessible_toilet"), 246);
+    assert_eq!(with("accessible_parking"), 222);
+    assert_eq!(with("parking"), 275);
+    // Contacts, with clean-ups: CQC phone numbers get their leading 0 back; placeholders go.
+    assert_eq!(
+        count("trafford_care_homes", "/properties/contact/phone"),
+        54
+    );
+    assert!(of("trafford_care_homes")
+        .iter()
+        .filter_map(|f| f["properties"]["contact"]["phone"].as_str())
+        .all(|p| p.starts_with('0')));
+    assert_eq!(count("sports_facilities", "/properties/contact/phone"), 255);
+    assert_eq!(
+        count(
+            "charities_operating_in_trafford",
+            "/properties/contact/email"
+        ),
+        236
+    );
+    // Descriptions where the source has the words; themes from them.
+    assert_eq!(
+        count("charities_operating_in_trafford", "/properties/description"),
+        278
+    );
+    assert_eq!(
+        count("trafford_defibrillators", "/properties/description"),
+        185
+    );
+    let faith = of("charities_operating_in_trafford")
+        .iter()
+        .filter(|f| {
+            f["properties"]["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "faith")
+        })
+        .count();
+    assert!(faith > 20, "{faith}");
+    // Unnamed OS features are named by their kind.
+    assert!(of("trafford_greenspace_sites")
+        .iter()
+        .any(|f| f["properties"]["name"] == "Play Space (unnamed)"));
+}
