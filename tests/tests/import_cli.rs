@@ -395,3 +395,184 @@ abcd_type = "association"
     assert!(!out.status.success());
     assert!(text(&out).contains("--mapping"), "{}", text(&out));
 }
+
+/// The file from the issue: points from another directory with `id`, `name`, a raw `category`
+/// (`cafe`, `park`, `place_of_worship`), `source` and `licence`. The draft mapping places the
+/// columns and guesses the words from the vocabulary's keywords; it imports as drafted. The
+/// same records as a GeoPackage layer (written by GDAL's ogr2ogr) import with the same mapping.
+#[test]
+fn another_directorys_geojson_and_its_geopackage_import_with_a_drafted_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("elsewhere.geojson");
+    let point = |id: u32, name: &str, category: &str, lon: f64| {
+        json!({"type": "Feature",
+               "geometry": {"type": "Point", "coordinates": [lon, 53.42]},
+               "properties": {"id": id, "name": name, "category": category,
+                              "source": "OpenStreetMap", "licence": "ODbL-1.0"}})
+    };
+    let park = json!({"type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [[[-2.30, 53.40], [-2.29, 53.40], [-2.29, 53.41], [-2.30, 53.41], [-2.30, 53.40]]]},
+        "properties": {"id": 4, "name": "Walton Park", "category": "park", "source": "OpenStreetMap", "licence": "ODbL-1.0"}});
+    std::fs::write(
+        &file,
+        json!({"type": "FeatureCollection", "features": [
+            point(1, "Corner Cafe", "cafe", -2.32),
+            point(2, "St Mary's", "place_of_worship", -2.33),
+            point(3, "Bean There", "cafe", -2.34),
+            park,
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let none = dir.path().join("none.gpkg");
+    let out = assetmap(
+        &none,
+        &["import", "--suggest-mapping", file.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let draft = String::from_utf8_lossy(&out.stdout).into_owned();
+    for line in [
+        "id = \"id\"",
+        "name = \"name\"",
+        "categories = \"category\"",
+        "\"cafe\" = [\"food\"]",
+        "\"park\" = [\"green_space_nature\"]",
+        "\"place_of_worship\" = [\"faith\"]",
+    ] {
+        assert!(draft.contains(line), "{line:?} in\n{draft}");
+    }
+    assert!(!none.exists(), "drafting a mapping makes no store");
+    let mapping = dir.path().join("elsewhere.toml");
+    std::fs::write(&mapping, &draft).unwrap();
+
+    let store = dir.path().join("store.gpkg");
+    let args = [
+        "import",
+        "--file",
+        file.to_str().unwrap(),
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--report",
+        "json",
+    ];
+    let out = assetmap(&store, &args);
+    assert!(out.status.success(), "{}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["new"], 4, "{report}");
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let (categories, method): (String, String) = conn
+        .query_row(
+            "SELECT categories, geocode_method FROM assets WHERE asset_id = 'elsewhere:4'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(categories.contains("green_space_nature"), "{categories}");
+    assert_eq!(method, "source_polygon_centroid");
+    drop(conn);
+
+    // The same as a GeoPackage layer: same mapping, same assets — found unchanged.
+    let gpkg = dir.path().join("elsewhere.gpkg");
+    let made = Command::new("ogr2ogr")
+        .args(["-f", "GPKG", "-nln", "elsewhere"])
+        .arg(&gpkg)
+        .arg(&file)
+        .output();
+    let made = made.unwrap_or_else(|e| {
+        panic!("ogr2ogr could not run ({e}): install GDAL's tools with `apt-get install gdal-bin` (bash tests/run.sh does this when run as root)")
+    });
+    assert!(made.status.success(), "{}", text(&made));
+    let out = assetmap(
+        &store,
+        &[
+            "import",
+            "--file",
+            gpkg.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--report",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (report["new"].as_u64(), report["unchanged"].as_u64()),
+        (Some(0), Some(4)),
+        "{report}"
+    );
+}
+
+/// Every way a mapped import can fail before reading a record is one clear message, with no
+/// stack trace and no store file.
+#[test]
+fn a_mapped_import_that_cannot_start_says_why_in_one_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("t.csv");
+    std::fs::write(&table, "Ref,Name\n1,Hall\n").unwrap();
+    let store = dir.path().join("store.gpkg");
+    let cases: [(&str, &str, &str); 4] = [
+        ("bad.toml", "[source\nname = ", "is not valid"),
+        (
+            "unknown.toml",
+            "[source]\nname = \"A\"\nlicence = \"OGL-3.0\"\nid_prefix = \"a\"\nfavourite = 1\n[columns]\nid = \"Ref\"\nname = \"Name\"\n",
+            "favourite",
+        ),
+        (
+            "missing.toml",
+            "[source]\nname = \"A\"\nlicence = \"OGL-3.0\"\nid_prefix = \"a\"\n[columns]\nid = \"Ref\"\nname = \"Title\"\n",
+            "Title",
+        ),
+        ("absent.toml", "", "Failed to read"),
+    ];
+    for (name, body, says) in cases {
+        let mapping = dir.path().join(name);
+        if !body.is_empty() {
+            std::fs::write(&mapping, body).unwrap();
+        }
+        let out = assetmap(
+            &store,
+            &[
+                "import",
+                "--file",
+                table.to_str().unwrap(),
+                "--mapping",
+                mapping.to_str().unwrap(),
+            ],
+        );
+        let said = text(&out);
+        assert!(!out.status.success(), "{name}: {said}");
+        assert!(said.contains(says), "{name}: {says:?} in {said}");
+        assert!(said.starts_with("error: "), "{name}: {said}");
+        assert!(!said.contains("stack backtrace"), "{name}: {said}");
+        assert!(!store.exists(), "{name}: no store file");
+    }
+    // A table the mapping cannot read (not UTF-8 CSV) and a missing file.
+    std::fs::write(&table, b"Ref,Name\n1,\xff\xfe\n").unwrap();
+    let mapping = dir.path().join("good.toml");
+    std::fs::write(
+        &mapping,
+        "[source]\nname = \"A\"\nlicence = \"OGL-3.0\"\nid_prefix = \"a\"\n[columns]\nid = \"Ref\"\nname = \"Name\"\n",
+    )
+    .unwrap();
+    for file in [table.clone(), dir.path().join("nowhere.csv")] {
+        let out = assetmap(
+            &store,
+            &[
+                "import",
+                "--file",
+                file.to_str().unwrap(),
+                "--mapping",
+                mapping.to_str().unwrap(),
+            ],
+        );
+        let said = text(&out);
+        assert!(!out.status.success(), "{said}");
+        assert!(
+            said.contains("cannot be imported") || said.contains("rejected"),
+            "{said}"
+        );
+        assert!(!said.contains("stack backtrace"), "{said}");
+        assert!(!store.exists());
+    }
+}

@@ -1562,13 +1562,39 @@ fn normalise(header: &str) -> String {
         .collect()
 }
 
+/// Words other directories use for a kind of place (OpenStreetMap's amenity and leisure values
+/// among them) that are not among the vocabulary's own keywords, with the category a draft
+/// mapping proposes for them.
+const DIRECTORY_WORDS: [(&str, Category); 16] = [
+    ("cafe", Category::Food),
+    ("café", Category::Food),
+    ("restaurant", Category::Food),
+    ("community centre", Category::CommunityGroups),
+    ("community center", Category::CommunityGroups),
+    ("social facility", Category::CareSupport),
+    ("playground", Category::ChildrenFamilies),
+    ("nursery", Category::ChildrenFamilies),
+    ("kindergarten", Category::ChildrenFamilies),
+    ("sports centre", Category::PhysicalActivitySport),
+    ("pitch", Category::PhysicalActivitySport),
+    ("pharmacy", Category::HealthServices),
+    ("doctors", Category::HealthServices),
+    ("dentist", Category::HealthServices),
+    ("arts centre", Category::ArtsHeritage),
+    ("townhall", Category::PublicServices),
+];
+
 /// The category a source word most likely means: our slug, one of a category's keywords (the
-/// vocabulary's: "cafe", "park", "library"…), its label, or a word of its label.
+/// vocabulary's: "park", "library", "theatre"…), a common directory word ("cafe",
+/// "community_centre", "playground"), its label, or a word of its label.
 fn guess_category(raw: &str) -> Option<Category> {
     if let Ok(c) = Category::parse(raw) {
         return Some(c);
     }
     let want = raw.trim().to_lowercase().replace(['_', '-'], " ");
+    if let Some((_, c)) = DIRECTORY_WORDS.iter().find(|(w, _)| *w == want) {
+        return Some(*c);
+    }
     if let Some(c) = Category::ALL
         .iter()
         .copied()

@@ -33,10 +33,10 @@ pub struct ImportArgs {
     /// N seeded synthetic assets instead of a file.
     #[arg(long, value_name = "N", conflicts_with = "file")]
     pub synthetic: Option<usize>,
-    /// Print a draft mapping file (TOML) for this CSV table on standard output — columns placed
-    /// by their names, the categories column's words with guesses from the vocabulary, and what
-    /// could not be placed — and import nothing.
-    #[arg(long, value_name = "TABLE.csv", conflicts_with_all = ["file", "synthetic"])]
+    /// Print a draft mapping file (TOML) for this table (`.csv`, `.geojson` or `.gpkg`) on
+    /// standard output — columns placed by their names, the categories column's words with
+    /// guesses from the vocabulary, and what could not be placed — and import nothing.
+    #[arg(long, value_name = "TABLE", conflicts_with_all = ["file", "synthetic"])]
     pub suggest_mapping: Option<PathBuf>,
     /// Read and check the whole file, print the report, and write nothing.
     #[arg(long)]
@@ -109,6 +109,8 @@ fn print_report(o: &Outcome<'_>, format: ReportFormat) {
                 "imported": if o.written { p.new.len() + p.changed.len() } else { 0 },
                 "written": o.written,
                 "problems": o.read.problems,
+                "left_out": o.read.left_out,
+                "dropped": o.read.dropped,
                 "seconds": o.phases,
             });
             println!("{doc}");
@@ -123,6 +125,26 @@ fn print_report(o: &Outcome<'_>, format: ReportFormat) {
             {
                 let id = id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
                 eprintln!("record {record}{id}: {field}: {reason}");
+            }
+            for ImportProblem {
+                record,
+                id,
+                field,
+                reason,
+            } in &o.read.left_out
+            {
+                let id = id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
+                eprintln!("left out: record {record}{id}: {field}: {reason}");
+            }
+            for ImportProblem {
+                record,
+                id,
+                field,
+                reason,
+            } in &o.read.dropped
+            {
+                let id = id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
+                eprintln!("value dropped: record {record}{id}: {field}: {reason}");
             }
             for c in &p.conflicts {
                 let what = match c.kind {
@@ -183,12 +205,14 @@ fn print_report(o: &Outcome<'_>, format: ReportFormat) {
                 o.phases.read, o.phases.compare, o.phases.write
             );
             eprintln!(
-                "{} (source {}): {} records, {} valid, {} rejected; {} new, {} changed, {} unchanged ({} kept as edited here), {} conflicts, {} removed from the source (kept for review), {} probable duplicates",
+                "{} (source {}): {} records, {} valid, {} rejected, {} left out by the mapping's filter, {} values dropped; {} new, {} changed, {} unchanged ({} kept as edited here), {} conflicts, {} removed from the source (kept for review), {} probable duplicates",
                 o.label,
                 p.source,
                 o.read.records,
                 o.valid,
                 o.read.rejected,
+                o.read.left_out.len(),
+                o.read.dropped.len(),
                 p.new.len(),
                 p.changed.len(),
                 p.unchanged.len(),
@@ -204,15 +228,12 @@ fn print_report(o: &Outcome<'_>, format: ReportFormat) {
 /// Runs the import.
 pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     if let Some(table) = &args.suggest_mapping {
-        let f = std::fs::File::open(table)
-            .with_context(|| format!("Failed to open {}", table.display()))?;
         let name = table
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "source".to_owned());
-        let draft =
-            assetmap_io::mapping::suggest_mapping(std::io::BufReader::new(f), &name, 1_000_000)
-                .map_err(|e| anyhow::anyhow!("{} cannot be read: {e}", table.display()))?;
+        let draft = assetmap_io::mapping::suggest_mapping_file(table, &name, 1_000_000)
+            .map_err(|e| anyhow::anyhow!("{} cannot be read: {e}", table.display()))?;
         print!("{draft}");
         return Ok(());
     }
@@ -244,10 +265,20 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
                 )
             })?;
             let place = startup::load_place(&settings)?;
-            let read = assetmap_io::mapping::read_mapped_file(
+            let geocode = |pc: &assetmap_core::Postcode| place.postcode(pc).map(|p| p.at);
+            let inside = |at: assetmap_core::LonLat| {
+                place
+                    .areas
+                    .locate_in(assetmap_place::AreaLevel::La, at)
+                    .is_some()
+            };
+            let read = assetmap_io::mapping::read_mapped_file_with(
                 path,
                 &mapping,
-                &|pc| place.postcode(pc).map(|p| p.at),
+                &assetmap_io::mapping::MapContext {
+                    geocode: &geocode,
+                    inside_place: Some(&inside),
+                },
                 chrono::Utc::now(),
             )
             .map_err(|e| anyhow::anyhow!("{} cannot be imported: {e}", path.display()))?;
