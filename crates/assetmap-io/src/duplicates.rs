@@ -198,7 +198,7 @@ mod tests {
 
     #[test]
     fn alike_names_close_together_or_at_one_postcode_are_listed() {
-        let others = vec![
+        let others = [
             asset("a:1", "Sale Library", (-2.3200, 53.4240), None),
             asset("a:2", "Altrincham Library", (-2.3201, 53.4241), None),
             asset(
@@ -208,7 +208,7 @@ mod tests {
                 Some("WA15 6AA"),
             ),
         ];
-        let incoming = vec![
+        let incoming = [
             // 22 m from a:1, alike: listed.
             asset(
                 "b:1",
