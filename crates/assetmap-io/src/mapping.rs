@@ -123,7 +123,7 @@
 //! ```
 
 use crate::geojson::{ImportProblem, ImportRead};
-use crate::table::{read_csv_table, read_table, Polygons, SourceGeometry, Table};
+use crate::table::{read_csv_table, read_table, Polygons, Record, SourceGeometry, Table};
 use assetmap_core::{
     crs::national_grid_to_wgs84, AbcdType, AccessFeature, Asset, AssetDraft, AssetId, Category,
     CostBand, CostDraft, LonLat, OpeningTimesDraft, Postcode, Status,
@@ -432,10 +432,10 @@ pub struct Filter {
 /// What a mapped read may ask of the place.
 pub struct MapContext<'a> {
     /// A postcode's centroid, from the place's postcode table.
-    pub geocode: &'a dyn Fn(&Postcode) -> Option<LonLat>,
+    pub geocode: &'a (dyn Fn(&Postcode) -> Option<LonLat> + Sync),
     /// Whether a point is inside the place's areas; without it, `[filter] inside_place` keeps
     /// every record it can place.
-    pub inside_place: Option<&'a dyn Fn(LonLat) -> bool>,
+    pub inside_place: Option<&'a (dyn Fn(LonLat) -> bool + Sync)>,
 }
 
 impl Mapping {
@@ -493,7 +493,7 @@ fn lookup<'a, T>(map: &'a BTreeMap<String, T>, raw: &str) -> Option<&'a T> {
 pub fn read_mapped_file(
     path: &std::path::Path,
     mapping: &Mapping,
-    geocode: &dyn Fn(&Postcode) -> Option<LonLat>,
+    geocode: &(dyn Fn(&Postcode) -> Option<LonLat> + Sync),
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportRead, String> {
     read_mapped_file_with(
@@ -558,7 +558,7 @@ pub fn read_mapped_file_with(
 pub fn read_csv_import<R: Read>(
     reader: R,
     mapping: &Mapping,
-    geocode: &dyn Fn(&Postcode) -> Option<LonLat>,
+    geocode: &(dyn Fn(&Postcode) -> Option<LonLat> + Sync),
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportRead, String> {
     read_mapped(&read_csv_table(reader)?, mapping, geocode, now)
@@ -952,11 +952,52 @@ fn web_address(v: &str) -> String {
     }
 }
 
+/// `read_row` over every record, on every available core (in order).
+fn read_rows<T: Send>(
+    records: &[Record],
+    read_row: &(dyn Fn(usize, &Record) -> T + Sync),
+) -> Vec<T> {
+    const PER_THREAD_AT_LEAST: usize = 5_000;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(records.len() / PER_THREAD_AT_LEAST)
+        .max(1);
+    if threads == 1 {
+        return records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| read_row(i, r))
+            .collect();
+    }
+    let chunk = records.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = records
+            .chunks(chunk)
+            .enumerate()
+            .map(|(n, part)| {
+                scope.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, r)| read_row(n * chunk + i, r))
+                        .collect::<Vec<T>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(rows) => rows,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
 /// Reads the records of `table` with `mapping` (see [`read_mapped_file`]).
 pub fn read_mapped(
     table: &Table,
     mapping: &Mapping,
-    geocode: &dyn Fn(&Postcode) -> Option<LonLat>,
+    geocode: &(dyn Fn(&Postcode) -> Option<LonLat> + Sync),
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImportRead, String> {
     read_mapped_with(
@@ -1010,9 +1051,16 @@ pub fn read_mapped_with(
         .map(String::as_str)
         .collect();
 
-    let mut read = ImportRead::default();
-    let mut seen = std::collections::HashSet::new();
-    for (i, record) in table.records.iter().enumerate() {
+    let id_column = prepared
+        .fields
+        .get("id")
+        .map_or_else(|| "id".to_owned(), |f| f.column.clone());
+    // One record read into its own report (and the asset id it would have, to find ids used twice
+    // once every record is read): the records are read on every core.
+    let read_row = |i: usize, record: &Record| -> (ImportRead, Option<(String, String)>) {
+        let mut read = ImportRead::default();
+        let mut id_key: Option<(String, String)> = None;
+
         let row = i + 1;
         read.records += 1;
         let get = |col: &str| -> Option<String> {
@@ -1076,19 +1124,16 @@ pub fn read_mapped_with(
                 problem("id", "is empty; every row needs its own id".into());
                 None
             }
-            Some(raw) => {
-                match AssetId::parse(&format!("{}:{raw}", mapping.source.id_prefix)) {
-                    Ok(id) if seen.insert(id.as_str().to_owned()) => Some(id),
-                    Ok(id) => {
-                        problem("id", format!("{raw:?} is the id of an earlier row too ({id}); ids must be unique"));
-                        None
-                    }
-                    Err(e) => {
-                        problem("id", format!("{raw:?}: {}", e.problem));
-                        None
-                    }
+            Some(raw) => match AssetId::parse(&format!("{}:{raw}", mapping.source.id_prefix)) {
+                Ok(id) => {
+                    id_key = Some((id.as_str().to_owned(), raw.clone()));
+                    Some(id)
                 }
-            }
+                Err(e) => {
+                    problem("id", format!("{raw:?}: {}", e.problem));
+                    None
+                }
+            },
         };
 
         let mut draft = AssetDraft {
@@ -1392,7 +1437,7 @@ pub fn read_mapped_with(
                 },
                 reason,
             });
-            continue;
+            return (read, id_key);
         }
         draft.provenance = assetmap_core::Provenance {
             source: Some(mapping.source.name.clone()),
@@ -1453,7 +1498,7 @@ pub fn read_mapped_with(
                     }
                 }
                 if problems.is_empty() {
-                    continue;
+                    return (read, id_key);
                 }
             }
         }
@@ -1466,6 +1511,39 @@ pub fn read_mapped_with(
                 reason,
             });
         }
+        (read, id_key)
+    };
+    let rows = read_rows(&table.records, &read_row);
+    let mut read = ImportRead::default();
+    let mut seen = std::collections::HashSet::new();
+    for (i, (mut row, key)) in rows.into_iter().enumerate() {
+        if let Some((key, raw)) = key {
+            if !seen.insert(key.clone()) && row.left_out.is_empty() {
+                // An id used by an earlier record too: this one is rejected.
+                if row.rejected == 0 {
+                    row.assets.clear();
+                    row.dropped.clear();
+                    row.rejected = 1;
+                }
+                row.problems.insert(
+                    0,
+                    ImportProblem {
+                        record: i + 1,
+                        id: Some(raw.clone()),
+                        field: id_column.clone(),
+                        reason: format!(
+                            "{raw:?} is the id of an earlier row too ({key}); ids must be unique"
+                        ),
+                    },
+                );
+            }
+        }
+        read.records += row.records;
+        read.assets.append(&mut row.assets);
+        read.problems.append(&mut row.problems);
+        read.rejected += row.rejected;
+        read.left_out.append(&mut row.left_out);
+        read.dropped.append(&mut row.dropped);
     }
     Ok(read)
 }
@@ -1719,6 +1797,41 @@ fn suggest_for_table(table: &Table, source_name: &str, max_rows: usize) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_table_read_on_several_threads_keeps_order_and_finds_an_id_used_twice() {
+        let mapping = Mapping::from_toml(
+            "[source]\nname = \"A\"\nlicence = \"OGL-3.0\"\nid_prefix = \"a\"\n\
+             [columns]\nid = \"Ref\"\nname = \"Name\"\nlon = \"X\"\nlat = \"Y\"\n\
+             [defaults]\nabcd_type = \"association\"\ncategories = [\"community_groups\"]\n",
+        )
+        .unwrap();
+        let mut csv = String::from("Ref,Name,X,Y\n");
+        for i in 0..12_000 {
+            // Row 11,001 (0-based 11,000) reuses the id of row 6; row 9,001 has no name.
+            let id = if i == 11_000 { 5 } else { i };
+            let name = if i == 9_000 {
+                String::new()
+            } else {
+                format!("Group {i}")
+            };
+            csv.push_str(&format!("{id},{name},-2.3,53.4\n"));
+        }
+        let read =
+            read_csv_import(csv.as_bytes(), &mapping, &|_| None, chrono::Utc::now()).unwrap();
+        assert_eq!((read.records, read.rejected), (12_000, 2));
+        assert_eq!(read.assets.len(), 11_998);
+        let records: Vec<usize> = read.problems.iter().map(|p| p.record).collect();
+        assert_eq!(records, [9_001, 11_001], "{:?}", read.problems);
+        assert_eq!(read.problems[1].field, "Ref");
+        assert!(read.problems[1].reason.contains("earlier row"));
+        let ids: Vec<&str> = read.assets.iter().map(|a| a.id.as_str()).collect();
+        let expected: Vec<String> = (0..12_000)
+            .filter(|i| *i != 9_000 && *i != 11_000)
+            .map(|i| format!("a:{i}"))
+            .collect();
+        assert_eq!(ids, expected, "the assets in the table's order");
+    }
 
     #[test]
     fn a_suggested_mapping_reads_back_and_places_the_common_columns() {
