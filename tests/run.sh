@@ -4,8 +4,10 @@
 # 1. installs what is missing (as root; otherwise says what to install),
 # 2. starts a throwaway PostgreSQL + PostGIS cluster in a temporary directory on a free loopback
 #    port, and exports its URL as ASSETMAP_TEST_DATABASE_URL,
-# 3. runs: dataset check, cargo fmt --check, clippy -D warnings, the module-cycle check,
-#    cargo deny (licences, bans, sources), cargo test --workspace, and the browser tests,
+# 3. runs: cargo fmt --check, clippy -D warnings, the module-cycle check,
+#    cargo deny (licences, bans, sources), cargo test --workspace (which also rebuilds the
+#    bundled dataset from its mapping files and compares it with the committed one), and the
+#    browser tests,
 # 4. stops the cluster and removes its directory on exit, also on failure or interrupt.
 #
 # It depends on no server already running and can be run twice in a row, from any directory.
