@@ -230,3 +230,58 @@ fn the_sources_enrich_the_assets() {
         .iter()
         .any(|f| f["properties"]["name"] == "Play Space (unnamed)"));
 }
+
+/// The same place listed by two sources is found and listed for review — the carers' centre in
+/// both the charity register and the mental health directory, a cricket club in both sports
+/// lists — and the dataset keeps both records. A school and the defibrillator on its wall are
+/// not duplicates (nothing in common but the name and the place).
+#[test]
+fn probable_duplicates_across_sources_are_listed_and_both_kept() {
+    let built = built();
+    let pairs: Vec<(&str, &str)> = built
+        .duplicates
+        .iter()
+        .map(|d| (d.id.as_str(), d.other_id.as_str()))
+        .collect();
+    let name_of = |id: &str| {
+        built
+            .assets
+            .iter()
+            .find(|a| a.id.as_str() == id)
+            .map(|a| a.name.to_string())
+            .unwrap()
+    };
+    let listed = |a: &str, b: &str| {
+        built.duplicates.iter().any(|d| {
+            d.name.eq_ignore_ascii_case(a) && d.other_name.eq_ignore_ascii_case(b)
+                || d.name.eq_ignore_ascii_case(b) && d.other_name.eq_ignore_ascii_case(a)
+        })
+    };
+    assert!(
+        listed("Trafford Carers Centre", "Trafford Carers Centre"),
+        "{pairs:?}"
+    );
+    assert!(
+        listed("Stretford Cricket Club", "Stretford Cricket Club"),
+        "{pairs:?}"
+    );
+    for d in &built.duplicates {
+        assert!(d.id < d.other_id, "each pair once: {d:?}");
+        assert_ne!(
+            d.id.as_str().split(':').next(),
+            d.other_id.as_str().split(':').next(),
+            "across sources only: {d:?}"
+        );
+        // Both are in the dataset.
+        name_of(d.id.as_str());
+        name_of(d.other_id.as_str());
+    }
+    assert!(!built.duplicates.iter().any(|d| {
+        (d.id.as_str().starts_with("trafford_defibrillators:")
+            && d.other_id
+                .as_str()
+                .starts_with("trafford_schools_and_colleges:"))
+            || (d.other_id.as_str().starts_with("trafford_defibrillators:")
+                && d.id.as_str().starts_with("trafford_schools_and_colleges:"))
+    }));
+}

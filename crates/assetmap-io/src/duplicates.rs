@@ -2,9 +2,10 @@
 //! already (a library in the council's list and in a charity directory). They are listed for a
 //! person to review, never merged.
 //!
-//! Two assets are a probable duplicate when their names are alike (a similarity of at least
-//! [`NAME_SIMILARITY`]) **and** they are close ([`DUPLICATE_RADIUS_M`] metres or less apart) or
-//! share a postcode. Names are compared after lower-casing, `&` → `and`, dropping punctuation
+//! Two assets are a probable duplicate when they share a category (one venue holds many assets
+//! of different kinds — a school, its sports hall, its defibrillator — which are not
+//! duplicates), their names are alike (a similarity of at least [`NAME_SIMILARITY`]) **and**
+//! they are close ([`DUPLICATE_RADIUS_M`] metres or less apart) or share a postcode. Names are compared after lower-casing, `&` → `and`, dropping punctuation
 //! and the word "the": by the Dice coefficient of their character trigrams, or as alike as
 //! [`CONTAINED_SIMILARITY`] when every word of the shorter name (of two words or more) is in
 //! the longer one ("Sale Library" and "Sale Library and Information Centre").
@@ -98,6 +99,11 @@ pub fn probable_duplicates(incoming: &[&Asset], others: &[&Asset]) -> Vec<Probab
                 );
                 let same_postcode = a.postcode.is_some() && a.postcode == o.postcode;
                 if distance > DUPLICATE_RADIUS_M && !same_postcode {
+                    return None;
+                }
+                // One venue holds many assets (a school, its pitch, its defibrillator, its
+                // parents' association): only assets of a kind in common are the same thing.
+                if !a.categories.iter().any(|c| o.categories.contains(c)) {
                     return None;
                 }
                 let similarity = mine.similarity(&prepared[i]);
@@ -228,6 +234,11 @@ mod tests {
             // Alike but 300 m away, no shared postcode: not listed.
             asset("b:4", "Sale Library", (-2.3200, 53.4267), None),
         ];
+        // The same name at the same point, but another kind of thing (the library's
+        // defibrillator): not a duplicate.
+        let mut defibrillator = asset("b:5", "Sale Library", (-2.3200, 53.4240), None);
+        defibrillator.categories = vec![assetmap_core::Category::HealthServices];
+        let incoming: Vec<Asset> = incoming.into_iter().chain([defibrillator]).collect();
         let found = probable_duplicates(
             &incoming.iter().collect::<Vec<_>>(),
             &others.iter().collect::<Vec<_>>(),

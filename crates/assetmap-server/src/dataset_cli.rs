@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::startup;
 use anyhow::{bail, Context};
 use assetmap_core::{Asset, LonLat};
+use assetmap_io::duplicates::{probable_duplicates, ProbableDuplicate};
 use assetmap_io::mapping::{read_mapped_file_with, MapContext, Mapping};
 use assetmap_io::ImportProblem;
 use clap::{Args, Subcommand};
@@ -70,6 +71,9 @@ pub struct Built {
     pub assets: Vec<Asset>,
     /// One per mapping file, in name order.
     pub sources: Vec<SourceSummary>,
+    /// Probable duplicates across sources (each pair once, the smaller id first), for a
+    /// person to review: the dataset keeps both.
+    pub duplicates: Vec<ProbableDuplicate>,
 }
 
 /// The counts a summary shows for each asset.
@@ -136,6 +140,7 @@ pub fn build(dir: &Path, place: &assetmap_place::Place) -> anyhow::Result<Built>
     // Assets carry no timestamps in the file; any fixed time will do.
     let now = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
     let mut built = Built::default();
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
     for path in mappings {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("Failed to read {}", path.display()))?;
@@ -172,9 +177,30 @@ pub fn build(dir: &Path, place: &assetmap_place::Place) -> anyhow::Result<Built>
                 *summary.with.entry(k).or_default() += 1;
             }
         }
+        let first = built.assets.len();
         built.assets.extend(read.assets);
+        ranges.push(first..built.assets.len());
         built.sources.push(summary);
     }
+    // Each source's assets against every other source's.
+    for range in &ranges {
+        let mine: Vec<&Asset> = built.assets[range.clone()].iter().collect();
+        let others: Vec<&Asset> = built
+            .assets
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !range.contains(i))
+            .map(|(_, a)| a)
+            .collect();
+        built.duplicates.extend(
+            probable_duplicates(&mine, &others)
+                .into_iter()
+                .filter(|d| d.id < d.other_id),
+        );
+    }
+    built
+        .duplicates
+        .sort_by(|a, b| (&a.id, &a.other_id).cmp(&(&b.id, &b.other_id)));
     let lines: Vec<String> = built.assets.iter().map(feature_line).collect();
     built.text = format!(
         "{{\"features\":[\n{}\n],\"type\":\"FeatureCollection\"}}\n",
@@ -298,6 +324,26 @@ pub fn summary_text(built: &Built) -> String {
         }
     }
     out.push_str(&format!("{} assets\n", built.assets.len()));
+    out.push_str(&format!(
+        "{} probable duplicates across sources (kept, for review):\n",
+        built.duplicates.len()
+    ));
+    for d in &built.duplicates {
+        out.push_str(&format!(
+            "  {} {:?} ~ {} {:?} ({} m apart{}, names {:.2} alike)\n",
+            d.id,
+            d.name,
+            d.other_id,
+            d.other_name,
+            d.distance_m,
+            if d.same_postcode {
+                ", same postcode"
+            } else {
+                ""
+            },
+            d.name_similarity
+        ));
+    }
     out
 }
 
