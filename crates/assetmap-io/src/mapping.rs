@@ -1057,8 +1057,12 @@ pub fn read_mapped_with(
         .map_or_else(|| "id".to_owned(), |f| f.column.clone());
     // One record read into its own report (and the asset id it would have, to find ids used twice
     // once every record is read): the records are read on every core.
-    let read_row = |i: usize, record: &Record| -> (ImportRead, Option<(String, String)>) {
+    // (The asset is returned beside the report, not in it: a million one-asset vectors would
+    // each reserve room for four.)
+    type RowRead = (ImportRead, Option<Asset>, Option<(String, String)>);
+    let read_row = |i: usize, record: &Record| -> RowRead {
         let mut read = ImportRead::default();
+        let mut made: Option<Asset> = None;
         let mut id_key: Option<(String, String)> = None;
 
         let row = i + 1;
@@ -1070,13 +1074,22 @@ pub fn read_mapped_with(
                 _ => {}
             }
             let raw = record.cells.get(*index.get(col)?)?.as_deref()?;
-            let v: String = raw
-                .split(|c: char| c.is_whitespace() || c == '\u{a0}')
-                .filter(|w| !w.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ");
-            let lower = v.to_lowercase();
-            if v.is_empty() || prepared.empty.contains(&lower) {
+            // Spaces collapsed (most cells have none to collapse: copied as they are).
+            let tidy = !raw.starts_with(' ')
+                && !raw.ends_with(' ')
+                && !raw.contains("  ")
+                && !raw.chars().any(|c| c.is_whitespace() && c != ' ');
+            let v: String = if tidy {
+                raw.to_owned()
+            } else {
+                raw.split(|c: char| c.is_whitespace() || c == '\u{a0}')
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            if v.is_empty()
+                || (!prepared.empty.is_empty() && prepared.empty.contains(&v.to_lowercase()))
+            {
                 return None;
             }
             match mapping.rename.get(col).and_then(|r| lookup(r, &v)) {
@@ -1437,7 +1450,7 @@ pub fn read_mapped_with(
                 },
                 reason,
             });
-            return (read, id_key);
+            return (read, made, id_key);
         }
         draft.provenance = assetmap_core::Provenance {
             source: Some(mapping.source.name.clone()),
@@ -1453,7 +1466,7 @@ pub fn read_mapped_with(
                 loop {
                     match draft.clone().validate(location) {
                         Ok(valid) => {
-                            read.assets.push(Asset::create(id, valid, now));
+                            made = Some(Asset::create(id, valid, now));
                             read.dropped.extend(dropped);
                             break;
                         }
@@ -1498,7 +1511,7 @@ pub fn read_mapped_with(
                     }
                 }
                 if problems.is_empty() {
-                    return (read, id_key);
+                    return (read, made, id_key);
                 }
             }
         }
@@ -1511,17 +1524,18 @@ pub fn read_mapped_with(
                 reason,
             });
         }
-        (read, id_key)
+        (read, made, id_key)
     };
     let rows = read_rows(&table.records, &read_row);
     let mut read = ImportRead::default();
     let mut seen = std::collections::HashSet::new();
-    for (i, (mut row, key)) in rows.into_iter().enumerate() {
+    read.assets.reserve(rows.len());
+    for (i, (mut row, mut made, key)) in rows.into_iter().enumerate() {
         if let Some((key, raw)) = key {
             if !seen.insert(key.clone()) && row.left_out.is_empty() {
                 // An id used by an earlier record too: this one is rejected.
                 if row.rejected == 0 {
-                    row.assets.clear();
+                    made = None;
                     row.dropped.clear();
                     row.rejected = 1;
                 }
@@ -1539,7 +1553,7 @@ pub fn read_mapped_with(
             }
         }
         read.records += row.records;
-        read.assets.append(&mut row.assets);
+        read.assets.extend(made);
         read.problems.append(&mut row.problems);
         read.rejected += row.rejected;
         read.left_out.append(&mut row.left_out);
