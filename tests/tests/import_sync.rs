@@ -314,3 +314,96 @@ fn the_bundled_data_imported_over_its_seed_is_unchanged() {
     assert_eq!(r["unchanged"], r["records"]);
     assert!(r["records"].as_u64().unwrap() > 1000);
 }
+
+/// A run that cannot write — another process holds the GeoPackage's write lock — fails with one
+/// message after the lock timeout, and leaves the store exactly as it was: no asset of the run,
+/// no record of it (the next run still finds A2 new). (A write that fails inside the run's
+/// transaction rolls it all back: the store crate's `applies_imports_all_or_nothing`.)
+#[test]
+fn a_run_that_cannot_write_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.gpkg");
+    let store_s = store.to_str().unwrap();
+    let (r, ok) = import(
+        store_s,
+        dir.path(),
+        &["A1,Corner Cafe,Cafe,-2.32,53.42,"],
+        &[],
+    );
+    assert!(ok, "{r}");
+
+    let holder = rusqlite::Connection::open(&store).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let table = dir.path().join("anytown.csv");
+    std::fs::write(
+        &table,
+        "Ref,Organisation,Type,Lon,Lat,Telephone\nA1,Corner Cafe,Cafe,-2.32,53.42,\nA2,Lunch Club,Community Group,-2.33,53.43,\n",
+    )
+    .unwrap();
+    let out = Command::new(binary())
+        .args(["--store", store_s, "--data"])
+        .arg(data_dir())
+        .args([
+            "import",
+            "--file",
+            table.to_str().unwrap(),
+            "--mapping",
+            dir.path().join("anytown.toml").to_str().unwrap(),
+        ])
+        .env("ASSETMAP_DB_LOCK_TIMEOUT_SECS", "1")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.starts_with("error: "), "{said}");
+    assert!(said.contains("database is locked"), "{said}");
+    assert_eq!(said.trim_end().lines().count(), 1, "one message: {said}");
+    assert!(!said.contains("stack backtrace"), "{said}");
+    holder.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
+
+    assert!(store.exists(), "a store that was there before stays");
+    let (r, ok) = import(
+        store_s,
+        dir.path(),
+        &[
+            "A1,Corner Cafe,Cafe,-2.32,53.42,",
+            "A2,Lunch Club,Community Group,-2.33,53.43,",
+        ],
+        &["--dry-run"],
+    );
+    assert!(ok, "{r}");
+    assert_eq!(
+        counts(&r),
+        [1, 0, 1, 0, 0],
+        "nothing of the failed run was kept: {r}"
+    );
+}
+
+/// A PostGIS store that cannot be reached is one clear message, not a stack trace.
+#[test]
+fn an_unreachable_postgis_store_is_one_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    // A loopback port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://nobody@127.0.0.1:{port}/assetmap");
+    let out = Command::new(binary())
+        .args(["--store", &url, "--data"])
+        .arg(data_dir())
+        .args(["import", "--synthetic", "10"])
+        .env("ASSETMAP_DB_CONNECT_TIMEOUT_SECS", "2")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.starts_with("error: "), "{said}");
+    assert!(said.contains("PostGIS"), "{said}");
+    assert!(!said.contains("stack backtrace"), "{said}");
+    let _ = dir;
+}
