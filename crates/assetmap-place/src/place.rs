@@ -392,6 +392,11 @@ impl Place {
             .map(|&i| &self.postcodes[i as usize])
     }
 
+    /// Whether a point is inside the place: in one of its local authorities' boundaries.
+    pub fn contains(&self, at: LonLat) -> bool {
+        self.areas.locate_in(AreaLevel::La, at).is_some()
+    }
+
     /// The local authorities served, `(code, name)` (`E08000009`, `Trafford`).
     pub fn local_authorities(&self) -> &[(String, String)] {
         &self.local_authorities

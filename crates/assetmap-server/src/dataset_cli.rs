@@ -7,7 +7,7 @@
 use crate::config::Settings;
 use crate::startup;
 use anyhow::{bail, Context};
-use assetmap_core::{Asset, LonLat};
+use assetmap_core::Asset;
 use assetmap_io::duplicates::{probable_duplicates, ProbableDuplicate};
 use assetmap_io::mapping::{read_mapped_file_with, MapContext, Mapping};
 use assetmap_io::ImportProblem;
@@ -127,12 +127,7 @@ pub fn build(dir: &Path, place: &assetmap_place::Place) -> anyhow::Result<Built>
         .collect();
     mappings.sort();
     let geocode = |pc: &assetmap_core::Postcode| place.postcode(pc).map(|p| p.at);
-    let inside = |at: LonLat| {
-        place
-            .areas
-            .locate_in(assetmap_place::AreaLevel::La, at)
-            .is_some()
-    };
+    let inside = |at| place.contains(at);
     let ctx = MapContext {
         geocode: &geocode,
         inside_place: Some(&inside),

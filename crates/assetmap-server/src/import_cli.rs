@@ -266,12 +266,7 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
             })?;
             let place = startup::load_place(&settings)?;
             let geocode = |pc: &assetmap_core::Postcode| place.postcode(pc).map(|p| p.at);
-            let inside = |at: assetmap_core::LonLat| {
-                place
-                    .areas
-                    .locate_in(assetmap_place::AreaLevel::La, at)
-                    .is_some()
-            };
+            let inside = |at| place.contains(at);
             let read = assetmap_io::mapping::read_mapped_file_with(
                 path,
                 &mapping,
