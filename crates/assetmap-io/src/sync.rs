@@ -124,6 +124,9 @@ pub struct SyncOptions {
     /// Write the source's version over assets edited or deleted here since the last import
     /// (and over a different asset that has the id), instead of keeping them.
     pub overwrite: bool,
+    /// The run holds only part of the source (what changed since a time): records it does not
+    /// hold are not gone, so none is found removed.
+    pub partial: bool,
 }
 
 /// Why a record is a conflict.
@@ -304,7 +307,7 @@ pub fn plan_sync(
     let mut gone: Vec<&SourceRecord> = kept
         .values()
         .copied()
-        .filter(|r| !seen.contains(&r.asset_id))
+        .filter(|r| !options.partial && !seen.contains(&r.asset_id))
         .collect();
     gone.sort_by(|a, b| a.asset_id.cmp(&b.asset_id));
     for r in gone {

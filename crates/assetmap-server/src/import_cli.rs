@@ -20,7 +20,8 @@ use std::path::PathBuf;
 /// `assetmap import` flags.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A GeoJSON FeatureCollection of assets; without it, the bundled dataset.
+    /// A GeoJSON FeatureCollection of assets, or a table read with --mapping; without it (and
+    /// without --oruk or --synthetic), the bundled dataset.
     #[arg(long)]
     pub file: Option<PathBuf>,
     /// How to read a table (`--file` a `.csv`, a `.geojson` with any properties, or a `.gpkg`
@@ -58,6 +59,18 @@ pub struct ImportArgs {
     /// (the conflicts), instead of keeping the edits.
     #[arg(long)]
     pub overwrite_edits: bool,
+    /// An Open Referral UK feed to import: its base address (`https://example.org/oruk`: the
+    /// pages of `/services`, then each service in full) or a JSON file of services (a page, a
+    /// list or one service).
+    #[arg(long, value_name = "URL|FILE", conflicts_with_all = ["file", "synthetic", "suggest_mapping", "mapping"])]
+    pub oruk: Option<String>,
+    /// Only what the feed says changed after this time (RFC 3339, e.g. `2026-12-01T00:00:00Z`):
+    /// an incremental run, which adds and updates but finds nothing removed.
+    #[arg(long, value_name = "TIME", requires = "oruk")]
+    pub modified_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// An incremental run from the last import of this feed (an hour before it, to be safe).
+    #[arg(long, requires = "oruk", conflicts_with = "modified_after")]
+    pub incremental: bool,
 }
 
 /// The report's format.
@@ -239,7 +252,43 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     }
     let began = std::time::Instant::now();
     let mut phases = Phases::default();
+    let mut partial = false;
     let (label, key, mut read) = match (&args.file, args.synthetic) {
+        _ if args.oruk.is_some() => {
+            let feed = args.oruk.clone().unwrap_or_default();
+            let key = args.source.clone().unwrap_or_else(|| oruk_source_key(&feed));
+            let mut since = args.modified_after;
+            if args.incremental {
+                let store = startup::open_store(&settings).await?;
+                let records = store
+                    .source_records(&key)
+                    .await
+                    .context("Failed to read what earlier imports of this feed left")?;
+                since = records
+                    .iter()
+                    .map(|r| r.imported_at)
+                    .max()
+                    .map(|t| t - chrono::Duration::hours(1));
+                if since.is_none() {
+                    eprintln!("no earlier import of {key}: the whole feed is read");
+                }
+            }
+            partial = since.is_some();
+            let shown = std::sync::atomic::AtomicUsize::new(usize::MAX);
+            let feed_for = feed.clone();
+            let services = tokio::task::spawn_blocking(move || {
+                crate::oruk_feed::services(&feed_for, since, &|done, total| {
+                    if total > 0 {
+                        show_progress(done, total, &shown, "services fetched");
+                    }
+                })
+            })
+            .await
+            .context("The feed reader stopped")??;
+            let read =
+                assetmap_io::oruk_import::read_services(&services, &key, chrono::Utc::now());
+            (feed, key, read)
+        }
         (_, Some(n)) => {
             let assets = assetmap_synthetic::assets(42, n);
             (
@@ -372,6 +421,7 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
         &records,
         SyncOptions {
             overwrite: args.overwrite_edits,
+            partial,
         },
         now,
     );
@@ -456,6 +506,21 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The source key of an Open Referral feed: its host and port (`example.org`,
+/// `127.0.0.1_8080`), or a file's name without its extension.
+fn oruk_source_key(feed: &str) -> String {
+    if crate::oruk_feed::is_url(feed) {
+        let rest = feed.split_once("://").map_or(feed, |(_, r)| r);
+        let host = rest.split('/').next().unwrap_or(rest);
+        host.replace(':', "_")
+    } else {
+        std::path::Path::new(feed)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "oruk".to_owned())
+    }
+}
+
 /// The source key of a GeoJSON file of assets: `--source`, else the file name without its
 /// extension.
 fn source_key(args: &ImportArgs, path: &std::path::Path) -> String {
@@ -478,7 +543,7 @@ async fn write(store: &dyn AssetStore, plan: &SyncPlan) -> anyhow::Result<()> {
                 replaces: &plan.changed,
                 records: &plan.records,
             },
-            &|n| show_progress(n, total, &shown),
+            &|n| show_progress(n, total, &shown, "assets sent"),
         )
         .await?;
     Ok(())
@@ -486,7 +551,7 @@ async fn write(store: &dyn AssetStore, plan: &SyncPlan) -> anyhow::Result<()> {
 
 /// Bulk-load progress on stderr: a bar redrawn in place on a terminal, otherwise one line per
 /// 10 %. `shown` remembers the last step printed.
-fn show_progress(done: usize, total: usize, shown: &std::sync::atomic::AtomicUsize) {
+fn show_progress(done: usize, total: usize, shown: &std::sync::atomic::AtomicUsize, what: &str) {
     use std::io::{IsTerminal, Write};
     use std::sync::atomic::Ordering;
     let total = total.max(1);
@@ -500,11 +565,11 @@ fn show_progress(done: usize, total: usize, shown: &std::sync::atomic::AtomicUsi
     let bar = format!("[{}{}]", "#".repeat(filled), ".".repeat(20 - filled));
     let mut err = std::io::stderr().lock();
     if terminal {
-        let _ = write!(err, "\r{bar} {percent:3} %  {done} / {total} assets sent");
+        let _ = write!(err, "\r{bar} {percent:3} %  {done} / {total} {what}");
         if done >= total {
-            let _ = writeln!(err, "; committing…");
+            let _ = writeln!(err);
         }
     } else {
-        let _ = writeln!(err, "{bar} {percent:3} %  {done} / {total} assets sent");
+        let _ = writeln!(err, "{bar} {percent:3} %  {done} / {total} {what}");
     }
 }

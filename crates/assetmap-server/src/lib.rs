@@ -15,6 +15,7 @@ pub mod html;
 pub mod http;
 pub mod idempotency;
 pub mod import_cli;
+pub mod oruk_feed;
 pub mod params;
 pub mod parse;
 pub mod place_cli;
