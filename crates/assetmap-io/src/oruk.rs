@@ -312,6 +312,16 @@ pub fn organization(a: &Asset) -> Value {
     o
 }
 
+/// The asset's organization with the service it runs (list form) and its location.
+pub fn organization_full(a: &Asset) -> Value {
+    let mut o = organization(a);
+    let mut s = service_core(a);
+    s.remove("organization_id");
+    o["services"] = json!([Value::Object(s)]);
+    o["locations"] = json!([location(a)]);
+    o
+}
+
 /// The asset's location (HSDS `location`, with its address and accessibility).
 pub fn location(a: &Asset) -> Value {
     let lid = location_id(a);
@@ -627,6 +637,44 @@ pub fn service_at_location(a: &Asset) -> Value {
         "contacts": full["contacts"],
         "phones": full["phones"],
         "service": s,
+    })
+}
+
+/// The page envelope of every ORUK list: `total_items`, `total_pages`, `page_number`, `size`
+/// (items on this page), `first_page`, `last_page`, `empty`, `contents`. `items` are all the
+/// matches in order; `page_number` is 1-based; a page past the end is empty, and is the last
+/// page.
+///
+/// ```
+/// let items: Vec<serde_json::Value> = (0..12).map(serde_json::Value::from).collect();
+/// let p = assetmap_io::oruk::page(&items, 3, 5, |v| v.clone());
+/// assert_eq!((p["size"].as_u64(), p["total_pages"].as_u64()), (Some(2), Some(3)));
+/// assert_eq!((p["first_page"].as_bool(), p["last_page"].as_bool()), (Some(false), Some(true)));
+/// ```
+pub fn page<T>(
+    items: &[T],
+    page_number: usize,
+    per_page: usize,
+    item: impl Fn(&T) -> Value,
+) -> Value {
+    let per_page = per_page.max(1);
+    let total = items.len();
+    let total_pages = total.div_ceil(per_page);
+    let start = page_number
+        .saturating_sub(1)
+        .saturating_mul(per_page)
+        .min(total);
+    let end = start.saturating_add(per_page).min(total);
+    let contents: Vec<Value> = items[start..end].iter().map(item).collect();
+    json!({
+        "total_items": total,
+        "total_pages": total_pages,
+        "page_number": page_number,
+        "size": contents.len(),
+        "first_page": page_number <= 1,
+        "last_page": page_number >= total_pages,
+        "empty": contents.is_empty(),
+        "contents": contents,
     })
 }
 
