@@ -831,7 +831,7 @@ pub fn draft_from_service(s: &Value) -> Result<ServiceDraft, Vec<String>> {
             .find(|b| b.label().eq_ignore_ascii_case(&option) || b.slug() == option);
         let band = match (band, c.get("amount").and_then(Value::as_f64)) {
             (Some(b), _) => Some(*b),
-            (None, Some(a)) if a == 0.0 => Some(CostBand::Free),
+            (None, Some(0.0)) => Some(CostBand::Free),
             (None, Some(_)) => Some(CostBand::Paid),
             (None, None) => {
                 problems.push(format!(
