@@ -144,8 +144,36 @@ async fn openapi(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         .body(OPENAPI))
 }
 
+/// The parameters whose value has a type (a number, a time, a day): given empty, they are an
+/// error rather than absent.
+const TYPED: &[&str] = &[
+    "page",
+    "per_page",
+    "minimum_age",
+    "maximum_age",
+    "day",
+    "start_time",
+    "end_time",
+    "modified_after",
+    "proximity",
+];
+
+/// Rejects a typed parameter given with an empty value (`per_page=`).
+fn no_empty_values(p: &Params) -> Result<(), ApiError> {
+    for name in TYPED {
+        if p.one_as_given(name)? == Some("") {
+            return Err(ApiError::bad_param(
+                name,
+                "is empty; give a value or leave the parameter out",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `(page, per_page)`, checked.
 fn paging(p: &Params) -> Result<(usize, usize), ApiError> {
+    no_empty_values(p)?;
     let page = p.integer("page", 1..=i64::from(u32::MAX))?.unwrap_or(1) as usize;
     let per_page = p
         .integer("per_page", 1..=MAX_PER_PAGE as i64)?
@@ -153,26 +181,31 @@ fn paging(p: &Params) -> Result<(usize, usize), ApiError> {
     Ok((page, per_page))
 }
 
+/// A time as `HH:MM` exactly (two-digit hours), 00:00 to 24:00.
 fn time_param(p: &Params, name: &str) -> Result<Option<TimeOfDay>, ApiError> {
-    p.one(name)?
-        .map(|v| TimeOfDay::parse(v).map_err(|e| ApiError::bad_param(name, e.problem)))
-        .transpose()
+    let Some(v) = p.one(name)? else {
+        return Ok(None);
+    };
+    let bad = || ApiError::bad_param(name, format!("{v:?} is not a time; use HH:MM, e.g. 09:30"));
+    if v.len() != 5 {
+        return Err(bad());
+    }
+    TimeOfDay::parse(v).map(Some).map_err(|_| bad())
 }
 
+/// A day as iCalendar writes it: `MO` … `SU`.
 fn day_param(p: &Params) -> Result<Option<Weekday>, ApiError> {
     let Some(v) = p.one("day")? else {
         return Ok(None);
     };
     const CODES: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
-    if let Some(i) = CODES.iter().position(|c| c.eq_ignore_ascii_case(v)) {
-        return Ok(Some(Weekday::ALL[i]));
-    }
-    Weekday::parse(v).map(Some).map_err(|_| {
-        ApiError::bad_param(
+    match CODES.iter().position(|c| *c == v) {
+        Some(i) => Ok(Some(Weekday::ALL[i])),
+        None => Err(ApiError::bad_param(
             "day",
-            format!("{v:?} is not a day; use MO, TU, WE, TH, FR, SA or SU (or monday…sunday)"),
-        )
-    })
+            format!("{v:?} is not a day; use MO, TU, WE, TH, FR, SA or SU"),
+        )),
+    }
 }
 
 fn age_param(p: &Params, name: &str) -> Result<Option<u8>, ApiError> {
@@ -189,27 +222,17 @@ fn directory_query(p: &Params) -> Result<Option<DirectoryQuery>, ApiError> {
         statuses: Status::SHOWN_BY_DEFAULT.to_vec(),
         ..Filter::default()
     };
-    if let Some(id) = p.one("taxonomy_term_id")? {
-        match Term::by_id(id) {
-            Some(Term::Category(c)) => filter.categories.push(c),
-            Some(Term::Abcd(t)) => filter.abcd_types.push(t),
-            None => return Ok(None),
-        }
-    }
-    // Every public asset has terms in both our taxonomies.
-    if let Some(id) = p.one("taxonomy_id")? {
-        if oruk::taxonomy_by_id(id).is_none() {
-            return Ok(None);
-        }
-    }
     if let Some(v) = p.one("modified_after")? {
-        let t = TimeInterval::parse_ogc(&format!("{v}/..")).map_err(|e| {
+        let t = chrono::DateTime::parse_from_rfc3339(v).map_err(|e| {
             ApiError::bad_param(
                 "modified_after",
-                format!("{e}; use a date-time such as 2025-06-01T00:00:00Z, or a date"),
+                format!("{v:?} is not an RFC 3339 date-time ({e}); e.g. 2025-06-01T00:00:00Z"),
             )
         })?;
-        filter.updated = Some(t);
+        filter.updated = Some(TimeInterval {
+            start: Some(t.with_timezone(&chrono::Utc)),
+            end: None,
+        });
     }
     let search = p.one("search")?.unwrap_or("");
     if search.chars().count() > MAX_SEARCH_CHARS {
@@ -218,8 +241,9 @@ fn directory_query(p: &Params) -> Result<Option<DirectoryQuery>, ApiError> {
             "is too long; use a few words",
         ));
     }
-    Ok(Some(DirectoryQuery {
-        filter,
+    let term = p.one("taxonomy_term_id")?;
+    let taxonomy = p.one("taxonomy_id")?;
+    let mut q = DirectoryQuery {
         text: TextQuery::parse(search),
         near: None,
         minimum_age: age_param(p, "minimum_age")?,
@@ -227,7 +251,21 @@ fn directory_query(p: &Params) -> Result<Option<DirectoryQuery>, ApiError> {
         day: day_param(p)?,
         start_time: time_param(p, "start_time")?,
         end_time: time_param(p, "end_time")?,
-    }))
+        filter,
+    };
+    // Looked up last, so that every other parameter is checked whatever the term.
+    if let Some(id) = term {
+        match Term::by_id(id) {
+            Some(Term::Category(c)) => q.filter.categories.push(c),
+            Some(Term::Abcd(t)) => q.filter.abcd_types.push(t),
+            None => return Ok(None),
+        }
+    }
+    // Every public asset has terms in both our taxonomies.
+    if taxonomy.is_some_and(|id| oruk::taxonomy_by_id(id).is_none()) {
+        return Ok(None);
+    }
+    Ok(Some(q))
 }
 
 fn matching<'e>(engine: &'e Engine, q: Option<&DirectoryQuery>) -> Vec<&'e Asset> {
