@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+use assetmap_io::oruk;
 use assetmap_server::Seed;
 use assetmap_tests::{sample_feature, spawn_app, spawn_app_with, TestApp, TestStore, ADMIN_TOKEN};
 use serde_json::{json, Value};
@@ -563,7 +564,21 @@ async fn every_documented_path_answers(app: &TestApp) {
             .replace("{level}", "ward")
             .replace("{format}", "csv")
             .replace("{featureId}", "trafford_libraries:0")
-            .replace("{areaCode}", "E05015239");
+            .replace("{areaCode}", "E05015239")
+            .replace(
+                "{serviceId}",
+                &oruk::stable_id("service", "trafford_libraries:0"),
+            )
+            .replace(
+                "{serviceAtLocationId}",
+                &oruk::stable_id("service_at_location", "trafford_libraries:0"),
+            )
+            .replace(
+                "{organizationId}",
+                &oruk::stable_id("organization", "trafford_libraries:0"),
+            )
+            .replace("{taxonomyId}", &oruk::taxonomy_ids()[0])
+            .replace("{taxonomyTermId}", &oruk::Term::all()[0].id());
         // Bytes, not text: some answers are files (a GeoPackage).
         let r = app.download(&concrete).await;
         let body = String::from_utf8_lossy(&r.body);

@@ -9,6 +9,7 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+use assetmap_io::oruk;
 use assetmap_tests::{
     send_raw, spawn_app, RawReply as Raw, ServerProcess, TestApp, TestStore, ADMIN_TOKEN,
 };
@@ -72,7 +73,21 @@ fn documented_routes() -> Vec<(String, Vec<String>)> {
                 .replace("{featureId}", "trafford_libraries:6")
                 .replace("{areaCode}", "E05015239")
                 .replace("{level}", "ward")
-                .replace("{format}", "csv");
+                .replace("{format}", "csv")
+                .replace(
+                    "{serviceId}",
+                    &oruk::stable_id("service", "trafford_libraries:6"),
+                )
+                .replace(
+                    "{serviceAtLocationId}",
+                    &oruk::stable_id("service_at_location", "trafford_libraries:6"),
+                )
+                .replace(
+                    "{organizationId}",
+                    &oruk::stable_id("organization", "trafford_libraries:6"),
+                )
+                .replace("{taxonomyId}", &oruk::taxonomy_ids()[0])
+                .replace("{taxonomyTermId}", &oruk::Term::all()[0].id());
             assert!(!path.contains('{'), "a template to fill in: {path}");
             let methods = ops
                 .as_object()

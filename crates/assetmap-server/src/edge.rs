@@ -347,6 +347,8 @@ fn is_public_data(path: &str) -> bool {
         || path == "/downloads"
         || path.starts_with("/downloads/")
         || (path.starts_with("/areas/") && path.ends_with("/summary.csv"))
+        || path == "/oruk"
+        || path.starts_with("/oruk/")
 }
 
 fn mime(headers: &HeaderMap) -> String {

@@ -10,6 +10,7 @@ pub mod items;
 pub mod jsna;
 pub mod landing;
 pub mod map;
+pub mod oruk;
 pub mod schema;
 pub mod search;
 pub mod shortlist;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(geocode::configure)
     .configure(shortlist::configure)
     .configure(site::configure)
+    .configure(oruk::configure)
     .default_service(web::to(not_found));
 }
 
