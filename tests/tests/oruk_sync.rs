@@ -88,7 +88,10 @@ async fn a_directory_imported_from_another_assetmaps_feed_is_the_same_and_stays_
     );
     let feed = format!("{}/oruk", a.address);
 
-    let first = report(&assetmap(&b_store, &["import", "--oruk", &feed, "--report", "json"]));
+    let first = report(&assetmap(
+        &b_store,
+        &["import", "--oruk", &feed, "--report", "json"],
+    ));
     assert_eq!(first["rejected"], 0, "{first}");
     let published = assets_of(&a_store).await;
     let copied = assets_of(&b_store).await;
@@ -113,11 +116,19 @@ async fn a_directory_imported_from_another_assetmaps_feed_is_the_same_and_stays_
         "{} of {} assets differ, e.g.\n{}",
         differ.len(),
         published.len(),
-        differ.iter().take(3).cloned().collect::<Vec<_>>().join("\n")
+        differ
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 
     // The same feed again: nothing changes.
-    let again = report(&assetmap(&b_store, &["import", "--oruk", &feed, "--report", "json"]));
+    let again = report(&assetmap(
+        &b_store,
+        &["import", "--oruk", &feed, "--report", "json"],
+    ));
     assert_eq!(
         (again["new"].as_u64(), again["changed"].as_u64()),
         (Some(0), Some(0)),
@@ -150,7 +161,10 @@ async fn a_directory_imported_from_another_assetmaps_feed_is_the_same_and_stays_
     ));
     assert_eq!(run["records"], 1, "{run}");
     assert_eq!(run["changed"], 1, "{run}");
-    assert_eq!(run["removed"], 0, "an incremental run finds nothing removed: {run}");
+    assert_eq!(
+        run["removed"], 0,
+        "an incremental run finds nothing removed: {run}"
+    );
     let copied = assets_of(&b_store).await;
     assert_eq!(copied[id].name.to_string(), "Renamed on A");
     assert_eq!(copied[id].version, 2);
@@ -158,44 +172,134 @@ async fn a_directory_imported_from_another_assetmaps_feed_is_the_same_and_stays_
     // --incremental works out the time itself from the last run; nothing new since.
     let run = report(&assetmap(
         &b_store,
-        &["import", "--oruk", &feed, "--incremental", "--report", "json"],
+        &[
+            "import",
+            "--oruk",
+            &feed,
+            "--incremental",
+            "--report",
+            "json",
+        ],
     ));
     assert_eq!(
-        (run["new"].as_u64(), run["changed"].as_u64(), run["removed"].as_u64()),
+        (
+            run["new"].as_u64(),
+            run["changed"].as_u64(),
+            run["removed"].as_u64()
+        ),
         (Some(0), Some(0), Some(0)),
         "{run}"
     );
 }
 
-/// The UK profile's own example service (copied into `data/openreferral/`), as a file: read,
-/// and either imported or reported field by field — never half-imported.
+/// The UK profile's own example service (copied into `data/openreferral/`), as a file, with a
+/// mapping for its words (its one taxonomy term, its accessibility sentence) and its invalid
+/// postcode dropped: as published it is reported, field by field, and nothing is written — its
+/// location is latitude 100, longitude 101; placed on a real point, it imports cleanly.
 #[test]
-fn the_profiles_example_service_file_is_read_record_by_record() {
+fn the_profiles_example_service_is_read_record_by_record_and_imports_once_placed() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.gpkg");
     let example = data_dir().join("openreferral/uk-profile-examples/service_full.json");
-    assert!(example.exists(), "{} is bundled", example.display());
-    let out = assetmap(
-        &store,
-        &[
+    let mapping = dir.path().join("example.toml");
+    std::fs::write(
+        &mapping,
+        r#"
+[source]
+name = "Example directory"
+licence = "CC-BY-SA-4.0"
+id_prefix = "example"
+
+[values.categories]
+"name" = ["mental_wellbeing"]
+
+[values.access]
+"The building is equipped with induction loops for hearing aids. Wheelchair access is possible on all levels." = ["hearing_loop", "step_free"]
+
+[defaults]
+abcd_type = "association"
+
+[clean]
+drop_invalid = ["postcode"]
+"#,
+    )
+    .unwrap();
+    let run = |file: &Path, extra: &[&str]| -> Output {
+        let mut args = vec![
             "import",
             "--oruk",
-            example.to_str().unwrap(),
-            "--dry-run",
+            file.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
             "--report",
             "json",
-        ],
-    );
-    let said = text(&out);
-    assert!(!said.contains("stack backtrace"), "{said}");
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {said}"));
-    assert_eq!(r["records"], 1, "{r}");
-    // Whatever the verdict, it is whole: an asset, or problems naming fields.
-    let valid = r["valid"].as_u64().unwrap();
-    let problems = r["problems"].as_array().unwrap();
-    assert!(
-        (valid == 1 && problems.is_empty()) || (valid == 0 && !problems.is_empty()),
+        ];
+        args.extend(extra);
+        assetmap(&store, &args)
+    };
+
+    let out = run(&example, &[]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("stack backtrace"));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (r["records"].as_u64(), r["rejected"].as_u64()),
+        (Some(1), Some(1)),
         "{r}"
     );
-    assert!(!store.exists(), "a dry run makes no store");
+    let fields: Vec<&str> = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["service_at_locations[0].location.latitude", "postcode"],
+        "{r}"
+    );
+    assert!(!store.exists(), "nothing half-imported: no store at all");
+
+    let mut placed: Value =
+        serde_json::from_str(&std::fs::read_to_string(&example).unwrap()).unwrap();
+    for sal in placed["service_at_locations"].as_array_mut().unwrap() {
+        sal["location"]["latitude"] = json!(53.4242);
+        sal["location"]["longitude"] = json!(-2.3183);
+    }
+    let placed_file = dir.path().join("placed.json");
+    std::fs::write(&placed_file, placed.to_string()).unwrap();
+    let r = report(&run(&placed_file, &[]));
+    assert_eq!(r["new"], 1, "{r}");
+    assert_eq!(r["dropped"][0]["field"], "postcode", "{r}");
+    let asset = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(assets_of(&store))
+        .into_values()
+        .next()
+        .unwrap();
+    assert_eq!(
+        asset.id.as_str(),
+        "example:ac148810-d857-441c-9679-408f346de14b"
+    );
+    assert_eq!(asset.name.to_string(), placed["name"].as_str().unwrap());
+    assert_eq!(
+        asset
+            .categories
+            .iter()
+            .map(|c| c.slug())
+            .collect::<Vec<_>>(),
+        ["mental_wellbeing"]
+    );
+    let mut access: Vec<&str> = asset.access.iter().map(|a| a.slug()).collect();
+    access.sort();
+    assert_eq!(access, ["hearing_loop", "step_free"]);
+    assert_eq!(asset.audience.min_age(), Some(12));
+    assert!(
+        !asset.opening_times.periods().is_empty(),
+        "HH:MM:SS times read"
+    );
+    assert_eq!(
+        asset.provenance.source.as_deref(),
+        Some("Example directory")
+    );
 }

@@ -440,6 +440,21 @@ pub struct MapContext<'a> {
 
 impl Mapping {
     /// Reads a mapping file (TOML); the error names the key at fault.
+    /// A mapping for an Open Referral feed (`assetmap import --oruk FEED --mapping M.toml`):
+    /// `[source]` (the publisher, licence, attribution; `id_prefix` is the source key),
+    /// `[values]` for the feed's taxonomy terms and accessibility words, `[defaults]`; a feed
+    /// has no columns, so none are needed.
+    pub fn feed_from_toml(text: &str) -> Result<Mapping, String> {
+        let m: Mapping = toml::from_str(text).map_err(|e| e.to_string())?;
+        if m.source.id_prefix.is_empty() {
+            return Err("[source] id_prefix must not be empty: it is the feed's source key".into());
+        }
+        if m.source.licence.is_empty() {
+            return Err("[source] licence must not be empty".into());
+        }
+        Ok(m)
+    }
+
     pub fn from_toml(text: &str) -> Result<Mapping, String> {
         let m: Mapping = toml::from_str(text).map_err(|e| e.to_string())?;
         if !m.source.import {
@@ -476,7 +491,8 @@ fn split_values(cell: &str) -> Vec<&str> {
         .collect()
 }
 
-fn lookup<'a, T>(map: &'a BTreeMap<String, T>, raw: &str) -> Option<&'a T> {
+/// The value a map gives a source word (compared without regard to case and surrounding space).
+pub(crate) fn lookup<'a, T>(map: &'a BTreeMap<String, T>, raw: &str) -> Option<&'a T> {
     let want = raw.trim().to_lowercase();
     map.iter()
         .find(|(k, _)| k.trim().to_lowercase() == want)

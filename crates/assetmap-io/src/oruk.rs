@@ -678,6 +678,21 @@ pub fn page<T>(
     })
 }
 
+/// `10:00:00` (an HSDS time with zero seconds, perhaps with an offset `Z`/`+00:00` after it) as
+/// `10:00`; anything else as it is (the validator then says what is wrong with it).
+fn minutes_only(t: &str) -> String {
+    let whole_minute = t.len() >= 8
+        && t.as_bytes()[2] == b':'
+        && t.as_bytes()[5] == b':'
+        && &t[6..8] == "00"
+        && matches!(&t[8..], "" | "Z" | "+00:00");
+    if whole_minute {
+        t[..5].to_owned()
+    } else {
+        t.to_owned()
+    }
+}
+
 /// What [`draft_from_service`] reads: the draft and, when the service has a located location,
 /// its `(lon, lat)`.
 #[derive(Debug, Clone)]
@@ -718,6 +733,30 @@ fn age(v: &Value, key: &str, problems: &mut Vec<String>) -> Option<i64> {
 /// --oruk`). The draft is not validated: [`AssetDraft::validate`] does that. `Err` lists what
 /// could not be read (an unknown status, a schedule not understood, a term not ours…).
 pub fn draft_from_service(s: &Value) -> Result<ServiceDraft, Vec<String>> {
+    draft_from_service_with(s, &FeedWords::default())
+}
+
+/// How to read another directory's words, from a mapping file (`assetmap import --oruk FEED
+/// --mapping M.toml`): its taxonomy terms (by id, code or name, any case) under
+/// `[values.categories]` and `[values.abcd_type]`, its accessibility descriptions under
+/// `[values.access]`, and `[defaults]` for a service none of whose terms is mapped. The
+/// `[source]` names the publisher, licence and attribution where the feed's own metadata does
+/// not.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FeedWords<'a> {
+    /// `[clean] drop_invalid` too: those fields' invalid values are dropped and listed rather
+    /// than rejecting the service.
+    pub clean: Option<&'a crate::mapping::Clean>,
+    pub values: Option<&'a crate::mapping::Values>,
+    pub defaults: Option<&'a crate::mapping::Defaults>,
+    pub source: Option<&'a crate::mapping::SourceInfo>,
+}
+
+/// [`draft_from_service`] with another directory's words.
+pub fn draft_from_service_with(
+    s: &Value,
+    words: &FeedWords<'_>,
+) -> Result<ServiceDraft, Vec<String>> {
     let mut problems = Vec::new();
     if !s.is_object() {
         return Err(vec!["a service must be a JSON object".to_owned()]);
@@ -775,10 +814,50 @@ pub fn draft_from_service(s: &Value) -> Result<ServiceDraft, Vec<String>> {
                 }
                 d.abcd_type = Some(t.slug().to_owned());
             }
-            None => problems.push(format!(
-                "attributes: taxonomy term {} is not an assetmap category or ABCD type",
-                text(a, "taxonomy_term_id").unwrap_or_default()
-            )),
+            None => {
+                // Another directory's term: by its id, code or name through the mapping.
+                let keys: Vec<String> = [
+                    text(a, "taxonomy_term_id"),
+                    text(&term, "id"),
+                    text(&term, "code"),
+                    text(&term, "name"),
+                    text(&term, "term"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                let values = words.values;
+                let categories = values.and_then(|v| {
+                    keys.iter()
+                        .find_map(|k| crate::mapping::lookup(&v.categories, k))
+                });
+                let abcd = values.and_then(|v| {
+                    keys.iter()
+                        .find_map(|k| crate::mapping::lookup(&v.abcd_type, k))
+                });
+                if let Some(c) = categories {
+                    d.categories.extend(c.iter().cloned());
+                }
+                if let Some(t) = abcd {
+                    d.abcd_type = Some(t.clone());
+                }
+                if categories.is_none() && abcd.is_none() {
+                    let named = text(&term, "name")
+                        .or_else(|| keys.first().cloned())
+                        .unwrap_or_default();
+                    problems.push(format!(
+                        "attributes: taxonomy term {named:?} is not an assetmap category or ABCD type; map it under [values.categories] in a mapping file (--mapping)"
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(defaults) = words.defaults {
+        if d.categories.is_empty() {
+            d.categories = defaults.categories.clone();
+        }
+        if d.abcd_type.is_none() {
+            d.abcd_type = defaults.abcd_type.clone();
         }
     }
 
@@ -808,6 +887,8 @@ pub fn draft_from_service(s: &Value) -> Result<ServiceDraft, Vec<String>> {
             problems.push(format!("schedules[{i}]: only freq WEEKLY is understood"));
             continue;
         }
+        // HSDS times are `HH:MM:SS` (with whole minutes here); ours are `HH:MM`.
+        let (opens, closes) = (minutes_only(&opens), minutes_only(&closes));
         for day in byday.split(',').map(str::trim) {
             match BYDAY.iter().position(|b| *b == day) {
                 Some(ix) => times.periods.push(PeriodDraft {
@@ -870,6 +951,12 @@ pub fn draft_from_service(s: &Value) -> Result<ServiceDraft, Vec<String>> {
             _ => {}
         }
     }
+    if let Some(src) = words.source {
+        p.source = p.source.or_else(|| Some(src.name.clone()));
+        p.licence = p.licence.or_else(|| Some(src.licence.clone()));
+        p.attribution = p.attribution.or_else(|| src.attribution.clone());
+        p.source_id = p.source_id.or_else(|| text(s, "id"));
+    }
     d.provenance = p;
 
     // Location: the first service at location.
@@ -902,10 +989,16 @@ pub fn draft_from_service(s: &Value) -> Result<ServiceDraft, Vec<String>> {
                     .find(|a| a.label().eq_ignore_ascii_case(&label))
                     .map(|a| a.slug().to_owned())
             };
-            match slug.or_else(by_label) {
-                Some(s) => d.access.push(s),
-                None => problems.push(format!(
-                    "accessibility: {:?} is not an assetmap access feature",
+            let mapped = || {
+                let v = words.values?;
+                let said = text(f, "description").or_else(|| text(f, "accessibility"))?;
+                crate::mapping::lookup(&v.access, &said).cloned()
+            };
+            match (slug.or_else(by_label), mapped()) {
+                (Some(s), _) => d.access.push(s),
+                (None, Some(features)) => d.access.extend(features),
+                (None, None) => problems.push(format!(
+                    "accessibility: {:?} is not an assetmap access feature; map it under [values.access] in a mapping file (--mapping)",
                     text(f, "description").unwrap_or_default()
                 )),
             }

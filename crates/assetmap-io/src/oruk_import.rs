@@ -1,5 +1,6 @@
 //! Open Referral UK services read as assets, for `assetmap import --oruk`: each fully nested
-//! HSDS service through [`crate::oruk::draft_from_service`] and the validator, every problem
+//! HSDS service through [`crate::oruk::draft_from_service_with`] (with another directory's
+//! words from a mapping file, [`FeedWords`]) and the validator, every problem
 //! reported with the service's place in the feed and its id, like any other import
 //! ([`ImportRead`]).
 //!
@@ -16,13 +17,13 @@
 //!     "service_at_locations": [{"location": {"latitude": 53.42, "longitude": -2.32}}]
 //! }]});
 //! let services = services_of(&file).unwrap();
-//! let read = read_services(&services, "anytown", chrono::Utc::now());
+//! let read = read_services(&services, "anytown", &Default::default(), chrono::Utc::now());
 //! assert_eq!(read.records, 1);
 //! assert_eq!(read.rejected + read.assets.len(), 1);
 //! ```
 
 use crate::geojson::{ImportProblem, ImportRead};
-use crate::oruk::draft_from_service;
+use crate::oruk::{draft_from_service_with, FeedWords};
 use assetmap_core::{Asset, AssetId};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -67,8 +68,46 @@ pub fn asset_id_of(service: &Value, source: &str) -> Result<AssetId, String> {
     AssetId::parse(&raw).map_err(|e| format!("id: {raw:?}: {}", e.problem))
 }
 
+/// Where in the service a validation error's field is (the location's coordinates are HSDS's
+/// `latitude` and `longitude`).
+fn hsds_field(field: &str) -> String {
+    match field {
+        "geometry.coordinates.lat" => "service_at_locations[0].location.latitude".to_owned(),
+        "geometry.coordinates.lon" => "service_at_locations[0].location.longitude".to_owned(),
+        "geometry" | "geometry.coordinates" => "service_at_locations[0].location".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// The draft's slot for `field` when the mapping's `[clean] drop_invalid` names it.
+fn drop_slot<'d>(
+    draft: &'d mut assetmap_core::AssetDraft,
+    field: &str,
+    words: &FeedWords<'_>,
+) -> Option<&'d mut Option<String>> {
+    let head = field.trim_start_matches("contact.");
+    let listed = words
+        .clean
+        .is_some_and(|c| c.drop_invalid.iter().any(|f| f == head));
+    if !listed {
+        return None;
+    }
+    match head {
+        "phone" => Some(&mut draft.contact.phone),
+        "email" => Some(&mut draft.contact.email),
+        "website" => Some(&mut draft.contact.website),
+        "postcode" => Some(&mut draft.postcode),
+        _ => None,
+    }
+}
+
 /// Reads services as assets created at `now`: every problem of every service, at once.
-pub fn read_services(services: &[Value], source: &str, now: chrono::DateTime<chrono::Utc>) -> ImportRead {
+pub fn read_services(
+    services: &[Value],
+    source: &str,
+    words: &FeedWords<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ImportRead {
     let mut read = ImportRead::default();
     let mut seen = HashSet::new();
     for (i, s) in services.iter().enumerate() {
@@ -90,20 +129,50 @@ pub fn read_services(services: &[Value], source: &str, now: chrono::DateTime<chr
                 None
             }
         };
-        match draft_from_service(s) {
+        match draft_from_service_with(s, words) {
             Ok(read_draft) => {
                 if let Some(id) = id.filter(|_| problems.is_empty()) {
-                    match read_draft.draft.validate(read_draft.location) {
-                        Ok(valid) => {
-                            read.assets.push(Asset::create(id, valid, now));
-                            continue;
+                    let mut draft = read_draft.draft;
+                    let mut dropped = Vec::new();
+                    loop {
+                        match draft.clone().validate(read_draft.location) {
+                            Ok(valid) => {
+                                read.assets.push(Asset::create(id, valid, now));
+                                read.dropped.append(&mut dropped);
+                                break;
+                            }
+                            Err(errors) => {
+                                // Values the mapping says to drop when invalid, once.
+                                let droppable = dropped.is_empty()
+                                    && errors
+                                        .errors()
+                                        .iter()
+                                        .all(|e| drop_slot(&mut draft, &e.field, words).is_some());
+                                if !droppable {
+                                    problems.extend(
+                                        errors
+                                            .errors()
+                                            .iter()
+                                            .map(|e| (hsds_field(&e.field), e.problem.clone())),
+                                    );
+                                    break;
+                                }
+                                for e in errors.errors() {
+                                    let value = drop_slot(&mut draft, &e.field, words)
+                                        .and_then(Option::take)
+                                        .unwrap_or_default();
+                                    dropped.push(ImportProblem {
+                                        record,
+                                        id: service_id.clone(),
+                                        field: e.field.clone(),
+                                        reason: format!("{value:?} dropped: {}", e.problem),
+                                    });
+                                }
+                            }
                         }
-                        Err(errors) => problems.extend(
-                            errors
-                                .errors()
-                                .iter()
-                                .map(|e| (e.field.clone(), e.problem.clone())),
-                        ),
+                    }
+                    if problems.is_empty() {
+                        continue;
                     }
                 }
             }

@@ -367,7 +367,10 @@ mod tests {
             incoming,
             stored,
             records,
-            SyncOptions { overwrite },
+            SyncOptions {
+                overwrite,
+                partial: false,
+            },
             Utc::now(),
         );
         for a in plan.new.iter().chain(&plan.changed) {
@@ -535,6 +538,33 @@ mod tests {
         );
         assert_eq!(ids(&plan.unchanged), ["s:9"]);
         assert_eq!(records.len(), 1);
+    }
+
+    #[test]
+    fn a_partial_run_finds_nothing_removed() {
+        let (mut stored, mut records) = (Vec::new(), Vec::new());
+        run(
+            vec![asset("s:1", "A"), asset("s:2", "B")],
+            &mut stored,
+            &mut records,
+            false,
+        );
+        let plan = plan_sync(
+            "s",
+            vec![asset("s:2", "B changed")],
+            &stored,
+            &records,
+            SyncOptions {
+                overwrite: false,
+                partial: true,
+            },
+            Utc::now(),
+        );
+        assert!(plan.removed.is_empty(), "{:?}", plan.removed);
+        assert_eq!(plan.changed.len(), 1);
+        // Only the record the run held is written; s:1's is left as it was.
+        assert_eq!(plan.records.len(), 1);
+        assert_eq!(plan.records[0].asset_id.as_str(), "s:2");
     }
 
     #[test]

@@ -42,8 +42,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations (PostGIS) and exit.
     Migrate,
-    /// Load assets into the store in one transaction: the bundled dataset, a GeoJSON file, or
-    /// synthetic assets.
+    /// Bring a source in, or keep it in step, in one transaction: a GeoJSON file of assets, a
+    /// table (CSV, GeoJSON, GeoPackage) read with a mapping file, an Open Referral UK feed, the
+    /// bundled dataset, or synthetic assets.
     Import(crate::import_cli::ImportArgs),
     /// Write the asset layer (and per-area summaries) to a GeoPackage, CSV or GeoJSON file.
     Export(crate::export_cli::ExportArgs),

@@ -62,7 +62,9 @@ pub struct ImportArgs {
     /// An Open Referral UK feed to import: its base address (`https://example.org/oruk`: the
     /// pages of `/services`, then each service in full) or a JSON file of services (a page, a
     /// list or one service).
-    #[arg(long, value_name = "URL|FILE", conflicts_with_all = ["file", "synthetic", "suggest_mapping", "mapping"])]
+    /// With --mapping, the feed's own taxonomy terms and accessibility words are read through
+    /// the mapping's `[values]`, and its `[source]` names the publisher.
+    #[arg(long, value_name = "URL|FILE", conflicts_with_all = ["file", "synthetic", "suggest_mapping"])]
     pub oruk: Option<String>,
     /// Only what the feed says changed after this time (RFC 3339, e.g. `2026-12-01T00:00:00Z`):
     /// an incremental run, which adds and updates but finds nothing removed.
@@ -256,7 +258,23 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     let (label, key, mut read) = match (&args.file, args.synthetic) {
         _ if args.oruk.is_some() => {
             let feed = args.oruk.clone().unwrap_or_default();
-            let key = args.source.clone().unwrap_or_else(|| oruk_source_key(&feed));
+            let mapping = match &args.mapping {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("Failed to read {}", path.display()))?;
+                    Some(
+                        assetmap_io::mapping::Mapping::feed_from_toml(&text).map_err(|e| {
+                            anyhow::anyhow!("The mapping file {} is not valid: {e}", path.display())
+                        })?,
+                    )
+                }
+                None => None,
+            };
+            let key = args
+                .source
+                .clone()
+                .or_else(|| mapping.as_ref().map(|m| m.source.id_prefix.clone()))
+                .unwrap_or_else(|| oruk_source_key(&feed));
             let mut since = args.modified_after;
             if args.incremental {
                 let store = startup::open_store(&settings).await?;
@@ -285,8 +303,18 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
             })
             .await
             .context("The feed reader stopped")??;
-            let read =
-                assetmap_io::oruk_import::read_services(&services, &key, chrono::Utc::now());
+            let words = assetmap_io::oruk::FeedWords {
+                clean: mapping.as_ref().map(|m| &m.clean),
+                values: mapping.as_ref().map(|m| &m.values),
+                defaults: mapping.as_ref().map(|m| &m.defaults),
+                source: mapping.as_ref().map(|m| &m.source),
+            };
+            let read = assetmap_io::oruk_import::read_services(
+                &services,
+                &key,
+                &words,
+                chrono::Utc::now(),
+            );
             (feed, key, read)
         }
         (_, Some(n)) => {

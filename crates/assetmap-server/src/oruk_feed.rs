@@ -25,10 +25,10 @@ pub fn services(
     progress: &dyn Fn(usize, usize),
 ) -> anyhow::Result<Vec<Value>> {
     if !is_url(source) {
-        let text = std::fs::read_to_string(source)
-            .with_context(|| format!("Failed to read {source}"))?;
-        let doc: Value = serde_json::from_str(&text)
-            .with_context(|| format!("{source} is not JSON"))?;
+        let text =
+            std::fs::read_to_string(source).with_context(|| format!("Failed to read {source}"))?;
+        let doc: Value =
+            serde_json::from_str(&text).with_context(|| format!("{source} is not JSON"))?;
         return assetmap_io::oruk_import::services_of(&doc)
             .map_err(|e| anyhow::anyhow!("{source}: {e}"));
     }
@@ -89,7 +89,10 @@ pub fn services(
             }
         }
         progress(0, total);
-        let last = doc.get("last_page").and_then(Value::as_bool).unwrap_or(true);
+        let last = doc
+            .get("last_page")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
         if last || contents.is_empty() {
             break;
         }
