@@ -303,3 +303,25 @@ drop_invalid = ["postcode"]
         Some("Example directory")
     );
 }
+
+/// `--incremental` on a store that does not exist yet reads the whole feed (there is no earlier
+/// run to start from) and, when the run fails, leaves no store file behind.
+#[test]
+fn an_incremental_first_run_reads_everything_and_a_failed_one_leaves_no_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("new.gpkg");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"[{"id": "x", "name": "No location"}]"#).unwrap();
+    let out = assetmap(
+        &store,
+        &["import", "--oruk", bad.to_str().unwrap(), "--incremental"],
+    );
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("no earlier import of bad: the whole feed is read"),
+        "{said}"
+    );
+    assert!(said.contains("service_at_locations"), "{said}");
+    assert!(!store.exists(), "no store file left: {said}");
+}

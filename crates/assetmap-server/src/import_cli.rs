@@ -276,7 +276,13 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
                 .or_else(|| mapping.as_ref().map(|m| m.source.id_prefix.clone()))
                 .unwrap_or_else(|| oruk_source_key(&feed));
             let mut since = args.modified_after;
-            if args.incremental {
+            // (A GeoPackage store that does not exist yet holds no earlier import: it is not
+            // made here, so a failed first run still leaves no file behind.)
+            let store_exists = match &settings.store {
+                StoreLocation::GeoPackage(path) => path.exists(),
+                StoreLocation::Postgis(_) => true,
+            };
+            if args.incremental && store_exists {
                 let store = startup::open_store(&settings).await?;
                 let records = store
                     .source_records(&key)
@@ -287,9 +293,9 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
                     .map(|r| r.imported_at)
                     .max()
                     .map(|t| t - chrono::Duration::hours(1));
-                if since.is_none() {
-                    eprintln!("no earlier import of {key}: the whole feed is read");
-                }
+            }
+            if args.incremental && since.is_none() {
+                eprintln!("no earlier import of {key}: the whole feed is read");
             }
             partial = since.is_some();
             let shown = std::sync::atomic::AtomicUsize::new(usize::MAX);
