@@ -92,6 +92,9 @@ struct Outcome<'a> {
     duplicates: &'a [ProbableDuplicate],
     written: bool,
     phases: Phases,
+    /// Whether the run got as far as comparing with the store (a file with rejected records
+    /// stops before).
+    planned: bool,
 }
 
 /// Where the time went, in seconds: reading and checking the file, comparing it with the
@@ -214,6 +217,19 @@ fn print_report(o: &Outcome<'_>, format: ReportFormat) {
                     d.distance_m,
                     d.name_similarity,
                 );
+            }
+            let read_summary = format!(
+                "{}: {} records, {} valid, {} rejected, {} left out by the mapping's filter, {} values dropped",
+                o.label,
+                o.read.records,
+                o.valid,
+                o.read.rejected,
+                o.read.left_out.len(),
+                o.read.dropped.len(),
+            );
+            if !o.planned {
+                eprintln!("{read_summary}");
+                return;
             }
             eprintln!(
                 "took {:.1} s to read and check, {:.1} s to compare with the store, {:.1} s to write",
@@ -404,6 +420,7 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
                 duplicates: &[],
                 written: false,
                 phases,
+                planned: false,
             },
             args.report,
         );
@@ -487,6 +504,7 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
         duplicates: &duplicates,
         written: false,
         phases,
+        planned: true,
     };
     if args.dry_run {
         print_report(&outcome, args.report);
