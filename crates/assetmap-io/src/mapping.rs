@@ -1478,51 +1478,20 @@ pub fn read_mapped_with(
 
         if problems.is_empty() {
             if let Some(id) = id {
-                let mut dropped = Vec::new();
-                loop {
-                    match draft.clone().validate(location) {
-                        Ok(valid) => {
-                            made = Some(Asset::create(id, valid, now));
-                            read.dropped.extend(dropped);
-                            break;
-                        }
-                        Err(errors) => {
-                            let heads: Vec<(String, String, String)> = errors
-                                .errors()
-                                .iter()
-                                .map(|e| {
-                                    let head = e.field.trim_start_matches("contact.").to_owned();
-                                    (head, e.field.clone(), e.problem.clone())
-                                })
-                                .collect();
-                            let droppable = dropped.is_empty()
-                                && heads
-                                    .iter()
-                                    .all(|(h, ..)| drop_invalid.contains(&h.as_str()));
-                            if !droppable {
-                                for e in errors.errors() {
-                                    problems.push((
-                                        field_column(&e.field, &prepared),
-                                        e.problem.clone(),
-                                    ));
-                                }
-                                break;
-                            }
-                            for (head, _, reason) in heads {
-                                let slot = match head.as_str() {
-                                    "phone" => &mut draft.contact.phone,
-                                    "email" => &mut draft.contact.email,
-                                    "website" => &mut draft.contact.website,
-                                    _ => &mut draft.postcode,
-                                };
-                                let value = slot.take().unwrap_or_default();
-                                dropped.push(ImportProblem {
-                                    record: row,
-                                    id: raw_id.clone(),
-                                    field: column(&head),
-                                    reason: format!("{value:?} dropped: {reason}"),
-                                });
-                            }
+                match validate_dropping(draft, location, &drop_invalid) {
+                    Ok((valid, dropped)) => {
+                        made = Some(Asset::create(id, valid, now));
+                        read.dropped
+                            .extend(dropped.into_iter().map(|d| ImportProblem {
+                                record: row,
+                                id: raw_id.clone(),
+                                field: column(&d.field),
+                                reason: format!("{:?} dropped: {}", d.value, d.reason),
+                            }));
+                    }
+                    Err(errors) => {
+                        for e in errors.errors() {
+                            problems.push((field_column(&e.field, &prepared), e.problem.clone()));
                         }
                     }
                 }
@@ -1576,6 +1545,59 @@ pub fn read_mapped_with(
         read.dropped.append(&mut row.dropped);
     }
     Ok(read)
+}
+
+/// A value [`validate_dropping`] dropped: the field (`phone`, `email`, `website`, `postcode`),
+/// the value, and why it was invalid.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DroppedValue {
+    pub field: String,
+    pub value: String,
+    pub reason: String,
+}
+
+/// Validates `draft`; when every error is in a field `drop_invalid` names (of `phone`,
+/// `email`, `website`, `postcode`: `[clean] drop_invalid`), drops those values and validates
+/// again, once. The draft's errors otherwise.
+pub(crate) fn validate_dropping(
+    mut draft: AssetDraft,
+    location: Option<(f64, f64)>,
+    drop_invalid: &[&str],
+) -> Result<(assetmap_core::ValidAssetDraft, Vec<DroppedValue>), assetmap_core::ValidationErrors> {
+    fn slot<'d>(draft: &'d mut AssetDraft, head: &str) -> Option<&'d mut Option<String>> {
+        match head {
+            "phone" => Some(&mut draft.contact.phone),
+            "email" => Some(&mut draft.contact.email),
+            "website" => Some(&mut draft.contact.website),
+            "postcode" => Some(&mut draft.postcode),
+            _ => None,
+        }
+    }
+    let errors = match draft.clone().validate(location) {
+        Ok(valid) => return Ok((valid, Vec::new())),
+        Err(errors) => errors,
+    };
+    let head = |field: &str| field.trim_start_matches("contact.").to_owned();
+    let droppable = errors.errors().iter().all(|e| {
+        let h = head(&e.field);
+        drop_invalid.contains(&h.as_str()) && slot(&mut draft, &h).is_some()
+    });
+    if !droppable {
+        return Err(errors);
+    }
+    let mut dropped = Vec::new();
+    for e in errors.errors() {
+        let h = head(&e.field);
+        let value = slot(&mut draft, &h)
+            .and_then(Option::take)
+            .unwrap_or_default();
+        dropped.push(DroppedValue {
+            field: h,
+            value,
+            reason: e.problem.clone(),
+        });
+    }
+    draft.validate(location).map(|valid| (valid, dropped))
 }
 
 /// The column behind a validation error's field (`contact.email` → the email column).

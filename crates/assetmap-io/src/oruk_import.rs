@@ -23,6 +23,7 @@
 //! ```
 
 use crate::geojson::{ImportProblem, ImportRead};
+use crate::mapping::validate_dropping;
 use crate::oruk::{draft_from_service_with, FeedWords};
 use assetmap_core::{Asset, AssetId};
 use serde_json::Value;
@@ -79,28 +80,6 @@ fn hsds_field(field: &str) -> String {
     }
 }
 
-/// The draft's slot for `field` when the mapping's `[clean] drop_invalid` names it.
-fn drop_slot<'d>(
-    draft: &'d mut assetmap_core::AssetDraft,
-    field: &str,
-    words: &FeedWords<'_>,
-) -> Option<&'d mut Option<String>> {
-    let head = field.trim_start_matches("contact.");
-    let listed = words
-        .clean
-        .is_some_and(|c| c.drop_invalid.iter().any(|f| f == head));
-    if !listed {
-        return None;
-    }
-    match head {
-        "phone" => Some(&mut draft.contact.phone),
-        "email" => Some(&mut draft.contact.email),
-        "website" => Some(&mut draft.contact.website),
-        "postcode" => Some(&mut draft.postcode),
-        _ => None,
-    }
-}
-
 /// Reads services as assets created at `now`: every problem of every service, at once.
 pub fn read_services(
     services: &[Value],
@@ -132,44 +111,27 @@ pub fn read_services(
         match draft_from_service_with(s, words) {
             Ok(read_draft) => {
                 if let Some(id) = id.filter(|_| problems.is_empty()) {
-                    let mut draft = read_draft.draft;
-                    let mut dropped = Vec::new();
-                    loop {
-                        match draft.clone().validate(read_draft.location) {
-                            Ok(valid) => {
-                                read.assets.push(Asset::create(id, valid, now));
-                                read.dropped.append(&mut dropped);
-                                break;
-                            }
-                            Err(errors) => {
-                                // Values the mapping says to drop when invalid, once.
-                                let droppable = dropped.is_empty()
-                                    && errors
-                                        .errors()
-                                        .iter()
-                                        .all(|e| drop_slot(&mut draft, &e.field, words).is_some());
-                                if !droppable {
-                                    problems.extend(
-                                        errors
-                                            .errors()
-                                            .iter()
-                                            .map(|e| (hsds_field(&e.field), e.problem.clone())),
-                                    );
-                                    break;
-                                }
-                                for e in errors.errors() {
-                                    let value = drop_slot(&mut draft, &e.field, words)
-                                        .and_then(Option::take)
-                                        .unwrap_or_default();
-                                    dropped.push(ImportProblem {
-                                        record,
-                                        id: service_id.clone(),
-                                        field: e.field.clone(),
-                                        reason: format!("{value:?} dropped: {}", e.problem),
-                                    });
-                                }
-                            }
+                    let drop_invalid: Vec<&str> = words
+                        .clean
+                        .map(|c| c.drop_invalid.iter().map(String::as_str).collect())
+                        .unwrap_or_default();
+                    match validate_dropping(read_draft.draft, read_draft.location, &drop_invalid) {
+                        Ok((valid, dropped)) => {
+                            read.assets.push(Asset::create(id, valid, now));
+                            read.dropped
+                                .extend(dropped.into_iter().map(|d| ImportProblem {
+                                    record,
+                                    id: service_id.clone(),
+                                    field: d.field,
+                                    reason: format!("{:?} dropped: {}", d.value, d.reason),
+                                }));
                         }
+                        Err(errors) => problems.extend(
+                            errors
+                                .errors()
+                                .iter()
+                                .map(|e| (hsds_field(&e.field), e.problem.clone())),
+                        ),
                     }
                     if problems.is_empty() {
                         continue;

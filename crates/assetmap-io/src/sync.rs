@@ -256,8 +256,9 @@ pub fn plan_sync(
                     });
                 }
             }
-            (Some(s), _) if fingerprint(s) == print => {
-                // The store already holds what the source says.
+            // Not edited since the last import: the store holds what the record's fingerprint
+            // says, so the stored asset need not be hashed again.
+            (Some(s), Some(r)) if s.version == r.imported_version && r.fingerprint == print => {
                 plan.unchanged.push(asset.id.clone());
                 plan.records.push(record(&asset.id, print, s.version));
             }
@@ -265,6 +266,12 @@ pub fn plan_sync(
                 let next = next_version(s, asset, now);
                 plan.records.push(record(&next.id, print, next.version));
                 plan.changed.push(next);
+            }
+            (Some(s), _) if fingerprint(s) == print => {
+                // The store already holds what the source says (edited back, or brought by
+                // another way).
+                plan.unchanged.push(asset.id.clone());
+                plan.records.push(record(&asset.id, print, s.version));
             }
             (Some(_), Some(r)) if r.fingerprint == print => {
                 // Edited here; the source did not change it: the edit stays, and stays

@@ -134,36 +134,9 @@ fn print_report(o: &Outcome<'_>, format: ReportFormat) {
             println!("{doc}");
         }
         ReportFormat::Text => {
-            for ImportProblem {
-                record,
-                id,
-                field,
-                reason,
-            } in &o.read.problems
-            {
-                let id = id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
-                eprintln!("record {record}{id}: {field}: {reason}");
-            }
-            for ImportProblem {
-                record,
-                id,
-                field,
-                reason,
-            } in &o.read.left_out
-            {
-                let id = id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
-                eprintln!("left out: record {record}{id}: {field}: {reason}");
-            }
-            for ImportProblem {
-                record,
-                id,
-                field,
-                reason,
-            } in &o.read.dropped
-            {
-                let id = id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
-                eprintln!("value dropped: record {record}{id}: {field}: {reason}");
-            }
+            print_problems("", &o.read.problems);
+            print_problems("left out: ", &o.read.left_out);
+            print_problems("value dropped: ", &o.read.dropped);
             for c in &p.conflicts {
                 let what = match c.kind {
                     ConflictKind::EditedHere => format!(
@@ -253,6 +226,20 @@ fn print_report(o: &Outcome<'_>, format: ReportFormat) {
                 o.duplicates.len(),
             );
         }
+    }
+}
+
+/// Each problem on its own line of standard error: `<prefix>record N (id): field: reason`.
+fn print_problems(prefix: &str, problems: &[ImportProblem]) {
+    for ImportProblem {
+        record,
+        id,
+        field,
+        reason,
+    } in problems
+    {
+        let id = id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
+        eprintln!("{prefix}record {record}{id}: {field}: {reason}");
     }
 }
 
@@ -444,23 +431,21 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     };
     let compare_began = std::time::Instant::now();
     let (stored, records) = match &store {
-        Some(store) if store.count().await? > 0 => (
-            store
-                .all()
-                .await
-                .context("Failed to read the stored assets")?,
-            store
+        Some(store) => {
+            let stored = if store.count().await? > 0 {
+                store
+                    .all()
+                    .await
+                    .context("Failed to read the stored assets")?
+            } else {
+                Vec::new()
+            };
+            let records = store
                 .source_records(&key)
                 .await
-                .context("Failed to read what earlier imports of this source left")?,
-        ),
-        Some(store) => (
-            Vec::new(),
-            store
-                .source_records(&key)
-                .await
-                .context("Failed to read what earlier imports of this source left")?,
-        ),
+                .context("Failed to read what earlier imports of this source left")?;
+            (stored, records)
+        }
         None => (Vec::new(), Vec::new()),
     };
     let now = chrono::Utc::now();

@@ -99,15 +99,7 @@ pub fn services(
     }
     let mut out = Vec::with_capacity(ids.len());
     for (n, id) in ids.iter().enumerate() {
-        let encoded: String = id
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    char::from(b).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
+        let encoded = percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC);
         out.push(get(&format!("{base}/services/{encoded}"))?);
         progress(n + 1, total.max(ids.len()));
     }

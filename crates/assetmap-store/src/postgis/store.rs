@@ -78,6 +78,49 @@ impl std::fmt::Debug for PostgisStore {
 }
 
 impl PostgisStore {
+    /// Every row of a read that may be large (all the assets, a source's records), converted
+    /// as it arrives. Loading a million rows takes longer than a statement may run, so the read
+    /// runs without the statement timeout; instead every step, and every row, must arrive
+    /// within the client-side bound, which still ends the wait on a database that stops
+    /// answering.
+    async fn read_every_row<T>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        convert: impl Fn(&Row) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut client = self.bounded(self.client()).await?;
+        let tx = self
+            .bounded(async {
+                let tx = client.transaction().await.map_err(from_pg)?;
+                tx.batch_execute("SET LOCAL statement_timeout = 0")
+                    .await
+                    .map_err(from_pg)?;
+                Ok(tx)
+            })
+            .await?;
+        let rows = self
+            .bounded(async {
+                let stmt = tx.prepare_cached(sql).await.map_err(from_pg)?;
+                // Streamed: rows are converted as they arrive, not buffered twice.
+                tx.query_raw(&stmt, params.iter().copied())
+                    .await
+                    .map_err(from_pg)
+            })
+            .await?;
+        let mut rows = std::pin::pin!(rows);
+        let mut out = Vec::new();
+        while let Some(row) = self
+            .bounded(async { rows.try_next().await.map_err(from_pg) })
+            .await?
+        {
+            out.push(convert(&row)?);
+        }
+        self.bounded(async { tx.commit().await.map_err(from_pg) })
+            .await?;
+        Ok(out)
+    }
+
     /// Connects to the database at `url` (`postgres://user[:password]@host[:port]/db`), checks
     /// that PostGIS 3.0 or newer is there and that the schema is not newer than this code knows.
     /// Does not migrate: call [`PostgisStore::migrate`], or use [`PostgisStore::open`].
@@ -1035,40 +1078,10 @@ impl AssetStore for PostgisStore {
     }
 
     async fn all(&self) -> Result<Vec<Asset>, StoreError> {
-        // Loading a million assets takes longer than a statement may run, so this read runs
-        // without the statement timeout; instead every step, and every row, must arrive within
-        // the client-side bound, which still ends the wait on a database that stops answering.
-        let mut client = self.bounded(self.client()).await?;
-        let tx = self
-            .bounded(async {
-                let tx = client.transaction().await.map_err(from_pg)?;
-                tx.batch_execute("SET LOCAL statement_timeout = 0")
-                    .await
-                    .map_err(from_pg)?;
-                Ok(tx)
+        let mut out = self
+            .read_every_row(&format!("SELECT {COLUMNS} FROM assets"), &[], |row| {
+                asset_from_row(row, 0)
             })
-            .await?;
-        let rows = self
-            .bounded(async {
-                let stmt = tx
-                    .prepare_cached(&format!("SELECT {COLUMNS} FROM assets"))
-                    .await
-                    .map_err(from_pg)?;
-                // Streamed: a million rows are converted as they arrive, not buffered twice.
-                tx.query_raw(&stmt, std::iter::empty::<&(dyn ToSql + Sync)>())
-                    .await
-                    .map_err(from_pg)
-            })
-            .await?;
-        let mut rows = std::pin::pin!(rows);
-        let mut out = Vec::new();
-        while let Some(row) = self
-            .bounded(async { rows.try_next().await.map_err(from_pg) })
-            .await?
-        {
-            out.push(asset_from_row(&row, 0)?);
-        }
-        self.bounded(async { tx.commit().await.map_err(from_pg) })
             .await?;
         // Sorted here rather than by the database: a million wide rows would be sorted on
         // disk there, and here it is a sort of ids (byte order, as `COLLATE "C"`).
@@ -1203,44 +1216,17 @@ impl AssetStore for PostgisStore {
     }
 
     async fn source_records(&self, source: &str) -> Result<Vec<SourceRecord>, StoreError> {
-        // As `all`: a large source's records may take longer to send than a statement may
-        // run, so no statement timeout, but every step and every row must arrive within the
-        // client-side bound. The primary key (source, asset_id) gives the order; both columns
-        // are `COLLATE "C"`, byte order, as `AssetId`'s `Ord`.
-        let mut client = self.bounded(self.client()).await?;
-        let tx = self
-            .bounded(async {
-                let tx = client.transaction().await.map_err(from_pg)?;
-                tx.batch_execute("SET LOCAL statement_timeout = 0")
-                    .await
-                    .map_err(from_pg)?;
-                Ok(tx)
-            })
-            .await?;
-        let rows = self
-            .bounded(async {
-                let stmt = tx
-                    .prepare_cached(&format!(
-                        "SELECT {SOURCE_RECORD_COLUMNS} FROM source_records \
-                         WHERE source = $1 ORDER BY asset_id"
-                    ))
-                    .await
-                    .map_err(from_pg)?;
-                let params: [&(dyn ToSql + Sync); 1] = [&source];
-                tx.query_raw(&stmt, params).await.map_err(from_pg)
-            })
-            .await?;
-        let mut rows = std::pin::pin!(rows);
-        let mut out = Vec::new();
-        while let Some(row) = self
-            .bounded(async { rows.try_next().await.map_err(from_pg) })
-            .await?
-        {
-            out.push(source_record_from_row(&row)?);
-        }
-        self.bounded(async { tx.commit().await.map_err(from_pg) })
-            .await?;
-        Ok(out)
+        // The primary key (source, asset_id) gives the order; both columns are `COLLATE "C"`,
+        // byte order, as `AssetId`'s `Ord`.
+        self.read_every_row(
+            &format!(
+                "SELECT {SOURCE_RECORD_COLUMNS} FROM source_records \
+                 WHERE source = $1 ORDER BY asset_id"
+            ),
+            &[&source],
+            source_record_from_row,
+        )
+        .await
     }
 
     async fn apply_import(
