@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod account;
 pub mod asset;
 pub mod crs;
 mod error;
@@ -15,6 +16,7 @@ pub mod uk_time;
 mod values;
 mod walking;
 
+pub use account::{may_change, ChangeBy, Role, Via};
 pub use asset::{
     Asset, AssetDraft, Audience, AudienceDraft, Contact, ContactDraft, Cost, CostDraft,
     OpeningTimesDraft, PeriodDraft, Provenance, ValidAssetDraft, MAX_AGE_YEARS,

@@ -8,7 +8,7 @@
 use crate::config::{Settings, StoreLocation};
 use crate::startup;
 use anyhow::{bail, Context};
-use assetmap_core::{Asset, AssetId};
+use assetmap_core::{Asset, AssetId, ChangeBy, Via};
 use assetmap_io::duplicates::{probable_duplicates, ProbableDuplicate};
 use assetmap_io::sync::{plan_sync, ConflictKind, SyncOptions, SyncPlan};
 use assetmap_io::{ImportProblem, ImportRead};
@@ -569,8 +569,10 @@ fn source_key(args: &ImportArgs, path: &std::path::Path) -> String {
 }
 
 /// Writes the run in one transaction: the new assets, the next versions of the changed ones,
-/// and the source records, with a progress bar.
+/// and the source records, with a progress bar. History credits the import of the plan's
+/// source.
 async fn write(store: &dyn AssetStore, plan: &SyncPlan) -> anyhow::Result<()> {
+    let by = ChangeBy::system(Via::Import(plan.source.clone()));
     let total = plan.new.len() + plan.changed.len();
     let shown = std::sync::atomic::AtomicUsize::new(if total == 0 { 0 } else { usize::MAX });
     store
@@ -579,6 +581,7 @@ async fn write(store: &dyn AssetStore, plan: &SyncPlan) -> anyhow::Result<()> {
                 inserts: &plan.new,
                 replaces: &plan.changed,
                 records: &plan.records,
+                by: &by,
             },
             &|n| show_progress(n, total, &shown, "assets sent"),
         )

@@ -10,6 +10,7 @@ use crate::{edge, routes, sync, telemetry};
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 use assetmap_index::Engine;
+use assetmap_core::{ChangeBy, Via};
 use assetmap_store::{AssetStore, StoreError};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -122,7 +123,7 @@ pub async fn seed_if_new(
     };
     let started = Instant::now();
     store
-        .insert_many(&assets)
+        .insert_many(&assets, &ChangeBy::system(Via::Seed))
         .await
         .context("Failed to seed the store")?;
     tracing::info!(

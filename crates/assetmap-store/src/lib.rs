@@ -1,14 +1,20 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod gpkg;
 pub mod idempotency;
 pub mod postgis;
 
+pub use accounts::{
+    Account, AccountChange, AccountStore, ApiToken, Decision, Invitation, Proposal, Session,
+    Stewardship,
+};
 pub use idempotency::{IdempotencyRecord, Outcome};
 pub use postgis::PostgisStore;
 
-use assetmap_core::{Asset, AssetId, SourceRecord};
+use assetmap_core::{Asset, AssetId, ChangeBy, SourceRecord};
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 /// How long the stores may wait, so that no call hangs on a slow, locked, frozen or unreachable
@@ -105,6 +111,13 @@ pub enum StoreError {
     /// write (one that has not expired): nothing was written. Holds the kept record.
     #[error("the idempotency key {:?} is already kept for an earlier write", .0.key)]
     KeyAlreadyUsed(Box<IdempotencyRecord>),
+    /// The record is not in a state that allows this: an e-mail address or id already taken, an
+    /// invitation already used, a proposal already decided. Nothing was written.
+    #[error("{0}")]
+    Conflict(String),
+    /// No such account, token, invitation or proposal (what is missing is said).
+    #[error("{0}")]
+    Missing(String),
     /// The schema is missing, too new or too old, or a stored record cannot be read.
     #[error("the store's schema or data is not usable: {0}")]
     Schema(String),
@@ -172,6 +185,9 @@ pub struct ImportBatch<'a> {
     pub replaces: &'a [Asset],
     /// Source records to keep, replacing any kept for the same (source, asset id).
     pub records: &'a [assetmap_core::SourceRecord],
+    /// Who ran the import and how ([`assetmap_core::Via::Import`] with the source): every
+    /// change of the batch records it in the history.
+    pub by: &'a ChangeBy,
 }
 
 impl ImportBatch<'_> {
@@ -181,6 +197,25 @@ impl ImportBatch<'_> {
     }
 }
 
+/// One change in an asset's history ([`AssetStore::history`]): the change feed's entry with
+/// who made it, how, and what the asset was before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    /// The change's position in the feed ([`Change::seq`]).
+    pub seq: u64,
+    pub id: AssetId,
+    pub kind: ChangeKind,
+    /// The version the change wrote; for a delete, the version deleted.
+    pub version: u64,
+    /// When the change was committed (the store's clock).
+    pub at: DateTime<Utc>,
+    pub by: ChangeBy,
+    /// The asset as stored just before the change: `None` for a creation, and for changes
+    /// written before the store kept history. A replacement's `before` is the previous version;
+    /// a delete's is the version deleted.
+    pub before: Option<Asset>,
+}
+
 /// How often [`AssetStore::apply_import`] reports progress, in assets written.
 pub const IMPORT_PROGRESS_EVERY: usize = 10_000;
 
@@ -188,9 +223,14 @@ pub const IMPORT_PROGRESS_EVERY: usize = 10_000;
 /// file) and, in production, the PostGIS store.
 ///
 /// Every write method returns only after the change is committed and durable, and returns the
-/// change-feed sequence number it was given.
+/// change-feed sequence number it was given. Every write records who made it and how
+/// ([`ChangeBy`]) and what the asset was before, in its change-feed entry, in the same
+/// transaction: the asset's history ([`AssetStore::history`]) is complete exactly when the
+/// write is acknowledged.
+///
+/// A store also keeps the people who change it ([`AccountStore`]).
 #[async_trait::async_trait]
-pub trait AssetStore: Send + Sync {
+pub trait AssetStore: AccountStore + Send + Sync {
     /// A short name for logs and `/health`: `"geopackage"` or `"postgis"`.
     fn kind(&self) -> &'static str;
 
@@ -214,20 +254,20 @@ pub trait AssetStore: Send + Sync {
     async fn count(&self) -> Result<u64, StoreError>;
 
     /// Stores a new asset. [`StoreError::AlreadyExists`] if the id is taken.
-    async fn insert(&self, asset: &Asset) -> Result<u64, StoreError> {
-        self.apply(Write::Insert(asset), None).await
+    async fn insert(&self, asset: &Asset, by: &ChangeBy) -> Result<u64, StoreError> {
+        self.apply(Write::Insert(asset), by, None).await
     }
 
     /// Replaces an asset with its next version: succeeds only if the stored version is
     /// `asset.version - 1` ([`StoreError::VersionConflict`] otherwise, [`StoreError::NotFound`]
     /// if there is none).
-    async fn replace(&self, asset: &Asset) -> Result<u64, StoreError> {
-        self.apply(Write::Replace(asset), None).await
+    async fn replace(&self, asset: &Asset, by: &ChangeBy) -> Result<u64, StoreError> {
+        self.apply(Write::Replace(asset), by, None).await
     }
 
     /// Deletes an asset. [`StoreError::NotFound`] if there is none.
-    async fn delete(&self, id: &AssetId) -> Result<u64, StoreError> {
-        self.apply(Write::Delete(id), None).await
+    async fn delete(&self, id: &AssetId, by: &ChangeBy) -> Result<u64, StoreError> {
+        self.apply(Write::Delete(id), by, None).await
     }
 
     /// Makes one write ([`insert`](Self::insert), [`replace`](Self::replace) or
@@ -241,11 +281,18 @@ pub trait AssetStore: Send + Sync {
     /// (the key is checked before the write, so a retry of an insert with a given id finds
     /// the record rather than [`StoreError::AlreadyExists`]).
     ///
+    /// The change-feed entry records `by` and the asset as it was before (see
+    /// [`HistoryEntry`]). A write [`assetmap_core::Via::Review`]`(n)` accepts proposal `n`: it
+    /// must be a [`Write::Replace`] of the proposal's asset while the proposal waits
+    /// ([`StoreError::Conflict`] if it was decided, [`StoreError::Missing`] if there is none),
+    /// and the proposal is marked accepted by `by.account` in the same transaction.
+    ///
     /// If the connection is lost after the commit was sent, the answer is
     /// [`StoreError::OutcomeUnknown`]: the write may have been saved.
     async fn apply(
         &self,
         write: Write<'_>,
+        by: &ChangeBy,
         record: Option<&IdempotencyRecord>,
     ) -> Result<u64, StoreError>;
 
@@ -253,8 +300,13 @@ pub trait AssetStore: Send + Sync {
     /// after the store's clock).
     async fn idempotency_record(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
 
-    /// Stores many new assets in one transaction: all or nothing.
-    async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError>;
+    /// Stores many new assets in one transaction: all or nothing. Each records `by` in the
+    /// history.
+    async fn insert_many(&self, assets: &[Asset], by: &ChangeBy) -> Result<u64, StoreError>;
+
+    /// Every change to the asset with this id, oldest first (by sequence number) — including
+    /// its deletion and any earlier life under the same id. Empty if it never existed.
+    async fn history(&self, id: &AssetId) -> Result<Vec<HistoryEntry>, StoreError>;
 
     /// The source records kept for `source`, in asset id order (byte order, as [`AssetId`]'s
     /// `Ord`). Records are kept by [`AssetStore::apply_import`] only; deleting an asset keeps

@@ -7,7 +7,7 @@
 #![forbid(unsafe_code)]
 
 use anyhow::Context;
-use assetmap_core::{Asset, AssetDraft, AssetId};
+use assetmap_core::{Asset, AssetDraft, AssetId, ChangeBy, Via};
 use assetmap_store::gpkg::GeoPackageStore;
 use assetmap_store::AssetStore;
 use chrono::{TimeZone, Utc};
@@ -47,19 +47,20 @@ async fn main() -> anyhow::Result<()> {
         .context("usage: durability-writer STORE.gpkg")?;
     let store = GeoPackageStore::open(&path).with_context(|| format!("opening {path}"))?;
     let mut out = std::io::stdout().lock();
+    let by = ChangeBy::system(Via::Api);
     for round in 0u64.. {
         let a = minimal_asset(&format!("single-{round}"), -2.0, 53.0)?;
-        store.insert(&a).await?;
+        store.insert(&a, &by).await?;
         writeln!(out, "ACK {} 1", a.id)?;
         out.flush()?;
         let a2 = next_version(&a)?;
-        store.replace(&a2).await?;
+        store.replace(&a2, &by).await?;
         writeln!(out, "ACK {} 2", a2.id)?;
         out.flush()?;
         let batch = (0..20)
             .map(|i| minimal_asset(&format!("batch-{round}-{i}"), -2.1, 53.1))
             .collect::<anyhow::Result<Vec<Asset>>>()?;
-        store.insert_many(&batch).await?;
+        store.insert_many(&batch, &by).await?;
         for b in &batch {
             writeln!(out, "ACK {} 1", b.id)?;
         }

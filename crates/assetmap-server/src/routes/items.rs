@@ -468,7 +468,8 @@ async fn write_and_answer(
     keyed: Option<&Keyed>,
 ) -> Result<HttpResponse, ApiError> {
     let record = keyed.map(|k| k.record(&outcome, state.settings.idempotency_key_hours));
-    match (state.store.apply(write, record.as_ref()).await, keyed) {
+    let by = assetmap_core::ChangeBy::system(assetmap_core::Via::Api); // STUB(auth)
+    match (state.store.apply(write, &by, record.as_ref()).await, keyed) {
         (Ok(_), _) => {}
         (Err(StoreError::KeyAlreadyUsed(kept)), Some(keyed)) => {
             return respond(&keyed.kept_outcome(&kept)?)

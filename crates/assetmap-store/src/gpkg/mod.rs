@@ -10,6 +10,7 @@
 //!
 //! Coordinates are `[x, y]` = `[longitude, latitude]` in decimal degrees (EPSG:4326).
 
+mod accounts;
 mod store;
 
 pub use store::{

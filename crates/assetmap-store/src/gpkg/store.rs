@@ -853,8 +853,10 @@ impl AssetStore for GeoPackageStore {
     async fn apply(
         &self,
         write: Write<'_>,
+        by: &assetmap_core::ChangeBy,
         record: Option<&IdempotencyRecord>,
     ) -> Result<u64, StoreError> {
+        let _ = by; // STUB(history): recorded by the history work
         let owned = OwnedWrite::from(write);
         let record = record.cloned();
         self.write(move |inner, tx| {
@@ -897,7 +899,11 @@ impl AssetStore for GeoPackageStore {
             .await
     }
 
-    async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError> {
+    async fn history(&self, _id: &AssetId) -> Result<Vec<crate::HistoryEntry>, StoreError> {
+        Err(StoreError::Other("STUB(history): not kept yet".into()))
+    }
+
+    async fn insert_many(&self, assets: &[Asset], _by: &assetmap_core::ChangeBy) -> Result<u64, StoreError> {
         if assets.is_empty() {
             return self.latest_seq().await;
         }

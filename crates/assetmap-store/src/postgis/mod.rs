@@ -13,6 +13,7 @@
 //!
 //! Geometry crosses the wire as EWKB through the `postgis` crate (`ewkb::Point`, SRID 4326).
 
+mod accounts;
 mod errors;
 pub mod listen;
 pub mod migrate;

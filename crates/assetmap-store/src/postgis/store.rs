@@ -1158,8 +1158,10 @@ impl AssetStore for PostgisStore {
     async fn apply(
         &self,
         write: Write<'_>,
+        by: &assetmap_core::ChangeBy,
         record: Option<&IdempotencyRecord>,
     ) -> Result<u64, StoreError> {
+        let _ = by; // STUB(history): recorded by the history work
         let mut client = self.bounded(self.client()).await?;
         // Up to the commit, a call that runs out of time is rolled back: nothing was saved.
         let (tx, seq) = self
@@ -1211,7 +1213,11 @@ impl AssetStore for PostgisStore {
         .await
     }
 
-    async fn insert_many(&self, assets: &[Asset]) -> Result<u64, StoreError> {
+    async fn history(&self, _id: &AssetId) -> Result<Vec<crate::HistoryEntry>, StoreError> {
+        Err(StoreError::Other("STUB(history): not kept yet".into()))
+    }
+
+    async fn insert_many(&self, assets: &[Asset], _by: &assetmap_core::ChangeBy) -> Result<u64, StoreError> {
         self.insert_many_with_progress(assets, &|_| {}).await
     }
 
