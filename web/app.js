@@ -11,6 +11,7 @@ import {
 } from './js/state.js';
 import { ABCD_EXPLAIN, ABCD_STYLE, DEFAULT_ABCD_LABELS, svgIcon } from './js/symbols.js';
 import { count, haversine, places, splitPostcode } from './js/format.js';
+import { createEditing } from './js/editing.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 30;
@@ -35,6 +36,8 @@ const app = {
   detailFeature: null,
   shortlist: new Shortlist(),
   moveTimer: null,
+  vocab: null,
+  editing: null,
 };
 window.assetmap = app; // for the browser tests and for curious people
 
@@ -472,6 +475,7 @@ function findFeature(id) {
 function renderDetail(f) {
   const el = $('detail');
   el.innerHTML = detailHtml(f, { inShortlist: app.shortlist.has(f.id), searchedPostcode: app.state.postcode });
+  app.editing?.decorateDetail(el, f);
 }
 
 /** Brings the results heading to the top of the side panel (wide) or the page (narrow). */
@@ -485,7 +489,9 @@ function scrollToResults() {
   }
 }
 
-async function openDetail(id, { push = true, focus = true } = {}) {
+async function openDetail(id, { push = true, focus = true, fresh = false } = {}) {
+  app.editing?.leave();
+  app.editing?.clearNotice(id);
   app.state.asset = id;
   if (push) pushUrl();
   app.detailCtl?.abort();
@@ -507,7 +513,8 @@ async function openDetail(id, { push = true, focus = true } = {}) {
   scrollToResults();
   if (focus) (el.querySelector('#detail-name') || el).focus({ preventScroll: true });
   try {
-    const full = await api.asset(id, { signal: ctl.signal });
+    // Signed-in staff always see the stored version, never one the browser kept.
+    const full = await api.asset(id, { signal: ctl.signal, fresh: fresh || Boolean(app.editing?.account) });
     // Keep what the search added (distance, open status, why it matched).
     const extra = known ? known.properties : {};
     const merged = {
@@ -536,6 +543,7 @@ async function openDetail(id, { push = true, focus = true } = {}) {
 }
 
 function closeDetail({ push = true, focus = true } = {}) {
+  app.editing?.leave();
   const wasOpen = !$('detail').hidden;
   const id = app.state.asset || app.detailFeature?.id;
   app.state.asset = null;
@@ -558,6 +566,57 @@ function closeDetail({ push = true, focus = true } = {}) {
       $('results-heading').focus();
     }
   }
+}
+
+/** Shows a Feature just saved (no fetch: the answer to the write is the stored version). */
+function showFeature(f) {
+  const i = app.results.findIndex((x) => x.id === f.id);
+  if (i >= 0) {
+    const old = app.results[i].properties;
+    app.results[i] = { ...f, properties: { ...f.properties, distance_m: old.distance_m, walk_minutes: old.walk_minutes } };
+    const li = [...document.querySelectorAll('.result')].find((el) => el.dataset.id === f.id);
+    if (li) li.outerHTML = resultItem(app.results[i], { href: hrefFor(f.id), inShortlist: app.shortlist.has(f.id), index: i });
+  }
+  app.detailCtl?.abort();
+  app.state.asset = f.id;
+  pushUrl();
+  app.detailFeature = f;
+  $('results-body').hidden = true;
+  $('detail').hidden = false;
+  document.body.classList.add('has-detail');
+  renderDetail(f);
+  app.map?.select(f);
+  markListItem(f.id, 'is-selected');
+}
+
+function setUpEditing() {
+  app.editing = createEditing({
+    app,
+    openDetail,
+    closeDetail,
+    showFeature,
+    rerenderDetail: () => {
+      if (!$('detail').hidden && app.detailFeature) renderDetail(app.detailFeature);
+    },
+    refreshPoints: () => {
+      if (!app.map) return;
+      app.map.pointsUrl = null;
+      app.map.setPointsUrl(pointsUrl());
+    },
+    ensureMapMode: async () => {
+      if (app.state.mode === 'areas') await setMode('map');
+    },
+    mapCenter: () => {
+      const m = app.map?.map;
+      if (m && app.map.loaded) {
+        const c = m.getCenter();
+        return [Number(c.lng.toFixed(6)), Number(c.lat.toFixed(6))];
+      }
+      const b = app.config.bounds || DEFAULT_BOUNDS;
+      return [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
+    },
+    vocabulary: async () => app.vocab || (app.vocab = await api.vocabulary().catch(() => null)),
+  });
 }
 
 /* ---------- shortlist ---------- */
@@ -661,6 +720,8 @@ function wireEvents() {
   list.addEventListener('focusout', (ev) => { if (!list.contains(ev.relatedTarget)) app.map?.hover(null); });
   document.addEventListener('keydown', (ev) => {
     if (ev.key !== 'Escape') return;
+    // A dialog closes itself on Escape; the editor keeps its form (Back or Cancel leave it).
+    if (document.querySelector('dialog[open]') || app.editing?.active) return;
     if (!$('shortlist-panel').hidden && $('shortlist-panel').contains(document.activeElement)) {
       toggleShortlistPanel(false);
       $('shortlist-toggle').focus();
@@ -705,6 +766,8 @@ async function onPopState() {
 async function start() {
   app.lastHash = location.hash;
   wireEvents();
+  setUpEditing();
+  const session = app.editing.loadSession();
   renderShortlist();
   const [config, vocab] = await Promise.all([
     api.config().catch(() => null),
@@ -718,6 +781,7 @@ async function start() {
   if (app.config.attribution) {
     $('place-attribution').textContent = `Boundaries and postcodes: ${app.config.attribution}`;
   }
+  app.vocab = vocab;
   if (vocab) setVocabulary(vocab);
   else showAlert('The list of categories could not be loaded. Search still works.');
   buildChips(vocab?.categories || []);
@@ -726,6 +790,7 @@ async function start() {
   // In map mode the list waits for the map, then follows its view (ensureMap refreshes).
   await setMode(app.state.mode in MODES ? app.state.mode : 'map', { push: false });
   if (!app.map?.loaded || app.state.postcode) await refresh({ fit: true });
+  await session;
   if (app.state.asset) openDetail(app.state.asset, { push: false, focus: false });
   document.body.classList.add('app-ready');
 }

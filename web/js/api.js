@@ -11,10 +11,10 @@ export class ApiError extends Error {
   }
 }
 
-async function getJson(url, { signal } = {}) {
+async function getJson(url, { signal, fresh = false } = {}) {
   let res;
   try {
-    res = await fetch(url, { headers: { Accept: 'application/json, application/geo+json' }, signal });
+    res = await fetch(url, { headers: { Accept: 'application/json, application/geo+json' }, signal, cache: fresh ? 'no-store' : 'default' });
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'Network error', 'The map service could not be reached. Check your connection and try again.');
@@ -38,6 +38,35 @@ function qs(params) {
   }
   const s = u.toString();
   return s ? `?${s}` : '';
+}
+
+/**
+ * A request that may change something, for the editing page: the session cookie goes along
+ * (same origin only) and, for unsafe methods, the X-CSRF-Token the sign-in gave. Resolves to
+ * {status, data, etag}; refusals throw ApiError (with `invalidParams` for field errors).
+ */
+export async function send(method, url, { body, csrf, ifMatch } = {}) {
+  const headers = { Accept: 'application/json, application/geo+json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (csrf && method !== 'GET') headers['X-CSRF-Token'] = csrf;
+  if (ifMatch !== undefined && ifMatch !== null) headers['If-Match'] = `"${ifMatch}"`;
+  let res;
+  try {
+    res = await fetch(url, {
+      method, headers, credentials: 'same-origin', cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'Network error', 'The map service could not be reached. Check your connection and try again.');
+  }
+  const type = res.headers.get('content-type') || '';
+  const data = res.status === 204 ? null : (type.includes('json') ? await res.json().catch(() => null) : null);
+  if (!res.ok) {
+    const p = data || {};
+    throw new ApiError(res.status, p.title || res.statusText, p.detail || p.title || `The map service answered ${res.status} ${res.statusText}.`, p.invalid_params || []);
+  }
+  const etag = (res.headers.get('etag') || '').replace(/^W\//, '').replace(/"/g, '');
+  return { status: res.status, data, etag: etag || null };
 }
 
 export const api = {
