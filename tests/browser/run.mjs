@@ -803,6 +803,396 @@ describe('map page in Chromium', () => {
     };
   }
 
+  /* ---------------- editing (issue 17: accounts, editing, history) ---------------- */
+
+  // Staff sign in on the map page and add, edit, close, reopen and restore places. A server of
+  // its own, with a fresh GeoPackage store (startServer makes one in a temp dir), so the data the
+  // tests above use is untouched. ASSETMAP_ADMIN_TOKEN makes the accounts through the API.
+  describe('editing', () => {
+    const ADMIN_TOKEN = 'browser-test-admin-token-3f9c2a7d5e';
+    const PASSWORD = 'a long enough password 123';
+    const people = {
+      editor: { email: 'priya@example.org', name: 'Priya Editor', role: 'editor' },
+      editor2: { email: 'sam@example.org', name: 'Sam Second', role: 'editor' },
+      steward: { email: 'kate@example.org', name: 'Kate Steward', role: 'steward' },
+    };
+    let edBase = null;
+    let assets = [];
+    const made = {};
+
+    async function adminApi(path, { method = 'GET', body } = {}) {
+      const res = await fetch(`${edBase}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      let data = null;
+      try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+      return { status: res.status, data, etag: res.headers.get('etag') };
+    }
+    const asset = async (id) => {
+      const r = await adminApi(`/collections/assets/items/${encodeURIComponent(id)}?f=json`);
+      assert.equal(r.status, 200, `GET asset ${id}: ${JSON.stringify(r.data)}`);
+      return r.data;
+    };
+    const history = async (id) => {
+      const r = await adminApi(`/collections/assets/items/${encodeURIComponent(id)}/history`);
+      assert.equal(r.status, 200, `GET history ${id}: ${JSON.stringify(r.data)}`);
+      return r.data;
+    };
+
+    before(async () => {
+      if (!serverBin) return;
+      // Session cookies are Secure by default; this server is plain http on 127.0.0.1, so the
+      // setting that drops Secure is on (spec/api.md: session_cookie_secure = false).
+      ({ url: edBase } = await startServer(serverBin, [], 120000, {
+        ASSETMAP_ADMIN_TOKEN: ADMIN_TOKEN,
+        ASSETMAP_SESSION_COOKIE_SECURE: 'false',
+      }));
+      for (const [key, p] of Object.entries(people)) {
+        const r = await adminApi('/accounts', { method: 'POST', body: { ...p, password: PASSWORD } });
+        assert.equal(r.status, 201, `POST /accounts for ${p.email}: ${r.status} ${JSON.stringify(r.data)}`);
+        made[key] = r.data;
+      }
+      const list = await adminApi('/collections/assets/items?f=json&limit=3');
+      assets = list.data.features.map((f) => f.id);
+      assert.equal(assets.length, 3, 'the editing server has bundled assets');
+      const r = await adminApi(`/accounts/${encodeURIComponent(made.steward.id)}/stewardships/${encodeURIComponent(assets[0])}`, { method: 'PUT', body: { review: false } });
+      assert.equal(r.status, 204, `PUT stewardship: ${r.status} ${JSON.stringify(r.data)}`);
+    });
+
+    /** True when the test cannot run here (skipped, as --base-url asks: no binary to start). */
+    function needServer(t) {
+      if (serverBin) return false;
+      skipAsked(t, ARGS['base-url'] && '--base-url', 'starts a server of its own with accounts, so needs the binary');
+      return true;
+    }
+
+    async function signIn(p, who, { check = false } = {}) {
+      await p.goto(`${edBase}/`);
+      await waitReady(p);
+      if (await p.locator('#sign-out').isVisible()) {
+        await p.locator('#sign-out').click();
+        await p.waitForSelector('#sign-in-open:visible');
+      }
+      await p.locator('#sign-in-open').click();
+      await p.waitForSelector('#signin-dialog[open]');
+      assert.equal(await p.evaluate(() => document.activeElement.id), 'signin-email', 'the dialog takes the focus to its first field');
+      if (check) {
+        await assertAccessible(p, 'sign-in dialog');
+        await shot(p, '20-sign-in');
+        // A wrong password: the server's words, inline, in an alert.
+        await p.fill('#signin-email', who.email);
+        await p.fill('#signin-password', 'not the password at all');
+        await p.locator('#signin-submit').click();
+        await p.waitForSelector('#signin-error:not([hidden])');
+        assert.equal(await p.getAttribute('#signin-error', 'role'), 'alert');
+        assert.match(await p.textContent('#signin-error'), /e-mail address or password is not right/i);
+        assert.equal(await p.getAttribute('#signin-password', 'aria-invalid'), 'true');
+        await assertAccessible(p, 'sign-in dialog with an error');
+        // Escape closes it and gives the focus back.
+        await p.keyboard.press('Escape');
+        await p.waitForSelector('#signin-dialog:not([open])');
+        assert.equal(await p.evaluate(() => document.activeElement.id), 'sign-in-open');
+        await p.locator('#sign-in-open').click();
+      }
+      await p.fill('#signin-email', who.email);
+      await p.fill('#signin-password', PASSWORD);
+      await p.locator('#signin-submit').click();
+      await p.waitForSelector('#staff-bar:not([hidden])');
+      assert.match(await p.textContent('#staff-bar'), new RegExp(`${who.name}.*${who.role}`));
+      assert.ok(await p.locator('#sign-in-open').isHidden(), '"Staff sign in" goes once signed in');
+    }
+
+    async function openPlace(p, id) {
+      await p.goto(`${edBase}/#asset=${encodeURIComponent(id)}`);
+      await waitReady(p);
+      await p.waitForFunction((i) => window.assetmap.detailFeature?.id === i && document.querySelector('#detail:not([hidden]) #detail-name'), id);
+      await p.waitForFunction((i) => window.assetmap.detailFeature?.id === i && window.assetmap.detailFeature.properties.provenance, id);
+    }
+
+    test('an editor signs in, adds a place with opening times past midnight, drags its pin, edits it and restores version 1', async (t) => {
+      if (needServer(t)) return;
+      const p = await newPage(context);
+      await signIn(p, people.editor, { check: true });
+      assert.ok(await p.locator('#add-place').isVisible(), 'an editor sees "Add a place"');
+      await waitMapIdle(p);
+
+      // Add a place.
+      await p.locator('#add-place').click();
+      await p.waitForSelector('#ed-form');
+      assert.equal(await p.evaluate(() => document.activeElement.id), 'editor-heading');
+      // Every field of the Feature has a control.
+      for (const param of ['name', 'description', 'abcd_type', 'categories', 'tags', 'address', 'postcode',
+        'geometry.coordinates.lon', 'geometry.coordinates.lat', 'contact.phone', 'contact.email', 'contact.website',
+        'opening_times', 'opening_times.by_arrangement', 'opening_times.note', 'cost.band', 'cost.detail', 'access',
+        'audience.min_age', 'audience.max_age', 'audience.description', 'languages', 'verified_at', 'status',
+        'provenance.source', 'provenance.licence', 'provenance.attribution', 'provenance.source_id', 'provenance.geocode_method']) {
+        assert.equal(await p.locator(`#ed-form [data-param="${param}"]`).count() >= 1, true, `the form has a control for ${param}`);
+      }
+      const statuses = await p.locator('#ed-status option').evaluateAll((os) => os.map((o) => o.value));
+      assert.deepEqual(statuses, ['active', 'temporarily_closed', 'closed']);
+      await p.fill('#ed-name', 'Night owls supper club');
+      await p.fill('#ed-description', 'A late supper for shift workers.');
+      await p.selectOption('#ed-abcd_type', 'association');
+      await p.locator('#ed-cat-food').check();
+      await p.locator('#ed-cat-befriending').check();
+      await p.fill('#ed-tags', 'supper, night');
+      await p.fill('#ed-address', '1 Test Street, Sale');
+      await p.fill('#ed-postcode', 'M33 7XY');
+      await p.fill('#ed-phone', '0161 000 0000');
+      await p.fill('#ed-email', 'owls@example.org');
+      await p.fill('#ed-website', 'https://owls.example.org/');
+      await p.locator('[data-ed=add-period]').click();
+      assert.equal(await p.evaluate(() => document.activeElement.id), 'ed-p0-day', 'a new row takes the focus');
+      await p.selectOption('#ed-p0-day', 'fri');
+      await p.fill('#ed-p0-opens', '22:00');
+      await p.fill('#ed-p0-closes', '02:00');
+      await p.locator('[data-ed=add-period]').click();
+      await p.selectOption('#ed-p1-day', 'sat');
+      await p.fill('#ed-p1-opens', '22:00');
+      await p.fill('#ed-p1-closes', '03:30');
+      await p.locator('[data-ed=add-period]').click();
+      await p.locator('[data-remove-period="2"]').click();
+      assert.equal(await p.locator('#ed-periods .period').count(), 2, 'a row can be removed');
+      await p.locator('#ed-by-arrangement').check();
+      await p.fill('#ed-opening-note', 'Closed on bank holidays');
+      await p.selectOption('#ed-cost-band', 'low');
+      await p.fill('#ed-cost-detail', '£3 a meal');
+      await p.locator('#ed-acc-step_free').check();
+      await p.fill('#ed-min-age', '18');
+      await p.fill('#ed-audience-description', 'Night-shift workers');
+      await p.fill('#ed-languages', 'en, pl');
+      await p.fill('#ed-verified', '2026-11-30');
+      await assertAccessible(p, 'edit form (new place)');
+
+      // Drag the pin with the mouse: the coordinates follow.
+      const before = { lon: await p.inputValue('#ed-lon'), lat: await p.inputValue('#ed-lat') };
+      const pin = p.locator('.ed-pin');
+      await pin.waitFor();
+      const box = await pin.boundingBox();
+      const x = box.x + box.width / 2;
+      const y = box.y + box.height / 2;
+      await p.mouse.move(x, y);
+      await p.mouse.down();
+      for (let i = 1; i <= 10; i += 1) await p.mouse.move(x + 12 * i, y + 6 * i);
+      await p.mouse.up();
+      await p.waitForFunction((b) => document.getElementById('ed-lon').value !== b.lon, before);
+      const after = { lon: Number(await p.inputValue('#ed-lon')), lat: Number(await p.inputValue('#ed-lat')) };
+      assert.ok(after.lon > Number(before.lon), `dragging right moves the longitude east (${before.lon} → ${after.lon})`);
+      assert.ok(after.lat < Number(before.lat), `dragging down moves the latitude south (${before.lat} → ${after.lat})`);
+      assert.equal(await p.inputValue('#ed-prov-geocode'), 'manual');
+      await shot(p, '21-edit-form');
+
+      await p.locator('#ed-save').click();
+      await p.waitForSelector('#detail:not([hidden]) .notice');
+      assert.match(await p.textContent('#detail .notice'), /Added.*version 1/);
+      assert.equal((await p.textContent('#detail-name')).trim(), 'Night owls supper club');
+      assert.match(await p.textContent('#detail'), /10pm to 2am the next day/, 'the past-midnight period is shown in words');
+      const id = await p.evaluate(() => window.assetmap.state.asset);
+      assert.ok(id, 'the new place is shown');
+      let stored = await asset(id);
+      assert.ok(Math.abs(stored.geometry.coordinates[0] - after.lon) < 1e-6 && Math.abs(stored.geometry.coordinates[1] - after.lat) < 1e-6,
+        `the stored position is where the pin was dropped: ${stored.geometry.coordinates} vs ${after.lon},${after.lat}`);
+      assert.deepEqual(stored.properties.opening_times.periods, [
+        { day: 'fri', opens: '22:00', closes: '02:00' }, { day: 'sat', opens: '22:00', closes: '03:30' }]);
+      assert.equal(stored.properties.opening_times.by_arrangement, true);
+      assert.deepEqual(stored.properties.categories.sort(), ['befriending', 'food']);
+      assert.deepEqual(stored.properties.languages, ['en', 'pl']);
+      assert.equal(stored.properties.audience.min_age, 18);
+      assert.equal(stored.properties.contact.email, 'owls@example.org');
+      assert.equal(stored.properties.verified_at, '2026-11-30');
+      assert.equal(stored.properties.version, 1);
+
+      // Edit one field; the pin can be placed by typing, too.
+      await p.locator('#detail [data-ed=edit]').click();
+      await p.waitForSelector('#ed-form');
+      assert.equal(await p.inputValue('#ed-name'), 'Night owls supper club', 'the form holds the stored values');
+      assert.equal(await p.inputValue('#ed-p0-closes'), '02:00');
+      await p.fill('#ed-name', 'Night owls supper club (Sale)');
+      await p.locator('#ed-save').click();
+      await p.waitForFunction(() => /Saved.*version 2/.test(document.querySelector('#detail .notice')?.textContent || ''));
+      assert.equal((await p.textContent('#detail-name')).trim(), 'Night owls supper club (Sale)');
+      stored = await asset(id);
+      assert.equal(stored.properties.name, 'Night owls supper club (Sale)');
+      assert.equal(stored.properties.version, 2);
+
+      // History: both versions, the change in words.
+      await p.locator('#detail [data-ed=history]').click();
+      await p.waitForSelector('#editor .history__entry');
+      const entries = p.locator('#editor ol[aria-label=Versions] > li');
+      assert.equal(await entries.count(), 2);
+      const v2 = await p.locator('#editor .history__entry[data-version="2"]').textContent();
+      assert.match(v2, /Priya Editor/);
+      assert.match(v2, /on the map page/);
+      assert.match(v2, /Name: “Night owls supper club” → changed to “Night owls supper club \(Sale\)”/, v2);
+      const v1 = await p.locator('#editor .history__entry[data-version="1"]').textContent();
+      assert.match(v1, /Added on/);
+      await assertAccessible(p, 'history');
+      await shot(p, '22-history');
+
+      // Restore version 1, after a confirmation.
+      await p.locator('#editor .history__entry[data-version="1"] [data-restore]').click();
+      await p.waitForSelector('#confirm-dialog[open]');
+      assert.match(await p.textContent('#confirm-dialog'), /Restore version 1\?/);
+      await p.locator('#confirm-yes').click();
+      await p.waitForFunction(() => /Version 1 restored.*version 3/.test(document.querySelector('#detail .notice')?.textContent || ''));
+      assert.equal((await p.textContent('#detail-name')).trim(), 'Night owls supper club', 'the page shows the restored name');
+      const h = await history(id);
+      assert.equal(h.entries.length, 3);
+      assert.equal(h.entries[2].via, 'restore:1');
+      assert.equal(h.current_version, 3);
+      await p.locator('#detail [data-ed=history]').click();
+      await p.waitForSelector('#editor .history__entry[data-version="3"]');
+      assert.match(await p.textContent('#editor .history__entry[data-version="3"]'), /restored from version 1/);
+      await p.locator('#editor [data-ed=cancel]').first().click();
+      await p.waitForSelector('#detail:not([hidden]) [data-ed=close]');
+
+      // Close, then reopen: a status change each.
+      await p.locator('#detail [data-ed=close]').click();
+      await p.waitForSelector('#confirm-dialog[open]');
+      await p.locator('#confirm-yes').click();
+      await p.waitForFunction(() => /Closed\./.test(document.querySelector('#detail .notice')?.textContent || ''));
+      assert.equal((await asset(id)).properties.status, 'closed');
+      assert.match(await p.textContent('#detail .status-banner'), /Closed/);
+      await p.locator('#detail [data-ed=reopen]').click();
+      await p.locator('#confirm-yes').click();
+      await p.waitForFunction(() => /Reopened\./.test(document.querySelector('#detail .notice')?.textContent || ''));
+      assert.equal((await asset(id)).properties.status, 'active');
+
+      // At phone width the form fits.
+      await p.setViewportSize({ width: 390, height: 800 });
+      await p.locator('#detail [data-ed=edit]').click();
+      await p.waitForSelector('#ed-form');
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `no sideways scrolling at 390px (${overflow}px too wide)`);
+      await p.locator('#editor [data-ed=cancel]').first().click();
+      await p.setViewportSize({ width: 1366, height: 850 });
+
+      // Sign out: the staff buttons go.
+      await p.locator('#sign-out').click();
+      await p.waitForSelector('#sign-in-open:visible');
+      assert.equal(await p.locator('#detail [data-ed=edit]').count(), 0);
+      assert.equal(await p.evaluate(() => document.activeElement.id), 'sign-in-open');
+      const again = await (await p.evaluate(() => fetch('/auth/session').then((r) => r.json())));
+      assert.equal(again.account, null, 'the session has ended on the server');
+      made.place = id;
+      assert.deepEqual(p.errors, []);
+      await p.close();
+    });
+
+    test("invalid input: the server's reason shows next to the field and in a summary that links to it", async (t) => {
+      if (needServer(t)) return;
+      const p = await newPage(context);
+      await signIn(p, people.editor);
+      await openPlace(p, assets[1]);
+      await p.locator('#detail [data-ed=edit]').click();
+      await p.waitForSelector('#ed-form');
+      await p.fill('#ed-name', '   ');
+      await p.fill('#ed-email', 'not an address');
+      await p.locator('#ed-save').click();
+      await p.waitForSelector('#ed-errors:not([hidden])');
+      assert.equal(await p.evaluate(() => document.activeElement.id), 'ed-errors', 'the summary takes the focus');
+      assert.equal(await p.getAttribute('#ed-name', 'aria-invalid'), 'true');
+      const describedBy = (await p.getAttribute('#ed-name', 'aria-describedby')).split(/\s+/);
+      const nameError = await p.textContent(`#${describedBy[0]}`);
+      assert.match(nameError, /must not be empty/i, 'the reason from the server is next to the name');
+      assert.equal(await p.getAttribute('#ed-email', 'aria-invalid'), 'true');
+      assert.match(await p.textContent('#ed-errors'), /Name: must not be empty/);
+      assert.match(await p.textContent('#ed-errors'), /E-mail address: .*not an email address/);
+      await assertAccessible(p, 'edit form with errors');
+      await shot(p, '23-form-errors');
+      await p.locator('#ed-errors a', { hasText: 'Name' }).click();
+      assert.equal(await p.evaluate(() => document.activeElement.id), 'ed-name', 'the summary links to the field');
+      assert.ok(!p.url().includes('ed-name'), 'the link does not change the page state in the URL');
+      assert.equal((await asset(assets[1])).properties.version, 1, 'nothing was saved');
+      assert.deepEqual(p.errors, []);
+      await p.close();
+    });
+
+    test('two editors open the same place; the second, saving late, is told what the first changed', async (t) => {
+      if (needServer(t)) return;
+      const ctxA = await launch();
+      const ctxB = await launch();
+      const a = await newPage(ctxA);
+      const b = await newPage(ctxB);
+      await signIn(a, people.editor);
+      await signIn(b, people.editor2);
+      const id = assets[2];
+      const start = await asset(id);
+      for (const p of [a, b]) {
+        await openPlace(p, id);
+        await p.locator('#detail [data-ed=edit]').click();
+        await p.waitForSelector('#ed-form');
+      }
+      await a.fill('#ed-description', 'Changed by the first editor.');
+      await a.locator('#ed-save').click();
+      await a.waitForFunction(() => /Saved/.test(document.querySelector('#detail .notice')?.textContent || ''));
+
+      await b.fill('#ed-name', `${start.properties.name} (second)`);
+      await b.locator('#ed-save').click();
+      await b.waitForSelector('#ed-conflict:not([hidden])');
+      assert.equal(await b.evaluate(() => document.activeElement.id), 'ed-conflict');
+      const text = await b.textContent('#ed-conflict');
+      assert.match(text, /Someone else saved this place since you opened it \(version 2 by Priya Editor at /);
+      assert.match(text, /Description: [\s\S]*changed to “Changed by the first editor\.”/, text);
+      assert.doesNotMatch(text, /Name:/, 'only what they changed is listed');
+      await assertAccessible(b, 'conflict');
+      await shot(b, '24-conflict');
+      await b.locator('#ed-conflict [data-ed=save-over]').click();
+      await b.waitForFunction(() => /Saved.*version 3/.test(document.querySelector('#detail .notice')?.textContent || ''));
+      const end = await asset(id);
+      assert.equal(end.properties.name, `${start.properties.name} (second)`, 'the second editor saved over the first');
+      assert.equal(end.properties.version, 3);
+      assert.deepEqual([...a.errors, ...b.errors], []);
+      await a.close();
+      await b.close();
+    });
+
+    test("a steward edits its own place and no other; with review on, the change waits", async (t) => {
+      if (needServer(t)) return;
+      const p = await newPage(context);
+      await signIn(p, people.steward);
+      assert.ok(await p.locator('#add-place').isHidden(), 'a steward cannot add places');
+      await openPlace(p, assets[1]);
+      assert.equal(await p.locator('#detail [data-ed=edit]').count(), 0, 'no Edit on a place it does not keep');
+      await openPlace(p, assets[0]);
+      await p.locator('#detail [data-ed=edit]').click();
+      await p.waitForSelector('#ed-form');
+      await p.fill('#ed-description', 'Updated by its steward.');
+      await p.locator('#ed-save').click();
+      await p.waitForFunction(() => /Saved/.test(document.querySelector('#detail .notice')?.textContent || ''));
+      let stored = await asset(assets[0]);
+      assert.equal(stored.properties.description, 'Updated by its steward.');
+      const h = await history(assets[0]);
+      assert.equal(h.entries.at(-1).by.account, made.steward.id);
+
+      // Review on: the next change waits for an editor.
+      const r = await adminApi(`/accounts/${encodeURIComponent(made.steward.id)}/stewardships/${encodeURIComponent(assets[0])}`, { method: 'PUT', body: { review: true } });
+      assert.equal(r.status, 204);
+      await openPlace(p, assets[0]);
+      await p.locator('#detail [data-ed=edit]').click();
+      await p.waitForSelector('#ed-form');
+      await p.fill('#ed-description', 'A change for review.');
+      await p.locator('#ed-save').click();
+      await p.waitForSelector('#detail .notice--waiting');
+      assert.match(await p.textContent('#detail .notice'), /Your change waits for an editor’s review/);
+      assert.equal(await p.evaluate(() => document.activeElement.className), 'notice notice--waiting');
+      assert.doesNotMatch(await p.textContent('#detail'), /A change for review\./, 'the waiting change is not shown as published');
+      stored = await asset(assets[0]);
+      assert.equal(stored.properties.description, 'Updated by its steward.', 'nothing was published');
+      // Its history shows the waiting proposal.
+      await p.locator('#detail [data-ed=history]').click();
+      await p.waitForSelector('#editor .history__entry--proposal');
+      assert.match(await p.textContent('#editor .history__proposals'), /1 waiting[\s\S]*A change for review\./);
+      assert.equal(await p.locator('#editor [data-restore]').count(), 0, 'a steward cannot restore');
+      await assertAccessible(p, 'history with a proposal');
+      assert.deepEqual(p.errors, []);
+      await p.close();
+    });
+  });
+
   test(`smoothness: pan and zoom with ${SYNTHETIC_N.toLocaleString('en-GB')} assets`, { timeout: 20 * 60 * 1000 }, async (t) => {
     if (ARGS['skip-perf']) return skipAsked(t, '--skip-perf', 'the smoothness check');
     let synthBase = ARGS['synthetic-url']?.replace(/\/$/, '');
