@@ -835,7 +835,7 @@ export function createEditing(ctx) {
     const who = entries.map((x) => `version ${x.version} by ${byName(x.by)} at ${timeInWords(x.at)}`).join('; ');
     const changes = entries.flatMap((x) => x.changes || []);
     clearErrors();
-    box.innerHTML = `<h3 id="ed-conflict-heading">Someone else saved this place since you opened it</h3>
+    box.innerHTML = `<h3 id="ed-conflict-heading">This place has changed since you opened it</h3>
       <p id="ed-conflict-summary">Someone else saved this place since you opened it (${esc(who)}): they changed:</p>
       <ul class="changes">${changes.length ? changes.map(changeItem).join('') : '<li>nothing that shows here</li>'}</ul>
       <p>Your changes are still in the form. Choose what to do:</p>
