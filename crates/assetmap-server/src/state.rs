@@ -106,6 +106,29 @@ impl AppState {
             })
     }
 
+    /// Makes `write` in the store — recording `by` in the asset's history, and keeping `record`
+    /// under its idempotency key, in the same transaction — and then, once the store has
+    /// acknowledged it, in the engine. Call holding [`lock_writes`](Self::lock_writes), so the
+    /// engine applies writes in the store's order.
+    pub async fn write(
+        &self,
+        write: assetmap_store::Write<'_>,
+        by: &assetmap_core::ChangeBy,
+        record: Option<&assetmap_store::IdempotencyRecord>,
+    ) -> Result<u64, assetmap_store::StoreError> {
+        let seq = self.store.apply(write, by, record).await?;
+        // Acknowledged by the store: now visible to reads.
+        match write {
+            assetmap_store::Write::Insert(asset) | assetmap_store::Write::Replace(asset) => {
+                self.engine_mut().upsert(asset.clone());
+            }
+            assetmap_store::Write::Delete(id) => {
+                self.engine_mut().remove(id);
+            }
+        }
+        Ok(seq)
+    }
+
     /// How many times the engine has been locked for writing. Read it while holding
     /// [`engine`](Self::engine): then no write is in progress and the number covers all of them.
     pub fn engine_generation(&self) -> u64 {
