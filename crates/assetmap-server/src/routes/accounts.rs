@@ -6,6 +6,7 @@ use crate::auth::{self, AccountForm, Principal};
 use crate::errors::ApiError;
 use crate::html::not_found_page;
 use crate::http::{base_url, json_body};
+use crate::params::Params;
 use crate::staff::account_json;
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
@@ -61,9 +62,11 @@ fn days(n: Option<u32>, default: u32) -> Result<chrono::Duration, ApiError> {
 }
 
 async fn list_accounts(
+    req: HttpRequest,
     who: Principal,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     who.require(Role::Admin)?;
     let accounts: Vec<_> = state
         .store
@@ -81,6 +84,7 @@ async fn add_account(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     who.require(Role::Admin)?;
     let form: AccountForm = json_body(
         &req,
@@ -111,6 +115,7 @@ async fn change_account(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     who.require(Role::Admin)?;
     let patch: AccountPatch = json_body(
         &req,
@@ -170,6 +175,7 @@ async fn give_asset(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     who.require(Role::Editor)?;
     let b: StewardshipBody = json_body(&req, &body, r#"{"review": true}"#)?;
     let (account, asset) = path.into_inner();
@@ -182,10 +188,12 @@ async fn give_asset(
 }
 
 async fn take_asset(
+    req: HttpRequest,
     who: Principal,
     path: web::Path<(String, String)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     who.require(Role::Editor)?;
     let (account, asset) = path.into_inner();
     let asset = AssetId::parse(&asset)
@@ -219,7 +227,12 @@ fn token_json(t: &ApiToken) -> serde_json::Value {
     })
 }
 
-async fn list_tokens(who: Principal, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn list_tokens(
+    req: HttpRequest,
+    who: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     who.require(Role::Admin)?;
     let tokens: Vec<_> = state.store.tokens().await?.iter().map(token_json).collect();
     Ok(private_json(json!({ "tokens": tokens })))
@@ -240,6 +253,7 @@ async fn create_token(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     who.require(Role::Admin)?;
     let form: TokenForm = json_body(
         &req,
@@ -275,10 +289,12 @@ async fn create_token(
 }
 
 async fn revoke_token(
+    req: HttpRequest,
     who: Principal,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     who.require(Role::Admin)?;
     state.store.revoke_token(&path, Utc::now()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -299,6 +315,7 @@ async fn invite(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     who.require(Role::Editor)?;
     let form: InvitationForm = json_body(
         &req,
@@ -410,9 +427,11 @@ fn invite_page(
 }
 
 async fn invitation_page(
+    req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     match usable_invitation(&state, &path).await {
         Ok(inv) => invite_page(&state, &path, &inv, None, StatusCode::OK),
         Err(e) if e.status() == StatusCode::GONE => {
@@ -441,6 +460,7 @@ async fn take_up_invitation(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     let secret = path.into_inner();
     let from_form = crate::http::require_json(&req).is_err();
     if from_form {

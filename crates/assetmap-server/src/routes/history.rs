@@ -5,6 +5,7 @@
 use crate::auth::Principal;
 use crate::errors::ApiError;
 use crate::http::{feature_text, json_body, GEO_JSON};
+use crate::params::Params;
 use crate::parse::Shape;
 use crate::staff::{entry_json, may_see_history, proposal_json, state_at, states_after, Names};
 use crate::state::AppState;
@@ -37,10 +38,12 @@ fn asset_id(raw: &str) -> Result<AssetId, ApiError> {
 }
 
 async fn history(
+    req: HttpRequest,
     who: Principal,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     let id = asset_id(&path)?;
     if !may_see_history(&who, &id) {
         return Err(ApiError::forbidden(
@@ -113,6 +116,7 @@ async fn restore(
     path: web::Path<(String, u64)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     who.require(Role::Editor)?;
     let (raw, version) = path.into_inner();
     let id = asset_id(&raw)?;
@@ -163,17 +167,13 @@ async fn restore(
     feature_answer(&req, &restored)
 }
 
-#[derive(Deserialize)]
-struct ProposalsQuery {
-    state: Option<String>,
-}
-
 async fn proposals(
+    req: HttpRequest,
     who: Principal,
-    query: web::Query<ProposalsQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let waiting_only = match query.state.as_deref() {
+    let p = Params::parse(req.query_string(), &["state"])?;
+    let waiting_only = match p.one("state")? {
         None | Some("waiting") => true,
         Some("all") => false,
         Some(other) => {
@@ -204,6 +204,7 @@ async fn accept(
     path: web::Path<u64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     who.require(Role::Editor)?;
     let n = path.into_inner();
     let _guard = state.lock_writes().await?;
@@ -255,6 +256,7 @@ async fn reject(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     who.require(Role::Editor)?;
     let n = path.into_inner();
     let r: Rejection = json_body(&req, &body, r#"{"reason": "…"}"#)?;

@@ -5,6 +5,7 @@
 use crate::auth::{self, Principal};
 use crate::errors::ApiError;
 use crate::http::json_body;
+use crate::params::Params;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -33,6 +34,7 @@ async fn sign_in(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     let form: SignIn = json_body(&req, &body, r#"{"email": "…", "password": "…"}"#)?;
     let account = state
         .store
@@ -50,6 +52,7 @@ async fn sign_in(
 }
 
 async fn current(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     let found = match auth::cookie(&req, auth::SESSION_COOKIE) {
         Some(secret) => auth::session_of(&secret, &state).await?,
         None => None,
@@ -63,7 +66,12 @@ async fn current(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         .json(body))
 }
 
-async fn sign_out(who: Principal, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn sign_out(
+    req: HttpRequest,
+    who: Principal,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
     if let Some(id_hash) = &who.session {
         state.store.end_session(id_hash).await?;
     }
