@@ -903,7 +903,11 @@ impl AssetStore for GeoPackageStore {
         Err(StoreError::Other("STUB(history): not kept yet".into()))
     }
 
-    async fn insert_many(&self, assets: &[Asset], _by: &assetmap_core::ChangeBy) -> Result<u64, StoreError> {
+    async fn insert_many(
+        &self,
+        assets: &[Asset],
+        _by: &assetmap_core::ChangeBy,
+    ) -> Result<u64, StoreError> {
         if assets.is_empty() {
             return self.latest_seq().await;
         }

@@ -1217,7 +1217,11 @@ impl AssetStore for PostgisStore {
         Err(StoreError::Other("STUB(history): not kept yet".into()))
     }
 
-    async fn insert_many(&self, assets: &[Asset], _by: &assetmap_core::ChangeBy) -> Result<u64, StoreError> {
+    async fn insert_many(
+        &self,
+        assets: &[Asset],
+        _by: &assetmap_core::ChangeBy,
+    ) -> Result<u64, StoreError> {
         self.insert_many_with_progress(assets, &|_| {}).await
     }
 

@@ -11,6 +11,7 @@ use assetmap_core::{
     Asset, AssetDraft, AssetId, AudienceDraft, ContactDraft, CostDraft, OpeningTimesDraft,
     PeriodDraft, Provenance, SourceRecord,
 };
+use assetmap_core::{ChangeBy, Via};
 use assetmap_store::{
     AssetStore, ChangeKind, IdempotencyRecord, ImportBatch, Outcome, StoreError, Write,
 };
@@ -128,6 +129,17 @@ pub fn next_version(a: &Asset, name: &str) -> Asset {
     a.replaced_by(valid, a.updated_at + Duration::minutes(1))
 }
 
+/// Who the fixtures' writes are made by: no account, through the API.
+pub fn api() -> ChangeBy {
+    ChangeBy::system(Via::Api)
+}
+
+/// Who an import batch's writes are made by.
+pub fn import_by() -> &'static ChangeBy {
+    static BY: std::sync::OnceLock<ChangeBy> = std::sync::OnceLock::new();
+    BY.get_or_init(|| ChangeBy::system(Via::Import("council".into())))
+}
+
 fn id(s: &str) -> AssetId {
     AssetId::parse(s).expect("valid id")
 }
@@ -145,7 +157,10 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
         .is_empty());
     assert_eq!(store.get(&id("fixture:000000")).await.expect("get"), None);
     assert_eq!(
-        store.insert_many(&[]).await.expect("empty insert_many"),
+        store
+            .insert_many(&[], &api())
+            .await
+            .expect("empty insert_many"),
         0,
         "an empty batch changes nothing"
     );
@@ -153,8 +168,8 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
     // Insert and read back every field.
     let a0 = asset(0);
     let a1 = asset(1);
-    let s1 = store.insert(&a0).await.expect("insert a0");
-    let s2 = store.insert(&a1).await.expect("insert a1");
+    let s1 = store.insert(&a0, &api()).await.expect("insert a0");
+    let s2 = store.insert(&a1, &api()).await.expect("insert a1");
     assert!(s1 > 0 && s2 > s1, "sequence numbers increase: {s1}, {s2}");
     assert_eq!(
         store.get(&a0.id).await.expect("get a0").as_ref(),
@@ -180,7 +195,7 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
         .is_empty());
 
     // Same id again.
-    match store.insert(&a0).await {
+    match store.insert(&a0, &api()).await {
         Err(StoreError::AlreadyExists(got)) => assert_eq!(got, a0.id),
         other => panic!("inserting a0 twice should be AlreadyExists, got {other:?}"),
     }
@@ -192,10 +207,10 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
 
     // Replace: only the next version of the stored one.
     let a0v2 = next_version(&a0, "Renamed fixture 0");
-    let s3 = store.replace(&a0v2).await.expect("replace to v2");
+    let s3 = store.replace(&a0v2, &api()).await.expect("replace to v2");
     assert!(s3 > s2);
     assert_eq!(store.get(&a0.id).await.expect("get").as_ref(), Some(&a0v2));
-    match store.replace(&a0v2).await {
+    match store.replace(&a0v2, &api()).await {
         Err(StoreError::VersionConflict {
             id: got,
             expected,
@@ -211,7 +226,7 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
     }
     let skip = next_version(&next_version(&a0v2, "v3"), "v4");
     assert!(matches!(
-        store.replace(&skip).await,
+        store.replace(&skip, &api()).await,
         Err(StoreError::VersionConflict {
             expected: 3,
             actual: 2,
@@ -219,16 +234,16 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
         })
     ));
     let ghost = next_version(&asset(999), "ghost");
-    match store.replace(&ghost).await {
+    match store.replace(&ghost, &api()).await {
         Err(StoreError::NotFound(got)) => assert_eq!(got, ghost.id),
         other => panic!("replacing a missing asset should be NotFound, got {other:?}"),
     }
 
     // Delete.
-    let s4 = store.delete(&a1.id).await.expect("delete a1");
+    let s4 = store.delete(&a1.id, &api()).await.expect("delete a1");
     assert!(s4 > s3);
     assert_eq!(store.get(&a1.id).await.expect("get"), None);
-    match store.delete(&a1.id).await {
+    match store.delete(&a1.id, &api()).await {
         Err(StoreError::NotFound(got)) => assert_eq!(got, a1.id),
         other => panic!("deleting twice should be NotFound, got {other:?}"),
     }
@@ -271,7 +286,10 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
 
     // Bulk: all or nothing.
     let batch = assets(10, 60);
-    let s5 = store.insert_many(&batch).await.expect("insert_many");
+    let s5 = store
+        .insert_many(&batch, &api())
+        .await
+        .expect("insert_many");
     assert!(s5 > s4);
     assert_eq!(store.count().await.expect("count"), 51);
     assert_eq!(store.latest_seq().await.expect("latest"), s5);
@@ -283,12 +301,12 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
     let mut clashing = assets(60, 70);
     clashing.push(asset(10)); // already stored
     assert!(
-        matches!(store.insert_many(&clashing).await, Err(StoreError::AlreadyExists(got)) if got == asset(10).id)
+        matches!(store.insert_many(&clashing, &api()).await, Err(StoreError::AlreadyExists(got)) if got == asset(10).id)
     );
     let mut twice = assets(70, 75);
     twice.push(asset(72)); // repeated inside the batch
     assert!(
-        store.insert_many(&twice).await.is_err(),
+        store.insert_many(&twice, &api()).await.is_err(),
         "a batch repeating an id is refused"
     );
     assert_eq!(
@@ -377,7 +395,7 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     let a = asset(100);
     let first = record("key-insert", "fp-a", 201, now, day);
     let seq = store
-        .apply(Write::Insert(&a), Some(&first))
+        .apply(Write::Insert(&a), &api(), Some(&first))
         .await
         .expect("a keyed insert");
     assert_eq!(store.get(&a.id).await.expect("get").as_ref(), Some(&a));
@@ -399,7 +417,10 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     let b = asset(101);
     for (again, what) in [(a.clone(), "the same asset"), (b.clone(), "another asset")] {
         let retry = record("key-insert", "fp-b", 201, now + Duration::seconds(1), day);
-        match store.apply(Write::Insert(&again), Some(&retry)).await {
+        match store
+            .apply(Write::Insert(&again), &api(), Some(&retry))
+            .await
+        {
             Err(StoreError::KeyAlreadyUsed(kept)) => assert_eq!(*kept, first, "{what}"),
             other => panic!("a used key with {what} should be KeyAlreadyUsed, got {other:?}"),
         }
@@ -415,7 +436,7 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     // A write that fails keeps no record: the key stays free.
     let clash = record("key-clash", "fp", 201, now, day);
     assert!(matches!(
-        store.apply(Write::Insert(&a), Some(&clash)).await,
+        store.apply(Write::Insert(&a), &api(), Some(&clash)).await,
         Err(StoreError::AlreadyExists(_))
     ));
     assert_eq!(
@@ -427,10 +448,13 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     let a2 = next_version(&a, "Renamed with a key");
     let replaced = record("key-replace", "fp-r", 200, now, day);
     store
-        .apply(Write::Replace(&a2), Some(&replaced))
+        .apply(Write::Replace(&a2), &api(), Some(&replaced))
         .await
         .expect("a keyed replace");
-    match store.apply(Write::Replace(&a2), Some(&replaced)).await {
+    match store
+        .apply(Write::Replace(&a2), &api(), Some(&replaced))
+        .await
+    {
         Err(StoreError::KeyAlreadyUsed(kept)) => assert_eq!(*kept, replaced),
         other => panic!("a replayed replace should be KeyAlreadyUsed, got {other:?}"),
     }
@@ -440,10 +464,13 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     );
     let deleted = record("key-delete", "fp-d", 204, now, day);
     store
-        .apply(Write::Delete(&a.id), Some(&deleted))
+        .apply(Write::Delete(&a.id), &api(), Some(&deleted))
         .await
         .expect("a keyed delete");
-    match store.apply(Write::Delete(&a.id), Some(&deleted)).await {
+    match store
+        .apply(Write::Delete(&a.id), &api(), Some(&deleted))
+        .await
+    {
         Err(StoreError::KeyAlreadyUsed(kept)) => {
             assert_eq!(kept.outcome.status, 204);
             assert_eq!(kept.outcome.body, "");
@@ -455,7 +482,7 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     let old = record("key-old", "fp-old", 201, now - day * 2, day);
     let c = asset(102);
     store
-        .apply(Write::Insert(&c), Some(&old))
+        .apply(Write::Insert(&c), &api(), Some(&old))
         .await
         .expect("a write with an already expired record");
     assert_eq!(
@@ -466,7 +493,7 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     let renewed = record("key-old", "fp-new", 201, now, day);
     let d = asset(103);
     store
-        .apply(Write::Insert(&d), Some(&renewed))
+        .apply(Write::Insert(&d), &api(), Some(&renewed))
         .await
         .expect("an expired key is free again");
     assert_eq!(
@@ -504,6 +531,7 @@ pub fn batch<'a>(
         inserts,
         replaces,
         records,
+        by: import_by(),
     }
 }
 
@@ -600,7 +628,7 @@ pub async fn keeps_source_records(store: &dyn AssetStore) {
     assert_eq!(last.imported_version, 2);
 
     // Deleting an asset keeps its records: the next import must see it was deleted here.
-    store.delete(&a[1].id).await.expect("delete a1");
+    store.delete(&a[1].id, &api()).await.expect("delete a1");
     assert_eq!(store.get(&a[1].id).await.expect("get"), None);
     assert_eq!(
         store.source_records("council").await.expect("council"),
@@ -618,7 +646,7 @@ pub async fn keeps_source_records(store: &dyn AssetStore) {
 pub async fn applies_imports_all_or_nothing(store: &dyn AssetStore) {
     let at = t0();
     let a0 = asset(0);
-    let base = store.insert(&a0).await.expect("insert a0");
+    let base = store.insert(&a0, &api()).await.expect("insert a0");
 
     // Three new assets and the next version of a stored one.
     let new = assets(1, 4);
