@@ -9,7 +9,7 @@ use assetmap_core::{
 };
 use assetmap_store::gpkg::{self, GeoPackageStore};
 use assetmap_store::{
-    AssetStore, ChangeKind, IdempotencyRecord, Outcome, StoreError, Timeouts, Write,
+    AccountStore, AssetStore, ChangeKind, IdempotencyRecord, Outcome, StoreError, Timeouts, Write,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use std::path::{Path, PathBuf};
@@ -372,6 +372,92 @@ fn keyed(key: &str, expires_at: DateTime<Utc>) -> IdempotencyRecord {
     }
 }
 
+/// SQL that takes a current file back to what schema version 3 wrote: no account tables, and
+/// the change feed without the history columns.
+const BACK_TO_VERSION_3: &str = "DROP TABLE assetmap_accounts; DROP TABLE assetmap_stewardships; \
+    DROP TABLE assetmap_sessions; DROP TABLE assetmap_api_tokens; \
+    DROP TABLE assetmap_invitations; DROP TABLE assetmap_proposals; \
+    ALTER TABLE asset_changes DROP COLUMN actor; ALTER TABLE asset_changes DROP COLUMN via; \
+    ALTER TABLE asset_changes DROP COLUMN \"before\"; \
+    UPDATE asset_changes SET version = NULL WHERE kind = 'delete'; \
+    UPDATE assetmap_meta SET value = '3' WHERE key = 'schema_version';";
+
+#[tokio::test]
+async fn a_version_3_file_gains_history_and_accounts_on_opening() {
+    let (_dir, path, store) = temp_store();
+    let a = minimal_asset("old:1", -2.3, 53.4);
+    store.insert(&a, &api()).await.unwrap();
+    let a2 = next_version(&a);
+    store.replace(&a2, &api()).await.unwrap();
+    store.delete(&a.id, &api()).await.unwrap();
+    drop(store);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(BACK_TO_VERSION_3)
+        .unwrap();
+    let columns = |path: &Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut s = conn
+            .prepare("SELECT name FROM pragma_table_info('asset_changes') ORDER BY cid")
+            .unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        columns(&path),
+        ["seq", "asset_id", "kind", "version", "changed_at"],
+        "what version 3 wrote"
+    );
+    assert_eq!(schema_and_records(&path).0, "3");
+
+    let store = GeoPackageStore::open(&path).unwrap();
+    assert_eq!(
+        schema_and_records(&path).0,
+        gpkg::SCHEMA_VERSION.to_string()
+    );
+    assert_eq!(gpkg::SCHEMA_VERSION, 4);
+    assert_eq!(
+        columns(&path),
+        [
+            "seq",
+            "asset_id",
+            "kind",
+            "version",
+            "changed_at",
+            "actor",
+            "via",
+            "before"
+        ]
+    );
+    // The old rows read back as unrecorded, with nothing before.
+    let old = store.history(&a.id).await.unwrap();
+    let seen: Vec<_> = old
+        .iter()
+        .map(|h| (h.seq, h.kind, h.version, h.by.clone(), h.before.is_some()))
+        .collect();
+    let unrecorded = assetmap_core::ChangeBy::system(assetmap_core::Via::Unrecorded);
+    assert_eq!(
+        seen,
+        vec![
+            (1, ChangeKind::Upsert, 1, unrecorded.clone(), false),
+            (2, ChangeKind::Upsert, 2, unrecorded.clone(), false),
+            (3, ChangeKind::Delete, 0, unrecorded, false),
+        ]
+    );
+    // New writes are recorded, and the account tables are there.
+    store.insert(&a, &api()).await.unwrap();
+    let by = assetmap_core::ChangeBy::account("acc-1", assetmap_core::Via::Page);
+    store.replace(&a2, &by).await.unwrap();
+    let new = store.history(&a.id).await.unwrap();
+    assert_eq!(new.len(), 5);
+    assert_eq!(new[3].by, api());
+    assert_eq!(new[4].by, by);
+    assert_eq!(new[4].before.as_ref(), Some(&a));
+    assert!(store.accounts().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn a_version_1_file_gains_the_idempotency_table_on_opening() {
     let (_dir, path, store) = temp_store();
@@ -383,10 +469,11 @@ async fn a_version_1_file_gains_the_idempotency_table_on_opening() {
     // Back to what version 1 wrote.
     rusqlite::Connection::open(&path)
         .unwrap()
-        .execute_batch(
-            "DROP TABLE assetmap_idempotency; DROP TABLE assetmap_source_records; \
-             UPDATE assetmap_meta SET value = '1' WHERE key = 'schema_version'",
-        )
+        .execute_batch(&format!(
+            "{BACK_TO_VERSION_3} DROP TABLE assetmap_idempotency; \
+                 DROP TABLE assetmap_source_records; \
+                 UPDATE assetmap_meta SET value = '1' WHERE key = 'schema_version'"
+        ))
         .unwrap();
     assert_eq!(schema_and_records(&path).0, "1");
     assert!(schema_and_records(&path).1[0].starts_with("no table"));
@@ -458,10 +545,10 @@ async fn a_version_2_file_gains_the_source_records_table_on_opening() {
     // Back to what version 2 wrote.
     rusqlite::Connection::open(&path)
         .unwrap()
-        .execute_batch(
-            "DROP TABLE assetmap_source_records; \
-             UPDATE assetmap_meta SET value = '2' WHERE key = 'schema_version'",
-        )
+        .execute_batch(&format!(
+            "{BACK_TO_VERSION_3} DROP TABLE assetmap_source_records; \
+                 UPDATE assetmap_meta SET value = '2' WHERE key = 'schema_version'"
+        ))
         .unwrap();
     assert_eq!(schema_and_records(&path).0, "2");
     assert!(source_record_rows(&path)
@@ -474,7 +561,7 @@ async fn a_version_2_file_gains_the_source_records_table_on_opening() {
         (gpkg::SCHEMA_VERSION.to_string(), vec!["before".to_owned()]),
         "upgraded to the current version, the idempotency records kept"
     );
-    assert_eq!(gpkg::SCHEMA_VERSION, 3);
+    assert_eq!(gpkg::SCHEMA_VERSION, 4);
     assert_eq!(source_record_rows(&path), Ok(vec![]), "an empty table");
     assert_eq!(
         store.all().await.unwrap(),
