@@ -78,6 +78,18 @@ async fn applies_imports_all_or_nothing() {
     common::applies_imports_all_or_nothing(&store).await;
 }
 
+#[tokio::test]
+async fn keeps_history() {
+    let (_url, store) = fresh_store("history").await;
+    common::keeps_history(&store).await;
+}
+
+#[tokio::test]
+async fn keeps_accounts() {
+    let (_url, store) = fresh_store("accounts").await;
+    common::keeps_accounts(&store).await;
+}
+
 /// The issue this answers: a connection lost during `COMMIT` left the server saying the change
 /// could not be saved although it had been. Through a proxy that passes `COMMIT` on and loses
 /// its answer, the store says the outcome is unknown — and the write is in fact there, with its
