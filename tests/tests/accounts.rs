@@ -572,6 +572,9 @@ async fn history_round_trip(store: TestStore) {
     .await;
     assert_eq!(h.status, 200, "{}", h.body);
     assert_eq!(h.json()["proposals"][0]["state"], "waiting");
+    // Staff data: never cached, and no validator that could answer 304 without asking who.
+    assert_eq!(h.header("cache-control"), Some("no-store"));
+    assert_eq!(h.header("etag"), None);
     let r = send(
         &app,
         &editor_s,
@@ -793,4 +796,39 @@ async fn an_invitation_makes_a_steward_once_and_sign_out_ends_the_session() {
             "The e-mail address or password is not right."
         );
     }
+    // Guessing one account's password: after ten failures (one above), even the right one
+    // waits, with Retry-After; other accounts are not held up.
+    for _ in 0..9 {
+        let r = app
+            .send(
+                "POST",
+                "/auth/session",
+                Some(&json!({"email": "plots@example.org", "password": "another guess!"})),
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 401, "{}", r.body);
+    }
+    let r = app
+        .send(
+            "POST",
+            "/auth/session",
+            Some(&json!({"email": "PLOTS@example.org", "password": PASSWORD})),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(r.header("retry-after").is_some());
+    let r = app
+        .send(
+            "POST",
+            "/auth/session",
+            Some(&json!({"email": "nobody@example.org", "password": PASSWORD})),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 401, "{}", r.body);
 }

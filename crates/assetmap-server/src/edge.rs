@@ -362,7 +362,8 @@ fn is_public_data(path: &str) -> bool {
         || path == "/conformance"
         || path == "/vocabulary"
         || path == "/collections"
-        || path.starts_with("/collections/")
+        // An asset's history is for staff, and changes with proposals the engine never sees.
+        || (path.starts_with("/collections/") && !path.ends_with("/history"))
         || path == "/downloads"
         || path.starts_with("/downloads/")
         || (path.starts_with("/areas/") && path.ends_with("/summary.csv"))

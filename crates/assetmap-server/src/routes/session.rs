@@ -36,18 +36,22 @@ async fn sign_in(
 ) -> Result<HttpResponse, ApiError> {
     Params::parse(req.query_string(), &[])?;
     let form: SignIn = json_body(&req, &body, r#"{"email": "…", "password": "…"}"#)?;
+    let email = form.email.trim().to_owned();
+    let now = std::time::Instant::now();
+    state.sign_in_throttle.check(&email, now)?;
     let account = state
         .store
-        .account_by_email(form.email.trim())
+        .account_by_email(&email)
         .await?
         .filter(|a| !a.disabled);
     let hash = account.as_ref().map(|a| a.password_hash.clone());
-    if !auth::verify_password_off_thread(form.password, hash).await? {
-        return Err(ApiError::unauthorized(auth::SIGN_IN_REFUSED));
-    }
-    let Some(account) = account else {
+    let verified = auth::verify_password_off_thread(form.password, hash).await?;
+    let Some(account) = account.filter(|_| verified) else {
+        state.sign_in_throttle.failed(&email, now);
+        tracing::info!("a sign-in was refused");
         return Err(ApiError::unauthorized(auth::SIGN_IN_REFUSED));
     };
+    state.sign_in_throttle.succeeded(&email);
     auth::start_session(&state, account).await
 }
 
