@@ -101,6 +101,7 @@ pub fn allowed_methods(path: &str, rmap: &ResourceMap) -> Option<Vec<Method>> {
         Method::HEAD,
         Method::POST,
         Method::PUT,
+        Method::PATCH,
         Method::DELETE,
         Method::OPTIONS,
     ];
