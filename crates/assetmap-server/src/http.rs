@@ -372,6 +372,23 @@ pub fn feature_text(
     Ok(f.to_string())
 }
 
+/// The version an `If-Match: "<version>"` header names (`None` when there is none, or `*`);
+/// a `400` for a value that is not one of our ETags.
+pub fn if_match_version(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
+    let Some(v) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let s = v.to_str().unwrap_or("").trim();
+    if s == "*" {
+        return Ok(None);
+    }
+    s.trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<u64>()
+        .map(Some)
+        .map_err(|_| ApiError::bad_request(format!("If-Match {s:?} is not an ETag from this server; use the ETag of a GET, e.g. \"3\".")))
+}
+
 /// `Ok` when the request body is declared JSON (`application/json` or a `+json` type), else a
 /// `415` saying so. JSON bodies cannot be sent cross-site without a CORS preflight, which is
 /// part of what keeps staff routes safe from forged requests.

@@ -4,7 +4,7 @@
 
 use crate::auth::Principal;
 use crate::errors::ApiError;
-use crate::http::{feature_text, json_body, GEO_JSON};
+use crate::http::{feature_text, if_match_version, json_body, GEO_JSON};
 use crate::params::Params;
 use crate::parse::Shape;
 use crate::staff::{entry_json, may_see_history, proposal_json, state_at, states_after, Names};
@@ -81,27 +81,6 @@ async fn history(
         })))
 }
 
-/// `If-Match: "<version>"`, when sent.
-fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
-    let Some(v) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let s = v.to_str().unwrap_or("").trim();
-    if s == "*" {
-        return Ok(None);
-    }
-    s.trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<u64>()
-        .map(Some)
-        .map_err(|_| {
-            ApiError::bad_header(
-                "If-Match",
-                format!("{s:?} is not an ETag from this server; use the ETag of a GET, e.g. \"3\""),
-            )
-        })
-}
-
 /// The answer of a write that returns the asset: the Feature with its `ETag`.
 fn feature_answer(req: &HttpRequest, asset: &Asset) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
@@ -120,7 +99,7 @@ async fn restore(
     who.require(Role::Editor)?;
     let (raw, version) = path.into_inner();
     let id = asset_id(&raw)?;
-    let expected = if_match(&req)?;
+    let expected = if_match_version(&req)?;
     let _guard = state.lock_writes().await?;
     let entries = state.store.history(&id).await?;
     let current = state.store.get(&id).await?;

@@ -9,8 +9,8 @@ use crate::html::{
     render, what_it_is,
 };
 use crate::http::{
-    base_url, content_crs, feature_text, paging_links, reproject, Format, HtmlPaging, PageInfo,
-    DEFAULT_LIMIT, GEO_JSON, MAX_LIMIT,
+    base_url, content_crs, feature_text, if_match_version, paging_links, reproject, Format,
+    HtmlPaging, PageInfo, DEFAULT_LIMIT, GEO_JSON, MAX_LIMIT,
 };
 use crate::idempotency::Keyed;
 use crate::params::Params;
@@ -592,21 +592,6 @@ async fn create(
         keyed.as_ref(),
     )
     .await
-}
-
-fn if_match_version(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
-    let Some(v) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let s = v.to_str().unwrap_or("").trim();
-    if s == "*" {
-        return Ok(None);
-    }
-    s.trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<u64>()
-        .map(Some)
-        .map_err(|_| ApiError::bad_request(format!("If-Match {s:?} is not an ETag from this server; use the ETag of a GET, e.g. \"3\".")))
 }
 
 async fn replace(
