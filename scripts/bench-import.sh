@@ -6,6 +6,7 @@
 # Markdown table for BENCHMARKS.md ("## Mapped import").
 #
 #   bash scripts/bench-import.sh [N]
+#   ASSETMAP_BIN=/path/to/assetmap bash scripts/bench-import.sh [N]   # another build, side by side
 #
 # Uses a release build (`cargo build --release -p assetmap-server`); time and peak memory come
 # from GNU time (`/usr/bin/time -v`, package `time`). Needs no database server.
@@ -22,8 +23,12 @@ if [ ! -x /usr/bin/time ]; then
         exit 1
     fi
 fi
-cargo build --release -p assetmap-server
-BIN="$REPO_ROOT/target/release/assetmap"
+if [ -n "${ASSETMAP_BIN:-}" ]; then
+    BIN="$ASSETMAP_BIN"
+else
+    cargo build --release -p assetmap-server
+    BIN="$REPO_ROOT/target/release/assetmap"
+fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 

@@ -249,6 +249,30 @@ fn keeps_a_source_in_step(store: &str) {
     );
     let now = served(&server.address);
     assert_eq!(now["anytown:A2"], ("Lunch Club (Tuesdays)".to_owned(), 3));
+    // Its history says how each version came: the import, the API edit, the import over it.
+    let h = request(
+        &http,
+        "GET",
+        &format!(
+            "{}/collections/assets/items/anytown:A2/history",
+            server.address
+        ),
+        None,
+        Some(ADMIN_TOKEN),
+    );
+    assert_eq!(h.status, 200, "{}", h.body);
+    let h = h.json();
+    let vias: Vec<&str> = h["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["via"].as_str().unwrap())
+        .collect();
+    assert_eq!(vias, ["import:anytown", "api", "import:anytown"], "{h}");
+    assert_eq!(
+        h["entries"][2]["changes"],
+        json!([{"field": "name", "before": "Sale Lunch Club", "after": "Lunch Club (Tuesdays)"}])
+    );
     assert!(now.contains_key("directory:77") && now.contains_key("anytown:A1"));
     assert_eq!(now.len(), 5, "{now:?}");
 

@@ -36,7 +36,13 @@ struct Loaded {
 async fn load(name: &'static str, assets: Vec<Asset>) -> Loaded {
     let url = fresh_postgis_database();
     let store = PostgisStore::open(&url).await.expect("open PostGIS");
-    store.insert_many(&assets, &assetmap_core::ChangeBy::system(assetmap_core::Via::Seed)).await.expect("bulk load");
+    store
+        .insert_many(
+            &assets,
+            &assetmap_core::ChangeBy::system(assetmap_core::Via::Seed),
+        )
+        .await
+        .expect("bulk load");
     let back = store.all().await.expect("read back");
     assert_eq!(back.len(), assets.len());
     let mut extent = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];

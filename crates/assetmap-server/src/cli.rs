@@ -54,6 +54,12 @@ pub enum Command {
     /// Make the bundled dataset from its sources' mapping files (`build`), or check it (`check`).
     #[command(subcommand)]
     Dataset(crate::dataset_cli::DatasetCommand),
+    /// Staff accounts: add, list, disable, enable, reset-password.
+    #[command(subcommand)]
+    User(crate::staff_cli::UserCommand),
+    /// API tokens for scripts: create, list, revoke.
+    #[command(subcommand)]
+    Token(crate::staff_cli::TokenCommand),
 }
 
 /// `assetmap place …`.
@@ -147,5 +153,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => crate::export_cli::run(settings, args).await,
         Command::Place(PlaceCommand::Build(args)) => crate::place_cli::run(args),
         Command::Dataset(command) => crate::dataset_cli::run(&settings, command),
+        Command::User(command) => crate::staff_cli::run_user(settings, command).await,
+        Command::Token(command) => crate::staff_cli::run_token(settings, command).await,
     }
 }

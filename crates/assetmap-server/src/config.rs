@@ -133,6 +133,11 @@ pub struct Settings {
     pub db_start_timeout_secs: f64,
     /// Seconds `/health` waits for the store to answer before it says `degraded`.
     pub health_timeout_secs: f64,
+    /// Minutes a staff sign-in lasts (fractions allowed), from signing in; at most a week.
+    pub session_minutes: f64,
+    /// Whether the session cookie is marked `Secure` (sent over HTTPS only). Leave it on
+    /// behind HTTPS; turn it off only to sign in over plain HTTP on a private network.
+    pub session_cookie_secure: bool,
 }
 
 impl Default for Settings {
@@ -164,9 +169,17 @@ impl Default for Settings {
             db_keepalive_secs: WAITS.keepalive.as_secs_f64(),
             db_start_timeout_secs: 0.0,
             health_timeout_secs: 2.0,
+            session_minutes: DEFAULT_SESSION_MINUTES,
+            session_cookie_secure: true,
         }
     }
 }
+
+/// A staff sign-in lasts a working day by default.
+pub const DEFAULT_SESSION_MINUTES: f64 = 480.0;
+
+/// The longest a sign-in may last: a week.
+const MAX_SESSION_MINUTES: f64 = 7.0 * 24.0 * 60.0;
 
 /// The store's own defaults for its waits (`assetmap_store::Timeouts::default`), which the
 /// `db_*` settings default to.
@@ -228,12 +241,23 @@ pub struct FileSettings {
     pub db_keepalive_secs: Option<f64>,
     pub db_start_timeout_secs: Option<f64>,
     pub health_timeout_secs: Option<f64>,
+    pub session_minutes: Option<f64>,
+    pub session_cookie_secure: Option<bool>,
 }
 
 /// The one rule for an admin token from any layer: surrounding whitespace is not part of it,
 /// and an empty or blank value means **no token** (writes disabled), never "the empty token".
 fn admin_token(v: &str) -> Option<String> {
     Some(v.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// A yes/no environment variable: `1`, `true`, `yes`, `on` or `0`, `false`, `no`, `off`, empty.
+fn flag(name: &str, v: &str) -> anyhow::Result<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => anyhow::bail!("{name}={v:?} is not 1 or 0"),
+    }
 }
 
 /// Environment variables read by [`Settings::layered`], with what they set.
@@ -247,7 +271,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "ASSETMAP_PLACE",
         "place pack (or place definition) to serve",
     ),
-    ("ASSETMAP_ADMIN_TOKEN", "bearer token that allows writes"),
+    (
+        "ASSETMAP_ADMIN_TOKEN",
+        "bootstrap admin bearer token (acts as an admin with no account)",
+    ),
+    (
+        "ASSETMAP_SESSION_MINUTES",
+        "minutes a staff sign-in lasts (default 480)",
+    ),
+    (
+        "ASSETMAP_SESSION_COOKIE_SECURE",
+        "0 to send the session cookie over plain HTTP too (default 1: HTTPS only)",
+    ),
     (
         "ASSETMAP_BASE_MAP_STYLE",
         "MapLibre style URL for a base map",
@@ -434,11 +469,17 @@ impl Settings {
             }
         }
         if let Some(v) = env("ASSETMAP_RATE_LIMIT_LOOPBACK") {
-            s.rate_limit_loopback = match v.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => true,
-                "0" | "false" | "no" | "off" | "" => false,
-                _ => anyhow::bail!("ASSETMAP_RATE_LIMIT_LOOPBACK={v:?} is not 1 or 0"),
-            };
+            s.rate_limit_loopback = flag("ASSETMAP_RATE_LIMIT_LOOPBACK", &v)?;
+        }
+        if let Some(v) = env("ASSETMAP_SESSION_COOKIE_SECURE") {
+            s.session_cookie_secure = flag("ASSETMAP_SESSION_COOKIE_SECURE", &v)?;
+        }
+        if let Some(v) = env("ASSETMAP_SESSION_MINUTES") {
+            s.session_minutes = v.trim().parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "ASSETMAP_SESSION_MINUTES={v:?} is not a number of minutes (e.g. 480)"
+                )
+            })?;
         }
         s.check_http()?;
         s.check_waits()?;
@@ -508,8 +549,20 @@ impl Settings {
         (self.db_start_timeout_secs > 0.0).then(|| secs(self.db_start_timeout_secs))
     }
 
-    /// Normalises and checks the HTTP-facing settings (public URL, CORS origins, timeouts).
+    /// How long a staff sign-in lasts.
+    pub fn session_length(&self) -> chrono::Duration {
+        chrono::Duration::milliseconds((self.session_minutes * 60_000.0) as i64)
+    }
+
+    /// Normalises and checks the HTTP-facing settings (public URL, CORS origins, timeouts,
+    /// sessions).
     pub fn check_http(&mut self) -> anyhow::Result<()> {
+        if !(self.session_minutes > 0.0 && self.session_minutes <= MAX_SESSION_MINUTES) {
+            anyhow::bail!(
+                "session_minutes = {} must be more than 0 and at most {MAX_SESSION_MINUTES} (a week)",
+                self.session_minutes
+            );
+        }
         if let Some(u) = &self.public_url {
             let trimmed = u.trim_end_matches('/');
             let ok = (trimmed.starts_with("http://") || trimmed.starts_with("https://"))
@@ -574,6 +627,12 @@ impl Settings {
         }
         if let Some(v) = f.admin_token {
             self.admin_token = admin_token(&v);
+        }
+        if let Some(v) = f.session_minutes {
+            self.session_minutes = v;
+        }
+        if let Some(v) = f.session_cookie_secure {
+            self.session_cookie_secure = v;
         }
         if f.base_map_style.is_some() {
             self.base_map_style = f.base_map_style;

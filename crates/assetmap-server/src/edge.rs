@@ -101,6 +101,7 @@ pub fn allowed_methods(path: &str, rmap: &ResourceMap) -> Option<Vec<Method>> {
         Method::HEAD,
         Method::POST,
         Method::PUT,
+        Method::PATCH,
         Method::DELETE,
         Method::OPTIONS,
     ];
@@ -121,6 +122,12 @@ fn join(methods: &[Method]) -> String {
         .map(Method::as_str)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The writes anyone may make: signing in, and taking up an invitation (whose secret is the
+/// credential). Everything else unsafe needs a principal.
+fn is_public_write(method: &Method, path: &str) -> bool {
+    *method == Method::POST && (path == "/auth/session" || path.starts_with("/invite/"))
 }
 
 fn is_write(m: &Method) -> bool {
@@ -158,8 +165,21 @@ pub async fn edge(
     }
     let timed_out = Rc::new(Cell::new(false));
     if is_write(&method) && allow.as_ref().is_some_and(|a| a.contains(&method)) {
-        // Refuse a write before reading a byte of its body.
-        if let Err(e) = crate::auth::authorise(req.request(), &state) {
+        // Refuse a write before reading a byte of its body; the principal is left for the
+        // handler.
+        let who = if is_public_write(&method, &path) {
+            Ok(None)
+        } else {
+            match crate::auth::principal(req.request(), &state).await {
+                Ok(Some(p)) => Ok(Some(p)),
+                Ok(None) => Err(crate::auth::no_credentials()),
+                Err(e) => Err(e),
+            }
+        };
+        if let Ok(Some(p)) = &who {
+            req.extensions_mut().insert(p.clone());
+        }
+        if let Err(e) = who {
             // Refused writes count against the client's write budget (the limiter further in
             // never sees them): guessing the token is throttled too.
             let e = admit(req.request(), &state).err().unwrap_or(e);
@@ -343,7 +363,8 @@ fn is_public_data(path: &str) -> bool {
         || path == "/conformance"
         || path == "/vocabulary"
         || path == "/collections"
-        || path.starts_with("/collections/")
+        // An asset's history is for staff, and changes with proposals the engine never sees.
+        || (path.starts_with("/collections/") && !path.ends_with("/history"))
         || path == "/downloads"
         || path.starts_with("/downloads/")
         || (path.starts_with("/areas/") && path.ends_with("/summary.csv"))

@@ -78,6 +78,26 @@ impl ApiError {
         e
     }
 
+    /// 400: a form (an account, a token, an invitation) has fields that are not right; each
+    /// listed in `invalid_params`.
+    pub fn invalid_fields(what: &str, problems: Vec<(String, String)>) -> Self {
+        let detail = problems
+            .iter()
+            .map(|(n, r)| format!("{n}: {r}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut e = Self::new(
+            StatusCode::BAD_REQUEST,
+            "Invalid form",
+            format!("The {what} was not saved: {detail}"),
+        );
+        e.invalid_params = problems
+            .into_iter()
+            .map(|(name, reason)| InvalidParam { name, reason })
+            .collect();
+        e
+    }
+
     /// 400: a request header is malformed; the header is named in `invalid_params`.
     pub fn bad_header(name: &str, reason: impl Into<String>) -> Self {
         let reason = reason.into();
@@ -113,6 +133,11 @@ impl ApiError {
     /// 403.
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "Forbidden", detail)
+    }
+
+    /// 410: it was here and is not any more (a used or expired invitation).
+    pub fn gone(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::GONE, "Gone", detail)
     }
 
     /// 409.
@@ -373,6 +398,8 @@ impl From<StoreError> for ApiError {
                 )
             }
             e @ StoreError::OutcomeUnknown(_) => ApiError::from_write(e, false),
+            StoreError::Conflict(why) => ApiError::conflict(why),
+            StoreError::Missing(what) => ApiError::not_found(what),
             other => ApiError::internal(other),
         }
     }

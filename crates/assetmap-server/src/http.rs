@@ -352,6 +352,79 @@ pub fn private_response(content_type: &str) -> HttpResponseBuilder {
     r
 }
 
+/// The asset as a Feature with its links, the body of every answer that returns one asset, in
+/// `crs` (writes answer in CRS84).
+pub fn feature_text(
+    req: &HttpRequest,
+    asset: &assetmap_core::Asset,
+    crs: Crs,
+    shape: &crate::parse::Shape,
+) -> Result<String, ApiError> {
+    let base = base_url(req);
+    let mut f = assetmap_io::asset_to_feature(asset);
+    reproject(&mut f, crs)?;
+    shape.apply(&mut f);
+    f["links"] = serde_json::json!([
+        {"href": format!("{base}/collections/assets/items/{}", asset.id), "rel": "self", "type": GEO_JSON},
+        {"href": format!("{base}/collections/assets/items/{}?f=html", asset.id), "rel": "alternate", "type": "text/html", "title": "This asset's page"},
+        {"href": format!("{base}/collections/assets"), "rel": "collection", "type": "application/json"}
+    ]);
+    Ok(f.to_string())
+}
+
+/// The version an `If-Match: "<version>"` header names (`None` when there is none, or `*`);
+/// a `400` for a value that is not one of our ETags.
+pub fn if_match_version(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
+    let Some(v) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let s = v.to_str().unwrap_or("").trim();
+    if s == "*" {
+        return Ok(None);
+    }
+    s.trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<u64>()
+        .map(Some)
+        .map_err(|_| ApiError::bad_request(format!("If-Match {s:?} is not an ETag from this server; use the ETag of a GET, e.g. \"3\".")))
+}
+
+/// `Ok` when the request body is declared JSON (`application/json` or a `+json` type), else a
+/// `415` saying so. JSON bodies cannot be sent cross-site without a CORS preflight, which is
+/// part of what keeps staff routes safe from forged requests.
+pub fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")) {
+        return Ok(());
+    }
+    Err(ApiError::unsupported_media_type(format!(
+        "Send the body as JSON with Content-Type: application/json (got {:?}).",
+        if ct.is_empty() { "none" } else { ct }
+    )))
+}
+
+/// Reads a JSON body (declared as JSON, [`require_json`]) into `T`, or a `400` that says what
+/// was wrong and what was expected (`expected`, e.g. `{"reason": "…"}`).
+pub fn json_body<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    body: &[u8],
+    expected: &str,
+) -> Result<T, ApiError> {
+    require_json(req)?;
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("Send {expected} as JSON: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

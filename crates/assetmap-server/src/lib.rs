@@ -21,6 +21,8 @@ pub mod parse;
 pub mod place_cli;
 pub mod rate_limit;
 pub mod routes;
+pub mod staff;
+pub mod staff_cli;
 pub mod starting;
 pub mod startup;
 pub mod state;

@@ -35,6 +35,8 @@ pub struct AppState {
     /// The `Idempotency-Key`s of the writes this process is working on (see
     /// [`crate::idempotency`]).
     pub keys_in_flight: InFlight,
+    /// Failed sign-ins per e-mail address (see [`crate::auth::SignInThrottle`]).
+    pub sign_in_throttle: crate::auth::SignInThrottle,
     /// A random number drawn at start-up, part of every public-data `ETag` (so a restarted
     /// server never matches a tag handed out before).
     instance: u64,
@@ -69,6 +71,7 @@ impl AppState {
         AppState {
             rate_limits,
             keys_in_flight: InFlight::default(),
+            sign_in_throttle: crate::auth::SignInThrottle::default(),
             settings,
             store,
             engine: RwLock::new(engine),
@@ -104,6 +107,29 @@ impl AppState {
                     RETRY_AFTER_SECS,
                 )
             })
+    }
+
+    /// Makes `write` in the store — recording `by` in the asset's history, and keeping `record`
+    /// under its idempotency key, in the same transaction — and then, once the store has
+    /// acknowledged it, in the engine. Call holding [`lock_writes`](Self::lock_writes), so the
+    /// engine applies writes in the store's order.
+    pub async fn write(
+        &self,
+        write: assetmap_store::Write<'_>,
+        by: &assetmap_core::ChangeBy,
+        record: Option<&assetmap_store::IdempotencyRecord>,
+    ) -> Result<u64, assetmap_store::StoreError> {
+        let seq = self.store.apply(write, by, record).await?;
+        // Acknowledged by the store: now visible to reads.
+        match write {
+            assetmap_store::Write::Insert(asset) | assetmap_store::Write::Replace(asset) => {
+                self.engine_mut().upsert(asset.clone());
+            }
+            assetmap_store::Write::Delete(id) => {
+                self.engine_mut().remove(id);
+            }
+        }
+        Ok(seq)
     }
 
     /// How many times the engine has been locked for writing. Read it while holding

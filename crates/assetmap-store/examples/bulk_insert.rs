@@ -44,7 +44,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = GeoPackageStore::open(&path)?;
     let t = Instant::now();
     let cpu0 = cpu_seconds();
-    let seq = store.insert_many(&assets).await?;
+    let seq = store
+        .insert_many(
+            &assets,
+            &assetmap_core::ChangeBy::system(assetmap_core::Via::Seed),
+        )
+        .await?;
     let secs = t.elapsed().as_secs_f64();
     let cpu = cpu_seconds().zip(cpu0).map_or(f64::NAN, |(b, a)| b - a);
     println!(

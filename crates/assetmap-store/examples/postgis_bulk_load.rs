@@ -45,7 +45,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = PostgisStore::open(&url).await?;
     let (client_cpu, server_cpu) = (cpu_seconds(Who::ThisProcess), cpu_seconds(Who::Postgres));
     let started = Instant::now();
-    let seq = store.insert_many(&assets).await?;
+    let seq = store
+        .insert_many(
+            &assets,
+            &assetmap_core::ChangeBy::system(assetmap_core::Via::Seed),
+        )
+        .await?;
     let secs = started.elapsed().as_secs_f64();
     let client_cpu = cpu_seconds(Who::ThisProcess) - client_cpu;
     let server_cpu = cpu_seconds(Who::Postgres) - server_cpu;

@@ -200,12 +200,7 @@ pub trait AccountStore: Send + Sync {
 
     /// Keeps a steward's proposed next version of an asset, waiting for review; returns its
     /// number. `Missing` (for the asset) if the asset is not stored.
-    async fn propose(
-        &self,
-        asset: &Asset,
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> Result<u64, StoreError>;
+    async fn propose(&self, asset: &Asset, by: &str, at: DateTime<Utc>) -> Result<u64, StoreError>;
 
     /// One proposal.
     async fn proposal(&self, id: u64) -> Result<Option<Proposal>, StoreError>;

@@ -36,3 +36,19 @@ async fn geopackage_applies_imports_all_or_nothing() {
         GeoPackageStore::open(dir.path().join("import.gpkg")).expect("open a new GeoPackage");
     common::applies_imports_all_or_nothing(&store).await;
 }
+
+#[tokio::test]
+async fn geopackage_keeps_history() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store =
+        GeoPackageStore::open(dir.path().join("history.gpkg")).expect("open a new GeoPackage");
+    common::keeps_history(&store).await;
+}
+
+#[tokio::test]
+async fn geopackage_keeps_accounts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store =
+        GeoPackageStore::open(dir.path().join("accounts.gpkg")).expect("open a new GeoPackage");
+    common::keeps_accounts(&store).await;
+}

@@ -9,11 +9,15 @@ use assetmap_core::{
 };
 use assetmap_store::gpkg::{self, GeoPackageStore};
 use assetmap_store::{
-    AssetStore, ChangeKind, IdempotencyRecord, Outcome, StoreError, Timeouts, Write,
+    AccountStore, AssetStore, ChangeKind, IdempotencyRecord, Outcome, StoreError, Timeouts, Write,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+fn api() -> assetmap_core::ChangeBy {
+    assetmap_core::ChangeBy::system(assetmap_core::Via::Api)
+}
 
 fn t0() -> DateTime<Utc> {
     // Nanoseconds on purpose: the store must keep them.
@@ -114,8 +118,8 @@ async fn full_and_minimal_assets_round_trip_exactly_after_reopen() {
         full.tags.iter().any(|t| t.as_str().contains(';')),
         "fixture exercises list escaping"
     );
-    store.insert(&full).await.unwrap();
-    store.insert(&min).await.unwrap();
+    store.insert(&full, &api()).await.unwrap();
+    store.insert(&min, &api()).await.unwrap();
     drop(store);
 
     let store = GeoPackageStore::open(&path).unwrap();
@@ -134,7 +138,7 @@ async fn full_and_minimal_assets_round_trip_exactly_after_reopen() {
 #[tokio::test]
 async fn the_columns_are_flat_and_readable() {
     let (_dir, path, store) = temp_store();
-    store.insert(&full_asset("a1")).await.unwrap();
+    store.insert(&full_asset("a1"), &api()).await.unwrap();
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let row: (String, String, String, String, i64, String, String, String) = conn
@@ -166,13 +170,15 @@ async fn the_columns_are_flat_and_readable() {
 async fn write_errors_follow_the_contract() {
     let (_dir, _path, store) = temp_store();
     let a = minimal_asset("a", 1.0, 2.0);
-    store.insert(&a).await.unwrap();
-    assert!(matches!(store.insert(&a).await, Err(StoreError::AlreadyExists(x)) if x == a.id));
+    store.insert(&a, &api()).await.unwrap();
+    assert!(
+        matches!(store.insert(&a, &api()).await, Err(StoreError::AlreadyExists(x)) if x == a.id)
+    );
 
     let v2 = next_version(&a);
     let mut stale = v2.clone();
     stale.version = 3; // based on version 2, but 1 is stored
-    match store.replace(&stale).await {
+    match store.replace(&stale, &api()).await {
         Err(StoreError::VersionConflict {
             id,
             expected,
@@ -180,11 +186,11 @@ async fn write_errors_follow_the_contract() {
         }) => assert_eq!((id, expected, actual), (a.id.clone(), 2, 1)),
         other => panic!("expected a version conflict, got {other:?}"),
     }
-    store.replace(&v2).await.unwrap();
+    store.replace(&v2, &api()).await.unwrap();
     assert_eq!(store.get(&a.id).await.unwrap(), Some(v2.clone()));
     assert!(
         matches!(
-            store.replace(&v2).await,
+            store.replace(&v2, &api()).await,
             Err(StoreError::VersionConflict {
                 expected: 1,
                 actual: 2,
@@ -196,30 +202,30 @@ async fn write_errors_follow_the_contract() {
 
     let ghost = minimal_asset("ghost", 0.0, 0.0);
     assert!(
-        matches!(store.replace(&next_version(&ghost)).await, Err(StoreError::NotFound(x)) if x == ghost.id)
+        matches!(store.replace(&next_version(&ghost), &api()).await, Err(StoreError::NotFound(x)) if x == ghost.id)
     );
     assert!(matches!(
-        store.delete(&ghost.id).await,
+        store.delete(&ghost.id, &api()).await,
         Err(StoreError::NotFound(_))
     ));
 
     assert_eq!(store.count().await.unwrap(), 1);
-    store.delete(&a.id).await.unwrap();
+    store.delete(&a.id, &api()).await.unwrap();
     assert_eq!(store.get(&a.id).await.unwrap(), None);
     assert_eq!(store.count().await.unwrap(), 0);
     assert!(matches!(
-        store.delete(&a.id).await,
+        store.delete(&a.id, &api()).await,
         Err(StoreError::NotFound(_))
     ));
     // The id is free again.
-    store.insert(&a).await.unwrap();
+    store.insert(&a, &api()).await.unwrap();
 }
 
 #[tokio::test]
 async fn insert_many_is_all_or_nothing() {
     let (_dir, _path, store) = temp_store();
     store
-        .insert(&minimal_asset("existing", 0.0, 0.0))
+        .insert(&minimal_asset("existing", 0.0, 0.0), &api())
         .await
         .unwrap();
     let before = store.latest_seq().await.unwrap();
@@ -230,14 +236,14 @@ async fn insert_many_is_all_or_nothing() {
         minimal_asset("b1", 1.0, 1.0),
     ];
     assert!(
-        matches!(store.insert_many(&dup_in_batch).await, Err(StoreError::AlreadyExists(x)) if x.as_str() == "b1")
+        matches!(store.insert_many(&dup_in_batch, &api()).await, Err(StoreError::AlreadyExists(x)) if x.as_str() == "b1")
     );
     let dup_of_stored = vec![
         minimal_asset("c1", 0.0, 0.0),
         minimal_asset("existing", 0.0, 0.0),
     ];
     assert!(
-        matches!(store.insert_many(&dup_of_stored).await, Err(StoreError::AlreadyExists(x)) if x.as_str() == "existing")
+        matches!(store.insert_many(&dup_of_stored, &api()).await, Err(StoreError::AlreadyExists(x)) if x.as_str() == "existing")
     );
     assert_eq!(
         store.count().await.unwrap(),
@@ -254,11 +260,11 @@ async fn insert_many_is_all_or_nothing() {
     let batch: Vec<Asset> = (0..500)
         .map(|i| minimal_asset(&format!("n{i:04}"), -2.0 + f64::from(i) * 0.001, 53.0))
         .collect();
-    let seq = store.insert_many(&batch).await.unwrap();
+    let seq = store.insert_many(&batch, &api()).await.unwrap();
     assert_eq!(seq, before + 500);
     assert_eq!(store.count().await.unwrap(), 501);
     assert_eq!(
-        store.insert_many(&[]).await.unwrap(),
+        store.insert_many(&[], &api()).await.unwrap(),
         seq,
         "an empty batch changes nothing"
     );
@@ -270,11 +276,14 @@ async fn change_feed_is_ordered_complete_and_survives_reopen() {
     let a = minimal_asset("a", 1.0, 1.0);
     let b = full_asset("b");
     let c = minimal_asset("c", 2.0, 2.0);
-    let s1 = store.insert(&a).await.unwrap();
-    let s2 = store.insert_many(&[b.clone(), c.clone()]).await.unwrap();
+    let s1 = store.insert(&a, &api()).await.unwrap();
+    let s2 = store
+        .insert_many(&[b.clone(), c.clone()], &api())
+        .await
+        .unwrap();
     let a2 = next_version(&a);
-    let s3 = store.replace(&a2).await.unwrap();
-    let s4 = store.delete(&c.id).await.unwrap();
+    let s3 = store.replace(&a2, &api()).await.unwrap();
+    let s4 = store.delete(&c.id, &api()).await.unwrap();
     assert!(s1 < s2 && s2 < s3 && s3 < s4);
     assert_eq!(store.latest_seq().await.unwrap(), s4);
     drop(store);
@@ -311,14 +320,17 @@ async fn change_feed_is_ordered_complete_and_survives_reopen() {
     assert_eq!(page, vec![3, 4]);
     assert!(store.changes_since(s4, 10).await.unwrap().is_empty());
     // Sequence numbers keep rising after a reopen.
-    assert_eq!(store.insert(&c).await.unwrap(), s4 + 1);
+    assert_eq!(store.insert(&c, &api()).await.unwrap(), s4 + 1);
 }
 
 #[tokio::test]
 async fn a_second_store_on_the_same_file_sees_writes_through_the_feed() {
     let (_dir, path, one) = temp_store();
     let two = GeoPackageStore::open(&path).unwrap();
-    let seq = one.insert(&minimal_asset("x", 3.0, 4.0)).await.unwrap();
+    let seq = one
+        .insert(&minimal_asset("x", 3.0, 4.0), &api())
+        .await
+        .unwrap();
     let seen = two.changes_since(0, 10).await.unwrap();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].seq, seq);
@@ -360,21 +372,108 @@ fn keyed(key: &str, expires_at: DateTime<Utc>) -> IdempotencyRecord {
     }
 }
 
+/// SQL that takes a current file back to what schema version 3 wrote: no account tables, and
+/// the change feed without the history columns.
+const BACK_TO_VERSION_3: &str = "DROP TABLE assetmap_accounts; DROP TABLE assetmap_stewardships; \
+    DROP TABLE assetmap_sessions; DROP TABLE assetmap_api_tokens; \
+    DROP TABLE assetmap_invitations; DROP TABLE assetmap_proposals; \
+    ALTER TABLE asset_changes DROP COLUMN actor; ALTER TABLE asset_changes DROP COLUMN via; \
+    ALTER TABLE asset_changes DROP COLUMN \"before\"; \
+    UPDATE asset_changes SET version = NULL WHERE kind = 'delete'; \
+    UPDATE assetmap_meta SET value = '3' WHERE key = 'schema_version';";
+
+#[tokio::test]
+async fn a_version_3_file_gains_history_and_accounts_on_opening() {
+    let (_dir, path, store) = temp_store();
+    let a = minimal_asset("old:1", -2.3, 53.4);
+    store.insert(&a, &api()).await.unwrap();
+    let a2 = next_version(&a);
+    store.replace(&a2, &api()).await.unwrap();
+    store.delete(&a.id, &api()).await.unwrap();
+    drop(store);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(BACK_TO_VERSION_3)
+        .unwrap();
+    let columns = |path: &Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut s = conn
+            .prepare("SELECT name FROM pragma_table_info('asset_changes') ORDER BY cid")
+            .unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        columns(&path),
+        ["seq", "asset_id", "kind", "version", "changed_at"],
+        "what version 3 wrote"
+    );
+    assert_eq!(schema_and_records(&path).0, "3");
+
+    let store = GeoPackageStore::open(&path).unwrap();
+    assert_eq!(
+        schema_and_records(&path).0,
+        gpkg::SCHEMA_VERSION.to_string()
+    );
+    assert_eq!(gpkg::SCHEMA_VERSION, 4);
+    assert_eq!(
+        columns(&path),
+        [
+            "seq",
+            "asset_id",
+            "kind",
+            "version",
+            "changed_at",
+            "actor",
+            "via",
+            "before"
+        ]
+    );
+    // The old rows read back as unrecorded, with nothing before.
+    let old = store.history(&a.id).await.unwrap();
+    let seen: Vec<_> = old
+        .iter()
+        .map(|h| (h.seq, h.kind, h.version, h.by.clone(), h.before.is_some()))
+        .collect();
+    let unrecorded = assetmap_core::ChangeBy::system(assetmap_core::Via::Unrecorded);
+    assert_eq!(
+        seen,
+        vec![
+            (1, ChangeKind::Upsert, 1, unrecorded.clone(), false),
+            (2, ChangeKind::Upsert, 2, unrecorded.clone(), false),
+            (3, ChangeKind::Delete, 0, unrecorded, false),
+        ]
+    );
+    // New writes are recorded, and the account tables are there.
+    store.insert(&a, &api()).await.unwrap();
+    let by = assetmap_core::ChangeBy::account("acc-1", assetmap_core::Via::Page);
+    store.replace(&a2, &by).await.unwrap();
+    let new = store.history(&a.id).await.unwrap();
+    assert_eq!(new.len(), 5);
+    assert_eq!(new[3].by, api());
+    assert_eq!(new[4].by, by);
+    assert_eq!(new[4].before.as_ref(), Some(&a));
+    assert!(store.accounts().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn a_version_1_file_gains_the_idempotency_table_on_opening() {
     let (_dir, path, store) = temp_store();
     store
-        .insert(&minimal_asset("old:1", -2.3, 53.4))
+        .insert(&minimal_asset("old:1", -2.3, 53.4), &api())
         .await
         .unwrap();
     drop(store);
     // Back to what version 1 wrote.
     rusqlite::Connection::open(&path)
         .unwrap()
-        .execute_batch(
-            "DROP TABLE assetmap_idempotency; DROP TABLE assetmap_source_records; \
-             UPDATE assetmap_meta SET value = '1' WHERE key = 'schema_version'",
-        )
+        .execute_batch(&format!(
+            "{BACK_TO_VERSION_3} DROP TABLE assetmap_idempotency; \
+                 DROP TABLE assetmap_source_records; \
+                 UPDATE assetmap_meta SET value = '1' WHERE key = 'schema_version'"
+        ))
         .unwrap();
     assert_eq!(schema_and_records(&path).0, "1");
     assert!(schema_and_records(&path).1[0].starts_with("no table"));
@@ -394,6 +493,7 @@ async fn a_version_1_file_gains_the_idempotency_table_on_opening() {
     store
         .apply(
             Write::Delete(&id("old:1")),
+            &api(),
             Some(&keyed(
                 "after-upgrade",
                 Utc::now() + chrono::Duration::hours(1),
@@ -431,23 +531,24 @@ fn source_record(a: &Asset) -> assetmap_core::SourceRecord {
 async fn a_version_2_file_gains_the_source_records_table_on_opening() {
     let (_dir, path, store) = temp_store();
     let kept = minimal_asset("old:1", -2.3, 53.4);
-    store.insert(&kept).await.unwrap();
+    store.insert(&kept, &api()).await.unwrap();
     store
         .apply(
             Write::Delete(&id("old:1")),
+            &api(),
             Some(&keyed("before", Utc::now() + chrono::Duration::hours(1))),
         )
         .await
         .unwrap();
-    store.insert(&kept).await.unwrap();
+    store.insert(&kept, &api()).await.unwrap();
     drop(store);
     // Back to what version 2 wrote.
     rusqlite::Connection::open(&path)
         .unwrap()
-        .execute_batch(
-            "DROP TABLE assetmap_source_records; \
-             UPDATE assetmap_meta SET value = '2' WHERE key = 'schema_version'",
-        )
+        .execute_batch(&format!(
+            "{BACK_TO_VERSION_3} DROP TABLE assetmap_source_records; \
+                 UPDATE assetmap_meta SET value = '2' WHERE key = 'schema_version'"
+        ))
         .unwrap();
     assert_eq!(schema_and_records(&path).0, "2");
     assert!(source_record_rows(&path)
@@ -460,7 +561,7 @@ async fn a_version_2_file_gains_the_source_records_table_on_opening() {
         (gpkg::SCHEMA_VERSION.to_string(), vec!["before".to_owned()]),
         "upgraded to the current version, the idempotency records kept"
     );
-    assert_eq!(gpkg::SCHEMA_VERSION, 3);
+    assert_eq!(gpkg::SCHEMA_VERSION, 4);
     assert_eq!(source_record_rows(&path), Ok(vec![]), "an empty table");
     assert_eq!(
         store.all().await.unwrap(),
@@ -485,6 +586,7 @@ async fn a_version_2_file_gains_the_source_records_table_on_opening() {
                 inserts: std::slice::from_ref(&new),
                 replaces: &[],
                 records: &[source_record(&kept), source_record(&new)],
+                by: &api(),
             },
             &|_| {},
         )
@@ -519,7 +621,7 @@ async fn a_version_2_file_gains_the_source_records_table_on_opening() {
 async fn apply_import_widens_the_extent() {
     let (_dir, path, store) = temp_store();
     let a = minimal_asset("a", -2.0, 53.0);
-    store.insert(&a).await.unwrap();
+    store.insert(&a, &api()).await.unwrap();
     let mut moved = next_version(&a);
     moved.location = assetmap_core::LonLat::new(1.5, 54.5).unwrap();
     store
@@ -528,6 +630,7 @@ async fn apply_import_widens_the_extent() {
                 inserts: &[minimal_asset("b", -3.0, 52.0)],
                 replaces: &[moved],
                 records: &[],
+                by: &api(),
             },
             &|_| {},
         )
@@ -557,7 +660,7 @@ async fn every_write_purges_expired_idempotency_records() {
     {
         let a = minimal_asset(&format!("p:{i}"), -2.3, 53.4);
         store
-            .apply(Write::Insert(&a), Some(&keyed(key, expires)))
+            .apply(Write::Insert(&a), &api(), Some(&keyed(key, expires)))
             .await
             .unwrap();
     }
@@ -573,7 +676,7 @@ async fn every_write_purges_expired_idempotency_records() {
         )
         .unwrap();
     assert_eq!(store.idempotency_record("live").await.unwrap(), None);
-    store.delete(&id("p:0")).await.unwrap();
+    store.delete(&id("p:0"), &api()).await.unwrap();
     assert_eq!(schema_and_records(&path).1, Vec::<String>::new());
 }
 
@@ -590,14 +693,17 @@ async fn a_write_waits_for_another_writers_lock_only_as_long_as_the_lock_timeout
     };
     let store = GeoPackageStore::open_with(&path, &timeouts).unwrap();
     store
-        .insert(&minimal_asset("before", 1.0, 2.0))
+        .insert(&minimal_asset("before", 1.0, 2.0), &api())
         .await
         .unwrap();
 
     let other = rusqlite::Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     let started = std::time::Instant::now();
-    match store.insert(&minimal_asset("during", 1.0, 2.0)).await {
+    match store
+        .insert(&minimal_asset("during", 1.0, 2.0), &api())
+        .await
+    {
         Err(StoreError::Unavailable(why)) => assert!(why.contains("locked"), "{why}"),
         other => panic!("expected Unavailable, got {other:?}"),
     }
@@ -609,7 +715,7 @@ async fn a_write_waits_for_another_writers_lock_only_as_long_as_the_lock_timeout
     assert_eq!(store.count().await.unwrap(), 1, "reads go on");
     other.execute_batch("ROLLBACK").unwrap();
     store
-        .insert(&minimal_asset("after", 1.0, 2.0))
+        .insert(&minimal_asset("after", 1.0, 2.0), &api())
         .await
         .unwrap();
     assert_eq!(
@@ -682,7 +788,10 @@ async fn opening_another_geopackage_adds_the_store_beside_its_layers() {
     w.finish().unwrap();
 
     let store = GeoPackageStore::open(&path).unwrap();
-    store.insert(&minimal_asset("a", 0.5, 0.5)).await.unwrap();
+    store
+        .insert(&minimal_asset("a", 0.5, 0.5), &api())
+        .await
+        .unwrap();
     drop(store);
     let store = GeoPackageStore::open(&path).unwrap();
     assert_eq!(store.count().await.unwrap(), 1);
@@ -704,12 +813,18 @@ async fn opening_another_geopackage_adds_the_store_beside_its_layers() {
 #[tokio::test]
 async fn extent_in_gpkg_contents_covers_every_asset() {
     let (_dir, path, store) = temp_store();
-    store.insert(&minimal_asset("a", -2.5, 53.3)).await.unwrap();
     store
-        .insert_many(&[
-            minimal_asset("b", -2.1, 53.5),
-            minimal_asset("c", -2.3, 53.4),
-        ])
+        .insert(&minimal_asset("a", -2.5, 53.3), &api())
+        .await
+        .unwrap();
+    store
+        .insert_many(
+            &[
+                minimal_asset("b", -2.1, 53.5),
+                minimal_asset("c", -2.3, 53.4),
+            ],
+            &api(),
+        )
         .await
         .unwrap();
     drop(store);
@@ -754,19 +869,22 @@ fn gdal(tool: &str, args: &[&str], file: &Path) -> String {
 #[tokio::test]
 async fn gdal_reads_the_store_as_a_point_layer() {
     let (_dir, path, store) = temp_store();
-    store.insert(&full_asset("full")).await.unwrap();
+    store.insert(&full_asset("full"), &api()).await.unwrap();
     store
-        .insert_many(&[
-            minimal_asset("west", -2.5, 53.3),
-            minimal_asset("east", -2.1, 53.5),
-        ])
+        .insert_many(
+            &[
+                minimal_asset("west", -2.5, 53.3),
+                minimal_asset("east", -2.1, 53.5),
+            ],
+            &api(),
+        )
         .await
         .unwrap();
     store
-        .insert(&minimal_asset("gone", 10.0, 10.0))
+        .insert(&minimal_asset("gone", 10.0, 10.0), &api())
         .await
         .unwrap();
-    store.delete(&id("gone")).await.unwrap();
+    store.delete(&id("gone"), &api()).await.unwrap();
     // Read while the store is still open (WAL not yet checkpointed), as an analyst would.
     let summary = gdal("ogrinfo", &["-so", "-al"], &path);
     assert!(summary.contains("Layer name: assets"), "{summary}");
@@ -906,7 +1024,7 @@ fn gdal_reads_a_written_polygon_layer_with_metadata() {
 async fn records_an_earlier_version_accepted_still_load() {
     let (_dir, path, store) = temp_store();
     let a = minimal_asset("legacy:1", -2.3, 53.4);
-    store.insert(&a).await.unwrap();
+    store.insert(&a, &api()).await.unwrap();
     drop(store);
     let old_name = "Sale \u{202E}Singers";
     let old_tag = "\u{200B}";

@@ -6,7 +6,7 @@ mod common;
 
 use assetmap_store::postgis::{self, PostgisStore};
 use assetmap_store::{AssetStore, StoreError, Timeouts};
-use common::pg;
+use common::{api, pg};
 use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -78,6 +78,18 @@ async fn applies_imports_all_or_nothing() {
     common::applies_imports_all_or_nothing(&store).await;
 }
 
+#[tokio::test]
+async fn keeps_history() {
+    let (_url, store) = fresh_store("history").await;
+    common::keeps_history(&store).await;
+}
+
+#[tokio::test]
+async fn keeps_accounts() {
+    let (_url, store) = fresh_store("accounts").await;
+    common::keeps_accounts(&store).await;
+}
+
 /// The issue this answers: a connection lost during `COMMIT` left the server saying the change
 /// could not be saved although it had been. Through a proxy that passes `COMMIT` on and loses
 /// its answer, the store says the outcome is unknown — and the write is in fact there, with its
@@ -97,7 +109,7 @@ async fn a_connection_lost_during_commit_is_an_unknown_outcome_that_the_key_sett
     let key_a = common::record("cut-during-commit", "fp-a", 201, common::now_micros(), day);
     proxy.cut_after(b"COMMIT\0");
     match store
-        .apply(assetmap_store::Write::Insert(&a), Some(&key_a))
+        .apply(assetmap_store::Write::Insert(&a), &api(), Some(&key_a))
         .await
     {
         Err(StoreError::OutcomeUnknown(why)) => assert!(why.contains("committed"), "{why}"),
@@ -109,7 +121,7 @@ async fn a_connection_lost_during_commit_is_an_unknown_outcome_that_the_key_sett
     assert_eq!(store.get(&a.id).await.expect("get").as_ref(), Some(&a));
     let retry = common::asset(301);
     match store
-        .apply(assetmap_store::Write::Insert(&retry), Some(&key_a))
+        .apply(assetmap_store::Write::Insert(&retry), &api(), Some(&key_a))
         .await
     {
         Err(StoreError::KeyAlreadyUsed(kept)) => assert_eq!(*kept, key_a),
@@ -122,7 +134,7 @@ async fn a_connection_lost_during_commit_is_an_unknown_outcome_that_the_key_sett
     let key_b = common::record("cut-before-commit", "fp-b", 201, common::now_micros(), day);
     proxy.cut_after(b"pg_advisory_xact_lock");
     match store
-        .apply(assetmap_store::Write::Insert(&b), Some(&key_b))
+        .apply(assetmap_store::Write::Insert(&b), &api(), Some(&key_b))
         .await
     {
         Err(StoreError::Unavailable(_)) => {}
@@ -138,7 +150,7 @@ async fn a_connection_lost_during_commit_is_an_unknown_outcome_that_the_key_sett
         None
     );
     store
-        .apply(assetmap_store::Write::Insert(&b), Some(&key_b))
+        .apply(assetmap_store::Write::Insert(&b), &api(), Some(&key_b))
         .await
         .expect("the retry writes it, once");
     assert_eq!(store.count().await.expect("count"), 2);
@@ -166,6 +178,7 @@ async fn every_write_purges_expired_idempotency_records() {
         store
             .apply(
                 assetmap_store::Write::Insert(&a),
+                &api(),
                 Some(&common::record(key, "fp", 201, created_at, day)),
             )
             .await
@@ -181,7 +194,10 @@ async fn every_write_purges_expired_idempotency_records() {
         store.idempotency_record("live").await.expect("lookup"),
         None
     );
-    store.delete(&common::asset(200).id).await.expect("delete");
+    store
+        .delete(&common::asset(200).id, &api())
+        .await
+        .expect("delete");
     assert!(keys().await.is_empty());
 }
 
@@ -341,7 +357,7 @@ async fn nothing_listening_is_unavailable() {
 async fn rows_are_stored_as_postgis_points_in_lon_lat_order() {
     let (url, store) = fresh_store("geom").await;
     let a = common::asset(4);
-    store.insert(&a).await.expect("insert");
+    store.insert(&a, &api()).await.expect("insert");
     let row = pg::client(&url)
         .await
         .query_one(
@@ -362,7 +378,7 @@ async fn rows_are_stored_as_postgis_points_in_lon_lat_order() {
 async fn a_hand_edited_invalid_row_is_reported_not_passed_on() {
     let (url, store) = fresh_store("corrupt").await;
     let a = common::asset(2);
-    store.insert(&a).await.expect("insert");
+    store.insert(&a, &api()).await.expect("insert");
     pg::client(&url)
         .await
         .execute(
@@ -392,7 +408,7 @@ async fn bulk_load_uses_one_transaction_and_one_notify() {
 
     // One write: one commit, one notification, carrying its sequence number.
     let one = common::asset(30_000);
-    let seq = store.insert(&one).await.expect("insert");
+    let seq = store.insert(&one, &api()).await.expect("insert");
     assert_eq!(
         received(&mut notes, Duration::from_secs(2)).await,
         vec![seq.to_string()],
@@ -401,7 +417,7 @@ async fn bulk_load_uses_one_transaction_and_one_notify() {
 
     // A 20,000-row bulk load in one transaction: one notification, with the newest seq.
     let batch = common::assets(0, 20_000);
-    let seq = store.insert_many(&batch).await.expect("bulk load");
+    let seq = store.insert_many(&batch, &api()).await.expect("bulk load");
     assert_eq!(
         received(&mut notes, Duration::from_secs(2)).await,
         vec![seq.to_string()],
@@ -428,7 +444,7 @@ async fn bulk_load_uses_one_transaction_and_one_notify() {
     let mut clash = common::assets(20_000, 30_000);
     clash.push(common::asset(5));
     assert!(matches!(
-        store.insert_many(&clash).await,
+        store.insert_many(&clash, &api()).await,
         Err(StoreError::AlreadyExists(_))
     ));
     assert_eq!(store.count().await.expect("count"), 20_001);
@@ -445,7 +461,10 @@ async fn an_import_sends_one_notify_and_a_refused_one_none() {
     let (url, store) = fresh_store("import_notify").await;
     let (_listener, mut notes) = listener(&url).await;
     let stored = common::assets(0, 3);
-    store.insert_many(&stored).await.expect("insert_many");
+    store
+        .insert_many(&stored, &api())
+        .await
+        .expect("insert_many");
     received(&mut notes, Duration::from_secs(2)).await;
 
     let inserts = common::assets(100, 12_100);
@@ -511,7 +530,7 @@ async fn a_write_through_one_store_signals_another() {
     signal.borrow_and_update();
 
     let a = common::asset(8);
-    let seq = writer.insert(&a).await.expect("insert");
+    let seq = writer.insert(&a, &api()).await.expect("insert");
     wait_for_seq(&mut signal, seq).await;
     let feed = reader.changes_since(0, 10).await.expect("feed");
     assert_eq!(
@@ -521,11 +540,11 @@ async fn a_write_through_one_store_signals_another() {
     );
 
     let seq = writer
-        .insert_many(&common::assets(100, 1100))
+        .insert_many(&common::assets(100, 1100), &api())
         .await
         .expect("bulk");
     wait_for_seq(&mut signal, seq).await;
-    let seq = writer.delete(&a.id).await.expect("delete");
+    let seq = writer.delete(&a.id, &api()).await.expect("delete");
     wait_for_seq(&mut signal, seq).await;
     assert_eq!(reader.get(&a.id).await.expect("get"), None);
 }
@@ -579,7 +598,10 @@ async fn a_reader_following_the_feed_by_cursor_misses_nothing_under_concurrent_w
 
 async fn write_60(store: &PostgisStore, from: u32) {
     for i in from..from + 60 {
-        store.insert(&common::asset(i)).await.expect("insert");
+        store
+            .insert(&common::asset(i), &api())
+            .await
+            .expect("insert");
     }
 }
 
@@ -594,14 +616,14 @@ async fn assets_stamped_by_a_nanosecond_clock_round_trip_exactly() {
     };
     let now = common::t0() + chrono::Duration::nanoseconds(987_654_321);
     let a = assetmap_core::Asset::create(fixture.id.clone(), valid(&fixture), now);
-    store.insert(&a).await.expect("insert");
+    store.insert(&a, &api()).await.expect("insert");
     assert_eq!(
         store.get(&a.id).await.expect("get").as_ref(),
         Some(&a),
         "timestamptz keeps what Asset::create kept"
     );
     let b = a.replaced_by(valid(&a), now + chrono::Duration::nanoseconds(1_001));
-    store.replace(&b).await.expect("replace");
+    store.replace(&b, &api()).await.expect("replace");
     assert_eq!(store.get(&a.id).await.expect("get").as_ref(), Some(&b));
 }
 
@@ -652,7 +674,10 @@ async fn a_locked_table_fails_a_write_within_the_lock_timeout() {
         .await
         .expect("open");
     let a = common::asset(0);
-    store.insert(&a).await.expect("insert before the lock");
+    store
+        .insert(&a, &api())
+        .await
+        .expect("insert before the lock");
 
     let mut holder = pg::client(&url).await;
     let tx = holder.transaction().await.expect("BEGIN");
@@ -665,17 +690,17 @@ async fn a_locked_table_fails_a_write_within_the_lock_timeout() {
             (
                 "insert",
                 t,
-                store.insert(&common::asset(1)).await.map(|_| ()),
+                store.insert(&common::asset(1), &api()).await.map(|_| ()),
             )
         },
         {
             let t = std::time::Instant::now();
             let next = common::next_version(&a, "renamed");
-            ("replace", t, store.replace(&next).await.map(|_| ()))
+            ("replace", t, store.replace(&next, &api()).await.map(|_| ()))
         },
         {
             let t = std::time::Instant::now();
-            ("delete", t, store.delete(&a.id).await.map(|_| ()))
+            ("delete", t, store.delete(&a.id, &api()).await.map(|_| ()))
         },
     ] {
         let took = started.elapsed();
@@ -689,7 +714,7 @@ async fn a_locked_table_fails_a_write_within_the_lock_timeout() {
     tx.rollback().await.expect("ROLLBACK");
     // The lock is gone: the same store writes again, and nothing refused was written.
     store
-        .insert(&common::asset(1))
+        .insert(&common::asset(1), &api())
         .await
         .expect("insert after the lock");
     assert_eq!(store.get(&a.id).await.expect("get"), Some(a));
@@ -743,7 +768,7 @@ async fn a_session_idle_in_a_transaction_is_ended_and_its_locks_released() {
     // …and nothing more from this session.
     let started = std::time::Instant::now();
     writer
-        .insert(&common::asset(0))
+        .insert(&common::asset(0), &api())
         .await
         .expect("the write goes through once the idle session is ended");
     let took = started.elapsed();

@@ -10,7 +10,7 @@ mod common;
 
 use assetmap_store::{AssetStore, PostgisStore, StoreError};
 use assetmap_testing::{pg_ctl, RestartOnDrop};
-use common::pg;
+use common::{api, pg};
 use std::time::Duration;
 
 /// Retries `op` until it succeeds (at most 30 s).
@@ -47,7 +47,10 @@ async fn unavailable_while_the_database_is_down_and_recovers_without_a_restart()
     let url = pg::fresh_database("outage").await;
     let store = PostgisStore::open(&url).await.expect("open");
     let a = common::asset(0);
-    let before = store.insert(&a).await.expect("insert before the outage");
+    let before = store
+        .insert(&a, &api())
+        .await
+        .expect("insert before the outage");
     let mut signal = store.change_signal().expect("signal");
     tokio::time::timeout(Duration::from_secs(10), signal.changed())
         .await
@@ -61,15 +64,15 @@ async fn unavailable_while_the_database_is_down_and_recovers_without_a_restart()
     let started = std::time::Instant::now();
     assert_unavailable("get", store.get(&a.id).await);
     assert_unavailable("count", store.count().await);
-    assert_unavailable("insert", store.insert(&common::asset(1)).await);
+    assert_unavailable("insert", store.insert(&common::asset(1), &api()).await);
     assert_unavailable(
         "replace",
-        store.replace(&common::next_version(&a, "x")).await,
+        store.replace(&common::next_version(&a, "x"), &api()).await,
     );
-    assert_unavailable("delete", store.delete(&a.id).await);
+    assert_unavailable("delete", store.delete(&a.id, &api()).await);
     assert_unavailable(
         "insert_many",
-        store.insert_many(&common::assets(10, 20)).await,
+        store.insert_many(&common::assets(10, 20), &api()).await,
     );
     assert_unavailable("changes_since", store.changes_since(0, 10).await);
     assert_unavailable("connect", PostgisStore::connect(&url).await);
@@ -85,7 +88,8 @@ async fn unavailable_while_the_database_is_down_and_recovers_without_a_restart()
     let got = eventually("get", || store.get(&a.id)).await;
     assert_eq!(got.as_ref(), Some(&a), "the acknowledged write survived");
     let a1 = common::asset(1);
-    let after = eventually("insert", || store.insert(&a1)).await;
+    let by = api();
+    let after = eventually("insert", || store.insert(&a1, &by)).await;
     assert!(after > before);
 
     // The signal reconnected and announced the newest change.

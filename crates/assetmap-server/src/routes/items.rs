@@ -2,14 +2,15 @@
 //! (to the store first, then the engine), with a bearer token and an optional
 //! `Idempotency-Key` (see [`crate::idempotency`]).
 
+use crate::auth::Principal;
 use crate::errors::ApiError;
 use crate::html::{
     access_words, age_words, cost_words, date_words, language_name, not_found_page, phone_dial,
     render, what_it_is,
 };
 use crate::http::{
-    base_url, content_crs, paging_links, reproject, Format, HtmlPaging, PageInfo, DEFAULT_LIMIT,
-    GEO_JSON, MAX_LIMIT,
+    base_url, content_crs, feature_text, if_match_version, paging_links, reproject, Format,
+    HtmlPaging, PageInfo, DEFAULT_LIMIT, GEO_JSON, MAX_LIMIT,
 };
 use crate::idempotency::Keyed;
 use crate::params::Params;
@@ -17,10 +18,11 @@ use crate::parse::{
     area_param, bbox_in_wgs84, cql_filter_from, crs_param, datetime_from, filter_from, shape_from,
     sortby_from, Shape, PROPERTY_PARAMS,
 };
+use crate::staff::{proposal_json, Names};
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use assetmap_core::{Asset, AssetId, Crs, Status};
+use assetmap_core::{Asset, AssetId, ChangeBy, Crs, Role, Status};
 use assetmap_index::{Filter, Page};
 use assetmap_store::{Outcome, StoreError, Write};
 use serde_json::{json, Value};
@@ -386,24 +388,32 @@ fn etag(asset: &Asset) -> String {
     format!("\"{}\"", asset.version)
 }
 
-/// The asset as a Feature with its links, the body of every answer that returns one asset, in
-/// `crs` (writes answer in CRS84).
-fn feature_body_text(
-    req: &HttpRequest,
-    asset: &Asset,
-    crs: Crs,
-    shape: &Shape,
-) -> Result<String, ApiError> {
-    let base = base_url(req);
-    let mut f = assetmap_io::asset_to_feature(asset);
-    reproject(&mut f, crs)?;
-    shape.apply(&mut f);
-    f["links"] = json!([
-        {"href": format!("{base}/collections/assets/items/{}", asset.id), "rel": "self", "type": GEO_JSON},
-        {"href": format!("{base}/collections/assets/items/{}?f=html", asset.id), "rel": "alternate", "type": "text/html", "title": "This asset's page"},
-        {"href": format!("{base}/collections/assets"), "rel": "collection", "type": "application/json"}
-    ]);
-    Ok(f.to_string())
+/// A steward's change that waits for review: kept as a proposal (nothing is published), and
+/// answered `202` with it.
+async fn propose(
+    state: &AppState,
+    who: &Principal,
+    next: &Asset,
+) -> Result<HttpResponse, ApiError> {
+    let by = who
+        .account
+        .as_ref()
+        .map(|a| a.id.clone())
+        .ok_or_else(|| ApiError::internal("a steward without an account"))?;
+    let id = state.store.propose(next, &by, chrono::Utc::now()).await?;
+    let proposal = state
+        .store
+        .proposal(id)
+        .await?
+        .ok_or_else(|| ApiError::internal("a proposal just kept is not there"))?;
+    let current = state.engine().get(&next.id).cloned();
+    let names = Names::load(state).await?;
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({
+            "proposal": proposal_json(&proposal, current.as_ref(), &names),
+            "detail": "Your change waits for an editor's review; it shows on the map once they accept it.",
+        })))
 }
 
 /// The answer a write gives (and keeps under its `Idempotency-Key`) when it returns `asset`.
@@ -417,7 +427,7 @@ fn feature_outcome(
         status: status.as_u16(),
         location,
         etag: Some(etag(asset)),
-        body: feature_body_text(req, asset, Crs::Crs84, &Shape::default())?,
+        body: feature_text(req, asset, Crs::Crs84, &Shape::default())?,
     })
 }
 
@@ -464,26 +474,17 @@ async fn kept_answer(
 async fn write_and_answer(
     state: &AppState,
     write: Write<'_>,
+    by: &ChangeBy,
     outcome: Outcome,
     keyed: Option<&Keyed>,
 ) -> Result<HttpResponse, ApiError> {
     let record = keyed.map(|k| k.record(&outcome, state.settings.idempotency_key_hours));
-    let by = assetmap_core::ChangeBy::system(assetmap_core::Via::Api); // STUB(auth)
-    match (state.store.apply(write, &by, record.as_ref()).await, keyed) {
+    match (state.write(write, by, record.as_ref()).await, keyed) {
         (Ok(_), _) => {}
         (Err(StoreError::KeyAlreadyUsed(kept)), Some(keyed)) => {
             return respond(&keyed.kept_outcome(&kept)?)
         }
         (Err(e), _) => return Err(ApiError::from_write(e, keyed.is_some())),
-    }
-    // Acknowledged by the store: now visible to reads.
-    match write {
-        Write::Insert(asset) | Write::Replace(asset) => {
-            state.engine_mut().upsert(asset.clone());
-        }
-        Write::Delete(id) => {
-            state.engine_mut().remove(id);
-        }
     }
     respond(&outcome)
 }
@@ -521,7 +522,7 @@ async fn get_one(
         .content_type(GEO_JSON)
         .insert_header((header::ETAG, etag(asset)))
         .insert_header(content_crs(crs))
-        .body(feature_body_text(&req, asset, crs, &shape)?))
+        .body(feature_text(&req, asset, crs, &shape)?))
 }
 
 /// Reads a Feature body (`application/geo+json` or `application/json`).
@@ -554,11 +555,12 @@ pub fn parse_feature_body(body: &[u8]) -> Result<assetmap_io::FeatureInput, ApiE
 }
 
 async fn create(
+    who: Principal,
     req: HttpRequest,
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::auth::authorise(&req, &state)?;
+    who.require_change(None)?;
     Params::parse(req.query_string(), &[])?;
     let keyed = Keyed::from_request(&req, &body)?;
     let _claim = keyed
@@ -582,33 +584,26 @@ async fn create(
     let asset = Asset::create(id, valid, chrono::Utc::now());
     let location = format!("{}/collections/assets/items/{}", base_url(&req), asset.id);
     let outcome = feature_outcome(StatusCode::CREATED, &req, &asset, Some(location))?;
-    write_and_answer(&state, Write::Insert(&asset), outcome, keyed.as_ref()).await
-}
-
-fn if_match_version(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
-    let Some(v) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let s = v.to_str().unwrap_or("").trim();
-    if s == "*" {
-        return Ok(None);
-    }
-    s.trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<u64>()
-        .map(Some)
-        .map_err(|_| ApiError::bad_request(format!("If-Match {s:?} is not an ETag from this server; use the ETag of a GET, e.g. \"3\".")))
+    write_and_answer(
+        &state,
+        Write::Insert(&asset),
+        &who.change_by(None),
+        outcome,
+        keyed.as_ref(),
+    )
+    .await
 }
 
 async fn replace(
+    who: Principal,
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::auth::authorise(&req, &state)?;
     Params::parse(req.query_string(), &[])?;
     let id = parse_id(&path)?;
+    who.require_change(Some(&id))?;
     let keyed = Keyed::from_request(&req, &body)?;
     let _claim = keyed
         .as_ref()
@@ -645,18 +640,34 @@ async fn replace(
         }
     }
     let next = current.replaced_by(valid, chrono::Utc::now());
+    if who.needs_review(&id) {
+        return propose(&state, &who, &next).await;
+    }
     let outcome = feature_outcome(StatusCode::OK, &req, &next, None)?;
-    write_and_answer(&state, Write::Replace(&next), outcome, keyed.as_ref()).await
+    write_and_answer(
+        &state,
+        Write::Replace(&next),
+        &who.change_by(None),
+        outcome,
+        keyed.as_ref(),
+    )
+    .await
 }
 
 async fn delete(
+    who: Principal,
     req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::auth::authorise(&req, &state)?;
     Params::parse(req.query_string(), &[])?;
     let id = parse_id(&path)?;
+    // Deleting is for editors; a steward closes its listing instead (status "closed").
+    who.require(Role::Editor).map_err(|_| {
+        ApiError::forbidden(
+            "Only editors delete places; to say a place has closed, set its status to \"closed\" instead.",
+        )
+    })?;
     let keyed = Keyed::from_request(&req, b"")?;
     let _claim = keyed
         .as_ref()
@@ -672,5 +683,12 @@ async fn delete(
         etag: None,
         body: String::new(),
     };
-    write_and_answer(&state, Write::Delete(&id), outcome, keyed.as_ref()).await
+    write_and_answer(
+        &state,
+        Write::Delete(&id),
+        &who.change_by(None),
+        outcome,
+        keyed.as_ref(),
+    )
+    .await
 }

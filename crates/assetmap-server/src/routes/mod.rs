@@ -3,9 +3,11 @@
 use crate::errors::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+pub mod accounts;
 pub mod areas;
 pub mod downloads;
 pub mod geocode;
+pub mod history;
 pub mod items;
 pub mod jsna;
 pub mod landing;
@@ -13,6 +15,7 @@ pub mod map;
 pub mod oruk;
 pub mod schema;
 pub mod search;
+pub mod session;
 pub mod shortlist;
 pub mod site;
 
@@ -38,6 +41,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(shortlist::configure)
     .configure(site::configure)
     .configure(oruk::configure)
+    .configure(session::configure)
+    .configure(accounts::configure)
+    .configure(history::configure)
     .default_service(web::to(not_found));
 }
 

@@ -1,10 +1,10 @@
 //! [`GeoPackageStore`]: the embedded [`AssetStore`] in one GeoPackage file.
 
 use crate::{
-    AssetStore, Change, ChangeKind, IdempotencyRecord, ImportBatch, Outcome, StoreError, Timeouts,
-    Write, IMPORT_PROGRESS_EVERY,
+    AssetStore, Change, ChangeKind, HistoryEntry, IdempotencyRecord, ImportBatch, Outcome,
+    StoreError, Timeouts, Write, IMPORT_PROGRESS_EVERY,
 };
-use assetmap_core::{Asset, AssetId, SourceRecord};
+use assetmap_core::{Asset, AssetId, ChangeBy, SourceRecord, Via};
 use assetmap_gpkg::{
     asset_from_row, asset_values, create_attributes_table, create_features_table, encode_point,
     extend_extent, initialise, select_list, touch, AttributesTable, Column, ColumnType, Envelope,
@@ -33,8 +33,10 @@ pub const SOURCE_RECORDS_TABLE: &str = "assetmap_source_records";
 /// an older one is brought up to it on opening (see `upgrade_schema`).
 ///
 /// 1: `assets`, `asset_changes`, `assetmap_meta`. 2: adds `assetmap_idempotency`.
-/// 3: adds `assetmap_source_records`.
-pub const SCHEMA_VERSION: i64 = 3;
+/// 3: adds `assetmap_source_records`. 4: the history — `asset_changes` gains `actor`, `via`
+/// and `before` (and a delete's row its version) — and the account tables (see
+/// [`crate::accounts`]).
+pub const SCHEMA_VERSION: i64 = 4;
 
 const CHANGE_COLUMNS: [Column<'static>; 4] = [
     Column::new("asset_id", ColumnType::Text).not_null(),
@@ -73,11 +75,11 @@ impl From<GpkgError> for StoreError {
     }
 }
 
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
+pub(super) fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
-struct Inner {
+pub(super) struct Inner {
     path: PathBuf,
     /// Every write goes through this connection, one at a time.
     writer: Mutex<Connection>,
@@ -192,6 +194,10 @@ fn upgrade_schema(tx: &Transaction<'_>, from: i64) -> Result<(), StoreError> {
     if from < 3 {
         create_source_records_table(tx)?;
     }
+    if from < 4 {
+        add_history_columns(tx)?;
+        super::accounts::create_tables(tx)?;
+    }
     tx.execute(
         &format!("UPDATE {META_TABLE} SET value = ?1 WHERE key = 'schema_version'"),
         [SCHEMA_VERSION.to_string()],
@@ -235,6 +241,21 @@ fn create_source_records_table(tx: &Transaction<'_>) -> Result<(), StoreError> {
             gone_since TEXT,
             PRIMARY KEY (source, asset_id)
         ) WITHOUT ROWID;"
+    ))?;
+    Ok(())
+}
+
+/// Schema version 4: the change feed becomes the history. Each row also keeps who made the
+/// change (`actor`, the account id, NULL for none), how (`via`, [`Via::to_text`]) and the asset
+/// as stored just before it (`before`, the asset as JSON; NULL for an insert). Rows written
+/// before have NULL `via` and read as [`Via::Unrecorded`]. (From version 4 a delete's row
+/// also has the version deleted in `version`.) Columns are added, so the upgrade does not
+/// rewrite the table.
+fn add_history_columns(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(&format!(
+        "ALTER TABLE {CHANGES_TABLE} ADD COLUMN actor TEXT;
+         ALTER TABLE {CHANGES_TABLE} ADD COLUMN via TEXT;
+         ALTER TABLE {CHANGES_TABLE} ADD COLUMN \"before\" TEXT;"
     ))?;
     Ok(())
 }
@@ -374,7 +395,7 @@ impl GeoPackageStore {
         &self.inner.path
     }
 
-    async fn write<T: Send + 'static>(
+    pub(super) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Inner, Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -388,7 +409,7 @@ impl GeoPackageStore {
         .map_err(|e| StoreError::Other(format!("store write task failed: {e}")))?
     }
 
-    async fn read<T: Send + 'static>(
+    pub(super) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Inner, &Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -454,19 +475,27 @@ impl From<Write<'_>> for OwnedWrite {
     }
 }
 
-/// Replaces the row of `asset.id` with `asset`, if the stored version is the one before.
-fn replace_row(inner: &Inner, tx: &Transaction<'_>, asset: &Asset) -> Result<(), StoreError> {
-    let stored: Option<i64> = tx
-        .prepare_cached(&format!(
-            "SELECT version FROM {ASSETS_TABLE} WHERE asset_id = ?1"
-        ))?
-        .query_row([asset.id.as_str()], |r| r.get(0))
-        .optional()?;
-    let Some(stored) = stored else {
+/// The stored asset with this id, read inside the write's transaction.
+fn stored_asset(
+    inner: &Inner,
+    tx: &Transaction<'_>,
+    id: &AssetId,
+) -> Result<Option<Asset>, StoreError> {
+    let mut stmt = tx.prepare_cached(&format!("{} WHERE asset_id = ?1", inner.select_sql))?;
+    let mut rows = stmt.query([id.as_str()])?;
+    match rows.next()? {
+        Some(row) => Ok(Some(asset_from_row(row, 0)?)),
+        None => Ok(None),
+    }
+}
+
+/// Replaces the row of `asset.id` with `asset`, if the stored version is the one before;
+/// returns the asset as it was stored (the history's `before`).
+fn replace_row(inner: &Inner, tx: &Transaction<'_>, asset: &Asset) -> Result<Asset, StoreError> {
+    let Some(before) = stored_asset(inner, tx, &asset.id)? else {
         return Err(StoreError::NotFound(asset.id.clone()));
     };
-    let stored = u64::try_from(stored)
-        .map_err(|_| StoreError::Schema(format!("asset {} has a negative version", asset.id)))?;
+    let stored = before.version;
     let based_on = asset.version.saturating_sub(1);
     if asset.version == 0 || stored != based_on {
         return Err(StoreError::VersionConflict {
@@ -477,17 +506,17 @@ fn replace_row(inner: &Inner, tx: &Transaction<'_>, asset: &Asset) -> Result<(),
     }
     let mut stmt = tx.prepare_cached(&inner.update_sql)?;
     bind_and_run(&mut stmt, asset)?;
-    Ok(())
+    Ok(before)
 }
 
-fn delete_row(tx: &Transaction<'_>, id: &AssetId) -> Result<(), StoreError> {
-    let n = tx
-        .prepare_cached(&format!("DELETE FROM {ASSETS_TABLE} WHERE asset_id = ?1"))?
-        .execute([id.as_str()])?;
-    if n == 0 {
+/// Deletes the row of `id`; returns the asset as it was stored (the history's `before`).
+fn delete_row(inner: &Inner, tx: &Transaction<'_>, id: &AssetId) -> Result<Asset, StoreError> {
+    let Some(before) = stored_asset(inner, tx, id)? else {
         return Err(StoreError::NotFound(id.clone()));
-    }
-    Ok(())
+    };
+    tx.prepare_cached(&format!("DELETE FROM {ASSETS_TABLE} WHERE asset_id = ?1"))?
+        .execute([id.as_str()])?;
+    Ok(before)
 }
 
 fn unique_means_exists(e: rusqlite::Error, id: &AssetId) -> StoreError {
@@ -503,23 +532,54 @@ fn version_sql(v: u64) -> Result<i64, StoreError> {
         .map_err(|_| StoreError::Other(format!("version {v} is beyond what SQLite can store")))
 }
 
-/// Appends to the change feed: `asset_id`, `kind`, `version`.
+/// Appends to the change feed: `asset_id`, `kind`, `version`, `actor`, `via`, `before`.
 const APPEND_CHANGE_SQL: &str =
-    "INSERT INTO asset_changes (asset_id, kind, version, changed_at) VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
+    "INSERT INTO asset_changes (asset_id, kind, version, changed_at, actor, via, \"before\") \
+     VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?4, ?5, ?6)";
+
+/// `by` as the change feed stores it: the account id (or NULL) and [`Via::to_text`]. Made
+/// once per write, however many changes it appends.
+struct ByText {
+    actor: Option<String>,
+    via: String,
+}
+
+impl ByText {
+    fn new(by: &ChangeBy) -> Self {
+        ByText {
+            actor: by.account.clone(),
+            via: by.via.to_text(),
+        }
+    }
+}
+
+/// The history's `before`: the asset as JSON.
+fn before_json(asset: &Asset) -> Result<String, StoreError> {
+    serde_json::to_string(asset)
+        .map_err(|e| StoreError::Other(format!("asset {} as JSON: {e}", asset.id)))
+}
 
 /// Appends to the change feed with a prepared [`APPEND_CHANGE_SQL`]; returns the new `seq`.
 fn append_change_with(
     stmt: &mut rusqlite::CachedStatement<'_>,
     id: &AssetId,
     kind: ChangeKind,
-    version: Option<u64>,
+    version: u64,
+    by: &ByText,
+    before: Option<&str>,
 ) -> Result<u64, StoreError> {
     let kind = match kind {
         ChangeKind::Upsert => "upsert",
         ChangeKind::Delete => "delete",
     };
-    let version = version.map(version_sql).transpose()?;
-    let seq = stmt.insert(params![id.as_str(), kind, version])?;
+    let seq = stmt.insert(params![
+        id.as_str(),
+        kind,
+        version_sql(version)?,
+        by.actor,
+        by.via,
+        before
+    ])?;
     Ok(u64::try_from(seq).unwrap_or(0))
 }
 
@@ -528,13 +588,18 @@ fn append_change(
     tx: &Transaction<'_>,
     id: &AssetId,
     kind: ChangeKind,
-    version: Option<u64>,
+    version: u64,
+    by: &ByText,
+    before: Option<&Asset>,
 ) -> Result<u64, StoreError> {
+    let before = before.map(before_json).transpose()?;
     append_change_with(
         &mut tx.prepare_cached(APPEND_CHANGE_SQL)?,
         id,
         kind,
         version,
+        by,
+        before.as_deref(),
     )
 }
 
@@ -542,7 +607,7 @@ fn append_change(
 /// locked) rolls back: nothing was written. Any other failure of the commit itself (an I/O
 /// error while the write-ahead log is written or synced, a full disk) may leave the write
 /// saved or not: [`StoreError::OutcomeUnknown`].
-fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
+pub(super) fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
     tx.commit().map_err(|e| match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::from(e),
         _ => StoreError::OutcomeUnknown(format!("SQLite failed while committing: {e}")),
@@ -551,17 +616,21 @@ fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
 
 /// A time as stored: ISO 8601 UTC with nine fractional digits, fixed width, so that text
 /// order is time order.
-fn format_time(t: &DateTime<Utc>) -> String {
+pub(super) fn format_time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
 /// The store's clock, in the stored format.
-fn now_text() -> String {
+pub(super) fn now_text() -> String {
     format_time(&Utc::now())
 }
 
 /// Reads a stored time of `table.column`; one that does not read is [`StoreError::Schema`].
-fn parse_time(table: &str, column: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(super) fn parse_time(
+    table: &str,
+    column: &str,
+    text: &str,
+) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Schema(format!("{table}.{column} {text:?} is not a time: {e}")))
@@ -707,8 +776,10 @@ fn write_assets(
     tx: &Transaction<'_>,
     inserts: &[Asset],
     replaces: &[Asset],
+    by: &ChangeBy,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Option<u64>, StoreError> {
+    let by = ByText::new(by);
     let mut seq = None;
     let mut env: Option<Envelope> = None;
     let mut done: usize = 0;
@@ -716,21 +787,24 @@ fn write_assets(
     {
         let mut insert = tx.prepare_cached(&inner.insert_sql)?;
         let mut change = tx.prepare_cached(APPEND_CHANGE_SQL)?;
-        let mut wrote = |a: &Asset, done: &mut usize| -> Result<(), StoreError> {
-            seq = Some(append_change_with(
-                &mut change,
-                &a.id,
-                ChangeKind::Upsert,
-                Some(a.version),
-            )?);
-            let p = point_envelope(a);
-            env = Some(env.map_or(p, |e| e.union(&p)));
-            *done += 1;
-            if done.is_multiple_of(IMPORT_PROGRESS_EVERY) {
-                progress(*done);
-            }
-            Ok(())
-        };
+        let mut wrote =
+            |a: &Asset, before: Option<&str>, done: &mut usize| -> Result<(), StoreError> {
+                seq = Some(append_change_with(
+                    &mut change,
+                    &a.id,
+                    ChangeKind::Upsert,
+                    a.version,
+                    &by,
+                    before,
+                )?);
+                let p = point_envelope(a);
+                env = Some(env.map_or(p, |e| e.union(&p)));
+                *done += 1;
+                if done.is_multiple_of(IMPORT_PROGRESS_EVERY) {
+                    progress(*done);
+                }
+                Ok(())
+            };
         // New rows are made ready (geometry blob, JSON columns) on a second thread while this
         // one inserts: a pipeline, so a bulk import uses two cores. A failed insert drops the
         // receiver, which stops the other thread.
@@ -752,14 +826,14 @@ fn write_assets(
                     let row = row.map_err(|e| StoreError::Other(format!("asset {}: {e}", a.id)))?;
                     bind_row_and_run(&mut insert, row)
                         .map_err(|e| unique_means_exists(e, &a.id))?;
-                    wrote(a, &mut done)?;
+                    wrote(a, None, &mut done)?;
                 }
             }
             Ok(())
         })?;
         for a in replaces {
-            replace_row(inner, tx, a)?;
-            wrote(a, &mut done)?;
+            let before = before_json(&replace_row(inner, tx, a)?)?;
+            wrote(a, Some(&before), &mut done)?;
         }
     }
     if let Some(env) = env {
@@ -767,6 +841,44 @@ fn write_assets(
     }
     progress(done);
     Ok(seq)
+}
+
+/// One row of [`AssetStore::history`]'s query: seq, kind, version, changed_at, actor, via,
+/// before.
+fn history_entry(id: &AssetId, row: &rusqlite::Row<'_>) -> Result<HistoryEntry, StoreError> {
+    let seq: i64 = row.get(0)?;
+    let kind: String = row.get(1)?;
+    let version: Option<i64> = row.get(2)?;
+    let changed_at: String = row.get(3)?;
+    let actor: Option<String> = row.get(4)?;
+    let via: Option<String> = row.get(5)?;
+    let before: Option<String> = row.get(6)?;
+    let bad = |what: String| StoreError::Schema(format!("{CHANGES_TABLE} row {seq}: {what}"));
+    Ok(HistoryEntry {
+        seq: u64::try_from(seq).map_err(|_| bad("negative seq".into()))?,
+        id: id.clone(),
+        kind: match kind.as_str() {
+            "upsert" => ChangeKind::Upsert,
+            "delete" => ChangeKind::Delete,
+            other => return Err(bad(format!("unknown kind {other:?}"))),
+        },
+        // Deletes written before schema version 4 kept no version: 0.
+        version: version
+            .map(|v| u64::try_from(v).map_err(|_| bad(format!("version {v}"))))
+            .transpose()?
+            .unwrap_or(0),
+        at: parse_time(CHANGES_TABLE, "changed_at", &changed_at)?,
+        by: ChangeBy {
+            account: actor,
+            via: match via {
+                Some(v) => Via::parse(&v).map_err(bad)?,
+                None => Via::Unrecorded,
+            },
+        },
+        before: before
+            .map(|b| serde_json::from_str::<Asset>(&b).map_err(|e| bad(format!("before: {e}"))))
+            .transpose()?,
+    })
 }
 
 fn point_envelope(a: &Asset) -> Envelope {
@@ -850,39 +962,81 @@ impl AssetStore for GeoPackageStore {
         .await
     }
 
+    /// One write in one IMMEDIATE transaction: the expired idempotency records purged, the
+    /// record kept (if any), the row written, and its change-feed row with `by` and the row as
+    /// it was before (read in the same transaction).
+    ///
+    /// A write [`Via::Review`]`(n)` first checks, in the same transaction, that proposal `n`
+    /// exists ([`StoreError::Missing`]), is still waiting ([`StoreError::Conflict`]) and is
+    /// for this asset, and that the write is a [`Write::Replace`] ([`StoreError::Conflict`]
+    /// otherwise); it then marks the proposal accepted by `by.account`, now. If the write then
+    /// fails, the whole transaction rolls back and the proposal is left waiting.
     async fn apply(
         &self,
         write: Write<'_>,
-        by: &assetmap_core::ChangeBy,
+        by: &ChangeBy,
         record: Option<&IdempotencyRecord>,
     ) -> Result<u64, StoreError> {
-        let _ = by; // STUB(history): recorded by the history work
         let owned = OwnedWrite::from(write);
         let record = record.cloned();
+        let by = by.clone();
         self.write(move |inner, tx| {
             let now = now_text();
             purge_expired_records(&tx, &now)?;
             if let Some(record) = &record {
                 keep_record(&tx, record, &now)?;
             }
+            if let Via::Review(proposal) = by.via {
+                let replaces = match &owned {
+                    OwnedWrite::Replace(asset) => Some(&asset.id),
+                    _ => None,
+                };
+                super::accounts::accept_proposal(
+                    &tx,
+                    proposal,
+                    replaces,
+                    by.account.as_deref(),
+                    &now,
+                )?;
+            }
+            let by = ByText::new(&by);
             let seq = match &owned {
                 OwnedWrite::Insert(asset) => {
                     insert_row(inner, &tx, asset)?;
-                    let seq =
-                        append_change(&tx, &asset.id, ChangeKind::Upsert, Some(asset.version))?;
+                    let seq = append_change(
+                        &tx,
+                        &asset.id,
+                        ChangeKind::Upsert,
+                        asset.version,
+                        &by,
+                        None,
+                    )?;
                     extend_extent(&tx, ASSETS_TABLE, &point_envelope(asset))?;
                     seq
                 }
                 OwnedWrite::Replace(asset) => {
-                    replace_row(inner, &tx, asset)?;
-                    let seq =
-                        append_change(&tx, &asset.id, ChangeKind::Upsert, Some(asset.version))?;
+                    let before = replace_row(inner, &tx, asset)?;
+                    let seq = append_change(
+                        &tx,
+                        &asset.id,
+                        ChangeKind::Upsert,
+                        asset.version,
+                        &by,
+                        Some(&before),
+                    )?;
                     extend_extent(&tx, ASSETS_TABLE, &point_envelope(asset))?;
                     seq
                 }
                 OwnedWrite::Delete(id) => {
-                    delete_row(&tx, id)?;
-                    let seq = append_change(&tx, id, ChangeKind::Delete, None)?;
+                    let before = delete_row(inner, &tx, id)?;
+                    let seq = append_change(
+                        &tx,
+                        id,
+                        ChangeKind::Delete,
+                        before.version,
+                        &by,
+                        Some(&before),
+                    )?;
                     touch(&tx, ASSETS_TABLE)?;
                     seq
                 }
@@ -899,17 +1053,34 @@ impl AssetStore for GeoPackageStore {
             .await
     }
 
-    async fn history(&self, _id: &AssetId) -> Result<Vec<crate::HistoryEntry>, StoreError> {
-        Err(StoreError::Other("STUB(history): not kept yet".into()))
+    /// The change feed's rows for `id`, by `seq`. There is no index on `asset_changes.asset_id`
+    /// (one would slow every bulk import), so this scans the feed: fine for one asset's page,
+    /// not for a loop over every asset.
+    async fn history(&self, id: &AssetId) -> Result<Vec<HistoryEntry>, StoreError> {
+        let id = id.clone();
+        self.read(move |_, conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT seq, kind, version, changed_at, actor, via, \"before\" \
+                 FROM {CHANGES_TABLE} WHERE asset_id = ?1 ORDER BY seq"
+            ))?;
+            let mut rows = stmt.query([id.as_str()])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(history_entry(&id, row)?);
+            }
+            Ok(out)
+        })
+        .await
     }
 
-    async fn insert_many(&self, assets: &[Asset], _by: &assetmap_core::ChangeBy) -> Result<u64, StoreError> {
+    async fn insert_many(&self, assets: &[Asset], by: &ChangeBy) -> Result<u64, StoreError> {
         if assets.is_empty() {
             return self.latest_seq().await;
         }
         let assets = assets.to_vec();
+        let by = by.clone();
         self.write(move |inner, tx| {
-            let seq = write_assets(inner, &tx, &assets, &[], &mut |_| {})?;
+            let seq = write_assets(inner, &tx, &assets, &[], &by, &mut |_| {})?;
             tx.commit()?;
             Ok(seq.unwrap_or(0))
         })
@@ -943,12 +1114,13 @@ impl AssetStore for GeoPackageStore {
         let inserts = batch.inserts.to_vec();
         let replaces = batch.replaces.to_vec();
         let records = batch.records.to_vec();
+        let by = batch.by.clone();
         // The write runs on the blocking pool, which cannot borrow `progress`: it sends its
         // counts here, and they are passed on while the write runs. The sender is dropped when
         // the write ends (or fails), which ends the loop.
         let (report, mut reports) = tokio::sync::mpsc::unbounded_channel::<usize>();
         let write = self.write(move |inner, tx| {
-            let seq = write_assets(inner, &tx, &inserts, &replaces, &mut |n| {
+            let seq = write_assets(inner, &tx, &inserts, &replaces, &by, &mut |n| {
                 let _ = report.send(n);
             })?;
             keep_source_records(&tx, &records)?;

@@ -36,6 +36,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_source_records",
         sql: include_str!("../../../../migrations/0003_source_records.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_accounts_history",
+        sql: include_str!("../../../../migrations/0004_accounts_history.sql"),
+    },
 ];
 
 /// The schema version this code expects: the newest migration's number.

@@ -5,13 +5,13 @@ use super::listen;
 use super::migrate::{self, MigrationReport};
 use super::pool;
 use crate::{
-    AssetStore, Change, ChangeKind, IdempotencyRecord, ImportBatch, Outcome, StoreError, Timeouts,
-    Write,
+    AssetStore, Change, ChangeKind, HistoryEntry, IdempotencyRecord, ImportBatch, Outcome,
+    StoreError, Timeouts, Write,
 };
 use assetmap_core::{
-    AbcdType, AccessFeature, Asset, AssetId, AssetName, Audience, Category, Contact, Cost,
-    CostBand, Email, Language, LonLat, OpeningTimes, Phone, Postcode, Provenance, SourceRecord,
-    Status, Tag, Website,
+    AbcdType, AccessFeature, Asset, AssetId, AssetName, Audience, Category, ChangeBy, Contact,
+    Cost, CostBand, Email, Language, LonLat, OpeningTimes, Phone, Postcode, Provenance,
+    SourceRecord, Status, Tag, Via, Website,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Object, Pool};
@@ -208,6 +208,7 @@ impl PostgisStore {
     pub async fn insert_many_with_progress(
         &self,
         assets: &[Asset],
+        by: &ChangeBy,
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<u64, StoreError> {
         if assets.is_empty() {
@@ -218,7 +219,7 @@ impl PostgisStore {
         let started = std::time::Instant::now();
         let loaded = copy_new_assets(&tx, assets, progress).await?;
         let indexed = started.elapsed();
-        copy_changes(&tx, assets.iter().map(|a| &a.id)).await?;
+        copy_changes(&tx, assets.iter().map(|a| (a, None)), by).await?;
         let fed = started.elapsed();
         let seq = last_seq(&tx).await?;
         tx.commit().await.map_err(from_pg_commit)?;
@@ -234,12 +235,12 @@ impl PostgisStore {
         seq_to_u64(seq)
     }
 
-    async fn client(&self) -> Result<Object, StoreError> {
+    pub(super) async fn client(&self) -> Result<Object, StoreError> {
         self.pool.get().await.map_err(from_pool)
     }
 
     /// Runs one call under the client-side bound ([`Timeouts::call`]).
-    async fn bounded<T>(
+    pub(super) async fn bounded<T>(
         &self,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
@@ -368,23 +369,48 @@ async fn copy_new_assets(
     })
 }
 
-/// Appends one `upsert` change per id to the change feed by binary COPY: one statement, so
-/// one `NOTIFY` however many there are.
-async fn copy_changes(
+/// Appends one `upsert` change per asset written to the change feed by binary COPY, each with
+/// `by` and the asset as it was before (`None` for an insert): one statement, so one `NOTIFY`
+/// however many there are.
+async fn copy_changes<'a>(
     tx: &deadpool_postgres::Transaction<'_>,
-    ids: impl Iterator<Item = &AssetId>,
+    written: impl Iterator<Item = (&'a Asset, Option<serde_json::Value>)>,
+    by: &ChangeBy,
 ) -> Result<(), StoreError> {
     let sink = tx
-        .copy_in("COPY asset_changes (asset_id, kind) FROM STDIN (FORMAT binary)")
+        .copy_in(
+            "COPY asset_changes (asset_id, kind, version, actor, via, before) \
+             FROM STDIN (FORMAT binary)",
+        )
         .await
         .map_err(from_pg)?;
-    let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::TEXT]);
+    let writer = BinaryCopyInWriter::new(
+        sink,
+        &[
+            Type::TEXT,
+            Type::TEXT,
+            Type::INT8,
+            Type::TEXT,
+            Type::TEXT,
+            Type::JSONB,
+        ],
+    );
     let mut writer = std::pin::pin!(writer);
     let upsert = kind_slug(ChangeKind::Upsert);
-    for id in ids {
+    let actor = by.account.as_deref();
+    let via = by.via.to_text();
+    for (asset, before) in written {
+        let version = version_to_i64(asset)?;
         writer
             .as_mut()
-            .write(&[&id.as_str(), &upsert])
+            .write(&[
+                &asset.id.as_str(),
+                &upsert,
+                &version,
+                &actor,
+                &via.as_str(),
+                &before,
+            ])
             .await
             .map_err(from_pg)?;
     }
@@ -501,17 +527,42 @@ fn source_record_from_row(row: &Row) -> Result<SourceRecord, StoreError> {
     })
 }
 
-/// Appends `(id, kind)` to the change feed and returns the change's sequence number (the
-/// caller commits: see [`PostgisStore::apply`]).
+/// The history's `before`: the asset as JSON.
+fn before_json(asset: &Asset) -> Result<serde_json::Value, StoreError> {
+    serde_json::to_value(asset)
+        .map_err(|e| StoreError::Other(format!("asset {} as JSON: {e}", asset.id)))
+}
+
+/// Appends one change to the change feed — the asset, the kind, the version written (for a
+/// delete, the version deleted), `by`, and the asset as it was before (`None` for an insert)
+/// — and returns its sequence number (the caller commits: see [`PostgisStore::apply`]).
 async fn append_change(
     tx: &deadpool_postgres::Transaction<'_>,
     id: &AssetId,
     kind: ChangeKind,
+    version: i64,
+    by: &ChangeBy,
+    before: Option<&Asset>,
 ) -> Result<i64, StoreError> {
+    let before = before.map(before_json).transpose()?;
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO asset_changes (asset_id, kind, version, actor, via, before) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+        )
+        .await
+        .map_err(from_pg)?;
     Ok(tx
         .query_one(
-            "INSERT INTO asset_changes (asset_id, kind) VALUES ($1, $2) RETURNING seq",
-            &[&id.as_str(), &kind_slug(kind)],
+            &stmt,
+            &[
+                &id.as_str(),
+                &kind_slug(kind),
+                &version,
+                &by.account,
+                &by.via.to_text(),
+                &before,
+            ],
         )
         .await
         .map_err(from_pg)?
@@ -534,10 +585,12 @@ async fn insert_row(
     Ok(())
 }
 
+/// Replaces the stored asset with its next version; returns it as it was (the history's
+/// `before`).
 async fn replace_row(
     tx: &deadpool_postgres::Transaction<'_>,
     asset: &Asset,
-) -> Result<(), StoreError> {
+) -> Result<Asset, StoreError> {
     replace_row_unmapped(tx, asset)
         .await
         .map_err(ReplaceFailure::into_store)
@@ -565,15 +618,18 @@ impl ReplaceFailure {
     }
 }
 
-/// [`replace_row`]: locks the stored row, checks its version, and writes the next one.
+/// [`replace_row`]: locks and reads the stored row, checks its version, writes the next one,
+/// and returns the stored one.
 async fn replace_row_unmapped(
     tx: &deadpool_postgres::Transaction<'_>,
     asset: &Asset,
-) -> Result<(), ReplaceFailure> {
+) -> Result<Asset, ReplaceFailure> {
     let params = AssetParams::new(asset).map_err(ReplaceFailure::Store)?;
     let expected = asset.version.saturating_sub(1);
     let select = tx
-        .prepare_cached("SELECT version FROM assets WHERE id = $1 FOR UPDATE")
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM assets WHERE id = $1 FOR UPDATE"
+        ))
         .await
         .map_err(ReplaceFailure::Pg)?;
     let row = tx
@@ -585,7 +641,8 @@ async fn replace_row_unmapped(
             asset.id.clone(),
         )));
     };
-    let actual = u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
+    let before = asset_from_row(&row, 0).map_err(ReplaceFailure::Store)?;
+    let actual = before.version;
     if actual != expected {
         return Err(ReplaceFailure::Store(StoreError::VersionConflict {
             id: asset.id.clone(),
@@ -600,7 +657,7 @@ async fn replace_row_unmapped(
     tx.execute(&stmt, &params.values())
         .await
         .map_err(ReplaceFailure::Pg)?;
-    Ok(())
+    Ok(before)
 }
 
 /// How many replacements of one import are in flight at once on its connection
@@ -612,13 +669,15 @@ const REPLACE_PIPELINE: usize = 64;
 /// [`REPLACE_PIPELINE`] replacements in flight, which saves a round trip per asset — unless an
 /// id is repeated (then the second must see the first's write, so one at a time). Calls
 /// `progress(n)` with the number of assets written so far (counting from `done`) before every
-/// [`PROGRESS_EVERY`]-th.
+/// [`PROGRESS_EVERY`]-th. Returns the assets as they were stored, as JSON (the history's
+/// `before`), in batch order.
 async fn replace_rows(
     tx: &deadpool_postgres::Transaction<'_>,
     replaces: &[Asset],
     mut done: usize,
     progress: &(dyn Fn(usize) + Send + Sync),
-) -> Result<(), StoreError> {
+) -> Result<Vec<serde_json::Value>, StoreError> {
+    let mut befores = Vec::with_capacity(replaces.len());
     let mut seen = std::collections::HashSet::with_capacity(replaces.len());
     let distinct = replaces.iter().all(|a| seen.insert(a.id.as_str()));
     drop(seen);
@@ -638,7 +697,7 @@ async fn replace_rows(
             break;
         };
         match result {
-            Ok(()) => {}
+            Ok(before) => befores.push(before_json(&before)?),
             Err(failure) if failure.is_aborted_transaction() => {
                 aborted.get_or_insert(failure);
                 continue;
@@ -652,22 +711,29 @@ async fn replace_rows(
     }
     match aborted {
         Some(failure) => Err(failure.into_store()),
-        None => Ok(()),
+        None => Ok(befores),
     }
 }
 
+/// Deletes the stored asset; returns it as it was (the history's `before`).
 async fn delete_row(
     tx: &deadpool_postgres::Transaction<'_>,
     id: &AssetId,
-) -> Result<(), StoreError> {
-    let n = tx
-        .execute("DELETE FROM assets WHERE id = $1", &[&id.as_str()])
+) -> Result<Asset, StoreError> {
+    let stmt = tx
+        .prepare_cached(&format!(
+            "DELETE FROM assets WHERE id = $1 RETURNING {COLUMNS}"
+        ))
         .await
         .map_err(from_pg)?;
-    if n == 0 {
-        return Err(StoreError::NotFound(id.clone()));
+    match tx
+        .query_opt(&stmt, &[&id.as_str()])
+        .await
+        .map_err(from_pg)?
+    {
+        Some(row) => asset_from_row(&row, 0),
+        None => Err(StoreError::NotFound(id.clone())),
     }
-    Ok(())
 }
 
 /// The columns of `idempotency_keys`, in the order [`keep_record`] and [`record_from_row`] use.
@@ -1043,6 +1109,38 @@ fn change_from_row(row: &Row) -> Result<Change, StoreError> {
     })
 }
 
+/// One row of [`AssetStore::history`]'s query: seq, kind, version, changed_at, actor, via,
+/// before. Rows written before migration 4 have no via (unrecorded), version (0) or before.
+fn history_entry(id: &AssetId, row: &Row) -> Result<HistoryEntry, StoreError> {
+    let bad =
+        |e: tokio_postgres::Error| StoreError::Schema(format!("cannot read a change of {id}: {e}"));
+    let seq = seq_to_u64(row.try_get(0).map_err(bad)?)?;
+    let version: Option<i64> = row.try_get(2).map_err(bad)?;
+    let via: Option<String> = row.try_get(5).map_err(bad)?;
+    let before: Option<serde_json::Value> = row.try_get(6).map_err(bad)?;
+    let schema = |what: String| StoreError::Schema(format!("change {seq} of {id}: {what}"));
+    Ok(HistoryEntry {
+        seq,
+        id: id.clone(),
+        kind: change_kind(row.try_get(1).map_err(bad)?)?,
+        version: match version {
+            Some(v) => u64::try_from(v).map_err(|_| schema(format!("version {v}")))?,
+            None => 0,
+        },
+        at: row.try_get(3).map_err(bad)?,
+        by: ChangeBy {
+            account: row.try_get(4).map_err(bad)?,
+            via: match via {
+                Some(v) => Via::parse(&v).map_err(schema)?,
+                None => Via::Unrecorded,
+            },
+        },
+        before: before
+            .map(|b| serde_json::from_value::<Asset>(b).map_err(|e| schema(format!("before: {e}"))))
+            .transpose()?,
+    })
+}
+
 fn change_kind(kind: &str) -> Result<ChangeKind, StoreError> {
     match kind {
         "upsert" => Ok(ChangeKind::Upsert),
@@ -1155,13 +1253,22 @@ impl AssetStore for PostgisStore {
         .await
     }
 
+    /// One write in one transaction, under the change-feed lock: the expired idempotency
+    /// records purged, the record kept (if any), the row written, and its change-feed row with
+    /// `by` and the row as it was before (a replacement reads it with `SELECT … FOR UPDATE`, a
+    /// delete with `DELETE … RETURNING`).
+    ///
+    /// A write [`Via::Review`]`(n)` first locks proposal `n` (`SELECT … FOR UPDATE`) and checks
+    /// that it exists ([`StoreError::Missing`]), is still waiting ([`StoreError::Conflict`]) and
+    /// is for this asset, and that the write is a [`Write::Replace`] ([`StoreError::Conflict`]
+    /// otherwise); it then marks the proposal accepted by `by.account` at `now()`. If the write
+    /// then fails, the whole transaction rolls back and the proposal is left waiting.
     async fn apply(
         &self,
         write: Write<'_>,
-        by: &assetmap_core::ChangeBy,
+        by: &ChangeBy,
         record: Option<&IdempotencyRecord>,
     ) -> Result<u64, StoreError> {
-        let _ = by; // STUB(history): recorded by the history work
         let mut client = self.bounded(self.client()).await?;
         // Up to the commit, a call that runs out of time is rolled back: nothing was saved.
         let (tx, seq) = self
@@ -1171,12 +1278,36 @@ impl AssetStore for PostgisStore {
                 if let Some(record) = record {
                     keep_record(&tx, record).await?;
                 }
-                match write {
-                    Write::Insert(asset) => insert_row(&tx, asset).await?,
-                    Write::Replace(asset) => replace_row(&tx, asset).await?,
-                    Write::Delete(id) => delete_row(&tx, id).await?,
+                if let Via::Review(proposal) = by.via {
+                    let replaces = match write {
+                        Write::Replace(asset) => Some(&asset.id),
+                        _ => None,
+                    };
+                    super::accounts::accept_proposal(
+                        &tx,
+                        proposal,
+                        replaces,
+                        by.account.as_deref(),
+                    )
+                    .await?;
                 }
-                let seq = append_change(&tx, write.id(), write.kind()).await?;
+                let (version, before) = match write {
+                    Write::Insert(asset) => {
+                        insert_row(&tx, asset).await?;
+                        (version_to_i64(asset)?, None)
+                    }
+                    Write::Replace(asset) => {
+                        let before = replace_row(&tx, asset).await?;
+                        (version_to_i64(asset)?, Some(before))
+                    }
+                    Write::Delete(id) => {
+                        let before = delete_row(&tx, id).await?;
+                        (version_to_i64(&before)?, Some(before))
+                    }
+                };
+                let seq =
+                    append_change(&tx, write.id(), write.kind(), version, by, before.as_ref())
+                        .await?;
                 Ok((tx, seq))
             })
             .await?;
@@ -1213,12 +1344,28 @@ impl AssetStore for PostgisStore {
         .await
     }
 
-    async fn history(&self, _id: &AssetId) -> Result<Vec<crate::HistoryEntry>, StoreError> {
-        Err(StoreError::Other("STUB(history): not kept yet".into()))
+    async fn history(&self, id: &AssetId) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            // `asset_changes_asset_idx` finds the rows.
+            let stmt = client
+                .prepare_cached(
+                    "SELECT seq, kind, version, changed_at, actor, via, before \
+                     FROM asset_changes WHERE asset_id = $1 ORDER BY seq",
+                )
+                .await
+                .map_err(from_pg)?;
+            let rows = client
+                .query(&stmt, &[&id.as_str()])
+                .await
+                .map_err(from_pg)?;
+            rows.iter().map(|r| history_entry(id, r)).collect()
+        })
+        .await
     }
 
-    async fn insert_many(&self, assets: &[Asset], _by: &assetmap_core::ChangeBy) -> Result<u64, StoreError> {
-        self.insert_many_with_progress(assets, &|_| {}).await
+    async fn insert_many(&self, assets: &[Asset], by: &ChangeBy) -> Result<u64, StoreError> {
+        self.insert_many_with_progress(assets, by, &|_| {}).await
     }
 
     async fn source_records(&self, source: &str) -> Result<Vec<SourceRecord>, StoreError> {
@@ -1248,12 +1395,16 @@ impl AssetStore for PostgisStore {
         if !batch.inserts.is_empty() {
             rebuilt = copy_new_assets(&tx, batch.inserts, progress).await?.rebuilt;
         }
-        replace_rows(&tx, batch.replaces, batch.inserts.len(), progress).await?;
+        let befores = replace_rows(&tx, batch.replaces, batch.inserts.len(), progress).await?;
         let done = batch.assets();
         progress(done);
         if done > 0 {
-            let ids = batch.inserts.iter().chain(batch.replaces).map(|a| &a.id);
-            copy_changes(&tx, ids).await?;
+            let written = batch
+                .inserts
+                .iter()
+                .map(|a| (a, None))
+                .chain(batch.replaces.iter().zip(befores.into_iter().map(Some)));
+            copy_changes(&tx, written, batch.by).await?;
         }
         keep_source_records(&tx, batch.records).await?;
         let seq = last_seq(&tx).await?;

@@ -11,8 +11,10 @@ use assetmap_core::{
     Asset, AssetDraft, AssetId, AudienceDraft, ContactDraft, CostDraft, OpeningTimesDraft,
     PeriodDraft, Provenance, SourceRecord,
 };
+use assetmap_core::{ChangeBy, Via};
 use assetmap_store::{
-    AssetStore, ChangeKind, IdempotencyRecord, ImportBatch, Outcome, StoreError, Write,
+    Account, AccountChange, ApiToken, AssetStore, ChangeKind, Decision, IdempotencyRecord,
+    ImportBatch, Invitation, Outcome, Proposal, Session, Stewardship, StoreError, Write,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Mutex;
@@ -128,6 +130,17 @@ pub fn next_version(a: &Asset, name: &str) -> Asset {
     a.replaced_by(valid, a.updated_at + Duration::minutes(1))
 }
 
+/// Who the fixtures' writes are made by: no account, through the API.
+pub fn api() -> ChangeBy {
+    ChangeBy::system(Via::Api)
+}
+
+/// Who an import batch's writes are made by.
+pub fn import_by() -> &'static ChangeBy {
+    static BY: std::sync::OnceLock<ChangeBy> = std::sync::OnceLock::new();
+    BY.get_or_init(|| ChangeBy::system(Via::Import("council".into())))
+}
+
 fn id(s: &str) -> AssetId {
     AssetId::parse(s).expect("valid id")
 }
@@ -145,7 +158,10 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
         .is_empty());
     assert_eq!(store.get(&id("fixture:000000")).await.expect("get"), None);
     assert_eq!(
-        store.insert_many(&[]).await.expect("empty insert_many"),
+        store
+            .insert_many(&[], &api())
+            .await
+            .expect("empty insert_many"),
         0,
         "an empty batch changes nothing"
     );
@@ -153,8 +169,8 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
     // Insert and read back every field.
     let a0 = asset(0);
     let a1 = asset(1);
-    let s1 = store.insert(&a0).await.expect("insert a0");
-    let s2 = store.insert(&a1).await.expect("insert a1");
+    let s1 = store.insert(&a0, &api()).await.expect("insert a0");
+    let s2 = store.insert(&a1, &api()).await.expect("insert a1");
     assert!(s1 > 0 && s2 > s1, "sequence numbers increase: {s1}, {s2}");
     assert_eq!(
         store.get(&a0.id).await.expect("get a0").as_ref(),
@@ -180,7 +196,7 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
         .is_empty());
 
     // Same id again.
-    match store.insert(&a0).await {
+    match store.insert(&a0, &api()).await {
         Err(StoreError::AlreadyExists(got)) => assert_eq!(got, a0.id),
         other => panic!("inserting a0 twice should be AlreadyExists, got {other:?}"),
     }
@@ -192,10 +208,10 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
 
     // Replace: only the next version of the stored one.
     let a0v2 = next_version(&a0, "Renamed fixture 0");
-    let s3 = store.replace(&a0v2).await.expect("replace to v2");
+    let s3 = store.replace(&a0v2, &api()).await.expect("replace to v2");
     assert!(s3 > s2);
     assert_eq!(store.get(&a0.id).await.expect("get").as_ref(), Some(&a0v2));
-    match store.replace(&a0v2).await {
+    match store.replace(&a0v2, &api()).await {
         Err(StoreError::VersionConflict {
             id: got,
             expected,
@@ -211,7 +227,7 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
     }
     let skip = next_version(&next_version(&a0v2, "v3"), "v4");
     assert!(matches!(
-        store.replace(&skip).await,
+        store.replace(&skip, &api()).await,
         Err(StoreError::VersionConflict {
             expected: 3,
             actual: 2,
@@ -219,16 +235,16 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
         })
     ));
     let ghost = next_version(&asset(999), "ghost");
-    match store.replace(&ghost).await {
+    match store.replace(&ghost, &api()).await {
         Err(StoreError::NotFound(got)) => assert_eq!(got, ghost.id),
         other => panic!("replacing a missing asset should be NotFound, got {other:?}"),
     }
 
     // Delete.
-    let s4 = store.delete(&a1.id).await.expect("delete a1");
+    let s4 = store.delete(&a1.id, &api()).await.expect("delete a1");
     assert!(s4 > s3);
     assert_eq!(store.get(&a1.id).await.expect("get"), None);
-    match store.delete(&a1.id).await {
+    match store.delete(&a1.id, &api()).await {
         Err(StoreError::NotFound(got)) => assert_eq!(got, a1.id),
         other => panic!("deleting twice should be NotFound, got {other:?}"),
     }
@@ -271,7 +287,10 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
 
     // Bulk: all or nothing.
     let batch = assets(10, 60);
-    let s5 = store.insert_many(&batch).await.expect("insert_many");
+    let s5 = store
+        .insert_many(&batch, &api())
+        .await
+        .expect("insert_many");
     assert!(s5 > s4);
     assert_eq!(store.count().await.expect("count"), 51);
     assert_eq!(store.latest_seq().await.expect("latest"), s5);
@@ -283,12 +302,12 @@ pub async fn behaves_like_a_store(store: &dyn AssetStore) {
     let mut clashing = assets(60, 70);
     clashing.push(asset(10)); // already stored
     assert!(
-        matches!(store.insert_many(&clashing).await, Err(StoreError::AlreadyExists(got)) if got == asset(10).id)
+        matches!(store.insert_many(&clashing, &api()).await, Err(StoreError::AlreadyExists(got)) if got == asset(10).id)
     );
     let mut twice = assets(70, 75);
     twice.push(asset(72)); // repeated inside the batch
     assert!(
-        store.insert_many(&twice).await.is_err(),
+        store.insert_many(&twice, &api()).await.is_err(),
         "a batch repeating an id is refused"
     );
     assert_eq!(
@@ -377,7 +396,7 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     let a = asset(100);
     let first = record("key-insert", "fp-a", 201, now, day);
     let seq = store
-        .apply(Write::Insert(&a), Some(&first))
+        .apply(Write::Insert(&a), &api(), Some(&first))
         .await
         .expect("a keyed insert");
     assert_eq!(store.get(&a.id).await.expect("get").as_ref(), Some(&a));
@@ -399,7 +418,10 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     let b = asset(101);
     for (again, what) in [(a.clone(), "the same asset"), (b.clone(), "another asset")] {
         let retry = record("key-insert", "fp-b", 201, now + Duration::seconds(1), day);
-        match store.apply(Write::Insert(&again), Some(&retry)).await {
+        match store
+            .apply(Write::Insert(&again), &api(), Some(&retry))
+            .await
+        {
             Err(StoreError::KeyAlreadyUsed(kept)) => assert_eq!(*kept, first, "{what}"),
             other => panic!("a used key with {what} should be KeyAlreadyUsed, got {other:?}"),
         }
@@ -415,7 +437,7 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     // A write that fails keeps no record: the key stays free.
     let clash = record("key-clash", "fp", 201, now, day);
     assert!(matches!(
-        store.apply(Write::Insert(&a), Some(&clash)).await,
+        store.apply(Write::Insert(&a), &api(), Some(&clash)).await,
         Err(StoreError::AlreadyExists(_))
     ));
     assert_eq!(
@@ -427,10 +449,13 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     let a2 = next_version(&a, "Renamed with a key");
     let replaced = record("key-replace", "fp-r", 200, now, day);
     store
-        .apply(Write::Replace(&a2), Some(&replaced))
+        .apply(Write::Replace(&a2), &api(), Some(&replaced))
         .await
         .expect("a keyed replace");
-    match store.apply(Write::Replace(&a2), Some(&replaced)).await {
+    match store
+        .apply(Write::Replace(&a2), &api(), Some(&replaced))
+        .await
+    {
         Err(StoreError::KeyAlreadyUsed(kept)) => assert_eq!(*kept, replaced),
         other => panic!("a replayed replace should be KeyAlreadyUsed, got {other:?}"),
     }
@@ -440,10 +465,13 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     );
     let deleted = record("key-delete", "fp-d", 204, now, day);
     store
-        .apply(Write::Delete(&a.id), Some(&deleted))
+        .apply(Write::Delete(&a.id), &api(), Some(&deleted))
         .await
         .expect("a keyed delete");
-    match store.apply(Write::Delete(&a.id), Some(&deleted)).await {
+    match store
+        .apply(Write::Delete(&a.id), &api(), Some(&deleted))
+        .await
+    {
         Err(StoreError::KeyAlreadyUsed(kept)) => {
             assert_eq!(kept.outcome.status, 204);
             assert_eq!(kept.outcome.body, "");
@@ -455,7 +483,7 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     let old = record("key-old", "fp-old", 201, now - day * 2, day);
     let c = asset(102);
     store
-        .apply(Write::Insert(&c), Some(&old))
+        .apply(Write::Insert(&c), &api(), Some(&old))
         .await
         .expect("a write with an already expired record");
     assert_eq!(
@@ -466,7 +494,7 @@ pub async fn keeps_idempotency_records(store: &dyn AssetStore) {
     let renewed = record("key-old", "fp-new", 201, now, day);
     let d = asset(103);
     store
-        .apply(Write::Insert(&d), Some(&renewed))
+        .apply(Write::Insert(&d), &api(), Some(&renewed))
         .await
         .expect("an expired key is free again");
     assert_eq!(
@@ -504,6 +532,7 @@ pub fn batch<'a>(
         inserts,
         replaces,
         records,
+        by: import_by(),
     }
 }
 
@@ -600,7 +629,7 @@ pub async fn keeps_source_records(store: &dyn AssetStore) {
     assert_eq!(last.imported_version, 2);
 
     // Deleting an asset keeps its records: the next import must see it was deleted here.
-    store.delete(&a[1].id).await.expect("delete a1");
+    store.delete(&a[1].id, &api()).await.expect("delete a1");
     assert_eq!(store.get(&a[1].id).await.expect("get"), None);
     assert_eq!(
         store.source_records("council").await.expect("council"),
@@ -618,7 +647,7 @@ pub async fn keeps_source_records(store: &dyn AssetStore) {
 pub async fn applies_imports_all_or_nothing(store: &dyn AssetStore) {
     let at = t0();
     let a0 = asset(0);
-    let base = store.insert(&a0).await.expect("insert a0");
+    let base = store.insert(&a0, &api()).await.expect("insert a0");
 
     // Three new assets and the next version of a stored one.
     let new = assets(1, 4);
@@ -786,4 +815,583 @@ pub async fn applies_imports_all_or_nothing(store: &dyn AssetStore) {
         .await
         .expect("two successive versions");
     assert_eq!(store.get(&v4.id).await.expect("get"), Some(v4));
+}
+
+/// The history every write leaves, on a store that is empty: who, how, which version, and the
+/// asset as it was before; a failed write leaves none; accepting a proposal is a write that
+/// marks it accepted.
+pub async fn keeps_history(store: &dyn AssetStore) {
+    let a1 = asset(1);
+    let a2 = next_version(&a1, "Second name");
+    let a3 = next_version(&a2, "Third name");
+    let editor = ChangeBy::account("editor-1", Via::Page);
+    let started = Utc::now() - Duration::minutes(5);
+
+    assert!(store.history(&a1.id).await.expect("history").is_empty());
+    let s1 = store.insert(&a1, &api()).await.expect("insert");
+    let s2 = store.replace(&a2, &editor).await.expect("replace");
+    let s3 = store
+        .replace(&a3, &ChangeBy::account("editor-2", Via::Restore(1)))
+        .await
+        .expect("replace again");
+    // A failed write leaves no entry.
+    let stale = next_version(&a1, "Stale");
+    assert!(matches!(
+        store.replace(&stale, &editor).await,
+        Err(StoreError::VersionConflict { .. })
+    ));
+    let s4 = store.delete(&a1.id, &api()).await.expect("delete");
+    let s5 = store
+        .insert(&a1, &ChangeBy::system(Via::Seed))
+        .await
+        .expect("insert again");
+
+    let h = store.history(&a1.id).await.expect("history");
+    let seen: Vec<_> = h
+        .iter()
+        .map(|e| (e.seq, e.kind, e.version, e.by.clone(), e.before.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (s1, ChangeKind::Upsert, 1, api(), None),
+            (s2, ChangeKind::Upsert, 2, editor.clone(), Some(a1.clone())),
+            (
+                s3,
+                ChangeKind::Upsert,
+                3,
+                ChangeBy::account("editor-2", Via::Restore(1)),
+                Some(a2.clone())
+            ),
+            (s4, ChangeKind::Delete, 3, api(), Some(a3.clone())),
+            (s5, ChangeKind::Upsert, 1, ChangeBy::system(Via::Seed), None),
+        ]
+    );
+    assert!(h.iter().all(|e| e.id == a1.id));
+    assert!(
+        h.iter()
+            .all(|e| e.at > started && e.at < Utc::now() + Duration::minutes(5)),
+        "committed now: {h:?}"
+    );
+    assert!(h.windows(2).all(|w| w[0].at <= w[1].at));
+
+    // An import's entries carry Via::Import; a replacement's `before` is the stored version.
+    let b = asset(2);
+    let b2 = next_version(&b, "Imported name");
+    let c = asset(3);
+    store.insert(&b, &api()).await.expect("insert b");
+    let by_import = ChangeBy::system(Via::Import("council".into()));
+    store
+        .apply_import(
+            ImportBatch {
+                inserts: std::slice::from_ref(&c),
+                replaces: std::slice::from_ref(&b2),
+                records: &[],
+                by: &by_import,
+            },
+            &|_| {},
+        )
+        .await
+        .expect("import");
+    let hb = store.history(&b.id).await.expect("history of b");
+    assert_eq!(hb.len(), 2);
+    assert_eq!(
+        (hb[1].version, &hb[1].by, hb[1].before.as_ref()),
+        (2, &by_import, Some(&b))
+    );
+    let hc = store.history(&c.id).await.expect("history of c");
+    assert_eq!(hc.len(), 1);
+    assert_eq!(
+        (hc[0].version, &hc[0].by, &hc[0].before),
+        (1, &by_import, &None)
+    );
+    // insert_many records its `by` too.
+    let d = asset(4);
+    store
+        .insert_many(std::slice::from_ref(&d), &ChangeBy::system(Via::Seed))
+        .await
+        .expect("insert_many");
+    let hd = store.history(&d.id).await.expect("history of d");
+    assert_eq!(
+        hd.iter().map(|e| e.by.clone()).collect::<Vec<_>>(),
+        [ChangeBy::system(Via::Seed)]
+    );
+
+    // Accepting a proposal: the write marks it accepted; a second acceptance is a Conflict.
+    let proposed = next_version(&b2, "Proposed name");
+    let n = store
+        .propose(&proposed, "steward-1", now_micros())
+        .await
+        .expect("propose");
+    let review = ChangeBy::account("editor-1", Via::Review(n));
+    // Not a replacement of the proposal's asset: refused, nothing written, still waiting.
+    assert!(matches!(
+        store.delete(&b.id, &review).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.replace(&next_version(&a1, "Other"), &review).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.history(&b.id).await.expect("history").len(), 2);
+    assert_eq!(
+        store
+            .proposal(n)
+            .await
+            .expect("proposal")
+            .expect("kept")
+            .decision,
+        None
+    );
+    let before_accept = Utc::now() - Duration::minutes(5);
+    let sa = store.replace(&proposed, &review).await.expect("accept");
+    let p = store.proposal(n).await.expect("proposal").expect("kept");
+    let decision = p.decision.expect("decided");
+    assert!(decision.accepted);
+    assert_eq!(decision.by.as_deref(), Some("editor-1"));
+    assert_eq!(decision.reason, None);
+    assert!(decision.at > before_accept);
+    let hb = store.history(&b.id).await.expect("history of b");
+    assert_eq!(
+        (hb.last().map(|e| e.seq), hb.last().map(|e| &e.by)),
+        (Some(sa), Some(&review))
+    );
+    let again = next_version(&proposed, "Again");
+    assert!(matches!(
+        store.replace(&again, &review).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .replace(&again, &ChangeBy::account("editor-1", Via::Review(n + 100)))
+            .await,
+        Err(StoreError::Missing(_))
+    ));
+    assert_eq!(
+        store.get(&b.id).await.expect("get").map(|a| a.version),
+        Some(3),
+        "the refused acceptances wrote nothing"
+    );
+}
+
+fn account(id: &str, email: &str, role: assetmap_core::Role) -> Account {
+    Account {
+        id: id.to_owned(),
+        email: email.to_owned(),
+        name: format!("Name of {id}"),
+        role,
+        disabled: false,
+        password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$salt${id}"),
+        created_at: now_micros(),
+        stewardships: Vec::new(),
+    }
+}
+
+async fn stewardships_of(store: &dyn AssetStore, account: &str) -> Vec<Stewardship> {
+    store
+        .account(account)
+        .await
+        .expect("account")
+        .expect("kept")
+        .stewardships
+}
+
+fn session(id_hash: &str, account: &str, created_at: DateTime<Utc>) -> Session {
+    Session {
+        id_hash: id_hash.to_owned(),
+        account: account.to_owned(),
+        csrf_token: format!("csrf-{id_hash}"),
+        created_at,
+        expires_at: created_at + Duration::hours(12),
+    }
+}
+
+fn token(id: &str, account: Option<&str>, created_at: DateTime<Utc>) -> ApiToken {
+    ApiToken {
+        id: id.to_owned(),
+        name: format!("token {id}"),
+        role: assetmap_core::Role::Editor,
+        account: account.map(str::to_owned),
+        secret_hash: format!("hash-of-{id}"),
+        created_at,
+        expires_at: created_at + Duration::days(90),
+        revoked_at: None,
+    }
+}
+
+/// Accounts, stewardships, sessions, tokens, invitations and proposals, on an empty store.
+pub async fn keeps_accounts(store: &dyn AssetStore) {
+    use assetmap_core::Role;
+    let now = now_micros();
+
+    // Accounts: e-mail lower-cased and unique, found case-insensitively.
+    let mut admin = account("acc-admin", "Priya@Trafford.GOV.uk", Role::Admin);
+    store.add_account(&admin).await.expect("add");
+    admin.email = "priya@trafford.gov.uk".into();
+    assert_eq!(
+        store.account("acc-admin").await.expect("account"),
+        Some(admin.clone())
+    );
+    assert_eq!(
+        store
+            .account_by_email("PRIYA@trafford.gov.UK")
+            .await
+            .expect("by email"),
+        Some(admin.clone())
+    );
+    assert_eq!(store.account("nobody").await.expect("account"), None);
+    match store
+        .add_account(&account("acc-other", "priya@TRAFFORD.gov.uk", Role::Editor))
+        .await
+    {
+        Err(StoreError::Conflict(m)) => assert!(m.contains("priya@trafford.gov.uk"), "{m}"),
+        other => panic!("a taken e-mail address: {other:?}"),
+    }
+    assert!(matches!(
+        store
+            .add_account(&account("acc-admin", "else@example.org", Role::Editor))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut steward = account("acc-steward", "runners@example.org", Role::Steward);
+    steward.stewardships = vec![Stewardship {
+        asset: id("fixture:000002"),
+        review: true,
+    }];
+    store.add_account(&steward).await.expect("add steward");
+    assert_eq!(
+        store
+            .accounts()
+            .await
+            .expect("accounts")
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect::<Vec<_>>(),
+        ["acc-admin", "acc-steward"],
+        "by e-mail address"
+    );
+
+    // Stewardships: set, changed, removed.
+    store
+        .set_stewardship("acc-steward", &id("fixture:000001"), Some(false))
+        .await
+        .expect("give");
+    store
+        .set_stewardship("acc-steward", &id("fixture:000002"), Some(false))
+        .await
+        .expect("change");
+    assert_eq!(
+        stewardships_of(store, "acc-steward").await,
+        vec![
+            Stewardship {
+                asset: id("fixture:000001"),
+                review: false
+            },
+            Stewardship {
+                asset: id("fixture:000002"),
+                review: false
+            },
+        ]
+    );
+    store
+        .set_stewardship("acc-steward", &id("fixture:000001"), None)
+        .await
+        .expect("take away");
+    assert_eq!(
+        stewardships_of(store, "acc-steward").await,
+        vec![Stewardship {
+            asset: id("fixture:000002"),
+            review: false
+        }]
+    );
+    assert!(matches!(
+        store
+            .set_stewardship("nobody", &id("fixture:000001"), Some(true))
+            .await,
+        Err(StoreError::Missing(_))
+    ));
+
+    // Sessions: kept, expired ones purged by a new one, ended.
+    let old = Session {
+        expires_at: now - Duration::hours(1),
+        created_at: now - Duration::hours(13),
+        ..session("s-old", "acc-admin", now)
+    };
+    store.create_session(&old).await.expect("old session");
+    assert_eq!(store.session("s-old").await.expect("session"), Some(old));
+    let s1 = session("s-1", "acc-admin", now);
+    store.create_session(&s1).await.expect("session");
+    assert_eq!(
+        store.session("s-old").await.expect("session"),
+        None,
+        "purged"
+    );
+    assert_eq!(
+        store.session("s-1").await.expect("session"),
+        Some(s1.clone())
+    );
+    store.end_session("s-1").await.expect("end");
+    store.end_session("s-1").await.expect("end again is fine");
+    assert_eq!(store.session("s-1").await.expect("session"), None);
+
+    // A password change ends the account's sessions.
+    store.create_session(&s1).await.expect("session");
+    store
+        .create_session(&session("s-steward", "acc-steward", now))
+        .await
+        .expect("session");
+    store
+        .update_account(
+            "acc-admin",
+            &AccountChange::PasswordHash("$argon2id$new".into()),
+        )
+        .await
+        .expect("password");
+    assert_eq!(store.session("s-1").await.expect("session"), None);
+    assert!(store.session("s-steward").await.expect("session").is_some());
+    let a = store
+        .account("acc-admin")
+        .await
+        .expect("account")
+        .expect("kept");
+    assert_eq!(a.password_hash, "$argon2id$new");
+
+    // Tokens: created, found by hash, listed newest first, revoked once.
+    let t1 = token("tok-1", None, now - Duration::days(2));
+    let t2 = token("tok-2", Some("acc-steward"), now - Duration::days(1));
+    let t3 = token("tok-3", Some("acc-admin"), now);
+    for t in [&t1, &t2, &t3] {
+        store.create_token(t).await.expect("token");
+    }
+    assert!(matches!(
+        store.create_token(&t1).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.token("hash-of-tok-2").await.expect("token"),
+        Some(t2.clone())
+    );
+    assert_eq!(store.token("hash-of-nothing").await.expect("token"), None);
+    assert_eq!(
+        store.tokens().await.expect("tokens"),
+        vec![t3.clone(), t2.clone(), t1.clone()]
+    );
+    let first = now + Duration::minutes(1);
+    store.revoke_token("tok-1", first).await.expect("revoke");
+    store
+        .revoke_token("tok-1", first + Duration::hours(1))
+        .await
+        .expect("revoke again");
+    assert_eq!(
+        store
+            .token("hash-of-tok-1")
+            .await
+            .expect("token")
+            .and_then(|t| t.revoked_at),
+        Some(first),
+        "the first time is kept"
+    );
+    assert!(matches!(
+        store.revoke_token("tok-none", first).await,
+        Err(StoreError::Missing(_))
+    ));
+
+    // Disabling ends the sessions and revokes the tokens of that account only.
+    let before_disable = Utc::now() - Duration::minutes(5);
+    store
+        .update_account("acc-steward", &AccountChange::Disabled(true))
+        .await
+        .expect("disable");
+    let s = store
+        .account("acc-steward")
+        .await
+        .expect("account")
+        .expect("kept");
+    assert!(s.disabled);
+    assert_eq!(store.session("s-steward").await.expect("session"), None);
+    let revoked = store
+        .token("hash-of-tok-2")
+        .await
+        .expect("token")
+        .and_then(|t| t.revoked_at)
+        .expect("revoked");
+    assert!(revoked > before_disable);
+    assert_eq!(
+        store
+            .token("hash-of-tok-3")
+            .await
+            .expect("token")
+            .and_then(|t| t.revoked_at),
+        None
+    );
+    store
+        .update_account("acc-steward", &AccountChange::Role(Role::Editor))
+        .await
+        .expect("role");
+    store
+        .update_account("acc-steward", &AccountChange::Name("Sale Runners".into()))
+        .await
+        .expect("name");
+    let s = store
+        .account("acc-steward")
+        .await
+        .expect("account")
+        .expect("kept");
+    assert_eq!((s.role, s.name.as_str()), (Role::Editor, "Sale Runners"));
+    assert!(matches!(
+        store
+            .update_account("nobody", &AccountChange::Disabled(true))
+            .await,
+        Err(StoreError::Missing(_))
+    ));
+
+    // Invitations: accepted once, then Conflict; Missing for an unknown one.
+    let invitation = Invitation {
+        id_hash: "inv-1".into(),
+        assets: vec![id("fixture:000001"), id("fixture:000003")],
+        review: true,
+        created_by: Some("acc-admin".into()),
+        created_at: now,
+        expires_at: now + Duration::days(7),
+        used_at: None,
+        used_by: None,
+    };
+    let stale = Invitation {
+        id_hash: "inv-stale".into(),
+        created_at: now - Duration::days(10),
+        expires_at: now - Duration::days(3),
+        ..invitation.clone()
+    };
+    store.create_invitation(&stale).await.expect("stale");
+    store.create_invitation(&invitation).await.expect("invite");
+    assert_eq!(
+        store.invitation("inv-stale").await.expect("invitation"),
+        None
+    );
+    assert_eq!(
+        store.invitation("inv-1").await.expect("invitation"),
+        Some(invitation.clone())
+    );
+    let mut group = account("acc-group", "Group@Example.org", Role::Steward);
+    group.stewardships = invitation
+        .assets
+        .iter()
+        .map(|a| Stewardship {
+            asset: a.clone(),
+            review: true,
+        })
+        .collect();
+    let used_at = now + Duration::hours(1);
+    store
+        .accept_invitation("inv-1", &group, used_at)
+        .await
+        .expect("accept");
+    let got = store
+        .account_by_email("group@example.org")
+        .await
+        .expect("account");
+    assert_eq!(
+        got.map(|g| g.stewardships),
+        Some(group.stewardships.clone())
+    );
+    let used = store
+        .invitation("inv-1")
+        .await
+        .expect("invitation")
+        .expect("kept");
+    assert_eq!(
+        (used.used_at, used.used_by.as_deref()),
+        (Some(used_at), Some("acc-group"))
+    );
+    let mut second = account("acc-group-2", "group2@example.org", Role::Steward);
+    second.stewardships = group.stewardships.clone();
+    assert!(matches!(
+        store.accept_invitation("inv-1", &second, used_at).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.account("acc-group-2").await.expect("account"), None);
+    assert!(matches!(
+        store.accept_invitation("inv-none", &second, used_at).await,
+        Err(StoreError::Missing(_))
+    ));
+
+    // Proposals: Missing for an asset not stored; listed by asset and waiting; rejected once.
+    let p_asset = asset(1);
+    let q_asset = asset(3);
+    assert!(matches!(
+        store
+            .propose(&next_version(&p_asset, "x"), "acc-group", now)
+            .await,
+        Err(StoreError::Missing(_))
+    ));
+    store.insert(&p_asset, &api()).await.expect("insert");
+    store.insert(&q_asset, &api()).await.expect("insert");
+    let p1 = next_version(&p_asset, "Proposed one");
+    let p2 = next_version(&p_asset, "Proposed two");
+    let q1 = next_version(&q_asset, "Proposed three");
+    let n1 = store.propose(&p1, "acc-group", now).await.expect("propose");
+    let n2 = store.propose(&p2, "acc-group", now).await.expect("propose");
+    let n3 = store.propose(&q1, "acc-group", now).await.expect("propose");
+    assert_eq!((n1, n2, n3), (1, 2, 3), "numbered from 1");
+    let p = store.proposal(n1).await.expect("proposal").expect("kept");
+    assert_eq!(
+        (p.id, &p.asset, p.by.as_str(), p.at, &p.decision),
+        (1, &p1, "acc-group", now, &None)
+    );
+    let at = now + Duration::minutes(3);
+    store
+        .reject_proposal(n2, Some("acc-admin"), "not a real change", at)
+        .await
+        .expect("reject");
+    assert_eq!(
+        store
+            .proposal(n2)
+            .await
+            .expect("proposal")
+            .and_then(|p| p.decision),
+        Some(Decision {
+            accepted: false,
+            by: Some("acc-admin".into()),
+            at,
+            reason: Some("not a real change".into()),
+        })
+    );
+    assert!(matches!(
+        store.reject_proposal(n2, None, "again", at).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.reject_proposal(99, None, "none", at).await,
+        Err(StoreError::Missing(_))
+    ));
+    let ids = |ps: Vec<Proposal>| ps.iter().map(|p| p.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.proposals(None, false).await.expect("all")),
+        [1, 2, 3]
+    );
+    assert_eq!(
+        ids(store.proposals(None, true).await.expect("waiting")),
+        [1, 3]
+    );
+    assert_eq!(
+        ids(store
+            .proposals(Some(&p_asset.id), false)
+            .await
+            .expect("of p")),
+        [1, 2]
+    );
+    assert_eq!(
+        ids(store
+            .proposals(Some(&p_asset.id), true)
+            .await
+            .expect("of p, waiting")),
+        [1]
+    );
+    assert_eq!(
+        ids(store
+            .proposals(Some(&id("fixture:000099")), false)
+            .await
+            .expect("none")),
+        Vec::<u64>::new()
+    );
 }
