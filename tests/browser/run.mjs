@@ -844,12 +844,9 @@ describe('map page in Chromium', () => {
 
     before(async () => {
       if (!serverBin) return;
-      // Session cookies are Secure by default; this server is plain http on 127.0.0.1, so the
-      // setting that drops Secure is on (spec/api.md: session_cookie_secure = false).
-      ({ url: edBase } = await startServer(serverBin, [], 120000, {
-        ASSETMAP_ADMIN_TOKEN: ADMIN_TOKEN,
-        ASSETMAP_SESSION_COOKIE_SECURE: 'false',
-      }));
+      // The session cookie keeps its default Secure flag: Chromium counts http://127.0.0.1 as a
+      // secure context and accepts it, so ASSETMAP_SESSION_COOKIE_SECURE is not needed here.
+      ({ url: edBase } = await startServer(serverBin, [], 120000, { ASSETMAP_ADMIN_TOKEN: ADMIN_TOKEN }));
       for (const [key, p] of Object.entries(people)) {
         const r = await adminApi('/accounts', { method: 'POST', body: { ...p, password: PASSWORD } });
         assert.equal(r.status, 201, `POST /accounts for ${p.email}: ${r.status} ${JSON.stringify(r.data)}`);
@@ -916,6 +913,9 @@ describe('map page in Chromium', () => {
       if (needServer(t)) return;
       const p = await newPage(context);
       await signIn(p, people.editor, { check: true });
+      const cookie = (await context.cookies(edBase)).find((c) => c.name === 'assetmap_session');
+      assert.ok(cookie, 'signing in set the session cookie');
+      assert.deepEqual([cookie.httpOnly, cookie.secure, cookie.sameSite], [true, true, 'Strict'], 'HttpOnly, Secure, SameSite=Strict');
       assert.ok(await p.locator('#add-place').isVisible(), 'an editor sees "Add a place"');
       await waitMapIdle(p);
 
