@@ -140,3 +140,29 @@ test('unit: why a place matched, in words; names are escaped', async () => {
   const d = detailHtml(f, { inShortlist: false });
   assert.ok(!d.includes('<img') && !d.includes('href="javascript:'), 'and in the details, with no script links');
 });
+
+test('unit: history and conflicts say each change in words; how it was made, too', async () => {
+  const { valueInWords, viaInWords, timeInWords: whenInWords } = await import('../../web/js/editing.js');
+  const { setVocabulary } = await import('../../web/js/render.js');
+  setVocabulary({
+    categories: [{ slug: 'food', label: 'Food' }],
+    statuses: [{ slug: 'temporarily_closed', label: 'Temporarily closed' }],
+    cost_bands: [{ slug: 'low', label: 'Low cost' }],
+  });
+  assert.equal(valueInWords('name', 'Sale Library'), '“Sale Library”');
+  assert.equal(valueInWords('description', null), 'nothing');
+  assert.equal(valueInWords('categories', ['food']), 'Food');
+  assert.equal(valueInWords('status', 'temporarily_closed'), 'Temporarily closed');
+  assert.equal(valueInWords('cost', { band: 'low', detail: '£2' }), 'Low cost: £2');
+  assert.equal(valueInWords('opening_times', { periods: [{ day: 'fri', opens: '22:00', closes: '02:00' }], by_arrangement: true }),
+    'Monday to Thursday: Closed; Friday: 10pm to 2am the next day; Saturday and Sunday: Closed; by arrangement');
+  assert.equal(valueInWords('geometry', [-2.3197, 53.4246]), '53.42460, -2.31970 (latitude, longitude)');
+  assert.equal(valueInWords('audience', { min_age: 18, description: 'Carers' }), 'Ages 18 and over; Carers');
+  assert.equal(valueInWords('contact', { phone: '0161 000', email: '' }), 'phone: 0161 000');
+  assert.equal(viaInWords('page'), 'on the map page');
+  assert.equal(viaInWords('api'), 'through the API');
+  assert.equal(viaInWords('import:trafford_libraries'), 'imported from trafford_libraries');
+  assert.equal(viaInWords('restore:1'), 'restored from version 1');
+  assert.match(viaInWords('review:3'), /accepted in review \(proposal 3\)/);
+  assert.match(whenInWords('2026-12-05T09:17:00Z'), /^5 December 2026 at \d\d:\d\d$/);
+});

@@ -413,6 +413,7 @@ export function createEditing(ctx) {
     $('results-body').hidden = true;
     $('detail').hidden = true;
     document.body.classList.add('has-detail', 'is-editing');
+    panel.scrollIntoView({ block: 'start' });
     return panel;
   }
 
