@@ -544,6 +544,7 @@ async function openDetail(id, { push = true, focus = true, fresh = false } = {})
 
 function closeDetail({ push = true, focus = true } = {}) {
   app.editing?.leave();
+  app.editing?.clearNotice();
   const wasOpen = !$('detail').hidden;
   const id = app.state.asset || app.detailFeature?.id;
   app.state.asset = null;

@@ -444,6 +444,7 @@ export function createEditing(ctx) {
   }
 
   async function openEditor(id) {
+    ed.notice = null;
     await ctx.ensureMapMode();
     let base = null;
     if (id) {
@@ -1029,8 +1030,9 @@ export function createEditing(ctx) {
     leave() {
       if (ed.editing || ed.historyId) closeEditor({ focus: false, back: false });
     },
+    /** A notice ("Saved.") belongs to the place just written; any other place, or none, drops it. */
     clearNotice(id) {
-      if (ed.notice && ed.notice.id !== id) ed.notice = null;
+      if (ed.notice && (id === undefined || ed.notice.id !== id)) ed.notice = null;
     },
   };
 }
