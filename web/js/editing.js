@@ -187,6 +187,7 @@ function formHtml(vocab, isNew, name) {
         ${fieldHtml('ed-address', 'Address', '<INPUT type="text" autocomplete="off" maxlength="300">', { param: 'address' })}
         ${fieldHtml('ed-postcode', 'Postcode', '<INPUT type="text" autocomplete="off" class="ed-short">', { param: 'postcode' })}
         <p class="hint" id="ed-location-hint">Drag the red pin on the map to the right place, or type the longitude and latitude (for example −2.31970 and 53.42460). The two are kept in step.</p>
+        <p class="ed-pin-show"><button type="button" class="link-button" data-ed="show-pin">Show the pin on the map</button></p>
         <div class="ed-row">
           ${fieldHtml('ed-lon', 'Longitude', '<INPUT type="text" inputmode="decimal" autocomplete="off" class="ed-short">', { param: 'geometry.coordinates.lon' })}
           ${fieldHtml('ed-lat', 'Latitude', '<INPUT type="text" inputmode="decimal" autocomplete="off" class="ed-short">', { param: 'geometry.coordinates.lat' })}
@@ -613,6 +614,9 @@ export function createEditing(ctx) {
       $('ed-periods').insertAdjacentHTML('beforeend', periodRow(rows.length, prev));
       $(`ed-p${rows.length}-day`).focus();
       announce(`Opening period ${rows.length + 1} added.`);
+    } else if (act === 'show-pin' && ed.marker) {
+      ctx.app.map.map.easeTo({ center: ed.marker.getLngLat(), duration: 400 });
+      if ($('map').getBoundingClientRect().top < 0) $('map-area').scrollIntoView({ block: 'start' });
     } else if (act === 'load-theirs') loadTheirs();
     else if (act === 'save-over') save({ over: true });
     const rm = ev.target.closest('[data-remove-period]');
