@@ -1011,11 +1011,24 @@ describe('map page in Chromium', () => {
       assert.equal(await p.inputValue('#ed-name'), 'Night owls supper club', 'the form holds the stored values');
       assert.equal(await p.inputValue('#ed-p0-closes'), '02:00');
       await p.fill('#ed-name', 'Night owls supper club (Sale)');
+      // Keyboard users type the position: the pin follows.
+      const pinBefore = await p.locator('.ed-pin').boundingBox();
+      const typed = { lon: (after.lon - 0.0004).toFixed(6), lat: (after.lat + 0.0003).toFixed(6) };
+      await p.fill('#ed-lon', typed.lon);
+      await p.fill('#ed-lat', typed.lat);
+      await p.locator('#ed-lat').press('Tab');
+      await p.waitForFunction((b) => {
+        const r = document.querySelector('.ed-pin').getBoundingClientRect();
+        return Math.abs(r.x - b.x) > 3 && Math.abs(r.y - b.y) > 3;
+      }, pinBefore);
+      const pinAfter = await p.locator('.ed-pin').boundingBox();
+      assert.ok(pinAfter.x < pinBefore.x && pinAfter.y < pinBefore.y, 'west and north on the map');
       await p.locator('#ed-save').click();
       await p.waitForFunction(() => /Saved.*version 2/.test(document.querySelector('#detail .notice')?.textContent || ''));
       assert.equal((await p.textContent('#detail-name')).trim(), 'Night owls supper club (Sale)');
       stored = await asset(id);
       assert.equal(stored.properties.name, 'Night owls supper club (Sale)');
+      assert.deepEqual(stored.geometry.coordinates, [Number(typed.lon), Number(typed.lat)], 'the typed position is stored');
       assert.equal(stored.properties.version, 2);
 
       // History: both versions, the change in words.
@@ -1027,6 +1040,7 @@ describe('map page in Chromium', () => {
       assert.match(v2, /Priya Editor/);
       assert.match(v2, /on the map page/);
       assert.match(v2, /Name: “Night owls supper club” → changed to “Night owls supper club \(Sale\)”/, v2);
+      assert.match(v2, /Map position: /);
       const v1 = await p.locator('#editor .history__entry[data-version="1"]').textContent();
       assert.match(v1, /Added on/);
       await assertAccessible(p, 'history');
