@@ -53,69 +53,6 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 /// disabled account), so that it says nothing about which accounts exist.
 pub const SIGN_IN_REFUSED: &str = "The e-mail address or password is not right.";
 
-/// Failed sign-ins allowed per e-mail address in [`SIGN_IN_WINDOW`], whatever address they
-/// come from (the per-address write budget limits each client too): then `429` until the
-/// window ends. Guessing one account's password is slow; a success starts afresh.
-pub const SIGN_IN_FAILURES: u32 = 10;
-
-/// The window [`SIGN_IN_FAILURES`] are counted in.
-pub const SIGN_IN_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
-/// Most e-mail addresses tracked by [`SignInThrottle`]; past it, expired entries are dropped
-/// and, if none have expired, the address is not tracked (the per-address budget still holds).
-const MAX_THROTTLED: usize = 10_000;
-
-/// Failed sign-ins per e-mail address (lower-cased), in this process.
-#[derive(Debug, Default)]
-pub struct SignInThrottle {
-    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
-}
-
-impl SignInThrottle {
-    /// `Err` (a `429` with `Retry-After`) when `email` has failed too often lately.
-    pub fn check(&self, email: &str, now: std::time::Instant) -> Result<(), ApiError> {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(&email.to_lowercase()) {
-            Some((n, since))
-                if *n >= SIGN_IN_FAILURES && now.duration_since(*since) < SIGN_IN_WINDOW =>
-            {
-                let wait = SIGN_IN_WINDOW - now.duration_since(*since);
-                Err(ApiError::too_many_requests(
-                    format!(
-                        "Too many failed sign-ins for this account lately; try again in {} minutes, or ask an admin to reset the password.",
-                        wait.as_secs().div_ceil(60)
-                    ),
-                    u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX),
-                ))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Counts a failed sign-in for `email`.
-    pub fn failed(&self, email: &str, now: std::time::Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= MAX_THROTTLED {
-            map.retain(|_, (_, since)| now.duration_since(*since) < SIGN_IN_WINDOW);
-        }
-        let key = email.to_lowercase();
-        if map.len() >= MAX_THROTTLED && !map.contains_key(&key) {
-            return;
-        }
-        let entry = map.entry(key).or_insert((0, now));
-        if now.duration_since(entry.1) >= SIGN_IN_WINDOW {
-            *entry = (0, now);
-        }
-        entry.0 += 1;
-    }
-
-    /// Forgets `email`'s failures (it signed in).
-    pub fn succeeded(&self, email: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&email.to_lowercase());
-    }
-}
-
 /// The person or script behind a request.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -171,6 +108,12 @@ impl Principal {
                 .stewardships()
                 .iter()
                 .any(|s| &s.asset == asset && s.review)
+    }
+
+    /// Whether this principal may read the history of `asset`: editors and admins, and its
+    /// stewards.
+    pub fn may_see_history(&self, asset: &AssetId) -> bool {
+        self.role.edits_every_asset() || self.stewardships().iter().any(|s| &s.asset == asset)
     }
 
     /// `Ok` when the principal may change `asset` (`None`: create one), else a `403` saying
@@ -637,22 +580,6 @@ mod tests {
         assert_eq!(hash_secret(&a).len(), 64);
         assert_ne!(hash_secret(&a), hash_secret(&b));
         assert_eq!(hash_secret("abc"), hash_secret("abc"));
-    }
-
-    #[test]
-    fn an_account_is_throttled_after_ten_failures_in_fifteen_minutes() {
-        let t = SignInThrottle::default();
-        let start = std::time::Instant::now();
-        for _ in 0..SIGN_IN_FAILURES {
-            assert!(t.check("Priya@Example.org", start).is_ok());
-            t.failed("priya@example.org", start);
-        }
-        let e = t.check("PRIYA@example.org", start).expect_err("throttled");
-        assert_eq!(e.status().as_u16(), 429);
-        assert!(t.check("other@example.org", start).is_ok());
-        assert!(t.check("priya@example.org", start + SIGN_IN_WINDOW).is_ok());
-        t.succeeded("priya@example.org");
-        assert!(t.check("priya@example.org", start).is_ok());
     }
 
     #[test]

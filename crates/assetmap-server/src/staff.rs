@@ -2,7 +2,6 @@
 //! accounts — the JSON of `/collections/assets/items/{id}/history`, `/proposals`, `/accounts`
 //! and the `202` a steward's reviewed change gets. Shared by the route files that answer them.
 
-use crate::auth::Principal;
 use crate::errors::ApiError;
 use crate::state::AppState;
 use assetmap_core::{Asset, Via};
@@ -197,11 +196,6 @@ pub fn account_json(a: &Account) -> Value {
         "created_at": a.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "stewardships": a.stewardships.iter().map(|s| json!({"asset": s.asset.as_str(), "review": s.review})).collect::<Vec<_>>(),
     })
-}
-
-/// Whether `who` may see the history of the asset `id`: editors and admins, and its stewards.
-pub fn may_see_history(who: &Principal, id: &assetmap_core::AssetId) -> bool {
-    who.role.edits_every_asset() || who.stewardships().iter().any(|s| &s.asset == id)
 }
 
 #[cfg(test)]

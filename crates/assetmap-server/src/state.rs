@@ -35,8 +35,8 @@ pub struct AppState {
     /// The `Idempotency-Key`s of the writes this process is working on (see
     /// [`crate::idempotency`]).
     pub keys_in_flight: InFlight,
-    /// Failed sign-ins per e-mail address (see [`crate::auth::SignInThrottle`]).
-    pub sign_in_throttle: crate::auth::SignInThrottle,
+    /// Failed sign-ins per e-mail address (see [`crate::rate_limit::SignInThrottle`]).
+    pub sign_in_throttle: crate::rate_limit::SignInThrottle,
     /// A random number drawn at start-up, part of every public-data `ETag` (so a restarted
     /// server never matches a tag handed out before).
     instance: u64,
@@ -71,7 +71,7 @@ impl AppState {
         AppState {
             rate_limits,
             keys_in_flight: InFlight::default(),
-            sign_in_throttle: crate::auth::SignInThrottle::default(),
+            sign_in_throttle: crate::rate_limit::SignInThrottle::default(),
             settings,
             store,
             engine: RwLock::new(engine),

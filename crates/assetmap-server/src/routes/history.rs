@@ -7,7 +7,7 @@ use crate::errors::ApiError;
 use crate::http::{feature_text, if_match_version, json_body, GEO_JSON};
 use crate::params::Params;
 use crate::parse::Shape;
-use crate::staff::{entry_json, may_see_history, proposal_json, state_at, states_after, Names};
+use crate::staff::{entry_json, proposal_json, state_at, states_after, Names};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -45,7 +45,7 @@ async fn history(
 ) -> Result<HttpResponse, ApiError> {
     Params::parse(req.query_string(), &[])?;
     let id = asset_id(&path)?;
-    if !may_see_history(&who, &id) {
+    if !who.may_see_history(&id) {
         return Err(ApiError::forbidden(
             "The history of a place is for editors, and for the group that keeps it.",
         ));
@@ -166,7 +166,7 @@ async fn proposals(
     let names = Names::load(&state).await?;
     let mut listed = Vec::new();
     for p in state.store.proposals(None, waiting_only).await? {
-        if mine && !may_see_history(&who, &p.asset.id) {
+        if mine && !who.may_see_history(&p.asset.id) {
             continue;
         }
         let current = state.engine().get(&p.asset.id).cloned();

@@ -3,7 +3,7 @@
 //! format ([`format_time`]: fixed-width ISO 8601 UTC, so text order is time order). Every call
 //! is one transaction, through the store's reader or writer connection.
 
-use super::store::{commit, format_time, is_unique_violation, now_text, parse_time};
+use super::sql::{commit, format_time, is_unique_violation, now_text, parse_time};
 use super::GeoPackageStore;
 use crate::accounts::{
     Account, AccountChange, AccountStore, ApiToken, Decision, Invitation, Proposal, Session,

@@ -11,6 +11,7 @@
 //! Coordinates are `[x, y]` = `[longitude, latitude]` in decimal degrees (EPSG:4326).
 
 mod accounts;
+mod sql;
 mod store;
 
 pub use store::{
