@@ -832,3 +832,76 @@ async fn an_invitation_makes_a_steward_once_and_sign_out_ends_the_session() {
         .await;
     assert_eq!(r.status, 401, "{}", r.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_invitation_form_is_taken_only_from_its_own_page() {
+    let app = spawn_app_with(TestStore::GeoPackage, Seed::Empty).await;
+    let id = new_asset(&app, "Urmston Bowls Club").await;
+    let r = app
+        .send(
+            "POST",
+            "/invitations",
+            Some(&json!({"assets": [id]})),
+            Some(ADMIN_TOKEN),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let url = r.json()["url"].as_str().unwrap().to_owned();
+    let path = url.strip_prefix(&app.address).unwrap().to_owned();
+    // The page names our origin when its form is posted, and the secret to no other site.
+    let page = app.get_with(&path, Some("text/html")).await;
+    assert_eq!(page.header("referrer-policy"), Some("same-origin"));
+    let form = "name=Bowls+club&email=bowls%40example.org&password=a+long+enough+passphrase";
+    let post = |origin: Option<String>| {
+        let (url, form) = (url.clone(), form.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let mut req = ureq::http::Request::builder()
+                .method("POST")
+                .uri(&url)
+                .header("Content-Type", "application/x-www-form-urlencoded");
+            if let Some(o) = origin {
+                req = req.header("Origin", o);
+            }
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .build()
+                .into();
+            let resp = agent.run(req.body(form).unwrap()).unwrap();
+            (
+                resp.status().as_u16(),
+                resp.headers()
+                    .get("set-cookie")
+                    .map(|v| v.to_str().unwrap().to_owned()),
+                resp.headers()
+                    .get("location")
+                    .map(|v| v.to_str().unwrap().to_owned()),
+            )
+        })
+    };
+    for forged in ["https://elsewhere.example", "null"] {
+        let (status, cookie, _) = post(Some(forged.to_owned())).await.unwrap();
+        assert_eq!(status, 403, "Origin {forged}");
+        assert_eq!(cookie, None);
+    }
+    assert!(app
+        .state
+        .store
+        .account_by_email("bowls@example.org")
+        .await
+        .unwrap()
+        .is_none());
+    let (status, cookie, location) = post(Some(app.address.clone())).await.unwrap();
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/"));
+    assert!(cookie.unwrap().starts_with("assetmap_session="));
+    let made = app
+        .state
+        .store
+        .account_by_email("bowls@example.org")
+        .await
+        .unwrap()
+        .expect("the steward account");
+    assert_eq!(made.role, assetmap_core::Role::Steward);
+}

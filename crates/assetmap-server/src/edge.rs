@@ -6,7 +6,7 @@
 //! JSON and HTML response), caching, CORS and `Vary` headers of every response.
 
 use crate::errors::{self, ApiError};
-use crate::http::{FormatFromAccept, LinksFromRequest};
+use crate::http::{origin_of, FormatFromAccept, LinksFromRequest};
 use crate::state::AppState;
 use crate::validators;
 use actix_web::body::{BoxBody, MessageBody};
@@ -393,22 +393,6 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 fn is_html(headers: &HeaderMap) -> bool {
     mime(headers) == "text/html"
-}
-
-/// The origin (`scheme://host[:port]`) of an absolute `http(s)` URL; `None` for a relative
-/// one (served from here, so `'self'` covers it) or anything a CSP source could not name.
-fn origin_of(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
-    let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let host = &rest[..host_len];
-    let ok = !host.is_empty()
-        && !host.contains('@')
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-    ok.then(|| &url[..url.len() - rest.len() + host_len])
 }
 
 /// The Content-Security-Policy of every HTML page (the map page, the shortlist print page).

@@ -389,6 +389,22 @@ pub fn if_match_version(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
         .map_err(|_| ApiError::bad_request(format!("If-Match {s:?} is not an ETag from this server; use the ETag of a GET, e.g. \"3\".")))
 }
 
+/// The origin (`scheme://host[:port]`) of an absolute `http(s)` URL; `None` for a relative
+/// one (served from here, so `'self'` covers it) or anything a CSP source could not name.
+pub fn origin_of(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = &rest[..host_len];
+    let ok = !host.is_empty()
+        && !host.contains('@')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    ok.then(|| &url[..url.len() - rest.len() + host_len])
+}
+
 /// `Ok` when the request body is declared JSON (`application/json` or a `+json` type), else a
 /// `415` saying so. JSON bodies cannot be sent cross-site without a CORS preflight, which is
 /// part of what keeps staff routes safe from forged requests.

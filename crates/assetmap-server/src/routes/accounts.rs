@@ -5,7 +5,7 @@
 use crate::auth::{self, AccountForm, Principal};
 use crate::errors::ApiError;
 use crate::html::not_found_page;
-use crate::http::{base_url, json_body};
+use crate::http::{base_url, json_body, origin_of};
 use crate::params::Params;
 use crate::staff::account_json;
 use crate::state::AppState;
@@ -422,7 +422,9 @@ fn invite_page(
     Ok(HttpResponse::build(status)
         .content_type(crate::http::HTML)
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        // The link's secret is in the URL: never sent to another site, but our own origin is
+        // named when the form is posted (see `take_up_invitation`).
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
         .body(body))
 }
 
@@ -464,13 +466,16 @@ async fn take_up_invitation(
     let secret = path.into_inner();
     let from_form = crate::http::require_json(&req).is_err();
     if from_form {
-        // A form can be posted from any site: only our own pages may post this one.
+        // A form can be posted from any site: only our own pages may post this one. (Our
+        // invitation page is sent with `Referrer-Policy: same-origin`, so the browser names
+        // its origin here; with `no-referrer` it would send `Origin: null`.)
         if let Some(origin) = req
             .headers()
             .get(header::ORIGIN)
             .and_then(|v| v.to_str().ok())
         {
-            if origin != base_url(&req) {
+            let base = base_url(&req);
+            if Some(origin) != origin_of(&base) {
                 return Err(ApiError::forbidden(
                     "Invitations are taken up from their own page on this site.",
                 ));
