@@ -945,17 +945,24 @@ export function createEditing(ctx) {
 
   /* ----- history ----- */
 
-  function entryHtml(x, current, canRestore) {
+  function entryHtml(x, current, canRestore, proposalsById = new Map()) {
     const kind = { create: 'Added', update: 'Changed', delete: 'Removed' }[x.kind] || 'Changed';
     const isCurrent = x.version === current;
     const restore = canRestore && x.restorable && !isCurrent && x.kind !== 'delete'
       ? `<button type="button" class="button button--secondary" data-restore="${esc(x.version)}">Restore this version<span class="visually-hidden"> (version ${esc(x.version)})</span></button>` : '';
     return `<li class="history__entry" data-version="${esc(x.version)}">
       <h3>Version ${esc(x.version)}${isCurrent ? ' <span class="history__current">(shown now)</span>' : ''}</h3>
-      <p>${kind} on ${esc(timeInWords(x.at))} by ${esc(byName(x.by))}, ${esc(viaInWords(x.via))}.</p>
+      <p>${kind} on ${esc(timeInWords(x.at))} by ${esc(byName(x.by))}, ${esc(viaInWords(x.via))}.${reviewed(x, proposalsById)}</p>
       ${(x.changes || []).length ? `<ul class="changes">${x.changes.map(changeItem).join('')}</ul>` : ''}
       ${restore}
     </li>`;
+  }
+
+  /** For a version that is an accepted proposal: who proposed it, and when. */
+  function reviewed(x, proposalsById) {
+    const m = /^review:(\d+)$/.exec(String(x.via || ''));
+    const p = m && proposalsById.get(Number(m[1]));
+    return p ? ` Proposed by ${esc(byName(p.by))} on ${esc(timeInWords(p.at))}.` : '';
   }
 
   function proposalHtml(p, canReview) {
@@ -1022,7 +1029,7 @@ export function createEditing(ctx) {
       ${proposals.length ? `<section class="history__proposals" aria-labelledby="proposals-heading">
         <h3 id="proposals-heading">Stewards’ proposed changes${waiting.length ? ` (${waiting.length} waiting)` : ''}</h3>
         <ol class="history">${proposals.map((p) => proposalHtml(p, isStaff())).join('')}</ol></section>` : ''}
-      <ol class="history" aria-label="Versions">${entries.map((x) => entryHtml(x, h.current_version, canRestore)).join('')}</ol>`;
+      <ol class="history" aria-label="Versions">${entries.map((x) => entryHtml(x, h.current_version, canRestore, new Map(proposals.map((p) => [Number(p.id), p])))).join('')}</ol>`;
     ed.historyCurrent = h.current_version;
     announce(`History loaded: ${entries.length} versions.`);
   }
