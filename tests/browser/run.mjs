@@ -1327,6 +1327,7 @@ describe('map page in Chromium', () => {
       }, inv.data.url);
       assert.equal(taken.status, 201, `POST ${inv.data.url} (JSON): ${taken.body}`);
       made.usedInvite = inv.data.url;
+      await s.goto('about:blank'); // so that the map page loads again and asks who is signed in
       await openPlace(s, id);
       assert.match(await s.textContent('#staff-who'), /Friends of the Park Group \(steward\)/);
       await s.locator('#detail [data-ed=edit]').click();
@@ -1381,6 +1382,10 @@ describe('map page in Chromium', () => {
       assert.equal(await open.getAttribute('aria-expanded'), 'true');
       assert.match(await e.evaluate(() => document.activeElement.id), /^reject-reason-\d+$/, 'the reason takes the focus');
       await assertAccessible(e, 'reject form');
+      await e.setViewportSize({ width: 390, height: 800 });
+      const tooWide = await e.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(tooWide <= 0, `the history with the reject form fits at 390px (${tooWide}px too wide)`);
+      await e.setViewportSize({ width: 1366, height: 850 });
       // The reason is required.
       await e.locator('#editor .reject-form [type=submit]').click();
       await e.waitForSelector('#editor .reject-form .field-error');
