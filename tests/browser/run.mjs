@@ -1205,6 +1205,237 @@ describe('map page in Chromium', () => {
       assert.deepEqual(p.errors, []);
       await p.close();
     });
+
+    test("an editor invites the group that runs a place; the group opens the link, makes its account with the keyboard, lands on the map signed in, and its change waits for review", async (t) => {
+      if (needServer(t)) return;
+      const list = await adminApi('/collections/assets/items?f=json&limit=6');
+      const id = list.data.features[4]?.id;
+      assert.ok(id && !assets.includes(id), 'a place no other test touches');
+      const start = await asset(id);
+      const group = { name: 'Canal Walkers Group', email: 'walkers@example.org', password: 'our group password 4567' };
+      const ctxE = await launch();
+      const ctxS = await launch();
+      const e = await newPage(ctxE);
+      const s = await newPage(ctxS);
+
+      // The editor makes an invitation on the place's details, at phone width.
+      await signIn(e, people.editor);
+      await e.setViewportSize({ width: 390, height: 800 });
+      await openPlace(e, id);
+      const inviteButton = e.locator('#detail [data-ed=invite]');
+      assert.match(await inviteButton.textContent(), /Invite the group that runs it…/);
+      await inviteButton.click();
+      await e.waitForSelector('#invite-dialog[open] #invite-form:not([hidden])');
+      assert.equal(await e.evaluate(() => document.activeElement.id), 'invite-review', 'the form takes the focus to its first field');
+      assert.equal(await e.isChecked('#invite-review'), true, 'review is on by default');
+      assert.equal(await e.inputValue('#invite-days'), '14', '14 days by default');
+      assert.match(await e.textContent('#invite-heading'), new RegExp(`Invite the group that runs ${start.properties.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      await assertAccessible(e, 'invitation form');
+      // A number of days the server would refuse is caught in the page.
+      await e.fill('#invite-days', '0');
+      await e.locator('#invite-days').press('Enter');
+      await e.waitForSelector('#invite-error:not([hidden])');
+      assert.match(await e.textContent('#invite-error'), /from 1 to 366/);
+      assert.equal(await e.getAttribute('#invite-days', 'aria-invalid'), 'true');
+      assert.equal(await e.evaluate(() => document.activeElement.id), 'invite-days');
+      await e.fill('#invite-days', '10');
+      await e.locator('#invite-days').press('Enter');
+      await e.waitForSelector('#invite-result:not([hidden])');
+      const link = await e.inputValue('#invite-link');
+      assert.match(link, new RegExp(`^${edBase.replace(/[.]/g, '\\.')}/invite/[^/]+$`), `the link is the server's: ${link}`);
+      assert.equal(await e.evaluate(() => document.activeElement.id), 'invite-link', 'the link takes the focus');
+      assert.equal(await e.getAttribute('#invite-link', 'readonly'), '');
+      const said = await e.textContent('#invite-link-hint');
+      assert.match(said, /works once, until \d+ \w+ \d{4} at \d\d:\d\d/, said);
+      assert.match(said, /shown only now/);
+      assert.match(said, /wait for an editor’s review/);
+      assert.equal(await e.getAttribute('#invite-dialog', 'aria-labelledby'), 'invite-result-heading');
+      const overflow = await e.evaluate(() => {
+        const d = document.getElementById('invite-dialog');
+        return Math.max(document.documentElement.scrollWidth - window.innerWidth, d.scrollWidth - d.clientWidth);
+      });
+      assert.ok(overflow <= 0, `the invitation fits at 390px (${overflow}px too wide)`);
+      await assertAccessible(e, 'invitation link');
+      await shot(e, '25-invitation-link');
+      await e.locator('#invite-copy').click();
+      await e.waitForFunction(() => document.getElementById('invite-copy-status').textContent.trim() !== '');
+      assert.match(await e.textContent('#invite-copy-status'), /copied|selected/);
+      await e.keyboard.press('Escape');
+      await e.waitForSelector('#invite-dialog:not([open])', { state: 'attached' });
+      assert.equal(await e.evaluate(() => document.activeElement.dataset.ed), 'invite', 'the focus goes back to the button');
+      assert.equal(await e.inputValue('#invite-link'), '', 'the link is not kept in the page');
+      await e.setViewportSize({ width: 1366, height: 850 });
+      made.inviteUrl = link;
+
+      // The group opens the link in its own browser and makes its account with the keyboard.
+      const res = await s.goto(link);
+      assert.equal(res.status(), 200);
+      assert.match(await s.textContent('body'), new RegExp(`You are invited to keep this listing[\\s\\S]*${start.properties.name.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      assert.match(await s.textContent('body'), /checked by the council's editors/);
+      await assertAccessible(s, 'invitation page');
+      await shot(s, '26-invitation-page');
+      await s.locator('#invite-name').focus();
+      await s.keyboard.type(group.name);
+      await s.keyboard.press('Tab');
+      assert.equal(await s.evaluate(() => document.activeElement.id), 'invite-email');
+      await s.keyboard.type(group.email);
+      await s.keyboard.press('Tab');
+      assert.equal(await s.evaluate(() => document.activeElement.id), 'invite-password');
+      await s.keyboard.type(group.password);
+      // The contract: a form post answers 303 to the map, signed in.
+      await Promise.all([s.waitForURL((u) => u.origin === edBase && u.pathname === '/'), s.keyboard.press('Enter')]);
+      await waitReady(s);
+      await s.waitForSelector('#staff-bar:not([hidden])');
+      assert.equal((await s.textContent('#staff-who')).trim(), `${group.name} (steward)`);
+      assert.ok(await s.locator('#review-open').isHidden(), 'a steward has no review list');
+
+      // The steward edits its place: the change waits for review.
+      await openPlace(s, id);
+      assert.equal(await s.locator('#detail [data-ed=invite]').count(), 0, 'a steward cannot invite');
+      await s.locator('#detail [data-ed=edit]').click();
+      await s.waitForSelector('#ed-form');
+      await s.fill('#ed-description', 'Proposed by the group that runs it.');
+      await s.locator('#ed-save').click();
+      await s.waitForSelector('#detail .notice--waiting');
+      assert.match(await s.textContent('#detail .notice'), /waits for an editor’s review/);
+      assert.equal((await asset(id)).properties.description ?? null, start.properties.description ?? null, 'nothing was published');
+
+      assert.deepEqual([...e.errors, ...s.errors], []);
+      await e.close();
+      await s.close();
+    });
+
+    test("an editor reviews a steward's changes: the list of changes waiting, accept one (published), reject another with a reason the steward sees", async (t) => {
+      if (needServer(t)) return;
+      const list = await adminApi('/collections/assets/items?f=json&limit=6');
+      const id = list.data.features[5]?.id;
+      assert.ok(id && !assets.includes(id), 'a place no other test touches');
+      const start = await asset(id);
+      const inv = await adminApi('/invitations', { method: 'POST', body: { assets: [id], review: true, days: 3 } });
+      assert.equal(inv.status, 201, `POST /invitations: ${JSON.stringify(inv.data)}`);
+      const ctxE = await launch();
+      const ctxS = await launch();
+      const e = await newPage(ctxE);
+      const s = await newPage(ctxS);
+      // The group takes up its invitation with the JSON form of the contract (the page's own form
+      // is the test above), in its browser, so the session cookie is its own.
+      await s.goto(`${edBase}/`);
+      await waitReady(s);
+      const taken = await s.evaluate(async (url) => {
+        const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ name: 'Friends of the Park Group', email: 'friends@example.org', password: 'our group password 4567' }) });
+        return { status: r.status, body: await r.text() };
+      }, inv.data.url);
+      assert.equal(taken.status, 201, `POST ${inv.data.url} (JSON): ${taken.body}`);
+      made.usedInvite = inv.data.url;
+      await s.goto('about:blank'); // so that the map page loads again and asks who is signed in
+      await openPlace(s, id);
+      assert.match(await s.textContent('#staff-who'), /Friends of the Park Group \(steward\)/);
+      await s.locator('#detail [data-ed=edit]').click();
+      await s.waitForSelector('#ed-form');
+      await s.fill('#ed-description', 'Proposed by the group that runs it.');
+      await s.locator('#ed-save').click();
+      await s.waitForSelector('#detail .notice--waiting');
+      await signIn(e, people.editor);
+
+      // The editor sees it in the list of changes waiting for review, and accepts it.
+      await openPlace(e, id);
+      await e.waitForFunction(() => Number(document.getElementById('review-count').textContent) >= 1);
+      assert.match(await e.textContent('#review-open'), /Changes waiting for review \(\d+\)/);
+      await e.locator('#review-open').click();
+      await e.waitForSelector('#review-body .review-list');
+      assert.equal(await e.evaluate(() => document.activeElement.id), 'editor-heading');
+      const item = e.locator(`#review-body [data-review-history="${id}"]`).locator('xpath=..');
+      const itemText = await item.textContent();
+      assert.match(itemText, new RegExp(start.properties.name.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      assert.match(itemText, /by Friends of the Park Group/);
+      assert.match(itemText, /Description: [\s\S]*changed to “Proposed by the group that runs it\.”/, itemText);
+      await assertAccessible(e, 'proposals list');
+      await shot(e, '27-proposals-list');
+      await e.locator(`#review-body [data-review-history="${id}"]`).click();
+      await e.waitForSelector('#editor [data-proposal][data-state=waiting] [data-accept]');
+      assert.match(await e.textContent('#editor-heading'), /^History of /);
+      await e.locator('#editor [data-proposal][data-state=waiting] [data-accept]').click();
+      await e.waitForSelector('#review-notice');
+      assert.equal(await e.evaluate(() => document.activeElement.id), 'review-notice');
+      assert.match(await e.textContent('#review-notice'), /accepted[\s\S]*published as version 2/);
+      let stored = await asset(id);
+      assert.equal(stored.properties.description, 'Proposed by the group that runs it.', 'the accepted change is published');
+      assert.match(await e.textContent('#editor [data-proposal]'), /Accepted in review/);
+      assert.match(await e.textContent('#editor .history__entry[data-version="2"]'), /by Priya Editor[\s\S]*a steward’s change accepted in review \(proposal \d+\)\. Proposed by Friends of the Park Group on /);
+      await e.locator('#editor [data-ed=cancel]').first().click();
+      await e.waitForFunction(() => /Proposed by the group that runs it\./.test(document.getElementById('detail').textContent));
+      assert.match(await e.textContent('#detail .notice'), /accepted/);
+
+      // A second change is rejected, with a reason the steward sees.
+      await openPlace(s, id);
+      await s.locator('#detail [data-ed=edit]').click();
+      await s.waitForSelector('#ed-form');
+      await s.fill('#ed-description', 'A second try, with a mistake.');
+      await s.locator('#ed-save').click();
+      await s.waitForSelector('#detail .notice--waiting');
+      await openPlace(e, id);
+      await e.locator('#detail [data-ed=history]').click();
+      const open = e.locator('#editor [data-proposal][data-state=waiting] [data-reject-open]');
+      await open.waitFor();
+      assert.equal(await open.getAttribute('aria-expanded'), 'false');
+      await open.click();
+      assert.equal(await open.getAttribute('aria-expanded'), 'true');
+      assert.match(await e.evaluate(() => document.activeElement.id), /^reject-reason-\d+$/, 'the reason takes the focus');
+      await assertAccessible(e, 'reject form');
+      await e.setViewportSize({ width: 390, height: 800 });
+      const tooWide = await e.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(tooWide <= 0, `the history with the reject form fits at 390px (${tooWide}px too wide)`);
+      await e.setViewportSize({ width: 1366, height: 850 });
+      // The reason is required.
+      await e.locator('#editor .reject-form [type=submit]').click();
+      await e.waitForSelector('#editor .reject-form .field-error');
+      assert.match(await e.textContent('#editor .reject-form .field-error'), /Say why/);
+      assert.equal(await e.getAttribute('#editor .reject-form textarea', 'aria-invalid'), 'true');
+      assert.match(await e.evaluate(() => document.activeElement.id), /^reject-reason-\d+$/);
+      await assertAccessible(e, 'reject form with an error');
+      await shot(e, '28-reject-form');
+      assert.equal((await history(id)).proposals.filter((x) => x.state === 'waiting').length, 1, 'nothing was decided');
+      const reason = 'The description had a mistake: please send it again.';
+      await e.keyboard.type(reason);
+      await e.keyboard.press('Tab');
+      await e.keyboard.press('Enter');
+      await e.waitForSelector('#review-notice');
+      assert.match(await e.textContent('#review-notice'), /rejected/);
+      stored = await asset(id);
+      assert.equal(stored.properties.description, 'Proposed by the group that runs it.', 'a rejected change is not published');
+      const h = await history(id);
+      assert.deepEqual(h.proposals.map((x) => x.state), ['accepted', 'rejected']);
+      assert.equal(h.proposals[1].reason, reason);
+
+      // The steward sees the outcome, and the reason, in its history.
+      await openPlace(s, id);
+      await s.locator('#detail [data-ed=history]').click();
+      await s.waitForSelector('#editor .proposal__reason');
+      assert.match(await s.textContent('#editor .proposal__reason'), new RegExp(`Why it was not accepted: ${reason.replace(/[.]/g, '\\.')}`));
+      assert.match(await s.textContent('#editor .history__proposals'), /Accepted in review[\s\S]*Not accepted/);
+      assert.equal(await s.locator('#editor [data-accept], #editor [data-reject-open]').count(), 0, 'a steward cannot review');
+      await assertAccessible(s, 'steward history with a rejection');
+      assert.deepEqual([...e.errors, ...s.errors], []);
+      await e.close();
+      await s.close();
+    });
+
+    test('a used invitation link cannot be used again (410, a page that says so)', async (t) => {
+      if (needServer(t)) return;
+      assert.ok(made.usedInvite, 'the invitation taken up in the test above');
+      const ctxN = await launch();
+      const p = await newPage(ctxN);
+      const res = await p.goto(made.usedInvite);
+      assert.equal(res.status(), 410);
+      assert.match(await p.textContent('h1'), /This invitation cannot be used/);
+      assert.match(await p.textContent('body'), /used or has expired/);
+      assert.equal(await p.locator('#invite-name').count(), 0, 'no form to fill in');
+      await assertAccessible(p, 'used invitation page');
+      const r = await fetch(made.usedInvite, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ name: 'Someone else', email: 'else@example.org', password: 'another long password 1' }) });
+      assert.equal(r.status, 410, 'taking it up again is refused');
+      assert.deepEqual(p.errors, []);
+      await p.close();
+    });
   });
 
   test(`smoothness: pan and zoom with ${SYNTHETIC_N.toLocaleString('en-GB')} assets`, { timeout: 20 * 60 * 1000 }, async (t) => {

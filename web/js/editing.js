@@ -267,6 +267,9 @@ export function createEditing(ctx) {
     notice: null, // {id, html}: a message shown on the next details of that place
     opener: null,
     historyId: null,
+    historyName: null,
+    reviewList: false, // the list of changes waiting for review is open
+    inviteFor: null,
   };
 
   const account = () => ed.session?.account || null;
@@ -289,6 +292,8 @@ export function createEditing(ctx) {
     $('staff-bar').hidden = !a;
     $('sign-in-open').hidden = Boolean(a);
     $('add-place').hidden = !isStaff();
+    if (isStaff()) refreshWaiting();
+    else $('review-open').hidden = true;
     $('staff-who').textContent = a ? `${a.name} (${ROLE_WORDS[a.role] || a.role})` : '';
     document.body.classList.toggle('is-staff', Boolean(a));
   }
@@ -349,7 +354,8 @@ export function createEditing(ctx) {
       }
     }
     ed.session = null;
-    if (ed.editing || ed.historyId) closeEditor({ focus: false });
+    if (ed.editing || ed.historyId || ed.reviewList) closeEditor({ focus: false });
+    if ($('invite-dialog').open) $('invite-dialog').close();
     renderSession();
     ctx.rerenderDetail();
     $('sign-in-open').focus();
@@ -397,6 +403,7 @@ export function createEditing(ctx) {
       <button type="button" class="button" data-ed="edit">Edit<span class="visually-hidden"> ${esc(f.properties.name)}</span></button>
       <button type="button" class="button button--secondary" data-ed="history">History<span class="visually-hidden"> of ${esc(f.properties.name)}</span></button>
       <button type="button" class="button button--secondary" data-ed="${closed ? 'reopen' : 'close'}">${closed ? 'Reopen this place' : 'Close this place'}</button>
+      ${isStaff() ? `<button type="button" class="button button--secondary" data-ed="invite" aria-haspopup="dialog">Invite the group that runs it…<span class="visually-hidden"> (${esc(f.properties.name)})</span></button>` : ''}
     </div>`;
     el.querySelector('.detail__actions')?.insertAdjacentHTML('beforeend', html);
   }
@@ -426,8 +433,10 @@ export function createEditing(ctx) {
   function closeEditor({ focus = true, back = true } = {}) {
     const wasId = ed.editing?.id ?? ed.historyId;
     const wasNew = ed.editing && !ed.editing.id;
+    const wasList = ed.reviewList;
     ed.editing = null;
     ed.historyId = null;
+    ed.reviewList = false;
     removeMarker();
     const panel = $('editor');
     panel.hidden = true;
@@ -441,6 +450,7 @@ export function createEditing(ctx) {
     } else {
       ctx.closeDetail({ focus: false });
       if (focus && wasNew) $('add-place').focus();
+      if (focus && wasList) $('review-open').focus();
     }
   }
 
@@ -599,6 +609,26 @@ export function createEditing(ctx) {
     const act = ev.target.closest('[data-ed]')?.dataset.ed;
     if (act === 'cancel') {
       closeEditor();
+      return;
+    }
+    const acc = ev.target.closest('[data-accept]');
+    if (acc && ed.historyId) {
+      acceptProposal(Number(acc.dataset.accept));
+      return;
+    }
+    const ro = ev.target.closest('[data-reject-open]');
+    if (ro && ed.historyId) {
+      toggleReject(ro.dataset.rejectOpen, $(`reject-form-${ro.dataset.rejectOpen}`)?.hidden);
+      return;
+    }
+    const rc = ev.target.closest('[data-reject-cancel]');
+    if (rc && ed.historyId) {
+      toggleReject(rc.dataset.rejectCancel, false);
+      return;
+    }
+    const rh = ev.target.closest('[data-review-history]');
+    if (rh) {
+      openHistory(rh.dataset.reviewHistory, { name: rh.dataset.name });
       return;
     }
     const rs = ev.target.closest('[data-restore]');
@@ -915,37 +945,71 @@ export function createEditing(ctx) {
 
   /* ----- history ----- */
 
-  function entryHtml(x, current, canRestore) {
+  function entryHtml(x, current, canRestore, proposalsById = new Map()) {
     const kind = { create: 'Added', update: 'Changed', delete: 'Removed' }[x.kind] || 'Changed';
     const isCurrent = x.version === current;
     const restore = canRestore && x.restorable && !isCurrent && x.kind !== 'delete'
       ? `<button type="button" class="button button--secondary" data-restore="${esc(x.version)}">Restore this version<span class="visually-hidden"> (version ${esc(x.version)})</span></button>` : '';
     return `<li class="history__entry" data-version="${esc(x.version)}">
       <h3>Version ${esc(x.version)}${isCurrent ? ' <span class="history__current">(shown now)</span>' : ''}</h3>
-      <p>${kind} on ${esc(timeInWords(x.at))} by ${esc(byName(x.by))}, ${esc(viaInWords(x.via))}.</p>
+      <p>${kind} on ${esc(timeInWords(x.at))} by ${esc(byName(x.by))}, ${esc(viaInWords(x.via))}.${reviewed(x, proposalsById)}</p>
       ${(x.changes || []).length ? `<ul class="changes">${x.changes.map(changeItem).join('')}</ul>` : ''}
       ${restore}
     </li>`;
   }
 
-  function proposalHtml(p) {
-    const state = { waiting: 'Waiting for an editor’s review', accepted: 'Accepted', rejected: 'Not accepted' }[p.state] || p.state;
-    return `<li class="history__entry history__entry--proposal">
-      <h3>Proposed change ${esc(p.id)}: ${esc(state)}</h3>
-      <p>Proposed on ${esc(timeInWords(p.at))} by ${esc(byName(p.by))}, to version ${esc(p.base_version)}.${p.reason ? ` Reason given: ${esc(p.reason)}` : ''}</p>
+  /** For a version that is an accepted proposal: who proposed it, and when. */
+  function reviewed(x, proposalsById) {
+    const m = /^review:(\d+)$/.exec(String(x.via || ''));
+    const p = m && proposalsById.get(Number(m[1]));
+    return p ? ` Proposed by ${esc(byName(p.by))} on ${esc(timeInWords(p.at))}.` : '';
+  }
+
+  function proposalHtml(p, canReview) {
+    const state = { waiting: 'Waiting for an editor’s review', accepted: 'Accepted in review', rejected: 'Not accepted' }[p.state] || p.state;
+    const n = esc(p.id);
+    const decided = p.state !== 'waiting' && p.decided_at
+      ? ` ${p.state === 'accepted' ? 'Accepted' : 'Not accepted'} on ${esc(timeInWords(p.decided_at))}${p.decided_by?.name ? ` by ${esc(p.decided_by.name)}` : ''}.` : '';
+    const reason = p.state === 'rejected'
+      ? `<p class="proposal__reason"><strong>Why it was not accepted:</strong> ${p.reason ? esc(p.reason) : 'no reason was recorded.'}</p>` : '';
+    const review = canReview && p.state === 'waiting' ? `
+      <p class="field-error" id="proposal-${n}-error" role="alert" hidden></p>
+      <div class="ed-actions">
+        <button type="button" class="button" data-accept="${n}">Accept this change<span class="visually-hidden"> (proposed change ${n})</span></button>
+        <button type="button" class="button button--secondary" data-reject-open="${n}" aria-expanded="false" aria-controls="reject-form-${n}">Reject…<span class="visually-hidden"> (proposed change ${n})</span></button>
+      </div>
+      <form class="reject-form" id="reject-form-${n}" data-reject-form="${n}" novalidate hidden>
+        <div class="field">
+          <label for="reject-reason-${n}">Why is proposed change ${n} not accepted? (required)</label>
+          <p class="hint" id="reject-hint-${n}">The steward sees this reason in the place’s history.</p>
+          <textarea id="reject-reason-${n}" rows="3" maxlength="1000" aria-describedby="reject-hint-${n}"></textarea>
+        </div>
+        <div class="ed-actions">
+          <button type="submit" class="button">Reject this change</button>
+          <button type="button" class="button button--secondary" data-reject-cancel="${n}">Cancel</button>
+        </div>
+      </form>` : '';
+    return `<li class="history__entry history__entry--proposal" data-proposal="${n}" data-state="${esc(p.state)}">
+      <h3>Proposed change ${n}: ${esc(state)}</h3>
+      <p>Proposed on ${esc(timeInWords(p.at))} by ${esc(byName(p.by))}, to version ${esc(p.base_version)}.${decided}</p>
+      ${reason}
       ${(p.changes || []).length ? `<ul class="changes">${p.changes.map(changeItem).join('')}</ul>` : ''}
+      ${review}
     </li>`;
   }
 
-  async function openHistory(id, { focusHeading = true } = {}) {
-    const name = ctx.app.detailFeature?.id === id ? ctx.app.detailFeature.properties.name : id;
+  async function openHistory(id, { focusHeading = true, name: given, notice = '' } = {}) {
+    const name = given || (ctx.app.detailFeature?.id === id ? ctx.app.detailFeature.properties.name : id);
     ed.editing = null;
+    ed.reviewList = false;
     removeMarker();
     ed.historyId = id;
+    ed.historyName = name;
     showPanel(`<div class="detail__top"><button type="button" class="link-button detail__back" data-ed="cancel">
       <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M15 5l-7 7 7 7" fill="none" stroke="currentColor" stroke-width="2.5"/></svg>
       Back to the details</button></div>
       <h2 id="editor-heading" tabindex="-1">History of ${esc(name)}</h2>
+      ${notice}
       <div id="history-body"><p class="loading">Loading the history…</p></div>`);
     if (focusHeading) $('editor-heading').focus();
     let h;
@@ -964,8 +1028,8 @@ export function createEditing(ctx) {
       <p>${entries.length === 1 ? 'One version' : `${entries.length} versions`}, newest first.${h.current_version ? ` The map shows version ${esc(h.current_version)}.` : ' This place has been removed.'}</p>
       ${proposals.length ? `<section class="history__proposals" aria-labelledby="proposals-heading">
         <h3 id="proposals-heading">Stewards’ proposed changes${waiting.length ? ` (${waiting.length} waiting)` : ''}</h3>
-        <ol class="history">${proposals.map(proposalHtml).join('')}</ol></section>` : ''}
-      <ol class="history" aria-label="Versions">${entries.map((x) => entryHtml(x, h.current_version, canRestore)).join('')}</ol>`;
+        <ol class="history">${proposals.map((p) => proposalHtml(p, isStaff())).join('')}</ol></section>` : ''}
+      <ol class="history" aria-label="Versions">${entries.map((x) => entryHtml(x, h.current_version, canRestore, new Map(proposals.map((p) => [Number(p.id), p])))).join('')}</ol>`;
     ed.historyCurrent = h.current_version;
     announce(`History loaded: ${entries.length} versions.`);
   }
@@ -994,6 +1058,239 @@ export function createEditing(ctx) {
     }
   }
 
+  /* ----- review of stewards' changes (editors and admins) ----- */
+
+  function proposalError(n, text) {
+    const el = $(`proposal-${n}-error`);
+    if (!el) return;
+    el.textContent = text;
+    el.hidden = false;
+  }
+
+  /** After a decision: the history again, with a notice on top that takes the focus. */
+  async function afterDecision(id, html) {
+    await openHistory(id, { focusHeading: false, name: ed.historyName, notice: `<div class="notice" id="review-notice" tabindex="-1">${html}</div>` });
+    $('review-notice')?.focus();
+    refreshWaiting();
+  }
+
+  async function acceptProposal(n) {
+    const id = ed.historyId;
+    const btn = document.querySelector(`[data-accept="${CSS.escape(String(n))}"]`);
+    if (btn) btn.disabled = true;
+    announce(`Accepting proposed change ${n}…`);
+    try {
+      const r = await send('POST', `/proposals/${encodeURIComponent(n)}/accept`, { csrf: csrf() });
+      const saved = r.data;
+      if (r.etag && saved?.properties) saved.properties.version = Number(r.etag) || saved.properties.version;
+      const v = saved?.properties?.version;
+      if (ctx.app.detailFeature?.id === id && saved) ctx.app.detailFeature = saved;
+      ctx.refreshPoints();
+      setNotice(id, 'saved', `<p><strong>Proposed change ${esc(n)} accepted.</strong> The map shows it now${v ? ` (version ${esc(v)})` : ''}.</p>`);
+      await afterDecision(id, `<p><strong>Proposed change ${esc(n)} accepted.</strong> It is published${v ? ` as version ${esc(v)}` : ''}: the place’s details show it now.</p>`);
+      announce(`Proposed change ${n} accepted and published.`);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      if (btn) btn.disabled = false;
+      const text = e.status === 409
+        ? `The place changed since the steward proposed this, so it cannot be accepted as it is. ${e.message}`
+        : `Proposed change ${n} was not accepted: ${e.message}`;
+      proposalError(n, text);
+      announce(text);
+    }
+  }
+
+  function toggleReject(n, open) {
+    const form = $(`reject-form-${n}`);
+    const opener = document.querySelector(`[data-reject-open="${CSS.escape(String(n))}"]`);
+    if (!form) return;
+    form.hidden = !open;
+    opener?.setAttribute('aria-expanded', String(open));
+    if (open) $(`reject-reason-${n}`).focus();
+    else opener?.focus();
+  }
+
+  function rejectFieldError(n, text) {
+    const ta = $(`reject-reason-${n}`);
+    let err = $(`reject-error-${n}`);
+    if (!text) {
+      err?.remove();
+      ta.removeAttribute('aria-invalid');
+      ta.setAttribute('aria-describedby', `reject-hint-${n}`);
+      return;
+    }
+    if (!err) {
+      err = document.createElement('p');
+      err.className = 'field-error';
+      err.id = `reject-error-${n}`;
+      ta.insertAdjacentElement('beforebegin', err);
+    }
+    err.innerHTML = `<span class="visually-hidden">Error:</span> ${esc(text)}`;
+    ta.setAttribute('aria-invalid', 'true');
+    ta.setAttribute('aria-describedby', `reject-error-${n} reject-hint-${n}`);
+    ta.focus();
+  }
+
+  async function rejectProposal(n) {
+    const id = ed.historyId;
+    const reason = $(`reject-reason-${n}`).value.trim();
+    if (!reason) {
+      rejectFieldError(n, 'Say why the change is not accepted: the steward sees it.');
+      announce('Say why the change is not accepted.');
+      return;
+    }
+    rejectFieldError(n, '');
+    const btn = $(`reject-form-${n}`).querySelector('[type=submit]');
+    btn.disabled = true;
+    try {
+      await send('POST', `/proposals/${encodeURIComponent(n)}/reject`, { body: { reason }, csrf: csrf() });
+      ctx.refreshPoints();
+      await afterDecision(id, `<p><strong>Proposed change ${esc(n)} rejected.</strong> Nothing was published; the steward sees your reason in the place’s history.</p>`);
+      announce(`Proposed change ${n} rejected.`);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      btn.disabled = false;
+      const field = e.invalidParams.find((x) => x.name === 'reason');
+      if (field) rejectFieldError(n, capital(field.reason));
+      else rejectFieldError(n, `Not rejected: ${e.message}`);
+    }
+  }
+
+  /** The count on the header button: the changes waiting for review (editors and admins). */
+  async function refreshWaiting() {
+    const btn = $('review-open');
+    if (!isStaff()) {
+      btn.hidden = true;
+      return null;
+    }
+    btn.hidden = false;
+    try {
+      const r = await send('GET', '/proposals?state=waiting');
+      const list = r.data?.proposals || [];
+      $('review-count').textContent = String(list.length);
+      return list;
+    } catch {
+      $('review-count').textContent = '?';
+      return null;
+    }
+  }
+
+  async function openReviewList() {
+    ed.notice = null;
+    ed.editing = null;
+    ed.historyId = null;
+    removeMarker();
+    ed.reviewList = true;
+    showPanel(`<div class="detail__top"><button type="button" class="link-button detail__back" data-ed="cancel">
+      <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M15 5l-7 7 7 7" fill="none" stroke="currentColor" stroke-width="2.5"/></svg>
+      Back to the list of places</button></div>
+      <h2 id="editor-heading" tabindex="-1">Changes waiting for review</h2>
+      <div id="review-body"><p class="loading">Loading the changes…</p></div>`);
+    $('editor-heading').focus();
+    const list = await refreshWaiting();
+    if (!ed.reviewList) return;
+    if (!list) {
+      $('review-body').innerHTML = '<p role="alert">The changes waiting for review could not be loaded. Try again.</p>';
+      return;
+    }
+    const items = list.map((p) => `<li class="history__entry history__entry--proposal" data-proposal="${esc(p.id)}">
+      <h3><bdi>${esc(p.asset_name || p.asset)}</bdi></h3>
+      <p>Proposed change ${esc(p.id)} by ${esc(byName(p.by))} on ${esc(timeInWords(p.at))}, to version ${esc(p.base_version)}.</p>
+      ${(p.changes || []).length ? `<ul class="changes">${p.changes.map(changeItem).join('')}</ul>` : '<p>It changes nothing that shows here.</p>'}
+      <button type="button" class="button button--secondary" data-review-history="${esc(p.asset)}" data-name="${esc(p.asset_name || p.asset)}">Review it in the history<span class="visually-hidden"> of ${esc(p.asset_name || p.asset)}</span></button>
+    </li>`);
+    $('review-body').innerHTML = list.length
+      ? `<p>${list.length === 1 ? 'One change' : `${list.length} changes`} from stewards ${list.length === 1 ? 'waits' : 'wait'} for an editor’s review. Open a place’s history to accept or reject its change.</p>
+        <ol class="history review-list" aria-label="Changes waiting for review">${items.join('')}</ol>`
+      : '<p>No changes are waiting for review.</p>';
+    announce(list.length ? `${list.length} changes wait for review.` : 'No changes are waiting for review.');
+  }
+
+  /* ----- inviting the group that runs a place (editors and admins) ----- */
+
+  function openInvite(f) {
+    const dlg = $('invite-dialog');
+    ed.inviteFor = f;
+    ed.opener = document.activeElement;
+    $('invite-place').textContent = f.properties.name;
+    $('invite-form').hidden = false;
+    $('invite-result').hidden = true;
+    dlg.setAttribute('aria-labelledby', 'invite-heading');
+    $('invite-review').checked = true;
+    $('invite-days').value = '14';
+    $('invite-days').removeAttribute('aria-invalid');
+    $('invite-days').setAttribute('aria-describedby', 'invite-days-hint');
+    $('invite-error').hidden = true;
+    $('invite-error').textContent = '';
+    $('invite-link').value = '';
+    $('invite-copy-status').textContent = '';
+    dlg.showModal();
+    $('invite-review').focus();
+  }
+
+  async function onInvite(ev) {
+    ev.preventDefault();
+    const f = ed.inviteFor;
+    if (!f) return;
+    const err = $('invite-error');
+    const raw = $('invite-days').value.trim();
+    const days = Number(raw);
+    const bad = (text) => {
+      err.textContent = text;
+      err.hidden = false;
+      $('invite-days').setAttribute('aria-invalid', 'true');
+      $('invite-days').setAttribute('aria-describedby', 'invite-error invite-days-hint');
+      $('invite-days').focus();
+    };
+    if (!/^\d{1,3}$/.test(raw) || days < 1 || days > 366) {
+      bad('Days the link works: enter a whole number of days from 1 to 366.');
+      return;
+    }
+    const btn = $('invite-submit');
+    btn.disabled = true;
+    try {
+      const r = await send('POST', '/invitations', { body: { assets: [f.id], review: $('invite-review').checked, days }, csrf: csrf() });
+      const { url, expires_at: expires } = r.data || {};
+      $('invite-link').value = url || '';
+      $('invite-expiry').textContent = timeInWords(expires);
+      $('invite-result-place').textContent = f.properties.name;
+      $('invite-result-review').textContent = $('invite-review').checked
+        ? 'Their changes will wait for an editor’s review.' : 'Their changes will show on the map straight away.';
+      $('invite-form').hidden = true;
+      $('invite-result').hidden = false;
+      $('invite-dialog').setAttribute('aria-labelledby', 'invite-result-heading');
+      $('invite-link').focus();
+      $('invite-link').select();
+      announce(`Invitation link made for ${f.properties.name}. It works once and is shown only now.`);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      const field = e.invalidParams.find((x) => x.name === 'days');
+      if (field) bad(`Days the link works: ${field.reason}`);
+      else {
+        err.textContent = `No invitation was made: ${e.message}`;
+        err.hidden = false;
+        $('invite-submit').focus();
+      }
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
+  async function copyInvite() {
+    const input = $('invite-link');
+    const say = $('invite-copy-status');
+    say.textContent = '';
+    try {
+      if (!navigator.clipboard?.writeText) throw new Error('no clipboard');
+      await navigator.clipboard.writeText(input.value);
+      setTimeout(() => { say.textContent = 'The link is copied: paste it into your message to the group.'; }, 50);
+    } catch {
+      input.focus();
+      input.select();
+      setTimeout(() => { say.textContent = 'The link could not be copied for you. It is selected: press Control and C (Command and C on a Mac) to copy it.'; }, 50);
+    }
+  }
+
   /* ----- events ----- */
 
   function onClick(ev) {
@@ -1004,6 +1301,7 @@ export function createEditing(ctx) {
       else if (act === 'history') openHistory(f.id);
       else if (act === 'close') setStatus(f, 'closed');
       else if (act === 'reopen') setStatus(f, 'active');
+      else if (act === 'invite') openInvite(f);
       return;
     }
   }
@@ -1020,6 +1318,22 @@ export function createEditing(ctx) {
     $('add-place').addEventListener('click', () => openEditor(null));
     document.addEventListener('click', onClick);
     $('editor').addEventListener('click', onPanelClick);
+    $('editor').addEventListener('submit', (ev) => {
+      const form = ev.target.closest('[data-reject-form]');
+      if (!form) return;
+      ev.preventDefault();
+      rejectProposal(Number(form.dataset.rejectForm));
+    });
+    $('review-open').addEventListener('click', openReviewList);
+    $('invite-form').addEventListener('submit', onInvite);
+    $('invite-cancel').addEventListener('click', () => $('invite-dialog').close());
+    $('invite-done').addEventListener('click', () => $('invite-dialog').close());
+    $('invite-copy').addEventListener('click', copyInvite);
+    $('invite-dialog').addEventListener('close', () => {
+      ed.inviteFor = null;
+      $('invite-link').value = ''; // shown once: not kept in the page once the dialog is closed
+      ed.opener?.focus?.();
+    });
   }
 
   wire();
@@ -1029,10 +1343,10 @@ export function createEditing(ctx) {
     decorateDetail,
     mayEdit,
     get account() { return account(); },
-    get active() { return Boolean(ed.editing || ed.historyId); },
+    get active() { return Boolean(ed.editing || ed.historyId || ed.reviewList); },
     /** Leaves the editor or history without going back to anything (another place was chosen). */
     leave() {
-      if (ed.editing || ed.historyId) closeEditor({ focus: false, back: false });
+      if (ed.editing || ed.historyId || ed.reviewList) closeEditor({ focus: false, back: false });
     },
     /** A notice ("Saved.") belongs to the place just written; any other place, or none, drops it. */
     clearNotice(id) {
