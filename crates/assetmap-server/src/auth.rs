@@ -495,24 +495,7 @@ pub async fn new_account(
     form: AccountForm,
     stewardships: Vec<Stewardship>,
 ) -> Result<Account, ApiError> {
-    let mut problems = Vec::new();
-    let email = assetmap_core::Email::parse(&form.email)
-        .map(|e| e.as_str().to_lowercase())
-        .map_err(|e| problems.push(("email".to_owned(), e.problem)))
-        .ok();
-    let name = check_name(&form.name)
-        .map_err(|e| problems.push(("name".to_owned(), e)))
-        .ok();
-    let role = Role::parse(&form.role)
-        .map_err(|e| problems.push(("role".to_owned(), e)))
-        .ok();
-    if let Err(e) = check_password(&form.password) {
-        problems.push(("password".to_owned(), e));
-    }
-    let (Some(email), Some(name), Some(role), true) = (email, name, role, problems.is_empty())
-    else {
-        return Err(ApiError::invalid_fields("account", problems));
-    };
+    let (email, name, role) = checked_account_form(&form)?;
     let password_hash = hash_password_off_thread(form.password).await?;
     Ok(Account {
         id: uuid::Uuid::new_v4().to_string(),
@@ -528,6 +511,29 @@ pub async fn new_account(
             Vec::new()
         },
     })
+}
+
+/// Checks every field of an account form: its e-mail address (lower-cased), name and role, or
+/// a `400` listing each problem (the password's too).
+pub fn checked_account_form(form: &AccountForm) -> Result<(String, String, Role), ApiError> {
+    let mut problems = Vec::new();
+    let email = assetmap_core::Email::parse(&form.email)
+        .map(|e| e.as_str().to_lowercase())
+        .map_err(|e| problems.push(("email".to_owned(), e.problem)))
+        .ok();
+    let name = check_name(&form.name)
+        .map_err(|e| problems.push(("name".to_owned(), e)))
+        .ok();
+    let role = Role::parse(&form.role)
+        .map_err(|e| problems.push(("role".to_owned(), e)))
+        .ok();
+    if let Err(e) = check_password(&form.password) {
+        problems.push(("password".to_owned(), e));
+    }
+    match (email, name, role) {
+        (Some(email), Some(name), Some(role)) if problems.is_empty() => Ok((email, name, role)),
+        _ => Err(ApiError::invalid_fields("account", problems)),
+    }
 }
 
 /// The token of an `Authorization: Bearer <token>` header value, whatever the scheme's case.

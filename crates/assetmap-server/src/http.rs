@@ -430,14 +430,32 @@ pub fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
 }
 
 /// Reads a JSON body (declared as JSON, [`require_json`]) into `T`, or a `400` that says what
-/// was wrong and what was expected (`expected`, e.g. `{"reason": "…"}`).
+/// was wrong and what was expected (`expected`, e.g. `{"reason": "…"}`). A field given as
+/// `null` is refused, naming it: an optional field is left out, never sent empty.
 pub fn json_body<T: serde::de::DeserializeOwned>(
     req: &HttpRequest,
     body: &[u8],
     expected: &str,
 ) -> Result<T, ApiError> {
     require_json(req)?;
-    serde_json::from_slice(body)
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("Send {expected} as JSON: {e}")))?;
+    if let Some(fields) = value.as_object() {
+        let nulls: Vec<(String, String)> = fields
+            .iter()
+            .filter(|(_, v)| v.is_null())
+            .map(|(k, _)| {
+                (
+                    k.clone(),
+                    "must not be null; leave it out instead".to_owned(),
+                )
+            })
+            .collect();
+        if !nulls.is_empty() {
+            return Err(ApiError::invalid_fields("request", nulls));
+        }
+    }
+    serde_json::from_value(value)
         .map_err(|e| ApiError::bad_request(format!("Send {expected} as JSON: {e}")))
 }
 

@@ -493,7 +493,28 @@ async fn take_up_invitation(
             r#"{"name": "…", "email": "…", "password": "…"}"#,
         )?
     };
-    let inv = usable_invitation(&state, &secret).await?;
+    let form = AccountForm {
+        email: form.email,
+        name: form.name,
+        role: Role::Steward.as_str().to_owned(),
+        password: form.password,
+    };
+    // What was sent is checked before whether the link still works, so that a form with
+    // mistakes is answered as such (the page again, with what to fix).
+    let inv = match auth::checked_account_form(&form) {
+        Ok(_) => usable_invitation(&state, &secret).await?,
+        Err(e) if from_form => {
+            let inv = usable_invitation(&state, &secret).await?;
+            return invite_page(
+                &state,
+                &secret,
+                &inv,
+                Some(e.detail().to_owned()),
+                StatusCode::BAD_REQUEST,
+            );
+        }
+        Err(e) => return Err(e),
+    };
     let stewardships = inv
         .assets
         .iter()
@@ -502,16 +523,7 @@ async fn take_up_invitation(
             review: inv.review,
         })
         .collect();
-    let made = auth::new_account(
-        AccountForm {
-            email: form.email,
-            name: form.name,
-            role: Role::Steward.as_str().to_owned(),
-            password: form.password,
-        },
-        stewardships,
-    )
-    .await;
+    let made = auth::new_account(form, stewardships).await;
     let account = match made {
         Ok(a) => a,
         Err(e) if from_form => {
