@@ -738,6 +738,13 @@ async fn an_invitation_makes_a_steward_once_and_sign_out_ends_the_session() {
         .await;
     assert_eq!(again.status, 410, "{}", again.body);
     assert_eq!(app.get_with(&path, Some("text/html")).await.status, 410);
+    // A link no invitation has: not found (used or expired ones are gone).
+    assert_eq!(
+        app.get_with("/invite/not-a-link", Some("text/html"))
+            .await
+            .status,
+        404
+    );
 
     // The new steward edits its own listing at once (no review), then signs out.
     let s = sign_in(&app, "plots@example.org").await;

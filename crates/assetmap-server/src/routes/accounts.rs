@@ -372,20 +372,22 @@ struct InvitePage<'a> {
     problem: Option<String>,
 }
 
-/// The invitation if it can still be taken up; otherwise the reason it cannot, as a `410`.
+/// The invitation if it can still be taken up; otherwise `404` (no such link) or `410` (used or
+/// expired).
 async fn usable_invitation(state: &AppState, secret: &str) -> Result<Invitation, ApiError> {
-    let gone = || {
-        ApiError::gone(
-            "This invitation link has been used or has expired; ask the council's editors for a new one.",
-        )
-    };
     let inv = state
         .store
         .invitation(&auth::hash_secret(secret))
         .await?
-        .ok_or_else(gone)?;
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "There is no invitation with this link; check that it was copied whole, or ask the council's editors for a new one.",
+            )
+        })?;
     if inv.used_at.is_some() || inv.expires_at <= Utc::now() {
-        return Err(gone());
+        return Err(ApiError::gone(
+            "This invitation link has been used or has expired; ask the council's editors for a new one.",
+        ));
     }
     Ok(inv)
 }
@@ -436,9 +438,9 @@ async fn invitation_page(
     Params::parse(req.query_string(), &[])?;
     match usable_invitation(&state, &path).await {
         Ok(inv) => invite_page(&state, &path, &inv, None, StatusCode::OK),
-        Err(e) if e.status() == StatusCode::GONE => {
+        Err(e) if matches!(e.status(), StatusCode::GONE | StatusCode::NOT_FOUND) => {
             let mut r = not_found_page("This invitation cannot be used", e.detail())?;
-            *r.status_mut() = StatusCode::GONE;
+            *r.status_mut() = e.status();
             Ok(r)
         }
         Err(e) => Err(e),
