@@ -269,10 +269,9 @@ async fn create_token(
         .ok();
     if let Some(a) = &form.account {
         if state.store.account(a).await?.is_none() {
-            problems.push((
-                "account".to_owned(),
-                format!("there is no account with id {a:?}"),
-            ));
+            return Err(ApiError::not_found(format!(
+                "There is no account with id {a:?} for the token to act for; see GET /accounts."
+            )));
         }
     }
     let length = days(form.days, auth::DEFAULT_TOKEN_DAYS)?;
