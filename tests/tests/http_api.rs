@@ -555,11 +555,30 @@ async fn every_documented_path_answers(app: &TestApp) {
         "the API is documented: {} paths",
         paths.len()
     );
+    // An invitation, for its page.
+    let r = app
+        .send(
+            "POST",
+            "/invitations",
+            Some(&serde_json::json!({"assets": ["trafford_libraries:0"]})),
+            Some(ADMIN_TOKEN),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let invitation = r.json()["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     for (path, ops) in paths {
         if ops.get("get").is_none() {
             continue;
         }
         let concrete = path
+            .replace("{secret}", &invitation)
             .replace("{collectionId}", "areas-ward")
             .replace("{level}", "ward")
             .replace("{format}", "csv")
