@@ -446,7 +446,9 @@ fn finish(
     let format_from_accept = res.request().extensions().contains::<FormatFromAccept>();
     let path = res.request().path().to_owned();
     let h = res.headers_mut();
-    if status == StatusCode::METHOD_NOT_ALLOWED && !h.contains_key(header::ALLOW) {
+    // The API document is the one list of what a path answers: it replaces whatever a
+    // resource's own 405 said (actix lists only its routes, without HEAD and OPTIONS).
+    if status == StatusCode::METHOD_NOT_ALLOWED {
         if let Some(allow) = allow {
             if let Ok(v) = HeaderValue::from_str(&join(allow)) {
                 h.insert(header::ALLOW, v);
