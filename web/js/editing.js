@@ -1011,7 +1011,11 @@ export function createEditing(ctx) {
       <h2 id="editor-heading" tabindex="-1">History of ${esc(name)}</h2>
       ${notice}
       <div id="history-body"><p class="loading">Loading the history…</p></div>`);
-    if (focusHeading) $('editor-heading').focus();
+    // A notice (a decision just made) takes the focus at once, before the history has loaded,
+    // so that it is what a screen reader says first.
+    const shownNotice = notice ? $('editor').querySelector('.notice') : null;
+    if (shownNotice) shownNotice.focus();
+    else if (focusHeading) $('editor-heading').focus();
     let h;
     try {
       h = (await send('GET', `${itemUrl(id)}/history`)).data;
@@ -1070,7 +1074,6 @@ export function createEditing(ctx) {
   /** After a decision: the history again, with a notice on top that takes the focus. */
   async function afterDecision(id, html) {
     await openHistory(id, { focusHeading: false, name: ed.historyName, notice: `<div class="notice" id="review-notice" tabindex="-1">${html}</div>` });
-    $('review-notice')?.focus();
     refreshWaiting();
   }
 
