@@ -1075,6 +1075,16 @@ describe('map page in Chromium', () => {
       await p.waitForFunction(() => /Reopened\./.test(document.querySelector('#detail .notice')?.textContent || ''));
       assert.equal((await asset(id)).properties.status, 'active');
 
+      // Confirm the details are still right: "last checked" is today, recorded as verify.
+      await p.locator('#detail [data-ed=verify]').click();
+      await p.waitForFunction(() => /Confirmed\./.test(document.querySelector('#detail .notice')?.textContent || ''));
+      const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
+      assert.equal((await asset(id)).properties.verified_at, today);
+      assert.doesNotMatch(await p.textContent('#detail'), /Not checked yet/);
+      assert.equal((await history(id)).entries.at(-1).via, 'verify');
+      assert.equal(await p.evaluate(() => document.activeElement?.dataset?.ed), 'verify');
+      await assertAccessible(p, 'details after confirming');
+
       // At phone width the form fits.
       await p.setViewportSize({ width: 390, height: 800 });
       await p.locator('#detail [data-ed=edit]').click();

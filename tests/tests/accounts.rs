@@ -237,6 +237,12 @@ async fn routes(app: &TestApp, w: &World) -> Vec<Route> {
         },
         Route {
             method: "POST",
+            path: format!("/collections/assets/items/{own}/verify"),
+            body: None,
+            least: "steward",
+        },
+        Route {
+            method: "POST",
             path: format!("/collections/assets/items/{own}/history/1/restore"),
             body: None,
             least: "editor",
@@ -600,6 +606,25 @@ async fn history_round_trip(store: TestStore) {
     assert_eq!(now["properties"]["name"], "Sale Runners");
     assert_eq!(now["properties"]["version"], 4);
 
+    // The steward confirms the details are still right: only verified_at changes, at once
+    // (even though its changes are otherwise reviewed).
+    let r = send(
+        &app,
+        &steward_s,
+        "POST",
+        &format!("/collections/assets/items/{id}/verify"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let today = assetmap_core::uk_time::uk_local(Utc::now())
+        .date()
+        .to_string();
+    assert_eq!(
+        feature(&app, &id).await["properties"]["verified_at"],
+        json!(today)
+    );
+
     let h = send(
         &app,
         &editor_s,
@@ -629,6 +654,7 @@ async fn history_round_trip(store: TestStore) {
             (2, "update", "page", Some(editor.as_str())),
             (3, "update", proposal_via.as_str(), Some(editor.as_str())),
             (4, "update", "restore:1", Some(editor.as_str())),
+            (5, "update", "verify", Some(steward.as_str())),
         ]
     );
     let changed = |i: usize| -> Vec<(String, Value, Value)> {
@@ -663,6 +689,10 @@ async fn history_round_trip(store: TestStore) {
     );
     let restore: Vec<String> = changed(3).into_iter().map(|c| c.0).collect();
     assert_eq!(restore, vec!["name", "description"]);
+    assert_eq!(
+        changed(4),
+        vec![("verified_at".to_owned(), Value::Null, json!(today))]
+    );
     assert_eq!(h["proposals"][0]["state"], "accepted");
     assert_eq!(entries[1]["by"]["name"], "editor priya@example.org");
 

@@ -403,6 +403,7 @@ export function createEditing(ctx) {
       <button type="button" class="button" data-ed="edit">Edit<span class="visually-hidden"> ${esc(f.properties.name)}</span></button>
       <button type="button" class="button button--secondary" data-ed="history">History<span class="visually-hidden"> of ${esc(f.properties.name)}</span></button>
       <button type="button" class="button button--secondary" data-ed="${closed ? 'reopen' : 'close'}">${closed ? 'Reopen this place' : 'Close this place'}</button>
+      <button type="button" class="button button--secondary" data-ed="verify">Confirm these details are still right<span class="visually-hidden"> (${esc(f.properties.name)})</span></button>
       ${isStaff() ? `<button type="button" class="button button--secondary" data-ed="invite" aria-haspopup="dialog">Invite the group that runs it…<span class="visually-hidden"> (${esc(f.properties.name)})</span></button>` : ''}
     </div>`;
     el.querySelector('.detail__actions')?.insertAdjacentHTML('beforeend', html);
@@ -898,6 +899,24 @@ export function createEditing(ctx) {
     announce(`Their version ${theirs.properties.version} is in the form now.`);
   }
 
+  /* ----- confirm the details are still right ----- */
+
+  async function verify(f) {
+    try {
+      const r = await send('POST', `${itemUrl(f.id)}/verify`, { csrf: csrf() });
+      const saved = r.data;
+      if (r.etag) saved.properties.version = Number(r.etag) || saved.properties.version;
+      setNotice(f.id, 'saved', `<p><strong>Confirmed.</strong> The place now shows it was last checked today (version ${esc(saved.properties.version)}).</p>`);
+      ctx.showFeature(saved);
+      announce(`${saved.properties.name}: confirmed as still right today.`);
+      document.querySelector('#detail [data-ed=verify]')?.focus();
+    } catch (e) {
+      announce(`Confirming failed: ${e.message}`);
+      setNotice(f.id, 'error', `<p role="alert"><strong>Not confirmed.</strong> ${esc(e.message)}</p>`);
+      await ctx.openDetail(f.id, { focus: false, fresh: true });
+    }
+  }
+
   /* ----- close and reopen ----- */
 
   async function setStatus(f, status) {
@@ -1304,6 +1323,7 @@ export function createEditing(ctx) {
       else if (act === 'history') openHistory(f.id);
       else if (act === 'close') setStatus(f, 'closed');
       else if (act === 'reopen') setStatus(f, 'active');
+      else if (act === 'verify') verify(f);
       else if (act === 'invite') openInvite(f);
       return;
     }

@@ -72,13 +72,15 @@ pub enum Via {
     Restore(u64),
     /// Accepting a steward's proposed change, the proposal with this number.
     Review(u64),
+    /// Someone confirmed the details are still right (only `verified_at` changes).
+    Verify,
     /// Made before the store kept history (a store upgraded from an earlier schema).
     Unrecorded,
 }
 
 impl Via {
     /// The stored form: `api`, `page`, `import:<source>`, `seed`, `restore:<version>`,
-    /// `review:<proposal>`, `unrecorded`.
+    /// `review:<proposal>`, `verify`, `unrecorded`.
     pub fn to_text(&self) -> String {
         match self {
             Via::Api => "api".into(),
@@ -87,6 +89,7 @@ impl Via {
             Via::Seed => "seed".into(),
             Via::Restore(v) => format!("restore:{v}"),
             Via::Review(p) => format!("review:{p}"),
+            Via::Verify => "verify".into(),
             Via::Unrecorded => "unrecorded".into(),
         }
     }
@@ -102,6 +105,7 @@ impl Via {
                 "api" => Ok(Via::Api),
                 "page" => Ok(Via::Page),
                 "seed" => Ok(Via::Seed),
+                "verify" => Ok(Via::Verify),
                 "unrecorded" => Ok(Via::Unrecorded),
                 _ => Err(format!("{text:?} is not a way a change is made")),
             },
@@ -174,6 +178,7 @@ mod tests {
             Via::Import("trafford-libraries".into()),
             Via::Restore(3),
             Via::Review(12),
+            Via::Verify,
             Via::Unrecorded,
         ] {
             assert_eq!(Via::parse(&v.to_text()), Ok(v));

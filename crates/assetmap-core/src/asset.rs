@@ -596,6 +596,17 @@ impl Asset {
         Self::assemble(id, draft, now, now, 1)
     }
 
+    /// The next version, with everything as it is but `verified_at`: someone confirmed the
+    /// details were still right on `on` (a UK date).
+    pub fn verified(&self, on: NaiveDate, now: DateTime<Utc>) -> Asset {
+        Asset {
+            verified_at: Some(on),
+            updated_at: chrono::SubsecRound::trunc_subsecs(now, 6),
+            version: self.version + 1,
+            ..self.clone()
+        }
+    }
+
     /// The next version of `self` with the draft's content: keeps id and `created_at`, bumps
     /// `version`, sets `updated_at` to `now` (truncated to the microsecond, as in
     /// [`Asset::create`]).

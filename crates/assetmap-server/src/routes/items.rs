@@ -49,7 +49,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     "Use GET, PUT or DELETE on an item.",
                 ))
             })),
-    );
+    )
+    .service(web::resource("/collections/assets/items/{id}/verify").route(web::post().to(verify)));
 }
 
 /// The parameters of the asset items list, besides the queryables in
@@ -648,6 +649,54 @@ async fn replace(
         &state,
         Write::Replace(&next),
         &who.change_by(None),
+        outcome,
+        keyed.as_ref(),
+    )
+    .await
+}
+
+/// "Confirm these details are still right": the next version with `verified_at` today (UK
+/// date) and nothing else changed, recorded as `verify` by whoever confirmed. Editors, and the
+/// asset's stewards (at once, even where their changes are reviewed: nothing else changes).
+async fn verify(
+    who: Principal,
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
+    let id = parse_id(&path)?;
+    who.require_change(Some(&id))?;
+    let keyed = Keyed::from_request(&req, b"")?;
+    let _claim = keyed
+        .as_ref()
+        .map(|k| state.keys_in_flight.claim(&k.key))
+        .transpose()?;
+    let expected = if_match_version(&req)?;
+    let _guard = state.lock_writes().await?;
+    if let Some(kept) = kept_answer(&state, keyed.as_ref()).await? {
+        return Ok(kept);
+    }
+    let current = state
+        .store
+        .get(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("There is no asset with id '{id}'.")))?;
+    if let Some(v) = expected {
+        if v != current.version {
+            return Err(ApiError::precondition_failed(format!(
+                "Asset '{id}' is at version {}, not {v}: someone changed it since you read it. Look at it again before confirming it.",
+                current.version
+            )));
+        }
+    }
+    let now = chrono::Utc::now();
+    let next = current.verified(assetmap_core::uk_time::uk_local(now).date(), now);
+    let outcome = feature_outcome(StatusCode::OK, &req, &next, None)?;
+    write_and_answer(
+        &state,
+        Write::Replace(&next),
+        &who.change_by(Some(assetmap_core::Via::Verify)),
         outcome,
         keyed.as_ref(),
     )
