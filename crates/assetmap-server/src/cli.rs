@@ -60,6 +60,8 @@ pub enum Command {
     /// API tokens for scripts: create, list, revoke.
     #[command(subcommand)]
     Token(crate::staff_cli::TokenCommand),
+    /// The assets nobody has confirmed lately (CSV or JSON), for the council's own reminders.
+    Stale(crate::stale_cli::StaleArgs),
 }
 
 /// `assetmap place …`.
@@ -155,5 +157,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dataset(command) => crate::dataset_cli::run(&settings, command),
         Command::User(command) => crate::staff_cli::run_user(settings, command).await,
         Command::Token(command) => crate::staff_cli::run_token(settings, command).await,
+        Command::Stale(args) => crate::stale_cli::run(settings, args).await,
     }
 }

@@ -23,6 +23,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod staff;
 pub mod staff_cli;
+pub mod stale_cli;
 pub mod starting;
 pub mod startup;
 pub mod state;
