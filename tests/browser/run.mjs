@@ -446,6 +446,13 @@ describe('map page in Chromium', () => {
     const prov = await page.locator('#detail .provenance').textContent();
     assert.match(prov, /Licence/);
     assert.match(prov, /Last checked/);
+    // Never checked, or checked over a year ago: said gently; a recent check is just its date.
+    const checked = await page.evaluate(async (aid) => (await (await fetch(`/collections/assets/items/${encodeURIComponent(aid)}?f=json`)).json()).properties.verified_at ?? null, id);
+    // (Dates within a month of a year ago are not judged here: the unit test holds the edge.)
+    const daysAgo = (n) => new Date(Date.now() - n * 86400000).toISOString().slice(0, 10);
+    if (checked === null) assert.match(prov, /Not checked yet: worth checking with them before you go/);
+    else if (checked < daysAgo(400)) assert.match(prov, /over a year ago: worth checking with them before you go/);
+    else if (checked > daysAgo(330)) assert.doesNotMatch(prov, /worth checking/);
     const selected = await page.evaluate(() => window.assetmap.map.map.getSource('selected')._data);
     assert.equal(JSON.stringify(selected).includes(id), true, 'the place is selected on the map');
     journey.first = { id, name };
@@ -1076,11 +1083,12 @@ describe('map page in Chromium', () => {
       assert.equal((await asset(id)).properties.status, 'active');
 
       // Confirm the details are still right: "last checked" is today, recorded as verify.
+      assert.match(await p.textContent('#detail'), /30 November 2026/, 'the date given when it was added');
       await p.locator('#detail [data-ed=verify]').click();
       await p.waitForFunction(() => /Confirmed\./.test(document.querySelector('#detail .notice')?.textContent || ''));
       const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
       assert.equal((await asset(id)).properties.verified_at, today);
-      assert.doesNotMatch(await p.textContent('#detail'), /Not checked yet/);
+      assert.doesNotMatch(await p.textContent('#detail'), /30 November 2026/, 'last checked is today now');
       assert.equal((await history(id)).entries.at(-1).via, 'verify');
       assert.equal(await p.evaluate(() => document.activeElement?.dataset?.ed), 'verify');
       await assertAccessible(p, 'details after confirming');

@@ -2,7 +2,7 @@
 import { test } from './guard.mjs';
 import assert from 'node:assert/strict';
 import {
-  ageRangeInWords, circlePolygon, costInWords, dateInWords, distanceInWords, haversine,
+  ageRangeInWords, checkedInWords, circlePolygon, costInWords, dateInWords, distanceInWords, haversine,
   openingSummary, openingTimesInWords, periodInWords, splitPostcode, timeInWords, walkInWords,
 } from '../../web/js/format.js';
 import { stateFromUrl, urlFromState, emptyState, searchFilters } from '../../web/js/state.js';
@@ -165,4 +165,14 @@ test('unit: history and conflicts say each change in words; how it was made, too
   assert.equal(viaInWords('restore:1'), 'restored from version 1');
   assert.match(viaInWords('review:3'), /accepted in review \(proposal 3\)/);
   assert.match(whenInWords('2026-12-05T09:17:00Z'), /^5 December 2026 at \d\d:\d\d$/);
+});
+
+test('unit: a check over a year old, or none, is said gently; a recent one is just its date', () => {
+  const ask = 'worth checking with them before you go';
+  assert.equal(checkedInWords('2026-03-01', '2026-12-05'), '1 March 2026');
+  assert.equal(checkedInWords('2025-12-06', '2026-12-05'), '6 December 2025');
+  assert.equal(checkedInWords('2025-12-05', '2026-12-05'), `5 December 2025, over a year ago: ${ask}`);
+  assert.equal(checkedInWords('2019-07-31', '2026-12-05'), `31 July 2019, over a year ago: ${ask}`);
+  assert.equal(checkedInWords(null, '2026-12-05'), `Not checked yet: ${ask}`);
+  assert.equal(checkedInWords('2025-01-01', undefined), '1 January 2025');
 });

@@ -128,6 +128,25 @@ export function dateInWords(iso) {
   return `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${m[1]}`;
 }
 
+/** Months after which a record's last check is shown as old, gently. */
+export const CHECK_IS_OLD_MONTHS = 12;
+
+/**
+ * When the details were last confirmed, in words, with a gentle note when that was over a
+ * year before `today` (YYYY-MM-DD) or never: people can still go, but should check first.
+ */
+export function checkedInWords(verifiedAt, today) {
+  const ask = 'worth checking with them before you go';
+  if (!verifiedAt) return `Not checked yet: ${ask}`;
+  const words = dateInWords(verifiedAt);
+  const v = /^(\d{4})-(\d{2})-(\d{2})/.exec(verifiedAt);
+  const t = /^(\d{4})-(\d{2})-(\d{2})/.exec(today || '');
+  if (!v || !t) return words;
+  const months = (Number(t[1]) - Number(v[1])) * 12 + (Number(t[2]) - Number(v[2]))
+    - (Number(t[3]) < Number(v[3]) ? 1 : 0);
+  return months >= CHECK_IS_OLD_MONTHS ? `${words}, over a year ago: ${ask}` : words;
+}
+
 const GEOCODE_TEXT = {
   source_point: 'the point given by the source',
   polygon_vertex_mean: 'the middle of the site’s boundary',

@@ -1,7 +1,7 @@
 // HTML for list items and the detail panel. Everything from the server is escaped.
 
 import {
-  ageRangeInWords, costInWords, dateInWords, distanceInWords, geocodeInWords, languageName,
+  ageRangeInWords, checkedInWords, costInWords, dateInWords, distanceInWords, geocodeInWords, languageName,
   openingSummary, openingTimesInWords, OPEN_STATUS_TEXT, safeHref, telHref, walkInWords, websiteText,
 } from './format.js';
 import { svgIcon } from './symbols.js';
@@ -177,7 +177,7 @@ export function detailHtml(f, { inShortlist, searchedPostcode }) {
     ['Attribution', prov.attribution],
     ['Record in source', prov.source_id],
     ['Map position', geocodeInWords(prov.geocode_method)],
-    ['Last checked', p.verified_at ? dateInWords(p.verified_at) : 'Not checked yet'],
+    ['Last checked', checkedInWords(p.verified_at, new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date()))],
     ['Last updated', dateInWords(p.updated_at)],
     ['Added', dateInWords(p.created_at)],
     ['Version', p.version],
