@@ -413,17 +413,20 @@ pub async fn start_session(state: &AppState, account: Account) -> Result<HttpRes
     };
     state.store.create_session(&session).await?;
     tracing::info!(account = %account.id, role = %account.role, "staff signed in");
-    Ok(HttpResponse::Ok()
-        .insert_header((
-            header::SET_COOKIE,
-            session_cookie(
-                &secret,
-                length.num_seconds().max(1),
-                state.settings.session_cookie_secure,
-            ),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(session_json(&account, &session)))
+    let mut r = crate::http::no_store_json(
+        actix_web::http::StatusCode::OK,
+        session_json(&account, &session),
+    );
+    let cookie = session_cookie(
+        &secret,
+        length.num_seconds().max(1),
+        state.settings.session_cookie_secure,
+    );
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        header::HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
+    );
+    Ok(r)
 }
 
 pub fn session_json(account: &Account, session: &Session) -> serde_json::Value {

@@ -342,6 +342,17 @@ pub fn json_response(content_type: &str, body: &serde_json::Value) -> HttpRespon
         .body(body.to_string())
 }
 
+/// A JSON answer that is never cached (`Cache-Control: no-store`): staff data — accounts,
+/// tokens, sessions, histories, proposals.
+pub fn no_store_json(
+    status: actix_web::http::StatusCode,
+    body: impl serde::Serialize,
+) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
 /// A response builder with the headers every person-related answer carries: never cached,
 /// and no `Referer` carrying the query (a postcode) to sites linked from it.
 pub fn private_response(content_type: &str) -> HttpResponseBuilder {
@@ -403,6 +414,22 @@ pub fn origin_of(url: &str) -> Option<&str> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
     ok.then(|| &url[..url.len() - rest.len() + host_len])
+}
+
+/// `Ok` when a write based on version `expected` (from `If-Match`; `None`: not given) may go
+/// ahead on the asset at version `actual`, else the `412` that says so and what to do `then`.
+pub fn require_version(
+    id: &assetmap_core::AssetId,
+    expected: Option<u64>,
+    actual: u64,
+    then: &str,
+) -> Result<(), ApiError> {
+    match expected {
+        Some(v) if v != actual => Err(ApiError::precondition_failed(format!(
+            "Asset '{id}' is at version {actual}, not {v}: someone changed it since you read it. {then}"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// `Ok` when the request body is declared JSON (`application/json` or a `+json` type), else a

@@ -5,7 +5,7 @@
 use crate::auth::{self, AccountForm, Principal};
 use crate::errors::ApiError;
 use crate::html::not_found_page;
-use crate::http::{base_url, json_body, origin_of};
+use crate::http::{base_url, json_body, no_store_json, origin_of};
 use crate::params::Params;
 use crate::staff::account_json;
 use crate::state::AppState;
@@ -75,7 +75,10 @@ async fn list_accounts(
         .iter()
         .map(account_json)
         .collect();
-    Ok(private_json(json!({ "accounts": accounts })))
+    Ok(no_store_json(
+        StatusCode::OK,
+        json!({ "accounts": accounts }),
+    ))
 }
 
 async fn add_account(
@@ -94,9 +97,7 @@ async fn add_account(
     let account = auth::new_account(form, Vec::new()).await?;
     state.store.add_account(&account).await?;
     tracing::info!(account = %account.id, role = %account.role, by = ?who.change_by(None).account, "account added");
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(account_json(&account)))
+    Ok(no_store_json(StatusCode::CREATED, account_json(&account)))
 }
 
 #[derive(Deserialize)]
@@ -159,7 +160,7 @@ async fn change_account(
         .account(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("There is no account with id '{id}'.")))?;
-    Ok(private_json(account_json(&account)))
+    Ok(no_store_json(StatusCode::OK, account_json(&account)))
 }
 
 #[derive(Deserialize)]
@@ -235,7 +236,7 @@ async fn list_tokens(
     Params::parse(req.query_string(), &[])?;
     who.require(Role::Admin)?;
     let tokens: Vec<_> = state.store.tokens().await?.iter().map(token_json).collect();
-    Ok(private_json(json!({ "tokens": tokens })))
+    Ok(no_store_json(StatusCode::OK, json!({ "tokens": tokens })))
 }
 
 #[derive(Deserialize)]
@@ -282,9 +283,7 @@ async fn create_token(
     state.store.create_token(&token).await?;
     let mut body = token_json(&token);
     body["token"] = json!(secret);
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body))
+    Ok(no_store_json(StatusCode::CREATED, body))
 }
 
 async fn revoke_token(
@@ -349,14 +348,15 @@ async fn invite(
         used_by: None,
     };
     state.store.create_invitation(&invitation).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({
+    Ok(no_store_json(
+        StatusCode::CREATED,
+        json!({
             "url": format!("{}/invite/{secret}", base_url(&req)),
             "assets": invitation.assets.iter().map(AssetId::as_str).collect::<Vec<_>>(),
             "review": invitation.review,
             "expires_at": invitation.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        })))
+        }),
+    ))
 }
 
 #[derive(askama::Template)]
@@ -568,10 +568,4 @@ async fn take_up_invitation(
         r.append_header((header::SET_COOKIE, cookie.clone()));
     }
     Ok(r.finish())
-}
-
-fn private_json(body: serde_json::Value) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body)
 }

@@ -4,12 +4,14 @@
 
 use crate::auth::Principal;
 use crate::errors::ApiError;
-use crate::http::{feature_text, if_match_version, json_body, GEO_JSON};
+use crate::http::{
+    feature_text, if_match_version, json_body, no_store_json, require_version, GEO_JSON,
+};
 use crate::params::Params;
 use crate::parse::Shape;
 use crate::staff::{entry_json, proposal_json, state_at, states_after, Names};
 use crate::state::AppState;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use assetmap_core::{Asset, AssetId, Crs, Role, Via};
 use assetmap_store::Write;
@@ -71,14 +73,15 @@ async fn history(
         .iter()
         .map(|p| proposal_json(p, current.as_ref(), &names))
         .collect();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({
+    Ok(no_store_json(
+        StatusCode::OK,
+        json!({
             "id": id.as_str(),
             "current_version": current.as_ref().map(|a| a.version),
             "entries": listed,
             "proposals": proposals,
-        })))
+        }),
+    ))
 }
 
 /// The answer of a write that returns the asset: the Feature with its `ETag`.
@@ -116,13 +119,13 @@ async fn restore(
         }
         Some(Some(then)) => then,
     };
-    if let (Some(v), Some(c)) = (expected, &current) {
-        if v != c.version {
-            return Err(ApiError::precondition_failed(format!(
-                "Asset '{id}' is at version {}, not {v}: someone changed it since you read it. Look at its history again before restoring.",
-                c.version
-            )));
-        }
+    if let Some(c) = &current {
+        require_version(
+            &id,
+            expected,
+            c.version,
+            "Look at its history again before restoring.",
+        )?;
     }
     let now = Utc::now();
     let last_version = entries.last().map_or(0, |e| e.version);
@@ -172,9 +175,10 @@ async fn proposals(
         let current = state.engine().get(&p.asset.id).cloned();
         listed.push(proposal_json(&p, current.as_ref(), &names));
     }
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({ "proposals": listed })))
+    Ok(no_store_json(
+        StatusCode::OK,
+        json!({ "proposals": listed }),
+    ))
 }
 
 async fn accept(
@@ -261,7 +265,8 @@ async fn reject(
         .ok_or_else(|| ApiError::not_found(format!("There is no proposal {n}.")))?;
     let current = state.engine().get(&p.asset.id).cloned();
     let names = Names::load(&state).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(proposal_json(&p, current.as_ref(), &names)))
+    Ok(no_store_json(
+        StatusCode::OK,
+        proposal_json(&p, current.as_ref(), &names),
+    ))
 }

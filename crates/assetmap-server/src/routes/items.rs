@@ -9,8 +9,8 @@ use crate::html::{
     render, what_it_is,
 };
 use crate::http::{
-    base_url, content_crs, feature_text, if_match_version, paging_links, reproject, Format,
-    HtmlPaging, PageInfo, DEFAULT_LIMIT, GEO_JSON, MAX_LIMIT,
+    base_url, content_crs, feature_text, if_match_version, no_store_json, paging_links, reproject,
+    require_version, Format, HtmlPaging, PageInfo, DEFAULT_LIMIT, GEO_JSON, MAX_LIMIT,
 };
 use crate::idempotency::Keyed;
 use crate::params::Params;
@@ -401,20 +401,24 @@ async fn propose(
         .as_ref()
         .map(|a| a.id.clone())
         .ok_or_else(|| ApiError::internal("a steward without an account"))?;
-    let id = state.store.propose(next, &by, chrono::Utc::now()).await?;
-    let proposal = state
-        .store
-        .proposal(id)
-        .await?
-        .ok_or_else(|| ApiError::internal("a proposal just kept is not there"))?;
+    let at = chrono::Utc::now();
+    let id = state.store.propose(next, &by, at).await?;
+    let proposal = assetmap_store::Proposal {
+        id,
+        asset: next.clone(),
+        by,
+        at,
+        decision: None,
+    };
     let current = state.engine().get(&next.id).cloned();
     let names = Names::load(state).await?;
-    Ok(HttpResponse::Accepted()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({
+    Ok(no_store_json(
+        StatusCode::ACCEPTED,
+        json!({
             "proposal": proposal_json(&proposal, current.as_ref(), &names),
             "detail": "Your change waits for an editor's review; it shows on the map once they accept it.",
-        })))
+        }),
+    ))
 }
 
 /// The answer a write gives (and keeps under its `Idempotency-Key`) when it returns `asset`.
@@ -632,14 +636,12 @@ async fn replace(
             "There is no asset with id '{id}'; create it with POST /collections/assets/items."
         ))
     })?;
-    if let Some(v) = expected {
-        if v != current.version {
-            return Err(ApiError::precondition_failed(format!(
-                "Asset '{id}' is at version {}, not {v}: someone changed it since you read it. Fetch it again and re-apply your change.",
-                current.version
-            )));
-        }
-    }
+    require_version(
+        &id,
+        expected,
+        current.version,
+        "Fetch it again and re-apply your change.",
+    )?;
     let next = current.replaced_by(valid, chrono::Utc::now());
     if who.needs_review(&id) {
         return propose(&state, &who, &next).await;
@@ -682,14 +684,12 @@ async fn verify(
         .get(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("There is no asset with id '{id}'.")))?;
-    if let Some(v) = expected {
-        if v != current.version {
-            return Err(ApiError::precondition_failed(format!(
-                "Asset '{id}' is at version {}, not {v}: someone changed it since you read it. Look at it again before confirming it.",
-                current.version
-            )));
-        }
-    }
+    require_version(
+        &id,
+        expected,
+        current.version,
+        "Look at it again before confirming it.",
+    )?;
     let now = chrono::Utc::now();
     let next = current.verified(assetmap_core::uk_time::uk_local(now).date(), now);
     let outcome = feature_outcome(StatusCode::OK, &req, &next, None)?;

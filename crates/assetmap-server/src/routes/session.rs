@@ -5,9 +5,10 @@
 use crate::auth::{self, Principal};
 use crate::errors::ApiError;
 use crate::http::json_body;
+use crate::http::no_store_json;
 use crate::params::Params;
 use crate::state::AppState;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -65,9 +66,7 @@ async fn current(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         Some((session, account)) => auth::session_json(account, session),
         None => json!({"account": null}),
     };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body))
+    Ok(no_store_json(StatusCode::OK, body))
 }
 
 async fn sign_out(
