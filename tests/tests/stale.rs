@@ -171,3 +171,20 @@ async fn stale_lists_what_nobody_confirmed_with_its_ward_and_stewards() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--older-than"));
 }
+
+/// On a fresh clone `stale` may be the first command: it leaves the store a first start would
+/// have made (the bundled data), not an empty file that `serve` would then never fill.
+#[test]
+fn stale_as_the_first_command_makes_the_store_as_serve_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.gpkg");
+    let out = assetmap(&path, &["stale", "--format", "json"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed = report["count"].as_u64().unwrap();
+    assert!(listed > 1000, "the bundled data, never checked: {listed}");
+}

@@ -16,7 +16,6 @@ use assetmap_store::{AccountChange, ApiToken, AssetStore};
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use std::io::{BufRead, IsTerminal};
-use std::sync::Arc;
 
 /// `assetmap user …`.
 #[derive(Debug, Subcommand)]
@@ -91,18 +90,9 @@ pub struct TokenIdArg {
     pub id: String,
 }
 
-/// Opens the store as `serve` would (seeding a GeoPackage store this command creates, so that
-/// adding the first account before the first start leaves the same store a start would).
-async fn store(settings: &Settings) -> anyhow::Result<Arc<dyn AssetStore>> {
-    let created = startup::store_will_be_created(settings);
-    let store = startup::open_store(settings).await?;
-    startup::seed_if_new(store.as_ref(), settings, created).await?;
-    Ok(store)
-}
-
 /// Runs `assetmap user …`.
 pub async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
-    let store = store(&settings).await?;
+    let store = startup::open_store_as_serve_would(&settings).await?;
     match command {
         UserCommand::Add(args) => {
             let password = read_password("Password for the new account")?;
@@ -174,7 +164,7 @@ pub async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Resul
 
 /// Runs `assetmap token …`.
 pub async fn run_token(settings: Settings, command: TokenCommand) -> anyhow::Result<()> {
-    let store = store(&settings).await?;
+    let store = startup::open_store_as_serve_would(&settings).await?;
     match command {
         TokenCommand::Create(args) => {
             let role = Role::parse(&args.role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;

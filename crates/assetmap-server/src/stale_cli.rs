@@ -59,7 +59,7 @@ pub async fn run(settings: Settings, args: StaleArgs) -> anyhow::Result<()> {
     let today = assetmap_core::uk_time::uk_local(chrono::Utc::now()).date();
     let since = cutoff(today, &args.older_than).map_err(|e| anyhow::anyhow!("--older-than {e}"))?;
     let place = startup::load_place(&settings)?;
-    let store = startup::open_store(&settings).await?;
+    let store = startup::open_store_as_serve_would(&settings).await?;
     let mut stewards: HashMap<AssetId, Vec<String>> = HashMap::new();
     for account in store.accounts().await? {
         if account.disabled {

@@ -88,6 +88,16 @@ pub fn load_place(settings: &Settings) -> anyhow::Result<Arc<assetmap_place::Pla
     Ok(Arc::new(place))
 }
 
+/// Opens the store as `serve` would, seeding a GeoPackage store this command creates: for the
+/// commands that may come first on a fresh clone (`user`, `token`, `stale`), so that the store
+/// they leave is the one a first start would have made.
+pub async fn open_store_as_serve_would(settings: &Settings) -> anyhow::Result<Arc<dyn AssetStore>> {
+    let created = store_will_be_created(settings);
+    let store = open_store(settings).await?;
+    seed_if_new(store.as_ref(), settings, created).await?;
+    Ok(store)
+}
+
 /// Whether opening the store will create it: a GeoPackage file that does not exist yet. (A
 /// PostGIS database is created by its administrator; there, "new" means never written to.)
 pub fn store_will_be_created(settings: &Settings) -> bool {
