@@ -440,6 +440,15 @@ pub fn session_json(account: &Account, session: &Session) -> serde_json::Value {
 /// Longest an API token or an invitation may last, in days.
 pub const MAX_DAYS: u32 = 366;
 
+/// How long a token or an invitation given for `n` days lasts: `Err` with the reason unless
+/// `n` is from 1 to [`MAX_DAYS`].
+pub fn lasting_days(n: u32) -> Result<chrono::Duration, String> {
+    if n == 0 || n > MAX_DAYS {
+        return Err(format!("{n} is not from 1 to {MAX_DAYS}"));
+    }
+    Ok(chrono::Duration::days(i64::from(n)))
+}
+
 /// How long an API token lasts when no `days` is given.
 pub const DEFAULT_TOKEN_DAYS: u32 = 90;
 

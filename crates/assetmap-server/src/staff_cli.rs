@@ -169,20 +169,14 @@ pub async fn run_token(settings: Settings, command: TokenCommand) -> anyhow::Res
         TokenCommand::Create(args) => {
             let role = Role::parse(&args.role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
             let name = auth::check_name(&args.name).map_err(|e| anyhow::anyhow!("--name {e}"))?;
-            if args.days == 0 || args.days > auth::MAX_DAYS {
-                anyhow::bail!("--days {} is not from 1 to {}", args.days, auth::MAX_DAYS);
-            }
+            let length =
+                auth::lasting_days(args.days).map_err(|e| anyhow::anyhow!("--days {e}"))?;
             let account = match &args.account {
                 Some(email) => Some(account(store.as_ref(), email).await?.id),
                 None => None,
             };
-            let (secret, token) = auth::issue_token(
-                name,
-                role,
-                account,
-                chrono::Duration::days(i64::from(args.days)),
-            )
-            .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
+            let (secret, token) = auth::issue_token(name, role, account, length)
+                .map_err(|e| anyhow::anyhow!("{}", e.detail()))?;
             store.create_token(&token).await?;
             eprintln!(
                 "made {} token {} ('{}'), expires {}; its secret is printed once, below — keep it somewhere safe:",

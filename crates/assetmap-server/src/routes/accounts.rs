@@ -48,17 +48,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub const DEFAULT_INVITATION_DAYS: u32 = 14;
 
 fn days(n: Option<u32>, default: u32) -> Result<chrono::Duration, ApiError> {
-    let n = n.unwrap_or(default);
-    if n == 0 || n > auth::MAX_DAYS {
-        return Err(ApiError::invalid_fields(
-            "request",
-            vec![(
-                "days".into(),
-                format!("{n} is not from 1 to {}", auth::MAX_DAYS),
-            )],
-        ));
-    }
-    Ok(chrono::Duration::days(i64::from(n)))
+    auth::lasting_days(n.unwrap_or(default))
+        .map_err(|e| ApiError::invalid_fields("request", vec![("days".into(), e)]))
 }
 
 async fn list_accounts(
