@@ -72,6 +72,8 @@ pub enum Via {
     Restore(u64),
     /// Accepting a steward's proposed change, the proposal with this number.
     Review(u64),
+    /// Accepting a suggestion from the public, the suggestion with this number.
+    Suggestion(u64),
     /// Someone confirmed the details are still right (only `verified_at` changes).
     Verify,
     /// Made before the store kept history (a store upgraded from an earlier schema).
@@ -80,7 +82,7 @@ pub enum Via {
 
 impl Via {
     /// The stored form: `api`, `page`, `import:<source>`, `seed`, `restore:<version>`,
-    /// `review:<proposal>`, `verify`, `unrecorded`.
+    /// `review:<proposal>`, `suggestion:<n>`, `verify`, `unrecorded`.
     pub fn to_text(&self) -> String {
         match self {
             Via::Api => "api".into(),
@@ -89,6 +91,7 @@ impl Via {
             Via::Seed => "seed".into(),
             Via::Restore(v) => format!("restore:{v}"),
             Via::Review(p) => format!("review:{p}"),
+            Via::Suggestion(n) => format!("suggestion:{n}"),
             Via::Verify => "verify".into(),
             Via::Unrecorded => "unrecorded".into(),
         }
@@ -112,6 +115,7 @@ impl Via {
             Some(("import", source)) if !source.is_empty() => Ok(Via::Import(source.to_owned())),
             Some(("restore", v)) => Ok(Via::Restore(number(v)?)),
             Some(("review", p)) => Ok(Via::Review(number(p)?)),
+            Some(("suggestion", n)) => Ok(Via::Suggestion(number(n)?)),
             Some(_) => Err(format!("{text:?} is not a way a change is made")),
         }
     }
@@ -178,12 +182,21 @@ mod tests {
             Via::Import("trafford-libraries".into()),
             Via::Restore(3),
             Via::Review(12),
+            Via::Suggestion(7),
             Via::Verify,
             Via::Unrecorded,
         ] {
             assert_eq!(Via::parse(&v.to_text()), Ok(v));
         }
-        for bad in ["", "import:", "restore:x", "review:", "web", "api:1"] {
+        for bad in [
+            "",
+            "import:",
+            "restore:x",
+            "review:",
+            "suggestion:-1",
+            "web",
+            "api:1",
+        ] {
             assert!(Via::parse(bad).is_err(), "{bad:?}");
         }
     }

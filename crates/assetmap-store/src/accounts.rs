@@ -198,6 +198,14 @@ pub trait AccountStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
+    /// Gives `account` a new feed link (`Some(secret_hash)`, the SHA-256 hex of the secret in
+    /// its URL), replacing any it had, or takes its feed away (`None`). `Missing` if there is
+    /// no such account.
+    async fn set_feed(&self, account: &str, secret_hash: Option<&str>) -> Result<(), StoreError>;
+
+    /// The account whose feed link's secret hashes to `secret_hash`, disabled or not.
+    async fn account_by_feed(&self, secret_hash: &str) -> Result<Option<Account>, StoreError>;
+
     /// Keeps a steward's proposed next version of an asset, waiting for review; returns its
     /// number. `Missing` (for the asset) if the asset is not stored.
     async fn propose(&self, asset: &Asset, by: &str, at: DateTime<Utc>) -> Result<u64, StoreError>;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod gpkg;
 pub mod idempotency;
 pub mod postgis;
+pub mod suggestions;
 
 pub use accounts::{
     Account, AccountChange, AccountStore, ApiToken, Decision, Invitation, Proposal, Session,
@@ -12,6 +13,9 @@ pub use accounts::{
 };
 pub use idempotency::{IdempotencyRecord, Outcome};
 pub use postgis::PostgisStore;
+pub use suggestions::{
+    NewSuggestion, Suggestion, SuggestionKind, SuggestionQuery, SuggestionStore,
+};
 
 use assetmap_core::{Asset, AssetId, ChangeBy, SourceRecord};
 use chrono::{DateTime, Utc};
@@ -228,9 +232,10 @@ pub const IMPORT_PROGRESS_EVERY: usize = 10_000;
 /// transaction: the asset's history ([`AssetStore::history`]) is complete exactly when the
 /// write is acknowledged.
 ///
-/// A store also keeps the people who change it ([`AccountStore`]).
+/// A store also keeps the people who change it ([`AccountStore`]) and the public's
+/// suggestions ([`SuggestionStore`]).
 #[async_trait::async_trait]
-pub trait AssetStore: AccountStore + Send + Sync {
+pub trait AssetStore: AccountStore + SuggestionStore + Send + Sync {
     /// A short name for logs and `/health`: `"geopackage"` or `"postgis"`.
     fn kind(&self) -> &'static str;
 
@@ -285,7 +290,10 @@ pub trait AssetStore: AccountStore + Send + Sync {
     /// [`HistoryEntry`]). A write [`assetmap_core::Via::Review`]`(n)` accepts proposal `n`: it
     /// must be a [`Write::Replace`] of the proposal's asset while the proposal waits
     /// ([`StoreError::Conflict`] if it was decided, [`StoreError::Missing`] if there is none),
-    /// and the proposal is marked accepted by `by.account` in the same transaction.
+    /// and the proposal is marked accepted by `by.account` in the same transaction. A write
+    /// [`assetmap_core::Via::Suggestion`]`(n)` accepts suggestion `n` the same way: a
+    /// [`Write::Insert`] for a [`SuggestionKind::New`] (the suggestion then records the asset
+    /// it made), a [`Write::Replace`] of its asset for the other kinds.
     ///
     /// If the connection is lost after the commit was sent, the answer is
     /// [`StoreError::OutcomeUnknown`]: the write may have been saved.
