@@ -2,12 +2,13 @@
 // which is written for people and shown as it is.
 
 export class ApiError extends Error {
-  constructor(status, title, detail, invalidParams = []) {
+  constructor(status, title, detail, invalidParams = [], retryAfter = null) {
     super(detail || title || `Request failed (${status})`);
     this.status = status;
     this.title = title;
     this.detail = detail;
     this.invalidParams = invalidParams;
+    this.retryAfter = retryAfter; // seconds, from Retry-After (a 429 or 503), when given
   }
 }
 
@@ -63,7 +64,9 @@ export async function send(method, url, { body, csrf, ifMatch } = {}) {
   const data = res.status === 204 ? null : (type.includes('json') ? await res.json().catch(() => null) : null);
   if (!res.ok) {
     const p = data || {};
-    throw new ApiError(res.status, p.title || res.statusText, p.detail || p.title || `The map service answered ${res.status} ${res.statusText}.`, p.invalid_params || []);
+    const retry = Number(res.headers.get('retry-after'));
+    throw new ApiError(res.status, p.title || res.statusText, p.detail || p.title || `The map service answered ${res.status} ${res.statusText}.`,
+      p.invalid_params || [], Number.isFinite(retry) && retry > 0 ? retry : null);
   }
   const etag = (res.headers.get('etag') || '').replace(/^W\//, '').replace(/"/g, '');
   return { status: res.status, data, etag: etag || null };

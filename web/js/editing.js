@@ -126,7 +126,7 @@ function diffFeatures(a, b) {
 
 /* ---------------- the form ---------------- */
 
-function fieldHtml(id, label, input, { hint, param, cls = '' } = {}) {
+export function fieldHtml(id, label, input, { hint, param, cls = '' } = {}) {
   const hintHtml = hint ? `<p class="hint" id="${id}-hint">${hint}</p>` : '';
   return `<div class="field ed-field ${cls}" data-field-for="${id}">
     <label for="${id}">${esc(label)}</label>${hintHtml}
@@ -253,6 +253,176 @@ function formHtml(vocab, isNew, name) {
     </form>`;
 }
 
+/* ---------------- the pin (also used by suggest.js) ---------------- */
+
+/**
+ * A draggable pin on the map (`view`, a MapView) kept in step with two inputs: dragging it (or,
+ * with `clickToPlace`, clicking the map) fills in the longitude and latitude; typing them moves
+ * it. `moved(lngLat, how)` hears of each move ('drag', 'click' or 'typed'). Until the inputs
+ * hold a position there is no pin. The pin is for pointer users: keyboard and screen reader
+ * users type the coordinates. Returns {marker, remove()}.
+ */
+export function pinInStep(view, lonEl, latEl, { moved = () => {}, clickToPlace = false, className = 'ed-pin', color = '#a8211b' } = {}) {
+  const m = view?.loaded && window.maplibregl ? view.map : null;
+  let marker = null;
+  const write = (ll) => {
+    lonEl.value = ll.lng.toFixed(6);
+    latEl.value = ll.lat.toFixed(6);
+  };
+  const put = (lngLat) => {
+    if (!m) return;
+    if (marker) {
+      marker.setLngLat(lngLat);
+      return;
+    }
+    marker = new window.maplibregl.Marker({ draggable: true, color }).setLngLat(lngLat).addTo(m);
+    const el = marker.getElement();
+    el.classList.add(className);
+    el.setAttribute('aria-hidden', 'true');
+    el.removeAttribute('tabindex');
+    el.removeAttribute('role');
+    el.removeAttribute('aria-label');
+    marker.on('dragend', () => {
+      write(marker.getLngLat());
+      moved(marker.getLngLat(), 'drag');
+    });
+  };
+  const typed = () => {
+    const lon = Number(lonEl.value.replace('−', '-'));
+    const lat = Number(latEl.value.replace('−', '-'));
+    if (lonEl.value.trim() === '' || latEl.value.trim() === '' || !Number.isFinite(lon) || !Number.isFinite(lat)
+      || Math.abs(lon) > 180 || Math.abs(lat) > 90) return null;
+    return [lon, lat];
+  };
+  const onTyped = () => {
+    const at = typed();
+    if (!at) return;
+    put(at);
+    if (m && !m.getBounds().contains(at)) m.easeTo({ center: at, duration: 400 });
+    moved({ lng: at[0], lat: at[1] }, 'typed');
+  };
+  const onClick = (ev) => {
+    write(ev.lngLat);
+    put(ev.lngLat);
+    moved(ev.lngLat, 'click');
+  };
+  lonEl.addEventListener('change', onTyped);
+  latEl.addEventListener('change', onTyped);
+  if (m && clickToPlace) m.on('click', onClick);
+  const start = typed();
+  if (start) {
+    put(start);
+    m?.jumpTo({ center: start, zoom: Math.max(m.getZoom(), 15) });
+  }
+  return {
+    get marker() { return marker; },
+    remove() {
+      marker?.remove();
+      marker = null;
+      if (m && clickToPlace) m.off('click', onClick);
+    },
+  };
+}
+
+/* ---------------- field errors (also used by suggest.js) ---------------- */
+
+export const capital = (s) => String(s).charAt(0).toUpperCase() + String(s).slice(1);
+
+/** The control in `form` a parameter name from the server belongs to (or null). */
+function controlFor(form, name) {
+  let n = String(name || '');
+  if (n === 'geometry' || n === 'geometry.coordinates') n = 'geometry.coordinates.lon';
+  while (n) {
+    const el = form.querySelector(`[data-param="${CSS.escape(n)}"]`);
+    if (el) return el;
+    const cut = Math.max(n.lastIndexOf('.'), n.lastIndexOf('['));
+    if (cut <= 0) break;
+    n = n.slice(0, cut);
+  }
+  return null;
+}
+
+function labelOf(el) {
+  if (el.tagName === 'FIELDSET') return el.querySelector('legend').textContent.replace(/\s*\(required\)/, '').trim();
+  const period = el.closest('.period');
+  const lab = document.querySelector(`label[for="${CSS.escape(el.id)}"]`);
+  const text = (lab ? lab.textContent : el.id).replace(/\s*\(required\)/, '').trim();
+  return period ? `${period.querySelector('legend').textContent.trim()}, ${text.toLowerCase()}` : text;
+}
+
+/**
+ * The field errors of a form: `show(params, intro)` puts each one beside its control (found by
+ * its `data-param`, the server's parameter name) and all of them, as links to the controls, in
+ * the error summary, which takes the focus; `clear()` takes them away. `summary` holds a `ul`.
+ */
+export function fieldErrors(form, summary) {
+  const list = summary.querySelector('ul');
+  const clear = () => {
+    summary.hidden = true;
+    list.innerHTML = '';
+    for (const e of form.querySelectorAll('.field-error.ed-error')) e.remove();
+    for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+    for (const el of form.querySelectorAll('[data-described]')) {
+      el.setAttribute('aria-describedby', el.dataset.described);
+      if (!el.dataset.described) el.removeAttribute('aria-describedby');
+      delete el.dataset.described;
+    }
+  };
+  const show = (params, intro) => {
+    clear();
+    const items = [];
+    let k = 0;
+    for (const p of params) {
+      const el = controlFor(form, p.name);
+      const group = el && (el.tagName === 'FIELDSET' ? el : (el.type === 'checkbox' && el.name ? el.closest('fieldset') : null));
+      const target = group || el;
+      const label = target ? labelOf(target) : (FIELD_LABELS[String(p.name).split(/[.[]/)[0]] || p.name);
+      const text = label ? `${label}: ${p.reason}` : capital(p.reason);
+      let focusId = null;
+      if (target) {
+        k += 1;
+        const errId = `${form.id}-error-${k}`;
+        const msg = document.createElement('p');
+        msg.className = 'field-error ed-error';
+        msg.id = errId;
+        msg.innerHTML = `<span class="visually-hidden">Error:</span> ${esc(capital(p.reason))}`;
+        if (target.tagName === 'FIELDSET' || target.tagName === 'DETAILS') {
+          const legend = target.querySelector('legend, summary');
+          legend.insertAdjacentElement('afterend', msg);
+        } else {
+          target.insertAdjacentElement('beforebegin', msg);
+          target.setAttribute('aria-invalid', 'true');
+        }
+        const described = target.getAttribute('aria-describedby') || '';
+        if (target.dataset.described === undefined) target.dataset.described = described;
+        target.setAttribute('aria-describedby', `${errId} ${described}`.trim());
+        const det = target.closest('details');
+        if (det) det.open = true;
+        const focusEl = target.tagName === 'FIELDSET' ? target.querySelector('input, select, textarea') : target;
+        focusId = focusEl?.id || null;
+      }
+      items.push(focusId ? `<li><a href="#${esc(focusId)}" data-focus="${esc(focusId)}">${esc(text)}</a></li>` : `<li>${esc(text)}</li>`);
+    }
+    list.innerHTML = (intro ? `<li>${esc(intro)}</li>` : '') + items.join('');
+    summary.hidden = false;
+    summary.focus();
+  };
+  return { show, clear };
+}
+
+/** A click on a link of an error summary: the focus goes to the control. True when it was one. */
+export function followErrorLink(ev) {
+  const link = ev.target.closest('a[data-focus]');
+  if (!link) return false;
+  ev.preventDefault(); // the page's state lives in the fragment: do not change it
+  const target = document.getElementById(link.dataset.focus);
+  const det = target?.closest('details');
+  if (det) det.open = true;
+  target?.focus();
+  target?.scrollIntoView({ block: 'center' });
+  return true;
+}
+
 /* ---------------- the module ---------------- */
 
 /**
@@ -263,7 +433,7 @@ export function createEditing(ctx) {
   const ed = {
     session: null, // {account, csrf_token, expires_at}
     editing: null, // {id|null, base: Feature|null}
-    marker: null,
+    pin: null, // the pin being placed (pinInStep)
     notice: null, // {id, html}: a message shown on the next details of that place
     opener: null,
     historyId: null,
@@ -427,8 +597,8 @@ export function createEditing(ctx) {
   }
 
   function removeMarker() {
-    ed.marker?.remove();
-    ed.marker = null;
+    ed.pin?.remove();
+    ed.pin = null;
   }
 
   function closeEditor({ focus = true, back = true } = {}) {
@@ -522,7 +692,7 @@ export function createEditing(ctx) {
     set('ed-prov-attribution', pr.attribution);
     set('ed-prov-source-id', pr.source_id);
     set('ed-prov-geocode', pr.geocode_method);
-    ed.marker?.setLngLat(f.geometry.coordinates);
+    ed.pin?.marker?.setLngLat(f.geometry.coordinates);
   }
 
   const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -645,8 +815,8 @@ export function createEditing(ctx) {
       $('ed-periods').insertAdjacentHTML('beforeend', periodRow(rows.length, prev));
       $(`ed-p${rows.length}-day`).focus();
       announce(`Opening period ${rows.length + 1} added.`);
-    } else if (act === 'show-pin' && ed.marker) {
-      ctx.app.map.map.easeTo({ center: ed.marker.getLngLat(), duration: 400 });
+    } else if (act === 'show-pin' && ed.pin?.marker) {
+      ctx.app.map.map.easeTo({ center: ed.pin.marker.getLngLat(), duration: 400 });
       if ($('map').getBoundingClientRect().top < 0) $('map-area').scrollIntoView({ block: 'start' });
     } else if (act === 'load-theirs') loadTheirs();
     else if (act === 'save-over') save({ over: true });
@@ -659,15 +829,7 @@ export function createEditing(ctx) {
       (rows[Math.min(n - 1, rows.length - 1)]?.querySelector('select') || panel.querySelector('[data-ed=add-period]')).focus();
       announce(`Opening period ${n} removed.`);
     }
-    const link = ev.target.closest('a[data-focus]');
-    if (link) {
-      ev.preventDefault(); // the page's state lives in the fragment: do not change it
-      const target = $(link.dataset.focus);
-      const det = target?.closest('details');
-      if (det) det.open = true;
-      target?.focus();
-      target?.scrollIntoView({ block: 'center' });
-    }
+    followErrorLink(ev);
   }
 
   function wireForm() {
@@ -675,125 +837,21 @@ export function createEditing(ctx) {
       ev.preventDefault();
       save();
     });
-    for (const id of ['ed-lon', 'ed-lat']) {
-      $(id).addEventListener('change', () => {
-        const lon = Number($('ed-lon').value.replace('−', '-'));
-        const lat = Number($('ed-lat').value.replace('−', '-'));
-        if (!Number.isFinite(lon) || !Number.isFinite(lat) || Math.abs(lon) > 180 || Math.abs(lat) > 90) return;
-        if (ed.marker) {
-          ed.marker.setLngLat([lon, lat]);
-          const m = ctx.app.map?.map;
-          if (m && !m.getBounds().contains([lon, lat])) m.easeTo({ center: [lon, lat], duration: 400 });
-        }
-        $('ed-prov-geocode').value = 'manual';
-      });
-    }
   }
 
   function addMarker() {
     removeMarker();
-    const m = ctx.app.map?.map;
-    if (!m || !window.maplibregl || !ctx.app.map.loaded) return;
-    const lon = Number($('ed-lon').value);
-    const lat = Number($('ed-lat').value);
-    const marker = new window.maplibregl.Marker({ draggable: true, color: '#a8211b' })
-      .setLngLat([lon, lat]).addTo(m);
-    const el = marker.getElement();
-    el.classList.add('ed-pin');
-    // The pin is for pointer users; keyboard and screen reader users type the coordinates.
-    el.setAttribute('aria-hidden', 'true');
-    el.removeAttribute('tabindex');
-    el.removeAttribute('role');
-    el.removeAttribute('aria-label');
-    marker.on('dragend', () => {
-      const ll = marker.getLngLat();
-      $('ed-lon').value = ll.lng.toFixed(6);
-      $('ed-lat').value = ll.lat.toFixed(6);
-      $('ed-prov-geocode').value = 'manual';
-      announce(`Pin moved: latitude ${ll.lat.toFixed(5)}, longitude ${ll.lng.toFixed(5)}.`);
+    ed.pin = pinInStep(ctx.app.map, $('ed-lon'), $('ed-lat'), {
+      moved: (ll, how) => {
+        $('ed-prov-geocode').value = 'manual';
+        if (how === 'drag') announce(`Pin moved: latitude ${ll.lat.toFixed(5)}, longitude ${ll.lng.toFixed(5)}.`);
+      },
     });
-    ed.marker = marker;
-    const zoom = Math.max(m.getZoom(), 15);
-    m.jumpTo({ center: [lon, lat], zoom });
   }
 
-  /* ----- errors ----- */
-
-  /** The form control a parameter name from the server belongs to (or null). */
-  function controlFor(name) {
-    let n = String(name || '');
-    if (n === 'geometry' || n === 'geometry.coordinates') n = 'geometry.coordinates.lon';
-    while (n) {
-      const el = document.querySelector(`#ed-form [data-param="${CSS.escape(n)}"]`);
-      if (el) return el;
-      const cut = Math.max(n.lastIndexOf('.'), n.lastIndexOf('['));
-      if (cut <= 0) break;
-      n = n.slice(0, cut);
-    }
-    return null;
-  }
-
-  function clearErrors() {
-    $('ed-errors').hidden = true;
-    $('ed-errors-list').innerHTML = '';
-    for (const e of document.querySelectorAll('#ed-form .field-error.ed-error')) e.remove();
-    for (const el of document.querySelectorAll('#ed-form [aria-invalid]')) el.removeAttribute('aria-invalid');
-    for (const el of document.querySelectorAll('#ed-form [data-described]')) {
-      el.setAttribute('aria-describedby', el.dataset.described);
-      if (!el.dataset.described) el.removeAttribute('aria-describedby');
-      delete el.dataset.described;
-    }
-  }
-
-  function showErrors(params, intro) {
-    clearErrors();
-    const items = [];
-    let k = 0;
-    for (const p of params) {
-      const el = controlFor(p.name);
-      const group = el && (el.tagName === 'FIELDSET' ? el : (el.type === 'checkbox' && el.name ? el.closest('fieldset') : null));
-      const target = group || el;
-      const label = target ? labelOf(target) : (FIELD_LABELS[String(p.name).split(/[.[]/)[0]] || p.name);
-      const text = `${label}: ${p.reason}`;
-      let focusId = null;
-      if (target) {
-        k += 1;
-        const errId = `ed-error-${k}`;
-        const msg = document.createElement('p');
-        msg.className = 'field-error ed-error';
-        msg.id = errId;
-        msg.innerHTML = `<span class="visually-hidden">Error:</span> ${esc(capital(p.reason))}`;
-        if (target.tagName === 'FIELDSET' || target.tagName === 'DETAILS') {
-          const legend = target.querySelector('legend, summary');
-          legend.insertAdjacentElement('afterend', msg);
-        } else {
-          target.insertAdjacentElement('beforebegin', msg);
-          target.setAttribute('aria-invalid', 'true');
-        }
-        const described = target.getAttribute('aria-describedby') || '';
-        if (target.dataset.described === undefined) target.dataset.described = described;
-        target.setAttribute('aria-describedby', `${errId} ${described}`.trim());
-        const det = target.closest('details');
-        if (det) det.open = true;
-        const focusEl = target.tagName === 'FIELDSET' ? target.querySelector('input, select, textarea') : target;
-        focusId = focusEl?.id || null;
-      }
-      items.push(focusId ? `<li><a href="#${esc(focusId)}" data-focus="${esc(focusId)}">${esc(text)}</a></li>` : `<li>${esc(text)}</li>`);
-    }
-    $('ed-errors-list').innerHTML = (intro ? `<li>${esc(intro)}</li>` : '') + items.join('');
-    $('ed-errors').hidden = false;
-    $('ed-errors').focus();
-  }
-
-  function labelOf(el) {
-    if (el.tagName === 'FIELDSET') return el.querySelector('legend').textContent.replace(/\s*\(required\)/, '').trim();
-    const period = el.closest('.period');
-    const lab = document.querySelector(`label[for="${CSS.escape(el.id)}"]`);
-    const text = (lab ? lab.textContent : el.id).replace(/\s*\(required\)/, '').trim();
-    return period ? `${period.querySelector('legend').textContent.trim()}, ${text.toLowerCase()}` : text;
-  }
-
-  const capital = (s) => String(s).charAt(0).toUpperCase() + String(s).slice(1);
+  const formErrors = () => fieldErrors($('ed-form'), $('ed-errors'));
+  const showErrors = (params, intro) => formErrors().show(params, intro);
+  const clearErrors = () => formErrors().clear();
 
   /* ----- saving ----- */
 
