@@ -12,6 +12,7 @@ import {
 import { ABCD_EXPLAIN, ABCD_STYLE, DEFAULT_ABCD_LABELS, svgIcon } from './js/symbols.js';
 import { count, haversine, places, splitPostcode } from './js/format.js';
 import { createEditing } from './js/editing.js';
+import { createSuggest } from './js/suggest.js';
 
 const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 30;
@@ -38,6 +39,7 @@ const app = {
   moveTimer: null,
   vocab: null,
   editing: null,
+  suggest: null,
 };
 window.assetmap = app; // for the browser tests and for curious people
 
@@ -233,7 +235,8 @@ async function ensureMap() {
   const view = new MapView($('map'), {
     bounds: app.config.bounds || DEFAULT_BOUNDS,
     baseMapStyle: app.config.base_map_style || null,
-    onSelect: (id) => openDetail(id),
+    // While a suggestion's pin is being placed, a click on the map puts it there.
+    onSelect: (id) => { if (!app.suggest?.placing) openDetail(id); },
     onMove: onMapMove,
     onStatus: (t) => { $('map-note').textContent = t; },
   });
@@ -476,6 +479,7 @@ function renderDetail(f) {
   const el = $('detail');
   el.innerHTML = detailHtml(f, { inShortlist: app.shortlist.has(f.id), searchedPostcode: app.state.postcode });
   app.editing?.decorateDetail(el, f);
+  app.suggest?.decorateDetail(el, f);
 }
 
 /** Brings the results heading to the top of the side panel (wide) or the page (narrow). */
@@ -491,6 +495,7 @@ function scrollToResults() {
 
 async function openDetail(id, { push = true, focus = true, fresh = false } = {}) {
   app.editing?.leave();
+  app.suggest?.leave();
   app.editing?.clearNotice(id);
   app.state.asset = id;
   if (push) pushUrl();
@@ -544,6 +549,7 @@ async function openDetail(id, { push = true, focus = true, fresh = false } = {})
 
 function closeDetail({ push = true, focus = true } = {}) {
   app.editing?.leave();
+  app.suggest?.leave();
   app.editing?.clearNotice();
   const wasOpen = !$('detail').hidden;
   const id = app.state.asset || app.detailFeature?.id;
@@ -591,6 +597,9 @@ function showFeature(f) {
 }
 
 function setUpEditing() {
+  const ensureMapMode = async () => {
+    if (app.state.mode === 'areas') await setMode('map');
+  };
   app.editing = createEditing({
     app,
     openDetail,
@@ -604,9 +613,7 @@ function setUpEditing() {
       app.map.pointsUrl = null;
       app.map.setPointsUrl(pointsUrl());
     },
-    ensureMapMode: async () => {
-      if (app.state.mode === 'areas') await setMode('map');
-    },
+    ensureMapMode,
     mapCenter: () => {
       const m = app.map?.map;
       if (m && app.map.loaded) {
@@ -617,6 +624,11 @@ function setUpEditing() {
       return [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
     },
     vocabulary: async () => app.vocab || (app.vocab = await api.vocabulary().catch(() => null)),
+  });
+  app.suggest = createSuggest({
+    app,
+    ensureMapMode,
+    leaveEditing: () => app.editing?.leave(),
   });
 }
 
@@ -722,7 +734,7 @@ function wireEvents() {
   document.addEventListener('keydown', (ev) => {
     if (ev.key !== 'Escape') return;
     // A dialog closes itself on Escape; the editor keeps its form (Back or Cancel leave it).
-    if (document.querySelector('dialog[open]') || app.editing?.active) return;
+    if (document.querySelector('dialog[open]') || app.editing?.active || app.suggest?.active) return;
     if (!$('shortlist-panel').hidden && $('shortlist-panel').contains(document.activeElement)) {
       toggleShortlistPanel(false);
       $('shortlist-toggle').focus();

@@ -253,6 +253,14 @@ function formHtml(vocab, isNew, name) {
     </form>`;
 }
 
+/** Says `text` to screen readers (the page's polite status region). */
+export function announce(text) {
+  const el = $('staff-status');
+  el.textContent = '';
+  // A fresh text node, a moment later, so that the same words are announced again.
+  setTimeout(() => { el.textContent = text; }, 50);
+}
+
 /* ---------------- the pin (also used by suggest.js) ---------------- */
 
 /**
@@ -447,13 +455,6 @@ export function createEditing(ctx) {
   const isStaff = () => ['admin', 'editor'].includes(account()?.role);
   const stewardOf = (id) => (account()?.stewardships || []).some((s) => s.asset === id);
   const mayEdit = (id) => Boolean(account()) && (isStaff() || stewardOf(id));
-
-  function announce(text) {
-    const el = $('staff-status');
-    el.textContent = '';
-    // A fresh text node, a moment later, so that the same words are announced again.
-    setTimeout(() => { el.textContent = text; }, 50);
-  }
 
   /* ----- session ----- */
 
