@@ -138,6 +138,15 @@ pub struct Settings {
     /// Whether the session cookie is marked `Secure` (sent over HTTPS only). Leave it on
     /// behind HTTPS; turn it off only to sign in over plain HTTP on a private network.
     pub session_cookie_secure: bool,
+    /// Days a suggester's contact is kept after an editor decides the suggestion (fractions
+    /// allowed), then erased; at most a year.
+    pub suggestion_contact_days: f64,
+    /// Suggestions one client address may make an hour (with bursts of as many); `0` = no
+    /// limit. Loopback addresses are exempt unless `rate_limit_loopback` is on.
+    pub suggestions_per_hour: u32,
+    /// How long a place's check lasts before the stale report and the stewards' feeds list it:
+    /// a number and `d`, `w`, `m` or `y` (e.g. `12m`).
+    pub stale_after: String,
 }
 
 impl Default for Settings {
@@ -171,9 +180,18 @@ impl Default for Settings {
             health_timeout_secs: 2.0,
             session_minutes: DEFAULT_SESSION_MINUTES,
             session_cookie_secure: true,
+            suggestion_contact_days: DEFAULT_SUGGESTION_CONTACT_DAYS,
+            suggestions_per_hour: 10,
+            stale_after: "12m".into(),
         }
     }
 }
+
+/// A suggester's contact is kept for 30 days after the decision, for following up.
+pub const DEFAULT_SUGGESTION_CONTACT_DAYS: f64 = 30.0;
+
+/// The longest `suggestion_contact_days` may be.
+const MAX_SUGGESTION_CONTACT_DAYS: f64 = 366.0;
 
 /// A staff sign-in lasts a working day by default.
 pub const DEFAULT_SESSION_MINUTES: f64 = 480.0;
@@ -243,6 +261,9 @@ pub struct FileSettings {
     pub health_timeout_secs: Option<f64>,
     pub session_minutes: Option<f64>,
     pub session_cookie_secure: Option<bool>,
+    pub suggestion_contact_days: Option<f64>,
+    pub suggestions_per_hour: Option<u32>,
+    pub stale_after: Option<String>,
 }
 
 /// The one rule for an admin token from any layer: surrounding whitespace is not part of it,
@@ -474,6 +495,23 @@ impl Settings {
         if let Some(v) = env("ASSETMAP_SESSION_COOKIE_SECURE") {
             s.session_cookie_secure = flag("ASSETMAP_SESSION_COOKIE_SECURE", &v)?;
         }
+        if let Some(v) = env("ASSETMAP_SUGGESTION_CONTACT_DAYS") {
+            s.suggestion_contact_days = v.trim().parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "ASSETMAP_SUGGESTION_CONTACT_DAYS={v:?} is not a number of days (e.g. 30)"
+                )
+            })?;
+        }
+        if let Some(v) = env("ASSETMAP_SUGGESTIONS_PER_HOUR") {
+            s.suggestions_per_hour = v.trim().parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "ASSETMAP_SUGGESTIONS_PER_HOUR={v:?} is not a whole number of suggestions (0 = no limit)"
+                )
+            })?;
+        }
+        if let Some(v) = env("ASSETMAP_STALE_AFTER") {
+            s.stale_after = v.trim().to_owned();
+        }
         if let Some(v) = env("ASSETMAP_SESSION_MINUTES") {
             s.session_minutes = v.trim().parse().map_err(|_| {
                 anyhow::anyhow!(
@@ -554,9 +592,25 @@ impl Settings {
         chrono::Duration::milliseconds((self.session_minutes * 60_000.0) as i64)
     }
 
+    /// How long a suggester's contact is kept after the decision.
+    pub fn suggestion_contact_kept(&self) -> chrono::Duration {
+        chrono::Duration::milliseconds((self.suggestion_contact_days * 86_400_000.0) as i64)
+    }
+
     /// Normalises and checks the HTTP-facing settings (public URL, CORS origins, timeouts,
     /// sessions).
     pub fn check_http(&mut self) -> anyhow::Result<()> {
+        if !(self.suggestion_contact_days > 0.0
+            && self.suggestion_contact_days <= MAX_SUGGESTION_CONTACT_DAYS)
+        {
+            anyhow::bail!(
+                "suggestion_contact_days = {} must be more than 0 and at most {MAX_SUGGESTION_CONTACT_DAYS}",
+                self.suggestion_contact_days
+            );
+        }
+        let today = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+        assetmap_analysis::checks::cutoff(today, &self.stale_after)
+            .map_err(|e| anyhow::anyhow!("stale_after = {e}"))?;
         if !(self.session_minutes > 0.0 && self.session_minutes <= MAX_SESSION_MINUTES) {
             anyhow::bail!(
                 "session_minutes = {} must be more than 0 and at most {MAX_SESSION_MINUTES} (a week)",
@@ -633,6 +687,15 @@ impl Settings {
         }
         if let Some(v) = f.session_cookie_secure {
             self.session_cookie_secure = v;
+        }
+        if let Some(v) = f.suggestion_contact_days {
+            self.suggestion_contact_days = v;
+        }
+        if let Some(v) = f.suggestions_per_hour {
+            self.suggestions_per_hour = v;
+        }
+        if let Some(v) = f.stale_after {
+            self.stale_after = v;
         }
         if f.base_map_style.is_some() {
             self.base_map_style = f.base_map_style;

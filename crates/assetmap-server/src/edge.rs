@@ -124,10 +124,11 @@ fn join(methods: &[Method]) -> String {
         .join(", ")
 }
 
-/// The writes anyone may make: signing in, and taking up an invitation (whose secret is the
-/// credential). Everything else unsafe needs a principal.
+/// The writes anyone may make: signing in, taking up an invitation (whose secret is the
+/// credential), and suggesting a change. Everything else unsafe needs a principal.
 fn is_public_write(method: &Method, path: &str) -> bool {
-    *method == Method::POST && (path == "/auth/session" || path.starts_with("/invite/"))
+    *method == Method::POST
+        && (path == "/auth/session" || path == "/suggestions" || path.starts_with("/invite/"))
 }
 
 fn is_write(m: &Method) -> bool {

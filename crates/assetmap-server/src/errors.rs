@@ -265,6 +265,12 @@ impl ApiError {
         self.status
     }
 
+    /// The same error with `more` added to its sentence (a hint for where it was met).
+    pub fn with_more_detail(mut self, more: &str) -> Self {
+        self.detail.push_str(more);
+        self
+    }
+
     /// The sentence for people.
     pub fn detail(&self) -> &str {
         &self.detail

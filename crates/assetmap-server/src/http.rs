@@ -432,6 +432,24 @@ pub fn require_version(
     }
 }
 
+/// The answer of a staff write that returns the asset: the Feature (CRS84) with its `ETag`.
+pub fn feature_answer(
+    status: actix_web::http::StatusCode,
+    req: &HttpRequest,
+    asset: &assetmap_core::Asset,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::build(status)
+        .content_type(GEO_JSON)
+        .insert_header((header::ETAG, format!("\"{}\"", asset.version)))
+        .insert_header(content_crs(Crs::Crs84))
+        .body(feature_text(
+            req,
+            asset,
+            Crs::Crs84,
+            &crate::parse::Shape::default(),
+        )?))
+}
+
 /// `Ok` when the request body is declared JSON (`application/json` or a `+json` type), else a
 /// `415` saying so. JSON bodies cannot be sent cross-site without a CORS preflight, which is
 /// part of what keeps staff routes safe from forged requests.

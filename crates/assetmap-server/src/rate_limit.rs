@@ -55,12 +55,23 @@ impl Limiter {
         Self::with_cap(per_minute, MAX_TRACKED)
     }
 
+    /// `per_hour` requests an hour (at least 1), with bursts of up to `per_hour`.
+    pub fn per_hour(per_hour: u32) -> Limiter {
+        let per_hour = f64::from(per_hour.max(1));
+        Self::with_rate(per_hour, per_hour / 3600.0, MAX_TRACKED)
+    }
+
     /// Like [`Limiter::new`] tracking at most `max_tracked` addresses.
     pub fn with_cap(per_minute: u32, max_tracked: usize) -> Limiter {
         let per_minute = f64::from(per_minute.max(1));
+        Self::with_rate(per_minute, per_minute / 60.0, max_tracked)
+    }
+
+    /// Buckets of `capacity` tokens refilling at `per_sec` tokens a second.
+    fn with_rate(capacity: f64, per_sec: f64, max_tracked: usize) -> Limiter {
         Limiter {
-            capacity: per_minute,
-            per_sec: per_minute / 60.0,
+            capacity,
+            per_sec,
             max_tracked: max_tracked.max(1),
             inner: Mutex::new(Inner {
                 buckets: HashMap::new(),
@@ -155,18 +166,48 @@ fn is_loopback(ip: IpAddr) -> bool {
 pub struct RateLimits {
     reads: Option<Limiter>,
     writes: Option<Limiter>,
+    /// Suggestions from the public, an hourly budget besides the write budget.
+    suggestions: Option<Limiter>,
     loopback: bool,
 }
 
 impl RateLimits {
-    /// From the settings' `rate_limit_*`.
-    pub fn new(reads_per_minute: u32, writes_per_minute: u32, loopback: bool) -> RateLimits {
+    /// From the settings' `rate_limit_*` and `suggestions_per_hour`.
+    pub fn new(
+        reads_per_minute: u32,
+        writes_per_minute: u32,
+        suggestions_per_hour: u32,
+        loopback: bool,
+    ) -> RateLimits {
         let limiter = |n: u32| (n > 0).then(|| Limiter::new(n));
         RateLimits {
             reads: limiter(reads_per_minute),
             writes: limiter(writes_per_minute),
+            suggestions: (suggestions_per_hour > 0).then(|| Limiter::per_hour(suggestions_per_hour)),
             loopback,
         }
+    }
+
+    /// Takes a token of the suggestion budget for `ip`, unless `ip` is exempt: `Err` (the
+    /// `429`) when it is spent.
+    pub fn admit_suggestion(&self, ip: IpAddr) -> Result<(), ApiError> {
+        if !self.loopback && is_loopback(ip) {
+            return Ok(());
+        }
+        let Some(l) = &self.suggestions else {
+            return Ok(());
+        };
+        l.check(ip, Instant::now()).map_err(|wait| {
+            tracing::info!(client = %ip, "suggestions rate limited");
+            let minutes = wait.as_secs().div_ceil(60).max(1);
+            ApiError::too_many_requests(
+                format!(
+                    "Thank you — that is as many suggestions as we take from one address in an hour, and this one was not kept. Please try again in {minutes} minute{}.",
+                    if minutes == 1 { "" } else { "s" }
+                ),
+                u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX),
+            )
+        })
     }
 
     /// Takes a token of the budget `method` uses for `ip`, unless `ip` is exempt.
@@ -355,7 +396,7 @@ mod tests {
     #[test]
     fn reads_and_writes_have_separate_budgets_and_loopback_is_exempt_by_default() {
         let t0 = Instant::now();
-        let limits = RateLimits::new(2, 1, false);
+        let limits = RateLimits::new(2, 1, 0, false);
         let a = ip("203.0.113.9");
         assert!(limits.check(a, &Method::POST, t0).is_ok());
         assert!(limits.check(a, &Method::PUT, t0).is_err());
@@ -367,10 +408,10 @@ mod tests {
                 assert!(limits.check(ip(lo), &Method::POST, t0).is_ok(), "{lo}");
             }
         }
-        let limits = RateLimits::new(2, 1, true);
+        let limits = RateLimits::new(2, 1, 0, true);
         assert!(limits.check(ip("::1"), &Method::POST, t0).is_ok());
         assert!(limits.check(ip("::1"), &Method::POST, t0).is_err());
-        let off = RateLimits::new(0, 0, true);
+        let off = RateLimits::new(0, 0, 0, true);
         for _ in 0..10 {
             assert!(off.check(a, &Method::POST, t0).is_ok());
         }

@@ -5,7 +5,7 @@
 use crate::errors::ApiError;
 use crate::state::AppState;
 use assetmap_core::{Asset, Via};
-use assetmap_store::{Account, ChangeKind, HistoryEntry, Proposal};
+use assetmap_store::{Account, ChangeKind, HistoryEntry, Proposal, Suggestion, SuggestionKind};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -183,6 +183,78 @@ pub fn proposal_json(p: &Proposal, current: Option<&Asset>, names: &Names) -> Va
         "reason": p.decision.as_ref().and_then(|d| d.reason.clone()),
         "changes": field_changes(current, Some(&p.asset)),
     })
+}
+
+/// A suggestion as the suggestions routes answer it: what it would change against `current`
+/// (the place as listed now; `None` for a new place, or one deleted since), as the history's
+/// field changes. `contact_kept` is how long a contact outlives the decision.
+pub fn suggestion_json(
+    s: &Suggestion,
+    current: Option<&Asset>,
+    names: &Names,
+    contact_kept: chrono::Duration,
+) -> Value {
+    let at = |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let state = match &s.decision {
+        None => "waiting",
+        Some(d) if d.accepted => "accepted",
+        Some(_) => "rejected",
+    };
+    let suggested = crate::suggest::suggested_fields(s);
+    let now = current.map(fields).unwrap_or_default();
+    let mut names_changed: Vec<&String> = suggested.keys().collect();
+    names_changed.sort_by_key(|n| field_order(n));
+    let changes: Vec<Value> = names_changed
+        .into_iter()
+        .filter_map(|n| {
+            let before = now.get(n).cloned().unwrap_or(Value::Null);
+            let after = suggested.get(n).cloned().unwrap_or(Value::Null);
+            (before != after).then(|| json!({"field": n, "before": before, "after": after}))
+        })
+        .collect();
+    let location = suggested
+        .get("geometry")
+        .cloned()
+        .or_else(|| current.map(|c| json!([c.location.lon(), c.location.lat()])));
+    let mut out = json!({
+        "id": s.id,
+        "kind": s.kind.as_str(),
+        "at": at(&s.at),
+        "state": state,
+        "note": s.note,
+        "changes": changes,
+        "suggested": s.changes,
+    });
+    let o = out.as_object_mut().expect("an object");
+    if let Some(a) = &s.asset {
+        o.insert("asset".into(), json!(a.as_str()));
+    }
+    if let Some(c) = current {
+        o.insert("asset_name".into(), json!(c.name.as_str()));
+        if s.kind != SuggestionKind::New {
+            o.insert("current_version".into(), json!(c.version));
+        }
+    }
+    if let Some(v) = s.base_version {
+        o.insert("base_version".into(), json!(v));
+    }
+    if let Some(l) = location {
+        o.insert("location".into(), l);
+    }
+    if let Some(c) = &s.contact {
+        o.insert("contact".into(), json!(c));
+        if let Some(d) = &s.decision {
+            o.insert("contact_erased_after".into(), json!(at(&(d.at + contact_kept))));
+        }
+    }
+    if let Some(d) = &s.decision {
+        let mut decision = json!({"accepted": d.accepted, "by": names.by(d.by.as_deref()), "at": at(&d.at)});
+        if let Some(r) = &d.reason {
+            decision["reason"] = json!(r);
+        }
+        o.insert("decision".into(), decision);
+    }
+    out
 }
 
 /// An account as the staff routes show it (never its password hash).

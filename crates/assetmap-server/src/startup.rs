@@ -383,8 +383,12 @@ impl Application {
     /// Serves until the process is stopped, keeping the engine in step with the store.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let sync = tokio::spawn(sync::run(self.state.clone()));
+        let eraser = tokio::spawn(crate::routes::suggestions::keep_erasing_contacts(
+            self.state.clone(),
+        ));
         let result = self.server.await;
         sync.abort();
+        eraser.abort();
         result
     }
 }

@@ -66,6 +66,7 @@ impl AppState {
         let rate_limits = RateLimits::new(
             settings.rate_limit_reads_per_minute,
             settings.rate_limit_writes_per_minute,
+            settings.suggestions_per_hour,
             settings.rate_limit_loopback,
         );
         AppState {

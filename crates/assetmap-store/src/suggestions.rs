@@ -9,7 +9,7 @@
 //! write as any edit ([`crate::AssetStore::apply`] with [`assetmap_core::Via::Suggestion`]).
 
 use crate::accounts::Decision;
-use crate::StoreError;
+use crate::{StoreError, Write};
 use assetmap_core::AssetId;
 use chrono::{DateTime, Utc};
 
@@ -131,4 +131,26 @@ pub trait SuggestionStore: Send + Sync {
     /// Erases the contact of every suggestion decided before `decided_before`; returns how
     /// many were erased. Erased means gone from the store, not hidden.
     async fn erase_contacts(&self, decided_before: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// Whether `write` is what accepting suggestion `id` (of `kind`, about `asset`) takes: a
+/// [`Write::Insert`] for a new place, a [`Write::Replace`] of its asset otherwise
+/// ([`StoreError::Conflict`] if not). Both stores check it inside the write's transaction.
+pub(crate) fn check_acceptance(
+    id: u64,
+    kind: SuggestionKind,
+    asset: Option<&str>,
+    write: Write<'_>,
+) -> Result<(), StoreError> {
+    match (kind, write) {
+        (SuggestionKind::New, Write::Insert(_)) => Ok(()),
+        (SuggestionKind::New, _) => Err(StoreError::Conflict(format!(
+            "suggestion {id} is for a new place: accepting it must insert an asset"
+        ))),
+        (_, Write::Replace(a)) if Some(a.id.as_str()) == asset => Ok(()),
+        (_, _) => Err(StoreError::Conflict(format!(
+            "suggestion {id} is for asset {}: accepting it must replace that asset",
+            asset.unwrap_or("(none)")
+        ))),
+    }
 }

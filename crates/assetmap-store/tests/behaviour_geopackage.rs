@@ -52,3 +52,11 @@ async fn geopackage_keeps_accounts() {
         GeoPackageStore::open(dir.path().join("accounts.gpkg")).expect("open a new GeoPackage");
     common::keeps_accounts(&store).await;
 }
+
+#[tokio::test]
+async fn geopackage_keeps_suggestions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store =
+        GeoPackageStore::open(dir.path().join("suggestions.gpkg")).expect("open a new GeoPackage");
+    common::keeps_suggestions(&store).await;
+}

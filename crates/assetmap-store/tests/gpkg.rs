@@ -9,7 +9,8 @@ use assetmap_core::{
 };
 use assetmap_store::gpkg::{self, GeoPackageStore};
 use assetmap_store::{
-    AccountStore, AssetStore, ChangeKind, IdempotencyRecord, Outcome, StoreError, Timeouts, Write,
+    AccountStore, AssetStore, ChangeKind, IdempotencyRecord, Outcome, StoreError, SuggestionStore,
+    Timeouts, Write,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use std::path::{Path, PathBuf};
@@ -372,15 +373,29 @@ fn keyed(key: &str, expires_at: DateTime<Utc>) -> IdempotencyRecord {
     }
 }
 
+/// SQL that takes a current file back to what schema version 4 wrote: no suggestions table,
+/// and accounts without a feed link.
+macro_rules! back_to_version_4 {
+    () => {
+        "DROP TABLE assetmap_suggestions; DROP INDEX assetmap_accounts_feed; \
+         ALTER TABLE assetmap_accounts DROP COLUMN feed_hash; \
+         UPDATE assetmap_meta SET value = '4' WHERE key = 'schema_version'; "
+    };
+}
+const BACK_TO_VERSION_4: &str = back_to_version_4!();
+
 /// SQL that takes a current file back to what schema version 3 wrote: no account tables, and
 /// the change feed without the history columns.
-const BACK_TO_VERSION_3: &str = "DROP TABLE assetmap_accounts; DROP TABLE assetmap_stewardships; \
+const BACK_TO_VERSION_3: &str = concat!(
+    back_to_version_4!(),
+    "DROP TABLE assetmap_accounts; DROP TABLE assetmap_stewardships; \
     DROP TABLE assetmap_sessions; DROP TABLE assetmap_api_tokens; \
     DROP TABLE assetmap_invitations; DROP TABLE assetmap_proposals; \
     ALTER TABLE asset_changes DROP COLUMN actor; ALTER TABLE asset_changes DROP COLUMN via; \
     ALTER TABLE asset_changes DROP COLUMN \"before\"; \
     UPDATE asset_changes SET version = NULL WHERE kind = 'delete'; \
-    UPDATE assetmap_meta SET value = '3' WHERE key = 'schema_version';";
+    UPDATE assetmap_meta SET value = '3' WHERE key = 'schema_version';"
+);
 
 #[tokio::test]
 async fn a_version_3_file_gains_history_and_accounts_on_opening() {
@@ -417,7 +432,7 @@ async fn a_version_3_file_gains_history_and_accounts_on_opening() {
         schema_and_records(&path).0,
         gpkg::SCHEMA_VERSION.to_string()
     );
-    assert_eq!(gpkg::SCHEMA_VERSION, 4);
+    assert_eq!(gpkg::SCHEMA_VERSION, 5);
     assert_eq!(
         columns(&path),
         [
@@ -456,6 +471,97 @@ async fn a_version_3_file_gains_history_and_accounts_on_opening() {
     assert_eq!(new[4].by, by);
     assert_eq!(new[4].before.as_ref(), Some(&a));
     assert!(store.accounts().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_version_4_file_gains_suggestions_and_feeds_on_opening() {
+    let (_dir, path, store) = temp_store();
+    let a = minimal_asset("old:1", -2.3, 53.4);
+    store.insert(&a, &api()).await.unwrap();
+    let account = assetmap_store::Account {
+        id: "acc-1".into(),
+        email: "editor@example.org".into(),
+        name: "Editor".into(),
+        role: assetmap_core::Role::Editor,
+        disabled: false,
+        password_hash: "$argon2id$hash".into(),
+        created_at: t0(),
+        stewardships: vec![],
+    };
+    store.add_account(&account).await.unwrap();
+    drop(store);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(BACK_TO_VERSION_4)
+        .unwrap();
+    let columns = |path: &Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut s = conn
+            .prepare("SELECT name FROM pragma_table_info('assetmap_accounts') ORDER BY cid")
+            .unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let has_suggestions = |path: &Path| -> bool {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'assetmap_suggestions'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+            == 1
+    };
+    assert!(
+        !columns(&path).contains(&"feed_hash".to_owned()),
+        "what version 4 wrote"
+    );
+    assert!(!has_suggestions(&path));
+    assert_eq!(schema_and_records(&path).0, "4");
+
+    let store = GeoPackageStore::open(&path).unwrap();
+    assert_eq!(
+        schema_and_records(&path).0,
+        gpkg::SCHEMA_VERSION.to_string()
+    );
+    assert_eq!(gpkg::SCHEMA_VERSION, 5);
+    assert_eq!(columns(&path).last().map(String::as_str), Some("feed_hash"));
+    assert!(has_suggestions(&path));
+    // What was there is kept; the new tables work, the feed link unique.
+    assert_eq!(store.all().await.unwrap(), vec![a.clone()]);
+    assert_eq!(store.account("acc-1").await.unwrap(), Some(account.clone()));
+    store.set_feed("acc-1", Some("feed-hash")).await.unwrap();
+    assert_eq!(
+        store.account_by_feed("feed-hash").await.unwrap(),
+        Some(account.clone())
+    );
+    let other = assetmap_store::Account {
+        id: "acc-2".into(),
+        email: "other@example.org".into(),
+        ..account
+    };
+    store.add_account(&other).await.unwrap();
+    assert!(matches!(
+        store.set_feed("acc-2", Some("feed-hash")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let n = store
+        .add_suggestion(&assetmap_store::NewSuggestion {
+            kind: assetmap_store::SuggestionKind::Closed,
+            asset: Some(a.id.clone()),
+            base_version: Some(1),
+            changes: serde_json::json!({ "properties": { "status": "closed" } }),
+            note: "shut in March".into(),
+            contact: None,
+            at: t0(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(store.waiting_suggestions().await.unwrap(), (1, Some(t0())));
 }
 
 #[tokio::test]
@@ -561,7 +667,7 @@ async fn a_version_2_file_gains_the_source_records_table_on_opening() {
         (gpkg::SCHEMA_VERSION.to_string(), vec!["before".to_owned()]),
         "upgraded to the current version, the idempotency records kept"
     );
-    assert_eq!(gpkg::SCHEMA_VERSION, 4);
+    assert_eq!(gpkg::SCHEMA_VERSION, 5);
     assert_eq!(source_record_rows(&path), Ok(vec![]), "an empty table");
     assert_eq!(
         store.all().await.unwrap(),

@@ -90,6 +90,12 @@ async fn keeps_accounts() {
     common::keeps_accounts(&store).await;
 }
 
+#[tokio::test]
+async fn keeps_suggestions() {
+    let (_url, store) = fresh_store("suggestions").await;
+    common::keeps_suggestions(&store).await;
+}
+
 /// The issue this answers: a connection lost during `COMMIT` left the server saying the change
 /// could not be saved although it had been. Through a proxy that passes `COMMIT` on and loses
 /// its answer, the store says the outcome is unknown — and the write is in fact there, with its

@@ -4,9 +4,7 @@
 
 use crate::auth::Principal;
 use crate::errors::ApiError;
-use crate::http::{
-    feature_text, if_match_version, json_body, no_store_json, require_version, GEO_JSON,
-};
+use crate::http::{feature_answer, if_match_version, json_body, no_store_json, require_version};
 use crate::params::Params;
 use crate::parse::Shape;
 use crate::staff::{entry_json, proposal_json, state_at, states_after, Names};
@@ -84,14 +82,6 @@ async fn history(
     ))
 }
 
-/// The answer of a write that returns the asset: the Feature with its `ETag`.
-fn feature_answer(req: &HttpRequest, asset: &Asset) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .content_type(GEO_JSON)
-        .insert_header((header::ETAG, format!("\"{}\"", asset.version)))
-        .body(feature_text(req, asset, Crs::Crs84, &Shape::default())?))
-}
-
 async fn restore(
     who: Principal,
     req: HttpRequest,
@@ -146,7 +136,7 @@ async fn restore(
         .write(write, &by, None)
         .await
         .map_err(|e| ApiError::from_write(e, false))?;
-    feature_answer(&req, &restored)
+    feature_answer(StatusCode::OK, &req, &restored)
 }
 
 async fn proposals(
@@ -223,7 +213,7 @@ async fn accept(
         .write(Write::Replace(&asset), &by, None)
         .await
         .map_err(|e| ApiError::from_write(e, false))?;
-    feature_answer(&req, &asset)
+    feature_answer(StatusCode::OK, &req, &asset)
 }
 
 #[derive(Deserialize)]

@@ -531,7 +531,7 @@ async fn get_one(
 }
 
 /// Reads a Feature body (`application/geo+json` or `application/json`).
-fn feature_body(
+pub(crate) fn feature_body(
     req: &HttpRequest,
     body: &web::Bytes,
 ) -> Result<assetmap_io::FeatureInput, ApiError> {

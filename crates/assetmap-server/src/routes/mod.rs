@@ -18,6 +18,9 @@ pub mod search;
 pub mod session;
 pub mod shortlist;
 pub mod site;
+pub mod stale;
+pub mod suggestions;
+pub mod feeds;
 
 /// Registers every route on `cfg`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -44,6 +47,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(session::configure)
     .configure(accounts::configure)
     .configure(history::configure)
+    .configure(suggestions::configure)
+    .configure(stale::configure)
+    .configure(feeds::configure)
     .default_service(web::to(not_found));
 }
 

@@ -91,6 +91,17 @@ pub(super) fn create_tables(tx: &Transaction<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Schema version 5: a feed link per account, kept as the SHA-256 (hex) of its secret; NULL
+/// for none, unique among accounts. (SQLite's `ALTER TABLE` cannot add a UNIQUE column: the
+/// column is added, then a unique index on it.)
+pub(super) fn add_feed_column(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(&format!(
+        "ALTER TABLE {ACCOUNTS_TABLE} ADD COLUMN feed_hash TEXT;
+         CREATE UNIQUE INDEX {ACCOUNTS_TABLE}_feed ON {ACCOUNTS_TABLE} (feed_hash);"
+    ))?;
+    Ok(())
+}
+
 /// Accepts proposal `id` inside a write's transaction ([`crate::AssetStore::apply`] with
 /// [`assetmap_core::Via::Review`]): `Missing` if there is none, `Conflict` if it was decided or
 /// the write is not a replacement (`replaces`) of its asset. Marks it accepted by `by` at `now`.
@@ -685,6 +696,34 @@ impl AccountStore for GeoPackageStore {
                 params![id_hash, format_time(&at), account.id],
             )?;
             commit(tx)
+        })
+        .await
+    }
+
+    async fn set_feed(&self, account: &str, secret_hash: Option<&str>) -> Result<(), StoreError> {
+        let account = account.to_owned();
+        let secret_hash = secret_hash.map(str::to_owned);
+        self.write(move |_, tx| {
+            let n = tx
+                .execute(
+                    &format!("UPDATE {ACCOUNTS_TABLE} SET feed_hash = ?2 WHERE id = ?1"),
+                    params![account, secret_hash],
+                )
+                .map_err(unique_is_conflict(
+                    "another account has a feed link with this secret".into(),
+                ))?;
+            if n == 0 {
+                return Err(no_account(&account));
+            }
+            commit(tx)
+        })
+        .await
+    }
+
+    async fn account_by_feed(&self, secret_hash: &str) -> Result<Option<Account>, StoreError> {
+        let secret_hash = secret_hash.to_owned();
+        self.read(move |_, conn| {
+            Ok(load_accounts(conn, "feed_hash = ?1", Some(&secret_hash))?.pop())
         })
         .await
     }

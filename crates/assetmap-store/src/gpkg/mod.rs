@@ -13,6 +13,7 @@
 mod accounts;
 mod sql;
 mod store;
+mod suggestions;
 
 pub use store::{
     GeoPackageStore, ASSETS_TABLE, CHANGES_TABLE, IDEMPOTENCY_TABLE, META_TABLE, SCHEMA_VERSION,

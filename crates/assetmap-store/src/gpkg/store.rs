@@ -35,8 +35,9 @@ pub const SOURCE_RECORDS_TABLE: &str = "assetmap_source_records";
 /// 1: `assets`, `asset_changes`, `assetmap_meta`. 2: adds `assetmap_idempotency`.
 /// 3: adds `assetmap_source_records`. 4: the history — `asset_changes` gains `actor`, `via`
 /// and `before` (and a delete's row its version) — and the account tables (see
-/// [`crate::accounts`]).
-pub const SCHEMA_VERSION: i64 = 4;
+/// [`crate::accounts`]). 5: the suggestions table (see [`crate::suggestions`]) and a feed link
+/// per account (`assetmap_accounts.feed_hash`).
+pub const SCHEMA_VERSION: i64 = 5;
 
 const CHANGE_COLUMNS: [Column<'static>; 4] = [
     Column::new("asset_id", ColumnType::Text).not_null(),
@@ -193,6 +194,10 @@ fn upgrade_schema(tx: &Transaction<'_>, from: i64) -> Result<(), StoreError> {
     if from < 4 {
         add_history_columns(tx)?;
         super::accounts::create_tables(tx)?;
+    }
+    if from < 5 {
+        super::suggestions::create_table(tx)?;
+        super::accounts::add_feed_column(tx)?;
     }
     tx.execute(
         &format!("UPDATE {META_TABLE} SET value = ?1 WHERE key = 'schema_version'"),
@@ -459,6 +464,17 @@ enum OwnedWrite {
     Insert(Asset),
     Replace(Asset),
     Delete(AssetId),
+}
+
+impl OwnedWrite {
+    /// The write, borrowed again.
+    fn as_write(&self) -> Write<'_> {
+        match self {
+            OwnedWrite::Insert(a) => Write::Insert(a),
+            OwnedWrite::Replace(a) => Write::Replace(a),
+            OwnedWrite::Delete(id) => Write::Delete(id),
+        }
+    }
 }
 
 impl From<Write<'_>> for OwnedWrite {
@@ -932,8 +948,11 @@ impl AssetStore for GeoPackageStore {
     /// A write [`Via::Review`]`(n)` first checks, in the same transaction, that proposal `n`
     /// exists ([`StoreError::Missing`]), is still waiting ([`StoreError::Conflict`]) and is
     /// for this asset, and that the write is a [`Write::Replace`] ([`StoreError::Conflict`]
-    /// otherwise); it then marks the proposal accepted by `by.account`, now. If the write then
-    /// fails, the whole transaction rolls back and the proposal is left waiting.
+    /// otherwise); it then marks the proposal accepted by `by.account`, now. A write
+    /// [`Via::Suggestion`]`(n)` does the same with suggestion `n`, which takes a
+    /// [`Write::Insert`] for a new place and a [`Write::Replace`] of its asset otherwise, and
+    /// records the asset written in the suggestion. If the write then fails, the whole
+    /// transaction rolls back and the proposal or suggestion is left waiting.
     async fn apply(
         &self,
         write: Write<'_>,
@@ -958,6 +977,15 @@ impl AssetStore for GeoPackageStore {
                     &tx,
                     proposal,
                     replaces,
+                    by.account.as_deref(),
+                    &now,
+                )?;
+            }
+            if let Via::Suggestion(suggestion) = by.via {
+                super::suggestions::accept_suggestion(
+                    &tx,
+                    suggestion,
+                    owned.as_write(),
                     by.account.as_deref(),
                     &now,
                 )?;

@@ -621,6 +621,48 @@ impl AccountStore for PostgisStore {
         .await
     }
 
+    async fn set_feed(&self, account: &str, secret_hash: Option<&str>) -> Result<(), StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let n = client
+                .execute(
+                    "UPDATE accounts SET feed_hash = $2 WHERE id = $1",
+                    &[&account, &secret_hash],
+                )
+                .await
+                .map_err(|e| {
+                    let taken = e
+                        .as_db_error()
+                        .is_some_and(|db| db.code().code() == UNIQUE_VIOLATION);
+                    if taken {
+                        StoreError::Conflict(
+                            "another account has a feed link with this secret".into(),
+                        )
+                    } else {
+                        from_pg_commit(e)
+                    }
+                })?;
+            if n == 0 {
+                return Err(no_account(account));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn account_by_feed(&self, secret_hash: &str) -> Result<Option<Account>, StoreError> {
+        self.bounded(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(from_pg)?;
+            let found = load_accounts(&*tx, "feed_hash = $1", Some(secret_hash))
+                .await?
+                .pop();
+            tx.commit().await.map_err(from_pg)?;
+            Ok(found)
+        })
+        .await
+    }
+
     async fn propose(&self, asset: &Asset, by: &str, at: DateTime<Utc>) -> Result<u64, StoreError> {
         let json = serde_json::to_value(asset)
             .map_err(|e| StoreError::Other(format!("asset {} as JSON: {e}", asset.id)))?;

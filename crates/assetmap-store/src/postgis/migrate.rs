@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_accounts_history",
         sql: include_str!("../../../../migrations/0004_accounts_history.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_suggestions",
+        sql: include_str!("../../../../migrations/0005_suggestions.sql"),
+    },
 ];
 
 /// The schema version this code expects: the newest migration's number.

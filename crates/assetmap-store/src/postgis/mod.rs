@@ -19,6 +19,7 @@ pub mod listen;
 pub mod migrate;
 pub mod pool;
 pub mod store;
+mod suggestions;
 
 pub use migrate::{latest_version, Migration, MigrationReport, MIGRATIONS};
 pub use pool::MAX_CONNECTIONS;

@@ -1261,8 +1261,11 @@ impl AssetStore for PostgisStore {
     /// A write [`Via::Review`]`(n)` first locks proposal `n` (`SELECT … FOR UPDATE`) and checks
     /// that it exists ([`StoreError::Missing`]), is still waiting ([`StoreError::Conflict`]) and
     /// is for this asset, and that the write is a [`Write::Replace`] ([`StoreError::Conflict`]
-    /// otherwise); it then marks the proposal accepted by `by.account` at `now()`. If the write
-    /// then fails, the whole transaction rolls back and the proposal is left waiting.
+    /// otherwise); it then marks the proposal accepted by `by.account` at `now()`. A write
+    /// [`Via::Suggestion`]`(n)` does the same with suggestion `n`, which takes a
+    /// [`Write::Insert`] for a new place and a [`Write::Replace`] of its asset otherwise, and
+    /// records the asset written in the suggestion. If the write then fails, the whole
+    /// transaction rolls back and the proposal or suggestion is left waiting.
     async fn apply(
         &self,
         write: Write<'_>,
@@ -1287,6 +1290,15 @@ impl AssetStore for PostgisStore {
                         &tx,
                         proposal,
                         replaces,
+                        by.account.as_deref(),
+                    )
+                    .await?;
+                }
+                if let Via::Suggestion(suggestion) = by.via {
+                    super::suggestions::accept_suggestion(
+                        &tx,
+                        suggestion,
+                        write,
                         by.account.as_deref(),
                     )
                     .await?;

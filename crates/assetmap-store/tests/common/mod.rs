@@ -14,7 +14,8 @@ use assetmap_core::{
 use assetmap_core::{ChangeBy, Via};
 use assetmap_store::{
     Account, AccountChange, ApiToken, AssetStore, ChangeKind, Decision, IdempotencyRecord,
-    ImportBatch, Invitation, Outcome, Proposal, Session, Stewardship, StoreError, Write,
+    ImportBatch, Invitation, NewSuggestion, Outcome, Proposal, Session, Stewardship, StoreError,
+    Suggestion, SuggestionKind, SuggestionQuery, Write,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Mutex;
@@ -1394,4 +1395,413 @@ pub async fn keeps_accounts(store: &dyn AssetStore) {
             .expect("none")),
         Vec::<u64>::new()
     );
+}
+
+/// A suggestion as the server would make it.
+fn new_suggestion(
+    kind: SuggestionKind,
+    asset: Option<&Asset>,
+    changes: serde_json::Value,
+    note: &str,
+    contact: Option<&str>,
+    at: DateTime<Utc>,
+) -> NewSuggestion {
+    NewSuggestion {
+        kind,
+        asset: asset.map(|a| a.id.clone()),
+        base_version: asset.map(|a| a.version),
+        changes,
+        note: note.to_owned(),
+        contact: contact.map(str::to_owned),
+        at,
+    }
+}
+
+/// `s` as kept under number `id`, waiting.
+fn kept(id: u64, s: &NewSuggestion) -> Suggestion {
+    Suggestion {
+        id,
+        kind: s.kind,
+        asset: s.asset.clone(),
+        base_version: s.base_version,
+        changes: s.changes.clone(),
+        note: s.note.clone(),
+        contact: s.contact.clone(),
+        at: s.at,
+        decision: None,
+    }
+}
+
+/// Suggestions (kept, listed, counted, rejected, accepted through `apply`, contacts erased)
+/// and feed links, on an empty store.
+pub async fn keeps_suggestions(store: &dyn AssetStore) {
+    use assetmap_core::Role;
+    let now = now_micros();
+    let a = asset(1);
+    let b = asset(2);
+    store.insert(&a, &api()).await.expect("insert a");
+    store.insert(&b, &api()).await.expect("insert b");
+    assert_eq!(
+        store.waiting_suggestions().await.expect("waiting"),
+        (0, None)
+    );
+    assert_eq!(
+        store
+            .suggestions(SuggestionQuery::default())
+            .await
+            .expect("none"),
+        vec![]
+    );
+
+    // Kept, numbered from 1, every field read back as given.
+    let s1 = new_suggestion(
+        SuggestionKind::Change,
+        Some(&a),
+        serde_json::json!({
+            "properties": {
+                "name": "Café Ünïcode — ☕",
+                "tags": ["tea & cake", "chess;draughts"],
+                "opening_times": {
+                    "periods": [{ "day": "mon", "opens": "09:00", "closes": "12:30" }],
+                    "by_arrangement": false,
+                    "note": null
+                },
+                "audience": { "min_age": 16, "max_age": 99 }
+            },
+            "geometry": { "type": "Point", "coordinates": [-2.351_234, 53.412_345] }
+        }),
+        "Now open on Mondays — 日本語, emoji 🎉 and \"quotes\"\nand a second line",
+        Some("sam@example.org"),
+        now - Duration::days(60),
+    );
+    let s2 = new_suggestion(
+        SuggestionKind::Closed,
+        Some(&b),
+        serde_json::json!({ "properties": { "status": "closed" } }),
+        "",
+        None,
+        now - Duration::days(2),
+    );
+    let s3 = new_suggestion(
+        SuggestionKind::New,
+        None,
+        serde_json::json!({
+            "properties": { "name": "Tuesday walkers", "categories": ["physical_activity"] },
+            "geometry": { "type": "Point", "coordinates": [-2.3, 53.4] }
+        }),
+        "We meet on Tuesdays",
+        Some("07700 900123"),
+        now - Duration::days(1),
+    );
+    let s4 = new_suggestion(
+        SuggestionKind::Change,
+        Some(&a),
+        serde_json::json!({ "properties": { "phone": "0161 000 0000" } }),
+        "new number",
+        Some("call Jo"),
+        now - Duration::hours(12),
+    );
+    let mut numbers = Vec::new();
+    for s in [&s1, &s2, &s3, &s4] {
+        numbers.push(store.add_suggestion(s).await.expect("add"));
+    }
+    assert_eq!(numbers, [1, 2, 3, 4], "numbered from 1");
+    let (n1, n2, n3, n4) = (1, 2, 3, 4);
+    for (n, s) in [(n1, &s1), (n2, &s2), (n3, &s3), (n4, &s4)] {
+        assert_eq!(
+            store.suggestion(n).await.expect("suggestion"),
+            Some(kept(n, s)),
+            "suggestion {n} reads back as given"
+        );
+    }
+    assert_eq!(store.suggestion(99).await.expect("suggestion"), None);
+    assert_eq!(store.suggestion(u64::MAX).await.expect("suggestion"), None);
+
+    // Listed oldest first, by asset and waiting; counted.
+    let ids = |ss: Vec<Suggestion>| ss.iter().map(|s| s.id).collect::<Vec<_>>();
+    let list = |asset: Option<&Asset>, waiting_only: bool| {
+        let asset = asset.map(|a| a.id.clone());
+        async move {
+            ids(store
+                .suggestions(SuggestionQuery {
+                    asset: asset.as_ref(),
+                    waiting_only,
+                })
+                .await
+                .expect("suggestions"))
+        }
+    };
+    assert_eq!(list(None, false).await, [1, 2, 3, 4]);
+    assert_eq!(list(Some(&a), false).await, [1, 4]);
+    assert_eq!(list(Some(&b), false).await, [2]);
+    assert_eq!(list(Some(&asset(9)), false).await, Vec::<u64>::new());
+    assert_eq!(
+        store.waiting_suggestions().await.expect("waiting"),
+        (4, Some(s1.at))
+    );
+
+    // Rejected once: Conflict after, Missing for none.
+    let rejected_at = now - Duration::days(40);
+    store
+        .reject_suggestion(n1, Some("acc-editor"), "it already says so", rejected_at)
+        .await
+        .expect("reject");
+    let decision = Decision {
+        accepted: false,
+        by: Some("acc-editor".into()),
+        at: rejected_at,
+        reason: Some("it already says so".into()),
+    };
+    assert_eq!(
+        store.suggestion(n1).await.expect("suggestion"),
+        Some(Suggestion {
+            decision: Some(decision.clone()),
+            ..kept(n1, &s1)
+        })
+    );
+    assert!(matches!(
+        store.reject_suggestion(n1, None, "again", now).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.reject_suggestion(99, None, "none", now).await,
+        Err(StoreError::Missing(_))
+    ));
+    assert!(matches!(
+        store.reject_suggestion(u64::MAX, None, "none", now).await,
+        Err(StoreError::Missing(_))
+    ));
+    assert_eq!(list(None, true).await, [2, 3, 4]);
+    assert_eq!(list(Some(&a), true).await, [4]);
+    assert_eq!(
+        store.waiting_suggestions().await.expect("waiting"),
+        (3, Some(s2.at))
+    );
+
+    // Accepting a change (closed): a replacement of its asset, and nothing else.
+    let by2 = ChangeBy::account("acc-editor", Via::Suggestion(n2));
+    let b2 = next_version(&b, "Closed now");
+    for wrong in [
+        Write::Insert(&asset(5)),
+        Write::Replace(&next_version(&a, "Other")),
+        Write::Delete(&b.id),
+    ] {
+        match store.apply(wrong, &by2, None).await {
+            Err(StoreError::Conflict(m)) => assert!(m.contains("suggestion 2"), "{m}"),
+            other => panic!("{wrong:?} does not accept a change of b: {other:?}"),
+        }
+    }
+    assert_eq!(store.get(&asset(5).id).await.expect("get"), None);
+    assert_eq!(store.history(&a.id).await.expect("history").len(), 1);
+    assert_eq!(store.history(&b.id).await.expect("history").len(), 1);
+    assert_eq!(
+        store.suggestion(n2).await.expect("suggestion"),
+        Some(kept(n2, &s2)),
+        "still waiting"
+    );
+    let before_accept = Utc::now() - Duration::minutes(5);
+    let seq = store.replace(&b2, &by2).await.expect("accept");
+    let got = store
+        .suggestion(n2)
+        .await
+        .expect("suggestion")
+        .expect("kept");
+    let decision = got.decision.clone().expect("decided");
+    assert!(decision.accepted);
+    assert_eq!(
+        (decision.by.as_deref(), decision.reason.as_deref()),
+        (Some("acc-editor"), None)
+    );
+    assert!(decision.at > before_accept && decision.at < Utc::now() + Duration::minutes(5));
+    assert_eq!(
+        got,
+        Suggestion {
+            decision: Some(decision),
+            ..kept(n2, &s2)
+        }
+    );
+    let hb = store.history(&b.id).await.expect("history of b");
+    let last = hb.last().expect("the acceptance");
+    assert_eq!((last.seq, &last.by), (seq, &by2));
+    assert_eq!(last.by.via, Via::Suggestion(n2));
+    assert!(matches!(
+        store.replace(&next_version(&b2, "Again"), &by2).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Accepting a new place: an insert, any id; the suggestion records the asset made. A write
+    // that fails leaves it waiting.
+    let by3 = ChangeBy::account("acc-editor", Via::Suggestion(n3));
+    assert!(matches!(
+        store.replace(&next_version(&a, "Not new"), &by3).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.insert(&a, &by3).await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert_eq!(
+        store.suggestion(n3).await.expect("suggestion"),
+        Some(kept(n3, &s3)),
+        "the failed write left it waiting, about no asset"
+    );
+    assert_eq!(store.history(&a.id).await.expect("history").len(), 1);
+    let made = asset(5);
+    store.insert(&made, &by3).await.expect("accept new");
+    let got = store
+        .suggestion(n3)
+        .await
+        .expect("suggestion")
+        .expect("kept");
+    assert_eq!(got.asset.as_ref(), Some(&made.id), "the asset it made");
+    assert_eq!(got.base_version, None);
+    assert!(got.decision.as_ref().is_some_and(|d| d.accepted));
+    let hm = store.history(&made.id).await.expect("history");
+    assert_eq!(
+        hm.iter().map(|h| h.by.clone()).collect::<Vec<_>>(),
+        [by3.clone()]
+    );
+    assert_eq!(hm[0].by.via, Via::Suggestion(n3));
+    assert!(matches!(
+        store.insert(&asset(6), &by3).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // A suggestion that is not there: Missing, nothing written.
+    let by_none = ChangeBy::account("acc-editor", Via::Suggestion(99));
+    assert!(matches!(
+        store.insert(&asset(7), &by_none).await,
+        Err(StoreError::Missing(_))
+    ));
+    assert_eq!(store.get(&asset(7).id).await.expect("get"), None);
+    assert_eq!(list(Some(&made), false).await, [3]);
+    assert_eq!(list(None, true).await, [4]);
+    assert_eq!(
+        store.waiting_suggestions().await.expect("waiting"),
+        (1, Some(s4.at))
+    );
+
+    // Contacts erased only for suggestions decided before the time given; waiting ones kept.
+    assert_eq!(
+        store
+            .erase_contacts(now - Duration::days(50))
+            .await
+            .expect("erase none"),
+        0
+    );
+    assert_eq!(
+        store
+            .erase_contacts(now - Duration::days(30))
+            .await
+            .expect("erase"),
+        1,
+        "only suggestion 1 was decided before then"
+    );
+    assert_eq!(
+        store.suggestion(n1).await.expect("suggestion"),
+        Some(Suggestion {
+            contact: None,
+            decision: Some(Decision {
+                accepted: false,
+                by: Some("acc-editor".into()),
+                at: rejected_at,
+                reason: Some("it already says so".into()),
+            }),
+            ..kept(n1, &s1)
+        }),
+        "the contact is gone, the rest kept"
+    );
+    let contact = |n: u64| async move {
+        store
+            .suggestion(n)
+            .await
+            .expect("suggestion")
+            .expect("kept")
+            .contact
+    };
+    assert_eq!(contact(n3).await.as_deref(), Some("07700 900123"));
+    assert_eq!(
+        store
+            .erase_contacts(Utc::now() + Duration::minutes(5))
+            .await
+            .expect("erase"),
+        1,
+        "suggestion 3 (suggestion 2 had none, 1 is erased already)"
+    );
+    assert_eq!(contact(n3).await, None);
+    assert_eq!(
+        contact(n4).await.as_deref(),
+        Some("call Jo"),
+        "a waiting one keeps it"
+    );
+    assert_eq!(
+        store
+            .erase_contacts(Utc::now() + Duration::minutes(5))
+            .await
+            .expect("erase again"),
+        0
+    );
+
+    // Feed links: set, found, replaced, taken, cleared; Missing for no account.
+    let mut keeper = account("acc-feed", "feed@example.org", Role::Steward);
+    keeper.stewardships = vec![Stewardship {
+        asset: a.id.clone(),
+        review: true,
+    }];
+    store.add_account(&keeper).await.expect("add");
+    store
+        .add_account(&account("acc-other", "other@example.org", Role::Editor))
+        .await
+        .expect("add");
+    assert_eq!(store.account_by_feed("h1").await.expect("feed"), None);
+    store.set_feed("acc-feed", Some("h1")).await.expect("set");
+    assert_eq!(
+        store.account_by_feed("h1").await.expect("feed"),
+        Some(keeper.clone()),
+        "the account, with its stewardships"
+    );
+    match store.set_feed("acc-other", Some("h1")).await {
+        Err(StoreError::Conflict(_)) => {}
+        other => panic!("a feed hash another account has: {other:?}"),
+    }
+    store
+        .set_feed("acc-feed", Some("h2"))
+        .await
+        .expect("replace");
+    assert_eq!(store.account_by_feed("h1").await.expect("feed"), None);
+    assert_eq!(
+        store.account_by_feed("h2").await.expect("feed"),
+        Some(keeper.clone())
+    );
+    store
+        .set_feed("acc-other", Some("h1"))
+        .await
+        .expect("h1 is free again");
+    store.set_feed("acc-other", None).await.expect("clear");
+    assert_eq!(store.account_by_feed("h1").await.expect("feed"), None);
+    store
+        .set_feed("acc-other", None)
+        .await
+        .expect("clearing twice, and two accounts without one, is fine");
+    store
+        .update_account("acc-feed", &AccountChange::Disabled(true))
+        .await
+        .expect("disable");
+    assert!(
+        store
+            .account_by_feed("h2")
+            .await
+            .expect("feed")
+            .is_some_and(|k| k.disabled),
+        "a disabled account is still found (the server checks)"
+    );
+    store.set_feed("acc-feed", None).await.expect("clear");
+    assert_eq!(store.account_by_feed("h2").await.expect("feed"), None);
+    for hash in [Some("h3"), None] {
+        assert!(matches!(
+            store.set_feed("nobody", hash).await,
+            Err(StoreError::Missing(_))
+        ));
+    }
+    assert_eq!(store.account_by_feed("h3").await.expect("feed"), None);
 }
