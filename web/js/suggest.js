@@ -327,13 +327,13 @@ export function createSuggest(ctx) {
     const back = sg.mode === 'new' ? 'Back to the list' : 'Back to the details';
     panel.querySelector('#sg-form').remove();
     $('sg-errors').hidden = true;
-    panel.querySelector('.detail__back').hidden = true;
+    panel.querySelector('.detail__top').remove();
     $('suggest-heading').insertAdjacentHTML('afterend', `<div class="notice" id="sg-thanks" tabindex="-1">
         <p><strong>Thank you. Your suggestion is sent.</strong></p>
         <p>Nothing changes on the map until an editor has looked at it.</p>
         ${hadContact ? `<p>We keep your contact until an editor has looked at your suggestion, then ${esc(keptInWords(kept) || 'for a short time')}, then erase it.</p>` : ''}
       </div>
-      <p><button type="button" class="button button--secondary" data-sg="cancel">${back}</button></p>`);
+      <p><button type="button" class="button button--secondary" id="sg-done" data-sg="cancel">${back}</button></p>`);
     $('sg-thanks').focus();
     announce('Thank you. Your suggestion is sent. Nothing changes on the map until an editor has looked at it.');
   }
