@@ -267,6 +267,9 @@ impl ApiError {
 
     /// The same error with `more` added to its sentence (a hint for where it was met).
     pub fn with_more_detail(mut self, more: &str) -> Self {
+        if !self.detail.ends_with(['.', '!', '?']) {
+            self.detail.push('.');
+        }
         self.detail.push_str(more);
         self
     }

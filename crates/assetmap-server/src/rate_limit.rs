@@ -183,7 +183,8 @@ impl RateLimits {
         RateLimits {
             reads: limiter(reads_per_minute),
             writes: limiter(writes_per_minute),
-            suggestions: (suggestions_per_hour > 0).then(|| Limiter::per_hour(suggestions_per_hour)),
+            suggestions: (suggestions_per_hour > 0)
+                .then(|| Limiter::per_hour(suggestions_per_hour)),
             loopback,
         }
     }

@@ -194,7 +194,8 @@ pub fn suggestion_json(
     names: &Names,
     contact_kept: chrono::Duration,
 ) -> Value {
-    let at = |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let at =
+        |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let state = match &s.decision {
         None => "waiting",
         Some(d) if d.accepted => "accepted",
@@ -222,6 +223,7 @@ pub fn suggestion_json(
         "at": at(&s.at),
         "state": state,
         "note": s.note,
+        "fields": suggested.keys().collect::<Vec<_>>(),
         "changes": changes,
         "suggested": s.changes,
     });
@@ -244,11 +246,15 @@ pub fn suggestion_json(
     if let Some(c) = &s.contact {
         o.insert("contact".into(), json!(c));
         if let Some(d) = &s.decision {
-            o.insert("contact_erased_after".into(), json!(at(&(d.at + contact_kept))));
+            o.insert(
+                "contact_erased_after".into(),
+                json!(at(&(d.at + contact_kept))),
+            );
         }
     }
     if let Some(d) = &s.decision {
-        let mut decision = json!({"accepted": d.accepted, "by": names.by(d.by.as_deref()), "at": at(&d.at)});
+        let mut decision =
+            json!({"accepted": d.accepted, "by": names.by(d.by.as_deref()), "at": at(&d.at)});
         if let Some(r) = &d.reason {
             decision["reason"] = json!(r);
         }

@@ -169,7 +169,11 @@ impl StaleReport {
                     .iter()
                     .zip(Self::cells(r))
                     .map(|(k, v)| {
-                        let v = if v.is_empty() { Value::Null } else { Value::String(v) };
+                        let v = if v.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::String(v)
+                        };
                         ((*k).to_owned(), v)
                     })
                     .collect()

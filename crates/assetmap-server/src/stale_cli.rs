@@ -7,8 +7,8 @@
 //! served) and who keeps it (the e-mail addresses of its stewards' enabled accounts).
 
 use crate::config::Settings;
-use crate::startup;
 use crate::stale::StaleReport;
+use crate::startup;
 use anyhow::Context;
 use clap::Args;
 use std::io::Write;

@@ -71,7 +71,11 @@ pub fn check(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<NewSuggestion, Problems> {
     let mut problems = Problems::new();
-    if form.website.as_deref().is_some_and(|w| !w.trim().is_empty()) {
+    if form
+        .website
+        .as_deref()
+        .is_some_and(|w| !w.trim().is_empty())
+    {
         problems.push((
             "website".into(),
             "must be left empty: it is there to catch automated spam".into(),
@@ -89,7 +93,13 @@ pub fn check(
             format!("holds more than {MAX_NOTE_LINKS} web links; say it in words"),
         ));
     }
-    let contact = text(&mut problems, "contact", form.contact, MAX_CONTACT_CHARS, false);
+    let contact = text(
+        &mut problems,
+        "contact",
+        form.contact,
+        MAX_CONTACT_CHARS,
+        false,
+    );
     let contact = (!contact.is_empty()).then_some(contact);
     let properties = form.properties.unwrap_or_default();
     for k in properties.keys() {
@@ -126,7 +136,10 @@ pub fn check(
             .and_then(Value::as_str)
             .is_none_or(|n| n.trim().is_empty())
         {
-            problems.push(("properties.name".into(), "is required: what is it called?".into()));
+            problems.push((
+                "properties.name".into(),
+                "is required: what is it called?".into(),
+            ));
         }
         if form.geometry.is_none() {
             problems.push((
@@ -155,7 +168,7 @@ pub fn check(
     // Keep only what differs from the place as listed.
     if let Some(c) = current {
         let listed = assetmap_io::asset_to_feature(c);
-        let canonical = |v: &Value| valid(v).ok().map(|(d, l)| (d, l));
+        let canonical = |v: &Value| valid(v).ok();
         if let Some(map) = changes["properties"].as_object_mut() {
             map.retain(|k, v| {
                 let mut one = listed.clone();
@@ -205,7 +218,10 @@ pub fn suggested_fields(s: &Suggestion) -> Map<String, Value> {
         .and_then(|g| g.get("coordinates"))
         .and_then(Value::as_array)
     {
-        out.insert("geometry".into(), json!(c.iter().take(2).collect::<Vec<_>>()));
+        out.insert(
+            "geometry".into(),
+            json!(c.iter().take(2).collect::<Vec<_>>()),
+        );
     }
     if s.kind == SuggestionKind::Closed {
         out.insert("status".into(), json!("closed"));
@@ -232,7 +248,12 @@ pub fn valid(feature: &Value) -> Result<(ValidAssetDraft, (f64, f64)), Validatio
 /// `current` (or nothing) with `changes` over it, as a Feature. `placeholders`: fill what a
 /// new place's suggester is not asked (ABCD type, categories) so that the rest can be
 /// validated.
-fn merged(current: Option<&Asset>, kind: SuggestionKind, changes: &Value, placeholders: bool) -> Value {
+fn merged(
+    current: Option<&Asset>,
+    kind: SuggestionKind,
+    changes: &Value,
+    placeholders: bool,
+) -> Value {
     let mut feature = match current {
         Some(c) if kind != SuggestionKind::New => assetmap_io::asset_to_feature(c),
         _ => json!({"type": "Feature", "properties": {}}),
@@ -302,5 +323,7 @@ fn links(text: &str) -> usize {
         .iter()
         .map(|p| lower.matches(p).count())
         .sum::<usize>()
-        .saturating_sub(lower.matches("http://www.").count() + lower.matches("https://www.").count())
+        .saturating_sub(
+            lower.matches("http://www.").count() + lower.matches("https://www.").count(),
+        )
 }

@@ -156,7 +156,7 @@ async fn feed(
         .iter()
         .map(|a| a.updated_at)
         .max()
-        .unwrap_or_else(|| chrono::DateTime::<chrono::Utc>::UNIX_EPOCH);
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH);
     let page = Feed {
         feed_id: format!("urn:assetmap:checks:{}", account.id),
         title: format!("{}: places to check", state.title()),

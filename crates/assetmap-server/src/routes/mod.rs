@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 pub mod accounts;
 pub mod areas;
 pub mod downloads;
+pub mod feeds;
 pub mod geocode;
 pub mod history;
 pub mod items;
@@ -20,7 +21,6 @@ pub mod shortlist;
 pub mod site;
 pub mod stale;
 pub mod suggestions;
-pub mod feeds;
 
 /// Registers every route on `cfg`.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -26,9 +26,15 @@ struct StalePage<'a> {
     count: usize,
     csv_href: String,
     json_href: String,
-    /// (id, heading, counts) of each group.
-    groups: Vec<(&'static str, &'static str, Vec<(String, usize)>)>,
+    groups: Vec<Group>,
     rows: &'a [StaleRow],
+}
+
+/// One way of reading the report: its id, heading, and how many places under each key.
+struct Group {
+    id: &'static str,
+    heading: &'static str,
+    counts: Vec<(String, usize)>,
 }
 
 async fn stale(
@@ -68,7 +74,10 @@ async fn stale(
     let assets: Vec<Asset> = {
         let engine = state.engine();
         match &only {
-            Some(ids) => ids.iter().filter_map(|id| engine.get(id).cloned()).collect(),
+            Some(ids) => ids
+                .iter()
+                .filter_map(|id| engine.get(id).cloned())
+                .collect(),
             None => engine
                 .iter()
                 .filter(|a| assetmap_analysis::checks::needs_check(a, since))
@@ -115,7 +124,11 @@ async fn stale(
                 .groups()
                 .into_iter()
                 .zip(headings)
-                .map(|((id, counts), heading)| (id, heading, counts))
+                .map(|((id, counts), heading)| Group {
+                    id,
+                    heading,
+                    counts,
+                })
                 .collect();
             let page = StalePage {
                 title: "Places not checked lately",

@@ -173,9 +173,7 @@ async fn list(
     };
     let asset = p
         .one("asset")?
-        .map(|raw| {
-            AssetId::parse(raw).map_err(|e| ApiError::bad_param("asset", e.problem))
-        })
+        .map(|raw| AssetId::parse(raw).map_err(|e| ApiError::bad_param("asset", e.problem)))
         .transpose()?;
     erase_overdue_contacts(&state).await?;
     let visible: Vec<Suggestion> = state
@@ -190,15 +188,16 @@ async fn list(
         .collect();
     let names = Names::load(&state).await?;
     let kept = state.settings.suggestion_contact_kept();
-    let engine = state.engine();
-    let listed: Vec<Value> = visible
-        .iter()
-        .map(|s| {
-            let current = s.asset.as_ref().and_then(|a| engine.get(a));
-            suggestion_json(s, current, &names, kept)
-        })
-        .collect();
-    drop(engine);
+    let listed: Vec<Value> = {
+        let engine = state.engine();
+        visible
+            .iter()
+            .map(|s| {
+                let current = s.asset.as_ref().and_then(|a| engine.get(a));
+                suggestion_json(s, current, &names, kept)
+            })
+            .collect()
+    };
     if csv {
         return csv_answer(&listed);
     }
@@ -249,11 +248,11 @@ fn csv_answer(listed: &[Value]) -> Result<HttpResponse, ApiError> {
     let rows = listed
         .iter()
         .map(|s| {
-            let fields = s["changes"]
+            let fields = s["fields"]
                 .as_array()
                 .map(|c| {
                     c.iter()
-                        .filter_map(|x| x["field"].as_str())
+                        .filter_map(Value::as_str)
                         .collect::<Vec<_>>()
                         .join(";")
                 })
@@ -288,8 +287,8 @@ fn csv_answer(listed: &[Value]) -> Result<HttpResponse, ApiError> {
             .collect(),
         rows,
     };
-    let out = assetmap_io::export::csv::write_table(Vec::new(), &table)
-        .map_err(ApiError::internal)?;
+    let out =
+        assetmap_io::export::csv::write_table(Vec::new(), &table).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -312,7 +311,10 @@ async fn visible(state: &AppState, who: &Principal, n: u64) -> Result<Suggestion
 
 async fn answer_one(state: &AppState, s: &Suggestion) -> Result<HttpResponse, ApiError> {
     let names = Names::load(state).await?;
-    let current = s.asset.as_ref().and_then(|a| state.engine().get(a).cloned());
+    let current = s
+        .asset
+        .as_ref()
+        .and_then(|a| state.engine().get(a).cloned());
     Ok(no_store_json(
         StatusCode::OK,
         suggestion_json(
@@ -400,7 +402,8 @@ async fn accept(
         Some(input) => (input.id.clone(), input),
         None => {
             let f = suggest::accepted_feature(current.as_ref(), &s);
-            let input = assetmap_io::draft_from_feature(f).map_err(|e| ApiError::invalid_body(&e))?;
+            let input =
+                assetmap_io::draft_from_feature(f).map_err(|e| ApiError::invalid_body(&e))?;
             (None, input)
         }
     };

@@ -1657,10 +1657,8 @@ pub async fn keeps_suggestions(store: &dyn AssetStore) {
     assert_eq!(got.base_version, None);
     assert!(got.decision.as_ref().is_some_and(|d| d.accepted));
     let hm = store.history(&made.id).await.expect("history");
-    assert_eq!(
-        hm.iter().map(|h| h.by.clone()).collect::<Vec<_>>(),
-        [by3.clone()]
-    );
+    assert_eq!(hm.len(), 1);
+    assert_eq!((&hm[0].by, hm[0].before.as_ref()), (&by3, None));
     assert_eq!(hm[0].by.via, Via::Suggestion(n3));
     assert!(matches!(
         store.insert(&asset(6), &by3).await,
