@@ -12,6 +12,7 @@ import {
 import { ABCD_EXPLAIN, ABCD_STYLE, DEFAULT_ABCD_LABELS, svgIcon } from './js/symbols.js';
 import { count, haversine, places, splitPostcode } from './js/format.js';
 import { createEditing } from './js/editing.js';
+import { createReview } from './js/review.js';
 import { createSuggest } from './js/suggest.js';
 
 const $ = (id) => document.getElementById(id);
@@ -624,6 +625,7 @@ function setUpEditing() {
       return [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
     },
     vocabulary: async () => app.vocab || (app.vocab = await api.vocabulary().catch(() => null)),
+    createReview,
   });
   app.suggest = createSuggest({
     app,

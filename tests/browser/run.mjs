@@ -1456,6 +1456,344 @@ describe('map page in Chromium', () => {
     });
   });
 
+  /* ---------------- suggestions (issue 18: the community keeps it true) ---------------- */
+
+  // Anyone suggests a change, a closure or a missing place, without an account; editors work the
+  // queue. A server of its own, keeping a suggester's contact for 0.00005 days (about 4 seconds)
+  // after the decision, so that its erasing can be seen.
+  describe('suggestions', () => {
+    const ADMIN_TOKEN = 'browser-test-admin-token-7d1e4b9a2c';
+    const PASSWORD = 'a long enough password 456';
+    const editor = { email: 'rowan@example.org', name: 'Rowan Editor', role: 'editor' };
+    const CONTACT = 'jo.resident@example.org';
+    let sgBase = null;
+    let places = [];
+    const made = {}; // suggestion ids: change, closed, new
+
+    async function adminApi(path, { method = 'GET', body } = {}) {
+      const res = await fetch(`${sgBase}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      let data = null;
+      try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+      return { status: res.status, data };
+    }
+    const publicAsset = async (id) => {
+      const res = await fetch(`${sgBase}/collections/assets/items/${encodeURIComponent(id)}?f=json`);
+      assert.equal(res.status, 200);
+      return res.json();
+    };
+    const waiting = async () => (await adminApi('/suggestions?state=waiting')).data.suggestions;
+    const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
+
+    before(async () => {
+      if (!serverBin) return;
+      ({ url: sgBase } = await startServer(serverBin, [], 120000, {
+        ASSETMAP_ADMIN_TOKEN: ADMIN_TOKEN, ASSETMAP_SUGGESTION_CONTACT_DAYS: '0.00005',
+      }));
+      const r = await adminApi('/accounts', { method: 'POST', body: { ...editor, password: PASSWORD } });
+      assert.equal(r.status, 201, `POST /accounts: ${r.status} ${JSON.stringify(r.data)}`);
+      const list = await adminApi('/collections/assets/items?f=json&limit=2');
+      places = list.data.features;
+      assert.equal(places.length, 2, 'the server has bundled assets');
+    });
+
+    function needServer(t) {
+      if (serverBin) return false;
+      skipAsked(t, ARGS['base-url'] && '--base-url', 'starts a server of its own, so needs the binary');
+      return true;
+    }
+
+    /** Presses Tab until the focus is on `selector` (keyboard only); fails after `max` presses. */
+    async function tabTo(p, selector, max = 400) {
+      for (let i = 0; i < max; i += 1) {
+        if (await p.evaluate((sel) => document.activeElement?.matches(sel), selector)) return;
+        await p.keyboard.press('Tab');
+      }
+      assert.fail(`Tab never reached ${selector}`);
+    }
+
+    async function openPlace(p, id) {
+      await p.goto(`${sgBase}/#asset=${encodeURIComponent(id)}`);
+      await waitReady(p);
+      await p.waitForFunction((i) => window.assetmap.detailFeature?.id === i && window.assetmap.detailFeature.properties.provenance
+        && document.querySelector('#detail:not([hidden]) [data-suggest=change]'), id);
+    }
+
+    test('the public suggests a change on a place with the keyboard only; nothing reaches the map before an editor has looked', async (t) => {
+      if (needServer(t)) return;
+      const place = places[0];
+      const ctxP = await launch();
+      const p = await newPage(ctxP);
+      await openPlace(p, place.id);
+      await tabTo(p, '#detail [data-suggest=change]');
+      await p.keyboard.press('Enter');
+      await p.waitForSelector('#sg-form');
+      assert.equal(await p.evaluate(() => document.activeElement.id), 'suggest-heading', 'the form takes the focus');
+      assert.match(await p.textContent('#suggest-heading'), /Suggest a change to/);
+      // It asks only what people can correct, says how long a contact is kept, and has a honeypot.
+      for (const id of ['sg-name', 'sg-description', 'sg-address', 'sg-postcode', 'sg-phone', 'sg-email', 'sg-place-website', 'sg-note', 'sg-contact']) {
+        assert.equal(await p.locator(`#${id}`).count(), 1, `the form has #${id}`);
+      }
+      assert.equal(await p.inputValue('#sg-name'), place.properties.name, 'the fields hold the current details');
+      assert.match(await p.textContent('#sg-form'), /If you leave a contact, we keep it until an editor has looked at your suggestion, then \d+ days?, then erase it\./);
+      const trap = await p.evaluate(() => {
+        const el = document.querySelector('#sg-form [name=website]');
+        const r = el.getBoundingClientRect();
+        return {
+          tabindex: el.getAttribute('tabindex'), autocomplete: el.getAttribute('autocomplete'), hidden: el.getAttribute('aria-hidden'),
+          label: document.querySelector(`label[for="${el.id}"]`).textContent, offscreen: r.right <= 0 || r.bottom <= 0,
+        };
+      });
+      assert.deepEqual(trap, { tabindex: '-1', autocomplete: 'off', hidden: 'true', label: 'Leave this empty', offscreen: true });
+      assert.equal(await p.locator('#sg-form [style], #suggest [style]').count(), 0, 'no style attributes (CSP)');
+      await assertAccessible(p, 'suggest a change form');
+      await shot(p, '30-suggest-change');
+
+      const newName = `${place.properties.name} (Community Hub)`;
+      await tabTo(p, '#sg-name');
+      await p.keyboard.press('End');
+      await p.keyboard.type(' (Community Hub)');
+      await tabTo(p, '#sg-note');
+      await p.keyboard.type('The sign outside says Community Hub now.');
+      await tabTo(p, '#sg-contact');
+      await p.keyboard.type(CONTACT);
+      await tabTo(p, '#sg-send');
+      await p.keyboard.press('Enter');
+      await p.waitForSelector('#sg-thanks');
+      assert.equal(await p.evaluate(() => document.activeElement.id), 'sg-thanks', 'the thanks takes the focus');
+      const thanks = await p.textContent('#sg-thanks');
+      assert.match(thanks, /Thank you/);
+      assert.match(thanks, /Nothing changes on the map until an editor has looked at it/);
+      await assertAccessible(p, 'thanks for a suggestion');
+
+      // Only what was changed was sent, with the note and the contact; it waits.
+      const mine = (await waiting()).find((x) => x.asset === place.id && x.kind === 'change');
+      assert.ok(mine, 'the suggestion waits in the queue');
+      assert.deepEqual(Object.keys(mine.suggested.properties), ['name']);
+      assert.equal(mine.suggested.properties.name, newName);
+      assert.equal(mine.contact, CONTACT);
+      made.change = mine.id;
+      made.newName = newName;
+
+      // Nothing reaches the map: the place is as it was, on the API and on the page.
+      assert.equal((await publicAsset(place.id)).properties.name, place.properties.name);
+      await tabTo(p, '#sg-done');
+      await p.keyboard.press('Enter');
+      await p.waitForSelector('#detail:not([hidden]) #detail-name');
+      assert.equal(await p.evaluate(() => document.activeElement.dataset.suggest), 'change', 'the focus goes back to the button');
+      await openPlace(p, place.id);
+      assert.equal((await p.textContent('#detail-name')).trim(), place.properties.name);
+      assert.deepEqual(p.errors, []);
+      await p.close();
+    });
+
+    test('the public says a place has closed, and adds a place we are missing with a pin on the map', async (t) => {
+      if (needServer(t)) return;
+      const place = places[1];
+      const ctxP = await launch();
+      const p = await newPage(ctxP);
+      await openPlace(p, place.id);
+
+      // Escape leaves the form and gives the focus back.
+      await p.locator('#detail [data-suggest=gone]').click();
+      await p.waitForSelector('#sg-form');
+      assert.equal(await p.evaluate(() => document.activeElement.id), 'suggest-heading');
+      await p.keyboard.press('Escape');
+      await p.waitForSelector('#suggest', { state: 'hidden' });
+      assert.equal(await p.evaluate(() => document.activeElement.dataset.suggest), 'gone');
+      assert.ok(await p.locator('#detail-name').isVisible(), 'the details are back');
+
+      // "It has moved" shows where it is now, with a pin; "It has closed" needs only a note.
+      await p.locator('#detail [data-suggest=gone]').click();
+      await p.waitForSelector('#sg-form');
+      assert.ok(await p.locator('#sg-closed').isChecked(), '"It has closed" is the first choice');
+      assert.ok(await p.locator('#sg-lon').isHidden());
+      await p.locator('#sg-moved').check();
+      assert.ok(await p.locator('#sg-lon').isVisible());
+      assert.equal(Number(await p.inputValue('#sg-lon')).toFixed(5), place.geometry.coordinates[0].toFixed(5), 'the pin starts where the place is');
+      await assertAccessible(p, 'closed or moved form');
+      await p.locator('#sg-closed').check();
+      assert.ok(await p.locator('#sg-lon').isHidden());
+      await p.fill('#sg-note', 'It closed for good at the end of November.');
+      await p.locator('#sg-send').click();
+      await p.waitForSelector('#sg-thanks');
+      const closed = (await waiting()).find((x) => x.asset === place.id && x.kind === 'closed');
+      assert.ok(closed, 'the closure waits in the queue');
+      assert.equal(closed.note, 'It closed for good at the end of November.');
+      made.closed = closed.id;
+      assert.equal((await publicAsset(place.id)).properties.status ?? 'active', place.properties.status ?? 'active', 'still open on the map');
+
+      // A place we are missing: the name and the pin are required.
+      await p.locator('#sg-done').click();
+      await p.locator('#suggest-new').click();
+      await p.waitForSelector('#sg-form');
+      assert.equal(await p.evaluate(() => document.activeElement.id), 'suggest-heading');
+      await p.locator('#sg-send').click();
+      await p.waitForSelector('#sg-errors:not([hidden])');
+      assert.equal(await p.evaluate(() => document.activeElement.id), 'sg-errors', 'the error summary takes the focus');
+      const errs = await p.textContent('#sg-errors');
+      assert.match(errs, /Name: enter the name/);
+      assert.match(errs, /put the pin on the map/);
+      assert.equal(await p.getAttribute('#sg-name', 'aria-invalid'), 'true');
+      await assertAccessible(p, 'add a missing place, with errors');
+      await p.fill('#sg-name', 'Sale Ukulele Club');
+      await p.fill('#sg-description', 'Strum along, all levels, ukuleles to borrow.');
+      await p.fill('#sg-when', 'Thursdays 7pm to 9pm');
+      await waitMapIdle(p);
+      const box = await p.locator('#map').boundingBox();
+      await p.mouse.click(box.x + box.width / 2 + 60, box.y + box.height / 2 + 50);
+      await p.waitForFunction(() => document.getElementById('sg-lon').value !== '');
+      assert.ok(await p.locator('.sg-pin').isVisible(), 'a pin where the map was clicked');
+      assert.ok(await p.locator('#suggest').isVisible(), 'the click put the pin and left the form open');
+      const at = [Number(await p.inputValue('#sg-lon')), Number(await p.inputValue('#sg-lat'))];
+      await shot(p, '31-suggest-new-place');
+      await p.locator('#sg-send').click();
+      await p.waitForSelector('#sg-thanks');
+      const added = (await waiting()).find((x) => x.kind === 'new');
+      assert.ok(added, 'the new place waits in the queue');
+      assert.equal(added.suggested.properties.name, 'Sale Ukulele Club');
+      assert.deepEqual(added.suggested.properties.opening_times, { note: 'Thursdays 7pm to 9pm' });
+      assert.ok(Math.abs(added.suggested.geometry.coordinates[0] - at[0]) < 1e-6 && Math.abs(added.suggested.geometry.coordinates[1] - at[1]) < 1e-6);
+      made.new = added.id;
+      assert.deepEqual(p.errors, []);
+      await p.close();
+    });
+
+    test('an editor works the queue: accepts a change, edits then accepts a new place, rejects a closure; the public page shows it', async (t) => {
+      if (needServer(t)) return;
+      assert.ok(made.change && made.closed && made.new, 'the suggestions of the tests above');
+      const ctxE = await launch();
+      const e = await newPage(ctxE);
+      await e.goto(`${sgBase}/`);
+      await waitReady(e);
+      await e.locator('#sign-in-open').click();
+      await e.fill('#signin-email', editor.email);
+      await e.fill('#signin-password', PASSWORD);
+      await e.locator('#signin-submit').click();
+      await e.waitForSelector('#staff-bar:not([hidden])');
+      await e.waitForSelector('#suggestions-open:not([hidden])');
+      assert.match(await e.textContent('#suggestions-open'), /^Suggestions waiting \(3, oldest today\)$/);
+      await e.locator('#suggestions-open').click();
+      await e.waitForSelector('#queue-body .review-list');
+      assert.equal(await e.evaluate(() => document.activeElement.id), 'editor-heading');
+      const item = (n) => e.locator(`#queue-body [data-suggestion="${n}"]`);
+      assert.equal(await e.locator('#queue-body [data-suggestion]').count(), 3);
+      const change = await item(made.change).textContent();
+      assert.match(change, /A change/);
+      assert.match(change, /The sign outside says Community Hub now\./);
+      assert.match(change, new RegExp(`Contact: ${CONTACT.replace(/\./g, '\\.')}`), 'the contact shows in the queue');
+      assert.match(await item(made.change).locator('table').textContent(), /Community Hub/);
+      assert.match(await item(made.closed).textContent(), /It has closed/);
+      assert.match(await item(made.new).textContent(), /A place we’re missing: Sale Ukulele Club/);
+      assert.equal(await e.getAttribute('.queue-links a[href*="f=csv"]', 'href'), '/suggestions?state=all&f=csv');
+      assert.equal(await e.getAttribute('.queue-links a[href*="f=json"]', 'href'), '/suggestions?state=all&f=json');
+      assert.equal(await e.getAttribute('.queue-links a[href="/stale"]', 'href'), '/stale');
+      await assertAccessible(e, 'suggestions queue');
+      await shot(e, '32-suggestions-queue');
+
+      // Show on map: a marker where the new place is said to be.
+      await waitMapIdle(e);
+      await item(made.new).locator('[data-sg-show]').click();
+      await e.waitForSelector('.sg-spot--suggested');
+
+      // A feed link, with a Copy button.
+      await e.locator('[data-sg-feed]').click();
+      await e.waitForSelector('#queue-feed-link');
+      assert.match(await e.inputValue('#queue-feed-link'), /\/feeds\/checks\/\S+$/);
+      await e.locator('[data-sg-feed-copy]').click();
+      await e.waitForFunction(() => document.getElementById('queue-feed-status').textContent !== '');
+
+      // Accept the change as it is.
+      await item(made.change).locator('[data-sg-accept]').click();
+      await e.waitForSelector('#queue-notice');
+      assert.equal(await e.evaluate(() => document.activeElement.id), 'queue-notice');
+      assert.match(await e.textContent('#queue-notice'), new RegExp(`Suggestion ${made.change} accepted`));
+      let stored = await publicAsset(places[0].id);
+      assert.equal(stored.properties.name, made.newName);
+      assert.equal(stored.properties.verified_at, today(), 'accepting confirms the details today');
+      assert.equal(await e.locator('#queue-body [data-suggestion]').count(), 2);
+
+      // A new place lacks its type and kinds: a plain accept is refused, in words; edit, then accept.
+      await item(made.new).locator('[data-sg-accept]').click();
+      await e.waitForSelector(`#sg-item-${made.new}-error:not([hidden])`);
+      assert.match(await e.textContent(`#sg-item-${made.new}-error`), /cannot be accepted as it is[\s\S]*Edit, then accept/);
+      await item(made.new).locator('[data-sg-edit]').click();
+      await e.waitForSelector('#ed-form');
+      assert.match(await e.textContent('#editor-heading'), new RegExp(`Suggestion ${made.new}: check it, then accept`));
+      assert.equal(await e.inputValue('#ed-name'), 'Sale Ukulele Club', 'the form holds what the suggestion says');
+      assert.equal(await e.inputValue('#ed-opening-note'), 'Thursdays 7pm to 9pm');
+      await e.selectOption('#ed-abcd_type', 'association');
+      await e.locator('#ed-cat-food').check();
+      await assertAccessible(e, 'edit, then accept a suggestion');
+      await e.locator('#ed-save').click();
+      await e.waitForSelector('#detail:not([hidden]) .notice');
+      assert.match(await e.textContent('#detail .notice'), new RegExp(`Suggestion ${made.new} accepted with your changes`));
+      const newId = await e.evaluate(() => window.assetmap.state.asset);
+      stored = await publicAsset(newId);
+      assert.equal(stored.properties.name, 'Sale Ukulele Club');
+      assert.equal(stored.properties.abcd_type, 'association');
+      const h = await adminApi(`/collections/assets/items/${encodeURIComponent(newId)}/history`);
+      assert.equal(h.data.entries[0].via, `suggestion:${made.new}`);
+
+      // Reject the closure, with a reason (required).
+      await e.locator('#suggestions-open').click();
+      await e.waitForSelector('#queue-body .review-list');
+      const open = item(made.closed).locator('[data-sg-reject-open]');
+      await open.click();
+      assert.equal(await open.getAttribute('aria-expanded'), 'true');
+      assert.equal(await e.evaluate(() => document.activeElement.id), `sg-reject-reason-${made.closed}`);
+      await item(made.closed).locator('.reject-form [type=submit]').click();
+      await e.waitForSelector(`#sg-reject-error-${made.closed}`);
+      assert.equal(await e.getAttribute(`#sg-reject-reason-${made.closed}`, 'aria-invalid'), 'true');
+      await assertAccessible(e, 'reject a suggestion, with an error');
+      await e.keyboard.type('We rang them: they are open as usual.');
+      await item(made.closed).locator('.reject-form [type=submit]').click();
+      await e.waitForSelector('#queue-notice');
+      assert.match(await e.textContent('#queue-notice'), new RegExp(`Suggestion ${made.closed} rejected`));
+      assert.match(await e.textContent('#queue-body'), /No suggestions are waiting/);
+      await e.waitForFunction(() => /^Suggestions waiting \(0\)$/.test(document.getElementById('suggestions-open').textContent));
+      assert.equal((await publicAsset(places[1].id)).properties.status ?? 'active', places[1].properties.status ?? 'active', 'a rejected closure changes nothing');
+      made.editorPage = e;
+
+      // The public page, signed out: the new details, checked today.
+      const ctxP = await launch();
+      const p = await newPage(ctxP);
+      await openPlace(p, places[0].id);
+      assert.equal((await p.textContent('#detail-name')).trim(), made.newName);
+      const checked = await p.locator('.provenance dt', { hasText: 'Last checked' }).locator('xpath=following-sibling::dd[1]').textContent();
+      const [y, m, d] = today().split('-').map(Number);
+      const month = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][m - 1];
+      assert.equal(checked.trim(), `${d} ${month} ${y}`);
+      assert.deepEqual([...e.errors, ...p.errors], []);
+      await p.close();
+    });
+
+    test("the suggester's contact shows in the queue until the suggestion is decided, then is erased after the keeping time", async (t) => {
+      if (needServer(t)) return;
+      const e = made.editorPage;
+      assert.ok(e, 'the editor of the test above, signed in');
+      const one = () => e.evaluate(async (n) => {
+        const r = await fetch(`/suggestions/${n}`, { headers: { Accept: 'application/json' } });
+        return { status: r.status, body: await r.json() };
+      }, made.change);
+      // Shown in the queue while it waited (the test above); decided now, kept a few seconds.
+      let r = await one();
+      assert.equal(r.status, 200);
+      assert.equal(r.body.state, 'accepted');
+      const deadline = Date.now() + 30000;
+      while ('contact' in r.body && Date.now() < deadline) {
+        await new Promise((res) => { setTimeout(res, 500); });
+        r = await one();
+      }
+      assert.ok(!('contact' in r.body), `the contact is erased after the keeping time: ${JSON.stringify(r.body)}`);
+      await e.close();
+    });
+  });
+
   test(`smoothness: pan and zoom with ${SYNTHETIC_N.toLocaleString('en-GB')} assets`, { timeout: 20 * 60 * 1000 }, async (t) => {
     if (ARGS['skip-perf']) return skipAsked(t, '--skip-perf', 'the smoothness check');
     let synthBase = ARGS['synthetic-url']?.replace(/\/$/, '');

@@ -107,6 +107,13 @@ function changeItem(c) {
     + `<span class="change__after">${esc(valueInWords(c.field, c.after))}</span></li>`;
 }
 
+/** Feature `f` with what suggestion `s` says over it: its properties, its pin; closed for a closure. */
+export function withSuggestion(f, s) {
+  const properties = { ...f.properties, ...(s.suggested?.properties || {}) };
+  if (s.kind === 'closed') properties.status = 'closed';
+  return { ...f, geometry: s.suggested?.geometry || f.geometry, properties };
+}
+
 /** The changes between two Features, field by field (when history cannot be read). */
 function diffFeatures(a, b) {
   const out = [];
@@ -158,13 +165,17 @@ function periodRow(i, p = {}) {
   </li>`;
 }
 
-function formHtml(vocab, isNew, name) {
+/** The form; `suggestion` (its number) when it is an editor's version of a suggestion, to accept. */
+function formHtml(vocab, isNew, name, suggestion = null) {
   const opt = (list, empty) => `${empty ? `<option value="">${esc(empty)}</option>` : ''}${list.map((t) => `<option value="${esc(t.slug)}">${esc(t.label)}</option>`).join('')}`;
+  const back = suggestion ? 'Back to the suggestions without accepting' : `Back to the ${isNew ? 'list' : 'details'} without saving`;
+  const heading = suggestion ? `Suggestion ${esc(suggestion)}: check it, then accept` : (isNew ? 'Add a place' : `Edit ${esc(name)}`);
   return `
     <div class="detail__top"><button type="button" class="link-button detail__back" data-ed="cancel">
       <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M15 5l-7 7 7 7" fill="none" stroke="currentColor" stroke-width="2.5"/></svg>
-      ${isNew ? 'Back to the list without saving' : 'Back to the details without saving'}</button></div>
-    <h2 id="editor-heading" tabindex="-1">${isNew ? 'Add a place' : `Edit ${esc(name)}`}</h2>
+      ${back}</button></div>
+    <h2 id="editor-heading" tabindex="-1">${heading}</h2>
+    ${suggestion ? `<p class="hint">The form holds ${isNew ? 'the place we were told about' : `${esc(name)} with what the suggestion says`}. Correct or fill in what it needs, then accept: the map shows it at once.</p>` : ''}
     <div class="error-summary" id="ed-errors" role="alert" tabindex="-1" aria-labelledby="ed-errors-heading" hidden>
       <h3 id="ed-errors-heading">There is a problem</h3>
       <ul id="ed-errors-list"></ul>
@@ -247,7 +258,7 @@ function formHtml(vocab, isNew, name) {
       </details>
 
       <div class="ed-actions">
-        <button type="submit" class="button" id="ed-save">${isNew ? 'Add this place' : 'Save changes'}</button>
+        <button type="submit" class="button" id="ed-save">${suggestion ? 'Accept with these details' : (isNew ? 'Add this place' : 'Save changes')}</button>
         <button type="button" class="button button--secondary" data-ed="cancel">Cancel</button>
       </div>
     </form>`;
@@ -285,7 +296,7 @@ export function pinInStep(view, lonEl, latEl, { moved = () => {}, clickToPlace =
     }
     marker = new window.maplibregl.Marker({ draggable: true, color }).setLngLat(lngLat).addTo(m);
     const el = marker.getElement();
-    el.classList.add(className);
+    el.classList.add(...className.split(' '));
     el.setAttribute('aria-hidden', 'true');
     el.removeAttribute('tabindex');
     el.removeAttribute('role');
@@ -431,11 +442,80 @@ export function followErrorLink(ev) {
   return true;
 }
 
+/* ---------------- a reason to reject (proposals here, suggestions in review.js) ---------------- */
+
+/**
+ * The form that asks why something is not accepted: `prefix` names its parts
+ * (`${prefix}-form-${n}`, `-reason-`, `-hint-`, `-error-`) and its data attributes
+ * (`data-${prefix}-form`, `data-${prefix}-cancel`); it opens from a button with
+ * `aria-controls="${prefix}-form-${n}"`.
+ */
+export function rejectFormHtml(prefix, n, { question, hint, submit }) {
+  return `<form class="reject-form" id="${prefix}-form-${n}" data-${prefix}-form="${n}" novalidate hidden>
+        <div class="field">
+          <label for="${prefix}-reason-${n}">${esc(question)} (required)</label>
+          <p class="hint" id="${prefix}-hint-${n}">${esc(hint)}</p>
+          <textarea id="${prefix}-reason-${n}" rows="3" maxlength="1000" aria-describedby="${prefix}-hint-${n}"></textarea>
+        </div>
+        <div class="ed-actions">
+          <button type="submit" class="button">${esc(submit)}</button>
+          <button type="button" class="button button--secondary" data-${prefix}-cancel="${n}">Cancel</button>
+        </div>
+      </form>`;
+}
+
+/** Opens (the reason takes the focus) or closes (the opener takes it) a reject form. */
+export function toggleRejectForm(prefix, n, open) {
+  const form = $(`${prefix}-form-${n}`);
+  const opener = document.querySelector(`[aria-controls="${CSS.escape(`${prefix}-form-${n}`)}"]`);
+  if (!form) return;
+  form.hidden = !open;
+  opener?.setAttribute('aria-expanded', String(open));
+  if (open) $(`${prefix}-reason-${n}`).focus();
+  else opener?.focus();
+}
+
+/** An error beside the reason of a reject form (none: `text` empty). */
+export function rejectReasonError(prefix, n, text) {
+  const ta = $(`${prefix}-reason-${n}`);
+  let err = $(`${prefix}-error-${n}`);
+  if (!text) {
+    err?.remove();
+    ta.removeAttribute('aria-invalid');
+    ta.setAttribute('aria-describedby', `${prefix}-hint-${n}`);
+    return;
+  }
+  if (!err) {
+    err = document.createElement('p');
+    err.className = 'field-error';
+    err.id = `${prefix}-error-${n}`;
+    ta.insertAdjacentElement('beforebegin', err);
+  }
+  err.innerHTML = `<span class="visually-hidden">Error:</span> ${esc(text)}`;
+  ta.setAttribute('aria-invalid', 'true');
+  ta.setAttribute('aria-describedby', `${prefix}-error-${n} ${prefix}-hint-${n}`);
+  ta.focus();
+}
+
+/** Copies a link from a read-only input, and says so in `say` (or how to copy it by hand). */
+export async function copyLink(input, say, done) {
+  say.textContent = '';
+  try {
+    if (!navigator.clipboard?.writeText) throw new Error('no clipboard');
+    await navigator.clipboard.writeText(input.value);
+    setTimeout(() => { say.textContent = done; }, 50);
+  } catch {
+    input.focus();
+    input.select();
+    setTimeout(() => { say.textContent = 'The link could not be copied for you. It is selected: press Control and C (Command and C on a Mac) to copy it.'; }, 50);
+  }
+}
+
 /* ---------------- the module ---------------- */
 
 /**
  * ctx: { app, openDetail(id, opts), closeDetail(opts), showFeature(feature, opts),
- *        refreshPoints(), ensureMapMode(), vocabulary() }
+ *        refreshPoints(), ensureMapMode(), vocabulary(), createReview(deps) }
  */
 export function createEditing(ctx) {
   const ed = {
@@ -455,6 +535,16 @@ export function createEditing(ctx) {
   const isStaff = () => ['admin', 'editor'].includes(account()?.role);
   const stewardOf = (id) => (account()?.stewardships || []).some((s) => s.asset === id);
   const mayEdit = (id) => Boolean(account()) && (isStaff() || stewardOf(id));
+  // The public's suggestions, in the same panel (web/js/review.js, given by app.js: review.js
+  // uses this module's helpers, so this module does not import it).
+  const review = ctx.createReview({
+    ctx,
+    csrf,
+    account,
+    isStaff,
+    showPanel,
+    editSuggestion: (sug) => openEditor(sug.kind === 'new' ? null : sug.asset, { suggestion: sug }),
+  });
 
   /* ----- session ----- */
 
@@ -465,6 +555,7 @@ export function createEditing(ctx) {
     $('add-place').hidden = !isStaff();
     if (isStaff()) refreshWaiting();
     else $('review-open').hidden = true;
+    review.refreshCount();
     $('staff-who').textContent = a ? `${a.name} (${ROLE_WORDS[a.role] || a.role})` : '';
     document.body.classList.toggle('is-staff', Boolean(a));
   }
@@ -525,7 +616,7 @@ export function createEditing(ctx) {
       }
     }
     ed.session = null;
-    if (ed.editing || ed.historyId || ed.reviewList) closeEditor({ focus: false });
+    if (ed.editing || ed.historyId || ed.reviewList || review.isOpen) closeEditor({ focus: false });
     if ($('invite-dialog').open) $('invite-dialog').close();
     renderSession();
     ctx.rerenderDetail();
@@ -603,19 +694,24 @@ export function createEditing(ctx) {
   }
 
   function closeEditor({ focus = true, back = true } = {}) {
+    const wasSuggestion = ed.editing?.suggestion;
     const wasId = ed.editing?.id ?? ed.historyId;
     const wasNew = ed.editing && !ed.editing.id;
     const wasList = ed.reviewList;
+    const wasQueue = review.isOpen;
     ed.editing = null;
     ed.historyId = null;
     ed.reviewList = false;
+    review.leave();
     removeMarker();
     const panel = $('editor');
     panel.hidden = true;
     panel.innerHTML = '';
     document.body.classList.remove('is-editing');
     if (!back) return;
-    if (wasId) {
+    if (wasSuggestion) {
+      review.open({ focusOn: `[data-sg-edit="${wasSuggestion.id}"]` });
+    } else if (wasId) {
       ctx.openDetail(wasId, { focus: false }).then(() => {
         if (focus) (document.querySelector('#detail [data-ed=edit]') || $('detail-name'))?.focus();
       });
@@ -623,10 +719,16 @@ export function createEditing(ctx) {
       ctx.closeDetail({ focus: false });
       if (focus && wasNew) $('add-place').focus();
       if (focus && wasList) $('review-open').focus();
+      if (focus && wasQueue) $('suggestions-open').focus();
     }
   }
 
-  async function openEditor(id) {
+  /**
+   * The form for place `id` (null: a new place). With `suggestion` (a SUGGESTION of the queue):
+   * the place with what it says, or the place it tells of, for the editor to check; saving
+   * accepts the suggestion with the form's version (see save).
+   */
+  async function openEditor(id, { suggestion = null } = {}) {
     ed.notice = null;
     await ctx.ensureMapMode();
     let base = null;
@@ -640,20 +742,23 @@ export function createEditing(ctx) {
         return;
       }
     }
-    ed.editing = { id, base };
+    review.leave();
+    ed.editing = { id, base, suggestion };
     ed.historyId = null;
     const vocab = (await ctx.vocabulary()) || {};
-    showPanel(formHtml(vocab, !id, base?.properties.name || ''));
+    showPanel(formHtml(vocab, !id, base?.properties.name || '', suggestion?.id));
     const center = ctx.mapCenter();
-    fillForm(base || {
+    const start = base || {
       type: 'Feature',
       geometry: { type: 'Point', coordinates: center },
       properties: { status: 'active', categories: [], provenance: { geocode_method: 'manual' } },
-    });
+    };
+    fillForm(suggestion ? withSuggestion(start, suggestion) : start);
     wireForm();
     addMarker();
     $('editor-heading').focus();
-    announce(id ? `Editing ${base.properties.name}.` : 'Add a place: fill in the form and put the pin on the map.');
+    if (suggestion) announce(`Suggestion ${suggestion.id} is in the form: check it, then accept.`);
+    else announce(id ? `Editing ${base.properties.name}.` : 'Add a place: fill in the form and put the pin on the map.');
   }
 
   function fillForm(f) {
@@ -790,14 +895,15 @@ export function createEditing(ctx) {
     }
     const ro = ev.target.closest('[data-reject-open]');
     if (ro && ed.historyId) {
-      toggleReject(ro.dataset.rejectOpen, $(`reject-form-${ro.dataset.rejectOpen}`)?.hidden);
+      toggleRejectForm('reject', ro.dataset.rejectOpen, $(`reject-form-${ro.dataset.rejectOpen}`)?.hidden);
       return;
     }
     const rc = ev.target.closest('[data-reject-cancel]');
     if (rc && ed.historyId) {
-      toggleReject(rc.dataset.rejectCancel, false);
+      toggleRejectForm('reject', rc.dataset.rejectCancel, false);
       return;
     }
+    if (review.onClick(ev)) return;
     const rh = ev.target.closest('[data-review-history]');
     if (rh) {
       openHistory(rh.dataset.reviewHistory, { name: rh.dataset.name });
@@ -864,15 +970,23 @@ export function createEditing(ctx) {
       showErrors(local);
       return;
     }
-    const { id, base } = ed.editing;
+    const { id, base, suggestion } = ed.editing;
     const version = over ? ed.editing.theirs?.properties.version : base?.properties.version;
     const btn = $('ed-save');
     btn.disabled = true;
     announce('Saving…');
     try {
-      const r = id
-        ? await send('PUT', itemUrl(id), { body, csrf: csrf(), ifMatch: version })
-        : await send('POST', ITEMS, { body, csrf: csrf() });
+      let r;
+      if (suggestion) {
+        // Edit, then accept: the form's version is written instead of the suggestion as it is.
+        r = await send('POST', `/suggestions/${encodeURIComponent(suggestion.id)}/accept`, {
+          body, csrf: csrf(), ifMatch: id ? version : undefined, type: 'application/geo+json',
+        });
+      } else {
+        r = id
+          ? await send('PUT', itemUrl(id), { body, csrf: csrf(), ifMatch: version })
+          : await send('POST', ITEMS, { body, csrf: csrf() });
+      }
       if (r.status === 202) {
         setNotice(id, 'waiting', `<p><strong>Your change waits for an editor’s review.</strong> It is not published yet: the details below are what the map shows until an editor accepts it.</p>`);
         closeEditor({ focus: false, back: false });
@@ -884,15 +998,17 @@ export function createEditing(ctx) {
       }
       const saved = r.data;
       if (r.etag) saved.properties.version = Number(r.etag) || saved.properties.version;
-      setNotice(saved.id, 'saved', `<p><strong>${id ? 'Saved.' : 'Added.'}</strong> This is version ${esc(saved.properties.version)}.</p>`);
+      const done = suggestion ? `Suggestion ${suggestion.id} accepted with your changes.` : (id ? 'Saved.' : 'Added.');
+      setNotice(saved.id, 'saved', `<p><strong>${esc(done)}</strong> This is version ${esc(saved.properties.version)}.</p>`);
       closeEditor({ focus: false, back: false });
       ctx.refreshPoints();
       ctx.showFeature(saved);
-      announce(`${id ? 'Saved' : 'Added'} ${saved.properties.name}, version ${saved.properties.version}.`);
+      if (suggestion) review.refreshCount();
+      announce(`${suggestion ? done : (id ? 'Saved' : 'Added')} ${saved.properties.name}, version ${saved.properties.version}.`);
       document.querySelector('#detail [data-ed=edit]')?.focus() || $('detail-name')?.focus();
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
-      if (e.status === 400 && e.invalidParams.length) showErrors(e.invalidParams);
+      if ((e.status === 400 || e.status === 422) && e.invalidParams.length) showErrors(e.invalidParams);
       else if (e.status === 412 && id) await showConflict();
       else if (e.status === 401) {
         ed.session = null;
@@ -1056,17 +1172,7 @@ export function createEditing(ctx) {
         <button type="button" class="button" data-accept="${n}">Accept this change<span class="visually-hidden"> (proposed change ${n})</span></button>
         <button type="button" class="button button--secondary" data-reject-open="${n}" aria-expanded="false" aria-controls="reject-form-${n}">Reject…<span class="visually-hidden"> (proposed change ${n})</span></button>
       </div>
-      <form class="reject-form" id="reject-form-${n}" data-reject-form="${n}" novalidate hidden>
-        <div class="field">
-          <label for="reject-reason-${n}">Why is proposed change ${n} not accepted? (required)</label>
-          <p class="hint" id="reject-hint-${n}">The steward sees this reason in the place’s history.</p>
-          <textarea id="reject-reason-${n}" rows="3" maxlength="1000" aria-describedby="reject-hint-${n}"></textarea>
-        </div>
-        <div class="ed-actions">
-          <button type="submit" class="button">Reject this change</button>
-          <button type="button" class="button button--secondary" data-reject-cancel="${n}">Cancel</button>
-        </div>
-      </form>` : '';
+      ${rejectFormHtml('reject', n, { question: `Why is proposed change ${n} not accepted?`, hint: 'The steward sees this reason in the place’s history.', submit: 'Reject this change' })}` : '';
     return `<li class="history__entry history__entry--proposal" data-proposal="${n}" data-state="${esc(p.state)}">
       <h3>Proposed change ${n}: ${esc(state)}</h3>
       <p>Proposed on ${esc(timeInWords(p.at))} by ${esc(byName(p.by))}, to version ${esc(p.base_version)}.${decided}</p>
@@ -1181,46 +1287,15 @@ export function createEditing(ctx) {
     }
   }
 
-  function toggleReject(n, open) {
-    const form = $(`reject-form-${n}`);
-    const opener = document.querySelector(`[data-reject-open="${CSS.escape(String(n))}"]`);
-    if (!form) return;
-    form.hidden = !open;
-    opener?.setAttribute('aria-expanded', String(open));
-    if (open) $(`reject-reason-${n}`).focus();
-    else opener?.focus();
-  }
-
-  function rejectFieldError(n, text) {
-    const ta = $(`reject-reason-${n}`);
-    let err = $(`reject-error-${n}`);
-    if (!text) {
-      err?.remove();
-      ta.removeAttribute('aria-invalid');
-      ta.setAttribute('aria-describedby', `reject-hint-${n}`);
-      return;
-    }
-    if (!err) {
-      err = document.createElement('p');
-      err.className = 'field-error';
-      err.id = `reject-error-${n}`;
-      ta.insertAdjacentElement('beforebegin', err);
-    }
-    err.innerHTML = `<span class="visually-hidden">Error:</span> ${esc(text)}`;
-    ta.setAttribute('aria-invalid', 'true');
-    ta.setAttribute('aria-describedby', `reject-error-${n} reject-hint-${n}`);
-    ta.focus();
-  }
-
   async function rejectProposal(n) {
     const id = ed.historyId;
     const reason = $(`reject-reason-${n}`).value.trim();
     if (!reason) {
-      rejectFieldError(n, 'Say why the change is not accepted: the steward sees it.');
+      rejectReasonError('reject', n, 'Say why the change is not accepted: the steward sees it.');
       announce('Say why the change is not accepted.');
       return;
     }
-    rejectFieldError(n, '');
+    rejectReasonError('reject', n, '');
     const btn = $(`reject-form-${n}`).querySelector('[type=submit]');
     btn.disabled = true;
     try {
@@ -1232,8 +1307,8 @@ export function createEditing(ctx) {
       if (!(e instanceof ApiError)) throw e;
       btn.disabled = false;
       const field = e.invalidParams.find((x) => x.name === 'reason');
-      if (field) rejectFieldError(n, capital(field.reason));
-      else rejectFieldError(n, `Not rejected: ${e.message}`);
+      if (field) rejectReasonError('reject', n, capital(field.reason));
+      else rejectReasonError('reject', n, `Not rejected: ${e.message}`);
     }
   }
 
@@ -1357,20 +1432,7 @@ export function createEditing(ctx) {
     }
   }
 
-  async function copyInvite() {
-    const input = $('invite-link');
-    const say = $('invite-copy-status');
-    say.textContent = '';
-    try {
-      if (!navigator.clipboard?.writeText) throw new Error('no clipboard');
-      await navigator.clipboard.writeText(input.value);
-      setTimeout(() => { say.textContent = 'The link is copied: paste it into your message to the group.'; }, 50);
-    } catch {
-      input.focus();
-      input.select();
-      setTimeout(() => { say.textContent = 'The link could not be copied for you. It is selected: press Control and C (Command and C on a Mac) to copy it.'; }, 50);
-    }
-  }
+  const copyInvite = () => copyLink($('invite-link'), $('invite-copy-status'), 'The link is copied: paste it into your message to the group.');
 
   /* ----- events ----- */
 
@@ -1401,12 +1463,21 @@ export function createEditing(ctx) {
     document.addEventListener('click', onClick);
     $('editor').addEventListener('click', onPanelClick);
     $('editor').addEventListener('submit', (ev) => {
+      if (review.onSubmit(ev)) return;
       const form = ev.target.closest('[data-reject-form]');
       if (!form) return;
       ev.preventDefault();
       rejectProposal(Number(form.dataset.rejectForm));
     });
     $('review-open').addEventListener('click', openReviewList);
+    $('suggestions-open').addEventListener('click', () => {
+      ed.notice = null;
+      ed.editing = null;
+      ed.historyId = null;
+      ed.reviewList = false;
+      removeMarker();
+      review.open();
+    });
     $('invite-form').addEventListener('submit', onInvite);
     $('invite-cancel').addEventListener('click', () => $('invite-dialog').close());
     $('invite-done').addEventListener('click', () => $('invite-dialog').close());
@@ -1425,10 +1496,10 @@ export function createEditing(ctx) {
     decorateDetail,
     mayEdit,
     get account() { return account(); },
-    get active() { return Boolean(ed.editing || ed.historyId || ed.reviewList); },
+    get active() { return Boolean(ed.editing || ed.historyId || ed.reviewList || review.isOpen); },
     /** Leaves the editor or history without going back to anything (another place was chosen). */
     leave() {
-      if (ed.editing || ed.historyId || ed.reviewList) closeEditor({ focus: false, back: false });
+      if (ed.editing || ed.historyId || ed.reviewList || review.isOpen) closeEditor({ focus: false, back: false });
     },
     /** A notice ("Saved.") belongs to the place just written; any other place, or none, drops it. */
     clearNotice(id) {
