@@ -1651,12 +1651,21 @@ describe('map page in Chromium', () => {
       assert.ok(await p.locator('#suggest').isVisible(), 'the click put the pin and left the form open');
       const at = [Number(await p.inputValue('#sg-lon')), Number(await p.inputValue('#sg-lat'))];
       await shot(p, '31-suggest-new-place');
+      // The server's words about a field go beside it.
+      await p.fill('#sg-place-website', 'ukes dot example');
+      await p.locator('#sg-send').click();
+      await p.waitForFunction(() => /Website: /.test(document.getElementById('sg-errors').textContent));
+      assert.equal(await p.evaluate(() => document.activeElement.id), 'sg-errors');
+      assert.equal(await p.getAttribute('#sg-place-website', 'aria-invalid'), 'true');
+      assert.match(await p.textContent('[data-field-for="sg-place-website"] .field-error'), /not a web address/);
+      await p.fill('#sg-place-website', 'https://ukes.example.org/');
       await p.locator('#sg-send').click();
       await p.waitForSelector('#sg-thanks');
       const added = (await waiting()).find((x) => x.kind === 'new');
       assert.ok(added, 'the new place waits in the queue');
       assert.equal(added.suggested.properties.name, 'Sale Ukulele Club');
       assert.deepEqual(added.suggested.properties.opening_times, { note: 'Thursdays 7pm to 9pm' });
+      assert.deepEqual(added.suggested.properties.contact, { website: 'https://ukes.example.org/' });
       assert.ok(Math.abs(added.suggested.geometry.coordinates[0] - at[0]) < 1e-6 && Math.abs(added.suggested.geometry.coordinates[1] - at[1]) < 1e-6);
       made.new = added.id;
       assert.deepEqual(p.errors, []);

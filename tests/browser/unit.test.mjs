@@ -6,6 +6,10 @@ import {
   openingSummary, openingTimesInWords, periodInWords, splitPostcode, timeInWords, walkInWords,
 } from '../../web/js/format.js';
 import { stateFromUrl, urlFromState, emptyState, searchFilters } from '../../web/js/state.js';
+import {
+  changedProperties, formParamName, keptInWords, retentionInWords, retryInWords,
+} from '../../web/js/suggest.js';
+import { kindInWords, oldestInWords } from '../../web/js/review.js';
 
 test('unit: times of day in words', () => {
   assert.equal(timeInWords('09:00'), '9am');
@@ -175,4 +179,48 @@ test('unit: a check over a year old, or none, is said gently; a recent one is ju
   assert.equal(checkedInWords('2019-07-31', '2026-12-05'), `31 July 2019, over a year ago: ${ask}`);
   assert.equal(checkedInWords(null, '2026-12-05'), `Not checked yet: ${ask}`);
   assert.equal(checkedInWords('2025-01-01', undefined), '1 January 2025');
+});
+
+test('unit: a suggestion sends only what was changed; a changed contact detail sends the whole contact', () => {
+  const current = { name: 'Sale Library', description: 'Books', postcode: 'M33 7XY', contact: { phone: '0161 000', email: 'a@example.org' } };
+  const form = { name: 'Sale Library ', description: 'Books', address: '', postcode: 'M33 7XY', phone: '0161 000', email: 'a@example.org', website: '' };
+  assert.deepEqual(changedProperties(current, form), {}, 'spaces and empty fields that were empty are no change');
+  assert.deepEqual(changedProperties(current, { ...form, name: 'Sale Library and Hub', description: '' }), { name: 'Sale Library and Hub', description: null });
+  assert.deepEqual(changedProperties(current, { ...form, website: 'https://sale.example.org/' }),
+    { contact: { phone: '0161 000', email: 'a@example.org', website: 'https://sale.example.org/' } });
+  assert.deepEqual(changedProperties(current, { ...form, phone: '' }), { contact: { email: 'a@example.org' } });
+  assert.deepEqual(changedProperties({}, { address: '1 New Street' }), { address: '1 New Street' }, 'only the fields the form has');
+});
+
+test('unit: how long a contact is kept, when to try again, and the server\'s field names, in the form\'s terms', () => {
+  assert.equal(keptInWords(30), '30 days');
+  assert.equal(keptInWords(1), '1 day');
+  assert.equal(keptInWords(0.00005), 'less than a day');
+  assert.equal(keptInWords(undefined), null);
+  assert.equal(retentionInWords(30), 'If you leave a contact, we keep it until an editor has looked at your suggestion, then 30 days, then erase it.');
+  assert.match(retentionInWords(null), /then for a short time, then erase it\.$/);
+  assert.equal(retryInWords(30), 'Try again in a minute or two.');
+  assert.equal(retryInWords(1200), 'Try again in about 20 minutes.');
+  assert.equal(retryInWords(7200), 'Try again in about 2 hours.');
+  assert.equal(retryInWords(null), 'Try again later.');
+  assert.equal(formParamName('postcode'), 'properties.postcode');
+  assert.equal(formParamName('contact.email'), 'properties.contact.email');
+  assert.equal(formParamName('properties.name'), 'properties.name');
+  assert.equal(formParamName('contact'), 'contact', 'the suggester\'s own contact');
+  assert.equal(formParamName('website'), 'website', 'the honeypot');
+  assert.equal(formParamName('geometry.coordinates'), 'geometry.coordinates');
+});
+
+test('unit: the queue says how old its oldest suggestion is, and what each one is', async () => {
+  const { viaInWords } = await import('../../web/js/editing.js');
+  const now = new Date('2026-12-05T12:00:00Z');
+  assert.equal(oldestInWords('2026-12-05T09:00:00Z', now), ', oldest today');
+  assert.equal(oldestInWords('2026-12-04T11:00:00Z', now), ', oldest 1 day');
+  assert.equal(oldestInWords('2026-11-25T12:00:00Z', now), ', oldest 10 days');
+  assert.equal(oldestInWords(undefined, now), '');
+  assert.equal(kindInWords({ kind: 'closed' }), 'It has closed');
+  assert.equal(kindInWords({ kind: 'new' }), 'A place we’re missing');
+  assert.equal(kindInWords({ kind: 'change', suggested: { properties: { name: 'X' } } }), 'A change');
+  assert.equal(kindInWords({ kind: 'change', suggested: { geometry: { type: 'Point', coordinates: [0, 0] } } }), 'It has moved');
+  assert.equal(viaInWords('suggestion:12'), 'a suggestion from the public accepted (suggestion 12)');
 });

@@ -85,6 +85,7 @@ export function viaInWords(via) {
   if (v.startsWith('import:')) return `imported from ${v.slice(7)}`;
   if (v.startsWith('restore:')) return `restored from version ${v.slice(8)}`;
   if (v.startsWith('review:')) return `a steward’s change accepted in review (proposal ${v.slice(7)})`;
+  if (v.startsWith('suggestion:')) return `a suggestion from the public accepted (suggestion ${v.slice(11)})`;
   return v;
 }
 

@@ -11,7 +11,7 @@ const $ = (id) => document.getElementById(id);
 
 /** How long a contact is kept after the decision, in words: "30 days", "1 day", "less than a day". */
 export function keptInWords(days) {
-  const n = Number(days);
+  const n = days === null || days === undefined || days === '' ? NaN : Number(days);
   if (!Number.isFinite(n) || n < 0) return null;
   if (n < 1) return 'less than a day';
   const whole = Math.round(n);
@@ -50,6 +50,18 @@ export function changedProperties(current, edited) {
     out.contact = contact;
   }
   return out;
+}
+
+/**
+ * The form's name for a field the server names: the place's fields come back with
+ * "properties." from the suggestion's own checks but without it from the place's validation
+ * ("postcode", "contact.email"); "contact" alone is the suggester's, "website" the honeypot.
+ */
+export function formParamName(name) {
+  const n = String(name ?? '');
+  const head = n.split(/[.[]/)[0];
+  if (n === 'contact' || ['', 'kind', 'asset', 'note', 'website', 'geometry', 'properties'].includes(head)) return n;
+  return `properties.${n}`;
 }
 
 /** "Try again in about 20 minutes" from a Retry-After in seconds. */
@@ -356,7 +368,7 @@ export function createSuggest(ctx) {
       if (e.status === 429) {
         errors.show([{ name: '', reason: `Many suggestions have come from here in the last hour, so this one was not sent. ${retryInWords(e.retryAfter)}` }]);
       } else if (e.invalidParams.length) {
-        errors.show(e.invalidParams);
+        errors.show(e.invalidParams.map((x) => ({ ...x, name: formParamName(x.name) })));
       } else {
         errors.show([{ name: '', reason: `Your suggestion was not sent: ${e.message}` }]);
       }
