@@ -1724,7 +1724,7 @@ describe('map page in Chromium', () => {
       let stored = await publicAsset(places[0].id);
       assert.equal(stored.properties.name, made.newName);
       assert.equal(stored.properties.verified_at, today(), 'accepting confirms the details today');
-      assert.equal(await e.locator('#queue-body [data-suggestion]').count(), 2);
+      await e.waitForFunction(() => document.querySelectorAll('#queue-body [data-suggestion]').length === 2);
 
       // A new place lacks its type and kinds: a plain accept is refused, in words; edit, then accept.
       await item(made.new).locator('[data-sg-accept]').click();
@@ -1763,7 +1763,7 @@ describe('map page in Chromium', () => {
       await item(made.closed).locator('.reject-form [type=submit]').click();
       await e.waitForSelector('#queue-notice');
       assert.match(await e.textContent('#queue-notice'), new RegExp(`Suggestion ${made.closed} rejected`));
-      assert.match(await e.textContent('#queue-body'), /No suggestions are waiting/);
+      await e.waitForFunction(() => /No suggestions are waiting/.test(document.getElementById('queue-body').textContent));
       await e.waitForFunction(() => /^Suggestions waiting \(0\)$/.test(document.getElementById('suggestions-open').textContent));
       assert.equal((await publicAsset(places[1].id)).properties.status ?? 'active', places[1].properties.status ?? 'active', 'a rejected closure changes nothing');
       made.editorPage = e;
