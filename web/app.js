@@ -626,6 +626,7 @@ function setUpEditing() {
     },
     vocabulary: async () => app.vocab || (app.vocab = await api.vocabulary().catch(() => null)),
     createReview,
+    leaveSuggest: () => app.suggest?.leave(),
   });
   app.suggest = createSuggest({
     app,

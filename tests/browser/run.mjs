@@ -1819,6 +1819,59 @@ describe('map page in Chromium', () => {
       assert.deepEqual(e.errors, []);
       await e.close();
     });
+
+    test('the public says a place has moved, typing where it is now; too many suggestions from one address are refused with a time to try again', async (t) => {
+      if (needServer(t)) return;
+      const place = places[1];
+      const ctxP = await launch();
+      const p = await newPage(ctxP);
+      await openPlace(p, place.id);
+      await waitMapIdle(p);
+      await p.locator('#detail [data-suggest=gone]').click();
+      await p.waitForSelector('#sg-form');
+      await p.locator('#sg-moved').check();
+      await p.waitForSelector('.sg-pin');
+      const pinBefore = await p.locator('.sg-pin').boundingBox();
+      const [lon, lat] = place.geometry.coordinates;
+      const typed = [(lon + 0.0006).toFixed(6), (lat - 0.0004).toFixed(6)];
+      await p.fill('#sg-lon', typed[0]);
+      await p.fill('#sg-lat', typed[1]);
+      await p.locator('#sg-lat').press('Tab');
+      await p.waitForFunction((b) => {
+        const r = document.querySelector('.sg-pin').getBoundingClientRect();
+        return Math.abs(r.x - b.x) > 3 && Math.abs(r.y - b.y) > 3;
+      }, pinBefore);
+      const pinAfter = await p.locator('.sg-pin').boundingBox();
+      assert.ok(pinAfter.x > pinBefore.x && pinAfter.y > pinBefore.y, 'the pin follows the typed position: east and south');
+      await p.fill('#sg-address', '2 New Street, Sale');
+      await p.locator('#sg-send').click();
+      await p.waitForSelector('#sg-thanks');
+      const moved = (await waiting()).find((x) => x.asset === place.id && x.kind === 'change' && x.suggested.geometry);
+      assert.ok(moved, 'the move waits in the queue');
+      assert.deepEqual(moved.suggested.geometry.coordinates, typed.map(Number));
+      assert.equal(moved.suggested.properties.address, '2 New Street, Sale');
+      assert.deepEqual(Object.keys(moved.suggested.properties), ['address'], 'only what changed');
+
+      // The hourly budget of this address spent (a refused body counts too), the page says when to try again.
+      let status = 0;
+      for (let i = 0; i < 20 && status !== 429; i += 1) {
+        status = (await fetch(`${sgBase}/suggestions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"kind": "new"}' })).status;
+      }
+      assert.equal(status, 429, 'the budget runs out');
+      await p.locator('#sg-done').click();
+      await p.locator('#suggest-new').click();
+      await p.waitForSelector('#sg-form');
+      await p.fill('#sg-name', 'One too many');
+      await p.fill('#sg-lon', typed[0]);
+      await p.fill('#sg-lat', typed[1]);
+      await p.locator('#sg-send').click();
+      await p.waitForSelector('#sg-errors:not([hidden])');
+      assert.match(await p.textContent('#sg-errors'), /not sent\. Try again (in about \d+ (minutes|hours)|in a minute or two|later)\./);
+      assert.equal(await p.evaluate(() => document.activeElement.id), 'sg-errors');
+      assert.equal(await p.locator('#sg-thanks').count(), 0);
+      assert.deepEqual(p.errors, []);
+      await p.close();
+    });
   });
 
   test(`smoothness: pan and zoom with ${SYNTHETIC_N.toLocaleString('en-GB')} assets`, { timeout: 20 * 60 * 1000 }, async (t) => {

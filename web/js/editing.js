@@ -516,7 +516,7 @@ export async function copyLink(input, say, done) {
 
 /**
  * ctx: { app, openDetail(id, opts), closeDetail(opts), showFeature(feature, opts),
- *        refreshPoints(), ensureMapMode(), vocabulary(), createReview(deps) }
+ *        refreshPoints(), ensureMapMode(), vocabulary(), createReview(deps), leaveSuggest() }
  */
 export function createEditing(ctx) {
   const ed = {
@@ -679,6 +679,7 @@ export function createEditing(ctx) {
   /* ----- the editor panel ----- */
 
   function showPanel(html) {
+    ctx.leaveSuggest?.(); // one panel at a time: a suggestion's form closes
     const panel = $('editor');
     panel.innerHTML = html;
     panel.hidden = false;
