@@ -140,7 +140,10 @@ async fn flow(store: TestStore) {
         .await
         .json();
     assert_eq!(hall_now["properties"]["status"], "active");
-    assert_eq!(names(&app).await, ["Ashton Scout Hut", "Sale Community Choir"]);
+    assert_eq!(
+        names(&app).await,
+        ["Ashton Scout Hut", "Sale Community Choir"]
+    );
 
     // The queue is for staff: nobody, and a steward sees only its own place's.
     let r = app.send("GET", "/suggestions", None, None, &[]).await;
@@ -232,7 +235,11 @@ async fn flow(store: TestStore) {
         None,
     )
     .await;
-    assert_eq!(r.status, 404, "a steward does not see new places: {}", r.body);
+    assert_eq!(
+        r.status, 404,
+        "a steward does not see new places: {}",
+        r.body
+    );
     let r = as_(
         &app,
         &editor,
@@ -271,7 +278,11 @@ async fn flow(store: TestStore) {
     assert_eq!(s["decision"]["by"]["account"], json!(editor_id));
     assert_eq!(
         names(&app).await,
-        ["Ashton Scout Hut", "Sale Community Choir", "Stretford Knit and Natter"]
+        [
+            "Ashton Scout Hut",
+            "Sale Community Choir",
+            "Stretford Knit and Natter"
+        ]
     );
 
     // Rejected with a reason; the place stays as it was.
