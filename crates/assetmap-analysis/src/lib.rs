@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod access;
+pub mod checks;
 mod error;
 pub mod export;
 mod summary;

@@ -9,9 +9,8 @@
 use crate::config::Settings;
 use crate::startup;
 use anyhow::Context;
-use assetmap_core::{Asset, AssetId, Status};
+use assetmap_core::{Asset, AssetId};
 use assetmap_io::export::{Cell, CellType, Table, TableColumn, TableRow};
-use chrono::{Months, NaiveDate};
 use clap::Args;
 use std::collections::HashMap;
 
@@ -27,28 +26,6 @@ pub struct StaleArgs {
     pub format: String,
 }
 
-/// The date `age` (e.g. `6m`) before `today`.
-pub fn cutoff(today: NaiveDate, age: &str) -> Result<NaiveDate, String> {
-    let bad = || format!("{age:?} is not an age like 90d, 12w, 6m or 1y");
-    let age = age.trim();
-    let split = age.len().checked_sub(1).ok_or_else(bad)?;
-    let (n, unit) = age.split_at(split);
-    let n: u32 = n.parse().map_err(|_| bad())?;
-    let date = match unit {
-        "d" => today.checked_sub_signed(chrono::Duration::days(i64::from(n))),
-        "w" => today.checked_sub_signed(chrono::Duration::weeks(i64::from(n))),
-        "m" => today.checked_sub_months(Months::new(n)),
-        "y" => today.checked_sub_months(Months::new(n.saturating_mul(12))),
-        _ => None,
-    };
-    date.ok_or_else(bad)
-}
-
-/// Whether `asset` needs a check: open (not closed) and not confirmed since `cutoff`.
-pub fn needs_check(asset: &Asset, cutoff: NaiveDate) -> bool {
-    asset.status != Status::Closed && asset.verified_at.is_none_or(|d| d < cutoff)
-}
-
 /// Runs `assetmap stale`.
 pub async fn run(settings: Settings, args: StaleArgs) -> anyhow::Result<()> {
     let json = match args.format.as_str() {
@@ -57,7 +34,8 @@ pub async fn run(settings: Settings, args: StaleArgs) -> anyhow::Result<()> {
         other => anyhow::bail!("--format {other:?}: use csv or json"),
     };
     let today = assetmap_core::uk_time::uk_local(chrono::Utc::now()).date();
-    let since = cutoff(today, &args.older_than).map_err(|e| anyhow::anyhow!("--older-than {e}"))?;
+    let since = assetmap_analysis::checks::cutoff(today, &args.older_than)
+        .map_err(|e| anyhow::anyhow!("--older-than {e}"))?;
     let place = startup::load_place(&settings)?;
     let store = startup::open_store_as_serve_would(&settings).await?;
     let mut stewards: HashMap<AssetId, Vec<String>> = HashMap::new();
@@ -77,7 +55,7 @@ pub async fn run(settings: Settings, args: StaleArgs) -> anyhow::Result<()> {
         .await
         .context("Failed to load assets from the store")?
         .into_iter()
-        .filter(|a| needs_check(a, since))
+        .filter(|a| assetmap_analysis::checks::needs_check(a, since))
         .collect();
     // Never checked first, then the longest unchecked; ties by id.
     stale.sort_by(|a, b| a.verified_at.cmp(&b.verified_at).then(a.id.cmp(&b.id)));
@@ -170,22 +148,4 @@ pub async fn run(settings: Settings, args: StaleArgs) -> anyhow::Result<()> {
         stale.len()
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ages_count_back_from_today() {
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
-        let today = d("2026-12-05");
-        assert_eq!(cutoff(today, "6m"), Ok(d("2026-06-05")));
-        assert_eq!(cutoff(today, "1y"), Ok(d("2025-12-05")));
-        assert_eq!(cutoff(today, "90d"), Ok(d("2026-09-06")));
-        assert_eq!(cutoff(today, "2w"), Ok(d("2026-11-21")));
-        for bad in ["", "6", "m", "6x", "-1m", "six months"] {
-            assert!(cutoff(today, bad).is_err(), "{bad:?}");
-        }
-    }
 }
