@@ -355,7 +355,6 @@ struct Figures {
     deserts: usize,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn metadata(
     place: &Place,
     level: AreaLevel,
