@@ -288,6 +288,31 @@ impl TestApp {
         .unwrap_or_else(rethrow)
     }
 
+    /// Sends `body` as it is, declared as `content_type`, with no credentials.
+    pub async fn send_text(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+        content_type: &str,
+    ) -> Reply {
+        let agent = self.agent.clone();
+        let url = format!("{}{path}", self.address);
+        let (method, body, content_type) =
+            (method.to_owned(), body.to_owned(), content_type.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let req = ureq::http::Request::builder()
+                .method(method.as_str())
+                .uri(&url)
+                .header("Content-Type", content_type)
+                .body(body)
+                .expect("request");
+            read(agent.run(req))
+        })
+        .await
+        .unwrap_or_else(rethrow)
+    }
+
     /// POST a feature with the admin token.
     pub async fn create(&self, feature: &Value) -> Reply {
         self.send(

@@ -207,14 +207,48 @@ fn today() -> String {
     chrono::Utc::now().format("%Y-%m-%d").to_string()
 }
 
+/// Today's UK date (the day the JSNA figures are made on), to mask.
+fn uk_today() -> chrono::NaiveDate {
+    assetmap_core::uk_time::uk_local(chrono::Utc::now()).date()
+}
+
+/// Masks the JSNA's "checked within 12 months" cutoff of `today` (12 months before it) where the
+/// figures state it — after `on or after ` or as `checked_since` — with `<12 months ago>`; the
+/// same date elsewhere (a source's date) is kept.
+fn mask_cutoff(text: &str, today: chrono::NaiveDate) -> String {
+    let cutoff = assetmap_analysis::checks::jsna_cutoff(today).to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(&cutoff) {
+        let before = &rest[..i];
+        let start = (before.len().saturating_sub(24)..before.len())
+            .find(|k| before.is_char_boundary(*k))
+            .unwrap_or(before.len());
+        let tail = &before[start..];
+        out.push_str(before);
+        if tail.ends_with("on or after ") || tail.contains("checked_since") {
+            out.push_str("<12 months ago>");
+        } else {
+            out.push_str(&cutoff);
+        }
+        rest = &rest[i + cutoff.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Masks what changes between runs: the address, a new asset's id, and timestamps and dates of
-/// `days` (the day or days the test ran on).
+/// `days` (the day or days the test ran on, UTC and UK), and the JSNA's 12 months' cutoff of
+/// each.
 fn normalise(text: &str, address: &str, new_id: Option<&str>, days: &[String]) -> String {
     let mut out = text.replace(address, "http://HOST");
     if let Some(id) = new_id {
         out = out.replace(id, "<new-id>");
     }
     for day in days {
+        if let Ok(d) = day.parse() {
+            out = mask_cutoff(&out, d);
+        }
         out = mask_day(&out, day);
     }
     out
@@ -443,7 +477,7 @@ fn check(name: &str, request: &str, got: &str, bless: bool) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn responses_match_the_recorded_answers_byte_for_byte() {
     let bless = std::env::var("ASSETMAP_BLESS").is_ok_and(|v| v == "1");
-    let mut days = vec![today()];
+    let mut days = vec![today(), uk_today().to_string()];
     let app = spawn_app(TestStore::GeoPackage).await;
 
     let mut cases = reads();
@@ -590,6 +624,8 @@ async fn responses_match_the_recorded_answers_byte_for_byte() {
     ));
 
     days.push(today());
+    days.push(uk_today().to_string());
+    days.sort();
     days.dedup();
     for (name, request, got) in after {
         let request = normalise(&request, &app.address, Some(&new_id), &days);
@@ -613,5 +649,11 @@ fn masking_keeps_everything_but_the_days_timestamps() {
     assert_eq!(
         mask_day(text, day),
         "created <now>, at <now>, on <today>; kept 2025-06-01T11:00"
+    );
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+    let text = r#"verified_at on or after 2025-12-04, "checked_since":"2025-12-04", \"checked_since\": \"2025-12-04\"; source 2025-12-04"#;
+    assert_eq!(
+        mask_cutoff(text, today),
+        r#"verified_at on or after <12 months ago>, "checked_since":"<12 months ago>", \"checked_since\": \"<12 months ago>\"; source 2025-12-04"#
     );
 }

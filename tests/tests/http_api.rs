@@ -573,11 +573,13 @@ async fn every_documented_path_answers(app: &TestApp) {
         .next()
         .unwrap()
         .to_owned();
+    let feed = feed_secret(&app).await;
     for (path, ops) in paths {
         if ops.get("get").is_none() {
             continue;
         }
         let concrete = path
+            .replace("/feeds/checks/{secret}", &format!("/feeds/checks/{feed}"))
             .replace("{secret}", &invitation)
             .replace("{collectionId}", "areas-ward")
             .replace("{level}", "ward")
@@ -604,6 +606,43 @@ async fn every_documented_path_answers(app: &TestApp) {
         assert_ne!(r.status, 404, "documented GET {concrete} exists: {body}");
         assert!(r.status < 500, "GET {concrete}: {body}");
     }
+}
+
+/// The secret of a new editor account's feed link.
+async fn feed_secret(app: &TestApp) -> String {
+    let r = app
+        .send(
+            "POST",
+            "/accounts",
+            Some(&serde_json::json!({"email": "feed@example.org", "name": "Feed", "role": "editor", "password": "a long enough passphrase"})),
+            Some(ADMIN_TOKEN),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let account = r.json()["id"].as_str().unwrap().to_owned();
+    let r = app
+        .send(
+            "POST",
+            "/tokens",
+            Some(&serde_json::json!({"name": "feed", "role": "editor", "account": account})),
+            Some(ADMIN_TOKEN),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let token = r.json()["token"].as_str().unwrap().to_owned();
+    let r = app
+        .send("POST", "/auth/feed", None, Some(&token), &[])
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 macro_rules! suite {

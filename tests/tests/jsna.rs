@@ -1,7 +1,8 @@
 //! The JSNA asset layer on the real Trafford data, checked against independent computations:
 //! per-area counts against PostGIS `ST_Contains` joins on the throwaway cluster, every
 //! `per_1000_*` against those counts over the population CSV files read here, access shares against a brute-force distance scan, MSOA
-//! population against its LSOAs, plus writes and error paths.
+//! population against its LSOAs, the share of assets checked within 12 months against the
+//! assets' own dates, plus writes and error paths.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -608,6 +609,241 @@ async fn http_forms_and_errors(app: &TestApp) {
     );
 }
 
+/// Every ward's (count, checked within 12 months) counted here from the engine's assets: the
+/// counted ones (active or temporarily closed) whose `verified_at` is on or after `cutoff`, by
+/// the ward the area index puts them in (checked against PostGIS above).
+fn checked_by_ward(app: &TestApp, cutoff: chrono::NaiveDate) -> BTreeMap<String, (i64, i64)> {
+    let index = &app.state.place.areas;
+    let mut out: BTreeMap<String, (i64, i64)> = index
+        .areas(AreaLevel::Ward)
+        .iter()
+        .map(|a| (a.code().to_owned(), (0, 0)))
+        .collect();
+    for a in app
+        .state
+        .engine()
+        .iter()
+        .filter(|a| matches!(a.status, Status::Active | Status::TemporarilyClosed))
+    {
+        if let Some(&i) = index.containing(AreaLevel::Ward, a.location).first() {
+            let e = out.get_mut(index.areas(AreaLevel::Ward)[i].code()).unwrap();
+            e.0 += 1;
+            e.1 += i64::from(a.verified_at.is_some_and(|d| d >= cutoff));
+        }
+    }
+    out
+}
+
+/// `checked / total` rounded to 4 decimals, `None` for an area with no assets (README, "Columns").
+fn share_of(checked: i64, total: i64) -> Option<f64> {
+    (total > 0).then(|| (checked as f64 / total as f64 * 10_000.0).round() / 10_000.0)
+}
+
+/// `assets_checked_12m` and `share_checked_12m` in the collection, the CSV, GeoJSON and
+/// GeoPackage downloads and their metadata, against the assets' own `verified_at` counted here
+/// with the cutoff computed here (12 calendar months before today, UK date): new assets checked
+/// on the cutoff (counts), the day before (does not), today, never, and a closed one (not
+/// counted at all).
+async fn checked_within_12_months(app: &TestApp) {
+    let today = assetmap_core::uk_time::uk_local(chrono::Utc::now()).date();
+    let cutoff = today.checked_sub_months(chrono::Months::new(12)).unwrap();
+    let mut created = Vec::new();
+    for (name, verified_at, status) in [
+        ("Checked on the cutoff", Some(cutoff), "active"),
+        ("Checked the day before", cutoff.pred_opt(), "active"),
+        ("Checked today", Some(today), "temporarily_closed"),
+        ("Never checked", None, "active"),
+        ("Closed, checked today", Some(today), "closed"),
+    ] {
+        let feature = json!({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [-2.3530, 53.3875]},
+            "properties": {
+                "name": name, "abcd_type": "association", "categories": ["food"],
+                "verified_at": verified_at.map(|d| d.to_string()), "status": status,
+            }
+        });
+        let r = app.create(&feature).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        created.push(r.json()["id"].as_str().unwrap().to_owned());
+    }
+    let want = checked_by_ward(app, cutoff);
+    let (all, checked) = want
+        .values()
+        .fold((0, 0), |(t, c), (t1, c1)| (t + t1, c + c1));
+    assert!(checked >= 2 && checked < all, "{checked} of {all} checked");
+    assert!(want[ALTRINCHAM].1 >= 2);
+    assert_eq!(want.len(), 21);
+    let described = format!("verified_at on or after {cutoff}");
+
+    // The collection: every ward's figures, and the metadata's day, cutoff and descriptions.
+    let v = app
+        .get("/collections/areas-ward/items?limit=100")
+        .await
+        .json();
+    let features = v["features"].as_array().unwrap();
+    assert_eq!(features.len(), want.len());
+    for f in features {
+        let (total, n) = want[f["id"].as_str().unwrap()];
+        let p = &f["properties"];
+        assert_eq!(p["count_total"], total, "{}", f["id"]);
+        assert_eq!(p["assets_checked_12m"], n, "{}", f["id"]);
+        assert_eq!(
+            p["share_checked_12m"],
+            json!(share_of(n, total)),
+            "{}",
+            f["id"]
+        );
+    }
+    let md = &v["metadata"];
+    assert_eq!(md["parameters"]["figures_made_on"], today.to_string());
+    assert_eq!(md["parameters"]["checked_since"], cutoff.to_string());
+    assert_eq!(md["parameters"]["checked_within_months"], 12);
+    assert_eq!(md["figures"]["assets_checked_12m"], checked);
+    assert!(md["method"]["checks"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("on or after {cutoff}")));
+    assert!(md["method"]["checks"]
+        .as_str()
+        .unwrap()
+        .contains("source's date"));
+    for name in ["assets_checked_12m", "share_checked_12m"] {
+        let c = md["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is not described"));
+        assert!(
+            c["description"].as_str().unwrap().contains(&described),
+            "{c}"
+        );
+    }
+
+    // The CSV download (and the summary CSV, the same writer): the same figures, empty share
+    // for an area with no assets.
+    for path in ["/downloads/areas-ward.csv", "/areas/ward/summary.csv"] {
+        let r = app.download(path).await;
+        assert_eq!(r.status, 200, "{path}");
+        let text = String::from_utf8(r.body).unwrap();
+        let mut csv = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let h = csv.headers().unwrap().clone();
+        let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+        let (code, n, share) = (
+            col("code"),
+            col("assets_checked_12m"),
+            col("share_checked_12m"),
+        );
+        let mut rows = 0;
+        for rec in csv.records().map(Result::unwrap) {
+            let (total, checked) = want[&rec[code]];
+            assert_eq!(
+                rec[n].parse::<i64>().unwrap(),
+                checked,
+                "{path} {}",
+                &rec[code]
+            );
+            let got = (!rec[share].is_empty()).then(|| rec[share].parse::<f64>().unwrap());
+            assert_eq!(got, share_of(checked, total), "{path} {}", &rec[code]);
+            rows += 1;
+        }
+        assert_eq!(rows, want.len(), "{path}");
+    }
+
+    // The GeoJSON download: the figures, and its metadata's date and method state the cutoff.
+    let r = app.download("/downloads/areas-ward.geojson").await;
+    assert_eq!(r.status, 200);
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    for f in v["features"].as_array().unwrap() {
+        let (total, n) = want[f["id"].as_str().unwrap()];
+        assert_eq!(f["properties"]["assets_checked_12m"], n);
+        assert_eq!(
+            f["properties"]["share_checked_12m"],
+            json!(share_of(n, total))
+        );
+    }
+    assert_eq!(v["metadata"]["date"], today.to_string());
+    assert!(v["metadata"]["method"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("on or after {cutoff}")));
+
+    // The GeoPackage download: the layer's columns and the summary's metadata.
+    let r = app.download("/downloads/areas-ward.gpkg").await;
+    assert_eq!(r.status, 200);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wards.gpkg");
+    std::fs::write(&file, &r.body).unwrap();
+    let db = rusqlite::Connection::open(&file).unwrap();
+    let mut stmt = db
+        .prepare("SELECT code, assets_checked_12m, share_checked_12m FROM areas_ward")
+        .unwrap();
+    let rows: Vec<(String, i64, Option<f64>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), want.len());
+    for (code, n, share) in rows {
+        let (total, checked) = want[&code];
+        assert_eq!(
+            (n, share),
+            (checked, share_of(checked, total)),
+            "gpkg {code}"
+        );
+    }
+    let json: String = db
+        .query_row(
+            "SELECT metadata FROM gpkg_metadata WHERE mime_type = 'application/json'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let md: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(md["parameters"]["checked_since"], cutoff.to_string());
+
+    // The downloads index describes the columns.
+    let index = app.get("/downloads").await.json();
+    let wards = index["downloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "areas-ward")
+        .unwrap();
+    assert!(wards["description"]
+        .as_str()
+        .unwrap()
+        .contains("share_checked_12m"));
+
+    // The HTML table shows the count next to the other counts.
+    let r = app
+        .send(
+            "GET",
+            "/collections/areas-ward/items?limit=100&f=html",
+            None,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Checked within 12 months"));
+    assert!(r.body.contains(&format!("on or after {cutoff}")));
+
+    for id in created {
+        let r = app
+            .send(
+                "DELETE",
+                &format!("/collections/assets/items/{id}"),
+                None,
+                Some(assetmap_tests::ADMIN_TOKEN),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 204);
+    }
+}
+
 #[tokio::test]
 async fn jsna_layer_on_the_real_data() {
     let app = spawn_app(TestStore::GeoPackage).await;
@@ -617,4 +853,5 @@ async fn jsna_layer_on_the_real_data() {
     access_matches_brute_force(&app).await;
     http_forms_and_errors(&app).await;
     summaries_follow_writes(&app).await;
+    checked_within_12_months(&app).await;
 }

@@ -62,6 +62,7 @@ fn bench(c: &mut Criterion) {
     let engine = Engine::new(assets);
     let engine_plus = Engine::new(plus);
     let q = SummaryQuery::default();
+    let today = chrono::Utc::now().date_naive();
 
     let mut g = c.benchmark_group("ward summary, 16 categories");
     g.sample_size(20);
@@ -70,7 +71,7 @@ fn bench(c: &mut Criterion) {
             AreaFigures::default,
             |figures| {
                 figures.refresh(&engine, 1, &place);
-                black_box(summary(&figures, &place, AreaLevel::Ward, &q))
+                black_box(summary(&figures, &place, AreaLevel::Ward, &q, today))
             },
             BatchSize::PerIteration,
         )
@@ -80,7 +81,7 @@ fn bench(c: &mut Criterion) {
     warm.refresh(&engine, 1, &place);
     warm.warm(&place);
     g.bench_function("warm (summary)", |b| {
-        b.iter(|| black_box(summary(&warm, &place, AreaLevel::Ward, &q)))
+        b.iter(|| black_box(summary(&warm, &place, AreaLevel::Ward, &q, today)))
     });
 
     g.bench_function(
@@ -95,7 +96,7 @@ fn bench(c: &mut Criterion) {
                 },
                 |figures| {
                     figures.refresh(&engine_plus, 2, &place);
-                    black_box(summary(&figures, &place, AreaLevel::Ward, &q))
+                    black_box(summary(&figures, &place, AreaLevel::Ward, &q, today))
                 },
                 BatchSize::PerIteration,
             )

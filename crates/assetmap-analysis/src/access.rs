@@ -12,6 +12,7 @@
 use assetmap_core::{AssetId, Category, LonLat, Status};
 use assetmap_index::{AreaLevel, Engine, Filter};
 use assetmap_place::{Place, PostcodeInfo};
+use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -30,11 +31,13 @@ pub(crate) fn category_bit(c: Category) -> u32 {
     1 << (c as u32)
 }
 
-/// Where a counted asset is: its category bits and its area position at each level.
+/// Where a counted asset is: its category bits, its area position at each level, and when its
+/// details were last confirmed (its `verified_at`, for the JSNA's "checked within 12 months").
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Placed {
     pub categories: u32,
     pub areas: [Option<u32>; 4],
+    pub verified_at: Option<NaiveDate>,
 }
 
 /// Per postcode (in [`Place::postcodes`] order), metres to the nearest asset of a category.
@@ -174,6 +177,7 @@ impl AreaFigures {
             let p = Placed {
                 categories: cats,
                 areas,
+                verified_at: a.verified_at,
             };
             for c in &a.categories {
                 points[*c as usize].push(bits(a.location));

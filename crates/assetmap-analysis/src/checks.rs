@@ -42,7 +42,13 @@ pub fn cutoff(today: NaiveDate, age: &str) -> Result<NaiveDate, String> {
 
 /// Whether `asset`'s details were confirmed on or after `since`.
 pub fn checked_since(asset: &Asset, since: NaiveDate) -> bool {
-    asset.verified_at.is_some_and(|d| d >= since)
+    verified_since(asset.verified_at, since)
+}
+
+/// [`checked_since`] for an asset's `verified_at` alone (for figures that keep only the date,
+/// not the asset): confirmed on or after `since`; never confirmed (`None`) is not.
+pub fn verified_since(verified_at: Option<NaiveDate>, since: NaiveDate) -> bool {
+    verified_at.is_some_and(|d| d >= since)
 }
 
 /// Whether `asset` needs a check: open (not closed) and not confirmed since `since`.
@@ -76,5 +82,17 @@ mod tests {
             assert!(cutoff(today, bad).is_err(), "{bad:?}");
         }
         assert_eq!(jsna_cutoff(today), day("2025-12-05"));
+    }
+
+    #[test]
+    fn checked_since_includes_the_cutoff_day() {
+        let since = jsna_cutoff(day("2026-03-31"));
+        assert_eq!(since, day("2025-03-31"));
+        assert!(verified_since(Some(day("2025-03-31")), since));
+        assert!(verified_since(Some(day("2026-03-31")), since));
+        assert!(!verified_since(Some(day("2025-03-30")), since));
+        assert!(!verified_since(None, since));
+        // A month without the day: the last day of it.
+        assert_eq!(jsna_cutoff(day("2028-02-29")), day("2027-02-28"));
     }
 }

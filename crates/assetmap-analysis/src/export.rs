@@ -234,7 +234,8 @@ pub fn summary_metadata(s: &Summary) -> DatasetMetadata {
         },
         licence: LICENCE.to_owned(),
         attribution: Some(attributions.join(" ")),
-        date: chrono::Utc::now().date_naive(),
+        // The day the figures were made (its method states the 12 months' cutoff from it).
+        date: s.today,
         method: method.join("\n"),
     }
 }

@@ -3,10 +3,12 @@
 //! format carries the same figures.
 
 use crate::access::{category_bit, level_index, AreaFigures};
+use crate::checks::{jsna_cutoff, verified_since, CHECKED_WITHIN_MONTHS};
 use assetmap_core::{round_to, Category, Status};
 use assetmap_index::AreaLevel;
 use assetmap_io::export::{Cell, CellType, Table, TableColumn, TableRow};
 use assetmap_place::Place;
+use chrono::NaiveDate;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -75,6 +77,8 @@ pub struct SummaryRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     pub level: AreaLevel,
+    /// The day the figures were made (UK date): "checked within 12 months" counts back from it.
+    pub today: NaiveDate,
     pub columns: Vec<Column>,
     pub rows: Vec<SummaryRow>,
     pub metadata: Value,
@@ -100,8 +104,9 @@ fn median(sorted: &[f64]) -> Option<f64> {
     })
 }
 
-/// The columns of a summary for these categories.
-pub fn columns(categories: &[Category]) -> Vec<Column> {
+/// The columns of a summary for these categories, made on `today` (UK date; the
+/// "checked within 12 months" columns state their cutoff).
+pub fn columns(categories: &[Category], today: NaiveDate) -> Vec<Column> {
     let col = |name: String, kind, description: String| Column {
         name,
         kind,
@@ -117,6 +122,8 @@ pub fn columns(categories: &[Category]) -> Vec<Column> {
         col("postcodes".into(), CellType::Integer, "Postcodes in the area (ONS Postcode Directory, Feb 2025): the denominator of the access shares".into()),
         col("count_total".into(), CellType::Integer, "Active or temporarily closed assets in the area with any of the chosen categories (each asset once)".into()),
         col("per_1000_total".into(), CellType::Real, "count_total per 1,000 residents (mid-2024)".into()),
+        col("assets_checked_12m".into(), CellType::Integer, format!("Of the assets in count_total, those checked within {CHECKED_WITHIN_MONTHS} months: verified_at on or after {}, {CHECKED_WITHIN_MONTHS} months before the day the figures were made ({today}, UK date). Imported records carry their source's date; an asset never checked (no verified_at) does not count", jsna_cutoff(today))),
+        col("share_checked_12m".into(), CellType::Real, format!("assets_checked_12m / count_total: share (0 to 1) of the area's assets checked within {CHECKED_WITHIN_MONTHS} months (verified_at on or after {}); empty (null) when the area has no assets (count_total 0)", jsna_cutoff(today))),
     ];
     for c in categories {
         cols.push(col(
@@ -163,11 +170,15 @@ pub fn columns(categories: &[Category]) -> Vec<Column> {
 
 /// The summary of `level` for `q` as of the last [`AreaFigures::refresh`] (call it first with
 /// the engine, so the figures reflect every write acknowledged before).
+///
+/// `today` is the day the figures are made (UK date, e.g. `uk_local(Utc::now()).date()`):
+/// `assets_checked_12m` counts the assets checked since [`jsna_cutoff`]`(today)`.
 pub fn summary(
     figures: &AreaFigures,
     place: &Place,
     level: AreaLevel,
     q: &SummaryQuery,
+    today: NaiveDate,
 ) -> Summary {
     let cats = q.categories();
     let snap = figures.snapshot(&cats, place);
@@ -177,21 +188,27 @@ pub fn summary(
 
     // Counts per area.
     let want: u32 = cats.iter().fold(0, |m, c| m | category_bit(*c));
+    let since = jsna_cutoff(today);
     let mut total = vec![0i64; areas.len()];
+    let mut checked = vec![0i64; areas.len()];
     let mut per_cat = vec![vec![0i64; cats.len()]; areas.len()];
     let mut outside = 0usize;
     let mut counted = 0usize;
+    let mut counted_checked = 0usize;
     for p in snap.counted.iter() {
         if p.categories & want == 0 {
             continue;
         }
         counted += 1;
+        let is_checked = verified_since(p.verified_at, since);
+        counted_checked += usize::from(is_checked);
         let Some(i) = p.areas[li] else {
             outside += 1;
             continue;
         };
         let i = i as usize;
         total[i] += 1;
+        checked[i] += i64::from(is_checked);
         for (k, c) in cats.iter().enumerate() {
             if p.categories & category_bit(*c) != 0 {
                 per_cat[i][k] += 1;
@@ -205,7 +222,7 @@ pub fn summary(
         .filter_map(|f| Some((f["id"].as_str()?, &f["geometry"])))
         .collect();
 
-    let columns = columns(&cats);
+    let columns = columns(&cats, today);
     let mut rows = Vec::with_capacity(areas.len());
     let mut deserts_total = 0usize;
     for (i, (area, d)) in areas.iter().zip(data).enumerate() {
@@ -227,6 +244,8 @@ pub fn summary(
             Cell::Integer(d.postcodes.len() as i64),
             Cell::Integer(total[i]),
             per_1000(total[i]),
+            Cell::Integer(checked[i]),
+            share(checked[i] as u64, total[i] as u64),
         ];
         cells.extend(per_cat[i].iter().map(|n| Cell::Integer(*n)));
         cells.extend(per_cat[i].iter().map(|n| per_1000(*n)));
@@ -298,12 +317,17 @@ pub fn summary(
         q,
         &cats,
         &columns,
-        counted,
-        outside,
-        deserts_total,
+        today,
+        Figures {
+            counted,
+            checked: counted_checked,
+            outside,
+            deserts: deserts_total,
+        },
     );
     Summary {
         level,
+        today,
         columns,
         rows,
         metadata,
@@ -319,17 +343,28 @@ fn with_vintage(vintage: &str, noun: &str) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The whole-summary figures reported in the metadata.
+struct Figures {
+    /// Assets counted (with any chosen category), in some area or none.
+    counted: usize,
+    /// Of those, the ones checked within 12 months.
+    checked: usize,
+    /// Of those, the ones outside every area of the level.
+    outside: usize,
+    /// Area × category deserts.
+    deserts: usize,
+}
+
 fn metadata(
     place: &Place,
     level: AreaLevel,
     q: &SummaryQuery,
     cats: &[Category],
     columns: &[Column],
-    counted: usize,
-    outside: usize,
-    deserts: usize,
+    today: NaiveDate,
+    figures: Figures,
 ) -> Value {
+    let since = jsna_cutoff(today);
     let bf = &place.best_fit;
     let level_title = place.level_long_title(level);
     let need_method = match level {
@@ -383,16 +418,21 @@ fn metadata(
             "walk_m": q.walk_m,
             "desert_share": q.desert_share,
             "statuses_counted": Status::SHOWN_BY_DEFAULT.iter().map(|s| s.slug()).collect::<Vec<_>>(),
+            "figures_made_on": today.to_string(),
+            "checked_within_months": CHECKED_WITHIN_MONTHS,
+            "checked_since": since.to_string(),
         },
         "figures": {
-            "assets_counted": counted,
-            "assets_outside_every_area": outside,
-            "area_category_deserts": deserts,
+            "assets_counted": figures.counted,
+            "assets_checked_12m": figures.checked,
+            "assets_outside_every_area": figures.outside,
+            "area_category_deserts": figures.deserts,
             "postcodes": place.postcodes().len(),
         },
         "method": {
             "assignment": format!("Each asset is assigned to the area whose polygon contains its point (interior only, the same answer as PostGIS ST_Contains: a point exactly on a boundary is in no area and is counted as outside). Wards: the {} boundaries (full resolution where the place has them); each local authority: the union of its wards; LSOAs and MSOAs: the {} and {} boundaries of the place.", with_vintage(place.vintage(AreaLevel::Ward), "ward"), with_vintage(place.vintage(AreaLevel::Lsoa), "LSOA"), with_vintage(place.vintage(AreaLevel::Msoa), "MSOA")),
             "counts": "Only assets with status active or temporarily_closed count. count_<category> counts assets having that category (an asset with two categories counts in both); count_total counts each asset once if it has any chosen category.",
+            "checks": format!("An asset counts as checked within {CHECKED_WITHIN_MONTHS} months when its verified_at (the UK date someone last confirmed its details) is on or after {since}, {CHECKED_WITHIN_MONTHS} months before the day the figures were made ({today}, UK date). Imported records carry their source's date (when the source last confirmed them), not the date of the import; an asset never checked (no verified_at) does not count. assets_checked_12m counts them among the assets of count_total; share_checked_12m = assets_checked_12m / count_total, rounded to 4 decimals, empty (null) when the area has no assets."),
             "rates": "per_1000 = count × 1000 / population, with the mid-year estimate of usual residents (all ages) for the same area; a local authority without its own estimate is the sum of its LSOAs.",
             "access": format!("For each postcode ({}postcode centroid) the great-circle distance (sphere of radius 6,371,008.8 m) to the nearest counted asset of each category anywhere in the dataset. Postcodes belong to areas by the ONS codes in the postcode table. access_share = share of the area's postcodes with that distance ≤ walk_m ({} m); median_distance_m = median of those distances (mean of the middle two for an even count).", place.notes().postcodes.as_deref().map(|p| format!("{p}, ")).unwrap_or_default(), q.walk_m),
             "deserts": format!("An area is an asset desert for a category when access_share < desert_share ({}): fewer than that share of its postcodes are within walk_m of one.", q.desert_share),
@@ -444,6 +484,8 @@ impl Summary {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use assetmap_core::{Asset, AssetDraft, AssetId};
+    use assetmap_index::Engine;
 
     #[test]
     fn medians_and_shares() {
@@ -454,9 +496,107 @@ mod tests {
         assert_eq!(share(1, 0), Cell::Null);
     }
 
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// An asset with category food at `at`, last checked on `verified_at`, with `status`.
+    fn asset(id: &str, at: (f64, f64), verified_at: Option<&str>, status: &str) -> Asset {
+        let draft = AssetDraft {
+            name: Some(format!("Pantry {id}")),
+            abcd_type: Some("association".into()),
+            categories: vec!["food".into()],
+            verified_at: verified_at.map(str::to_owned),
+            status: Some(status.into()),
+            ..AssetDraft::default()
+        };
+        let valid = draft.validate(Some(at)).unwrap();
+        Asset::create(AssetId::parse(id).unwrap(), valid, chrono::Utc::now())
+    }
+
+    #[test]
+    fn checked_within_12_months_counts_from_the_cutoff_of_the_day_given() {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+        let place = Place::load(&data).unwrap();
+        let today = day("2026-06-15");
+        assert_eq!(crate::checks::jsna_cutoff(today), day("2025-06-15"));
+        // Altrincham town centre, in ward E05015239.
+        let here = (-2.3530, 53.3875);
+        let engine = Engine::new(vec![
+            asset("t:on-cutoff", here, Some("2025-06-15"), "active"),
+            asset("t:day-before", here, Some("2025-06-14"), "active"),
+            asset("t:never", here, None, "active"),
+            asset("t:today", here, Some("2026-06-15"), "temporarily_closed"),
+            // Closed: not counted at all, checked or not.
+            asset("t:closed", here, Some("2026-06-01"), "closed"),
+        ]);
+        let figures = AreaFigures::default();
+        figures.refresh(&engine, 0, &place);
+        let s = summary(
+            &figures,
+            &place,
+            AreaLevel::Ward,
+            &SummaryQuery::default(),
+            today,
+        );
+        assert_eq!(s.today, today);
+        let cell = |code: &str, name: &str| {
+            let i = s.columns.iter().position(|c| c.name == name).unwrap();
+            s.rows.iter().find(|r| r.code == code).unwrap().cells[i].clone()
+        };
+        assert_eq!(cell("E05015239", "count_total"), Cell::Integer(4));
+        assert_eq!(cell("E05015239", "assets_checked_12m"), Cell::Integer(2));
+        assert_eq!(cell("E05015239", "share_checked_12m"), Cell::Real(0.5));
+        // A ward with no assets: none checked, and no share.
+        let empty = s.rows.iter().find(|r| r.code != "E05015239").unwrap();
+        assert_eq!(cell(&empty.code, "count_total"), Cell::Integer(0));
+        assert_eq!(cell(&empty.code, "assets_checked_12m"), Cell::Integer(0));
+        assert_eq!(cell(&empty.code, "share_checked_12m"), Cell::Null);
+        // The metadata states the day and the cutoff, in the columns and the method.
+        let md = &s.metadata;
+        assert_eq!(md["parameters"]["figures_made_on"], "2026-06-15");
+        assert_eq!(md["parameters"]["checked_since"], "2025-06-15");
+        assert_eq!(md["parameters"]["checked_within_months"], 12);
+        assert_eq!(md["figures"]["assets_checked_12m"], 2);
+        assert!(md["method"]["checks"]
+            .as_str()
+            .unwrap()
+            .contains("on or after 2025-06-15"));
+        for name in ["assets_checked_12m", "share_checked_12m"] {
+            let c = md["columns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == name)
+                .unwrap();
+            assert!(
+                c["description"]
+                    .as_str()
+                    .unwrap()
+                    .contains("verified_at on or after 2025-06-15"),
+                "{c}"
+            );
+        }
+        // The same assets a day later: the one checked on the cutoff has aged out.
+        let s = summary(
+            &figures,
+            &place,
+            AreaLevel::Ward,
+            &SummaryQuery::default(),
+            day("2026-06-16"),
+        );
+        let i = s
+            .columns
+            .iter()
+            .position(|c| c.name == "share_checked_12m")
+            .unwrap();
+        let row = s.rows.iter().find(|r| r.code == "E05015239").unwrap();
+        assert_eq!(row.cells[i], Cell::Real(0.25));
+    }
+
     #[test]
     fn columns_line_up_with_categories() {
-        let cols = columns(&[Category::Food, Category::Faith]);
+        let cols = columns(&[Category::Food, Category::Faith], day("2026-06-15"));
         let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
         assert!(names.contains(&"count_food") && names.contains(&"access_share_faith"));
         assert!(!names.contains(&"count_learning"));

@@ -213,6 +213,7 @@ pub async fn run(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
         categories: sel.filter.categories.clone(),
         ..Default::default()
     };
+    let today = assetmap_core::uk_time::uk_local(chrono::Utc::now()).date();
     let handle = tokio::runtime::Handle::current();
     let out_path = tmp.clone();
     // The export is blocking work (files, the engine's lock); the store is read from this
@@ -238,7 +239,9 @@ pub async fn run(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
                 let engine = engine.read().unwrap_or_else(|p| p.into_inner());
                 figures.refresh(&engine, 0, &place);
                 drop(engine);
-                Ok(assetmap_analysis::summary(&figures, &place, level, &query))
+                Ok(assetmap_analysis::summary(
+                    &figures, &place, level, &query, today,
+                ))
             };
             let job = Export {
                 layers: &layers,

@@ -368,6 +368,19 @@ mod tests {
     }
 
     #[test]
+    fn an_hourly_budget_refills_over_the_hour() {
+        let l = Limiter::per_hour(10); // one token every 6 minutes
+        let t0 = Instant::now();
+        let a = ip("192.0.2.7");
+        for i in 0..10 {
+            assert!(l.check(a, t0).is_ok(), "suggestion {i}");
+        }
+        assert_eq!(l.check(a, t0), Err(Duration::from_secs(360)));
+        assert!(l.check(a, t0 + Duration::from_secs(360)).is_ok());
+        assert!(l.check(a, t0 + Duration::from_secs(360)).is_err());
+    }
+
+    #[test]
     fn ipv6_is_counted_per_64() {
         let l = Limiter::new(1);
         let t0 = Instant::now();

@@ -164,11 +164,13 @@ impl AppState {
         self.last_change_secs.load(Ordering::SeqCst)
     }
 
-    /// The per-area summary of `level` as of now: the figures' cache is brought up to the
-    /// engine under a short read lock, then the summary is computed from it without the lock.
+    /// The per-area summary of `level` as of now (made today, UK date): the figures' cache is
+    /// brought up to the engine under a short read lock, then the summary is computed from it
+    /// without the lock.
     pub fn summary(&self, level: AreaLevel, query: &SummaryQuery) -> Summary {
         self.refresh_figures();
-        assetmap_analysis::summary(&self.figures, &self.place, level, query)
+        let today = assetmap_core::uk_time::uk_local(chrono::Utc::now()).date();
+        assetmap_analysis::summary(&self.figures, &self.place, level, query, today)
     }
 
     /// Fills the figures' cache for every category (in the background at start-up).

@@ -327,3 +327,121 @@ fn links(text: &str) -> usize {
             lower.matches("http://www.").count() + lower.matches("https://www.").count(),
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use assetmap_core::{AssetDraft, AssetId};
+
+    fn place() -> Asset {
+        let draft = AssetDraft {
+            name: Some("Sale Library".into()),
+            description: Some("Books and rhyme time".into()),
+            abcd_type: Some("institution".into()),
+            categories: vec!["learning".into()],
+            ..Default::default()
+        };
+        Asset::create(
+            AssetId::parse("lib:1").unwrap(),
+            draft.validate(Some((-2.32, 53.42))).unwrap(),
+            chrono::Utc::now(),
+        )
+    }
+
+    fn form(v: Value) -> Form {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn only_what_differs_is_kept_and_the_rest_is_checked_as_an_edit() {
+        let p = place();
+        let s = check(
+            form(json!({"kind": "change", "asset": "lib:1",
+                "properties": {"name": "Sale Library", "description": "Rhyme time on Tuesdays"},
+                "geometry": {"type": "Point", "coordinates": [-2.32, 53.42]}})),
+            Some(&p),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        assert_eq!(
+            s.changes,
+            json!({"properties": {"description": "Rhyme time on Tuesdays"}})
+        );
+        assert_eq!(s.base_version, Some(1));
+        let e = check(
+            form(json!({"kind": "change", "asset": "lib:1", "properties": {"postcode": "not a postcode"}})),
+            Some(&p),
+            chrono::Utc::now(),
+        )
+        .unwrap_err();
+        assert_eq!(e[0].0, "postcode", "{e:?}");
+    }
+
+    #[test]
+    fn a_new_place_needs_a_name_and_a_pin_but_not_what_only_editors_say() {
+        let ok = check(
+            form(
+                json!({"kind": "new", "properties": {"name": "Knit and Natter"},
+                "geometry": {"type": "Point", "coordinates": [-2.31, 53.44]}}),
+            ),
+            None,
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        assert_eq!(ok.asset, None);
+        // Accepted as it is, it lacks the ABCD type and categories: the editor adds them.
+        let s = Suggestion {
+            id: 1,
+            kind: ok.kind,
+            asset: None,
+            base_version: None,
+            changes: ok.changes,
+            note: String::new(),
+            contact: None,
+            at: ok.at,
+            decision: None,
+        };
+        let fields: Vec<String> = valid(&accepted_feature(None, &s))
+            .unwrap_err()
+            .errors()
+            .iter()
+            .map(|f| f.field.clone())
+            .collect();
+        assert_eq!(fields, ["abcd_type", "categories"]);
+    }
+
+    #[test]
+    fn free_text_is_bounded_and_plain() {
+        let p = place();
+        let refused = |v: Value| check(form(v), Some(&p), chrono::Utc::now()).unwrap_err();
+        let e = refused(
+            json!({"kind": "change", "asset": "lib:1", "note": "é".repeat(MAX_NOTE_CHARS + 1)}),
+        );
+        assert_eq!(e[0].0, "note");
+        let e =
+            refused(json!({"kind": "change", "asset": "lib:1", "note": "ok", "contact": "a\nb"}));
+        assert_eq!(e[0].0, "contact", "a contact is one line");
+        let e = refused(json!({"kind": "change", "asset": "lib:1", "note": "x\u{2066}y"}));
+        assert_eq!(e[0].0, "note");
+        // Three links are fine (a group's site, its Facebook page…); four are not.
+        let three = "https://a.example www.b.example http://www.c.example";
+        assert!(check(
+            form(json!({"kind": "change", "asset": "lib:1", "note": three})),
+            Some(&p),
+            chrono::Utc::now()
+        )
+        .is_ok());
+        let e = refused(
+            json!({"kind": "change", "asset": "lib:1", "note": format!("{three} https://d.example")}),
+        );
+        assert_eq!(e[0].0, "note");
+        // A multi-line note keeps its lines.
+        let s = check(
+            form(json!({"kind": "change", "asset": "lib:1", "note": "  line one\nline two  "})),
+            Some(&p),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        assert_eq!(s.note, "line one\nline two");
+    }
+}

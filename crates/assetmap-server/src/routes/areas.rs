@@ -46,6 +46,8 @@ struct AreasPage {
     csv: String,
     /// The categories counted, when the request chose some.
     categories: Option<String>,
+    /// The first day of "checked within 12 months" (`YYYY-MM-DD`).
+    checked_since: String,
 }
 
 /// One area in the table: its main figures as the CSV writes them.
@@ -59,6 +61,8 @@ struct AreaRow {
     count: String,
     /// `count` per 1,000 residents.
     per_1000: String,
+    /// Of `count`, the assets checked within 12 months.
+    checked: String,
     /// How many of the chosen categories the area is an asset desert for.
     deserts: String,
 }
@@ -81,6 +85,7 @@ impl AreaRow {
             population: cell("population"),
             count: cell("count_total"),
             per_1000: cell("per_1000_total"),
+            checked: cell("assets_checked_12m"),
             deserts: cell("deserts"),
         }
     }
@@ -174,6 +179,7 @@ async fn list(
             paging: HtmlPaging::new(&req, &format!("/collections/{collection}/items"), info),
             csv: csv_href(&req, level),
             categories: (!chosen.is_empty()).then(|| chosen.join(", ")),
+            checked_since: assetmap_analysis::checks::jsna_cutoff(summary.today).to_string(),
             rows,
         });
     }

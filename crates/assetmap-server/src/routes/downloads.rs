@@ -358,7 +358,7 @@ async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
         downloads.push(json!({
             "id": stem,
             "title": format!("Assets by {}: counts, rates per 1,000, access and need", level.slug()),
-            "description": "One row per area with its boundary: population (mid-2024), asset counts and rates per 1,000 residents by category, the share of postcodes within walking distance of each category and the median distance, asset deserts, and census 2021 need. The same figures as /collections/areas-<level>/items.",
+            "description": "One row per area with its boundary: population (mid-2024), asset counts and rates per 1,000 residents by category, how many of the area's assets were checked within 12 months and their share (assets_checked_12m, share_checked_12m: verified_at on or after the day 12 months before the figures were made, stated in the file's metadata; imported records carry their source's date; the share is empty when the area has no assets), the share of postcodes within walking distance of each category and the median distance, asset deserts, and census 2021 need. The same figures as /collections/areas-<level>/items.",
             "areas": state.place.areas.areas(level).len(),
             "files": files(&stem),
             "parameters": {

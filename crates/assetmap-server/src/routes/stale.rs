@@ -44,11 +44,11 @@ async fn stale(
 ) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &["older_than", "f"])?;
     let older_than = p
-        .one("older_than")?
+        .one_as_given("older_than")?
         .unwrap_or(&state.settings.stale_after)
         .trim()
         .to_owned();
-    let format = match p.one("f")? {
+    let format = match p.one_as_given("f")? {
         Some(f @ ("html" | "json" | "csv")) => f.to_owned(),
         None => {
             let html = req

@@ -151,7 +151,7 @@ async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &["state", "asset", "f"])?;
-    let waiting_only = match p.one("state")? {
+    let waiting_only = match p.one_as_given("state")? {
         None | Some("waiting") => true,
         Some("all") => false,
         Some(other) => {
@@ -161,7 +161,7 @@ async fn list(
             ))
         }
     };
-    let csv = match p.one("f")? {
+    let csv = match p.one_as_given("f")? {
         None | Some("json") => false,
         Some("csv") => true,
         Some(other) => {
