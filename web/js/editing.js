@@ -521,7 +521,7 @@ export async function copyLink(input, say, done) {
 export function createEditing(ctx) {
   const ed = {
     session: null, // {account, csrf_token, expires_at}
-    editing: null, // {id|null, base: Feature|null}
+    editing: null, // {id|null, base: Feature|null, suggestion: SUGGESTION|null (edit, then accept)}
     pin: null, // the pin being placed (pinInStep)
     notice: null, // {id, html}: a message shown on the next details of that place
     opener: null,
