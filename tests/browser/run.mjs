@@ -1627,8 +1627,9 @@ describe('map page in Chromium', () => {
       made.closed = closed.id;
       assert.equal((await publicAsset(place.id)).properties.status ?? 'active', place.properties.status ?? 'active', 'still open on the map');
 
-      // A place we are missing: the name and the pin are required.
+      // A place we are missing (at the foot of the list): the name and the pin are required.
       await p.locator('#sg-done').click();
+      await p.locator('#detail [data-action=back]').click();
       await p.locator('#suggest-new').click();
       await p.waitForSelector('#sg-form');
       assert.equal(await p.evaluate(() => document.activeElement.id), 'suggest-heading');

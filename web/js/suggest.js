@@ -1,7 +1,7 @@
 // Suggestions from anyone, without an account (issue 18, spec/suggestions.md): on a place's
-// details, "Suggest a change" and "It has closed or moved"; on the map page, "Add a place we're
-// missing". The forms open in the side panel, beside the map, so that the pin can be put on it.
-// Nothing a suggestion says reaches the map until an editor has looked at it.
+// details, "Suggest a change" and "It has closed or moved"; at the foot of the list, "Add a
+// place we're missing". The forms open in the side panel, beside the map, so that the pin can be
+// put on it. Nothing a suggestion says reaches the map until an editor has looked at it.
 
 import { ApiError, send } from './api.js';
 import { esc } from './render.js';
