@@ -1551,6 +1551,10 @@ describe('map page in Chromium', () => {
       assert.deepEqual(trap, { tabindex: '-1', autocomplete: 'off', hidden: 'true', label: 'Leave this empty', offscreen: true });
       assert.equal(await p.locator('#sg-form [style], #suggest [style]').count(), 0, 'no style attributes (CSP)');
       await assertAccessible(p, 'suggest a change form');
+      await p.setViewportSize({ width: 390, height: 800 });
+      const tooWide = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(tooWide <= 0, `the form fits at 390px (${tooWide}px too wide)`);
+      await p.setViewportSize({ width: 1366, height: 850 });
       await shot(p, '30-suggest-change');
 
       const newName = `${place.properties.name} (Community Hub)`;
@@ -1703,6 +1707,10 @@ describe('map page in Chromium', () => {
       assert.equal(await e.getAttribute('.queue-links a[href*="f=json"]', 'href'), '/suggestions?state=all&f=json');
       assert.equal(await e.getAttribute('.queue-links a[href="/stale"]', 'href'), '/stale');
       await assertAccessible(e, 'suggestions queue');
+      await e.setViewportSize({ width: 390, height: 800 });
+      const tooWide = await e.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(tooWide <= 0, `the queue fits at 390px (${tooWide}px too wide)`);
+      await e.setViewportSize({ width: 1366, height: 850 });
       await shot(e, '32-suggestions-queue');
 
       // Show on map: a marker where the new place is said to be.
