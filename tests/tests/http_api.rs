@@ -573,7 +573,7 @@ async fn every_documented_path_answers(app: &TestApp) {
         .next()
         .unwrap()
         .to_owned();
-    let feed = feed_secret(&app).await;
+    let feed = feed_secret(app).await;
     for (path, ops) in paths {
         if ops.get("get").is_none() {
             continue;
