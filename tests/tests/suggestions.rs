@@ -726,7 +726,7 @@ async fn the_stale_report_and_the_stewards_feed_list_places_to_check() {
     // The steward's feed: its own place to check, in Atom.
     let r = as_(&app, ADMIN_TOKEN, "POST", "/auth/feed", None).await;
     assert_eq!(
-        r.status, 400,
+        r.status, 403,
         "the bootstrap token has no account: {}",
         r.body
     );

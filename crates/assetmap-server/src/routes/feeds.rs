@@ -30,7 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 fn account_id(who: &Principal) -> Result<String, ApiError> {
     who.account.as_ref().map(|a| a.id.clone()).ok_or_else(|| {
-        ApiError::bad_request(
+        ApiError::forbidden(
             "A feed belongs to a staff account; sign in with one (the bootstrap admin token has none).",
         )
     })

@@ -172,7 +172,7 @@ async fn list(
         }
     };
     let asset = p
-        .one("asset")?
+        .one_as_given("asset")?
         .map(|raw| AssetId::parse(raw).map_err(|e| ApiError::bad_param("asset", e.problem)))
         .transpose()?;
     erase_overdue_contacts(&state).await?;
