@@ -7,7 +7,7 @@ import { MapView, webglAvailable } from './js/map.js';
 import { detailHtml, esc, labels, resultItem, setVocabulary, typeLabel, updateShortlistButton } from './js/render.js';
 import { Shortlist } from './js/shortlist.js';
 import {
-  emptyState, filterCount, isNarrowed, moreFilterCount, searchFilters, stateFromUrl, urlFromState, DEFAULT_WALK,
+  emptyState, filterCount, isNarrowed, moreFilterCount, roundView, searchFilters, stateFromUrl, urlFromState, DEFAULT_WALK,
 } from './js/state.js';
 import { ABCD_EXPLAIN, ABCD_STYLE, DEFAULT_ABCD_LABELS, svgIcon } from './js/symbols.js';
 import { count, haversine, places, splitPostcode, ukToday, whenInWords, EVENING_TIME, WEEKEND } from './js/format.js';
@@ -23,6 +23,7 @@ const SEARCH_LIMIT = 200;
 // circle before the answer comes; the answer's search.radius_m then replaces it.
 const WALK_METRES_PER_MINUTE = 4800 / 60 / 1.3;
 const DEFAULT_BOUNDS = [-2.478, 53.357, -2.253, 53.48];
+const DEFAULT_WHEN_TIME = '10:00';
 
 const app = {
   state: stateFromUrl(location.hash),
@@ -158,10 +159,9 @@ function syncWhen() {
   const w = app.state.open;
   const kind = !w ? 'any' : w === 'now' ? 'now' : 'day';
   for (const r of document.querySelectorAll('#when input[name=when]')) r.checked = r.value === kind;
-  if (kind === 'day') {
-    $('when-day').value = w.day;
-    $('when-time').value = w.time;
-  }
+  // Until a day and time are chosen, the pickers offer today at 10am.
+  $('when-day').value = kind === 'day' ? w.day : ukToday().day;
+  $('when-time').value = kind === 'day' ? w.time : DEFAULT_WHEN_TIME;
   $('when-pick').hidden = kind !== 'day';
 }
 
@@ -309,7 +309,7 @@ function installMapHover(view) {
 }
 
 function onMapMove(view) {
-  if (app.state.postcode) return;
+  if (app.state.postcode || app.snapping) return;
   app.state.view = { lon: view.lon, lat: view.lat, zoom: view.zoom };
   replaceUrl();
   clearTimeout(app.moveTimer);
@@ -354,6 +354,15 @@ async function refresh({ fit = false } = {}) {
       app.map?.setSearchArea(null);
       if (s.mode === 'map' && app.map?.loaded) {
         view = app.map.view();
+        // Search exactly the view the address bar names (it is rounded to about a metre), so
+        // that the link opens on this same list.
+        const named = roundView(view);
+        if (named.lon !== view.lon || named.lat !== view.lat || named.zoom !== view.zoom) {
+          app.snapping = true;
+          app.map.jumpTo(named);
+          app.snapping = false;
+          view = app.map.view();
+        }
         params = { ...filters, lon: view.lon.toFixed(6), lat: view.lat.toFixed(6), radius: Math.min(50000, Math.ceil(view.radius)), limit: SEARCH_LIMIT };
         context = 'view';
       } else {

@@ -1087,6 +1087,23 @@ describe('map page in Chromium', () => {
       const view = await p.evaluate(() => { const c = window.assetmap.map.map.getCenter(); return [c.lng, c.lat]; });
       const m = /map=[\d.]+\/(-?[\d.]+)\/(-?[\d.]+)/.exec(p.url());
       assert.ok(Math.abs(Number(m[1]) - view[1]) < 1e-4 && Math.abs(Number(m[2]) - view[0]) < 1e-4, `the link names the view shown: ${p.url()}`);
+      // A part of the map, moved by hand, with a filter: the link opens on the same list.
+      await p.evaluate(() => window.assetmap.map.map.jumpTo({ center: [-2.33123456, 53.41987654], zoom: 15.123456 }));
+      await p.waitForFunction(() => location.hash.includes('map=15.12/53.41988/-2.33123'));
+      await p.locator('#f-free').check();
+      await p.waitForFunction(() => location.hash.includes('cost=free'));
+      await waitResults(p);
+      await p.waitForFunction(() => !document.body.classList.contains('is-loading'));
+      const inView = await newPage(context);
+      await inView.goto(p.url());
+      await waitReady(inView);
+      await waitMapIdle(inView);
+      await waitResults(inView);
+      await inView.waitForFunction(() => !document.body.classList.contains('is-loading'));
+      const shown = await shownList(p);
+      assert.ok(shown.known.length + shown.unrecorded.length > 0, 'places in view');
+      assert.deepEqual(await shownList(inView), shown);
+      await inView.close();
       assert.deepEqual([...p.errors, ...fresh.errors], []);
       await fresh.close();
       await p.close();

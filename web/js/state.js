@@ -66,6 +66,11 @@ export function urlFromState(s) {
   return q ? `#${q}` : '';
 }
 
+/** A map view as the address bar holds it: zoom to 2 decimals, latitude and longitude to 5 (about 1 m). */
+export function roundView(v) {
+  return { zoom: Number(v.zoom.toFixed(2)), lat: Number(v.lat.toFixed(5)), lon: Number(v.lon.toFixed(5)) };
+}
+
 /** The /search filter parameters for a state (the "where" is added by the caller). */
 export function searchFilters(s, now = new Date()) {
   return {
