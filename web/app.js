@@ -42,6 +42,7 @@ const app = {
   detailFeature: null,
   shortlist: new Shortlist(),
   moveTimer: null,
+  snapping: false, // true while the map is moved to the view the address bar names
   vocab: null,
   editing: null,
   suggest: null,
