@@ -7,10 +7,11 @@ import { MapView, webglAvailable } from './js/map.js';
 import { detailHtml, esc, labels, resultItem, setVocabulary, typeLabel, updateShortlistButton } from './js/render.js';
 import { Shortlist } from './js/shortlist.js';
 import {
-  emptyState, filterCount, isNarrowed, moreFilterCount, searchFilters, stateFromUrl, urlFromState, DEFAULT_WALK,
+  emptyState, filterCount, isNarrowed, moreFilterCount, roundView, searchFilters, stateFromUrl, urlFromState, DEFAULT_WALK,
 } from './js/state.js';
 import { ABCD_EXPLAIN, ABCD_STYLE, DEFAULT_ABCD_LABELS, svgIcon } from './js/symbols.js';
-import { count, haversine, places, splitPostcode } from './js/format.js';
+import { count, haversine, places, splitPostcode, ukToday, whenInWords, EVENING_TIME, WEEKEND } from './js/format.js';
+import { splitByRecord } from './js/match.js';
 import { createEditing } from './js/editing.js';
 import { createReview } from './js/review.js';
 import { createSuggest } from './js/suggest.js';
@@ -22,6 +23,7 @@ const SEARCH_LIMIT = 200;
 // circle before the answer comes; the answer's search.radius_m then replaces it.
 const WALK_METRES_PER_MINUTE = 4800 / 60 / 1.3;
 const DEFAULT_BOUNDS = [-2.478, 53.357, -2.253, 53.48];
+const DEFAULT_WHEN_TIME = '10:00';
 
 const app = {
   state: stateFromUrl(location.hash),
@@ -31,6 +33,8 @@ const app = {
   wards: null,
   place: null,
   results: [],
+  known: [],
+  unrecorded: [],
   shown: 0,
   resultContext: null,
   searchCtl: null,
@@ -38,6 +42,7 @@ const app = {
   detailFeature: null,
   shortlist: new Shortlist(),
   moveTimer: null,
+  snapping: false, // true while the map is moved to the view the address bar names
   vocab: null,
   editing: null,
   suggest: null,
@@ -140,7 +145,7 @@ function syncControls() {
   const s = app.state;
   $('search-input').value = [s.postcode, s.q].filter(Boolean).join(' ');
   for (const cb of document.querySelectorAll('#category-chips input')) cb.checked = s.categories.includes(cb.value);
-  $('f-open').checked = s.open;
+  syncWhen();
   $('f-free').checked = s.free;
   $('f-stepfree').checked = s.stepFree;
   $('f-age').value = s.age ?? '';
@@ -148,6 +153,36 @@ function syncControls() {
   $('f-walk').value = String(s.walk);
   updateWalkOutput();
   updateFilterSummary();
+}
+
+/** Shows the state's "When can they go?" in its controls. */
+function syncWhen() {
+  const w = app.state.open;
+  const kind = !w ? 'any' : w === 'now' ? 'now' : 'day';
+  for (const r of document.querySelectorAll('#when input[name=when]')) r.checked = r.value === kind;
+  // Until a day and time are chosen, the pickers offer today at 10am.
+  $('when-day').value = kind === 'day' ? w.day : ukToday().day;
+  $('when-time').value = kind === 'day' ? w.time : DEFAULT_WHEN_TIME;
+  $('when-pick').hidden = kind !== 'day';
+}
+
+/** The "When can they go?" controls as a state value: null, 'now' or {day, time}. */
+function readWhen() {
+  const kind = document.querySelector('#when input[name=when]:checked')?.value || 'any';
+  $('when-pick').hidden = kind !== 'day';
+  if (kind === 'now') return 'now';
+  if (kind === 'day') return { day: $('when-day').value, time: $('when-time').value };
+  return null;
+}
+
+/** "Evenings" and "Weekends": one moment each (6:30pm on the chosen day or today; Saturday 11am). */
+function setWhenShortcut(which) {
+  const pickOpen = document.querySelector('#when input[name=when][value=day]').checked;
+  const day = which === 'weekends' ? WEEKEND.day : (pickOpen ? $('when-day').value : ukToday().day);
+  const time = which === 'weekends' ? WEEKEND.time : EVENING_TIME;
+  app.state.open = { day, time };
+  syncWhen();
+  onFiltersChanged();
 }
 
 function updateWalkOutput() {
@@ -158,6 +193,9 @@ function updateWalkOutput() {
   $('f-walk-hint').textContent = app.state.postcode
     ? `From ${app.state.postcode}.`
     : 'Used when you search a postcode.';
+  $('search-hint').textContent = app.state.postcode
+    ? `Words you add search near ${app.state.postcode}. To search the whole map, empty the box and press Search.`
+    : 'For example “M33 7XY”, “gardening” or “M33 7XY singing”.';
 }
 
 function updateFilterSummary() {
@@ -188,7 +226,7 @@ function setAgeError(message) {
 function readFilters() {
   const s = app.state;
   s.categories = [...document.querySelectorAll('#category-chips input:checked')].map((c) => c.value);
-  s.open = $('f-open').checked;
+  s.open = readWhen();
   s.free = $('f-free').checked;
   s.stepFree = $('f-stepfree').checked;
   s.walk = Number($('f-walk').value) || DEFAULT_WALK;
@@ -208,6 +246,7 @@ function readFilters() {
 
 function onFiltersChanged() {
   if (!readFilters()) return;
+  $('unrecorded').open = false;
   app.state.asset = null;
   updateFilterSummary();
   pushUrl();
@@ -240,6 +279,8 @@ async function ensureMap() {
     onSelect: (id) => { if (!app.suggest?.placing) openDetail(id); },
     onMove: onMapMove,
     onStatus: (t) => { $('map-note').textContent = t; },
+    // On a phone or a narrow window the page scrolls past the map with one finger (two move it).
+    cooperativeGestures: window.matchMedia('(pointer: coarse), (max-width: 899px)').matches,
   });
   app.map = view;
   if (!app.wards) {
@@ -269,7 +310,7 @@ function installMapHover(view) {
 }
 
 function onMapMove(view) {
-  if (app.state.postcode) return;
+  if (app.state.postcode || app.snapping) return;
   app.state.view = { lon: view.lon, lat: view.lat, zoom: view.zoom };
   replaceUrl();
   clearTimeout(app.moveTimer);
@@ -314,6 +355,15 @@ async function refresh({ fit = false } = {}) {
       app.map?.setSearchArea(null);
       if (s.mode === 'map' && app.map?.loaded) {
         view = app.map.view();
+        // Search exactly the view the address bar names (it is rounded to about a metre), so
+        // that the link opens on this same list.
+        const named = roundView(view);
+        if (named.lon !== view.lon || named.lat !== view.lat || named.zoom !== view.zoom) {
+          app.snapping = true;
+          app.map.jumpTo(named);
+          app.snapping = false;
+          view = app.map.view();
+        }
         params = { ...filters, lon: view.lon.toFixed(6), lat: view.lat.toFixed(6), radius: Math.min(50000, Math.ceil(view.radius)), limit: SEARCH_LIMIT };
         context = 'view';
       } else {
@@ -324,8 +374,14 @@ async function refresh({ fit = false } = {}) {
         context = 'all';
       }
     }
+    // Places whose record says nothing about cost or access are left out by /search when those
+    // are asked: ask again without them to list such places as "not recorded" (match.js).
+    const unsure = (s.free || s.stepFree) && !app.searchMissing
+      ? searchOrBrowse({ ...params, cost: undefined, access: [] }, context, view, signal) : null;
     const fc = await searchOrBrowse(params, context, view, signal);
+    const fcUnsure = unsure ? await unsure : null;
     let features = fc.features || [];
+    let extra = fcUnsure?.features || [];
     if (context === 'postcode' && fc.search?.radius_m) {
       // Draw exactly the circle the server searched.
       app.searchRadius = fc.search.radius_m;
@@ -333,14 +389,26 @@ async function refresh({ fit = false } = {}) {
     }
     if (context !== 'postcode') {
       // Distance from the middle of the map means nothing to people: only show it from a postcode.
-      features = features.map((f) => {
+      const noDistance = (f) => {
         const { distance_m: _d, walk_minutes: _w, ...rest } = f.properties;
         return { ...f, properties: rest };
-      });
+      };
+      features = features.map(noDistance);
+      extra = extra.map(noDistance);
     }
-    const capped = features.length >= SEARCH_LIMIT;
-    if (view) features = features.filter(inBounds(view.bounds));
-    app.results = features;
+    const capped = features.length >= SEARCH_LIMIT || extra.length >= SEARCH_LIMIT;
+    if (view) {
+      features = features.filter(inBounds(view.bounds));
+      extra = extra.filter(inBounds(view.bounds));
+      // The address bar names the view searched, so that the link shows this same list.
+      s.view = { lon: view.lon, lat: view.lat, zoom: view.zoom };
+      if (app.lastHash === location.hash) replaceUrl();
+    }
+    const split = splitByRecord(features, s, extra);
+    app.known = split.known;
+    app.unrecorded = split.unrecorded;
+    app.results = [...split.known, ...split.unrecorded];
+    features = app.results;
     app.resultContext = { context, capped, matched: fc.numberMatched };
     hideAlert();
     renderResults();
@@ -348,6 +416,8 @@ async function refresh({ fit = false } = {}) {
   } catch (e) {
     if (e.name === 'AbortError') return;
     app.results = [];
+    app.known = [];
+    app.unrecorded = [];
     app.resultContext = { context: 'error' };
     renderResults();
     app.map?.setResults([], false);
@@ -396,35 +466,52 @@ async function browseItems(params, view, signal) {
 
 function describeResults() {
   const s = app.state;
-  const n = app.results.length;
+  const n = app.known.length;
+  const u = app.unrecorded.length;
   const rc = app.resultContext || {};
   const words = s.q ? ` matching “${s.q}”` : '';
-  const filtered = filterCount(s) ? ' with your filters' : '';
+  const when = s.open ? `, open ${whenInWords(s.open)}` : '';
+  const others = filterCount(s) - (s.open ? 1 : 0) ? ' with your filters' : '';
+  const filtered = `${when}${others}`;
+  const unsure = u ? ` ${count(u)} more ${u === 1 ? 'place whose record does' : 'places whose records do'} not say: see “Not recorded” below the list.` : '';
   if (rc.context === 'error') return 'No results.';
   if (rc.context === 'postcode') {
-    const where = `within ${s.walk} minutes’ walk of ${s.postcode}${app.place?.ward_name ? ` (${app.place.ward_name})` : ''}`;
-    if (!n) return `No places found ${where}${words}${filtered}. Try a longer walk or fewer filters.`;
-    return `${rc.capped ? `The best ${count(n)}` : places(n)} ${where}${words}${filtered}, nearest and best matches first.`;
+    const where = `within a ${s.walk}-minute walk of ${s.postcode}${app.place?.ward_name ? ` (${app.place.ward_name})` : ''}`;
+    if (!n) {
+      const tries = [s.walk < 60 ? 'a longer walk' : null, s.q ? 'other words' : null, filterCount(s) ? 'fewer filters' : null,
+        'a postcode nearby'].filter(Boolean);
+      const tryText = `Try ${tries.slice(0, -1).join(', ')}${tries.length > 1 ? ' or ' : ''}${tries[tries.length - 1]}.`;
+      return `No places known to match ${where}${words}${filtered}.${unsure} ${tryText}`;
+    }
+    return `${rc.capped ? `The best ${count(n)}` : places(n)} ${where}${words}${filtered}, nearest and best matches first.${unsure}`;
   }
   if (rc.context === 'view') {
-    if (!n) return `No places in this part of the map${words}${filtered}. Zoom out, move the map or remove a filter.`;
-    if (rc.capped) return `Showing ${places(n)} nearest the middle of the map${words}${filtered}. Zoom in or search to see others.`;
-    return `${places(n)} in this part of the map${words}${filtered}.`;
+    if (!n) return `No places known to match in this part of the map${words}${filtered}.${unsure} Zoom out, move the map or remove a filter.`;
+    if (rc.capped) return `Showing ${places(n)} nearest the middle of the map${words}${filtered}.${unsure} Zoom in or search to see others.`;
+    return `${places(n)} in this part of the map${words}${filtered}.${unsure}`;
   }
-  if (!n) return `No places found${words}${filtered}. Try fewer filters.`;
-  return rc.capped ? `Showing ${places(n)}${words}${filtered}. Search a postcode to see those nearest a person.` : `${places(n)}${words}${filtered}.`;
+  if (!n) return `No places known to match${words}${filtered}.${unsure} Try fewer filters.`;
+  return rc.capped ? `Showing ${places(n)}${words}${filtered}.${unsure} Search a postcode to see those nearest a person.` : `${places(n)}${words}${filtered}.${unsure}`;
 }
 
 function hrefFor(id) {
   return `${location.pathname}${urlFromState({ ...app.state, asset: id })}`;
 }
 
+function itemHtml(f, index) {
+  return resultItem(f, { href: hrefFor(f.id), inShortlist: app.shortlist.has(f.id), index, state: app.state });
+}
+
 function renderResults() {
   const list = $('result-list');
-  app.shown = Math.min(PAGE_SIZE, app.results.length);
-  list.innerHTML = app.results.slice(0, app.shown)
-    .map((f, i) => resultItem(f, { href: hrefFor(f.id), inShortlist: app.shortlist.has(f.id), index: i })).join('');
-  $('more-button').hidden = app.shown >= app.results.length;
+  app.shown = Math.min(PAGE_SIZE, app.known.length);
+  list.innerHTML = app.known.slice(0, app.shown).map((f, i) => itemHtml(f, i)).join('');
+  $('more-button').hidden = app.shown >= app.known.length;
+  // Places whose records do not say: all of them, in their own closed group after the list.
+  const u = app.unrecorded;
+  $('unrecorded').hidden = u.length === 0;
+  $('unrecorded-count').textContent = String(u.length);
+  $('unrecorded-list').innerHTML = u.map((f, i) => itemHtml(f, app.known.length + i)).join('');
   setStatus(describeResults());
   if (app.state.asset) markListItem(app.state.asset, 'is-selected');
 }
@@ -432,10 +519,9 @@ function renderResults() {
 function showMore() {
   const list = $('result-list');
   const from = app.shown;
-  app.shown = Math.min(app.shown + PAGE_SIZE, app.results.length);
-  list.insertAdjacentHTML('beforeend', app.results.slice(from, app.shown)
-    .map((f, i) => resultItem(f, { href: hrefFor(f.id), inShortlist: app.shortlist.has(f.id), index: from + i })).join(''));
-  $('more-button').hidden = app.shown >= app.results.length;
+  app.shown = Math.min(app.shown + PAGE_SIZE, app.known.length);
+  list.insertAdjacentHTML('beforeend', app.known.slice(from, app.shown).map((f, i) => itemHtml(f, from + i)).join(''));
+  $('more-button').hidden = app.shown >= app.known.length;
   list.children[from]?.querySelector('a')?.focus();
 }
 
@@ -457,16 +543,27 @@ function onSearchSubmit(ev) {
   ev.preventDefault();
   const text = $('search-input').value.trim();
   const split = splitPostcode(text);
-  app.state.postcode = split ? split.postcode : null;
+  // Words typed without a postcode after a postcode search stay on that postcode's walk; an
+  // empty search starts again from the map.
+  const keep = !split && text && app.state.postcode;
+  app.state.postcode = split ? split.postcode : (keep ? app.state.postcode : null);
   app.state.q = split ? split.rest : text;
   app.state.asset = null;
+  if (keep) $('search-input').value = `${app.state.postcode} ${app.state.q}`;
+  $('unrecorded').open = false;
   if (!readFilters()) return;
   updateWalkOutput();
   closeDetail({ push: false, focus: false });
   pushUrl();
   refresh({ fit: true }).then(() => {
-    // After a search, take keyboard and screen reader users to the results.
-    if (!$('alert').hidden) $('alert').focus?.();
+    // After a search, the summary comes into view and takes the focus (it is read out).
+    if (!$('alert').hidden) {
+      $('alert').focus?.();
+      return;
+    }
+    if (app.state.mode === 'areas') return;
+    scrollToResults();
+    $('results-status').focus({ preventScroll: true });
   });
 }
 
@@ -478,7 +575,7 @@ function findFeature(id) {
 
 function renderDetail(f) {
   const el = $('detail');
-  el.innerHTML = detailHtml(f, { inShortlist: app.shortlist.has(f.id), searchedPostcode: app.state.postcode });
+  el.innerHTML = detailHtml(f, { inShortlist: app.shortlist.has(f.id), searchedPostcode: app.state.postcode, state: app.state });
   app.editing?.decorateDetail(el, f);
   app.suggest?.decorateDetail(el, f);
 }
@@ -582,8 +679,12 @@ function showFeature(f) {
   if (i >= 0) {
     const old = app.results[i].properties;
     app.results[i] = { ...f, properties: { ...f.properties, distance_m: old.distance_m, walk_minutes: old.walk_minutes } };
+    for (const group of [app.known, app.unrecorded]) {
+      const j = group.findIndex((x) => x.id === f.id);
+      if (j >= 0) group[j] = app.results[i];
+    }
     const li = [...document.querySelectorAll('.result')].find((el) => el.dataset.id === f.id);
-    if (li) li.outerHTML = resultItem(app.results[i], { href: hrefFor(f.id), inShortlist: app.shortlist.has(f.id), index: i });
+    if (li) li.outerHTML = itemHtml(app.results[i], i);
   }
   app.detailCtl?.abort();
   app.state.asset = f.id;
@@ -712,7 +813,10 @@ function onListHover(ev) {
 function wireEvents() {
   $('search-form').addEventListener('submit', onSearchSubmit);
   $('category-chips').addEventListener('change', onFiltersChanged);
-  for (const id of ['f-open', 'f-free', 'f-stepfree']) $(id).addEventListener('change', onFiltersChanged);
+  for (const id of ['f-free', 'f-stepfree']) $(id).addEventListener('change', onFiltersChanged);
+  $('when').addEventListener('change', onFiltersChanged);
+  $('when-evenings').addEventListener('click', () => setWhenShortcut('evenings'));
+  $('when-weekends').addEventListener('click', () => setWhenShortcut('weekends'));
   $('f-age').addEventListener('change', onFiltersChanged);
   $('f-walk').addEventListener('input', updateWalkOutput);
   $('f-walk').addEventListener('change', () => {
@@ -720,7 +824,7 @@ function wireEvents() {
     if (app.place && app.map?.loaded) app.map.fitCircle(app.place.lon, app.place.lat, app.state.walk * WALK_METRES_PER_MINUTE);
   });
   $('filters-reset').addEventListener('click', () => {
-    Object.assign(app.state, { categories: [], open: false, free: false, stepFree: false, age: null, walk: DEFAULT_WALK });
+    Object.assign(app.state, { categories: [], open: null, free: false, stepFree: false, age: null, walk: DEFAULT_WALK });
     syncControls();
     onFiltersChanged();
   });
@@ -729,11 +833,12 @@ function wireEvents() {
   });
   $('more-button').addEventListener('click', showMore);
   document.addEventListener('click', onDocumentClick);
-  const list = $('result-list');
-  list.addEventListener('mouseover', onListHover);
-  list.addEventListener('focusin', onListHover);
-  list.addEventListener('mouseleave', () => app.map?.hover(null));
-  list.addEventListener('focusout', (ev) => { if (!list.contains(ev.relatedTarget)) app.map?.hover(null); });
+  for (const list of [$('result-list'), $('unrecorded-list')]) {
+    list.addEventListener('mouseover', onListHover);
+    list.addEventListener('focusin', onListHover);
+    list.addEventListener('mouseleave', () => app.map?.hover(null));
+    list.addEventListener('focusout', (ev) => { if (!list.contains(ev.relatedTarget)) app.map?.hover(null); });
+  }
   document.addEventListener('keydown', (ev) => {
     if (ev.key !== 'Escape') return;
     // A dialog closes itself on Escape; the editor keeps its form (Back or Cancel leave it).

@@ -127,7 +127,7 @@ function startServer(bin, extraArgs = [], timeoutMs = 120000, extraEnv = {}) {
 
 /* ---------------- browser ---------------- */
 
-async function launch(extraArgs = []) {
+async function launch(extraArgs = [], options = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'assetmap-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -136,6 +136,7 @@ async function launch(extraArgs = []) {
     viewport: { width: 1366, height: 850 },
     locale: 'en-GB',
     timezoneId: 'Europe/London',
+    ...options, // e.g. a phone: {viewport: {width: 390, height: 844}, hasTouch: true, isMobile: true}
   });
   cleanups.push(async () => {
     await context.close().catch(() => {});
@@ -186,8 +187,8 @@ async function shot(page, name) {
 
 const axeSource = () => readFileSync(join(HERE, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
-/** Runs axe-core; fails on serious or critical violations. */
-async function assertAccessible(page, label) {
+/** Runs axe-core; fails on serious or critical violations, or with `strict`, on any at all. */
+async function assertAccessible(page, label, { strict = false } = {}) {
   // Evaluated over the DevTools protocol, which the page's CSP does not govern; an injected
   // <script> (page.addScriptTag) would be refused by script-src 'self', as it should be.
   if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(axeSource());
@@ -198,8 +199,8 @@ async function assertAccessible(page, label) {
       nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
     }));
   });
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad, [], `axe found serious/critical problems in "${label}":\n${JSON.stringify(bad, null, 2)}`);
+  const bad = violations.filter((v) => strict || v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], `axe found ${strict ? '' : 'serious/critical '}problems in "${label}":\n${JSON.stringify(bad, null, 2)}`);
   return violations;
 }
 
@@ -815,6 +816,300 @@ describe('map page in Chromium', () => {
   // Staff sign in on the map page and add, edit, close, reopen and restore places. A server of
   // its own, with a fresh GeoPackage store (startServer makes one in a temp dir), so the data the
   // tests above use is untouched. ASSETMAP_ADMIN_TOKEN makes the accounts through the API.
+  /* ---------------- in real hands (issue 19) ---------------- */
+
+  describe('in real hands: a phone, "Tuesday evening", honest filters, a link that is the list', () => {
+    const singing = { q: 'singing', age: '72', day: 'tue', walk: 20 };
+
+    /** Presses Tab (or Shift+Tab) until `selector` has the focus; fails after `max` presses. */
+    async function tabTo(p, selector, { back = false, max = 120 } = {}) {
+      for (let i = 0; i < max; i += 1) {
+        if (await p.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return;
+        await p.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+      }
+      assert.fail(`Tab never reached ${selector}`);
+    }
+
+    /** The list as a person sees it: the known places, then the "not recorded" group. */
+    const shownList = (p) => p.evaluate(() => ({
+      known: [...document.querySelectorAll('#result-list > li')].map((li) => li.dataset.id),
+      unrecorded: [...document.querySelectorAll('#unrecorded-list > li')].map((li) => li.dataset.id),
+      count: document.getElementById('unrecorded').hidden ? null : document.getElementById('unrecorded-count').textContent,
+      status: document.getElementById('results-status').textContent,
+    }));
+
+    /** What the coordinator's list must be: honest about what each record says. */
+    async function assertHonest(p, { age = 72 } = {}) {
+      const r = await p.evaluate(() => ({
+        known: window.assetmap.known.map((f) => f.properties),
+        unrecorded: window.assetmap.unrecorded.map((f) => f.properties),
+        whyKnown: [...document.querySelectorAll('#result-list > li')].map((li) => li.querySelector('.result__why')?.textContent ?? null),
+        whyUnrecorded: [...document.querySelectorAll('#unrecorded-list > li')].map((li) => li.querySelector('.result__why')?.textContent ?? null),
+      }));
+      const hasAges = (q) => Number.isInteger(q.audience?.min_age) || Number.isInteger(q.audience?.max_age);
+      for (const q of r.known) {
+        assert.ok(['open', 'by_arrangement'].includes(q.open_status), `${q.name}: known to be open then (${q.open_status})`);
+        if (age !== null) {
+          assert.ok(hasAges(q), `${q.name}: its record gives ages`);
+          assert.ok((q.audience.min_age ?? 0) <= age && (q.audience.max_age ?? 120) >= age, `${q.name} suits ${age}`);
+        }
+      }
+      for (const q of r.unrecorded) {
+        assert.ok(q.open_status === 'unknown' || (age !== null && !hasAges(q)), `${q.name}: its record does not say (times ${q.open_status})`);
+      }
+      assert.ok(r.whyKnown.every((w) => /^Why: /.test(w ?? '')), `every place says why: ${JSON.stringify(r.whyKnown.slice(0, 3))}`);
+      assert.ok(r.whyUnrecorded.every((w) => /Not recorded: .* – ask them\.$/.test(w ?? '')), `and what is not recorded: ${JSON.stringify(r.whyUnrecorded.slice(0, 3))}`);
+      // Never a reason that is not true: "suits age 72" only for a record that gives ages.
+      [...r.known, ...r.unrecorded].forEach((q, i) => {
+        const why = [...r.whyKnown, ...r.whyUnrecorded][i];
+        if (!hasAges(q)) assert.doesNotMatch(why, /suits age/, `${q.name}: ${why}`);
+        if (q.open_status !== 'open') assert.doesNotMatch(why, /open Tuesday/, `${q.name}: ${why}`);
+      });
+      return r;
+    }
+
+    test('a resident on a phone searches a postcode for "food bank": the summary takes the focus in view; a place gives directions', async () => {
+      const phoneContext = await launch([], { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+      const p = await newPage(phoneContext);
+      await p.goto(`${base}/`);
+      await waitReady(p);
+      await waitMapIdle(p);
+      // One finger scrolls the page past the map; two move the map.
+      assert.equal(await p.evaluate(() => window.assetmap.map.map.cooperativeGestures.isEnabled()), true);
+      await p.locator('#search-input').tap();
+      await p.fill('#search-input', `${POSTCODE} food bank`);
+      await p.locator('#search-form button[type=submit]').tap();
+      await p.waitForFunction(() => document.activeElement?.id === 'results-status', null, { timeout: 30000 });
+      const summary = await status(p);
+      assert.match(summary, /within a 15-minute walk of M33 7XY/);
+      assert.match(summary, /“food bank”/);
+      const box = await p.locator('#results-status').boundingBox();
+      assert.ok(box && box.y >= 0 && box.y + box.height <= 844, `the summary is in view: ${JSON.stringify(box)}`);
+      const first = p.locator('#result-list > li').first();
+      assert.ok(await first.isVisible(), 'the first place is in view under it');
+      assert.ok((await p.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'no sideways scrolling');
+      await assertAccessible(p, 'phone: food bank results', { strict: true });
+      await shot(p, '19-01-phone-food-bank');
+
+      const id = await first.getAttribute('data-id');
+      await first.locator('.result__name a').tap();
+      await p.waitForSelector('#detail:not([hidden]) #detail-name');
+      await p.waitForFunction((i) => window.assetmap.detailFeature?.id === i && window.assetmap.detailFeature.properties.provenance, id);
+      const f = await p.evaluate(() => window.assetmap.detailFeature);
+      const [lon, lat] = f.geometry.coordinates;
+      const num = (v) => String(Number(v.toFixed(6)));
+      const geo = p.locator('#detail a[href^="geo:"]');
+      const osm = p.locator('#detail a[href^="https://www.openstreetmap.org/directions"]');
+      const geoHref = await geo.getAttribute('href');
+      assert.ok(geoHref.startsWith(`geo:${num(lat)},${num(lon)}?q=${num(lat)},${num(lon)}(`), geoHref);
+      assert.equal(decodeURIComponent(geoHref.slice(geoHref.indexOf('(') + 1, -1)), f.properties.name.replace(/[()]/g, ' ').replace(/\s+/g, ' ').trim());
+      assert.equal(await osm.getAttribute('href'), `https://www.openstreetmap.org/directions?to=${num(lat)},${num(lon)}`);
+      for (const a of [geo, osm]) assert.equal(await a.getAttribute('rel'), 'noopener noreferrer');
+      assert.equal(await osm.getAttribute('target'), '_blank');
+      assert.match(await osm.textContent(), /opens in a new tab/);
+      await osm.scrollIntoViewIfNeeded();
+      await assertAccessible(p, 'phone: a place with directions', { strict: true });
+      await shot(p, '19-02-phone-directions');
+      assert.deepEqual(p.external, [], 'nothing was fetched from outside');
+      assert.deepEqual(p.errors, []);
+      await phoneContext.close();
+    });
+
+    test('a phone that finds nothing says where it looked and what to try', async () => {
+      const p = await newPage(context);
+      await p.setViewportSize({ width: 390, height: 844 });
+      await p.goto(`${base}/`);
+      await waitReady(p);
+      await p.fill('#search-input', `${POSTCODE} qwxyzzy`);
+      await p.press('#search-input', 'Enter');
+      await p.waitForFunction(() => document.activeElement?.id === 'results-status', null, { timeout: 30000 });
+      const text = await status(p);
+      assert.match(text, /^No places known to match within a 15-minute walk of M33 7XY.*“qwxyzzy”/);
+      assert.match(text, /Try a longer walk, other words or a postcode nearby\./);
+      await assertAccessible(p, 'phone: nothing found', { strict: true });
+      await shot(p, '19-03-phone-nothing-found');
+      await p.close();
+    });
+
+    test('a coordinator searches "singing" near a postcode for someone aged 72 free on Tuesday evenings within 20 minutes', async () => {
+      const p = await newPage(context);
+      const asked = [];
+      p.on('request', (r) => { if (new URL(r.url()).pathname === '/search') asked.push(new URL(r.url()).searchParams); });
+      await p.goto(`${base}/`);
+      await waitReady(p);
+      await p.fill('#search-input', `${POSTCODE} ${singing.q}`);
+      await p.press('#search-input', 'Enter');
+      await p.waitForFunction(() => document.activeElement?.id === 'results-status', null, { timeout: 30000 });
+      await p.locator('#when input[value=day]').check();
+      await p.selectOption('#when-day', singing.day);
+      await p.locator('#when-evenings').click();
+      await p.waitForFunction(() => location.hash.includes('open=tue,18:30'));
+      await p.locator('#filters > summary').click();
+      await p.fill('#f-age', singing.age);
+      await p.press('#f-age', 'Tab');
+      await p.waitForFunction(() => location.hash.includes('age=72'));
+      await p.locator('#f-walk').focus();
+      await p.keyboard.press('ArrowRight');
+      await p.waitForFunction(() => location.hash.includes('walk_minutes=20'));
+      await waitResults(p);
+      await p.waitForFunction(() => /Tuesday at 6:30pm/.test(document.getElementById('results-status').textContent)
+        && /20-minute walk/.test(document.getElementById('results-status').textContent));
+      const last = asked[asked.length - 1];
+      assert.match(last.get('open_at'), /^\d{4}-\d{2}-\d{2}T18:30$/);
+      assert.equal(new Date(`${last.get('open_at')}:00Z`).getUTCDay(), 2, 'open_at is a Tuesday');
+      assert.equal(last.get('age'), '72');
+      assert.equal(last.get('walk_minutes'), '20');
+      assert.equal(last.get('postcode'), POSTCODE);
+      assert.equal(last.get('q'), 'singing');
+      const r = await assertHonest(p);
+      assert.ok(r.unrecorded.length > 0, 'some records do not say');
+      const list = await shownList(p);
+      assert.equal(list.count, String(list.unrecorded.length), 'the group says how many');
+      assert.equal(await p.locator('#unrecorded').evaluate((d) => d.open), false, 'the group starts closed');
+      assert.equal(await p.locator('#unrecorded-list').isVisible(), false);
+      await assertAccessible(p, 'coordinator: singing, Tuesday evening, 72, 20 minutes', { strict: true });
+      await shot(p, '19-04-coordinator-tuesday-evening');
+      await p.locator('#unrecorded > summary').click();
+      assert.equal(await p.locator('#unrecorded-list > li').first().isVisible(), true);
+      await assertAccessible(p, 'coordinator: the "not recorded" group open', { strict: true });
+      await shot(p, '19-05-coordinator-not-recorded');
+      // The address bar is the list: the same link in a fresh page shows the same places.
+      const fresh = await newPage(context);
+      await fresh.goto(p.url());
+      await waitReady(fresh);
+      await waitResults(fresh);
+      await fresh.waitForFunction(() => document.querySelectorAll('#result-list > li, #unrecorded-list > li').length > 0);
+      const again = await shownList(fresh);
+      assert.deepEqual(again, await shownList(p));
+      assert.equal(await fresh.locator('#when input[value=day]').isChecked(), true);
+      assert.equal(await fresh.locator('#when-day').inputValue(), 'tue');
+      assert.equal(await fresh.locator('#when-time').inputValue(), '18:30');
+      assert.deepEqual([...p.errors, ...fresh.errors], []);
+      await fresh.close();
+      await p.close();
+    });
+
+    test('known matches come first: pharmacies open on Tuesday at 6:30pm, from a shared link', async () => {
+      const p = await newPage(context);
+      await p.goto(`${base}/#postcode=${encodeURIComponent(POSTCODE)}&q=pharmacy&open=tue,18:30&walk_minutes=20`);
+      await waitReady(p);
+      await waitResults(p);
+      const r = await assertHonest(p, { age: null });
+      assert.ok(r.known.length > 0 && r.known.every((q) => q.open_status === 'open'), 'a pharmacy known to be open then comes first');
+      assert.ok(r.whyKnown.every((w) => /open Tuesday at 6:30pm/.test(w)), JSON.stringify(r.whyKnown));
+      assert.ok(r.unrecorded.length > 0 && r.unrecorded.every((q) => q.open_status === 'unknown'));
+      assert.ok(r.whyUnrecorded.every((w) => /Not recorded: opening times – ask them\.$/.test(w)), JSON.stringify(r.whyUnrecorded.slice(0, 2)));
+      assert.equal(await p.locator('#unrecorded-count').textContent(), String(r.unrecorded.length));
+      assert.equal(await p.locator('#unrecorded').evaluate((d) => d.open), false);
+      assert.match(await status(p), new RegExp(`^${r.known.length} places? within a 20-minute walk of M33 7XY.*open Tuesday at 6:30pm.* ${r.unrecorded.length} more places whose records do not say`));
+      assert.equal(await p.locator('#result-list .fact--open').first().textContent(), 'Open Tuesday at 6:30pm');
+      await assertAccessible(p, 'known matches first', { strict: true });
+      await shot(p, '19-07-known-first');
+      assert.deepEqual(p.errors, []);
+      await p.close();
+    });
+
+    test('the same by keyboard only', async () => {
+      const kb = await newPage(context);
+      await kb.goto(`${base}/`);
+      await waitReady(kb);
+      await tabTo(kb, '#search-input');
+      await kb.keyboard.type(`${POSTCODE} ${singing.q}`);
+      await kb.keyboard.press('Enter');
+      await kb.waitForFunction(() => document.activeElement?.id === 'results-status', null, { timeout: 30000 });
+      // "When can they go?": the radios take the arrow keys; then a day, a time and "Evenings".
+      await tabTo(kb, '#when input[name=when]', { back: true });
+      await kb.keyboard.press('ArrowRight');
+      await kb.keyboard.press('ArrowRight');
+      await kb.waitForFunction(() => document.activeElement.value === 'day' && !document.getElementById('when-pick').hidden);
+      await kb.keyboard.press('Tab');
+      assert.equal(await kb.evaluate(() => document.activeElement.id), 'when-day');
+      await kb.keyboard.type('Tuesday');
+      await kb.waitForFunction(() => document.getElementById('when-day').value === 'tue');
+      await tabTo(kb, '#when-evenings');
+      await kb.keyboard.press('Enter');
+      await kb.waitForFunction(() => location.hash.includes('open=tue,18:30'));
+      // The age and the walk are under "More filters".
+      await tabTo(kb, '#filters > summary');
+      await kb.keyboard.press('Enter');
+      await tabTo(kb, '#f-age');
+      await kb.keyboard.type(singing.age);
+      await kb.keyboard.press('Tab');
+      await kb.waitForFunction(() => location.hash.includes('age=72'));
+      await tabTo(kb, '#f-walk');
+      await kb.keyboard.press('ArrowRight');
+      await kb.waitForFunction(() => location.hash.includes('walk_minutes=20'));
+      await waitResults(kb);
+      await kb.waitForFunction(() => /Tuesday at 6:30pm/.test(document.getElementById('results-status').textContent));
+      await assertHonest(kb);
+      // On to the "not recorded" group (no record near M33 7XY gives ages, so every place is
+      // there): Enter opens it, Tab goes on into it.
+      await tabTo(kb, '#unrecorded > summary');
+      const focusShows = await kb.evaluate(() => getComputedStyle(document.activeElement).outlineStyle !== 'none');
+      assert.ok(focusShows, 'focus is visible on the group');
+      await kb.keyboard.press('Enter');
+      assert.equal(await kb.locator('#unrecorded').evaluate((d) => d.open), true);
+      await kb.keyboard.press('Tab');
+      assert.ok(await kb.evaluate(() => Boolean(document.activeElement.closest('#unrecorded-list'))), 'Tab goes into the group');
+      await kb.keyboard.press('Enter');
+      await kb.waitForSelector('#detail:not([hidden])');
+      assert.equal(await kb.evaluate(() => document.activeElement.id), 'detail-name');
+      assert.match(await kb.locator('#detail .matched').textContent(), /Not recorded: /);
+      await assertAccessible(kb, 'keyboard: a place whose record does not say', { strict: true });
+      await shot(kb, '19-06-keyboard-not-recorded-detail');
+      assert.deepEqual(kb.errors, []);
+      await kb.close();
+    });
+
+    test('words typed after a postcode search stay on its walk; the address bar reproduces the list', async () => {
+      const p = await newPage(context);
+      await p.goto(`${base}/#postcode=${encodeURIComponent(POSTCODE)}`);
+      await waitReady(p);
+      await waitResults(p);
+      await p.fill('#search-input', 'library');
+      await p.press('#search-input', 'Enter');
+      await p.waitForFunction(() => location.hash.includes('q=library') && document.activeElement?.id === 'results-status');
+      assert.match(p.url(), /postcode=M33\+7XY/, 'still on the postcode');
+      assert.match(await status(p), /within a 15-minute walk of M33 7XY( \([^)]+\))? matching “library”/);
+      assert.equal(await p.inputValue('#search-input'), `${POSTCODE} library`);
+      const fresh = await newPage(context);
+      await fresh.goto(p.url());
+      await waitReady(fresh);
+      await waitResults(fresh);
+      assert.deepEqual(await shownList(fresh), await shownList(p));
+      // An empty search starts again from the map; the link then names the map's view.
+      await p.fill('#search-input', '');
+      await p.press('#search-input', 'Enter');
+      await p.waitForFunction(() => !location.hash.includes('postcode=') && location.hash.includes('map='));
+      await waitResults(p);
+      await waitMapIdle(p);
+      await waitResults(p);
+      const view = await p.evaluate(() => { const c = window.assetmap.map.map.getCenter(); return [c.lng, c.lat]; });
+      const m = /map=[\d.]+\/(-?[\d.]+)\/(-?[\d.]+)/.exec(p.url());
+      assert.ok(Math.abs(Number(m[1]) - view[1]) < 1e-4 && Math.abs(Number(m[2]) - view[0]) < 1e-4, `the link names the view shown: ${p.url()}`);
+      // A part of the map, moved by hand, with a filter: the link opens on the same list.
+      await p.evaluate(() => window.assetmap.map.map.jumpTo({ center: [-2.33123456, 53.41987654], zoom: 15.123456 }));
+      await p.waitForFunction(() => location.hash.includes('map=15.12/53.41988/-2.33123'));
+      await p.locator('#f-free').check();
+      await p.waitForFunction(() => location.hash.includes('cost=free'));
+      await waitResults(p);
+      await p.waitForFunction(() => !document.body.classList.contains('is-loading'));
+      const inView = await newPage(context);
+      await inView.goto(p.url());
+      await waitReady(inView);
+      await waitMapIdle(inView);
+      await waitResults(inView);
+      await inView.waitForFunction(() => !document.body.classList.contains('is-loading'));
+      const shown = await shownList(p);
+      assert.ok(shown.known.length + shown.unrecorded.length > 0, 'places in view');
+      assert.deepEqual(await shownList(inView), shown);
+      await inView.close();
+      assert.deepEqual([...p.errors, ...fresh.errors], []);
+      await fresh.close();
+      await p.close();
+    });
+  });
+
   describe('editing', () => {
     const ADMIN_TOKEN = 'browser-test-admin-token-3f9c2a7d5e';
     const PASSWORD = 'a long enough password 123';

@@ -2,9 +2,11 @@
 import { test } from './guard.mjs';
 import assert from 'node:assert/strict';
 import {
-  ageRangeInWords, checkedInWords, circlePolygon, costInWords, dateInWords, distanceInWords, haversine,
-  openingSummary, openingTimesInWords, periodInWords, splitPostcode, timeInWords, walkInWords,
+  ageRangeInWords, checkedInWords, circlePolygon, costInWords, dateInWords, directionsLinks, distanceInWords, haversine,
+  openAtFor, openingSummary, openingTimesInWords, parseWhen, periodInWords, splitPostcode, timeInWords, ukToday,
+  walkInWords, whenInWords,
 } from '../../web/js/format.js';
+import { knownNotToMatch, listInWords, notRecorded, splitByRecord } from '../../web/js/match.js';
 import { stateFromUrl, urlFromState, emptyState, searchFilters } from '../../web/js/state.js';
 import {
   changedProperties, formParamName, keptInWords, retentionInWords, retryInWords,
@@ -100,7 +102,7 @@ test('unit: the URL round-trips the search state', () => {
     postcode: 'M33 7XY',
     q: 'singing',
     categories: ['arts_heritage', 'befriending'],
-    open: true,
+    open: 'now',
     free: true,
     stepFree: true,
     age: 72,
@@ -114,7 +116,76 @@ test('unit: the URL round-trips the search state', () => {
   assert.deepEqual(stateFromUrl(url), { ...s, view: null });
   assert.equal(urlFromState(emptyState()), '');
   const f = searchFilters(s);
-  assert.deepEqual(f, { q: 'singing', category: ['arts_heritage', 'befriending'], open: 'now', cost: 'free', access: ['step_free'], age: 72 });
+  assert.deepEqual(f, { q: 'singing', category: ['arts_heritage', 'befriending'], open: 'now', open_at: undefined, cost: 'free', access: ['step_free'], age: 72 });
+  // A day and a time: in the fragment as open=tue,18:30; sent as open_at on that day's next date.
+  const t = { ...s, open: { day: 'tue', time: '18:30' } };
+  const turl = urlFromState(t);
+  assert.match(turl, /open=tue,18:30/);
+  assert.deepEqual(stateFromUrl(turl), { ...t, view: null });
+  const sat = new Date('2026-12-05T12:00:00Z'); // a Saturday
+  assert.equal(searchFilters(t, sat).open_at, '2026-12-08T18:30');
+  assert.equal(searchFilters(t, sat).open, undefined);
+  assert.equal(stateFromUrl('#open=someday').open, null);
+});
+
+test('unit: "when can they go?" in words and as an open_at', () => {
+  assert.deepEqual(parseWhen('tue,18:30'), { day: 'tue', time: '18:30' });
+  assert.equal(parseWhen('tue,25:00'), null);
+  assert.equal(parseWhen('now'), null);
+  assert.equal(whenInWords({ day: 'tue', time: '18:30' }), 'Tuesday at 6:30pm');
+  assert.equal(whenInWords({ day: 'sat', time: '11:00' }), 'Saturday at 11am');
+  assert.equal(whenInWords('now'), 'now');
+  // UK time: just after midnight on Sunday in London is still Saturday in UTC in summer.
+  assert.deepEqual(ukToday(new Date('2026-06-06T23:30:00Z')), { date: '2026-06-07', day: 'sun' });
+  assert.deepEqual(ukToday(new Date('2026-12-05T23:30:00Z')), { date: '2026-12-05', day: 'sat' });
+  const sat = new Date('2026-12-05T12:00:00Z');
+  assert.equal(openAtFor({ day: 'sat', time: '11:00' }, sat), '2026-12-05T11:00', 'today when it is that day');
+  assert.equal(openAtFor({ day: 'fri', time: '09:30' }, sat), '2026-12-11T09:30');
+  assert.equal(openAtFor({ day: 'mon', time: '10:00' }, new Date('2026-12-31T12:00:00Z')), '2027-01-04T10:00', 'across a year');
+});
+
+test('unit: directions links carry the place and nothing else', () => {
+  const d = directionsLinks(53.4234567, -2.3183, 'Sale (Waterside) Library & Café');
+  assert.equal(d.geo, 'geo:53.423457,-2.3183?q=53.423457,-2.3183(Sale%20Waterside%20Library%20%26%20Caf%C3%A9)');
+  assert.equal(d.osm, 'https://www.openstreetmap.org/directions?to=53.423457,-2.3183');
+  assert.equal(directionsLinks(53.5, -2.25, '').geo, 'geo:53.5,-2.25?q=53.5,-2.25');
+});
+
+test('unit: known matches first; what a record does not say goes in its own group', () => {
+  const s = { open: { day: 'tue', time: '18:30' }, free: true, stepFree: false, age: 72 };
+  const f = (id, p) => ({ id, properties: p });
+  const open = f('a', { open_status: 'open', cost: { band: 'free' }, audience: { min_age: 60 } });
+  const unknownTimes = f('b', { open_status: 'unknown', cost: { band: 'free' }, audience: { min_age: 18 } });
+  const noAges = f('c', { open_status: 'open', cost: { band: 'free' }, audience: {} });
+  const noCost = f('d', { open_status: 'by_arrangement', audience: { min_age: 50, max_age: 90 } });
+  const paid = f('e', { open_status: 'open', cost: { band: 'paid' }, audience: { min_age: 60 } });
+  assert.deepEqual(notRecorded(open.properties, s), []);
+  assert.deepEqual(notRecorded(unknownTimes.properties, s), ['times']);
+  assert.deepEqual(notRecorded(noAges.properties, s), ['age']);
+  assert.deepEqual(notRecorded(noCost.properties, s), ['cost']);
+  assert.deepEqual(notRecorded({ access: ['hearing_loop'] }, { ...s, open: null, free: false, age: null, stepFree: true }), ['access']);
+  assert.equal(knownNotToMatch(paid.properties, s), true);
+  const split = splitByRecord([open, unknownTimes, noAges], s, [noCost, paid, open]);
+  assert.deepEqual(split.known.map((x) => x.id), ['a']);
+  assert.deepEqual(split.unrecorded.map((x) => x.id), ['b', 'c', 'd'], 'the paid place is left out; none twice');
+  assert.equal(listInWords(['times', 'cost', 'age']), 'opening times, cost and ages');
+  assert.deepEqual(splitByRecord([noAges], { open: null, free: false, stepFree: false, age: null }).known.map((x) => x.id), ['c'],
+    'without filters every place is a known match');
+});
+
+test('unit: the one-line why never says what the record does not', async () => {
+  const { whyLine, openStatusText } = await import('../../web/js/render.js');
+  const s = { open: { day: 'tue', time: '18:30' }, free: false, stepFree: false, age: 72 };
+  const choir = { matched: { terms: ['singing'], filters: ['age=72', 'open_at'] }, open_status: 'open', audience: { min_age: 60 } };
+  assert.equal(whyLine(choir, s), 'Why: matches “singing”; open Tuesday at 6:30pm; suits age 72 (ages 60 and over).');
+  const school = { matched: { terms: ['singing'], filters: ['age=72'] }, open_status: 'unknown', audience: {} };
+  const line = whyLine(school, s);
+  assert.doesNotMatch(line, /suits age|open Tuesday/);
+  assert.equal(line, 'Why: matches “singing”. Not recorded: opening times and ages – ask them.');
+  assert.equal(whyLine({ matched: { terms: [], filters: [] } }, { open: null, free: false, stepFree: false, age: null }), '');
+  assert.equal(openStatusText('open', { day: 'tue', time: '18:30' }), 'Open Tuesday at 6:30pm');
+  assert.equal(openStatusText('open', 'now'), 'Open now');
+  assert.equal(openStatusText('unknown', { day: 'tue', time: '18:30' }), 'Times not known');
 });
 
 test('unit: bad URL values fall back to defaults', () => {
@@ -129,7 +200,7 @@ test('unit: bad URL values fall back to defaults', () => {
 test('unit: why a place matched, in words; names are escaped', async () => {
   const { filterInWords, resultItem, setVocabulary, detailHtml } = await import('../../web/js/render.js');
   setVocabulary({ access_features: [{ slug: 'step_free', label: 'Step-free access' }], categories: [{ slug: 'food', label: 'Food' }] });
-  assert.equal(filterInWords('open_at'), 'open now');
+  assert.equal(filterInWords('open_at'), 'open at the time asked');
   assert.equal(filterInWords('cost=free'), 'free');
   assert.equal(filterInWords('age=72'), 'suits age 72');
   assert.equal(filterInWords('access=step_free'), 'step-free access');
@@ -143,6 +214,9 @@ test('unit: why a place matched, in words; names are escaped', async () => {
   assert.ok(!li.includes('<img'), 'names are escaped in the list');
   const d = detailHtml(f, { inShortlist: false });
   assert.ok(!d.includes('<img') && !d.includes('href="javascript:'), 'and in the details, with no script links');
+  assert.ok(d.includes('href="geo:53.4,-2.3?q=53.4,-2.3(%3Cimg%20src%3Dx%20onerror%3Dalert%201%20%3E)" rel="noopener noreferrer"'),
+    'a geo: link for directions, its name encoded');
+  assert.ok(d.includes('href="https://www.openstreetmap.org/directions?to=53.4,-2.3" target="_blank" rel="noopener noreferrer"'));
 });
 
 test('unit: history and conflicts say each change in words; how it was made, too', async () => {

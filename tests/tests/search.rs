@@ -227,6 +227,14 @@ async fn open_at_on_a_sunday_leaves_out_places_closed_on_sundays() {
     for f in &features {
         let status = f["properties"]["open_status"].as_str().unwrap();
         assert_ne!(status, "closed");
+        // Times not known: kept, and said to be not recorded (never a match).
+        let not_recorded = f["properties"]["matched"]["not_recorded"]
+            .as_array()
+            .unwrap();
+        assert_eq!(
+            not_recorded.contains(&Value::from("open_at")),
+            status == "unknown"
+        );
         match open_sunday_11(f) {
             Some(true) => {
                 assert_eq!(status, "open");
@@ -312,10 +320,26 @@ async fn age_8_leaves_out_adults_only_services() {
                 aud["min_age"].as_u64().is_none_or(|m| m <= 8)
                     && aud["max_age"].as_u64().is_none_or(|m| m >= 8)
             );
-            assert!(f["properties"]["matched"]["filters"]
-                .as_array()
-                .unwrap()
-                .contains(&Value::from("age=8")));
+            // Said to suit the age only when its record gives an age range; otherwise the
+            // filter kept it but its record does not say.
+            let has_range = aud["min_age"].is_u64() || aud["max_age"].is_u64();
+            let m = &f["properties"]["matched"];
+            assert_eq!(
+                m["filters"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&Value::from("age=8")),
+                has_range,
+                "{m}"
+            );
+            assert_eq!(
+                m["not_recorded"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&Value::from("age=8")),
+                !has_range,
+                "{m}"
+            );
         }
     }
 }

@@ -231,3 +231,66 @@ export function circlePolygon(lon, lat, radiusM, steps = 64) {
   }
   return { type: 'Polygon', coordinates: [ring] };
 }
+
+/* ---------- "When can they go?" ---------- */
+
+export const WEEKDAYS = DAY_ORDER;
+export { DAY_NAME };
+
+/** What the "Evenings" and "Weekends" shortcuts mean: one moment each, said in the page's words. */
+export const EVENING_TIME = '18:30';
+export const WEEKEND = { day: 'sat', time: '11:00' };
+
+/** "tue,18:30" (the fragment's form) → {day:"tue", time:"18:30"}, or null when it is not one. */
+export function parseWhen(v) {
+  const m = /^(mon|tue|wed|thu|fri|sat|sun),([01]\d|2[0-3]):([0-5]\d)$/.exec(String(v || '').trim().toLowerCase());
+  return m ? { day: m[1], time: `${m[2]}:${m[3]}` } : null;
+}
+
+/** {day:"tue", time:"18:30"} → "Tuesday at 6:30pm"; "now" → "now". */
+export function whenInWords(when) {
+  if (when === 'now') return 'now';
+  if (!when) return '';
+  return `${DAY_NAME[when.day]} at ${timeInWords(when.time)}`;
+}
+
+/** Today's date and weekday in UK time: {date:"2026-12-05", day:"sat"}. */
+export function ukToday(now = new Date()) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short',
+  }).formatToParts(now).map((p) => [p.type, p.value]));
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, day: parts.weekday.slice(0, 3).toLowerCase() };
+}
+
+/**
+ * The `open_at` to send /search for a day of the week and a time: that day's next date in UK
+ * time (today when it is that day), e.g. "2026-12-08T18:30". /search looks only at the day of
+ * the week and the time, so any week gives the same list.
+ */
+export function openAtFor(when, now = new Date()) {
+  const today = ukToday(now);
+  const ahead = (DAY_ORDER.indexOf(when.day) - DAY_ORDER.indexOf(today.day) + 7) % 7;
+  const [y, m, d] = today.date.split('-').map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d + ahead));
+  return `${t.toISOString().slice(0, 10)}T${when.time}`;
+}
+
+/* ---------- directions ---------- */
+
+/** Degrees for a link: at most 6 decimals (about 10 cm), no trailing zeros. */
+function coord(v) {
+  return String(Number(Number(v).toFixed(6)));
+}
+
+/**
+ * Links that open directions to a place in the person's own maps: a geo: URI (phones open
+ * their maps app) and OpenStreetMap's directions page. Nothing in them says who asked.
+ */
+export function directionsLinks(lat, lon, name) {
+  const at = `${coord(lat)},${coord(lon)}`;
+  const label = String(name || '').replace(/[()]/g, ' ').replace(/\s+/g, ' ').trim();
+  return {
+    geo: `geo:${at}?q=${at}${label ? `(${encodeURIComponent(label)})` : ''}`,
+    osm: `https://www.openstreetmap.org/directions?to=${at}`,
+  };
+}

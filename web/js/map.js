@@ -89,7 +89,7 @@ export class MapView {
       dragRotate: false,
       pitchWithRotate: false,
       touchPitch: false,
-      cooperativeGestures: false,
+      cooperativeGestures: Boolean(this.opts.cooperativeGestures),
       locale: {
         'NavigationControl.ZoomIn': 'Zoom in',
         'NavigationControl.ZoomOut': 'Zoom out',

@@ -1,9 +1,11 @@
 // HTML for list items and the detail panel. Everything from the server is escaped.
 
 import {
-  ageRangeInWords, checkedInWords, costInWords, dateInWords, distanceInWords, geocodeInWords, languageName,
-  openingSummary, openingTimesInWords, OPEN_STATUS_TEXT, safeHref, telHref, walkInWords, websiteText,
+  ageRangeInWords, checkedInWords, costInWords, dateInWords, directionsLinks, distanceInWords, geocodeInWords,
+  languageName, openingSummary, openingTimesInWords, OPEN_STATUS_TEXT, safeHref, telHref, walkInWords, websiteText,
+  whenInWords,
 } from './format.js';
+import { listInWords, notRecorded } from './match.js';
 import { svgIcon } from './symbols.js';
 
 export function esc(v) {
@@ -53,10 +55,22 @@ function statusBanner(p) {
   return `<p class="status-banner status-banner--${esc(p.status)}"><strong>${esc(label('status', p.status))}.</strong> Check before you go.</p>`;
 }
 
+/** An open status from /search in words, for the time asked ("Open now", "Open Tuesday at 6:30pm"). */
+export function openStatusText(status, when) {
+  if (when && when !== 'now' && (status === 'open' || status === 'closed')) {
+    return `${status === 'open' ? 'Open' : 'Closed'} ${whenInWords(when)}`;
+  }
+  return OPEN_STATUS_TEXT[status] || status;
+}
+
+function openFact(p, s) {
+  return `<li class="fact fact--${esc(p.open_status)}">${esc(openStatusText(p.open_status, s?.open))}</li>`;
+}
+
 /** The short facts shown as tags: open status, cost, step-free. Never colour alone: always text. */
-function facts(p) {
+function facts(p, s) {
   const out = [];
-  if (p.open_status) out.push(`<li class="fact fact--${esc(p.open_status)}">${esc(OPEN_STATUS_TEXT[p.open_status] || p.open_status)}</li>`);
+  if (p.open_status) out.push(openFact(p, s));
   if (p.cost && p.cost.band === 'free') out.push('<li class="fact">Free</li>');
   else if (p.cost && p.cost.band === 'low') out.push('<li class="fact">Low cost</li>');
   if ((p.access || []).includes('step_free')) out.push('<li class="fact">Step-free</li>');
@@ -76,13 +90,48 @@ export function updateShortlistButton(btn, inList) {
   btn.querySelector('.shortlist-toggle__text').textContent = inList ? 'On shortlist' : 'Add to shortlist';
 }
 
-/** One result list item. `href` is the shareable link to its detail. */
-export function resultItem(f, { href, inShortlist, index }) {
+/**
+ * Why a place is on the list, as short phrases, from what its record says (never from what it
+ * does not say): the words it matched, its categories asked for, open at the time asked, free,
+ * step-free, the ages it says it suits. `s` is the page state the search was made with.
+ */
+export function whyParts(p, s) {
+  const m = p.matched || {};
+  const parts = [];
+  if ((m.terms || []).length) parts.push(`matches ${m.terms.map((t) => `“${t}”`).join(', ')}`);
+  for (const f of m.filters || []) {
+    if (f.startsWith('category=') || f.startsWith('abcd_type=')) parts.push(filterInWords(f));
+  }
+  if (s && s.open) {
+    const when = whenInWords(s.open);
+    if (p.open_status === 'open') parts.push(`open ${when}`);
+    else if (p.open_status === 'by_arrangement') parts.push('open by arrangement: ask them for a time');
+  }
+  if (s && s.free && p.cost && p.cost.band === 'free') parts.push('free');
+  if (s && s.stepFree && (p.access || []).includes('step_free')) parts.push('step-free access');
+  const ages = ageRangeInWords(p.audience);
+  if (s && s.age !== null && s.age !== undefined && ages) parts.push(`suits age ${s.age} (${ages.charAt(0).toLowerCase()}${ages.slice(1)})`);
+  return parts;
+}
+
+/** The one line under a place in the list: why it is here, and what its record does not say. */
+export function whyLine(p, s) {
+  const parts = whyParts(p, s);
+  const gaps = s ? notRecorded(p, s) : [];
+  const out = [];
+  if (parts.length) out.push(`Why: ${parts.join('; ')}.`);
+  if (gaps.length) out.push(`Not recorded: ${listInWords(gaps)} – ask them.`);
+  return out.join(' ');
+}
+
+/** One result list item. `href` is the shareable link to its detail; `state`, the search it answers. */
+export function resultItem(f, { href, inShortlist, index, state = null }) {
   const p = f.properties;
   const nameId = `r-${index}`;
   const where = [p.address, p.postcode].filter(Boolean).join(', ');
   const dist = distanceLine(p);
   const when = p.open_status ? '' : openingSummary(p.opening_times);
+  const why = whyLine(p, state);
   return `<li class="result" data-id="${esc(f.id)}">
     <div class="result__icon">${svgIcon(p.abcd_type, 26)}</div>
     <div class="result__body">
@@ -91,7 +140,8 @@ export function resultItem(f, { href, inShortlist, index }) {
       ${where ? `<p class="result__where">${esc(where)}</p>` : ''}
       ${dist ? `<p class="result__distance">${esc(dist)}</p>` : ''}
       ${when ? `<p class="result__when">${esc(when)}</p>` : ''}
-      ${facts(p)}
+      ${why ? `<p class="result__why">${esc(why)}</p>` : ''}
+      ${facts(p, state)}
     </div>
     <div class="result__actions">${shortlistButton(f.id, p.name, inShortlist)}</div>
   </li>`;
@@ -124,22 +174,28 @@ export function filterInWords(f) {
     case 'cost': return value === 'free' ? 'free' : label('cost', value).toLowerCase();
     case 'access': return label('access', value).toLowerCase();
     case 'age': return `suits age ${value}`;
-    case 'open_at': return 'open now'; // the page only ever asks open=now
+    case 'open_at': return 'open at the time asked';
     default: return String(f).replace(/_/g, ' ');
   }
 }
 
-function matchedHtml(p) {
-  const m = p.matched;
-  if (!m) return '';
-  const parts = [];
-  if (m.terms && m.terms.length) parts.push(`your words ${m.terms.map((t) => `“${esc(t)}”`).join(', ')}`);
-  if (m.filters && m.filters.length) parts.push(`your filters: ${m.filters.map((t) => esc(filterInWords(t))).join(', ')}`);
-  return parts.length ? `<p class="matched">Why it is here: it matches ${parts.join('; and ')}.</p>` : '';
+function matchedHtml(p, s) {
+  if (!p.matched) return '';
+  const why = whyLine(p, s);
+  return why ? `<p class="matched">${esc(why)}</p>` : '';
+}
+
+/** Links for directions to the place, in the person's own maps app or OpenStreetMap. */
+function directionsHtml(lat, lon, name) {
+  const d = directionsLinks(lat, lon, name);
+  return `<ul class="plain directions" aria-label="Directions">
+    <li><a href="${esc(d.geo)}" rel="noopener noreferrer">Directions in your maps app<span class="visually-hidden"> to ${esc(name)}</span></a></li>
+    <li><a href="${esc(d.osm)}" target="_blank" rel="noopener noreferrer">Directions on OpenStreetMap<span class="visually-hidden"> to ${esc(name)}</span> (opens in a new tab)</a></li>
+  </ul>`;
 }
 
 /** The detail panel's inner HTML: everything the model holds, in plain words. */
-export function detailHtml(f, { inShortlist, searchedPostcode }) {
+export function detailHtml(f, { inShortlist, searchedPostcode, state = null }) {
   const p = f.properties;
   const c = p.contact || {};
   const aud = p.audience || {};
@@ -149,7 +205,7 @@ export function detailHtml(f, { inShortlist, searchedPostcode }) {
   const dist = distanceLine(p);
   const fromSearch = dist
     ? `<p class="detail__distance">${esc(dist)}${searchedPostcode ? ` from ${esc(searchedPostcode)}` : ''}.</p>` : '';
-  const open = p.open_status ? `<ul class="facts"><li class="fact fact--${esc(p.open_status)}">${esc(OPEN_STATUS_TEXT[p.open_status] || p.open_status)}</li></ul>` : '';
+  const open = p.open_status ? `<ul class="facts">${openFact(p, state)}</ul>` : '';
 
   const contact = [];
   if (c.phone) contact.push(`<li>Phone: <a href="${esc(telHref(c.phone))}">${esc(c.phone)}</a></li>`);
@@ -166,7 +222,7 @@ export function detailHtml(f, { inShortlist, searchedPostcode }) {
   const ages = ageRangeInWords(aud);
   const langs = (p.languages || []).map(languageName);
   const who = [
-    ages ? `<p>${esc(ages)}.</p>` : '<p>All ages.</p>',
+    ages ? `<p>${esc(ages)}.</p>` : '<p>No ages recorded: ask them who it is for.</p>',
     aud.description ? `<p>${esc(aud.description)}</p>` : '',
     langs.length ? `<p>Languages: ${esc(langs.join(', '))}.</p>` : '',
   ].join('');
@@ -186,7 +242,8 @@ export function detailHtml(f, { inShortlist, searchedPostcode }) {
 
   const mapLink = lon !== undefined
     ? `<p class="detail__coords">Map position: ${lat.toFixed(5)}, ${lon.toFixed(5)} (latitude, longitude).</p>`
-      + '<p class="detail__show"><button type="button" class="link-button" data-action="show-on-map">Show it on the map</button></p>' : '';
+      + '<p class="detail__show"><button type="button" class="link-button" data-action="show-on-map">Show it on the map</button></p>'
+      + directionsHtml(lat, lon, p.name) : '';
 
   return `
     <div class="detail__top">
@@ -202,7 +259,7 @@ export function detailHtml(f, { inShortlist, searchedPostcode }) {
       </div>
     </header>
     ${statusBanner(p)}
-    ${fromSearch}${open}${matchedHtml(p)}
+    ${fromSearch}${open}${matchedHtml(p, state)}
     <div class="detail__actions">${shortlistButton(f.id, p.name, inShortlist, 'shortlist-toggle--large')}</div>
     ${p.description ? `<p class="detail__description">${esc(p.description)}</p>` : ''}
     ${section('When it is open', openingHtml(p.opening_times))}

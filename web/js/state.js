@@ -4,6 +4,10 @@
 // API so a shared link reads like the request it makes: #postcode=M33+7XY&q=singing
 // &category=arts_heritage&open=now&cost=free&access=step_free&age=72&walk_minutes=20&asset=…
 // &mode=list&map=13/53.42/-2.32
+// "When can they go?" is `open=now`, or a day of the week and a UK time: `open=tue,18:30`
+// (sent to /search as open_at, that day's next date: see openAtFor in format.js).
+
+import { openAtFor, parseWhen } from './format.js';
 
 export const DEFAULT_WALK = 15;
 
@@ -12,7 +16,7 @@ export function emptyState() {
     postcode: null,
     q: '',
     categories: [],
-    open: false,
+    open: null, // null (any time), 'now', or {day: 'tue', time: '18:30'}
     free: false,
     stepFree: false,
     age: null,
@@ -30,7 +34,7 @@ export function stateFromUrl(fragment) {
   s.postcode = (p.get('postcode') || '').trim().toUpperCase() || null;
   s.q = (p.get('q') || '').trim();
   s.categories = (p.get('category') || '').split(',').map((x) => x.trim()).filter(Boolean);
-  s.open = p.get('open') === 'now';
+  s.open = p.get('open') === 'now' ? 'now' : parseWhen(p.get('open'));
   s.free = p.get('cost') === 'free';
   s.stepFree = (p.get('access') || '').split(',').includes('step_free');
   const age = Number.parseInt(p.get('age') || '', 10);
@@ -49,7 +53,8 @@ export function urlFromState(s) {
   if (s.postcode) p.set('postcode', s.postcode);
   if (s.q) p.set('q', s.q);
   if (s.categories.length) p.set('category', s.categories.join(','));
-  if (s.open) p.set('open', 'now');
+  if (s.open === 'now') p.set('open', 'now');
+  else if (s.open) p.set('open', `${s.open.day},${s.open.time}`);
   if (s.free) p.set('cost', 'free');
   if (s.stepFree) p.set('access', 'step_free');
   if (s.age !== null) p.set('age', String(s.age));
@@ -57,16 +62,22 @@ export function urlFromState(s) {
   if (s.asset) p.set('asset', s.asset);
   if (s.mode !== 'map') p.set('mode', s.mode);
   if (s.view && !s.postcode) p.set('map', `${s.view.zoom.toFixed(2)}/${s.view.lat.toFixed(5)}/${s.view.lon.toFixed(5)}`);
-  const q = p.toString().replace(/%2C/g, ',').replace(/%2F/g, '/');
+  const q = p.toString().replace(/%2C/g, ',').replace(/%2F/g, '/').replace(/%3A/g, ':');
   return q ? `#${q}` : '';
 }
 
+/** A map view as the address bar holds it: zoom to 2 decimals, latitude and longitude to 5 (about 1 m). */
+export function roundView(v) {
+  return { zoom: Number(v.zoom.toFixed(2)), lat: Number(v.lat.toFixed(5)), lon: Number(v.lon.toFixed(5)) };
+}
+
 /** The /search filter parameters for a state (the "where" is added by the caller). */
-export function searchFilters(s) {
+export function searchFilters(s, now = new Date()) {
   return {
     q: s.q || undefined,
     category: s.categories,
-    open: s.open ? 'now' : undefined,
+    open: s.open === 'now' ? 'now' : undefined,
+    open_at: s.open && s.open !== 'now' ? openAtFor(s.open, now) : undefined,
     cost: s.free ? 'free' : undefined,
     access: s.stepFree ? ['step_free'] : [],
     age: s.age ?? undefined,

@@ -103,7 +103,8 @@ pub enum MatchedFilter {
     Cost(assetmap_core::CostBand),
     /// It offers this asked-for access feature.
     Access(assetmap_core::AccessFeature),
-    /// It admits this age.
+    /// Its age range admits this age (an asset with no age range is kept by the filter but
+    /// does not say it suits the age: see [`SearchResult::not_recorded`]).
     Age(u8),
     /// It is open at the asked time (not by arrangement, not unknown).
     OpenAt,
@@ -136,10 +137,29 @@ impl SearchResult<'_> {
         q.text.matched_words(self.matched)
     }
 
-    /// The filters of `q` it met.
+    /// The filters of `q` its record says it meets.
     pub fn matched_filters(&self, q: &SearchQuery) -> Vec<MatchedFilter> {
         matched_filters(&q.filter, self.asset, self.openness)
     }
+
+    /// The filters of `q` it was kept for although its record does not say whether it meets
+    /// them: [`MatchedFilter::OpenAt`] when its opening times are not known, and
+    /// [`MatchedFilter::Age`] when it has no age range. (Cost and access filters never keep
+    /// an asset whose record is silent on them.)
+    pub fn not_recorded(&self, q: &SearchQuery) -> Vec<MatchedFilter> {
+        let mut out = Vec::new();
+        if self.openness == Some(Openness::Unknown) {
+            out.push(MatchedFilter::OpenAt);
+        }
+        if let Some(age) = q.filter.age.filter(|_| !has_age_range(self.asset)) {
+            out.push(MatchedFilter::Age(age));
+        }
+        out
+    }
+}
+
+fn has_age_range(asset: &Asset) -> bool {
+    asset.audience.min_age().is_some() || asset.audience.max_age().is_some()
 }
 
 fn matched_filters(f: &Filter, asset: &Asset, openness: Option<Openness>) -> Vec<MatchedFilter> {
@@ -162,7 +182,7 @@ fn matched_filters(f: &Filter, asset: &Asset, openness: Option<Openness>) -> Vec
         out.push(MatchedFilter::Cost(c.band));
     }
     out.extend(f.access.iter().map(|a| MatchedFilter::Access(*a)));
-    if let Some(age) = f.age {
+    if let Some(age) = f.age.filter(|_| has_age_range(asset)) {
         out.push(MatchedFilter::Age(age));
     }
     if openness == Some(Openness::Open) {
@@ -695,6 +715,10 @@ mod tests {
                 r.matched_filters(&q).contains(&MatchedFilter::OpenAt),
                 r.openness == Some(Openness::Open)
             );
+            assert_eq!(
+                r.not_recorded(&q).contains(&MatchedFilter::OpenAt),
+                r.openness == Some(Openness::Unknown)
+            );
         }
         let strict = SearchQuery {
             filter: Filter {
@@ -733,7 +757,15 @@ mod tests {
             assert!(r
                 .matched_filters(&q)
                 .contains(&MatchedFilter::Cost(CostBand::Free)));
-            assert!(r.matched_filters(&q).contains(&MatchedFilter::Age(8)));
+            // Said only when its record gives an age range; otherwise "not recorded".
+            assert_eq!(
+                r.matched_filters(&q).contains(&MatchedFilter::Age(8)),
+                has_age_range(r.asset)
+            );
+            assert_eq!(
+                r.not_recorded(&q).contains(&MatchedFilter::Age(8)),
+                !has_age_range(r.asset)
+            );
             assert!(r
                 .matched_filters(&q)
                 .iter()

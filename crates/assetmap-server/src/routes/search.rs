@@ -247,6 +247,12 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
                             .filter(|m| !matches!(m, MatchedFilter::Status(_)))
                             .map(filter_name)
                             .collect::<Vec<_>>(),
+                        // Kept, but its record does not say: times not known, no age range.
+                        "not_recorded": r
+                            .not_recorded(q)
+                            .iter()
+                            .map(filter_name)
+                            .collect::<Vec<_>>(),
                     }),
                 );
                 if let Some(o) = r.openness {
