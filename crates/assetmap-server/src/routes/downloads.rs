@@ -1,5 +1,7 @@
 //! `/downloads`: the asset layer and the per-area summaries as files (GeoJSON, CSV,
-//! GeoPackage), and an index of what is available with the licence to keep.
+//! GeoPackage), and an index of what is available with the licence to keep (JSON for clients;
+//! for a browser, or `f=html`, the "Data and API" page that `/data` also shows: the same
+//! downloads with how to open them in QGIS and Excel, and the API's entry points).
 //!
 //! CSV and GeoJSON stream: a blocking task reads the engine in batches (a short read lock per
 //! batch, never held while waiting on the client) and sends 64 KiB chunks through a bounded
@@ -8,7 +10,7 @@
 //! and then streamed from it in chunks; the file is deleted once sent.
 
 use crate::errors::ApiError;
-use crate::http::{base_url, json_response};
+use crate::http::{base_url, json_response, Format as HttpFormat};
 use crate::params::Params;
 use crate::parse::{bbox_from, filter_from, summary_query};
 use crate::state::AppState;
@@ -33,7 +35,8 @@ const IN_FLIGHT: usize = 16;
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/downloads", web::get().to(index))
+    cfg.route("/data", web::get().to(data_page))
+        .route("/downloads", web::get().to(index))
         .route("/downloads/{file}", web::get().to(download));
 }
 
@@ -311,13 +314,138 @@ async fn areas(
 
 async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &["f"])?;
-    if let Some(f) = p.one_as_given("f")?.filter(|f| *f != "json") {
+    if let Some(f) = p
+        .one_as_given("f")?
+        .filter(|f| !matches!(*f, "json" | "html"))
+    {
         return Err(ApiError::bad_param(
             "f",
-            format!("{f:?} is not a format of this index; it is JSON only (f=json)"),
+            format!("{f:?} is not a format of this index; use json or html"),
         ));
     }
-    let base = base_url(&req);
+    let body = index_json(&req, &state);
+    if HttpFormat::negotiate(&req, &p)? == HttpFormat::Html {
+        return render_data_page(&state, &body);
+    }
+    Ok(json_response("application/json", &body))
+}
+
+/// `/data`: the front door for analysts and developers (`templates/data.html`).
+async fn data_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
+    let body = index_json(&req, &state);
+    render_data_page(&state, &body)
+}
+
+/// One file of a download, for the page.
+struct FileLink {
+    /// `GeoPackage`, `GeoJSON`, `CSV`.
+    label: &'static str,
+    /// What it opens in.
+    for_what: &'static str,
+    href: String,
+    media_type: String,
+}
+
+/// One download (the asset layer, or one level's summaries), for the page.
+struct DownloadRow {
+    title: String,
+    description: String,
+    /// "1,910 places", "21 wards".
+    size: String,
+    files: Vec<FileLink>,
+    /// `(name, what it does)`.
+    parameters: Vec<(String, String)>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "data.html")]
+struct DataPage {
+    title: &'static str,
+    place: String,
+    /// This site's landing page (for QGIS and GDAL).
+    root: String,
+    downloads: Vec<DownloadRow>,
+    licence: String,
+    attribution: String,
+    source: String,
+}
+
+/// "1910" → "1,910".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The page, from exactly what the JSON index lists.
+fn render_data_page(state: &AppState, index: &serde_json::Value) -> Result<HttpResponse, ApiError> {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    let downloads = index["downloads"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            let size = match (d["assets"].as_u64(), d["areas"].as_u64()) {
+                (Some(n), _) => format!("{} place{}", thousands(n), if n == 1 { "" } else { "s" }),
+                (None, Some(n)) => {
+                    format!("{} area{}", thousands(n), if n == 1 { "" } else { "s" })
+                }
+                _ => String::new(),
+            };
+            let files = d["files"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|f| {
+                    let (label, for_what) = match f["format"].as_str() {
+                        Some("gpkg") => ("GeoPackage", "QGIS, ArcGIS"),
+                        Some("csv") => ("CSV", "Excel, LibreOffice"),
+                        _ => ("GeoJSON", "QGIS, web maps"),
+                    };
+                    FileLink {
+                        label,
+                        for_what,
+                        href: text(&f["href"]),
+                        media_type: text(&f["type"]),
+                    }
+                })
+                .collect();
+            let parameters = d["parameters"]
+                .as_object()
+                .map(|o| o.iter().map(|(k, v)| (k.clone(), text(v))).collect())
+                .unwrap_or_default();
+            DownloadRow {
+                title: text(&d["title"]),
+                description: text(&d["description"]),
+                size,
+                files,
+                parameters,
+            }
+        })
+        .collect();
+    crate::html::render(&DataPage {
+        title: "Data and API",
+        place: state.place.title().to_owned(),
+        root: text(&index["links"][1]["href"]),
+        downloads,
+        licence: text(&index["licence"]),
+        attribution: text(&index["attribution"]),
+        source: text(&index["source"]),
+    })
+}
+
+/// The index of downloads, as JSON clients get it.
+fn index_json(req: &HttpRequest, state: &AppState) -> serde_json::Value {
+    let base = base_url(req);
     let files = |stem: &str| {
         Format::ALL
             .iter()
@@ -380,5 +508,5 @@ async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
             {"href": format!("{base}/"), "rel": "root", "type": "application/json"},
         ],
     });
-    Ok(json_response("application/json", &body))
+    body
 }
