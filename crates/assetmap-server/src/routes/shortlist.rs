@@ -492,7 +492,7 @@ mod tests {
             draft.validate(Some((-2.3, 53.4))).unwrap(),
             chrono::Utc::now(),
         );
-        let links = Links::new(&[a.id.clone()], None, None);
+        let links = Links::new(std::slice::from_ref(&a.id), None, None);
         let page = html_page(&[&a], None, None, vec![], links).unwrap();
         assert!(
             page.contains("<h2>Tom &#38; Jerry&#39;s &#60;b&#62;club&#60;/b&#62;</h2>"),
