@@ -373,3 +373,24 @@ async fn a_stale_link_names_the_places_no_longer_listed_and_shows_the_rest() {
     assert_eq!(v["status"], 404);
     assert!(v["detail"].as_str().unwrap().contains(gone_name));
 }
+
+#[tokio::test]
+async fn a_list_from_a_postcode_district_says_distances_are_from_its_middle() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let r = app
+        .get_with(
+            "/shortlist?ids=trafford_libraries:6,trafford_pharmacies:4&postcode=m33",
+            Some(BROWSER),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body
+            .contains("distances are from the middle of the M33 postcode district"),
+        "{}",
+        r.body
+    );
+    assert!(href_with(&r.body, "/#postcode=M33").is_some());
+    assert!(r.body.contains(">M33</text>"));
+    assert!(r.body.contains("<dt>How far</dt>"));
+}

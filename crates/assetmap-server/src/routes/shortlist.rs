@@ -65,6 +65,9 @@ struct ShortlistPage {
     text_href: String,
     /// The map, searching the same postcode (or at the same place) again.
     map_href: String,
+    /// Where distances are from, in words: "M33 7AA", "the middle of the M33 postcode
+    /// district", "the point given".
+    from_words: String,
 }
 
 /// One place on the print page.
@@ -249,6 +252,13 @@ fn html_page(
     gone: Vec<String>,
     links: Links,
 ) -> Result<String, ApiError> {
+    let from_words = match person {
+        Some(p) if crate::parse::outward_code(p).is_some() => {
+            format!("the middle of the {p} postcode district")
+        }
+        Some(p) => p.to_owned(),
+        None => "the point given".to_owned(),
+    };
     let sketch = (!items.is_empty()).then(|| {
         let centre = origin.unwrap_or_else(|| {
             let n = items.len() as f64;
@@ -266,6 +276,7 @@ fn html_page(
         items: items.iter().map(|a| item(a, origin)).collect(),
         text_href: links.text_href,
         map_href: links.map_href,
+        from_words,
     };
     askama::Template::render(&page).map_err(ApiError::internal)
 }
