@@ -332,6 +332,26 @@ async fn the_data_page_lists_what_downloads_lists_and_downloads_and_api_answer_b
     assert_eq!(file.status, 200);
     assert!(file.body.starts_with(b"SQLite format 3\0"));
 
+    // Sizes: the whole file's, as downloaded (a row per file: format, size, …).
+    let ward_csv = app.download("/downloads/areas-ward.csv").await;
+    assert_eq!(ward_csv.status, 200);
+    let n = ward_csv.body.len();
+    assert!(n < 1_000_000);
+    let want = format!("<td>about {} KB</td>", n.div_ceil(1000));
+    let row = page
+        .split("<tr>")
+        .find(|r| r.contains("/downloads/areas-ward.csv\""))
+        .unwrap();
+    assert!(row.contains(&want), "{want} in {row}");
+    let gpkg_row = page
+        .split("<tr>")
+        .find(|r| r.contains("/downloads/assets.gpkg\""))
+        .unwrap();
+    assert!(
+        gpkg_row.contains("<td>built when you ask</td>"),
+        "{gpkg_row}"
+    );
+
     assert_eq!(app.get("/downloads?f=xml").await.status, 400);
     assert_eq!(
         app.get_with("/data?f=json", Some(BROWSER)).await.status,

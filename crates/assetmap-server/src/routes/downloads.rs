@@ -325,7 +325,7 @@ async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
     }
     let body = index_json(&req, &state);
     if HttpFormat::negotiate(&req, &p)? == HttpFormat::Html {
-        return render_data_page(&state, &body);
+        return render_data_page(state.into_inner(), &body).await;
     }
     Ok(json_response("application/json", &body))
 }
@@ -334,7 +334,79 @@ async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
 async fn data_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Params::parse(req.query_string(), &[])?;
     let body = index_json(&req, &state);
-    render_data_page(&state, &body)
+    render_data_page(state.into_inner(), &body).await
+}
+
+/// Most assets for which the page works out the files' sizes (by writing them to a counter):
+/// beyond it the page gives the number of places only.
+const SIZED_UP_TO: usize = 20_000;
+
+/// Counts what is written.
+#[derive(Default)]
+struct Counter(u64);
+
+impl Write for Counter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0 += data.len() as u64;
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The sizes in bytes of the whole files that stream (CSV and GeoJSON), by file name
+/// (`assets.csv`, `areas-ward.geojson`); none when there are more than [`SIZED_UP_TO`] assets.
+/// GeoPackages are built on request and not sized.
+fn file_sizes(state: &Arc<AppState>) -> std::collections::HashMap<String, u64> {
+    let mut sizes = std::collections::HashMap::new();
+    if state.engine().len() > SIZED_UP_TO {
+        return sizes;
+    }
+    let md = assets_metadata("assetmap download /downloads/assets");
+    let sel = Selection::default();
+    for format in [Format::Csv, Format::GeoJson] {
+        let mut n = Counter::default();
+        let mut source = EngineBatches::new(state.clone(), &sel);
+        let job = Export {
+            layers: &[Layer::Assets],
+            selection: &sel,
+            metadata: &md,
+            areas: &state.place.areas,
+        };
+        let written = export::write(
+            Output::Stream(format, &mut n),
+            &job,
+            &mut source,
+            &mut |level| Ok(state.summary(level, &Default::default())),
+            &mut |_| {},
+        );
+        if written.is_ok() {
+            sizes.insert(format!("assets.{}", format.ext()), n.0);
+        }
+        for level in [
+            AreaLevel::Ward,
+            AreaLevel::Lsoa,
+            AreaLevel::Msoa,
+            AreaLevel::La,
+        ] {
+            let summary = state.summary(level, &Default::default());
+            let mut n = Counter::default();
+            if export::write_area_file(Output::Stream(format, &mut n), &summary).is_ok() {
+                sizes.insert(format!("areas-{}.{}", level.slug(), format.ext()), n.0);
+            }
+        }
+    }
+    sizes
+}
+
+/// "840 KB", "1.3 MB".
+fn bytes_words(n: u64) -> String {
+    if n < 1_000_000 {
+        format!("{} KB", n.div_ceil(1000))
+    } else {
+        format!("{:.1} MB", n as f64 / 1_000_000.0)
+    }
 }
 
 /// One file of a download, for the page.
@@ -345,6 +417,8 @@ struct FileLink {
     for_what: &'static str,
     href: String,
     media_type: String,
+    /// "about 1.3 MB", or how the size is known.
+    size: String,
 }
 
 /// One download (the asset layer, or one level's summaries), for the page.
@@ -385,7 +459,16 @@ fn thousands(n: u64) -> String {
 }
 
 /// The page, from exactly what the JSON index lists.
-fn render_data_page(state: &AppState, index: &serde_json::Value) -> Result<HttpResponse, ApiError> {
+async fn render_data_page(
+    state: Arc<AppState>,
+    index: &serde_json::Value,
+) -> Result<HttpResponse, ApiError> {
+    let sizes = {
+        let state = state.clone();
+        web::block(move || file_sizes(&state))
+            .await
+            .map_err(ApiError::internal)?
+    };
     let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
     let downloads = index["downloads"]
         .as_array()
@@ -411,11 +494,19 @@ fn render_data_page(state: &AppState, index: &serde_json::Value) -> Result<HttpR
                         Some("csv") => ("CSV", "Excel, LibreOffice"),
                         _ => ("GeoJSON", "QGIS, web maps"),
                     };
+                    let href = text(&f["href"]);
+                    let name = href.rsplit('/').next().unwrap_or_default();
+                    let size = match sizes.get(name) {
+                        Some(n) => format!("about {}", bytes_words(*n)),
+                        None if f["format"] == "gpkg" => "built when you ask".to_owned(),
+                        None => "made when you ask".to_owned(),
+                    };
                     FileLink {
                         label,
                         for_what,
-                        href: text(&f["href"]),
+                        href,
                         media_type: text(&f["type"]),
+                        size,
                     }
                 })
                 .collect();
