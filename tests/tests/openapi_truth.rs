@@ -17,6 +17,7 @@ fn concrete(template: &str) -> String {
         .replace("{level}", "ward")
         .replace("{format}", "csv")
         .replace("{secret}", "not-an-invitation")
+        .replace("{suggestionId}", "1")
 }
 
 /// The names of the query parameters an operation declares (references resolved).
