@@ -659,6 +659,129 @@ describe('map page in Chromium', () => {
     await d.close();
   });
 
+  /* ---------------- the shortlist page and the Data and API page (issue 19) ---------------- */
+
+  /** axe with no violations of any impact (stricter than assertAccessible). */
+  async function assertAxeClean(p, label) {
+    const all = await assertAccessible(p, label);
+    assert.deepEqual(all, [], `axe found problems in "${label}":\n${JSON.stringify(all, null, 2)}`);
+  }
+
+  /** The page scrolls sideways (on a phone, nothing should). */
+  const sideways = (p) => p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+  test('a resident on a 390 px phone shortlists two places, copies the link, opens the text version and goes back to the map', async () => {
+    const phone = await launch();
+    await phone.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    const p = await newPage(phone);
+    await p.setViewportSize({ width: 390, height: 844 });
+    await p.goto(`${base}/#postcode=${encodeURIComponent(POSTCODE)}`);
+    await waitReady(p);
+    await waitResults(p);
+    const items = p.locator('#result-list > li');
+    const chosen = [];
+    for (const i of [0, 1]) {
+      const li = items.nth(i);
+      chosen.push((await li.locator('.result__name').textContent()).trim());
+      await li.locator('.shortlist-toggle').click();
+    }
+    assert.equal(await badge(p), '2');
+    await p.locator('#shortlist-toggle').click();
+    await Promise.all([p.waitForURL(/\/shortlist\?/), p.locator('#shortlist-print').click()]);
+    const listUrl = p.url();
+    assert.ok(new URL(listUrl).searchParams.get('postcode'), 'the list keeps the postcode');
+    // The page: both places, numbered on the sketch, the postcode labelled, no sideways scroll.
+    const names = (await p.locator('ol.places > li h2').allTextContents()).map((n) => n.trim());
+    assert.deepEqual(names, chosen);
+    assert.equal(await p.locator('figure svg circle').count(), 2);
+    assert.equal(await p.locator('figure svg text', { hasText: POSTCODE }).count(), 1, 'the postcode is labelled on the sketch');
+    assert.ok(await sideways(p) <= 0, `no horizontal scroll at 390 px (${await sideways(p)} px over)`);
+    const svgBox = await p.locator('figure svg').boundingBox();
+    assert.ok(svgBox.x >= 0 && svgBox.x + svgBox.width <= 390, `the sketch fits: ${JSON.stringify(svgBox)}`);
+    for (const id of ['#sl-print', '#sl-copy']) assert.ok(await p.locator(id).isVisible(), `${id} is offered`);
+    assert.equal(await p.locator('#sl-share').isVisible(), await p.evaluate(() => typeof navigator.share === 'function'),
+      'Share shows exactly when the browser can share');
+    assert.ok((await p.locator('dd').allTextContents()).every((t) => !/\d\d:\d\d/.test(t)), 'times in words, as on the map page');
+    await assertAxeClean(p, 'shortlist page on a phone');
+    await shot(p, '19-shortlist-phone');
+    // Copy link: the clipboard holds this page's address, and the page says so.
+    await p.locator('#sl-copy').click();
+    await p.waitForFunction(() => document.getElementById('sl-status').textContent.includes('Link copied'));
+    assert.equal(await p.evaluate(() => navigator.clipboard.readText()), listUrl);
+    await shot(p, '19-shortlist-copied');
+    // The text version, one click away, and back.
+    await Promise.all([p.waitForURL(/format=text/), p.locator('#sl-text').click()]);
+    const text = await p.locator('body').textContent();
+    assert.ok(text.startsWith('Your shortlist (2)'), text.slice(0, 80));
+    for (const n of chosen) assert.ok(text.includes(n), `${n} in the text version`);
+    await shot(p, '19-shortlist-text');
+    await p.goBack();
+    // Back to the map, searching the same postcode.
+    await Promise.all([p.waitForURL((u) => u.pathname === '/'), p.locator('header a', { hasText: 'Back to the map' }).click()]);
+    await waitReady(p);
+    await waitResults(p);
+    assert.equal(new URLSearchParams(new URL(p.url()).hash.slice(1)).get('postcode'), POSTCODE);
+    assert.ok((await p.locator('#search-input').inputValue()).includes(POSTCODE));
+    assert.deepEqual(p.external, []);
+    assert.deepEqual(p.errors, []);
+    await p.close();
+  });
+
+  test('a stale shortlist link names the places no longer listed and shows the rest', async () => {
+    const p = await newPage(context);
+    await p.setViewportSize({ width: 390, height: 844 });
+    const res = await p.goto(`${base}/shortlist?ids=trafford_libraries:6,gone:1&postcode=${encodeURIComponent(POSTCODE)}`);
+    assert.equal(res.status(), 200);
+    assert.equal((await p.locator('ol.places > li').count()), 1);
+    assert.ok((await p.locator('.gone').textContent()).includes('the place with reference gone:1'));
+    assert.ok(await sideways(p) <= 0);
+    await assertAxeClean(p, 'a shortlist with a place no longer listed');
+    await shot(p, '19-shortlist-stale');
+    const none = await p.goto(`${base}/shortlist?ids=gone:1,gone:2`);
+    assert.equal(none.status(), 404);
+    assert.equal(none.headers()['content-type'], 'text/html; charset=utf-8', 'a page, not a JSON error');
+    assert.ok((await p.locator('main').textContent()).includes('no longer listed'));
+    assert.equal(await p.locator('main li').count(), 2);
+    await assertAxeClean(p, 'a shortlist with nothing left');
+    await shot(p, '19-shortlist-all-gone');
+    assert.deepEqual(p.external, []);
+    assert.deepEqual(p.errors, []);
+    await p.close();
+  });
+
+  test('an analyst goes from the map page to Data and API, a GeoPackage download and the API documentation', async () => {
+    const p = await newPage(context);
+    await p.goto(`${base}/`);
+    await waitReady(p);
+    await Promise.all([p.waitForURL(/\/data$/), p.locator('footer a', { hasText: 'Data and API' }).click()]);
+    assert.equal(await p.locator('h1').textContent(), 'Data and API');
+    for (const h of ['Downloads', 'Open a download in QGIS', 'Open a download in Excel', 'The API', 'Licence and attribution']) {
+      assert.equal(await p.locator('h2', { hasText: h }).count(), 1, h);
+    }
+    assert.equal(await p.evaluate(() => getComputedStyle(document.querySelector('table')).borderCollapse), 'collapse', 'styled');
+    await assertAxeClean(p, 'Data and API');
+    await shot(p, '19-data-page');
+    const gpkg = p.locator('a[href$="/downloads/assets.gpkg"]');
+    assert.equal(await gpkg.textContent(), 'GeoPackage');
+    const [download] = await Promise.all([p.waitForEvent('download'), gpkg.click()]);
+    assert.equal(download.suggestedFilename().split('.').pop(), 'gpkg');
+    const file = await download.path();
+    assert.equal(readFileSync(file).subarray(0, 16).toString('latin1'), 'SQLite format 3\0', 'a GeoPackage (SQLite) file');
+    await Promise.all([p.waitForURL(/\/api$/), p.locator('a', { hasText: 'API documentation' }).first().click()]);
+    assert.ok((await p.locator('h1').textContent()).includes('API'));
+    assert.ok(await p.locator('section[id^=op-]').count() >= 15, 'every operation documented');
+    await assertAxeClean(p, 'API documentation');
+    await shot(p, '19-api-docs');
+    // A browser opening /downloads gets the page too; a script gets JSON.
+    await p.goto(`${base}/downloads`);
+    assert.equal(await p.locator('h1').textContent(), 'Data and API');
+    const json = await fetch(`${base}/downloads`);
+    assert.equal(json.headers.get('content-type'), 'application/json');
+    assert.deepEqual(p.external, []);
+    assert.deepEqual(p.errors, []);
+    await p.close();
+  });
+
   /* ---------------- base map ---------------- */
 
   /** Serves one tiny MapLibre style (a background layer) on a free loopback port. */

@@ -259,3 +259,124 @@ async fn paging_links_keep_the_filters_and_the_count_is_the_jsons() {
         .body
         .contains("<th scope=\"col\" class=\"num\">Population</th>"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_data_page_lists_what_downloads_lists_and_downloads_and_api_answer_browsers_in_html() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    // JSON clients: the index as before (the default, and f=json even from a browser).
+    let json = app.get("/downloads").await;
+    assert_eq!(json.status, 200);
+    assert_eq!(json.content_type, "application/json");
+    let also = app.get_with("/downloads?f=json", Some(BROWSER)).await;
+    assert_eq!(also.content_type, "application/json");
+    assert_eq!(also.body, json.body);
+    let none = app.get_with("/downloads", None).await;
+    assert_eq!(none.body, json.body, "no Accept header: JSON");
+    assert!(json.header("vary").is_some_and(|v| v.contains("Accept")));
+    let index = json.json();
+
+    // Browsers: the Data and API page, the same at /data.
+    let pages = [
+        ("/data", app.get_with("/data", Some(BROWSER)).await),
+        (
+            "/downloads (browser)",
+            app.get_with("/downloads", Some(BROWSER)).await,
+        ),
+        ("/downloads?f=html", app.get("/downloads?f=html").await),
+    ];
+    for (what, r) in &pages {
+        assert_page(r, what);
+        let body = &r.body;
+        assert!(body.contains("<h1>Data and API</h1>"), "{what}");
+        for d in index["downloads"].as_array().unwrap() {
+            assert!(
+                body.contains(&d["title"].as_str().unwrap().replace('\'', "&#39;")),
+                "{what}: {}",
+                d["title"]
+            );
+            for f in d["files"].as_array().unwrap() {
+                let href = f["href"].as_str().unwrap();
+                assert!(
+                    body.contains(&format!("href=\"{href}\" download")),
+                    "{what}: {href}"
+                );
+            }
+        }
+        let n = index["downloads"][0]["assets"].as_u64().unwrap();
+        let sized = format!("{},{:03} places", n / 1000, n % 1000);
+        assert!(n >= 1000 && body.contains(&sized), "{what}: {sized}");
+        for part in [
+            ">GeoPackage</a>",
+            "Open a download in QGIS",
+            "Open a download in Excel",
+            "href=\"/api\"",
+            "href=\"/collections?f=html\"",
+            "href=\"/oruk\"",
+            "Open Government Licence v3.0",
+            "<link rel=\"icon\" href=\"/static/favicon.svg\"",
+        ] {
+            assert!(body.contains(part), "{what}: {part}");
+        }
+    }
+    // A GeoPackage link from the page downloads a GeoPackage.
+    let page = &pages[0].1.body;
+    let start = page.find("href=\"").unwrap();
+    let gpkg = page[start..]
+        .split("href=\"")
+        .map(|s| &s[..s.find('"').unwrap_or(0)])
+        .find(|h| h.ends_with("/downloads/assets.gpkg"))
+        .unwrap()
+        .to_owned();
+    let path = &gpkg[gpkg.find("/downloads/").unwrap()..];
+    let file = app.download(path).await;
+    assert_eq!(file.status, 200);
+    assert!(file.body.starts_with(b"SQLite format 3\0"));
+
+    // Sizes: the whole file's, as downloaded (a row per file: format, size, …).
+    let ward_csv = app.download("/downloads/areas-ward.csv").await;
+    assert_eq!(ward_csv.status, 200);
+    let n = ward_csv.body.len();
+    assert!(n < 1_000_000);
+    let want = format!("<td>about {} KB</td>", n.div_ceil(1000));
+    let row = page
+        .split("<tr>")
+        .find(|r| r.contains("/downloads/areas-ward.csv\""))
+        .unwrap();
+    assert!(row.contains(&want), "{want} in {row}");
+    let gpkg_row = page
+        .split("<tr>")
+        .find(|r| r.contains("/downloads/assets.gpkg\""))
+        .unwrap();
+    assert!(
+        gpkg_row.contains("<td>built when you ask</td>"),
+        "{gpkg_row}"
+    );
+
+    assert_eq!(app.get("/downloads?f=xml").await.status, 400);
+    assert_eq!(
+        app.get_with("/data?f=json", Some(BROWSER)).await.status,
+        400
+    );
+
+    // /api: the documentation for a browser, the OpenAPI document for clients.
+    let doc = app.get_with("/api", Some(BROWSER)).await;
+    assert_eq!(doc.status, 200);
+    assert!(doc.content_type.starts_with("text/html"));
+    assert!(doc.body.contains("<main>") && doc.body.contains("href=\"/data\""));
+    let api = app.get("/api").await;
+    assert!(api
+        .content_type
+        .starts_with("application/vnd.oai.openapi+json"));
+    assert!(api.json()["paths"]["/data"]["get"].is_object());
+    let api_f = app.get_with("/api?f=json", Some(BROWSER)).await;
+    assert_eq!(api_f.body, api.body);
+
+    // The way in: the map page's footer and every server page's navigation.
+    let map = app.get_with("/static/index.html", Some(BROWSER)).await;
+    assert!(map.body.contains("<a href=\"/data\">Data and API</a>"));
+    assert!(map.body.contains("href=\"/static/favicon.svg\""));
+    let collections = app.get_with("/collections", Some(BROWSER)).await;
+    assert!(collections
+        .body
+        .contains("<a href=\"/data\">Data and API</a>"));
+}

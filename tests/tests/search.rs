@@ -439,7 +439,8 @@ async fn every_search_error_names_what_to_fix() {
     let app = spawn_app(TestStore::GeoPackage).await;
     let s = "/search?postcode=M33%207AA";
     problem(&app, "/search?postcode=M1%201AA", 404, None).await;
-    problem(&app, "/search?postcode=M33", 400, Some("postcode")).await;
+    // Half a postcode that is not a district's first part either.
+    problem(&app, "/search?postcode=M33%207", 400, Some("postcode")).await;
     problem(
         &app,
         "/search?postcode=not-a-postcode",
@@ -511,7 +512,7 @@ async fn geocode_gives_the_point_and_areas_of_a_postcode() {
     }
     assert_eq!(app.get("/geocode?postcode=M337AA").await.json(), v);
     problem(&app, "/geocode", 400, Some("postcode")).await;
-    problem(&app, "/geocode?postcode=M33", 400, Some("postcode")).await;
+    problem(&app, "/geocode?postcode=M33%207", 400, Some("postcode")).await;
     problem(&app, "/geocode?postcode=SW1A%201AA", 404, None).await;
     problem(
         &app,
@@ -560,10 +561,21 @@ async fn shortlist_prints_and_texts_the_chosen_places() {
         html.body.contains("minute"),
         "walking time from the postcode"
     );
-    // Nothing loaded from elsewhere: no scripts, stylesheets or images by URL.
-    for bad in ["<script", "<link", "<img", "src=", "@import", "url("] {
+    // Nothing loaded from elsewhere: no stylesheets or images by URL; the one script (the
+    // Print, Copy link and Share buttons) and the favicon come from this server.
+    for bad in [
+        "<link rel=\"stylesheet",
+        "<img",
+        "src=\"http",
+        "@import",
+        "url(",
+    ] {
         assert!(!html.body.contains(bad), "{bad}");
     }
+    assert_eq!(html.body.matches("<script").count(), 1);
+    assert!(html
+        .body
+        .contains("<script type=\"module\" src=\"/static/js/shortlist-page.js\"></script>"));
     // In the order given.
     let pos: Vec<usize> = picked
         .iter()
@@ -603,7 +615,10 @@ async fn shortlist_prints_and_texts_the_chosen_places() {
     assert!(!plain.body.contains("How far"));
     assert!(plain
         .body
-        .contains("1 place on the list is no longer listed"));
+        .contains("<h2 id=\"gone-h\">No longer listed</h2>"));
+    assert!(plain
+        .body
+        .contains("<li>the place with reference no-such-asset</li>"));
 
     problem(&app, "/shortlist", 400, Some("ids")).await;
     problem(&app, "/shortlist?ids=a%20b", 400, Some("ids")).await;
@@ -844,4 +859,85 @@ async fn distance_order_is_nearest_first_and_exact() {
     for (i, d) in independent.iter().enumerate() {
         assert!((d - every[i]).abs() < 1e-6, "#{i}: {d} vs {}", every[i]);
     }
+}
+
+#[tokio::test]
+async fn postcodes_are_answered_in_words_for_residents_and_an_outward_code_is_its_district() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    // A real postcode outside the area: which area the map covers, what a full postcode is.
+    for path in [
+        "/geocode?postcode=M1%201AA",
+        "/search?postcode=M1%201AA&q=library",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status, 404, "{path}");
+        let detail = r.json()["detail"].as_str().unwrap().to_owned();
+        assert!(
+            detail.starts_with("M1 1AA is not a postcode in "),
+            "{detail}"
+        );
+        assert!(detail.contains("the area this map covers"), "{detail}");
+        for jargon in ["table", "lon and lat", "bundled"] {
+            assert!(!detail.contains(jargon), "{jargon}: {detail}");
+        }
+    }
+    // Not a postcode: 400 naming the parameter (the API's structure kept), in plain words.
+    let r = app.get("/search?postcode=hello").await;
+    assert_eq!(r.status, 400);
+    let v = r.json();
+    assert_eq!(v["invalid_params"][0]["name"], "postcode");
+    let reason = v["invalid_params"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("\"hello\" is not a postcode. A full postcode has two parts, like "),
+        "{reason}"
+    );
+    // The example is one of the area's own postcodes.
+    let example = reason
+        .trim_end_matches('.')
+        .rsplit("like ")
+        .next()
+        .unwrap()
+        .to_owned();
+    let pts = postcode_points();
+    assert!(pts.contains_key(&example), "{example}");
+
+    // An outward code alone: the middle of the district's postcodes, and the answer says so.
+    let district: Vec<(f64, f64)> = pts
+        .iter()
+        .filter(|(pc, _)| pc.starts_with("M33 "))
+        .map(|(_, p)| *p)
+        .collect();
+    assert!(district.len() > 100);
+    let n = district.len() as f64;
+    let mean = (
+        district.iter().map(|p| p.0).sum::<f64>() / n,
+        district.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let r = app.get("/geocode?postcode=m33").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let g = r.json();
+    assert_eq!(g["postcode"], "M33");
+    assert_eq!(g["district"], true);
+    let at = (g["lon"].as_f64().unwrap(), g["lat"].as_f64().unwrap());
+    assert!(haversine(at, mean) < 50.0, "{at:?} vs {mean:?}");
+    let note = g["note"].as_str().unwrap();
+    assert!(note.contains("first part of a postcode"), "{note}");
+    assert!(note.contains("postcodes starting M33 in "), "{note}");
+    assert!(g["ward_name"].as_str().is_some_and(|w| !w.is_empty()));
+    // Searching from it: distances from that centre.
+    let r = app
+        .get("/search?postcode=M33&q=library&sort=distance&limit=3")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let first = &r.json()["features"][0];
+    let d = first["properties"]["distance_m"].as_f64().unwrap();
+    assert!((haversine(mean, point(first)) - d).abs() < 60.0, "{d}");
+    // A district the area does not have.
+    let r = app.get("/geocode?postcode=M1").await;
+    assert_eq!(r.status, 404);
+    let detail = r.json()["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.starts_with("No postcodes starting M1 are in "),
+        "{detail}"
+    );
 }

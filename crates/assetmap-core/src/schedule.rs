@@ -342,6 +342,66 @@ impl OpeningTimes {
         }
     }
 
+    /// The words the map page uses (`openingSummary` and `openingTimesInWords` in
+    /// `web/js/format.js`: keep the two in step), days with the same hours grouped and closed
+    /// days left out: "Monday to Friday: 9am to 5:30pm; Saturday: 10am to midday",
+    /// "By arrangement", "Opening times not known".
+    pub fn in_words(&self) -> String {
+        let per_day: Vec<String> = Weekday::ALL
+            .iter()
+            .map(|d| {
+                let hours: Vec<String> = self
+                    .periods
+                    .iter()
+                    .filter(|p| p.day == *d)
+                    .map(period_in_words)
+                    .collect();
+                if hours.is_empty() {
+                    "Closed".to_owned()
+                } else {
+                    hours.join(" and ")
+                }
+            })
+            .collect();
+        let mut parts = Vec::new();
+        if !self.periods.is_empty() {
+            let mut start = 0;
+            for i in 1..=7 {
+                if i == 7 || per_day[i] != per_day[start] {
+                    let first = Weekday::ALL[start].name();
+                    let last = Weekday::ALL[i - 1].name();
+                    let days = match i - 1 - start {
+                        0 => first.to_owned(),
+                        1 => format!("{first} and {last}"),
+                        _ => format!("{first} to {last}"),
+                    };
+                    if per_day[start] != "Closed" {
+                        parts.push(format!("{days}: {}", per_day[start]));
+                    }
+                    start = i;
+                }
+            }
+        }
+        if self.by_arrangement {
+            parts.push(
+                if parts.is_empty() {
+                    "By arrangement"
+                } else {
+                    "or by arrangement"
+                }
+                .to_owned(),
+            );
+        }
+        if let Some(n) = &self.note {
+            parts.push(n.clone());
+        }
+        if parts.is_empty() {
+            "Opening times not known".to_owned()
+        } else {
+            parts.join("; ")
+        }
+    }
+
     /// Plain words for people, e.g. "Tuesday 18:00–21:00; Friday 22:00–02:00 (next day)".
     pub fn describe(&self) -> String {
         let mut parts: Vec<String> = self
@@ -374,12 +434,90 @@ impl OpeningTimes {
     }
 }
 
+/// "09:00" → "9am", "17:30" → "5:30pm", "12:00" → "midday", "00:00"/"24:00" → "midnight"
+/// (`timeInWords` in `web/js/format.js`).
+pub fn time_in_words(t: TimeOfDay) -> String {
+    let mins = t.minutes();
+    if mins == 0 || mins == 1440 {
+        return "midnight".to_owned();
+    }
+    if mins == 720 {
+        return "midday".to_owned();
+    }
+    let (h, m) = (mins / 60, mins % 60);
+    let suffix = if h < 12 { "am" } else { "pm" };
+    let h12 = if h % 12 == 0 { 12 } else { h % 12 };
+    if m == 0 {
+        format!("{h12}{suffix}")
+    } else {
+        format!("{h12}:{m:02}{suffix}")
+    }
+}
+
+/// One period's hours: "9am to 5:30pm", "7pm to 2am the next day", "All day"
+/// (`periodInWords` in `web/js/format.js`).
+fn period_in_words(p: &OpeningPeriod) -> String {
+    let (o, c) = (p.opens.minutes(), p.closes.minutes());
+    if o == 0 && c == 1440 {
+        return "All day".to_owned();
+    }
+    let crosses = c <= o && c != 0;
+    format!(
+        "{} to {}{}",
+        time_in_words(p.opens),
+        time_in_words(p.closes),
+        if crosses { " the next day" } else { "" }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn t(s: &str) -> TimeOfDay {
         TimeOfDay::parse(s).unwrap()
+    }
+
+    #[test]
+    fn words_match_the_map_page() {
+        let p = |d, o: &str, c: &str| OpeningPeriod::new(d, t(o), t(c)).unwrap();
+        let weekdays: Vec<OpeningPeriod> = Weekday::ALL[..5]
+            .iter()
+            .map(|d| p(*d, "09:00", "17:30"))
+            .collect();
+        let mut ps = weekdays.clone();
+        ps.push(p(Weekday::Sat, "10:00", "12:00"));
+        assert_eq!(
+            OpeningTimes::new(ps, false, None).in_words(),
+            "Monday to Friday: 9am to 5:30pm; Saturday: 10am to midday"
+        );
+        let one = vec![
+            p(Weekday::Tue, "11:00", "14:00"),
+            p(Weekday::Wed, "11:00", "14:00"),
+        ];
+        assert_eq!(
+            OpeningTimes::new(one, true, Some("term time".into())).in_words(),
+            "Tuesday and Wednesday: 11am to 2pm; or by arrangement; term time"
+        );
+        let late = vec![
+            p(Weekday::Fri, "19:00", "02:00"),
+            p(Weekday::Sun, "00:00", "24:00"),
+        ];
+        assert_eq!(
+            OpeningTimes::new(late, false, None).in_words(),
+            "Friday: 7pm to 2am the next day; Sunday: All day"
+        );
+        assert_eq!(
+            OpeningTimes::new(vec![], true, None).in_words(),
+            "By arrangement"
+        );
+        assert_eq!(
+            OpeningTimes::default().in_words(),
+            "Opening times not known"
+        );
+        assert_eq!(time_in_words(t("00:00")), "midnight");
+        assert_eq!(time_in_words(t("12:30")), "12:30pm");
+        assert_eq!(time_in_words(t("00:15")), "12:15am");
     }
 
     #[test]

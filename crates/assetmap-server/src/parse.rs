@@ -347,16 +347,109 @@ pub fn area_param<'a>(p: &Params, place: &'a Place) -> Result<Option<&'a Area>, 
         })
 }
 
-/// Looks up a postcode given in any case and spacing: 400 naming `postcode` when it is not a
-/// postcode, 404 when it is not in the place's postcode table.
-pub fn lookup_postcode<'a>(place: &'a Place, raw: &str) -> Result<&'a PostcodeInfo, ApiError> {
-    let pc = Postcode::parse(raw).map_err(|e| ApiError::bad_param("postcode", e.problem))?;
-    place.postcode(&pc).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "The postcode {pc} is not in this place's postcode table, which covers {}; check it, or give lon and lat instead.",
-            place.authority_names()
-        ))
-    })
+/// A postcode found in the place's table, or the centre of a postcode district when only the
+/// outward code (`M33`) was given.
+#[derive(Debug, Clone)]
+pub struct Located<'a> {
+    /// The postcode's row; for a district, its centre (the mean of the district's live
+    /// postcodes in the table) with the ward, LSOA and MSOA that centre is in.
+    pub info: std::borrow::Cow<'a, PostcodeInfo>,
+    /// For a district: how many of the table's postcodes it has.
+    pub district_postcodes: Option<usize>,
+}
+
+impl std::ops::Deref for Located<'_> {
+    type Target = PostcodeInfo;
+    fn deref(&self) -> &PostcodeInfo {
+        &self.info
+    }
+}
+
+/// The outward code ("M33", "WA14", "EC1A") when `raw` is one and nothing more.
+pub fn outward_code(raw: &str) -> Option<String> {
+    let c: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let b = c.as_bytes();
+    let letters = b.iter().take_while(|x| x.is_ascii_alphabetic()).count();
+    let rest = &b[letters..];
+    let ok = (1..=2).contains(&letters)
+        && (1..=2).contains(&rest.len())
+        && rest[0].is_ascii_digit()
+        && rest.iter().all(u8::is_ascii_alphanumeric);
+    ok.then_some(c)
+}
+
+/// A postcode of the place's table to show as an example ("M33 7XY"): its first live one.
+fn example_postcode(place: &Place) -> &str {
+    place
+        .postcodes()
+        .iter()
+        .find(|p| !p.terminated)
+        .map_or("M33 7XY", |p| p.postcode.as_str())
+}
+
+/// Looks a postcode up in the place's table, in words for the person who typed it when it is
+/// not there: which area the map covers, and what a full postcode looks like. An outward code
+/// alone ("M33") is the centre of that district's postcodes.
+pub fn lookup_postcode<'a>(place: &'a Place, raw: &str) -> Result<Located<'a>, ApiError> {
+    let area = place.title();
+    let example = example_postcode(place);
+    if let Some(outward) = outward_code(raw) {
+        let prefix = format!("{outward} ");
+        let district: Vec<&PostcodeInfo> = place
+            .postcodes()
+            .iter()
+            .filter(|p| !p.terminated && p.postcode.starts_with(&prefix))
+            .collect();
+        if district.is_empty() {
+            return Err(ApiError::not_found(format!(
+                "No postcodes starting {outward} are in {area}, the area this map covers. Try a full postcode in {area}, like {example}."
+            )));
+        }
+        let n = district.len() as f64;
+        let lon = district.iter().map(|p| p.at.lon()).sum::<f64>() / n;
+        let lat = district.iter().map(|p| p.at.lat()).sum::<f64>() / n;
+        let at = LonLat::new(lon, lat).unwrap_or(district[0].at);
+        let codes = place.areas.locate(at);
+        let code = |a: Option<&Area>| a.map(|a| a.code().to_owned()).unwrap_or_default();
+        let info = PostcodeInfo {
+            postcode: outward,
+            at,
+            la_code: code(codes.la),
+            ward_code: code(codes.ward),
+            ward_name: codes.ward.map(|a| a.name().to_owned()).unwrap_or_default(),
+            lsoa_code: code(codes.lsoa),
+            msoa_code: code(codes.msoa),
+            terminated: false,
+        };
+        return Ok(Located {
+            info: std::borrow::Cow::Owned(info),
+            district_postcodes: Some(district.len()),
+        });
+    }
+    let pc = Postcode::parse(raw).map_err(|_| {
+        ApiError::bad_param(
+            "postcode",
+            format!(
+                "{:?} is not a postcode. A full postcode has two parts, like {example}.",
+                raw.trim()
+            ),
+        )
+    })?;
+    place
+        .postcode(&pc)
+        .map(|info| Located {
+            info: std::borrow::Cow::Borrowed(info),
+            district_postcodes: None,
+        })
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "{pc} is not a postcode in {area}, the area this map covers. Check it, or try a postcode in {area}, like {example}."
+            ))
+        })
 }
 
 /// Where the person is: `postcode`, or `lon` + `lat`. `None` when neither is given.

@@ -1,5 +1,7 @@
 //! `/downloads`: the asset layer and the per-area summaries as files (GeoJSON, CSV,
-//! GeoPackage), and an index of what is available with the licence to keep.
+//! GeoPackage), and an index of what is available with the licence to keep (JSON for clients;
+//! for a browser, or `f=html`, the "Data and API" page that `/data` also shows: the same
+//! downloads with how to open them in QGIS and Excel, and the API's entry points).
 //!
 //! CSV and GeoJSON stream: a blocking task reads the engine in batches (a short read lock per
 //! batch, never held while waiting on the client) and sends 64 KiB chunks through a bounded
@@ -8,7 +10,7 @@
 //! and then streamed from it in chunks; the file is deleted once sent.
 
 use crate::errors::ApiError;
-use crate::http::{base_url, json_response};
+use crate::http::{base_url, json_response, Format as HttpFormat};
 use crate::params::Params;
 use crate::parse::{bbox_from, filter_from, summary_query};
 use crate::state::AppState;
@@ -33,7 +35,8 @@ const IN_FLIGHT: usize = 16;
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/downloads", web::get().to(index))
+    cfg.route("/data", web::get().to(data_page))
+        .route("/downloads", web::get().to(index))
         .route("/downloads/{file}", web::get().to(download));
 }
 
@@ -311,13 +314,229 @@ async fn areas(
 
 async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string(), &["f"])?;
-    if let Some(f) = p.one_as_given("f")?.filter(|f| *f != "json") {
+    if let Some(f) = p
+        .one_as_given("f")?
+        .filter(|f| !matches!(*f, "json" | "html"))
+    {
         return Err(ApiError::bad_param(
             "f",
-            format!("{f:?} is not a format of this index; it is JSON only (f=json)"),
+            format!("{f:?} is not a format of this index; use json or html"),
         ));
     }
-    let base = base_url(&req);
+    let body = index_json(&req, &state);
+    if HttpFormat::negotiate(&req, &p)? == HttpFormat::Html {
+        return render_data_page(state.into_inner(), &body).await;
+    }
+    Ok(json_response("application/json", &body))
+}
+
+/// `/data`: the front door for analysts and developers (`templates/data.html`).
+async fn data_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Params::parse(req.query_string(), &[])?;
+    let body = index_json(&req, &state);
+    render_data_page(state.into_inner(), &body).await
+}
+
+/// Most assets for which the page works out the files' sizes (by writing them to a counter):
+/// beyond it the page gives the number of places only.
+const SIZED_UP_TO: usize = 20_000;
+
+/// Counts what is written.
+#[derive(Default)]
+struct Counter(u64);
+
+impl Write for Counter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0 += data.len() as u64;
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The sizes in bytes of the whole files that stream (CSV and GeoJSON), by file name
+/// (`assets.csv`, `areas-ward.geojson`); none when there are more than [`SIZED_UP_TO`] assets.
+/// GeoPackages are built on request and not sized.
+fn file_sizes(state: &Arc<AppState>) -> std::collections::HashMap<String, u64> {
+    let mut sizes = std::collections::HashMap::new();
+    if state.engine().len() > SIZED_UP_TO {
+        return sizes;
+    }
+    let md = assets_metadata("assetmap download /downloads/assets");
+    let sel = Selection::default();
+    for format in [Format::Csv, Format::GeoJson] {
+        let mut n = Counter::default();
+        let mut source = EngineBatches::new(state.clone(), &sel);
+        let job = Export {
+            layers: &[Layer::Assets],
+            selection: &sel,
+            metadata: &md,
+            areas: &state.place.areas,
+        };
+        let written = export::write(
+            Output::Stream(format, &mut n),
+            &job,
+            &mut source,
+            &mut |level| Ok(state.summary(level, &Default::default())),
+            &mut |_| {},
+        );
+        if written.is_ok() {
+            sizes.insert(format!("assets.{}", format.ext()), n.0);
+        }
+        for level in [
+            AreaLevel::Ward,
+            AreaLevel::Lsoa,
+            AreaLevel::Msoa,
+            AreaLevel::La,
+        ] {
+            let summary = state.summary(level, &Default::default());
+            let mut n = Counter::default();
+            if export::write_area_file(Output::Stream(format, &mut n), &summary).is_ok() {
+                sizes.insert(format!("areas-{}.{}", level.slug(), format.ext()), n.0);
+            }
+        }
+    }
+    sizes
+}
+
+/// "840 KB", "1.3 MB".
+fn bytes_words(n: u64) -> String {
+    if n < 1_000_000 {
+        format!("{} KB", n.div_ceil(1000))
+    } else {
+        format!("{:.1} MB", n as f64 / 1_000_000.0)
+    }
+}
+
+/// One file of a download, for the page.
+struct FileLink {
+    /// `GeoPackage`, `GeoJSON`, `CSV`.
+    label: &'static str,
+    /// What it opens in.
+    for_what: &'static str,
+    href: String,
+    media_type: String,
+    /// "about 1.3 MB", or how the size is known.
+    size: String,
+}
+
+/// One download (the asset layer, or one level's summaries), for the page.
+struct DownloadRow {
+    title: String,
+    description: String,
+    /// "1,910 places", "21 wards".
+    size: String,
+    files: Vec<FileLink>,
+    /// `(name, what it does)`.
+    parameters: Vec<(String, String)>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "data.html")]
+struct DataPage {
+    title: &'static str,
+    place: String,
+    /// This site's landing page (for QGIS and GDAL).
+    root: String,
+    downloads: Vec<DownloadRow>,
+    licence: String,
+    attribution: String,
+    source: String,
+}
+
+/// "1910" → "1,910".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The page, from exactly what the JSON index lists.
+async fn render_data_page(
+    state: Arc<AppState>,
+    index: &serde_json::Value,
+) -> Result<HttpResponse, ApiError> {
+    let sizes = {
+        let state = state.clone();
+        web::block(move || file_sizes(&state))
+            .await
+            .map_err(ApiError::internal)?
+    };
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    let downloads = index["downloads"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            let size = match (d["assets"].as_u64(), d["areas"].as_u64()) {
+                (Some(n), _) => format!("{} place{}", thousands(n), if n == 1 { "" } else { "s" }),
+                (None, Some(n)) => {
+                    format!("{} area{}", thousands(n), if n == 1 { "" } else { "s" })
+                }
+                _ => String::new(),
+            };
+            let files = d["files"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|f| {
+                    let (label, for_what) = match f["format"].as_str() {
+                        Some("gpkg") => ("GeoPackage", "QGIS, ArcGIS"),
+                        Some("csv") => ("CSV", "Excel, LibreOffice"),
+                        _ => ("GeoJSON", "QGIS, web maps"),
+                    };
+                    let href = text(&f["href"]);
+                    let name = href.rsplit('/').next().unwrap_or_default();
+                    let size = match sizes.get(name) {
+                        Some(n) => format!("about {}", bytes_words(*n)),
+                        None if f["format"] == "gpkg" => "built when you ask".to_owned(),
+                        None => "made when you ask".to_owned(),
+                    };
+                    FileLink {
+                        label,
+                        for_what,
+                        href,
+                        media_type: text(&f["type"]),
+                        size,
+                    }
+                })
+                .collect();
+            let parameters = d["parameters"]
+                .as_object()
+                .map(|o| o.iter().map(|(k, v)| (k.clone(), text(v))).collect())
+                .unwrap_or_default();
+            DownloadRow {
+                title: text(&d["title"]),
+                description: text(&d["description"]),
+                size,
+                files,
+                parameters,
+            }
+        })
+        .collect();
+    crate::html::render(&DataPage {
+        title: "Data and API",
+        place: state.place.title().to_owned(),
+        root: text(&index["links"][1]["href"]),
+        downloads,
+        licence: text(&index["licence"]),
+        attribution: text(&index["attribution"]),
+        source: text(&index["source"]),
+    })
+}
+
+/// The index of downloads, as JSON clients get it.
+fn index_json(req: &HttpRequest, state: &AppState) -> serde_json::Value {
+    let base = base_url(req);
     let files = |stem: &str| {
         Format::ALL
             .iter()
@@ -380,5 +599,5 @@ async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
             {"href": format!("{base}/"), "rel": "root", "type": "application/json"},
         ],
     });
-    Ok(json_response("application/json", &body))
+    body
 }

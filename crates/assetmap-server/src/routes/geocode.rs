@@ -1,5 +1,7 @@
 //! `GET /geocode?postcode=`: a postcode's point (WGS84) and its ward, LSOA and MSOA, from the
 //! postcode table of the place served. Nothing is stored or logged (see [`crate::telemetry`]).
+//! An outward code alone (`M33`) answers the centre of that district's postcodes, and says so
+//! (`district: true`, a `note`).
 
 use crate::errors::ApiError;
 use crate::http::private_response;
@@ -34,6 +36,15 @@ async fn geocode(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         "lsoa_code": info.lsoa_code,
         "msoa_code": info.msoa_code,
     });
+    if let Some(n) = info.district_postcodes {
+        body["district"] = true.into();
+        body["district_postcodes"] = n.into();
+        body["note"] = format!(
+            "{} is the first part of a postcode only: this is the middle of the {n} postcodes starting {} in {}. Add the rest of the postcode for distances from the person's own street.",
+            info.postcode, info.postcode, state.place.title()
+        )
+        .into();
+    }
     if info.terminated {
         body["terminated"] = true.into();
         body["note"] = format!(
