@@ -91,6 +91,7 @@ fn documented_routes() -> Vec<(String, Vec<String>)> {
                 .replace("{accountId}", "no-such-account")
                 .replace("{tokenId}", "no-such-token")
                 .replace("{proposalId}", "1")
+                .replace("{suggestionId}", "1")
                 .replace("{version}", "1")
                 .replace("{secret}", "no-such-link");
             assert!(!path.contains('{'), "a template to fill in: {path}");
