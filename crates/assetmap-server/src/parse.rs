@@ -382,13 +382,14 @@ pub fn outward_code(raw: &str) -> Option<String> {
     ok.then_some(c)
 }
 
-/// A postcode of the place's table to show as an example ("M33 7XY"): its first live one.
+/// A postcode of the place's table to show as an example: its first live one (a place with no
+/// postcode table gets the shape of one).
 fn example_postcode(place: &Place) -> &str {
     place
         .postcodes()
         .iter()
         .find(|p| !p.terminated)
-        .map_or("M33 7XY", |p| p.postcode.as_str())
+        .map_or("AB1 2CD", |p| p.postcode.as_str())
 }
 
 /// Looks a postcode up in the place's table, in words for the person who typed it when it is
