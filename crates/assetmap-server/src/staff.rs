@@ -263,6 +263,33 @@ pub fn suggestion_json(
     out
 }
 
+/// The reason a reviewer gives for rejecting a proposal or a suggestion: the body
+/// `{"reason": "…"}`, trimmed, 1 to 1,000 characters, or a `400` naming `reason` and saying
+/// who reads it (`read_by`, e.g. "the steward sees it").
+pub fn rejection_reason(
+    req: &actix_web::HttpRequest,
+    body: &[u8],
+    read_by: &str,
+) -> Result<String, ApiError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Rejection {
+        reason: String,
+    }
+    let r: Rejection = crate::http::json_body(req, body, r#"{"reason": "…"}"#)?;
+    let reason = r.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(ApiError::invalid_fields(
+            "decision",
+            vec![(
+                "reason".into(),
+                format!("say why in 1 to 1,000 characters; {read_by}"),
+            )],
+        ));
+    }
+    Ok(reason.to_owned())
+}
+
 /// An account as the staff routes show it (never its password hash).
 pub fn account_json(a: &Account) -> Value {
     json!({

@@ -51,15 +51,14 @@ pub struct StaleReport {
 }
 
 impl StaleReport {
-    /// Builds the report over `assets`, with the stewards the store keeps. `only`: just these
-    /// assets (a steward's own); `None`: every one.
+    /// Builds the report over `assets` (every one, or a steward's own), with the stewards the
+    /// store keeps.
     pub async fn build(
         store: &dyn AssetStore,
         place: &Place,
         assets: &[Asset],
         today: NaiveDate,
         since: NaiveDate,
-        only: Option<&[AssetId]>,
     ) -> Result<StaleReport, assetmap_store::StoreError> {
         let mut stewards: HashMap<AssetId, Vec<String>> = HashMap::new();
         for account in store.accounts().await? {
@@ -76,7 +75,6 @@ impl StaleReport {
         let mut stale: Vec<&Asset> = assets
             .iter()
             .filter(|a| assetmap_analysis::checks::needs_check(a, since))
-            .filter(|a| only.is_none_or(|o| o.contains(&a.id)))
             .collect();
         stale.sort_by(|a, b| a.verified_at.cmp(&b.verified_at).then(a.id.cmp(&b.id)));
         let rows = stale

@@ -41,7 +41,7 @@ pub async fn run(settings: Settings, args: StaleArgs) -> anyhow::Result<()> {
         .all()
         .await
         .context("Failed to load assets from the store")?;
-    let report = StaleReport::build(store.as_ref(), &place, &assets, today, since, None).await?;
+    let report = StaleReport::build(store.as_ref(), &place, &assets, today, since).await?;
     let mut stdout = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut stdout, &report.to_json(&args.older_than))?;

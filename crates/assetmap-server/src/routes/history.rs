@@ -4,16 +4,15 @@
 
 use crate::auth::Principal;
 use crate::errors::ApiError;
-use crate::http::{feature_answer, if_match_version, json_body, no_store_json, require_version};
+use crate::http::{feature_answer, if_match_version, no_store_json, require_version};
 use crate::params::Params;
-use crate::staff::{entry_json, proposal_json, state_at, states_after, Names};
+use crate::staff::{entry_json, proposal_json, rejection_reason, state_at, states_after, Names};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use assetmap_core::{Asset, AssetId, Role, Via};
 use assetmap_store::Write;
 use chrono::Utc;
-use serde::Deserialize;
 use serde_json::json;
 
 /// Registers the routes.
@@ -215,12 +214,6 @@ async fn accept(
     feature_answer(StatusCode::OK, &req, &asset)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Rejection {
-    reason: String,
-}
-
 async fn reject(
     who: Principal,
     req: HttpRequest,
@@ -231,21 +224,11 @@ async fn reject(
     Params::parse(req.query_string(), &[])?;
     who.require(Role::Editor)?;
     let n = path.into_inner();
-    let r: Rejection = json_body(&req, &body, r#"{"reason": "…"}"#)?;
-    let reason = r.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(ApiError::invalid_fields(
-            "decision",
-            vec![(
-                "reason".into(),
-                "say why in 1 to 1,000 characters; the steward sees it".into(),
-            )],
-        ));
-    }
+    let reason = rejection_reason(&req, &body, "the steward sees it")?;
     let by = who.change_by(None).account;
     state
         .store
-        .reject_proposal(n, by.as_deref(), reason, Utc::now())
+        .reject_proposal(n, by.as_deref(), &reason, Utc::now())
         .await?;
     let p = state
         .store

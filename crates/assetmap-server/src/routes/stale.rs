@@ -85,15 +85,8 @@ async fn stale(
                 .collect(),
         }
     };
-    let report = StaleReport::build(
-        state.store.as_ref(),
-        &state.place,
-        &assets,
-        today,
-        since,
-        only.as_deref(),
-    )
-    .await?;
+    let report =
+        StaleReport::build(state.store.as_ref(), &state.place, &assets, today, since).await?;
     let private = |ct: &str| {
         let mut r = HttpResponse::Ok();
         r.content_type(ct)

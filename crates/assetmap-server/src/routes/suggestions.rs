@@ -15,7 +15,7 @@ use crate::http::{
     require_version,
 };
 use crate::params::Params;
-use crate::staff::{suggestion_json, Names};
+use crate::staff::{rejection_reason, suggestion_json, Names};
 use crate::state::AppState;
 use crate::suggest::{self, Form, MAX_BODY_BYTES, MAX_WAITING};
 use actix_web::http::{header, StatusCode};
@@ -24,7 +24,6 @@ use assetmap_core::{Asset, AssetId, Role, Via};
 use assetmap_io::export::{Cell, CellType, Table, TableColumn, TableRow};
 use assetmap_store::{Suggestion, SuggestionKind, SuggestionQuery, Write};
 use chrono::Utc;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -201,23 +200,10 @@ async fn list(
     if csv {
         return csv_answer(&listed);
     }
-    let waiting = if waiting_only {
-        visible
-    } else {
-        state
-            .store
-            .suggestions(SuggestionQuery {
-                asset: asset.as_ref(),
-                waiting_only: true,
-            })
-            .await?
-            .into_iter()
-            .filter(|s| may_see(&who, s))
-            .collect()
-    };
-    let (count, oldest) = (waiting.len(), waiting.first().map(|s| s.at));
-    let mut body = json!({ "waiting": count, "suggestions": listed });
-    if let Some(t) = oldest {
+    // Every waiting one is in what was read (waiting or all, oldest first).
+    let waiting: Vec<&Suggestion> = visible.iter().filter(|s| s.decision.is_none()).collect();
+    let mut body = json!({ "waiting": waiting.len(), "suggestions": listed });
+    if let Some(t) = waiting.first().map(|s| s.at) {
         body["oldest_waiting_at"] = json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     }
     Ok(no_store_json(StatusCode::OK, body))
@@ -464,12 +450,6 @@ async fn accept(
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Rejection {
-    reason: String,
-}
-
 async fn reject(
     who: Principal,
     req: HttpRequest,
@@ -479,23 +459,13 @@ async fn reject(
 ) -> Result<HttpResponse, ApiError> {
     Params::parse(req.query_string(), &[])?;
     let n = path.into_inner();
-    let r: Rejection = json_body(&req, &body, r#"{"reason": "…"}"#)?;
-    let reason = r.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(ApiError::invalid_fields(
-            "decision",
-            vec![(
-                "reason".into(),
-                "say why in 1 to 1,000 characters; it is kept with the suggestion".into(),
-            )],
-        ));
-    }
+    let reason = rejection_reason(&req, &body, "it is kept with the suggestion")?;
     let s = visible(&state, &who, n).await?;
     may_decide(&who, &s)?;
     let by = who.change_by(None).account;
     state
         .store
-        .reject_suggestion(n, by.as_deref(), reason, Utc::now())
+        .reject_suggestion(n, by.as_deref(), &reason, Utc::now())
         .await?;
     let s = visible(&state, &who, n).await?;
     answer_one(&state, &s).await
