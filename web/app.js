@@ -10,7 +10,7 @@ import {
   emptyState, filterCount, isNarrowed, moreFilterCount, roundView, searchFilters, stateFromUrl, urlFromState, DEFAULT_WALK,
 } from './js/state.js';
 import { ABCD_EXPLAIN, ABCD_STYLE, DEFAULT_ABCD_LABELS, svgIcon } from './js/symbols.js';
-import { count, haversine, places, splitPostcode, ukToday, whenInWords, EVENING_TIME, WEEKEND } from './js/format.js';
+import { count, haversine, places, splitOutwardCode, splitPostcode, ukToday, whenInWords, EVENING_TIME, WEEKEND } from './js/format.js';
 import { splitByRecord } from './js/match.js';
 import { createEditing } from './js/editing.js';
 import { createReview } from './js/review.js';
@@ -24,6 +24,8 @@ const SEARCH_LIMIT = 200;
 const WALK_METRES_PER_MINUTE = 4800 / 60 / 1.3;
 const DEFAULT_BOUNDS = [-2.478, 53.357, -2.253, 53.48];
 const DEFAULT_WHEN_TIME = '10:00';
+// Where the shortlist page finds the map search it was opened from (web/js/shortlist-page.js).
+const MAP_URL_KEY = 'assetmap:map-url';
 
 const app = {
   state: stateFromUrl(location.hash),
@@ -75,6 +77,7 @@ MODES.areas = areasMode({
     app.map.resize();
     return app.map.map;
   },
+  showPlaces: (on) => app.map?.showPlaces(on),
   vocabulary: () => api.vocabulary(),
   collections: () => api.collections(),
 });
@@ -475,22 +478,27 @@ function describeResults() {
   const filtered = `${when}${others}`;
   const unsure = u ? ` ${count(u)} more ${u === 1 ? 'place whose record does' : 'places whose records do'} not say: see “Not recorded” below the list.` : '';
   if (rc.context === 'error') return 'No results.';
+  // Words that looked like the first part of a postcode the area does not have: say so.
+  const miss = app.outwardMiss ? ` ${app.outwardMiss}` : '';
   if (rc.context === 'postcode') {
-    const where = `within a ${s.walk}-minute walk of ${s.postcode}${app.place?.ward_name ? ` (${app.place.ward_name})` : ''}`;
+    const district = app.place?.district
+      ? ` ${s.postcode} is only the first part of a postcode: add the rest for distances from the person’s own street.` : '';
+    const from = app.place?.district ? `the middle of the ${s.postcode} postcode district` : s.postcode;
+    const where = `within a ${s.walk}-minute walk of ${from}${app.place?.ward_name ? ` (${app.place.ward_name})` : ''}`;
     if (!n) {
       const tries = [s.walk < 60 ? 'a longer walk' : null, s.q ? 'other words' : null, filterCount(s) ? 'fewer filters' : null,
         'a postcode nearby'].filter(Boolean);
       const tryText = `Try ${tries.slice(0, -1).join(', ')}${tries.length > 1 ? ' or ' : ''}${tries[tries.length - 1]}.`;
-      return `No places known to match ${where}${words}${filtered}.${unsure} ${tryText}`;
+      return `No places known to match ${where}${words}${filtered}.${unsure} ${tryText}${district}${miss}`;
     }
-    return `${rc.capped ? `The best ${count(n)}` : places(n)} ${where}${words}${filtered}, nearest and best matches first.${unsure}`;
+    return `${rc.capped ? `The best ${count(n)}` : places(n)} ${where}${words}${filtered}, nearest and best matches first.${unsure}${district}`;
   }
   if (rc.context === 'view') {
-    if (!n) return `No places known to match in this part of the map${words}${filtered}.${unsure} Zoom out, move the map or remove a filter.`;
+    if (!n) return `No places known to match in this part of the map${words}${filtered}.${unsure} Zoom out, move the map or remove a filter.${miss}`;
     if (rc.capped) return `Showing ${places(n)} nearest the middle of the map${words}${filtered}.${unsure} Zoom in or search to see others.`;
     return `${places(n)} in this part of the map${words}${filtered}.${unsure}`;
   }
-  if (!n) return `No places known to match${words}${filtered}.${unsure} Try fewer filters.`;
+  if (!n) return `No places known to match${words}${filtered}.${unsure} Try fewer filters.${miss}`;
   return rc.capped ? `Showing ${places(n)}${words}${filtered}.${unsure} Search a postcode to see those nearest a person.` : `${places(n)}${words}${filtered}.${unsure}`;
 }
 
@@ -539,10 +547,32 @@ function markListItem(id, cls) {
   return li;
 }
 
-function onSearchSubmit(ev) {
+/**
+ * The place in the search box: a full postcode, or the first part of one ("M33") when the area
+ * has that district (asked of /geocode; otherwise it is a word, as "U3A" is). Returns
+ * {postcode, rest} or null; `app.outwardMiss` keeps what the server said of a district it does
+ * not have, for the summary should the words find nothing.
+ */
+async function placeInSearch(text) {
+  app.outwardMiss = null;
+  const full = splitPostcode(text);
+  if (full) return full;
+  const part = splitOutwardCode(text);
+  if (!part) return null;
+  try {
+    const g = await api.geocode(part.outward);
+    app.place = { ...g, postcode: part.outward };
+    return { postcode: part.outward, rest: part.rest };
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) app.outwardMiss = e.message;
+    return null;
+  }
+}
+
+async function onSearchSubmit(ev) {
   ev.preventDefault();
   const text = $('search-input').value.trim();
-  const split = splitPostcode(text);
+  const split = await placeInSearch(text);
   // Words typed without a postcode after a postcode search stay on that postcode's walk; an
   // empty search starts again from the map.
   const keep = !split && text && app.state.postcode;
@@ -858,7 +888,17 @@ function wireEvents() {
   $('shortlist-close').addEventListener('click', () => { toggleShortlistPanel(false); $('shortlist-toggle').focus(); });
   $('shortlist-clear').addEventListener('click', () => { app.shortlist.clear(); $('shortlist-heading').focus(); });
   $('shortlist-print').addEventListener('click', (ev) => {
-    if (!app.shortlist.items.length) ev.preventDefault();
+    if (!app.shortlist.items.length) {
+      ev.preventDefault();
+      return;
+    }
+    // The shortlist page's "Back to the map" returns to this very search (words, filters and
+    // all) in this tab; a shared link has only the postcode. Kept in this tab only.
+    try {
+      sessionStorage.setItem(MAP_URL_KEY, `${location.pathname}${location.hash}`);
+    } catch {
+      // Storage refused (private mode): the link back keeps the postcode only.
+    }
   });
   app.shortlist.addEventListener('change', renderShortlist);
   window.addEventListener('popstate', onPopState);

@@ -675,7 +675,8 @@ describe('map page in Chromium', () => {
     await phone.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
     const p = await newPage(phone);
     await p.setViewportSize({ width: 390, height: 844 });
-    await p.goto(`${base}/#postcode=${encodeURIComponent(POSTCODE)}`);
+    const search = `#postcode=${encodeURIComponent(POSTCODE).replace('%20', '+')}&q=library&walk_minutes=25`;
+    await p.goto(`${base}/${search}`);
     await waitReady(p);
     await waitResults(p);
     const items = p.locator('#result-list > li');
@@ -716,12 +717,18 @@ describe('map page in Chromium', () => {
     for (const n of chosen) assert.ok(text.includes(n), `${n} in the text version`);
     await shot(p, '19-shortlist-text');
     await p.goBack();
-    // Back to the map, searching the same postcode.
+    // Back to the map: the very search this tab came from, words and walk too.
     await Promise.all([p.waitForURL((u) => u.pathname === '/'), p.locator('header a', { hasText: 'Back to the map' }).click()]);
     await waitReady(p);
     await waitResults(p);
-    assert.equal(new URLSearchParams(new URL(p.url()).hash.slice(1)).get('postcode'), POSTCODE);
-    assert.ok((await p.locator('#search-input').inputValue()).includes(POSTCODE));
+    assert.equal(new URL(p.url()).hash, search);
+    assert.equal(await p.locator('#search-input').inputValue(), `${POSTCODE} library`);
+    // The same link opened in another tab has only the postcode to go back to.
+    const other = await newPage(phone);
+    await other.goto(listUrl);
+    const back = await other.locator('header a', { hasText: 'Back to the map' }).getAttribute('href');
+    assert.deepEqual([...new URLSearchParams(back.split('#')[1]).entries()], [['postcode', POSTCODE]], back);
+    await other.close();
     assert.deepEqual(p.external, []);
     assert.deepEqual(p.errors, []);
     await p.close();
@@ -961,6 +968,78 @@ describe('map page in Chromium', () => {
       status: document.getElementById('results-status').textContent,
     }));
 
+    /**
+     * Adds the first place in the list (known matches, then the "not recorded" group) that is not
+     * shortlisted yet, by mouse or, with `keyboard`, by Tab and Space. Returns its id and name.
+     */
+    async function shortlistNext(p, chosen, { keyboard = false } = {}) {
+      const group = p.locator('#unrecorded');
+      if (await group.isVisible() && !(await group.evaluate((d) => d.open))) {
+        if (keyboard) {
+          await tabTo(p, '#unrecorded > summary');
+          await p.keyboard.press('Enter');
+        } else {
+          await p.locator('#unrecorded > summary').click();
+        }
+      }
+      const ids = await p.locator('#result-list > li, #unrecorded-list > li').evaluateAll((lis) => lis.map((li) => li.dataset.id));
+      const id = ids.find((i) => !chosen.some((c) => c.id === i));
+      assert.ok(id, `a place not shortlisted yet among ${ids.length}`);
+      const li = p.locator(`.result[data-id="${id}"]`);
+      const name = (await li.locator('.result__name').textContent()).trim();
+      if (keyboard) {
+        const toggle = `.result[data-id="${id}"] .shortlist-toggle`;
+        const back = await p.evaluate((sel) => {
+          const target = document.querySelector(sel);
+          // eslint-disable-next-line no-bitwise
+          return Boolean(document.activeElement.compareDocumentPosition(target) & Node.DOCUMENT_POSITION_PRECEDING);
+        }, toggle);
+        await tabTo(p, toggle, { back });
+        await p.keyboard.press('Space');
+      } else {
+        await li.locator('.shortlist-toggle').click();
+      }
+      await p.waitForFunction((n) => document.getElementById('shortlist-count').textContent === String(n), chosen.length + 1);
+      chosen.push({ id, name });
+    }
+
+    /** Searches other words on the same walk and filters (the box keeps the postcode). */
+    async function searchWords(p, words, { keyboard = false } = {}) {
+      if (keyboard) {
+        await tabTo(p, '#search-input', { back: true });
+        await p.keyboard.press('Control+A');
+        await p.keyboard.type(words);
+        await p.keyboard.press('Enter');
+      } else {
+        await p.fill('#search-input', words);
+        await p.press('#search-input', 'Enter');
+      }
+      await p.waitForFunction((w) => new URLSearchParams(location.hash.slice(1)).get('q') === w
+        && document.activeElement?.id === 'results-status', words);
+      await waitResults(p);
+    }
+
+    /** Opens the shortlist's print page and its text version; checks every name is there. */
+    async function textVersion(p, chosen, { keyboard = false } = {}) {
+      if (keyboard) {
+        await tabTo(p, '#shortlist-toggle', { back: true });
+        await p.keyboard.press('Enter');
+        await tabTo(p, '#shortlist-print');
+        await Promise.all([p.waitForURL(/\/shortlist\?/), p.keyboard.press('Enter')]);
+        await tabTo(p, '#sl-text');
+        await Promise.all([p.waitForURL(/format=text/), p.keyboard.press('Enter')]);
+      } else {
+        await p.locator('#shortlist-toggle').click();
+        await Promise.all([p.waitForURL(/\/shortlist\?/), p.locator('#shortlist-print').click()]);
+        await Promise.all([p.waitForURL(/format=text/), p.locator('#sl-text').click()]);
+      }
+      assert.deepEqual(new URL(p.url()).searchParams.get('ids').split(','), chosen.map((c) => c.id));
+      const text = await p.locator('body').textContent();
+      assert.ok(text.startsWith(`Your shortlist (${chosen.length})`), text.slice(0, 80));
+      for (const c of chosen) assert.ok(text.includes(c.name), `${c.name} in the text version`);
+      return text;
+    }
+
     /** What the coordinator's list must be: honest about what each record says. */
     async function assertHonest(p, { age = 72 } = {}) {
       const r = await p.evaluate(() => ({
@@ -991,7 +1070,7 @@ describe('map page in Chromium', () => {
       return r;
     }
 
-    test('a resident on a phone searches a postcode for "food bank": the summary takes the focus in view; a place gives directions', async () => {
+    test('a resident on a phone searches a postcode for "food bank": the summary takes the focus in view; a place gives directions; shortlisted and shared', async () => {
       const phoneContext = await launch([], { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
       const p = await newPage(phoneContext);
       await p.goto(`${base}/`);
@@ -1033,6 +1112,22 @@ describe('map page in Chromium', () => {
       await osm.scrollIntoViewIfNeeded();
       await assertAccessible(p, 'phone: a place with directions', { strict: true });
       await shot(p, '19-02-phone-directions');
+      // Shortlists it and shares the list: the link is the list.
+      await phoneContext.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+      await p.locator(`#detail [data-shortlist="${id}"]`).tap();
+      assert.equal(await badge(p), '1');
+      await p.locator('#shortlist-toggle').tap();
+      await Promise.all([p.waitForURL(/\/shortlist\?/), p.locator('#shortlist-print').tap()]);
+      const listUrl = new URL(p.url());
+      assert.deepEqual(listUrl.searchParams.get('ids').split(','), [id]);
+      assert.equal((await p.locator('ol.places > li h2').textContent()).trim(), f.properties.name);
+      await p.locator('#sl-copy').tap();
+      await p.waitForFunction(() => document.getElementById('sl-status').textContent.includes('Link copied'));
+      assert.equal(await p.evaluate(() => navigator.clipboard.readText()), p.url());
+      assert.equal(await p.locator('#sl-share').isVisible(), await p.evaluate(() => typeof navigator.share === 'function'),
+        'Share is offered exactly where the browser can share');
+      await assertAxeClean(p, 'phone: the food bank shortlisted');
+      await shot(p, '19-02b-phone-shortlist-shared');
       assert.deepEqual(p.external, [], 'nothing was fetched from outside');
       assert.deepEqual(p.errors, []);
       await phoneContext.close();
@@ -1109,6 +1204,20 @@ describe('map page in Chromium', () => {
       assert.equal(await fresh.locator('#when-time').inputValue(), '18:30');
       assert.deepEqual([...p.errors, ...fresh.errors], []);
       await fresh.close();
+      // Shortlists three: the singing place, then from "music" and "art" on the same walk, the
+      // same Tuesday evening and age; then the text version to send as a message.
+      // (Earlier tests in this browser shortlisted places: start this person's list empty.)
+      await p.evaluate(() => window.assetmap.shortlist.clear());
+      const chosen = [];
+      await shortlistNext(p, chosen);
+      for (const words of ['music', 'art']) {
+        await searchWords(p, words);
+        await assertHonest(p);
+        await shortlistNext(p, chosen);
+      }
+      await textVersion(p, chosen);
+      await shot(p, '19-05b-coordinator-text-version');
+      assert.deepEqual(p.errors, []);
       await p.close();
     });
 
@@ -1180,6 +1289,17 @@ describe('map page in Chromium', () => {
       assert.match(await kb.locator('#detail .matched').textContent(), /Not recorded: /);
       await assertAccessible(kb, 'keyboard: a place whose record does not say', { strict: true });
       await shot(kb, '19-06-keyboard-not-recorded-detail');
+      // Back to the list; three places shortlisted and the text version, all by keyboard.
+      await kb.keyboard.press('Escape');
+      await kb.waitForSelector('#detail', { state: 'hidden' });
+      await kb.evaluate(() => window.assetmap.shortlist.clear()); // as above: a new person's list
+      const chosen = [];
+      await shortlistNext(kb, chosen, { keyboard: true });
+      for (const words of ['music', 'art']) {
+        await searchWords(kb, words, { keyboard: true });
+        await shortlistNext(kb, chosen, { keyboard: true });
+      }
+      await textVersion(kb, chosen, { keyboard: true });
       assert.deepEqual(kb.errors, []);
       await kb.close();
     });
@@ -1229,6 +1349,165 @@ describe('map page in Chromium', () => {
       await inView.close();
       assert.deepEqual([...p.errors, ...fresh.errors], []);
       await fresh.close();
+      await p.close();
+    });
+
+    test('the first part of a postcode searches its district and says so; one the area lacks is a word', async () => {
+      const p = await newPage(context);
+      await p.goto(`${base}/`);
+      await waitReady(p);
+      await waitResults(p);
+      await p.fill('#search-input', 'm33 singing');
+      await p.press('#search-input', 'Enter');
+      await p.waitForFunction(() => location.hash.includes('postcode=M33&') && document.activeElement?.id === 'results-status');
+      await waitResults(p);
+      assert.equal(new URLSearchParams(new URL(p.url()).hash.slice(1)).get('q'), 'singing');
+      const said = await status(p);
+      assert.match(said, /of the middle of the M33 postcode district/, said);
+      assert.match(said, /M33 is only the first part of a postcode: add the rest/, said);
+      // The walking circle is drawn around the district's middle, as /geocode gives it.
+      const g = await (await p.request.get(`${base}/geocode?postcode=M33`)).json();
+      const place = await p.evaluate(() => window.assetmap.place);
+      assert.deepEqual([place.lon, place.lat], [g.lon, g.lat]);
+      // A district the area does not have: a word (on the district's walk, as words after a
+      // postcode are), and the summary says why nothing matched.
+      await p.fill('#search-input', 'EC1A');
+      await p.press('#search-input', 'Enter');
+      await p.waitForFunction(() => location.hash.includes('postcode=M33&') && location.hash.includes('q=EC1A'));
+      await waitResults(p);
+      assert.match(await status(p), /No postcodes starting EC1A are in /);
+      await assertAxeClean(p, 'an outward code the area lacks');
+      assert.deepEqual(p.errors, []);
+      await p.close();
+    });
+  });
+
+  describe('areas: an analyst reads the gaps', () => {
+    /** What the map draws for the areas: labels rendered and the place layers' visibility. */
+    const mapState = (p) => p.evaluate(() => {
+      const map = window.assetmap.map.map;
+      const labelled = new Set(map.queryRenderedFeatures({ layers: ['jsna-areas-labels'] }).map((f) => f.properties.code));
+      const visibility = Object.fromEntries(['asset-clusters', 'asset-points', 'result-points', 'search-area-line', 'place-pin']
+        .map((id) => [id, map.getLayoutProperty(id, 'visibility') ?? 'visible']));
+      return { labelled: [...labelled], visibility };
+    });
+
+    test('picks a ward on the map and reads its figures; the same from the sortable table by keyboard', async () => {
+      const p = await newPage(context);
+      // Arrive from a postcode search: its circle and pins must not draw over the shading.
+      await p.goto(`${base}/#postcode=${encodeURIComponent(POSTCODE)}`);
+      await waitReady(p);
+      await waitResults(p);
+      await p.locator('#mode-switch input[value=areas]').check();
+      await p.waitForSelector('#areas-table tbody tr', { timeout: 30000 });
+      await waitMapIdle(p);
+      const wards = await (await p.request.get(`${base}/collections/areas-ward/items?limit=1000`, { headers: { Accept: 'application/geo+json' } })).json();
+      const codes = wards.features.map((f) => String(f.properties.code)).sort();
+      let drawn = await mapState(p);
+      assert.deepEqual(Object.values(drawn.visibility), ['none', 'none', 'none', 'none', 'none'], JSON.stringify(drawn.visibility));
+      // Names where they fit at the whole area's view; zooming in on each area shows its own.
+      assert.ok(drawn.labelled.length >= codes.length * 0.8, `${drawn.labelled.length} of ${codes.length} wards named`);
+      const whole = await p.evaluate(() => {
+        const m = window.assetmap.map.map;
+        const c = m.getCenter();
+        return { center: [c.lng, c.lat], zoom: m.getZoom() };
+      });
+      for (const code of codes.filter((c) => !drawn.labelled.includes(c))) {
+        const named = await p.evaluate(async ([c, z]) => {
+          const map = window.assetmap.map.map;
+          const f = map.querySourceFeatures('jsna-area-labels').find((x) => x.properties.code === c);
+          map.jumpTo({ center: f.geometry.coordinates, zoom: z + 1.5 });
+          await new Promise((r) => map.once('idle', r));
+          return map.queryRenderedFeatures({ layers: ['jsna-areas-labels'] }).some((x) => x.properties.code === c);
+        }, [code, whole.zoom]);
+        assert.ok(named, `${code} is named when zoomed in`);
+      }
+      await p.evaluate(async (v) => {
+        const map = window.assetmap.map.map;
+        map.jumpTo(v);
+        await new Promise((r) => map.once('idle', r));
+      }, whole);
+      // Point at a ward: its name and figures show on the card, from the same figures as the CSV.
+      const target = wards.features.find((f) => f.properties.name.startsWith('Sale Central')) || wards.features[0];
+      const at = await p.evaluate((code) => {
+        const map = window.assetmap.map.map;
+        const f = map.querySourceFeatures('jsna-area-labels').find((x) => x.properties.code === code);
+        const pt = map.project(f.geometry.coordinates);
+        const box = map.getCanvas().getBoundingClientRect();
+        return { x: box.left + pt.x, y: box.top + pt.y };
+      }, String(target.properties.code));
+      await p.mouse.move(at.x, at.y + 14);
+      await p.waitForFunction((name) => document.getElementById('areas-card').textContent.includes(name), target.properties.name);
+      await p.mouse.click(at.x, at.y + 14);
+      await p.mouse.move(5, 5);
+      const card = await p.locator('#areas-card').textContent();
+      assert.ok(card.includes(target.properties.name), card);
+      assert.ok(card.includes(target.properties.population.toLocaleString('en-GB')), `residents on the card: ${card}`);
+      assert.ok(card.includes(target.properties.per_1000_total.toFixed(2)), `the measure on the card: ${card}`);
+      const higher = wards.features.filter((f) => f.properties.per_1000_total > target.properties.per_1000_total).length;
+      assert.match(card, new RegExp(higher === 0 ? 'The highest of' : higher === wards.features.length - 1 ? 'The lowest of' : `${higher + 1}(st|nd|rd|th) highest of`));
+      assert.equal(await p.locator(`#areas-table tr.is-selected`).getAttribute('data-code'), String(target.properties.code), 'the table marks it too');
+      await shot(p, '19-areas-picked');
+      await assertAxeClean(p, 'areas: a ward picked');
+      // The table sorts by a column from its heading, by keyboard.
+      const sortButton = p.locator('#areas-table thead button[data-sort="per_1000_total"]');
+      await sortButton.focus();
+      await p.keyboard.press('Enter');
+      await p.keyboard.press('Enter');
+      assert.equal(await p.locator('#areas-table thead th', { has: p.locator('button[data-sort="per_1000_total"]') }).getAttribute('aria-sort'), 'descending');
+      const column = await p.locator('#areas-table tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.code));
+      const byMeasure = [...wards.features].sort((a, b) => b.properties.per_1000_total - a.properties.per_1000_total).map((f) => String(f.properties.code));
+      assert.deepEqual(column.map((c) => wards.features.find((f) => String(f.properties.code) === c).properties.per_1000_total),
+        byMeasure.map((c) => wards.features.find((f) => String(f.properties.code) === c).properties.per_1000_total), 'highest first');
+      // "Show on the map" from the table, by keyboard: the map goes to that ward and names it.
+      const last = column[column.length - 1];
+      const lastName = wards.features.find((f) => String(f.properties.code) === last).properties.name;
+      await p.locator(`#areas-table button.areas-show[data-code="${last}"]`).focus();
+      await p.keyboard.press('Enter');
+      await p.waitForFunction((name) => document.getElementById('areas-card').textContent.includes(name), lastName);
+      assert.match(await p.locator('#areas-card').textContent(), /The lowest of/);
+      const inView = await p.evaluate((code) => {
+        const map = window.assetmap.map.map;
+        const f = map.querySourceFeatures('jsna-area-labels').find((x) => x.properties.code === code);
+        return map.getBounds().contains(f.geometry.coordinates);
+      }, last);
+      assert.ok(inView, `the map shows ${lastName}`);
+      const picked = await p.evaluate(() => window.assetmap.map.map.getFilter('jsna-areas-picked'));
+      assert.deepEqual(picked, ['==', ['get', 'code'], last], 'outlined on the map');
+      // The table's columns are all in view: none clipped by the side panel.
+      const clipped = await p.evaluate(() => {
+        const wrap = document.getElementById('areas-table');
+        return wrap.scrollWidth - wrap.clientWidth;
+      });
+      assert.ok(clipped <= 0, `the table fits its panel (${clipped} px over)`);
+      // Back to the map and list: the places come back.
+      await p.locator('#mode-switch input[value=map]').check();
+      await waitResults(p);
+      drawn = await mapState(p);
+      assert.deepEqual(Object.values(drawn.visibility), ['visible', 'visible', 'visible', 'visible', 'visible'], JSON.stringify(drawn.visibility));
+      assert.deepEqual(p.errors, []);
+      await p.close();
+    });
+
+    test('on a phone the mode switch comes first and the map follows the choices', async () => {
+      const phone = await launch([], { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+      const p = await newPage(phone);
+      await p.goto(`${base}/`);
+      await waitReady(p);
+      const switchTop = await p.locator('#mode-switch').evaluate((el) => el.getBoundingClientRect().top + window.scrollY);
+      assert.ok(switchTop < 400, `the mode switch is near the top (${switchTop} px)`);
+      await p.locator('#mode-switch input[value=areas]').check();
+      await p.waitForSelector('#areas-table tbody tr', { timeout: 30000 });
+      const top = (sel) => p.locator(sel).evaluate((el) => el.getBoundingClientRect().top + window.scrollY);
+      const [form, map, table] = [await top('#areas-form'), await top('#map'), await top('#areas-table')];
+      assert.ok(form < map && map < table, `choices, then map, then table: ${form}, ${map}, ${table}`);
+      assert.ok(map < 1400, `the map is within reach (${map} px down)`);
+      assert.ok(await sideways(p) <= 0, 'no sideways scroll');
+      await p.locator('#areas-table button.areas-show').first().click();
+      await p.waitForSelector('#areas-card:not([hidden])');
+      await shot(p, '19-areas-phone');
+      await assertAxeClean(p, 'areas on a phone');
+      assert.deepEqual(p.errors, []);
       await p.close();
     });
   });

@@ -3,9 +3,10 @@ import { test } from './guard.mjs';
 import assert from 'node:assert/strict';
 import {
   ageRangeInWords, checkedInWords, circlePolygon, costInWords, dateInWords, directionsLinks, distanceInWords, haversine,
-  openAtFor, openingSummary, openingTimesInWords, parseWhen, periodInWords, splitPostcode, timeInWords, ukToday,
+  openAtFor, openingSummary, openingTimesInWords, parseWhen, periodInWords, splitOutwardCode, splitPostcode, timeInWords, ukToday,
   walkInWords, whenInWords,
 } from '../../web/js/format.js';
+import { breaks, rankInWords, sortFeatures, wrapName } from '../../web/js/areas.js';
 import { knownNotToMatch, listInWords, notRecorded, splitByRecord } from '../../web/js/match.js';
 import { stateFromUrl, urlFromState, emptyState, searchFilters } from '../../web/js/state.js';
 import {
@@ -87,6 +88,13 @@ test('unit: a postcode is found anywhere in the search box, the rest are words',
   assert.deepEqual(splitPostcode('chess near WA14 1AH please'), { postcode: 'WA14 1AH', rest: 'chess near please' });
   assert.equal(splitPostcode('gardening'), null);
   assert.equal(splitPostcode('M33'), null);
+  // The first part alone is a guess the page checks with the server.
+  assert.deepEqual(splitOutwardCode('M33'), { outward: 'M33', rest: '' });
+  assert.deepEqual(splitOutwardCode('wa14 singing'), { outward: 'WA14', rest: 'singing' });
+  assert.deepEqual(splitOutwardCode('chess in ec1a please'), { outward: 'EC1A', rest: 'chess in please' });
+  assert.equal(splitOutwardCode('gardening'), null);
+  assert.equal(splitOutwardCode('5k run'), null);
+  assert.equal(splitOutwardCode('M33X7'), null);
 });
 
 test('unit: haversine and the walking circle', () => {
@@ -297,4 +305,25 @@ test('unit: the queue says how old its oldest suggestion is, and what each one i
   assert.equal(kindInWords({ kind: 'change', suggested: { properties: { name: 'X' } } }), 'A change');
   assert.equal(kindInWords({ kind: 'change', suggested: { geometry: { type: 'Point', coordinates: [0, 0] } } }), 'It has moved');
   assert.equal(viaInWords('suggestion:12'), 'a suggestion from the public accepted (suggestion 12)');
+});
+
+test('unit: the areas table sorts numbers and names, no figure last; names wrap; ranks in words', () => {
+  const f = (name, v) => ({ properties: { name, v } });
+  const rows = [f('Sale Moor', 3), f('Altrincham', null), f('Hale', 10), f('Bowdon', 2.5)];
+  const names = (xs) => xs.map((x) => x.properties.name);
+  assert.deepEqual(names(sortFeatures(rows, 'v', 'ascending')), ['Bowdon', 'Sale Moor', 'Hale', 'Altrincham']);
+  assert.deepEqual(names(sortFeatures(rows, 'v', 'descending')), ['Hale', 'Sale Moor', 'Bowdon', 'Altrincham']);
+  assert.deepEqual(names(sortFeatures(rows, 'name', 'ascending')), ['Altrincham', 'Bowdon', 'Hale', 'Sale Moor']);
+  assert.deepEqual(names(sortFeatures([f('Trafford 010A'), f('Trafford 002B'), f('Trafford 001C')], 'name', 'ascending')),
+    ['Trafford 001C', 'Trafford 002B', 'Trafford 010A']);
+  assert.equal(wrapName('Hale'), 'Hale');
+  assert.equal(wrapName('Hale Barns & Timperley South'), 'Hale Barns &\nTimperley South');
+  assert.equal(wrapName('Stretford & Humphrey Park'), 'Stretford &\nHumphrey Park');
+  assert.equal(wrapName('Supercalifragilistic'), 'Supercalifragilistic');
+  assert.equal(rankInWords(1, 21), 'The highest');
+  assert.equal(rankInWords(2, 21), '2nd highest');
+  assert.equal(rankInWords(3, 21), '3rd highest');
+  assert.equal(rankInWords(11, 21), '11th highest');
+  assert.equal(rankInWords(21, 21), 'The lowest');
+  assert.deepEqual(breaks([5, 1, 4, 2, 3, null, NaN]), [2, 3, 4, 5]);
 });

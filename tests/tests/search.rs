@@ -929,9 +929,20 @@ async fn postcodes_are_answered_in_words_for_residents_and_an_outward_code_is_it
         .get("/search?postcode=M33&q=library&sort=distance&limit=3")
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let first = &r.json()["features"][0];
+    let v = r.json();
+    let first = &v["features"][0];
     let d = first["properties"]["distance_m"].as_f64().unwrap();
     assert!((haversine(mean, point(first)) - d).abs() < 60.0, "{d}");
+    // …and the search says it started from a district's middle, as the geocoder does.
+    assert_eq!(v["search"]["origin_note"], g["note"], "{}", v["search"]);
+    let r = app
+        .get("/search?postcode=M33%207XY&q=library&limit=1")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.json()["search"]["origin_note"].is_null(),
+        "a full postcode needs no note"
+    );
     // A district the area does not have.
     let r = app.get("/geocode?postcode=M1").await;
     assert_eq!(r.status, 404);

@@ -212,6 +212,20 @@ export function splitPostcode(input) {
   return { postcode, rest };
 }
 
+/**
+ * A word that could be the first part of a postcode ("M33", "wa14", "EC1A"), anywhere in a
+ * string: returns {outward, rest} or null. Only a guess (U3A has the same shape): the page asks
+ * the server whether the area has that district before taking it as a place.
+ */
+export function splitOutwardCode(input) {
+  const m = /(^|\s)([A-Z]{1,2}[0-9][A-Z0-9]?)(?=\s|$)/i.exec(input || '');
+  if (!m) return null;
+  const start = m.index + m[1].length;
+  const outward = m[2].toUpperCase();
+  const rest = (input.slice(0, start) + ' ' + input.slice(start + m[2].length)).replace(/\s+/g, ' ').trim();
+  return { outward, rest };
+}
+
 /** Great-circle distance in metres (haversine, mean Earth radius). */
 export function haversine(lon1, lat1, lon2, lat2) {
   const r = Math.PI / 180;

@@ -6,6 +6,11 @@ import { drawClusterIcon, drawPlacePin, drawTextLabel, drawTypeIcon, ABCD_STYLE 
 import { circlePolygon, haversine } from './format.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
+// The layers about places (hidden while the map shades areas).
+const PLACE_LAYERS = [
+  'search-area-fill', 'search-area-line', 'ward-names', 'asset-clusters', 'asset-points', 'result-points',
+  'hover-ring-outer', 'hover-ring', 'place-pin', 'selected-point',
+];
 const BASE_STYLE_TIMEOUT_MS = 6000;
 
 /** The style used when there is no base map: a plain background and nothing to fetch. */
@@ -28,8 +33,8 @@ export function webglAvailable() {
   }
 }
 
-/** A point inside a ward to hang its name on: the centroid of its largest ring. */
-function labelPoint(geometry) {
+/** A point inside an area to hang its name on: the centroid of its largest ring. */
+export function labelPoint(geometry) {
   const polys = geometry.type === 'MultiPolygon' ? geometry.coordinates : [geometry.coordinates];
   let best = null;
   let bestArea = -1;
@@ -268,6 +273,7 @@ export class MapView {
       },
     });
     this.applyDimming();
+    if (this.placesHidden) this.showPlaces(false);
 
     for (const layer of ['asset-points', 'result-points', 'selected-point']) {
       map.on('click', layer, (ev) => {
@@ -330,6 +336,19 @@ export class MapView {
     if (this.loaded) {
       this.map.getSource('results').setData(this.results);
       this.applyDimming();
+    }
+  }
+
+  /**
+   * Shows or hides everything about places: the clusters and pins, search results, the searched
+   * postcode and its walking circle, the hover ring and the selection, and the ward names. The
+   * Areas mode hides them so that nothing draws over its shading.
+   */
+  showPlaces(on) {
+    this.placesHidden = !on;
+    if (!this.loaded) return;
+    for (const id of PLACE_LAYERS) {
+      if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
     }
   }
 

@@ -35,7 +35,24 @@ async function copy(text) {
   }
 }
 
+/**
+ * "Back to the map" goes back to the very search this tab came from (words and filters too),
+ * which the map page keeps in sessionStorage; a link opened elsewhere keeps the server's link
+ * (the postcode's search). Only a path on this site is followed.
+ */
+function backToTheSearch() {
+  let url = null;
+  try {
+    url = sessionStorage.getItem('assetmap:map-url');
+  } catch {
+    return;
+  }
+  if (!url || !url.startsWith('/') || url.startsWith('//')) return;
+  for (const a of document.querySelectorAll('a[data-back-to-map]')) a.href = url;
+}
+
 function start() {
+  backToTheSearch();
   const print = $('sl-print');
   const copyLink = $('sl-copy');
   const share = $('sl-share');

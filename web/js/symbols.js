@@ -107,13 +107,15 @@ export function drawClusterIcon(label, { ratio = 2 } = {}) {
   return g.getImageData(0, 0, px, px);
 }
 
-/** A ward name label: dark text with a white halo, no background. */
+/** A name label: dark text with a white halo, no background; a "\n" starts a new line. */
 export function drawTextLabel(text, { ratio = 2, size = 12, colour = '#3b4449' } = {}) {
+  const lines = String(text).split('\n');
   const probe = canvas(1, 1).getContext('2d');
   const font = `600 ${size}px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif`;
   probe.font = font;
-  const w = Math.ceil(probe.measureText(text).width) + 8;
-  const h = size + 8;
+  const w = Math.ceil(Math.max(...lines.map((l) => probe.measureText(l).width))) + 8;
+  const lineH = size + 2;
+  const h = lines.length * lineH + 6;
   const c = canvas(w * ratio, h * ratio);
   const g = c.getContext('2d');
   g.scale(ratio, ratio);
@@ -123,9 +125,9 @@ export function drawTextLabel(text, { ratio = 2, size = 12, colour = '#3b4449' }
   g.lineJoin = 'round';
   g.lineWidth = 4;
   g.strokeStyle = 'rgba(255,255,255,0.92)';
-  g.strokeText(text, w / 2, h / 2);
+  lines.forEach((l, i) => g.strokeText(l, w / 2, 3 + lineH * (i + 0.5)));
   g.fillStyle = colour;
-  g.fillText(text, w / 2, h / 2);
+  lines.forEach((l, i) => g.fillText(l, w / 2, 3 + lineH * (i + 0.5)));
   return g.getImageData(0, 0, w * ratio, h * ratio);
 }
 

@@ -358,6 +358,28 @@ pub struct Located<'a> {
     pub district_postcodes: Option<usize>,
 }
 
+impl Located<'_> {
+    /// For a district, what the point is, in words for the person who typed it (`area` is the
+    /// place served, e.g. "Trafford"); `None` for a full postcode.
+    pub fn district_note(&self, area: &str) -> Option<String> {
+        self.district_postcodes.map(|n| {
+            let code = &self.info.postcode;
+            format!(
+                "{code} is the first part of a postcode only: this is the middle of the {n} postcodes starting {code} in {area}. Add the rest of the postcode for distances from the person's own street."
+            )
+        })
+    }
+}
+
+/// Where a search starts: a point, and for a postcode district what that point is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// The point.
+    pub at: LonLat,
+    /// For an outward code alone ("M33"): [`Located::district_note`].
+    pub district_note: Option<String>,
+}
+
 impl std::ops::Deref for Located<'_> {
     type Target = PostcodeInfo;
     fn deref(&self) -> &PostcodeInfo {
@@ -453,8 +475,9 @@ pub fn lookup_postcode<'a>(place: &'a Place, raw: &str) -> Result<Located<'a>, A
         })
 }
 
-/// Where the person is: `postcode`, or `lon` + `lat`. `None` when neither is given.
-pub fn origin_from(p: &Params, place: &Place) -> Result<Option<LonLat>, ApiError> {
+/// Where the person is: `postcode` (a district's centre for an outward code alone), or `lon` +
+/// `lat`. `None` when neither is given.
+pub fn origin_from(p: &Params, place: &Place) -> Result<Option<Origin>, ApiError> {
     let postcode = p.one("postcode")?;
     let lon = p.number("lon", -180.0..=180.0)?;
     let lat = p.number("lat", -90.0..=90.0)?;
@@ -463,9 +486,20 @@ pub fn origin_from(p: &Params, place: &Place) -> Result<Option<LonLat>, ApiError
             "postcode",
             "give either postcode or lon and lat, not both",
         )),
-        (Some(pc), None, None) => Ok(Some(lookup_postcode(place, pc)?.at)),
+        (Some(pc), None, None) => {
+            let located = lookup_postcode(place, pc)?;
+            Ok(Some(Origin {
+                at: located.at,
+                district_note: located.district_note(place.title()),
+            }))
+        }
         (None, Some(lon), Some(lat)) => LonLat::new(lon, lat)
-            .map(Some)
+            .map(|at| {
+                Some(Origin {
+                    at,
+                    district_note: None,
+                })
+            })
             .map_err(|e| ApiError::bad_param(&e.field, e.problem)),
         (None, Some(_), None) => Err(ApiError::bad_param(
             "lat",

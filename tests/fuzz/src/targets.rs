@@ -332,7 +332,16 @@ pub fn query_params(data: &[u8]) {
         }
     }
     match origin_from(&p, place) {
-        Ok(Some(at)) => assert!(at.lon().abs() <= 180.0 && at.lat().abs() <= 90.0),
+        Ok(Some(origin)) => {
+            let at = origin.at;
+            assert!(at.lon().abs() <= 180.0 && at.lat().abs() <= 90.0);
+            // Only a district's centre carries a note, and it names the district.
+            if let Some(note) = &origin.district_note {
+                let raw = p.one("postcode").ok().flatten().unwrap_or_default();
+                let code = assetmap_server::parse::outward_code(raw);
+                assert!(code.is_some_and(|c| note.starts_with(&c)), "{note}");
+            }
+        }
         Ok(None) => {}
         Err(e) => check_api_error(&e),
     }

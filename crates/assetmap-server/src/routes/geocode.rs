@@ -39,11 +39,7 @@ async fn geocode(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     if let Some(n) = info.district_postcodes {
         body["district"] = true.into();
         body["district_postcodes"] = n.into();
-        body["note"] = format!(
-            "{} is the first part of a postcode only: this is the middle of the {n} postcodes starting {} in {}. Add the rest of the postcode for distances from the person's own street.",
-            info.postcode, info.postcode, state.place.title()
-        )
-        .into();
+        body["note"] = info.district_note(state.place.title()).into();
     }
     if info.terminated {
         body["terminated"] = true.into();

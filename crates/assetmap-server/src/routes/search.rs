@@ -91,6 +91,8 @@ pub struct SearchRequest {
     pub query: SearchQuery,
     /// The UK local time asked about, if any.
     pub open_at: Option<NaiveDateTime>,
+    /// When the search starts from a postcode district's centre, what that point is.
+    pub origin_note: Option<String>,
 }
 
 /// Reads and checks every parameter, naming the first bad one.
@@ -184,7 +186,7 @@ pub fn parse_search(
     };
     Ok(SearchRequest {
         query: SearchQuery {
-            origin,
+            origin: origin.at,
             radius_m,
             text: TextQuery::parse(q),
             filter,
@@ -192,6 +194,7 @@ pub fn parse_search(
             order,
         },
         open_at,
+        origin_note: origin.district_note,
     })
 }
 
@@ -268,6 +271,7 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         "numberReturned": features.len(),
         "search": {
             "origin": [q.origin.lon(), q.origin.lat()],
+            "origin_note": parsed.origin_note,
             "radius_m": round_to(q.radius_m, 1),
             "terms": q.text.terms.iter().map(|t| t.word.as_str()).collect::<Vec<_>>(),
             "open_at": parsed.open_at.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()),

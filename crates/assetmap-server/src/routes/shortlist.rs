@@ -437,7 +437,7 @@ async fn shortlist(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
             ))
         }
     };
-    let origin = origin_from(&p, &state.place)?;
+    let origin = origin_from(&p, &state.place)?.map(|o| o.at);
     let postcode = p.one("postcode")?.map(|raw| {
         assetmap_core::Postcode::parse(raw)
             .map(|pc| pc.as_str().to_owned())
