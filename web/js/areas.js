@@ -333,7 +333,7 @@ export function areasMode(deps) {
     outline(map);
     const f = code && shown?.features.find((x) => x.properties.code === code);
     if (f && fromTable) {
-      map.fitBounds(bbox(f.geometry), { padding: 40, duration: 0, maxZoom: 15 });
+      map.fitBounds(bbox(f.geometry), { padding: 80, duration: 0, maxZoom: 13 });
       document.getElementById('map-area').scrollIntoView({ block: 'nearest' });
     }
   }
