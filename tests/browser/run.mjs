@@ -1366,7 +1366,9 @@ describe('map page in Chromium', () => {
       assert.match(said, /of the middle of the M33 postcode district/, said);
       assert.match(said, /M33 is only the first part of a postcode: add the rest/, said);
       // The walking circle is drawn around the district's middle, as /geocode gives it.
-      const g = await (await p.request.get(`${base}/geocode?postcode=M33`)).json();
+      // (Fetched by the page: playwright's own request client may reuse a connection the
+      // server has closed, and fail with ECONNRESET.)
+      const g = await p.evaluate(async () => (await fetch('/geocode?postcode=M33')).json());
       const place = await p.evaluate(() => window.assetmap.place);
       assert.deepEqual([place.lon, place.lat], [g.lon, g.lat]);
       // A district the area does not have: a word (on the district's walk, as words after a
@@ -1401,7 +1403,7 @@ describe('map page in Chromium', () => {
       await p.locator('#mode-switch input[value=areas]').check();
       await p.waitForSelector('#areas-table tbody tr', { timeout: 30000 });
       await waitMapIdle(p);
-      const wards = await (await p.request.get(`${base}/collections/areas-ward/items?limit=1000`, { headers: { Accept: 'application/geo+json' } })).json();
+      const wards = await p.evaluate(async () => (await fetch('/collections/areas-ward/items?limit=1000', { headers: { Accept: 'application/geo+json' } })).json());
       const codes = wards.features.map((f) => String(f.properties.code)).sort();
       let drawn = await mapState(p);
       assert.deepEqual(Object.values(drawn.visibility), ['none', 'none', 'none', 'none', 'none'], JSON.stringify(drawn.visibility));
