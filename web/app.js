@@ -377,10 +377,12 @@ async function refresh({ fit = false } = {}) {
         context = 'all';
       }
     }
-    // Places whose record says nothing about cost or access are left out by /search when those
-    // are asked: ask again without them to list such places as "not recorded" (match.js).
-    const unsure = (s.free || s.stepFree) && !app.searchMissing
-      ? searchOrBrowse({ ...params, cost: undefined, access: [] }, context, view, signal) : null;
+    // /search keeps places whose record gives no cost or no access features at all (marked
+    // not_recorded); one that lists other access features only is left out although it does
+    // not say it has no step-free access: ask again without access to list those as "not
+    // recorded" too (match.js).
+    const unsure = s.stepFree && !app.searchMissing
+      ? searchOrBrowse({ ...params, access: [] }, context, view, signal) : null;
     const fc = await searchOrBrowse(params, context, view, signal);
     const fcUnsure = unsure ? await unsure : null;
     let features = fc.features || [];
@@ -412,7 +414,8 @@ async function refresh({ fit = false } = {}) {
     app.unrecorded = split.unrecorded;
     app.results = [...split.known, ...split.unrecorded];
     features = app.results;
-    app.resultContext = { context, capped, matched: fc.numberMatched };
+    app.resultContext = { context, capped, matched: fc.numberMatched, noMatch: fc.search?.no_match || null };
+    showAgeSuggestion(fc.search?.suggested_age ?? null);
     hideAlert();
     renderResults();
     app.map?.setResults(features, isNarrowed(s));
@@ -467,8 +470,21 @@ async function browseItems(params, view, signal) {
   return { ...fc, features: features.slice(0, SEARCH_LIMIT) };
 }
 
+/** "They mentioned an age": offers the age the words gave (/search's suggested_age) as the filter. */
+function showAgeSuggestion(age) {
+  const el = $('age-suggestion');
+  const use = Number.isInteger(age) && app.state.age === null;
+  el.hidden = !use;
+  if (use) {
+    $('age-suggestion-age').textContent = String(age);
+    el.dataset.age = String(age);
+  }
+}
+
 function describeResults() {
   const s = app.state;
+  const nothing = app.resultContext?.noMatch;
+  if (nothing) return nothing.message;
   const n = app.known.length;
   const u = app.unrecorded.length;
   const rc = app.resultContext || {};
@@ -862,6 +878,12 @@ function wireEvents() {
     if (ev.target.name === 'mode') setMode(ev.target.value).then(() => refresh());
   });
   $('more-button').addEventListener('click', showMore);
+  $('age-suggestion-use').addEventListener('click', () => {
+    app.state.age = Number($('age-suggestion').dataset.age);
+    syncControls();
+    onFiltersChanged();
+    $('results-status').focus();
+  });
   document.addEventListener('click', onDocumentClick);
   for (const list of [$('result-list'), $('unrecorded-list')]) {
     list.addEventListener('mouseover', onListHover);

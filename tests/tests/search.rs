@@ -952,3 +952,176 @@ async fn postcodes_are_answered_in_words_for_residents_and_an_outward_code_is_it
         "{detail}"
     );
 }
+
+/// What a person said, understood: filler and one person's family words left out, an age
+/// offered (not applied), a phrase kept whole, how each word matched, and a clear answer when
+/// nothing matched.
+#[tokio::test]
+async fn the_words_are_read_as_a_person_says_them() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let get = |q: &str| format!("/search?postcode=M33%207XY&walk_minutes=30&limit=20&q={q}");
+    // Filler, numbers and "mum" are not search words; 82 is offered as the age.
+    let r = app
+        .get(&get("my%20mum%20is%2082%20and%20feeling%20low"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["search"]["terms"], serde_json::json!(["feeling low"]));
+    assert_eq!(v["search"]["suggested_age"], 82);
+    assert_eq!(v["search"]["dropped"], serde_json::json!(["mum", "82"]));
+    assert!(v["search"]["no_match"].is_null());
+    let features = v["features"].as_array().unwrap();
+    assert!(!features.is_empty());
+    // Never applied by itself: places whose ages exclude 82 are still listed when found.
+    assert!(features
+        .iter()
+        .all(|f| f["properties"]["matched"]["not_recorded"]
+            .as_array()
+            .unwrap()
+            .is_empty()));
+    // Every place says how it matched; the first through the concept, in the record's words.
+    for f in features {
+        let through = f["properties"]["matched"]["through"].as_array().unwrap();
+        assert_eq!(through.len(), 1, "{}", f["properties"]["name"]);
+        assert_eq!(through[0]["term"], "feeling low");
+    }
+    let first = &features[0]["properties"];
+    assert_eq!(first["matched"]["through"][0]["via"], "concept");
+    assert_eq!(first["matched"]["through"][0]["as"], "mental wellbeing");
+    assert!(
+        first["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "mental_wellbeing"),
+        "{first}"
+    );
+    // With the age given, it is not offered again.
+    let r = app
+        .get(&format!(
+            "{}&age=82",
+            get("my%20mum%20is%2082%20and%20lonely")
+        ))
+        .await;
+    assert!(r.json()["search"]["suggested_age"].is_null());
+
+    // Words that match nothing: said, and the nearest places of any kind instead.
+    let r = app.get(&get("qwxyzzy")).await;
+    let v = r.json();
+    let nm = &v["search"]["no_match"];
+    assert_eq!(nm["words"], "qwxyzzy");
+    assert_eq!(nm["instead"], "nearest");
+    assert!(
+        nm["message"].as_str().unwrap().contains("Nothing within"),
+        "{nm}"
+    );
+    let near = v["features"].as_array().unwrap();
+    assert!(!near.is_empty());
+    assert!(near.iter().all(|f| f["properties"]["matched"]["terms"]
+        .as_array()
+        .unwrap()
+        .is_empty()));
+    let d: Vec<f64> = near
+        .iter()
+        .map(|f| f["properties"]["distance_m"].as_f64().unwrap())
+        .collect();
+    assert!(d.windows(2).all(|w| w[0] <= w[1]), "nearest first: {d:?}");
+    // Only filler: no words to search for, said so.
+    let r = app.get(&get("really%20something%2042")).await;
+    let v = r.json();
+    assert_eq!(v["search"]["terms"], serde_json::json!([]));
+    assert!(v["search"]["no_match"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no words to search for"));
+}
+
+/// Records at one site make way for other places, and say which place they are grouped under;
+/// a filter the record is silent on keeps it lower and says so.
+#[tokio::test]
+async fn places_not_records_and_silence_is_said() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let r = app
+        .get("/search?postcode=M33%207XY&walk_minutes=30&limit=60&q=primary%20school")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    let features = v["features"].as_array().unwrap();
+    let ids: Vec<&str> = features.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let grouped: Vec<usize> = (0..features.len())
+        .filter(|i| !features[*i]["properties"]["same_site_as"].is_null())
+        .collect();
+    assert!(!grouped.is_empty(), "a school's other records at its site");
+    let first_grouped = grouped[0];
+    assert!(
+        grouped.iter().all(|i| *i >= first_grouped)
+            && (first_grouped..features.len()).all(|i| grouped.contains(&i)),
+        "grouped records follow every other place: {ids:?}"
+    );
+    for i in &grouped {
+        let p = &features[*i]["properties"];
+        let leader = p["same_site_as"]["id"].as_str().unwrap();
+        let at = ids
+            .iter()
+            .position(|x| *x == leader)
+            .expect("its place is listed");
+        assert!(at < first_grouped, "{leader} is listed among the places");
+        let d = haversine(point(&features[*i]), point(&features[at]));
+        assert!(d <= 150.0, "{} is {d} m from {leader}", ids[*i]);
+    }
+    // The Park Road school in Sale and its defibrillator (postcodes a door apart, M33 6HR and
+    // M33 6HT, about 70 m) are one site: the better-ranked one is the place.
+    let school = "trafford_schools_and_colleges:86";
+    let defib = "trafford_defibrillators:99";
+    let of = |id: &str| {
+        &features[ids
+            .iter()
+            .position(|x| *x == id)
+            .unwrap_or_else(|| panic!("{id} listed: {ids:?}"))]["properties"]
+    };
+    let (s, d) = (of(school), of(defib));
+    let pair = (
+        s["same_site_as"]["id"].as_str(),
+        d["same_site_as"]["id"].as_str(),
+    );
+    assert!(
+        pair == (None, Some(school)) || pair == (Some(defib), None),
+        "{pair:?}"
+    );
+
+    // Free: records that give no cost are kept, said "not recorded", never "free".
+    let r = app
+        .get("/search?postcode=M33%207XY&walk_minutes=30&limit=100&q=club&cost=free")
+        .await;
+    let v = r.json();
+    let features = v["features"].as_array().unwrap();
+    let mut silent = 0;
+    for f in features {
+        let p = &f["properties"];
+        let m = &p["matched"];
+        match p["cost"]["band"].as_str() {
+            Some(band) => {
+                assert_eq!(band, "free", "{}", p["name"]);
+                assert!(m["filters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| x == "cost=free"));
+            }
+            None => {
+                silent += 1;
+                assert!(m["not_recorded"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| x == "cost=free"));
+                assert!(!m["filters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| x == "cost=free"));
+            }
+        }
+    }
+    assert!(silent > 0, "records silent on cost are kept");
+}

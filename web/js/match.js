@@ -1,11 +1,11 @@
 // Which of a person's filters a place's record says it meets, and which it does not say.
 // Pure functions, no DOM: unit-tested under node.
 //
-// /search keeps places whose record is silent on the opening times (open_status "unknown") or
-// on ages (no age range) when a time or an age is asked; it leaves out those whose record has
-// no cost or does not list an access feature asked for. The page asks a second time without
-// cost and access to find those (see app.js), so that "not recorded" is shown, never hidden
-// and never counted as a match.
+// /search keeps places whose record is silent on the opening times (open_status "unknown"), on
+// ages (no age range), on cost (none given) or on access (no features listed) when those are
+// asked, ranked lower; it leaves out a place whose record lists other access features only. The
+// page asks a second time without access to find those (see app.js), so that "not recorded" is
+// shown, never hidden and never counted as a match.
 
 /** What each kind of gap is called on the page. */
 export const NOT_RECORDED_WORDS = {

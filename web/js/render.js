@@ -98,7 +98,15 @@ export function updateShortlistButton(btn, inList) {
 export function whyParts(p, s) {
   const m = p.matched || {};
   const parts = [];
-  if ((m.terms || []).length) parts.push(`matches ${m.terms.map((t) => `“${t}”`).join(', ')}`);
+  if ((m.terms || []).length) {
+    // "matches “feeling low” through mental wellbeing": how each word matched, when it was not
+    // the word itself (a concept the words name, or a category).
+    const how = (t) => {
+      const x = (m.through || []).find((y) => y.term === t);
+      return x && x.as && (x.via === 'concept' || x.via === 'category') ? `“${t}” through ${x.as.toLowerCase()}` : `“${t}”`;
+    };
+    parts.push(`matches ${m.terms.map(how).join(', ')}`);
+  }
   for (const f of m.filters || []) {
     if (f.startsWith('category=') || f.startsWith('abcd_type=')) parts.push(filterInWords(f));
   }
@@ -141,6 +149,7 @@ export function resultItem(f, { href, inShortlist, index, state = null }) {
       ${dist ? `<p class="result__distance">${esc(dist)}</p>` : ''}
       ${when ? `<p class="result__when">${esc(when)}</p>` : ''}
       ${why ? `<p class="result__why">${esc(why)}</p>` : ''}
+      ${p.same_site_as ? `<p class="result__site">At the same site as ${esc(p.same_site_as.name)}.</p>` : ''}
       ${facts(p, state)}
     </div>
     <div class="result__actions">${shortlistButton(f.id, p.name, inShortlist)}</div>

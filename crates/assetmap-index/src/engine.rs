@@ -545,10 +545,21 @@ impl Engine {
         max_distance_m: f64,
         filter: &Filter,
     ) -> Vec<Hit<'_>> {
+        self.nearest_within_compiled(at, k, max_distance_m, &CompiledFilter::new(filter))
+    }
+
+    /// [`nearest_within`](Self::nearest_within) with a compiled filter (whose `open_at` and
+    /// `updated` are checked on the asset).
+    pub(crate) fn nearest_within_compiled(
+        &self,
+        at: LonLat,
+        k: usize,
+        max_distance_m: f64,
+        c: &CompiledFilter,
+    ) -> Vec<Hit<'_>> {
         if k == 0 || max_distance_m.is_nan() || max_distance_m < 0.0 {
             return Vec::new();
         }
-        let c = CompiledFilter::new(filter);
         let q = to_xyz(&at);
         let max_chord = chord_of_m(max_distance_m) + CHORD_SLACK;
         let max_c2 = max_chord * max_chord;
@@ -558,7 +569,7 @@ impl Engine {
             if d2 > max_c2 || d2 > cutoff_c2 {
                 break;
             }
-            if !self.accepts(p.data, &c) {
+            if !self.accepts(p.data, c) {
                 continue;
             }
             let distance_m = self.distance_m(&at, p.data);

@@ -123,6 +123,10 @@ pub struct CompiledFilter {
     age: Option<u8>,
     open_at: Option<OpenAt>,
     updated: Option<TimeInterval>,
+    /// Also admit an asset whose record says nothing of its cost (under a cost filter) or of
+    /// its access (under an access filter): coordinator search keeps those, ranked lower and
+    /// said to be "not recorded".
+    keep_unrecorded: bool,
 }
 
 impl CompiledFilter {
@@ -137,6 +141,17 @@ impl CompiledFilter {
             age: f.age,
             open_at: f.open_at,
             updated: f.updated,
+            keep_unrecorded: false,
+        }
+    }
+
+    /// As [`new`](Self::new), but also admitting an asset whose record does not give its cost
+    /// or its access features when the filter asks for them (a record that gives another cost,
+    /// or other access features, is still left out).
+    pub fn keeping_unrecorded(f: &Filter) -> CompiledFilter {
+        CompiledFilter {
+            keep_unrecorded: true,
+            ..CompiledFilter::new(f)
         }
     }
 
@@ -146,8 +161,8 @@ impl CompiledFilter {
         (self.categories == 0 || self.categories & f.categories != 0)
             && (self.abcd == 0 || self.abcd & f.abcd != 0)
             && (self.status == 0 || self.status & f.status != 0)
-            && (self.cost == 0 || self.cost & f.cost != 0)
-            && (self.access & f.access == self.access)
+            && (self.cost == 0 || self.cost & f.cost != 0 || (self.keep_unrecorded && f.cost == 0))
+            && (self.access & f.access == self.access || (self.keep_unrecorded && f.access == 0))
             && self
                 .age
                 .is_none_or(|age| f.min_age <= age && age <= f.max_age)

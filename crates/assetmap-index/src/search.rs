@@ -15,8 +15,16 @@
 //! proximity = 1 − distance / radius   (1 at the origin, 0 at the edge of the area)
 //! openness  = 1 when no `open_at` was asked for, or the asset is open then;
 //!             0.75 when it is open by arrangement; 0.5 when its times are not known
-//!             (assets known to be closed then are left out)
+//!             (assets known to be closed then are left out);
+//!             × 0.6 for each of age, cost and access asked for that its record does not give
+//!             (a record that gives another cost, or other access features only, is left out)
 //! ```
+//!
+//! Records at one site ([`same_site`]: within 25 m, or within 150 m with one postcode or alike
+//! names) make way for
+//! other places: the search ranks three times `limit` candidates, keeps the best record of each
+//! site in place and moves the others after every other place, each marked with
+//! [`SearchResult::same_site_as`].
 //!
 //! [`SearchOrder::Distance`] ranks by distance instead (the score is still reported), and with
 //! words it keeps only assets that match a word itself or a synonym (not those matching only
@@ -45,6 +53,17 @@ pub const PROXIMITY_WEIGHT: f64 = 0.25;
 pub const BY_ARRANGEMENT_FACTOR: f64 = 0.75;
 /// Score factor for an asset whose opening times are not known.
 pub const TIMES_UNKNOWN_FACTOR: f64 = 0.5;
+/// Score factor for each other filter an asset's record does not say it meets (no age range
+/// under `age`, no cost under a cost filter, no access features under an access filter).
+pub const NOT_RECORDED_FACTOR: f64 = 0.6;
+/// Records this close (metres) are at one site whatever their postcodes.
+pub const SAME_SPOT_M: f64 = 25.0;
+/// Records with one postcode this close (metres) are at one site (a school, its pitch, its
+/// defibrillator and its parents' association).
+pub const SAME_SITE_M: f64 = 150.0;
+/// How many more candidates than asked for are ranked, so that records at one site can make
+/// way for other places.
+const SITE_WINDOW: usize = 3;
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -129,6 +148,29 @@ pub struct SearchResult<'a> {
     pub matched: u32,
     /// Whether it is open at the asked time; `None` when no time was asked.
     pub openness: Option<Openness>,
+    /// A better-ranked result at the same site (see [`same_site`]), when there is one: this
+    /// one is listed after every other place (relevance order) and grouped under it.
+    pub same_site_as: Option<&'a Asset>,
+}
+
+/// Whether two records are at one site: within [`SAME_SPOT_M`], or within [`SAME_SITE_M`] with
+/// one postcode or alike names ([`names_alike`]: "Park Road Primary School" and its
+/// defibrillator "Park Road Sale Primary School" have postcodes a door apart).
+pub fn same_site(a: &Asset, b: &Asset) -> bool {
+    let d = a.location.distance_m(&b.location);
+    d <= SAME_SPOT_M
+        || (d <= SAME_SITE_M
+            && ((a.postcode.is_some() && a.postcode == b.postcode)
+                || names_alike(a.name.as_str(), b.name.as_str())))
+}
+
+/// Names of one place: every word of the shorter name (at least two) is in the longer, or
+/// they share three words (stems, stop words out).
+pub fn names_alike(a: &str, b: &str) -> bool {
+    let (x, y) = (crate::text::analyse(a), crate::text::analyse(b));
+    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+    let shared = short.iter().filter(|s| long.contains(s)).count();
+    (short.len() >= 2 && shared == short.len()) || shared >= 3
 }
 
 impl SearchResult<'_> {
@@ -151,10 +193,94 @@ impl SearchResult<'_> {
         if self.openness == Some(Openness::Unknown) {
             out.push(MatchedFilter::OpenAt);
         }
-        if let Some(age) = q.filter.age.filter(|_| !has_age_range(self.asset)) {
-            out.push(MatchedFilter::Age(age));
-        }
+        not_recorded_filters(&q.filter, self.asset, &mut out);
         out
+    }
+}
+
+/// The filters of `f` other than `open_at` that `asset`'s record is silent on.
+fn not_recorded_filters(f: &Filter, asset: &Asset, out: &mut Vec<MatchedFilter>) {
+    if let Some(age) = f.age.filter(|_| !has_age_range(asset)) {
+        out.push(MatchedFilter::Age(age));
+    }
+    if !f.cost_bands.is_empty() && asset.cost.is_none() {
+        out.extend(f.cost_bands.iter().map(|b| MatchedFilter::Cost(*b)));
+    }
+    if !f.access.is_empty() && asset.access.is_empty() {
+        out.extend(f.access.iter().map(|a| MatchedFilter::Access(*a)));
+    }
+}
+
+/// [`NOT_RECORDED_FACTOR`] for each filter but `open_at` the record is silent on.
+fn not_recorded_factor(f: &Filter, asset: &Asset) -> f64 {
+    let mut factor = 1.0;
+    if f.age.is_some() && !has_age_range(asset) {
+        factor *= NOT_RECORDED_FACTOR;
+    }
+    if !f.cost_bands.is_empty() && asset.cost.is_none() {
+        factor *= NOT_RECORDED_FACTOR;
+    }
+    if !f.access.is_empty() && asset.access.is_empty() {
+        factor *= NOT_RECORDED_FACTOR;
+    }
+    factor
+}
+
+/// How an asset matched one query term, for "why it matched".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermMatch<'q> {
+    /// The query's word or phrase, as typed (folded): "feeling low".
+    pub word: &'q str,
+    /// `"word"` (the words themselves), `"synonym"`, `"category"` or `"concept"`.
+    pub via: &'static str,
+    /// The concept's name or the category's label it matched through ("mental wellbeing");
+    /// `None` for the words themselves and synonyms.
+    pub through: Option<&'static str>,
+}
+
+impl SearchResult<'_> {
+    /// For each query term it matched, in query order, the strongest way it matched: the words
+    /// themselves, a synonym, its category, or a concept. Read from the asset's own record
+    /// (name, tags, description, categories), as the index reads it.
+    pub fn explain<'q>(&self, q: &'q SearchQuery) -> Vec<TermMatch<'q>> {
+        let mut stems: Vec<String> = Vec::new();
+        let a = self.asset;
+        stems.extend(crate::text::analyse(a.name.as_str()));
+        for t in &a.tags {
+            stems.extend(crate::text::analyse(t.as_str()));
+        }
+        if let Some(d) = &a.description {
+            stems.extend(crate::text::analyse(d));
+        }
+        stems.sort_unstable();
+        stems.dedup();
+        let has = |e: &crate::text::Expansion| {
+            if e.is_category() {
+                a.categories
+                    .iter()
+                    .any(|c| crate::text::category_term(*c) == e.stems[0])
+            } else {
+                e.stems.iter().all(|s| stems.binary_search(s).is_ok())
+            }
+        };
+        q.text
+            .terms
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.matched & (1 << i) != 0)
+            .filter_map(|(_, t)| {
+                let best = t
+                    .expansions
+                    .iter()
+                    .filter(|e| has(e))
+                    .max_by(|x, y| x.weight.total_cmp(&y.weight))?;
+                Some(TermMatch {
+                    word: t.word.as_str(),
+                    via: best.via,
+                    through: best.through,
+                })
+            })
+            .collect()
     }
 }
 
@@ -181,7 +307,12 @@ fn matched_filters(f: &Filter, asset: &Asset, openness: Option<Openness>) -> Vec
     {
         out.push(MatchedFilter::Cost(c.band));
     }
-    out.extend(f.access.iter().map(|a| MatchedFilter::Access(*a)));
+    out.extend(
+        f.access
+            .iter()
+            .filter(|a| asset.access.contains(a))
+            .map(|a| MatchedFilter::Access(*a)),
+    );
     if let Some(age) = f.age.filter(|_| has_age_range(asset)) {
         out.push(MatchedFilter::Age(age));
     }
@@ -280,26 +411,32 @@ impl Engine {
         if q.limit == 0 || q.radius_m.is_nan() || q.radius_m < 0.0 {
             return Vec::new();
         }
-        if q.text.is_empty() {
-            self.search_by_place(q)
+        // More candidates than asked for, so that records at one site can make way.
+        let wide = q.limit.saturating_mul(SITE_WINDOW);
+        let ranked = if q.text.is_empty() {
+            self.search_by_place(q, wide)
         } else {
-            self.search_by_words(q)
-        }
+            self.search_by_words(q, wide)
+        };
+        group_sites(ranked, q.limit, q.order)
     }
 
-    fn search_by_place(&self, q: &SearchQuery) -> Vec<SearchResult<'_>> {
+    fn search_by_place(&self, q: &SearchQuery, limit: usize) -> Vec<SearchResult<'_>> {
         // Without words the score is proximity × openness: nearest first, except that
         // assets with unknown or by-arrangement times drop back. Walk outwards from the
         // origin (the engine's nearest-neighbour search, with the open-at policy applied)
         // until no farther asset can beat the `limit`-th score.
-        let mut k = q.limit;
+        let mut k = limit;
+        let ff = CompiledFilter::keeping_unrecorded(&q.filter);
         loop {
-            let hits = self.nearest_within(q.origin, k, q.radius_m, &q.filter);
+            let hits = self.nearest_within_compiled(q.origin, k, q.radius_m, &ff);
             let exhausted = hits.len() < k;
-            let mut top = TopK::new(q.limit, q.order);
+            let mut top = TopK::new(limit, q.order);
             for h in &hits {
                 let openness = openness_of(&q.filter, h.asset).ok().flatten();
-                let score = proximity(h.distance_m, q.radius_m) * openness_factor(openness);
+                let score = proximity(h.distance_m, q.radius_m)
+                    * openness_factor(openness)
+                    * not_recorded_factor(&q.filter, h.asset);
                 top.offer(Ranked {
                     asset: h.asset,
                     distance_m: h.distance_m,
@@ -323,13 +460,13 @@ impl Engine {
         }
     }
 
-    fn search_by_words(&self, q: &SearchQuery) -> Vec<SearchResult<'_>> {
+    fn search_by_words(&self, q: &SearchQuery, limit: usize) -> Vec<SearchResult<'_>> {
         let ix = self.text_index();
         let p = ix.prepare(&q.text);
         if p.matches_nothing() {
             return Vec::new();
         }
-        let ff = CompiledFilter::new(&q.filter);
+        let ff = CompiledFilter::keeping_unrecorded(&q.filter);
         let circle = |radius_m: f64| Circle {
             centre: q.origin,
             radius_m,
@@ -346,8 +483,8 @@ impl Engine {
                     // match the words themselves (or a synonym) count, not every asset in a
                     // related category: the nearest libraries, not the nearest schools.
                     let _ = ix.word_hits(&p, Some(&circle(r)), &ff, &mut hits);
-                    let out = self.rank(q, r, &hits);
-                    if out.len() >= q.limit || r >= q.radius_m {
+                    let out = self.rank(q, limit, r, &hits);
+                    if out.len() >= limit || r >= q.radius_m {
                         break out;
                     }
                     r = (r * 2.0).min(q.radius_m);
@@ -358,11 +495,11 @@ impl Engine {
             SearchOrder::Relevance => {
                 let mut hits = scratch();
                 let words = ix.word_hits(&p, Some(&circle(q.radius_m)), &ff, &mut hits);
-                let mut out = self.rank(q, q.radius_m, &hits);
+                let mut out = self.rank(q, limit, q.radius_m, &hits);
                 // Assets matching only through a category can score at most
                 // RELEVANCE_WEIGHT × bound + PROXIMITY_WEIGHT × proximity: read them only
                 // where that can still reach the list.
-                let cutoff = if out.len() >= q.limit {
+                let cutoff = if out.len() >= limit {
                     out.last().map_or(f64::NEG_INFINITY, |r| r.score)
                 } else {
                     f64::NEG_INFINITY
@@ -374,9 +511,9 @@ impl Engine {
                         .min(q.radius_m);
                     hits.clear();
                     ix.category_only_hits(&p, Some(&circle(reach)), &ff, &words, &mut hits);
-                    out.extend(self.rank(q, q.radius_m, &hits));
+                    out.extend(self.rank(q, limit, q.radius_m, &hits));
                     out.sort_by(final_order(q.order));
-                    out.truncate(q.limit);
+                    out.truncate(limit);
                 }
                 give_back(hits);
                 out
@@ -388,7 +525,13 @@ impl Engine {
     /// filter, in final order. Assets are read only for candidates that can still make the
     /// list: candidates are taken in order of the best key they could reach, and the walk
     /// stops when the next one cannot beat the current `limit`-th result.
-    fn rank(&self, q: &SearchQuery, radius_m: f64, hits: &[TextHit]) -> Vec<SearchResult<'_>> {
+    fn rank(
+        &self,
+        q: &SearchQuery,
+        limit: usize,
+        radius_m: f64,
+        hits: &[TextHit],
+    ) -> Vec<SearchResult<'_>> {
         let slack_score = PROXIMITY_WEIGHT * APPROX_DISTANCE_SLACK_M / q.radius_m.max(1.0);
         let base = |relevance: f32, distance_m: f64| {
             RELEVANCE_WEIGHT * f64::from(relevance)
@@ -407,14 +550,14 @@ impl Engine {
         );
         let by_bound = |a: &Keyed, b: &Keyed| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         // Sort only a head of the candidates; the rest is sorted only if the walk reaches it.
-        let head = (q.limit * 4).max(32);
+        let head = (limit * 4).max(32);
         if keyed.len() > head {
             keyed.select_nth_unstable_by(head, by_bound);
             keyed[..head].sort_unstable_by(by_bound);
         } else {
             keyed.sort_unstable_by(by_bound);
         }
-        let mut top = TopK::new(q.limit, q.order);
+        let mut top = TopK::new(limit, q.order);
         for i in 0..keyed.len() {
             if i == head {
                 keyed[head..].sort_unstable_by(by_bound);
@@ -439,7 +582,9 @@ impl Engine {
             let Ok(openness) = openness_of(&q.filter, asset) else {
                 continue;
             };
-            let score = base(h.relevance, distance_m) * openness_factor(openness);
+            let score = base(h.relevance, distance_m)
+                * openness_factor(openness)
+                * not_recorded_factor(&q.filter, asset);
             top.offer(Ranked {
                 asset,
                 distance_m,
@@ -453,6 +598,32 @@ impl Engine {
         pool::give_back(keyed, Vec::capacity, MAX_POOLED_LEN);
         top.into_results()
     }
+}
+
+/// Records at one site make way for other places: in relevance order, a result at the same
+/// site as a better one ([`same_site`]) is marked with it and moved after every other result
+/// (in distance order it is only marked). The first `limit` are kept.
+fn group_sites(
+    mut ranked: Vec<SearchResult<'_>>,
+    limit: usize,
+    order: SearchOrder,
+) -> Vec<SearchResult<'_>> {
+    let mut any = false;
+    for i in 1..ranked.len() {
+        let (before, rest) = ranked.split_at_mut(i);
+        let r = &mut rest[0];
+        r.same_site_as = before
+            .iter()
+            .find(|l| l.same_site_as.is_none() && same_site(l.asset, r.asset))
+            .map(|l| l.asset);
+        any |= r.same_site_as.is_some();
+    }
+    if any && order == SearchOrder::Relevance {
+        // Stable: both parts keep their order.
+        ranked.sort_by_key(|r| r.same_site_as.is_some());
+    }
+    ranked.truncate(limit);
+    ranked
 }
 
 /// A candidate whose key is known, before its explanation is written out.
@@ -521,6 +692,7 @@ impl<'a> TopK<'a> {
                 relevance: f64::from(r.relevance),
                 matched: r.matched,
                 openness: r.openness,
+                same_site_as: None,
             })
             .collect()
     }
@@ -558,7 +730,7 @@ mod tests {
     ///
     /// [`TextIndex`]: crate::text::TextIndex
     fn brute_force(engine: &Engine, q: &SearchQuery) -> Vec<(String, f64)> {
-        let ff = CompiledFilter::new(&q.filter);
+        let ff = CompiledFilter::keeping_unrecorded(&q.filter);
         let all: Vec<&Asset> = engine.iter().collect();
         let mut ix = crate::text::TextIndex::new();
         for (i, a) in all.iter().enumerate() {
@@ -584,6 +756,14 @@ mod tests {
                         (Openness::Unknown, _) => return None,
                     },
                 };
+                // 0.6 for each of age, cost and access asked for that the record is silent on.
+                let silent = [
+                    q.filter.age.is_some() && !has_age_range(a),
+                    !q.filter.cost_bands.is_empty() && a.cost.is_none(),
+                    !q.filter.access.is_empty() && a.access.is_empty(),
+                ];
+                let unrecorded = silent.iter().filter(|s| **s).count();
+                let factor = factor * 0.6_f64.powi(unrecorded as i32);
                 let s = (0.75 * f64::from(h.relevance) + 0.25 * (1.0 - d / q.radius_m)) * factor;
                 Some((a.id.to_string(), s))
             })
@@ -629,8 +809,9 @@ mod tests {
                 limit: 15,
                 ..SearchQuery::new(sale(), 2_500.0, words)
             };
+            // The ranking before records at one site make way (checked on its own below).
             let got: Vec<(String, f64)> = e
-                .search(&q)
+                .search_by_words(&q, q.limit)
                 .iter()
                 .map(|r| (r.asset.id.to_string(), r.score))
                 .collect();
@@ -753,10 +934,24 @@ mod tests {
         let got = e.search(&q);
         assert!(!got.is_empty());
         for r in &got {
-            assert!(filter.matches(r.asset));
-            assert!(r
-                .matched_filters(&q)
-                .contains(&MatchedFilter::Cost(CostBand::Free)));
+            // Free, or its record gives no cost: then kept, but "not recorded", never "free".
+            let free = r.asset.cost.as_ref().map(|c| c.band);
+            assert!(free == Some(CostBand::Free) || free.is_none(), "{free:?}");
+            assert!(filter
+                .categories
+                .iter()
+                .any(|c| r.asset.categories.contains(c)));
+            assert!(r.asset.audience.admits_age(8));
+            assert_eq!(
+                r.matched_filters(&q)
+                    .contains(&MatchedFilter::Cost(CostBand::Free)),
+                free.is_some()
+            );
+            assert_eq!(
+                r.not_recorded(&q)
+                    .contains(&MatchedFilter::Cost(CostBand::Free)),
+                free.is_none()
+            );
             // Said only when its record gives an age range; otherwise "not recorded".
             assert_eq!(
                 r.matched_filters(&q).contains(&MatchedFilter::Age(8)),
@@ -789,6 +984,165 @@ mod tests {
         assert!(e
             .search(&SearchQuery::new(sale(), 1_000.0, "qwxyzzy"))
             .is_empty());
+    }
+
+    /// Known matches before records that do not say: with an age, a cost and an access
+    /// feature asked for, every record that gives them all ranks above any silent one at the
+    /// same relevance and distance, and each silent one says what it does not record.
+    #[test]
+    fn records_silent_on_a_filter_are_kept_lower_and_said() {
+        use assetmap_core::{AccessFeature, Audience, Cost};
+        let base = engine().iter().next().unwrap().clone();
+        let mut known = base.clone();
+        known.id = assetmap_core::AssetId::parse("t:known").unwrap();
+        known.name = assetmap_core::AssetName::parse("Quokka Club").unwrap();
+        known.location = sale();
+        known.cost = Some(Cost {
+            band: CostBand::Free,
+            detail: None,
+        });
+        known.access = vec![AccessFeature::StepFree];
+        known.audience = Audience::new(Some(60), None, None).unwrap();
+        let mut silent = known.clone();
+        silent.id = assetmap_core::AssetId::parse("t:silent").unwrap();
+        silent.cost = None;
+        silent.access = Vec::new();
+        silent.audience = Audience::default();
+        let mut other = known.clone();
+        other.id = assetmap_core::AssetId::parse("t:paid").unwrap();
+        other.cost = Some(Cost {
+            band: CostBand::Low,
+            detail: None,
+        });
+        let e = Engine::new(vec![known, silent, other]);
+        let q = SearchQuery {
+            filter: Filter {
+                cost_bands: vec![CostBand::Free],
+                access: vec![AccessFeature::StepFree],
+                age: Some(72),
+                ..Filter::default()
+            },
+            ..SearchQuery::new(sale(), 1_000.0, "quokka")
+        };
+        let got = e.search(&q);
+        let ids: Vec<&str> = got.iter().map(|r| r.asset.id.as_str()).collect();
+        // The paid one gives another cost: left out. The silent one: kept, lower.
+        assert_eq!(ids, ["t:known", "t:silent"]);
+        assert!((got[1].score - got[0].score * 0.6_f64.powi(3)).abs() < 1e-9);
+        assert!(got[0].not_recorded(&q).is_empty());
+        assert_eq!(
+            got[1].not_recorded(&q),
+            [
+                MatchedFilter::Age(72),
+                MatchedFilter::Cost(CostBand::Free),
+                MatchedFilter::Access(AccessFeature::StepFree)
+            ]
+        );
+        assert!(got[1].matched_filters(&q).is_empty());
+    }
+
+    /// A school, its pitch and its parents' association are one site: the best of them stays,
+    /// the others follow every other place, marked with it.
+    #[test]
+    fn records_at_one_site_make_way_for_other_places() {
+        let base = engine().iter().next().unwrap().clone();
+        let named = |id: &str, name: &str, metres_north: f64, postcode: &str| {
+            let mut a = base.clone();
+            a.id = assetmap_core::AssetId::parse(id).unwrap();
+            a.name = assetmap_core::AssetName::parse(name).unwrap();
+            a.description = None;
+            a.tags = Vec::new();
+            a.location =
+                LonLat::new(sale().lon(), sale().lat() + metres_north / 111_195.0).unwrap();
+            a.postcode = Some(assetmap_core::Postcode::parse(postcode).unwrap());
+            a
+        };
+        let e = Engine::new(vec![
+            named("t:school", "Wombat Primary School", 0.0, "M33 7XY"),
+            named("t:pta", "Wombat Primary School PTA", 60.0, "M33 7XY"),
+            named("t:pitch", "Wombat Primary School pitch", 120.0, "M33 7XY"),
+            named("t:other", "Wombat Scouts", 400.0, "M33 7AA"),
+            // Near, but another postcode: another place.
+            named("t:next-door", "Wombat Cafe", 80.0, "M33 7AB"),
+        ]);
+        let q = SearchQuery::new(sale(), 2_000.0, "wombat");
+        let got = e.search(&q);
+        let ids: Vec<&str> = got.iter().map(|r| r.asset.id.as_str()).collect();
+        let at = |id: &str| ids.iter().position(|x| *x == id).unwrap();
+        for grouped in ["t:pta", "t:pitch"] {
+            assert!(
+                at(grouped) > at("t:other") && at(grouped) > at("t:next-door"),
+                "{ids:?}"
+            );
+            let r = &got[at(grouped)];
+            assert_eq!(
+                r.same_site_as.map(|a| a.id.as_str()),
+                Some("t:school"),
+                "{ids:?}"
+            );
+        }
+        assert!(got[at("t:school")].same_site_as.is_none());
+        assert!(got[at("t:next-door")].same_site_as.is_none());
+        // Nearest first only marks them.
+        let by_distance = SearchQuery {
+            order: SearchOrder::Distance,
+            ..q.clone()
+        };
+        let near: Vec<&str> = e
+            .search(&by_distance)
+            .iter()
+            .map(|r| r.asset.id.as_str())
+            .collect();
+        assert_eq!(
+            near,
+            ["t:school", "t:pta", "t:next-door", "t:pitch", "t:other"]
+        );
+        // The limit counts after grouping: two places, not the school and its PTA.
+        let two = SearchQuery { limit: 2, ..q };
+        let top: Vec<&str> = e.search(&two).iter().map(|r| r.asset.id.as_str()).collect();
+        assert!(
+            top.contains(&"t:school") && !top.contains(&"t:pta") && !top.contains(&"t:pitch"),
+            "{top:?}"
+        );
+    }
+
+    #[test]
+    fn names_of_one_place_are_alike() {
+        assert!(names_alike(
+            "Park Road Primary School",
+            "Park Road Sale Primary School"
+        ));
+        assert!(names_alike(
+            "Springfield Primary School",
+            "SPRINGFIELD PRIMARY SCHOOL PARENT TEACHERS ASSOCIATION"
+        ));
+        assert!(!names_alike("St Mary's Church", "St Mary's Primary School"));
+        assert!(!names_alike("Wombat Cafe", "Wombat Primary School"));
+        assert!(
+            !names_alike("Library", "Sale Library"),
+            "one word is not enough"
+        );
+    }
+
+    /// How each word matched, read from the record: the word itself, or a concept.
+    #[test]
+    fn explains_each_match_through_a_concept() {
+        let base = engine().iter().next().unwrap().clone();
+        let mut a = base.clone();
+        a.id = assetmap_core::AssetId::parse("t:mind").unwrap();
+        a.name = assetmap_core::AssetName::parse("Trafford Mind").unwrap();
+        a.description = Some("Mental health support and counselling.".into());
+        a.tags = Vec::new();
+        a.location = sale();
+        let e = Engine::new(vec![a]);
+        let q = SearchQuery::new(sale(), 1_000.0, "my dad has been feeling low");
+        let got = e.search(&q);
+        assert_eq!(got.len(), 1);
+        let why = got[0].explain(&q);
+        assert_eq!(why.len(), 1);
+        assert_eq!(why[0].word, "feeling low");
+        assert_eq!(why[0].via, "concept");
+        assert_eq!(why[0].through, Some("mental wellbeing"));
     }
 
     #[test]

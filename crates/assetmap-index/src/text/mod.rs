@@ -31,7 +31,13 @@
 //!   [keywords](assetmap_core::Category::keywords), its label and its
 //!   slug — the query triggers, matched on the asset's categories (weight [`CATEGORY_WEIGHT`]).
 //!   So "allotment" or "gardening" finds every green space even when the word is not in its
-//!   record.
+//!   record;
+//! - every [concept](concepts) the term names — "feeling low" names *mental wellbeing* — through
+//!   the concept's words (weight [`CONCEPT_WORD_WEIGHT`]) and its categories
+//!   ([`CONCEPT_CATEGORY_WEIGHT`]).
+//!
+//! A query term is one word or one known phrase ("food bank", "on my own"): how a query is
+//! read — phrases, filler, numbers and ages — is [`TextQuery::parse`].
 //!
 //! # Scoring
 //! BM25F-style: an asset's weighted term frequency `tf` (sum of the field weights of every
@@ -61,6 +67,7 @@
 //! | module | what |
 //! |---|---|
 //! | `vocabulary` | the fixed tables: [`STOP_WORDS`], [`SYNONYMS`], match and field weights, category pseudo-terms |
+//! | `concepts` | the concept layer: [`CONCEPTS`], query filler, one person's family words, age cues |
 //! | `analysis` | text to stems: [`fold`], words, stop words, [`analyse`] (Snowball English, cached per thread) |
 //! | `query` | query preparation: [`TextQuery::parse`] and its expansions |
 //! | `grid` | grid geometry: the cells, [`Circle`] and the region a search reads |
@@ -70,6 +77,7 @@
 
 mod accumulator;
 mod analysis;
+pub mod concepts;
 mod grid;
 mod postings;
 mod query;
@@ -79,8 +87,10 @@ mod tests;
 mod vocabulary;
 
 pub use analysis::{analyse, fold};
+pub use concepts::{Concept, CONCEPTS, CONCEPT_CATEGORY_WEIGHT, CONCEPT_WORD_WEIGHT};
 pub use grid::Circle;
 pub use postings::TextIndex;
 pub use query::{Expansion, QueryTerm, TextQuery, MAX_QUERY_TERMS};
 pub use scoring::{PreparedQuery, TextHit, WordHits};
+pub(crate) use vocabulary::category_term;
 pub use vocabulary::{CATEGORY_WEIGHT, STOP_WORDS, SYNONYMS, SYNONYM_WEIGHT};

@@ -1,13 +1,27 @@
-//! Query preparation: a free-text query to its distinct terms, each with the ways an asset can
-//! match it (the word itself, synonyms, categories). Resolving the terms against one index
-//! (term ids, idf, ideal scores) is [`TextIndex::prepare`](super::TextIndex::prepare).
+//! Query preparation: a free-text query, as a coordinator types what a person said, to its
+//! distinct terms, each with the ways an asset can match it (the words themselves, synonyms,
+//! categories, and the [concepts](super::concepts) the words name). Resolving the terms against
+//! one index (term ids, idf, ideal scores) is [`TextIndex::prepare`](super::TextIndex::prepare).
+//!
+//! Understanding the query, in order: the words are folded and stemmed (stop words kept for
+//! now: phrases may hold them); a number with an age cue ("82 years old", "aged 82") becomes a
+//! [suggested age](TextQuery::suggested_age); at each place the longest known phrase (a
+//! concept's, a multi-word synonym or category keyword: "feeling low", "food bank", "on my
+//! own") becomes one term; the remaining words are terms of their own unless they are stop
+//! words, [filler](super::concepts::FILLER), numbers, or [one person](super::concepts::PERSON_WORDS)
+//! ("my mum is 82", "since dad died"; "other dads" is kept).
 
 use super::analysis::{for_each_word, is_stop_word, phrase, stem};
+use super::concepts::{
+    Concept, AGE_AFTER, AGE_BEFORE, CONCEPTS, CONCEPT_CATEGORY_WEIGHT, CONCEPT_WORD_WEIGHT, FILLER,
+    PERSON_WORDS,
+};
 use super::vocabulary::{category_term, CATEGORY_WEIGHT, SYNONYMS, SYNONYM_WEIGHT};
 use assetmap_core::Category;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
-/// At most this many distinct query words are used; later words are ignored.
+/// At most this many distinct query terms are used; later ones are ignored.
 pub const MAX_QUERY_TERMS: usize = 8;
 const _: () = assert!(MAX_QUERY_TERMS <= 32);
 
@@ -16,60 +30,171 @@ const _: () = assert!(MAX_QUERY_TERMS <= 32);
 pub struct Expansion {
     pub stems: Vec<String>,
     pub weight: f32,
-    /// Where the expansion came from: `"word"`, `"synonym"` or `"category"`.
+    /// Where the expansion came from: `"word"`, `"synonym"`, `"category"` or `"concept"`.
     pub via: &'static str,
+    /// What to call the match in "why it matched": the concept's name ("mental wellbeing")
+    /// or the category's label; `None` for the words themselves and synonyms.
+    pub through: Option<&'static str>,
 }
 
-/// One distinct word of a query and the ways an asset can match it.
+impl Expansion {
+    /// True when it matches an asset's category (one pseudo-term) rather than its words.
+    pub fn is_category(&self) -> bool {
+        self.stems.len() == 1 && self.stems[0].starts_with('\u{1}')
+    }
+}
+
+/// One distinct word or phrase of a query and the ways an asset can match it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryTerm {
-    /// The word as typed (folded: lower case, accents removed), e.g. `gardening`.
+    /// The word or phrase as typed (folded: lower case, accents removed), e.g. `gardening`,
+    /// `feeling low`.
     pub word: String,
-    /// Its stem, e.g. `garden`.
+    /// Its stems, space-separated, e.g. `garden`, `feel low`.
     pub stem: String,
     pub expansions: Vec<Expansion>,
 }
 
-/// An analysed query: its distinct terms (at most [`MAX_QUERY_TERMS`]) with their expansions.
+/// An analysed query: its distinct terms (at most [`MAX_QUERY_TERMS`]) with their expansions,
+/// and what was understood besides.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TextQuery {
     pub terms: Vec<QueryTerm>,
+    /// An age the words give ("my mum is 82", "aged 8", "79 years old"): to offer as the age
+    /// filter, never applied by itself.
+    pub suggested_age: Option<u8>,
+    /// The words left out as not what the person is looking for (filler, numbers, family
+    /// words), as typed and folded, in query order.
+    pub dropped: Vec<String>,
 }
 
-/// The synonym groups and category vocabularies, analysed once.
+/// Where a known phrase comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Source {
+    Concept(usize),
+    Synonym(usize),
+    Category(Category),
+}
+
+/// The synonym groups, category vocabularies and concepts, analysed once.
 struct Vocabulary {
     /// Each group: its entries as stem lists.
     synonyms: Vec<Vec<Vec<String>>>,
     /// Each category: its vocabulary entries as stem lists.
     categories: Vec<(Category, Vec<Vec<String>>)>,
+    /// Each concept: its words as stem lists.
+    concept_words: Vec<Vec<Vec<String>>>,
+    /// Every known phrase, as its stems with stop words kept (how it is found in a query),
+    /// with where it comes from.
+    phrases: FxHashMap<Vec<String>, Vec<Source>>,
+    /// The most words in a known phrase.
+    longest: usize,
+    filler: Vec<String>,
+}
+
+/// Every word of `text`, folded and stemmed, stop words kept.
+fn all_stems(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_word(text, |w| out.push(stem(w).to_string()));
+    out
 }
 
 fn vocabulary() -> &'static Vocabulary {
     static V: OnceLock<Vocabulary> = OnceLock::new();
-    V.get_or_init(|| Vocabulary {
-        synonyms: SYNONYMS
-            .iter()
-            .map(|g| {
-                g.iter()
-                    .map(|e| phrase(e))
-                    .filter(|p| !p.is_empty())
-                    .collect()
-            })
-            .collect(),
-        categories: Category::ALL
-            .iter()
-            .map(|c| {
-                let mut entries: Vec<Vec<String>> =
-                    c.keywords().iter().map(|k| phrase(k)).collect();
-                entries.push(phrase(c.label()));
-                entries.push(phrase(&c.slug().replace('_', " ")));
-                entries.retain(|p| !p.is_empty());
-                entries.sort();
-                entries.dedup();
-                (*c, entries)
-            })
-            .collect(),
+    V.get_or_init(|| {
+        let mut phrases: FxHashMap<Vec<String>, Vec<Source>> = FxHashMap::default();
+        let mut add = |text: &str, source: Source| {
+            let stems = all_stems(text);
+            if !stems.is_empty() {
+                let sources = phrases.entry(stems).or_default();
+                if !sources.contains(&source) {
+                    sources.push(source);
+                }
+            }
+        };
+        for (i, c) in CONCEPTS.iter().enumerate() {
+            for p in c.phrases {
+                add(p, Source::Concept(i));
+            }
+        }
+        for (i, g) in SYNONYMS.iter().enumerate() {
+            for e in *g {
+                add(e, Source::Synonym(i));
+            }
+        }
+        for c in Category::ALL {
+            for k in c.keywords() {
+                add(k, Source::Category(*c));
+            }
+            add(c.label(), Source::Category(*c));
+        }
+        let longest = phrases.keys().map(Vec::len).max().unwrap_or(1);
+        Vocabulary {
+            synonyms: SYNONYMS
+                .iter()
+                .map(|g| {
+                    g.iter()
+                        .map(|e| phrase(e))
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                })
+                .collect(),
+            categories: Category::ALL
+                .iter()
+                .map(|c| {
+                    let mut entries: Vec<Vec<String>> =
+                        c.keywords().iter().map(|k| phrase(k)).collect();
+                    entries.push(phrase(c.label()));
+                    entries.push(phrase(&c.slug().replace('_', " ")));
+                    entries.retain(|p| !p.is_empty());
+                    entries.sort();
+                    entries.dedup();
+                    (*c, entries)
+                })
+                .collect(),
+            concept_words: CONCEPTS
+                .iter()
+                .map(|c| {
+                    c.words
+                        .iter()
+                        .map(|w| phrase(w))
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                })
+                .collect(),
+            phrases,
+            longest,
+            filler: FILLER.iter().map(|w| w.to_string()).collect(),
+        }
     })
+}
+
+/// One word of the query as typed.
+struct Word {
+    /// Folded.
+    text: String,
+    stem: String,
+    stop: bool,
+}
+
+impl Word {
+    fn number(&self) -> Option<u32> {
+        (self.text.len() <= 3 && self.text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| self.text.parse().ok())
+            .flatten()
+    }
+}
+
+/// The age a number at `i` gives, when a cue next to it says it is one.
+fn age_at(words: &[Word], i: usize) -> Option<u8> {
+    let n = words[i].number()?;
+    let before = i
+        .checked_sub(1)
+        .is_some_and(|j| AGE_BEFORE.contains(&words[j].text.as_str()));
+    let after = words
+        .get(i + 1)
+        .is_some_and(|w| AGE_AFTER.contains(&w.text.as_str()));
+    ((before || after) && n <= 120).then_some(n as u8)
 }
 
 impl TextQuery {
@@ -83,65 +208,164 @@ impl TextQuery {
     /// assert_eq!(words, ["gardening", "singing"]);
     /// // "singing" also finds choirs.
     /// assert!(q.terms[1].expansions.iter().any(|e| e.stems == ["choir"]));
+    ///
+    /// // What a person said: one idea per phrase, an age offered, the rest left out.
+    /// let q = TextQuery::parse("my mum is 82 and feeling low since dad died");
+    /// let words: Vec<&str> = q.terms.iter().map(|t| t.word.as_str()).collect();
+    /// assert_eq!(words, ["feeling low", "died"]);
+    /// assert_eq!(q.suggested_age, Some(82));
+    /// assert!(q.terms[0].expansions.iter().any(|e| e.through == Some("mental wellbeing")));
     /// ```
     pub fn parse(text: &str) -> TextQuery {
-        let mut terms: Vec<QueryTerm> = Vec::new();
+        let v = vocabulary();
+        let mut words: Vec<Word> = Vec::new();
         for_each_word(text, |w| {
-            if is_stop_word(w) || terms.len() >= MAX_QUERY_TERMS {
+            words.push(Word {
+                text: w.to_owned(),
+                stem: stem(w).to_string(),
+                stop: is_stop_word(w),
+            })
+        });
+        let mut q = TextQuery {
+            suggested_age: (0..words.len()).find_map(|i| age_at(&words, i)),
+            ..TextQuery::default()
+        };
+        let mut i = 0;
+        while i < words.len() {
+            // The longest known phrase of two or more words starting here.
+            let span = (2..=v.longest.min(words.len() - i)).rev().find(|&k| {
+                let key: Vec<String> = words[i..i + k].iter().map(|w| w.stem.clone()).collect();
+                v.phrases.contains_key(&key)
+            });
+            if let Some(k) = span {
+                q.push_term(&words[i..i + k], v);
+                i += k;
+                continue;
+            }
+            let w = &words[i];
+            let person = PERSON_WORDS.contains(&w.text.as_str());
+            let single_concept = v
+                .phrases
+                .get(std::slice::from_ref(&w.stem))
+                .is_some_and(|s| s.iter().any(|s| matches!(s, Source::Concept(_))));
+            if w.stop && !single_concept {
+                // Stop words are not search words.
+            } else if w.number().is_some()
+                || person
+                || (v.filler.contains(&w.text) && !single_concept)
+            {
+                q.dropped.push(w.text.clone());
+            } else {
+                q.push_term(std::slice::from_ref(w), v);
+            }
+            i += 1;
+        }
+        q
+    }
+
+    /// Adds the term for `span` (one word or a known phrase), unless an equal one is there.
+    fn push_term(&mut self, span: &[Word], v: &Vocabulary) {
+        let key: Vec<String> = span.iter().map(|w| w.stem.clone()).collect();
+        let stem = key.join(" ");
+        if self.terms.len() >= MAX_QUERY_TERMS || self.terms.iter().any(|t| t.stem == stem) {
+            return;
+        }
+        // The words themselves, stop words out.
+        let literal: Vec<String> = span
+            .iter()
+            .filter(|w| !w.stop)
+            .map(|w| w.stem.clone())
+            .collect();
+        let sources = v.phrases.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+        // A concept's phrase left with one word of its own says little by that word ("on my
+        // own" is not about "own", "get out of the house" not about housing): only its
+        // concept counts.
+        let concept_phrase =
+            span.len() > 1 && sources.iter().any(|s| matches!(s, Source::Concept(_)));
+        let literal_counts = !(concept_phrase && literal.len() < 2);
+        let mut expansions: Vec<Expansion> = Vec::new();
+        let mut add = |e: Expansion| {
+            if e.stems.is_empty() {
                 return;
             }
-            let stem = stem(w).to_string();
-            if terms.iter().any(|t| t.stem == stem) {
-                return;
+            match expansions.iter_mut().find(|x| x.stems == e.stems) {
+                Some(x) if x.weight >= e.weight => {}
+                Some(x) => *x = e,
+                None => expansions.push(e),
             }
-            let expansions = vec![Expansion {
-                stems: vec![stem.clone()],
+        };
+        if literal_counts {
+            add(Expansion {
+                stems: literal.clone(),
                 weight: 1.0,
                 via: "word",
-            }];
-            terms.push(QueryTerm {
-                word: w.to_owned(),
-                stem,
-                expansions,
+                through: None,
             });
-        });
-        let stems: Vec<String> = terms.iter().map(|t| t.stem.clone()).collect();
-        let in_query = |entry: &[String]| entry.iter().all(|s| stems.contains(s));
-        // The term an entry triggered from: its first word's term.
-        let owner = |entry: &[String]| stems.iter().position(|s| *s == entry[0]);
-        let v = vocabulary();
-        for group in &v.synonyms {
-            for trigger in group.iter().filter(|e| in_query(e)) {
-                let Some(ti) = owner(trigger) else { continue };
-                for other in group.iter().filter(|e| *e != trigger) {
-                    let exp = Expansion {
-                        stems: other.clone(),
-                        weight: SYNONYM_WEIGHT,
-                        via: "synonym",
-                    };
-                    if !terms[ti].expansions.iter().any(|e| e.stems == exp.stems) {
-                        terms[ti].expansions.push(exp);
-                    }
-                }
-            }
         }
-        for (category, entries) in &v.categories {
-            if let Some(ti) = entries
-                .iter()
-                .filter(|e| in_query(e))
-                .find_map(|e| owner(e))
-            {
-                terms[ti].expansions.push(Expansion {
-                    stems: vec![category_term(*category)],
-                    weight: CATEGORY_WEIGHT,
-                    via: "category",
+        // Synonym groups with an entry equal to the words.
+        for (gi, group) in v.synonyms.iter().enumerate() {
+            let triggered = sources.contains(&Source::Synonym(gi)) || group.contains(&literal);
+            if !triggered {
+                continue;
+            }
+            for other in group.iter().filter(|e| **e != literal) {
+                add(Expansion {
+                    stems: other.clone(),
+                    weight: SYNONYM_WEIGHT,
+                    via: "synonym",
+                    through: None,
                 });
             }
         }
-        TextQuery { terms }
+        // Categories whose vocabulary has the words as an entry.
+        for (category, entries) in &v.categories {
+            if sources.contains(&Source::Category(*category)) || entries.contains(&literal) {
+                add(Expansion {
+                    stems: vec![category_term(*category)],
+                    weight: CATEGORY_WEIGHT,
+                    via: "category",
+                    through: Some(category.label()),
+                });
+            }
+        }
+        // Concepts the phrase (or the single word) names.
+        for source in sources {
+            let Source::Concept(ci) = *source else {
+                continue;
+            };
+            let concept: &Concept = &CONCEPTS[ci];
+            for w in &v.concept_words[ci] {
+                add(Expansion {
+                    stems: w.clone(),
+                    weight: CONCEPT_WORD_WEIGHT,
+                    via: "concept",
+                    through: Some(concept.name),
+                });
+            }
+            for c in concept.categories {
+                add(Expansion {
+                    stems: vec![category_term(*c)],
+                    weight: CONCEPT_CATEGORY_WEIGHT,
+                    via: "concept",
+                    through: Some(concept.name),
+                });
+            }
+        }
+        if expansions.is_empty() {
+            return;
+        }
+        self.terms.push(QueryTerm {
+            word: span
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            stem,
+            expansions,
+        });
     }
 
-    /// True when the query has no terms (empty, or only stop words).
+    /// True when the query has no terms (empty, or only stop words and filler).
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }
@@ -206,7 +430,7 @@ mod tests {
                 .flat_map(|t| {
                     t.expansions
                         .iter()
-                        .filter(|e| e.via == "category")
+                        .filter(|e| e.is_category())
                         .map(|e| e.stems[0].clone())
                 })
                 .collect()
@@ -217,5 +441,123 @@ mod tests {
         assert_eq!(cats("health"), [category_term(Category::HealthServices)]);
         assert!(cats("mental health").contains(&category_term(Category::MentalWellbeing)));
         assert!(cats("xyzzy").is_empty());
+    }
+
+    fn words(q: &TextQuery) -> Vec<&str> {
+        q.terms.iter().map(|t| t.word.as_str()).collect()
+    }
+
+    #[test]
+    fn filler_numbers_and_one_persons_family_words_are_not_search_words() {
+        let q = TextQuery::parse("my mum is 82 years old and really lonely since dad died");
+        assert_eq!(words(&q), ["lonely", "died"]);
+        assert_eq!(q.suggested_age, Some(82));
+        assert_eq!(
+            q.dropped,
+            ["mum", "82", "years", "old", "really", "since", "dad"]
+        );
+        // Ages with other cues; a number without one is dropped but is no age.
+        assert_eq!(
+            TextQuery::parse("aged 8, likes football").suggested_age,
+            Some(8)
+        );
+        assert_eq!(TextQuery::parse("he's 79").suggested_age, Some(79));
+        assert_eq!(TextQuery::parse("bus 263 to the park").suggested_age, None);
+        assert_eq!(TextQuery::parse("she is 200").suggested_age, None);
+        // Plurals are what a person looks for.
+        assert_eq!(
+            words(&TextQuery::parse("meet other dads")),
+            ["meet", "dads"]
+        );
+        // The eight-term budget is spent on meaning, not on filler.
+        let long = TextQuery::parse(
+            "my son is 14 years old and he really wants to find something to do with football, \
+             swimming, chess, drama, cooking, gardening, singing and art",
+        );
+        assert_eq!(long.terms.len(), MAX_QUERY_TERMS);
+        assert_eq!(words(&long)[0], "football");
+    }
+
+    #[test]
+    fn a_known_phrase_is_one_idea() {
+        // "food bank" is one term: banks and post offices do not match it through "bank".
+        let q = TextQuery::parse("food bank");
+        assert_eq!(words(&q), ["food bank"]);
+        let t = &q.terms[0];
+        assert!(t
+            .expansions
+            .iter()
+            .any(|e| e.stems == ["food", "bank"] && e.weight == 1.0));
+        assert!(!t
+            .expansions
+            .iter()
+            .any(|e| e.stems == [category_term(Category::AdviceMoney)]));
+        assert!(!t.expansions.iter().any(|e| e.stems == ["bank"]));
+        // Stop words inside a phrase count: "on my own" names a concept, not the word "own".
+        let q = TextQuery::parse("she is on her own a lot");
+        assert_eq!(words(&q), ["on her own"]);
+        assert!(q.terms[0].expansions.iter().all(|e| e.via == "concept"));
+        assert!(q.terms[0]
+            .expansions
+            .iter()
+            .any(|e| e.stems == ["befriend"]));
+    }
+
+    #[test]
+    fn everyday_words_reach_the_assets_that_help() {
+        let through = |text: &str| -> Vec<&'static str> {
+            let q = TextQuery::parse(text);
+            let mut out: Vec<&'static str> = q
+                .terms
+                .iter()
+                .flat_map(|t| t.expansions.iter().filter(|e| e.via == "concept"))
+                .filter_map(|e| e.through)
+                .collect();
+            out.dedup();
+            out
+        };
+        assert_eq!(through("feeling low"), ["mental wellbeing"]);
+        assert_eq!(through("somewhere to pray"), ["faith and worship"]);
+        assert_eq!(through("he prays every friday"), ["faith and worship"]);
+        assert_eq!(
+            through("wants to walk somewhere green"),
+            ["parks and green space"]
+        );
+        assert_eq!(through("struggling to pay the bills"), ["money advice"]);
+        assert_eq!(through("looking after his wife"), ["support for carers"]);
+        // A concept's category and its words are both ways in.
+        let q = TextQuery::parse("anxious");
+        let t = &q.terms[0];
+        assert!(t
+            .expansions
+            .iter()
+            .any(|e| e.stems == [category_term(Category::MentalWellbeing)] && e.via == "concept"));
+        assert!(t.expansions.iter().any(|e| e.stems == ["counsel"]));
+        // The word itself still counts most.
+        assert!(t
+            .expansions
+            .iter()
+            .any(|e| e.stems == ["anxious"] && e.weight == 1.0));
+    }
+
+    #[test]
+    fn every_concept_phrase_is_found_in_a_query_and_every_concept_reaches_something() {
+        for c in super::super::concepts::CONCEPTS {
+            assert!(
+                !c.words.is_empty() || !c.categories.is_empty(),
+                "{}",
+                c.name
+            );
+            for p in c.phrases {
+                let q = TextQuery::parse(p);
+                assert!(
+                    q.terms
+                        .iter()
+                        .any(|t| t.expansions.iter().any(|e| e.through == Some(c.name))),
+                    "{p:?} does not reach {}: {q:?}",
+                    c.name
+                );
+            }
+        }
     }
 }

@@ -49,7 +49,7 @@ impl TextIndex {
             let mut categories = Vec::new();
             let mut ideal: f32 = 0.0;
             for exp in &term.expansions {
-                if exp.via == "category" {
+                if exp.is_category() {
                     let Some(c) = Category::ALL
                         .iter()
                         .find(|c| category_term(**c) == exp.stems[0])

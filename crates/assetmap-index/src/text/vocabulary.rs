@@ -76,7 +76,13 @@ pub const SYNONYMS: &[&[&str]] = &[
     &["young people", "youth", "teenagers", "teens"],
     &["children", "kids", "child"],
     &["baby", "babies", "toddler", "toddlers", "under fives"],
-    &["food bank", "food parcels", "pantry", "food aid"],
+    &[
+        "food bank",
+        "foodbank",
+        "food parcels",
+        "pantry",
+        "food aid",
+    ],
     &["cooking", "cookery", "baking"],
     &["meal", "lunch", "dinner", "breakfast"],
     &["coffee", "cuppa", "tea", "cafe"],
@@ -115,7 +121,7 @@ pub const SYNONYMS: &[&[&str]] = &[
 ];
 
 /// The pseudo-term that stands for "the asset is in category `c`".
-pub(super) fn category_term(c: Category) -> String {
+pub(crate) fn category_term(c: Category) -> String {
     format!("\u{1}cat:{}", c.slug())
 }
 

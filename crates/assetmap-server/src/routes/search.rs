@@ -21,8 +21,8 @@ use assetmap_core::{
     WalkingModel, Weekday,
 };
 use assetmap_index::search::{
-    MatchedFilter, SearchOrder, SearchQuery, BY_ARRANGEMENT_FACTOR, PROXIMITY_WEIGHT,
-    RELEVANCE_WEIGHT, TIMES_UNKNOWN_FACTOR,
+    MatchedFilter, SearchOrder, SearchQuery, BY_ARRANGEMENT_FACTOR, NOT_RECORDED_FACTOR,
+    PROXIMITY_WEIGHT, RELEVANCE_WEIGHT, TIMES_UNKNOWN_FACTOR,
 };
 use assetmap_index::{Filter, OpenAt, OpenAtPolicy, TextQuery};
 use assetmap_place::Place;
@@ -93,6 +93,8 @@ pub struct SearchRequest {
     pub open_at: Option<NaiveDateTime>,
     /// When the search starts from a postcode district's centre, what that point is.
     pub origin_note: Option<String>,
+    /// The words given (`q`), trimmed; empty for none.
+    pub words: String,
 }
 
 /// Reads and checks every parameter, naming the first bad one.
@@ -195,7 +197,23 @@ pub fn parse_search(
         },
         open_at,
         origin_note: origin.district_note,
+        words: q.trim().to_owned(),
     })
+}
+
+/// What `/search` says when the words matched nothing: the words, and what it lists instead.
+fn no_match_answer(words: &str, q: &SearchQuery) -> Value {
+    let message = if q.text.is_empty() {
+        format!(
+            "“{words}” has no words to search for (numbers and everyday words such as “really” or “my mum” are left out). These are the nearest places of any kind: add what matters to the person, such as “singing” or “feeling lonely”."
+        )
+    } else {
+        format!(
+            "Nothing within {} m matches “{words}”. These are the nearest places of any kind: try other words, or a longer walk.",
+            q.radius_m.round()
+        )
+    };
+    json!({"words": words, "instead": "nearest", "message": message})
 }
 
 /// The wire name of an openness.
@@ -226,7 +244,17 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     let parsed = parse_search(req.query_string(), &state.place, Utc::now())?;
     let q = &parsed.query;
     let engine = state.engine();
-    let results = engine.search(q);
+    let mut results = engine.search(q);
+    // Words were given but none is a search word, or nothing nearby matches them: say so, and
+    // offer the nearest places of any kind (with the same filters) instead of nothing.
+    let no_match = !parsed.words.is_empty() && (q.text.is_empty() || results.is_empty());
+    if no_match && !q.text.is_empty() {
+        let nearest = SearchQuery {
+            text: TextQuery::default(),
+            ..q.clone()
+        };
+        results = engine.search(&nearest);
+    }
     let features: Vec<Value> = results
         .iter()
         .map(|r| {
@@ -239,10 +267,24 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
                 );
                 props.insert("score".into(), json!(round_to(r.score, 4)));
                 props.insert("relevance".into(), json!(round_to(r.relevance, 4)));
+                if let Some(site) = r.same_site_as {
+                    // A better-ranked place at the same site: this one is grouped under it.
+                    props.insert(
+                        "same_site_as".into(),
+                        json!({"id": site.id.as_str(), "name": site.name.as_str()}),
+                    );
+                }
                 props.insert(
                     "matched".into(),
                     json!({
                         "terms": r.matched_terms(q),
+                        // How each word matched: itself, a synonym, a category or a concept
+                        // ("feeling low" through "mental wellbeing").
+                        "through": r
+                            .explain(q)
+                            .iter()
+                            .map(|m| json!({"term": m.word, "via": m.via, "as": m.through}))
+                            .collect::<Vec<_>>(),
                         // The status filter is implied (active only), not the person's.
                         "filters": r
                             .matched_filters(q)
@@ -274,9 +316,14 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             "origin_note": parsed.origin_note,
             "radius_m": round_to(q.radius_m, 1),
             "terms": q.text.terms.iter().map(|t| t.word.as_str()).collect::<Vec<_>>(),
+            // Words left out as not what the person looks for ("my mum is 82": mum, 82).
+            "dropped": q.text.dropped,
+            // An age the words give, to offer as the age filter (never applied by itself).
+            "suggested_age": q.text.suggested_age.filter(|_| q.filter.age.is_none()),
+            "no_match": no_match.then(|| no_match_answer(&parsed.words, q)),
             "open_at": parsed.open_at.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()),
             "order": match q.order { SearchOrder::Relevance => "relevance", SearchOrder::Distance => "distance" },
-            "ranking": format!("score = ({RELEVANCE_WEIGHT} × relevance + {PROXIMITY_WEIGHT} × proximity) × openness; proximity = 1 − distance/radius; openness 1 (open or no time asked), {BY_ARRANGEMENT_FACTOR} by arrangement, {TIMES_UNKNOWN_FACTOR} times unknown"),
+            "ranking": format!("score = ({RELEVANCE_WEIGHT} × relevance + {PROXIMITY_WEIGHT} × proximity) × openness; proximity = 1 − distance/radius; openness 1 (open or no time asked), {BY_ARRANGEMENT_FACTOR} by arrangement, {TIMES_UNKNOWN_FACTOR} times unknown; × {NOT_RECORDED_FACTOR} for each other filter its record does not say (age, cost, access); a place at the same site as a better one is listed after the others"),
             "walking_model": format!("{} km/h on streets {} times the straight-line distance", WalkingModel::SPEED_KMH, WalkingModel::DETOUR_FACTOR),
         },
         "features": features,
