@@ -482,11 +482,19 @@ function showAgeSuggestion(age) {
 }
 
 function describeResults() {
+  // Words that matched nothing (/search's no_match): said as "no places", where it looked and
+  // what to try; the places listed are then the nearest of any kind, and the summary says so.
+  if (app.resultContext?.noMatch) {
+    const none = summaryOf(0, 0);
+    return app.known.length + app.unrecorded.length
+      ? `${none} Listed instead: the nearest places of any kind.` : none;
+  }
+  return summaryOf(app.known.length, app.unrecorded.length);
+}
+
+/** The one-line summary of `n` known matches and `u` places whose records do not say. */
+function summaryOf(n, u) {
   const s = app.state;
-  const nothing = app.resultContext?.noMatch;
-  if (nothing) return nothing.message;
-  const n = app.known.length;
-  const u = app.unrecorded.length;
   const rc = app.resultContext || {};
   const words = s.q ? ` matching “${s.q}”` : '';
   const when = s.open ? `, open ${whenInWords(s.open)}` : '';

@@ -1352,6 +1352,40 @@ describe('map page in Chromium', () => {
       await p.close();
     });
 
+    test('what a person said: the age it gives is offered, the list says how each place matched', async () => {
+      const p = await newPage(context);
+      await p.goto(`${base}/`);
+      await waitReady(p);
+      await p.fill('#search-input', `${POSTCODE} my mum is 82 and feeling low`);
+      await p.press('#search-input', 'Enter');
+      await p.waitForFunction(() => document.activeElement?.id === 'results-status', null, { timeout: 30000 });
+      await waitResults(p);
+      // The age is offered, not applied.
+      assert.equal(new URLSearchParams(new URL(p.url()).hash.slice(1)).get('age'), null);
+      assert.ok(await p.locator('#age-suggestion').isVisible(), 'the age is offered');
+      assert.equal(await p.locator('#age-suggestion-age').textContent(), '82');
+      // Each place says how it matched: through the concept the words name.
+      const whys = await p.locator('#result-list .result__why').allTextContents();
+      assert.ok(whys.length > 0);
+      assert.ok(whys.some((w) => w.includes('matches “feeling low” through mental wellbeing')), JSON.stringify(whys.slice(0, 3)));
+      await assertAxeClean(p, 'the age offered');
+      await shot(p, '20-feeling-low-age-offered');
+      // Taking the offer filters by that age, and the offer goes.
+      await p.locator('#age-suggestion-use').click();
+      await p.waitForFunction(() => location.hash.includes('age=82'));
+      await waitResults(p);
+      assert.equal(await p.locator('#f-age').inputValue(), '82');
+      assert.equal(await p.locator('#age-suggestion').isVisible(), false);
+      // Words that match nothing: said, and the nearest places of any kind listed instead.
+      await p.fill('#search-input', `${POSTCODE} qwxyzzy`);
+      await p.press('#search-input', 'Enter');
+      await p.waitForFunction(() => /Listed instead: the nearest places of any kind\./.test(document.getElementById('results-status').textContent));
+      assert.match(await status(p), /^No places known to match within a 15-minute walk of M33 7XY/);
+      assert.ok(await p.locator('#result-list > li, #unrecorded-list > li').count() > 0);
+      assert.deepEqual(p.errors, []);
+      await p.close();
+    });
+
     test('the first part of a postcode searches its district and says so; one the area lacks is a word', async () => {
       const p = await newPage(context);
       await p.goto(`${base}/`);

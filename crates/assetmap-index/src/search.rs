@@ -20,8 +20,7 @@
 //!             (a record that gives another cost, or other access features only, is left out)
 //! ```
 //!
-//! Records at one site ([`same_site`]: within 25 m, or within 150 m with one postcode or alike
-//! names) make way for
+//! Records of one site ([`same_site`]: alike names within 150 m) make way for
 //! other places: the search ranks three times `limit` candidates, keeps the best record of each
 //! site in place and moves the others after every other place, each marked with
 //! [`SearchResult::same_site_as`].
@@ -56,10 +55,9 @@ pub const TIMES_UNKNOWN_FACTOR: f64 = 0.5;
 /// Score factor for each other filter an asset's record does not say it meets (no age range
 /// under `age`, no cost under a cost filter, no access features under an access filter).
 pub const NOT_RECORDED_FACTOR: f64 = 0.6;
-/// Records this close (metres) are at one site whatever their postcodes.
-pub const SAME_SPOT_M: f64 = 25.0;
-/// Records with one postcode this close (metres) are at one site (a school, its pitch, its
-/// defibrillator and its parents' association).
+/// Records with alike names this close (metres) are one site: a school, its pitch, its
+/// defibrillator and its parents' association (their points and even postcodes differ: each
+/// source places them its own way).
 pub const SAME_SITE_M: f64 = 150.0;
 /// How many more candidates than asked for are ranked, so that records at one site can make
 /// way for other places.
@@ -153,15 +151,13 @@ pub struct SearchResult<'a> {
     pub same_site_as: Option<&'a Asset>,
 }
 
-/// Whether two records are at one site: within [`SAME_SPOT_M`], or within [`SAME_SITE_M`] with
-/// one postcode or alike names ([`names_alike`]: "Park Road Primary School" and its
-/// defibrillator "Park Road Sale Primary School" have postcodes a door apart).
+/// Whether two records are one site: within [`SAME_SITE_M`], with alike names
+/// ([`names_alike`]: "Park Road Primary School" and its defibrillator "Park Road Sale Primary
+/// School"). Different groups meeting in one building (a swimming club at the leisure centre)
+/// stay places of their own.
 pub fn same_site(a: &Asset, b: &Asset) -> bool {
-    let d = a.location.distance_m(&b.location);
-    d <= SAME_SPOT_M
-        || (d <= SAME_SITE_M
-            && ((a.postcode.is_some() && a.postcode == b.postcode)
-                || names_alike(a.name.as_str(), b.name.as_str())))
+    a.location.distance_m(&b.location) <= SAME_SITE_M
+        && names_alike(a.name.as_str(), b.name.as_str())
 }
 
 /// Names of one place: every word of the shorter name (at least two) is in the longer, or
