@@ -184,7 +184,9 @@ fn the_sources_enrich_the_assets() {
             })
             .count()
     };
-    assert_eq!(with("step_free"), 285);
+    // Step-free needs both the entrance and the activity area accessible (the taxonomy's
+    // "entrance and main areas").
+    assert_eq!(with("step_free"), 276);
     assert_eq!(with("accessible_toilet"), 246);
     assert_eq!(with("accessible_parking"), 222);
     assert_eq!(with("parking"), 275);
@@ -229,6 +231,177 @@ fn the_sources_enrich_the_assets() {
     assert!(of("trafford_greenspace_sites")
         .iter()
         .any(|f| f["properties"]["name"] == "Play Space (unnamed)"));
+}
+
+fn asset(id: &str) -> &'static Value {
+    static BY_ID: OnceLock<BTreeMap<String, Value>> = OnceLock::new();
+    BY_ID
+        .get_or_init(|| {
+            features()
+                .into_iter()
+                .map(|f| (f["id"].as_str().unwrap().to_owned(), f))
+                .collect()
+        })
+        .get(id)
+        .unwrap_or_else(|| panic!("no asset {id}"))
+}
+
+fn has(id: &str, list: &str, value: &str) -> bool {
+    asset(id)["properties"][list]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|x| x == value))
+}
+
+/// Categories come from what each source says, and the keyword rules leave out the phrases
+/// that only look like a theme (issue 20).
+#[test]
+fn categories_say_what_each_place_offers() {
+    // Jobcentres help people find work and claim benefits: not a place to volunteer, so not
+    // in volunteering_work (which a search for "volunteering" reads as volunteering); their
+    // work is in their tags.
+    for jobcentre in of("trafford_jobcentreplus") {
+        let id = jobcentre["id"].as_str().unwrap();
+        assert!(!has(id, "categories", "volunteering_work"), "{id}");
+        assert!(has(id, "categories", "advice_money"), "{id}");
+        assert!(has(id, "categories", "public_services"), "{id}");
+        assert!(
+            has(id, "tags", "jobs") && has(id, "tags", "employment"),
+            "{id}"
+        );
+    }
+    // Trafford's council for voluntary service (VCAT, "support and development of the
+    // voluntary and community sector") is; so are those whose text says volunteering.
+    let vcat = "charities_operating_in_trafford:337";
+    assert_eq!(
+        asset(vcat)["properties"]["name"],
+        "VOLUNTARY AND COMMUNITY ACTION TRAFFORD LTD"
+    );
+    assert!(has(vcat, "categories", "volunteering_work"));
+    assert!(has(vcat, "tags", "voluntary sector"));
+    let cyril_flint = "charities_operating_in_trafford:666";
+    assert!(has(cyril_flint, "categories", "volunteering_work"));
+    // Volunteer opportunities count, as well as the word.
+    assert!(has(
+        "charities_operating_in_trafford:513",
+        "categories",
+        "volunteering_work"
+    ));
+    // Work words are tags, not volunteering: an apprenticeship training association, and
+    // a U3A "for members of the community no longer in full time employment" (not even a tag).
+    let training = "charities_operating_in_trafford:89";
+    assert!(!has(training, "categories", "volunteering_work"));
+    assert!(has(training, "tags", "apprenticeships"));
+    let u3a = "charities_operating_in_trafford:212";
+    assert!(!has(u3a, "categories", "volunteering_work"));
+    assert!(!has(u3a, "tags", "employment"));
+    let volunteering: Vec<String> = features()
+        .iter()
+        .filter(|f| {
+            f["properties"]["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "volunteering_work")
+        })
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        volunteering,
+        [
+            "charities_operating_in_trafford:96",
+            "charities_operating_in_trafford:337",
+            "charities_operating_in_trafford:344",
+            "charities_operating_in_trafford:404",
+            "charities_operating_in_trafford:513",
+            "charities_operating_in_trafford:666",
+            "charities_operating_in_trafford:687",
+        ]
+    );
+    // The register's non-discrimination clause ("without distinction of … political,
+    // religious or other opinions") is not faith: an indoor football centre, a community
+    // association.
+    for id in [
+        "charities_operating_in_trafford:499",
+        "charities_operating_in_trafford:598",
+    ] {
+        assert!(!has(id, "categories", "faith"), "{id}");
+    }
+    // A place of worship's charity still is.
+    assert!(has(
+        "charities_operating_in_trafford:471",
+        "categories",
+        "faith"
+    ));
+    // "People with dementia and their families", "friends, family and self-referrals": a
+    // person's relatives are not children & families.
+    assert!(!has(cyril_flint, "categories", "children_families"));
+    let dementia_cafe = "trafford_mental_health_services:52";
+    assert!(!has(dementia_cafe, "categories", "children_families"));
+    assert!(has(
+        "trafford_mental_health_services:27",
+        "categories",
+        "children_families"
+    ));
+    // "Physical, sensory, learning or mental health impairments" is not about learning.
+    let tcil = "trafford_mental_health_services:15";
+    assert_eq!(
+        asset(tcil)["properties"]["name"],
+        "Trafford Centre for Independent Living"
+    );
+    assert!(!has(tcil, "categories", "learning"));
+    // A brass band that gives concerts is arts & heritage.
+    assert!(has(
+        "charities_operating_in_trafford:503",
+        "categories",
+        "arts_heritage"
+    ));
+    // What a name says: the local studies library is heritage; a respite service is for carers.
+    let local_studies = of("trafford_libraries")
+        .into_iter()
+        .find(|f| f["properties"]["name"] == "Trafford Local Studies Centre")
+        .unwrap();
+    assert!(has(
+        local_studies["id"].as_str().unwrap(),
+        "categories",
+        "arts_heritage"
+    ));
+    let respite = of("trafford_care_homes")
+        .into_iter()
+        .find(|f| f["properties"]["name"] == "Trafford Respite Service")
+        .unwrap();
+    assert!(has(respite["id"].as_str().unwrap(), "categories", "carers"));
+}
+
+/// Step-free only where the source says both the way to the entrance and the facility itself
+/// are accessible to disabled people.
+#[test]
+fn sports_facilities_are_step_free_where_entrance_and_activity_area_are_accessible() {
+    let raw =
+        std::fs::read_to_string(data_dir().join("sources/trafford/assets/sports_facilities.csv"))
+            .unwrap();
+    let mut rdr = csv::Reader::from_reader(raw.as_bytes());
+    let headers = rdr.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (entrance, activity) = (
+        col("disability_finding_reaching_entrance"),
+        col("disability_activity_area"),
+    );
+    let mut step_free = 0;
+    for (row, record) in rdr.records().enumerate() {
+        let record = record.unwrap();
+        let want = &record[entrance] == "Yes" && &record[activity] == "Yes";
+        let id = format!("sports_facilities:{row}");
+        assert_eq!(has(&id, "access", "step_free"), want, "{id}");
+        step_free += usize::from(want);
+    }
+    assert_eq!(step_free, 276);
+    // A S E Club's sports hall: an accessible entrance, the hall itself not.
+    assert_eq!(
+        asset("sports_facilities:0")["properties"]["name"],
+        "A S E Club"
+    );
+    assert!(!has("sports_facilities:0", "access", "step_free"));
+    assert!(has("sports_facilities:0", "access", "accessible_parking"));
 }
 
 /// The same place listed by two sources is found and listed for review — the carers' centre in

@@ -217,6 +217,62 @@ fn open_sunday_11(f: &Value) -> Option<bool> {
     }))
 }
 
+/// `open_at` with `Z` or an offset, with or without seconds, is the UK local time it names:
+/// in November (GMT) `11:00Z` is `11:00`, and `12:00+01:00` is too.
+#[tokio::test]
+async fn open_at_with_an_offset_and_no_seconds_is_converted_to_uk_local_time() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let near = "postcode=M33%207AA&category=health_services&radius=5000&limit=200";
+    let answer = |open_at: &str| {
+        let app = &app;
+        let path = format!("/search?{near}&open_at={open_at}");
+        async move {
+            let r = app.get(&path).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.body);
+            let v = r.json();
+            let ids: Vec<(String, String)> = v["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    (
+                        id(f).to_owned(),
+                        f["properties"]["open_status"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            (v["search"]["open_at"].as_str().unwrap().to_owned(), ids)
+        }
+    };
+    // 29 November 2026 is a Sunday in GMT.
+    let local = answer("2026-11-29T11:00").await;
+    assert_eq!(local.0, "2026-11-29T11:00");
+    assert!(local.1.iter().any(|(_, s)| s == "open"), "{local:?}");
+    for same in [
+        "2026-11-29T11:00Z",
+        "2026-11-29T11:00:00Z",
+        "2026-11-29T11:00%2B00:00",
+        "2026-11-29T12:00%2B01:00",
+        // An unencoded + arrives as a space, and is still read as +.
+        "2026-11-29T12:00+01:00",
+        "2026-11-29T06:00-05:00",
+    ] {
+        assert_eq!(answer(same).await, local, "{same}");
+    }
+    // The offset is applied, not dropped: 11:00+01:00 is 10:00 in November.
+    assert_eq!(
+        answer("2026-11-29T11:00%2B01:00").await.0,
+        "2026-11-29T10:00"
+    );
+    // In summer (BST) 10:00Z is 11:00 UK time: Sunday 7 June 2026.
+    assert_eq!(
+        answer("2026-06-07T10:00Z").await,
+        answer("2026-06-07T11:00").await
+    );
+    let bad = format!("/search?{near}&open_at=2026-11-29T11:00%2B25:00");
+    problem(&app, &bad, 400, Some("open_at")).await;
+}
+
 #[tokio::test]
 async fn open_at_on_a_sunday_leaves_out_places_closed_on_sundays() {
     let app = spawn_app(TestStore::GeoPackage).await;
@@ -472,6 +528,8 @@ async fn every_search_error_names_what_to_fix() {
         ("abcd_type=club", "abcd_type"),
         ("open_at=tuesday", "open_at"),
         ("open_at=2025-06-01T25:00", "open_at"),
+        ("open_at=2025-06-01T10:00%2B25:00", "open_at"),
+        ("open_at=2025-06-01T10:00Y", "open_at"),
         ("open=later", "open"),
         ("open=now&open_at=2025-06-01T10:00", "open"),
         ("cost=cheap", "cost"),

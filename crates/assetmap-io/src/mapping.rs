@@ -57,7 +57,9 @@
 //! - **`[when.<column>]`**: a value of any column (whole, or one of several split on
 //!   `; , / |`; any case), `"*"` for any value, or `"<16"`, `">=65"`… for a number → what the
 //!   record gets besides: `{ categories, tags, access, cost, abcd_type, audience }` (a `cost`
-//!   band keeps the value as its detail).
+//!   band keeps the value as its detail). The key may be a template instead of a column, to
+//!   match several columns together: `[when."{Entrance} {Toilets}"]` with `"Yes Yes" = …`
+//!   (a record with either column empty matches nothing).
 //! - **`[rename.<column>]`**: a value → other words, wherever the column is read.
 //! - **`[[words]]`**: `in` = columns (or templates), `words` = regular expressions matched as
 //!   whole words in any case, `except` = phrases that do not count, `categories` / `tags`
@@ -148,9 +150,9 @@ pub struct Mapping {
     /// What a record without a value gets.
     #[serde(default)]
     pub defaults: Defaults,
-    /// Per column, a value (or `*` for any value, or `<16`, `>=65`… for a number) → what a
-    /// record with it gets besides: categories, tags, access features, a cost band, an ABCD
-    /// type, an audience description.
+    /// Per column (or template of several columns, `"{a} {b}"`), a value (or `*` for any
+    /// value, or `<16`, `>=65`… for a number) → what a record with it gets besides:
+    /// categories, tags, access features, a cost band, an ABCD type, an audience description.
     #[serde(default)]
     pub when: BTreeMap<String, BTreeMap<String, Outcome>>,
     /// Per column, values (whole, any case) replaced by other words wherever the column is
@@ -783,11 +785,17 @@ struct Rule<'m> {
     rule: &'m WordRule,
 }
 
+/// A `[when.<column or template>]` table made ready: the template (`None` for a plain
+/// column) and each value's matcher with what it gives.
+type When<'m> = (&'m str, Option<Vec<Part>>, Vec<(Matcher, &'m Outcome)>);
+
 /// A mapping made ready to read: templates parsed, word rules compiled.
 struct Prepared<'m> {
     fields: BTreeMap<&'static str, Field>,
     default_name: Option<Vec<Part>>,
-    when: Vec<(&'m str, Vec<(Matcher, &'m Outcome)>)>,
+    /// Per `[when]` key: the column (or template), the template parsed when it is one, and
+    /// the value matchers.
+    when: Vec<When<'m>>,
     rules: Vec<Rule<'m>>,
     empty: Vec<String>,
     renamed: Vec<&'m str>,
@@ -832,11 +840,16 @@ impl<'m> Prepared<'m> {
             .when
             .iter()
             .map(|(col, map)| {
+                let template = col
+                    .contains('{')
+                    .then(|| parse_piece(col))
+                    .transpose()
+                    .map_err(|e| format!("[when.{col:?}]: {e}"))?;
                 let ms = map
                     .iter()
                     .map(|(k, o)| Matcher::parse(k).map(|mt| (mt, o)))
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok((col.as_str(), ms))
+                Ok((col.as_str(), template, ms))
             })
             .collect::<Result<Vec<_>, String>>()?;
         let rules = m
@@ -889,8 +902,15 @@ impl<'m> Prepared<'m> {
                 out.extend(cols.into_iter().map(|c| (format!("for {field}"), c)));
             }
         }
-        for (col, _) in &self.when {
-            out.push(("in [when]".to_owned(), col));
+        for (col, template, _) in &self.when {
+            match template {
+                Some(parts) => {
+                    let mut cols = Vec::new();
+                    columns_of(parts, &mut cols);
+                    out.extend(cols.into_iter().map(|c| ("in [when]".to_owned(), c)));
+                }
+                None => out.push(("in [when]".to_owned(), col)),
+            }
         }
         for col in &self.renamed {
             out.push(("in [rename]".to_owned(), col));
@@ -1301,8 +1321,12 @@ pub fn read_mapped_with(
         }
         draft.audience.description = text("audience");
         // Value rules on any column.
-        for (col, matchers) in &prepared.when {
-            let Some(cell) = get(col) else { continue };
+        for (col, template, matchers) in &prepared.when {
+            let cell = match template {
+                Some(parts) => render(parts, &get),
+                None => get(col),
+            };
+            let Some(cell) = cell else { continue };
             for (m, o) in matchers {
                 if !m.matches(&cell) {
                     continue;
@@ -2211,6 +2235,57 @@ mod tests {
         assert!(b.tags.is_empty());
         assert_eq!(a.audience.description(), Some("Girls only"));
         assert_eq!(b.audience.description(), None);
+    }
+
+    #[test]
+    fn a_when_rule_on_a_template_needs_every_column_it_names() {
+        let m = rich(
+            r#"
+            [when."{entrance} {activity}"]
+            "Yes Yes" = { access = ["step_free"] }
+            [when.entrance]
+            "Yes" = { tags = ["entrance"] }
+            [clean]
+            empty = ["NA"]
+            "#,
+        );
+        let read = read_rich(
+            &m,
+            "name,x,y,entrance,activity\nA,0,0,Yes,Yes\nB,0,0,Yes,No\nC,0,0,No,Yes\nD,0,0,Yes,NA\nE,0,0,yes,YES\n",
+        );
+        let step_free: Vec<bool> = read
+            .assets
+            .iter()
+            .map(|a| a.access.iter().any(|x| x.slug() == "step_free"))
+            .collect();
+        assert_eq!(step_free, [true, false, false, false, true]);
+        // The plain column's rule still reads the column alone.
+        assert_eq!(read.assets[1].tags.len(), 1);
+        // The template's columns must be in the table, as a plain column's must.
+        let err = read_mapped(
+            &read_csv_table("name,x,y,entrance\nA,0,0,Yes\n".as_bytes()).unwrap(),
+            &m,
+            &|_| None,
+            chrono::Utc::now(),
+        )
+        .unwrap_err();
+        assert!(err.contains("\"activity\" (in [when])"), "{err}");
+        // A bad template is refused when the mapping is read.
+        let bad = Mapping::from_toml(
+            r##"
+            [source]
+            name = "Anytown"
+            licence = "OGL-3.0"
+            id_prefix = "any"
+            [columns]
+            id = "#row"
+            name = "name"
+            [when."{entrance"]
+            "Yes" = { access = ["step_free"] }
+            "##,
+        )
+        .unwrap_err();
+        assert!(bad.contains("[when."), "{bad}");
     }
 
     #[test]
