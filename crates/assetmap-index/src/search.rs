@@ -207,11 +207,17 @@ fn not_recorded_filters(f: &Filter, asset: &Asset, out: &mut Vec<MatchedFilter>)
     }
 }
 
-/// [`NOT_RECORDED_FACTOR`] for each filter but `open_at` the record is silent on.
+/// [`NOT_RECORDED_FACTOR`] for each filter but `open_at` the record is silent on; for an age,
+/// softened when the record's words name the person's age group ("junior", "over 60s") and
+/// hardened when they name another ([`age_words`]).
 fn not_recorded_factor(f: &Filter, asset: &Asset) -> f64 {
     let mut factor = 1.0;
-    if f.age.is_some() && !has_age_range(asset) {
-        factor *= NOT_RECORDED_FACTOR;
+    if let Some(age) = f.age.filter(|_| !has_age_range(asset)) {
+        factor *= match age_words(asset) {
+            Some(group) if group.suits(age) => AGE_WORDS_FACTOR,
+            Some(_) => OTHER_AGE_WORDS_FACTOR,
+            None => NOT_RECORDED_FACTOR,
+        };
     }
     if !f.cost_bands.is_empty() && asset.cost.is_none() {
         factor *= NOT_RECORDED_FACTOR;
@@ -278,6 +284,91 @@ impl SearchResult<'_> {
             })
             .collect()
     }
+}
+
+/// Score factor for a record with no age range whose words name the person's age group.
+pub const AGE_WORDS_FACTOR: f64 = 0.9;
+/// Score factor for a record with no age range whose words name another age group.
+pub const OTHER_AGE_WORDS_FACTOR: f64 = 0.4;
+
+/// The age group a record's words name when it gives no ages: "Flixton Junior Football Club",
+/// "over 60s lunch club". Still "not recorded" (the words are not an age range), but ranked as
+/// the words suggest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgeWords {
+    /// Children and young people: junior, youth, kids, children, boys, girls, cubs, brownies…
+    Young,
+    /// Older people: older, elderly, senior, over 50s/60s, retired, later life.
+    Older,
+}
+
+impl AgeWords {
+    /// Whether a person of `age` years is in the group.
+    pub fn suits(self, age: u8) -> bool {
+        match self {
+            AgeWords::Young => age < 18,
+            AgeWords::Older => age >= 50,
+        }
+    }
+}
+
+const YOUNG_WORDS: &[&str] = &[
+    "junior",
+    "juniors",
+    "jfc",
+    "youth",
+    "kids",
+    "children",
+    "childrens",
+    "boys",
+    "girls",
+    "cubs",
+    "brownies",
+    "beavers",
+    "rainbows",
+    "scouts",
+    "guides",
+    "youngsters",
+    "teens",
+    "teenagers",
+    "playgroup",
+    "toddler",
+    "toddlers",
+    "under",
+];
+const OLDER_WORDS: &[&str] = &[
+    "older",
+    "elderly",
+    "senior",
+    "seniors",
+    "over",
+    "retired",
+    "pensioners",
+    "veterans",
+    "u3a",
+];
+
+/// The age group the name and tags of `asset` name, if one.
+pub fn age_words(asset: &Asset) -> Option<AgeWords> {
+    let mut found = None;
+    let mut look = |text: &str| {
+        for w in text
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            let is = |list: &[&str]| list.iter().any(|x| x.eq_ignore_ascii_case(w));
+            if is(YOUNG_WORDS) {
+                found = found.or(Some(AgeWords::Young));
+            } else if is(OLDER_WORDS) {
+                found = found.or(Some(AgeWords::Older));
+            }
+        }
+    };
+    look(asset.name.as_str());
+    for t in &asset.tags {
+        look(t.as_str());
+    }
+    found
 }
 
 fn has_age_range(asset: &Asset) -> bool {
@@ -752,14 +843,23 @@ mod tests {
                         (Openness::Unknown, _) => return None,
                     },
                 };
-                // 0.6 for each of age, cost and access asked for that the record is silent on.
+                // 0.6 for each of cost and access asked for that the record is silent on; for
+                // an age it does not give, 0.9 when its name names the age group, 0.4 another
+                // group, else 0.6.
                 let silent = [
-                    q.filter.age.is_some() && !has_age_range(a),
                     !q.filter.cost_bands.is_empty() && a.cost.is_none(),
                     !q.filter.access.is_empty() && a.access.is_empty(),
                 ];
                 let unrecorded = silent.iter().filter(|s| **s).count();
-                let factor = factor * 0.6_f64.powi(unrecorded as i32);
+                let age_factor = match q.filter.age {
+                    Some(age) if !has_age_range(a) => match age_words(a) {
+                        Some(g) if g.suits(age) => 0.9,
+                        Some(_) => 0.4,
+                        None => 0.6,
+                    },
+                    _ => 1.0,
+                };
+                let factor = factor * 0.6_f64.powi(unrecorded as i32) * age_factor;
                 let s = (0.75 * f64::from(h.relevance) + 0.25 * (1.0 - d / q.radius_m)) * factor;
                 Some((a.id.to_string(), s))
             })
@@ -1100,6 +1200,35 @@ mod tests {
             top.contains(&"t:school") && !top.contains(&"t:pta") && !top.contains(&"t:pitch"),
             "{top:?}"
         );
+    }
+
+    #[test]
+    fn a_records_words_can_name_an_age_group() {
+        let mut a = engine().iter().next().unwrap().clone();
+        let named = |a: &mut Asset, n: &str| {
+            a.name = assetmap_core::AssetName::parse(n).unwrap();
+            a.tags = Vec::new();
+        };
+        named(&mut a, "Flixton Junior Football Club");
+        assert_eq!(age_words(&a), Some(AgeWords::Young));
+        named(&mut a, "Over 60s Lunch Club");
+        assert_eq!(age_words(&a), Some(AgeWords::Older));
+        named(&mut a, "Old Stretfordians Amateur Football Club");
+        assert_eq!(age_words(&a), None);
+        assert!(AgeWords::Young.suits(9) && !AgeWords::Young.suits(40));
+        assert!(AgeWords::Older.suits(72) && !AgeWords::Older.suits(9));
+        // Ranked by what the words say, and still "not recorded".
+        a.audience = assetmap_core::Audience::default();
+        named(&mut a, "Flixton Junior Football Club");
+        let f = |age| Filter {
+            age: Some(age),
+            ..Filter::default()
+        };
+        assert_eq!(not_recorded_factor(&f(9), &a), AGE_WORDS_FACTOR);
+        assert_eq!(not_recorded_factor(&f(40), &a), OTHER_AGE_WORDS_FACTOR);
+        let mut out = Vec::new();
+        not_recorded_filters(&f(9), &a, &mut out);
+        assert_eq!(out, [MatchedFilter::Age(9)]);
     }
 
     #[test]

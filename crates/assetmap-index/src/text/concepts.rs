@@ -133,7 +133,6 @@ pub const CONCEPTS: &[Concept] = &[
         words: &[
             "befriending",
             "friendship",
-            "social",
             "lunch club",
             "coffee morning",
             "companionship",
@@ -144,6 +143,8 @@ pub const CONCEPTS: &[Concept] = &[
             "u3a",
             "womens institute",
             "townswomen",
+            "social group",
+            "social club",
         ],
         categories: &[C::Befriending],
     },
