@@ -339,6 +339,11 @@ impl Engine {
         })
     }
 
+    /// The packed facets of `slot`.
+    pub(crate) fn slot_facets(&self, slot: u32) -> &crate::facets::Facets {
+        &self.facets[slot as usize].facets
+    }
+
     /// Whether the asset in live `slot` passes `c`. Reads only the packed facets unless the
     /// filter needs the asset itself (`open_at`): at a million assets the difference between
     /// one 32-byte record and a cache miss on each `Asset` is most of a scan's time.

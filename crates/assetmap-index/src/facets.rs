@@ -168,6 +168,27 @@ impl CompiledFilter {
                 .is_none_or(|age| f.min_age <= age && age <= f.max_age)
     }
 
+    /// The most the ranking's "not recorded" factors can leave of a score, read from the
+    /// facets: 0.6 for a cost or access filter the record is silent on, 0.9 for an age filter
+    /// when it may have no age range (its words may name the age group); 1 otherwise. An upper
+    /// bound of the search's `not_recorded_factor`, so that its walk can stop early.
+    #[inline]
+    pub(crate) fn unrecorded_bound(&self, f: &Facets) -> f64 {
+        let mut b = 1.0;
+        if self.keep_unrecorded {
+            if self.cost != 0 && f.cost == 0 {
+                b *= crate::search::NOT_RECORDED_FACTOR;
+            }
+            if self.access != 0 && f.access == 0 {
+                b *= crate::search::NOT_RECORDED_FACTOR;
+            }
+        }
+        if self.age.is_some() && f.min_age == 0 && f.max_age == u8::MAX {
+            b *= crate::search::AGE_WORDS_FACTOR;
+        }
+        b
+    }
+
     /// Whether the rest of the filter (`open_at`, `updated`) needs the `Asset` itself.
     #[inline]
     pub(crate) fn needs_asset(&self) -> bool {

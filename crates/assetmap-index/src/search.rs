@@ -21,9 +21,9 @@
 //! ```
 //!
 //! Records of one site ([`same_site`]: alike names within 150 m) make way for
-//! other places: the search ranks three times `limit` candidates, keeps the best record of each
-//! site in place and moves the others after every other place, each marked with
-//! [`SearchResult::same_site_as`].
+//! other places: in relevance order the search ranks three times `limit` candidates, keeps the
+//! best record of each site in place and moves the others after every other place, each marked
+//! with [`SearchResult::same_site_as`]. Nearest first lists every record as it is.
 //!
 //! [`SearchOrder::Distance`] ranks by distance instead (the score is still reported), and with
 //! words it keeps only assets that match a word itself or a synonym (not those matching only
@@ -161,12 +161,29 @@ pub fn same_site(a: &Asset, b: &Asset) -> bool {
 }
 
 /// Names of one place: every word of the shorter name (at least two) is in the longer, or
-/// they share three words (stems, stop words out).
+/// they share three words (case folded, stop words out; compared in place, no allocation: it
+/// runs for every pair of nearby results).
 pub fn names_alike(a: &str, b: &str) -> bool {
-    let (x, y) = (crate::text::analyse(a), crate::text::analyse(b));
-    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
-    let shared = short.iter().filter(|s| long.contains(s)).count();
-    (short.len() >= 2 && shared == short.len()) || shared >= 3
+    fn words(s: &str) -> impl Iterator<Item = &str> + Clone {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty() && !is_name_stop_word(w))
+    }
+    let (x, y) = (words(a), words(b));
+    let (nx, ny) = (x.clone().count(), y.clone().count());
+    let (short, long, n_short) = if nx <= ny { (x, y, nx) } else { (y, x, ny) };
+    let shared = short
+        .filter(|w| long.clone().any(|v| v.eq_ignore_ascii_case(w)))
+        .count();
+    (n_short >= 2 && shared == n_short) || shared >= 3
+}
+
+/// Words that say nothing about which place a name is.
+fn is_name_stop_word(w: &str) -> bool {
+    [
+        "a", "an", "and", "at", "for", "in", "of", "on", "the", "to", "st", "s",
+    ]
+    .iter()
+    .any(|s| s.eq_ignore_ascii_case(w))
 }
 
 impl SearchResult<'_> {
@@ -498,28 +515,77 @@ impl Engine {
         if q.limit == 0 || q.radius_m.is_nan() || q.radius_m < 0.0 {
             return Vec::new();
         }
-        // More candidates than asked for, so that records at one site can make way.
-        let wide = q.limit.saturating_mul(SITE_WINDOW);
+        // In relevance order, more candidates than asked for, so that records of one site can
+        // make way; nearest first lists every record as it is.
+        let wide = match q.order {
+            SearchOrder::Relevance => q.limit.saturating_mul(SITE_WINDOW),
+            SearchOrder::Distance => q.limit,
+        };
         let ranked = if q.text.is_empty() {
             self.search_by_place(q, wide)
         } else {
             self.search_by_words(q, wide)
         };
-        group_sites(ranked, q.limit, q.order)
+        match q.order {
+            SearchOrder::Relevance => group_sites(ranked, q.limit),
+            SearchOrder::Distance => ranked,
+        }
     }
 
     fn search_by_place(&self, q: &SearchQuery, limit: usize) -> Vec<SearchResult<'_>> {
-        // Without words the score is proximity × openness: nearest first, except that
-        // assets with unknown or by-arrangement times drop back. Walk outwards from the
-        // origin (the engine's nearest-neighbour search, with the open-at policy applied)
-        // until no farther asset can beat the `limit`-th score.
+        let lenient = CompiledFilter::keeping_unrecorded(&q.filter);
+        if q.order == SearchOrder::Distance
+            || (q.filter.cost_bands.is_empty() && q.filter.access.is_empty())
+        {
+            return self.walk_place(q, limit, q.radius_m, &lenient, None);
+        }
+        // Records that give the cost and access asked for first; then those silent on them,
+        // which score at most NOT_RECORDED_FACTOR × proximity, only as far out as that can
+        // still make the list.
+        let strict = CompiledFilter::new(&q.filter);
+        let mut out = self.walk_place(q, limit, q.radius_m, &strict, None);
+        let cutoff = if out.len() >= limit {
+            out.last().map_or(0.0, |r| r.score)
+        } else {
+            0.0
+        };
+        let reach = (q.radius_m * (1.0 - cutoff / NOT_RECORDED_FACTOR)).min(q.radius_m);
+        if reach >= 0.0 {
+            out.extend(self.walk_place(q, limit, reach, &lenient, Some(&strict)));
+            out.sort_by(final_order(q.order));
+            out.truncate(limit);
+        }
+        out
+    }
+
+    /// Without words the score is proximity × openness (× the not-recorded factors): nearest
+    /// first, except that assets with unknown or by-arrangement times, or silent on a filter,
+    /// drop back. Walks outwards from the origin (the engine's nearest-neighbour search, with
+    /// the open-at policy applied) within `max_distance_m` until no farther asset can beat the
+    /// `limit`-th score. With `except`, assets that filter admits are passed over (already
+    /// ranked), and the rest score at most [`NOT_RECORDED_FACTOR`] × proximity.
+    fn walk_place(
+        &self,
+        q: &SearchQuery,
+        limit: usize,
+        max_distance_m: f64,
+        filter: &CompiledFilter,
+        except: Option<&CompiledFilter>,
+    ) -> Vec<SearchResult<'_>> {
+        let most = if except.is_some() {
+            NOT_RECORDED_FACTOR
+        } else {
+            1.0
+        };
         let mut k = limit;
-        let ff = CompiledFilter::keeping_unrecorded(&q.filter);
         loop {
-            let hits = self.nearest_within_compiled(q.origin, k, q.radius_m, &ff);
+            let hits = self.nearest_within_compiled(q.origin, k, max_distance_m, filter);
             let exhausted = hits.len() < k;
             let mut top = TopK::new(limit, q.order);
             for h in &hits {
+                if except.is_some_and(|e| e.admits(&crate::facets::Facets::of(h.asset))) {
+                    continue;
+                }
                 let openness = openness_of(&q.filter, h.asset).ok().flatten();
                 let score = proximity(h.distance_m, q.radius_m)
                     * openness_factor(openness)
@@ -539,7 +605,7 @@ impl Engine {
             // Every asset not yet seen is at least as far as the farthest one seen.
             if exhausted
                 || q.order == SearchOrder::Distance
-                || (top.is_full() && farthest < top.cutoff())
+                || (top.is_full() && farthest * most < top.cutoff())
             {
                 return top.into_results();
             }
@@ -570,7 +636,7 @@ impl Engine {
                     // match the words themselves (or a synonym) count, not every asset in a
                     // related category: the nearest libraries, not the nearest schools.
                     let _ = ix.word_hits(&p, Some(&circle(r)), &ff, &mut hits);
-                    let out = self.rank(q, limit, r, &hits);
+                    let out = self.rank(q, &ff, limit, r, &hits);
                     if out.len() >= limit || r >= q.radius_m {
                         break out;
                     }
@@ -582,7 +648,7 @@ impl Engine {
             SearchOrder::Relevance => {
                 let mut hits = scratch();
                 let words = ix.word_hits(&p, Some(&circle(q.radius_m)), &ff, &mut hits);
-                let mut out = self.rank(q, limit, q.radius_m, &hits);
+                let mut out = self.rank(q, &ff, limit, q.radius_m, &hits);
                 // Assets matching only through a category can score at most
                 // RELEVANCE_WEIGHT × bound + PROXIMITY_WEIGHT × proximity: read them only
                 // where that can still reach the list.
@@ -598,7 +664,7 @@ impl Engine {
                         .min(q.radius_m);
                     hits.clear();
                     ix.category_only_hits(&p, Some(&circle(reach)), &ff, &words, &mut hits);
-                    out.extend(self.rank(q, limit, q.radius_m, &hits));
+                    out.extend(self.rank(q, &ff, limit, q.radius_m, &hits));
                     out.sort_by(final_order(q.order));
                     out.truncate(limit);
                 }
@@ -615,6 +681,7 @@ impl Engine {
     fn rank(
         &self,
         q: &SearchQuery,
+        ff: &CompiledFilter,
         limit: usize,
         radius_m: f64,
         hits: &[TextHit],
@@ -625,7 +692,10 @@ impl Engine {
                 + PROXIMITY_WEIGHT * proximity(distance_m, q.radius_m)
         };
         let bound = |h: &TextHit| match q.order {
-            SearchOrder::Relevance => base(h.relevance, h.approx_distance_m) + slack_score,
+            SearchOrder::Relevance => {
+                (base(h.relevance, h.approx_distance_m) + slack_score)
+                    * ff.unrecorded_bound(self.slot_facets(h.slot))
+            }
             SearchOrder::Distance => -(h.approx_distance_m - APPROX_DISTANCE_SLACK_M),
         };
         // Each candidate's bound, computed once, with its slot for ties (a pooled buffer).
@@ -687,14 +757,10 @@ impl Engine {
     }
 }
 
-/// Records at one site make way for other places: in relevance order, a result at the same
-/// site as a better one ([`same_site`]) is marked with it and moved after every other result
-/// (in distance order it is only marked). The first `limit` are kept.
-fn group_sites(
-    mut ranked: Vec<SearchResult<'_>>,
-    limit: usize,
-    order: SearchOrder,
-) -> Vec<SearchResult<'_>> {
+/// Records of one site make way for other places: in relevance order, a result of the same
+/// site as a better one ([`same_site`]) is marked with it and moved after every other result.
+/// The first `limit` are kept.
+fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> Vec<SearchResult<'_>> {
     let mut any = false;
     for i in 1..ranked.len() {
         let (before, rest) = ranked.split_at_mut(i);
@@ -705,7 +771,7 @@ fn group_sites(
             .map(|l| l.asset);
         any |= r.same_site_as.is_some();
     }
-    if any && order == SearchOrder::Relevance {
+    if any {
         // Stable: both parts keep their order.
         ranked.sort_by_key(|r| r.same_site_as.is_some());
     }
@@ -917,6 +983,55 @@ mod tests {
             for (g, w) in got.iter().zip(&want) {
                 assert_eq!(g.0, w.0, "{words}: {got:?} vs {want:?}");
                 assert!((g.1 - w.1).abs() < 1e-6);
+            }
+        }
+    }
+
+    /// Without words, with filters a record may be silent on: the two-phase walk (known
+    /// matches, then silent records only as far out as they can still make the list) finds
+    /// what scoring every asset in the circle does.
+    #[test]
+    fn without_words_silent_records_are_found_as_by_brute_force() {
+        let e = engine();
+        for filter in [
+            Filter {
+                cost_bands: vec![CostBand::Free, CostBand::Low],
+                age: Some(72),
+                ..Filter::default()
+            },
+            Filter {
+                access: vec![assetmap_core::AccessFeature::StepFree],
+                ..Filter::default()
+            },
+        ] {
+            let q = SearchQuery {
+                filter: filter.clone(),
+                limit: 25,
+                ..SearchQuery::new(sale(), 2_500.0, "")
+            };
+            let got: Vec<(String, f64)> = e
+                .search_by_place(&q, q.limit)
+                .iter()
+                .map(|r| (r.asset.id.to_string(), r.score))
+                .collect();
+            let lenient = CompiledFilter::keeping_unrecorded(&filter);
+            let mut want: Vec<(String, f64)> = e
+                .iter()
+                .filter(|a| lenient.admits(&crate::facets::Facets::of(a)))
+                .filter_map(|a| {
+                    let d = q.origin.distance_m(&a.location);
+                    (d <= q.radius_m).then(|| {
+                        let s = (1.0 - d / q.radius_m) * not_recorded_factor(&filter, a);
+                        (a.id.to_string(), s)
+                    })
+                })
+                .collect();
+            want.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            want.truncate(q.limit);
+            assert_eq!(got.len(), want.len(), "{filter:?}");
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!(g.0, w.0, "{filter:?}");
+                assert!((g.1 - w.1).abs() < 1e-9);
             }
         }
     }
@@ -1179,11 +1294,15 @@ mod tests {
         }
         assert!(got[at("t:school")].same_site_as.is_none());
         assert!(got[at("t:next-door")].same_site_as.is_none());
-        // Nearest first only marks them.
+        // Nearest first lists every record as it is.
         let by_distance = SearchQuery {
             order: SearchOrder::Distance,
             ..q.clone()
         };
+        assert!(e
+            .search(&by_distance)
+            .iter()
+            .all(|r| r.same_site_as.is_none()));
         let near: Vec<&str> = e
             .search(&by_distance)
             .iter()
