@@ -551,17 +551,20 @@ impl Engine {
         filter: &Filter,
     ) -> Vec<Hit<'_>> {
         self.nearest_within_compiled(at, k, max_distance_m, &CompiledFilter::new(filter))
+            .into_iter()
+            .map(|(_, h)| h)
+            .collect()
     }
 
     /// [`nearest_within`](Self::nearest_within) with a compiled filter (whose `open_at` and
-    /// `updated` are checked on the asset).
+    /// `updated` are checked on the asset), each hit with its slot.
     pub(crate) fn nearest_within_compiled(
         &self,
         at: LonLat,
         k: usize,
         max_distance_m: f64,
         c: &CompiledFilter,
-    ) -> Vec<Hit<'_>> {
+    ) -> Vec<(u32, Hit<'_>)> {
         if k == 0 || max_distance_m.is_nan() || max_distance_m < 0.0 {
             return Vec::new();
         }
@@ -584,7 +587,7 @@ impl Engine {
             let Some(asset) = self.slot_asset(p.data) else {
                 continue;
             };
-            hits.push(Hit { asset, distance_m });
+            hits.push((p.data, Hit { asset, distance_m }));
             if hits.len() == k {
                 // The tree yields chords in increasing order. Anything within rounding of
                 // the k-th chord may still tie or beat it in metres: read on to just past it.
@@ -592,7 +595,7 @@ impl Engine {
                 cutoff_c2 = ck * ck;
             }
         }
-        hits.sort_unstable_by(by_distance_then_id);
+        hits.sort_unstable_by(|a, b| by_distance_then_id(&a.1, &b.1));
         hits.truncate(k);
         hits
     }

@@ -50,7 +50,18 @@ pub(crate) struct Facets {
     min_age: u8,
     /// 255 when there is no upper limit.
     max_age: u8,
+    /// [`AGES_RECORDED`] when the record gives an age range; otherwise the age group its words
+    /// name ([`AGES_YOUNG`], [`AGES_OLDER`]) or 0. Precomputed: the ranking reads it for every
+    /// candidate.
+    ages: u8,
 }
+
+/// [`Facets`]' `ages`: the record gives an age range.
+pub(crate) const AGES_RECORDED: u8 = 0x80;
+/// [`Facets`]' `ages`: no age range; its words name children and young people.
+pub(crate) const AGES_YOUNG: u8 = 1;
+/// [`Facets`]' `ages`: no age range; its words name older people.
+pub(crate) const AGES_OLDER: u8 = 2;
 
 impl Facets {
     /// The facets of `a`.
@@ -63,6 +74,43 @@ impl Facets {
             cost: a.cost.as_ref().map_or(0, |c| bit8(c.band as u8)),
             min_age: a.audience.min_age().unwrap_or(0),
             max_age: a.audience.max_age().unwrap_or(u8::MAX),
+            ages: if a.audience.min_age().is_some() || a.audience.max_age().is_some() {
+                AGES_RECORDED
+            } else {
+                match crate::search::age_words(a) {
+                    Some(crate::search::AgeWords::Young) => AGES_YOUNG,
+                    Some(crate::search::AgeWords::Older) => AGES_OLDER,
+                    None => 0,
+                }
+            },
+        }
+    }
+
+    /// Whether the record gives its cost.
+    #[inline]
+    pub(crate) fn cost_recorded(&self) -> bool {
+        self.cost != 0
+    }
+
+    /// Whether the record lists any access feature.
+    #[inline]
+    pub(crate) fn access_recorded(&self) -> bool {
+        self.access != 0
+    }
+
+    /// Whether the record gives an age range.
+    #[inline]
+    pub(crate) fn ages_recorded(&self) -> bool {
+        self.ages == AGES_RECORDED
+    }
+
+    /// With no age range: the age group the record's words name.
+    #[inline]
+    pub(crate) fn age_words(&self) -> Option<crate::search::AgeWords> {
+        match self.ages {
+            AGES_YOUNG => Some(crate::search::AgeWords::Young),
+            AGES_OLDER => Some(crate::search::AgeWords::Older),
+            _ => None,
         }
     }
 
@@ -183,7 +231,7 @@ impl CompiledFilter {
                 b *= crate::search::NOT_RECORDED_FACTOR;
             }
         }
-        if self.age.is_some() && f.min_age == 0 && f.max_age == u8::MAX {
+        if self.age.is_some() && !f.ages_recorded() {
             b *= crate::search::AGE_WORDS_FACTOR;
         }
         b

@@ -227,19 +227,25 @@ fn not_recorded_filters(f: &Filter, asset: &Asset, out: &mut Vec<MatchedFilter>)
 /// [`NOT_RECORDED_FACTOR`] for each filter but `open_at` the record is silent on; for an age,
 /// softened when the record's words name the person's age group ("junior", "over 60s") and
 /// hardened when they name another ([`age_words`]).
+#[cfg(test)]
 fn not_recorded_factor(f: &Filter, asset: &Asset) -> f64 {
+    not_recorded_factor_of(f, &crate::facets::Facets::of(asset))
+}
+
+/// [`not_recorded_factor`] from the packed facets (what the ranking reads).
+fn not_recorded_factor_of(f: &Filter, x: &crate::facets::Facets) -> f64 {
     let mut factor = 1.0;
-    if let Some(age) = f.age.filter(|_| !has_age_range(asset)) {
-        factor *= match age_words(asset) {
+    if let Some(age) = f.age.filter(|_| !x.ages_recorded()) {
+        factor *= match x.age_words() {
             Some(group) if group.suits(age) => AGE_WORDS_FACTOR,
             Some(_) => OTHER_AGE_WORDS_FACTOR,
             None => NOT_RECORDED_FACTOR,
         };
     }
-    if !f.cost_bands.is_empty() && asset.cost.is_none() {
+    if !f.cost_bands.is_empty() && !x.cost_recorded() {
         factor *= NOT_RECORDED_FACTOR;
     }
-    if !f.access.is_empty() && asset.access.is_empty() {
+    if !f.access.is_empty() && !x.access_recorded() {
         factor *= NOT_RECORDED_FACTOR;
     }
     factor
@@ -582,14 +588,15 @@ impl Engine {
             let hits = self.nearest_within_compiled(q.origin, k, max_distance_m, filter);
             let exhausted = hits.len() < k;
             let mut top = TopK::new(limit, q.order);
-            for h in &hits {
-                if except.is_some_and(|e| e.admits(&crate::facets::Facets::of(h.asset))) {
+            for (slot, h) in &hits {
+                let facets = self.slot_facets(*slot);
+                if except.is_some_and(|e| e.admits(facets)) {
                     continue;
                 }
                 let openness = openness_of(&q.filter, h.asset).ok().flatten();
                 let score = proximity(h.distance_m, q.radius_m)
                     * openness_factor(openness)
-                    * not_recorded_factor(&q.filter, h.asset);
+                    * not_recorded_factor_of(&q.filter, facets);
                 top.offer(Ranked {
                     asset: h.asset,
                     distance_m: h.distance_m,
@@ -601,7 +608,7 @@ impl Engine {
             }
             let farthest = hits
                 .last()
-                .map_or(0.0, |h| proximity(h.distance_m, q.radius_m));
+                .map_or(0.0, |(_, h)| proximity(h.distance_m, q.radius_m));
             // Every asset not yet seen is at least as far as the farthest one seen.
             if exhausted
                 || q.order == SearchOrder::Distance
@@ -741,7 +748,7 @@ impl Engine {
             };
             let score = base(h.relevance, distance_m)
                 * openness_factor(openness)
-                * not_recorded_factor(&q.filter, asset);
+                * not_recorded_factor_of(&q.filter, self.slot_facets(h.slot));
             top.offer(Ranked {
                 asset,
                 distance_m,
