@@ -21,7 +21,7 @@
 //! ```
 //!
 //! Records of one site ([`same_site`]: alike names within 150 m) make way for
-//! other places: in relevance order the search ranks three times `limit` candidates, keeps the
+//! other places: in relevance order the search ranks twice `limit` candidates, keeps the
 //! best record of each site in place and moves the others after every other place, each marked
 //! with [`SearchResult::same_site_as`]. Nearest first lists every record as it is.
 //!
@@ -61,7 +61,7 @@ pub const NOT_RECORDED_FACTOR: f64 = 0.6;
 pub const SAME_SITE_M: f64 = 150.0;
 /// How many more candidates than asked for are ranked, so that records at one site can make
 /// way for other places.
-const SITE_WINDOW: usize = 3;
+const SITE_WINDOW: usize = 2;
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -156,8 +156,10 @@ pub struct SearchResult<'a> {
 /// School"). Different groups meeting in one building (a swimming club at the leisure centre)
 /// stay places of their own.
 pub fn same_site(a: &Asset, b: &Asset) -> bool {
-    a.location.distance_m(&b.location) <= SAME_SITE_M
+    // Latitude alone rules out most pairs (a degree of latitude is at least 110 km).
+    (a.location.lat() - b.location.lat()).abs() * 110_000.0 <= SAME_SITE_M
         && names_alike(a.name.as_str(), b.name.as_str())
+        && a.location.distance_m(&b.location) <= SAME_SITE_M
 }
 
 /// Names of one place: every word of the shorter name (at least two) is in the longer, or
@@ -768,15 +770,26 @@ impl Engine {
 /// site as a better one ([`same_site`]) is marked with it and moved after every other result.
 /// The first `limit` are kept.
 fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> Vec<SearchResult<'_>> {
+    // Each result is compared with the places kept before it; once `limit` places are kept,
+    // the rest cannot make the list.
+    let mut leaders: usize = 0;
     let mut any = false;
-    for i in 1..ranked.len() {
+    for i in 0..ranked.len() {
+        if leaders == limit {
+            ranked.truncate(i);
+            break;
+        }
         let (before, rest) = ranked.split_at_mut(i);
         let r = &mut rest[0];
         r.same_site_as = before
             .iter()
             .find(|l| l.same_site_as.is_none() && same_site(l.asset, r.asset))
             .map(|l| l.asset);
-        any |= r.same_site_as.is_some();
+        if r.same_site_as.is_some() {
+            any = true;
+        } else {
+            leaders += 1;
+        }
     }
     if any {
         // Stable: both parts keep their order.
