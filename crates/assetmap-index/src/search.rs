@@ -645,7 +645,7 @@ impl Engine {
                     // match the words themselves (or a synonym) count, not every asset in a
                     // related category: the nearest libraries, not the nearest schools.
                     let _ = ix.word_hits(&p, Some(&circle(r)), &ff, &mut hits);
-                    let out = self.rank(q, &ff, limit, r, &hits);
+                    let out = self.rank(q, limit, r, &hits);
                     if out.len() >= limit || r >= q.radius_m {
                         break out;
                     }
@@ -657,7 +657,7 @@ impl Engine {
             SearchOrder::Relevance => {
                 let mut hits = scratch();
                 let words = ix.word_hits(&p, Some(&circle(q.radius_m)), &ff, &mut hits);
-                let mut out = self.rank(q, &ff, limit, q.radius_m, &hits);
+                let mut out = self.rank(q, limit, q.radius_m, &hits);
                 // Assets matching only through a category can score at most
                 // RELEVANCE_WEIGHT × bound + PROXIMITY_WEIGHT × proximity: read them only
                 // where that can still reach the list.
@@ -673,7 +673,7 @@ impl Engine {
                         .min(q.radius_m);
                     hits.clear();
                     ix.category_only_hits(&p, Some(&circle(reach)), &ff, &words, &mut hits);
-                    out.extend(self.rank(q, &ff, limit, q.radius_m, &hits));
+                    out.extend(self.rank(q, limit, q.radius_m, &hits));
                     out.sort_by(final_order(q.order));
                     out.truncate(limit);
                 }
@@ -690,7 +690,6 @@ impl Engine {
     fn rank(
         &self,
         q: &SearchQuery,
-        ff: &CompiledFilter,
         limit: usize,
         radius_m: f64,
         hits: &[TextHit],
@@ -703,7 +702,7 @@ impl Engine {
         let bound = |h: &TextHit| match q.order {
             SearchOrder::Relevance => {
                 (base(h.relevance, h.approx_distance_m) + slack_score)
-                    * ff.unrecorded_bound(self.slot_facets(h.slot))
+                    * f64::from(h.unrecorded_bound)
             }
             SearchOrder::Distance => -(h.approx_distance_m - APPROX_DISTANCE_SLACK_M),
         };
@@ -737,6 +736,7 @@ impl Engine {
                 relevance,
                 matched,
                 approx_distance_m: 0.0,
+                unrecorded_bound: 1.0,
             };
             let Some(asset) = self.slot_asset(h.slot) else {
                 continue;

@@ -3,6 +3,7 @@
 
 use super::postings::Posting;
 use super::query::MAX_QUERY_TERMS;
+use crate::facets::CompiledFilter;
 use crate::pool;
 
 /// What one asset has accumulated.
@@ -16,6 +17,8 @@ pub(super) struct Acc {
     pub(super) categories: u16,
     /// Squared chord from the search centre.
     pub(super) chord2: f32,
+    /// The most the ranking's "not recorded" factors leave of its score (from its facets).
+    pub(super) unrecorded: f32,
 }
 
 /// Per-slot scores for one query: a small open-addressing hash map (slots are `u32`, the
@@ -70,7 +73,7 @@ impl Accumulator {
 
     /// The bucket of `slot`, inserting it if new.
     #[inline]
-    fn entry(&mut self, post: &Posting, chord2: f32) -> usize {
+    fn entry(&mut self, post: &Posting, chord2: f32, filter: &CompiledFilter) -> usize {
         if (self.used.len() + 1) * 2 > self.keys.len() {
             self.grow();
         }
@@ -87,6 +90,7 @@ impl Accumulator {
                     len: post.len,
                     categories: post.facets.categories(),
                     chord2,
+                    unrecorded: filter.unrecorded_bound(&post.facets) as f32,
                     ..Acc::default()
                 };
                 self.used.push(i as u32);
@@ -97,15 +101,22 @@ impl Accumulator {
     }
 
     #[inline]
-    pub(super) fn add(&mut self, post: &Posting, term: usize, contribution: f32, chord2: f32) {
-        let i = self.entry(post, chord2);
+    pub(super) fn add(
+        &mut self,
+        post: &Posting,
+        term: usize,
+        contribution: f32,
+        chord2: f32,
+        filter: &CompiledFilter,
+    ) {
+        let i = self.entry(post, chord2, filter);
         let best = &mut self.vals[i].best[term];
         *best = best.max(contribution);
     }
 
     #[inline]
-    pub(super) fn insert(&mut self, post: &Posting, chord2: f32) {
-        self.entry(post, chord2);
+    pub(super) fn insert(&mut self, post: &Posting, chord2: f32, filter: &CompiledFilter) {
+        self.entry(post, chord2, filter);
     }
 
     pub(super) fn contains(&self, slot: u32) -> bool {

@@ -137,7 +137,13 @@ impl TextIndex {
                             continue;
                         }
                         let tf = f32::from(post.tf);
-                        acc.add(post, ti, w.scale * tf / (tf + norm(post.len)), chord2);
+                        acc.add(
+                            post,
+                            ti,
+                            w.scale * tf / (tf + norm(post.len)),
+                            chord2,
+                            filter,
+                        );
                     }
                 });
             }
@@ -200,7 +206,7 @@ impl TextIndex {
                         if !filter.admits(&post.facets) || words.seen.contains(post.slot) {
                             continue;
                         }
-                        acc.insert(post, chord2);
+                        acc.insert(post, chord2, filter);
                     }
                 });
             }
@@ -267,6 +273,9 @@ pub struct TextHit {
     /// Distance from the search circle's centre in metres, from the index's `f32` positions
     /// (within about a metre); 0 when the search had no circle.
     pub approx_distance_m: f64,
+    /// The most the search's "not recorded" factors can leave of its score (1 when the
+    /// filter asks nothing its record may be silent on): an upper bound, from its facets.
+    pub unrecorded_bound: f32,
 }
 
 /// Appends the hits of `acc` to `out`, with category matches added and relevance computed.
@@ -303,6 +312,7 @@ fn push_hits(
             relevance: relevance / n_terms,
             matched,
             approx_distance_m: chord2_to_m(a.chord2),
+            unrecorded_bound: a.unrecorded,
         });
     }
 }
