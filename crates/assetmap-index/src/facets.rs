@@ -175,6 +175,9 @@ pub struct CompiledFilter {
     /// its access (under an access filter): coordinator search keeps those, ranked lower and
     /// said to be "not recorded".
     keep_unrecorded: bool,
+    /// Admit only an asset whose record gives what is asked: an age range under `age` (cost
+    /// and access are always required unless `keep_unrecorded`).
+    only_recorded: bool,
 }
 
 impl CompiledFilter {
@@ -190,6 +193,17 @@ impl CompiledFilter {
             open_at: f.open_at,
             updated: f.updated,
             keep_unrecorded: false,
+            only_recorded: false,
+        }
+    }
+
+    /// As [`new`](Self::new), but admitting only assets whose record gives everything the
+    /// filter asks about (an age range too): those the ranking's "not recorded" factors leave
+    /// whole.
+    pub fn only_recorded(f: &Filter) -> CompiledFilter {
+        CompiledFilter {
+            only_recorded: true,
+            ..CompiledFilter::new(f)
         }
     }
 
@@ -214,12 +228,11 @@ impl CompiledFilter {
             && self
                 .age
                 .is_none_or(|age| f.min_age <= age && age <= f.max_age)
+            && !(self.only_recorded && self.age.is_some() && !f.ages_recorded())
     }
 
-    /// The most the ranking's "not recorded" factors can leave of a score, read from the
-    /// facets: 0.6 for a cost or access filter the record is silent on, 0.9 for an age filter
-    /// when it may have no age range (its words may name the age group); 1 otherwise. An upper
-    /// bound of the search's `not_recorded_factor`, so that its walk can stop early.
+    /// What the ranking's "not recorded" factors leave of a score, read from the facets (the
+    /// search's `not_recorded_factor`, exactly), so that its walk can stop early.
     #[inline]
     pub(crate) fn unrecorded_bound(&self, f: &Facets) -> f64 {
         let mut b = 1.0;
@@ -231,8 +244,8 @@ impl CompiledFilter {
                 b *= crate::search::NOT_RECORDED_FACTOR;
             }
         }
-        if self.age.is_some() && !f.ages_recorded() {
-            b *= crate::search::AGE_WORDS_FACTOR;
+        if let Some(age) = self.age.filter(|_| !f.ages_recorded()) {
+            b *= crate::search::age_factor(f.age_words(), age);
         }
         b
     }

@@ -238,11 +238,7 @@ fn not_recorded_factor(f: &Filter, asset: &Asset) -> f64 {
 fn not_recorded_factor_of(f: &Filter, x: &crate::facets::Facets) -> f64 {
     let mut factor = 1.0;
     if let Some(age) = f.age.filter(|_| !x.ages_recorded()) {
-        factor *= match x.age_words() {
-            Some(group) if group.suits(age) => AGE_WORDS_FACTOR,
-            Some(_) => OTHER_AGE_WORDS_FACTOR,
-            None => NOT_RECORDED_FACTOR,
-        };
+        factor *= age_factor(x.age_words(), age);
     }
     if !f.cost_bands.is_empty() && !x.cost_recorded() {
         factor *= NOT_RECORDED_FACTOR;
@@ -308,6 +304,15 @@ impl SearchResult<'_> {
                 })
             })
             .collect()
+    }
+}
+
+/// The factor for a record with no age range, given the age group its words name, if any.
+pub(crate) fn age_factor(words: Option<AgeWords>, age: u8) -> f64 {
+    match words {
+        Some(group) if group.suits(age) => AGE_WORDS_FACTOR,
+        Some(_) => OTHER_AGE_WORDS_FACTOR,
+        None => NOT_RECORDED_FACTOR,
     }
 }
 
@@ -542,24 +547,30 @@ impl Engine {
 
     fn search_by_place(&self, q: &SearchQuery, limit: usize) -> Vec<SearchResult<'_>> {
         let lenient = CompiledFilter::keeping_unrecorded(&q.filter);
+        let f = &q.filter;
         if q.order == SearchOrder::Distance
-            || (q.filter.cost_bands.is_empty() && q.filter.access.is_empty())
+            || (f.cost_bands.is_empty() && f.access.is_empty() && f.age.is_none())
         {
             return self.walk_place(q, limit, q.radius_m, &lenient, None);
         }
-        // Records that give the cost and access asked for first; then those silent on them,
-        // which score at most NOT_RECORDED_FACTOR × proximity, only as far out as that can
-        // still make the list.
-        let strict = CompiledFilter::new(&q.filter);
-        let mut out = self.walk_place(q, limit, q.radius_m, &strict, None);
+        // Records that give everything asked first (their score is proximity × openness);
+        // then those silent on something, which score at most `most` × proximity, only as far
+        // out as that can still make the list.
+        let recorded = CompiledFilter::only_recorded(f);
+        let mut out = self.walk_place(q, limit, q.radius_m, &recorded, None);
         let cutoff = if out.len() >= limit {
             out.last().map_or(0.0, |r| r.score)
         } else {
             0.0
         };
-        let reach = (q.radius_m * (1.0 - cutoff / NOT_RECORDED_FACTOR)).min(q.radius_m);
+        let most = if f.age.is_some() {
+            AGE_WORDS_FACTOR
+        } else {
+            NOT_RECORDED_FACTOR
+        };
+        let reach = (q.radius_m * (1.0 - cutoff / most)).min(q.radius_m);
         if reach >= 0.0 {
-            out.extend(self.walk_place(q, limit, reach, &lenient, Some(&strict)));
+            out.extend(self.walk_place(q, limit, reach, &lenient, Some((&recorded, most))));
             out.sort_by(final_order(q.order));
             out.truncate(limit);
         }
@@ -570,21 +581,17 @@ impl Engine {
     /// first, except that assets with unknown or by-arrangement times, or silent on a filter,
     /// drop back. Walks outwards from the origin (the engine's nearest-neighbour search, with
     /// the open-at policy applied) within `max_distance_m` until no farther asset can beat the
-    /// `limit`-th score. With `except`, assets that filter admits are passed over (already
-    /// ranked), and the rest score at most [`NOT_RECORDED_FACTOR`] × proximity.
+    /// `limit`-th score. With `except` (a filter, a factor), assets that filter admits are
+    /// passed over (already ranked), and the rest score at most that factor × proximity.
     fn walk_place(
         &self,
         q: &SearchQuery,
         limit: usize,
         max_distance_m: f64,
         filter: &CompiledFilter,
-        except: Option<&CompiledFilter>,
+        except: Option<(&CompiledFilter, f64)>,
     ) -> Vec<SearchResult<'_>> {
-        let most = if except.is_some() {
-            NOT_RECORDED_FACTOR
-        } else {
-            1.0
-        };
+        let most = except.map_or(1.0, |(_, m)| m);
         let mut k = limit;
         loop {
             let hits = self.nearest_within_compiled(q.origin, k, max_distance_m, filter);
@@ -592,7 +599,7 @@ impl Engine {
             let mut top = TopK::new(limit, q.order);
             for (slot, h) in &hits {
                 let facets = self.slot_facets(*slot);
-                if except.is_some_and(|e| e.admits(facets)) {
+                if except.is_some_and(|(e, _)| e.admits(facets)) {
                     continue;
                 }
                 let openness = openness_of(&q.filter, h.asset).ok().flatten();
