@@ -156,27 +156,41 @@ pub struct SearchResult<'a> {
 /// School"). Different groups meeting in one building (a swimming club at the leisure centre)
 /// stay places of their own.
 pub fn same_site(a: &Asset, b: &Asset) -> bool {
-    // Latitude alone rules out most pairs (a degree of latitude is at least 110 km).
-    (a.location.lat() - b.location.lat()).abs() * 110_000.0 <= SAME_SITE_M
+    near_enough(a, b)
         && names_alike(a.name.as_str(), b.name.as_str())
         && a.location.distance_m(&b.location) <= SAME_SITE_M
 }
 
+/// Latitude alone rules out most pairs (a degree of latitude is at least 110 km).
+fn near_enough(a: &Asset, b: &Asset) -> bool {
+    (a.location.lat() - b.location.lat()).abs() * 110_000.0 <= SAME_SITE_M
+}
+
 /// Names of one place: every word of the shorter name (at least two) is in the longer, or
-/// they share three words (case folded, stop words out; compared in place, no allocation: it
-/// runs for every pair of nearby results).
+/// they share three words (case folded, stop words out).
 pub fn names_alike(a: &str, b: &str) -> bool {
-    fn words(s: &str) -> impl Iterator<Item = &str> + Clone {
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty() && !is_name_stop_word(w))
-    }
-    let (x, y) = (words(a), words(b));
-    let (nx, ny) = (x.clone().count(), y.clone().count());
-    let (short, long, n_short) = if nx <= ny { (x, y, nx) } else { (y, x, ny) };
-    let shared = short
-        .filter(|w| long.clone().any(|v| v.eq_ignore_ascii_case(w)))
-        .count();
-    (n_short >= 2 && shared == n_short) || shared >= 3
+    keys_alike(&name_keys(a), &name_keys(b))
+}
+
+/// The words of a name that say which place it is, as case-folded hashes.
+fn name_keys(name: &str) -> Vec<u64> {
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !is_name_stop_word(w))
+        .map(|w| {
+            let mut h = rustc_hash::FxHasher::default();
+            for c in w.chars().flat_map(char::to_lowercase) {
+                std::hash::Hasher::write_u32(&mut h, c as u32);
+            }
+            std::hash::Hasher::finish(&h)
+        })
+        .collect()
+}
+
+/// [`names_alike`] on [`name_keys`].
+fn keys_alike(x: &[u64], y: &[u64]) -> bool {
+    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+    let shared = short.iter().filter(|k| long.contains(k)).count();
+    (short.len() >= 2 && shared == short.len()) || shared >= 3
 }
 
 /// Words that say nothing about which place a name is.
@@ -778,7 +792,9 @@ impl Engine {
 /// The first `limit` are kept.
 fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> Vec<SearchResult<'_>> {
     // Each result is compared with the places kept before it; once `limit` places are kept,
-    // the rest cannot make the list.
+    // the rest cannot make the list. Names are read once each, and only for results near
+    // another.
+    let mut keys: Vec<Option<Vec<u64>>> = vec![None; ranked.len()];
     let mut leaders: usize = 0;
     let mut any = false;
     for i in 0..ranked.len() {
@@ -786,13 +802,27 @@ fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> Vec<SearchRes
             ranked.truncate(i);
             break;
         }
-        let (before, rest) = ranked.split_at_mut(i);
-        let r = &mut rest[0];
-        r.same_site_as = before
-            .iter()
-            .find(|l| l.same_site_as.is_none() && same_site(l.asset, r.asset))
-            .map(|l| l.asset);
-        if r.same_site_as.is_some() {
+        let mut leader = None;
+        for j in 0..i {
+            let (l, r) = (&ranked[j], &ranked[i]);
+            if l.same_site_as.is_some() || !near_enough(l.asset, r.asset) {
+                continue;
+            }
+            for k in [i, j] {
+                if keys[k].is_none() {
+                    keys[k] = Some(name_keys(ranked[k].asset.name.as_str()));
+                }
+            }
+            let (ki, kj) = (keys[i].as_deref(), keys[j].as_deref());
+            if keys_alike(ki.unwrap_or(&[]), kj.unwrap_or(&[]))
+                && l.asset.location.distance_m(&r.asset.location) <= SAME_SITE_M
+            {
+                leader = Some(l.asset);
+                break;
+            }
+        }
+        ranked[i].same_site_as = leader;
+        if leader.is_some() {
             any = true;
         } else {
             leaders += 1;
