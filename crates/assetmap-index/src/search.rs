@@ -21,9 +21,10 @@
 //! ```
 //!
 //! Records of one site ([`same_site`]: alike names within 150 m) make way for
-//! other places: in relevance order the search ranks twice `limit` candidates, keeps the
-//! best record of each site in place and moves the others after every other place, each marked
-//! with [`SearchResult::same_site_as`]. Nearest first lists every record as it is.
+//! other places: in relevance order the search keeps the best record of each site in place and
+//! moves the others after every other place, each marked with [`SearchResult::same_site_as`]
+//! (when some were moved, it ranks twice `limit` candidates so that the list stays full).
+//! Nearest first lists every record as it is.
 //!
 //! [`SearchOrder::Distance`] ranks by distance instead (the score is still reported), and with
 //! words it keeps only assets that match a word itself or a synonym (not those matching only
@@ -542,21 +543,26 @@ impl Engine {
         if q.limit == 0 || q.radius_m.is_nan() || q.radius_m < 0.0 {
             return Vec::new();
         }
-        // In relevance order, more candidates than asked for, so that records of one site can
-        // make way; nearest first lists every record as it is.
-        let wide = match q.order {
-            SearchOrder::Relevance => q.limit.saturating_mul(SITE_WINDOW),
-            SearchOrder::Distance => q.limit,
+        let ranked = |limit: usize| {
+            if q.text.is_empty() {
+                self.search_by_place(q, limit)
+            } else {
+                self.search_by_words(q, limit)
+            }
         };
-        let ranked = if q.text.is_empty() {
-            self.search_by_place(q, wide)
-        } else {
-            self.search_by_words(q, wide)
-        };
-        match q.order {
-            SearchOrder::Relevance => group_sites(ranked, q.limit),
-            SearchOrder::Distance => ranked,
+        if q.order == SearchOrder::Distance {
+            // Nearest first lists every record as it is.
+            return ranked(q.limit);
         }
+        // Records of one site make way for other places: when some did, rank more candidates
+        // so that the list is still full (most searches have none, and rank only `limit`).
+        let first = ranked(q.limit);
+        let full = first.len() >= q.limit;
+        let (out, grouped) = group_sites(first, q.limit);
+        if grouped == 0 || !full {
+            return out;
+        }
+        group_sites(ranked(q.limit.saturating_mul(SITE_WINDOW)), q.limit).0
     }
 
     fn search_by_place(&self, q: &SearchQuery, limit: usize) -> Vec<SearchResult<'_>> {
@@ -790,13 +796,14 @@ impl Engine {
 /// Records of one site make way for other places: in relevance order, a result of the same
 /// site as a better one ([`same_site`]) is marked with it and moved after every other result.
 /// The first `limit` are kept.
-fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> Vec<SearchResult<'_>> {
+/// Returns the list and how many of its candidates were grouped under another.
+fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> (Vec<SearchResult<'_>>, usize) {
     // Each result is compared with the places kept before it; once `limit` places are kept,
     // the rest cannot make the list. Names are read once each, and only for results near
     // another.
     let mut keys: Vec<Option<Vec<u64>>> = vec![None; ranked.len()];
     let mut leaders: usize = 0;
-    let mut any = false;
+    let mut grouped: usize = 0;
     for i in 0..ranked.len() {
         if leaders == limit {
             ranked.truncate(i);
@@ -823,17 +830,17 @@ fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> Vec<SearchRes
         }
         ranked[i].same_site_as = leader;
         if leader.is_some() {
-            any = true;
+            grouped += 1;
         } else {
             leaders += 1;
         }
     }
-    if any {
+    if grouped > 0 {
         // Stable: both parts keep their order.
         ranked.sort_by_key(|r| r.same_site_as.is_some());
     }
     ranked.truncate(limit);
-    ranked
+    (ranked, grouped)
 }
 
 /// A candidate whose key is known, before its explanation is written out.
