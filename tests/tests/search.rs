@@ -430,47 +430,65 @@ async fn filters_walk_minutes_and_response_headers() {
         );
         assert!(p.get("open_status").is_none(), "no time was asked");
     }
-    // Cost is known for few Trafford records, so look wider: free is free; low is free or low.
-    let free = search(&app, "postcode=M33%207AA&cost=free&radius=20000&limit=200").await;
-    assert!(!free.is_empty());
-    for f in &free {
-        assert_eq!(f["properties"]["cost"]["band"], "free");
-        assert!(f["properties"]["matched"]["filters"]
+    // Cost is known for few Trafford records, so look wider: free is free; low is free or low;
+    // a record that gives no cost is kept (lower), said "not recorded", never "free".
+    let said = |f: &Value, key: &str, what: &str| {
+        f["properties"]["matched"][key]
             .as_array()
             .unwrap()
-            .contains(&Value::from("cost=free")));
+            .contains(&Value::from(what))
+    };
+    let free = search(&app, "postcode=M33%207AA&cost=free&radius=20000&limit=200").await;
+    assert!(free
+        .iter()
+        .any(|f| f["properties"]["cost"]["band"] == "free"));
+    for f in &free {
+        match f["properties"]["cost"]["band"].as_str() {
+            Some(band) => {
+                assert_eq!(band, "free");
+                assert!(said(f, "filters", "cost=free"));
+            }
+            None => {
+                assert!(said(f, "not_recorded", "cost=free") && !said(f, "filters", "cost=free"))
+            }
+        }
     }
     let low = search(&app, "postcode=M33%207AA&cost=low&radius=20000&limit=200").await;
-    assert!(low.len() >= free.len());
     for f in &low {
-        assert!(["free", "low"].contains(&f["properties"]["cost"]["band"].as_str().unwrap()));
+        if let Some(band) = f["properties"]["cost"]["band"].as_str() {
+            assert!(["free", "low"].contains(&band), "{band}");
+        } else {
+            assert!(said(f, "not_recorded", "cost=low"));
+        }
     }
-    // Access: a search asking for features keeps only places that record all of them. The
-    // bundled sources record parking, accessible toilets, accessible parking and step-free
-    // access (sports facilities), but no hearing loop, so `access_must_have_every_listed_feature`
-    // checks two features on records of its own; here every step-free place is step-free, and
-    // every place listed for both has both.
-    let step_free = search(
-        &app,
-        "postcode=M33%207AA&access=step_free&radius=5000&limit=200",
-    )
-    .await;
-    assert!(!step_free.is_empty());
-    for f in &step_free {
-        let access = f["properties"]["access"].as_array().unwrap();
-        assert!(access.contains(&Value::from("step_free")));
-    }
-    for f in search(
-        &app,
-        "postcode=M33%207AA&access=step_free,hearing_loop&radius=5000&limit=200",
-    )
-    .await
-    {
-        let access = f["properties"]["access"].as_array().unwrap();
-        assert!(
-            access.contains(&Value::from("step_free"))
-                && access.contains(&Value::from("hearing_loop"))
-        );
+    // Access: a search asking for features keeps the places that record all of them, and those
+    // that record no access feature at all (lower, "not recorded"); a place that records other
+    // features only is left out. The bundled sources record parking, accessible toilets,
+    // accessible parking and step-free access (sports facilities), but no hearing loop, so
+    // `access_must_have_every_listed_feature` checks two features on records of its own.
+    for query in ["access=step_free", "access=step_free,hearing_loop"] {
+        let asked: Vec<&str> = query["access=".len()..].split(',').collect();
+        for f in search(
+            &app,
+            &format!("postcode=M33%207AA&{query}&radius=5000&limit=200"),
+        )
+        .await
+        {
+            let access = f["properties"]["access"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if access.is_empty() {
+                assert!(asked
+                    .iter()
+                    .all(|a| said(&f, "not_recorded", &format!("access={a}"))));
+            } else {
+                assert!(
+                    asked.iter().all(|a| access.contains(&Value::from(*a))),
+                    "{query}: {access:?}"
+                );
+            }
+        }
     }
     // lon/lat works as well as a postcode, and limit caps the list.
     let (lon, lat) = postcode_points()[SALE];
@@ -767,29 +785,32 @@ async fn access_must_have_every_listed_feature() {
         sorted(ids_near_quiet(&app, "").await),
         sorted(vec![both.clone(), step.clone(), none.clone()])
     );
-    // Both features asked: only the place with both; "step free only" and "none" are left out.
+    // Both features asked: the place with both first; "step free only" (its record lists
+    // access and not a hearing loop) is left out; the place that records no access at all is
+    // kept, after it ("not recorded").
     assert_eq!(
         ids_near_quiet(&app, "&access=step_free,hearing_loop").await,
-        vec![both.clone()]
+        vec![both.clone(), none.clone()]
     );
     // The order of the list does not matter.
     assert_eq!(
         ids_near_quiet(&app, "&access=hearing_loop,step_free").await,
-        vec![both.clone()]
+        vec![both.clone(), none.clone()]
     );
-    // One feature asked: the two places with it.
+    // One feature asked: the two places with it, then the silent one.
+    let one = ids_near_quiet(&app, "&access=step_free").await;
     assert_eq!(
-        sorted(ids_near_quiet(&app, "&access=step_free").await),
+        sorted(one[..2].to_vec()),
         sorted(vec![both.clone(), step.clone()])
     );
+    assert_eq!(one[2..], *std::slice::from_ref(&none));
     assert_eq!(
         ids_near_quiet(&app, "&access=hearing_loop").await,
-        vec![both]
+        vec![both, none.clone()]
     );
-    assert!(
-        ids_near_quiet(&app, "&access=step_free,hearing_loop,parking")
-            .await
-            .is_empty()
+    assert_eq!(
+        ids_near_quiet(&app, "&access=step_free,hearing_loop,parking").await,
+        vec![none]
     );
 }
 

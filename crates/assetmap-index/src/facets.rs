@@ -77,9 +77,9 @@ impl Facets {
             ages: if a.audience.min_age().is_some() || a.audience.max_age().is_some() {
                 AGES_RECORDED
             } else {
-                match crate::search::age_words(a) {
-                    Some(crate::search::AgeWords::Young) => AGES_YOUNG,
-                    Some(crate::search::AgeWords::Older) => AGES_OLDER,
+                match crate::recorded::age_words(a) {
+                    Some(crate::recorded::AgeWords::Young) => AGES_YOUNG,
+                    Some(crate::recorded::AgeWords::Older) => AGES_OLDER,
                     None => 0,
                 }
             },
@@ -106,10 +106,10 @@ impl Facets {
 
     /// With no age range: the age group the record's words name.
     #[inline]
-    pub(crate) fn age_words(&self) -> Option<crate::search::AgeWords> {
+    pub(crate) fn age_words(&self) -> Option<crate::recorded::AgeWords> {
         match self.ages {
-            AGES_YOUNG => Some(crate::search::AgeWords::Young),
-            AGES_OLDER => Some(crate::search::AgeWords::Older),
+            AGES_YOUNG => Some(crate::recorded::AgeWords::Young),
+            AGES_OLDER => Some(crate::recorded::AgeWords::Older),
             _ => None,
         }
     }
@@ -238,14 +238,14 @@ impl CompiledFilter {
         let mut b = 1.0;
         if self.keep_unrecorded {
             if self.cost != 0 && f.cost == 0 {
-                b *= crate::search::NOT_RECORDED_FACTOR;
+                b *= crate::recorded::NOT_RECORDED_FACTOR;
             }
             if self.access != 0 && f.access == 0 {
-                b *= crate::search::NOT_RECORDED_FACTOR;
+                b *= crate::recorded::NOT_RECORDED_FACTOR;
             }
         }
         if let Some(age) = self.age.filter(|_| !f.ages_recorded()) {
-            b *= crate::search::age_factor(f.age_words(), age);
+            b *= crate::recorded::age_factor(f.age_words(), age);
         }
         b
     }

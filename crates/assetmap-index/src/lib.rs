@@ -12,6 +12,7 @@ mod filter;
 mod interval;
 mod pool;
 pub mod predicate;
+mod recorded;
 pub mod search;
 pub mod sort;
 mod sphere;
