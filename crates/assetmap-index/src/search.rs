@@ -23,7 +23,8 @@
 //! Records of one site ([`same_site`]: alike names within 150 m) make way for
 //! other places: in relevance order the search keeps the best record of each site in place and
 //! moves the others after every other place, each marked with [`SearchResult::same_site_as`]
-//! (when some were moved, it ranks twice `limit` candidates so that the list stays full).
+//! (it ranks half as many candidates again as asked for, and three times as many when more than
+//! that made way, so that the list stays full).
 //! Nearest first lists every record as it is.
 //!
 //! [`SearchOrder::Distance`] ranks by distance instead (the score is still reported), and with
@@ -63,7 +64,7 @@ pub const TIMES_UNKNOWN_FACTOR: f64 = 0.5;
 pub const SAME_SITE_M: f64 = 150.0;
 /// How many more candidates than asked for are ranked, so that records at one site can make
 /// way for other places.
-const SITE_WINDOW: usize = 2;
+const SITE_WINDOW: usize = 3;
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -461,12 +462,14 @@ impl Engine {
             // Nearest first lists every record as it is.
             return ranked(q.limit);
         }
-        // Records of one site make way for other places: when some did, rank more candidates
-        // so that the list is still full (most searches have none, and rank only `limit`).
-        let first = ranked(q.limit);
-        let full = first.len() >= q.limit;
-        let (out, grouped) = group_sites(first, q.limit);
-        if grouped == 0 || !full {
+        // Records of one site make way for other places: rank a few more candidates than asked
+        // for, and when more of them made way than that, rank more so that the list is still
+        // full (most searches have none or a few).
+        let first_limit = q.limit.saturating_add(q.limit.div_ceil(2));
+        let first = ranked(first_limit);
+        let exhausted = first.len() < first_limit;
+        let (out, places) = group_sites(first, q.limit);
+        if places >= q.limit || exhausted {
             return out;
         }
         group_sites(ranked(q.limit.saturating_mul(SITE_WINDOW)), q.limit).0
@@ -703,7 +706,7 @@ impl Engine {
 /// Records of one site make way for other places: in relevance order, a result of the same
 /// site as a better one ([`same_site`]) is marked with it and moved after every other result.
 /// The first `limit` are kept.
-/// Returns the list and how many of its candidates were grouped under another.
+/// Returns the list and how many places (results not grouped under another) it found.
 fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> (Vec<SearchResult<'_>>, usize) {
     // Each result is compared with the places kept before it; once `limit` places are kept,
     // the rest cannot make the list. Names are read once each, and only for results near
@@ -747,7 +750,7 @@ fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> (Vec<SearchRe
         ranked.sort_by_key(|r| r.same_site_as.is_some());
     }
     ranked.truncate(limit);
-    (ranked, grouped)
+    (ranked, leaders)
 }
 
 /// A candidate whose key is known, before its explanation is written out.
