@@ -452,10 +452,29 @@ pub fn search(data: &[u8]) {
         );
         assert!(r.matched_terms(q).len() <= q.text.terms.len());
     }
-    for w in results.windows(2) {
-        match q.order {
-            SearchOrder::Relevance => assert!(w[0].score >= w[1].score),
-            SearchOrder::Distance => assert!(w[0].distance_m <= w[1].distance_m),
+    match q.order {
+        SearchOrder::Relevance => {
+            // Places in score order, then the records grouped under one of them (each after
+            // the place it names), in score order.
+            let places = results
+                .iter()
+                .take_while(|r| r.same_site_as.is_none())
+                .count();
+            let (lead, grouped) = results.split_at(places);
+            assert!(grouped.iter().all(|r| r.same_site_as.is_some()));
+            for part in [lead, grouped] {
+                assert!(part.windows(2).all(|w| w[0].score >= w[1].score));
+            }
+            for r in grouped {
+                let leader = r.same_site_as.map(|a| a.id.as_str());
+                assert!(lead.iter().any(|l| Some(l.asset.id.as_str()) == leader));
+            }
+        }
+        SearchOrder::Distance => {
+            assert!(results
+                .windows(2)
+                .all(|w| w[0].distance_m <= w[1].distance_m));
+            assert!(results.iter().all(|r| r.same_site_as.is_none()));
         }
     }
 }
@@ -474,8 +493,22 @@ pub fn search_text(data: &[u8]) {
             "repeated stem {}",
             t.stem
         );
-        let first = t.expansions.first().expect("every term matches itself");
-        assert_eq!(first.stems, std::slice::from_ref(&t.stem));
+        // A term is a word or a known phrase: it matches its own words first (stop words
+        // out), unless it is a concept's phrase left with one word of its own ("on my own"),
+        // which matches only through the concept.
+        let first = t.expansions.first().expect("every term has a way to match");
+        let own: Vec<&str> = t.stem.split(' ').collect();
+        if first.via == "word" {
+            assert!(
+                first.stems.iter().all(|s| own.contains(&s.as_str())),
+                "{t:?}"
+            );
+        } else {
+            assert!(
+                own.len() > 1 && t.expansions.iter().all(|e| e.via != "word"),
+                "{t:?}"
+            );
+        }
         for e in &t.expansions {
             assert!(!e.stems.is_empty() && e.weight > 0.0 && e.weight <= 1.0);
         }
