@@ -21,8 +21,9 @@ use assetmap_core::{
     WalkingModel, Weekday,
 };
 use assetmap_index::search::{
-    MatchedFilter, SearchOrder, SearchQuery, BY_ARRANGEMENT_FACTOR, NOT_RECORDED_FACTOR,
-    PROXIMITY_WEIGHT, RELEVANCE_WEIGHT, TIMES_UNKNOWN_FACTOR,
+    MatchedFilter, SearchOrder, SearchQuery, AGE_WORDS_FACTOR, BY_ARRANGEMENT_FACTOR,
+    NOT_RECORDED_FACTOR, OTHER_AGE_WORDS_FACTOR, PROXIMITY_WEIGHT, RELEVANCE_WEIGHT,
+    TIMES_UNKNOWN_FACTOR,
 };
 use assetmap_index::{Filter, OpenAt, OpenAtPolicy, TextQuery};
 use assetmap_place::Place;
@@ -323,7 +324,7 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             "no_match": no_match.then(|| no_match_answer(&parsed.words, q)),
             "open_at": parsed.open_at.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()),
             "order": match q.order { SearchOrder::Relevance => "relevance", SearchOrder::Distance => "distance" },
-            "ranking": format!("score = ({RELEVANCE_WEIGHT} × relevance + {PROXIMITY_WEIGHT} × proximity) × openness; proximity = 1 − distance/radius; openness 1 (open or no time asked), {BY_ARRANGEMENT_FACTOR} by arrangement, {TIMES_UNKNOWN_FACTOR} times unknown; × {NOT_RECORDED_FACTOR} for each other filter its record does not say (age, cost, access); a place at the same site as a better one is listed after the others"),
+            "ranking": format!("score = ({RELEVANCE_WEIGHT} × relevance + {PROXIMITY_WEIGHT} × proximity) × openness; proximity = 1 − distance/radius; openness 1 (open or no time asked), {BY_ARRANGEMENT_FACTOR} by arrangement, {TIMES_UNKNOWN_FACTOR} times unknown; × {NOT_RECORDED_FACTOR} for each of cost and access asked for that its record does not give; with no age range × {NOT_RECORDED_FACTOR} ({AGE_WORDS_FACTOR} when its name names the person's age group, {OTHER_AGE_WORDS_FACTOR} another); a record of the same site as a better one is listed after the other places"),
             "walking_model": format!("{} km/h on streets {} times the straight-line distance", WalkingModel::SPEED_KMH, WalkingModel::DETOUR_FACTOR),
         },
         "features": features,
