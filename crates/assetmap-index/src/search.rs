@@ -231,14 +231,16 @@ impl SearchResult<'_> {
 }
 
 /// The filters of `f` other than `open_at` that `asset`'s record is silent on.
+/// (What a record gives is read as the ranking reads it: [`crate::facets::Facets`].)
 fn not_recorded_filters(f: &Filter, asset: &Asset, out: &mut Vec<MatchedFilter>) {
-    if let Some(age) = f.age.filter(|_| !has_age_range(asset)) {
+    let x = crate::facets::Facets::of(asset);
+    if let Some(age) = f.age.filter(|_| !x.ages_recorded()) {
         out.push(MatchedFilter::Age(age));
     }
-    if !f.cost_bands.is_empty() && asset.cost.is_none() {
+    if !f.cost_bands.is_empty() && !x.cost_recorded() {
         out.extend(f.cost_bands.iter().map(|b| MatchedFilter::Cost(*b)));
     }
-    if !f.access.is_empty() && asset.access.is_empty() {
+    if !f.access.is_empty() && !x.access_recorded() {
         out.extend(f.access.iter().map(|a| MatchedFilter::Access(*a)));
     }
 }
