@@ -285,24 +285,25 @@ impl SearchResult<'_> {
     /// themselves, a synonym, its category, or a concept. Read from the asset's own record
     /// (name, tags, description, categories), as the index reads it.
     pub fn explain<'q>(&self, q: &'q SearchQuery) -> Vec<TermMatch<'q>> {
-        let mut stems: Vec<String> = Vec::new();
+        let mut terms: Vec<std::sync::Arc<str>> = Vec::new();
         let a = self.asset;
-        stems.extend(crate::text::analyse(a.name.as_str()));
-        for t in &a.tags {
-            stems.extend(crate::text::analyse(t.as_str()));
+        let fields = std::iter::once(a.name.as_str())
+            .chain(a.tags.iter().map(|t| t.as_str()))
+            .chain(a.description.as_deref());
+        for text in fields {
+            crate::text::for_each_index_term(text, |t| terms.push(t.clone()));
         }
-        if let Some(d) = &a.description {
-            stems.extend(crate::text::analyse(d));
-        }
-        stems.sort_unstable();
-        stems.dedup();
+        terms.sort_unstable();
+        terms.dedup();
         let has = |e: &crate::text::Expansion| {
             if e.is_category() {
                 a.categories
                     .iter()
                     .any(|c| crate::text::category_term(*c) == e.stems[0])
             } else {
-                e.stems.iter().all(|s| stems.binary_search(s).is_ok())
+                terms
+                    .binary_search_by(|t| t.as_ref().cmp(e.index_term().as_str()))
+                    .is_ok()
             }
         };
         q.text

@@ -56,8 +56,8 @@
 //!   (`provenance.source_id`; default the id).
 //! - **`[when.<column>]`**: a value of any column (whole, or one of several split on
 //!   `; , / |`; any case), `"*"` for any value, or `"<16"`, `">=65"`… for a number → what the
-//!   record gets besides: `{ categories, tags, access, cost, abcd_type, audience }` (a `cost`
-//!   band keeps the value as its detail). The key may be a template instead of a column, to
+//!   record gets besides: `{ categories, tags, access, cost, cost_detail, abcd_type, audience }`
+//!   (a `cost` band keeps the value as its detail unless `cost_detail` gives other words). The key may be a template instead of a column, to
 //!   match several columns together: `[when."{Entrance} {Toilets}"]` with `"Yes Yes" = …`
 //!   (a record with either column empty matches nothing).
 //! - **`[rename.<column>]`**: a value → other words, wherever the column is read.
@@ -374,8 +374,12 @@ pub struct Outcome {
     pub tags: Vec<String>,
     #[serde(default)]
     pub access: Vec<String>,
-    /// A cost band (`free`, `low`, `paid`); the value is kept as its detail.
+    /// A cost band (`free`, `low`, `paid`); the value is kept as its detail unless
+    /// `cost_detail` is given.
     pub cost: Option<String>,
+    /// The cost's detail in words, for a value that is not itself a price ("Public Park Or
+    /// Garden" → "Free to enter").
+    pub cost_detail: Option<String>,
     pub abcd_type: Option<String>,
     /// Who it is for, in words.
     pub audience: Option<String>,
@@ -1337,7 +1341,7 @@ pub fn read_mapped_with(
                 if let Some(band) = &o.cost {
                     draft.cost = Some(CostDraft {
                         band: band.clone(),
-                        detail: Some(cell.clone()),
+                        detail: Some(o.cost_detail.clone().unwrap_or_else(|| cell.clone())),
                     });
                 }
                 if let Some(t) = &o.abcd_type {

@@ -25,8 +25,9 @@
 //! best of its *expansions*:
 //! - the stem itself (weight 1.0);
 //! - every other entry of a [synonym group](SYNONYMS) that the query triggers (weight
-//!   [`SYNONYM_WEIGHT`]); a multi-word entry such as "board games" needs all its words in
-//!   the asset, and triggers only when all its words are in the query;
+//!   [`SYNONYM_WEIGHT`]); a multi-word entry such as "board games" matches where its words
+//!   stand together and in order in one field (the index keeps each known phrase as a term of
+//!   its own: `for_each_index_term`), and triggers only when all its words are in the query;
 //! - every [`Category`](assetmap_core::Category) whose vocabulary — its
 //!   [keywords](assetmap_core::Category::keywords), its label and its
 //!   slug — the query triggers, matched on the asset's categories (weight [`CATEGORY_WEIGHT`]).
@@ -90,6 +91,7 @@ pub use analysis::{analyse, fold};
 pub use concepts::{Concept, CONCEPTS, CONCEPT_CATEGORY_WEIGHT, CONCEPT_WORD_WEIGHT};
 pub use grid::Circle;
 pub use postings::TextIndex;
+pub(crate) use query::for_each_index_term;
 pub use query::{Expansion, QueryTerm, TextQuery, MAX_QUERY_TERMS};
 pub use scoring::{PreparedQuery, TextHit, WordHits};
 pub(crate) use vocabulary::category_term;

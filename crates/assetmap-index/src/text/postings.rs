@@ -1,8 +1,8 @@
 //! Posting lists: per term and grid cell, one entry per asset with its weighted term frequency,
 //! length, position and facets; built in bulk on all cores and kept in step by upsert/remove.
 
-use super::analysis::for_each_stem;
 use super::grid::{cell_of, CellKey, Region};
+use super::query::for_each_index_term;
 use super::vocabulary::{category_term_arc, W_CATEGORY, W_DESCRIPTION, W_NAME, W_TAG};
 use crate::facets::Facets;
 use crate::sphere::to_xyz;
@@ -68,11 +68,14 @@ pub struct TextIndex {
     pub(super) total_len: u64,
 }
 
-/// Appends `(stem, weight)` for every stem of `text` to `tf`.
+/// Appends `(term, weight)` for every term of `text` to `tf` ([`for_each_index_term`]).
+/// Known phrases count as terms of their own, not in the length.
 fn count_field(text: &str, weight: u16, tf: &mut Vec<(Arc<str>, u16)>, len: &mut u32) {
-    for_each_stem(text, |s| {
-        tf.push((s.clone(), weight));
-        *len += u32::from(weight);
+    for_each_index_term(text, |t| {
+        tf.push((t.clone(), weight));
+        if !t.contains(' ') {
+            *len += u32::from(weight);
+        }
     });
 }
 
@@ -269,13 +272,6 @@ impl TextIndex {
         }
         self.live -= 1;
         self.total_len -= u64::from(doc.len);
-    }
-
-    pub(super) fn doc_has(&self, slot: u32, term: TermId) -> bool {
-        self.docs
-            .get(slot as usize)
-            .and_then(Option::as_ref)
-            .is_some_and(|d| d.terms.binary_search(&term).is_ok())
     }
 
     /// Visits the postings of `lead` in `region` (everywhere when `None`).

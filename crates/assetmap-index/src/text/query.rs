@@ -11,7 +11,7 @@
 //! words, [filler](super::concepts::FILLER), numbers, or [one person](super::concepts::PERSON_WORDS)
 //! ("my mum is 82", "since dad died"; "other dads" is kept).
 
-use super::analysis::{for_each_word, is_stop_word, phrase, stem};
+use super::analysis::{for_each_stem, for_each_word, is_stop_word, phrase, stem};
 use super::concepts::{
     Concept, AGE_AFTER, AGE_BEFORE, CONCEPTS, CONCEPT_CATEGORY_WEIGHT, CONCEPT_WORD_WEIGHT, FILLER,
     PERSON_WORDS,
@@ -19,13 +19,14 @@ use super::concepts::{
 use super::vocabulary::{category_term, CATEGORY_WEIGHT, SYNONYMS, SYNONYM_WEIGHT};
 use assetmap_core::Category;
 use rustc_hash::FxHashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// At most this many distinct query terms are used; later ones are ignored.
 pub const MAX_QUERY_TERMS: usize = 8;
 const _: () = assert!(MAX_QUERY_TERMS <= 32);
 
-/// One way an asset can match a query term: all of `stems` present, counted at `weight`.
+/// One way an asset can match a query term: its `stems` present, together and in order when
+/// there are several (see [`Expansion::index_term`]), counted at `weight`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expansion {
     pub stems: Vec<String>,
@@ -38,6 +39,11 @@ pub struct Expansion {
 }
 
 impl Expansion {
+    /// The index term it looks up: the stem, or a phrase's stems joined by spaces.
+    pub fn index_term(&self) -> String {
+        self.stems.join(" ")
+    }
+
     /// True when it matches an asset's category (one pseudo-term) rather than its words.
     pub fn is_category(&self) -> bool {
         self.stems.len() == 1 && self.stems[0].starts_with('\u{1}')
@@ -90,6 +96,10 @@ struct Vocabulary {
     /// The most words in a known phrase.
     longest: usize,
     filler: Vec<String>,
+    /// Every entry of two stems or more (stop words out) that a query term can expand to —
+    /// synonyms, category words, concepts' phrases and words — by its first stem: the phrases
+    /// the index keeps as terms of their own (see [`for_each_index_term`]).
+    multi: FxHashMap<String, Vec<Vec<String>>>,
 }
 
 /// Every word of `text`, folded and stemmed, stop words kept.
@@ -129,6 +139,30 @@ fn vocabulary() -> &'static Vocabulary {
             add(c.label(), Source::Category(*c));
         }
         let longest = phrases.keys().map(Vec::len).max().unwrap_or(1);
+        let mut multi: FxHashMap<String, Vec<Vec<String>>> = FxHashMap::default();
+        let entries = CONCEPTS
+            .iter()
+            .flat_map(|c| c.phrases.iter().chain(c.words))
+            .copied()
+            .chain(SYNONYMS.iter().flat_map(|g| g.iter().copied()))
+            .chain(
+                Category::ALL
+                    .iter()
+                    .flat_map(|c| c.keywords().iter().copied()),
+            )
+            .map(phrase)
+            .chain(Category::ALL.iter().map(|c| phrase(c.label())))
+            .chain(
+                Category::ALL
+                    .iter()
+                    .map(|c| phrase(&c.slug().replace('_', " "))),
+            );
+        for stems in entries.filter(|p| p.len() > 1) {
+            let list = multi.entry(stems[0].clone()).or_default();
+            if !list.contains(&stems) {
+                list.push(stems);
+            }
+        }
         Vocabulary {
             synonyms: SYNONYMS
                 .iter()
@@ -165,8 +199,38 @@ fn vocabulary() -> &'static Vocabulary {
             phrases,
             longest,
             filler: FILLER.iter().map(|w| w.to_string()).collect(),
+            multi,
         }
     })
+}
+
+/// Calls `f` with every term the index keeps for `text`, in order: each stem (stop words
+/// out), then each known phrase of two stems or more found whole and in order (stop words
+/// between its words skipped, as in the phrase itself), as its stems joined by spaces
+/// ("food bank"). A phrase is matched as such, so "community association" finds a community
+/// association, not a parents' association serving the community.
+pub(crate) fn for_each_index_term(text: &str, mut f: impl FnMut(&Arc<str>)) {
+    let mut stems: Vec<Arc<str>> = Vec::new();
+    for_each_stem(text, |s| {
+        f(s);
+        stems.push(s.clone());
+    });
+    if stems.len() < 2 {
+        return;
+    }
+    let multi = &vocabulary().multi;
+    for i in 0..stems.len() - 1 {
+        let Some(candidates) = multi.get(stems[i].as_ref()) else {
+            continue;
+        };
+        for p in candidates {
+            let fits = stems.len() - i >= p.len()
+                && p.iter().zip(&stems[i..]).all(|(a, b)| a == b.as_ref());
+            if fits {
+                f(&Arc::from(p.join(" ")));
+            }
+        }
+    }
 }
 
 /// One word of the query as typed.

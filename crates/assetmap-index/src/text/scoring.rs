@@ -71,24 +71,16 @@ impl TextIndex {
                     });
                     continue;
                 }
-                let ids: Option<Vec<TermId>> = exp
-                    .stems
-                    .iter()
-                    .map(|s| self.dictionary.get(s.as_str()).copied())
-                    .collect();
-                let Some(mut ids) = ids else { continue };
-                // Walk the rarest stem's postings; check the others in the asset's term list.
-                ids.sort_by_key(|id| (self.terms[*id as usize].df, *id));
-                if self.terms[ids[0] as usize].df == 0 {
+                // A phrase is one term of the index: found whole and in order.
+                let Some(&lead) = self.dictionary.get(exp.index_term().as_str()) else {
+                    continue;
+                };
+                if self.terms[lead as usize].df == 0 {
                     continue;
                 }
-                let scale = exp.weight * idf(ids[0]) * (K1 + 1.0);
+                let scale = exp.weight * idf(lead) * (K1 + 1.0);
                 ideal = ideal.max(scale);
-                words.push(PreparedWord {
-                    lead: ids[0],
-                    rest: ids[1..].to_vec(),
-                    scale,
-                });
+                words.push(PreparedWord { lead, scale });
             }
             terms.push(PreparedTerm {
                 words,
@@ -130,10 +122,7 @@ impl TextIndex {
                         let Some(chord2) = chord2_in(region.as_ref(), &post.xyz) else {
                             continue;
                         };
-                        if !filter.admits(&post.facets)
-                            || (!w.rest.is_empty()
-                                && !w.rest.iter().all(|t| self.doc_has(post.slot, *t)))
-                        {
+                        if !filter.admits(&post.facets) {
                             continue;
                         }
                         let tf = f32::from(post.tf);
@@ -248,7 +237,6 @@ struct PreparedTerm {
 #[derive(Debug, Clone)]
 struct PreparedWord {
     lead: TermId,
-    rest: Vec<TermId>,
     /// `weight × idf × (k1 + 1)`.
     scale: f32,
 }

@@ -343,3 +343,36 @@ fn accumulator_grows_without_losing_hits() {
     let s0 = hits[0].relevance;
     assert!(hits.iter().all(|h| (h.relevance - s0).abs() < 1e-6));
 }
+
+#[test]
+fn a_phrase_matches_whole_and_in_order_not_as_scattered_words() {
+    let assets = vec![
+        asset(
+            "ca",
+            "Larkhill Centre Community Association",
+            "",
+            &["community_groups"],
+            &[],
+            SALE,
+        ),
+        asset(
+            "pta",
+            "St Mary's Parent Teacher Association",
+            "Fundraising for the school community.",
+            &["learning"],
+            &[],
+            SALE,
+        ),
+    ];
+    let ix = index(&assets);
+    // "lonely" reaches community associations through a concept's word, "community
+    // association": one term of the index, found whole, so not in the parents' association.
+    assert_eq!(ranked(&ix, &assets, "lonely"), ["ca"]);
+    // Stop words inside a phrase are skipped on both sides ("arts and crafts", a synonym).
+    let mut terms = Vec::new();
+    for_each_index_term("Arts and Crafts club", |t| terms.push(t.to_string()));
+    assert_eq!(terms, ["art", "craft", "club", "art craft"]);
+    terms.clear();
+    for_each_index_term("Crafts and arts", |t| terms.push(t.to_string()));
+    assert_eq!(terms, ["craft", "art"], "in order only");
+}
