@@ -556,6 +556,36 @@ impl Engine {
             .collect()
     }
 
+    /// Every asset within `max_distance_m` metres of `at` that passes `c` (its `open_at` and
+    /// `updated` checked on the asset), with its slot, lazily and nearest first — up to rounding
+    /// of a few micrometres, [`CHORD_SLACK`]; for a walk that decides as it goes when to stop.
+    pub(crate) fn nearest_walk<'e, 'c>(
+        &'e self,
+        at: LonLat,
+        max_distance_m: f64,
+        c: &'c CompiledFilter,
+    ) -> impl Iterator<Item = (u32, Hit<'e>)> + use<'e, 'c> {
+        let q = to_xyz(&at);
+        let max_chord = if max_distance_m.is_nan() || max_distance_m < 0.0 {
+            -1.0
+        } else {
+            chord_of_m(max_distance_m) + CHORD_SLACK
+        };
+        let max_c2 = max_chord * max_chord.abs();
+        self.tree
+            .nearest_neighbor_iter_with_distance_2(&q)
+            .take_while(move |(_, d2)| *d2 <= max_c2)
+            .filter(move |(p, _)| self.accepts(p.data, c))
+            .filter_map(move |(p, _)| {
+                let distance_m = self.distance_m(&at, p.data);
+                if distance_m > max_distance_m {
+                    return None;
+                }
+                let asset = self.slot_asset(p.data)?;
+                Some((p.data, Hit { asset, distance_m }))
+            })
+    }
+
     /// [`nearest_within`](Self::nearest_within) with a compiled filter (whose `open_at` and
     /// `updated` are checked on the asset), each hit with its slot.
     pub(crate) fn nearest_within_compiled(

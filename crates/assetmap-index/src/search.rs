@@ -46,7 +46,7 @@ pub use crate::recorded::{
     age_words, AgeWords, AGE_WORDS_FACTOR, NOT_RECORDED_FACTOR, OTHER_AGE_WORDS_FACTOR,
 };
 use crate::text::{Circle, TextHit, TextQuery};
-use crate::{Engine, Filter, OpenAtPolicy};
+use crate::{Engine, Filter, Hit, OpenAtPolicy};
 use assetmap_core::{Asset, LonLat, Openness};
 use std::cmp::Ordering;
 
@@ -394,6 +394,10 @@ fn openness_factor(o: Option<Openness>) -> f64 {
     }
 }
 
+/// How far out of order (metres) a nearest-first walk may yield two assets: the tree orders by
+/// chord, exact to micrometres; the distances are haversine. Generous.
+const WALK_SLACK_M: f64 = 0.01;
+
 fn proximity(distance_m: f64, radius_m: f64) -> f64 {
     if radius_m > 0.0 {
         (1.0 - distance_m / radius_m).clamp(0.0, 1.0)
@@ -516,50 +520,51 @@ impl Engine {
     /// the open-at policy applied) within `max_distance_m` until no farther asset can beat the
     /// `limit`-th score. With `except` (a filter, a factor), assets that filter admits are
     /// passed over (already ranked), and the rest score at most that factor × proximity.
-    fn walk_place(
-        &self,
+    fn walk_place<'e>(
+        &'e self,
         q: &SearchQuery,
         limit: usize,
         max_distance_m: f64,
         filter: &CompiledFilter,
         except: Option<(&CompiledFilter, f64)>,
-    ) -> Vec<SearchResult<'_>> {
+    ) -> Vec<SearchResult<'e>> {
         let most = except.map_or(1.0, |(_, m)| m);
-        let mut k = limit;
-        loop {
-            let hits = self.nearest_within_compiled(q.origin, k, max_distance_m, filter);
-            let exhausted = hits.len() < k;
-            let mut top = TopK::new(limit, q.order);
-            for (slot, h) in &hits {
-                let facets = self.slot_facets(*slot);
-                if except.is_some_and(|(e, _)| e.admits(facets)) {
-                    continue;
-                }
-                let openness = openness_of(&q.filter, h.asset).ok().flatten();
-                let score = proximity(h.distance_m, q.radius_m)
-                    * openness_factor(openness)
-                    * not_recorded_factor_of(&q.filter, facets);
-                top.offer(Ranked {
-                    asset: h.asset,
-                    distance_m: h.distance_m,
-                    score,
-                    relevance: 0.0,
-                    matched: 0,
-                    openness,
-                });
+        let rank = |slot: u32, h: Hit<'e>| -> Option<Ranked<'e>> {
+            let facets = self.slot_facets(slot);
+            if except.is_some_and(|(e, _)| e.admits(facets)) {
+                return None;
             }
-            let farthest = hits
-                .last()
-                .map_or(0.0, |(_, h)| proximity(h.distance_m, q.radius_m));
-            // Every asset not yet seen is at least as far as the farthest one seen.
-            if exhausted
-                || q.order == SearchOrder::Distance
-                || (top.is_full() && farthest * most < top.cutoff())
-            {
-                return top.into_results();
+            let openness = openness_of(&q.filter, h.asset).ok().flatten();
+            let score = proximity(h.distance_m, q.radius_m)
+                * openness_factor(openness)
+                * not_recorded_factor_of(&q.filter, facets);
+            Some(Ranked {
+                asset: h.asset,
+                distance_m: h.distance_m,
+                score,
+                relevance: 0.0,
+                matched: 0,
+                openness,
+            })
+        };
+        let mut top = TopK::new(limit, q.order);
+        if q.order == SearchOrder::Distance {
+            for (slot, h) in self.nearest_within_compiled(q.origin, limit, max_distance_m, filter) {
+                top.extend(rank(slot, h));
             }
-            k *= 4;
+            return top.into_results();
         }
+        // Nearest first, in one walk: stop at the first asset that (like every one after it,
+        // all at least as far) cannot beat the `limit`-th score even with nothing against it.
+        for (slot, h) in self.nearest_walk(q.origin, max_distance_m, filter) {
+            let best_possible =
+                proximity((h.distance_m - WALK_SLACK_M).max(0.0), q.radius_m) * most;
+            if top.is_full() && best_possible < top.cutoff() {
+                break;
+            }
+            top.extend(rank(slot, h));
+        }
+        top.into_results()
     }
 
     fn search_by_words(&self, q: &SearchQuery, limit: usize) -> Vec<SearchResult<'_>> {
@@ -809,6 +814,12 @@ impl<'a> TopK<'a> {
         if pos < self.k {
             self.items.insert(pos, r);
             self.items.truncate(self.k);
+        }
+    }
+
+    fn extend(&mut self, r: Option<Ranked<'a>>) {
+        if let Some(r) = r {
+            self.offer(r);
         }
     }
 
