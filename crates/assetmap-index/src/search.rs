@@ -164,29 +164,46 @@ pub fn same_site(a: &Asset, b: &Asset) -> bool {
         && a.location.distance_m(&b.location) <= SAME_SITE_M
 }
 
-/// Latitude alone rules out most pairs (a degree of latitude is at least 110 km).
+/// A cheap test that rules out most pairs farther apart than [`SAME_SITE_M`] (never a pair
+/// within it): a degree of latitude is at least 110 km, and a degree of longitude at least
+/// 110 km × cos(latitude) — taken at the pair's higher latitude, and left out near the poles.
 fn near_enough(a: &Asset, b: &Asset) -> bool {
-    (a.location.lat() - b.location.lat()).abs() * 110_000.0 <= SAME_SITE_M
+    let (pa, pb) = (a.location, b.location);
+    if (pa.lat() - pb.lat()).abs() * 110_000.0 > SAME_SITE_M {
+        return false;
+    }
+    let high = pa.lat().abs().max(pb.lat().abs());
+    if high > 80.0 {
+        return true;
+    }
+    let dlon = (pa.lon() - pb.lon()).abs();
+    let dlon = dlon.min(360.0 - dlon);
+    dlon * 110_000.0 * high.to_radians().cos() <= SAME_SITE_M
 }
 
 /// Names of one place: every word of the shorter name (at least two) is in the longer, or
 /// they share three words (case folded, stop words out).
 pub fn names_alike(a: &str, b: &str) -> bool {
-    keys_alike(&name_keys(a), &name_keys(b))
+    let mut keys = Vec::new();
+    push_name_keys(a, &mut keys);
+    let split = keys.len();
+    push_name_keys(b, &mut keys);
+    keys_alike(&keys[..split], &keys[split..])
 }
 
-/// The words of a name that say which place it is, as case-folded hashes.
-fn name_keys(name: &str) -> Vec<u64> {
-    name.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && !is_name_stop_word(w))
-        .map(|w| {
-            let mut h = rustc_hash::FxHasher::default();
-            for c in w.chars().flat_map(char::to_lowercase) {
-                std::hash::Hasher::write_u32(&mut h, c as u32);
-            }
-            std::hash::Hasher::finish(&h)
-        })
-        .collect()
+/// Appends the words of a name that say which place it is, as case-folded hashes.
+fn push_name_keys(name: &str, out: &mut Vec<u64>) {
+    out.extend(
+        name.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty() && !is_name_stop_word(w))
+            .map(|w| {
+                let mut h = rustc_hash::FxHasher::default();
+                for c in w.chars().flat_map(char::to_lowercase) {
+                    std::hash::Hasher::write_u32(&mut h, c as u32);
+                }
+                std::hash::Hasher::finish(&h)
+            }),
+    );
 }
 
 /// [`names_alike`] on [`name_keys`].
@@ -719,7 +736,9 @@ fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> (Vec<SearchRe
     // Each result is compared with the places kept before it; once `limit` places are kept,
     // the rest cannot make the list. Names are read once each, and only for results near
     // another.
-    let mut keys: Vec<Option<Vec<u64>>> = vec![None; ranked.len()];
+    // Each result's name keys, once read: a span of one shared buffer (no allocation per name).
+    let mut spans: Vec<Option<(usize, usize)>> = vec![None; ranked.len()];
+    let mut flat: Vec<u64> = Vec::new();
     let mut leaders: usize = 0;
     let mut grouped: usize = 0;
     for i in 0..ranked.len() {
@@ -734,12 +753,14 @@ fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> (Vec<SearchRe
                 continue;
             }
             for k in [i, j] {
-                if keys[k].is_none() {
-                    keys[k] = Some(name_keys(ranked[k].asset.name.as_str()));
+                if spans[k].is_none() {
+                    let start = flat.len();
+                    push_name_keys(ranked[k].asset.name.as_str(), &mut flat);
+                    spans[k] = Some((start, flat.len()));
                 }
             }
-            let (ki, kj) = (keys[i].as_deref(), keys[j].as_deref());
-            if keys_alike(ki.unwrap_or(&[]), kj.unwrap_or(&[]))
+            let keys = |k: usize| spans[k].map_or(&[][..], |(a, b)| &flat[a..b]);
+            if keys_alike(keys(i), keys(j))
                 && l.asset.location.distance_m(&r.asset.location) <= SAME_SITE_M
             {
                 leader = Some(l.asset);
@@ -939,6 +960,15 @@ mod tests {
                 "walking dads",
                 Filter {
                     age: Some(40),
+                    ..Filter::default()
+                },
+            ),
+            (
+                "meet other dads",
+                Filter {
+                    cost_bands: vec![CostBand::Free],
+                    access: vec![assetmap_core::AccessFeature::StepFree],
+                    age: Some(72),
                     ..Filter::default()
                 },
             ),
@@ -1307,6 +1337,47 @@ mod tests {
             top.contains(&"t:school") && !top.contains(&"t:pta") && !top.contains(&"t:pitch"),
             "{top:?}"
         );
+    }
+
+    #[test]
+    fn the_quick_nearness_test_never_rules_out_a_pair_within_a_site() {
+        let base = engine().iter().next().unwrap().clone();
+        let at = |lon: f64, lat: f64| {
+            let mut a = base.clone();
+            a.location = LonLat::new(lon, lat).unwrap();
+            a
+        };
+        // East-west, north-south and diagonal pairs at several latitudes, across the
+        // antimeridian and near a pole: wherever the exact distance is within a site, so is the
+        // quick test; farther pairs at mid latitudes are ruled out.
+        for lat in [0.0, 35.0, 53.4, 70.0, 79.9, 84.0, -60.0] {
+            for lon in [-2.3, 179.9995, -179.9995] {
+                let a = at(lon, lat);
+                for (de, dn) in [(1.0, 0.0), (0.0, 1.0), (0.7, 0.7), (-1.0, 0.3)] {
+                    for metres in [10.0, 100.0, SAME_SITE_M - 1.0, 400.0, 5_000.0] {
+                        let dlat = dn * metres / 111_195.0;
+                        let dlon = de * metres / (111_195.0 * f64::to_radians(lat).cos());
+                        let mut blon = lon + dlon;
+                        if blon > 180.0 {
+                            blon -= 360.0;
+                        }
+                        if blon < -180.0 {
+                            blon += 360.0;
+                        }
+                        let b = at(blon, lat + dlat);
+                        let d = a.location.distance_m(&b.location);
+                        if d <= SAME_SITE_M {
+                            assert!(near_enough(&a, &b), "{lat} {lon} {de} {dn} {metres}: {d} m");
+                        } else if d > 2.0 * SAME_SITE_M && lat.abs() < 75.0 {
+                            assert!(
+                                !near_enough(&a, &b),
+                                "{lat} {lon} {de} {dn} {metres}: {d} m"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
