@@ -45,7 +45,7 @@ use crate::recorded::age_factor;
 pub use crate::recorded::{
     age_words, AgeWords, AGE_WORDS_FACTOR, NOT_RECORDED_FACTOR, OTHER_AGE_WORDS_FACTOR,
 };
-use crate::text::{Circle, TextHit, TextQuery};
+use crate::text::{chord2_to_m, Circle, TextHit, TextQuery};
 use crate::{Engine, Filter, Hit, OpenAtPolicy};
 use assetmap_core::{Asset, LonLat, Openness};
 use std::cmp::Ordering;
@@ -633,8 +633,23 @@ impl Engine {
                 if min_proximity <= 1.0 {
                     let reach = (q.radius_m * (1.0 - min_proximity) + APPROX_DISTANCE_SLACK_M)
                         .min(q.radius_m);
+                    // A record silent on a filter scores that much less: read it only if it
+                    // could still reach the list.
+                    let could_make_it = |facets: &crate::facets::Facets, chord2: f32| {
+                        let nearest = (chord2_to_m(chord2) - APPROX_DISTANCE_SLACK_M).max(0.0);
+                        (bound + PROXIMITY_WEIGHT * proximity(nearest, q.radius_m))
+                            * ff.unrecorded_bound(facets)
+                            >= cutoff
+                    };
                     hits.clear();
-                    ix.category_only_hits(&p, Some(&circle(reach)), &ff, &words, &mut hits);
+                    ix.category_only_hits_where(
+                        &p,
+                        Some(&circle(reach)),
+                        &ff,
+                        &words,
+                        could_make_it,
+                        &mut hits,
+                    );
                     out.extend(self.rank(q, limit, q.radius_m, &hits));
                     out.sort_by(final_order(q.order));
                     out.truncate(limit);

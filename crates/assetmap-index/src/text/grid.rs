@@ -177,7 +177,7 @@ pub(super) fn chord2_in(region: Option<&Region>, p: &[f32; 3]) -> Option<f32> {
 /// Ground distance in metres of a squared chord on the unit sphere. Up to chords of 0.02
 /// (about 64 km) `asin` is replaced by its series to the x⁵ term (error below 1e-12 m).
 #[inline]
-pub(super) fn chord2_to_m(chord2: f32) -> f64 {
+pub(crate) fn chord2_to_m(chord2: f32) -> f64 {
     let x = f64::from(chord2).sqrt() / 2.0;
     let angle = if x < 0.01 {
         let x2 = x * x;

@@ -6,7 +6,7 @@ use super::grid::{chord2_in, chord2_to_m, Circle, Region};
 use super::postings::{TermId, TextIndex};
 use super::query::{TextQuery, MAX_QUERY_TERMS};
 use super::vocabulary::{category_term, WEIGHT_SCALE, W_CATEGORY, W_NAME};
-use crate::facets::{category_bit, CompiledFilter};
+use crate::facets::{category_bit, CompiledFilter, Facets};
 use assetmap_core::Category;
 
 const K1: f32 = 1.2;
@@ -176,6 +176,21 @@ impl TextIndex {
         words: &WordHits,
         out: &mut Vec<TextHit>,
     ) {
+        self.category_only_hits_where(p, area, filter, words, |_, _| true, out);
+    }
+
+    /// [`category_only_hits`](Self::category_only_hits) of only the postings `keep` accepts,
+    /// given the asset's facets and its squared chord from the centre (unit sphere): a search
+    /// that knows some assets cannot make its list passes them over before scoring them.
+    pub(crate) fn category_only_hits_where(
+        &self,
+        p: &PreparedQuery,
+        area: Option<&Circle>,
+        filter: &CompiledFilter,
+        words: &WordHits,
+        keep: impl Fn(&Facets, f32) -> bool,
+        out: &mut Vec<TextHit>,
+    ) {
         let region = area.map(Region::new);
         let norm = |len: u16| K1 * WEIGHT_SCALE * (1.0 - B + B * f32::from(len) / p.avg);
         let mut expected = 0usize;
@@ -192,7 +207,10 @@ impl TextIndex {
                         let Some(chord2) = chord2_in(region.as_ref(), &post.xyz) else {
                             continue;
                         };
-                        if !filter.admits(&post.facets) || words.seen.contains(post.slot) {
+                        if !filter.admits(&post.facets)
+                            || !keep(&post.facets, chord2)
+                            || words.seen.contains(post.slot)
+                        {
                             continue;
                         }
                         acc.insert(post, chord2, filter);
