@@ -72,7 +72,7 @@ impl Accumulator {
     }
 
     /// The bucket of `slot`, inserting it if new.
-    #[inline]
+    #[inline(always)]
     fn entry(&mut self, post: &Posting, chord2: f32, filter: &CompiledFilter) -> usize {
         if (self.used.len() + 1) * 2 > self.keys.len() {
             self.grow();
