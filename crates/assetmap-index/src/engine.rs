@@ -196,6 +196,16 @@ impl Engine {
         self.slots.get(slot as usize).and_then(Option::as_ref)
     }
 
+    /// Live slots in id order (for [`crate::tiles`]).
+    pub(crate) fn live_slots(&self) -> &[u32] {
+        &self.order
+    }
+
+    /// The packed record of every slot, by slot (stale for free slots).
+    pub(crate) fn all_slot_facets(&self) -> &[SlotFacets] {
+        &self.facets
+    }
+
     /// The tile index (for [`crate::tiles`]).
     pub(crate) fn tile_index(&self) -> &TileIndex {
         &self.tiles

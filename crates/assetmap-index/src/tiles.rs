@@ -300,6 +300,14 @@ impl TileIndex {
     }
 }
 
+/// Rebuilds the engine's tile index from scratch and returns its size in bytes (for the
+/// benchmark's figures of what the index costs at start-up).
+#[doc(hidden)]
+pub fn rebuild_index(engine: &Engine) -> usize {
+    let index = TileIndex::build(engine.live_slots(), engine.all_slot_facets());
+    index.entries.capacity() * size_of::<TileEntry>()
+}
+
 /// An asset drawn on its own, in tile units (`0..4096` inside the tile; a point of the
 /// [`BUFFER`] is just outside).
 #[derive(Debug, Clone, Copy, PartialEq)]
