@@ -29,6 +29,60 @@ pub const MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
 /// The name of the one layer.
 pub const LAYER: &str = "assets";
 
+/// Every property a feature of [`LAYER`] may have, with its TileJSON type (`String`,
+/// `Number`, `Boolean`) and what it says: for a TileJSON `vector_layers` entry.
+pub const FIELDS: &[(&str, &str, &str)] = &[
+    ("id", "String", "the asset id (an asset)"),
+    ("name", "String", "the asset's name (an asset)"),
+    (
+        "abcd_type",
+        "String",
+        "the asset's ABCD type slug (an asset)",
+    ),
+    (
+        "categories",
+        "String",
+        "the asset's category slugs, main first, joined by commas (an asset)",
+    ),
+    ("status", "String", "the asset's status slug (an asset)"),
+    ("cluster", "Boolean", "true for a cluster"),
+    (
+        "point_count",
+        "Number",
+        "how many assets a cluster stands for",
+    ),
+    (
+        "point_count_abbreviated",
+        "String",
+        "point_count as MapLibre writes it: 950, 1.2k, 13k",
+    ),
+    (
+        "abcd_association",
+        "Number",
+        "how many of a cluster's assets are associations",
+    ),
+    (
+        "abcd_institution",
+        "Number",
+        "how many of a cluster's assets are institutions",
+    ),
+    (
+        "abcd_physical_space",
+        "Number",
+        "how many of a cluster's assets are physical spaces",
+    ),
+    (
+        "abcd_economy",
+        "Number",
+        "how many of a cluster's assets are economy",
+    ),
+    (
+        "abcd_culture",
+        "Number",
+        "how many of a cluster's assets are culture",
+    ),
+];
+
 /// `tile` as a Mapbox Vector Tile (see the [module docs](self)).
 ///
 /// # Examples
@@ -46,10 +100,10 @@ pub fn encode(tile: &Tile<'_>) -> Vec<u8> {
     }
     let mut layer = LayerWriter::new(LAYER);
     for p in &tile.points {
-        layer.point(p.x, p.y, &point_properties(p));
+        layer.point(p.x, p.y, point_properties(p));
     }
     for c in &tile.clusters {
-        layer.point(c.x, c.y, &cluster_properties(c));
+        layer.point(c.x, c.y, cluster_properties(c));
     }
     let mut out = Vec::new();
     put_bytes(&mut out, 3, &layer.finish());
@@ -122,7 +176,7 @@ pub fn abbreviated(count: u32) -> String {
 }
 
 /// A property value (the kinds this layer uses of the MVT `Value` message).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Value {
     String(String),
     Uint(u64),
@@ -130,14 +184,12 @@ enum Value {
 }
 
 /// One layer being written: its encoded features, and its key and value tables (each key
-/// and value once, features refer to them by position).
+/// and value once, by the position features refer to it by).
 struct LayerWriter {
     name: &'static str,
     features: Vec<u8>,
-    keys: Vec<&'static str>,
-    key_index: HashMap<&'static str, u32>,
-    values: Vec<Value>,
-    value_index: HashMap<Value, u32>,
+    keys: HashMap<&'static str, u32>,
+    values: HashMap<Value, u32>,
 }
 
 /// Protobuf wire types.
@@ -153,30 +205,19 @@ impl LayerWriter {
         LayerWriter {
             name,
             features: Vec::new(),
-            keys: Vec::new(),
-            key_index: HashMap::new(),
-            values: Vec::new(),
-            value_index: HashMap::new(),
+            keys: HashMap::new(),
+            values: HashMap::new(),
         }
     }
 
     /// Adds a point feature at tile units `x`, `y` with `properties`.
-    fn point(&mut self, x: i32, y: i32, properties: &[(&'static str, Value)]) {
+    fn point(&mut self, x: i32, y: i32, properties: Vec<(&'static str, Value)>) {
         let mut tags = Vec::with_capacity(properties.len() * 2);
         for (k, v) in properties {
-            let ki = *self.key_index.entry(k).or_insert_with(|| {
-                self.keys.push(k);
-                (self.keys.len() - 1) as u32
-            });
-            let vi = match self.value_index.get(v) {
-                Some(&i) => i,
-                None => {
-                    self.values.push(v.clone());
-                    let i = (self.values.len() - 1) as u32;
-                    self.value_index.insert(v.clone(), i);
-                    i
-                }
-            };
+            let next = self.keys.len() as u32;
+            let ki = *self.keys.entry(k).or_insert(next);
+            let next = self.values.len() as u32;
+            let vi = *self.values.entry(v).or_insert(next);
             tags.extend([ki, vi]);
         }
         // The cursor starts at (0, 0) for each feature: one MoveTo by (x, y).
@@ -193,15 +234,15 @@ impl LayerWriter {
         let mut out = Vec::with_capacity(self.features.len() + 64 * self.values.len());
         put_bytes(&mut out, 1, self.name.as_bytes());
         out.extend_from_slice(&self.features);
-        for k in &self.keys {
+        for k in in_order(self.keys) {
             put_bytes(&mut out, 3, k.as_bytes());
         }
-        for v in &self.values {
+        for v in in_order(self.values) {
             let mut m = Vec::new();
             match v {
                 Value::String(s) => put_bytes(&mut m, 1, s.as_bytes()),
-                Value::Uint(n) => put_varint_field(&mut m, 5, *n),
-                Value::Bool(b) => put_varint_field(&mut m, 7, u64::from(*b)),
+                Value::Uint(n) => put_varint_field(&mut m, 5, n),
+                Value::Bool(b) => put_varint_field(&mut m, 7, u64::from(b)),
             }
             put_bytes(&mut out, 4, &m);
         }
@@ -209,6 +250,13 @@ impl LayerWriter {
         put_varint_field(&mut out, 15, 2); // version
         out
     }
+}
+
+/// The keys of a table, in the order of their positions.
+fn in_order<T>(table: HashMap<T, u32>) -> Vec<T> {
+    let mut entries: Vec<(T, u32)> = table.into_iter().collect();
+    entries.sort_unstable_by_key(|e| e.1);
+    entries.into_iter().map(|e| e.0).collect()
 }
 
 /// A geometry parameter: zigzag, so that small negative values stay small.
@@ -266,14 +314,49 @@ mod tests {
         assert_eq!([MOVE_TO_ONCE, zigzag(25), zigzag(17)], [9, 50, 34]);
     }
 
+    /// Every property written is listed in [`FIELDS`] with the type of its values.
+    #[test]
+    fn fields_list_every_property_with_its_type() {
+        let engine = assetmap_index::Engine::new(assetmap_synthetic::assets(1, 3_000));
+        let tiles = [0, 16].map(|z| {
+            let a = engine.iter().next().unwrap().location;
+            let id = assetmap_index::tiles::TileId::containing(a.lon(), a.lat(), z);
+            engine.tile(id, &assetmap_index::Filter::default())
+        });
+        let mut seen = std::collections::BTreeSet::new();
+        for t in &tiles {
+            for p in &t.points {
+                seen.extend(point_properties(p));
+            }
+            for c in &t.clusters {
+                seen.extend(cluster_properties(c));
+            }
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (k, v) in seen {
+            let (_, kind, _) = FIELDS.iter().find(|f| f.0 == k).unwrap();
+            let expected = match v {
+                Value::String(_) => "String",
+                Value::Uint(_) => "Number",
+                Value::Bool(_) => "Boolean",
+            };
+            assert_eq!(*kind, expected, "{k}");
+            names.insert(k);
+        }
+        assert_eq!(names.len(), FIELDS.len());
+    }
+
     #[test]
     fn keys_and_values_are_written_once() {
         let mut l = LayerWriter::new("t");
         let props = |n| vec![("kind", Value::String("a".into())), ("n", Value::Uint(n))];
-        l.point(1, 2, &props(1));
-        l.point(3, 4, &props(1));
-        l.point(5, 6, &props(2));
-        assert_eq!(l.keys, ["kind", "n"]);
-        assert_eq!(l.values.len(), 3);
+        l.point(1, 2, props(1));
+        l.point(3, 4, props(1));
+        l.point(5, 6, props(2));
+        assert_eq!(in_order(l.keys), ["kind", "n"]);
+        assert_eq!(
+            in_order(l.values),
+            [Value::String("a".into()), Value::Uint(1), Value::Uint(2)]
+        );
     }
 }
