@@ -46,7 +46,7 @@ pub enum IndexError {
     },
     /// A map tile that does not exist: zoom above the highest served, or a column or row
     /// outside `0..2^z`.
-    #[error("tile {z}/{x}/{y} (zoom/column/row) does not exist: {problem}; zoom is 0..=16 and at zoom z columns and rows run 0..=2^z-1")]
+    #[error("tile at zoom {z}, column {x}, row {y} does not exist: {problem}; zoom is 0..=16 and at zoom z columns and rows run 0..=2^z-1")]
     Tile {
         /// Zoom as given.
         z: u32,
