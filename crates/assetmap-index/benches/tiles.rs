@@ -8,13 +8,13 @@
 //! 2. a sweep of every zoom 0..=16 over up to 2,000 tiles that hold assets (the tiles of a
 //!    sample of the assets), each timed alone: the slowest tile and the largest per zoom;
 //! 3. criterion benches of the tile over Manchester's centre, the densest place, at zooms 0,
-//!    5, 10, 14, 15 and 16, with no filter and with the map page's filters.
+//!    5, 10, 14, 15 and 16, with no filter, with the map page's filters, and with words.
 //!
 //! Run: `cargo bench -p assetmap-index --bench tiles` (set `TILES_BENCH_N` for a smaller set).
 
 use assetmap_core::{Category, Status};
 use assetmap_index::tiles::{self, TileId, MAX_ZOOM};
-use assetmap_index::{Engine, Filter};
+use assetmap_index::{Engine, Filter, TextQuery};
 use assetmap_synthetic as synthetic;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::collections::BTreeSet;
@@ -148,6 +148,19 @@ fn bench_tiles(c: &mut Criterion) {
                 b.iter(|| e.tile(black_box(id), black_box(f)))
             });
         }
+        let (_, shown) = map_filters()[1].clone();
+        let words = TextQuery::parse("gardening");
+        let tile = e.tile_matching(id, &shown, &words);
+        eprintln!(
+            "z{z} {}/{}/{} filter shown, words gardening: {} assets",
+            id.z,
+            id.x,
+            id.y,
+            tile.asset_count()
+        );
+        g.bench_function(BenchmarkId::new(format!("z{z}"), "shown+gardening"), |b| {
+            b.iter(|| e.tile_matching(black_box(id), black_box(&shown), black_box(&words)))
+        });
     }
     g.finish();
 }

@@ -36,10 +36,20 @@
 //!   or, when it holds one asset, that asset as a point. Clusters carry no buffer: they lie
 //!   inside their tile. The counts of a tile's clusters and points add up to the matching
 //!   assets in the tile.
+//!
+//! # Filters and words
+//!
+//! [`Engine::tile`] takes the engine's [`Filter`], tested on each entry's facets.
+//! [`Engine::tile_matching`] also takes words: it keeps the assets the text index finds for
+//! them (coordinator search's candidates: a word, a synonym or a category matched), asking the
+//! index for a circle around the tile from zoom [`WORDS_IN_CIRCLE_FROM_ZOOM`], for everything
+//! below, and marks them in a bit set over the slots (one bit per slot, 125 KB at a million)
+//! that the tile's pass reads.
 
 use crate::facets::{Facets, SlotFacets};
+use crate::text::{Circle, TextQuery};
 use crate::{CompiledFilter, Engine, Filter, IndexError};
-use assetmap_core::{AbcdType, Asset};
+use assetmap_core::{haversine_m, AbcdType, Asset, LonLat};
 use std::ops::Range;
 
 /// Highest zoom served: about 2.4 m per tile unit at the equator.
@@ -55,6 +65,9 @@ pub const POINTS_FROM_ZOOM: u8 = 15;
 pub const MAX_POINTS: usize = 4_000;
 /// A tile is cut into 2^CELL_BITS × 2^CELL_BITS cluster cells.
 pub const CELL_BITS: u8 = 3;
+/// From this zoom a tile with words asks the text index for the circle around the tile (and
+/// its buffer) only; below, for the whole index (a tile at zoom 8 is about 150 km wide).
+pub const WORDS_IN_CIRCLE_FROM_ZOOM: u8 = 8;
 
 /// Bits of the world square per side.
 const WORLD_BITS: u32 = 32;
@@ -135,14 +148,40 @@ impl TileId {
 
     /// The tile's edges in degrees: west, south, east, north.
     pub fn bounds(&self) -> [f64; 4] {
+        self.bounds_with_margin(0.0)
+    }
+
+    /// The edges in degrees (west, south, east, north) of the tile grown by `margin` tiles on
+    /// every side (the world's edge at most).
+    fn bounds_with_margin(&self, margin: f64) -> [f64; 4] {
         let n = f64::from(1u32 << self.z);
-        let lon = |x: f64| x / n * 360.0 - 180.0;
+        let lon = |x: f64| x.clamp(0.0, n) / n * 360.0 - 180.0;
         let lat = |y: f64| {
-            let m = std::f64::consts::PI * (1.0 - 2.0 * y / n);
+            let m = std::f64::consts::PI * (1.0 - 2.0 * y.clamp(0.0, n) / n);
             m.sinh().atan().to_degrees()
         };
         let (x, y) = (f64::from(self.x), f64::from(self.y));
-        [lon(x), lat(y + 1.0), lon(x + 1.0), lat(y)]
+        [
+            lon(x - margin),
+            lat(y + 1.0 + margin),
+            lon(x + 1.0 + margin),
+            lat(y - margin),
+        ]
+    }
+
+    /// A circle on the ground holding the tile and its [`BUFFER`]: centred on the middle of
+    /// its edges, through the farthest corner, plus 1 % and 100 m for the edges' bulge.
+    fn enclosing_circle(&self) -> Option<Circle> {
+        let [w, s, e, n] = self.bounds_with_margin(f64::from(BUFFER) / f64::from(EXTENT));
+        let centre = LonLat::new((w + e) / 2.0, (s + n) / 2.0).ok()?;
+        let radius_m = [(w, s), (w, n), (e, s), (e, n)]
+            .into_iter()
+            .map(|(lon, lat)| haversine_m(centre.lon(), centre.lat(), lon, lat))
+            .fold(0.0, f64::max);
+        Some(Circle {
+            centre,
+            radius_m: radius_m * 1.01 + 100.0,
+        })
     }
 
     /// The four tiles one zoom deeper, or none at [`MAX_ZOOM`].
@@ -371,6 +410,31 @@ impl Tile<'_> {
     }
 }
 
+/// A set of slots, one bit each.
+struct SlotSet {
+    bits: Vec<u64>,
+}
+
+impl SlotSet {
+    fn new(slots: usize) -> SlotSet {
+        SlotSet {
+            bits: vec![0; slots.div_ceil(64)],
+        }
+    }
+
+    fn insert(&mut self, slot: u32) {
+        if let Some(w) = self.bits.get_mut(slot as usize / 64) {
+            *w |= 1 << (slot % 64);
+        }
+    }
+
+    fn contains(&self, slot: u32) -> bool {
+        self.bits
+            .get(slot as usize / 64)
+            .is_some_and(|w| w & (1 << (slot % 64)) != 0)
+    }
+}
+
 /// One cluster cell being filled.
 #[derive(Debug, Clone, Copy, Default)]
 struct Cell {
@@ -454,10 +518,50 @@ impl Engine {
     /// assert!(!world.is_points());
     /// ```
     pub fn tile(&self, id: TileId, filter: &Filter) -> Tile<'_> {
+        self.tile_of(id, &CompiledFilter::new(filter), None)
+    }
+
+    /// [`tile`](Self::tile), keeping only the assets `words` match: those the text index
+    /// finds for them (through a word, a synonym or a category, as coordinator search's
+    /// candidates), wherever they rank. Empty words keep everything.
+    ///
+    /// Cost: a text search over the circle around the tile from zoom
+    /// [`WORDS_IN_CIRCLE_FROM_ZOOM`] (over the whole index below), then the tile's pass.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::{tiles::TileId, Engine, Filter, TextQuery};
+    /// use assetmap_synthetic as synthetic;
+    /// let engine = Engine::new(synthetic::assets(1, 2_000));
+    /// let world = TileId::new(0, 0, 0).unwrap();
+    /// let all = engine.tile(world, &Filter::default()).asset_count();
+    /// let words = TextQuery::parse("gardening");
+    /// let some = engine.tile_matching(world, &Filter::default(), &words).asset_count();
+    /// assert!(0 < some && some < all);
+    /// ```
+    pub fn tile_matching(&self, id: TileId, filter: &Filter, words: &TextQuery) -> Tile<'_> {
         let c = CompiledFilter::new(filter);
+        if words.is_empty() {
+            return self.tile_of(id, &c, None);
+        }
+        let area = (id.z >= WORDS_IN_CIRCLE_FROM_ZOOM)
+            .then(|| id.enclosing_circle())
+            .flatten();
+        let mut matched = SlotSet::new(self.all_slot_facets().len());
+        for hit in self.text_index().search(words, area.as_ref(), &c) {
+            matched.insert(hit.slot);
+        }
+        self.tile_of(id, &c, Some(&matched))
+    }
+
+    /// The tile of the assets passing `c` (and in `only`, when given).
+    fn tile_of(&self, id: TileId, c: &CompiledFilter, only: Option<&SlotSet>) -> Tile<'_> {
         let index = self.tile_index();
-        let admits =
-            |e: &TileEntry| c.admits(&e.facets) && (!c.needs_asset() || self.accepts(e.slot, &c));
+        let admits = |e: &TileEntry| {
+            c.admits(&e.facets)
+                && only.is_none_or(|set| set.contains(e.slot))
+                && (!c.needs_asset() || self.accepts(e.slot, c))
+        };
         let z = u32::from(id.z);
         let (tx, ty) = (u64::from(id.x), u64::from(id.y));
         // World units to tile units: drop the bits below a tile unit.
@@ -721,6 +825,72 @@ mod tests {
             .unwrap();
         let t = e.tile(TileId::new(0, 0, 0).unwrap(), &filters[0]);
         assert!(t.clusters.iter().all(|c| c.by_type[association] == c.count));
+    }
+
+    /// Words keep the assets the text index finds for them anywhere (asked of the whole
+    /// index here, of a circle around the tile by the engine from zoom 8), in points, buffers
+    /// and cluster counts alike.
+    #[test]
+    fn words_keep_the_assets_the_text_index_finds() {
+        let e = engine(30_000);
+        for words in ["gardening", "singing group", "food bank"] {
+            let words = TextQuery::parse(words);
+            for f in [
+                Filter::default(),
+                Filter {
+                    statuses: Status::SHOWN_BY_DEFAULT.to_vec(),
+                    ..Filter::default()
+                },
+            ] {
+                let c = CompiledFilter::new(&f);
+                let found: std::collections::HashSet<&str> = e
+                    .text_index()
+                    .search(&words, None, &c)
+                    .iter()
+                    .filter_map(|h| e.slot_asset(h.slot))
+                    .map(|a| a.id.as_str())
+                    .collect();
+                assert!(found.len() > 50, "{words:?}: {}", found.len());
+                for z in [0, 7, 8, 11, 14, 15, 16] {
+                    let id = TileId::containing(SALE.0, SALE.1, z);
+                    let t = e.tile_matching(id, &f, &words);
+                    let expected = e
+                        .iter()
+                        .filter(|a| f.matches(a) && found.contains(a.id.as_str()))
+                        .filter(|a| TileId::containing(a.location.lon(), a.location.lat(), z) == id)
+                        .count() as u64;
+                    assert_eq!(t.asset_count(), expected, "z{z} {words:?} {f:?}");
+                    assert!(expected > 0 || z >= 15, "z{z}");
+                    if t.is_points() {
+                        let ids = |t: &Tile<'_>| -> Vec<(String, i32, i32)> {
+                            let mut v: Vec<_> = t
+                                .points
+                                .iter()
+                                .filter(|p| found.contains(p.asset.id.as_str()))
+                                .map(|p| (p.asset.id.to_string(), p.x, p.y))
+                                .collect();
+                            v.sort();
+                            v
+                        };
+                        assert_eq!(t.points.len(), ids(&t).len());
+                        assert_eq!(ids(&t), ids(&e.tile(id, &f)), "z{z}");
+                    }
+                }
+            }
+        }
+        let nothing = TextQuery::parse("xyzzyplugh");
+        let world = TileId::new(0, 0, 0).unwrap();
+        assert_eq!(
+            e.tile_matching(world, &Filter::default(), &nothing)
+                .asset_count(),
+            0
+        );
+        let blank = TextQuery::parse("  ");
+        assert_eq!(
+            e.tile_matching(world, &Filter::default(), &blank)
+                .asset_count(),
+            30_000
+        );
     }
 
     /// A buffer point is an asset of a neighbouring tile within [`BUFFER`] units of the edge;
