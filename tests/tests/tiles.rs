@@ -105,6 +105,34 @@ async fn tiles_hold_the_map_points_with_their_filters() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn words_keep_what_the_text_search_finds() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let dir = tempfile::tempdir().unwrap();
+    let world = TileId::new(0, 0, 0).unwrap();
+    let all = assets_in(&ogr(dir.path(), world, &tile(&app, world, "").await.body));
+    let library = assets_in(&ogr(
+        dir.path(),
+        world,
+        &tile(&app, world, "?q=library").await.body,
+    ));
+    assert!(0 < library && library < all, "{library} of {all}");
+    // What the engine's text index finds for the words, under the default statuses.
+    let expected = {
+        let engine = app.state.engine();
+        let filter = assetmap_index::Filter {
+            statuses: assetmap_core::Status::SHOWN_BY_DEFAULT.to_vec(),
+            ..assetmap_index::Filter::default()
+        };
+        engine
+            .tile_matching(world, &filter, &assetmap_index::TextQuery::parse("library"))
+            .asset_count()
+    };
+    assert_eq!(library, expected);
+    let none = tile(&app, world, "?q=xyzzyplugh").await;
+    assert_eq!((none.status, none.body.len()), (204, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tile_is_revalidated_until_a_write_changes_it() {
     let app = spawn_app(TestStore::GeoPackage).await;
     let sale = TileId::containing(-2.3183, 53.4242, 16);

@@ -8,7 +8,8 @@
 //!   {tileCol}`), `204 No Content` when nothing is in it.
 //!
 //! Each takes the map's filters (`category`, `abcd_type`, `status`, as `/map/points`; the
-//! statuses shown by default when `status` is absent), and the metadata passes them on in its
+//! statuses shown by default when `status` is absent) and words (`q`: the assets the text
+//! index finds for them, as `/search`'s candidates), and the metadata passes them on in its
 //! tile links. `ETag` and `304` come from [`crate::edge`] (public data: the engine generation
 //! and the URL). What a tile holds is `assetmap_index::tiles`; how it is written,
 //! `assetmap_io::mvt`.
@@ -16,10 +17,11 @@
 use crate::errors::ApiError;
 use crate::http::{base_url, json_response};
 use crate::params::Params;
-use crate::parse::filter_from;
+use crate::parse::{filter_from, words_from};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use assetmap_index::tiles::{TileId, MAX_LAT, MAX_ZOOM};
+use assetmap_index::TextQuery;
 use assetmap_io::mvt;
 use serde_json::{json, Value};
 
@@ -29,7 +31,7 @@ const TMS_URI: &str = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMerca
 const CRS_3857: &str = "http://www.opengis.net/def/crs/EPSG/0/3857";
 const TILING_SCHEME_REL: &str = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme";
 /// The query parameters of every route here.
-const FILTERS: &[&str] = &["category", "abcd_type", "status"];
+const FILTERS: &[&str] = &["category", "abcd_type", "status", "q"];
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -56,16 +58,24 @@ fn check_tms(tms: &str) -> Result<(), ApiError> {
     }
 }
 
-/// The filters of the request, checked, and its query string to pass on in links (`?…` or
-/// nothing).
-fn filters(req: &HttpRequest) -> Result<(assetmap_index::Filter, String), ApiError> {
+/// What a request asks for: the filters and the words (`q`), checked, and its query string to
+/// pass on in links (`?…` or nothing).
+struct Asked {
+    filter: assetmap_index::Filter,
+    words: TextQuery,
+    qs: String,
+}
+
+fn asked(req: &HttpRequest) -> Result<Asked, ApiError> {
     let p = Params::parse(req.query_string(), FILTERS)?;
-    let filter = filter_from(&p)?;
-    let qs = match req.query_string() {
-        "" => String::new(),
-        q => format!("?{q}"),
-    };
-    Ok((filter, qs))
+    Ok(Asked {
+        filter: filter_from(&p)?,
+        words: TextQuery::parse(words_from(&p)?),
+        qs: match req.query_string() {
+            "" => String::new(),
+            q => format!("?{q}"),
+        },
+    })
 }
 
 /// The tile URL template, `{z}/{y}/{x}` (TileJSON's names; OGC's are `{tileMatrix}/{tileRow}/
@@ -93,7 +103,7 @@ fn tileset_summary(base: &str, qs: &str) -> Value {
 }
 
 async fn tilesets(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let (_, qs) = filters(&req)?;
+    let qs = asked(&req)?.qs;
     let base = base_url(&req);
     Ok(json_response(
         "application/json",
@@ -108,7 +118,7 @@ async fn tilesets(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 }
 
 async fn tileset(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let (_, qs) = filters(&req)?;
+    let qs = asked(&req)?.qs;
     check_tms(&path)?;
     let base = base_url(&req);
     let mut doc = tileset_summary(&base, &qs);
@@ -137,7 +147,7 @@ async fn tileset(req: HttpRequest, path: web::Path<String>) -> Result<HttpRespon
 }
 
 async fn tilejson(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let (_, qs) = filters(&req)?;
+    let qs = asked(&req)?.qs;
     check_tms(&path)?;
     let base = base_url(&req);
     let fields: serde_json::Map<String, Value> = mvt::FIELDS
@@ -180,7 +190,7 @@ async fn tile(
     state: web::Data<AppState>,
     path: web::Path<(String, String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, _) = filters(&req)?;
+    let asked = asked(&req)?;
     let (tms, z, y, x) = path.into_inner();
     check_tms(&tms)?;
     let (z, y, x) = (
@@ -196,7 +206,7 @@ async fn tile(
     })?;
     let bytes = {
         let engine = state.engine();
-        mvt::encode(&engine.tile(id, &filter))
+        mvt::encode(&engine.tile_matching(id, &asked.filter, &asked.words))
     };
     if bytes.is_empty() {
         return Ok(HttpResponse::NoContent().finish());
