@@ -90,7 +90,9 @@ fn sweep() {
         .map(|a| (a.location.lon(), a.location.lat()))
         .collect();
     let (_, shown) = map_filters()[1].clone();
-    eprintln!("zoom  tiles  slowest(ms)  mean(ms)  most points  most clusters  most assets  (filter: shown)");
+    let words = TextQuery::parse("gardening");
+    eprintln!("filter: the statuses shown by default; then with the words \"gardening\" too");
+    eprintln!("zoom  tiles  slowest(ms)  mean(ms)  most points  most clusters  most assets  slowest with words(ms)");
     for z in 0..=MAX_ZOOM {
         let distinct: BTreeSet<(u32, u32)> = sample
             .iter()
@@ -104,7 +106,8 @@ fn sweep() {
             .step_by(step)
             .map(|(x, y)| TileId { z, x, y })
             .collect();
-        let (mut slowest, mut total) = (Duration::ZERO, Duration::ZERO);
+        let (mut slowest, mut total, mut slowest_words) =
+            (Duration::ZERO, Duration::ZERO, Duration::ZERO);
         let (mut points, mut clusters, mut assets) = (0, 0, 0);
         for id in &ids {
             let t = Instant::now();
@@ -115,12 +118,16 @@ fn sweep() {
             points = points.max(tile.points.len());
             clusters = clusters.max(tile.clusters.len());
             assets = assets.max(tile.asset_count());
+            let t = Instant::now();
+            black_box(e.tile_matching(*id, &shown, &words));
+            slowest_words = slowest_words.max(t.elapsed());
         }
         eprintln!(
-            "{z:>4}  {:>5}  {:>11.3}  {:>8.3}  {points:>11}  {clusters:>13}  {assets:>11}",
+            "{z:>4}  {:>5}  {:>11.3}  {:>8.3}  {points:>11}  {clusters:>13}  {assets:>11}  {:>22.3}",
             ids.len(),
             slowest.as_secs_f64() * 1e3,
-            total.as_secs_f64() * 1e3 / ids.len().max(1) as f64
+            total.as_secs_f64() * 1e3 / ids.len().max(1) as f64,
+            slowest_words.as_secs_f64() * 1e3
         );
     }
 }
