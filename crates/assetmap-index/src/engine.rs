@@ -283,8 +283,7 @@ impl Engine {
                     }
                     self.tree.insert(new_point);
                 }
-                self.tiles.remove(s, &self.facets[s as usize]);
-                self.tiles.insert(s, &facets);
+                self.tiles.replace(s, &self.facets[s as usize], &facets);
                 self.facets[s as usize] = facets;
                 // Secondary indexes: replace slot `s`.
                 if let Some(a) = self.slots[s as usize].as_ref() {
