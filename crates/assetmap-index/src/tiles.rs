@@ -14,8 +14,8 @@
 //!
 //! # The index: one array in Z order
 //!
-//! [`TileIndex`] keeps one 24-byte entry per asset — the Morton (Z-order) interleaving of its
-//! world x and y (`u64`), its slot and its packed [`Facets`] — sorted by that key. The
+//! `TileIndex` keeps one 24-byte entry per asset — the Morton (Z-order) interleaving of its
+//! world x and y (`u64`), its slot and its packed `Facets` — sorted by that key. The
 //! assets of any tile, at any zoom, are then one contiguous run of the array (two binary
 //! searches), and so are those of each cluster cell (a tile at zoom `z + 3`). Filters are
 //! tested on the entry's own facets, in one sequential pass: only `open_at` and `updated`
@@ -62,12 +62,14 @@ pub const BUFFER: i32 = 64;
 /// From this zoom a tile lists its assets one by one (the map page clustered up to zoom 14).
 pub const POINTS_FROM_ZOOM: u8 = 15;
 /// Below [`MAX_ZOOM`], a tile with more matching assets than this is clustered even at
-/// [`POINTS_FROM_ZOOM`] or above (a point costs about 80 bytes encoded).
+/// [`POINTS_FROM_ZOOM`] or above (a point costs about 60 bytes encoded with synthetic names:
+/// 4,000 make about 230 KB).
 pub const MAX_POINTS: usize = 4_000;
 /// A tile is cut into 2^CELL_BITS × 2^CELL_BITS cluster cells.
 pub const CELL_BITS: u8 = 3;
 /// From this zoom a tile with words asks the text index for the circle around the tile (and
-/// its buffer) only; below, for the whole index (a tile at zoom 8 is about 150 km wide).
+/// its buffer) only; below, for the whole index (a tile at zoom 8 is 156 km wide at the
+/// equator, 94 km at 53° N).
 pub const WORDS_IN_CIRCLE_FROM_ZOOM: u8 = 8;
 
 /// Bits of the world square per side.
