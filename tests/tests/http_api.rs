@@ -599,7 +599,8 @@ async fn every_documented_path_answers(app: &TestApp) {
                 &oruk::stable_id("organization", "trafford_libraries:0"),
             )
             .replace("{taxonomyId}", &oruk::taxonomy_ids()[0])
-            .replace("{taxonomyTermId}", &oruk::Term::all()[0].id());
+            .replace("{taxonomyTermId}", &oruk::Term::all()[0].id())
+            .replace("{tileMatrix}/{tileRow}/{tileCol}", "0/0/0");
         // Bytes, not text: some answers are files (a GeoPackage).
         let r = app.download(&concrete).await;
         let body = String::from_utf8_lossy(&r.body);

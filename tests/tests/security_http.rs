@@ -93,7 +93,8 @@ fn documented_routes() -> Vec<(String, Vec<String>)> {
                 .replace("{proposalId}", "1")
                 .replace("{suggestionId}", "1")
                 .replace("{version}", "1")
-                .replace("{secret}", "no-such-link");
+                .replace("{secret}", "no-such-link")
+                .replace("{tileMatrix}/{tileRow}/{tileCol}", "0/0/0");
             assert!(!path.contains('{'), "a template to fill in: {path}");
             let methods = ops
                 .as_object()

@@ -3,6 +3,7 @@
 use crate::facets::{CompiledFilter, SlotFacets};
 use crate::sphere::{chord_of_m, enclosing_aabb, to_xyz, Xyz, CHORD_SLACK};
 use crate::text::TextIndex;
+use crate::tiles::TileIndex;
 use crate::{BBox, Filter};
 use assetmap_core::{haversine_m, Asset, AssetId, LonLat};
 use rstar::primitives::GeomWithData;
@@ -88,6 +89,8 @@ pub struct Engine {
     tree: RTree<Point>,
     /// Text relevance over the live slots (coordinator search, see [`crate::search`]).
     text: TextIndex,
+    /// Z-ordered positions and facets for map tiles (see [`crate::tiles`]).
+    tiles: TileIndex,
 }
 
 impl fmt::Debug for Engine {
@@ -160,6 +163,7 @@ impl Engine {
             .map(|&s| point(s, &assets[s as usize]))
             .collect();
         let text = TextIndex::build(live.iter().map(|&s| (s, &assets[s as usize])));
+        let tiles = TileIndex::build(&live, &facets);
         let mut slots: Vec<Option<Asset>> = assets.into_iter().map(Some).collect();
         for &s in &dead {
             slots[s as usize] = None;
@@ -173,6 +177,7 @@ impl Engine {
             order: live,
             tree: RTree::bulk_load(points),
             text,
+            tiles,
         }
     }
 
@@ -189,6 +194,21 @@ impl Engine {
     /// The asset in `slot`, if the slot is live (for secondary indexes that know assets by slot).
     pub(crate) fn slot_asset(&self, slot: u32) -> Option<&Asset> {
         self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    /// Live slots in id order (for [`crate::tiles`]).
+    pub(crate) fn live_slots(&self) -> &[u32] {
+        &self.order
+    }
+
+    /// The packed record of every slot, by slot (stale for free slots).
+    pub(crate) fn all_slot_facets(&self) -> &[SlotFacets] {
+        &self.facets
+    }
+
+    /// The tile index (for [`crate::tiles`]).
+    pub(crate) fn tile_index(&self) -> &TileIndex {
+        &self.tiles
     }
 
     /// The text index (for [`crate::search`]).
@@ -263,6 +283,7 @@ impl Engine {
                     }
                     self.tree.insert(new_point);
                 }
+                self.tiles.replace(s, &self.facets[s as usize], &facets);
                 self.facets[s as usize] = facets;
                 // Secondary indexes: replace slot `s`.
                 if let Some(a) = self.slots[s as usize].as_ref() {
@@ -289,6 +310,7 @@ impl Engine {
                 };
                 self.tree.insert(point(s, &asset));
                 self.text.upsert(s, &asset);
+                self.tiles.insert(s, &self.facets[s as usize]);
                 self.slots[s as usize] = Some(asset);
                 self.order.insert(pos, s);
                 // Secondary indexes: insert slot `s`.
@@ -317,6 +339,7 @@ impl Engine {
         self.free.push(s);
         // Secondary indexes: remove slot `s`.
         self.text.remove(s);
+        self.tiles.remove(s, &self.facets[s as usize]);
         Some(old)
     }
 
@@ -348,7 +371,7 @@ impl Engine {
     /// filter needs the asset itself (`open_at`): at a million assets the difference between
     /// one 32-byte record and a cache miss on each `Asset` is most of a scan's time.
     #[inline]
-    fn accepts(&self, slot: u32, c: &CompiledFilter) -> bool {
+    pub(crate) fn accepts(&self, slot: u32, c: &CompiledFilter) -> bool {
         c.admits(&self.facets[slot as usize].facets)
             && (!c.needs_asset() || self.slot_asset(slot).is_some_and(|a| c.admits_asset(a)))
     }
@@ -679,6 +702,7 @@ impl Engine {
         if live != self.order.len()
             || live != self.tree.size()
             || live != self.text.len()
+            || live != self.tiles.len()
             || live + self.free.len() != self.slots.len()
         {
             return Err(format!(
@@ -708,6 +732,6 @@ impl Engine {
                 return Err(format!("facets of {} are stale", a.id));
             }
         }
-        Ok(())
+        self.tiles.check(&self.order, &self.facets)
     }
 }

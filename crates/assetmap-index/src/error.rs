@@ -44,4 +44,17 @@ pub enum IndexError {
         /// Northern edge in degrees.
         north: f64,
     },
+    /// A map tile that does not exist: zoom above the highest served, or a column or row
+    /// outside `0..2^z`.
+    #[error("tile at zoom {z}, column {x}, row {y} does not exist: {problem}; zoom is 0..=16 and at zoom z columns and rows run 0..=2^z-1")]
+    Tile {
+        /// Zoom as given.
+        z: u32,
+        /// Column as given.
+        x: u64,
+        /// Row as given.
+        y: u64,
+        /// What is wrong with it.
+        problem: String,
+    },
 }

@@ -114,6 +114,12 @@ impl Facets {
         }
     }
 
+    /// The position of its ABCD type in [`AbcdType::ALL`].
+    #[inline]
+    pub(crate) fn abcd_index(&self) -> usize {
+        self.abcd.trailing_zeros() as usize
+    }
+
     /// The category bits (see [`category_bit`]).
     #[inline]
     pub(crate) fn categories(&self) -> u16 {

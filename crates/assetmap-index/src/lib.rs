@@ -17,6 +17,7 @@ pub mod search;
 pub mod sort;
 mod sphere;
 pub mod text;
+pub mod tiles;
 
 pub use areas::{AreaCodes, AreaIndex, AreaInput, AreaLevel};
 pub use bbox::BBox;

@@ -5,6 +5,7 @@ pub mod duplicates;
 pub mod export;
 pub mod geojson;
 pub mod mapping;
+pub mod mvt;
 pub mod oruk;
 pub mod oruk_import;
 pub mod sync;

@@ -11,6 +11,21 @@ use assetmap_index::predicate::Predicate;
 use assetmap_index::{AreaLevel, BBox, Filter, TimeInterval};
 use assetmap_place::{Place, PostcodeInfo};
 
+/// Longest `q` (words), in characters.
+pub const MAX_QUERY_CHARS: usize = 300;
+
+/// The words of `q` as given ("" when absent), refused when longer than [`MAX_QUERY_CHARS`].
+pub fn words_from(p: &Params) -> Result<&str, ApiError> {
+    let q = p.one("q")?.unwrap_or("");
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::bad_param(
+            "q",
+            format!("is longer than {MAX_QUERY_CHARS} characters; use a few words"),
+        ));
+    }
+    Ok(q)
+}
+
 /// Longest walking distance accepted for the per-area figures, metres.
 pub const MAX_WALK_M: f64 = 10_000.0;
 

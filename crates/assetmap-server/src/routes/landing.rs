@@ -177,6 +177,7 @@ fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
                 links.push(json!({"href": format!("{base}/collections/assets/schema"), "rel": rel, "type": crate::http::SCHEMA_JSON, "title": "Its features, as JSON Schema"}));
             }
             links.push(json!({"href": format!("{base}/collections/assets/queryables"), "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "type": crate::http::SCHEMA_JSON, "title": "What a filter can name"}));
+            links.push(json!({"href": format!("{base}/collections/assets/tiles"), "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "type": "application/json", "title": "Vector tiles of the assets"}));
         }
     }
     Some(doc)

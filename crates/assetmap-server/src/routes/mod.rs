@@ -21,6 +21,7 @@ pub mod shortlist;
 pub mod site;
 pub mod stale;
 pub mod suggestions;
+pub mod tiles;
 
 /// Registers every route on `cfg`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(downloads::configure)
     .configure(jsna::configure)
     .configure(map::configure)
+    .configure(tiles::configure)
     .configure(search::configure)
     .configure(geocode::configure)
     .configure(shortlist::configure)

@@ -38,8 +38,6 @@ pub const MAX_RADIUS_M: f64 = 50_000.0;
 pub const DEFAULT_LIMIT: usize = 20;
 /// Largest number of results.
 pub const MAX_LIMIT: usize = 200;
-/// Longest `q`, in characters.
-pub const MAX_QUERY_CHARS: usize = 300;
 
 /// Registers `/search`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -125,13 +123,7 @@ pub fn parse_search(
         (None, Some(m)) => WalkingModel::radius_m(m),
         (None, None) => DEFAULT_RADIUS_M,
     };
-    let q = p.one("q")?.unwrap_or("");
-    if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::bad_param(
-            "q",
-            format!("is longer than {MAX_QUERY_CHARS} characters; use a few words"),
-        ));
-    }
+    let q = crate::parse::words_from(&p)?;
     let open_at = match (p.one("open_at")?, p.one("open")?) {
         (Some(_), Some(_)) => {
             return Err(ApiError::bad_param(
