@@ -253,14 +253,16 @@ function onFiltersChanged() {
   app.state.asset = null;
   updateFilterSummary();
   pushUrl();
-  app.map?.setPointsUrl(pointsUrl());
+  app.map?.setTilesUrl(tilesUrl());
   closeDetail({ push: false, focus: false });
   refresh();
 }
 
-function pointsUrl() {
+/** The map's vector tiles, narrowed to the chosen kinds of activity. */
+function tilesUrl() {
   const c = app.state.categories;
-  return c.length ? `/map/points?category=${c.map(encodeURIComponent).join(',')}` : '/map/points';
+  const tiles = '/collections/assets/tiles/WebMercatorQuad/{z}/{y}/{x}';
+  return c.length ? `${tiles}?category=${c.map(encodeURIComponent).join(',')}` : tiles;
 }
 
 /* ---------- map ---------- */
@@ -289,7 +291,7 @@ async function ensureMap() {
   if (!app.wards) {
     app.wards = await api.wards().catch(() => ({ type: 'FeatureCollection', features: [] }));
   }
-  view.setPointsUrl(pointsUrl());
+  view.setTilesUrl(tilesUrl());
   await view.init(app.wards);
   if (app.state.view && !app.state.postcode) view.jumpTo(app.state.view);
   if (app.place) view.setSearchArea(app.place, app.state.walk * WALK_METRES_PER_MINUTE);
@@ -766,8 +768,7 @@ function setUpEditing() {
     },
     refreshPoints: () => {
       if (!app.map) return;
-      app.map.pointsUrl = null;
-      app.map.setPointsUrl(pointsUrl());
+      app.map.setTilesUrl(tilesUrl(), { reload: true });
     },
     ensureMapMode,
     mapCenter: () => {
@@ -944,7 +945,7 @@ async function onPopState() {
   const modeChanged = next.mode !== app.state.mode;
   app.state = next;
   syncControls();
-  app.map?.setPointsUrl(pointsUrl());
+  app.map?.setTilesUrl(tilesUrl());
   if (modeChanged) await setMode(next.mode, { push: false });
   if (app.map?.loaded && next.view && !next.postcode) app.map.jumpTo(next.view);
   await refresh({ fit: Boolean(next.postcode && next.postcode !== prevPostcode) });

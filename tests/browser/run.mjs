@@ -215,6 +215,25 @@ async function waitMapIdle(page) {
   }, null, { timeout: 30000 });
 }
 
+/**
+ * How many places the map draws in view: each cluster counts its places (`point_count`), each
+ * pin one. The map draws from the server's vector tiles, so this is what reached the screen.
+ */
+async function placesOnMap(page) {
+  return page.evaluate(() => window.assetmap.map.map
+    .queryRenderedFeatures({ layers: ['asset-clusters', 'asset-points'] })
+    .reduce((n, f) => n + (f.properties.point_count ?? 1), 0));
+}
+
+async function waitPlacesOnMap(page, atLeast, timeout = 30000) {
+  await page.waitForFunction((n) => {
+    const m = window.assetmap?.map?.map;
+    return m && window.assetmap.map.loaded && m.isSourceLoaded('assets')
+      && m.queryRenderedFeatures({ layers: ['asset-clusters', 'asset-points'] })
+        .reduce((k, f) => k + (f.properties.point_count ?? 1), 0) >= n;
+  }, atLeast, { timeout });
+}
+
 async function waitResults(page) {
   await page.waitForFunction(() => !document.body.classList.contains('is-loading')
     && document.getElementById('results-status').textContent.trim() !== '', null, { timeout: 30000 });
@@ -245,8 +264,8 @@ are also written to \`test-output/browser-bench.json\` on every run).
 
 How: the test starts \`assetmap serve --synthetic ${SYNTHETIC_N}\` (debug build; it serves the
 ${s.points.toLocaleString('en-GB')} that are not closed) and loads the page,
-which fetches \`/map/points\` (every asset, name and type only) into a MapLibre GeoJSON source
-clustered in its web worker. Once the map is idle it eases through eight pans and zooms (zoom 11
+which draws the server's vector tiles (\`/collections/assets/tiles/WebMercatorQuad/{z}/{y}/{x}\`:
+clusters below zoom 15, every place from 15), loading only the tiles in view. Once the map is idle it eases through eight pans and zooms (zoom 11
 to 16, 1.2 s each) and records every \`requestAnimationFrame\` delta ("frame time") and the time
 MapLibre's \`_render\` takes on the main thread each frame ("render work"). The same moves on the
 bundled Trafford data (${b.points.toLocaleString('en-GB')} assets), and once more with every layer hidden but the
@@ -339,18 +358,21 @@ describe('map page in Chromium', () => {
     assert.doesNotMatch(csp, /unsafe-(inline|eval)/, 'no inline script or style is allowed');
     await waitReady(page);
     await waitMapIdle(page);
-    await page.waitForFunction(() => (window.assetmap.map.points?.features.length ?? 0) > 1000, null, { timeout: 30000 });
+    // Every place the server lists is on the map at the starting view (the whole area), in
+    // clusters drawn from the vector tiles.
+    const listed = await page.evaluate(async () => (await (await fetch('/map/points')).json()).features.length);
+    await waitPlacesOnMap(page, listed);
     await waitMapIdle(page);
     const drawn = await page.evaluate(() => {
       const m = window.assetmap.map.map;
       return {
         wards: m.queryRenderedFeatures({ layers: ['ward-fill'] }).length,
         clusters: m.queryRenderedFeatures({ layers: ['asset-clusters'] }).length,
-        points: window.assetmap.map.points.features.length,
       };
     });
     assert.ok(drawn.wards > 10, `ward polygons drawn: ${drawn.wards}`);
     assert.ok(drawn.clusters > 0, 'assets are clustered at the starting zoom');
+    assert.equal(await placesOnMap(page), listed, 'the clusters count every place once');
     assert.ok(await page.locator('#result-list > li').count() > 0, 'the list shows places in view');
     assert.match(await page.title(), /\S/);
     await assertAccessible(page, 'start');
@@ -409,7 +431,14 @@ describe('map page in Chromium', () => {
     const res = await page.evaluate(() => window.assetmap.results.map((f) => f.properties.categories));
     assert.ok(res.length > 0 && res.length <= before, `${res.length} results after the filter, ${before} before`);
     assert.ok(res.every((c) => c.includes(slug)), `every result is in ${slug}`);
-    await page.waitForFunction((s) => window.assetmap.map.pointsUrl.includes(s), slug);
+    await page.waitForFunction((s) => window.assetmap.map.tilesUrl.includes(`category=${s}`), slug);
+    // The map's clusters now count only the places of that kind.
+    await waitMapIdle(page);
+    await page.waitForFunction(() => window.assetmap.map.map.isSourceLoaded('assets'));
+    const ofKind = await page.evaluate(async (s) => (await (await fetch(`/map/points?category=${s}`)).json()).features.length, slug);
+    assert.ok(ofKind > 0, `${slug}: places of that kind`);
+    const drawnOfKind = await placesOnMap(page);
+    assert.ok(drawnOfKind <= ofKind, `the map shows only places of that kind: ${drawnOfKind} drawn, ${ofKind} in all`);
     journey.beforeFilterCount = before;
     journey.filteredCount = res.length;
     journey.slug = slug;
@@ -871,12 +900,8 @@ describe('map page in Chromium', () => {
     const t0 = Date.now();
     await p.goto(`${url}/`);
     await waitReady(p);
-    await p.waitForFunction((n) => (window.assetmap.map?.points?.features.length ?? 0) >= n, expectPoints, { timeout: 120000 });
-    // Clustering 100,000 points happens in MapLibre's worker after the data arrive.
-    await p.waitForFunction(() => {
-      const m = window.assetmap.map.map;
-      return m.isSourceLoaded('assets') && m.queryRenderedFeatures({ layers: ['asset-clusters', 'asset-points'] }).length > 0;
-    }, null, { timeout: 120000 });
+    // The tiles in view are loaded and drawn (the server clusters them).
+    await waitPlacesOnMap(p, 1, 120000);
     await waitMapIdle(p);
     const loadMs = Date.now() - t0;
     const raw = await p.evaluate(async (hideAll) => {
@@ -914,7 +939,7 @@ describe('map page in Chromium', () => {
       m._render = render;
       return { frames: frames.slice(1), work };
     }, bare);
-    const points = await p.evaluate(() => window.assetmap.map.points.features.length);
+    const points = expectPoints;
     if (!bare) await shot(p, points >= SYNTHETIC_N * 0.9 ? '11-synthetic-100k' : '11-bundled');
     assert.deepEqual(p.errors, []);
     await p.close();

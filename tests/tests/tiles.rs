@@ -140,6 +140,8 @@ async fn a_tile_is_revalidated_until_a_write_changes_it() {
     let first = app.download(&path).await;
     let etag = first.header("etag").to_owned();
     assert!(!etag.is_empty());
+    // Kept, but asked again every time: an edit shows on the map at once.
+    assert_eq!(first.header("cache-control"), "no-cache");
     let again = app
         .send("GET", &path, None, None, &[("If-None-Match", &etag)])
         .await;

@@ -22,6 +22,11 @@ function offlineStyle() {
   };
 }
 
+/** A tile URL template as MapLibre needs it: absolute, braces as they are. */
+function tileTemplate(path) {
+  return `${window.location.origin}${path}`;
+}
+
 /** Whether this browser can draw the map at all. */
 export function webglAvailable() {
   if (!window.maplibregl) return false;
@@ -68,7 +73,7 @@ export class MapView {
     this.ratio = Math.min(3, Math.max(1, Math.round(window.devicePixelRatio || 1)));
     this.wardNames = new Map();
     this.wards = EMPTY;
-    this.pointsUrl = null;
+    this.tilesUrl = '/collections/assets/tiles/WebMercatorQuad/{z}/{y}/{x}';
     this.results = EMPTY;
     this.searchArea = null;
     this.ready = new Promise((resolve) => { this.resolveReady = resolve; });
@@ -166,12 +171,14 @@ export class MapView {
     map.addSource('wards', { type: 'geojson', data: this.wards });
     map.addSource('ward-labels', { type: 'geojson', data: labelPoints });
     map.addSource('search-area', { type: 'geojson', data: EMPTY });
+    // Every place, as vector tiles from the server: clusters (with their counts) below zoom 15,
+    // each place from zoom 15. The page loads only the tiles in view, so it is as quick with a
+    // country's places as with a borough's.
     map.addSource('assets', {
-      type: 'geojson',
-      data: EMPTY, // filled by setPointsUrl once loaded
-      cluster: true,
-      clusterMaxZoom: 14,
-      clusterRadius: 45,
+      type: 'vector',
+      tiles: [tileTemplate(this.tilesUrl)],
+      minzoom: 0,
+      maxzoom: 16,
     });
     map.addSource('results', { type: 'geojson', data: this.results });
     map.addSource('hover', { type: 'geojson', data: EMPTY });
@@ -215,6 +222,7 @@ export class MapView {
       id: 'asset-clusters',
       type: 'symbol',
       source: 'assets',
+      'source-layer': 'assets',
       filter: ['has', 'point_count'],
       // Drawn whatever overlaps them, but they keep ward names from being drawn underneath.
       layout: {
@@ -226,6 +234,7 @@ export class MapView {
       id: 'asset-points',
       type: 'symbol',
       source: 'assets',
+      'source-layer': 'assets',
       filter: ['!', ['has', 'point_count']],
       layout: {
         'icon-image': ['concat', 'abcd-', ['coalesce', ['get', 'abcd_type'], 'unknown']],
@@ -283,11 +292,14 @@ export class MapView {
       map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
       map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
     }
-    map.on('click', 'asset-clusters', async (ev) => {
+    map.on('click', 'asset-clusters', (ev) => {
       const f = ev.features && ev.features[0];
       if (!f) return;
-      const zoom = await map.getSource('assets').getClusterExpansionZoom(f.properties.cluster_id);
-      map.easeTo({ center: f.geometry.coordinates, zoom: Math.min(zoom, 18) });
+      // A cluster is one cell of an 8 x 8 grid on its tile: three zooms in, it is a tile.
+      map.easeTo({ center: f.geometry.coordinates, zoom: Math.min(Math.floor(map.getZoom()) + 3, 16) });
+    });
+    map.on('error', (ev) => {
+      if (ev.sourceId === 'assets') this.opts.onStatus?.('Some places could not be loaded onto the map. The list still works.');
     });
     map.on('mouseenter', 'asset-clusters', () => { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', 'asset-clusters', () => { map.getCanvas().style.cursor = ''; });
@@ -296,29 +308,14 @@ export class MapView {
   }
 
   /**
-   * Loads the layer of all places (optionally for some categories) from the server. Fetched here
-   * rather than by MapLibre because its tiles drop string feature ids: each id is copied into
-   * the properties so a click can name the place.
+   * Which places the map draws: a tile URL template of the server's vector tiles (with the
+   * page's filters), e.g. `/collections/assets/tiles/WebMercatorQuad/{z}/{y}/{x}?category=food`.
+   * With `reload`, tiles already drawn are fetched again (after an edit).
    */
-  async setPointsUrl(url) {
-    if (url === this.pointsUrl) return;
-    this.pointsUrl = url;
-    this.pointsCtl?.abort();
-    const ctl = new AbortController();
-    this.pointsCtl = ctl;
-    try {
-      const res = await fetch(url, { headers: { Accept: 'application/geo+json' }, signal: ctl.signal });
-      if (!res.ok) throw new Error(`${res.status}`);
-      const fc = await res.json();
-      for (const f of fc.features) {
-        if (f.properties.id === undefined) f.properties.id = f.id;
-      }
-      this.points = fc;
-      await this.ready;
-      if (this.pointsCtl === ctl) this.map.getSource('assets').setData(fc);
-    } catch (e) {
-      if (e.name !== 'AbortError') this.opts.onStatus?.('The places could not be loaded onto the map. The list still works.');
-    }
+  setTilesUrl(url, { reload = false } = {}) {
+    if (url === this.tilesUrl && !reload) return;
+    this.tilesUrl = url;
+    if (this.loaded) this.map.getSource('assets').setTiles([tileTemplate(url)]);
   }
 
   /** Draws the current search results above the full layer, which is faded while they show. */

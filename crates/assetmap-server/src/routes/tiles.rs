@@ -11,7 +11,8 @@
 //! statuses shown by default when `status` is absent) and words (`q`: the assets the text
 //! index finds for them, as `/search`'s candidates), and the metadata passes them on in its
 //! tile links. `ETag` and `304` come from [`crate::edge`] (public data: the engine generation
-//! and the URL). What a tile holds is `assetmap_index::tiles`; how it is written,
+//! and the URL); a tile is sent `Cache-Control: no-cache`, so that an edit shows on the map at
+//! once. What a tile holds is `assetmap_index::tiles`; how it is written,
 //! `assetmap_io::mvt`.
 
 use crate::errors::ApiError;
@@ -19,7 +20,7 @@ use crate::http::{base_url, json_response};
 use crate::params::Params;
 use crate::parse::{filter_from, words_from};
 use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use assetmap_index::tiles::{TileId, MAX_LAT, MAX_ZOOM};
 use assetmap_index::TextQuery;
 use assetmap_io::mvt;
@@ -208,8 +209,14 @@ async fn tile(
         let engine = state.engine();
         mvt::encode(&engine.tile_matching(id, &asked.filter, &asked.words))
     };
+    // Revalidated on every use (a 304 costs nothing), so that an edit shows on the map at once
+    // rather than after the minute other public data may be kept.
+    let revalidate = (header::CACHE_CONTROL, "no-cache");
     if bytes.is_empty() {
-        return Ok(HttpResponse::NoContent().finish());
+        return Ok(HttpResponse::NoContent().insert_header(revalidate).finish());
     }
-    Ok(HttpResponse::Ok().content_type(mvt::MEDIA_TYPE).body(bytes))
+    Ok(HttpResponse::Ok()
+        .content_type(mvt::MEDIA_TYPE)
+        .insert_header(revalidate)
+        .body(bytes))
 }
