@@ -376,3 +376,40 @@ fn a_phrase_matches_whole_and_in_order_not_as_scattered_words() {
     for_each_index_term("Crafts and arts", |t| terms.push(t.to_string()));
     assert_eq!(terms, ["craft", "art"], "in order only");
 }
+
+#[test]
+fn concept_words_do_not_fire_on_everyday_senses_of_a_word() {
+    // A record full of words whose everyday sense is not the concept: "in memory of", "heart of",
+    // "a warm welcome", "the community", "information", "fire safety", "accessible", "club",
+    // "play", "peace of mind". None of these needs may find it through them.
+    let assets = vec![asset(
+        "trust",
+        "Heart of Sale Memorial Trust",
+        "In memory of Jim. A warm welcome to the whole community: information on fire safety, \
+         accessible rooms, a club for those who like to play cards, and peace of mind.",
+        &["arts_heritage"],
+        &[],
+        SALE,
+    )];
+    let ix = index(&assets);
+    for need in [
+        "dementia",
+        "heart condition",
+        "refugee",
+        "feeling low",
+        "get fit",
+        "disabled",
+        "domestic abuse",
+        "somewhere warm",
+        "toddler",
+    ] {
+        let q = TextQuery::parse(need);
+        assert!(
+            q.terms
+                .iter()
+                .all(|t| t.expansions.iter().any(|e| e.via == "concept")),
+            "{need}: a concept's phrase"
+        );
+        assert!(ranked(&ix, &assets, need).is_empty(), "{need}");
+    }
+}

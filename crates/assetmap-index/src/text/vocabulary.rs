@@ -113,7 +113,7 @@ pub const SYNONYMS: &[&[&str]] = &[
     ],
     &["nature", "wildlife", "woodland", "birdwatching"],
     &["carer", "carers", "caregiver", "looking after"],
-    &["dementia", "alzheimers", "memory"],
+    &["dementia", "alzheimers", "memory loss", "memory cafe"],
     &["music", "musical", "band", "orchestra"],
     &["theatre", "drama", "acting", "amateur dramatics"],
     &["history", "heritage", "local history"],
