@@ -571,9 +571,8 @@ impl Engine {
             .then(|| id.enclosing_circle())
             .flatten();
         let mut matched = SlotSet::new(self.all_slot_facets().len());
-        for hit in self.text_index().search(words, area.as_ref(), &c) {
-            matched.insert(hit.slot);
-        }
+        self.text_index()
+            .for_each_match(words, area.as_ref(), &c, |slot| matched.insert(slot));
         self.tile_of(id, &c, Some(&matched))
     }
 

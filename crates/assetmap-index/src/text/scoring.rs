@@ -35,6 +35,38 @@ impl TextIndex {
         hits
     }
 
+    /// Calls `f` with the slot of every asset in `area` (everywhere when `None`) passing
+    /// `filter` (all but its `open_at`) that matches `query` — the assets [`search`](Self::search)
+    /// finds — without scoring them: once per matching posting, so an asset matching several
+    /// ways is given more than once. For a set of matches (a map tile's), not a ranking.
+    pub fn for_each_match(
+        &self,
+        query: &TextQuery,
+        area: Option<&Circle>,
+        filter: &CompiledFilter,
+        mut f: impl FnMut(u32),
+    ) {
+        let p = self.prepare(query);
+        let region = area.map(Region::new);
+        let leads = p.terms.iter().flat_map(|t| {
+            t.words
+                .iter()
+                .map(|w| w.lead)
+                .chain(t.categories.iter().map(|c| c.id))
+        });
+        for lead in leads {
+            self.postings(lead, region.as_ref(), |list| {
+                for post in list {
+                    if chord2_in(region.as_ref(), &post.xyz).is_some()
+                        && filter.admits(&post.facets)
+                    {
+                        f(post.slot);
+                    }
+                }
+            });
+        }
+    }
+
     /// Resolves `query` against this index: term ids, inverse document frequencies and the
     /// ideal score of each query term.
     pub fn prepare(&self, query: &TextQuery) -> PreparedQuery {

@@ -413,3 +413,30 @@ fn concept_words_do_not_fire_on_everyday_senses_of_a_word() {
         assert!(ranked(&ix, &assets, need).is_empty(), "{need}");
     }
 }
+
+#[test]
+fn matches_without_scores_are_the_assets_search_finds() {
+    let assets = assetmap_synthetic::assets(7, 3_000);
+    let ix = TextIndex::build(assets.iter().enumerate().map(|(i, a)| (i as u32, a)));
+    let sale = Circle {
+        centre: assetmap_core::LonLat::new(SALE.0, SALE.1).unwrap(),
+        radius_m: 8_000.0,
+    };
+    let free = Filter {
+        cost_bands: vec![CostBand::Free],
+        ..Filter::default()
+    };
+    for words in ["gardening", "meet other dads", "feeling low", "food bank", "xyzzy"] {
+        for (area, filter) in [(None, Filter::default()), (Some(&sale), free.clone())] {
+            let q = TextQuery::parse(words);
+            let c = CompiledFilter::new(&filter);
+            let mut want: Vec<u32> = ix.search(&q, area, &c).iter().map(|h| h.slot).collect();
+            let mut got = Vec::new();
+            ix.for_each_match(&q, area, &c, |slot| got.push(slot));
+            want.sort_unstable();
+            got.sort_unstable();
+            got.dedup();
+            assert_eq!(got, want, "{words}");
+        }
+    }
+}
