@@ -226,6 +226,11 @@ impl Engine {
             .binary_search_by(|&s| self.slot_id(s).cmp(&Some(id)))
     }
 
+    /// The slot holding the asset with this id.
+    pub(crate) fn slot_of(&self, id: &AssetId) -> Option<u32> {
+        self.find(id).ok().map(|i| self.order[i])
+    }
+
     /// The asset with this id (binary search, `O(log n)`).
     ///
     /// # Examples

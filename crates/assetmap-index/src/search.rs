@@ -302,6 +302,9 @@ impl SearchResult<'_> {
     /// themselves, a synonym, its category, or a concept. Read from the asset's own record
     /// (name, tags, description, categories), as the index reads it.
     pub fn explain<'q>(&self, q: &'q SearchQuery) -> Vec<TermMatch<'q>> {
+        if self.matched == 0 {
+            return Vec::new(); // no words, or none matched: nothing to read
+        }
         let mut terms: Vec<std::sync::Arc<str>> = Vec::new();
         let a = self.asset;
         let fields = std::iter::once(a.name.as_str())
@@ -312,15 +315,25 @@ impl SearchResult<'_> {
         }
         terms.sort_unstable();
         terms.dedup();
+        self.explain_with(q, |term| {
+            terms.binary_search_by(|t| t.as_ref().cmp(term)).is_ok()
+        })
+    }
+
+    /// [`explain`](Self::explain), asking `has` whether the record has an index term.
+    fn explain_with<'q>(
+        &self,
+        q: &'q SearchQuery,
+        has_term: impl Fn(&str) -> bool,
+    ) -> Vec<TermMatch<'q>> {
+        let a = self.asset;
         let has = |e: &crate::text::Expansion| {
             if e.is_category() {
                 a.categories
                     .iter()
                     .any(|c| crate::text::category_term(*c) == e.stems[0])
             } else {
-                terms
-                    .binary_search_by(|t| t.as_ref().cmp(e.index_term().as_str()))
-                    .is_ok()
+                has_term(&e.index_term())
             }
         };
         q.text
@@ -341,6 +354,23 @@ impl SearchResult<'_> {
                 })
             })
             .collect()
+    }
+}
+
+impl Engine {
+    /// [`SearchResult::explain`] from the text index's own list of the record's terms, without
+    /// reading its text again (what a search response does for each result).
+    pub fn explain<'q>(&self, r: &SearchResult<'_>, q: &'q SearchQuery) -> Vec<TermMatch<'q>> {
+        if r.matched == 0 {
+            return Vec::new();
+        }
+        match self.slot_of(&r.asset.id) {
+            Some(slot) => {
+                let ix = self.text_index();
+                r.explain_with(q, |term| ix.doc_has(slot, term))
+            }
+            None => r.explain(q),
+        }
     }
 }
 
@@ -1393,6 +1423,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_engine_explains_from_its_index_as_the_record_reads() {
+        let e = engine();
+        let mut explained = 0;
+        for words in [
+            "gardening",
+            "meet other dads",
+            "feeling low",
+            "food bank",
+            "lonely",
+        ] {
+            let q = SearchQuery::new(sale(), 5_000.0, words);
+            for r in e.search(&q) {
+                let from_index = e.explain(&r, &q);
+                assert_eq!(from_index, r.explain(&q), "{words}: {}", r.asset.name);
+                explained += from_index.len();
+            }
+        }
+        assert!(explained > 20, "{explained}");
     }
 
     #[test]

@@ -274,6 +274,19 @@ impl TextIndex {
         self.total_len -= u64::from(doc.len);
     }
 
+    /// True when the record indexed under `slot` has `term` (a stem, a known phrase's stems
+    /// joined by spaces, or a category pseudo-term): what "why it matched" asks, without
+    /// reading the record's text again.
+    pub(crate) fn doc_has(&self, slot: u32, term: &str) -> bool {
+        let Some(&id) = self.dictionary.get(term) else {
+            return false;
+        };
+        self.docs
+            .get(slot as usize)
+            .and_then(Option::as_ref)
+            .is_some_and(|d| d.terms.binary_search(&id).is_ok())
+    }
+
     /// Visits the postings of `lead` in `region` (everywhere when `None`).
     pub(super) fn postings<'a>(
         &'a self,

@@ -426,7 +426,13 @@ fn matches_without_scores_are_the_assets_search_finds() {
         cost_bands: vec![CostBand::Free],
         ..Filter::default()
     };
-    for words in ["gardening", "meet other dads", "feeling low", "food bank", "xyzzy"] {
+    for words in [
+        "gardening",
+        "meet other dads",
+        "feeling low",
+        "food bank",
+        "xyzzy",
+    ] {
         for (area, filter) in [(None, Filter::default()), (Some(&sale), free.clone())] {
             let q = TextQuery::parse(words);
             let c = CompiledFilter::new(&filter);

@@ -273,8 +273,8 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
                         "terms": r.matched_terms(q),
                         // How each word matched: itself, a synonym, a category or a concept
                         // ("feeling low" through "mental wellbeing").
-                        "through": r
-                            .explain(q)
+                        "through": engine
+                            .explain(r, q)
                             .iter()
                             .map(|m| json!({"term": m.word, "via": m.via, "as": m.through}))
                             .collect::<Vec<_>>(),
