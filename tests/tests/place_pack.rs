@@ -332,6 +332,15 @@ fn census(
 /// Builds the two-authority pack with the real binary, as a council would, and returns its
 /// path and what the command printed.
 fn build_two_authority_pack(dir: &Path) -> (PathBuf, String) {
+    build_pack(
+        dir,
+        &format!("{TRAFFORD},{COPYFORD}"),
+        "Trafford and Copyford",
+    )
+}
+
+/// A pack of `las` (comma-separated ONS codes) from the national-shaped files made in `dir`.
+fn build_pack(dir: &Path, las: &str, title: &str) -> (PathBuf, String) {
     let postcodes = postcode_directory(dir);
     let la = boundaries(
         dir,
@@ -417,32 +426,25 @@ fn build_two_authority_pack(dir: &Path) -> (PathBuf, String) {
             "census2021-ts045-lsoa.csv",
         ),
     ];
-    let out = dir.join("two.gpkg");
+    let out = dir.join(format!("{}.gpkg", las.replace(',', "-")));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_assetmap-under-test"));
-    cmd.args([
-        "place",
-        "build",
-        "--la",
-        &format!("{TRAFFORD},{COPYFORD}"),
-        "--title",
-        "Trafford and Copyford",
-    ])
-    .args([
-        "--attribution",
-        "Contains National Statistics and OS data © Crown copyright and database right 2025",
-    ])
-    .arg("--postcodes")
-    .arg(&postcodes)
-    .arg("--boundaries-la")
-    .arg(&la)
-    .arg("--boundaries-ward")
-    .arg(&ward)
-    .arg("--assignment-ward")
-    .arg(&ward_full)
-    .arg("--boundaries-msoa")
-    .arg(&msoa)
-    .arg("--boundaries-lsoa")
-    .arg(&lsoa);
+    cmd.args(["place", "build", "--la", las, "--title", title])
+        .args([
+            "--attribution",
+            "Contains National Statistics and OS data © Crown copyright and database right 2025",
+        ])
+        .arg("--postcodes")
+        .arg(&postcodes)
+        .arg("--boundaries-la")
+        .arg(&la)
+        .arg("--boundaries-ward")
+        .arg(&ward)
+        .arg("--assignment-ward")
+        .arg(&ward_full)
+        .arg("--boundaries-msoa")
+        .arg(&msoa)
+        .arg("--boundaries-lsoa")
+        .arg(&lsoa);
     for p in &pop {
         cmd.arg("--population").arg(p);
     }
@@ -486,6 +488,21 @@ async fn areas(app: &TestApp, level: &str, query: &str) -> BTreeMap<String, Valu
         .iter()
         .map(|f| (f["id"].as_str().unwrap().to_owned(), f.clone()))
         .collect()
+}
+
+/// The bundled assets belong to the bundled place: a new store for a place that does not
+/// cover its authorities starts empty, not with another council's register.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_place_without_the_bundled_authorities_starts_with_no_assets() {
+    let work = tempfile::tempdir().unwrap();
+    let (pack, printed) = build_pack(work.path(), COPYFORD, "Copyford");
+    assert!(printed.contains("Wrote "), "{printed}");
+    let app = serve_pack(&pack).await;
+    let doc = app.get("/collections/assets/items?limit=1").await.json();
+    assert_eq!(doc["numberMatched"], 0, "{doc}");
+    // It is served all the same: a written asset is there.
+    let r = app.create(&sample_feature("Copyford's first place")).await;
+    assert_eq!(r.status, 201, "{}", r.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,14 +26,103 @@ use std::sync::Arc;
 /// Assets read per batch (from the engine or the store).
 pub const BATCH: usize = 1_000;
 
-/// The licence of the bundled data and of anything exported from it.
-pub const LICENCE: &str = "Open Government Licence v3.0 (OGL-3.0), https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/; allotment records (source trafford_allotments) are also under the Open Database License 1.0 (ODbL-1.0) via OpenStreetMap";
+/// Licences a record may name (its `provenance.licence`, an SPDX-style identifier), in words
+/// and with where to read them; any other identifier is stated as it is.
+const KNOWN_LICENCES: &[(&str, &str)] = &[
+    ("OGL-3.0", "Open Government Licence v3.0 (OGL-3.0), https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"),
+    ("ODbL-1.0", "Open Database License 1.0 (ODbL-1.0), https://opendatacommons.org/licenses/odbl/1-0/"),
+    ("CC-BY-4.0", "Creative Commons Attribution 4.0 (CC-BY-4.0), https://creativecommons.org/licenses/by/4.0/"),
+    ("CC-BY-SA-4.0", "Creative Commons Attribution-ShareAlike 4.0 (CC-BY-SA-4.0), https://creativecommons.org/licenses/by-sa/4.0/"),
+    ("CC0-1.0", "Creative Commons Zero 1.0 (CC0-1.0), https://creativecommons.org/publicdomain/zero/1.0/"),
+];
 
-/// The attribution statement to keep with any copy or map made from an export.
-pub const ATTRIBUTION: &str = "Contains public sector information licensed under the Open Government Licence v3.0. Contains OS data © Crown copyright and database right. Contains National Statistics data © Crown copyright and database right 2025. Contains Data © Sport England. Uses information from the Care Quality Commission. Allotments © OpenStreetMap contributors (ODbL). Each asset's own attribution is in its attribution field.";
+/// A licence identifier in words ("OGL-3.0" → "Open Government Licence v3.0 (OGL-3.0), https://…").
+pub fn licence_in_words(id: &str) -> String {
+    KNOWN_LICENCES
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(id))
+        .map_or_else(|| id.to_owned(), |(_, words)| (*words).to_owned())
+}
 
-/// Where the data comes from.
-pub const SOURCE: &str = "assetmap community asset register: Trafford open data (Trafford Data Lab, Trafford Council, NHS, CQC, DfE, Sport England, Ordnance Survey, ONS, OpenStreetMap) with later edits";
+/// Where exported assets come from, read from their own provenance (no place is assumed): each
+/// source, licence and attribution statement once, the most common first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataOrigin {
+    /// Publishers (`provenance.source`).
+    pub sources: Vec<String>,
+    /// Licence identifiers (`provenance.licence`).
+    pub licences: Vec<String>,
+    /// Attribution statements (`provenance.attribution`).
+    pub attributions: Vec<String>,
+}
+
+impl DataOrigin {
+    /// The origin of `assets`.
+    pub fn of<'a>(assets: impl IntoIterator<Item = &'a Asset>) -> DataOrigin {
+        use std::collections::HashMap;
+        let mut sources: HashMap<&str, usize> = HashMap::new();
+        let mut licences: HashMap<&str, usize> = HashMap::new();
+        let mut attributions: HashMap<&str, usize> = HashMap::new();
+        for a in assets {
+            let p = &a.provenance;
+            for (value, counts) in [
+                (&p.source, &mut sources),
+                (&p.licence, &mut licences),
+                (&p.attribution, &mut attributions),
+            ] {
+                if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                    *counts.entry(v).or_default() += 1;
+                }
+            }
+        }
+        let ranked = |counts: HashMap<&str, usize>| {
+            let mut v: Vec<(&str, usize)> = counts.into_iter().collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            v.into_iter().map(|(k, _)| k.to_owned()).collect()
+        };
+        DataOrigin {
+            sources: ranked(sources),
+            licences: ranked(licences),
+            attributions: ranked(attributions),
+        }
+    }
+
+    /// Where the data comes from, in one line.
+    pub fn source(&self) -> String {
+        if self.sources.is_empty() {
+            "assetmap community asset register (each record's source is in its provenance)".into()
+        } else {
+            format!(
+                "assetmap community asset register, with later edits, from: {}",
+                self.sources.join("; ")
+            )
+        }
+    }
+
+    /// The licences, in words.
+    pub fn licence(&self) -> String {
+        if self.licences.is_empty() {
+            "as each record's provenance states (no licence is recorded)".into()
+        } else {
+            let words: Vec<String> = self.licences.iter().map(|l| licence_in_words(l)).collect();
+            words.join("; ")
+        }
+    }
+
+    /// The attribution statements to keep with any copy or map made from the data.
+    pub fn attribution(&self) -> String {
+        let mut out = String::new();
+        for a in &self.attributions {
+            out.push_str(a);
+            if !a.ends_with(['.', '!', '?']) {
+                out.push('.');
+            }
+            out.push(' ');
+        }
+        out.push_str("Each asset's own attribution is in its attribution field.");
+        out
+    }
+}
 
 /// A layer of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,12 +276,12 @@ pub fn area_codes(index: &AreaIndex, at: LonLat) -> AreaCodes {
     }
 }
 
-/// The metadata of an asset export made today by `method`.
-pub fn assets_metadata(method: &str) -> DatasetMetadata {
+/// The metadata of an asset export made today by `method`, of assets from `origin`.
+pub fn assets_metadata(method: &str, origin: &DataOrigin) -> DatasetMetadata {
     DatasetMetadata {
-        source: SOURCE.to_owned(),
-        licence: LICENCE.to_owned(),
-        attribution: Some(ATTRIBUTION.to_owned()),
+        source: origin.source(),
+        licence: origin.licence(),
+        attribution: Some(origin.attribution()),
         date: chrono::Utc::now().date_naive(),
         method: format!(
             "{method}. One row per asset as held by the store; area codes by point in polygon (interior only, as PostGIS ST_Contains; wards 2023 at full resolution, LSOA and MSOA 2021 generalised); coordinates WGS84 longitude, latitude."
@@ -205,6 +294,7 @@ pub fn summary_metadata(s: &Summary) -> DatasetMetadata {
     let md = &s.metadata;
     let mut sources = Vec::new();
     let mut attributions = Vec::new();
+    let mut licences: Vec<String> = Vec::new();
     for src in md["sources"].as_array().into_iter().flatten() {
         if let Some(n) = src["name"].as_str() {
             sources.push(n.to_owned());
@@ -212,6 +302,12 @@ pub fn summary_metadata(s: &Summary) -> DatasetMetadata {
         if let Some(a) = src["attribution"].as_str() {
             if !attributions.iter().any(|x: &String| x == a) {
                 attributions.push(a.to_owned());
+            }
+        }
+        if let Some(l) = src["licence"].as_str() {
+            let words = licence_in_words(l);
+            if !licences.contains(&words) {
+                licences.push(words);
             }
         }
     }
@@ -228,11 +324,15 @@ pub fn summary_metadata(s: &Summary) -> DatasetMetadata {
     }
     DatasetMetadata {
         source: if sources.is_empty() {
-            SOURCE.to_owned()
+            "assetmap per-area figures".to_owned()
         } else {
             sources.join("; ")
         },
-        licence: LICENCE.to_owned(),
+        licence: if licences.is_empty() {
+            "as each source states".to_owned()
+        } else {
+            licences.join("; ")
+        },
         attribution: Some(attributions.join(" ")),
         // The day the figures were made (its method states the 12 months' cutoff from it).
         date: s.today,
@@ -500,4 +600,67 @@ fn write_assets<W: Write>(
         progress(read);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_origin_of_assets_is_read_from_their_provenance() {
+        let mut assets = assetmap_synthetic::assets(3, 5);
+        let set = |a: &mut Asset, source: &str, licence: &str, attribution: &str| {
+            a.provenance.source = Some(source.into());
+            a.provenance.licence = Some(licence.into());
+            a.provenance.attribution = Some(attribution.into());
+        };
+        set(
+            &mut assets[0],
+            "Anytown Council",
+            "OGL-3.0",
+            "Contains public sector information",
+        );
+        set(
+            &mut assets[1],
+            "Anytown Council",
+            "OGL-3.0",
+            "Contains public sector information",
+        );
+        set(
+            &mut assets[2],
+            "OpenStreetMap",
+            "ODbL-1.0",
+            "© OpenStreetMap contributors.",
+        );
+        set(&mut assets[3], "Friends of the Park", "LicenceRef-own", "");
+        assets[4].provenance = Default::default();
+        let origin = DataOrigin::of(&assets);
+        // The most common first; empty statements left out; no place assumed.
+        assert_eq!(
+            origin.sources,
+            ["Anytown Council", "Friends of the Park", "OpenStreetMap"]
+        );
+        assert_eq!(origin.licences, ["OGL-3.0", "LicenceRef-own", "ODbL-1.0"]);
+        let licence = origin.licence();
+        assert!(
+            licence.starts_with("Open Government Licence v3.0 (OGL-3.0), https://"),
+            "{licence}"
+        );
+        assert!(
+            licence.contains("; LicenceRef-own; Open Database License 1.0 (ODbL-1.0)"),
+            "{licence}"
+        );
+        assert_eq!(
+            origin.attribution(),
+            "Contains public sector information. © OpenStreetMap contributors. Each asset's own attribution is in its attribution field."
+        );
+        assert!(origin
+            .source()
+            .contains("from: Anytown Council; Friends of the Park; OpenStreetMap"));
+        // Nothing recorded: said so, not made up.
+        let none = DataOrigin::of(&assets[4..]);
+        assert!(none.licence().contains("no licence is recorded"));
+        assert!(!none.source().contains("from:"));
+    }
 }

@@ -440,7 +440,7 @@ fn metadata(
             "need_definitions": "bad_health_share = (bad + very bad health) / all usual residents; disabled_share = disabled under the Equality Act (limited a lot + a little) / all usual residents; unpaid_care_share = residents providing any unpaid care / all usual residents aged 5+; no_car_share = households with no car or van / all households.",
         },
         "caveats": caveats,
-        "sources": std::iter::once(json!({"name": "Community assets (the asset register and later edits)", "licence": "Each asset's provenance.licence (OGL-3.0 for most; ODbL-1.0 where the data comes from OpenStreetMap)", "attribution": "See each asset's provenance; OpenStreetMap data © OpenStreetMap contributors (ODbL)"}))
+        "sources": std::iter::once(json!({"name": "Community assets (the asset register and later edits)", "licence": "each asset's provenance.licence", "attribution": "See each asset's provenance (source, licence, attribution)"}))
             .chain(place.sources().iter().map(|s| json!({"name": s.name, "licence": s.licence, "attribution": s.attribution})))
             .collect::<Vec<_>>(),
         "columns": columns.iter().map(|c| json!({

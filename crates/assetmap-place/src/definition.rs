@@ -35,6 +35,20 @@ pub struct PlaceDefinition {
     /// figures when the census tables are on other ward codes).
     #[serde(default)]
     pub notes: Notes,
+    /// The place's own asset register, when it comes with one (the bundled place does): what a
+    /// new store of this place starts with. Not kept in a pack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<Dataset>,
+}
+
+/// A place's bundled asset register.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dataset {
+    /// The assets, a GeoJSON FeatureCollection (`assetmap dataset build` writes it).
+    pub assets: PathBuf,
+    /// The folder of mapping files it is built from (`assetmap dataset build` reads them).
+    pub mappings: Option<PathBuf>,
 }
 
 /// The input files of a place.
@@ -155,6 +169,12 @@ impl PlaceDefinition {
         f.assignment.resolve(base);
         for p in f.population.iter_mut().chain(f.census.iter_mut()) {
             *p = base.join(&*p);
+        }
+        if let Some(d) = &mut self.dataset {
+            d.assets = base.join(&d.assets);
+            if let Some(m) = &mut d.mappings {
+                *m = base.join(&*m);
+            }
         }
     }
 

@@ -292,8 +292,31 @@ fn definition_for_pack(def: &PlaceDefinition, manifest: &[ManifestEntry]) -> Pla
     }
     f.population.iter_mut().for_each(name);
     f.census.iter_mut().for_each(name);
+    // A pack holds the place, not its asset register.
+    def.dataset = None;
     let _ = manifest;
     def
+}
+
+/// The definition a pack was built from (its title, authorities, sources…), without reading
+/// the rest of it.
+pub fn definition(path: &Path) -> Result<PlaceDefinition, PlaceError> {
+    let what = format!("The place pack {}", path.display());
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| err(&what, e))?;
+    let text: String = conn
+        .query_row(
+            "SELECT value FROM place WHERE key = 'definition'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| {
+            err(
+                &format!("{what} has no definition (is it a place pack?)"),
+                e,
+            )
+        })?;
+    toml::from_str(&text).map_err(|e| err(&format!("{what}: its definition"), e))
 }
 
 /// Opens a pack as the place it holds.

@@ -223,7 +223,7 @@ const WAIT_SETTINGS: [(&str, bool); 8] = [
 /// (so `cargo run` works from any folder of a checkout).
 pub fn default_data_dir() -> PathBuf {
     let here = PathBuf::from("data");
-    if here.join("trafford").is_dir() {
+    if here.join("place.toml").is_file() {
         return here;
     }
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data")

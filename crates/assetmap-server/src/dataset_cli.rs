@@ -348,12 +348,28 @@ pub fn run(settings: &Settings, command: DatasetCommand) -> anyhow::Result<()> {
         DatasetCommand::Build(a) => (a, false),
         DatasetCommand::Check(a) => (a, true),
     };
-    let dir = args
-        .mappings
-        .unwrap_or_else(|| settings.data_dir.join("sources/trafford/mappings"));
-    let out = args
-        .out
-        .unwrap_or_else(|| settings.data_dir.join("trafford/assets.geojson"));
+    // By default, the bundled place's register and its mappings (`[dataset]` in place.toml).
+    let bundled = startup::bundled_dataset(&settings.data_dir)?.1;
+    let missing = |what: &str| {
+        anyhow::anyhow!(
+            "No {what}: give --{what}, or name it under [dataset] in {}",
+            settings.data_dir.join("place.toml").display()
+        )
+    };
+    let dir = match args.mappings {
+        Some(d) => d,
+        None => bundled
+            .as_ref()
+            .and_then(|d| d.mappings.clone())
+            .ok_or_else(|| missing("mappings"))?,
+    };
+    let out = match args.out {
+        Some(o) => o,
+        None => bundled
+            .as_ref()
+            .map(|d| d.assets.clone())
+            .ok_or_else(|| missing("out"))?,
+    };
     let place = startup::load_place(settings)?;
     let built = build(&dir, &place)?;
     let rejected: usize = built.sources.iter().map(|s| s.rejected).sum();

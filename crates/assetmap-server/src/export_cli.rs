@@ -208,7 +208,13 @@ pub async fn run(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
             .map(|b| format!(" --bbox {b}"))
             .unwrap_or_default(),
     );
-    let md = export::assets_metadata(&method);
+    // Where the assets come from, read from their provenance (from the engine when it was
+    // loaded; a store-only export says each record carries its own).
+    let origin = match &engine {
+        Some(e) => export::DataOrigin::of(e.read().unwrap_or_else(|p| p.into_inner()).iter()),
+        None => export::DataOrigin::default(),
+    };
+    let md = export::assets_metadata(&method, &origin);
     let query = SummaryQuery {
         categories: sel.filter.categories.clone(),
         ..Default::default()

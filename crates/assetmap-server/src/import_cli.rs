@@ -383,7 +383,13 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
             (path.display().to_string(), source_key(&args, path), read)
         }
         (None, None) => {
-            let path = settings.data_dir.join("trafford/assets.geojson");
+            // The bundled place's own register.
+            let Some(dataset) = startup::bundled_dataset(&settings.data_dir)?.1 else {
+                anyhow::bail!(
+                    "Nothing to import: give --file, or a place definition with [dataset] assets"
+                );
+            };
+            let path = dataset.assets;
             let f = std::fs::File::open(&path)
                 .with_context(|| format!("Failed to open {}", path.display()))?;
             let read = assetmap_io::read_import(std::io::BufReader::new(f), chrono::Utc::now())

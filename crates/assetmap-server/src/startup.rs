@@ -58,9 +58,46 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn AssetStor
     }
 }
 
-/// The bundled Trafford assets from `data/trafford/assets.geojson`, validated.
+/// The bundled place's definition (`data_dir/place.toml`) and its asset register's files, if it
+/// names one (`[dataset]`).
+pub fn bundled_dataset(
+    data_dir: &std::path::Path,
+) -> anyhow::Result<(
+    assetmap_place::PlaceDefinition,
+    Option<assetmap_place::definition::Dataset>,
+)> {
+    let path = data_dir.join("place.toml");
+    let def = assetmap_place::PlaceDefinition::read(&path)
+        .with_context(|| format!("Failed to read the bundled place {}", path.display()))?;
+    let dataset = def.dataset.clone();
+    Ok((def, dataset))
+}
+
+/// The ONS codes of the local authorities of the place served (`settings.place`, else the
+/// bundled one), read from its definition alone.
+fn served_local_authorities(settings: &Settings) -> anyhow::Result<Vec<String>> {
+    let def = match &settings.place {
+        Some(path) if path.extension().is_some_and(|e| e == "toml") => {
+            assetmap_place::PlaceDefinition::read(path)
+                .with_context(|| format!("Failed to read the place {}", path.display()))?
+        }
+        Some(path) => assetmap_place::pack::definition(path)
+            .with_context(|| format!("Failed to read the place pack {}", path.display()))?,
+        None => bundled_dataset(&settings.data_dir)?.0,
+    };
+    Ok(def.local_authorities)
+}
+
+/// The bundled place's assets (the file its definition names under `[dataset]`), validated.
 pub fn bundled_assets(data_dir: &std::path::Path) -> anyhow::Result<Vec<assetmap_core::Asset>> {
-    let path = data_dir.join("trafford/assets.geojson");
+    let (_, dataset) = bundled_dataset(data_dir)?;
+    let Some(dataset) = dataset else {
+        anyhow::bail!(
+            "The bundled place {} names no asset register ([dataset] assets = \"…\")",
+            data_dir.join("place.toml").display()
+        );
+    };
+    let path = dataset.assets;
     let file = std::fs::File::open(&path)
         .with_context(|| format!("Failed to open the bundled dataset {}", path.display()))?;
     assetmap_io::read_feature_collection(std::io::BufReader::new(file), chrono::Utc::now())
@@ -108,7 +145,8 @@ pub fn store_will_be_created(settings: &Settings) -> bool {
 }
 
 /// Seeds a store this start has just created (`created`, from [`store_will_be_created`]) and
-/// that has never been written to (no assets and an empty change feed). An existing store is
+/// that has never been written to (no assets and an empty change feed): with the bundled
+/// place's assets when the place served covers its local authorities, else nothing. An existing store is
 /// never seeded, even empty — a council's store left empty on purpose, or by an import that
 /// failed, does not fill up with the bundled data; nor is one whose assets were all deleted.
 pub async fn seed_if_new(
@@ -128,7 +166,21 @@ pub async fn seed_if_new(
     }
     let assets = match settings.seed {
         Seed::Empty => return Ok(0),
-        Seed::Bundled => bundled_assets(&settings.data_dir)?,
+        Seed::Bundled => {
+            // The bundled register belongs to the bundled place: a place that covers its
+            // authorities starts with it, any other starts empty.
+            let (def, dataset) = bundled_dataset(&settings.data_dir)?;
+            let served = served_local_authorities(settings)?;
+            let covered = def.local_authorities.iter().all(|c| served.contains(c));
+            if !covered || dataset.is_none() {
+                tracing::warn!(
+                    local_authorities = ?served,
+                    "a new, empty store for a place with no bundled assets: it is served empty (import the place's assets with `assetmap import`)"
+                );
+                return Ok(0);
+            }
+            bundled_assets(&settings.data_dir)?
+        }
         Seed::Synthetic(n) => assetmap_synthetic::assets(42, n),
     };
     let started = Instant::now();

@@ -4,6 +4,7 @@ use crate::config::Settings;
 use crate::errors::{ApiError, RETRY_AFTER_SECS};
 use crate::idempotency::InFlight;
 use crate::rate_limit::RateLimits;
+use assetmap_analysis::export::DataOrigin;
 use assetmap_analysis::{AreaFigures, Summary, SummaryQuery};
 use assetmap_index::{AreaLevel, Engine};
 use assetmap_place::Place;
@@ -43,6 +44,8 @@ pub struct AppState {
     /// When the engine last changed (or the server started), seconds since the Unix epoch:
     /// public data's `Last-Modified` ([`crate::validators`]).
     last_change_secs: AtomicU64,
+    /// Where the assets come from (their provenance), with the engine generation it was read at.
+    data_origin: std::sync::Mutex<Option<(u64, Arc<DataOrigin>)>>,
 }
 
 impl AppState {
@@ -85,6 +88,23 @@ impl AppState {
             instance: std::collections::hash_map::RandomState::new()
                 .hash_one(std::time::SystemTime::now()),
             last_change_secs: AtomicU64::new(unix_secs_now()),
+            data_origin: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Where the assets served come from — their sources, licences and attribution statements,
+    /// read from their own provenance — for downloads' metadata; read again after a change.
+    pub fn data_origin(&self) -> Arc<DataOrigin> {
+        let engine = self.engine();
+        let generation = self.engine_generation();
+        let mut cached = self.data_origin.lock().unwrap_or_else(|p| p.into_inner());
+        match &*cached {
+            Some((g, origin)) if *g == generation => origin.clone(),
+            _ => {
+                let origin = Arc::new(DataOrigin::of(engine.iter()));
+                *cached = Some((generation, origin.clone()));
+                origin
+            }
         }
     }
 

@@ -202,7 +202,7 @@ async fn assets(
     let filename = format!("assets.{}", format.ext());
     let method = format!("assetmap download {}", req.uri());
 
-    let md = assets_metadata(&method);
+    let md = assets_metadata(&method, &state.data_origin());
 
     if format == Format::Gpkg {
         let layers = if p.list("layers").is_empty() {
@@ -363,7 +363,7 @@ fn file_sizes(state: &Arc<AppState>) -> std::collections::HashMap<String, u64> {
     if state.engine().len() > SIZED_UP_TO {
         return sizes;
     }
-    let md = assets_metadata("assetmap download /downloads/assets");
+    let md = assets_metadata("assetmap download /downloads/assets", &state.data_origin());
     let sel = Selection::default();
     for format in [Format::Csv, Format::GeoJson] {
         let mut n = Counter::default();
@@ -550,6 +550,7 @@ fn index_json(req: &HttpRequest, state: &AppState) -> serde_json::Value {
             .collect::<Vec<_>>()
     };
     let assets = state.engine().len();
+    let origin = state.data_origin();
     let mut downloads = vec![json!({
         "id": "assets",
         "title": "Community assets",
@@ -590,9 +591,9 @@ fn index_json(req: &HttpRequest, state: &AppState) -> serde_json::Value {
     let body = json!({
         "title": "Downloads",
         "description": "The asset layer and per-area figures as files for QGIS (GeoPackage, GeoJSON) and Excel (CSV). Keep the licence and attribution with any copy, map or table made from them.",
-        "licence": export::LICENCE,
-        "attribution": export::ATTRIBUTION,
-        "source": export::SOURCE,
+        "licence": origin.licence(),
+        "attribution": origin.attribution(),
+        "source": origin.source(),
         "downloads": downloads,
         "links": [
             {"href": format!("{base}/downloads"), "rel": "self", "type": "application/json"},
