@@ -432,7 +432,7 @@ async fn a_version_3_file_gains_history_and_accounts_on_opening() {
         schema_and_records(&path).0,
         gpkg::SCHEMA_VERSION.to_string()
     );
-    assert_eq!(gpkg::SCHEMA_VERSION, 5);
+    assert_eq!(gpkg::SCHEMA_VERSION, 6);
     assert_eq!(
         columns(&path),
         [
@@ -527,7 +527,7 @@ async fn a_version_4_file_gains_suggestions_and_feeds_on_opening() {
         schema_and_records(&path).0,
         gpkg::SCHEMA_VERSION.to_string()
     );
-    assert_eq!(gpkg::SCHEMA_VERSION, 5);
+    assert_eq!(gpkg::SCHEMA_VERSION, 6);
     assert_eq!(columns(&path).last().map(String::as_str), Some("feed_hash"));
     assert!(has_suggestions(&path));
     // What was there is kept; the new tables work, the feed link unique.
@@ -667,7 +667,7 @@ async fn a_version_2_file_gains_the_source_records_table_on_opening() {
         (gpkg::SCHEMA_VERSION.to_string(), vec!["before".to_owned()]),
         "upgraded to the current version, the idempotency records kept"
     );
-    assert_eq!(gpkg::SCHEMA_VERSION, 5);
+    assert_eq!(gpkg::SCHEMA_VERSION, 6);
     assert_eq!(source_record_rows(&path), Ok(vec![]), "an empty table");
     assert_eq!(
         store.all().await.unwrap(),
@@ -1148,4 +1148,28 @@ async fn records_an_earlier_version_accepted_still_load() {
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].name.as_str(), old_name);
     assert_eq!(all[0].tags.len(), 1);
+}
+
+/// An asset's history reads its own rows through the index, not the whole change feed: what a
+/// national register with millions of changes needs.
+#[tokio::test]
+async fn an_assets_history_is_read_through_its_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.gpkg");
+    drop(GeoPackageStore::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let plan: Vec<String> = conn
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT seq, kind, \"before\" FROM asset_changes WHERE asset_id = ?1 ORDER BY seq",
+        )
+        .unwrap()
+        .query_map(["x:1"], |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|p| p.contains("USING INDEX asset_changes_asset")),
+        "{plan:?}"
+    );
 }

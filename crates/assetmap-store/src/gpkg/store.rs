@@ -37,7 +37,7 @@ pub const SOURCE_RECORDS_TABLE: &str = "assetmap_source_records";
 /// and `before` (and a delete's row its version) — and the account tables (see
 /// [`crate::accounts`]). 5: the suggestions table (see [`crate::suggestions`]) and a feed link
 /// per account (`assetmap_accounts.feed_hash`).
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 const CHANGE_COLUMNS: [Column<'static>; 4] = [
     Column::new("asset_id", ColumnType::Text).not_null(),
@@ -199,10 +199,22 @@ fn upgrade_schema(tx: &Transaction<'_>, from: i64) -> Result<(), StoreError> {
         super::suggestions::create_table(tx)?;
         super::accounts::add_feed_column(tx)?;
     }
+    if from < 6 {
+        index_changes_by_asset(tx)?;
+    }
     tx.execute(
         &format!("UPDATE {META_TABLE} SET value = ?1 WHERE key = 'schema_version'"),
         [SCHEMA_VERSION.to_string()],
     )?;
+    Ok(())
+}
+
+/// Schema version 6: the change feed indexed by asset, so that an asset's history (and its
+/// restore) reads its own rows, not the whole feed (as PostGIS's `asset_changes_asset_idx`).
+fn index_changes_by_asset(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(&format!(
+        "CREATE INDEX IF NOT EXISTS {CHANGES_TABLE}_asset ON {CHANGES_TABLE} (asset_id);"
+    ))?;
     Ok(())
 }
 
