@@ -99,12 +99,24 @@ impl DataOrigin {
         }
     }
 
-    /// The licences, in words.
+    /// The licences, in words, each once (a record's "OGL-3.0 + ODbL-1.0" names two).
     pub fn licence(&self) -> String {
-        if self.licences.is_empty() {
+        let mut parts: Vec<&str> = Vec::new();
+        for l in &self.licences {
+            for part in l
+                .split(['+', ',', ';'])
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
+                if !parts.iter().any(|p| p.eq_ignore_ascii_case(part)) {
+                    parts.push(part);
+                }
+            }
+        }
+        if parts.is_empty() {
             "as each record's provenance states (no licence is recorded)".into()
         } else {
-            let words: Vec<String> = self.licences.iter().map(|l| licence_in_words(l)).collect();
+            let words: Vec<String> = parts.iter().map(|l| licence_in_words(l)).collect();
             words.join("; ")
         }
     }
@@ -630,7 +642,7 @@ mod tests {
         set(
             &mut assets[2],
             "OpenStreetMap",
-            "ODbL-1.0",
+            "OGL-3.0 + ODbL-1.0",
             "© OpenStreetMap contributors.",
         );
         set(&mut assets[3], "Friends of the Park", "LicenceRef-own", "");
@@ -641,7 +653,10 @@ mod tests {
             origin.sources,
             ["Anytown Council", "Friends of the Park", "OpenStreetMap"]
         );
-        assert_eq!(origin.licences, ["OGL-3.0", "LicenceRef-own", "ODbL-1.0"]);
+        assert_eq!(
+            origin.licences,
+            ["OGL-3.0", "LicenceRef-own", "OGL-3.0 + ODbL-1.0"]
+        );
         let licence = origin.licence();
         assert!(
             licence.starts_with("Open Government Licence v3.0 (OGL-3.0), https://"),
@@ -651,6 +666,8 @@ mod tests {
             licence.contains("; LicenceRef-own; Open Database License 1.0 (ODbL-1.0)"),
             "{licence}"
         );
+        // Each licence once, a combined one in its parts.
+        assert_eq!(licence.matches("(OGL-3.0)").count(), 1, "{licence}");
         assert_eq!(
             origin.attribution(),
             "Contains public sector information. © OpenStreetMap contributors. Each asset's own attribution is in its attribution field."
