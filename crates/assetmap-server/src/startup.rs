@@ -146,9 +146,10 @@ pub fn store_will_be_created(settings: &Settings) -> bool {
 
 /// Seeds a store this start has just created (`created`, from [`store_will_be_created`]) and
 /// that has never been written to (no assets and an empty change feed): with the bundled
-/// place's assets when the place served covers its local authorities, else nothing. An existing store is
-/// never seeded, even empty — a council's store left empty on purpose, or by an import that
-/// failed, does not fill up with the bundled data; nor is one whose assets were all deleted.
+/// place's assets when the place served covers its local authorities, else nothing. An
+/// existing store is never seeded, even empty — a council's store left empty on purpose, or by
+/// an import that failed, does not fill up with the bundled data; nor is one whose assets were
+/// all deleted.
 pub async fn seed_if_new(
     store: &dyn AssetStore,
     settings: &Settings,
