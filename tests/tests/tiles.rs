@@ -5,43 +5,15 @@
 use assetmap_index::tiles::TileId;
 use assetmap_tests::{sample_feature, spawn_app, TestApp, TestStore};
 use std::collections::BTreeMap;
-use std::process::Command;
 
 const TILES: &str = "/collections/assets/tiles/WebMercatorQuad";
 
 /// The features of a tile as GDAL reads them: each one's fields.
 fn ogr(dir: &std::path::Path, id: TileId, bytes: &[u8]) -> Vec<BTreeMap<String, String>> {
-    let path = dir.join(format!("{}-{}-{}.mvt", id.z, id.x, id.y));
-    std::fs::write(&path, bytes).unwrap();
-    let out = Command::new("ogrinfo")
-        .args(["-ro", "-al", "-q"])
-        .args(["-oo", &format!("Z={}", id.z)])
-        .args(["-oo", &format!("X={}", id.x)])
-        .args(["-oo", &format!("Y={}", id.y)])
-        .arg(&path)
-        .output()
-        .expect("ogrinfo is not installed: install GDAL's tools with `apt-get install gdal-bin` (bash tests/run.sh does this when run as root)");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text.split("OGRFeature(")
-        .skip(1)
-        .map(|block| {
-            block
-                .lines()
-                .skip(1)
-                .filter_map(|l| l.trim().split_once(" = "))
-                .map(|(k, v)| {
-                    (
-                        k.split_once(" (").map_or(k, |p| p.0).to_owned(),
-                        v.to_owned(),
-                    )
-                })
-                .collect()
-        })
+    assetmap_testing::gdal::read_mvt(dir, id.z, id.x, id.y, bytes)
+        .features
+        .into_iter()
+        .map(|f| f.fields)
         .collect()
 }
 

@@ -6,7 +6,6 @@ use assetmap_index::{Engine, Filter};
 use assetmap_synthetic as synthetic;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 /// Sale, a busy synthetic town centre.
 const SALE: (f64, f64) = (-2.3183, 53.4242);
@@ -20,55 +19,24 @@ struct Decoded {
     point: (f64, f64),
 }
 
-/// Writes `bytes` as `{z}/{x}/{y}.mvt` and reads every feature back with `ogrinfo`.
+/// Reads every feature of the tile back with `ogrinfo`: one layer, `assets`; nothing said.
 fn ogr_features(dir: &Path, id: TileId, bytes: &[u8]) -> Vec<Decoded> {
-    let path = dir.join(format!("{}/{}/{}.mvt", id.z, id.x, id.y));
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, bytes).unwrap();
-    let out = match Command::new("ogrinfo")
-        .args(["-ro", "-al", "-q"])
-        .args(["-oo", &format!("Z={}", id.z)])
-        .args(["-oo", &format!("X={}", id.x)])
-        .args(["-oo", &format!("Y={}", id.y)])
-        .arg(&path)
-        .output()
-    {
-        Ok(out) => out,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            panic!("ogrinfo is not installed; install GDAL's tools: apt-get install gdal-bin")
-        }
-        Err(e) => panic!("cannot run ogrinfo: {e}"),
-    };
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "ogrinfo failed: {stderr}\n{stdout}");
+    let read = assetmap_testing::gdal::read_mvt(dir, id.z, id.x, id.y, bytes);
     assert!(
-        !stderr.contains("ERROR") && !stderr.contains("Warning"),
-        "ogrinfo complained: {stderr}"
+        !read.stderr.contains("ERROR") && !read.stderr.contains("Warning"),
+        "ogrinfo complained: {}",
+        read.stderr
     );
-    let mut features = Vec::new();
-    for block in stdout.split("OGRFeature(").skip(1) {
-        assert!(block.starts_with("assets)"), "{block}");
-        let mut fields = BTreeMap::new();
-        let mut point = None;
-        for line in block.lines().skip(1).map(str::trim) {
-            if let Some(xy) = line
-                .strip_prefix("POINT (")
-                .and_then(|l| l.strip_suffix(')'))
-            {
-                let (x, y) = xy.split_once(' ').unwrap();
-                point = Some((x.parse().unwrap(), y.parse().unwrap()));
-            } else if let Some((name, value)) = line.split_once(" = ") {
-                let name = name.split_once(" (").map_or(name, |(n, _)| n);
-                fields.insert(name.to_owned(), value.to_owned());
+    read.features
+        .into_iter()
+        .map(|f| {
+            assert_eq!(f.layer, "assets", "{f:?}");
+            Decoded {
+                point: f.point.unwrap_or_else(|| panic!("no point in {f:?}")),
+                fields: f.fields,
             }
-        }
-        features.push(Decoded {
-            fields,
-            point: point.unwrap_or_else(|| panic!("no point in {block}")),
-        });
-    }
-    features
+        })
+        .collect()
 }
 
 /// EPSG:3857 metres of a WGS84 position.

@@ -73,9 +73,12 @@ pub fn bundled_dataset(
     Ok((def, dataset))
 }
 
-/// The ONS codes of the local authorities of the place served (`settings.place`, else the
-/// bundled one), read from its definition alone.
-fn served_local_authorities(settings: &Settings) -> anyhow::Result<Vec<String>> {
+/// The ONS codes of the local authorities of the place served: `settings.place`, read from
+/// its definition alone, else the `bundled` place's.
+fn served_local_authorities(
+    settings: &Settings,
+    bundled: &assetmap_place::PlaceDefinition,
+) -> anyhow::Result<Vec<String>> {
     let def = match &settings.place {
         Some(path) if path.extension().is_some_and(|e| e == "toml") => {
             assetmap_place::PlaceDefinition::read(path)
@@ -83,7 +86,7 @@ fn served_local_authorities(settings: &Settings) -> anyhow::Result<Vec<String>> 
         }
         Some(path) => assetmap_place::pack::definition(path)
             .with_context(|| format!("Failed to read the place pack {}", path.display()))?,
-        None => bundled_dataset(&settings.data_dir)?.0,
+        None => return Ok(bundled.local_authorities.clone()),
     };
     Ok(def.local_authorities)
 }
@@ -97,8 +100,12 @@ pub fn bundled_assets(data_dir: &std::path::Path) -> anyhow::Result<Vec<assetmap
             data_dir.join("place.toml").display()
         );
     };
-    let path = dataset.assets;
-    let file = std::fs::File::open(&path)
+    read_dataset(&dataset.assets)
+}
+
+/// A bundled register's assets, validated.
+fn read_dataset(path: &std::path::Path) -> anyhow::Result<Vec<assetmap_core::Asset>> {
+    let file = std::fs::File::open(path)
         .with_context(|| format!("Failed to open the bundled dataset {}", path.display()))?;
     assetmap_io::read_feature_collection(std::io::BufReader::new(file), chrono::Utc::now())
         .with_context(|| format!("The bundled dataset {} is not valid", path.display()))
@@ -171,16 +178,18 @@ pub async fn seed_if_new(
             // The bundled register belongs to the bundled place: a place that covers its
             // authorities starts with it, any other starts empty.
             let (def, dataset) = bundled_dataset(&settings.data_dir)?;
-            let served = served_local_authorities(settings)?;
+            let served = served_local_authorities(settings, &def)?;
             let covered = def.local_authorities.iter().all(|c| served.contains(c));
-            if !covered || dataset.is_none() {
-                tracing::warn!(
-                    local_authorities = ?served,
-                    "a new, empty store for a place with no bundled assets: it is served empty (import the place's assets with `assetmap import`)"
-                );
-                return Ok(0);
+            match dataset {
+                Some(d) if covered => read_dataset(&d.assets)?,
+                _ => {
+                    tracing::warn!(
+                        local_authorities = ?served,
+                        "a new, empty store for a place with no bundled assets: it is served empty (import the place's assets with `assetmap import`)"
+                    );
+                    return Ok(0);
+                }
             }
-            bundled_assets(&settings.data_dir)?
         }
         Seed::Synthetic(n) => assetmap_synthetic::assets(42, n),
     };

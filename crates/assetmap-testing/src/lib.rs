@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cut_proxy;
+pub mod gdal;
 
 pub use cut_proxy::CutProxy;
 
