@@ -55,6 +55,10 @@ fn main() {
         "  of which indexes: {:.0} MiB",
         mib(rss_engine.saturating_sub(rss_assets))
     );
+    println!(
+        "  of which text:    {:.0} MiB (heap, counted)",
+        engine.text_index().heap_bytes() as f64 / 1024.0 / 1024.0
+    );
     println!("peak RSS (VmHWM):   {:.0} MiB", mib(status_kib("VmHWM:")));
     println!(
         "size_of::<Asset>(): {} B",

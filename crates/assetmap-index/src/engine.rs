@@ -211,8 +211,8 @@ impl Engine {
         &self.tiles
     }
 
-    /// The text index (for [`crate::search`]).
-    pub(crate) fn text_index(&self) -> &TextIndex {
+    /// The text index (for [`crate::search`], and to measure it).
+    pub fn text_index(&self) -> &TextIndex {
         &self.text
     }
 

@@ -1,7 +1,7 @@
 //! Per-asset score accumulators for one query: a small open-addressing map from slot to the
 //! best BM25 per query term, sized to the hits and reused through [`crate::pool`].
 
-use super::postings::Posting;
+use super::postings::CellDoc;
 use super::query::MAX_QUERY_TERMS;
 use crate::facets::CompiledFilter;
 use crate::pool;
@@ -73,24 +73,24 @@ impl Accumulator {
 
     /// The bucket of `slot`, inserting it if new.
     #[inline(always)]
-    fn entry(&mut self, post: &Posting, chord2: f32, filter: &CompiledFilter) -> usize {
+    fn entry(&mut self, doc: &CellDoc, chord2: f32, filter: &CompiledFilter) -> usize {
         if (self.used.len() + 1) * 2 > self.keys.len() {
             self.grow();
         }
         let mask = self.keys.len() - 1;
-        let mut i = self.bucket(post.slot);
+        let mut i = self.bucket(doc.slot);
         loop {
             let k = self.keys[i];
-            if k == post.slot {
+            if k == doc.slot {
                 return i;
             }
             if k == u32::MAX {
-                self.keys[i] = post.slot;
+                self.keys[i] = doc.slot;
                 self.vals[i] = Acc {
-                    len: post.len,
-                    categories: post.facets.categories(),
+                    len: doc.len,
+                    categories: doc.facets.categories(),
                     chord2,
-                    unrecorded: filter.unrecorded_bound(&post.facets) as f32,
+                    unrecorded: filter.unrecorded_bound(&doc.facets) as f32,
                     ..Acc::default()
                 };
                 self.used.push(i as u32);
@@ -103,20 +103,20 @@ impl Accumulator {
     #[inline]
     pub(super) fn add(
         &mut self,
-        post: &Posting,
+        doc: &CellDoc,
         term: usize,
         contribution: f32,
         chord2: f32,
         filter: &CompiledFilter,
     ) {
-        let i = self.entry(post, chord2, filter);
+        let i = self.entry(doc, chord2, filter);
         let best = &mut self.vals[i].best[term];
         *best = best.max(contribution);
     }
 
     #[inline]
-    pub(super) fn insert(&mut self, post: &Posting, chord2: f32, filter: &CompiledFilter) {
-        self.entry(post, chord2, filter);
+    pub(super) fn insert(&mut self, doc: &CellDoc, chord2: f32, filter: &CompiledFilter) {
+        self.entry(doc, chord2, filter);
     }
 
     pub(super) fn contains(&self, slot: u32) -> bool {

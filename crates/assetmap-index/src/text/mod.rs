@@ -58,11 +58,20 @@
 //! where they could still make the list (see [`TextIndex::category_only_bound`]).
 //!
 //! # Layout, for speed
-//! Posting lists are keyed by term *and* by a ~1 km grid cell, and every posting carries the
-//! asset's position (a unit vector in `f32`) and a compact copy of its filterable facets. A
-//! radius query therefore reads only the postings of the query's terms in the cells the circle
-//! touches, sequentially, and rejects far or filtered-out assets without touching the assets
-//! themselves.
+//! The index is cut by a ~1 km grid: the assets of a cell form a *chunk* (a cell of more than
+//! 4,096 assets has several), a small inverted index of its own. A chunk keeps each asset once —
+//! its slot, text length, position (a unit vector in `f32`) and a compact copy of its filterable
+//! facets, 28 bytes — and, term by term, the postings naming those assets by their number in the
+//! chunk, 4 bytes each (number and term frequency); a table hashed by term finds a term's
+//! postings in a chunk in about one probe. A radius query therefore reads only the chunks of
+//! the cells the circle touches, and rejects far or filtered-out assets without touching the
+//! assets themselves. It copies the chunk entries of a posting list out first
+//! and tests them after: the copies do not depend on each other, so the processor fetches many
+//! at once (tested one by one, each waited for its fetch and a search took 30 % longer).
+//! An upsert or removal rewrites one chunk (microseconds); nothing is kept per term and cell
+//! but what a search reads, so at 1,000,000 assets the index holds about 220 MiB, where posting
+//! lists each carrying position and facets (32 bytes a posting, a vector per term and cell)
+//! held 2.7 GiB.
 //!
 //! # Modules
 //! | module | what |

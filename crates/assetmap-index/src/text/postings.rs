@@ -1,5 +1,7 @@
-//! Posting lists: per term and grid cell, one entry per asset with its weighted term frequency,
-//! length, position and facets; built in bulk on all cores and kept in step by upsert/remove.
+//! Posting lists, cell by cell: the assets of each ~1 km grid cell form a chunk, a small
+//! inverted index of its own (each asset's position, length and facets once, then per term the
+//! assets holding it, 4 bytes a posting); built in bulk on all cores and kept in step by
+//! upsert/remove, which rewrite one chunk.
 
 use super::grid::{cell_of, CellKey, Region};
 use super::query::for_each_index_term;
@@ -10,36 +12,225 @@ use assetmap_core::Asset;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
-/// One asset's entry in one (term, cell) posting list.
+/// One asset of a chunk: what a search reads for each of its postings, kept once per asset
+/// rather than in every posting (a posting is 4 bytes, this 28).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Posting {
+pub(super) struct CellDoc {
+    /// The engine's slot; [`FREE`] for a local number not in use.
     pub(super) slot: u32,
-    /// Weighted term frequency (field weights doubled).
-    pub(super) tf: u16,
     /// Weighted length of the asset's text (field weights doubled, saturating).
     pub(super) len: u16,
     pub(super) xyz: [f32; 3],
     pub(super) facets: Facets,
 }
 
+/// One posting: an asset of the chunk (its local number) holding a term, and how often.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Entry {
+    /// Index into the chunk's [`CellDoc`]s.
+    pub(super) local: u16,
+    /// Weighted term frequency (field weights doubled).
+    pub(super) tf: u16,
+}
+
 pub(super) type TermId = u32;
 
-// As compact as before the facets were shared: a posting is 32 bytes.
-const _: () = assert!(size_of::<Posting>() == 32);
+const _: () = assert!(size_of::<Entry>() == 4 && size_of::<CellDoc>() == 28);
+
+/// The bucket of `term` in a [`Chunk`]'s lookup table of `mask + 1` buckets (Fibonacci
+/// hashing).
+#[inline]
+fn bucket(term: TermId, mask: usize) -> usize {
+    (term.wrapping_mul(0x9E37_79B9) >> 8) as usize & mask
+}
+
+/// [`CellDoc::slot`] of a local number not in use.
+const FREE: u32 = u32::MAX;
+
+/// Most assets in one chunk: local numbers are `u16`, and an upsert rewrites its chunk's
+/// postings, so a chunk is kept small enough for that to take microseconds.
+const CHUNK_DOCS: usize = 4096;
 
 #[derive(Debug, Default)]
 pub(super) struct TermEntry {
     /// Number of assets holding the term.
     pub(super) df: u32,
-    cells: FxHashMap<CellKey, Vec<Posting>>,
+    /// The chunks holding the term, in no particular order.
+    chunks: Vec<u32>,
 }
 
-/// What the index keeps per asset slot, to remove it again.
-#[derive(Debug, Clone)]
-struct Doc {
+/// The assets of one grid cell (a cell with more than [`CHUNK_DOCS`] has several chunks) and
+/// their postings, term by term: a small inverted index of its own, so that the postings of
+/// a term in a cell are contiguous and the assets they name are a few cache lines away.
+#[derive(Debug)]
+struct Chunk {
     cell: CellKey,
-    /// Sorted, distinct.
-    terms: Box<[TermId]>,
+    docs: Vec<CellDoc>,
+    /// Local numbers not in use.
+    free: Vec<u16>,
+    /// `(term, start)` sorted by term: the term's postings are `entries[start..]` up to the
+    /// next term's start.
+    dir: Vec<(TermId, u32)>,
+    /// An open-addressing table from a term to its place in `dir` (+ 1; 0 is empty), twice
+    /// as many buckets as terms or more: a term is found in about one probe, where a binary
+    /// search of `dir` took ten unpredictable branches and most of a search's time.
+    lookup: Box<[u32]>,
+    entries: Vec<Entry>,
+}
+
+impl Chunk {
+    fn new(cell: CellKey) -> Chunk {
+        Chunk {
+            cell,
+            docs: Vec::new(),
+            free: Vec::new(),
+            dir: Vec::new(),
+            lookup: Box::new([]),
+            entries: Vec::new(),
+        }
+    }
+
+    fn has_room(&self) -> bool {
+        !self.free.is_empty() || self.docs.len() < CHUNK_DOCS
+    }
+
+    /// The postings of `term` in this chunk (empty when it has none).
+    #[inline]
+    fn postings(&self, term: TermId) -> &[Entry] {
+        if self.lookup.is_empty() {
+            return &[];
+        }
+        let mask = self.lookup.len() - 1;
+        let mut b = bucket(term, mask);
+        loop {
+            let at = self.lookup[b];
+            if at == 0 {
+                return &[];
+            }
+            let i = at as usize - 1;
+            if self.dir[i].0 == term {
+                let start = self.dir[i].1 as usize;
+                let end = self
+                    .dir
+                    .get(i + 1)
+                    .map_or(self.entries.len(), |d| d.1 as usize);
+                return &self.entries[start..end];
+            }
+            b = (b + 1) & mask;
+        }
+    }
+
+    /// Rebuilds `lookup` from `dir`.
+    fn reindex(&mut self) {
+        if self.dir.is_empty() {
+            self.lookup = Box::new([]);
+            return;
+        }
+        let buckets = (self.dir.len() * 2).next_power_of_two();
+        let mut lookup = vec![0u32; buckets].into_boxed_slice();
+        let mask = buckets - 1;
+        for (i, &(term, _)) in self.dir.iter().enumerate() {
+            let mut b = bucket(term, mask);
+            while lookup[b] != 0 {
+                b = (b + 1) & mask;
+            }
+            lookup[b] = i as u32 + 1;
+        }
+        self.lookup = lookup;
+    }
+
+    /// Rebuilds `dir` and `entries` from `(term, local, tf)` triples.
+    fn set_postings(&mut self, mut triples: Vec<(TermId, u16, u16)>) {
+        triples.sort_unstable();
+        self.dir.clear();
+        self.entries.clear();
+        self.entries.reserve_exact(triples.len());
+        for (term, local, tf) in triples {
+            if self.dir.last().is_none_or(|d| d.0 != term) {
+                self.dir.push((term, self.entries.len() as u32));
+            }
+            self.entries.push(Entry { local, tf });
+        }
+        self.dir.shrink_to_fit();
+        self.reindex();
+        self.entries.shrink_to_fit();
+    }
+
+    /// Adds the postings of asset `local`, `terms` being `(term, tf)` sorted by term; returns
+    /// the terms the chunk did not hold before.
+    fn add_postings(&mut self, local: u16, terms: &[(TermId, u16)]) -> Vec<TermId> {
+        let mut dir = Vec::with_capacity(self.dir.len() + terms.len());
+        let mut entries = Vec::with_capacity(self.entries.len() + terms.len());
+        let mut fresh = Vec::new();
+        let mut new = terms.iter().peekable();
+        for (i, &(term, start)) in self.dir.iter().enumerate() {
+            while let Some(&(t, tf)) = new.next_if(|(t, _)| *t < term) {
+                dir.push((t, entries.len() as u32));
+                entries.push(Entry { local, tf });
+                fresh.push(t);
+            }
+            let end = self
+                .dir
+                .get(i + 1)
+                .map_or(self.entries.len(), |d| d.1 as usize);
+            dir.push((term, entries.len() as u32));
+            entries.extend_from_slice(&self.entries[start as usize..end]);
+            if let Some(&(_, tf)) = new.next_if(|(t, _)| *t == term) {
+                entries.push(Entry { local, tf });
+            }
+        }
+        for &(t, tf) in new {
+            dir.push((t, entries.len() as u32));
+            entries.push(Entry { local, tf });
+            fresh.push(t);
+        }
+        self.dir = dir;
+        self.entries = entries;
+        self.reindex();
+        fresh
+    }
+
+    /// Removes the postings of asset `local`; returns the terms it held, and those of them
+    /// the chunk no longer holds.
+    fn remove_postings(&mut self, local: u16) -> (Vec<TermId>, Vec<TermId>) {
+        let (mut had, mut gone) = (Vec::new(), Vec::new());
+        let mut dir = Vec::with_capacity(self.dir.len());
+        let mut w = 0;
+        for i in 0..self.dir.len() {
+            let (term, start) = self.dir[i];
+            let end = self
+                .dir
+                .get(i + 1)
+                .map_or(self.entries.len(), |d| d.1 as usize);
+            let first = w;
+            for r in start as usize..end {
+                let e = self.entries[r];
+                if e.local == local {
+                    had.push(term);
+                } else {
+                    self.entries[w] = e;
+                    w += 1;
+                }
+            }
+            if w > first {
+                dir.push((term, first as u32));
+            } else {
+                gone.push(term);
+            }
+        }
+        self.entries.truncate(w);
+        self.dir = dir;
+        self.reindex();
+        (had, gone)
+    }
+}
+
+/// Where the index keeps an asset slot.
+#[derive(Debug, Clone, Copy)]
+struct DocRef {
+    chunk: u32,
+    local: u16,
+    /// Weighted length of its text (unsaturated, for the average).
     len: u32,
 }
 
@@ -63,7 +254,10 @@ struct Doc {
 pub struct TextIndex {
     pub(super) dictionary: FxHashMap<Box<str>, TermId>,
     pub(super) terms: Vec<TermEntry>,
-    docs: Vec<Option<Doc>>,
+    chunks: Vec<Chunk>,
+    /// The chunks of each cell holding assets.
+    cells: FxHashMap<CellKey, Vec<u32>>,
+    docs: Vec<Option<DocRef>>,
     pub(super) live: u32,
     pub(super) total_len: u64,
 }
@@ -92,6 +286,15 @@ struct AnalysedDoc {
 }
 
 impl AnalysedDoc {
+    fn cell_doc(&self, slot: u32) -> CellDoc {
+        CellDoc {
+            slot,
+            len: self.len.min(u32::from(u16::MAX)) as u16,
+            xyz: self.xyz,
+            facets: self.facets,
+        }
+    }
+
     fn of(asset: &Asset) -> AnalysedDoc {
         let mut tf: Vec<(Arc<str>, u16)> = Vec::with_capacity(64);
         let mut len = 0u32;
@@ -126,6 +329,34 @@ impl AnalysedDoc {
     }
 }
 
+/// Assets analysed per step of [`TextIndex::build`].
+const BUILD_BATCH_DOCS: usize = 32_768;
+
+/// The analysed text of each asset of each part, in order, on all available cores.
+fn analyse_parts(parts: &[&[(CellKey, u32, &Asset)]]) -> Vec<Vec<AnalysedDoc>> {
+    let analyse = |part: &&[(CellKey, u32, &Asset)]| -> Vec<AnalysedDoc> {
+        part.iter().map(|(_, _, a)| AnalysedDoc::of(a)).collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .clamp(1, 8);
+    let docs: usize = parts.iter().map(|p| p.len()).sum();
+    if threads == 1 || docs < 4_096 {
+        return parts.iter().map(analyse).collect();
+    }
+    let per_thread = parts.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .chunks(per_thread)
+            .map(|group| scope.spawn(move || group.iter().map(analyse).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 impl TextIndex {
     /// An empty index.
     pub fn new() -> Self {
@@ -140,6 +371,39 @@ impl TextIndex {
     /// True when nothing is indexed.
     pub fn is_empty(&self) -> bool {
         self.live == 0
+    }
+
+    /// Bytes the index holds on the heap (its vectors' capacities; the dictionary's strings and
+    /// the hash tables' buckets estimated): for sizing, not exact to the allocator's overhead.
+    pub fn heap_bytes(&self) -> usize {
+        let chunks: usize = self
+            .chunks
+            .iter()
+            .map(|c| {
+                size_of::<Chunk>()
+                    + c.docs.capacity() * size_of::<CellDoc>()
+                    + c.free.capacity() * 2
+                    + c.dir.capacity() * size_of::<(TermId, u32)>()
+                    + c.lookup.len() * 4
+                    + c.entries.capacity() * size_of::<Entry>()
+            })
+            .sum();
+        let terms: usize = self
+            .terms
+            .iter()
+            .map(|t| size_of::<TermEntry>() + t.chunks.capacity() * 4)
+            .sum();
+        let cells: usize = self
+            .cells
+            .values()
+            .map(|ids| size_of::<(CellKey, Vec<u32>)>() + ids.capacity() * 4)
+            .sum();
+        let dictionary: usize = self
+            .dictionary
+            .keys()
+            .map(|k| k.len() + size_of::<(Box<str>, TermId)>())
+            .sum();
+        chunks + terms + cells + dictionary + self.docs.capacity() * size_of::<Option<DocRef>>()
     }
 
     /// Number of distinct terms ever seen (including category terms).
@@ -169,88 +433,137 @@ impl TextIndex {
     /// # Panics
     /// When a slot occurs twice.
     pub fn build<'a>(assets: impl ExactSizeIterator<Item = (u32, &'a Asset)>) -> TextIndex {
-        let items: Vec<(u32, &Asset)> = assets.collect();
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |t| t.get())
-            .clamp(1, 8);
-        let chunk = items.len().div_ceil(threads).max(1);
-        let analysed: Vec<Vec<AnalysedDoc>> = if items.len() < 20_000 || threads == 1 {
-            vec![items.iter().map(|(_, a)| AnalysedDoc::of(a)).collect()]
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = items
-                    .chunks(chunk)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            part.iter()
-                                .map(|(_, a)| AnalysedDoc::of(a))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
-            })
-        };
-        let mut docs: Vec<(u32, AnalysedDoc)> = items
-            .iter()
-            .map(|(slot, _)| *slot)
-            .zip(analysed.into_iter().flatten())
+        // Cell by cell, each cell's assets in slot order, in chunks of at most CHUNK_DOCS.
+        let mut items: Vec<(CellKey, u32, &Asset)> = assets
+            .map(|(slot, a)| (cell_of(a.location), slot, a))
             .collect();
-        // Insert cell by cell: the posting lists being appended to are then a few hot ones
-        // rather than a random one per posting (a cache miss each), several times faster.
-        docs.sort_unstable_by_key(|(slot, d)| (d.cell, *slot));
+        items.sort_unstable_by_key(|(cell, slot, _)| (*cell, *slot));
+        let parts: Vec<&[(CellKey, u32, &Asset)]> = items
+            .chunk_by(|a, b| a.0 == b.0)
+            .flat_map(|cell| cell.chunks(CHUNK_DOCS))
+            .collect();
         let mut index = TextIndex::new();
-        if let Some(max) = docs.iter().map(|(s, _)| *s).max() {
+        if let Some(max) = items.iter().map(|(_, s, _)| *s).max() {
             index.docs.resize(max as usize + 1, None);
         }
-        for (slot, doc) in docs {
-            assert!(
-                index.docs.get(slot as usize).is_none_or(Option::is_none),
-                "slot {slot} given twice"
-            );
-            index.insert(slot, doc);
+        // A batch of chunks at a time, analysed on all cores: what the analysis allocates
+        // (every term of every asset) is freed batch by batch rather than held for the whole
+        // build, where it would stay in the allocator's heap, fragmented, after the build.
+        let mut rest = &parts[..];
+        while !rest.is_empty() {
+            let mut end = 0;
+            let mut n = 0;
+            while end < rest.len() && (end == 0 || n + rest[end].len() <= BUILD_BATCH_DOCS) {
+                n += rest[end].len();
+                end += 1;
+            }
+            let (batch, after) = rest.split_at(end);
+            for (part, docs) in batch.iter().zip(analyse_parts(batch)) {
+                index.add_chunk(part[0].0, part.iter().map(|(_, slot, _)| *slot), docs);
+            }
+            rest = after;
         }
         index
     }
 
-    fn insert(&mut self, slot: u32, doc: AnalysedDoc) {
-        let AnalysedDoc {
-            terms: entries,
-            len,
-            cell,
-            xyz,
-            facets,
-        } = doc;
-        let plen = len.min(u32::from(u16::MAX)) as u16;
-        let mut terms: Vec<TermId> = Vec::with_capacity(entries.len());
-        for (term, count) in entries {
-            let id = self.term_id(term.as_ref());
-            let entry = &mut self.terms[id as usize];
-            entry.df += 1;
-            entry.cells.entry(cell).or_default().push(Posting {
+    /// Adds the analysed `docs` of `slots` (all in `cell`, at most [`CHUNK_DOCS`]) as one new
+    /// chunk.
+    fn add_chunk(
+        &mut self,
+        cell: CellKey,
+        slots: impl Iterator<Item = u32>,
+        docs: Vec<AnalysedDoc>,
+    ) {
+        let id = self.chunks.len() as u32;
+        let mut chunk = Chunk::new(cell);
+        chunk.docs.reserve_exact(docs.len());
+        let mut triples = Vec::with_capacity(docs.iter().map(|d| d.terms.len()).sum());
+        for (slot, doc) in slots.zip(docs) {
+            assert!(
+                self.docs.get(slot as usize).is_none_or(Option::is_none),
+                "slot {slot} given twice"
+            );
+            let local = chunk.docs.len() as u16;
+            chunk.docs.push(doc.cell_doc(slot));
+            for (term, tf) in &doc.terms {
+                let t = self.term_id(term);
+                self.terms[t as usize].df += 1;
+                triples.push((t, local, *tf));
+            }
+            self.set_doc(
                 slot,
-                tf: count,
-                len: plen,
-                xyz,
-                facets,
-            });
-            terms.push(id);
+                DocRef {
+                    chunk: id,
+                    local,
+                    len: doc.len,
+                },
+            );
         }
-        terms.sort_unstable();
+        chunk.set_postings(triples);
+        for &(t, _) in &chunk.dir {
+            self.terms[t as usize].chunks.push(id);
+        }
+        self.chunks.push(chunk);
+        self.cells.entry(cell).or_default().push(id);
+    }
+
+    fn set_doc(&mut self, slot: u32, doc: DocRef) {
         let idx = slot as usize;
         if self.docs.len() <= idx {
             self.docs.resize(idx + 1, None);
         }
-        self.docs[idx] = Some(Doc {
-            cell,
-            terms: terms.into_boxed_slice(),
-            len,
-        });
+        self.docs[idx] = Some(doc);
         self.live += 1;
-        self.total_len += u64::from(len);
+        self.total_len += u64::from(doc.len);
+    }
+
+    fn insert(&mut self, slot: u32, doc: AnalysedDoc) {
+        let room = self.cells.get(&doc.cell).and_then(|ids| {
+            ids.iter()
+                .copied()
+                .find(|&i| self.chunks[i as usize].has_room())
+        });
+        let id = match room {
+            Some(id) => id,
+            None => {
+                let id = self.chunks.len() as u32;
+                self.chunks.push(Chunk::new(doc.cell));
+                self.cells.entry(doc.cell).or_default().push(id);
+                id
+            }
+        };
+        let mut terms: Vec<(TermId, u16)> = doc
+            .terms
+            .iter()
+            .map(|(t, tf)| (self.term_id(t), *tf))
+            .collect();
+        terms.sort_unstable();
+        let chunk = &mut self.chunks[id as usize];
+        let cell_doc = doc.cell_doc(slot);
+        let local = match chunk.free.pop() {
+            Some(l) => {
+                chunk.docs[l as usize] = cell_doc;
+                l
+            }
+            None => {
+                chunk.docs.push(cell_doc);
+                (chunk.docs.len() - 1) as u16
+            }
+        };
+        for t in chunk.add_postings(local, &terms) {
+            self.terms[t as usize].chunks.push(id);
+        }
+        for (t, _) in &terms {
+            self.terms[*t as usize].df += 1;
+        }
+        self.set_doc(
+            slot,
+            DocRef {
+                chunk: id,
+                local,
+                len: doc.len,
+            },
+        );
     }
 
     /// Forgets whatever `slot` held (nothing happens if it held nothing).
@@ -258,16 +571,17 @@ impl TextIndex {
         let Some(doc) = self.docs.get_mut(slot as usize).and_then(Option::take) else {
             return;
         };
-        for id in doc.terms.iter() {
-            let entry = &mut self.terms[*id as usize];
-            entry.df -= 1;
-            if let Some(list) = entry.cells.get_mut(&doc.cell) {
-                if let Some(i) = list.iter().position(|p| p.slot == slot) {
-                    list.swap_remove(i);
-                }
-                if list.is_empty() {
-                    entry.cells.remove(&doc.cell);
-                }
+        let chunk = &mut self.chunks[doc.chunk as usize];
+        chunk.docs[doc.local as usize].slot = FREE;
+        chunk.free.push(doc.local);
+        let (had, gone) = chunk.remove_postings(doc.local);
+        for t in had {
+            self.terms[t as usize].df -= 1;
+        }
+        for t in gone {
+            let chunks = &mut self.terms[t as usize].chunks;
+            if let Some(i) = chunks.iter().position(|&c| c == doc.chunk) {
+                chunks.swap_remove(i);
             }
         }
         self.live -= 1;
@@ -284,30 +598,51 @@ impl TextIndex {
         self.docs
             .get(slot as usize)
             .and_then(Option::as_ref)
-            .is_some_and(|d| d.terms.binary_search(&id).is_ok())
+            .is_some_and(|d| {
+                self.chunks[d.chunk as usize]
+                    .postings(id)
+                    .iter()
+                    .any(|e| e.local == d.local)
+            })
     }
 
-    /// Visits the postings of `lead` in `region` (everywhere when `None`).
+    /// The postings of each of `leads` in `region` (everywhere when `None`), chunk by chunk:
+    /// `(index into leads, the chunk's assets, the postings, which index them)`. Small regions
+    /// are read cell by cell (one lookup of a cell's chunks for all the leads), rare terms
+    /// chunk by chunk from their own list.
     pub(super) fn postings<'a>(
         &'a self,
-        lead: TermId,
+        leads: &[TermId],
         region: Option<&Region>,
-        mut f: impl FnMut(&'a [Posting]),
-    ) {
-        let entry = &self.terms[lead as usize];
+    ) -> Vec<(usize, &'a [CellDoc], &'a [Entry])> {
+        let mut out = Vec::new();
+        let spread: usize = leads
+            .iter()
+            .map(|&t| self.terms[t as usize].chunks.len())
+            .sum();
         match region {
-            Some(r) if r.cell_count() <= entry.cells.len() => r.for_each_cell(|k| {
-                if let Some(list) = entry.cells.get(&k) {
-                    f(list);
+            Some(r) if r.cell_count() <= spread => r.for_each_cell(|k| {
+                for &id in self.cells.get(&k).map_or(&[][..], Vec::as_slice) {
+                    let chunk = &self.chunks[id as usize];
+                    for (i, &lead) in leads.iter().enumerate() {
+                        let list = chunk.postings(lead);
+                        if !list.is_empty() {
+                            out.push((i, &chunk.docs[..], list));
+                        }
+                    }
                 }
             }),
             _ => {
-                for (k, list) in &entry.cells {
-                    if region.is_none_or(|r| r.has_cell(*k)) {
-                        f(list);
+                for (i, &lead) in leads.iter().enumerate() {
+                    for &id in &self.terms[lead as usize].chunks {
+                        let chunk = &self.chunks[id as usize];
+                        if region.is_none_or(|r| r.has_cell(chunk.cell)) {
+                            out.push((i, &chunk.docs[..], chunk.postings(lead)));
+                        }
                     }
                 }
             }
         }
+        out
     }
 }

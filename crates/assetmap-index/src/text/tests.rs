@@ -446,3 +446,83 @@ fn matches_without_scores_are_the_assets_search_finds() {
         }
     }
 }
+
+/// Hits in slot order, for comparing two indexes.
+fn by_slot(mut hits: Vec<TextHit>) -> Vec<(u32, u32, u32)> {
+    hits.sort_by_key(|h| h.slot);
+    hits.iter()
+        .map(|h| (h.slot, h.relevance.to_bits(), h.matched))
+        .collect()
+}
+
+#[test]
+fn an_index_kept_in_step_by_edits_answers_as_one_built_afresh() {
+    use assetmap_synthetic as synthetic;
+    // 6,000 assets in one grid cell (more than one chunk) and 2,000 spread around.
+    let mut assets = synthetic::assets(7, 8_000);
+    let spot = LonLat::new(SALE.0, SALE.1).unwrap();
+    for a in assets.iter_mut().take(6_000) {
+        a.location = spot;
+    }
+    let mut ix = TextIndex::build(assets.iter().enumerate().map(|(i, a)| (i as u32, a)));
+    let mut live = vec![true; assets.len()];
+    // Remove every third, rename every fifth, move every seventh into the crowded cell,
+    // put some removed ones back: free local numbers are reused, chunks gain and lose terms.
+    for (i, a) in assets.iter_mut().enumerate() {
+        let slot = i as u32;
+        if i % 3 == 0 {
+            ix.remove(slot);
+            live[i] = false;
+        }
+        if i % 5 == 0 {
+            a.name =
+                assetmap_core::AssetName::parse(&format!("Chess and Gardening Club {i}")).unwrap();
+            ix.upsert(slot, a);
+            live[i] = true;
+        }
+        if i % 7 == 0 && live[i] {
+            a.location = spot;
+            ix.upsert(slot, a);
+        }
+    }
+    ix.remove(1); // twice: nothing happens
+    ix.remove(1);
+    live[1] = false;
+    let kept: Vec<(u32, &Asset)> = assets
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| live[*i])
+        .map(|(i, a)| (i as u32, a))
+        .collect();
+    let fresh = TextIndex::build(kept.into_iter());
+    assert_eq!(ix.len(), fresh.len());
+    assert_eq!(ix.total_len, fresh.total_len);
+    let circle = Circle {
+        centre: spot,
+        radius_m: 3_000.0,
+    };
+    for q in [
+        "chess",
+        "gardening club",
+        "walking football",
+        "choir singing",
+        "club",
+    ] {
+        let q = TextQuery::parse(q);
+        for area in [None, Some(&circle)] {
+            let edited = by_slot(ix.search(&q, area, &CompiledFilter::default()));
+            assert!(!edited.is_empty() || area.is_some(), "{q:?} finds nothing");
+            assert_eq!(
+                edited,
+                by_slot(fresh.search(&q, area, &CompiledFilter::default())),
+                "{q:?} in {area:?}"
+            );
+        }
+    }
+    for (i, a) in assets.iter().enumerate() {
+        let renamed = a.name.as_str().starts_with("Chess and");
+        if !live[i] || renamed {
+            assert_eq!(ix.doc_has(i as u32, "chess"), live[i], "slot {i}");
+        }
+    }
+}
