@@ -585,6 +585,69 @@ pub struct ValidAssetDraft {
     pub status: Status,
 }
 
+/// An asset's properties as a GeoJSON feature carries them: every field of [`Asset`] but `id`
+/// and `location` (the feature's own `id` and `geometry`), borrowed, in alphabetical order —
+/// the order a `serde_json::Map` of the asset would have. Serialises each field as [`Asset`]
+/// does (same names, same fields left out when empty); a test holds the two in step. For
+/// writing features straight to a response, without building a JSON value first.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct AssetProperties<'a> {
+    pub abcd_type: AbcdType,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub access: &'a [AccessFeature],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<&'a String>,
+    pub audience: &'a Audience,
+    pub categories: &'a [Category],
+    pub contact: &'a Contact,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<&'a Cost>,
+    pub created_at: &'a DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<&'a String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub languages: &'a [Language],
+    pub name: &'a AssetName,
+    pub opening_times: &'a OpeningTimes,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postcode: Option<&'a Postcode>,
+    pub provenance: &'a Provenance,
+    pub status: Status,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub tags: &'a [Tag],
+    pub updated_at: &'a DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified_at: Option<&'a NaiveDate>,
+    pub version: u64,
+}
+
+impl<'a> AssetProperties<'a> {
+    /// The properties of `asset`.
+    pub fn of(asset: &'a Asset) -> AssetProperties<'a> {
+        AssetProperties {
+            abcd_type: asset.abcd_type,
+            access: &asset.access,
+            address: asset.address.as_ref(),
+            audience: &asset.audience,
+            categories: &asset.categories,
+            contact: &asset.contact,
+            cost: asset.cost.as_ref(),
+            created_at: &asset.created_at,
+            description: asset.description.as_ref(),
+            languages: &asset.languages,
+            name: &asset.name,
+            opening_times: &asset.opening_times,
+            postcode: asset.postcode.as_ref(),
+            provenance: &asset.provenance,
+            status: asset.status,
+            tags: &asset.tags,
+            updated_at: &asset.updated_at,
+            verified_at: asset.verified_at.as_ref(),
+            version: asset.version,
+        }
+    }
+}
+
 impl Asset {
     /// A new asset (version 1) from a checked draft, created and updated at `now`.
     ///

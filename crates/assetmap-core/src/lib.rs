@@ -18,8 +18,8 @@ mod walking;
 
 pub use account::{may_change, ChangeBy, Role, Via};
 pub use asset::{
-    Asset, AssetDraft, Audience, AudienceDraft, Contact, ContactDraft, Cost, CostDraft,
-    OpeningTimesDraft, PeriodDraft, Provenance, ValidAssetDraft, MAX_AGE_YEARS,
+    Asset, AssetDraft, AssetProperties, Audience, AudienceDraft, Contact, ContactDraft, Cost,
+    CostDraft, OpeningTimesDraft, PeriodDraft, Provenance, ValidAssetDraft, MAX_AGE_YEARS,
 };
 pub use crs::{Crs, CrsError};
 pub use error::{FieldError, ValidationErrors};

@@ -5,8 +5,10 @@
 //! `location`, which live in `id` and `geometry`).
 
 use assetmap_core::{
-    Asset, AssetDraft, AssetId, Crs, CrsError, FieldError, LonLat, ValidationErrors,
+    Asset, AssetDraft, AssetId, AssetProperties, Crs, CrsError, FieldError, LonLat,
+    ValidationErrors,
 };
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use std::io::{Read, Write};
 
@@ -65,6 +67,74 @@ pub fn asset_to_feature(asset: &Asset) -> Value {
     properties.remove("id");
     properties.remove("location");
     feature_with(asset, properties)
+}
+
+/// An asset as a GeoJSON feature that serde writes straight out, without building a JSON value
+/// first (for responses of many features: building and freeing each feature's value was most
+/// of a search's time), with `extra` properties after the asset's own: what a search adds to
+/// each result. With no extra properties ([`NoExtra`]) it is [`asset_to_feature`]'s feature.
+///
+/// # Examples
+/// ```
+/// use assetmap_io::{asset_to_feature, AssetFeature, NoExtra};
+/// use assetmap_synthetic as synthetic;
+/// let asset = synthetic::asset(1, 0);
+/// let direct = serde_json::to_value(AssetFeature { asset: &asset, extra: NoExtra {} }).unwrap();
+/// assert_eq!(direct, asset_to_feature(&asset));
+///
+/// #[derive(serde::Serialize)]
+/// struct Distance { distance_m: f64 }
+/// let f = AssetFeature { asset: &asset, extra: Distance { distance_m: 12.5 } };
+/// let text = serde_json::to_string(&f).unwrap();
+/// assert!(text.ends_with(r#""distance_m":12.5}}"#));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct AssetFeature<'a, E> {
+    pub asset: &'a Asset,
+    /// Serialised as a map (a struct or a map), its entries after the asset's properties.
+    pub extra: E,
+}
+
+/// No extra properties for an [`AssetFeature`].
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct NoExtra {}
+
+/// The properties of an [`AssetFeature`]: the asset's, then the extra ones.
+#[derive(serde::Serialize)]
+struct PropertiesWith<'a, E> {
+    #[serde(flatten)]
+    asset: AssetProperties<'a>,
+    #[serde(flatten)]
+    extra: &'a E,
+}
+
+/// A GeoJSON point geometry.
+struct PointGeometry(LonLat);
+
+impl Serialize for PointGeometry {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("type", "Point")?;
+        m.serialize_entry("coordinates", &[self.0.lon(), self.0.lat()])?;
+        m.end()
+    }
+}
+
+impl<E: Serialize> Serialize for AssetFeature<'_, E> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("type", "Feature")?;
+        m.serialize_entry("id", self.asset.id.as_str())?;
+        m.serialize_entry("geometry", &PointGeometry(self.asset.location))?;
+        m.serialize_entry(
+            "properties",
+            &PropertiesWith {
+                asset: AssetProperties::of(self.asset),
+                extra: &self.extra,
+            },
+        )?;
+        m.end()
+    }
 }
 
 /// A feature for `asset` with the given properties (for compact or extended views).
@@ -512,6 +582,101 @@ fn reproject_positions(value: &mut Value, crs: Crs) -> Result<(), CrsError> {
     items
         .iter_mut()
         .try_for_each(|item| reproject_positions(item, crs))
+}
+
+#[cfg(test)]
+mod direct_feature_tests {
+    use super::*;
+
+    /// The keys of a JSON object in the order they are written.
+    struct KeyOrder(Vec<String>);
+
+    impl<'de> serde::Deserialize<'de> for KeyOrder {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Keys;
+            impl<'de> serde::de::Visitor<'de> for Keys {
+                type Value = KeyOrder;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<KeyOrder, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some(k) = map.next_key::<String>()? {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        keys.push(k);
+                    }
+                    Ok(KeyOrder(keys))
+                }
+            }
+            d.deserialize_map(Keys)
+        }
+    }
+
+    /// The properties in the order they are written.
+    fn property_order(text: &str) -> Vec<String> {
+        #[derive(serde::Deserialize)]
+        struct Feature {
+            properties: KeyOrder,
+        }
+        serde_json::from_str::<Feature>(text).unwrap().properties.0
+    }
+
+    #[test]
+    fn a_feature_written_directly_is_the_feature_built_as_a_value() {
+        // Synthetic assets fill every field in some and leave each empty in others.
+        let mut assets = assetmap_synthetic::assets(11, 2_000);
+        let mut bare = assets[0].clone();
+        bare.description = None;
+        bare.tags.clear();
+        bare.address = None;
+        bare.postcode = None;
+        bare.cost = None;
+        bare.access.clear();
+        bare.languages.clear();
+        bare.verified_at = None;
+        bare.provenance = Default::default();
+        assets.push(bare);
+        for a in &assets {
+            let direct = AssetFeature {
+                asset: a,
+                extra: NoExtra {},
+            };
+            let text = serde_json::to_string(&direct).unwrap();
+            let value: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(value, asset_to_feature(a), "{}", a.id);
+            // The asset's own properties in the order every other answer gives them.
+            let order = property_order(&text);
+            let mut sorted = order.clone();
+            sorted.sort();
+            assert_eq!(order, sorted);
+        }
+    }
+
+    #[test]
+    fn extra_properties_follow_the_assets_own() {
+        #[derive(serde::Serialize)]
+        struct Extra {
+            distance_m: f64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            open_status: Option<&'static str>,
+        }
+        let a = assetmap_synthetic::asset(3, 1);
+        let f = AssetFeature {
+            asset: &a,
+            extra: Extra {
+                distance_m: 3.5,
+                open_status: None,
+            },
+        };
+        let text = serde_json::to_string(&f).unwrap();
+        let mut expected = asset_to_feature(&a);
+        expected["properties"]["distance_m"] = serde_json::json!(3.5);
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), expected);
+        assert_eq!(property_order(&text).last().unwrap(), "distance_m");
+    }
 }
 
 #[cfg(test)]

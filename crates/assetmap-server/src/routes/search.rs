@@ -26,9 +26,11 @@ use assetmap_index::search::{
     TIMES_UNKNOWN_FACTOR,
 };
 use assetmap_index::{Filter, OpenAt, OpenAtPolicy, TextQuery};
+use assetmap_io::AssetFeature;
 use assetmap_place::Place;
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
 use serde_json::{json, Value};
+use std::sync::LazyLock;
 
 /// Default search radius, metres (about a 26-minute walk).
 pub const DEFAULT_RADIUS_M: f64 = 1600.0;
@@ -248,80 +250,133 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         };
         results = engine.search(&nearest);
     }
-    let features: Vec<Value> = results
+    let features: Vec<AssetFeature<'_, ResultExtra<'_>>> = results
         .iter()
-        .map(|r| {
-            let mut f = assetmap_io::asset_to_feature(r.asset);
-            if let Some(props) = f.get_mut("properties").and_then(Value::as_object_mut) {
-                props.insert("distance_m".into(), json!(round_to(r.distance_m, 1)));
-                props.insert(
-                    "walk_minutes".into(),
-                    json!(WalkingModel::minutes(r.distance_m)),
-                );
-                props.insert("score".into(), json!(round_to(r.score, 4)));
-                props.insert("relevance".into(), json!(round_to(r.relevance, 4)));
-                if let Some(site) = r.same_site_as {
-                    // A better-ranked place at the same site: this one is grouped under it.
-                    props.insert(
-                        "same_site_as".into(),
-                        json!({"id": site.id.as_str(), "name": site.name.as_str()}),
-                    );
-                }
-                props.insert(
-                    "matched".into(),
-                    json!({
-                        "terms": r.matched_terms(q),
-                        // How each word matched: itself, a synonym, a category or a concept
-                        // ("feeling low" through "mental wellbeing").
-                        "through": engine
-                            .explain(r, q)
-                            .iter()
-                            .map(|m| json!({"term": m.word, "via": m.via, "as": m.through}))
-                            .collect::<Vec<_>>(),
-                        // The status filter is implied (active only), not the person's.
-                        "filters": r
-                            .matched_filters(q)
-                            .iter()
-                            .filter(|m| !matches!(m, MatchedFilter::Status(_)))
-                            .map(filter_name)
-                            .collect::<Vec<_>>(),
-                        // Kept, but its record does not say: times not known, no age range.
-                        "not_recorded": r
-                            .not_recorded(q)
-                            .iter()
-                            .map(filter_name)
-                            .collect::<Vec<_>>(),
-                    }),
-                );
-                if let Some(o) = r.openness {
-                    props.insert("open_status".into(), json!(open_status(o)));
-                }
-            }
-            f
+        .map(|r| AssetFeature {
+            asset: r.asset,
+            extra: ResultExtra {
+                distance_m: round_to(r.distance_m, 1),
+                matched: Matched {
+                    // The status filter is implied (active only), not the person's.
+                    filters: r
+                        .matched_filters(q)
+                        .iter()
+                        .filter(|m| !matches!(m, MatchedFilter::Status(_)))
+                        .map(filter_name)
+                        .collect(),
+                    // Kept, but its record does not say: times not known, no age range.
+                    not_recorded: r.not_recorded(q).iter().map(filter_name).collect(),
+                    terms: r.matched_terms(q),
+                    // How each word matched: itself, a synonym, a category or a concept
+                    // ("feeling low" through "mental wellbeing").
+                    through: engine
+                        .explain(r, q)
+                        .iter()
+                        .map(|m| Through {
+                            through: m.through,
+                            term: m.word,
+                            via: m.via,
+                        })
+                        .collect(),
+                },
+                open_status: r.openness.map(open_status),
+                relevance: round_to(r.relevance, 4),
+                // A better-ranked place at the same site: this one is grouped under it.
+                same_site_as: r.same_site_as.map(|site| SiteRef {
+                    id: site.id.as_str(),
+                    name: site.name.as_str(),
+                }),
+                score: round_to(r.score, 4),
+                walk_minutes: WalkingModel::minutes(r.distance_m),
+            },
         })
         .collect();
-    drop(engine);
-    let body = json!({
-        "type": "FeatureCollection",
-        "numberReturned": features.len(),
-        "search": {
-            "origin": [q.origin.lon(), q.origin.lat()],
-            "origin_note": parsed.origin_note,
-            "radius_m": round_to(q.radius_m, 1),
-            "terms": q.text.terms.iter().map(|t| t.word.as_str()).collect::<Vec<_>>(),
-            // Words left out as not what the person looks for ("my mum is 82": mum, 82).
-            "dropped": q.text.dropped,
-            // An age the words give, to offer as the age filter (never applied by itself).
-            "suggested_age": q.text.suggested_age.filter(|_| q.filter.age.is_none()),
-            "no_match": no_match.then(|| no_match_answer(&parsed.words, q)),
-            "open_at": parsed.open_at.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()),
-            "order": match q.order { SearchOrder::Relevance => "relevance", SearchOrder::Distance => "distance" },
-            "ranking": format!("score = ({RELEVANCE_WEIGHT} × relevance + {PROXIMITY_WEIGHT} × proximity) × openness; proximity = 1 − distance/radius; openness 1 (open or no time asked), {BY_ARRANGEMENT_FACTOR} by arrangement, {TIMES_UNKNOWN_FACTOR} times unknown; × {NOT_RECORDED_FACTOR} for each of cost and access asked for that its record does not give; with no age range × {NOT_RECORDED_FACTOR} ({AGE_WORDS_FACTOR} when its name names the person's age group, {OTHER_AGE_WORDS_FACTOR} another); a record of the same site as a better one is listed after the other places"),
-            "walking_model": format!("{} km/h on streets {} times the straight-line distance", WalkingModel::SPEED_KMH, WalkingModel::DETOUR_FACTOR),
-        },
-        "features": features,
+    let search = json!({
+        "origin": [q.origin.lon(), q.origin.lat()],
+        "origin_note": parsed.origin_note,
+        "radius_m": round_to(q.radius_m, 1),
+        "terms": q.text.terms.iter().map(|t| t.word.as_str()).collect::<Vec<_>>(),
+        // Words left out as not what the person looks for ("my mum is 82": mum, 82).
+        "dropped": q.text.dropped,
+        // An age the words give, to offer as the age filter (never applied by itself).
+        "suggested_age": q.text.suggested_age.filter(|_| q.filter.age.is_none()),
+        "no_match": no_match.then(|| no_match_answer(&parsed.words, q)),
+        "open_at": parsed.open_at.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()),
+        "order": match q.order { SearchOrder::Relevance => "relevance", SearchOrder::Distance => "distance" },
+        "ranking": RANKING.as_str(),
+        "walking_model": WALKING_MODEL.as_str(),
     });
-    Ok(private_response(GEO_JSON).body(body.to_string()))
+    let body = SearchBody {
+        number_returned: features.len(),
+        features,
+        search,
+        kind: "FeatureCollection",
+    };
+    // Written while the results borrow from the engine: features go straight to the text.
+    let text = serde_json::to_vec(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+    drop(engine);
+    Ok(private_response(GEO_JSON).body(text))
+}
+
+/// How results are ranked, as every answer states it.
+static RANKING: LazyLock<String> = LazyLock::new(|| {
+    format!("score = ({RELEVANCE_WEIGHT} × relevance + {PROXIMITY_WEIGHT} × proximity) × openness; proximity = 1 − distance/radius; openness 1 (open or no time asked), {BY_ARRANGEMENT_FACTOR} by arrangement, {TIMES_UNKNOWN_FACTOR} times unknown; × {NOT_RECORDED_FACTOR} for each of cost and access asked for that its record does not give; with no age range × {NOT_RECORDED_FACTOR} ({AGE_WORDS_FACTOR} when its name names the person's age group, {OTHER_AGE_WORDS_FACTOR} another); a record of the same site as a better one is listed after the other places")
+});
+
+/// The walking model behind `walk_minutes`, as every answer states it.
+static WALKING_MODEL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{} km/h on streets {} times the straight-line distance",
+        WalkingModel::SPEED_KMH,
+        WalkingModel::DETOUR_FACTOR
+    )
+});
+
+/// A search's answer: the results as features, and what was searched.
+#[derive(serde::Serialize)]
+struct SearchBody<'a> {
+    features: Vec<AssetFeature<'a, ResultExtra<'a>>>,
+    #[serde(rename = "numberReturned")]
+    number_returned: usize,
+    search: Value,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+/// What a search adds to each result's properties, after the asset's own (alphabetical).
+#[derive(serde::Serialize)]
+struct ResultExtra<'a> {
+    distance_m: f64,
+    matched: Matched<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    open_status: Option<&'static str>,
+    relevance: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    same_site_as: Option<SiteRef<'a>>,
+    score: f64,
+    walk_minutes: i64,
+}
+
+#[derive(serde::Serialize)]
+struct SiteRef<'a> {
+    id: &'a str,
+    name: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct Matched<'a> {
+    filters: Vec<String>,
+    not_recorded: Vec<String>,
+    terms: Vec<&'a str>,
+    through: Vec<Through<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct Through<'a> {
+    #[serde(rename = "as")]
+    through: Option<&'static str>,
+    term: &'a str,
+    via: &'static str,
 }
 
 #[cfg(test)]
