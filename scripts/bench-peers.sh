@@ -15,8 +15,10 @@
 #   3. bbox pages of 20 items (1 km boxes): pygeoapi 0.21 with its PostgreSQL provider on the
 #      same table beside assetmap's `/collections/assets/items?bbox=…&limit=20`.
 #
-# Every load run is `wrk -t2 -c$CONNECTIONS -d${DURATION}s` with scripts/wrk/pick.lua, which picks
-# from the same list of tiles, points or boxes in the same seeded order for assetmap and its peer.
+# Every load run is `wrk -t2 -c$CONNECTIONS -d${DURATION}s --timeout 10s` with scripts/wrk/pick.lua,
+# which picks from the same list of tiles, points or boxes in the same seeded order for assetmap
+# and its peer. Servers run with their defaults: assetmap's and Martin's one worker per core,
+# Martin's pool of 20 connections; pygeoapi under gunicorn, (2 × cores) + 1 sync workers.
 #
 #   bash scripts/bench-peers.sh                        # N = 1,000,000, 15 s per run
 #   N=100000 DURATION=5 bash scripts/bench-peers.sh
@@ -133,7 +135,7 @@ result() { awk -F'\t' -v k="$1" '$1 == k { v = $2 } END { print v }' "$RESULTS";
 bench() {
     local key="$1" base="$2" list="$3" template="$4" out="$WORK/wrk-$1.out"
     echo "wrk $key: $base$template (load average before: $(load))"
-    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$PICK" "$base" -- "$list" "$template" >"$out"
+    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$PICK" "$base" -- "$list" "$template" >"$out"
     sed -n '/Latency/,/Transfer/p' "$out" | grep -v -E '^ +[0-9]+% ' | grep -E 'Latency|requests in|Socket|Non-2xx|Requests/sec|Transfer' || true
     grep -E '^ +(50|99)% ' "$out" | xargs echo "  latency percentiles:" || true
     record "$key.rps" "$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
@@ -155,7 +157,7 @@ echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "assetmap: $BIN ($("$BIN" --version 2>/dev/null || echo 'version unknown'); git $(git -C "$REPO_ROOT" rev-parse --short HEAD))"
 echo "Martin: $MARTIN ($("$MARTIN" --version))"
 echo "pygeoapi: $("$PYGEOAPI_VENV/bin/python" -c 'import pygeoapi; print(pygeoapi.__version__)') under gunicorn $("$PYGEOAPI_VENV/bin/gunicorn" --version | awk '{ print $NF }' | tr -d '()'), $PYGEOAPI_WORKERS workers"
-echo "PostgreSQL $PG_VERSION / PostGIS $POSTGIS_VERSION; wrk -t2 -c$CONNECTIONS -d${DURATION}s; N = $N"
+echo "PostgreSQL $PG_VERSION / PostGIS $POSTGIS_VERSION; wrk -t2 -c$CONNECTIONS -d${DURATION}s --timeout 10s; N = $N"
 
 # --- The data: N synthetic assets into PostGIS, as scripts/bench-postgis.sh loads them.
 echo
@@ -246,58 +248,63 @@ echo "assetmap: ready after $((SECONDS - started)) s, RSS $(ps -o rss= -p "${PID
 # 8 × 8 cells, the statuses the map shows (active, temporarily closed), each cell with assets
 # one cluster at their mean position with point_count, point_count_abbreviated and the count
 # per ABCD type, or, alone in its cell, the asset as a point with id, name, abcd_type,
-# categories (joined by ",") and status; one layer "assets", extent 4096, no buffer.
+# categories (joined by ",") and status; one layer "assets", extent 4096, no buffer. PL/pgSQL,
+# so that each of Martin's connections plans the query once; the GiST index finds the tile's
+# assets, each projected once, and one GROUP BY makes the cells.
 "${PSQL[@]}" "$URL" <<'EOF'
 CREATE FUNCTION public.asset_clusters(z integer, x integer, y integer)
 RETURNS bytea
-LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
-WITH env AS (
-    SELECT ST_TileEnvelope(z, x, y) AS e
-), inside AS (
-    SELECT a.id, a.name, a.abcd_type, array_to_string(a.categories, ',') AS categories, a.status,
-           ST_Transform(a.geom, 3857) AS g
-    FROM assets a, env
-    WHERE a.geom && ST_Transform(env.e, 4326)
-      AND a.status IN ('active', 'temporarily_closed')
-), cells AS (
-    SELECT i.*,
-           floor((ST_X(i.g) - ST_XMin(env.e)) / (ST_XMax(env.e) - ST_XMin(env.e)) * 8)::int AS cx,
-           floor((ST_YMax(env.e) - ST_Y(i.g)) / (ST_YMax(env.e) - ST_YMin(env.e)) * 8)::int AS cy
-    FROM inside i, env
-), counted AS (
-    SELECT c.*, count(*) OVER (PARTITION BY cx, cy) AS n
-    FROM cells c
-    WHERE cx BETWEEN 0 AND 7 AND cy BETWEEN 0 AND 7
-), features AS (
-    SELECT g, id, name, abcd_type, categories, status,
-           NULL::boolean AS cluster, NULL::bigint AS point_count, NULL::text AS point_count_abbreviated,
-           NULL::bigint AS abcd_association, NULL::bigint AS abcd_institution,
-           NULL::bigint AS abcd_physical_space, NULL::bigint AS abcd_economy, NULL::bigint AS abcd_culture
-    FROM counted WHERE n = 1
-    UNION ALL
-    SELECT ST_SetSRID(ST_MakePoint(avg(ST_X(g)), avg(ST_Y(g))), 3857), NULL, NULL, NULL, NULL, NULL,
-           true, count(*),
-           CASE WHEN count(*) >= 10000 THEN ((count(*) + 500) / 1000)::text || 'k'
-                WHEN count(*) >= 1000 THEN
-                    CASE WHEN (count(*) + 50) / 100 % 10 = 0 THEN ((count(*) + 50) / 1000)::text || 'k'
-                         ELSE ((count(*) + 50) / 1000)::text || '.' || ((count(*) + 50) / 100 % 10)::text || 'k' END
-                ELSE count(*)::text END,
-           count(*) FILTER (WHERE abcd_type = 'association'),
-           count(*) FILTER (WHERE abcd_type = 'institution'),
-           count(*) FILTER (WHERE abcd_type = 'physical_space'),
-           count(*) FILTER (WHERE abcd_type = 'economy'),
-           count(*) FILTER (WHERE abcd_type = 'culture')
-    FROM counted WHERE n > 1
-    GROUP BY cx, cy
-)
-SELECT ST_AsMVT(t, 'assets', 4096, 'geom')
-FROM (
-    SELECT ST_AsMVTGeom(f.g, env.e, 4096, 0, false) AS geom,
-           f.id, f.name, f.abcd_type, f.categories, f.status, f.cluster, f.point_count,
-           f.point_count_abbreviated, f.abcd_association, f.abcd_institution,
-           f.abcd_physical_space, f.abcd_economy, f.abcd_culture
-    FROM features f, env
-) t
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
+DECLARE
+    e geometry := ST_TileEnvelope(z, x, y);
+    x0 float8 := ST_XMin(e);
+    x1 float8 := ST_XMax(e);
+    y0 float8 := ST_YMin(e);
+    y1 float8 := ST_YMax(e);
+    mvt bytea;
+BEGIN
+    WITH inside AS MATERIALIZED (
+        SELECT a.id, a.name, a.abcd_type, a.categories, a.status, ST_X(m.g) AS px, ST_Y(m.g) AS py
+        FROM assets a, LATERAL (SELECT ST_Transform(a.geom, 3857) AS g) m
+        WHERE a.geom && ST_Transform(e, 4326)
+          AND a.status IN ('active', 'temporarily_closed')
+    ), cells AS (
+        SELECT count(*) AS n, avg(px) AS mx, avg(py) AS my,
+               min(id) AS id, min(name) AS name, min(abcd_type) AS abcd_type,
+               min(array_to_string(categories, ',')) AS categories, min(status) AS status,
+               count(*) FILTER (WHERE abcd_type = 'association') AS abcd_association,
+               count(*) FILTER (WHERE abcd_type = 'institution') AS abcd_institution,
+               count(*) FILTER (WHERE abcd_type = 'physical_space') AS abcd_physical_space,
+               count(*) FILTER (WHERE abcd_type = 'economy') AS abcd_economy,
+               count(*) FILTER (WHERE abcd_type = 'culture') AS abcd_culture
+        FROM inside
+        WHERE px >= x0 AND px < x1 AND py > y0 AND py <= y1
+        GROUP BY floor((px - x0) / (x1 - x0) * 8), floor((y1 - py) / (y1 - y0) * 8)
+    )
+    SELECT ST_AsMVT(t, 'assets', 4096, 'geom') INTO mvt
+    FROM (
+        SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(c.mx, c.my), 3857), e, 4096, 0, false) AS geom,
+               CASE WHEN c.n = 1 THEN c.id END AS id,
+               CASE WHEN c.n = 1 THEN c.name END AS name,
+               CASE WHEN c.n = 1 THEN c.abcd_type END AS abcd_type,
+               CASE WHEN c.n = 1 THEN c.categories END AS categories,
+               CASE WHEN c.n = 1 THEN c.status END AS status,
+               CASE WHEN c.n > 1 THEN true END AS cluster,
+               CASE WHEN c.n > 1 THEN c.n END AS point_count,
+               CASE WHEN c.n = 1 THEN NULL
+                    WHEN c.n >= 10000 THEN ((c.n + 500) / 1000)::text || 'k'
+                    WHEN c.n >= 1000 AND (c.n + 50) / 100 % 10 = 0 THEN ((c.n + 50) / 1000)::text || 'k'
+                    WHEN c.n >= 1000 THEN ((c.n + 50) / 1000)::text || '.' || ((c.n + 50) / 100 % 10)::text || 'k'
+                    ELSE c.n::text END AS point_count_abbreviated,
+               CASE WHEN c.n > 1 THEN c.abcd_association END AS abcd_association,
+               CASE WHEN c.n > 1 THEN c.abcd_institution END AS abcd_institution,
+               CASE WHEN c.n > 1 THEN c.abcd_physical_space END AS abcd_physical_space,
+               CASE WHEN c.n > 1 THEN c.abcd_economy END AS abcd_economy,
+               CASE WHEN c.n > 1 THEN c.abcd_culture END AS abcd_culture
+        FROM cells c
+    ) t;
+    RETURN mvt;
+END
 $fn$;
 EOF
 
@@ -472,33 +479,44 @@ bench bbox.assetmap "$AM" "$WORK/boxes.txt" "/collections/assets/items?bbox={1}&
 bench bbox.pygeoapi "$PY" "$WORK/boxes.txt" "/collections/assets/items?bbox={1}&limit=20&f=json"
 
 # --- The table.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "—" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print 0 }'; }
+# row FIGURE ASSETMAP-KEY PEER-KEY [DECIMALS]
 row() {
-    printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$(ratio "$4" "$5")"
+    local a p
+    a="$(result "$2")"
+    p="$(result "$3")"
+    [ -n "$a" ] && [ -n "$p" ] || return 0
+    awk -v f="$1" -v a="$a" -v p="$p" -v r="$(ratio "$a" "$p")" -v d="${4:-0}" \
+        'BEGIN { printf "| %s | %.*f | %.*f | %s× |\n", f, d, a, d, p, r }'
+}
+# verdict WHAT ASSETMAP-KEY PEER-KEY TARGET
+verdict() {
+    local r
+    r="$(ratio "$(result "$2")" "$(result "$3")")"
+    if awk -v r="$r" -v t="$4" 'BEGIN { exit !(r >= t) }'; then
+        echo "  $1: ${r}× (target ≥ $4×): met"
+    else
+        echo "  $1: ${r}× (target ≥ $4×): NOT met"
+    fi
 }
 echo
-echo "--- Figures (N = $N, wrk -t2 -c$CONNECTIONS -d${DURATION}s; errors = non-2xx + socket errors)"
+echo "--- Figures (N = $N, wrk -t2 -c$CONNECTIONS -d${DURATION}s --timeout 10s; PostgreSQL $PG_VERSION, PostGIS $POSTGIS_VERSION)"
 echo "| figure | assetmap | peer | ratio |"
 echo "|---|---|---|---|"
-for z in 14 16; do
-    for peer in martin_table martin_function; do
-        [ -n "$(result "tiles$z.$peer.rps")" ] || continue
-        row "z$z tiles/s vs Martin ${peer#martin_} source" \
-            "$(result "tiles$z.assetmap.rps")" "$(result "tiles$z.$peer.rps")" \
-            "$(result "tiles$z.assetmap.rps")" "$(result "tiles$z.$peer.rps")"
-        row "z$z MB/s vs Martin ${peer#martin_} source" \
-            "$(result "tiles$z.assetmap.mbs")" "$(result "tiles$z.$peer.mbs")" \
-            "$(result "tiles$z.assetmap.mbs")" "$(result "tiles$z.$peer.mbs")"
-    done
-done
-row "/search sort=distance req/s vs pgbench kNN tps" \
-    "$(result knn.assetmap.rps)" "$(result knn.pgbench)" "$(result knn.assetmap.rps)" "$(result knn.pgbench)"
-row "/search words+filters req/s vs pgbench kNN tps" \
-    "$(result knn_words.assetmap.rps)" "$(result knn.pgbench)" "$(result knn_words.assetmap.rps)" "$(result knn.pgbench)"
-row "1 km bbox pages/s vs pygeoapi" \
-    "$(result bbox.assetmap.rps)" "$(result bbox.pygeoapi.rps)" "$(result bbox.assetmap.rps)" "$(result bbox.pygeoapi.rps)"
-row "1 km bbox MB/s vs pygeoapi" \
-    "$(result bbox.assetmap.mbs)" "$(result bbox.pygeoapi.mbs)" "$(result bbox.assetmap.mbs)" "$(result bbox.pygeoapi.mbs)"
+row "z14 tiles/s, Martin table source (every asset)" tiles14.assetmap.rps tiles14.martin_table.rps
+row "z14 MB/s, Martin table source" tiles14.assetmap.mbs tiles14.martin_table.mbs 1
+row "z14 tiles/s, Martin function source (assetmap's clusters)" tiles14.assetmap.rps tiles14.martin_function.rps
+row "z14 MB/s, Martin function source" tiles14.assetmap.mbs tiles14.martin_function.mbs 1
+row "z16 tiles/s, Martin table source (every asset, both)" tiles16.assetmap.rps tiles16.martin_table.rps
+row "z16 MB/s, Martin table source" tiles16.assetmap.mbs tiles16.martin_table.mbs 1
+row "k-nearest 20: /search sort=distance req/s vs pgbench tps" knn.assetmap.rps knn.pgbench
+row "k-nearest 20 with words and two filters req/s vs pgbench tps" knn_words.assetmap.rps knn.pgbench
+row "1 km bbox pages of 20 per s, pygeoapi" bbox.assetmap.rps bbox.pygeoapi.rps
+row "1 km bbox pages MB/s, pygeoapi" bbox.assetmap.mbs bbox.pygeoapi.mbs 1
 echo
-echo "errors per run: $(awk -F'\t' '$1 ~ /\.errors$/ { sub(/\.errors$/, "", $1); printf "%s %s; ", $1, $2 }' "$RESULTS")"
-echo "targets (issue 21): z14 tiles/s ≥ 2× Martin; /search sort=distance ≥ 3× pgbench kNN; with words and filters ≥ 2× pgbench kNN"
+echo "errors (non-2xx + socket errors) per run: $(awk -F'\t' '$1 ~ /\.errors$/ { sub(/\.errors$/, "", $1); printf "%s%s %s", sep, $1, $2; sep = ", " }' "$RESULTS")"
+echo "issue 21's targets:"
+verdict "z14 tiles/s over Martin (table source)" tiles14.assetmap.rps tiles14.martin_table.rps 2
+verdict "z14 tiles/s over Martin (function source)" tiles14.assetmap.rps tiles14.martin_function.rps 2
+verdict "/search sort=distance over pgbench k-nearest" knn.assetmap.rps knn.pgbench 3
+verdict "with words and filters over pgbench k-nearest" knn_words.assetmap.rps knn.pgbench 2
