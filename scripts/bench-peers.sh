@@ -10,12 +10,13 @@
 #      zoom-14 tile holds (8 × 8 clusters with counts and the ABCD mix; an asset alone in its cell
 #      as a point); also zoom 16 (every asset, both), where the two hold the same features;
 #   2. k-nearest 20: PostGIS's own `ORDER BY geom <-> p LIMIT 20` (pgbench, as
-#      scripts/bench-postgis.sh) beside assetmap's `GET /search?lon&lat&sort=distance&limit=20`
-#      and the same with words and two filters;
+#      scripts/bench-postgis.sh; also re-ranked on the sphere) beside assetmap's
+#      `GET /search?lon&lat&sort=distance&limit=20` and the same with words and two filters;
 #   3. bbox pages of 20 items (1 km boxes): pygeoapi 0.21 with its PostgreSQL provider on the
 #      same table beside assetmap's `/collections/assets/items?bbox=…&limit=20`.
 #
-# Every load run is `wrk -t2 -c$CONNECTIONS -d${DURATION}s --timeout 10s` with scripts/wrk/pick.lua,
+# Every load run is `wrk -t2 -c$CONNECTIONS -d${DURATION}s --timeout 10s` with scripts/wrk/pick.lua
+# (after an uncounted warm-up of the same, WARMUP seconds, default 3),
 # which picks from the same list of tiles, points or boxes in the same seeded order for assetmap
 # and its peer. Servers run with their defaults: assetmap's and Martin's one worker per core,
 # Martin's pool of 20 connections; pygeoapi under gunicorn, (2 × cores) + 1 sync workers.
@@ -92,6 +93,7 @@ MARTIN="$3"
 N="${N:-1000000}"
 DURATION="${DURATION:-15}"
 CONNECTIONS="${CONNECTIONS:-32}"
+WARMUP="${WARMUP:-3}"
 # pygeoapi runs under gunicorn with this many synchronous worker processes: gunicorn's own
 # advice for a 2-core machine is (2 × cores) + 1.
 PYGEOAPI_WORKERS="${PYGEOAPI_WORKERS:-$(($(nproc) * 2 + 1))}"
@@ -134,6 +136,8 @@ result() { awk -F'\t' -v k="$1" '$1 == k { v = $2 } END { print v }' "$RESULTS";
 # KEY.rps (requests/s), KEY.mbs (MB/s as wrk counts it: bodies and headers) and KEY.errors.
 bench() {
     local key="$1" base="$2" list="$3" template="$4" out="$WORK/wrk-$1.out"
+    # Warm-up, not counted: every server's workers open their connections and caches first.
+    wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$PICK" "$base" -- "$list" "$template" >/dev/null
     echo "wrk $key: $base$template (load average before: $(load))"
     wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$PICK" "$base" -- "$list" "$template" >"$out"
     sed -n '/Latency/,/Transfer/p' "$out" | grep -v -E '^ +[0-9]+% ' | grep -E 'Latency|requests in|Socket|Non-2xx|Requests/sec|Transfer' || true
@@ -154,7 +158,7 @@ POSTGIS_VERSION="$("${PSQL[@]}" "$ASSETMAP_TEST_DATABASE_URL" -At -c "SELECT ext
 
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/^Mem:/ { print $2 }') GiB, load average $(load)"
-echo "assetmap: $BIN ($("$BIN" --version 2>/dev/null || echo 'version unknown'); git $(git -C "$REPO_ROOT" rev-parse --short HEAD))"
+echo "assetmap: $BIN ($("$BIN" --version 2>/dev/null || echo 'version unknown')); this script at git $(git -C "$REPO_ROOT" rev-parse --short HEAD)"
 echo "Martin: $MARTIN ($("$MARTIN" --version))"
 echo "pygeoapi: $("$PYGEOAPI_VENV/bin/python" -c 'import pygeoapi; print(pygeoapi.__version__)') under gunicorn $("$PYGEOAPI_VENV/bin/gunicorn" --version | awk '{ print $NF }' | tr -d '()'), $PYGEOAPI_WORKERS workers"
 echo "PostgreSQL $PG_VERSION / PostGIS $POSTGIS_VERSION; wrk -t2 -c$CONNECTIONS -d${DURATION}s --timeout 10s; N = $N"
@@ -450,11 +454,20 @@ cat >"$WORK/knn.sql" <<EOF
 \\set lat $SOUTH + random(0, 1000000) / 1000000.0 * $LAT_SPAN
 SELECT id FROM assets ORDER BY geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT 20;
 EOF
-echo "pgbench -n -M prepared -c $CONNECTIONS -j 2 -T $DURATION -f knn.sql (load average before: $(load)):"
-"$ASSETMAP_TEST_PG_BIN/pgbench" -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -f "$WORK/knn.sql" "$URL" >"$WORK/pgbench.out" 2>&1 ||
-    { cat "$WORK/pgbench.out" >&2; exit 1; }
-grep -E "latency average|^tps" "$WORK/pgbench.out"
-record knn.pgbench "$(awk '/^tps/ { print $3 }' "$WORK/pgbench.out")"
+# The same re-ranked on the sphere, as assetmap answers (bench-postgis.sh's knn_sphere.sql).
+head -n 2 "$WORK/knn.sql" >"$WORK/knn_sphere.sql"
+cat >>"$WORK/knn_sphere.sql" <<'EOF'
+SELECT id, ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, false) AS d
+FROM (SELECT id, geom FROM assets ORDER BY geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT 100) c
+ORDER BY d LIMIT 20;
+EOF
+for script in knn knn_sphere; do
+    echo "pgbench -n -M prepared -c $CONNECTIONS -j 2 -T $DURATION -f $script.sql (load average before: $(load)):"
+    "$ASSETMAP_TEST_PG_BIN/pgbench" -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -f "$WORK/$script.sql" "$URL" >"$WORK/pgbench.out" 2>&1 ||
+        { cat "$WORK/pgbench.out" >&2; exit 1; }
+    grep -E "latency average|^tps" "$WORK/pgbench.out"
+    record "$script.pgbench" "$(awk '/^tps/ { print $3 }' "$WORK/pgbench.out")"
+done
 SEARCH="/search?lon={1}&lat={2}&sort=distance&radius=50000&limit=20"
 WORDS="/search?lon={1}&lat={2}&q=gardening&cost=low&age=72&radius=2000&sort=distance&limit=20"
 for path in "$SEARCH" "$WORDS"; do
@@ -511,6 +524,7 @@ row "z16 tiles/s, Martin table source (every asset, both)" tiles16.assetmap.rps 
 row "z16 MB/s, Martin table source" tiles16.assetmap.mbs tiles16.martin_table.mbs 1
 row "k-nearest 20: /search sort=distance req/s vs pgbench tps" knn.assetmap.rps knn.pgbench
 row "k-nearest 20 with words and two filters req/s vs pgbench tps" knn_words.assetmap.rps knn.pgbench
+row "k-nearest 20: /search sort=distance req/s vs pgbench on the sphere tps" knn.assetmap.rps knn_sphere.pgbench
 row "1 km bbox pages of 20 per s, pygeoapi" bbox.assetmap.rps bbox.pygeoapi.rps
 row "1 km bbox pages MB/s, pygeoapi" bbox.assetmap.mbs bbox.pygeoapi.mbs 1
 echo
