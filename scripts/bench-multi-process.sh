@@ -5,7 +5,9 @@
 #   1. loads N synthetic assets (default 100,000) with `assetmap import --synthetic N`,
 #   2. starts three `assetmap serve` on that database on three loopback ports, one after the
 #      other (as docs/deployment.md advises), with an admin token and the rate limits raised in
-#      a config file,
+#      a config file, and waits until each has warmed its per-area figures (a background scan
+#      of every asset after start, holding the engine's read lock: a change applied meanwhile
+#      waits for it, and reads wait behind that change — see BENCHMARKS.md),
 #   3. puts each under read load: wrk -t1 -cCONNECTIONS (at nice 5), random
 #      `GET /search?lon&lat&sort=distance&radius=50000&limit=20`, for as long as the writes last,
 #   4. meanwhile makes W writes (default 300: creates, and replacements `PUT` with `If-Match`),
@@ -22,7 +24,12 @@
 # Knobs (environment): N, W, CONNECTIONS (wrk connections per process, default 16), WARMUP
 # (seconds of read load before the first write, default 5), POLL_MS (2), TIMEOUT (5),
 # PAUSE_MS (pause between writes, 20), POLL_INTERVAL_SECS (the servers' fallback poll of the
-# change feed; unset = the server's default, 1 s), ASSETMAP_BIN.
+# change feed; unset = the server's default, 1 s), RESULTS_DIR (keep every write's figures,
+# visibility.json, the wrk reports and the servers' logs there), ASSETMAP_BIN.
+#
+# Statements of the servers' sessions that take 50 ms or more are logged by PostgreSQL with their
+# plans (auto_explain, for this database only) and counted at the end; with RESULTS_DIR the
+# cluster's log is kept there too.
 #
 # Loopback only. Every load is bounded: wrk runs at most MAX_LOAD seconds (default 900) and is
 # stopped (SIGINT, so it reports) as soon as the writes are done; each write is given TIMEOUT
@@ -48,7 +55,11 @@ if [ "${1:-}" != "--inner" ]; then
     fi
     [ -x "$ASSETMAP_BIN" ] || { echo "bench-multi-process.sh: $ASSETMAP_BIN is not an executable" >&2; exit 1; }
     # tests/run.sh clears ASSETMAP_* from its environment: hand the binary over explicitly.
-    exec bash tests/run.sh -- env ASSETMAP_BIN="$ASSETMAP_BIN" bash "$REPO_ROOT/scripts/bench-multi-process.sh" --inner
+    if [ -n "${RESULTS_DIR:-}" ]; then
+        mkdir -p "$RESULTS_DIR"
+        RESULTS_DIR="$(cd "$RESULTS_DIR" && pwd)"
+    fi
+    exec bash tests/run.sh -- env ASSETMAP_BIN="$ASSETMAP_BIN" RESULTS_DIR="${RESULTS_DIR:-}" bash "$REPO_ROOT/scripts/bench-multi-process.sh" --inner
 fi
 
 N="${N:-100000}"
@@ -83,6 +94,9 @@ cleanup() {
     trap - EXIT INT TERM
     for pid in "${WRK_PIDS[@]}"; do stop_pid "$pid" INT; done
     for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid" TERM; done
+    if [ -n "${RESULTS_DIR:-}" ]; then
+        cp "$WORK"/*.json "$WORK"/*.out "$WORK"/*.err "$WORK"/*.log "$RESULTS_DIR"/ 2>/dev/null || true
+    fi
     rm -rf "$WORK"
     exit "$rc"
 }
@@ -136,13 +150,19 @@ CONFIG="$WORK/assetmap.toml"
     echo "rate_limit_writes_per_minute = 1000000"
     if [ -n "${POLL_INTERVAL_SECS:-}" ]; then echo "poll_interval_secs = $POLL_INTERVAL_SECS"; fi
 } >"$CONFIG"
+# Slow statements of the servers' sessions (the change feed's catch-up above all), with plans.
+"${PSQL[@]}" "$URL" -c "ALTER DATABASE $DB SET log_min_duration_statement = 50" \
+    -c "ALTER DATABASE $DB SET session_preload_libraries = 'auto_explain'" \
+    -c "ALTER DATABASE $DB SET auto_explain.log_min_duration = '50ms'"
+PG_LOG="$(dirname "$ASSETMAP_TEST_PGDATA")/postgres.log"
+pg_log_from=$(stat -c %s "$PG_LOG" 2>/dev/null || echo 0)
 echo
 echo "--- 2. three assetmap serve processes on the same database"
 PORTS=()
 for i in 1 2 3; do
     port=$(free_port)
     t0=$(now)
-    ASSETMAP_CONFIG="$CONFIG" ASSETMAP_LOG=warn "$BIN" --store "$URL" --data "$REPO_ROOT/data" serve --bind "127.0.0.1:$port" \
+    ASSETMAP_CONFIG="$CONFIG" ASSETMAP_LOG="warn,assetmap_server::startup=info" "$BIN" --store "$URL" --data "$REPO_ROOT/data" serve --bind "127.0.0.1:$port" \
         >"$WORK/serve$i.out" 2>"$WORK/serve$i.err" &
     SERVER_PIDS+=("$!")
     PORTS+=("$port")
@@ -155,6 +175,15 @@ for i in 1 2 3; do
     done
     t1=$(now)
     echo "process $i on 127.0.0.1:$port: ready after $(echo "$t1 - $t0" | bc) s, RSS $(rss_mib "${SERVER_PIDS[-1]}") MiB"
+done
+for i in 1 2 3; do
+    waited=0
+    until grep -q 'per-area figures warmed' "$WORK/serve$i.err"; do
+        sleep 0.5
+        waited=$((waited + 1))
+        [ "$waited" -lt 1200 ] || { echo "process $i did not warm its figures within 600 s" >&2; exit 1; }
+    done
+    echo "process $i: $(grep -m1 'per-area figures warmed' "$WORK/serve$i.err" | sed 's/\x1b\[[0-9;]*m//g' | grep -o 'secs=[0-9.]*' | sed 's/secs=/per-area figures warmed in /') s (in the background, after ready)"
 done
 # A write needs the token: one refused without it, to be sure the config was read.
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/geo+json' -d '{}' "http://127.0.0.1:${PORTS[0]}/collections/assets/items")
@@ -223,6 +252,13 @@ for i in 0 1 2; do
     echo "process $((i + 1)) /health: $(curl -s "http://127.0.0.1:${PORTS[$i]}/health" | python3 -c 'import json,sys; h = json.load(sys.stdin); print(h.get("status"), "assets", h.get("assets"), "applied_seq", h.get("applied_seq"))')"
 done
 echo "latest change in the database: seq $("${PSQL[@]}" "$URL" -At -c 'SELECT max(seq) FROM asset_changes')"
+slow="$WORK/postgres-slow.log"
+tail -c "+$((pg_log_from + 1))" "$PG_LOG" >"$slow" 2>/dev/null || true
+# log_min_duration_statement's lines (auto_explain's, with "plan:", say the same again).
+grep 'duration: ' "$slow" | grep -v 'plan:' >"$WORK/slow-statements.log" || true
+echo "statements of 50 ms or more in PostgreSQL while the servers ran: $(wc -l <"$WORK/slow-statements.log")," \
+    "of which the change feed's catch-up (FROM asset_changes c): $(grep -c 'FROM asset_changes c' "$WORK/slow-statements.log" || true)"
+grep -o 'duration: [0-9.]* ms.\{0,90\}' "$WORK/slow-statements.log" | sort -t' ' -k2 -n -r | head -n 5 | sed 's/^/  slowest: /' || true
 for i in 1 2 3; do
     if grep -qiE 'warn|error' "$WORK/serve$i.err"; then
         echo "process $i logged warnings or errors:"
