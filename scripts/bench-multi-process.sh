@@ -24,8 +24,16 @@
 # Knobs (environment): N, W, CONNECTIONS (wrk connections per process, default 16), WARMUP
 # (seconds of read load before the first write, default 5), POLL_MS (2), TIMEOUT (5),
 # PAUSE_MS (pause between writes, 20), POLL_INTERVAL_SECS (the servers' fallback poll of the
-# change feed; unset = the server's default, 1 s), RESULTS_DIR (keep every write's figures,
+# change feed; unset = the server's default, 1 s), WAIT_FOR_FIGURES (1; 0 = start the load and
+# the writes as soon as /health says ok, as a load balancer would), ANALYZE_FEED (0; 1 =
+# `ANALYZE asset_changes` after the import, before the servers start — see below), RESULTS_DIR (keep every write's figures,
 # visibility.json, the wrk reports and the servers' logs there), ASSETMAP_BIN.
+#
+# The change feed's catch-up query is a prepared statement on each pooled connection. Started
+# before `asset_changes` has statistics (autovacuum analyses it a while after a bulk import),
+# PostgreSQL may settle on a generic plan for it that costs tens of milliseconds or more per
+# catch-up, for as long as the connection lives; the script says whether the table had been
+# analysed when the servers started. ANALYZE_FEED=1 analyses it first.
 #
 # Statements of the servers' sessions that take 50 ms or more are logged by PostgreSQL with their
 # plans (auto_explain, for this database only) and counted at the end; with RESULTS_DIR the
@@ -139,6 +147,9 @@ ASSETMAP_LOG=warn "$BIN" --store "$URL" --data "$REPO_ROOT/data" import --synthe
 t1=$(now)
 echo "imported in $(echo "$t1 - $t0" | bc) s; rows: $("${PSQL[@]}" "$URL" -At -c 'SELECT count(*) FROM assets')"
 "${PSQL[@]}" "$URL" -c 'VACUUM ANALYZE assets'
+if [ "${ANALYZE_FEED:-0}" = 1 ]; then
+    "${PSQL[@]}" "$URL" -c 'ANALYZE asset_changes'
+fi
 
 # 2. Three servers, one after the other.
 TOKEN="bench-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
@@ -156,8 +167,12 @@ CONFIG="$WORK/assetmap.toml"
     -c "ALTER DATABASE $DB SET auto_explain.log_min_duration = '50ms'"
 PG_LOG="$(dirname "$ASSETMAP_TEST_PGDATA")/postgres.log"
 pg_log_from=$(stat -c %s "$PG_LOG" 2>/dev/null || echo 0)
+feed_stats() {
+    "${PSQL[@]}" "$URL" -At -c "SELECT coalesce(greatest(last_analyze, last_autoanalyze)::text, 'never') FROM pg_stat_user_tables WHERE relname = 'asset_changes'"
+}
 echo
 echo "--- 2. three assetmap serve processes on the same database"
+echo "asset_changes last analysed: $(feed_stats) (ANALYZE_FEED=${ANALYZE_FEED:-0}; now $(date -u '+%F %T') UTC)"
 PORTS=()
 for i in 1 2 3; do
     port=$(free_port)
@@ -177,6 +192,7 @@ for i in 1 2 3; do
     echo "process $i on 127.0.0.1:$port: ready after $(echo "$t1 - $t0" | bc) s, RSS $(rss_mib "${SERVER_PIDS[-1]}") MiB"
 done
 for i in 1 2 3; do
+    [ "${WAIT_FOR_FIGURES:-1}" = 1 ] || { echo "not waiting for the per-area figures (WAIT_FOR_FIGURES=0)"; break; }
     waited=0
     until grep -q 'per-area figures warmed' "$WORK/serve$i.err"; do
         sleep 0.5
@@ -188,6 +204,8 @@ done
 # A write needs the token: one refused without it, to be sure the config was read.
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/geo+json' -d '{}' "http://127.0.0.1:${PORTS[0]}/collections/assets/items")
 [ "$code" = 401 ] || { echo "expected 401 for a write without the token, got $code" >&2; exit 1; }
+
+echo "asset_changes last analysed: $(feed_stats), with the three processes started"
 
 # 3. Read load on each process.
 cat >"$WORK/knn.lua" <<'EOF'
@@ -259,6 +277,8 @@ grep 'duration: ' "$slow" | grep -v 'plan:' >"$WORK/slow-statements.log" || true
 echo "statements of 50 ms or more in PostgreSQL while the servers ran: $(wc -l <"$WORK/slow-statements.log")," \
     "of which the change feed's catch-up (FROM asset_changes c): $(grep -c 'FROM asset_changes c' "$WORK/slow-statements.log" || true)"
 grep -o 'duration: [0-9.]* ms.\{0,90\}' "$WORK/slow-statements.log" | sort -t' ' -k2 -n -r | head -n 5 | sed 's/^/  slowest: /' || true
+# shellcheck disable=SC2016 # $1 is PostgreSQL's parameter in a plan, not a shell expansion
+echo "generic plans of the catch-up among them (Index Cond: (seq > \$1)): $(grep -cF 'Index Cond: (seq > $1)' "$slow" || true)"
 for i in 1 2 3; do
     if grep -qiE 'warn|error' "$WORK/serve$i.err"; then
         echo "process $i logged warnings or errors:"
