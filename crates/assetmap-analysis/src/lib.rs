@@ -7,7 +7,7 @@ mod error;
 pub mod export;
 mod summary;
 
-pub use access::AreaFigures;
+pub use access::{AreaFigures, CountedAssets};
 pub use error::AnalysisError;
 pub use summary::{
     columns, summary, Column, Summary, SummaryQuery, SummaryRow, DEFAULT_DESERT_SHARE,

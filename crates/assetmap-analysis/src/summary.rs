@@ -515,6 +515,29 @@ mod tests {
     }
 
     #[test]
+    fn figures_read_from_an_older_engine_never_replace_newer_ones() {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+        let place = Place::load(&data).unwrap();
+        let here = (-2.3530, 53.3875);
+        let older = Engine::new(vec![asset("t:a", here, None, "active")]);
+        let newer = Engine::new(vec![
+            asset("t:a", here, None, "active"),
+            asset("t:b", here, None, "active"),
+        ]);
+        let counted = |f: &AreaFigures| f.snapshot(&[], &place).counted.len();
+        let figures = AreaFigures::default();
+        assert!(!figures.is_at(0));
+        // Read under the lock at generation 1, placed after generation 2 was.
+        let late = AreaFigures::read(&older);
+        figures.refresh(&newer, 2, &place);
+        figures.refresh_with(late, 1, &place);
+        assert!(figures.is_at(2) && !figures.is_at(3));
+        assert_eq!(counted(&figures), 2);
+        figures.refresh_with(AreaFigures::read(&older), 3, &place);
+        assert_eq!(counted(&figures), 1);
+    }
+
+    #[test]
     fn checked_within_12_months_counts_from_the_cutoff_of_the_day_given() {
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
         let place = Place::load(&data).unwrap();

@@ -199,10 +199,20 @@ impl AppState {
         self.figures.warm(&self.place);
     }
 
+    /// Brings the per-area figures up to the engine: what they need of each asset is copied
+    /// under the engine's read lock, and placed in its areas (seconds at a million assets) after
+    /// letting it go — holding it throughout held up every write, and so every read queued
+    /// behind the write, for that long.
     fn refresh_figures(&self) {
-        let engine = self.engine();
-        self.figures
-            .refresh(&engine, self.engine_generation(), &self.place);
+        let (assets, generation) = {
+            let engine = self.engine();
+            let generation = self.engine_generation();
+            if self.figures.is_at(generation) {
+                return;
+            }
+            (assetmap_analysis::AreaFigures::read(&engine), generation)
+        };
+        self.figures.refresh_with(assets, generation, &self.place);
     }
 }
 
