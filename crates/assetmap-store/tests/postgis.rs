@@ -792,3 +792,32 @@ async fn a_session_idle_in_a_transaction_is_ended_and_its_locks_released() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn a_large_bulk_write_leaves_the_planner_statistics_of_what_it_wrote() {
+    let (url, store) = fresh_store("bulk_analyze").await;
+    let client = pg::client(&url).await;
+    // ANALYZE sets the row estimates (`-1` on a table never analysed or vacuumed).
+    let estimated = |table: &'static str| {
+        let client = &client;
+        async move {
+            client
+                .query_one(
+                    "SELECT reltuples::float8 FROM pg_class WHERE relname = $1",
+                    &[&table],
+                )
+                .await
+                .expect("pg_class row")
+                .get::<_, f64>(0)
+        }
+    };
+    assert!(estimated("asset_changes").await < 0.0);
+    // A large bulk write refreshes them itself, so the change feed's catch-up is planned on
+    // them (autovacuum would get there in a minute or so).
+    store
+        .insert_many(&assetmap_synthetic::assets(6, 10_000), &api())
+        .await
+        .expect("large bulk write");
+    assert!(estimated("assets").await >= 9_000.0);
+    assert!(estimated("asset_changes").await >= 9_000.0);
+}

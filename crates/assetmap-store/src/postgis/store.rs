@@ -223,6 +223,7 @@ impl PostgisStore {
         let fed = started.elapsed();
         let seq = last_seq(&tx).await?;
         tx.commit().await.map_err(from_pg_commit)?;
+        analyze_after_bulk(&client, assets.len()).await;
         tracing::info!(
             assets = assets.len(),
             copy_s = loaded.copied.as_secs_f64(),
@@ -296,6 +297,28 @@ struct Loaded {
     copied: std::time::Duration,
     /// How many secondary indexes were dropped and rebuilt.
     rebuilt: usize,
+}
+
+/// Rows written at once from which a bulk write refreshes the planner's statistics itself.
+const ANALYZE_AFTER_ROWS: usize = 10_000;
+
+/// After a committed bulk write of `rows` assets (and as many changes): `ANALYZE` the two
+/// tables, when it was large. Until autovacuum gets to them the planner would plan the change
+/// feed's catch-up (`seq > $1`) with no statistics — tens to hundreds of milliseconds each, and
+/// a prepared statement can keep that plan for the life of its connection. The write is already
+/// durable: a failure here is logged, not returned.
+async fn analyze_after_bulk(client: &Object, rows: usize) {
+    if rows < ANALYZE_AFTER_ROWS {
+        return;
+    }
+    let started = std::time::Instant::now();
+    match client.batch_execute("ANALYZE assets, asset_changes").await {
+        Ok(()) => tracing::info!(
+            secs = started.elapsed().as_secs_f64(),
+            "statistics refreshed after a bulk write"
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not ANALYZE after a bulk write"),
+    }
 }
 
 /// Stores new assets by binary COPY in a bulk write's transaction ([`begin_bulk_write`]),
@@ -1422,6 +1445,7 @@ impl AssetStore for PostgisStore {
         let seq = last_seq(&tx).await?;
         let written = started.elapsed();
         tx.commit().await.map_err(from_pg_commit)?;
+        analyze_after_bulk(&client, done).await;
         tracing::info!(
             inserts = batch.inserts.len(),
             replaces = batch.replaces.len(),
