@@ -222,8 +222,16 @@ pub async fn load_engine(
         .all()
         .await
         .context("Failed to load assets from the store")?;
+    let read = started.elapsed();
     let engine = Engine::new(assets);
-    tracing::info!(assets = engine.len(), secs = started.elapsed().as_secs_f64(), store = %settings.store.describe(), "engine loaded");
+    tracing::info!(
+        assets = engine.len(),
+        secs = started.elapsed().as_secs_f64(),
+        read_secs = read.as_secs_f64(),
+        build_secs = (started.elapsed() - read).as_secs_f64(),
+        store = %settings.store.describe(),
+        "engine loaded"
+    );
     Ok((engine, seq))
 }
 
