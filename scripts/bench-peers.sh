@@ -26,7 +26,7 @@
 #   ASSETMAP_BIN=path/to/assetmap bash scripts/bench-peers.sh   # skip the release build
 #
 # Needs: wrk, pgbench and ogrinfo (the test cluster's tools), Martin 1.14 ($MARTIN, default
-# /work/tools/martin/bin/martin, else `martin` on PATH; see the message below for how to build it),
+# $PEERS_CACHE/martin/bin/martin, else `martin` on PATH; see the message below for how to build it),
 # python3 with venv and pip access to PyPI (pygeoapi goes into a virtual environment under
 # $PEERS_CACHE, default /tmp/assetmap-bench-peers, made on the first run). Loopback only; every
 # load run is bounded; every server and the cluster are stopped on exit. Not run by CI.
@@ -49,17 +49,17 @@ if [ "${1:-}" != "--inner" ]; then
         fi
     fi
     if [ -z "${MARTIN:-}" ]; then
-        if [ -x /work/tools/martin/bin/martin ]; then
-            MARTIN=/work/tools/martin/bin/martin
+        if [ -x "$PEERS_CACHE/martin/bin/martin" ]; then
+            MARTIN="$PEERS_CACHE/martin/bin/martin"
         else
             MARTIN="$(command -v martin || true)"
         fi
     fi
     if [ -z "$MARTIN" ] || ! [ -x "$MARTIN" ]; then
-        cat >&2 <<'EOF'
+        cat >&2 <<EOF
 bench-peers.sh: Martin is not installed. Build Martin 1.14 with only its PostgreSQL sources
 (a few minutes; newer Martin releases need a newer Rust):
-    cargo install martin@1.14.0 --locked --no-default-features --features postgres --root /work/tools/martin
+    cargo install martin@1.14.0 --locked --no-default-features --features postgres --root $PEERS_CACHE/martin
 then run this again, or point MARTIN at a martin binary: MARTIN=/path/to/martin bash scripts/bench-peers.sh
 EOF
         exit 1
