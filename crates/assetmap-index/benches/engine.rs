@@ -127,5 +127,45 @@ fn queries(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, queries, build);
+/// Writes into the full engine: an asset replaced where it is (renamed: its text index chunk is
+/// rewritten), and one moved about 2 km (out of its chunk into another, and across the R-tree).
+fn writes(c: &mut Criterion) {
+    let base = assets();
+    let mut engine = Engine::new(base.clone());
+    let mut g = c.benchmark_group("engine_write");
+    let mut i = 0usize;
+    let mut next = |base: &[assetmap_core::Asset]| {
+        i = (i + 7_919) % base.len();
+        let mut a = base[i].clone();
+        a.version += 1;
+        a
+    };
+    g.bench_function("upsert_renamed", |b| {
+        b.iter_batched(
+            || {
+                let mut a = next(base);
+                a.name = assetmap_core::AssetName::parse(&format!("{} Gardening Club", a.name))
+                    .unwrap_or(a.name);
+                a
+            },
+            |a| black_box(engine.upsert(a)),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("upsert_moved_2km", |b| {
+        b.iter_batched(
+            || {
+                let mut a = next(base);
+                let p = a.location;
+                a.location = LonLat::new(p.lon() + 0.02, p.lat() + 0.01).unwrap_or(p);
+                a
+            },
+            |a| black_box(engine.upsert(a)),
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, queries, writes, build);
 criterion_main!(benches);

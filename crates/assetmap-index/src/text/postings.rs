@@ -48,7 +48,7 @@ fn bucket(term: TermId, mask: usize) -> usize {
 const FREE: u32 = u32::MAX;
 
 /// Most assets in one chunk: local numbers are `u16`, and an upsert rewrites its chunk's
-/// postings, so a chunk is kept small enough for that to take microseconds.
+/// postings, so a chunk is kept small enough for that to stay well under a millisecond.
 const CHUNK_DOCS: usize = 4096;
 
 #[derive(Debug, Default)]
