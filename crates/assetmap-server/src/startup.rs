@@ -224,11 +224,12 @@ pub async fn load_engine(
         .context("Failed to load assets from the store")?;
     let read = started.elapsed();
     let engine = Engine::new(assets);
+    let total = started.elapsed();
     tracing::info!(
         assets = engine.len(),
-        secs = started.elapsed().as_secs_f64(),
+        secs = total.as_secs_f64(),
         read_secs = read.as_secs_f64(),
-        build_secs = (started.elapsed() - read).as_secs_f64(),
+        build_secs = (total - read).as_secs_f64(),
         store = %settings.store.describe(),
         "engine loaded"
     );
