@@ -190,6 +190,51 @@ impl Chunk {
         fresh
     }
 
+    /// Replaces the postings of asset `local` with `terms` (`(term, tf)` sorted by term), in
+    /// one rewrite.
+    fn replace_postings(&mut self, local: u16, terms: &[(TermId, u16)]) -> Replaced {
+        let mut out = Replaced::default();
+        let mut dir = Vec::with_capacity(self.dir.len() + terms.len());
+        let mut entries = Vec::with_capacity(self.entries.len() + terms.len());
+        let mut new = terms.iter().peekable();
+        for (i, &(term, start)) in self.dir.iter().enumerate() {
+            while let Some(&(t, tf)) = new.next_if(|(t, _)| *t < term) {
+                dir.push((t, entries.len() as u32));
+                entries.push(Entry { local, tf });
+                out.fresh.push(t);
+            }
+            let end = self
+                .dir
+                .get(i + 1)
+                .map_or(self.entries.len(), |d| d.1 as usize);
+            let first = entries.len();
+            for e in &self.entries[start as usize..end] {
+                if e.local == local {
+                    out.had.push(term);
+                } else {
+                    entries.push(*e);
+                }
+            }
+            if let Some(&(_, tf)) = new.next_if(|(t, _)| *t == term) {
+                entries.push(Entry { local, tf });
+            }
+            if entries.len() > first {
+                dir.push((term, first as u32));
+            } else {
+                out.gone.push(term);
+            }
+        }
+        for &(t, tf) in new {
+            dir.push((t, entries.len() as u32));
+            entries.push(Entry { local, tf });
+            out.fresh.push(t);
+        }
+        self.dir = dir;
+        self.entries = entries;
+        self.reindex();
+        out
+    }
+
     /// Removes the postings of asset `local`; returns the terms it held, and those of them
     /// the chunk no longer holds.
     fn remove_postings(&mut self, local: u16) -> (Vec<TermId>, Vec<TermId>) {
@@ -223,6 +268,15 @@ impl Chunk {
         self.reindex();
         (had, gone)
     }
+}
+
+/// What [`Chunk::replace_postings`] changed: the terms the asset held before, those the
+/// chunk no longer holds, and those it holds now and did not before.
+#[derive(Debug, Default)]
+struct Replaced {
+    had: Vec<TermId>,
+    gone: Vec<TermId>,
+    fresh: Vec<TermId>,
 }
 
 /// Where the index keeps an asset slot.
@@ -423,9 +477,51 @@ impl TextIndex {
 
     /// Indexes `asset` under `slot`, replacing whatever the slot held.
     pub fn upsert(&mut self, slot: u32, asset: &Asset) {
-        self.remove(slot);
         let doc = AnalysedDoc::of(asset);
-        self.insert(slot, doc);
+        match self.docs.get(slot as usize).copied().flatten() {
+            // Still in the same cell (an edit that does not move it far): one rewrite of its
+            // chunk instead of a removal and an insertion.
+            Some(old) if self.chunks[old.chunk as usize].cell == doc.cell => {
+                self.replace(slot, old, doc);
+            }
+            _ => {
+                self.remove(slot);
+                self.insert(slot, doc);
+            }
+        }
+    }
+
+    /// Replaces what `slot` (at `old`) holds with `doc`, of the same cell, in place.
+    fn replace(&mut self, slot: u32, old: DocRef, doc: AnalysedDoc) {
+        let mut terms: Vec<(TermId, u16)> = doc
+            .terms
+            .iter()
+            .map(|(t, tf)| (self.term_id(t), *tf))
+            .collect();
+        terms.sort_unstable();
+        let chunk = &mut self.chunks[old.chunk as usize];
+        chunk.docs[old.local as usize] = doc.cell_doc(slot);
+        let change = chunk.replace_postings(old.local, &terms);
+        for t in change.had {
+            self.terms[t as usize].df -= 1;
+        }
+        for (t, _) in &terms {
+            self.terms[*t as usize].df += 1;
+        }
+        for t in change.gone {
+            let chunks = &mut self.terms[t as usize].chunks;
+            if let Some(i) = chunks.iter().position(|&c| c == old.chunk) {
+                chunks.swap_remove(i);
+            }
+        }
+        for t in change.fresh {
+            self.terms[t as usize].chunks.push(old.chunk);
+        }
+        self.total_len = self.total_len - u64::from(old.len) + u64::from(doc.len);
+        self.docs[slot as usize] = Some(DocRef {
+            len: doc.len,
+            ..old
+        });
     }
 
     /// An index of `(slot, asset)` pairs, analysing the text on all available cores.
