@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use std::fmt;
 
 /// An R-tree entry: the unit vector of an asset's location and the asset's slot.
-type Point = GeomWithData<Xyz, u32>;
+pub(crate) type Point = GeomWithData<Xyz, u32>;
 
 /// An asset found near a point, with its great-circle distance in metres.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -158,27 +158,86 @@ impl Engine {
             }
         }
         let facets: Vec<SlotFacets> = assets.iter().map(SlotFacets::of).collect();
-        let points: Vec<Point> = live
-            .iter()
-            .map(|&s| point(s, &assets[s as usize]))
-            .collect();
         let text = TextIndex::build(live.iter().map(|&s| (s, &assets[s as usize])));
-        let tiles = TileIndex::build(&live, &facets);
         let mut slots: Vec<Option<Asset>> = assets.into_iter().map(Some).collect();
         for &s in &dead {
             slots[s as usize] = None;
         }
         // Secondary indexes (text, areas) that know assets by slot: build them here from
         // the live slots, and keep them in step in `upsert` and `remove`.
+        let (tree, tiles) = Engine::index_parts(&slots, &live, &facets);
         Engine {
             slots,
             facets,
             free: dead,
             order: live,
-            tree: RTree::bulk_load(points),
+            tree,
             text,
             tiles,
         }
+    }
+
+    /// The R-tree and the tile index of the `live` slots (for [`Engine::new`] and a snapshot
+    /// read), built side by side.
+    pub(crate) fn index_parts(
+        slots: &[Option<Asset>],
+        live: &[u32],
+        facets: &[SlotFacets],
+    ) -> (RTree<Point>, TileIndex) {
+        std::thread::scope(|scope| {
+            let tiles = scope.spawn(|| TileIndex::build(live, facets));
+            let points: Vec<Point> = live
+                .iter()
+                .filter_map(|&s| slots[s as usize].as_ref().map(|a| point(s, a)))
+                .collect();
+            let tree = RTree::bulk_load(points);
+            let tiles = tiles
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (tree, tiles)
+        })
+    }
+
+    /// An engine from parts read from a snapshot, checked against one another: `order` holds
+    /// every live slot once, by id, `free` every other.
+    pub(crate) fn from_parts(
+        slots: Vec<Option<Asset>>,
+        facets: Vec<SlotFacets>,
+        free: Vec<u32>,
+        order: Vec<u32>,
+        tree: RTree<Point>,
+        text: TextIndex,
+        tiles: TileIndex,
+    ) -> Result<Engine, String> {
+        let live = |s: &u32| slots.get(*s as usize).is_some_and(Option::is_some);
+        if !order.iter().all(live) || free.iter().any(live) {
+            return Err("the slot lists disagree with the assets".into());
+        }
+        let engine = Engine {
+            slots,
+            facets,
+            free,
+            order,
+            tree,
+            text,
+            tiles,
+        };
+        if !engine
+            .order
+            .windows(2)
+            .all(|w| engine.slot_id(w[0]) < engine.slot_id(w[1]))
+        {
+            return Err("the assets are not in id order".into());
+        }
+        if engine.text.len() != engine.order.len() {
+            return Err("the text index holds another number of assets".into());
+        }
+        Ok(engine)
+    }
+
+    /// The slots, the free slots and the live slots in id order (for a snapshot).
+    pub(crate) fn slot_parts(&self) -> (&[Option<Asset>], &[u32], &[u32]) {
+        (&self.slots, &self.free, &self.order)
     }
 
     /// Number of assets.

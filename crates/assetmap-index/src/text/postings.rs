@@ -6,7 +6,9 @@
 use super::grid::{cell_of, CellKey, Region};
 use super::query::for_each_index_term;
 use super::vocabulary::{category_term_arc, W_CATEGORY, W_DESCRIPTION, W_NAME, W_TAG};
-use crate::facets::Facets;
+use crate::facets::{Facets, SlotFacets};
+use crate::snapshot::bytes::{In, Out};
+use crate::snapshot::{FrameReader, FrameWriter, SnapshotError};
 use crate::sphere::to_xyz;
 use assetmap_core::Asset;
 use rustc_hash::FxHashMap;
@@ -753,4 +755,235 @@ impl TextIndex {
         }
         out
     }
+}
+
+/// Chunks per frame of the text index's part of an engine snapshot.
+const CHUNKS_PER_FRAME: usize = 1024;
+
+impl TextIndex {
+    /// Writes the index into an engine snapshot ([`crate::snapshot`]): the dictionary and
+    /// cells in one frame, then the chunks as they are (each asset's slot and length, free
+    /// numbers, directory, postings). What follows from those — each term's document
+    /// frequency and chunk list, each chunk's lookup table, each asset's position and facets —
+    /// is rebuilt on reading.
+    pub(crate) fn write_snapshot<W: std::io::Write>(
+        &self,
+        frames: &mut FrameWriter<W>,
+    ) -> Result<(), SnapshotError> {
+        let mut meta = Out::default();
+        meta.u32(self.live);
+        meta.u64(self.total_len);
+        meta.len(self.docs.len());
+        let mut words: Vec<&str> = vec![""; self.terms.len()];
+        for (word, &id) in &self.dictionary {
+            words[id as usize] = word;
+        }
+        meta.len(words.len());
+        words.iter().for_each(|w| meta.str(w));
+        let mut cells: Vec<(&CellKey, &Vec<u32>)> = self.cells.iter().collect();
+        cells.sort_unstable_by_key(|(cell, _)| **cell);
+        meta.len(cells.len());
+        for (cell, ids) in cells {
+            meta.u64(*cell);
+            meta.len(ids.len());
+            ids.iter().for_each(|&c| meta.u32(c));
+        }
+        meta.len(self.chunks.len());
+        frames.frame(meta)?;
+        for group in self.chunks.chunks(CHUNKS_PER_FRAME) {
+            let mut out = Out::default();
+            out.len(group.len());
+            for c in group {
+                out.u64(c.cell);
+                out.len(c.docs.len());
+                for d in &c.docs {
+                    out.u32(d.slot);
+                    let len = self
+                        .docs
+                        .get(d.slot as usize)
+                        .copied()
+                        .flatten()
+                        .map_or(0, |r| r.len);
+                    out.u32(len);
+                }
+                out.len(c.free.len());
+                c.free.iter().for_each(|&l| out.u16(l));
+                out.len(c.dir.len());
+                for &(term, start) in &c.dir {
+                    out.u32(term);
+                    out.u32(start);
+                }
+                out.len(c.entries.len());
+                for e in &c.entries {
+                    out.u16(e.local);
+                    out.u16(e.tf);
+                }
+            }
+            frames.frame(out)?;
+        }
+        Ok(())
+    }
+
+    /// Reads what [`TextIndex::write_snapshot`] wrote, for the engine's `slots` (each live
+    /// asset's position is read from `facets`, as when it was indexed).
+    pub(crate) fn read_snapshot<R: std::io::Read>(
+        frames: &mut FrameReader<R>,
+        slots: &[Option<Asset>],
+        facets: &[SlotFacets],
+    ) -> Result<TextIndex, SnapshotError> {
+        let bad = SnapshotError::corrupt;
+        let meta = frames.next()?;
+        let mut input = In::new(&meta);
+        let mut index = TextIndex {
+            live: input.u32()?,
+            total_len: input.u64()?,
+            ..TextIndex::default()
+        };
+        let n_docs = input.u32()? as usize;
+        if n_docs > slots.len().max(1) * 2 {
+            return Err(bad("the text index's slot count is not believable"));
+        }
+        index.docs = vec![None; n_docs];
+        let n_terms = input.len(4)?;
+        index.terms.reserve_exact(n_terms);
+        index.dictionary.reserve(n_terms);
+        for id in 0..n_terms {
+            index.dictionary.insert(input.str()?.into(), id as TermId);
+            index.terms.push(TermEntry::default());
+        }
+        if index.dictionary.len() != n_terms {
+            return Err(bad("the text index's dictionary holds a word twice"));
+        }
+        let n_cells = input.len(12)?;
+        for _ in 0..n_cells {
+            let cell = input.u64()?;
+            let n = input.len(4)?;
+            let ids = (0..n).map(|_| input.u32()).collect::<Result<Vec<_>, _>>()?;
+            index.cells.insert(cell, ids);
+        }
+        let n_chunks = input.u32()? as usize;
+        if input.u32().is_ok()
+            || index
+                .cells
+                .values()
+                .flatten()
+                .any(|&c| c as usize >= n_chunks)
+        {
+            return Err(bad("the text index's cells name chunks it does not hold"));
+        }
+        index.chunks.reserve_exact(n_chunks);
+        let mut total_len = 0u64;
+        let mut live = 0u32;
+        while index.chunks.len() < n_chunks {
+            let frame = frames.next()?;
+            let mut input = In::new(&frame);
+            let count = input.len(8)?;
+            for _ in 0..count {
+                let id = index.chunks.len() as u32;
+                let chunk = read_chunk(&mut input, id, &mut index, slots, facets)?;
+                for d in chunk.docs.iter().filter(|d| d.slot != FREE) {
+                    live += 1;
+                    total_len += index.docs[d.slot as usize].map_or(0, |r| u64::from(r.len));
+                }
+                index.chunks.push(chunk);
+            }
+            if !input.is_empty() {
+                return Err(bad("a text index frame has bytes left over"));
+            }
+        }
+        if index.chunks.len() != n_chunks || live != index.live || total_len != index.total_len {
+            return Err(bad("the text index's counts do not add up"));
+        }
+        Ok(index)
+    }
+}
+
+/// One chunk of a snapshot, numbered `id`: its assets recorded in `index.docs`, its terms'
+/// frequencies and chunk lists in `index.terms`, checked against `slots`.
+fn read_chunk(
+    input: &mut In<'_>,
+    id: u32,
+    index: &mut TextIndex,
+    slots: &[Option<Asset>],
+    facets: &[SlotFacets],
+) -> Result<Chunk, SnapshotError> {
+    let bad = SnapshotError::corrupt;
+    let mut chunk = Chunk::new(input.u64()?);
+    let n_docs = input.len(8)?;
+    if n_docs > CHUNK_DOCS {
+        return Err(bad("a text chunk holds too many assets"));
+    }
+    chunk.docs.reserve_exact(n_docs);
+    for local in 0..n_docs {
+        let (slot, len) = (input.u32()?, input.u32()?);
+        if slot == FREE {
+            chunk.docs.push(CellDoc {
+                slot,
+                len: 0,
+                xyz: [0.0; 3],
+                facets: Facets::default(),
+            });
+            continue;
+        }
+        let (Some(Some(asset)), Some(f), Some(doc @ None)) = (
+            slots.get(slot as usize),
+            facets.get(slot as usize),
+            index.docs.get_mut(slot as usize),
+        ) else {
+            return Err(bad("a text chunk names a slot that is free or named twice"));
+        };
+        *doc = Some(DocRef {
+            chunk: id,
+            local: local as u16,
+            len,
+        });
+        let v = to_xyz(&asset.location);
+        chunk.docs.push(CellDoc {
+            slot,
+            len: len.min(u32::from(u16::MAX)) as u16,
+            xyz: [v[0] as f32, v[1] as f32, v[2] as f32],
+            facets: f.facets,
+        });
+    }
+    let n_free = input.len(2)?;
+    chunk.free = (0..n_free)
+        .map(|_| input.u16())
+        .collect::<Result<Vec<_>, _>>()?;
+    let n_dir = input.len(8)?;
+    chunk.dir = (0..n_dir)
+        .map(|_| Ok((input.u32()?, input.u32()?)))
+        .collect::<Result<Vec<_>, SnapshotError>>()?;
+    let n_entries = input.len(4)?;
+    chunk.entries = (0..n_entries)
+        .map(|_| {
+            Ok(Entry {
+                local: input.u16()?,
+                tf: input.u16()?,
+            })
+        })
+        .collect::<Result<Vec<_>, SnapshotError>>()?;
+    let well_formed = chunk
+        .dir
+        .windows(2)
+        .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1)
+        && chunk.dir.last().is_none_or(|d| d.1 as usize <= n_entries)
+        && chunk.dir.first().is_none_or(|d| d.1 == 0)
+        && chunk.entries.iter().all(|e| (e.local as usize) < n_docs)
+        && chunk.free.iter().all(|&l| (l as usize) < n_docs);
+    if !well_formed {
+        return Err(bad(
+            "a text chunk's postings are out of order or out of range",
+        ));
+    }
+    for (i, &(term, start)) in chunk.dir.iter().enumerate() {
+        let end = chunk.dir.get(i + 1).map_or(n_entries, |d| d.1 as usize);
+        let entry = index
+            .terms
+            .get_mut(term as usize)
+            .ok_or_else(|| bad("a text chunk names a word not in the dictionary"))?;
+        entry.df += (end - start as usize) as u32;
+        entry.chunks.push(id);
+    }
+    chunk.reindex();
+    Ok(chunk)
 }

@@ -1,0 +1,348 @@
+//! The engine written to a file and read back: what a start reads instead of every row of the
+//! store and every index built afresh.
+//!
+//! The layout is this crate's own (no other program reads it): a magic line, then frames, each
+//! `length (u64) · CRC-32 (u32) · bytes`, so damage anywhere is found before it is used. The
+//! first frame holds the format number, a fingerprint of the vocabularies and the caller's tag
+//! (the server keeps there which store, at which change, which build); then the slots, the
+//! assets in blocks (read on all cores), and the text index's dictionary and chunks. The
+//! R-tree, the packed facets and the tile index are rebuilt from the assets (under a second
+//! at 1M): writing them would cost more file than they cost time.
+//!
+//! A snapshot is a cache: anything unexpected in it is a [`SnapshotError`], on which the
+//! caller builds the engine from the store instead.
+
+mod asset;
+pub(crate) mod bytes;
+
+use crate::engine::Engine;
+use crate::facets::SlotFacets;
+use crate::text::TextIndex;
+use assetmap_core::{AbcdType, AccessFeature, Asset, Category, CostBand, Status, Weekday};
+use bytes::{In, Out};
+use std::io::{Read, Write};
+use std::sync::Mutex;
+
+/// The first bytes of every snapshot file.
+const MAGIC: &[u8; 16] = b"assetmap engine\n";
+
+/// The layout's number: raised whenever what is written changes.
+const FORMAT: u32 = 1;
+
+/// Assets per frame of the asset section (a frame is decoded on one core).
+const ASSETS_PER_FRAME: usize = 16_384;
+
+/// Why a snapshot could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The file could not be read or written.
+    #[error("the engine snapshot could not be read or written: {0}")]
+    Io(#[from] std::io::Error),
+    /// Not a snapshot, or one of another layout or vocabulary: not damaged, only not usable by
+    /// this build.
+    #[error("the engine snapshot is of another kind: {0}")]
+    Stale(String),
+    /// A frame's checksum or contents are wrong.
+    #[error("the engine snapshot is damaged: {0}")]
+    Corrupt(String),
+}
+
+impl SnapshotError {
+    pub(crate) fn corrupt(what: impl Into<String>) -> Self {
+        SnapshotError::Corrupt(what.into())
+    }
+}
+
+/// A checksum of every vocabulary's slugs in order: assets keep a term as its place in its
+/// vocabulary, so a snapshot written with other vocabularies is stale.
+fn vocabulary_fingerprint() -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    let mut add = |slugs: &mut dyn Iterator<Item = &'static str>| {
+        for s in slugs {
+            h.update(s.as_bytes());
+            h.update(b",");
+        }
+        h.update(b";");
+    };
+    add(&mut AbcdType::ALL.iter().map(|t| t.slug()));
+    add(&mut Category::ALL.iter().map(|t| t.slug()));
+    add(&mut AccessFeature::ALL.iter().map(|t| t.slug()));
+    add(&mut Status::ALL.iter().map(|t| t.slug()));
+    add(&mut CostBand::ALL.iter().map(|t| t.slug()));
+    add(&mut Weekday::ALL.iter().map(|t| t.slug()));
+    h.finalize()
+}
+
+/// Writes frames to `W`.
+pub(crate) struct FrameWriter<W: Write> {
+    w: W,
+}
+
+impl<W: Write> FrameWriter<W> {
+    pub(crate) fn frame(&mut self, out: Out) -> Result<(), SnapshotError> {
+        self.w.write_all(&(out.buf.len() as u64).to_le_bytes())?;
+        self.w.write_all(&crc32fast::hash(&out.buf).to_le_bytes())?;
+        self.w.write_all(&out.buf)?;
+        Ok(())
+    }
+}
+
+/// Reads frames from `R`, checking each one's checksum.
+pub(crate) struct FrameReader<R: Read> {
+    r: R,
+}
+
+impl<R: Read> FrameReader<R> {
+    /// The next frame's bytes, unchecked (so that the check can run on another core).
+    fn next_unchecked(&mut self) -> Result<(Vec<u8>, u32), SnapshotError> {
+        let mut head = [0u8; 12];
+        self.r.read_exact(&mut head).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => SnapshotError::corrupt("the file ends early"),
+            _ => SnapshotError::Io(e),
+        })?;
+        let len = u64::from_le_bytes(head[..8].try_into().unwrap_or_default());
+        let crc = u32::from_le_bytes(head[8..].try_into().unwrap_or_default());
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&l| l <= 1 << 36)
+            .ok_or_else(|| SnapshotError::corrupt("a frame's length is not believable"))?;
+        let mut buf = Vec::new();
+        (&mut self.r)
+            .take(len as u64)
+            .read_to_end(&mut buf)
+            .map_err(SnapshotError::Io)?;
+        if buf.len() != len {
+            return Err(SnapshotError::corrupt("the file ends early"));
+        }
+        Ok((buf, crc))
+    }
+
+    pub(crate) fn next(&mut self) -> Result<Vec<u8>, SnapshotError> {
+        let (buf, crc) = self.next_unchecked()?;
+        checked(buf, crc)
+    }
+}
+
+fn checked(buf: Vec<u8>, crc: u32) -> Result<Vec<u8>, SnapshotError> {
+    if crc32fast::hash(&buf) != crc {
+        return Err(SnapshotError::corrupt("a frame's checksum does not match"));
+    }
+    Ok(buf)
+}
+
+fn ensure_read_all(input: &In<'_>, what: &str) -> Result<(), SnapshotError> {
+    if input.is_empty() {
+        Ok(())
+    } else {
+        Err(SnapshotError::corrupt(format!(
+            "{what} has bytes left over"
+        )))
+    }
+}
+
+impl Engine {
+    /// Writes the engine to `w`, with `tag`: text of the caller's to tell later whether the
+    /// snapshot still answers for its source (the server keeps the store, its change sequence
+    /// number and its own build there). Buffer `w`: it gets many small writes.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::{Engine, SnapshotReader};
+    /// use assetmap_synthetic as synthetic;
+    /// let engine = Engine::new(synthetic::assets(1, 1_000));
+    /// let mut file = Vec::new();
+    /// engine.write_snapshot(&mut file, "store seq 42").unwrap();
+    /// let snapshot = SnapshotReader::open(file.as_slice()).unwrap();
+    /// assert_eq!(snapshot.tag(), "store seq 42");
+    /// let read = snapshot.read_engine().unwrap();
+    /// assert!(read.iter().eq(engine.iter()));
+    /// ```
+    pub fn write_snapshot(&self, w: impl Write, tag: &str) -> Result<(), SnapshotError> {
+        let mut w = w;
+        w.write_all(MAGIC)?;
+        let mut frames = FrameWriter { w };
+        let mut head = Out::default();
+        head.u32(FORMAT);
+        head.u32(vocabulary_fingerprint());
+        head.str(tag);
+        frames.frame(head)?;
+
+        let (slots, free, order) = self.slot_parts();
+        let mut meta = Out::default();
+        meta.len(slots.len());
+        meta.len(free.len());
+        free.iter().for_each(|&s| meta.u32(s));
+        meta.len(order.len());
+        order.iter().for_each(|&s| meta.u32(s));
+        frames.frame(meta)?;
+        for block in slots.chunks(ASSETS_PER_FRAME) {
+            let mut out = Out::default();
+            out.len(block.len());
+            for slot in block {
+                match slot {
+                    Some(a) => {
+                        out.u8(1);
+                        asset::write(&mut out, a);
+                    }
+                    None => out.u8(0),
+                }
+            }
+            frames.frame(out)?;
+        }
+        self.text_index().write_snapshot(&mut frames)?;
+        frames.w.flush()?;
+        Ok(())
+    }
+}
+
+/// A snapshot opened: its tag read, the engine not yet.
+pub struct SnapshotReader<R: Read> {
+    frames: FrameReader<R>,
+    tag: String,
+}
+
+impl<R: Read + Send> SnapshotReader<R> {
+    /// Reads the magic line and the first frame; fails with [`SnapshotError::Stale`] for a
+    /// file that is not a snapshot of this layout and vocabulary.
+    pub fn open(mut r: R) -> Result<Self, SnapshotError> {
+        let mut magic = [0u8; 16];
+        r.read_exact(&mut magic)
+            .map_err(|_| SnapshotError::Stale("not an engine snapshot".into()))?;
+        if &magic != MAGIC {
+            return Err(SnapshotError::Stale("not an engine snapshot".into()));
+        }
+        let mut frames = FrameReader { r };
+        let head = frames.next()?;
+        let mut input = In::new(&head);
+        let format = input.u32()?;
+        if format != FORMAT {
+            return Err(SnapshotError::Stale(format!(
+                "layout {format}, this build reads layout {FORMAT}"
+            )));
+        }
+        if input.u32()? != vocabulary_fingerprint() {
+            return Err(SnapshotError::Stale(
+                "written with other vocabularies (categories, access, status…)".into(),
+            ));
+        }
+        let tag = input.str()?.to_owned();
+        ensure_read_all(&input, "the header")?;
+        Ok(SnapshotReader { frames, tag })
+    }
+
+    /// The tag given to [`Engine::write_snapshot`].
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    /// Reads the engine: the assets on all cores, then the text index while the R-tree and the
+    /// tile index are built from the assets.
+    pub fn read_engine(self) -> Result<Engine, SnapshotError> {
+        let SnapshotReader { mut frames, .. } = self;
+        let meta = frames.next()?;
+        let mut input = In::new(&meta);
+        let n_slots = input.u32()? as usize;
+        let n_free = input.len(4)?;
+        let free: Vec<u32> = (0..n_free).map(|_| input.u32()).collect::<Result<_, _>>()?;
+        let n_order = input.len(4)?;
+        let order: Vec<u32> = (0..n_order)
+            .map(|_| input.u32())
+            .collect::<Result<_, _>>()?;
+        ensure_read_all(&input, "the slot list")?;
+        if n_free + n_order != n_slots || free.iter().chain(&order).any(|&s| s as usize >= n_slots)
+        {
+            return Err(SnapshotError::corrupt("the slot lists do not add up"));
+        }
+        let (slots, facets) = read_assets(&mut frames, n_slots)?;
+        let (text, engine) = std::thread::scope(|scope| {
+            let text = scope.spawn(|| TextIndex::read_snapshot(&mut frames, &slots, &facets));
+            let parts = Engine::index_parts(&slots, &order, &facets);
+            let text = text.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (text, parts)
+        });
+        let text = text?;
+        let (tree, tiles) = engine;
+        Engine::from_parts(slots, facets, free, order, tree, text, tiles)
+            .map_err(SnapshotError::Corrupt)
+    }
+}
+
+/// One frame of slots read: their assets and packed facets (default for a free slot).
+type Block = (Vec<Option<Asset>>, Vec<SlotFacets>);
+
+/// The asset frames: `n_slots` slots in frames of [`ASSETS_PER_FRAME`], decoded on all cores
+/// (each worker takes the next frame from the reader, checks and decodes it, and packs the
+/// assets' facets).
+fn read_assets<R: Read + Send>(
+    frames: &mut FrameReader<R>,
+    n_slots: usize,
+) -> Result<Block, SnapshotError> {
+    let n_frames = n_slots.div_ceil(ASSETS_PER_FRAME);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .clamp(1, 8);
+    let next: Mutex<(usize, &mut FrameReader<R>)> = Mutex::new((0, frames));
+    let decode = || -> Result<Vec<(usize, Block)>, SnapshotError> {
+        let mut done = Vec::new();
+        loop {
+            let (i, buf, crc) = {
+                let mut guard = next
+                    .lock()
+                    .map_err(|_| SnapshotError::corrupt("a reader failed"))?;
+                let i = guard.0;
+                if i == n_frames {
+                    return Ok(done);
+                }
+                guard.0 += 1;
+                let (buf, crc) = guard.1.next_unchecked()?;
+                (i, buf, crc)
+            };
+            let buf = checked(buf, crc)?;
+            let mut input = In::new(&buf);
+            let n = input.len(1)?;
+            let expected = ASSETS_PER_FRAME.min(n_slots - i * ASSETS_PER_FRAME);
+            if n != expected {
+                return Err(SnapshotError::corrupt(
+                    "an asset frame holds the wrong count",
+                ));
+            }
+            let mut block = Vec::with_capacity(n);
+            for _ in 0..n {
+                block.push(if input.bool()? {
+                    Some(asset::read(&mut input)?)
+                } else {
+                    None
+                });
+            }
+            ensure_read_all(&input, "an asset frame")?;
+            let facets = block
+                .iter()
+                .map(|s| s.as_ref().map(SlotFacets::of).unwrap_or_default())
+                .collect();
+            done.push((i, (block, facets)));
+        }
+    };
+    let mut blocks: Vec<(usize, Block)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(decode)).collect();
+        let mut all = Vec::with_capacity(n_frames);
+        let mut first_error = None;
+        for w in workers {
+            match w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
+                Ok(done) => all.extend(done),
+                Err(e) => first_error = first_error.or(Some(e)),
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(all),
+        }
+    })?;
+    blocks.sort_unstable_by_key(|(i, _)| *i);
+    let mut slots = Vec::with_capacity(n_slots);
+    let mut facets = Vec::with_capacity(n_slots);
+    for (_, (block, packed)) in blocks {
+        slots.extend(block);
+        facets.extend(packed);
+    }
+    Ok((slots, facets))
+}

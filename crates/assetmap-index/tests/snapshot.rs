@@ -1,0 +1,225 @@
+//! An engine written to a snapshot and read back answers every question as the engine written
+//! did, and goes on answering edits as it would; a damaged snapshot is an error, never a panic
+//! or a wrong engine.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use assetmap_core::{
+    AccessFeature, Asset, AssetName, Audience, Contact, Cost, CostBand, Email, LonLat,
+    OpeningPeriod, OpeningTimes, Phone, Postcode, Provenance, Status, Tag, TimeOfDay, Website,
+    Weekday,
+};
+use assetmap_index::tiles::TileId;
+use assetmap_index::{BBox, Engine, Filter, SearchQuery, SnapshotError, SnapshotReader};
+use assetmap_synthetic as synthetic;
+
+const SALE: (f64, f64) = (-2.3183, 53.4242);
+
+fn sale() -> LonLat {
+    LonLat::new(SALE.0, SALE.1).unwrap()
+}
+
+/// An asset with every field set, none at its default.
+fn full_asset() -> Asset {
+    let mut a = synthetic::asset(3, 1);
+    a.description = Some("Tea, cake and a natter".into());
+    a.tags = vec![Tag::parse("tea").unwrap(), Tag::parse("chat").unwrap()];
+    a.address = Some("1 School Road, Sale".into());
+    a.postcode = Some(Postcode::parse("M33 7XX").unwrap());
+    a.contact = Contact {
+        phone: Some(Phone::parse("0161 912 3456").unwrap()),
+        email: Some(Email::parse("hello@example.org").unwrap()),
+        website: Some(Website::parse("https://example.org/tea").unwrap()),
+    };
+    let t = |h, m| TimeOfDay::from_hm(h, m).unwrap();
+    a.opening_times = OpeningTimes::new(
+        vec![
+            OpeningPeriod::new(Weekday::Fri, t(22, 0), t(2, 0)).unwrap(),
+            OpeningPeriod::new(Weekday::Mon, t(0, 0), t(24, 0)).unwrap(),
+        ],
+        true,
+        Some("closed bank holidays".into()),
+    );
+    a.cost = Some(Cost {
+        band: CostBand::Low,
+        detail: Some("£1 a cup".into()),
+    });
+    a.access = vec![AccessFeature::ALL[0], AccessFeature::ALL[2]];
+    a.audience = Audience::new(Some(0), Some(120), Some("everyone".into())).unwrap();
+    a.provenance = Provenance {
+        source: Some("a council".into()),
+        source_id: Some("row 7".into()),
+        licence: Some("OGL-UK-3.0".into()),
+        attribution: Some("Contains public sector information".into()),
+        geocode_method: Some("postcode_centroid".into()),
+    };
+    a.verified_at = chrono::NaiveDate::from_ymd_opt(2026, 2, 28);
+    a.status = Status::TemporarilyClosed;
+    a.created_at = chrono::DateTime::from_timestamp(1_700_000_000, 123_456_789).unwrap();
+    a.version = u64::MAX;
+    a
+}
+
+fn snapshot_of(engine: &Engine, tag: &str) -> Vec<u8> {
+    let mut file = Vec::new();
+    engine.write_snapshot(&mut file, tag).unwrap();
+    file
+}
+
+fn read(file: &[u8]) -> Result<Engine, SnapshotError> {
+    SnapshotReader::open(file)?.read_engine()
+}
+
+/// What the engine answers to searches, nearest, radius, bbox and tile questions, as text.
+fn answers(engine: &Engine) -> Vec<String> {
+    let mut out = Vec::new();
+    for words in [
+        "",
+        "gardening club",
+        "walking football",
+        "chess",
+        "choir singing",
+    ] {
+        for radius_m in [500.0, 20_000.0] {
+            let q = SearchQuery::new(sale(), radius_m, words);
+            let got: Vec<_> = engine
+                .search(&q)
+                .iter()
+                .map(|r| (r.asset.id.to_string(), r.score.to_bits(), r.matched))
+                .collect();
+            out.push(format!("search {words:?} {radius_m}: {got:?}"));
+        }
+    }
+    let nearest: Vec<_> = engine
+        .nearest(sale(), 50, &Filter::default())
+        .iter()
+        .map(|h| (h.asset.id.to_string(), h.distance_m.to_bits()))
+        .collect();
+    out.push(format!("nearest {nearest:?}"));
+    out.push(format!(
+        "within {:?}",
+        engine
+            .within(sale(), 2_000.0, &Filter::default())
+            .iter()
+            .map(|h| h.asset.id.as_str())
+            .collect::<Vec<_>>()
+    ));
+    let bbox = BBox::new(-2.4, 53.3, -2.2, 53.5).unwrap();
+    out.push(format!(
+        "bbox {:?}",
+        engine
+            .bbox_page(&bbox, &Filter::default(), 10, 30)
+            .items
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect::<Vec<_>>()
+    ));
+    for (z, x, y) in [(10, 504, 329), (14, 8087, 5293), (4, 7, 5)] {
+        let tile = engine.tile(TileId::new(z, x, y).unwrap(), &Filter::default());
+        let points: Vec<_> = tile
+            .points
+            .iter()
+            .map(|p| (p.x, p.y, p.asset.id.as_str()))
+            .collect();
+        out.push(format!("tile {z}/{x}/{y}: {points:?} {:?}", tile.clusters));
+    }
+    out
+}
+
+/// 8,000 assets, 6,000 of them at one spot (a text cell of more than one chunk), then edits:
+/// removals, renames, moves, re-insertions, so that free slots and free chunk numbers exist.
+fn edited_engine() -> Engine {
+    let mut assets = synthetic::assets(7, 8_000);
+    for a in assets.iter_mut().take(6_000) {
+        a.location = sale();
+    }
+    assets.push(full_asset());
+    let mut engine = Engine::new(assets.clone());
+    for (i, a) in assets.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            engine.remove(&a.id);
+        }
+        if i % 5 == 0 {
+            a.name = AssetName::parse(&format!("Chess and Gardening Club {i}")).unwrap();
+            engine.upsert(a.clone());
+        }
+        if i % 7 == 0 && engine.get(&a.id).is_some() {
+            a.location = LonLat::new(SALE.0 + 0.01, SALE.1).unwrap();
+            engine.upsert(a.clone());
+        }
+    }
+    engine
+}
+
+#[test]
+fn an_engine_read_back_answers_as_the_engine_written() {
+    let engine = edited_engine();
+    let file = snapshot_of(&engine, "seq 7");
+    let snapshot = SnapshotReader::open(file.as_slice()).unwrap();
+    assert_eq!(snapshot.tag(), "seq 7");
+    let back = snapshot.read_engine().unwrap();
+    back.check_invariants().unwrap();
+    assert_eq!(back.len(), engine.len());
+    assert!(back.iter().eq(engine.iter()), "the assets differ");
+    assert_eq!(answers(&back), answers(&engine));
+    // Its own snapshot is the same bytes: nothing was lost or reordered on the way.
+    assert_eq!(snapshot_of(&back, "seq 7"), file);
+}
+
+#[test]
+fn an_engine_read_back_takes_edits_as_the_engine_written_would() {
+    let mut engine = edited_engine();
+    let mut back = read(&snapshot_of(&engine, "")).unwrap();
+    // New assets reuse free slots in the same order; moves and removals rewrite chunks.
+    for (i, mut a) in synthetic::assets(11, 300).into_iter().enumerate() {
+        if i % 2 == 0 {
+            a.location = sale();
+        }
+        engine.upsert(a.clone());
+        back.upsert(a);
+    }
+    let ids: Vec<_> = engine.iter().step_by(9).map(|a| a.id.clone()).collect();
+    for id in &ids {
+        assert_eq!(engine.remove(id), back.remove(id));
+    }
+    back.check_invariants().unwrap();
+    assert_eq!(answers(&back), answers(&engine));
+    assert_eq!(snapshot_of(&back, ""), snapshot_of(&engine, ""));
+}
+
+#[test]
+fn every_field_of_an_asset_is_kept() {
+    let full = full_asset();
+    let engine = Engine::new(vec![full.clone(), synthetic::asset(3, 2)]);
+    let back = read(&snapshot_of(&engine, "")).unwrap();
+    assert_eq!(back.get(&full.id), Some(&full));
+    assert!(back.iter().eq(engine.iter()));
+}
+
+#[test]
+fn an_empty_engine_reads_back_empty() {
+    let back = read(&snapshot_of(&Engine::new(Vec::new()), "empty")).unwrap();
+    assert!(back.is_empty());
+    back.check_invariants().unwrap();
+}
+
+#[test]
+fn a_damaged_snapshot_is_an_error_not_an_engine() {
+    let engine = Engine::new(synthetic::assets(5, 2_000));
+    let file = snapshot_of(&engine, "tag");
+    // Not a snapshot at all.
+    assert!(matches!(
+        SnapshotReader::open(&b"PRAGMA journal_mode"[..]),
+        Err(SnapshotError::Stale(_))
+    ));
+    // Cut short anywhere, or a byte changed anywhere: an error, never a panic.
+    for cut in [20, file.len() / 3, file.len() / 2, file.len() - 1] {
+        assert!(read(&file[..cut]).is_err(), "cut at {cut}");
+    }
+    for at in (16..file.len()).step_by(file.len() / 97) {
+        let mut bad = file.clone();
+        bad[at] ^= 0x5a;
+        assert!(read(&bad).is_err(), "byte {at} changed");
+    }
+    // Whole and unchanged, it reads.
+    assert_eq!(read(&file).unwrap().len(), 2_000);
+}
