@@ -147,7 +147,39 @@ pub struct Settings {
     /// How long a place's check lasts before the stale report and the stewards' feeds list it:
     /// a number and `d`, `w`, `m` or `y` (e.g. `12m`).
     pub stale_after: String,
+    /// Where the engine's snapshot is kept (see [`EngineSnapshot`]).
+    pub engine_snapshot: EngineSnapshot,
+    /// The fewest assets for which a snapshot is written: below this a start builds the engine
+    /// from the store in about a second and a snapshot would only take disk.
+    pub engine_snapshot_min_assets: usize,
 }
+
+/// Where the engine's snapshot is kept: what a start reads instead of building the engine from
+/// every row of the store (see `crate::engine_snapshot`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineSnapshot {
+    /// Beside a GeoPackage store (its path and `.engine`); none for PostGIS, where each
+    /// process names its own local file.
+    Auto,
+    /// No snapshot: every start builds the engine from the store.
+    Off,
+    /// This file.
+    At(PathBuf),
+}
+
+impl EngineSnapshot {
+    /// `auto`, `off`, or a path.
+    pub fn parse(v: &str) -> EngineSnapshot {
+        match v.trim() {
+            "auto" | "" => EngineSnapshot::Auto,
+            "off" => EngineSnapshot::Off,
+            path => EngineSnapshot::At(PathBuf::from(path)),
+        }
+    }
+}
+
+/// Fewer assets than this, and no snapshot is written by default.
+pub const DEFAULT_ENGINE_SNAPSHOT_MIN_ASSETS: usize = 50_000;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -183,6 +215,8 @@ impl Default for Settings {
             suggestion_contact_days: DEFAULT_SUGGESTION_CONTACT_DAYS,
             suggestions_per_hour: 10,
             stale_after: "12m".into(),
+            engine_snapshot: EngineSnapshot::Auto,
+            engine_snapshot_min_assets: DEFAULT_ENGINE_SNAPSHOT_MIN_ASSETS,
         }
     }
 }
@@ -264,6 +298,8 @@ pub struct FileSettings {
     pub suggestion_contact_days: Option<f64>,
     pub suggestions_per_hour: Option<u32>,
     pub stale_after: Option<String>,
+    pub engine_snapshot: Option<String>,
+    pub engine_snapshot_min_assets: Option<usize>,
 }
 
 /// The one rule for an admin token from any layer: surrounding whitespace is not part of it,
@@ -376,6 +412,14 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "ASSETMAP_HEALTH_TIMEOUT_SECS",
         "seconds /health waits for the store before saying degraded",
+    ),
+    (
+        "ASSETMAP_ENGINE_SNAPSHOT",
+        "engine snapshot file: auto (beside a GeoPackage store), off, or a path",
+    ),
+    (
+        "ASSETMAP_ENGINE_SNAPSHOT_MIN_ASSETS",
+        "fewest assets for which a snapshot is written (default 50000)",
     ),
     (
         "ASSETMAP_LOG",
@@ -512,6 +556,16 @@ impl Settings {
         if let Some(v) = env("ASSETMAP_STALE_AFTER") {
             s.stale_after = v.trim().to_owned();
         }
+        if let Some(v) = env("ASSETMAP_ENGINE_SNAPSHOT") {
+            s.engine_snapshot = EngineSnapshot::parse(&v);
+        }
+        if let Some(v) = env("ASSETMAP_ENGINE_SNAPSHOT_MIN_ASSETS") {
+            s.engine_snapshot_min_assets = v.trim().parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "ASSETMAP_ENGINE_SNAPSHOT_MIN_ASSETS={v:?} is not a whole number of assets (e.g. 50000)"
+                )
+            })?;
+        }
         if let Some(v) = env("ASSETMAP_SESSION_MINUTES") {
             s.session_minutes = v.trim().parse().map_err(|_| {
                 anyhow::anyhow!(
@@ -580,6 +634,20 @@ impl Settings {
     /// How long `/health` waits for the store.
     pub fn health_timeout(&self) -> Duration {
         secs(self.health_timeout_secs)
+    }
+
+    /// The engine snapshot's file, if there is to be one: `engine_snapshot` as set, `auto`
+    /// meaning beside a GeoPackage store (`var/assetmap.gpkg.engine`) and none for PostGIS.
+    pub fn engine_snapshot_path(&self) -> Option<PathBuf> {
+        match (&self.engine_snapshot, &self.store) {
+            (EngineSnapshot::Off, _) | (EngineSnapshot::Auto, StoreLocation::Postgis(_)) => None,
+            (EngineSnapshot::At(path), _) => Some(path.clone()),
+            (EngineSnapshot::Auto, StoreLocation::GeoPackage(store)) => {
+                let mut name = store.as_os_str().to_owned();
+                name.push(".engine");
+                Some(PathBuf::from(name))
+            }
+        }
     }
 
     /// How long a starting server waits for its store; `None` = for ever.
@@ -696,6 +764,12 @@ impl Settings {
         }
         if let Some(v) = f.stale_after {
             self.stale_after = v;
+        }
+        if let Some(v) = f.engine_snapshot {
+            self.engine_snapshot = EngineSnapshot::parse(&v);
+        }
+        if let Some(v) = f.engine_snapshot_min_assets {
+            self.engine_snapshot_min_assets = v;
         }
         if f.base_map_style.is_some() {
             self.base_map_style = f.base_map_style;

@@ -8,6 +8,7 @@ pub mod collections;
 pub mod config;
 pub mod dataset_cli;
 pub mod edge;
+pub mod engine_snapshot;
 pub mod errors;
 pub mod export_cli;
 pub mod feature_schema;

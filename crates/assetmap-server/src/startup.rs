@@ -4,6 +4,7 @@
 //! cannot be reached yet, answering `starting` meanwhile ([`crate::starting`]).
 
 use crate::config::{Seed, Settings, StoreLocation};
+use crate::engine_snapshot::{self, LoadedFrom};
 use crate::starting::{self, Progress};
 use crate::state::AppState;
 use crate::{edge, routes, sync, telemetry};
@@ -206,11 +207,52 @@ pub async fn seed_if_new(
     Ok(assets.len())
 }
 
-/// The engine loaded from `store`, and the change-feed sequence number it is loaded up to.
+/// The engine loaded from `store`, and the change-feed sequence number it is loaded up to:
+/// from the engine snapshot when there is one that still answers for the store (see
+/// [`engine_snapshot`]), else from every asset of the store (then a snapshot is written for
+/// the next start, when the settings ask for one).
 pub async fn load_engine(
     store: &dyn AssetStore,
     settings: &Settings,
 ) -> anyhow::Result<(Engine, u64)> {
+    let (engine, seq, _) = load_engine_from(store, settings).await?;
+    Ok((engine, seq))
+}
+
+/// [`load_engine`], saying where the engine came from.
+pub async fn load_engine_from(
+    store: &dyn AssetStore,
+    settings: &Settings,
+) -> anyhow::Result<(Engine, u64, LoadedFrom)> {
+    if let Some(path) = settings.engine_snapshot_path() {
+        let started = Instant::now();
+        match engine_snapshot::read(store, settings, &path).await {
+            Ok(Some((engine, seq, applied))) => {
+                tracing::info!(
+                    assets = engine.len(),
+                    changes_applied = applied,
+                    secs = started.elapsed().as_secs_f64(),
+                    snapshot = %path.display(),
+                    store = %settings.store.describe(),
+                    "engine loaded from its snapshot"
+                );
+                let engine = if applied > engine_snapshot::REWRITE_AFTER_CHANGES {
+                    engine_snapshot::write_if_wanted(store, settings, engine, seq).await
+                } else {
+                    engine
+                };
+                let from = LoadedFrom::Snapshot {
+                    changes_applied: applied,
+                };
+                return Ok((engine, seq, from));
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(
+                snapshot = %path.display(),
+                "the engine snapshot is not used, the engine is built from the store: {e:#}"
+            ),
+        }
+    }
     let started = Instant::now();
     // Read the sequence number first: changes made while loading are applied again by the
     // sync loop, which is harmless (upserts and deletes are idempotent).
@@ -233,7 +275,8 @@ pub async fn load_engine(
         store = %settings.store.describe(),
         "engine loaded"
     );
-    Ok((engine, seq))
+    let engine = engine_snapshot::write_if_wanted(store, settings, engine, seq).await;
+    Ok((engine, seq, LoadedFrom::Store))
 }
 
 /// A store opened (and seeded if new) and the engine loaded from it.

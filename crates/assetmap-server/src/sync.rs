@@ -67,7 +67,7 @@ fn apply_in_place(state: &AppState, changes: Vec<Change>) -> usize {
 }
 
 /// Applies `changes` to `engine`, oldest first: each changed asset as it is now, or gone.
-fn apply_changes(engine: &mut Engine, changes: Vec<Change>) {
+pub(crate) fn apply_changes(engine: &mut Engine, changes: Vec<Change>) {
     for change in changes {
         match change.asset {
             Some(asset) => {

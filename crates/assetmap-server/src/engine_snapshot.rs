@@ -1,0 +1,235 @@
+//! The engine's snapshot at start-up: read it when it still answers for the store, else build
+//! the engine from the store and write a new one.
+//!
+//! A snapshot ([`assetmap_index::SnapshotReader`]) is tagged with the build that wrote it, the
+//! store it was read from and the store's change sequence number then, with that change's
+//! asset and time. A start uses it only when all of these hold: the same build; the same
+//! store; the store's feed has reached that number and holds that very change (a store
+//! restored from a backup, or another store at the same path, does not); and, once the feed's
+//! later changes are applied, the engine holds as many assets as the store. Anything else —
+//! no file, another build, a damaged file — builds from the store, as if there were no
+//! snapshot, and says why in the log.
+
+use crate::config::Settings;
+use crate::sync::apply_changes;
+use anyhow::Context;
+use assetmap_index::{Engine, SnapshotReader};
+use assetmap_store::AssetStore;
+use serde::{Deserialize, Serialize};
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// After a start applies more changes than this from the feed, it writes a new snapshot, so
+/// that the next start does not apply them again.
+pub const REWRITE_AFTER_CHANGES: usize = 10_000;
+
+/// What a snapshot answers for, kept in its tag (JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotTag {
+    /// The build that wrote it ([`build_id`]).
+    pub build: String,
+    /// The store, as the settings describe it.
+    pub store: String,
+    /// The store's change sequence number the engine was at.
+    pub seq: u64,
+    /// The change at `seq`: its asset and commit time (`None` when `seq` is 0).
+    pub change: Option<(String, String)>,
+}
+
+/// This build: the crate version and the executable's size and modification time, so that a
+/// snapshot written by another build — whose text analysis or layout may differ — is never
+/// read. `None` when the executable cannot be found (then no snapshot is used).
+pub fn build_id() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let meta = std::fs::metadata(exe).ok()?;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!(
+        "{} {} {}.{:09}",
+        env!("CARGO_PKG_VERSION"),
+        meta.len(),
+        modified.as_secs(),
+        modified.subsec_nanos()
+    ))
+}
+
+/// The tag of an engine loaded from `store` up to change `seq`.
+pub async fn tag_for(
+    store: &dyn AssetStore,
+    settings: &Settings,
+    build: String,
+    seq: u64,
+) -> anyhow::Result<SnapshotTag> {
+    Ok(SnapshotTag {
+        build,
+        store: settings.store.describe(),
+        seq,
+        change: change_at(store, seq).await?,
+    })
+}
+
+/// The asset and commit time of change `seq` of the store's feed, `None` for 0 or a change no
+/// longer in the feed.
+async fn change_at(store: &dyn AssetStore, seq: u64) -> anyhow::Result<Option<(String, String)>> {
+    if seq == 0 {
+        return Ok(None);
+    }
+    let Some(change) = store
+        .changes_since(seq - 1, 1)
+        .await?
+        .into_iter()
+        .find(|c| c.seq == seq)
+    else {
+        return Ok(None);
+    };
+    let at = store
+        .history(&change.id)
+        .await?
+        .into_iter()
+        .find(|h| h.seq == seq)
+        .map(|h| h.at.to_rfc3339());
+    Ok(at.map(|at| (change.id.to_string(), at)))
+}
+
+/// How the engine was loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadedFrom {
+    /// Built from every asset of the store.
+    Store,
+    /// Read from the snapshot, then this many changes of the feed applied.
+    Snapshot { changes_applied: usize },
+}
+
+/// The engine read from the snapshot at `path` and brought up to the store's present, with the
+/// change sequence number it is at and how many changes were applied; `Ok(None)` when there
+/// is no snapshot file. `Err` says why the snapshot cannot be used.
+pub async fn read(
+    store: &dyn AssetStore,
+    settings: &Settings,
+    path: &Path,
+) -> anyhow::Result<Option<(Engine, u64, usize)>> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).context("it cannot be opened"),
+    };
+    let build = build_id().context("this build cannot tell itself apart from another")?;
+    let reader = SnapshotReader::open(BufReader::with_capacity(1 << 20, file))?;
+    let tag: SnapshotTag =
+        serde_json::from_str(reader.tag()).context("its tag is not this build's kind")?;
+    anyhow::ensure!(
+        tag.build == build,
+        "it was written by another build ({})",
+        tag.build
+    );
+    let store_now = settings.store.describe();
+    anyhow::ensure!(
+        tag.store == store_now,
+        "it was written for another store ({})",
+        tag.store
+    );
+    let latest = store.latest_seq().await?;
+    anyhow::ensure!(
+        tag.seq <= latest,
+        "the store's change feed ends at {latest}, before the snapshot's {} (a store restored from a backup?)",
+        tag.seq
+    );
+    anyhow::ensure!(
+        change_at(store, tag.seq).await? == tag.change,
+        "the store's change {} is not the one the snapshot was written at (another store at the same place, or its history trimmed)",
+        tag.seq
+    );
+    let mut engine = tokio::task::spawn_blocking(move || reader.read_engine())
+        .await
+        .context("reading the snapshot failed")??;
+    let pending = store.pending_changes(tag.seq).await?;
+    let applied = pending.len();
+    let seq = pending.last().map_or(tag.seq, |c| c.seq);
+    apply_changes(&mut engine, pending);
+    let stored = store.count().await?;
+    anyhow::ensure!(
+        engine.len() as u64 == stored,
+        "with the changes since applied it holds {} assets and the store {stored}",
+        engine.len()
+    );
+    Ok(Some((engine, seq, applied)))
+}
+
+/// Writes `engine`'s snapshot to `path`, tagged `tag`: to a file beside it first, flushed to
+/// disk, then renamed over `path`, so that a start never reads half a snapshot.
+pub fn write(engine: &Engine, tag: &SnapshotTag, path: &Path) -> anyhow::Result<()> {
+    let tag = serde_json::to_string(tag)?;
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".{}.tmp", std::process::id()));
+    let temporary = PathBuf::from(temporary);
+    let written = (|| -> anyhow::Result<()> {
+        let file = std::fs::File::create(&temporary)?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        engine.write_snapshot(&mut out, &tag)?;
+        out.flush()?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&temporary, path)?;
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+/// Writes the snapshot of `engine` (loaded from `store` up to `seq`) when the settings ask for
+/// one and it holds enough assets, and gives the engine back; a failure is logged, never fatal
+/// (the next start builds from the store). The writing runs off the async runtime.
+pub async fn write_if_wanted(
+    store: &dyn AssetStore,
+    settings: &Settings,
+    engine: Engine,
+    seq: u64,
+) -> Engine {
+    let Some(path) = settings.engine_snapshot_path() else {
+        return engine;
+    };
+    if engine.len() < settings.engine_snapshot_min_assets {
+        return engine;
+    }
+    let Some(build) = build_id() else {
+        tracing::warn!("no engine snapshot: this build cannot tell itself apart from another");
+        return engine;
+    };
+    let started = Instant::now();
+    let tag = match tag_for(store, settings, build, seq).await {
+        Ok(tag) => tag,
+        Err(e) => {
+            tracing::warn!("the engine snapshot could not be written (the next start builds from the store): {e:#}");
+            return engine;
+        }
+    };
+    let target = path.clone();
+    let (engine, done) = match tokio::task::spawn_blocking(move || {
+        let done = write(&engine, &tag, &target);
+        (engine, done)
+    })
+    .await
+    {
+        Ok(written) => written,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
+    match done {
+        Ok(()) => tracing::info!(
+            path = %path.display(),
+            assets = engine.len(),
+            seq,
+            secs = started.elapsed().as_secs_f64(),
+            "engine snapshot written"
+        ),
+        Err(e) => tracing::warn!(
+            path = %path.display(),
+            "the engine snapshot could not be written (the next start builds from the store): {e:#}"
+        ),
+    }
+    engine
+}

@@ -1,0 +1,216 @@
+//! The engine snapshot at start-up, on both stores: a start reads it and applies the changes
+//! made since, giving the engine a build from the store gives; a snapshot that no longer
+//! answers for the store (damaged, of another build, of another store) is not used, the
+//! engine is built from the store and a good snapshot written in its place.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use assetmap_core::{AssetName, ChangeBy, Via};
+use assetmap_index::Engine;
+use assetmap_server::config::{EngineSnapshot, Seed, Settings, StoreLocation};
+use assetmap_server::engine_snapshot::{self, LoadedFrom, SnapshotTag};
+use assetmap_server::startup::{load_engine_from, open_store, seed_if_new, store_will_be_created};
+use assetmap_store::AssetStore;
+use assetmap_tests::{fresh_postgis_database, test_settings};
+use std::path::Path;
+use std::sync::Arc;
+
+const ASSETS: usize = 3_000;
+
+fn settings(location: StoreLocation, snapshot: EngineSnapshot) -> Settings {
+    Settings {
+        engine_snapshot: snapshot,
+        engine_snapshot_min_assets: 0,
+        ..test_settings(location, Seed::Synthetic(ASSETS))
+    }
+}
+
+async fn seeded_store(settings: &Settings) -> Arc<dyn AssetStore> {
+    let created = store_will_be_created(settings);
+    let store = open_store(settings).await.unwrap();
+    seed_if_new(store.as_ref(), settings, created)
+        .await
+        .unwrap();
+    store
+}
+
+/// The engine a build from every asset of the store gives, now.
+async fn built_from(store: &dyn AssetStore) -> Engine {
+    Engine::new(store.all().await.unwrap())
+}
+
+/// One insert, one replacement and one delete, written to the store behind the engine's back.
+async fn three_changes(store: &dyn AssetStore) {
+    let by = ChangeBy::system(Via::Api);
+    let mut all = store.all().await.unwrap();
+    let mut new = assetmap_synthetic::asset(99, 7);
+    new.id = assetmap_core::AssetId::parse("after-the-snapshot").unwrap();
+    store.insert(&new, &by).await.unwrap();
+    let mut renamed = all.remove(10);
+    renamed.name = AssetName::parse("Renamed After The Snapshot").unwrap();
+    renamed.version += 1;
+    store.replace(&renamed, &by).await.unwrap();
+    store.delete(&all[20].id, &by).await.unwrap();
+}
+
+async fn a_start_reads_the_snapshot_and_applies_the_changes_since(settings: Settings) {
+    let path = settings.engine_snapshot_path().unwrap();
+    let store = seeded_store(&settings).await;
+    let (first, seq, from) = load_engine_from(store.as_ref(), &settings).await.unwrap();
+    assert_eq!(from, LoadedFrom::Store);
+    assert_eq!(first.len(), ASSETS);
+    assert_eq!(seq, store.latest_seq().await.unwrap());
+    assert!(path.is_file(), "no snapshot written at {}", path.display());
+
+    three_changes(store.as_ref()).await;
+    let (engine, seq, from) = load_engine_from(store.as_ref(), &settings).await.unwrap();
+    assert_eq!(from, LoadedFrom::Snapshot { changes_applied: 3 });
+    assert_eq!(seq, store.latest_seq().await.unwrap());
+    assert!(engine.iter().eq(built_from(store.as_ref()).await.iter()));
+    assert!(engine
+        .get(&assetmap_core::AssetId::parse("after-the-snapshot").unwrap())
+        .is_some());
+    engine.check_invariants().unwrap();
+}
+
+async fn a_snapshot_that_no_longer_answers_for_the_store_is_not_used(settings: Settings) {
+    let path = settings.engine_snapshot_path().unwrap();
+    let store = seeded_store(&settings).await;
+    let load = || load_engine_from(store.as_ref(), &settings);
+    assert_eq!(load().await.unwrap().2, LoadedFrom::Store);
+    assert!(matches!(
+        load().await.unwrap().2,
+        LoadedFrom::Snapshot { .. }
+    ));
+
+    // Damaged: one byte changed in the middle.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    std::fs::write(&path, &bytes).unwrap();
+    let (engine, _, from) = load().await.unwrap();
+    assert_eq!(from, LoadedFrom::Store);
+    assert!(engine.iter().eq(built_from(store.as_ref()).await.iter()));
+    // …and a good one written in its place.
+    assert!(matches!(
+        load().await.unwrap().2,
+        LoadedFrom::Snapshot { .. }
+    ));
+
+    // Written by another build, for another store, at a change the store does not hold, or
+    // ahead of the store's feed.
+    let seq = store.latest_seq().await.unwrap();
+    let tag = engine_snapshot::tag_for(
+        store.as_ref(),
+        &settings,
+        engine_snapshot::build_id().unwrap(),
+        seq,
+    )
+    .await
+    .unwrap();
+    let wrong = [
+        SnapshotTag {
+            build: "0.0.0 another build".into(),
+            ..tag.clone()
+        },
+        SnapshotTag {
+            store: "GeoPackage /elsewhere/assets.gpkg".into(),
+            ..tag.clone()
+        },
+        SnapshotTag {
+            change: Some(("syn-00000001".into(), "2001-01-01T00:00:00+00:00".into())),
+            ..tag.clone()
+        },
+        SnapshotTag {
+            seq: seq + 1,
+            ..tag.clone()
+        },
+    ];
+    for bad in wrong {
+        engine_snapshot::write(&engine, &bad, &path).unwrap();
+        let (got, _, from) = load().await.unwrap();
+        assert_eq!(
+            from,
+            LoadedFrom::Store,
+            "a snapshot tagged {bad:?} was used"
+        );
+        assert_eq!(got.len(), engine.len());
+    }
+    // The tag as it should be: used.
+    engine_snapshot::write(&engine, &tag, &path).unwrap();
+    assert!(matches!(
+        load().await.unwrap().2,
+        LoadedFrom::Snapshot { .. }
+    ));
+
+    // An engine that disagrees with the store once the feed is applied (an asset missing
+    // from the snapshot, though its tag is right): not used.
+    let mut short = engine;
+    let gone = short.iter().nth(5).unwrap().id.clone();
+    short.remove(&gone);
+    engine_snapshot::write(&short, &tag, &path).unwrap();
+    let (got, _, from) = load().await.unwrap();
+    assert_eq!(from, LoadedFrom::Store);
+    assert!(got.get(&gone).is_some());
+}
+
+fn geopackage(dir: &Path) -> StoreLocation {
+    StoreLocation::GeoPackage(dir.join("assets.gpkg"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn geopackage_a_start_reads_the_snapshot_and_applies_the_changes_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = settings(geopackage(dir.path()), EngineSnapshot::Auto);
+    assert_eq!(
+        settings.engine_snapshot_path().unwrap(),
+        dir.path().join("assets.gpkg.engine")
+    );
+    a_start_reads_the_snapshot_and_applies_the_changes_since(settings).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgis_a_start_reads_the_snapshot_and_applies_the_changes_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = StoreLocation::Postgis(fresh_postgis_database());
+    // No snapshot for PostGIS unless one is named.
+    assert_eq!(
+        settings(location.clone(), EngineSnapshot::Auto).engine_snapshot_path(),
+        None
+    );
+    let named = EngineSnapshot::At(dir.path().join("engine"));
+    a_start_reads_the_snapshot_and_applies_the_changes_since(settings(location, named)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn geopackage_a_snapshot_that_no_longer_answers_for_the_store_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = settings(geopackage(dir.path()), EngineSnapshot::Auto);
+    a_snapshot_that_no_longer_answers_for_the_store_is_not_used(settings).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgis_a_snapshot_that_no_longer_answers_for_the_store_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = StoreLocation::Postgis(fresh_postgis_database());
+    let named = EngineSnapshot::At(dir.path().join("engine"));
+    a_snapshot_that_no_longer_answers_for_the_store_is_not_used(settings(location, named)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_snapshot_is_written_below_the_minimum_or_when_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let below = Settings {
+        engine_snapshot_min_assets: ASSETS + 1,
+        ..settings(geopackage(dir.path()), EngineSnapshot::Auto)
+    };
+    let store = seeded_store(&below).await;
+    load_engine_from(store.as_ref(), &below).await.unwrap();
+    assert!(!below.engine_snapshot_path().unwrap().exists());
+    let off = settings(geopackage(dir.path()), EngineSnapshot::Off);
+    assert_eq!(off.engine_snapshot_path(), None);
+    assert_eq!(
+        load_engine_from(store.as_ref(), &off).await.unwrap().2,
+        LoadedFrom::Store
+    );
+}
