@@ -3,6 +3,7 @@
 #   1. bulk load of N synthetic assets (default 1,000,000) with `assetmap import --synthetic N`
 #      (binary COPY, one transaction),
 #   2. cold start of `assetmap serve` on that database: seconds until it answers, resident memory,
+#      building the engine from the rows (and writing its snapshot), then again from the snapshot,
 #   3. pgbench tps of PostGIS's own k-nearest query (20 nearest by `ORDER BY geom <-> p`, and
 #      the same re-ranked on the sphere), beside the same question answered by assetmap over
 #      HTTP (`GET /search?lon&lat&sort=distance&limit=20`) with wrk, from the same random points.
@@ -33,7 +34,7 @@ fi
 N="${N:-1000000}"
 DURATION="${DURATION:-15}"
 CONNECTIONS="${CONNECTIONS:-32}"
-BIN="$REPO_ROOT/target/release/assetmap"
+BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/assetmap"
 PSQL=("$ASSETMAP_TEST_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1)
 WORK="$(mktemp -d)"
 SERVER_PID=""
@@ -69,22 +70,30 @@ echo "import wall time (generating the assets included): $(echo "$t1 - $t0" | bc
 echo "rows: $("${PSQL[@]}" "$URL" -At -c 'SELECT count(*) FROM assets'), database size $("${PSQL[@]}" "$URL" -At -c "SELECT pg_size_pretty(pg_database_size('$DB'))")"
 "${PSQL[@]}" "$URL" -c 'VACUUM ANALYZE assets'
 
-# 2. Cold start.
+# 2. Cold start, twice: the first builds the engine from every row and writes its snapshot
+# (a local file, as each PostGIS server process would name its own), the second reads it.
 echo
 echo "--- 2. cold start: assetmap serve on $N assets in PostGIS"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-t0=$(now)
-ASSETMAP_LOG=warn "$BIN" --store "$URL" --data "$REPO_ROOT/data" serve --bind "127.0.0.1:$PORT" >"$WORK/serve.out" 2>"$WORK/serve.err" &
-SERVER_PID=$!
-until curl -sf -o /dev/null "http://127.0.0.1:$PORT/health"; do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        cat "$WORK/serve.err" >&2
-        exit 1
-    fi
-    sleep 0.2
-done
-t1=$(now)
-echo "ready (GET /health answers) after $(echo "$t1 - $t0" | bc) s; RSS $(ps -o rss= -p "$SERVER_PID" | awk '{printf "%.0f MiB", $1/1024}'); load average $(load)"
+start_server() {
+    local t0 t1
+    t0=$(now)
+    ASSETMAP_LOG=info ASSETMAP_ENGINE_SNAPSHOT="$WORK/engine" "$BIN" --store "$URL" --data "$REPO_ROOT/data" serve --bind "127.0.0.1:$PORT" >"$WORK/serve.out" 2>"$WORK/serve.err" &
+    SERVER_PID=$!
+    until curl -sf -o /dev/null "http://127.0.0.1:$PORT/health"; do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            cat "$WORK/serve.err" >&2
+            exit 1
+        fi
+        sleep 0.05
+    done
+    t1=$(now)
+    echo "$1: ready (GET /health answers) after $(echo "$t1 - $t0" | bc) s; RSS $(ps -o rss= -p "$SERVER_PID" | awk '{printf "%.0f MiB", $1/1024}'); load average $(load)"
+    grep -h "engine loaded\|engine snapshot" "$WORK/serve.err" | sed 's/\x1b\[[0-9;]*m//g; s/^.*INFO //' || true
+}
+start_server "no snapshot yet (engine built from the store, then its snapshot written)"
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+start_server "from the snapshot"
 
 # 3. k-nearest: PostGIS (pgbench) and assetmap (wrk), random points over the synthetic extent.
 cat >"$WORK/knn.sql" <<'EOF'

@@ -11,9 +11,13 @@ use assetmap_server::config::{EngineSnapshot, Seed, Settings, StoreLocation};
 use assetmap_server::engine_snapshot::{self, LoadedFrom, SnapshotTag};
 use assetmap_server::startup::{load_engine_from, open_store, seed_if_new, store_will_be_created};
 use assetmap_store::AssetStore;
-use assetmap_tests::{fresh_postgis_database, test_settings};
+use assetmap_tests::{
+    agent, fresh_postgis_database, request, sample_feature, test_settings, ServerProcess,
+    ADMIN_TOKEN,
+};
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 const ASSETS: usize = 3_000;
 
@@ -213,4 +217,97 @@ async fn no_snapshot_is_written_below_the_minimum_or_when_off() {
         load_engine_from(store.as_ref(), &off).await.unwrap().2,
         LoadedFrom::Store
     );
+}
+
+/// The tag of the snapshot at `path`.
+fn tag_of(path: &Path) -> SnapshotTag {
+    let file = std::fs::File::open(path).unwrap();
+    let reader = assetmap_index::SnapshotReader::open(std::io::BufReader::new(file)).unwrap();
+    serde_json::from_str(reader.tag()).unwrap()
+}
+
+/// Every asset a server holds, whatever its status.
+fn assets_served(http: &ureq::Agent, server: &ServerProcess) -> u64 {
+    let url = format!(
+        "{}/collections/assets/items?limit=1&status=active,temporarily_closed,closed",
+        server.address
+    );
+    request(http, "GET", &url, None, None).json()["numberMatched"]
+        .as_u64()
+        .expect("numberMatched")
+}
+
+/// Stops `server` as a service manager would (SIGTERM) and waits for it to exit.
+fn stop(mut server: ServerProcess) {
+    let pid = server.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "the server stopped with {status}");
+}
+
+#[test]
+fn a_clean_stop_writes_a_new_snapshot_when_the_engine_is_far_ahead_of_it() {
+    let binary = Path::new(env!("CARGO_BIN_EXE_assetmap-under-test"));
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("assets.gpkg");
+    let snapshot = dir.path().join("assets.gpkg.engine");
+    let store_arg = store_path.to_str().unwrap();
+    let env = [("ASSETMAP_ENGINE_SNAPSHOT_MIN_ASSETS", "0")];
+    let wait = Duration::from_secs(120);
+    let http = agent();
+    let serve = ["--store", store_arg, "serve", "--bind", "127.0.0.1:0"];
+
+    let first = [&serve[..], &["--synthetic", "1000"]].concat();
+    let server = ServerProcess::start(binary, &first, &env, wait);
+    assert_eq!(tag_of(&snapshot).seq, 1_000, "written at the first start");
+    // 5,000 assets written through another process while it serves.
+    let store = assetmap_store::gpkg::GeoPackageStore::open(&store_path).unwrap();
+    let more: Vec<_> = (0..5_000)
+        .map(|i| {
+            let mut a = assetmap_synthetic::asset(9, i);
+            a.id = assetmap_core::AssetId::parse(&format!("more-{i}")).unwrap();
+            a
+        })
+        .collect();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(store.insert_many(&more, &ChangeBy::system(Via::Seed)))
+        .unwrap();
+    let started = Instant::now();
+    while assets_served(&http, &server) != 6_000 {
+        assert!(started.elapsed() < wait, "the server never caught up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    stop(server);
+    let latest = rt.block_on(store.latest_seq()).unwrap();
+    assert_eq!(tag_of(&snapshot).seq, latest, "rewritten at the stop");
+
+    // A stop a few changes ahead of the snapshot leaves it as it is.
+    let server = ServerProcess::start(binary, &serve, &env, wait);
+    let created = request(
+        &http,
+        "POST",
+        &format!("{}/collections/assets/items", server.address),
+        Some(&sample_feature("One More Choir")),
+        Some(ADMIN_TOKEN),
+    );
+    assert_eq!(created.status, 201);
+    stop(server);
+    assert_eq!(
+        tag_of(&snapshot).seq,
+        latest,
+        "not rewritten for one change"
+    );
+    assert_eq!(assets_served_after_restart(binary, &serve, &env), 6_001);
+}
+
+/// How many assets a server started afresh with `args` serves.
+fn assets_served_after_restart(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> u64 {
+    let server = ServerProcess::start(binary, args, env, Duration::from_secs(120));
+    let n = assets_served(&agent(), &server);
+    stop(server);
+    n
 }

@@ -11,6 +11,7 @@
 //! snapshot, and says why in the log.
 
 use crate::config::Settings;
+use crate::state::AppState;
 use crate::sync::apply_changes;
 use anyhow::Context;
 use assetmap_index::{Engine, SnapshotReader};
@@ -18,11 +19,13 @@ use assetmap_store::AssetStore;
 use serde::{Deserialize, Serialize};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-/// After a start applies more changes than this from the feed, it writes a new snapshot, so
-/// that the next start does not apply them again.
-pub const REWRITE_AFTER_CHANGES: usize = 10_000;
+/// When the engine is this many changes or more ahead of its snapshot — at a start that applied
+/// them from the feed, or at a clean stop — a new snapshot is written, so that the next start
+/// does not apply them again (applying 5,000 changes takes about a second at 1M assets).
+pub const REWRITE_AFTER_CHANGES: usize = 5_000;
 
 /// What a snapshot answers for, kept in its tag (JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +96,56 @@ async fn change_at(store: &dyn AssetStore, seq: u64) -> anyhow::Result<Option<(S
         .find(|h| h.seq == seq)
         .map(|h| h.at.to_rfc3339());
     Ok(at.map(|at| (change.id.to_string(), at)))
+}
+
+/// The tag of the snapshot at `path`, `None` when there is none or it cannot be read.
+fn tag_on_disk(path: &Path) -> Option<SnapshotTag> {
+    let file = std::fs::File::open(path).ok()?;
+    let reader = SnapshotReader::open(BufReader::new(file)).ok()?;
+    serde_json::from_str(reader.tag()).ok()
+}
+
+/// At a clean stop: writes a new snapshot when the engine is [`REWRITE_AFTER_CHANGES`] or more
+/// changes ahead of the one on disk (or there is none and the settings want one), so that a
+/// server that ran for months restarts as fast as a new one. The server has stopped serving:
+/// nothing waits for the engine meanwhile.
+pub async fn refresh_at_stop(state: &AppState) {
+    let settings = &state.settings;
+    let Some(path) = settings.engine_snapshot_path() else {
+        return;
+    };
+    let seq = state.applied_seq.load(Ordering::SeqCst);
+    let behind = tag_on_disk(&path).map_or(u64::MAX, |t| seq.saturating_sub(t.seq));
+    if behind < REWRITE_AFTER_CHANGES as u64
+        || state.engine().len() < settings.engine_snapshot_min_assets
+    {
+        return;
+    }
+    let Some(build) = build_id() else {
+        return;
+    };
+    let started = Instant::now();
+    let done = match tag_for(state.store.as_ref(), settings, build, seq).await {
+        Ok(tag) => write(&state.engine(), &tag, &path),
+        Err(e) => Err(e),
+    };
+    log_written(&path, &done, state.engine().len(), seq, started);
+}
+
+fn log_written(path: &Path, done: &anyhow::Result<()>, assets: usize, seq: u64, started: Instant) {
+    match done {
+        Ok(()) => tracing::info!(
+            path = %path.display(),
+            assets,
+            seq,
+            secs = started.elapsed().as_secs_f64(),
+            "engine snapshot written"
+        ),
+        Err(e) => tracing::warn!(
+            path = %path.display(),
+            "the engine snapshot could not be written (the next start builds from the store): {e:#}"
+        ),
+    }
 }
 
 /// How the engine was loaded.
@@ -218,18 +271,6 @@ pub async fn write_if_wanted(
         Ok(written) => written,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     };
-    match done {
-        Ok(()) => tracing::info!(
-            path = %path.display(),
-            assets = engine.len(),
-            seq,
-            secs = started.elapsed().as_secs_f64(),
-            "engine snapshot written"
-        ),
-        Err(e) => tracing::warn!(
-            path = %path.display(),
-            "the engine snapshot could not be written (the next start builds from the store): {e:#}"
-        ),
-    }
+    log_written(&path, &done, engine.len(), seq, started);
     engine
 }

@@ -503,6 +503,7 @@ impl Application {
         let result = self.server.await;
         sync.abort();
         eraser.abort();
+        engine_snapshot::refresh_at_stop(&self.state).await;
         result
     }
 }
