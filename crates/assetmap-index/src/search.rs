@@ -39,7 +39,7 @@
 //! the top `limit` (a threshold walk in order of each candidate's best possible score).
 //! Without words, candidates come from the R-tree ([`Engine::within`]).
 
-use crate::facets::CompiledFilter;
+use crate::facets::{CompiledFilter, Facets};
 use crate::pool;
 use crate::recorded::age_factor;
 pub use crate::recorded::{
@@ -152,6 +152,8 @@ pub struct SearchResult<'a> {
     /// A better-ranked result at the same site (see [`same_site`]), when there is one: this
     /// one is listed after every other place (relevance order) and grouped under it.
     pub same_site_as: Option<&'a Asset>,
+    /// Its packed facets, as the ranking read them (for [`SearchResult::not_recorded`]).
+    facets: Facets,
 }
 
 /// Whether two records are one site: within [`SAME_SITE_M`], with alike names
@@ -242,15 +244,14 @@ impl SearchResult<'_> {
         if self.openness == Some(Openness::Unknown) {
             out.push(MatchedFilter::OpenAt);
         }
-        not_recorded_filters(&q.filter, self.asset, &mut out);
+        not_recorded_filters(&q.filter, &self.facets, &mut out);
         out
     }
 }
 
-/// The filters of `f` other than `open_at` that `asset`'s record is silent on.
+/// The filters of `f` other than `open_at` that a record with facets `x` is silent on.
 /// (What a record gives is read as the ranking reads it: [`crate::facets::Facets`].)
-fn not_recorded_filters(f: &Filter, asset: &Asset, out: &mut Vec<MatchedFilter>) {
-    let x = crate::facets::Facets::of(asset);
+fn not_recorded_filters(f: &Filter, x: &Facets, out: &mut Vec<MatchedFilter>) {
     if let Some(age) = f.age.filter(|_| !x.ages_recorded()) {
         out.push(MatchedFilter::Age(age));
     }
@@ -587,6 +588,7 @@ impl Engine {
                 * not_recorded_factor_of(&q.filter, facets);
             Some(Ranked {
                 asset: h.asset,
+                facets: *facets,
                 distance_m: h.distance_m,
                 score,
                 relevance: 0.0,
@@ -755,11 +757,13 @@ impl Engine {
             let Ok(openness) = openness_of(&q.filter, asset) else {
                 continue;
             };
+            let facets = *self.slot_facets(h.slot);
             let score = base(h.relevance, distance_m)
                 * openness_factor(openness)
-                * not_recorded_factor_of(&q.filter, self.slot_facets(h.slot));
+                * not_recorded_factor_of(&q.filter, &facets);
             top.offer(Ranked {
                 asset,
+                facets,
                 distance_m,
                 score,
                 relevance: h.relevance,
@@ -831,6 +835,8 @@ fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> (Vec<SearchRe
 #[derive(Clone, Copy)]
 struct Ranked<'a> {
     asset: &'a Asset,
+    /// Its packed facets, as the ranking read them.
+    facets: Facets,
     distance_m: f64,
     score: f64,
     relevance: f32,
@@ -894,6 +900,7 @@ impl<'a> TopK<'a> {
             .into_iter()
             .map(|r| SearchResult {
                 asset: r.asset,
+                facets: r.facets,
                 distance_m: r.distance_m,
                 score: r.score,
                 relevance: f64::from(r.relevance),
@@ -1471,7 +1478,7 @@ mod tests {
         assert_eq!(not_recorded_factor(&f(9), &a), AGE_WORDS_FACTOR);
         assert_eq!(not_recorded_factor(&f(40), &a), OTHER_AGE_WORDS_FACTOR);
         let mut out = Vec::new();
-        not_recorded_filters(&f(9), &a, &mut out);
+        not_recorded_filters(&f(9), &Facets::of(&a), &mut out);
         assert_eq!(out, [MatchedFilter::Age(9)]);
     }
 
