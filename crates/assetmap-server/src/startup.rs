@@ -236,7 +236,7 @@ pub async fn load_engine_from(
                     store = %settings.store.describe(),
                     "engine loaded from its snapshot"
                 );
-                let engine = if applied > engine_snapshot::REWRITE_AFTER_CHANGES {
+                let engine = if applied >= engine_snapshot::REWRITE_AFTER_CHANGES {
                     engine_snapshot::write_if_wanted(store, settings, engine, seq).await
                 } else {
                     engine
