@@ -862,16 +862,18 @@ impl TextIndex {
             index.cells.insert(cell, ids);
         }
         let n_chunks = input.u32()? as usize;
-        if input.u32().is_ok()
-            || index
-                .cells
-                .values()
-                .flatten()
-                .any(|&c| c as usize >= n_chunks)
+        if !input.is_empty() {
+            return Err(bad("the text index's dictionary frame has bytes left over"));
+        }
+        if index
+            .cells
+            .values()
+            .flatten()
+            .any(|&c| c as usize >= n_chunks)
         {
             return Err(bad("the text index's cells name chunks it does not hold"));
         }
-        index.chunks.reserve_exact(n_chunks);
+        index.chunks.reserve_exact(n_chunks.min(slots.len() + 1));
         let mut total_len = 0u64;
         let mut live = 0u32;
         while index.chunks.len() < n_chunks {
