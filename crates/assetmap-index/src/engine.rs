@@ -199,7 +199,8 @@ impl Engine {
     }
 
     /// An engine from parts read from a snapshot, checked against one another: `order` holds
-    /// every live slot once, by id, `free` every other.
+    /// live slots only, in strictly increasing id order (so each once), `free` free slots only,
+    /// each once (the caller has checked that the two count every slot).
     pub(crate) fn from_parts(
         slots: Vec<Option<Asset>>,
         facets: Vec<SlotFacets>,
@@ -210,7 +211,10 @@ impl Engine {
         tiles: TileIndex,
     ) -> Result<Engine, String> {
         let live = |s: &u32| slots.get(*s as usize).is_some_and(Option::is_some);
-        if !order.iter().all(live) || free.iter().any(live) {
+        let mut distinct_free = free.clone();
+        distinct_free.sort_unstable();
+        distinct_free.dedup();
+        if !order.iter().all(live) || free.iter().any(live) || distinct_free.len() != free.len() {
             return Err("the slot lists disagree with the assets".into());
         }
         let engine = Engine {
