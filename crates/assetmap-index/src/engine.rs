@@ -226,17 +226,20 @@ impl Engine {
             text,
             tiles,
         };
-        if !engine
-            .order
-            .windows(2)
-            .all(|w| engine.slot_id(w[0]) < engine.slot_id(w[1]))
-        {
+        if !engine.order_is_by_id() {
             return Err("the assets are not in id order".into());
         }
         if engine.text.len() != engine.order.len() {
             return Err("the text index holds another number of assets".into());
         }
         Ok(engine)
+    }
+
+    /// Whether `order` lists its slots in strictly increasing id order (so each once).
+    fn order_is_by_id(&self) -> bool {
+        self.order
+            .windows(2)
+            .all(|w| self.slot_id(w[0]) < self.slot_id(w[1]))
     }
 
     /// The slots, the free slots and the live slots in id order (for a snapshot).
@@ -781,11 +784,7 @@ impl Engine {
                 self.slots.len()
             ));
         }
-        if !self
-            .order
-            .windows(2)
-            .all(|w| self.slot_id(w[0]) < self.slot_id(w[1]))
-        {
+        if !self.order_is_by_id() {
             return Err("order is not strictly sorted by id".into());
         }
         for p in self.tree.iter() {
