@@ -2,8 +2,9 @@
 //! decides (the same test as the per-area counts, so a list and a count always agree).
 
 use crate::areas::Area;
+use crate::facets::CompiledFilter;
 use crate::{BBox, Engine, Filter, Page};
-use assetmap_core::Asset;
+use assetmap_core::LonLat;
 
 impl Engine {
     /// One page (from `offset`, at most `limit`) of the assets inside `area` that also lie in
@@ -15,21 +16,32 @@ impl Engine {
         filter: &Filter,
         offset: usize,
         limit: usize,
-    ) -> Page<'_> {
+    ) -> Page {
         let [w, s, e, n] = area.bbox();
-        let matching: Vec<&Asset> = match BBox::new(w, s, e, n) {
-            Ok(b) => self
-                .bbox(&b, filter)
-                .into_iter()
-                .filter(|a| {
-                    area.contains(a.location) && bbox.is_none_or(|b| b.contains(&a.location))
-                })
-                .collect(),
-            Err(_) => Vec::new(),
+        let Ok(area_box) = BBox::new(w, s, e, n) else {
+            return Page::of(Vec::new(), offset, limit);
         };
+        let c = CompiledFilter::new(filter);
+        // Positions from the packed facets: a record is read only for the page itself.
+        let matching: Vec<u32> = self
+            .bbox_slots(&area_box, &c)
+            .filter(|&s| {
+                let f = self.slot_position(s);
+                LonLat::new(f.0, f.1).is_ok_and(|p| {
+                    area.contains(p) && bbox.is_none_or(|b| b.contains(&p))
+                })
+            })
+            .collect();
+        let number_matched = matching.len();
+        let ordered = self.in_id_order(matching);
         Page {
-            number_matched: matching.len(),
-            items: matching.into_iter().skip(offset).take(limit).collect(),
+            number_matched,
+            items: ordered
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .filter_map(|&s| self.slot_asset(s))
+                .collect(),
         }
     }
 }

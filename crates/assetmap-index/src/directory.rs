@@ -18,7 +18,7 @@
 //! Order: by relevance with words, else by distance with `near`, else by asset id; ties by id.
 
 use crate::{Engine, Filter, TextQuery};
-use assetmap_core::{Asset, LonLat, TimeOfDay, Weekday};
+use assetmap_core::{Asset, AssetId, LonLat, TimeOfDay, Weekday};
 use std::collections::HashMap;
 
 /// A directory query (see the module docs).
@@ -78,22 +78,22 @@ impl Engine {
     /// let q = DirectoryQuery { text: TextQuery::parse("gardening"), ..Default::default() };
     /// assert!(engine.directory(&q).len() < 300);
     /// ```
-    pub fn directory(&self, q: &DirectoryQuery) -> Vec<&Asset> {
+    pub fn directory(&self, q: &DirectoryQuery) -> Vec<Asset> {
         let near_hits = q.near.map(|(at, r)| self.within(at, r, &q.filter));
-        let distances: Option<HashMap<&str, f64>> = near_hits.as_ref().map(|hits| {
+        let distances: Option<HashMap<AssetId, f64>> = near_hits.as_ref().map(|hits| {
             hits.iter()
-                .map(|h| (h.asset.id.as_str(), h.distance_m))
+                .map(|h| (h.asset.id.clone(), h.distance_m))
                 .collect()
         });
-        let mut out: Vec<(f64, &Asset)> = if !q.text.is_empty() {
+        let mut out: Vec<(f64, Asset)> = if !q.text.is_empty() {
             let ff = crate::CompiledFilter::new(&q.filter);
             self.text_index()
                 .search(&q.text, None, &ff)
                 .into_iter()
                 .filter_map(|h| Some((-f64::from(h.relevance), self.slot_asset(h.slot)?)))
                 .collect()
-        } else if let Some(hits) = &near_hits {
-            hits.iter().map(|h| (h.distance_m, h.asset)).collect()
+        } else if let Some(hits) = near_hits {
+            hits.into_iter().map(|h| (h.distance_m, h.asset)).collect()
         } else {
             self.scan(&q.filter).map(|a| (0.0, a)).collect()
         };
@@ -101,7 +101,7 @@ impl Engine {
             q.admits(a)
                 && distances
                     .as_ref()
-                    .is_none_or(|d| d.contains_key(a.id.as_str()))
+                    .is_none_or(|d| d.contains_key(&a.id))
         });
         out.sort_by(|x, y| x.0.total_cmp(&y.0).then_with(|| x.1.id.cmp(&y.1.id)));
         out.into_iter().map(|(_, a)| a).collect()

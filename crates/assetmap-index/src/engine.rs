@@ -1,7 +1,8 @@
 //! The engine: assets by id, in id order, and an R-tree of their positions on the sphere.
 
 use crate::facets::{CompiledFilter, SlotFacets};
-use crate::sphere::{chord_of_m, enclosing_aabb, to_xyz, Xyz, CHORD_SLACK};
+use crate::records::Records;
+use crate::sphere::{chord_of_m, enclosing_aabb, to_xyz, xyz, Xyz, CHORD_SLACK};
 use crate::text::TextIndex;
 use crate::tiles::TileIndex;
 use crate::{BBox, Filter};
@@ -15,10 +16,10 @@ use std::fmt;
 pub(crate) type Point = GeomWithData<Xyz, u32>;
 
 /// An asset found near a point, with its great-circle distance in metres.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Hit<'a> {
-    /// The asset.
-    pub asset: &'a Asset,
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// The asset (decoded from the engine's compact record).
+    pub asset: Asset,
     /// Great-circle distance in metres from the query point (haversine on the sphere of
     /// radius [`EARTH_RADIUS_M`](assetmap_core::EARTH_RADIUS_M), as
     /// [`LonLat::distance_m`] computes it from the query point).
@@ -27,14 +28,14 @@ pub struct Hit<'a> {
 
 /// One page of a result in id order, and how many assets matched in all.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Page<'a> {
+pub struct Page {
     /// Every matching asset, not just this page (OGC API `numberMatched`).
     pub number_matched: usize,
     /// The matching assets at positions `offset .. offset + limit` in id order.
-    pub items: Vec<&'a Asset>,
+    pub items: Vec<Asset>,
 }
 
-impl<'a> Page<'a> {
+impl Page {
     /// The page at `offset` (`limit` long) of `matching`, a list already in the order wanted.
     ///
     /// # Examples
@@ -42,11 +43,10 @@ impl<'a> Page<'a> {
     /// use assetmap_index::Page;
     /// use assetmap_synthetic as synthetic;
     /// let assets = synthetic::assets(1, 10);
-    /// let all: Vec<_> = assets.iter().collect();
-    /// let page = Page::of(all.clone(), 8, 5);
-    /// assert_eq!((page.number_matched, page.items), (10, all[8..].to_vec()));
+    /// let page = Page::of(assets.clone(), 8, 5);
+    /// assert_eq!((page.number_matched, page.items), (10, assets[8..].to_vec()));
     /// ```
-    pub fn of(matching: Vec<&'a Asset>, offset: usize, limit: usize) -> Page<'a> {
+    pub fn of(matching: Vec<Asset>, offset: usize, limit: usize) -> Page {
         Page {
             number_matched: matching.len(),
             items: matching.into_iter().skip(offset).take(limit).collect(),
@@ -56,10 +56,12 @@ impl<'a> Page<'a> {
 
 /// The in-memory engine: owns the assets and answers id, bbox, nearest and radius queries.
 ///
-/// Assets live in slots (a `Vec`); `order` lists the live slots sorted by asset id (so
-/// `get` is a binary search and id-ordered paging needs no sort), `facets` packs each
-/// asset's filterable attributes, and an [`RTree`] holds each location as a 3-D unit vector
-/// (see the crate `README.md`). Writes keep all of them in step.
+/// Assets live in slots, each as a compact compressed record decoded when asked for (see the
+/// crate `README.md`, "Records"); `order` lists the live slots sorted by asset id (so `get` is
+/// a binary search and id-ordered paging needs no sort), `facets` packs each asset's position
+/// and filterable attributes, and an [`RTree`] holds each location as a 3-D unit vector.
+/// Queries test the facets; an asset is decoded only for what is handed out (and for the
+/// `open_at` and `updated` filters, which read the record). Writes keep all of them in step.
 ///
 /// `Send + Sync`: the server wraps it in a `RwLock`.
 ///
@@ -78,8 +80,8 @@ impl<'a> Page<'a> {
 /// ```
 #[derive(Default)]
 pub struct Engine {
-    /// `None` for a free slot.
-    slots: Vec<Option<Asset>>,
+    /// Each slot's id and compressed record (`None` for a free slot).
+    records: Records,
     /// Packed attributes, one per slot (stale for free slots).
     facets: Vec<SlotFacets>,
     /// Free slots, reused by inserts.
@@ -97,7 +99,7 @@ impl fmt::Debug for Engine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Engine")
             .field("len", &self.len())
-            .field("slots", &self.slots.len())
+            .field("slots", &self.records.len())
             .finish_non_exhaustive()
     }
 }
@@ -106,13 +108,18 @@ fn point(slot: u32, a: &Asset) -> Point {
     GeomWithData::new(to_xyz(&a.location), slot)
 }
 
+/// The R-tree entry of `slot` from its packed facets (the same vector as [`point`]).
+fn facet_point(slot: u32, f: &SlotFacets) -> Point {
+    GeomWithData::new(xyz(f.lon, f.lat), slot)
+}
+
 fn slot_index(i: usize) -> u32 {
     // Engine::new and upsert check the count before any slot is made.
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 /// Nearest first, then by id.
-fn by_distance_then_id(a: &Hit<'_>, b: &Hit<'_>) -> Ordering {
+fn by_distance_then_id(a: &Hit, b: &Hit) -> Ordering {
     a.distance_m
         .total_cmp(&b.distance_m)
         .then_with(|| a.asset.id.cmp(&b.asset.id))
@@ -159,15 +166,13 @@ impl Engine {
         }
         let facets: Vec<SlotFacets> = assets.iter().map(SlotFacets::of).collect();
         let text = TextIndex::build(live.iter().map(|&s| (s, &assets[s as usize])));
-        let mut slots: Vec<Option<Asset>> = assets.into_iter().map(Some).collect();
-        for &s in &dead {
-            slots[s as usize] = None;
-        }
+        let records = Records::build(&assets, &dead);
+        drop(assets);
         // Secondary indexes (text, areas) that know assets by slot: build them here from
         // the live slots, and keep them in step in `upsert` and `remove`.
-        let (tree, tiles) = Engine::index_parts(&slots, &live, &facets);
+        let (tree, tiles) = Engine::index_parts(&live, &facets);
         Engine {
-            slots,
+            records,
             facets,
             free: dead,
             order: live,
@@ -179,16 +184,12 @@ impl Engine {
 
     /// The R-tree and the tile index of the `live` slots (for [`Engine::new`] and a snapshot
     /// read), built side by side.
-    pub(crate) fn index_parts(
-        slots: &[Option<Asset>],
-        live: &[u32],
-        facets: &[SlotFacets],
-    ) -> (RTree<Point>, TileIndex) {
+    pub(crate) fn index_parts(live: &[u32], facets: &[SlotFacets]) -> (RTree<Point>, TileIndex) {
         std::thread::scope(|scope| {
             let tiles = scope.spawn(|| TileIndex::build(live, facets));
             let points: Vec<Point> = live
                 .iter()
-                .filter_map(|&s| slots[s as usize].as_ref().map(|a| point(s, a)))
+                .map(|&s| facet_point(s, &facets[s as usize]))
                 .collect();
             let tree = RTree::bulk_load(points);
             let tiles = tiles
@@ -202,7 +203,7 @@ impl Engine {
     /// live slots only, in strictly increasing id order (so each once), `free` free slots only,
     /// each once (the caller has checked that the two count every slot).
     pub(crate) fn from_parts(
-        slots: Vec<Option<Asset>>,
+        records: Records,
         facets: Vec<SlotFacets>,
         free: Vec<u32>,
         order: Vec<u32>,
@@ -210,7 +211,7 @@ impl Engine {
         text: TextIndex,
         tiles: TileIndex,
     ) -> Result<Engine, String> {
-        let live = |s: &u32| slots.get(*s as usize).is_some_and(Option::is_some);
+        let live = |s: &u32| records.is_live(*s);
         let mut distinct_free = free.clone();
         distinct_free.sort_unstable();
         distinct_free.dedup();
@@ -218,7 +219,7 @@ impl Engine {
             return Err("the slot lists disagree with the assets".into());
         }
         let engine = Engine {
-            slots,
+            records,
             facets,
             free,
             order,
@@ -242,9 +243,9 @@ impl Engine {
             .all(|w| self.slot_id(w[0]) < self.slot_id(w[1]))
     }
 
-    /// The slots, the free slots and the live slots in id order (for a snapshot).
-    pub(crate) fn slot_parts(&self) -> (&[Option<Asset>], &[u32], &[u32]) {
-        (&self.slots, &self.free, &self.order)
+    /// The records, the free slots and the live slots in id order (for a snapshot).
+    pub(crate) fn slot_parts(&self) -> (&Records, &[u32], &[u32]) {
+        (&self.records, &self.free, &self.order)
     }
 
     /// Number of assets.
@@ -257,9 +258,16 @@ impl Engine {
         self.order.is_empty()
     }
 
-    /// The asset in `slot`, if the slot is live (for secondary indexes that know assets by slot).
-    pub(crate) fn slot_asset(&self, slot: u32) -> Option<&Asset> {
-        self.slots.get(slot as usize).and_then(Option::as_ref)
+    /// The asset in `slot`, decoded, if the slot is live (for secondary indexes that know
+    /// assets by slot).
+    pub(crate) fn slot_asset(&self, slot: u32) -> Option<Asset> {
+        self.records.get(slot)
+    }
+
+    /// Bytes the records hold on the heap: ids, compressed records and their dictionary
+    /// (to measure them).
+    pub fn records_heap_bytes(&self) -> usize {
+        self.records.heap_bytes()
     }
 
     /// Live slots in id order (for [`crate::tiles`]).
@@ -282,8 +290,9 @@ impl Engine {
         &self.text
     }
 
-    fn slot_id(&self, slot: u32) -> Option<&AssetId> {
-        self.slot_asset(slot).map(|a| &a.id)
+    /// The id of the asset in `slot` (no decoding).
+    pub(crate) fn slot_id(&self, slot: u32) -> Option<&AssetId> {
+        self.records.id(slot)
     }
 
     /// Position of `id` in `order`, or where it would go.
@@ -309,15 +318,25 @@ impl Engine {
     /// assert_eq!(engine.get(&id).unwrap().id, id);
     /// assert!(engine.get(&AssetId::parse("nope").unwrap()).is_none());
     /// ```
-    pub fn get(&self, id: &AssetId) -> Option<&Asset> {
+    pub fn get(&self, id: &AssetId) -> Option<Asset> {
         self.find(id)
             .ok()
             .and_then(|i| self.slot_asset(self.order[i]))
     }
 
-    /// Every asset, in id order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Asset> + '_ {
+    /// Whether an asset with this id is held (no decoding).
+    pub fn contains(&self, id: &AssetId) -> bool {
+        self.find(id).is_ok()
+    }
+
+    /// Every asset, in id order, each decoded as it is reached.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Asset> + '_ {
         self.order.iter().filter_map(|&s| self.slot_asset(s))
+    }
+
+    /// Every asset's id, in id order (no decoding).
+    pub fn ids(&self) -> impl DoubleEndedIterator<Item = &AssetId> + '_ {
+        self.order.iter().filter_map(|&s| self.slot_id(s))
     }
 
     /// Inserts `asset`, or replaces the asset with the same id (moving it in the R-tree if
@@ -335,10 +354,10 @@ impl Engine {
     /// use assetmap_index::{Engine, Filter};
     /// use assetmap_synthetic as synthetic;
     /// let mut engine = Engine::new(synthetic::assets(1, 100));
-    /// let mut moved = engine.iter().next().unwrap().clone();
+    /// let mut moved = engine.iter().next().unwrap();
     /// moved.location = LonLat::new(10.0, 10.0).unwrap();
     /// assert!(engine.upsert(moved.clone()).is_some());
-    /// let hit = engine.nearest(LonLat::new(10.0, 10.0).unwrap(), 1, &Filter::default())[0];
+    /// let hit = engine.nearest(LonLat::new(10.0, 10.0).unwrap(), 1, &Filter::default()).remove(0);
     /// assert_eq!((hit.asset.id.clone(), hit.distance_m), (moved.id, 0.0));
     /// ```
     pub fn upsert(&mut self, asset: Asset) -> Option<Asset> {
@@ -346,21 +365,16 @@ impl Engine {
             Ok(pos) => {
                 let s = self.order[pos];
                 let facets = SlotFacets::of(&asset);
-                let new_point = point(s, &asset);
-                let old = self.slots[s as usize].replace(asset);
-                if old.as_ref().map(|o| o.location) != self.slot_asset(s).map(|a| a.location) {
-                    if let Some(o) = &old {
-                        self.tree.remove(&point(s, o));
-                    }
-                    self.tree.insert(new_point);
+                let old_facets = &self.facets[s as usize];
+                if (old_facets.lon, old_facets.lat) != (facets.lon, facets.lat) {
+                    self.tree.remove(&facet_point(s, old_facets));
+                    self.tree.insert(point(s, &asset));
                 }
                 self.tiles.replace(s, &self.facets[s as usize], &facets);
                 self.facets[s as usize] = facets;
                 // Secondary indexes: replace slot `s`.
-                if let Some(a) = self.slots[s as usize].as_ref() {
-                    self.text.upsert(s, a);
-                }
-                old
+                self.text.upsert(s, &asset);
+                self.records.set(s, &asset)
             }
             Err(pos) => {
                 let facets = SlotFacets::of(&asset);
@@ -371,18 +385,17 @@ impl Engine {
                     }
                     None => {
                         assert!(
-                            self.slots.len() < u32::MAX as usize - 1,
+                            self.records.len() < u32::MAX as usize - 1,
                             "the engine holds fewer than 2^32 - 1 assets"
                         );
-                        self.slots.push(None);
                         self.facets.push(facets);
-                        slot_index(self.slots.len() - 1)
+                        slot_index(self.records.len())
                     }
                 };
                 self.tree.insert(point(s, &asset));
                 self.text.upsert(s, &asset);
                 self.tiles.insert(s, &self.facets[s as usize]);
-                self.slots[s as usize] = Some(asset);
+                self.records.set(s, &asset);
                 self.order.insert(pos, s);
                 // Secondary indexes: insert slot `s`.
                 None
@@ -405,8 +418,8 @@ impl Engine {
     pub fn remove(&mut self, id: &AssetId) -> Option<Asset> {
         let pos = self.find(id).ok()?;
         let s = self.order.remove(pos);
-        let old = self.slots[s as usize].take()?;
-        self.tree.remove(&point(s, &old));
+        let old = self.records.take(s)?;
+        self.tree.remove(&facet_point(s, &self.facets[s as usize]));
         self.free.push(s);
         // Secondary indexes: remove slot `s`.
         self.text.remove(s);
@@ -417,7 +430,7 @@ impl Engine {
     /// Slots of assets in `bbox` matching `c`, in no particular order. A box across the
     /// antimeridian is asked of the R-tree as its two [parts](BBox::parts); each asset is in
     /// at most one of them (longitudes 180 and -180 are told apart by the exact test).
-    fn bbox_slots<'a>(
+    pub(crate) fn bbox_slots<'a>(
         &'a self,
         bbox: &BBox,
         c: &'a CompiledFilter,
@@ -433,6 +446,13 @@ impl Engine {
         })
     }
 
+    /// The position (longitude, latitude in degrees) of the asset in `slot`, from its packed
+    /// facets.
+    pub(crate) fn slot_position(&self, slot: u32) -> (f64, f64) {
+        let f = &self.facets[slot as usize];
+        (f.lon, f.lat)
+    }
+
     /// The packed facets of `slot`.
     pub(crate) fn slot_facets(&self, slot: u32) -> &crate::facets::Facets {
         &self.facets[slot as usize].facets
@@ -444,22 +464,22 @@ impl Engine {
     #[inline]
     pub(crate) fn accepts(&self, slot: u32, c: &CompiledFilter) -> bool {
         c.admits(&self.facets[slot as usize].facets)
-            && (!c.needs_asset() || self.slot_asset(slot).is_some_and(|a| c.admits_asset(a)))
+            && (!c.needs_asset() || self.slot_asset(slot).is_some_and(|a| c.admits_asset(&a)))
     }
 
     /// Great-circle metres from `at` to the asset in `slot` (the same formula and argument
     /// order as `at.distance_m(&asset.location)`, read from the packed facets).
     #[inline]
-    fn distance_m(&self, at: &LonLat, slot: u32) -> f64 {
+    pub(crate) fn distance_m(&self, at: &LonLat, slot: u32) -> f64 {
         let f = &self.facets[slot as usize];
         haversine_m(at.lon(), at.lat(), f.lon, f.lat)
     }
 
     /// Sorts `slots` by id, or, when they are many, reads them in id order off `order`
     /// (one pass with a bit set instead of a sort of strings).
-    fn in_id_order(&self, mut slots: Vec<u32>) -> Vec<u32> {
+    pub(crate) fn in_id_order(&self, mut slots: Vec<u32>) -> Vec<u32> {
         if slots.len() > 64 && slots.len() > self.order.len() / 32 {
-            let mut bits = vec![0u64; self.slots.len().div_ceil(64)];
+            let mut bits = vec![0u64; self.records.len().div_ceil(64)];
             for &s in &slots {
                 bits[s as usize / 64] |= 1 << (s % 64);
             }
@@ -476,7 +496,7 @@ impl Engine {
         slots
     }
 
-    fn assets_of(&self, slots: &[u32]) -> Vec<&Asset> {
+    fn assets_of(&self, slots: &[u32]) -> Vec<Asset> {
         slots.iter().filter_map(|&s| self.slot_asset(s)).collect()
     }
 
@@ -495,7 +515,7 @@ impl Engine {
     /// assert!(found.windows(2).all(|w| w[0].id < w[1].id));
     /// assert_eq!(engine.bbox_count(&b, &Filter::default()), found.len());
     /// ```
-    pub fn bbox(&self, bbox: &BBox, filter: &Filter) -> Vec<&Asset> {
+    pub fn bbox(&self, bbox: &BBox, filter: &Filter) -> Vec<Asset> {
         let c = CompiledFilter::new(filter);
         let slots = self.bbox_slots(bbox, &c).collect();
         self.assets_of(&self.in_id_order(slots))
@@ -520,7 +540,7 @@ impl Engine {
     /// assert_eq!(page.number_matched, 2_000);
     /// assert_eq!(page.items, all[10..15].to_vec());
     /// ```
-    pub fn bbox_page(&self, bbox: &BBox, filter: &Filter, offset: usize, limit: usize) -> Page<'_> {
+    pub fn bbox_page(&self, bbox: &BBox, filter: &Filter, offset: usize, limit: usize) -> Page {
         let c = CompiledFilter::new(filter);
         let slots: Vec<u32> = self.bbox_slots(bbox, &c).collect();
         let number_matched = slots.len();
@@ -551,12 +571,22 @@ impl Engine {
     /// assert!(engine.scan(&closed).all(|a| a.status == Status::Closed));
     /// assert_eq!(engine.scan(&closed).count(), engine.count(&closed));
     /// ```
-    pub fn scan<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = &'a Asset> + 'a {
+    pub fn scan<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = Asset> + 'a {
+        self.scan_slots(filter).filter_map(|s| self.slot_asset(s))
+    }
+
+    /// The ids of [`scan`](Self::scan), in id order (no decoding but for the `open_at` and
+    /// `updated` filters).
+    pub fn scan_ids<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = &'a AssetId> + 'a {
+        self.scan_slots(filter).filter_map(|s| self.slot_id(s))
+    }
+
+    fn scan_slots<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = u32> + 'a {
         let c = CompiledFilter::new(filter);
         self.order
             .iter()
-            .filter(move |&&s| self.accepts(s, &c))
-            .filter_map(|&s| self.slot_asset(s))
+            .copied()
+            .filter(move |&s| self.accepts(s, &c))
     }
 
     /// How many assets match `filter` (`O(1)` for the empty filter).
@@ -579,7 +609,7 @@ impl Engine {
     /// let page = engine.scan_page(&Filter::default(), 95, 10);
     /// assert_eq!((page.number_matched, page.items.len()), (100, 5));
     /// ```
-    pub fn scan_page(&self, filter: &Filter, offset: usize, limit: usize) -> Page<'_> {
+    pub fn scan_page(&self, filter: &Filter, offset: usize, limit: usize) -> Page {
         if filter.is_empty() {
             let start = offset.min(self.len());
             let end = offset.saturating_add(limit).min(self.len());
@@ -620,7 +650,7 @@ impl Engine {
     /// assert_eq!(engine.nearest(at, 1_000, &Filter::default()).len(), 300);
     /// assert!(engine.nearest(at, 0, &Filter::default()).is_empty());
     /// ```
-    pub fn nearest(&self, at: LonLat, k: usize, filter: &Filter) -> Vec<Hit<'_>> {
+    pub fn nearest(&self, at: LonLat, k: usize, filter: &Filter) -> Vec<Hit> {
         self.nearest_within(at, k, f64::INFINITY, filter)
     }
 
@@ -643,22 +673,28 @@ impl Engine {
         k: usize,
         max_distance_m: f64,
         filter: &Filter,
-    ) -> Vec<Hit<'_>> {
+    ) -> Vec<Hit> {
         self.nearest_within_compiled(at, k, max_distance_m, &CompiledFilter::new(filter))
             .into_iter()
-            .map(|(_, h)| h)
+            .filter_map(|(slot, distance_m)| {
+                Some(Hit {
+                    asset: self.slot_asset(slot)?,
+                    distance_m,
+                })
+            })
             .collect()
     }
 
-    /// Every asset within `max_distance_m` metres of `at` that passes `c` (its `open_at` and
-    /// `updated` checked on the asset), with its slot, lazily and nearest first — up to rounding
-    /// of a few micrometres, [`CHORD_SLACK`]; for a walk that decides as it goes when to stop.
+    /// The slot and distance (metres) of every asset within `max_distance_m` metres of `at`
+    /// that passes `c` (its `open_at` and `updated` checked on the asset), lazily and nearest
+    /// first — up to rounding of a few micrometres, [`CHORD_SLACK`]; for a walk that decides
+    /// as it goes when to stop.
     pub(crate) fn nearest_walk<'e, 'c>(
         &'e self,
         at: LonLat,
         max_distance_m: f64,
         c: &'c CompiledFilter,
-    ) -> impl Iterator<Item = (u32, Hit<'e>)> + use<'e, 'c> {
+    ) -> impl Iterator<Item = (u32, f64)> + use<'e, 'c> {
         let q = to_xyz(&at);
         let max_chord = if max_distance_m.is_nan() || max_distance_m < 0.0 {
             -1.0
@@ -672,23 +708,20 @@ impl Engine {
             .filter(move |(p, _)| self.accepts(p.data, c))
             .filter_map(move |(p, _)| {
                 let distance_m = self.distance_m(&at, p.data);
-                if distance_m > max_distance_m {
-                    return None;
-                }
-                let asset = self.slot_asset(p.data)?;
-                Some((p.data, Hit { asset, distance_m }))
+                (distance_m <= max_distance_m).then_some((p.data, distance_m))
             })
     }
 
     /// [`nearest_within`](Self::nearest_within) with a compiled filter (whose `open_at` and
-    /// `updated` are checked on the asset), each hit with its slot.
+    /// `updated` are checked on the asset): each hit's slot and distance in metres, nearest
+    /// first, ties by id.
     pub(crate) fn nearest_within_compiled(
         &self,
         at: LonLat,
         k: usize,
         max_distance_m: f64,
         c: &CompiledFilter,
-    ) -> Vec<(u32, Hit<'_>)> {
+    ) -> Vec<(u32, f64)> {
         if k == 0 || max_distance_m.is_nan() || max_distance_m < 0.0 {
             return Vec::new();
         }
@@ -708,10 +741,7 @@ impl Engine {
             if distance_m > max_distance_m {
                 continue;
             }
-            let Some(asset) = self.slot_asset(p.data) else {
-                continue;
-            };
-            hits.push((p.data, Hit { asset, distance_m }));
+            hits.push((p.data, distance_m));
             if hits.len() == k {
                 // The tree yields chords in increasing order. Anything within rounding of
                 // the k-th chord may still tie or beat it in metres: read on to just past it.
@@ -719,7 +749,10 @@ impl Engine {
                 cutoff_c2 = ck * ck;
             }
         }
-        hits.sort_unstable_by(|a, b| by_distance_then_id(&a.1, &b.1));
+        hits.sort_unstable_by(|a, b| {
+            a.1.total_cmp(&b.1)
+                .then_with(|| self.slot_id(a.0).cmp(&self.slot_id(b.0)))
+        });
         hits.truncate(k);
         hits
     }
@@ -739,13 +772,13 @@ impl Engine {
     /// assert!(hits.iter().all(|h| h.distance_m <= 1_000.0));
     /// assert_eq!(hits.len(), engine.iter().filter(|a| at.distance_m(&a.location) <= 1_000.0).count());
     /// ```
-    pub fn within(&self, at: LonLat, radius_m: f64, filter: &Filter) -> Vec<Hit<'_>> {
+    pub fn within(&self, at: LonLat, radius_m: f64, filter: &Filter) -> Vec<Hit> {
         if radius_m.is_nan() || radius_m < 0.0 {
             return Vec::new();
         }
         let c = CompiledFilter::new(filter);
         let chord = chord_of_m(radius_m) + CHORD_SLACK;
-        let mut hits: Vec<Hit<'_>> = self
+        let mut hits: Vec<Hit> = self
             .tree
             .locate_within_distance(to_xyz(&at), chord * chord)
             .filter_map(|p| {
@@ -769,19 +802,19 @@ impl Engine {
     /// Checks that every index agrees with the slots (for tests).
     #[doc(hidden)]
     pub fn check_invariants(&self) -> Result<(), String> {
-        let live = self.slots.iter().filter(|s| s.is_some()).count();
+        let live = self.records.slots().iter().filter(|s| s.is_some()).count();
         if live != self.order.len()
             || live != self.tree.size()
             || live != self.text.len()
             || live != self.tiles.len()
-            || live + self.free.len() != self.slots.len()
+            || live + self.free.len() != self.records.len()
         {
             return Err(format!(
                 "live {live}, order {}, tree {}, free {}, slots {}",
                 self.order.len(),
                 self.tree.size(),
                 self.free.len(),
-                self.slots.len()
+                self.records.len()
             ));
         }
         if !self.order_is_by_id() {
@@ -796,6 +829,17 @@ impl Engine {
             }
             let f = &self.facets[p.data as usize];
             if (f.lon, f.lat) != (a.location.lon(), a.location.lat()) {
+                return Err(format!("facets of {} are stale", a.id));
+            }
+        }
+        for &s in &self.order {
+            let a = self
+                .slot_asset(s)
+                .ok_or_else(|| format!("the record in slot {s} does not decode"))?;
+            if Some(&a.id) != self.slot_id(s) {
+                return Err(format!("the id kept for {} is not its record's", a.id));
+            }
+            if SlotFacets::of(&a) != self.facets[s as usize] {
                 return Err(format!("facets of {} are stale", a.id));
             }
         }

@@ -130,7 +130,7 @@ impl Facets {
 /// The engine's record per slot: the position, compared exactly by the bbox test and read by
 /// the haversine, and the [`Facets`]. 32 bytes, so that scans over a million assets touch one
 /// small array instead of every `Asset`.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct SlotFacets {
     pub(crate) lon: f64,
     pub(crate) lat: f64,

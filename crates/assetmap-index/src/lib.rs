@@ -13,6 +13,7 @@ mod interval;
 mod pool;
 pub mod predicate;
 mod recorded;
+mod records;
 pub mod search;
 mod snapshot;
 pub mod sort;

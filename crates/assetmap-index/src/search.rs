@@ -46,8 +46,8 @@ pub use crate::recorded::{
     age_words, AgeWords, AGE_WORDS_FACTOR, NOT_RECORDED_FACTOR, OTHER_AGE_WORDS_FACTOR,
 };
 use crate::text::{chord2_to_m, Circle, TextHit, TextQuery};
-use crate::{Engine, Filter, Hit, OpenAtPolicy};
-use assetmap_core::{Asset, LonLat, Openness};
+use crate::{Engine, Filter, OpenAtPolicy};
+use assetmap_core::{Asset, AssetId, LonLat, Openness};
 use std::cmp::Ordering;
 
 /// Weight of text relevance in the score when the query has words.
@@ -134,8 +134,9 @@ pub enum MatchedFilter {
 
 /// One ranked result.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SearchResult<'a> {
-    pub asset: &'a Asset,
+pub struct SearchResult {
+    /// The asset (decoded from the engine's compact record).
+    pub asset: Asset,
     /// Great-circle distance from the origin in metres (haversine, as
     /// [`LonLat::distance_m`]).
     pub distance_m: f64,
@@ -151,7 +152,7 @@ pub struct SearchResult<'a> {
     pub openness: Option<Openness>,
     /// A better-ranked result at the same site (see [`same_site`]), when there is one: this
     /// one is listed after every other place (relevance order) and grouped under it.
-    pub same_site_as: Option<&'a Asset>,
+    pub same_site_as: Option<Box<Asset>>,
     /// Its packed facets, as the ranking read them (for [`SearchResult::not_recorded`]).
     facets: Facets,
 }
@@ -224,7 +225,7 @@ fn is_name_stop_word(w: &str) -> bool {
     .any(|s| s.eq_ignore_ascii_case(w))
 }
 
-impl SearchResult<'_> {
+impl SearchResult {
     /// The query words it matched, as typed (folded), in query order.
     pub fn matched_terms<'q>(&self, q: &'q SearchQuery) -> Vec<&'q str> {
         q.text.matched_words(self.matched)
@@ -232,7 +233,7 @@ impl SearchResult<'_> {
 
     /// The filters of `q` its record says it meets.
     pub fn matched_filters(&self, q: &SearchQuery) -> Vec<MatchedFilter> {
-        matched_filters(&q.filter, self.asset, self.openness)
+        matched_filters(&q.filter, &self.asset, self.openness)
     }
 
     /// The filters of `q` it was kept for although its record does not say whether it meets
@@ -298,7 +299,7 @@ pub struct TermMatch<'q> {
     pub through: Option<&'static str>,
 }
 
-impl SearchResult<'_> {
+impl SearchResult {
     /// For each query term it matched, in query order, the strongest way it matched: the words
     /// themselves, a synonym, its category, or a concept. Read from the asset's own record
     /// (name, tags, description, categories), as the index reads it.
@@ -307,7 +308,7 @@ impl SearchResult<'_> {
             return Vec::new(); // no words, or none matched: nothing to read
         }
         let mut terms: Vec<std::sync::Arc<str>> = Vec::new();
-        let a = self.asset;
+        let a = &self.asset;
         let fields = std::iter::once(a.name.as_str())
             .chain(a.tags.iter().map(|t| t.as_str()))
             .chain(a.description.as_deref());
@@ -327,7 +328,7 @@ impl SearchResult<'_> {
         q: &'q SearchQuery,
         has_term: impl Fn(&str) -> bool,
     ) -> Vec<TermMatch<'q>> {
-        let a = self.asset;
+        let a = &self.asset;
         let has = |e: &crate::text::Expansion| {
             if e.is_category() {
                 a.categories
@@ -361,7 +362,7 @@ impl SearchResult<'_> {
 impl Engine {
     /// [`SearchResult::explain`] from the text index's own list of the record's terms, without
     /// reading its text again (what a search response does for each result).
-    pub fn explain<'q>(&self, r: &SearchResult<'_>, q: &'q SearchQuery) -> Vec<TermMatch<'q>> {
+    pub fn explain<'q>(&self, r: &SearchResult, q: &'q SearchQuery) -> Vec<TermMatch<'q>> {
         if r.matched == 0 {
             return Vec::new();
         }
@@ -455,7 +456,7 @@ fn proximity(distance_m: f64, radius_m: f64) -> f64 {
 }
 
 /// Results in their final order: the key (higher first), then asset id.
-fn final_order(order: SearchOrder) -> impl Fn(&SearchResult<'_>, &SearchResult<'_>) -> Ordering {
+fn final_order(order: SearchOrder) -> impl Fn(&SearchResult, &SearchResult) -> Ordering {
     move |a, b| {
         let by_key = match order {
             SearchOrder::Relevance => b.score.total_cmp(&a.score),
@@ -502,7 +503,7 @@ impl Engine {
     /// assert!(results.windows(2).all(|w| w[0].score >= w[1].score));
     /// assert!(results.iter().all(|r| r.distance_m <= 3_000.0 && r.matched_terms(&q) == ["gardening"]));
     /// ```
-    pub fn search(&self, q: &SearchQuery) -> Vec<SearchResult<'_>> {
+    pub fn search(&self, q: &SearchQuery) -> Vec<SearchResult> {
         if q.limit == 0 || q.radius_m.is_nan() || q.radius_m < 0.0 {
             return Vec::new();
         }
@@ -530,7 +531,7 @@ impl Engine {
         group_sites(ranked(q.limit.saturating_mul(SITE_WINDOW)), q.limit).0
     }
 
-    fn search_by_place(&self, q: &SearchQuery, limit: usize) -> Vec<SearchResult<'_>> {
+    fn search_by_place(&self, q: &SearchQuery, limit: usize) -> Vec<SearchResult> {
         let lenient = CompiledFilter::keeping_unrecorded(&q.filter);
         let f = &q.filter;
         if q.order == SearchOrder::Distance
@@ -575,21 +576,22 @@ impl Engine {
         max_distance_m: f64,
         filter: &CompiledFilter,
         except: Option<(&CompiledFilter, f64)>,
-    ) -> Vec<SearchResult<'e>> {
+    ) -> Vec<SearchResult> {
         let most = except.map_or(1.0, |(_, m)| m);
-        let rank = |slot: u32, h: Hit<'e>| -> Option<Ranked<'e>> {
+        let rank = |slot: u32, distance_m: f64| -> Option<Ranked<'e>> {
             let facets = self.slot_facets(slot);
             if except.is_some_and(|(e, _)| e.admits(facets)) {
                 return None;
             }
-            let openness = openness_of(&q.filter, h.asset).ok().flatten();
-            let score = proximity(h.distance_m, q.radius_m)
+            let openness = self.openness_in(&q.filter, slot).ok().flatten();
+            let score = proximity(distance_m, q.radius_m)
                 * openness_factor(openness)
                 * not_recorded_factor_of(&q.filter, facets);
             Some(Ranked {
-                asset: h.asset,
+                slot,
+                id: self.slot_id(slot)?,
                 facets: *facets,
-                distance_m: h.distance_m,
+                distance_m,
                 score,
                 relevance: 0.0,
                 matched: 0,
@@ -598,25 +600,26 @@ impl Engine {
         };
         let mut top = TopK::new(limit, q.order);
         if q.order == SearchOrder::Distance {
-            for (slot, h) in self.nearest_within_compiled(q.origin, limit, max_distance_m, filter) {
-                top.extend(rank(slot, h));
+            for (slot, distance_m) in
+                self.nearest_within_compiled(q.origin, limit, max_distance_m, filter)
+            {
+                top.extend(rank(slot, distance_m));
             }
-            return top.into_results();
+            return top.into_results(self);
         }
         // Nearest first, in one walk: stop at the first asset that (like every one after it,
         // all at least as far) cannot beat the `limit`-th score even with nothing against it.
-        for (slot, h) in self.nearest_walk(q.origin, max_distance_m, filter) {
-            let best_possible =
-                proximity((h.distance_m - WALK_SLACK_M).max(0.0), q.radius_m) * most;
+        for (slot, distance_m) in self.nearest_walk(q.origin, max_distance_m, filter) {
+            let best_possible = proximity((distance_m - WALK_SLACK_M).max(0.0), q.radius_m) * most;
             if top.is_full() && best_possible < top.cutoff() {
                 break;
             }
-            top.extend(rank(slot, h));
+            top.extend(rank(slot, distance_m));
         }
-        top.into_results()
+        top.into_results(self)
     }
 
-    fn search_by_words(&self, q: &SearchQuery, limit: usize) -> Vec<SearchResult<'_>> {
+    fn search_by_words(&self, q: &SearchQuery, limit: usize) -> Vec<SearchResult> {
         let ix = self.text_index();
         let p = ix.prepare(&q.text);
         if p.matches_nothing() {
@@ -702,7 +705,7 @@ impl Engine {
         limit: usize,
         radius_m: f64,
         hits: &[TextHit],
-    ) -> Vec<SearchResult<'_>> {
+    ) -> Vec<SearchResult> {
         let slack_score = PROXIMITY_WEIGHT * APPROX_DISTANCE_SLACK_M / q.radius_m.max(1.0);
         let base = |relevance: f32, distance_m: f64| {
             RELEVANCE_WEIGHT * f64::from(relevance)
@@ -747,14 +750,14 @@ impl Engine {
                 approx_distance_m: 0.0,
                 unrecorded_bound: 1.0,
             };
-            let Some(asset) = self.slot_asset(h.slot) else {
+            let Some(id) = self.slot_id(h.slot) else {
                 continue;
             };
-            let distance_m = q.origin.distance_m(&asset.location);
+            let distance_m = self.distance_m(&q.origin, h.slot);
             if distance_m > radius_m {
                 continue;
             }
-            let Ok(openness) = openness_of(&q.filter, asset) else {
+            let Ok(openness) = self.openness_in(&q.filter, h.slot) else {
                 continue;
             };
             let facets = *self.slot_facets(h.slot);
@@ -762,7 +765,8 @@ impl Engine {
                 * openness_factor(openness)
                 * not_recorded_factor_of(&q.filter, &facets);
             top.offer(Ranked {
-                asset,
+                slot: h.slot,
+                id,
                 facets,
                 distance_m,
                 score,
@@ -773,7 +777,17 @@ impl Engine {
         }
         keyed.clear();
         pool::give_back(keyed, Vec::capacity, MAX_POOLED_LEN);
-        top.into_results()
+        top.into_results(self)
+    }
+
+    /// The openness of the asset in `slot` at the filter's time (`Ok(None)` when no time was
+    /// asked: no record is read), or `Err(())` when the policy drops it.
+    fn openness_in(&self, f: &Filter, slot: u32) -> Result<Option<Openness>, ()> {
+        if f.open_at.is_none() {
+            return Ok(None);
+        }
+        let asset = self.slot_asset(slot).ok_or(())?;
+        openness_of(f, &asset)
     }
 }
 
@@ -781,7 +795,7 @@ impl Engine {
 /// site as a better one ([`same_site`]) is marked with it and moved after every other result.
 /// The first `limit` are kept.
 /// Returns the list and how many places (results not grouped under another) it found.
-fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> (Vec<SearchResult<'_>>, usize) {
+fn group_sites(mut ranked: Vec<SearchResult>, limit: usize) -> (Vec<SearchResult>, usize) {
     // Each result is compared with the places kept before it; once `limit` places are kept,
     // the rest cannot make the list. Names are read once each, and only for results near
     // another.
@@ -798,7 +812,7 @@ fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> (Vec<SearchRe
         let mut leader = None;
         for j in 0..i {
             let (l, r) = (&ranked[j], &ranked[i]);
-            if l.same_site_as.is_some() || !near_enough(l.asset, r.asset) {
+            if l.same_site_as.is_some() || !near_enough(&l.asset, &r.asset) {
                 continue;
             }
             for k in [i, j] {
@@ -812,16 +826,16 @@ fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> (Vec<SearchRe
             if keys_alike(keys(i), keys(j))
                 && l.asset.location.distance_m(&r.asset.location) <= SAME_SITE_M
             {
-                leader = Some(l.asset);
+                leader = Some(Box::new(l.asset.clone()));
                 break;
             }
         }
-        ranked[i].same_site_as = leader;
         if leader.is_some() {
             grouped += 1;
         } else {
             leaders += 1;
         }
+        ranked[i].same_site_as = leader;
     }
     if grouped > 0 {
         // Stable: both parts keep their order.
@@ -831,10 +845,11 @@ fn group_sites(mut ranked: Vec<SearchResult<'_>>, limit: usize) -> (Vec<SearchRe
     (ranked, leaders)
 }
 
-/// A candidate whose key is known, before its explanation is written out.
+/// A candidate whose key is known, before its record is read.
 #[derive(Clone, Copy)]
 struct Ranked<'a> {
-    asset: &'a Asset,
+    slot: u32,
+    id: &'a AssetId,
     /// Its packed facets, as the ranking read them.
     facets: Facets,
     distance_m: f64,
@@ -880,7 +895,7 @@ impl<'a> TopK<'a> {
         let key = self.key(&r);
         let before = |x: &Ranked<'_>| {
             let kx = self.key(x);
-            kx > key || (kx == key && x.asset.id < r.asset.id)
+            kx > key || (kx == key && x.id < r.id)
         };
         let pos = self.items.partition_point(before);
         if pos < self.k {
@@ -895,18 +910,21 @@ impl<'a> TopK<'a> {
         }
     }
 
-    fn into_results(self) -> Vec<SearchResult<'a>> {
+    /// The candidates as results, each record read from `engine`.
+    fn into_results(self, engine: &Engine) -> Vec<SearchResult> {
         self.items
             .into_iter()
-            .map(|r| SearchResult {
-                asset: r.asset,
+            .filter_map(|r| {
+                Some(SearchResult {
+                    asset: engine.slot_asset(r.slot)?,
                 facets: r.facets,
                 distance_m: r.distance_m,
                 score: r.score,
                 relevance: f64::from(r.relevance),
                 matched: r.matched,
-                openness: r.openness,
-                same_site_as: None,
+                    openness: r.openness,
+                    same_site_as: None,
+                })
             })
             .collect()
     }
@@ -945,7 +963,7 @@ mod tests {
     /// [`TextIndex`]: crate::text::TextIndex
     fn brute_force(engine: &Engine, q: &SearchQuery) -> Vec<(String, f64)> {
         let ff = CompiledFilter::keeping_unrecorded(&q.filter);
-        let all: Vec<&Asset> = engine.iter().collect();
+        let all: Vec<Asset> = engine.iter().collect();
         let mut ix = crate::text::TextIndex::new();
         for (i, a) in all.iter().enumerate() {
             ix.upsert(i as u32, a);
@@ -954,7 +972,7 @@ mod tests {
         let mut out: Vec<(String, f64)> = hits
             .iter()
             .filter_map(|h| {
-                let a = all[h.slot as usize];
+                let a = &all[h.slot as usize];
                 let d = q.origin.distance_m(&a.location);
                 if d > q.radius_m {
                     return None;
@@ -979,7 +997,7 @@ mod tests {
                 ];
                 let unrecorded = silent.iter().filter(|s| **s).count();
                 let age_factor = match q.filter.age {
-                    Some(age) if !has_age_range(a) => match age_words(a) {
+                    Some(age) if !has_age_range(&a) => match age_words(&a) {
                         Some(g) if g.suits(age) => 0.9,
                         Some(_) => 0.4,
                         None => 0.6,
@@ -1091,7 +1109,7 @@ mod tests {
                 .filter_map(|a| {
                     let d = q.origin.distance_m(&a.location);
                     (d <= q.radius_m).then(|| {
-                        let s = (1.0 - d / q.radius_m) * not_recorded_factor(&filter, a);
+                        let s = (1.0 - d / q.radius_m) * not_recorded_factor(&filter, &a);
                         (a.id.to_string(), s)
                     })
                 })
@@ -1236,11 +1254,11 @@ mod tests {
             // Said only when its record gives an age range; otherwise "not recorded".
             assert_eq!(
                 r.matched_filters(&q).contains(&MatchedFilter::Age(8)),
-                has_age_range(r.asset)
+                has_age_range(&r.asset)
             );
             assert_eq!(
                 r.not_recorded(&q).contains(&MatchedFilter::Age(8)),
-                !has_age_range(r.asset)
+                !has_age_range(&r.asset)
             );
             assert!(r
                 .matched_filters(&q)
@@ -1357,7 +1375,7 @@ mod tests {
             );
             let r = &got[at(grouped)];
             assert_eq!(
-                r.same_site_as.map(|a| a.id.as_str()),
+                r.same_site_as.as_ref().map(|a| a.id.as_str()),
                 Some("t:school"),
                 "{ids:?}"
             );
@@ -1373,10 +1391,10 @@ mod tests {
             .search(&by_distance)
             .iter()
             .all(|r| r.same_site_as.is_none()));
-        let near: Vec<&str> = e
+        let near: Vec<String> = e
             .search(&by_distance)
             .iter()
-            .map(|r| r.asset.id.as_str())
+            .map(|r| r.asset.id.to_string())
             .collect();
         assert_eq!(
             near,
@@ -1384,7 +1402,8 @@ mod tests {
         );
         // The limit counts after grouping: two places, not the school and its PTA.
         let two = SearchQuery { limit: 2, ..q };
-        let top: Vec<&str> = e.search(&two).iter().map(|r| r.asset.id.as_str()).collect();
+        let top: Vec<String> = e.search(&two).iter().map(|r| r.asset.id.to_string()).collect();
+        let top: Vec<&str> = top.iter().map(String::as_str).collect();
         assert!(
             top.contains(&"t:school") && !top.contains(&"t:pta") && !top.contains(&"t:pitch"),
             "{top:?}"

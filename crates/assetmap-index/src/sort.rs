@@ -135,7 +135,7 @@ impl SortBy {
 
     /// One page (from `offset`, at most `limit`) of `matching` in this order, with how many
     /// there are in all.
-    pub fn page<'a>(&self, mut matching: Vec<&'a Asset>, offset: usize, limit: usize) -> Page<'a> {
+    pub fn page(&self, mut matching: Vec<Asset>, offset: usize, limit: usize) -> Page {
         matching.sort_unstable_by(|a, b| self.compare(a, b));
         Page::of(matching, offset, limit)
     }

@@ -372,17 +372,17 @@ pub fn rebuild_index(engine: &Engine) -> usize {
 
 /// An asset drawn on its own, in tile units (`0..4096` inside the tile; a point of the
 /// [`BUFFER`] is just outside).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TilePoint<'a> {
+#[derive(Debug, Clone, PartialEq)]
+pub struct TilePoint {
     /// Tile units east of the tile's west edge.
     pub x: i32,
     /// Tile units south of the tile's north edge.
     pub y: i32,
     /// The asset.
-    pub asset: &'a Asset,
+    pub asset: Asset,
 }
 
-impl TilePoint<'_> {
+impl TilePoint {
     /// Whether the point is in the tile itself rather than in its buffer.
     pub fn in_tile(&self) -> bool {
         (0..EXTENT as i32).contains(&self.x) && (0..EXTENT as i32).contains(&self.y)
@@ -405,16 +405,16 @@ pub struct TileCluster {
 
 /// The content of one tile: assets drawn one by one, and clusters.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Tile<'a> {
+pub struct Tile {
     /// Which tile.
     pub id: TileId,
     /// Assets drawn on their own (in the tile, then buffer points), in Z order.
-    pub points: Vec<TilePoint<'a>>,
+    pub points: Vec<TilePoint>,
     /// Clusters (empty when the tile is drawn as points), in cell order.
     pub clusters: Vec<TileCluster>,
 }
 
-impl Tile<'_> {
+impl Tile {
     /// How many matching assets lie in the tile: its clusters' counts and its points inside
     /// the tile (buffer points belong to a neighbour).
     pub fn asset_count(&self) -> u64 {
@@ -497,7 +497,7 @@ impl CellGrid {
     }
 
     /// The tile: a cluster per cell of two or more, a point per cell of one.
-    fn into_tile<'a>(self, id: TileId, engine: &'a Engine) -> Tile<'a> {
+    fn into_tile(self, id: TileId, engine: &Engine) -> Tile {
         let mut points = Vec::new();
         let mut clusters = Vec::new();
         for c in self.cells.iter().filter(|c| c.count > 0) {
@@ -540,7 +540,7 @@ impl Engine {
     /// assert_eq!(world.asset_count(), 2_000);
     /// assert!(!world.is_points());
     /// ```
-    pub fn tile(&self, id: TileId, filter: &Filter) -> Tile<'_> {
+    pub fn tile(&self, id: TileId, filter: &Filter) -> Tile {
         self.tile_of(id, &CompiledFilter::new(filter), None)
     }
 
@@ -562,7 +562,7 @@ impl Engine {
     /// let some = engine.tile_matching(world, &Filter::default(), &words).asset_count();
     /// assert!(0 < some && some < all);
     /// ```
-    pub fn tile_matching(&self, id: TileId, filter: &Filter, words: &TextQuery) -> Tile<'_> {
+    pub fn tile_matching(&self, id: TileId, filter: &Filter, words: &TextQuery) -> Tile {
         let c = CompiledFilter::new(filter);
         if words.is_empty() {
             return self.tile_of(id, &c, None);
@@ -577,7 +577,7 @@ impl Engine {
     }
 
     /// The tile of the assets passing `c` (and in `only`, when given).
-    fn tile_of(&self, id: TileId, c: &CompiledFilter, only: Option<&SlotSet>) -> Tile<'_> {
+    fn tile_of(&self, id: TileId, c: &CompiledFilter, only: Option<&SlotSet>) -> Tile {
         let index = self.tile_index();
         let admits = |e: &TileEntry| {
             c.admits(&e.facets)
@@ -736,7 +736,7 @@ mod tests {
         let e = Engine::new(assets);
         e.check_invariants().unwrap();
         let [w, s, east, n] = area.bounds();
-        let in_area: Vec<&Asset> = e
+        let in_area: Vec<Asset> = e
             .iter()
             .filter(|a| {
                 let (lon, lat) = (a.location.lon(), a.location.lat());
@@ -744,13 +744,13 @@ mod tests {
             })
             .collect();
         assert!(in_area.len() > 1_000, "{}", in_area.len());
-        let mut seen: HashMap<&str, u32> = HashMap::new();
+        let mut seen: HashMap<String, u32> = HashMap::new();
         for y in area.y * 64..(area.y + 1) * 64 {
             for x in area.x * 64..(area.x + 1) * 64 {
                 let t = e.tile(TileId { z: 16, x, y }, &Filter::default());
                 assert!(t.is_points());
                 for p in t.points.iter().filter(|p| p.in_tile()) {
-                    *seen.entry(p.asset.id.as_str()).or_default() += 1;
+                    *seen.entry(p.asset.id.to_string()).or_default() += 1;
                 }
             }
         }
@@ -838,7 +838,7 @@ mod tests {
                 let id = TileId::containing(SALE.0, SALE.1, z);
                 let t = e.tile(id, f);
                 assert_eq!(t.asset_count(), expected(&e, id, f), "z{z} {f:?}");
-                assert!(t.points.iter().all(|p| f.matches(p.asset)), "z{z} {f:?}");
+                assert!(t.points.iter().all(|p| f.matches(&p.asset)), "z{z} {f:?}");
             }
         }
         let association = AbcdType::ALL
@@ -869,8 +869,8 @@ mod tests {
                     .text_index()
                     .search(&words, None, &c)
                     .iter()
-                    .filter_map(|h| e.slot_asset(h.slot))
-                    .map(|a| a.id.as_str())
+                    .filter_map(|h| e.slot_id(h.slot))
+                    .map(|id| id.as_str())
                     .collect();
                 assert!(found.len() > 50, "{words:?}: {}", found.len());
                 for z in [0, 7, 8, 11, 14, 15, 16] {
@@ -884,7 +884,7 @@ mod tests {
                     assert_eq!(t.asset_count(), expected, "z{z} {words:?} {f:?}");
                     assert!(expected > 0 || z >= 15, "z{z}");
                     if t.is_points() {
-                        let ids = |t: &Tile<'_>| -> Vec<(String, i32, i32)> {
+                        let ids = |t: &Tile| -> Vec<(String, i32, i32)> {
                             let mut v: Vec<_> = t
                                 .points
                                 .iter()

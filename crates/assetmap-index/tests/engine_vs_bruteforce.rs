@@ -117,7 +117,7 @@ fn brute_sorted<'a>(
     v
 }
 
-fn hits(h: Vec<assetmap_index::Hit<'_>>) -> Vec<(AssetId, f64)> {
+fn hits(h: Vec<assetmap_index::Hit>) -> Vec<(AssetId, f64)> {
     h.into_iter()
         .map(|h| (h.asset.id.clone(), h.distance_m))
         .collect()
@@ -253,7 +253,8 @@ fn check_bboxes(engine: &Engine, reference: &[Asset], seed: u64, queries: usize)
             .filter(|a| in_box_by_definition(&b, a) && f.matches(a))
             .map(|a| &a.id)
             .collect();
-        let got: Vec<&AssetId> = engine.bbox(&b, &f).into_iter().map(|a| &a.id).collect();
+        let got: Vec<AssetId> = engine.bbox(&b, &f).into_iter().map(|a| a.id).collect();
+        let got: Vec<&AssetId> = got.iter().collect();
         assert_eq!(got, want, "bbox q{q} {b:?} {f:?}");
         assert_eq!(engine.bbox_count(&b, &f), want.len());
         let (offset, limit) = (r.gen_range(0..=want.len() + 3), r.gen_range(0..50));
@@ -275,7 +276,8 @@ fn check_bboxes(engine: &Engine, reference: &[Asset], seed: u64, queries: usize)
             .filter(|a| f.matches(a))
             .map(|a| &a.id)
             .collect();
-        let got: Vec<&AssetId> = engine.scan(&f).map(|a| &a.id).collect();
+        let got: Vec<AssetId> = engine.scan(&f).map(|a| a.id).collect();
+        let got: Vec<&AssetId> = got.iter().collect();
         assert_eq!(got, want, "scan q{q} {f:?}");
         assert_eq!(engine.count(&f), want.len());
         let page = engine.scan_page(&f, offset, limit);
@@ -406,9 +408,9 @@ fn upsert_and_remove_keep_every_index_consistent() {
     }
     engine.check_invariants().unwrap();
     assert_eq!(engine.len(), model.len());
-    assert!(engine.iter().eq(model.values()));
+    assert!(engine.iter().eq(model.values().cloned()));
     for (id, a) in &model {
-        assert_eq!(engine.get(id), Some(a));
+        assert_eq!(engine.get(id).as_ref(), Some(a));
     }
     let reference: Vec<Asset> = model.values().cloned().collect();
     check_queries(&engine, &reference, 42, 100);
@@ -442,7 +444,7 @@ fn bulk_build_sorts_and_last_duplicate_wins() {
     let engine = Engine::new(assets);
     engine.check_invariants().unwrap();
     assert_eq!(engine.len(), 1_000);
-    assert_eq!(engine.get(&dup.id), Some(&dup));
+    assert_eq!(engine.get(&dup.id), Some(dup.clone()));
     assert!(engine
         .iter()
         .map(|a| a.id.clone())

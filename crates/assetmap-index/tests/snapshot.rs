@@ -191,7 +191,7 @@ fn every_field_of_an_asset_is_kept() {
     let full = full_asset();
     let engine = Engine::new(vec![full.clone(), synthetic::asset(3, 2)]);
     let back = read(&snapshot_of(&engine, "")).unwrap();
-    assert_eq!(back.get(&full.id), Some(&full));
+    assert_eq!(back.get(&full.id).as_ref(), Some(&full));
     assert!(back.iter().eq(engine.iter()));
 }
 

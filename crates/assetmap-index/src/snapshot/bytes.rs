@@ -1,4 +1,4 @@
-//! Little-endian bytes in and out: the snapshot's only encoding. Every read is checked: a
+//! Little-endian bytes in and out: the encoding of the snapshot and of the engine's records. Every read is checked: a
 //! short or malformed input is an error naming what was being read, never a panic.
 
 use super::SnapshotError;
@@ -112,6 +112,10 @@ impl<'a> In<'a> {
             return Err(SnapshotError::corrupt("a count is larger than its section"));
         }
         Ok(n)
+    }
+    /// `n` bytes as they are.
+    pub(crate) fn bytes(&mut self, n: usize) -> Result<&'a [u8], SnapshotError> {
+        self.take(n)
     }
     pub(crate) fn str(&mut self) -> Result<&'a str, SnapshotError> {
         let n = self.len(1)?;

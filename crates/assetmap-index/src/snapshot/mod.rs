@@ -5,20 +5,23 @@
 //! `length (u64) · CRC-32 (u32) · bytes`, so damage anywhere is found before it is used. The
 //! first frame holds the format number, a fingerprint of the vocabularies and the caller's tag
 //! (the server keeps there which store, at which change, which build); then the slots, the
-//! assets in blocks (read on all cores), and the text index's dictionary and chunks. The
-//! R-tree, the packed facets and the tile index are rebuilt from the assets (under a second
-//! at 1M): writing them would cost more file than they cost time.
+//! records' zstd dictionary, the records in blocks — compressed, as the engine keeps them
+//! ([`crate::records`]), each decoded once on reading to check it and pack its facets (on all
+//! cores) — and the text index's dictionary and chunks. The R-tree, the packed facets and the
+//! tile index are rebuilt (under a second at 1M): writing them would cost more file than they
+//! cost time.
 //!
 //! A snapshot is a cache: anything unexpected in it is a [`SnapshotError`], on which the
 //! caller builds the engine from the store instead.
 
-mod asset;
+pub(crate) mod asset;
 pub(crate) mod bytes;
 
 use crate::engine::Engine;
 use crate::facets::SlotFacets;
+use crate::records::{Codec, Record, Records};
 use crate::text::TextIndex;
-use assetmap_core::{AbcdType, AccessFeature, Asset, Category, CostBand, Status, Weekday};
+use assetmap_core::{AbcdType, AccessFeature, Category, CostBand, Status, Weekday};
 use bytes::{In, Out};
 use std::io::{Read, Write};
 use std::sync::Mutex;
@@ -27,7 +30,7 @@ use std::sync::Mutex;
 const MAGIC: &[u8; 16] = b"assetmap engine\n";
 
 /// The layout's number: raised whenever what is written changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Assets per frame of the asset section (a frame is decoded on one core).
 const ASSETS_PER_FRAME: usize = 16_384;
@@ -167,7 +170,8 @@ impl Engine {
         head.str(tag);
         frames.frame(head)?;
 
-        let (slots, free, order) = self.slot_parts();
+        let (records, free, order) = self.slot_parts();
+        let slots = records.slots();
         let mut meta = Out::default();
         meta.len(slots.len());
         meta.len(free.len());
@@ -175,14 +179,21 @@ impl Engine {
         meta.len(order.len());
         order.iter().for_each(|&s| meta.u32(s));
         frames.frame(meta)?;
+        let mut dictionary = Out::default();
+        dictionary
+            .buf
+            .extend_from_slice(records.codec().dictionary_bytes());
+        frames.frame(dictionary)?;
         for block in slots.chunks(ASSETS_PER_FRAME) {
             let mut out = Out::default();
             out.len(block.len());
             for slot in block {
                 match slot {
-                    Some(a) => {
+                    Some(r) => {
                         out.u8(1);
-                        asset::write(&mut out, a);
+                        out.str(r.id.as_str());
+                        out.len(r.bytes.len());
+                        out.buf.extend_from_slice(&r.bytes);
                     }
                     None => out.u8(0),
                 }
@@ -235,8 +246,8 @@ impl<R: Read + Send> SnapshotReader<R> {
         &self.tag
     }
 
-    /// Reads the engine: the assets on all cores, then the text index while the R-tree and the
-    /// tile index are built from the assets.
+    /// Reads the engine: the records on all cores (each decoded once, to check it and pack its
+    /// facets), then the text index while the R-tree and the tile index are built.
     pub fn read_engine(self) -> Result<Engine, SnapshotError> {
         let SnapshotReader { mut frames, .. } = self;
         let meta = frames.next()?;
@@ -253,29 +264,32 @@ impl<R: Read + Send> SnapshotReader<R> {
         {
             return Err(SnapshotError::corrupt("the slot lists do not add up"));
         }
-        let (slots, facets) = read_assets(&mut frames, n_slots)?;
+        let codec = Codec::with_dictionary(frames.next()?)?;
+        let (slots, facets) = read_records(&mut frames, n_slots, &codec)?;
+        let records = Records::from_parts(codec, slots);
         let (text, engine) = std::thread::scope(|scope| {
-            let text = scope.spawn(|| TextIndex::read_snapshot(&mut frames, &slots, &facets));
-            let parts = Engine::index_parts(&slots, &order, &facets);
+            let text = scope.spawn(|| TextIndex::read_snapshot(&mut frames, &records, &facets));
+            let parts = Engine::index_parts(&order, &facets);
             let text = text.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             (text, parts)
         });
         let text = text?;
         let (tree, tiles) = engine;
-        Engine::from_parts(slots, facets, free, order, tree, text, tiles)
+        Engine::from_parts(records, facets, free, order, tree, text, tiles)
             .map_err(SnapshotError::Corrupt)
     }
 }
 
-/// One frame of slots read: their assets and packed facets (default for a free slot).
-type Block = (Vec<Option<Asset>>, Vec<SlotFacets>);
+/// One frame of slots read: their records and packed facets (default for a free slot).
+type Block = (Vec<Option<Record>>, Vec<SlotFacets>);
 
-/// The asset frames: `n_slots` slots in frames of [`ASSETS_PER_FRAME`], decoded on all cores
-/// (each worker takes the next frame from the reader, checks and decodes it, and packs the
-/// assets' facets).
-fn read_assets<R: Read + Send>(
+/// The record frames: `n_slots` slots in frames of [`ASSETS_PER_FRAME`], on all cores (each
+/// worker takes the next frame from the reader, checks it, decodes each record with `codec`
+/// — its id must be the one kept beside it — and packs the asset's facets).
+fn read_records<R: Read + Send>(
     frames: &mut FrameReader<R>,
     n_slots: usize,
+    codec: &Codec,
 ) -> Result<Block, SnapshotError> {
     let n_frames = n_slots.div_ceil(ASSETS_PER_FRAME);
     let threads = std::thread::available_parallelism()
@@ -307,18 +321,29 @@ fn read_assets<R: Read + Send>(
                 ));
             }
             let mut block = Vec::with_capacity(n);
+            let mut facets = Vec::with_capacity(n);
             for _ in 0..n {
-                block.push(if input.bool()? {
-                    Some(asset::read(&mut input)?)
-                } else {
-                    None
-                });
+                if !input.bool()? {
+                    block.push(None);
+                    facets.push(SlotFacets::default());
+                    continue;
+                }
+                let id = input.str()?;
+                let len = input.len(1)?;
+                let bytes: Box<[u8]> = input.bytes(len)?.into();
+                let asset = codec.decode(&bytes)?;
+                if asset.id.as_str() != id {
+                    return Err(SnapshotError::corrupt(
+                        "a record's id is not the one kept beside it",
+                    ));
+                }
+                facets.push(SlotFacets::of(&asset));
+                block.push(Some(Record {
+                    id: asset.id,
+                    bytes,
+                }));
             }
             ensure_read_all(&input, "an asset frame")?;
-            let facets = block
-                .iter()
-                .map(|s| s.as_ref().map(SlotFacets::of).unwrap_or_default())
-                .collect();
             done.push((i, (block, facets)));
         }
     };

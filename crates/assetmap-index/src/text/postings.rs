@@ -9,7 +9,8 @@ use super::vocabulary::{category_term_arc, W_CATEGORY, W_DESCRIPTION, W_NAME, W_
 use crate::facets::{Facets, SlotFacets};
 use crate::snapshot::bytes::{In, Out};
 use crate::snapshot::{FrameReader, FrameWriter, SnapshotError};
-use crate::sphere::to_xyz;
+use crate::records::Records;
+use crate::sphere::{to_xyz, xyz};
 use assetmap_core::Asset;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
@@ -824,11 +825,11 @@ impl TextIndex {
         Ok(())
     }
 
-    /// Reads what [`TextIndex::write_snapshot`] wrote, for the engine's `slots` (each live
+    /// Reads what [`TextIndex::write_snapshot`] wrote, for the engine's `records` (each live
     /// asset's position is read from `facets`, as when it was indexed).
     pub(crate) fn read_snapshot<R: std::io::Read>(
         frames: &mut FrameReader<R>,
-        slots: &[Option<Asset>],
+        records: &Records,
         facets: &[SlotFacets],
     ) -> Result<TextIndex, SnapshotError> {
         let bad = SnapshotError::corrupt;
@@ -840,7 +841,7 @@ impl TextIndex {
             ..TextIndex::default()
         };
         let n_docs = input.u32()? as usize;
-        if n_docs > slots.len().max(1) * 2 {
+        if n_docs > records.len().max(1) * 2 {
             return Err(bad("the text index's slot count is not believable"));
         }
         index.docs = vec![None; n_docs];
@@ -873,7 +874,7 @@ impl TextIndex {
         {
             return Err(bad("the text index's cells name chunks it does not hold"));
         }
-        index.chunks.reserve_exact(n_chunks.min(slots.len() + 1));
+        index.chunks.reserve_exact(n_chunks.min(records.len() + 1));
         let mut total_len = 0u64;
         let mut live = 0u32;
         while index.chunks.len() < n_chunks {
@@ -882,7 +883,7 @@ impl TextIndex {
             let count = input.len(8)?;
             for _ in 0..count {
                 let id = index.chunks.len() as u32;
-                let chunk = read_chunk(&mut input, id, &mut index, slots, facets)?;
+                let chunk = read_chunk(&mut input, id, &mut index, records, facets)?;
                 for d in chunk.docs.iter().filter(|d| d.slot != FREE) {
                     live += 1;
                     total_len += index.docs[d.slot as usize].map_or(0, |r| u64::from(r.len));
@@ -901,12 +902,12 @@ impl TextIndex {
 }
 
 /// One chunk of a snapshot, numbered `id`: its assets recorded in `index.docs`, its terms'
-/// frequencies and chunk lists in `index.terms`, checked against `slots`.
+/// frequencies and chunk lists in `index.terms`, checked against `records`.
 fn read_chunk(
     input: &mut In<'_>,
     id: u32,
     index: &mut TextIndex,
-    slots: &[Option<Asset>],
+    records: &Records,
     facets: &[SlotFacets],
 ) -> Result<Chunk, SnapshotError> {
     let bad = SnapshotError::corrupt;
@@ -927,8 +928,8 @@ fn read_chunk(
             });
             continue;
         }
-        let (Some(Some(asset)), Some(f), Some(doc @ None)) = (
-            slots.get(slot as usize),
+        let (true, Some(f), Some(doc @ None)) = (
+            records.is_live(slot),
             facets.get(slot as usize),
             index.docs.get_mut(slot as usize),
         ) else {
@@ -939,7 +940,7 @@ fn read_chunk(
             local: local as u16,
             len,
         });
-        let v = to_xyz(&asset.location);
+        let v = xyz(f.lon, f.lat);
         chunk.docs.push(CellDoc {
             slot,
             len: len.min(u32::from(u16::MAX)) as u16,

@@ -1,0 +1,283 @@
+//! The engine's records: each asset kept as its compact binary form (the snapshot's asset
+//! encoding, [`crate::snapshot`]), compressed one by one with a zstd dictionary trained on the
+//! engine's own assets, and decoded when asked for.
+//!
+//! Why: an [`Asset`] in memory is about 1.6 KiB (its strings, lists and their allocations); the
+//! same record encoded is about 600 bytes and, compressed against a dictionary of what records
+//! share (vocabulary, phrases of descriptions, the source and its licence), about 150–200.
+//! Everything a query tests for every candidate is kept apart, uncompressed — each slot's id here,
+//! its position and filterable facets in the engine — so a record is decoded only for what a
+//! caller is handed (a page of results, one asset).
+//!
+//! A record is one zstd frame; a dictionary is trained once, when the engine is built from its
+//! assets (or read back from a snapshot with the records it compressed), and kept for records
+//! written later. Fewer than [`MIN_SAMPLES`] assets, or a training that fails, compress without
+//! one (small engines: the saving does not matter).
+
+use crate::snapshot::{asset, bytes::In, bytes::Out, SnapshotError};
+use assetmap_core::{Asset, AssetId};
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
+use zstd_safe::{CCtx, CDict, DCtx, DDict};
+
+/// The zstd level records are compressed at (3, zstd's default: its decompression speed is the
+/// same at every level, and higher levels cost the build more than they save).
+const LEVEL: i32 = 3;
+/// The dictionary's size in bytes.
+const DICTIONARY_BYTES: usize = 64 * 1024;
+/// At most this many records are sampled to train the dictionary.
+const MAX_SAMPLES: usize = 8_192;
+/// Below this many assets no dictionary is trained.
+pub(crate) const MIN_SAMPLES: usize = 256;
+
+/// A trained dictionary, ready for both directions.
+struct Dictionary {
+    raw: Vec<u8>,
+    compress: CDict<'static>,
+    decompress: DDict<'static>,
+}
+
+/// How records are compressed: with a dictionary, or without one.
+#[derive(Clone, Default)]
+pub(crate) struct Codec {
+    dictionary: Option<Arc<Dictionary>>,
+}
+
+impl fmt::Debug for Codec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Codec")
+            .field("dictionary_bytes", &self.dictionary_bytes().len())
+            .finish()
+    }
+}
+
+thread_local! {
+    static COMPRESSOR: RefCell<CCtx<'static>> = RefCell::new(CCtx::create());
+    static DECOMPRESSOR: RefCell<DCtx<'static>> = RefCell::new(DCtx::create());
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `asset` in its binary form.
+fn encode(asset: &Asset) -> Vec<u8> {
+    let mut out = Out::default();
+    asset::write(&mut out, asset);
+    out.buf
+}
+
+impl Codec {
+    /// A codec whose dictionary is trained on (a sample of) `assets`.
+    pub(crate) fn train<'a>(assets: impl ExactSizeIterator<Item = &'a Asset>) -> Codec {
+        let n = assets.len();
+        if n < MIN_SAMPLES {
+            return Codec::default();
+        }
+        let step = n.div_ceil(MAX_SAMPLES);
+        let mut samples = Out::default();
+        let mut sizes = Vec::new();
+        for a in assets.step_by(step) {
+            let before = samples.buf.len();
+            asset::write(&mut samples, a);
+            sizes.push(samples.buf.len() - before);
+        }
+        let mut raw = Vec::with_capacity(DICTIONARY_BYTES);
+        match zstd_safe::train_from_buffer(&mut raw, &samples.buf, &sizes) {
+            Ok(_) => Codec::with_dictionary(raw).unwrap_or_default(),
+            Err(_) => Codec::default(),
+        }
+    }
+
+    /// A codec using `raw` as its dictionary (from a snapshot); empty for none.
+    pub(crate) fn with_dictionary(raw: Vec<u8>) -> Result<Codec, SnapshotError> {
+        if raw.is_empty() {
+            return Ok(Codec::default());
+        }
+        let compress = CDict::try_create(&raw, LEVEL)
+            .ok_or_else(|| SnapshotError::corrupt("the records' dictionary does not load"))?;
+        let decompress = DDict::try_create(&raw)
+            .ok_or_else(|| SnapshotError::corrupt("the records' dictionary does not load"))?;
+        Ok(Codec {
+            dictionary: Some(Arc::new(Dictionary {
+                raw,
+                compress,
+                decompress,
+            })),
+        })
+    }
+
+    /// The dictionary's bytes (empty for none).
+    pub(crate) fn dictionary_bytes(&self) -> &[u8] {
+        self.dictionary.as_ref().map_or(&[], |d| &d.raw)
+    }
+
+    /// `asset` compressed.
+    pub(crate) fn compress(&self, asset: &Asset) -> Box<[u8]> {
+        let plain = encode(asset);
+        let mut out: Vec<u8> = Vec::with_capacity(zstd_safe::compress_bound(plain.len()));
+        COMPRESSOR.with_borrow_mut(|c| {
+            let done = match &self.dictionary {
+                Some(d) => c.compress_using_cdict(&mut out, &plain, &d.compress),
+                None => c.compress(&mut out, &plain, LEVEL),
+            };
+            // Only a destination smaller than the bound fails.
+            debug_assert!(done.is_ok(), "zstd: {done:?}");
+        });
+        out.into_boxed_slice()
+    }
+
+    /// The asset `record` holds, or why it cannot be read.
+    pub(crate) fn decode(&self, record: &[u8]) -> Result<Asset, SnapshotError> {
+        let size = match zstd_safe::get_frame_content_size(record) {
+            Ok(Some(size)) if size <= 1 << 24 => size as usize,
+            _ => return Err(SnapshotError::corrupt("a record is not a zstd frame")),
+        };
+        SCRATCH.with_borrow_mut(|plain| {
+            plain.clear();
+            plain.reserve(size);
+            let done = DECOMPRESSOR.with_borrow_mut(|d| match &self.dictionary {
+                Some(dict) => d.decompress_using_ddict(plain, record, &dict.decompress),
+                None => d.decompress(plain, record),
+            });
+            if done.is_err() || plain.len() != size {
+                return Err(SnapshotError::corrupt("a record does not decompress"));
+            }
+            let mut input = In::new(plain);
+            let asset = asset::read(&mut input)?;
+            if !input.is_empty() {
+                return Err(SnapshotError::corrupt("a record has bytes after its asset"));
+            }
+            Ok(asset)
+        })
+    }
+}
+
+/// A live slot: the asset's id (kept apart, uncompressed: the engine finds slots by id) and
+/// its compressed record.
+pub(crate) struct Record {
+    pub(crate) id: AssetId,
+    pub(crate) bytes: Box<[u8]>,
+}
+
+/// Every slot's record (`None` for a free slot), and the codec they are compressed with.
+#[derive(Default)]
+pub(crate) struct Records {
+    codec: Codec,
+    slots: Vec<Option<Record>>,
+}
+
+impl Records {
+    /// The records of `assets`, one slot each in the order given, compressed on all cores with
+    /// a dictionary trained on them; the slots in `free` are left free.
+    pub(crate) fn build(assets: &[Asset], free: &[u32]) -> Records {
+        let codec = Codec::train(assets.iter());
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_thread = assets.len().div_ceil(threads).max(1);
+        let mut slots: Vec<Option<Record>> = std::thread::scope(|scope| {
+            let parts: Vec<_> = assets
+                .chunks(per_thread)
+                .map(|part| {
+                    let codec = &codec;
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|a| {
+                                Some(Record {
+                                    id: a.id.clone(),
+                                    bytes: codec.compress(a),
+                                })
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        for &s in free {
+            slots[s as usize] = None;
+        }
+        Records { codec, slots }
+    }
+
+    /// Records read back (from a snapshot) with the codec that compressed them.
+    pub(crate) fn from_parts(codec: Codec, slots: Vec<Option<Record>>) -> Records {
+        Records { codec, slots }
+    }
+
+    /// The codec records are compressed with.
+    pub(crate) fn codec(&self) -> &Codec {
+        &self.codec
+    }
+
+    /// Number of slots, live and free.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Every slot (`None` for a free one).
+    pub(crate) fn slots(&self) -> &[Option<Record>] {
+        &self.slots
+    }
+
+    /// Whether `slot` holds an asset.
+    pub(crate) fn is_live(&self, slot: u32) -> bool {
+        self.slots.get(slot as usize).is_some_and(Option::is_some)
+    }
+
+    /// The id of the asset in `slot`.
+    #[inline]
+    pub(crate) fn id(&self, slot: u32) -> Option<&AssetId> {
+        self.slots
+            .get(slot as usize)
+            .and_then(Option::as_ref)
+            .map(|r| &r.id)
+    }
+
+    /// The asset in `slot`, decoded. A record that does not decode (never written so: a bug)
+    /// reads as a free slot, and fails debug builds.
+    pub(crate) fn get(&self, slot: u32) -> Option<Asset> {
+        let record = self.slots.get(slot as usize)?.as_ref()?;
+        let decoded = self.codec.decode(&record.bytes);
+        debug_assert!(decoded.is_ok(), "record of {}: {decoded:?}", record.id);
+        decoded.ok()
+    }
+
+    /// Keeps `asset` in `slot` (one past the last slot adds a slot); returns what was there.
+    pub(crate) fn set(&mut self, slot: u32, asset: &Asset) -> Option<Asset> {
+        let record = Record {
+            id: asset.id.clone(),
+            bytes: self.codec.compress(asset),
+        };
+        let s = slot as usize;
+        if s == self.slots.len() {
+            self.slots.push(Some(record));
+            return None;
+        }
+        let old = self.get(slot);
+        self.slots[s] = Some(record);
+        old
+    }
+
+    /// Frees `slot`; returns the asset it held.
+    pub(crate) fn take(&mut self, slot: u32) -> Option<Asset> {
+        let old = self.get(slot);
+        if let Some(s) = self.slots.get_mut(slot as usize) {
+            *s = None;
+        }
+        old
+    }
+
+    /// Bytes on the heap: the slot table, each record and id, and the dictionary (allocator
+    /// overhead not counted).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Option<Record>>()
+            + self
+                .slots
+                .iter()
+                .flatten()
+                .map(|r| r.bytes.len() + r.id.as_str().len())
+                .sum::<usize>()
+            + self.codec.dictionary_bytes().len()
+    }
+}
