@@ -495,7 +495,7 @@ async fn geojson_download_round_trips_through_the_reader() {
         a.created_at = original.created_at;
         a.updated_at = original.updated_at;
         a.version = original.version;
-        assert_eq!(&a, original);
+        assert_eq!(a, original);
     }
 }
 

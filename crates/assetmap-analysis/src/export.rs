@@ -58,27 +58,32 @@ pub struct DataOrigin {
 
 impl DataOrigin {
     /// The origin of `assets`.
-    pub fn of<'a>(assets: impl IntoIterator<Item = &'a Asset>) -> DataOrigin {
+    pub fn of(assets: impl IntoIterator<Item = impl std::borrow::Borrow<Asset>>) -> DataOrigin {
         use std::collections::HashMap;
-        let mut sources: HashMap<&str, usize> = HashMap::new();
-        let mut licences: HashMap<&str, usize> = HashMap::new();
-        let mut attributions: HashMap<&str, usize> = HashMap::new();
+        let mut sources: HashMap<String, usize> = HashMap::new();
+        let mut licences: HashMap<String, usize> = HashMap::new();
+        let mut attributions: HashMap<String, usize> = HashMap::new();
         for a in assets {
-            let p = &a.provenance;
+            let p = &a.borrow().provenance;
             for (value, counts) in [
                 (&p.source, &mut sources),
                 (&p.licence, &mut licences),
                 (&p.attribution, &mut attributions),
             ] {
                 if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                    *counts.entry(v).or_default() += 1;
+                    match counts.get_mut(v) {
+                        Some(n) => *n += 1,
+                        None => {
+                            counts.insert(v.to_owned(), 1);
+                        }
+                    }
                 }
             }
         }
-        let ranked = |counts: HashMap<&str, usize>| {
-            let mut v: Vec<(&str, usize)> = counts.into_iter().collect();
-            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-            v.into_iter().map(|(k, _)| k.to_owned()).collect()
+        let ranked = |counts: HashMap<String, usize>| {
+            let mut v: Vec<(String, usize)> = counts.into_iter().collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            v.into_iter().map(|(k, _)| k).collect()
         };
         DataOrigin {
             sources: ranked(sources),
@@ -463,7 +468,7 @@ impl<E: EngineView> EngineBatches<E> {
                 .into_iter()
                 .map(|a| a.id.clone())
                 .collect(),
-            None => engine.scan(&sel.filter).map(|a| a.id.clone()).collect(),
+            None => engine.scan_ids(&sel.filter).cloned().collect(),
         });
         EngineBatches {
             engine,
@@ -489,9 +494,7 @@ impl<E: EngineView> AssetSource for EngineBatches<E> {
             return Ok(None);
         }
         Ok(Some(self.engine.with_engine(|engine| {
-            ids.iter()
-                .filter_map(|id| engine.get(id).cloned())
-                .collect()
+            ids.iter().filter_map(|id| engine.get(id)).collect()
         })))
     }
 }

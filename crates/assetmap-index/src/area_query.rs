@@ -27,9 +27,8 @@ impl Engine {
             .bbox_slots(&area_box, &c)
             .filter(|&s| {
                 let f = self.slot_position(s);
-                LonLat::new(f.0, f.1).is_ok_and(|p| {
-                    area.contains(p) && bbox.is_none_or(|b| b.contains(&p))
-                })
+                LonLat::new(f.0, f.1)
+                    .is_ok_and(|p| area.contains(p) && bbox.is_none_or(|b| b.contains(&p)))
             })
             .collect();
         let number_matched = matching.len();

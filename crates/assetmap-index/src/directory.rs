@@ -98,10 +98,7 @@ impl Engine {
             self.scan(&q.filter).map(|a| (0.0, a)).collect()
         };
         out.retain(|(_, a)| {
-            q.admits(a)
-                && distances
-                    .as_ref()
-                    .is_none_or(|d| d.contains_key(&a.id))
+            q.admits(a) && distances.as_ref().is_none_or(|d| d.contains_key(&a.id))
         });
         out.sort_by(|x, y| x.0.total_cmp(&y.0).then_with(|| x.1.id.cmp(&y.1.id)));
         out.into_iter().map(|(_, a)| a).collect()

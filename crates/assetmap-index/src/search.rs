@@ -917,11 +917,11 @@ impl<'a> TopK<'a> {
             .filter_map(|r| {
                 Some(SearchResult {
                     asset: engine.slot_asset(r.slot)?,
-                facets: r.facets,
-                distance_m: r.distance_m,
-                score: r.score,
-                relevance: f64::from(r.relevance),
-                matched: r.matched,
+                    facets: r.facets,
+                    distance_m: r.distance_m,
+                    score: r.score,
+                    relevance: f64::from(r.relevance),
+                    matched: r.matched,
                     openness: r.openness,
                     same_site_as: None,
                 })
@@ -997,7 +997,7 @@ mod tests {
                 ];
                 let unrecorded = silent.iter().filter(|s| **s).count();
                 let age_factor = match q.filter.age {
-                    Some(age) if !has_age_range(&a) => match age_words(&a) {
+                    Some(age) if !has_age_range(a) => match age_words(a) {
                         Some(g) if g.suits(age) => 0.9,
                         Some(_) => 0.4,
                         None => 0.6,
@@ -1402,7 +1402,11 @@ mod tests {
         );
         // The limit counts after grouping: two places, not the school and its PTA.
         let two = SearchQuery { limit: 2, ..q };
-        let top: Vec<String> = e.search(&two).iter().map(|r| r.asset.id.to_string()).collect();
+        let top: Vec<String> = e
+            .search(&two)
+            .iter()
+            .map(|r| r.asset.id.to_string())
+            .collect();
         let top: Vec<&str> = top.iter().map(String::as_str).collect();
         assert!(
             top.contains(&"t:school") && !top.contains(&"t:pta") && !top.contains(&"t:pitch"),

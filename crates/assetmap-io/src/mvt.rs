@@ -94,7 +94,7 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
 /// let bytes = assetmap_io::mvt::encode(&tile);
 /// assert_eq!(bytes[0], 0x1a); // field 3 (layers), length-delimited
 /// ```
-pub fn encode(tile: &Tile<'_>) -> Vec<u8> {
+pub fn encode(tile: &Tile) -> Vec<u8> {
     if tile.points.is_empty() && tile.clusters.is_empty() {
         return Vec::new();
     }
@@ -110,8 +110,8 @@ pub fn encode(tile: &Tile<'_>) -> Vec<u8> {
     out
 }
 
-fn point_properties(p: &TilePoint<'_>) -> Vec<(&'static str, Value)> {
-    let a = p.asset;
+fn point_properties(p: &TilePoint) -> Vec<(&'static str, Value)> {
+    let a = &p.asset;
     let categories: Vec<&str> = a.categories.iter().map(|c| c.slug()).collect();
     vec![
         ("id", Value::String(a.id.as_str().to_owned())),

@@ -57,7 +57,7 @@ fn gdal_reads_every_asset_of_a_z16_tile_where_it_is() {
     let engine = Engine::new(synthetic::assets(3, 40_000));
     let dir = tempfile::tempdir().unwrap();
     let id = TileId::containing(SALE.0, SALE.1, 16);
-    let tile: Tile<'_> = engine.tile(id, &Filter::default());
+    let tile: Tile = engine.tile(id, &Filter::default());
     assert!(tile.is_points());
     let bytes = assetmap_io::mvt::encode(&tile);
     let decoded = ogr_features(dir.path(), id, &bytes);

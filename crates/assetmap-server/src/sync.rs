@@ -89,7 +89,7 @@ async fn rebuild(state: &AppState, pending: Vec<Change>) -> Result<usize, StoreE
     let started = std::time::Instant::now();
     let upto = pending.last().map_or(0, |c| c.seq);
     let mut applied = pending.len();
-    let base: Vec<Asset> = state.engine().iter().cloned().collect();
+    let base: Vec<Asset> = state.engine().iter().collect();
     let mut built = tokio::task::spawn_blocking(move || Engine::new(merged(base, pending)))
         .await
         .map_err(|e| StoreError::Other(format!("building the engine failed: {e}")))?;
@@ -201,7 +201,7 @@ mod tests {
             change(13, &assets[4], ChangeKind::Upsert, None),
         ];
         let engine = Engine::new(merged(base, changes));
-        let ids: Vec<&str> = engine.iter().map(|a| a.id.as_str()).collect();
+        let ids: Vec<&str> = engine.ids().map(|id| id.as_str()).collect();
         let mut want = vec![
             assets[0].id.as_str(),
             assets[2].id.as_str(),

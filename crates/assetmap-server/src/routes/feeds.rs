@@ -119,16 +119,15 @@ async fn feed(
     let base = base_url(&req);
     let mut due: Vec<Asset> = {
         let engine = state.engine();
-        let needs = |a: &&Asset| assetmap_analysis::checks::needs_check(a, since);
+        let needs = |a: &Asset| assetmap_analysis::checks::needs_check(a, since);
         if account.role.edits_every_asset() {
-            engine.iter().filter(needs).cloned().collect()
+            engine.iter().filter(|a| needs(a)).collect()
         } else {
             account
                 .stewardships
                 .iter()
                 .filter_map(|s| engine.get(&s.asset))
-                .filter(needs)
-                .cloned()
+                .filter(|a| needs(a))
                 .collect()
         }
     };

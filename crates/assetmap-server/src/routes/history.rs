@@ -160,7 +160,7 @@ async fn proposals(
         if mine && !who.may_see_history(&p.asset.id) {
             continue;
         }
-        let current = state.engine().get(&p.asset.id).cloned();
+        let current = state.engine().get(&p.asset.id);
         listed.push(proposal_json(&p, current.as_ref(), &names));
     }
     Ok(no_store_json(
@@ -235,7 +235,7 @@ async fn reject(
         .proposal(n)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("There is no proposal {n}.")))?;
-    let current = state.engine().get(&p.asset.id).cloned();
+    let current = state.engine().get(&p.asset.id);
     let names = Names::load(&state).await?;
     Ok(no_store_json(
         StatusCode::OK,

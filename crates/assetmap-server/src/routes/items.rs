@@ -151,7 +151,7 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         }
     };
     if format == Format::Html {
-        let rows: Vec<AssetRow> = page.items.iter().map(|a| AssetRow::of(a)).collect();
+        let rows: Vec<AssetRow> = page.items.iter().map(AssetRow::of).collect();
         let info = PageInfo {
             offset,
             limit,
@@ -410,7 +410,7 @@ async fn propose(
         at,
         decision: None,
     };
-    let current = state.engine().get(&next.id).cloned();
+    let current = state.engine().get(&next.id);
     let names = Names::load(state).await?;
     Ok(no_store_json(
         StatusCode::ACCEPTED,
@@ -507,8 +507,7 @@ async fn get_one(
     let crs = crs_param(&p, "crs")?;
     let shape = shape_from(&p)?;
     let id = parse_id(&path)?;
-    let engine = state.engine();
-    let Some(asset) = engine.get(&id) else {
+    let Some(asset) = state.engine().get(&id) else {
         let detail = format!("There is no asset with id '{id}'.");
         if format == Format::Html {
             return not_found_page(
@@ -519,15 +518,13 @@ async fn get_one(
         return Err(ApiError::not_found(detail));
     };
     if format == Format::Html {
-        let page = ItemPage::of(asset);
-        drop(engine);
-        return render(&page);
+        return render(&ItemPage::of(&asset));
     }
     Ok(HttpResponse::Ok()
         .content_type(GEO_JSON)
-        .insert_header((header::ETAG, etag(asset)))
+        .insert_header((header::ETAG, etag(&asset)))
         .insert_header(content_crs(crs))
-        .body(feature_text(&req, asset, crs, &shape)?))
+        .body(feature_text(&req, &asset, crs, &shape)?))
 }
 
 /// Reads a Feature body (`application/geo+json` or `application/json`).

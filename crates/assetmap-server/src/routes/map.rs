@@ -42,8 +42,8 @@ async fn points(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         );
     };
     match &bbox {
-        Some(b) => engine.bbox(b, &filter).into_iter().for_each(&mut push),
-        None => engine.scan(&filter).for_each(&mut push),
+        Some(b) => engine.bbox(b, &filter).iter().for_each(&mut push),
+        None => engine.scan(&filter).for_each(|a| push(&a)),
     }
     drop(engine);
     out.push_str("]}");

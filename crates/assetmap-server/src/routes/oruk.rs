@@ -268,12 +268,12 @@ fn directory_query(p: &Params) -> Result<Option<DirectoryQuery>, ApiError> {
     Ok(Some(q))
 }
 
-fn matching<'e>(engine: &'e Engine, q: Option<&DirectoryQuery>) -> Vec<&'e Asset> {
+fn matching(engine: &Engine, q: Option<&DirectoryQuery>) -> Vec<Asset> {
     q.map(|q| engine.directory(q)).unwrap_or_default()
 }
 
 /// The published (public) asset whose `id_of` is `id`.
-fn published<'e>(engine: &'e Engine, id: &str, id_of: fn(&Asset) -> String) -> Option<&'e Asset> {
+fn published(engine: &Engine, id: &str, id_of: fn(&Asset) -> String) -> Option<Asset> {
     let public = Filter {
         statuses: Status::SHOWN_BY_DEFAULT.to_vec(),
         ..Filter::default()
@@ -307,7 +307,7 @@ async fn service(
     let engine = state.engine();
     let a = published(&engine, &path, oruk::service_id)
         .ok_or_else(|| not_found("service", "services", &path))?;
-    Ok(json(&oruk::service(a)))
+    Ok(json(&oruk::service(&a)))
 }
 
 async fn service_at_locations(
@@ -362,7 +362,7 @@ async fn service_at_location(
     let engine = state.engine();
     let a = published(&engine, &path, oruk::service_at_location_id)
         .ok_or_else(|| not_found("service_at_location", "service_at_locations", &path))?;
-    Ok(json(&oruk::service_at_location(a)))
+    Ok(json(&oruk::service_at_location(&a)))
 }
 
 async fn taxonomies(req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -424,5 +424,5 @@ async fn organization(
     let engine = state.engine();
     let a = published(&engine, &path, oruk::organization_id)
         .ok_or_else(|| not_found("organization", "organizations", &path))?;
-    Ok(json(&oruk::organization_full(a)))
+    Ok(json(&oruk::organization_full(&a)))
 }

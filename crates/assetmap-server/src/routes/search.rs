@@ -253,7 +253,7 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     let features: Vec<AssetFeature<'_, ResultExtra<'_>>> = results
         .iter()
         .map(|r| AssetFeature {
-            asset: r.asset,
+            asset: &r.asset,
             extra: ResultExtra {
                 distance_m: round_to(r.distance_m, 1),
                 matched: Matched {
@@ -282,7 +282,7 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
                 open_status: r.openness.map(open_status),
                 relevance: round_to(r.relevance, 4),
                 // A better-ranked place at the same site: this one is grouped under it.
-                same_site_as: r.same_site_as.map(|site| SiteRef {
+                same_site_as: r.same_site_as.as_ref().map(|site| SiteRef {
                     id: site.id.as_str(),
                     name: site.name.as_str(),
                 }),

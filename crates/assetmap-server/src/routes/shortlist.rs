@@ -128,7 +128,7 @@ impl Sketch {
     /// A dot's radius, px.
     const DOT: f64 = 11.0;
 
-    fn new(centre: LonLat, person: Option<&str>, items: &[&Asset]) -> Sketch {
+    fn new(centre: LonLat, person: Option<&str>, items: &[Asset]) -> Sketch {
         let size = Self::SIZE;
         let kx = 111_320.0 * centre.lat().to_radians().cos();
         let ky = 110_574.0;
@@ -246,7 +246,7 @@ impl Links {
 }
 
 fn html_page(
-    items: &[&Asset],
+    items: &[Asset],
     origin: Option<LonLat>,
     person: Option<&str>,
     gone: Vec<String>,
@@ -338,7 +338,7 @@ fn item(a: &Asset, origin: Option<LonLat>) -> Item {
     }
 }
 
-fn text_version(items: &[&Asset], origin: Option<LonLat>, gone: &[String]) -> String {
+fn text_version(items: &[Asset], origin: Option<LonLat>, gone: &[String]) -> String {
     let missing = gone.len();
     let mut t = format!("Your shortlist ({})\n", items.len());
     for (i, a) in items.iter().enumerate() {
@@ -453,8 +453,10 @@ async fn shortlist(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
             .collect()
     };
     let gone = gone_names(&state, &gone_ids).await;
-    let engine = state.engine();
-    let items: Vec<&Asset> = ids.iter().filter_map(|id| engine.get(id)).collect();
+    let items: Vec<Asset> = {
+        let engine = state.engine();
+        ids.iter().filter_map(|id| engine.get(id)).collect()
+    };
     if items.is_empty() {
         // A browser following an old link gets a page that says so, and the way back.
         if !text && wants_html(&req) {
@@ -476,7 +478,6 @@ async fn shortlist(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         html_page(&items, origin, postcode.as_deref(), gone, links)?
     };
     drop(items);
-    drop(engine);
     let ct = if text {
         "text/plain; charset=utf-8"
     } else {
@@ -504,7 +505,7 @@ mod tests {
             chrono::Utc::now(),
         );
         let links = Links::new(std::slice::from_ref(&a.id), None, None);
-        let page = html_page(&[&a], None, None, vec![], links).unwrap();
+        let page = html_page(&[a], None, None, vec![], links).unwrap();
         assert!(
             page.contains("<h2>Tom &#38; Jerry&#39;s &#60;b&#62;club&#60;/b&#62;</h2>"),
             "{page}"

@@ -74,14 +74,10 @@ async fn stale(
     let assets: Vec<Asset> = {
         let engine = state.engine();
         match &only {
-            Some(ids) => ids
-                .iter()
-                .filter_map(|id| engine.get(id).cloned())
-                .collect(),
+            Some(ids) => ids.iter().filter_map(|id| engine.get(id)).collect(),
             None => engine
                 .iter()
                 .filter(|a| assetmap_analysis::checks::needs_check(a, since))
-                .cloned()
                 .collect(),
         }
     };

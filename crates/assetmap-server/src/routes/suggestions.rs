@@ -78,7 +78,7 @@ async fn create(
             let id = AssetId::parse(raw).map_err(|e| {
                 ApiError::invalid_fields("suggestion", vec![("asset".into(), e.problem)])
             })?;
-            let found = state.engine().get(&id).cloned();
+            let found = state.engine().get(&id);
             Some(found.ok_or_else(|| {
                 ApiError::not_found(format!(
                     "There is no listed place with id '{id}'; to add a place we are missing, send kind \"new\" without an asset."
@@ -193,7 +193,7 @@ async fn list(
             .iter()
             .map(|s| {
                 let current = s.asset.as_ref().and_then(|a| engine.get(a));
-                suggestion_json(s, current, &names, kept)
+                suggestion_json(s, current.as_ref(), &names, kept)
             })
             .collect()
     };
@@ -297,10 +297,7 @@ async fn visible(state: &AppState, who: &Principal, n: u64) -> Result<Suggestion
 
 async fn answer_one(state: &AppState, s: &Suggestion) -> Result<HttpResponse, ApiError> {
     let names = Names::load(state).await?;
-    let current = s
-        .asset
-        .as_ref()
-        .and_then(|a| state.engine().get(a).cloned());
+    let current = s.asset.as_ref().and_then(|a| state.engine().get(a));
     Ok(no_store_json(
         StatusCode::OK,
         suggestion_json(
