@@ -72,7 +72,7 @@ fn gdal_reads_every_asset_of_a_z16_tile_where_it_is() {
         .collect();
     assert_eq!(by_id.len(), inside.len(), "each asset once");
     for p in inside {
-        let a = p.asset;
+        let a = &p.asset;
         let d = by_id[a.id.as_str()];
         assert_eq!(d.fields["name"], a.name.as_str());
         assert_eq!(d.fields["abcd_type"], a.abcd_type.slug());

@@ -466,7 +466,7 @@ pub fn search(data: &[u8]) {
                 assert!(part.windows(2).all(|w| w[0].score >= w[1].score));
             }
             for r in grouped {
-                let leader = r.same_site_as.map(|a| a.id.as_str());
+                let leader = r.same_site_as.as_ref().map(|a| a.id.as_str());
                 assert!(lead.iter().any(|l| Some(l.asset.id.as_str()) == leader));
             }
         }
