@@ -59,6 +59,10 @@ fn main() {
         "  of which text:    {:.0} MiB (heap, counted)",
         engine.text_index().heap_bytes() as f64 / 1024.0 / 1024.0
     );
+    println!(
+        "  of which records: {:.0} MiB (heap, counted: ids, compressed records, dictionary)",
+        engine.records_heap_bytes() as f64 / 1024.0 / 1024.0
+    );
     println!("peak RSS (VmHWM):   {:.0} MiB", mib(status_kib("VmHWM:")));
     println!(
         "size_of::<Asset>(): {} B",
