@@ -19,11 +19,12 @@
 
 use crate::{Filter, OpenAt, TimeInterval};
 use assetmap_core::{AbcdType, AccessFeature, Asset, Category, CostBand, Status};
+use chrono::{DateTime, NaiveDate, Utc};
 
 const _: () = assert!(Category::ALL.len() <= 16 && AccessFeature::ALL.len() <= 16);
 const _: () =
     assert!(AbcdType::ALL.len() <= 8 && Status::ALL.len() <= 8 && CostBand::ALL.len() <= 8);
-const _: () = assert!(size_of::<Facets>() == 10 && size_of::<SlotFacets>() == 32);
+const _: () = assert!(size_of::<Facets>() == 10 && size_of::<SlotFacets>() == 48);
 
 fn bit16(i: u16) -> u16 {
     1 << i
@@ -127,13 +128,16 @@ impl Facets {
     }
 }
 
-/// The engine's record per slot: the position, compared exactly by the bbox test and read by
-/// the haversine, and the [`Facets`]. 32 bytes, so that scans over a million assets touch one
-/// small array instead of every `Asset`.
+/// What the engine keeps per slot beside the record: the position, compared exactly by the bbox
+/// test and read by the haversine, when the record was last updated (the `updated` filter, the
+/// collection's extent) and last verified (the per-area figures), and the [`Facets`]. 48 bytes,
+/// so that scans over a million assets touch one small array and decode no record.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct SlotFacets {
     pub(crate) lon: f64,
     pub(crate) lat: f64,
+    pub(crate) updated_at: DateTime<Utc>,
+    pub(crate) verified_at: Option<NaiveDate>,
     pub(crate) facets: Facets,
 }
 
@@ -142,6 +146,8 @@ impl SlotFacets {
         SlotFacets {
             lon: a.location.lon(),
             lat: a.location.lat(),
+            updated_at: a.updated_at,
+            verified_at: a.verified_at,
             facets: Facets::of(a),
         }
     }
@@ -256,17 +262,29 @@ impl CompiledFilter {
         b
     }
 
-    /// Whether the rest of the filter (`open_at`, `updated`) needs the `Asset` itself.
+    /// Whether the filter asks more than the packed [`Facets`] answer (`open_at`, `updated`).
+    #[inline]
+    pub(crate) fn beyond_facets(&self) -> bool {
+        self.open_at.is_some() || self.updated.is_some()
+    }
+
+    /// Whether the filter needs the asset's record itself (`open_at`: opening times are in no
+    /// packed form).
     #[inline]
     pub(crate) fn needs_asset(&self) -> bool {
-        self.open_at.is_some() || self.updated.is_some()
+        self.open_at.is_some()
+    }
+
+    /// Whether a record last updated at `t` passes the `updated` condition.
+    #[inline]
+    pub(crate) fn admits_updated(&self, t: DateTime<Utc>) -> bool {
+        self.updated.is_none_or(|i| i.contains(t))
     }
 
     /// The conditions [`admits`](Self::admits) does not check.
     #[inline]
     pub(crate) fn admits_asset(&self, asset: &Asset) -> bool {
-        self.open_at.is_none_or(|o| o.matches(asset))
-            && self.updated.is_none_or(|i| i.contains(asset.updated_at))
+        self.open_at.is_none_or(|o| o.matches(asset)) && self.admits_updated(asset.updated_at)
     }
 }
 
@@ -322,7 +340,7 @@ mod tests {
         for f in &filters {
             let c = CompiledFilter::new(f);
             for a in &assets {
-                let packed = c.admits(&Facets::of(a)) && (!c.needs_asset() || c.admits_asset(a));
+                let packed = c.admits(&Facets::of(a)) && (!c.beyond_facets() || c.admits_asset(a));
                 assert_eq!(packed, f.matches(a), "{f:?} on {}", a.id);
             }
         }

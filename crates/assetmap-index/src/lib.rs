@@ -23,7 +23,7 @@ pub mod tiles;
 
 pub use areas::{AreaCodes, AreaIndex, AreaInput, AreaLevel};
 pub use bbox::BBox;
-pub use engine::{Engine, Hit, Page};
+pub use engine::{Brief, Engine, Extent, Hit, Page};
 pub use error::IndexError;
 pub use facets::CompiledFilter;
 pub use filter::{Filter, OpenAt, OpenAtPolicy};

@@ -582,7 +582,7 @@ impl Engine {
         let admits = |e: &TileEntry| {
             c.admits(&e.facets)
                 && only.is_none_or(|set| set.contains(e.slot))
-                && (!c.needs_asset() || self.accepts(e.slot, c))
+                && (!c.beyond_facets() || self.accepts(e.slot, c))
         };
         let z = u32::from(id.z);
         let (tx, ty) = (u64::from(id.x), u64::from(id.y));

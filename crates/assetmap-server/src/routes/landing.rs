@@ -111,23 +111,9 @@ struct ConformancePage {
 fn collection_doc(base: &str, id: &str, state: &AppState) -> Option<Value> {
     let crs: Vec<&str> = Crs::ALL.iter().map(|c| c.uri()).collect();
     let (title, description, extent) = if id == "assets" {
-        let engine = state.engine();
-        let mut bbox = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-        let mut updated: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
-        for a in engine.iter() {
-            let (x, y) = (a.location.lon(), a.location.lat());
-            bbox = [
-                bbox[0].min(x),
-                bbox[1].min(y),
-                bbox[2].max(x),
-                bbox[3].max(y),
-            ];
-            let t = a.updated_at;
-            updated = Some(updated.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
-        }
-        if engine.is_empty() {
-            bbox = [-180.0, -90.0, 180.0, 90.0];
-        }
+        let extent = state.engine().extent();
+        let bbox = extent.map_or([-180.0, -90.0, 180.0, 90.0], |e| e.bbox);
+        let updated = extent.map(|e| e.updated);
         let instant = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
         let interval = match updated {
             Some((lo, hi)) => json!([instant(lo), instant(hi)]),
