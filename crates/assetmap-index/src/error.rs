@@ -1,4 +1,5 @@
-//! The one error type of this crate.
+//! The error types of this crate: a request's ([`IndexError`]) and a snapshot's
+//! ([`SnapshotError`]).
 
 /// What went wrong in an engine request. Each message says what is wrong and what would be
 /// accepted, so the server can pass it on to a person.
@@ -57,4 +58,25 @@ pub enum IndexError {
         /// What is wrong with it.
         problem: String,
     },
+}
+
+/// Why a snapshot could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The file could not be read or written.
+    #[error("the engine snapshot could not be read or written: {0}")]
+    Io(#[from] std::io::Error),
+    /// Not a snapshot, or one of another layout or vocabulary: not damaged, only not usable by
+    /// this build.
+    #[error("the engine snapshot is of another kind: {0}")]
+    Stale(String),
+    /// A frame's checksum or contents are wrong.
+    #[error("the engine snapshot is damaged: {0}")]
+    Corrupt(String),
+}
+
+impl SnapshotError {
+    pub(crate) fn corrupt(what: impl Into<String>) -> Self {
+        SnapshotError::Corrupt(what.into())
+    }
 }

@@ -4,6 +4,7 @@
 mod area_query;
 pub mod areas;
 mod bbox;
+mod bytes;
 pub mod directory;
 mod engine;
 mod error;

@@ -14,15 +14,13 @@
 //! A snapshot is a cache: anything unexpected in it is a [`SnapshotError`], on which the
 //! caller builds the engine from the store instead.
 
-pub(crate) mod asset;
-pub(crate) mod bytes;
-
+use crate::bytes::{In, Out};
 use crate::engine::Engine;
+pub use crate::error::SnapshotError;
 use crate::facets::SlotFacets;
 use crate::records::{Codec, Record, Records};
 use crate::text::TextIndex;
 use assetmap_core::{AbcdType, AccessFeature, Category, CostBand, Status, Weekday};
-use bytes::{In, Out};
 use std::io::{Read, Write};
 use std::sync::Mutex;
 
@@ -34,27 +32,6 @@ const FORMAT: u32 = 2;
 
 /// Assets per frame of the asset section (a frame is decoded on one core).
 const ASSETS_PER_FRAME: usize = 16_384;
-
-/// Why a snapshot could not be written or read.
-#[derive(Debug, thiserror::Error)]
-pub enum SnapshotError {
-    /// The file could not be read or written.
-    #[error("the engine snapshot could not be read or written: {0}")]
-    Io(#[from] std::io::Error),
-    /// Not a snapshot, or one of another layout or vocabulary: not damaged, only not usable by
-    /// this build.
-    #[error("the engine snapshot is of another kind: {0}")]
-    Stale(String),
-    /// A frame's checksum or contents are wrong.
-    #[error("the engine snapshot is damaged: {0}")]
-    Corrupt(String),
-}
-
-impl SnapshotError {
-    pub(crate) fn corrupt(what: impl Into<String>) -> Self {
-        SnapshotError::Corrupt(what.into())
-    }
-}
 
 /// A checksum of every vocabulary's slugs in order: assets keep a term as its place in its
 /// vocabulary, so a snapshot written with other vocabularies is stale.

@@ -6,10 +6,11 @@
 use super::grid::{cell_of, CellKey, Region};
 use super::query::for_each_index_term;
 use super::vocabulary::{category_term_arc, W_CATEGORY, W_DESCRIPTION, W_NAME, W_TAG};
+use crate::bytes::{In, Out};
+use crate::error::SnapshotError;
 use crate::facets::{Facets, SlotFacets};
 use crate::records::Records;
-use crate::snapshot::bytes::{In, Out};
-use crate::snapshot::{FrameReader, FrameWriter, SnapshotError};
+use crate::snapshot::{FrameReader, FrameWriter};
 use crate::sphere::{to_xyz, xyz};
 use assetmap_core::Asset;
 use rustc_hash::FxHashMap;

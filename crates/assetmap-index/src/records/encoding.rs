@@ -1,12 +1,12 @@
-//! One [`Asset`] as snapshot bytes, and back.
+//! One [`Asset`] as the bytes of a record (and of a snapshot), and back.
 //!
 //! Every field is named (no `..`), so a field added to `Asset` or its parts fails to compile
 //! here until the snapshot carries it. Values are read back through their types' own
 //! constructors (`parse`, `new`), which check them as the store's reader does; a vocabulary
 //! term is kept as its place in the vocabulary.
 
-use super::bytes::{In, Out};
-use super::SnapshotError;
+use crate::bytes::{In, Out};
+use crate::error::SnapshotError;
 use assetmap_core::{
     AbcdType, AccessFeature, Asset, AssetId, AssetName, Audience, Category, Contact, Cost,
     CostBand, Email, FieldError, Language, LonLat, OpeningPeriod, OpeningTimes, Phone, Postcode,

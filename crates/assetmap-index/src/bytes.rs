@@ -1,7 +1,7 @@
 //! Little-endian bytes in and out: the encoding of the snapshot and of the engine's records. Every read is checked: a
 //! short or malformed input is an error naming what was being read, never a panic.
 
-use super::SnapshotError;
+use crate::error::SnapshotError;
 
 /// Bytes being written.
 #[derive(Default)]
