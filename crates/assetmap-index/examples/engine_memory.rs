@@ -64,6 +64,13 @@ fn main() {
         engine.records_heap_bytes() as f64 / 1024.0 / 1024.0
     );
     println!("peak RSS (VmHWM):   {:.0} MiB", mib(status_kib("VmHWM:")));
+    let t = Instant::now();
+    let decoded = engine.iter().count();
+    println!(
+        "decode every record: {:.2} s ({:.2} µs each, one core)",
+        t.elapsed().as_secs_f64(),
+        t.elapsed().as_secs_f64() * 1e6 / decoded.max(1) as f64
+    );
     println!(
         "size_of::<Asset>(): {} B",
         std::mem::size_of::<assetmap_core::Asset>()
