@@ -47,7 +47,7 @@ pub use crate::recorded::{
 };
 use crate::text::{chord2_to_m, Circle, TextHit, TextQuery};
 use crate::{Engine, Filter, OpenAtPolicy};
-use assetmap_core::{Asset, AssetId, LonLat, Openness};
+use assetmap_core::{haversine_m, Asset, AssetId, LonLat, Openness};
 use std::cmp::Ordering;
 
 /// Weight of text relevance in the score when the query has words.
@@ -171,15 +171,20 @@ pub fn same_site(a: &Asset, b: &Asset) -> bool {
 /// within it): a degree of latitude is at least 110 km, and a degree of longitude at least
 /// 110 km × cos(latitude) — taken at the pair's higher latitude, and left out near the poles.
 fn near_enough(a: &Asset, b: &Asset) -> bool {
-    let (pa, pb) = (a.location, b.location);
-    if (pa.lat() - pb.lat()).abs() * 110_000.0 > SAME_SITE_M {
+    let position = |p: LonLat| (p.lon(), p.lat());
+    near_enough_at(position(a.location), position(b.location))
+}
+
+/// [`near_enough`] on positions (longitude, latitude in degrees).
+fn near_enough_at(pa: (f64, f64), pb: (f64, f64)) -> bool {
+    if (pa.1 - pb.1).abs() * 110_000.0 > SAME_SITE_M {
         return false;
     }
-    let high = pa.lat().abs().max(pb.lat().abs());
+    let high = pa.1.abs().max(pb.1.abs());
     if high > 80.0 {
         return true;
     }
-    let dlon = (pa.lon() - pb.lon()).abs();
+    let dlon = (pa.0 - pb.0).abs();
     let dlon = dlon.min(360.0 - dlon);
     dlon * 110_000.0 * high.to_radians().cos() <= SAME_SITE_M
 }
@@ -456,13 +461,13 @@ fn proximity(distance_m: f64, radius_m: f64) -> f64 {
 }
 
 /// Results in their final order: the key (higher first), then asset id.
-fn final_order(order: SearchOrder) -> impl Fn(&SearchResult, &SearchResult) -> Ordering {
+fn final_order<'a>(order: SearchOrder) -> impl Fn(&Ranked<'a>, &Ranked<'a>) -> Ordering {
     move |a, b| {
         let by_key = match order {
             SearchOrder::Relevance => b.score.total_cmp(&a.score),
             SearchOrder::Distance => a.distance_m.total_cmp(&b.distance_m),
         };
-        by_key.then_with(|| a.asset.id.cmp(&b.asset.id))
+        by_key.then_with(|| a.id.cmp(b.id))
     }
 }
 
@@ -516,7 +521,7 @@ impl Engine {
         };
         if q.order == SearchOrder::Distance {
             // Nearest first lists every record as it is.
-            return ranked(q.limit);
+            return self.results_of(ranked(q.limit));
         }
         // Records of one site make way for other places: rank a few more candidates than asked
         // for, and when more of them made way than that, rank more so that the list is still
@@ -524,14 +529,38 @@ impl Engine {
         let first_limit = q.limit.saturating_add(q.limit.div_ceil(2));
         let first = ranked(first_limit);
         let exhausted = first.len() < first_limit;
-        let (out, places) = group_sites(first, q.limit);
+        let (out, places) = self.group_sites(first, q.limit);
         if places >= q.limit || exhausted {
-            return out;
+            return self.results_of(out);
         }
-        group_sites(ranked(q.limit.saturating_mul(SITE_WINDOW)), q.limit).0
+        let wider = ranked(q.limit.saturating_mul(SITE_WINDOW));
+        self.results_of(self.group_sites(wider, q.limit).0)
     }
 
-    fn search_by_place(&self, q: &SearchQuery, limit: usize) -> Vec<SearchResult> {
+    /// The candidates as results, in their order: each record (and its leader's, when grouped
+    /// under one) read — only now, for what is returned.
+    fn results_of(&self, ranked: Vec<Ranked<'_>>) -> Vec<SearchResult> {
+        ranked
+            .into_iter()
+            .filter_map(|r| {
+                Some(SearchResult {
+                    asset: self.slot_asset(r.slot)?,
+                    facets: r.facets,
+                    distance_m: r.distance_m,
+                    score: r.score,
+                    relevance: f64::from(r.relevance),
+                    matched: r.matched,
+                    openness: r.openness,
+                    same_site_as: r
+                        .same_site_as
+                        .and_then(|leader| self.slot_asset(leader))
+                        .map(Box::new),
+                })
+            })
+            .collect()
+    }
+
+    fn search_by_place(&self, q: &SearchQuery, limit: usize) -> Vec<Ranked<'_>> {
         let lenient = CompiledFilter::keeping_unrecorded(&q.filter);
         let f = &q.filter;
         if q.order == SearchOrder::Distance
@@ -576,7 +605,7 @@ impl Engine {
         max_distance_m: f64,
         filter: &CompiledFilter,
         except: Option<(&CompiledFilter, f64)>,
-    ) -> Vec<SearchResult> {
+    ) -> Vec<Ranked<'e>> {
         let most = except.map_or(1.0, |(_, m)| m);
         let rank = |slot: u32, distance_m: f64| -> Option<Ranked<'e>> {
             let facets = self.slot_facets(slot);
@@ -596,6 +625,7 @@ impl Engine {
                 relevance: 0.0,
                 matched: 0,
                 openness,
+                same_site_as: None,
             })
         };
         let mut top = TopK::new(limit, q.order);
@@ -605,7 +635,7 @@ impl Engine {
             {
                 top.extend(rank(slot, distance_m));
             }
-            return top.into_results(self);
+            return top.items;
         }
         // Nearest first, in one walk: stop at the first asset that (like every one after it,
         // all at least as far) cannot beat the `limit`-th score even with nothing against it.
@@ -616,10 +646,10 @@ impl Engine {
             }
             top.extend(rank(slot, distance_m));
         }
-        top.into_results(self)
+        top.items
     }
 
-    fn search_by_words(&self, q: &SearchQuery, limit: usize) -> Vec<SearchResult> {
+    fn search_by_words(&self, q: &SearchQuery, limit: usize) -> Vec<Ranked<'_>> {
         let ix = self.text_index();
         let p = ix.prepare(&q.text);
         if p.matches_nothing() {
@@ -705,7 +735,7 @@ impl Engine {
         limit: usize,
         radius_m: f64,
         hits: &[TextHit],
-    ) -> Vec<SearchResult> {
+    ) -> Vec<Ranked<'_>> {
         let slack_score = PROXIMITY_WEIGHT * APPROX_DISTANCE_SLACK_M / q.radius_m.max(1.0);
         let base = |relevance: f32, distance_m: f64| {
             RELEVANCE_WEIGHT * f64::from(relevance)
@@ -773,11 +803,12 @@ impl Engine {
                 relevance: h.relevance,
                 matched: h.matched,
                 openness,
+                same_site_as: None,
             });
         }
         keyed.clear();
         pool::give_back(keyed, Vec::capacity, MAX_POOLED_LEN);
-        top.into_results(self)
+        top.items
     }
 
     /// The openness of the asset in `slot` at the filter's time (`Ok(None)` when no time was
@@ -791,58 +822,67 @@ impl Engine {
     }
 }
 
-/// Records of one site make way for other places: in relevance order, a result of the same
-/// site as a better one ([`same_site`]) is marked with it and moved after every other result.
-/// The first `limit` are kept.
-/// Returns the list and how many places (results not grouped under another) it found.
-fn group_sites(mut ranked: Vec<SearchResult>, limit: usize) -> (Vec<SearchResult>, usize) {
-    // Each result is compared with the places kept before it; once `limit` places are kept,
-    // the rest cannot make the list. Names are read once each, and only for results near
-    // another.
-    // Each result's name keys, once read: a span of one shared buffer (no allocation per name).
-    let mut spans: Vec<Option<(usize, usize)>> = vec![None; ranked.len()];
-    let mut flat: Vec<u64> = Vec::new();
-    let mut leaders: usize = 0;
-    let mut grouped: usize = 0;
-    for i in 0..ranked.len() {
-        if leaders == limit {
-            ranked.truncate(i);
-            break;
-        }
-        let mut leader = None;
-        for j in 0..i {
-            let (l, r) = (&ranked[j], &ranked[i]);
-            if l.same_site_as.is_some() || !near_enough(&l.asset, &r.asset) {
-                continue;
-            }
-            for k in [i, j] {
-                if spans[k].is_none() {
-                    let start = flat.len();
-                    push_name_keys(ranked[k].asset.name.as_str(), &mut flat);
-                    spans[k] = Some((start, flat.len()));
-                }
-            }
-            let keys = |k: usize| spans[k].map_or(&[][..], |(a, b)| &flat[a..b]);
-            if keys_alike(keys(i), keys(j))
-                && l.asset.location.distance_m(&r.asset.location) <= SAME_SITE_M
-            {
-                leader = Some(Box::new(l.asset.clone()));
+impl Engine {
+    /// Records of one site make way for other places: in relevance order, a candidate of the
+    /// same site as a better one ([`same_site`], on positions from the packed facets and names
+    /// read from the records — only of candidates near another) is marked with it and moved
+    /// after every other. The first `limit` are kept. Returns the list and how many places
+    /// (candidates not grouped under another) it found.
+    fn group_sites<'a>(
+        &self,
+        mut ranked: Vec<Ranked<'a>>,
+        limit: usize,
+    ) -> (Vec<Ranked<'a>>, usize) {
+        // Each candidate is compared with the places kept before it; once `limit` places are
+        // kept, the rest cannot make the list. Each one's name keys, once read: a span of one
+        // shared buffer (no allocation per name).
+        let mut spans: Vec<Option<(usize, usize)>> = vec![None; ranked.len()];
+        let mut flat: Vec<u64> = Vec::new();
+        let mut leaders: usize = 0;
+        let mut grouped: usize = 0;
+        for i in 0..ranked.len() {
+            if leaders == limit {
+                ranked.truncate(i);
                 break;
             }
+            let mut leader = None;
+            let here = self.slot_position(ranked[i].slot);
+            for j in 0..i {
+                let there = self.slot_position(ranked[j].slot);
+                if ranked[j].same_site_as.is_some() || !near_enough_at(there, here) {
+                    continue;
+                }
+                for k in [i, j] {
+                    if spans[k].is_none() {
+                        let start = flat.len();
+                        if let Some(a) = self.slot_asset(ranked[k].slot) {
+                            push_name_keys(a.name.as_str(), &mut flat);
+                        }
+                        spans[k] = Some((start, flat.len()));
+                    }
+                }
+                let keys = |k: usize| spans[k].map_or(&[][..], |(a, b)| &flat[a..b]);
+                if keys_alike(keys(i), keys(j))
+                    && haversine_m(there.0, there.1, here.0, here.1) <= SAME_SITE_M
+                {
+                    leader = Some(ranked[j].slot);
+                    break;
+                }
+            }
+            if leader.is_some() {
+                grouped += 1;
+            } else {
+                leaders += 1;
+            }
+            ranked[i].same_site_as = leader;
         }
-        if leader.is_some() {
-            grouped += 1;
-        } else {
-            leaders += 1;
+        if grouped > 0 {
+            // Stable: both parts keep their order.
+            ranked.sort_by_key(|r| r.same_site_as.is_some());
         }
-        ranked[i].same_site_as = leader;
+        ranked.truncate(limit);
+        (ranked, leaders)
     }
-    if grouped > 0 {
-        // Stable: both parts keep their order.
-        ranked.sort_by_key(|r| r.same_site_as.is_some());
-    }
-    ranked.truncate(limit);
-    (ranked, leaders)
 }
 
 /// A candidate whose key is known, before its record is read.
@@ -857,6 +897,8 @@ struct Ranked<'a> {
     relevance: f32,
     matched: u32,
     openness: Option<Openness>,
+    /// The slot of a better-ranked candidate at the same site (see [`Engine::group_sites`]).
+    same_site_as: Option<u32>,
 }
 
 /// The best `k` candidates so far, best first (key, then id).
@@ -908,25 +950,6 @@ impl<'a> TopK<'a> {
         if let Some(r) = r {
             self.offer(r);
         }
-    }
-
-    /// The candidates as results, each record read from `engine`.
-    fn into_results(self, engine: &Engine) -> Vec<SearchResult> {
-        self.items
-            .into_iter()
-            .filter_map(|r| {
-                Some(SearchResult {
-                    asset: engine.slot_asset(r.slot)?,
-                    facets: r.facets,
-                    distance_m: r.distance_m,
-                    score: r.score,
-                    relevance: f64::from(r.relevance),
-                    matched: r.matched,
-                    openness: r.openness,
-                    same_site_as: None,
-                })
-            })
-            .collect()
     }
 }
 
@@ -1063,7 +1086,7 @@ mod tests {
             let got: Vec<(String, f64)> = e
                 .search_by_words(&q, q.limit)
                 .iter()
-                .map(|r| (r.asset.id.to_string(), r.score))
+                .map(|r| (r.id.to_string(), r.score))
                 .collect();
             let want = brute_force(e, &q);
             assert!(!want.is_empty(), "{words}");
@@ -1100,7 +1123,7 @@ mod tests {
             let got: Vec<(String, f64)> = e
                 .search_by_place(&q, q.limit)
                 .iter()
-                .map(|r| (r.asset.id.to_string(), r.score))
+                .map(|r| (r.id.to_string(), r.score))
                 .collect();
             let lenient = CompiledFilter::keeping_unrecorded(&filter);
             let mut want: Vec<(String, f64)> = e
