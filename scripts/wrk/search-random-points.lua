@@ -1,0 +1,10 @@
+-- wrk script: nearest-first searches (50 km, 20 results) from random points over the
+-- synthetic data's extent (longitude -3.0..-1.9, latitude 53.2..53.7), seeded so that every
+-- run asks the same sequence.
+-- wrk -t2 -c32 -d10s -s scripts/wrk/search-random-points.lua http://127.0.0.1:18900
+math.randomseed(42)
+request = function()
+  local lon = -3.0 + math.random() * 1.1
+  local lat = 53.2 + math.random() * 0.5
+  return wrk.format("GET", string.format("/search?lon=%.6f&lat=%.6f&sort=distance&radius=50000&limit=20", lon, lat))
+end
