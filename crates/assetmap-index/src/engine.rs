@@ -472,13 +472,15 @@ impl Engine {
     pub fn remove(&mut self, id: &AssetId) -> Option<Asset> {
         let pos = self.find(id).ok()?;
         let s = self.order.remove(pos);
-        let old = self.records.take(s)?;
+        // The slot is freed whatever its record reads as (`None` only for a record that does
+        // not decode: a bug), so that every index stays in step.
+        let old = self.records.take(s);
         self.tree.remove(&facet_point(s, &self.facets[s as usize]));
         self.free.push(s);
         // Secondary indexes: remove slot `s`.
         self.text.remove(s);
         self.tiles.remove(s, &self.facets[s as usize]);
-        Some(old)
+        old
     }
 
     /// Slots of assets in `bbox` matching `c`, in no particular order. A box across the

@@ -1,6 +1,6 @@
-//! The engine's records: each asset kept as its compact binary form (the snapshot's asset
-//! encoding, [`crate::snapshot`]), compressed one by one with a zstd dictionary trained on the
-//! engine's own assets, and decoded when asked for.
+//! The engine's records: each asset kept as its compact binary form ([`encoding`], which the
+//! snapshot writes too), compressed one by one with a zstd dictionary trained on the engine's
+//! own assets, and decoded when asked for.
 //!
 //! Why: an [`Asset`] in memory is about 1.6 KiB (its strings, lists and their allocations); the
 //! same record encoded is about 600 bytes and, compressed against a dictionary of what records
@@ -19,7 +19,6 @@ mod encoding;
 use crate::bytes::{In, Out};
 use crate::error::SnapshotError;
 use assetmap_core::{Asset, AssetId};
-use encoding as asset;
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
@@ -65,7 +64,7 @@ thread_local! {
 /// `asset` in its binary form.
 fn encode(asset: &Asset) -> Vec<u8> {
     let mut out = Out::default();
-    asset::write(&mut out, asset);
+    encoding::write(&mut out, asset);
     out.buf
 }
 
@@ -81,7 +80,7 @@ impl Codec {
         let mut sizes = Vec::new();
         for a in assets.step_by(step) {
             let before = samples.buf.len();
-            asset::write(&mut samples, a);
+            encoding::write(&mut samples, a);
             sizes.push(samples.buf.len() - before);
         }
         let mut raw = Vec::with_capacity(DICTIONARY_BYTES);
@@ -146,7 +145,7 @@ impl Codec {
                 return Err(SnapshotError::corrupt("a record does not decompress"));
             }
             let mut input = In::new(plain);
-            let asset = asset::read(&mut input)?;
+            let asset = encoding::read(&mut input)?;
             if !input.is_empty() {
                 return Err(SnapshotError::corrupt("a record has bytes after its asset"));
             }
