@@ -464,9 +464,9 @@ impl<E: EngineView> EngineBatches<E> {
         let ids: Vec<AssetId> = engine.with_engine(|engine| match sel.search_box() {
             Some(None) => Vec::new(),
             Some(Some(b)) => engine
-                .bbox(&b, &sel.filter)
+                .bbox_ids(&b, &sel.filter)
                 .into_iter()
-                .map(|a| a.id.clone())
+                .cloned()
                 .collect(),
             None => engine.scan_ids(&sel.filter).cloned().collect(),
         });

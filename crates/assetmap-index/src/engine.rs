@@ -579,6 +579,27 @@ impl Engine {
         self.assets_of(&self.in_id_order(slots))
     }
 
+    /// The ids of [`bbox`](Self::bbox), in id order (no record decoded but for the `open_at`
+    /// filter).
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::{BBox, Engine, Filter};
+    /// use assetmap_synthetic as synthetic;
+    /// let engine = Engine::new(synthetic::assets(1, 2_000));
+    /// let b: BBox = "-2.4,53.4,-2.2,53.5".parse().unwrap();
+    /// let ids: Vec<_> = engine.bbox(&b, &Filter::default()).into_iter().map(|a| a.id).collect();
+    /// assert!(engine.bbox_ids(&b, &Filter::default()).into_iter().eq(ids.iter()));
+    /// ```
+    pub fn bbox_ids(&self, bbox: &BBox, filter: &Filter) -> Vec<&AssetId> {
+        let c = CompiledFilter::new(filter);
+        let slots = self.bbox_slots(bbox, &c).collect();
+        self.in_id_order(slots)
+            .into_iter()
+            .filter_map(|s| self.slot_id(s))
+            .collect()
+    }
+
     /// How many assets [`bbox`](Self::bbox) would return, without sorting them.
     pub fn bbox_count(&self, bbox: &BBox, filter: &Filter) -> usize {
         let c = CompiledFilter::new(filter);
