@@ -12,7 +12,7 @@ use crate::params::Params;
 use crate::parse::lookup_postcode;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use assetmap_core::{Asset, Status, TimeOfDay, Weekday};
+use assetmap_core::{Asset, AssetId, Status, TimeOfDay, Weekday};
 use assetmap_index::directory::DirectoryQuery;
 use assetmap_index::{Engine, Filter, TextQuery, TimeInterval};
 use assetmap_io::oruk::{self, Term};
@@ -273,12 +273,14 @@ fn matching(engine: &Engine, q: Option<&DirectoryQuery>) -> Vec<Asset> {
 }
 
 /// The published (public) asset whose `id_of` is `id`.
-fn published(engine: &Engine, id: &str, id_of: fn(&Asset) -> String) -> Option<Asset> {
+fn published(engine: &Engine, id: &str, id_of: fn(&AssetId) -> String) -> Option<Asset> {
     let public = Filter {
         statuses: Status::SHOWN_BY_DEFAULT.to_vec(),
         ..Filter::default()
     };
-    engine.scan(&public).find(|a| id_of(a) == id)
+    // The directory's ids are derived from asset ids: compare those, read one record.
+    let found = engine.scan_ids(&public).find(|a| id_of(a) == id)?;
+    engine.get(found)
 }
 
 fn not_found(what: &str, list: &str, id: &str) -> ApiError {
