@@ -84,7 +84,8 @@ pub struct Brief<'a> {
 /// a binary search and id-ordered paging needs no sort), `facets` packs each asset's position
 /// and filterable attributes, and an [`RTree`] holds each location as a 3-D unit vector.
 /// Queries test the facets; an asset is decoded only for what is handed out (and for the
-/// `open_at` and `updated` filters, which read the record). Writes keep all of them in step.
+/// `open_at` filter, which reads opening times from the record). Writes keep all of them in
+/// step.
 ///
 /// `Send + Sync`: the server wraps it in a `RwLock`.
 ///
@@ -680,8 +681,8 @@ impl Engine {
         })
     }
 
-    /// The ids of [`scan`](Self::scan), in id order (no decoding but for the `open_at` and
-    /// `updated` filters).
+    /// The ids of [`scan`](Self::scan), in id order (no decoding but for the `open_at`
+    /// filter).
     pub fn scan_ids<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = &'a AssetId> + 'a {
         self.scan_slots(filter).filter_map(|s| self.slot_id(s))
     }
@@ -791,7 +792,7 @@ impl Engine {
     }
 
     /// The slot and distance (metres) of every asset within `max_distance_m` metres of `at`
-    /// that passes `c` (its `open_at` and `updated` checked on the asset), lazily and nearest
+    /// that passes `c` (its `open_at` checked on the record), lazily and nearest
     /// first — up to rounding of a few micrometres, [`CHORD_SLACK`]; for a walk that decides
     /// as it goes when to stop.
     pub(crate) fn nearest_walk<'e, 'c>(
@@ -817,9 +818,9 @@ impl Engine {
             })
     }
 
-    /// [`nearest_within`](Self::nearest_within) with a compiled filter (whose `open_at` and
-    /// `updated` are checked on the asset): each hit's slot and distance in metres, nearest
-    /// first, ties by id.
+    /// [`nearest_within`](Self::nearest_within) with a compiled filter (whose `open_at` is
+    /// checked on the record): each hit's slot and distance in metres, nearest first, ties by
+    /// id.
     pub(crate) fn nearest_within_compiled(
         &self,
         at: LonLat,

@@ -529,7 +529,7 @@ impl Engine {
     /// the [module docs](crate::tiles) for which, and for the buffer).
     ///
     /// Cost: one pass over the tile's entries in the Z-ordered index (every asset at zoom 0),
-    /// reading an `Asset` only for the points returned and for `open_at` / `updated` filters.
+    /// decoding a record only for the points returned and for the `open_at` filter.
     ///
     /// # Examples
     /// ```
