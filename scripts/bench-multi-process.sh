@@ -208,17 +208,6 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: applicat
 echo "asset_changes last analysed: $(feed_stats), with the three processes started"
 
 # 3. Read load on each process.
-cat >"$WORK/knn.lua" <<'EOF'
--- GET /search: the 20 nearest assets to a random point, nearest first (seeded per process).
-init = function(args)
-  math.randomseed(tonumber(args[1] or "42"))
-end
-request = function()
-  local lon = -3.0 + math.random() * 1.1
-  local lat = 53.2 + math.random() * 0.5
-  return wrk.format("GET", string.format("/search?lon=%.6f&lat=%.6f&sort=distance&radius=50000&limit=20", lon, lat))
-end
-EOF
 sample="/search?lon=-2.3183&lat=53.4242&sort=distance&radius=50000&limit=20"
 for i in 0 1 2; do
     echo "sample on process $((i + 1)): GET $sample -> $(curl -sf "http://127.0.0.1:${PORTS[$i]}$sample" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["features"]), "features")')"
@@ -226,7 +215,7 @@ done
 echo
 echo "--- 3. read load: wrk -t1 -c$CONNECTIONS (nice -n 5) on each process, ${WARMUP} s before the first write (load average $(load))"
 for i in 0 1 2; do
-    nice -n 5 wrk -t1 -c"$CONNECTIONS" -d"${MAX_LOAD}s" --timeout 10s --latency -s "$WORK/knn.lua" \
+    nice -n 5 wrk -t1 -c"$CONNECTIONS" -d"${MAX_LOAD}s" --timeout 10s --latency -s "$REPO_ROOT/scripts/wrk/search-random-points.lua" \
         "http://127.0.0.1:${PORTS[$i]}" -- "$((42 + i))" >"$WORK/wrk$i.out" 2>&1 &
     WRK_PIDS+=("$!")
 done

@@ -217,7 +217,7 @@ EOF
 tiles_at 14
 tiles_at 16
 
-# Points for the k-nearest searches: uniform over the extent (as bench-postgis.sh's knn.lua).
+# Points for the k-nearest searches: uniform over the extent (as scripts/wrk/search-random-points.lua).
 python3 - "$WEST" "$SOUTH" "$EAST" "$NORTH" >"$WORK/points.txt" <<'EOF'
 import random, sys
 w, s, e, n = map(float, sys.argv[1:])

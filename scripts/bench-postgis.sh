@@ -108,15 +108,6 @@ SELECT id, ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 432
 FROM (SELECT id, geom FROM assets ORDER BY geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT 100) c
 ORDER BY d LIMIT 20;
 EOF
-cat >"$WORK/knn.lua" <<'EOF'
--- GET /search: the 20 nearest assets to a random point, nearest first.
-math.randomseed(42)
-request = function()
-  local lon = -3.0 + math.random() * 1.1
-  local lat = 53.2 + math.random() * 0.5
-  return wrk.format("GET", string.format("/search?lon=%.6f&lat=%.6f&sort=distance&radius=50000&limit=20", lon, lat))
-end
-EOF
 echo
 echo "--- 3. k-nearest 20, $CONNECTIONS connections, ${DURATION} s each (client and server share the cores)"
 sample="/search?lon=-2.3183&lat=53.4242&sort=distance&radius=50000&limit=20"
@@ -127,4 +118,4 @@ for script in knn knn_sphere; do
         grep -E "latency average|^tps" || true
 done
 echo "wrk GET /search (load average $(load)):"
-wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/knn.lua" "http://127.0.0.1:$PORT" | sed -n '/Latency/,/Transfer/p'
+wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$REPO_ROOT/scripts/wrk/search-random-points.lua" "http://127.0.0.1:$PORT" | sed -n '/Latency/,/Transfer/p'

@@ -1,8 +1,10 @@
 -- wrk script: nearest-first searches (50 km, 20 results) from random points over the
--- synthetic data's extent (longitude -3.0..-1.9, latitude 53.2..53.7), seeded so that every
--- run asks the same sequence.
--- wrk -t2 -c32 -d10s -s scripts/wrk/search-random-points.lua http://127.0.0.1:18900
-math.randomseed(42)
+-- synthetic data's extent (longitude -3.0..-1.9, latitude 53.2..53.7). Seeded (42, or the
+-- first argument after `--`), so that every run asks the same sequence.
+-- wrk -t2 -c32 -d10s -s scripts/wrk/search-random-points.lua http://127.0.0.1:18900 [-- SEED]
+init = function(args)
+  math.randomseed(tonumber(args[1] or "42"))
+end
 request = function()
   local lon = -3.0 + math.random() * 1.1
   local lat = 53.2 + math.random() * 0.5
