@@ -198,7 +198,7 @@ async fn take_asset(
 fn stored_asset_id(state: &AppState, raw: &str) -> Result<AssetId, ApiError> {
     let id = AssetId::parse(raw)
         .map_err(|e| ApiError::not_found(format!("There is no asset {raw:?}: {}", e.problem)))?;
-    if state.engine().get(&id).is_none() {
+    if !state.engine().contains(&id) {
         return Err(ApiError::not_found(format!(
             "There is no asset with id '{id}'."
         )));

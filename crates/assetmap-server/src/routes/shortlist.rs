@@ -448,7 +448,7 @@ async fn shortlist(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     let gone_ids: Vec<AssetId> = {
         let engine = state.engine();
         ids.iter()
-            .filter(|id| engine.get(id).is_none())
+            .filter(|id| !engine.contains(id))
             .cloned()
             .collect()
     };
