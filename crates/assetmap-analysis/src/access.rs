@@ -9,7 +9,7 @@
 //! the whole new set. Exact (the same bits as a full recompute), and cheap for the one asset a
 //! write changes.
 
-use assetmap_core::{AssetId, Category, LonLat, Status};
+use assetmap_core::{Category, LonLat, Status};
 use assetmap_index::{AreaLevel, Engine, Filter};
 use assetmap_place::{Place, PostcodeInfo};
 use chrono::NaiveDate;
@@ -31,26 +31,43 @@ pub(crate) fn category_bit(c: Category) -> u32 {
     1 << (c as u32)
 }
 
-/// Where a counted asset is: its category bits, its area position at each level, and when its
-/// details were last confirmed (its `verified_at`, for the JSNA's "checked within 12 months").
-/// The counted assets of an engine, as [`AreaFigures::read`] copies them out.
+/// The counted assets of an engine, as [`AreaFigures::read`] copies them out: each one's
+/// location, category bits and `verified_at` (no id: an asset's areas depend on its location
+/// only, so the cache matches assets across generations by location).
 #[derive(Debug, Clone, Default)]
 pub struct CountedAssets(Vec<CountedAsset>);
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct CountedAsset {
-    id: AssetId,
-    location: LonLat,
+    at: Bits,
     /// [`category_bit`]s.
     categories: u32,
     verified_at: Option<NaiveDate>,
 }
 
+/// A counted asset's area at a level that is in no area of it.
+const NO_AREA: u32 = u32::MAX;
+
+/// Where a counted asset is: its location, its category bits, its area position at each level,
+/// and when its details were last confirmed (its `verified_at`, for the JSNA's "checked within
+/// 12 months"). 40 bytes: at a million assets the cache holds 40 MB of these.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Placed {
+    at: Bits,
     pub categories: u32,
-    pub areas: [Option<u32>; 4],
+    /// Per level ([`level_index`]), the area's position, or [`NO_AREA`].
+    areas: [u32; 4],
     pub verified_at: Option<NaiveDate>,
+}
+
+impl Placed {
+    /// The position of its area at level `level_index`, if it is in one.
+    pub fn area(&self, level_index: usize) -> Option<u32> {
+        self.areas
+            .get(level_index)
+            .copied()
+            .filter(|a| *a != NO_AREA)
+    }
 }
 
 /// Per postcode (in [`Place::postcodes`] order), metres to the nearest asset of a category.
@@ -67,23 +84,25 @@ fn from_bits(b: Bits) -> Option<LonLat> {
     LonLat::new(f64::from_bits(b.0), f64::from_bits(b.1)).ok()
 }
 
-/// One category's counted asset locations (sorted, with repeats) and, once computed, every
-/// postcode's distance to the nearest of them. Distances depend only on this multiset.
-#[derive(Debug, Default)]
-struct Targets {
-    points: Vec<Bits>,
-    distances: Option<Distances>,
+/// The locations of `category` among `counted` (sorted by location, so these are too: a
+/// sorted multiset).
+fn points_of(counted: &[Placed], category: Category) -> impl Iterator<Item = Bits> + '_ {
+    let bit = category_bit(category);
+    counted
+        .iter()
+        .filter(move |p| p.categories & bit != 0)
+        .map(|p| p.at)
 }
 
 #[derive(Debug, Default)]
 struct Cache {
     generation: Option<u64>,
-    /// Each counted asset's location and areas, by id.
-    placed: HashMap<AssetId, (LonLat, Placed)>,
-    /// The counted assets of the current generation, in id order.
+    /// The counted assets of the current generation, sorted by location (the order a
+    /// refresh matches them in; the figures add up, so any order serves them).
     counted: Arc<Vec<Placed>>,
-    /// Per category.
-    nearest: HashMap<Category, Targets>,
+    /// Per category, every postcode's distance to its nearest asset, once computed (they
+    /// depend only on the category's locations in `counted`).
+    nearest: HashMap<Category, Distances>,
 }
 
 /// A consistent view for one summary.
@@ -155,6 +174,19 @@ fn update_distances(
     out
 }
 
+/// The areas of a point at each level ([`NO_AREA`] where it is in none).
+fn locate(place: &Place, at: Bits) -> [u32; 4] {
+    let mut areas = [NO_AREA; 4];
+    if let Some(at) = from_bits(at) {
+        for level in AreaLevel::ALL {
+            if let Some(i) = place.areas.locate_in(level, at) {
+                areas[level_index(level)] = u32::try_from(i).unwrap_or(NO_AREA);
+            }
+        }
+    }
+    areas
+}
+
 impl AreaFigures {
     /// Brings the cache up to `generation` from `engine` ([`read`](Self::read) then
     /// [`refresh_with`](Self::refresh_with)). Hold the engine's read lock across the call, so
@@ -184,8 +216,7 @@ impl AreaFigures {
             engine
                 .scan_briefs(&filter)
                 .map(|b| CountedAsset {
-                    id: b.id.clone(),
-                    location: b.location,
+                    at: bits(b.location),
                     categories: u32::from(b.category_bits),
                     verified_at: b.verified_at,
                 })
@@ -194,71 +225,55 @@ impl AreaFigures {
     }
 
     /// Brings the cache up to `generation` from `assets` (read from the engine at that
-    /// generation): every counted asset's areas, and each category's locations (with its
-    /// distances updated incrementally when they were known). Nothing happens when the cache
-    /// is already at `generation` or later.
+    /// generation): every counted asset's areas (located only where no asset of the previous
+    /// generation stood), and each category's distances, updated incrementally when they were
+    /// known. Nothing happens when the cache is already at `generation` or later.
     pub fn refresh_with(&self, assets: CountedAssets, generation: u64, place: &Place) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.generation.is_some_and(|g| g >= generation) {
             return;
         }
-        let mut placed = HashMap::with_capacity(cache.placed.len());
-        let mut counted = Vec::with_capacity(cache.placed.len());
-        let mut points: Vec<Vec<Bits>> = vec![Vec::new(); Category::ALL.len()];
-        for a in assets.0 {
-            let areas = match cache.placed.get(&a.id) {
-                Some((at, p)) if *at == a.location => p.areas,
-                _ => {
-                    let mut areas = [None; 4];
-                    for level in AreaLevel::ALL {
-                        areas[level_index(level)] = place
-                            .areas
-                            .locate_in(level, a.location)
-                            .and_then(|i| u32::try_from(i).ok());
-                    }
-                    areas
+        let mut fresh = assets.0;
+        fresh.sort_unstable_by_key(|a| a.at);
+        let old = std::mem::take(&mut cache.counted);
+        let mut j = 0;
+        let counted: Vec<Placed> = fresh
+            .into_iter()
+            .map(|a| {
+                while j < old.len() && old[j].at < a.at {
+                    j += 1;
                 }
-            };
-            let p = Placed {
-                categories: a.categories,
-                areas,
-                verified_at: a.verified_at,
-            };
-            for c in Category::ALL {
-                if a.categories & category_bit(*c) != 0 {
-                    points[*c as usize].push(bits(a.location));
+                let areas = match old.get(j) {
+                    Some(p) if p.at == a.at => p.areas,
+                    _ => locate(place, a.at),
+                };
+                Placed {
+                    at: a.at,
+                    categories: a.categories,
+                    areas,
+                    verified_at: a.verified_at,
                 }
-            }
-            counted.push(p);
-            placed.insert(a.id, (a.location, p));
-        }
-        for c in Category::ALL {
-            let mut new = std::mem::take(&mut points[*c as usize]);
-            new.sort_unstable();
-            let entry = cache.nearest.entry(*c).or_default();
-            if entry.points == new {
+            })
+            .collect();
+        let known: Vec<Category> = cache.nearest.keys().copied().collect();
+        for c in known {
+            if points_of(&old, c).eq(points_of(&counted, c)) {
                 continue;
             }
-            let distances = entry.distances.take().map(|old| {
-                let to_points =
-                    |v: Vec<Bits>| v.into_iter().filter_map(from_bits).collect::<Vec<_>>();
-                let added = to_points(minus(&new, &entry.points));
-                let removed = to_points(minus(&entry.points, &new));
-                let all = to_points(new.clone());
-                Arc::new(update_distances(
-                    place.postcodes(),
-                    &old,
-                    &added,
-                    &removed,
-                    &all,
-                ))
-            });
-            *entry = Targets {
-                points: new,
-                distances,
+            let Some(previous) = cache.nearest.remove(&c) else {
+                continue;
             };
+            let (was, now): (Vec<Bits>, Vec<Bits>) = (
+                points_of(&old, c).collect(),
+                points_of(&counted, c).collect(),
+            );
+            let to_points = |v: Vec<Bits>| v.into_iter().filter_map(from_bits).collect::<Vec<_>>();
+            let added = to_points(minus(&now, &was));
+            let removed = to_points(minus(&was, &now));
+            let all = to_points(now);
+            let distances = update_distances(place.postcodes(), &previous, &added, &removed, &all);
+            cache.nearest.insert(c, Arc::new(distances));
         }
-        cache.placed = placed;
         cache.counted = Arc::new(counted);
         cache.generation = Some(generation);
     }
@@ -270,15 +285,15 @@ impl AreaFigures {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         let mut nearest = HashMap::new();
         for c in categories {
-            let entry = cache.nearest.entry(*c).or_default();
-            let d = match &entry.distances {
+            let d = match cache.nearest.get(c) {
                 Some(d) => d.clone(),
                 None => {
                     let from: Vec<LonLat> = place.postcodes().iter().map(|p| p.at).collect();
-                    let to: Vec<LonLat> =
-                        entry.points.iter().copied().filter_map(from_bits).collect();
+                    let to: Vec<LonLat> = points_of(&cache.counted, *c)
+                        .filter_map(from_bits)
+                        .collect();
                     let d = Arc::new(assetmap_index::areas::nearest_distances_m(&from, &to));
-                    entry.distances = Some(d.clone());
+                    cache.nearest.insert(*c, d.clone());
                     d
                 }
             };

@@ -202,7 +202,7 @@ pub fn summary(
         counted += 1;
         let is_checked = verified_since(p.verified_at, since);
         counted_checked += usize::from(is_checked);
-        let Some(i) = p.areas[li] else {
+        let Some(i) = p.area(li) else {
             outside += 1;
             continue;
         };
@@ -535,6 +535,68 @@ mod tests {
         assert_eq!(counted(&figures), 2);
         figures.refresh_with(AreaFigures::read(&older), 3, &place);
         assert_eq!(counted(&figures), 1);
+    }
+
+    /// An asset of `category` at `at`, never checked, active.
+    fn of(id: &str, category: &str, at: (f64, f64)) -> Asset {
+        let draft = AssetDraft {
+            name: Some(format!("Place {id}")),
+            abcd_type: Some("association".into()),
+            categories: vec![category.into()],
+            status: Some("active".into()),
+            ..AssetDraft::default()
+        };
+        let valid = draft.validate(Some(at)).unwrap();
+        Asset::create(AssetId::parse(id).unwrap(), valid, chrono::Utc::now())
+    }
+
+    #[test]
+    fn a_cache_kept_in_step_through_edits_answers_as_one_built_afresh() {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+        let place = Place::load(&data).unwrap();
+        let today = day("2026-06-15");
+        // A grid across the borough, two categories, two assets on one spot.
+        let grid = |i: usize| {
+            (
+                -2.45 + (i % 6) as f64 * 0.035,
+                53.37 + (i / 6) as f64 * 0.022,
+            )
+        };
+        let cats = ["food", "faith", "physical_activity_sport"];
+        let mut assets: Vec<Asset> = (0..30)
+            .map(|i| of(&format!("t:{i:02}"), cats[i % 3], grid(i)))
+            .collect();
+        assets.push(of("t:twin", "food", grid(0)));
+        let mut engine = Engine::new(assets);
+        let kept = AreaFigures::default();
+        kept.refresh(&engine, 0, &place);
+        kept.warm(&place);
+        let query = SummaryQuery::default();
+        let before = summary(&kept, &place, AreaLevel::Lsoa, &query, today);
+
+        // Moved (to another asset's spot and to a new one), removed (one of the twins, and the
+        // only asset at its spot), added, and one that changed category.
+        engine.upsert(of("t:03", "food", grid(4)));
+        engine.upsert(of("t:05", "faith", (-2.30, 53.455)));
+        engine.remove(&AssetId::parse("t:twin").unwrap());
+        engine.remove(&AssetId::parse("t:07").unwrap());
+        engine.upsert(of("t:new", "physical_activity_sport", (-2.41, 53.43)));
+        engine.upsert(of("t:10", "faith", grid(10)));
+        kept.refresh(&engine, 1, &place);
+        let after = summary(&kept, &place, AreaLevel::Lsoa, &query, today);
+
+        let afresh = AreaFigures::default();
+        afresh.refresh(&engine, 1, &place);
+        let expected = summary(&afresh, &place, AreaLevel::Lsoa, &query, today);
+        assert_eq!(after, expected);
+        assert_ne!(after, before, "the edits change the figures");
+        for level in AreaLevel::ALL {
+            assert_eq!(
+                summary(&kept, &place, level, &query, today),
+                summary(&afresh, &place, level, &query, today),
+                "{level:?}"
+            );
+        }
     }
 
     #[test]
