@@ -59,6 +59,14 @@ fn main() {
         "  of which text:    {:.0} MiB (heap, counted)",
         engine.text_index().heap_bytes() as f64 / 1024.0 / 1024.0
     );
+    for (part, bytes) in engine.text_index().heap_parts() {
+        println!("    {part:<24} {:.1} MiB", bytes as f64 / 1024.0 / 1024.0);
+    }
+    println!(
+        "  chunks: {}, postings: {}",
+        engine.text_index().chunk_count(),
+        engine.text_index().posting_count()
+    );
     println!(
         "  of which records: {:.0} MiB (heap, counted: ids, compressed records, dictionary)",
         engine.records_heap_bytes() as f64 / 1024.0 / 1024.0

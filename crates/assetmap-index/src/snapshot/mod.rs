@@ -28,7 +28,7 @@ use std::sync::Mutex;
 const MAGIC: &[u8; 16] = b"assetmap engine\n";
 
 /// The layout's number: raised whenever what is written changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// Assets per frame of the asset section (a frame is decoded on one core).
 const ASSETS_PER_FRAME: usize = 16_384;

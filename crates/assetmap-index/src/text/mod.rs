@@ -89,6 +89,7 @@ mod accumulator;
 mod analysis;
 pub mod concepts;
 mod grid;
+mod posting_list;
 mod postings;
 mod query;
 mod scoring;

@@ -1,9 +1,10 @@
 //! Posting lists, cell by cell: the assets of each ~1 km grid cell form a chunk, a small
 //! inverted index of its own (each asset's position, length and facets once, then per term the
-//! assets holding it, 4 bytes a posting); built in bulk on all cores and kept in step by
-//! upsert/remove, which rewrite one chunk.
+//! assets holding it, encoded in about 2 bytes a posting: [`super::posting_list`]); built in
+//! bulk on all cores and kept in step by upsert/remove, which rewrite one chunk.
 
 use super::grid::{cell_of, CellKey, Region};
+use super::posting_list::{self, PostingList};
 use super::query::for_each_index_term;
 use super::vocabulary::{category_term_arc, W_CATEGORY, W_DESCRIPTION, W_NAME, W_TAG};
 use crate::bytes::{In, Out};
@@ -17,7 +18,7 @@ use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 /// One asset of a chunk: what a search reads for each of its postings, kept once per asset
-/// rather than in every posting (a posting is 4 bytes, this 28).
+/// rather than in every posting (a posting is about 2 bytes, this 28).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct CellDoc {
     /// The engine's slot; [`FREE`] for a local number not in use.
@@ -28,18 +29,9 @@ pub(super) struct CellDoc {
     pub(super) facets: Facets,
 }
 
-/// One posting: an asset of the chunk (its local number) holding a term, and how often.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Entry {
-    /// Index into the chunk's [`CellDoc`]s.
-    pub(super) local: u16,
-    /// Weighted term frequency (field weights doubled).
-    pub(super) tf: u16,
-}
-
 pub(super) type TermId = u32;
 
-const _: () = assert!(size_of::<Entry>() == 4 && size_of::<CellDoc>() == 28);
+const _: () = assert!(size_of::<CellDoc>() == 28);
 
 /// The bucket of `term` in a [`Chunk`]'s lookup table of `mask + 1` buckets (Fibonacci
 /// hashing).
@@ -72,14 +64,17 @@ struct Chunk {
     docs: Vec<CellDoc>,
     /// Local numbers not in use.
     free: Vec<u16>,
-    /// `(term, start)` sorted by term: the term's postings are `entries[start..]` up to the
+    /// `(term, start)` sorted by term: the term's postings are `postings[start..]` up to the
     /// next term's start.
     dir: Vec<(TermId, u32)>,
     /// An open-addressing table from a term to its place in `dir` (+ 1; 0 is empty), twice
     /// as many buckets as terms or more: a term is found in about one probe, where a binary
     /// search of `dir` took ten unpredictable branches and most of a search's time.
     lookup: Box<[u32]>,
-    entries: Vec<Entry>,
+    /// Every term's [`PostingList`], one after another in term order.
+    postings: Vec<u8>,
+    /// How many postings `postings` holds.
+    n_postings: u32,
 }
 
 impl Chunk {
@@ -90,7 +85,8 @@ impl Chunk {
             free: Vec::new(),
             dir: Vec::new(),
             lookup: Box::new([]),
-            entries: Vec::new(),
+            postings: Vec::new(),
+            n_postings: 0,
         }
     }
 
@@ -100,28 +96,34 @@ impl Chunk {
 
     /// The postings of `term` in this chunk (empty when it has none).
     #[inline]
-    fn postings(&self, term: TermId) -> &[Entry] {
+    fn postings(&self, term: TermId) -> PostingList<'_> {
         if self.lookup.is_empty() {
-            return &[];
+            return PostingList(&[]);
         }
         let mask = self.lookup.len() - 1;
         let mut b = bucket(term, mask);
         loop {
             let at = self.lookup[b];
             if at == 0 {
-                return &[];
+                return PostingList(&[]);
             }
             let i = at as usize - 1;
             if self.dir[i].0 == term {
-                let start = self.dir[i].1 as usize;
-                let end = self
-                    .dir
-                    .get(i + 1)
-                    .map_or(self.entries.len(), |d| d.1 as usize);
-                return &self.entries[start..end];
+                return self.run(i);
             }
             b = (b + 1) & mask;
         }
+    }
+
+    /// The postings of the `i`th term of `dir`.
+    #[inline]
+    fn run(&self, i: usize) -> PostingList<'_> {
+        let start = self.dir[i].1 as usize;
+        let end = self
+            .dir
+            .get(i + 1)
+            .map_or(self.postings.len(), |d| d.1 as usize);
+        PostingList(&self.postings[start..end])
     }
 
     /// Rebuilds `lookup` from `dir`.
@@ -143,159 +145,85 @@ impl Chunk {
         self.lookup = lookup;
     }
 
-    /// Rebuilds `dir` and `entries` from `(term, local, tf)` triples.
+    /// Rebuilds `dir` and `postings` from `(term, local, tf)` triples.
     fn set_postings(&mut self, mut triples: Vec<(TermId, u16, u16)>) {
         triples.sort_unstable();
         self.dir.clear();
-        self.entries.clear();
-        self.entries.reserve_exact(triples.len());
-        for (term, local, tf) in triples {
-            if self.dir.last().is_none_or(|d| d.0 != term) {
-                self.dir.push((term, self.entries.len() as u32));
-            }
-            self.entries.push(Entry { local, tf });
+        self.postings.clear();
+        self.n_postings = triples.len() as u32;
+        for run in triples.chunk_by(|a, b| a.0 == b.0) {
+            self.dir.push((run[0].0, self.postings.len() as u32));
+            posting_list::encode(
+                &mut self.postings,
+                run.iter().map(|&(_, local, tf)| (local, tf)),
+            );
         }
         self.dir.shrink_to_fit();
         self.reindex();
-        self.entries.shrink_to_fit();
+        self.postings.shrink_to_fit();
     }
 
-    /// Adds the postings of asset `local` (a number no posting names yet), `terms` being
-    /// `(term, tf)` sorted by term: runs of other assets' postings are copied whole, not
-    /// tested one by one as [`replace_postings`](Self::replace_postings) must.
-    fn add_postings(&mut self, local: u16, terms: &[(TermId, u16)]) -> Replaced {
-        let mut dir = Vec::with_capacity(self.dir.len() + terms.len());
-        let mut entries = Vec::with_capacity(self.entries.len() + terms.len());
-        let mut fresh = Vec::new();
-        let mut new = terms.iter().peekable();
-        for (i, &(term, start)) in self.dir.iter().enumerate() {
-            while let Some(&(t, tf)) = new.next_if(|(t, _)| *t < term) {
-                dir.push((t, entries.len() as u32));
-                entries.push(Entry { local, tf });
-                fresh.push(t);
-            }
-            let end = self
-                .dir
-                .get(i + 1)
-                .map_or(self.entries.len(), |d| d.1 as usize);
-            dir.push((term, entries.len() as u32));
-            entries.extend_from_slice(&self.entries[start as usize..end]);
-            if let Some(&(_, tf)) = new.next_if(|(t, _)| *t == term) {
-                entries.push(Entry { local, tf });
-            }
-        }
-        for &(t, tf) in new {
-            dir.push((t, entries.len() as u32));
-            entries.push(Entry { local, tf });
-            fresh.push(t);
-        }
-        self.dir = dir;
-        self.entries = entries;
-        self.reindex();
-        Replaced {
-            fresh,
-            ..Replaced::default()
-        }
-    }
-
-    /// Replaces the postings of asset `local` with `terms` (`(term, tf)` sorted by term), in
-    /// one rewrite.
-    fn replace_postings(&mut self, local: u16, terms: &[(TermId, u16)]) -> Replaced {
+    /// Gives asset `local` the postings `terms` (`(term, tf)` sorted by term; none to remove
+    /// it), in one rewrite of the chunk's postings. `held` says whether `local` may hold
+    /// postings already (false for a number just taken: no list is searched for it). Lists
+    /// that neither hold `local` nor gain it are copied whole, without decoding.
+    fn rewrite_postings(&mut self, local: u16, terms: &[(TermId, u16)], held: bool) -> Replaced {
         let mut out = Replaced::default();
         let mut dir = Vec::with_capacity(self.dir.len() + terms.len());
-        let mut entries = Vec::with_capacity(self.entries.len() + terms.len());
+        let mut bytes = Vec::with_capacity(self.postings.len() + terms.len() * 3);
+        let mut run: Vec<(u16, u16)> = Vec::new();
         let mut new = terms.iter().peekable();
-        for (i, &(term, start)) in self.dir.iter().enumerate() {
+        for i in 0..self.dir.len() {
+            let term = self.dir[i].0;
             while let Some(&(t, tf)) = new.next_if(|(t, _)| *t < term) {
-                dir.push((t, entries.len() as u32));
-                entries.push(Entry { local, tf });
+                dir.push((t, bytes.len() as u32));
+                posting_list::encode(&mut bytes, [(local, tf)]);
                 out.fresh.push(t);
             }
-            let end = self
-                .dir
-                .get(i + 1)
-                .map_or(self.entries.len(), |d| d.1 as usize);
-            let first = entries.len();
-            for e in &self.entries[start as usize..end] {
-                if e.local == local {
-                    out.had.push(term);
-                } else {
-                    entries.push(*e);
-                }
+            let list = self.run(i);
+            let gains = new.next_if(|(t, _)| *t == term).map(|&(_, tf)| tf);
+            let had = held && list.has(local);
+            if had {
+                out.had.push(term);
             }
-            if let Some(&(_, tf)) = new.next_if(|(t, _)| *t == term) {
-                entries.push(Entry { local, tf });
+            if !had && gains.is_none() {
+                dir.push((term, bytes.len() as u32));
+                bytes.extend_from_slice(list.0);
+                continue;
             }
-            if entries.len() > first {
-                dir.push((term, first as u32));
-            } else {
+            run.clear();
+            run.extend(list.iter().filter(|(l, _)| *l != local));
+            if let Some(tf) = gains {
+                let at = run.partition_point(|(l, _)| *l < local);
+                run.insert(at, (local, tf));
+            }
+            if run.is_empty() {
                 out.gone.push(term);
+            } else {
+                dir.push((term, bytes.len() as u32));
+                posting_list::encode(&mut bytes, run.iter().copied());
             }
         }
         for &(t, tf) in new {
-            dir.push((t, entries.len() as u32));
-            entries.push(Entry { local, tf });
+            dir.push((t, bytes.len() as u32));
+            posting_list::encode(&mut bytes, [(local, tf)]);
             out.fresh.push(t);
         }
+        self.n_postings = self.n_postings + terms.len() as u32 - out.had.len() as u32;
         self.dir = dir;
-        self.entries = entries;
-        self.reindex();
-        out
-    }
-
-    /// Removes the postings of asset `local`, compacting the chunk's postings in place.
-    fn remove_postings(&mut self, local: u16) -> Replaced {
-        let mut out = Replaced::default();
-        let mut dir = Vec::with_capacity(self.dir.len());
-        let mut w = 0;
-        for i in 0..self.dir.len() {
-            let (term, start) = self.dir[i];
-            let end = self
-                .dir
-                .get(i + 1)
-                .map_or(self.entries.len(), |d| d.1 as usize);
-            let first = w;
-            for r in start as usize..end {
-                let e = self.entries[r];
-                if e.local == local {
-                    out.had.push(term);
-                } else {
-                    self.entries[w] = e;
-                    w += 1;
-                }
-            }
-            if w > first {
-                dir.push((term, first as u32));
-            } else {
-                out.gone.push(term);
-            }
-        }
-        self.entries.truncate(w);
-        self.dir = dir;
+        self.postings = bytes;
         self.reindex();
         out
     }
 }
 
-/// What [`Chunk::replace_postings`] changed: the terms the asset held before, those the
+/// What [`Chunk::rewrite_postings`] changed: the terms the asset held before, those the
 /// chunk no longer holds, and those it holds now and did not before.
 #[derive(Debug, Default)]
 struct Replaced {
     had: Vec<TermId>,
     gone: Vec<TermId>,
     fresh: Vec<TermId>,
-}
-
-/// Which change [`TextIndex::rewrite`] makes to a chunk's postings: the three are kept apart
-/// for speed (merged into one walk, a move across cells took a quarter longer).
-#[derive(Debug, Clone, Copy)]
-enum Rewrite {
-    /// A number no posting names yet gets its postings.
-    Add,
-    /// An asset's postings are replaced.
-    Replace,
-    /// An asset's postings are removed.
-    Remove,
 }
 
 /// Where the index keeps an asset slot.
@@ -449,34 +377,71 @@ impl TextIndex {
     /// Bytes the index holds on the heap (its vectors' capacities; the dictionary's strings and
     /// the hash tables' buckets estimated): for sizing, not exact to the allocator's overhead.
     pub fn heap_bytes(&self) -> usize {
-        let chunks: usize = self
-            .chunks
+        self.heap_parts().iter().map(|(_, b)| b).sum()
+    }
+
+    /// [`heap_bytes`](Self::heap_bytes) part by part, named: where the index's memory goes.
+    pub fn heap_parts(&self) -> Vec<(&'static str, usize)> {
+        let sum = |f: &dyn Fn(&Chunk) -> usize| -> usize { self.chunks.iter().map(f).sum() };
+        vec![
+            ("chunks", self.chunks.capacity() * size_of::<Chunk>()),
+            (
+                "chunk assets",
+                sum(&|c| c.docs.capacity() * size_of::<CellDoc>() + c.free.capacity() * 2),
+            ),
+            (
+                "chunk term directories",
+                sum(&|c| c.dir.capacity() * size_of::<(TermId, u32)>()),
+            ),
+            ("chunk term lookups", sum(&|c| c.lookup.len() * 4)),
+            ("postings", sum(&|c| c.postings.capacity())),
+            (
+                "terms' chunks",
+                self.terms
+                    .iter()
+                    .map(|t| size_of::<TermEntry>() + t.chunks.capacity() * 4)
+                    .sum(),
+            ),
+            (
+                "cells",
+                self.cells
+                    .values()
+                    .map(|ids| size_of::<(CellKey, Vec<u32>)>() + ids.capacity() * 4)
+                    .sum(),
+            ),
+            (
+                "dictionary",
+                self.dictionary
+                    .keys()
+                    .map(|k| k.len() + size_of::<(Box<str>, TermId)>())
+                    .sum(),
+            ),
+            ("assets", self.docs.capacity() * size_of::<Option<DocRef>>()),
+        ]
+    }
+
+    /// Number of chunks (each a cell's assets, or part of them).
+    pub fn chunk_count(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// Number of postings (an asset holding a term), over every chunk.
+    pub fn posting_count(&self) -> usize {
+        self.chunks.iter().map(|c| c.n_postings as usize).sum()
+    }
+
+    /// Number of postings, counted by decoding every list (what
+    /// [`posting_count`](Self::posting_count) keeps count of).
+    #[cfg(test)]
+    pub(super) fn decoded_posting_count(&self) -> usize {
+        self.chunks
             .iter()
             .map(|c| {
-                size_of::<Chunk>()
-                    + c.docs.capacity() * size_of::<CellDoc>()
-                    + c.free.capacity() * 2
-                    + c.dir.capacity() * size_of::<(TermId, u32)>()
-                    + c.lookup.len() * 4
-                    + c.entries.capacity() * size_of::<Entry>()
+                (0..c.dir.len())
+                    .map(|i| c.run(i).iter().count())
+                    .sum::<usize>()
             })
-            .sum();
-        let terms: usize = self
-            .terms
-            .iter()
-            .map(|t| size_of::<TermEntry>() + t.chunks.capacity() * 4)
-            .sum();
-        let cells: usize = self
-            .cells
-            .values()
-            .map(|ids| size_of::<(CellKey, Vec<u32>)>() + ids.capacity() * 4)
-            .sum();
-        let dictionary: usize = self
-            .dictionary
-            .keys()
-            .map(|k| k.len() + size_of::<(Box<str>, TermId)>())
-            .sum();
-        chunks + terms + cells + dictionary + self.docs.capacity() * size_of::<Option<DocRef>>()
+            .sum()
     }
 
     /// Number of distinct terms ever seen (including category terms).
@@ -523,13 +488,8 @@ impl TextIndex {
 
     /// Gives asset `local` of chunk `chunk` the postings `terms` (sorted; none to remove it),
     /// keeping the document frequencies and each term's list of chunks in step.
-    fn rewrite(&mut self, chunk: u32, local: u16, terms: &[(TermId, u16)], how: Rewrite) {
-        let c = &mut self.chunks[chunk as usize];
-        let change = match how {
-            Rewrite::Add => c.add_postings(local, terms),
-            Rewrite::Replace => c.replace_postings(local, terms),
-            Rewrite::Remove => c.remove_postings(local),
-        };
+    fn rewrite(&mut self, chunk: u32, local: u16, terms: &[(TermId, u16)], held: bool) {
+        let change = self.chunks[chunk as usize].rewrite_postings(local, terms, held);
         for t in change.had {
             self.terms[t as usize].df -= 1;
         }
@@ -551,7 +511,7 @@ impl TextIndex {
     fn replace(&mut self, slot: u32, old: DocRef, doc: AnalysedDoc) {
         let terms = self.term_ids(&doc);
         self.chunks[old.chunk as usize].docs[old.local as usize] = doc.cell_doc(slot);
-        self.rewrite(old.chunk, old.local, &terms, Rewrite::Replace);
+        self.rewrite(old.chunk, old.local, &terms, true);
         self.total_len = self.total_len - u64::from(old.len) + u64::from(doc.len);
         self.docs[slot as usize] = Some(DocRef {
             len: doc.len,
@@ -676,7 +636,7 @@ impl TextIndex {
                 (chunk.docs.len() - 1) as u16
             }
         };
-        self.rewrite(id, local, &terms, Rewrite::Add);
+        self.rewrite(id, local, &terms, false);
         self.set_doc(
             slot,
             DocRef {
@@ -695,7 +655,7 @@ impl TextIndex {
         let chunk = &mut self.chunks[doc.chunk as usize];
         chunk.docs[doc.local as usize].slot = FREE;
         chunk.free.push(doc.local);
-        self.rewrite(doc.chunk, doc.local, &[], Rewrite::Remove);
+        self.rewrite(doc.chunk, doc.local, &[], true);
         self.live -= 1;
         self.total_len -= u64::from(doc.len);
     }
@@ -710,12 +670,7 @@ impl TextIndex {
         self.docs
             .get(slot as usize)
             .and_then(Option::as_ref)
-            .is_some_and(|d| {
-                self.chunks[d.chunk as usize]
-                    .postings(id)
-                    .iter()
-                    .any(|e| e.local == d.local)
-            })
+            .is_some_and(|d| self.chunks[d.chunk as usize].postings(id).has(d.local))
     }
 
     /// The postings of each of `leads` in `region` (everywhere when `None`), chunk by chunk:
@@ -726,7 +681,7 @@ impl TextIndex {
         &'a self,
         leads: &[TermId],
         region: Option<&Region>,
-    ) -> Vec<(usize, &'a [CellDoc], &'a [Entry])> {
+    ) -> Vec<(usize, &'a [CellDoc], PostingList<'a>)> {
         let mut out = Vec::new();
         let spread: usize = leads
             .iter()
@@ -815,11 +770,8 @@ impl TextIndex {
                     out.u32(term);
                     out.u32(start);
                 }
-                out.len(c.entries.len());
-                for e in &c.entries {
-                    out.u16(e.local);
-                    out.u16(e.tf);
-                }
+                out.len(c.postings.len());
+                out.buf.extend_from_slice(&c.postings);
             }
             frames.frame(out)?;
         }
@@ -957,35 +909,33 @@ fn read_chunk(
     chunk.dir = (0..n_dir)
         .map(|_| Ok((input.u32()?, input.u32()?)))
         .collect::<Result<Vec<_>, SnapshotError>>()?;
-    let n_entries = input.len(4)?;
-    chunk.entries = (0..n_entries)
-        .map(|_| {
-            Ok(Entry {
-                local: input.u16()?,
-                tf: input.u16()?,
-            })
-        })
-        .collect::<Result<Vec<_>, SnapshotError>>()?;
+    let n_bytes = input.len(1)?;
+    chunk.postings = input.bytes(n_bytes)?.to_vec();
     let well_formed = chunk
         .dir
         .windows(2)
-        .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1)
-        && chunk.dir.last().is_none_or(|d| d.1 as usize <= n_entries)
+        .all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1)
+        && chunk.dir.last().is_none_or(|d| (d.1 as usize) < n_bytes)
         && chunk.dir.first().is_none_or(|d| d.1 == 0)
-        && chunk.entries.iter().all(|e| (e.local as usize) < n_docs)
+        && (n_bytes == 0 || !chunk.dir.is_empty())
         && chunk.free.iter().all(|&l| (l as usize) < n_docs);
     if !well_formed {
         return Err(bad(
             "a text chunk's postings are out of order or out of range",
         ));
     }
-    for (i, &(term, start)) in chunk.dir.iter().enumerate() {
-        let end = chunk.dir.get(i + 1).map_or(n_entries, |d| d.1 as usize);
+    for i in 0..chunk.dir.len() {
+        let n = chunk
+            .run(i)
+            .checked(n_docs)
+            .ok_or_else(|| bad("a text chunk's postings do not read as postings of its assets"))?
+            .len();
+        chunk.n_postings += n as u32;
         let entry = index
             .terms
-            .get_mut(term as usize)
+            .get_mut(chunk.dir[i].0 as usize)
             .ok_or_else(|| bad("a text chunk names a word not in the dictionary"))?;
-        entry.df += (end - start as usize) as u32;
+        entry.df += n as u32;
         entry.chunks.push(id);
     }
     chunk.reindex();

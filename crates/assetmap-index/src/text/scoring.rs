@@ -3,7 +3,8 @@
 
 use super::accumulator::Accumulator;
 use super::grid::{chord2_in, chord2_to_m, Circle, Region};
-use super::postings::{CellDoc, Entry, TermId, TextIndex};
+use super::posting_list::PostingList;
+use super::postings::{CellDoc, TermId, TextIndex};
 use super::query::{TextQuery, MAX_QUERY_TERMS};
 use super::vocabulary::{category_term, WEIGHT_SCALE, W_CATEGORY, W_NAME};
 use crate::facets::{category_bit, CompiledFilter, Facets};
@@ -59,8 +60,8 @@ impl TextIndex {
             })
             .collect();
         for (_, docs, list) in self.postings(&leads, region.as_ref()) {
-            for e in list {
-                let doc = &docs[e.local as usize];
+            for (local, _) in list.iter() {
+                let doc = &docs[local as usize];
                 if chord2_in(region.as_ref(), &doc.xyz).is_some() && filter.admits(&doc.facets) {
                     f(doc.slot);
                 }
@@ -153,7 +154,7 @@ impl TextIndex {
             .flat_map(|t| t.words.iter().map(|w| w.lead))
             .collect();
         let lists = self.postings(&leads, region.as_ref());
-        let expected = lists.iter().map(|(_, _, l)| l.len()).sum::<usize>();
+        let expected = lists.iter().map(|(_, _, l)| l.len_hint()).sum::<usize>();
         let mut acc = Accumulator::with_capacity(expected.min(1 << 20));
         let norm = |len: u16| K1 * WEIGHT_SCALE * (1.0 - B + B * f32::from(len) / p.avg);
         let mut read = Vec::new();
@@ -233,7 +234,7 @@ impl TextIndex {
             .flat_map(|t| t.categories.iter().map(|c| c.id))
             .collect();
         let lists = self.postings(&leads, region.as_ref());
-        let expected = lists.iter().map(|(_, _, l)| l.len()).sum::<usize>();
+        let expected = lists.iter().map(|(_, _, l)| l.len_hint()).sum::<usize>();
         let mut acc = Accumulator::with_capacity(expected.min(1 << 20));
         let mut read = Vec::new();
         for (_, docs, list) in lists {
@@ -321,9 +322,9 @@ pub struct TextHit {
 /// first). The copies depend only on the postings, not on each other, so the processor fetches
 /// many assets from memory at once; tested one by one, each test waited for its fetch.
 #[inline]
-fn gather(docs: &[CellDoc], list: &[Entry], out: &mut Vec<(CellDoc, u16)>) {
+fn gather(docs: &[CellDoc], list: PostingList<'_>, out: &mut Vec<(CellDoc, u16)>) {
     out.clear();
-    out.extend(list.iter().map(|e| (docs[e.local as usize], e.tf)));
+    out.extend(list.iter().map(|(local, tf)| (docs[local as usize], tf)));
 }
 
 /// Appends the hits of `acc` to `out`, with category matches added and relevance computed.

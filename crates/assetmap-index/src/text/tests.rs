@@ -497,6 +497,8 @@ fn an_index_kept_in_step_by_edits_answers_as_one_built_afresh() {
     let fresh = TextIndex::build(kept.into_iter());
     assert_eq!(ix.len(), fresh.len());
     assert_eq!(ix.total_len, fresh.total_len);
+    assert_eq!(ix.posting_count(), fresh.posting_count());
+    assert_eq!(ix.posting_count(), ix.decoded_posting_count());
     let circle = Circle {
         centre: spot,
         radius_m: 3_000.0,
