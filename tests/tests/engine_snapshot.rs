@@ -72,7 +72,7 @@ async fn a_start_reads_the_snapshot_and_applies_the_changes_since(settings: Sett
     assert_eq!(seq, store.latest_seq().await.unwrap());
     assert!(engine.iter().eq(built_from(store.as_ref()).await.iter()));
     assert!(engine
-        .get(&assetmap_core::AssetId::parse("after-the-snapshot").unwrap())
+        .get(assetmap_core::AssetId::parse("after-the-snapshot").unwrap())
         .is_some());
     engine.check_invariants().unwrap();
 }

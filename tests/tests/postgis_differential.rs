@@ -286,7 +286,7 @@ async fn compare_queries(l: &Loaded, seed: u64) {
         for id in engine.symmetric_difference(&pg.keys().cloned().collect()) {
             let a = l
                 .engine
-                .get(&assetmap_core::AssetId::parse(id).expect("id"))
+                .get(assetmap_core::AssetId::parse(id).expect("id"))
                 .expect("known asset");
             assert!(
                 near_edge(a.location.lon(), a.location.lat()),

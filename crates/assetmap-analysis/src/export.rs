@@ -14,7 +14,7 @@
 
 use crate::error::AnalysisError;
 use crate::summary::{Summary, SummaryRow};
-use assetmap_core::{Asset, AssetId, LonLat};
+use assetmap_core::{Asset, LonLat};
 use assetmap_index::{AreaIndex, AreaLevel, BBox, Engine, Filter};
 use assetmap_io::export::{
     gpkg::GpkgExport, AreaCodes, AssetSink, DatasetMetadata, ExportError, Format, TableRow,
@@ -455,20 +455,20 @@ impl EngineView for std::sync::RwLock<Engine> {
 /// out as it is now (and only if it still matches).
 pub struct EngineBatches<E: EngineView> {
     engine: Arc<E>,
-    ids: std::vec::IntoIter<AssetId>,
+    ids: std::vec::IntoIter<Box<str>>,
 }
 
 impl<E: EngineView> EngineBatches<E> {
     /// Takes the snapshot of ids (in id order) under the engine's read lock.
     pub fn new(engine: Arc<E>, sel: &Selection) -> Self {
-        let ids: Vec<AssetId> = engine.with_engine(|engine| match sel.search_box() {
+        let ids: Vec<Box<str>> = engine.with_engine(|engine| match sel.search_box() {
             Some(None) => Vec::new(),
             Some(Some(b)) => engine
                 .bbox_ids(&b, &sel.filter)
                 .into_iter()
-                .cloned()
+                .map(Box::from)
                 .collect(),
-            None => engine.scan_ids(&sel.filter).cloned().collect(),
+            None => engine.scan_ids(&sel.filter).map(Box::from).collect(),
         });
         EngineBatches {
             engine,
@@ -489,7 +489,7 @@ impl<E: EngineView> EngineBatches<E> {
 
 impl<E: EngineView> AssetSource for EngineBatches<E> {
     fn next_batch(&mut self) -> Result<Option<Vec<Asset>>, AnalysisError> {
-        let ids: Vec<AssetId> = self.ids.by_ref().take(BATCH).collect();
+        let ids: Vec<Box<str>> = self.ids.by_ref().take(BATCH).collect();
         if ids.is_empty() {
             return Ok(None);
         }

@@ -68,7 +68,7 @@ pub struct Extent {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Brief<'a> {
     /// Its id.
-    pub id: &'a AssetId,
+    pub id: &'a str,
     /// Where it is.
     pub location: LonLat,
     /// Bit `c as u16` set for each of its categories `c`.
@@ -346,22 +346,23 @@ impl Engine {
     }
 
     /// The id of the asset in `slot` (no decoding).
-    pub(crate) fn slot_id(&self, slot: u32) -> Option<&AssetId> {
+    pub(crate) fn slot_id(&self, slot: u32) -> Option<&str> {
         self.records.id(slot)
     }
 
     /// Position of `id` in `order`, or where it would go.
-    fn find(&self, id: &AssetId) -> Result<usize, usize> {
+    fn find(&self, id: impl AsRef<str>) -> Result<usize, usize> {
+        let id = id.as_ref();
         self.order
             .binary_search_by(|&s| self.slot_id(s).cmp(&Some(id)))
     }
 
     /// The slot holding the asset with this id.
-    pub(crate) fn slot_of(&self, id: &AssetId) -> Option<u32> {
+    pub(crate) fn slot_of(&self, id: impl AsRef<str>) -> Option<u32> {
         self.find(id).ok().map(|i| self.order[i])
     }
 
-    /// The asset with this id (binary search, `O(log n)`).
+    /// The asset with this id (an [`AssetId`] or its text; binary search, `O(log n)`).
     ///
     /// # Examples
     /// ```
@@ -372,15 +373,16 @@ impl Engine {
     /// let id = engine.iter().next().unwrap().id.clone();
     /// assert_eq!(engine.get(&id).unwrap().id, id);
     /// assert!(engine.get(&AssetId::parse("nope").unwrap()).is_none());
+    /// assert_eq!(engine.get(id.as_str()).unwrap().id, id);
     /// ```
-    pub fn get(&self, id: &AssetId) -> Option<Asset> {
+    pub fn get(&self, id: impl AsRef<str>) -> Option<Asset> {
         self.find(id)
             .ok()
             .and_then(|i| self.slot_asset(self.order[i]))
     }
 
     /// Whether an asset with this id is held (no decoding).
-    pub fn contains(&self, id: &AssetId) -> bool {
+    pub fn contains(&self, id: impl AsRef<str>) -> bool {
         self.find(id).is_ok()
     }
 
@@ -390,7 +392,7 @@ impl Engine {
     }
 
     /// Every asset's id, in id order (no decoding).
-    pub fn ids(&self) -> impl DoubleEndedIterator<Item = &AssetId> + '_ {
+    pub fn ids(&self) -> impl DoubleEndedIterator<Item = &str> + '_ {
         self.order.iter().filter_map(|&s| self.slot_id(s))
     }
 
@@ -590,9 +592,9 @@ impl Engine {
     /// let engine = Engine::new(synthetic::assets(1, 2_000));
     /// let b: BBox = "-2.4,53.4,-2.2,53.5".parse().unwrap();
     /// let ids: Vec<_> = engine.bbox(&b, &Filter::default()).into_iter().map(|a| a.id).collect();
-    /// assert!(engine.bbox_ids(&b, &Filter::default()).into_iter().eq(ids.iter()));
+    /// assert!(engine.bbox_ids(&b, &Filter::default()).into_iter().eq(ids.iter().map(|i| i.as_str())));
     /// ```
-    pub fn bbox_ids(&self, bbox: &BBox, filter: &Filter) -> Vec<&AssetId> {
+    pub fn bbox_ids(&self, bbox: &BBox, filter: &Filter) -> Vec<&str> {
         let c = CompiledFilter::new(filter);
         let slots = self.bbox_slots(bbox, &c).collect();
         self.in_id_order(slots)
@@ -665,7 +667,7 @@ impl Engine {
     /// use assetmap_synthetic as synthetic;
     /// let engine = Engine::new(synthetic::assets(1, 100));
     /// for (brief, asset) in engine.scan_briefs(&Filter::default()).zip(engine.iter()) {
-    ///     assert_eq!((brief.id, brief.location, brief.verified_at), (&asset.id, asset.location, asset.verified_at));
+    ///     assert_eq!((brief.id, brief.location, brief.verified_at), (asset.id.as_str(), asset.location, asset.verified_at));
     ///     assert!(asset.categories.iter().all(|c| brief.category_bits & (1 << *c as u16) != 0));
     /// }
     /// ```
@@ -683,7 +685,7 @@ impl Engine {
 
     /// The ids of [`scan`](Self::scan), in id order (no decoding but for the `open_at`
     /// filter).
-    pub fn scan_ids<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = &'a AssetId> + 'a {
+    pub fn scan_ids<'a>(&'a self, filter: &Filter) -> impl Iterator<Item = &'a str> + 'a {
         self.scan_slots(filter).filter_map(|s| self.slot_id(s))
     }
 
@@ -942,7 +944,7 @@ impl Engine {
             let a = self
                 .slot_asset(s)
                 .ok_or_else(|| format!("the record in slot {s} does not decode"))?;
-            if Some(&a.id) != self.slot_id(s) {
+            if Some(a.id.as_str()) != self.slot_id(s) {
                 return Err(format!("the id kept for {} is not its record's", a.id));
             }
             if SlotFacets::of(&a) != self.facets[s as usize] {

@@ -47,7 +47,7 @@ pub use crate::recorded::{
 };
 use crate::text::{chord2_to_m, Circle, TextHit, TextQuery};
 use crate::{Engine, Filter, OpenAtPolicy};
-use assetmap_core::{haversine_m, Asset, AssetId, LonLat, Openness};
+use assetmap_core::{haversine_m, Asset, LonLat, Openness};
 use std::cmp::Ordering;
 
 /// Weight of text relevance in the score when the query has words.
@@ -889,7 +889,7 @@ impl Engine {
 #[derive(Clone, Copy)]
 struct Ranked<'a> {
     slot: u32,
-    id: &'a AssetId,
+    id: &'a str,
     /// Its packed facets, as the ranking read them.
     facets: Facets,
     distance_m: f64,

@@ -870,7 +870,6 @@ mod tests {
                     .search(&words, None, &c)
                     .iter()
                     .filter_map(|h| e.slot_id(h.slot))
-                    .map(|id| id.as_str())
                     .collect();
                 assert!(found.len() > 50, "{words:?}: {}", found.len());
                 for z in [0, 7, 8, 11, 14, 15, 16] {

@@ -53,9 +53,8 @@
 //! or id); everything else is reported as a problem or left out.
 
 use assetmap_core::{
-    AbcdType, AccessFeature, Asset, AssetDraft, AssetId, AudienceDraft, Category, ContactDraft,
-    CostBand, CostDraft, OpeningPeriod, OpeningTimesDraft, PeriodDraft, Provenance, Status,
-    Weekday,
+    AbcdType, AccessFeature, Asset, AssetDraft, AudienceDraft, Category, ContactDraft, CostBand,
+    CostDraft, OpeningPeriod, OpeningTimesDraft, PeriodDraft, Provenance, Status, Weekday,
 };
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -103,20 +102,20 @@ pub fn stable_id(kind: &str, name: &str) -> String {
 
 /// The service id of the asset with id `id` (the ids are the asset's id's alone, so a lookup
 /// by them need read no record).
-pub fn service_id(id: &AssetId) -> String {
-    stable_id("service", id.as_str())
+pub fn service_id(id: &str) -> String {
+    stable_id("service", id)
 }
 /// The location id of the asset with id `id`.
-pub fn location_id(id: &AssetId) -> String {
-    stable_id("location", id.as_str())
+pub fn location_id(id: &str) -> String {
+    stable_id("location", id)
 }
 /// The service-at-location id of the asset with id `id`.
-pub fn service_at_location_id(id: &AssetId) -> String {
-    stable_id("service_at_location", id.as_str())
+pub fn service_at_location_id(id: &str) -> String {
+    stable_id("service_at_location", id)
 }
 /// The organization id of the asset with id `id`.
-pub fn organization_id(id: &AssetId) -> String {
-    stable_id("organization", id.as_str())
+pub fn organization_id(id: &str) -> String {
+    stable_id("organization", id)
 }
 
 /// One of our taxonomy terms.
@@ -301,7 +300,7 @@ fn split_address(address: &str) -> (String, String) {
 /// The asset's organization (HSDS `organization`).
 pub fn organization(a: &Asset) -> Value {
     let mut o = json!({
-        "id": organization_id(&a.id),
+        "id": organization_id(a.id.as_str()),
         "name": a.name.to_string(),
         "description": a.description.clone().unwrap_or_else(|| a.name.to_string()),
     });
@@ -326,7 +325,7 @@ pub fn organization_full(a: &Asset) -> Value {
 
 /// The asset's location (HSDS `location`, with its address and accessibility).
 pub fn location(a: &Asset) -> Value {
-    let lid = location_id(&a.id);
+    let lid = location_id(a.id.as_str());
     let mut addresses = Vec::new();
     if a.address.is_some() || a.postcode.is_some() {
         let (line, city) = split_address(a.address.as_deref().unwrap_or(""));
@@ -478,8 +477,11 @@ fn metadata(a: &Asset, sid: &str) -> Vec<Value> {
 /// The one-to-one fields of the asset's service (the list form, without `organization`).
 fn service_core(a: &Asset) -> Map<String, Value> {
     let mut s = Map::new();
-    s.insert("id".into(), json!(service_id(&a.id)));
-    s.insert("organization_id".into(), json!(organization_id(&a.id)));
+    s.insert("id".into(), json!(service_id(a.id.as_str())));
+    s.insert(
+        "organization_id".into(),
+        json!(organization_id(a.id.as_str())),
+    );
     s.insert("name".into(), json!(a.name.to_string()));
     if let Some(d) = &a.description {
         s.insert("description".into(), json!(d));
@@ -522,7 +524,7 @@ pub fn service_list_item(a: &Asset) -> Value {
 
 /// The asset as a fully nested HSDS service.
 pub fn service(a: &Asset) -> Value {
-    let sid = service_id(&a.id);
+    let sid = service_id(a.id.as_str());
     let mut s = service_core(a);
     s.insert("organization".into(), organization(a));
     let phones: Vec<Value> = a
@@ -563,9 +565,9 @@ pub fn service(a: &Asset) -> Value {
     s.insert(
         "service_at_locations".into(),
         json!([{
-            "id": service_at_location_id(&a.id),
+            "id": service_at_location_id(a.id.as_str()),
             "service_id": sid,
-            "location_id": location_id(&a.id),
+            "location_id": location_id(a.id.as_str()),
             "location": location(a),
         }]),
     );
@@ -616,9 +618,9 @@ pub fn service_at_location_list_item(a: &Asset) -> Value {
         o.remove("accessibility");
     }
     json!({
-        "id": service_at_location_id(&a.id),
-        "service_id": service_id(&a.id),
-        "location_id": location_id(&a.id),
+        "id": service_at_location_id(a.id.as_str()),
+        "service_id": service_id(a.id.as_str()),
+        "location_id": location_id(a.id.as_str()),
         "location": loc,
         "service": service_list_item(a),
     })
@@ -631,9 +633,9 @@ pub fn service_at_location(a: &Asset) -> Value {
     let mut s = service_list_item(a);
     s["attributes"] = full["attributes"].clone();
     json!({
-        "id": service_at_location_id(&a.id),
-        "service_id": service_id(&a.id),
-        "location_id": location_id(&a.id),
+        "id": service_at_location_id(a.id.as_str()),
+        "service_id": service_id(a.id.as_str()),
+        "location_id": location_id(a.id.as_str()),
         "location": location(a),
         "schedules": full["schedules"],
         "contacts": full["contacts"],
@@ -1130,7 +1132,7 @@ mod tests {
         assert_eq!(loc["addresses"][0]["city"], "Sale");
         assert_eq!(loc["accessibility"].as_array().unwrap().len(), 2);
         assert_eq!(s["attributes"].as_array().unwrap().len(), 3);
-        assert_eq!(s["id"], service_id(&a.id));
+        assert_eq!(s["id"], service_id(a.id.as_str()));
     }
 
     #[test]

@@ -201,7 +201,7 @@ mod tests {
             change(13, &assets[4], ChangeKind::Upsert, None),
         ];
         let engine = Engine::new(merged(base, changes));
-        let ids: Vec<&str> = engine.ids().map(|id| id.as_str()).collect();
+        let ids: Vec<&str> = engine.ids().collect();
         let mut want = vec![
             assets[0].id.as_str(),
             assets[2].id.as_str(),

@@ -168,9 +168,9 @@ impl Engine {
                 match slot {
                     Some(r) => {
                         out.u8(1);
-                        out.str(r.id.as_str());
-                        out.len(r.bytes.len());
-                        out.buf.extend_from_slice(&r.bytes);
+                        out.str(r.id());
+                        out.len(r.compressed().len());
+                        out.buf.extend_from_slice(r.compressed());
                     }
                     None => out.u8(0),
                 }
@@ -307,18 +307,15 @@ fn read_records<R: Read + Send>(
                 }
                 let id = input.str()?;
                 let len = input.len(1)?;
-                let bytes: Box<[u8]> = input.bytes(len)?.into();
-                let asset = codec.decode(&bytes)?;
+                let bytes = input.bytes(len)?;
+                let asset = codec.decode(bytes)?;
                 if asset.id.as_str() != id {
                     return Err(SnapshotError::corrupt(
                         "a record's id is not the one kept beside it",
                     ));
                 }
                 facets.push(SlotFacets::of(&asset));
-                block.push(Some(Record {
-                    id: asset.id,
-                    bytes,
-                }));
+                block.push(Some(Record::new(id, bytes)));
             }
             ensure_read_all(&input, "an asset frame")?;
             done.push((i, (block, facets)));

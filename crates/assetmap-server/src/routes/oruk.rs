@@ -12,7 +12,7 @@ use crate::params::Params;
 use crate::parse::lookup_postcode;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use assetmap_core::{Asset, AssetId, Status, TimeOfDay, Weekday};
+use assetmap_core::{Asset, Status, TimeOfDay, Weekday};
 use assetmap_index::directory::DirectoryQuery;
 use assetmap_index::{Engine, Filter, TextQuery, TimeInterval};
 use assetmap_io::oruk::{self, Term};
@@ -273,7 +273,7 @@ fn matching(engine: &Engine, q: Option<&DirectoryQuery>) -> Vec<Asset> {
 }
 
 /// The published (public) asset whose `id_of` is `id`.
-fn published(engine: &Engine, id: &str, id_of: fn(&AssetId) -> String) -> Option<Asset> {
+fn published(engine: &Engine, id: &str, id_of: fn(&str) -> String) -> Option<Asset> {
     let public = Filter {
         statuses: Status::SHOWN_BY_DEFAULT.to_vec(),
         ..Filter::default()
