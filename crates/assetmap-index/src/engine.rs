@@ -350,11 +350,12 @@ impl Engine {
         self.records.id(slot)
     }
 
-    /// Position of `id` in `order`, or where it would go.
+    /// Position of `id` in `order`, or where it would go (ids compared as bytes: the same order
+    /// as text, without checking each one is UTF-8).
     fn find(&self, id: impl AsRef<str>) -> Result<usize, usize> {
-        let id = id.as_ref();
+        let id = id.as_ref().as_bytes();
         self.order
-            .binary_search_by(|&s| self.slot_id(s).cmp(&Some(id)))
+            .binary_search_by(|&s| self.records.id_bytes(s).cmp(&Some(id)))
     }
 
     /// The slot holding the asset with this id.

@@ -155,6 +155,9 @@ pub struct SearchResult {
     pub same_site_as: Option<Box<Asset>>,
     /// Its packed facets, as the ranking read them (for [`SearchResult::not_recorded`]).
     facets: Facets,
+    /// The engine's slot for it when it was found (for [`Engine::explain`], which checks it
+    /// still holds this asset).
+    slot: u32,
 }
 
 /// Whether two records are one site: within [`SAME_SITE_M`], with alike names
@@ -371,7 +374,9 @@ impl Engine {
         if r.matched == 0 {
             return Vec::new();
         }
-        match self.slot_of(&r.asset.id) {
+        // The slot it was found in, unless the engine has changed since (then look it up).
+        let found = Some(r.slot).filter(|s| self.slot_id(*s) == Some(r.asset.id.as_str()));
+        match found.or_else(|| self.slot_of(&r.asset.id)) {
             Some(slot) => {
                 let ix = self.text_index();
                 r.explain_with(q, |term| ix.doc_has(slot, term))
@@ -546,6 +551,7 @@ impl Engine {
                 Some(SearchResult {
                     asset: self.slot_asset(r.slot)?,
                     facets: r.facets,
+                    slot: r.slot,
                     distance_m: r.distance_m,
                     score: r.score,
                     relevance: f64::from(r.relevance),

@@ -200,12 +200,15 @@ impl Record {
     /// The asset's id.
     #[inline]
     pub(crate) fn id(&self) -> &str {
-        let (at, n) = self.id_span();
         // Written from a `&str` (`new`), so always UTF-8.
-        self.0
-            .get(at..at + n)
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .unwrap_or_default()
+        std::str::from_utf8(self.id_bytes()).unwrap_or_default()
+    }
+
+    /// The asset's id as bytes (ordered as the text is).
+    #[inline]
+    pub(crate) fn id_bytes(&self) -> &[u8] {
+        let (at, n) = self.id_span();
+        self.0.get(at..at + n).unwrap_or_default()
     }
 
     /// The compressed record.
@@ -290,6 +293,15 @@ impl Records {
             .get(slot as usize)
             .and_then(Option::as_ref)
             .map(Record::id)
+    }
+
+    /// The id of the asset in `slot`, as bytes.
+    #[inline]
+    pub(crate) fn id_bytes(&self, slot: u32) -> Option<&[u8]> {
+        self.slots
+            .get(slot as usize)
+            .and_then(Option::as_ref)
+            .map(Record::id_bytes)
     }
 
     /// The asset in `slot`, decoded. A record that does not decode (never written so: a bug)
