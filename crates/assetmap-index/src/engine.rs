@@ -319,6 +319,22 @@ impl Engine {
         self.records.get(slot)
     }
 
+    /// A copy of every asset's record, still compressed, in id order: what a caller holding a
+    /// lock on the engine takes (copying bytes, about 0.2 s at a million assets) to decode
+    /// after letting it go, where [`iter`](Self::iter) would decode under the lock (seconds).
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::Engine;
+    /// let engine = Engine::new(assetmap_synthetic::assets(1, 600));
+    /// let copy = engine.copy_records();
+    /// assert_eq!(copy.len(), 600);
+    /// assert_eq!(copy.into_assets(), engine.iter().collect::<Vec<_>>());
+    /// ```
+    pub fn copy_records(&self) -> crate::RecordsCopy {
+        crate::RecordsCopy::of(&self.records, &self.order)
+    }
+
     /// Bytes the records hold on the heap: ids, compressed records and their dictionary
     /// (to measure them).
     pub fn records_heap_bytes(&self) -> usize {

@@ -29,6 +29,7 @@ pub use error::IndexError;
 pub use facets::CompiledFilter;
 pub use filter::{Filter, OpenAt, OpenAtPolicy};
 pub use interval::TimeInterval;
+pub use records::RecordsCopy;
 pub use search::{MatchedFilter, SearchOrder, SearchQuery, SearchResult};
 pub use snapshot::{SnapshotError, SnapshotReader};
 pub use text::{TextIndex, TextQuery};

@@ -89,10 +89,14 @@ async fn rebuild(state: &AppState, pending: Vec<Change>) -> Result<usize, StoreE
     let started = std::time::Instant::now();
     let upto = pending.last().map_or(0, |c| c.seq);
     let mut applied = pending.len();
-    let base: Vec<Asset> = state.engine().iter().collect();
-    let mut built = tokio::task::spawn_blocking(move || Engine::new(merged(base, pending)))
-        .await
-        .map_err(|e| StoreError::Other(format!("building the engine failed: {e}")))?;
+    // The records are copied under the read lock (bytes, a fraction of a second at a million
+    // assets) and decoded after it, on a blocking thread: decoding them under the lock on this
+    // async worker held writers up for seconds.
+    let base = state.engine().copy_records();
+    let mut built =
+        tokio::task::spawn_blocking(move || Engine::new(merged(base.into_assets(), pending)))
+            .await
+            .map_err(|e| StoreError::Other(format!("building the engine failed: {e}")))?;
     // What changed while it was built (local writes included: they are in the feed too), read
     // without the write lock and applied under it, again if a local write came in between.
     let (_guard, last) = loop {

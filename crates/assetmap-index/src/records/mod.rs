@@ -349,6 +349,89 @@ impl Records {
     }
 }
 
+/// An owned copy of some of an engine's records, still compressed: taken quickly (a copy of
+/// bytes, about 0.2 s at a million assets) where a lock is held, and decoded after letting it
+/// go ([`Engine::copy_records`](crate::Engine::copy_records)).
+pub struct RecordsCopy {
+    codec: Codec,
+    /// The records one after another.
+    bytes: Vec<u8>,
+    /// Where each record ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl fmt::Debug for RecordsCopy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordsCopy")
+            .field("records", &self.ends.len())
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
+}
+
+impl RecordsCopy {
+    /// A copy of the records of `slots` (live ones; free slots are passed over), in that order.
+    pub(crate) fn of(records: &Records, slots: &[u32]) -> RecordsCopy {
+        let mut bytes = Vec::with_capacity(slots.len() * 192);
+        let mut ends = Vec::with_capacity(slots.len());
+        for r in slots
+            .iter()
+            .filter_map(|&s| records.slots.get(s as usize).and_then(Option::as_ref))
+        {
+            bytes.extend_from_slice(r.compressed());
+            ends.push(bytes.len());
+        }
+        RecordsCopy {
+            codec: records.codec.clone(),
+            bytes,
+            ends,
+        }
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when it holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The assets, decoded on all cores, in order. A record that does not decode (never
+    /// written so: a bug) is left out, as the engine reads it as a free slot.
+    pub fn into_assets(self) -> Vec<Asset> {
+        let spans: Vec<(usize, usize)> = self
+            .ends
+            .iter()
+            .scan(0, |start, &end| {
+                let span = (*start, end);
+                *start = end;
+                Some(span)
+            })
+            .collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_thread = spans.len().div_ceil(threads).max(1);
+        let (codec, bytes) = (&self.codec, &self.bytes);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = spans
+                .chunks(per_thread)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .filter_map(|&(a, b)| codec.decode(bytes.get(a..b)?).ok())
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,6 +441,19 @@ mod tests {
         let codec = Codec::train(assets.iter());
         assert_eq!(codec.dictionary_bytes().len(), DICTIONARY_BYTES);
         codec
+    }
+
+    #[test]
+    fn a_copy_of_records_decodes_to_the_assets_of_its_slots_in_order() {
+        let assets = synthetic::assets(5, 1_000);
+        // Slots 3 and 7 free.
+        let records = Records::build(&assets, &[3, 7]);
+        let slots = [9, 3, 0, 7, 999, 5, 2_000];
+        let copy = RecordsCopy::of(&records, &slots);
+        assert_eq!(copy.len(), 4);
+        let expected: Vec<Asset> = [9, 0, 999, 5].iter().map(|&i| assets[i].clone()).collect();
+        assert_eq!(copy.into_assets(), expected);
+        assert!(RecordsCopy::of(&records, &[]).into_assets().is_empty());
     }
 
     #[test]
