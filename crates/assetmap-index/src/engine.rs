@@ -335,6 +335,13 @@ impl Engine {
         crate::RecordsCopy::of(&self.records, &self.order)
     }
 
+    /// How many assets' records are read from the engine's snapshot file when handed out
+    /// (an engine read by [`SnapshotReader::open_file`](crate::SnapshotReader::open_file)
+    /// with its records in the file; edited assets are kept in memory).
+    pub fn records_in_file(&self) -> usize {
+        self.records.in_file()
+    }
+
     /// Bytes the records hold on the heap: ids, compressed records and their dictionary
     /// (to measure them).
     pub fn records_heap_bytes(&self) -> usize {

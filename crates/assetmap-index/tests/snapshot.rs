@@ -186,6 +186,81 @@ fn an_engine_read_back_takes_edits_as_the_engine_written_would() {
     assert_eq!(snapshot_of(&back, ""), snapshot_of(&engine, ""));
 }
 
+/// A temporary file of `bytes`, removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn of(bytes: &[u8], name: &str) -> TempFile {
+        let path = std::env::temp_dir().join(format!(
+            "assetmap-snapshot-{}-{name}.engine",
+            std::process::id()
+        ));
+        std::fs::write(&path, bytes).unwrap();
+        TempFile(path)
+    }
+
+    fn open(&self, records_in_file: bool) -> Engine {
+        let file = std::fs::File::open(&self.0).unwrap();
+        SnapshotReader::open_file(file, records_in_file)
+            .unwrap()
+            .read_engine()
+            .unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn an_engine_keeping_its_records_in_the_file_answers_and_edits_as_one_keeping_them_in_memory() {
+    let mut engine = edited_engine();
+    let bytes = snapshot_of(&engine, "seq 9");
+    let file = TempFile::of(&bytes, "records-in-file");
+    let in_memory = file.open(false);
+    let mut in_file = file.open(true);
+    assert_eq!(in_memory.records_in_file(), 0);
+    assert_eq!(in_file.records_in_file(), engine.len());
+    assert!(in_file.records_heap_bytes() * 3 < in_memory.records_heap_bytes());
+    in_file.check_invariants().unwrap();
+    assert!(in_file.iter().eq(engine.iter()), "the assets differ");
+    assert_eq!(answers(&in_file), answers(&engine));
+    // Its own snapshot is the same bytes, its records read from the file.
+    assert_eq!(snapshot_of(&in_file, "seq 9"), bytes);
+    // Edits: new and changed assets are kept in memory, the rest still read from the file.
+    for (i, mut a) in synthetic::assets(13, 200).into_iter().enumerate() {
+        if i % 2 == 0 {
+            a.location = sale();
+        }
+        engine.upsert(a.clone());
+        in_file.upsert(a);
+    }
+    let ids: Vec<_> = engine.iter().step_by(7).map(|a| a.id.clone()).collect();
+    for id in &ids {
+        assert_eq!(engine.remove(id), in_file.remove(id));
+    }
+    assert!(in_file.records_in_file() < engine.len());
+    assert!(in_file.records_in_file() > engine.len() / 2);
+    in_file.check_invariants().unwrap();
+    assert_eq!(answers(&in_file), answers(&engine));
+    assert_eq!(snapshot_of(&in_file, ""), snapshot_of(&engine, ""));
+    // A copy of the records (what a large backlog's rebuild takes) reads them from the file.
+    assert_eq!(
+        in_file.copy_records().into_assets(),
+        engine.iter().collect::<Vec<_>>()
+    );
+    // The file replaced by a new snapshot (renamed over it, as the server writes): the engine
+    // still reads the one it opened.
+    let newer = TempFile::of(
+        &snapshot_of(&Engine::new(synthetic::assets(2, 50)), ""),
+        "newer",
+    );
+    std::fs::rename(&newer.0, &file.0).unwrap();
+    assert!(in_file.iter().eq(engine.iter()));
+}
+
 #[test]
 fn every_field_of_an_asset_is_kept() {
     let full = full_asset();

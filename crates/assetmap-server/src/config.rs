@@ -152,6 +152,10 @@ pub struct Settings {
     /// The fewest assets for which a snapshot is written: below this a start builds the engine
     /// from the store in about a second and a snapshot would only take disk.
     pub engine_snapshot_min_assets: usize,
+    /// Whether an engine read from its snapshot keeps its records there (read back from the
+    /// file, through the operating system's cache, for each asset handed out) instead of in
+    /// memory: about 140 bytes an asset less resident memory, a file read per asset handed out.
+    pub engine_records_in_snapshot: bool,
 }
 
 /// Where the engine's snapshot is kept: what a start reads instead of building the engine from
@@ -217,6 +221,7 @@ impl Default for Settings {
             stale_after: "12m".into(),
             engine_snapshot: EngineSnapshot::Auto,
             engine_snapshot_min_assets: DEFAULT_ENGINE_SNAPSHOT_MIN_ASSETS,
+            engine_records_in_snapshot: true,
         }
     }
 }
@@ -300,6 +305,7 @@ pub struct FileSettings {
     pub stale_after: Option<String>,
     pub engine_snapshot: Option<String>,
     pub engine_snapshot_min_assets: Option<usize>,
+    pub engine_records_in_snapshot: Option<bool>,
 }
 
 /// The one rule for an admin token from any layer: surrounding whitespace is not part of it,
@@ -420,6 +426,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "ASSETMAP_ENGINE_SNAPSHOT_MIN_ASSETS",
         "fewest assets for which a snapshot is written (default 50000)",
+    ),
+    (
+        "ASSETMAP_ENGINE_RECORDS_IN_SNAPSHOT",
+        "1 (default): an engine read from its snapshot reads records from the file; 0: keeps them in memory",
     ),
     (
         "ASSETMAP_LOG",
@@ -565,6 +575,9 @@ impl Settings {
                     "ASSETMAP_ENGINE_SNAPSHOT_MIN_ASSETS={v:?} is not a whole number of assets (e.g. 50000)"
                 )
             })?;
+        }
+        if let Some(v) = env("ASSETMAP_ENGINE_RECORDS_IN_SNAPSHOT") {
+            s.engine_records_in_snapshot = flag("ASSETMAP_ENGINE_RECORDS_IN_SNAPSHOT", &v)?;
         }
         if let Some(v) = env("ASSETMAP_SESSION_MINUTES") {
             s.session_minutes = v.trim().parse().map_err(|_| {
@@ -770,6 +783,9 @@ impl Settings {
         }
         if let Some(v) = f.engine_snapshot_min_assets {
             self.engine_snapshot_min_assets = v;
+        }
+        if let Some(v) = f.engine_records_in_snapshot {
+            self.engine_records_in_snapshot = v;
         }
         if f.base_map_style.is_some() {
             self.base_map_style = f.base_map_style;

@@ -171,7 +171,7 @@ pub async fn read(
         Err(e) => return Err(e).context("it cannot be opened"),
     };
     let build = build_id().context("this build cannot tell itself apart from another")?;
-    let reader = SnapshotReader::open(BufReader::with_capacity(1 << 20, file))?;
+    let reader = SnapshotReader::open_file(file, settings.engine_records_in_snapshot)?;
     let tag: SnapshotTag =
         serde_json::from_str(reader.tag()).context("its tag is not this build's kind")?;
     anyhow::ensure!(

@@ -231,6 +231,7 @@ pub async fn load_engine_from(
                 tracing::info!(
                     assets = engine.len(),
                     changes_applied = applied,
+                    records_in_file = engine.records_in_file(),
                     secs = started.elapsed().as_secs_f64(),
                     snapshot = %path.display(),
                     store = %settings.store.describe(),

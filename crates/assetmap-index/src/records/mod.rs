@@ -155,36 +155,62 @@ impl Codec {
 }
 
 /// A live slot: the asset's id (kept apart, uncompressed: the engine finds slots by id) and
-/// its compressed record, in one allocation: the id's length (one byte, or `0xFF` and four
-/// bytes for an id of 255 bytes or more, which [`AssetId::parse`] never makes), the id, then
-/// the record. One allocation and a 16-byte slot, where an id and a record apart took two and
-/// 40 bytes: about 40 bytes an asset, 40 MB at a million.
+/// its compressed record — or where the record is in the engine's snapshot file — in one
+/// allocation: a header byte (bit 7 set for a record in the file; bits 0–6 the id's length, or
+/// 127 and four bytes of length for an id of 127 bytes or more, which [`AssetId::parse`] never
+/// makes), the id, then the record, or its offset (8 bytes) and length (4 bytes) in the file.
+/// One allocation and a 16-byte slot, where an id and a record apart took two and 40 bytes.
+///
+/// [`AssetId::parse`]: assetmap_core::AssetId::parse
 pub(crate) struct Record(Box<[u8]>);
 
-/// The id-length byte that says a four-byte length follows.
-const LONG_ID: u8 = 0xFF;
+/// The header bit of a record kept in the snapshot file.
+const IN_FILE: u8 = 0x80;
+/// The id length that says a four-byte length follows.
+const LONG_ID: u8 = 0x7F;
+
+/// Where a record is.
+pub(crate) enum Stored<'a> {
+    /// In memory: its compressed bytes.
+    Memory(&'a [u8]),
+    /// In the snapshot file: its offset and length in bytes.
+    File { at: u64, len: u32 },
+}
 
 impl Record {
-    /// The record of the asset `id`, compressed as `compressed`.
-    pub(crate) fn new(id: &str, compressed: &[u8]) -> Record {
-        let mut bytes = Vec::with_capacity(5 + id.len() + compressed.len());
+    fn with_header(id: &str, in_file: bool, payload: &[u8]) -> Record {
+        let mut bytes = Vec::with_capacity(5 + id.len() + payload.len());
+        let flag = if in_file { IN_FILE } else { 0 };
         match u8::try_from(id.len()) {
-            Ok(n) if n < LONG_ID => bytes.push(n),
+            Ok(n) if n < LONG_ID => bytes.push(flag | n),
             _ => {
-                bytes.push(LONG_ID);
+                bytes.push(flag | LONG_ID);
                 bytes.extend_from_slice(&(id.len() as u32).to_le_bytes());
             }
         }
         bytes.extend_from_slice(id.as_bytes());
-        bytes.extend_from_slice(compressed);
+        bytes.extend_from_slice(payload);
         Record(bytes.into_boxed_slice())
+    }
+
+    /// The record of the asset `id`, compressed as `compressed`, kept in memory.
+    pub(crate) fn new(id: &str, compressed: &[u8]) -> Record {
+        Record::with_header(id, false, compressed)
+    }
+
+    /// The record of the asset `id`, `len` bytes at offset `at` of the snapshot file.
+    pub(crate) fn in_file(id: &str, at: u64, len: u32) -> Record {
+        let mut place = [0u8; 12];
+        place[..8].copy_from_slice(&at.to_le_bytes());
+        place[8..].copy_from_slice(&len.to_le_bytes());
+        Record::with_header(id, true, &place)
     }
 
     /// Where the id starts, and its length.
     #[inline]
     fn id_span(&self) -> (usize, usize) {
-        match self.0.first() {
-            Some(&LONG_ID) => {
+        match self.0.first().map(|h| h & !IN_FILE) {
+            Some(LONG_ID) => {
                 let n = self
                     .0
                     .get(1..5)
@@ -192,7 +218,7 @@ impl Record {
                     .map_or(0, u32::from_le_bytes);
                 (5, n as usize)
             }
-            Some(&n) => (1, usize::from(n)),
+            Some(n) => (1, usize::from(n)),
             None => (0, 0),
         }
     }
@@ -211,11 +237,24 @@ impl Record {
         self.0.get(at..at + n).unwrap_or_default()
     }
 
-    /// The compressed record.
+    /// Where the compressed record is.
     #[inline]
-    pub(crate) fn compressed(&self) -> &[u8] {
+    pub(crate) fn stored(&self) -> Stored<'_> {
         let (at, n) = self.id_span();
-        self.0.get(at + n..).unwrap_or_default()
+        let payload = self.0.get(at + n..).unwrap_or_default();
+        if self.0.first().is_some_and(|h| h & IN_FILE != 0) {
+            let at = payload
+                .get(..8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, u64::from_le_bytes);
+            let len = payload
+                .get(8..12)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map_or(0, u32::from_le_bytes);
+            Stored::File { at, len }
+        } else {
+            Stored::Memory(payload)
+        }
     }
 
     /// Bytes on the heap.
@@ -224,11 +263,51 @@ impl Record {
     }
 }
 
-/// Every slot's record (`None` for a free slot), and the codec they are compressed with.
+thread_local! {
+    /// A record read from the snapshot file.
+    static READ: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The engine's snapshot file, which records kept in it are read from.
+pub(crate) struct RecordFile(std::fs::File);
+
+impl RecordFile {
+    pub(crate) fn new(file: std::fs::File) -> RecordFile {
+        RecordFile(file)
+    }
+
+    /// Reads `buf.len()` bytes at offset `at`.
+    fn read_at(&self, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::FileExt::read_exact_at(&self.0, buf, at)
+        }
+        #[cfg(windows)]
+        {
+            let mut done = 0;
+            while done < buf.len() {
+                let n = std::os::windows::fs::FileExt::seek_read(
+                    &self.0,
+                    &mut buf[done..],
+                    at + done as u64,
+                )?;
+                if n == 0 {
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                }
+                done += n;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Every slot's record (`None` for a free slot), the codec they are compressed with, and the
+/// snapshot file that records kept in a file are read from.
 #[derive(Default)]
 pub(crate) struct Records {
     codec: Codec,
     slots: Vec<Option<Record>>,
+    file: Option<Arc<RecordFile>>,
 }
 
 impl Records {
@@ -258,12 +337,51 @@ impl Records {
         for &s in free {
             slots[s as usize] = None;
         }
-        Records { codec, slots }
+        Records {
+            codec,
+            slots,
+            file: None,
+        }
     }
 
-    /// Records read back (from a snapshot) with the codec that compressed them.
-    pub(crate) fn from_parts(codec: Codec, slots: Vec<Option<Record>>) -> Records {
-        Records { codec, slots }
+    /// Records read back (from a snapshot) with the codec that compressed them, and the file
+    /// those kept in a file are in.
+    pub(crate) fn from_parts(
+        codec: Codec,
+        slots: Vec<Option<Record>>,
+        file: Option<Arc<RecordFile>>,
+    ) -> Records {
+        Records { codec, slots, file }
+    }
+
+    /// Calls `f` with the compressed bytes of `record` (read from the file when it is kept
+    /// there); `None` when they cannot be read.
+    pub(crate) fn with_compressed<T>(
+        &self,
+        record: &Record,
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Option<T> {
+        match record.stored() {
+            Stored::Memory(bytes) => Some(f(bytes)),
+            Stored::File { at, len } => {
+                let file = self.file.as_ref()?;
+                READ.with_borrow_mut(|buf| {
+                    buf.clear();
+                    buf.resize(len as usize, 0);
+                    file.read_at(buf, at).ok()?;
+                    Some(f(buf))
+                })
+            }
+        }
+    }
+
+    /// How many records are kept in the snapshot file rather than in memory.
+    pub(crate) fn in_file(&self) -> usize {
+        self.slots
+            .iter()
+            .flatten()
+            .filter(|r| matches!(r.stored(), Stored::File { .. }))
+            .count()
     }
 
     /// The codec records are compressed with.
@@ -308,9 +426,13 @@ impl Records {
     /// reads as a free slot, and fails debug builds.
     pub(crate) fn get(&self, slot: u32) -> Option<Asset> {
         let record = self.slots.get(slot as usize)?.as_ref()?;
-        let decoded = self.codec.decode(record.compressed());
-        debug_assert!(decoded.is_ok(), "record of {}: {decoded:?}", record.id());
-        decoded.ok()
+        let decoded = self.with_compressed(record, |bytes| self.codec.decode(bytes));
+        debug_assert!(
+            matches!(decoded, Some(Ok(_))),
+            "record of {}: {decoded:?}",
+            record.id()
+        );
+        decoded?.ok()
     }
 
     /// Keeps `asset` in `slot` (one past the last slot adds a slot); returns what was there.
@@ -378,8 +500,12 @@ impl RecordsCopy {
             .iter()
             .filter_map(|&s| records.slots.get(s as usize).and_then(Option::as_ref))
         {
-            bytes.extend_from_slice(r.compressed());
-            ends.push(bytes.len());
+            if records
+                .with_compressed(r, |b| bytes.extend_from_slice(b))
+                .is_some()
+            {
+                ends.push(bytes.len());
+            }
         }
         RecordsCopy {
             codec: records.codec.clone(),
