@@ -584,20 +584,25 @@ mod tests {
 
     #[test]
     fn a_record_keeps_its_id_and_bytes_apart_whatever_their_lengths() {
-        for id_len in [1, 16, 128, 254, 255, 256, 70_000] {
+        for id_len in [1, 16, 126, 127, 128, 255, 256, 70_000] {
             let id = "x".repeat(id_len);
             for compressed in [&[][..], &[7u8][..], &[0xFF; 300][..]] {
                 let r = Record::new(&id, compressed);
-                assert_eq!(
-                    (r.id(), r.compressed()),
-                    (id.as_str(), compressed),
-                    "{id_len}"
+                assert_eq!(r.id(), id.as_str(), "{id_len}");
+                assert!(matches!(r.stored(), Stored::Memory(b) if b == compressed));
+            }
+            for (at, len) in [(0, 0), (17, 300), (u64::MAX, u32::MAX)] {
+                let r = Record::in_file(&id, at, len);
+                assert_eq!(r.id(), id.as_str(), "{id_len}");
+                assert!(
+                    matches!(r.stored(), Stored::File { at: a, len: l } if (a, l) == (at, len))
                 );
             }
         }
-        // The id's length in one byte up to 254, then in five.
+        // The id's length in one byte up to 126, then in five; a place in the file is 12.
         assert_eq!(Record::new("abc", &[1, 2]).heap_bytes(), 1 + 3 + 2);
-        assert_eq!(Record::new(&"y".repeat(255), &[]).heap_bytes(), 5 + 255);
+        assert_eq!(Record::new(&"y".repeat(127), &[]).heap_bytes(), 5 + 127);
+        assert_eq!(Record::in_file("abc", 5, 6).heap_bytes(), 1 + 3 + 12);
     }
 
     #[test]
