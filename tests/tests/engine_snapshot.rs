@@ -75,6 +75,17 @@ async fn a_start_reads_the_snapshot_and_applies_the_changes_since(settings: Sett
         .get(assetmap_core::AssetId::parse("after-the-snapshot").unwrap())
         .is_some());
     engine.check_invariants().unwrap();
+    // Its records are read from the snapshot file, but for the inserted and the replaced
+    // asset (kept in memory) and the deleted one.
+    assert_eq!(engine.records_in_file(), ASSETS - 2);
+    // Or all kept in memory, when the settings say so: the same engine.
+    let in_memory = Settings {
+        engine_records_in_snapshot: false,
+        ..settings
+    };
+    let (kept, _, _) = load_engine_from(store.as_ref(), &in_memory).await.unwrap();
+    assert_eq!(kept.records_in_file(), 0);
+    assert!(kept.iter().eq(engine.iter()));
 }
 
 async fn a_snapshot_that_no_longer_answers_for_the_store_is_not_used(settings: Settings) {
