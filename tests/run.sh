@@ -266,7 +266,9 @@ cat >"$PG_CTL_HELPER" <<EOF
 set -euo pipefail
 action="\${1:?usage: \$0 stop|start|status|restart}"
 shift
-cmd=("$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PG_LOG" -w -t 60)
+# Up to 3 minutes: a start after a crash replays the write-ahead log first, which on a busy
+# machine has taken more than a minute.
+cmd=("$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PG_LOG" -w -t 180)
 case "\$action" in
     stop|restart) cmd+=("\$action" -m fast) ;;
     *) cmd+=("\$action") ;;
