@@ -320,8 +320,9 @@ impl Engine {
     }
 
     /// A copy of every asset's record, still compressed, in id order: what a caller holding a
-    /// lock on the engine takes (copying bytes, about 0.2 s at a million assets) to decode
-    /// after letting it go, where [`iter`](Self::iter) would decode under the lock (seconds).
+    /// lock on the engine takes (copying bytes: about 0.2 s at a million assets in memory, a
+    /// second or so read from the snapshot file) to decode after letting it go, where
+    /// [`iter`](Self::iter) would decode under the lock (5–8 s).
     ///
     /// # Examples
     /// ```

@@ -472,8 +472,8 @@ impl Records {
 }
 
 /// An owned copy of some of an engine's records, still compressed: taken quickly (a copy of
-/// bytes, about 0.2 s at a million assets) where a lock is held, and decoded after letting it
-/// go ([`Engine::copy_records`](crate::Engine::copy_records)).
+/// bytes) where a lock is held, and decoded after letting it go
+/// ([`Engine::copy_records`](crate::Engine::copy_records)).
 pub struct RecordsCopy {
     codec: Codec,
     /// The records one after another.
