@@ -298,6 +298,11 @@ impl RecordFile {
             }
             Ok(())
         }
+        #[cfg(not(any(unix, windows)))]
+        {
+            let _ = (buf, at);
+            Err(std::io::ErrorKind::Unsupported.into())
+        }
     }
 }
 
