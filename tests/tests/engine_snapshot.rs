@@ -63,6 +63,9 @@ async fn a_start_reads_the_snapshot_and_applies_the_changes_since(settings: Sett
     let (first, seq, from) = load_engine_from(store.as_ref(), &settings).await.unwrap();
     assert_eq!(from, LoadedFrom::Store);
     assert_eq!(first.len(), ASSETS);
+    // Built from the store, then read back from the snapshot just written: its records there.
+    assert_eq!(first.records_in_file(), ASSETS);
+    assert!(first.iter().eq(built_from(store.as_ref()).await.iter()));
     assert_eq!(seq, store.latest_seq().await.unwrap());
     assert!(path.is_file(), "no snapshot written at {}", path.display());
 

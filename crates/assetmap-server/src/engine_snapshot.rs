@@ -126,7 +126,7 @@ pub async fn refresh_at_stop(state: &AppState) {
     };
     let started = Instant::now();
     let done = match tag_for(state.store.as_ref(), settings, build, seq).await {
-        Ok(tag) => write(&state.engine(), &tag, &path),
+        Ok(tag) => write(&state.engine(), &tag, &path).map(drop),
         Err(e) => Err(e),
     };
     log_written(&path, &done, state.engine().len(), seq, started);
@@ -213,25 +213,38 @@ pub async fn read(
 }
 
 /// Writes `engine`'s snapshot to `path`, tagged `tag`: to a file beside it first, flushed to
-/// disk, then renamed over `path`, so that a start never reads half a snapshot.
-pub fn write(engine: &Engine, tag: &SnapshotTag, path: &Path) -> anyhow::Result<()> {
+/// disk, then renamed over `path`, so that a start never reads half a snapshot. Gives back the
+/// file written, open for reading (what it holds whatever is renamed over `path` later).
+pub fn write(engine: &Engine, tag: &SnapshotTag, path: &Path) -> anyhow::Result<std::fs::File> {
     let tag = serde_json::to_string(tag)?;
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(format!(".{}.tmp", std::process::id()));
     let temporary = PathBuf::from(temporary);
-    let written = (|| -> anyhow::Result<()> {
-        let file = std::fs::File::create(&temporary)?;
+    let written = (|| -> anyhow::Result<std::fs::File> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&temporary)?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
         engine.write_snapshot(&mut out, &tag)?;
         out.flush()?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
         std::fs::rename(&temporary, path)?;
-        Ok(())
+        Ok(file)
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
     written
+}
+
+/// The engine in `file` (a snapshot just written), keeping its records there.
+fn read_back(mut file: std::fs::File) -> anyhow::Result<Engine> {
+    std::io::Seek::rewind(&mut file)?;
+    Ok(SnapshotReader::open_file(file, true)?.read_engine()?)
 }
 
 /// Writes the snapshot of `engine` (loaded from `store` up to `seq`) when the settings ask for
@@ -262,9 +275,23 @@ pub async fn write_if_wanted(
         }
     };
     let target = path.clone();
+    let records_in_file = settings.engine_records_in_snapshot;
     let (engine, done) = match tokio::task::spawn_blocking(move || {
-        let done = write(&engine, &tag, &target);
-        (engine, done)
+        match write(&engine, &tag, &target) {
+            // The engine as a start from this snapshot would read it, its records left in the
+            // file: the process holds what it will after a restart (and no longer an older
+            // snapshot's file it was reading records from).
+            Ok(file) if records_in_file => match read_back(file) {
+                Ok(back) if back.len() == engine.len() => (back, Ok(())),
+                Ok(_) => (engine, Ok(())),
+                Err(e) => {
+                    tracing::warn!("the engine snapshot was written but could not be read back (its records stay in memory): {e:#}");
+                    (engine, Ok(()))
+                }
+            },
+            Ok(_) => (engine, Ok(())),
+            Err(e) => (engine, Err(e)),
+        }
     })
     .await
     {
