@@ -283,7 +283,14 @@ pub async fn write_if_wanted(
             // snapshot's file it was reading records from).
             Ok(file) if records_in_file => match read_back(file) {
                 Ok(back) if back.len() == engine.len() => (back, Ok(())),
-                Ok(_) => (engine, Ok(())),
+                Ok(back) => {
+                    tracing::warn!(
+                        written = engine.len(),
+                        read = back.len(),
+                        "the engine snapshot read back does not hold what was written (its records stay in memory)"
+                    );
+                    (engine, Ok(()))
+                }
                 Err(e) => {
                     tracing::warn!("the engine snapshot was written but could not be read back (its records stay in memory): {e:#}");
                     (engine, Ok(()))
