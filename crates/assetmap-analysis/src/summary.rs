@@ -500,18 +500,29 @@ mod tests {
         s.parse().unwrap()
     }
 
-    /// An asset with category food at `at`, last checked on `verified_at`, with `status`.
-    fn asset(id: &str, at: (f64, f64), verified_at: Option<&str>, status: &str) -> Asset {
+    /// An asset of `category` at `at`, last checked on `verified_at`, with `status`.
+    fn asset_of(
+        id: &str,
+        category: &str,
+        at: (f64, f64),
+        verified_at: Option<&str>,
+        status: &str,
+    ) -> Asset {
         let draft = AssetDraft {
-            name: Some(format!("Pantry {id}")),
+            name: Some(format!("Place {id}")),
             abcd_type: Some("association".into()),
-            categories: vec!["food".into()],
+            categories: vec![category.into()],
             verified_at: verified_at.map(str::to_owned),
             status: Some(status.into()),
             ..AssetDraft::default()
         };
         let valid = draft.validate(Some(at)).unwrap();
         Asset::create(AssetId::parse(id).unwrap(), valid, chrono::Utc::now())
+    }
+
+    /// An asset with category food at `at`, last checked on `verified_at`, with `status`.
+    fn asset(id: &str, at: (f64, f64), verified_at: Option<&str>, status: &str) -> Asset {
+        asset_of(id, "food", at, verified_at, status)
     }
 
     #[test]
@@ -539,15 +550,7 @@ mod tests {
 
     /// An asset of `category` at `at`, never checked, active.
     fn of(id: &str, category: &str, at: (f64, f64)) -> Asset {
-        let draft = AssetDraft {
-            name: Some(format!("Place {id}")),
-            abcd_type: Some("association".into()),
-            categories: vec![category.into()],
-            status: Some("active".into()),
-            ..AssetDraft::default()
-        };
-        let valid = draft.validate(Some(at)).unwrap();
-        Asset::create(AssetId::parse(id).unwrap(), valid, chrono::Utc::now())
+        asset_of(id, category, at, None, "active")
     }
 
     #[test]

@@ -150,6 +150,23 @@ fn edited_engine() -> Engine {
     engine
 }
 
+/// The same edits to both engines: `count` synthetic assets (`seed`) upserted, every other one
+/// at the crowded spot, then every `every`th asset removed — each removal giving back the same
+/// asset from both.
+fn same_edits(engine: &mut Engine, other: &mut Engine, seed: u64, count: usize, every: usize) {
+    for (i, mut a) in synthetic::assets(seed, count).into_iter().enumerate() {
+        if i % 2 == 0 {
+            a.location = sale();
+        }
+        engine.upsert(a.clone());
+        other.upsert(a);
+    }
+    let ids: Vec<_> = engine.iter().step_by(every).map(|a| a.id.clone()).collect();
+    for id in &ids {
+        assert_eq!(engine.remove(id), other.remove(id));
+    }
+}
+
 #[test]
 fn an_engine_read_back_answers_as_the_engine_written() {
     let engine = edited_engine();
@@ -170,17 +187,7 @@ fn an_engine_read_back_takes_edits_as_the_engine_written_would() {
     let mut engine = edited_engine();
     let mut back = read(&snapshot_of(&engine, "")).unwrap();
     // New assets reuse free slots in the same order; moves and removals rewrite chunks.
-    for (i, mut a) in synthetic::assets(11, 300).into_iter().enumerate() {
-        if i % 2 == 0 {
-            a.location = sale();
-        }
-        engine.upsert(a.clone());
-        back.upsert(a);
-    }
-    let ids: Vec<_> = engine.iter().step_by(9).map(|a| a.id.clone()).collect();
-    for id in &ids {
-        assert_eq!(engine.remove(id), back.remove(id));
-    }
+    same_edits(&mut engine, &mut back, 11, 300, 9);
     back.check_invariants().unwrap();
     assert_eq!(answers(&back), answers(&engine));
     assert_eq!(snapshot_of(&back, ""), snapshot_of(&engine, ""));
@@ -230,17 +237,7 @@ fn an_engine_keeping_its_records_in_the_file_answers_and_edits_as_one_keeping_th
     // Its own snapshot is the same bytes, its records read from the file.
     assert_eq!(snapshot_of(&in_file, "seq 9"), bytes);
     // Edits: new and changed assets are kept in memory, the rest still read from the file.
-    for (i, mut a) in synthetic::assets(13, 200).into_iter().enumerate() {
-        if i % 2 == 0 {
-            a.location = sale();
-        }
-        engine.upsert(a.clone());
-        in_file.upsert(a);
-    }
-    let ids: Vec<_> = engine.iter().step_by(7).map(|a| a.id.clone()).collect();
-    for id in &ids {
-        assert_eq!(engine.remove(id), in_file.remove(id));
-    }
+    same_edits(&mut engine, &mut in_file, 13, 200, 7);
     assert!(in_file.records_in_file() < engine.len());
     assert!(in_file.records_in_file() > engine.len() / 2);
     in_file.check_invariants().unwrap();

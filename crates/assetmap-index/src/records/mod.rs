@@ -320,24 +320,8 @@ impl Records {
     /// a dictionary trained on them; the slots in `free` are left free.
     pub(crate) fn build(assets: &[Asset], free: &[u32]) -> Records {
         let codec = Codec::train(assets.iter());
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let per_thread = assets.len().div_ceil(threads).max(1);
-        let mut slots: Vec<Option<Record>> = std::thread::scope(|scope| {
-            let parts: Vec<_> = assets
-                .chunks(per_thread)
-                .map(|part| {
-                    let codec = &codec;
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|a| Some(Record::new(a.id.as_str(), &codec.compress(a))))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            parts
-                .into_iter()
-                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
+        let mut slots: Vec<Option<Record>> = on_all_cores(assets, |a| {
+            Some(Record::new(a.id.as_str(), &codec.compress(a)))
         });
         for &s in free {
             slots[s as usize] = None;
@@ -541,26 +525,29 @@ impl RecordsCopy {
                 Some(span)
             })
             .collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let per_thread = spans.len().div_ceil(threads).max(1);
         let (codec, bytes) = (&self.codec, &self.bytes);
-        std::thread::scope(|scope| {
-            let parts: Vec<_> = spans
-                .chunks(per_thread)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .filter_map(|&(a, b)| codec.decode(bytes.get(a..b)?).ok())
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            parts
-                .into_iter()
-                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
+        on_all_cores(&spans, |&(a, b)| codec.decode(bytes.get(a..b)?).ok())
+            .into_iter()
+            .flatten()
+            .collect()
     }
+}
+
+/// `f` of each of `items`, in order, computed on all cores (the items cut into one run per core).
+fn on_all_cores<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = items
+            .chunks(per_thread)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 #[cfg(test)]

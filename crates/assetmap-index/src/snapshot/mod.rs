@@ -78,14 +78,6 @@ impl<R: Read> FrameReader<R> {
     /// The next frame's bytes, unchecked (so that the check can run on another core), and
     /// where in the file they start.
     fn next_placed(&mut self) -> Result<(Vec<u8>, u32, u64), SnapshotError> {
-        let (buf, crc) = self.next_unchecked()?;
-        let start = self.at + 12;
-        self.at = start + buf.len() as u64;
-        Ok((buf, crc, start))
-    }
-
-    /// The next frame's bytes, unchecked.
-    fn next_unchecked(&mut self) -> Result<(Vec<u8>, u32), SnapshotError> {
         let mut head = [0u8; 12];
         self.r.read_exact(&mut head).map_err(|e| match e.kind() {
             std::io::ErrorKind::UnexpectedEof => SnapshotError::corrupt("the file ends early"),
@@ -105,7 +97,9 @@ impl<R: Read> FrameReader<R> {
         if buf.len() != len {
             return Err(SnapshotError::corrupt("the file ends early"));
         }
-        Ok((buf, crc))
+        let start = self.at + head.len() as u64;
+        self.at = start + len as u64;
+        Ok((buf, crc, start))
     }
 
     pub(crate) fn next(&mut self) -> Result<Vec<u8>, SnapshotError> {
