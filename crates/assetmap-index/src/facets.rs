@@ -121,6 +121,30 @@ impl Facets {
         self.abcd.trailing_zeros() as usize
     }
 
+    /// Whether the record lists category `c`.
+    #[inline]
+    pub(crate) fn has_category(&self, c: Category) -> bool {
+        self.categories & category_bit(c) != 0
+    }
+
+    /// Whether the record lists access feature `a`.
+    #[inline]
+    pub(crate) fn has_access(&self, a: AccessFeature) -> bool {
+        self.access & bit16(a as u16) != 0
+    }
+
+    /// Whether the record's cost is in band `b`.
+    #[inline]
+    pub(crate) fn has_cost_band(&self, b: CostBand) -> bool {
+        self.cost == bit8(b as u8)
+    }
+
+    /// Whether the record's status is `s`.
+    #[inline]
+    pub(crate) fn has_status(&self, s: Status) -> bool {
+        self.status == bit8(s as u8)
+    }
+
     /// The category bits (see [`category_bit`]).
     #[inline]
     pub(crate) fn categories(&self) -> u16 {

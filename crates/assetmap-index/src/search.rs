@@ -132,11 +132,12 @@ pub enum MatchedFilter {
     Status(assetmap_core::Status),
 }
 
-/// One ranked result.
+/// One ranked result: the asset decoded ([`Engine::search`]), or as the engine's view renders
+/// it ([`Rendered`], [`Engine::search_rendered`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SearchResult {
-    /// The asset (decoded from the engine's compact record).
-    pub asset: Asset,
+pub struct SearchResult<R = Asset> {
+    /// The asset (decoded from the engine's compact record, or rendered).
+    pub asset: R,
     /// Great-circle distance from the origin in metres (haversine, as
     /// [`LonLat::distance_m`]).
     pub distance_m: f64,
@@ -158,6 +159,42 @@ pub struct SearchResult {
     /// The engine's slot for it when it was found (for [`Engine::explain`], which checks it
     /// still holds this asset).
     slot: u32,
+}
+
+/// An asset as the engine's view renders it ([`crate::AssetView`]): what
+/// [`Engine::search_rendered`] hands out instead of the decoded asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The asset's id.
+    pub id: Box<str>,
+    /// The view's bytes.
+    pub view: Vec<u8>,
+}
+
+/// What a result holds of its asset: the asset decoded, or rendered ([`Rendered`]).
+pub trait ResultAsset {
+    /// The asset's id.
+    fn id(&self) -> &str;
+    /// The asset decoded, when the result holds it so.
+    fn decoded(&self) -> Option<&Asset>;
+}
+
+impl ResultAsset for Asset {
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn decoded(&self) -> Option<&Asset> {
+        Some(self)
+    }
+}
+
+impl ResultAsset for Rendered {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn decoded(&self) -> Option<&Asset> {
+        None
+    }
 }
 
 /// Whether two records are one site: within [`SAME_SITE_M`], with alike names
@@ -233,7 +270,7 @@ fn is_name_stop_word(w: &str) -> bool {
     .any(|s| s.eq_ignore_ascii_case(w))
 }
 
-impl SearchResult {
+impl<R> SearchResult<R> {
     /// The query words it matched, as typed (folded), in query order.
     pub fn matched_terms<'q>(&self, q: &'q SearchQuery) -> Vec<&'q str> {
         q.text.matched_words(self.matched)
@@ -241,7 +278,7 @@ impl SearchResult {
 
     /// The filters of `q` its record says it meets.
     pub fn matched_filters(&self, q: &SearchQuery) -> Vec<MatchedFilter> {
-        matched_filters(&q.filter, &self.asset, self.openness)
+        matched_filters(&q.filter, &self.facets, self.openness)
     }
 
     /// The filters of `q` it was kept for although its record does not say whether it meets
@@ -312,11 +349,17 @@ impl SearchResult {
     /// themselves, a synonym, its category, or a concept. Read from the asset's own record
     /// (name, tags, description, categories), as the index reads it.
     pub fn explain<'q>(&self, q: &'q SearchQuery) -> Vec<TermMatch<'q>> {
+        self.explain_from(&self.asset, q)
+    }
+}
+
+impl<R> SearchResult<R> {
+    /// [`SearchResult::explain`], reading the text of `a` (this result's asset).
+    fn explain_from<'q>(&self, a: &Asset, q: &'q SearchQuery) -> Vec<TermMatch<'q>> {
         if self.matched == 0 {
             return Vec::new(); // no words, or none matched: nothing to read
         }
         let mut terms: Vec<std::sync::Arc<str>> = Vec::new();
-        let a = &self.asset;
         let fields = std::iter::once(a.name.as_str())
             .chain(a.tags.iter().map(|t| t.as_str()))
             .chain(a.description.as_deref());
@@ -330,18 +373,18 @@ impl SearchResult {
         })
     }
 
-    /// [`explain`](Self::explain), asking `has` whether the record has an index term.
+    /// [`SearchResult::explain`], asking `has` whether the record has an index term (its
+    /// categories are read from its facets).
     fn explain_with<'q>(
         &self,
         q: &'q SearchQuery,
         has_term: impl Fn(&str) -> bool,
     ) -> Vec<TermMatch<'q>> {
-        let a = &self.asset;
         let has = |e: &crate::text::Expansion| {
             if e.is_category() {
-                a.categories
-                    .iter()
-                    .any(|c| crate::text::category_term(*c) == e.stems[0])
+                assetmap_core::Category::ALL.iter().any(|c| {
+                    self.facets.has_category(*c) && crate::text::category_term(*c) == e.stems[0]
+                })
             } else {
                 has_term(&e.index_term())
             }
@@ -370,59 +413,74 @@ impl SearchResult {
 impl Engine {
     /// [`SearchResult::explain`] from the text index's own list of the record's terms, without
     /// reading its text again (what a search response does for each result).
-    pub fn explain<'q>(&self, r: &SearchResult, q: &'q SearchQuery) -> Vec<TermMatch<'q>> {
+    pub fn explain<'q, R: ResultAsset>(
+        &self,
+        r: &SearchResult<R>,
+        q: &'q SearchQuery,
+    ) -> Vec<TermMatch<'q>> {
         if r.matched == 0 {
             return Vec::new();
         }
         // The slot it was found in, unless the engine has changed since (then look it up).
-        let found = Some(r.slot).filter(|s| self.slot_id(*s) == Some(r.asset.id.as_str()));
-        match found.or_else(|| self.slot_of(&r.asset.id)) {
+        let id = r.asset.id();
+        let found = Some(r.slot).filter(|s| self.slot_id(*s) == Some(id));
+        match found.or_else(|| self.slot_of(id)) {
             Some(slot) => {
                 let ix = self.text_index();
                 r.explain_with(q, |term| ix.doc_has(slot, term))
             }
-            None => r.explain(q),
+            // Gone since: read from the result's own asset when it holds it decoded.
+            None => r
+                .asset
+                .decoded()
+                .map_or_else(Vec::new, |a| r.explain_from(a, q)),
         }
     }
 }
 
+#[cfg(test)]
 fn has_age_range(asset: &Asset) -> bool {
     asset.audience.min_age().is_some() || asset.audience.max_age().is_some()
 }
 
-fn matched_filters(f: &Filter, asset: &Asset, openness: Option<Openness>) -> Vec<MatchedFilter> {
+/// The filters of `f` a record with facets `x` meets, in the filter's order.
+fn matched_filters(f: &Filter, x: &Facets, openness: Option<Openness>) -> Vec<MatchedFilter> {
     let mut out = Vec::new();
     out.extend(
-        asset
-            .categories
+        f.categories
             .iter()
-            .filter(|c| f.categories.contains(c))
+            .filter(|c| x.has_category(**c))
             .map(|c| MatchedFilter::Category(*c)),
     );
-    if f.abcd_types.contains(&asset.abcd_type) {
-        out.push(MatchedFilter::AbcdType(asset.abcd_type));
+    let abcd = assetmap_core::AbcdType::ALL[x.abcd_index()];
+    if f.abcd_types.contains(&abcd) {
+        out.push(MatchedFilter::AbcdType(abcd));
     }
-    if let Some(c) = asset
-        .cost
-        .as_ref()
-        .filter(|c| f.cost_bands.contains(&c.band))
-    {
-        out.push(MatchedFilter::Cost(c.band));
-    }
+    out.extend(
+        f.cost_bands
+            .iter()
+            .filter(|b| x.has_cost_band(**b))
+            .map(|b| MatchedFilter::Cost(*b)),
+    );
     out.extend(
         f.access
             .iter()
-            .filter(|a| asset.access.contains(a))
+            .filter(|a| x.has_access(**a))
             .map(|a| MatchedFilter::Access(*a)),
     );
-    if let Some(age) = f.age.filter(|_| has_age_range(asset)) {
+    if let Some(age) = f.age.filter(|_| x.ages_recorded()) {
         out.push(MatchedFilter::Age(age));
     }
     if openness == Some(Openness::Open) {
         out.push(MatchedFilter::OpenAt);
     }
-    if f.statuses.len() < assetmap_core::Status::ALL.len() && f.statuses.contains(&asset.status) {
-        out.push(MatchedFilter::Status(asset.status));
+    if f.statuses.len() < assetmap_core::Status::ALL.len() {
+        out.extend(
+            f.statuses
+                .iter()
+                .filter(|s| x.has_status(**s))
+                .map(|s| MatchedFilter::Status(*s)),
+        );
     }
     out
 }
@@ -514,6 +572,51 @@ impl Engine {
     /// assert!(results.iter().all(|r| r.distance_m <= 3_000.0 && r.matched_terms(&q) == ["gardening"]));
     /// ```
     pub fn search(&self, q: &SearchQuery) -> Vec<SearchResult> {
+        self.results_of(self.ranked(q))
+    }
+
+    /// [`Engine::search`], each result's asset as the engine's view renders it
+    /// ([`Engine::with_view`]): its record's view decompressed, the asset not decoded — what a
+    /// page of results sent as they are needs. Empty for an engine without a view.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_core::LonLat;
+    /// use assetmap_index::{search::SearchQuery, AssetView, Engine};
+    /// use std::sync::Arc;
+    /// struct IdView;
+    /// impl AssetView for IdView {
+    ///     fn form(&self) -> &str { "id/1" }
+    ///     fn render(&self, a: &assetmap_core::Asset, out: &mut Vec<u8>) {
+    ///         out.extend_from_slice(a.id.as_str().as_bytes());
+    ///     }
+    /// }
+    /// let engine = Engine::with_view(assetmap_synthetic::assets(1, 2_000), Arc::new(IdView));
+    /// let q = SearchQuery::new(LonLat::new(-2.3183, 53.4242).unwrap(), 3_000.0, "gardening");
+    /// let decoded = engine.search(&q);
+    /// let rendered = engine.search_rendered(&q);
+    /// assert!(!rendered.is_empty() && rendered.len() == decoded.len());
+    /// for (r, d) in rendered.iter().zip(&decoded) {
+    ///     assert_eq!(r.asset.view, d.asset.id.as_str().as_bytes());
+    ///     assert_eq!((r.score, r.matched_terms(&q)), (d.score, d.matched_terms(&q)));
+    /// }
+    /// ```
+    pub fn search_rendered(&self, q: &SearchQuery) -> Vec<SearchResult<Rendered>> {
+        if self.view_form().is_none() {
+            return Vec::new();
+        }
+        self.results_with(self.ranked(q), |slot| {
+            let mut view = Vec::new();
+            let id = self.slot_id(slot)?;
+            self.render_slot(slot, &mut view).then(|| Rendered {
+                id: id.into(),
+                view,
+            })
+        })
+    }
+
+    /// The candidates of `q`, ranked, their records not yet read.
+    fn ranked(&self, q: &SearchQuery) -> Vec<Ranked<'_>> {
         if q.limit == 0 || q.radius_m.is_nan() || q.radius_m < 0.0 {
             return Vec::new();
         }
@@ -526,7 +629,7 @@ impl Engine {
         };
         if q.order == SearchOrder::Distance {
             // Nearest first lists every record as it is.
-            return self.results_of(ranked(q.limit));
+            return ranked(q.limit);
         }
         // Records of one site make way for other places: rank a few more candidates than asked
         // for, and when more of them made way than that, rank more so that the list is still
@@ -536,20 +639,29 @@ impl Engine {
         let exhausted = first.len() < first_limit;
         let (out, places) = self.group_sites(first, q.limit);
         if places >= q.limit || exhausted {
-            return self.results_of(out);
+            return out;
         }
         let wider = ranked(q.limit.saturating_mul(SITE_WINDOW));
-        self.results_of(self.group_sites(wider, q.limit).0)
+        self.group_sites(wider, q.limit).0
     }
 
     /// The candidates as results, in their order: each record (and its leader's, when grouped
     /// under one) read — only now, for what is returned.
     fn results_of(&self, ranked: Vec<Ranked<'_>>) -> Vec<SearchResult> {
+        self.results_with(ranked, |slot| self.slot_asset(slot))
+    }
+
+    /// The candidates as results, each with what `read` makes of its slot.
+    fn results_with<R>(
+        &self,
+        ranked: Vec<Ranked<'_>>,
+        read: impl Fn(u32) -> Option<R>,
+    ) -> Vec<SearchResult<R>> {
         ranked
             .into_iter()
             .filter_map(|r| {
                 Some(SearchResult {
-                    asset: self.slot_asset(r.slot)?,
+                    asset: read(r.slot)?,
                     facets: r.facets,
                     slot: r.slot,
                     distance_m: r.distance_m,

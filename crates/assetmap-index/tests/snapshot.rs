@@ -9,8 +9,9 @@ use assetmap_core::{
     Weekday,
 };
 use assetmap_index::tiles::TileId;
-use assetmap_index::{BBox, Engine, Filter, SearchQuery, SnapshotError, SnapshotReader};
+use assetmap_index::{AssetView, BBox, Engine, Filter, SearchQuery, SnapshotError, SnapshotReader};
 use assetmap_synthetic as synthetic;
+use std::sync::Arc;
 
 const SALE: (f64, f64) = (-2.3183, 53.4242);
 
@@ -128,12 +129,17 @@ fn answers(engine: &Engine) -> Vec<String> {
 /// 8,000 assets, 6,000 of them at one spot (a text cell of more than one chunk), then edits:
 /// removals, renames, moves, re-insertions, so that free slots and free chunk numbers exist.
 fn edited_engine() -> Engine {
+    edited_engine_of(Engine::new)
+}
+
+/// [`edited_engine`], built by `build`.
+fn edited_engine_of(build: impl Fn(Vec<Asset>) -> Engine) -> Engine {
     let mut assets = synthetic::assets(7, 8_000);
     for a in assets.iter_mut().take(6_000) {
         a.location = sale();
     }
     assets.push(full_asset());
-    let mut engine = Engine::new(assets.clone());
+    let mut engine = build(assets.clone());
     for (i, a) in assets.iter_mut().enumerate() {
         if i % 3 == 0 {
             engine.remove(&a.id);
@@ -256,6 +262,105 @@ fn an_engine_keeping_its_records_in_the_file_answers_and_edits_as_one_keeping_th
     );
     std::fs::rename(&newer.0, &file.0).unwrap();
     assert!(in_file.iter().eq(engine.iter()));
+}
+
+/// A view for tests: the asset's id, version and name.
+struct TestView(&'static str);
+
+impl AssetView for TestView {
+    fn form(&self) -> &str {
+        self.0
+    }
+    fn render(&self, a: &Asset, out: &mut Vec<u8>) {
+        out.extend_from_slice(format!("{} v{} {}", a.id, a.version, a.name).as_bytes());
+    }
+}
+
+/// Whether every asset of `engine` renders as [`TestView`] renders it decoded.
+fn renders_every_asset(engine: &Engine) -> bool {
+    engine.iter().all(|a| {
+        let (mut kept, mut afresh) = (Vec::new(), Vec::new());
+        TestView("").render(&a, &mut afresh);
+        engine.render(a.id.as_str(), &mut kept) && kept == afresh
+    })
+}
+
+#[test]
+fn an_engine_with_a_view_reads_back_with_that_view_only_and_renders_each_asset_as_it_is_now() {
+    let view = || -> Arc<dyn AssetView> { Arc::new(TestView("test/1")) };
+    let mut engine = edited_engine_of(|assets| Engine::with_view(assets, view()));
+    assert_eq!(engine.view_form(), Some("test/1"));
+    assert!(renders_every_asset(&engine), "after edits");
+    let bytes = snapshot_of(&engine, "seq 3");
+    let open = || SnapshotReader::open(bytes.as_slice()).unwrap();
+    assert_eq!(open().view_form(), Some("test/1"));
+    assert_eq!(
+        SnapshotReader::open(snapshot_of(&edited_engine(), "").as_slice())
+            .unwrap()
+            .view_form(),
+        None
+    );
+    // Read with another view, or none, it is stale: the server builds afresh.
+    for other in [
+        None,
+        Some(Arc::new(TestView("test/2")) as Arc<dyn AssetView>),
+    ] {
+        let refused = open().read_engine_with_view(other);
+        assert!(
+            matches!(refused, Err(SnapshotError::Stale(_))),
+            "{refused:?}"
+        );
+    }
+    assert!(matches!(open().read_engine(), Err(SnapshotError::Stale(_))));
+    let file = TempFile::of(&bytes, "with-view");
+    for records_in_file in [false, true] {
+        let f = std::fs::File::open(&file.0).unwrap();
+        let mut back = SnapshotReader::open_file(f, records_in_file)
+            .unwrap()
+            .read_engine_with_view(Some(view()))
+            .unwrap();
+        back.check_invariants().unwrap();
+        assert!(
+            renders_every_asset(&back),
+            "read back (records in the file: {records_in_file})"
+        );
+        assert_eq!(answers(&back), answers(&engine));
+        assert_eq!(snapshot_of(&back, "seq 3"), bytes);
+        // Edits render their new versions; the rest are still read as written.
+        let mut twin = Engine::with_view(engine.iter().collect(), view());
+        same_edits(&mut back, &mut twin, 17, 200, 5);
+        assert!(
+            renders_every_asset(&back),
+            "edited (records in the file: {records_in_file})"
+        );
+    }
+    // A search handing out views ranks as the one handing out assets.
+    for mut a in synthetic::assets(19, 50) {
+        a.location = sale();
+        engine.upsert(a);
+    }
+    for words in ["", "gardening", "chess club", "feeling lonely"] {
+        let q = SearchQuery::new(sale(), 5_000.0, words);
+        let decoded = engine.search(&q);
+        let rendered = engine.search_rendered(&q);
+        assert!(!decoded.is_empty(), "{words}");
+        assert_eq!(rendered.len(), decoded.len(), "{words}");
+        for (r, d) in rendered.iter().zip(&decoded) {
+            let mut view = Vec::new();
+            TestView("").render(&d.asset, &mut view);
+            assert_eq!((&*r.asset.id, &r.asset.view), (d.asset.id.as_str(), &view));
+            assert_eq!(
+                (r.score, r.distance_m, r.matched),
+                (d.score, d.distance_m, d.matched)
+            );
+            assert_eq!(engine.explain(r, &q), engine.explain(d, &q), "{words}");
+            assert_eq!(r.matched_filters(&q), d.matched_filters(&q));
+        }
+    }
+    // An engine without a view hands out no views.
+    assert!(edited_engine()
+        .search_rendered(&SearchQuery::new(sale(), 5_000.0, ""))
+        .is_empty());
 }
 
 #[test]

@@ -137,6 +137,101 @@ impl<E: Serialize> Serialize for AssetFeature<'_, E> {
     }
 }
 
+/// The engine's view of an asset ([`assetmap_index::AssetView`]): the asset as the GeoJSON
+/// feature [`AssetFeature`] writes with no extra properties, kept ready-made with each record
+/// so that a page of results is copied out, not decoded and written again
+/// ([`write_feature_with`] adds what a search says of each result).
+///
+/// # Examples
+/// ```
+/// use assetmap_index::Engine;
+/// use assetmap_io::{asset_to_feature, FeatureView};
+/// use std::sync::Arc;
+/// let assets = assetmap_synthetic::assets(1, 300);
+/// let engine = Engine::with_view(assets.clone(), Arc::new(FeatureView));
+/// let mut view = Vec::new();
+/// assert!(engine.render(assets[3].id.as_str(), &mut view));
+/// let feature: serde_json::Value = serde_json::from_slice(&view).unwrap();
+/// assert_eq!(feature, asset_to_feature(&assets[3]));
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FeatureView;
+
+impl assetmap_index::AssetView for FeatureView {
+    fn form(&self) -> &str {
+        // Raise the number whenever what `AssetFeature` writes changes.
+        "geojson-feature/1"
+    }
+
+    fn render(&self, asset: &Asset, out: &mut Vec<u8>) {
+        // Writing to a `Vec` fails only for a map key that is not a string: never here.
+        let written = serde_json::to_writer(
+            out,
+            &AssetFeature {
+                asset,
+                extra: NoExtra {},
+            },
+        );
+        debug_assert!(written.is_ok(), "{written:?}");
+    }
+}
+
+/// Appends the feature `view` (as [`FeatureView`] renders it) with `extra`'s entries after the
+/// asset's properties: the bytes [`AssetFeature`] writes for the asset with that extra, without
+/// decoding the asset. `extra` must serialise as a map (a struct or a map).
+///
+/// # Examples
+/// ```
+/// use assetmap_index::AssetView;
+/// use assetmap_io::{write_feature_with, AssetFeature, FeatureView};
+/// #[derive(serde::Serialize)]
+/// struct Distance { distance_m: f64 }
+/// let asset = assetmap_synthetic::asset(1, 0);
+/// let mut view = Vec::new();
+/// FeatureView.render(&asset, &mut view);
+/// let mut out = Vec::new();
+/// write_feature_with(&mut out, &view, &Distance { distance_m: 12.5 }).unwrap();
+/// let direct = serde_json::to_vec(&AssetFeature { asset: &asset, extra: Distance { distance_m: 12.5 } }).unwrap();
+/// assert_eq!(out, direct);
+/// ```
+pub fn write_feature_with<E: Serialize>(
+    out: &mut Vec<u8>,
+    view: &[u8],
+    extra: &E,
+) -> Result<(), serde_json::Error> {
+    // A view ends with its properties' closing brace and the feature's.
+    let head = view.strip_suffix(b"}}").ok_or_else(|| {
+        serde::ser::Error::custom("a feature view does not end with its properties")
+    })?;
+    let start = out.len();
+    out.extend_from_slice(head);
+    let extra_at = out.len();
+    if let Err(e) = serde_json::to_writer(&mut *out, extra) {
+        out.truncate(start);
+        return Err(e);
+    }
+    match &out[extra_at..] {
+        b"{}" => {
+            out.truncate(extra_at);
+            out.extend_from_slice(b"}}");
+        }
+        [b'{', ..] => {
+            // The extra's opening brace becomes the comma after the asset's last property
+            // (every asset has properties: its name, at least); its closing brace closes the
+            // properties.
+            out[extra_at] = b',';
+            out.push(b'}');
+        }
+        _ => {
+            out.truncate(start);
+            return Err(serde::ser::Error::custom(
+                "a feature's extra properties are not a map",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A feature for `asset` with the given properties (for compact or extended views).
 pub fn feature_with(asset: &Asset, properties: Map<String, Value>) -> Value {
     serde_json::json!({
@@ -420,6 +515,49 @@ pub fn read_import<R: Read>(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_feature_view_with_extras_is_the_feature_written_with_them() {
+        use assetmap_index::AssetView;
+        #[derive(serde::Serialize)]
+        struct Extra<'a> {
+            distance_m: f64,
+            matched: Value,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            same_site_as: Option<&'a str>,
+        }
+        let mut assets = assetmap_synthetic::assets(3, 400);
+        // Text that needs escaping, and a name of one letter.
+        assets[0].description = Some("\"Quoted\", back\\slash, tab\t and é ☕".into());
+        let draft = draft_from_feature(feature()).unwrap();
+        assets.push(Asset::create(
+            draft.id.unwrap(),
+            draft.draft.validate(draft.location).unwrap(),
+            chrono::Utc::now(),
+        ));
+        for (i, asset) in assets.iter().enumerate() {
+            let mut view = Vec::new();
+            FeatureView.render(asset, &mut view);
+            let extra = Extra {
+                distance_m: i as f64 * 0.5,
+                matched: json!({"terms": ["a", "b"], "filters": []}),
+                same_site_as: (i % 2 == 0).then_some("site:1"),
+            };
+            let mut out = b"[".to_vec();
+            write_feature_with(&mut out, &view, &extra).unwrap();
+            let direct = serde_json::to_vec(&AssetFeature { asset, extra }).unwrap();
+            assert_eq!(out[1..], direct, "{}", asset.id);
+            // No extras: the view itself.
+            out.clear();
+            write_feature_with(&mut out, &view, &NoExtra {}).unwrap();
+            assert_eq!(out, view);
+        }
+        // Not a view, or extras that are not a map: an error, and nothing written.
+        let mut out = b"kept".to_vec();
+        assert!(write_feature_with(&mut out, b"{}", &NoExtra {}).is_err());
+        assert!(write_feature_with(&mut out, br#"{"a":{"b":1}}"#, &[1, 2]).is_err());
+        assert_eq!(out, b"kept");
+    }
 
     #[test]
     fn property_names_are_exactly_the_drafts_fields() {

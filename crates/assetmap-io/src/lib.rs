@@ -13,5 +13,6 @@ pub mod table;
 
 pub use crate::geojson::{
     asset_to_feature, draft_from_feature, read_feature_collection, read_import, reproject_feature,
-    write_feature, AssetFeature, FeatureInput, GeoJsonError, ImportProblem, ImportRead, NoExtra,
+    write_feature, write_feature_with, AssetFeature, FeatureInput, FeatureView, GeoJsonError,
+    ImportProblem, ImportRead, NoExtra,
 };

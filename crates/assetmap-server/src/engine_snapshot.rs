@@ -196,9 +196,11 @@ pub async fn read(
         "the store's change {} is not the one the snapshot was written at (another store at the same place, or its history trimmed)",
         tag.seq
     );
-    let mut engine = tokio::task::spawn_blocking(move || reader.read_engine())
-        .await
-        .context("reading the snapshot failed")??;
+    let mut engine = tokio::task::spawn_blocking(move || {
+        reader.read_engine_with_view(Some(crate::state::engine_view()))
+    })
+    .await
+    .context("reading the snapshot failed")??;
     let pending = store.pending_changes(tag.seq).await?;
     let applied = pending.len();
     let seq = pending.last().map_or(tag.seq, |c| c.seq);
@@ -244,7 +246,8 @@ pub fn write(engine: &Engine, tag: &SnapshotTag, path: &Path) -> anyhow::Result<
 /// The engine in `file` (a snapshot just written), keeping its records there.
 fn read_back(mut file: std::fs::File) -> anyhow::Result<Engine> {
     std::io::Seek::rewind(&mut file)?;
-    Ok(SnapshotReader::open_file(file, true)?.read_engine()?)
+    Ok(SnapshotReader::open_file(file, true)?
+        .read_engine_with_view(Some(crate::state::engine_view()))?)
 }
 
 /// Writes the snapshot of `engine` (loaded from `store` up to `seq`) when the settings ask for

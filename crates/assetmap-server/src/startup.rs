@@ -266,7 +266,7 @@ pub async fn load_engine_from(
         .await
         .context("Failed to load assets from the store")?;
     let read = started.elapsed();
-    let engine = Engine::new(assets);
+    let engine = crate::state::build_engine(assets);
     let total = started.elapsed();
     tracing::info!(
         assets = engine.len(),

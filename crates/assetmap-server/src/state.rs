@@ -6,12 +6,25 @@ use crate::idempotency::InFlight;
 use crate::rate_limit::RateLimits;
 use assetmap_analysis::export::DataOrigin;
 use assetmap_analysis::{AreaFigures, Summary, SummaryQuery};
-use assetmap_index::{AreaLevel, Engine};
+use assetmap_core::Asset;
+use assetmap_index::{AreaLevel, AssetView, Engine};
+use assetmap_io::FeatureView;
 use assetmap_place::Place;
 use assetmap_store::AssetStore;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// The view the server's engine keeps of each asset beside its record: the GeoJSON feature
+/// that search answers copy out as it is ([`assetmap_io::write_feature_with`]).
+pub fn engine_view() -> Arc<dyn AssetView> {
+    Arc::new(FeatureView)
+}
+
+/// The server's engine of `assets`, keeping [`engine_view`] of each.
+pub fn build_engine(assets: Vec<Asset>) -> Engine {
+    Engine::with_view(assets, engine_view())
+}
 
 /// Shared state: the store (source of truth), the engine (answers reads), the place (area
 /// reference data, loaded once) and the per-area figures' cache.

@@ -93,10 +93,11 @@ async fn rebuild(state: &AppState, pending: Vec<Change>) -> Result<usize, StoreE
     // decoded after it, on a blocking thread: decoding them under the lock on this async
     // worker held writers up for 4–8 s.
     let base = state.engine().copy_records();
-    let mut built =
-        tokio::task::spawn_blocking(move || Engine::new(merged(base.into_assets(), pending)))
-            .await
-            .map_err(|e| StoreError::Other(format!("building the engine failed: {e}")))?;
+    let mut built = tokio::task::spawn_blocking(move || {
+        crate::state::build_engine(merged(base.into_assets(), pending))
+    })
+    .await
+    .map_err(|e| StoreError::Other(format!("building the engine failed: {e}")))?;
     // What changed while it was built (local writes included: they are in the feed too), read
     // without the write lock and applied under it, again if a local write came in between.
     let (_guard, last) = loop {
@@ -204,7 +205,7 @@ mod tests {
             // Created and deleted since: the feed has the upsert with no asset.
             change(13, &assets[4], ChangeKind::Upsert, None),
         ];
-        let engine = Engine::new(merged(base, changes));
+        let engine = crate::state::build_engine(merged(base, changes));
         let ids: Vec<&str> = engine.ids().collect();
         let mut want = vec![
             assets[0].id.as_str(),

@@ -41,16 +41,95 @@ struct Dictionary {
     decompress: DDict<'static>,
 }
 
-/// How records are compressed: with a dictionary, or without one.
+impl Dictionary {
+    /// The dictionary trained on `samples` (laid end to end, `sizes` long), when training works.
+    fn train(samples: &[u8], sizes: &[usize]) -> Option<Arc<Dictionary>> {
+        let mut raw = Vec::with_capacity(DICTIONARY_BYTES);
+        zstd_safe::train_from_buffer(&mut raw, samples, sizes).ok()?;
+        Dictionary::load(raw).ok().flatten()
+    }
+
+    /// The dictionary `raw` (from a snapshot); `None` for an empty one.
+    fn load(raw: Vec<u8>) -> Result<Option<Arc<Dictionary>>, SnapshotError> {
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        let compress = CDict::try_create(&raw, LEVEL)
+            .ok_or_else(|| SnapshotError::corrupt("the records' dictionary does not load"))?;
+        let decompress = DDict::try_create(&raw)
+            .ok_or_else(|| SnapshotError::corrupt("the records' dictionary does not load"))?;
+        Ok(Some(Arc::new(Dictionary {
+            raw,
+            compress,
+            decompress,
+        })))
+    }
+}
+
+/// The bytes of an optional dictionary (empty for none).
+fn raw_of(d: &Option<Arc<Dictionary>>) -> &[u8] {
+    d.as_ref().map_or(&[], |d| &d.raw)
+}
+
+/// A form the engine keeps each asset in as well, ready to be handed out as it is: what a
+/// caller would otherwise make from the decoded asset for every result it sends (the server's
+/// is the asset as a GeoJSON feature, so that a page of search results is each one's bytes
+/// decompressed and copied, not decoded and written out again). The engine knows nothing of
+/// the form: it renders each asset once, when the asset is stored, compresses the bytes with
+/// a dictionary of their own beside the record, and hands them back
+/// ([`Engine::search_rendered`](crate::Engine::search_rendered)).
+///
+/// # Examples
+/// ```
+/// use assetmap_index::{AssetView, Engine};
+/// use std::sync::Arc;
+/// struct NameView;
+/// impl AssetView for NameView {
+///     fn form(&self) -> &str { "name/1" }
+///     fn render(&self, asset: &assetmap_core::Asset, out: &mut Vec<u8>) {
+///         out.extend_from_slice(asset.name.as_str().as_bytes());
+///     }
+/// }
+/// let assets = assetmap_synthetic::assets(1, 300);
+/// let engine = Engine::with_view(assets.clone(), Arc::new(NameView));
+/// assert_eq!(engine.view_form(), Some("name/1"));
+/// let mut out = Vec::new();
+/// assert!(engine.render(assets[7].id.as_str(), &mut out));
+/// assert_eq!(out, assets[7].name.as_str().as_bytes());
+/// ```
+pub trait AssetView: Send + Sync {
+    /// The form's name and version ("geojson-feature/1"): a snapshot keeps it, and one written
+    /// with another form is not read with this one. Change it whenever `render` changes.
+    fn form(&self) -> &str;
+    /// Appends `asset` in this form to `out`.
+    fn render(&self, asset: &Asset, out: &mut Vec<u8>);
+}
+
+/// The view records carry, and the dictionary its bytes are compressed with.
+#[derive(Clone)]
+struct ViewCodec {
+    view: Arc<dyn AssetView>,
+    dictionary: Option<Arc<Dictionary>>,
+}
+
+/// How records are compressed: with a dictionary, or without one; and the view each record
+/// carries beside its asset, when the engine has one ([`AssetView`]).
+///
+/// A record is its asset's binary form compressed (one zstd frame) — with a view, preceded by
+/// that frame's length (LEB128) and followed by the view's bytes compressed (a second frame,
+/// with the view's own dictionary), so that either is decompressed without the other.
 #[derive(Clone, Default)]
 pub(crate) struct Codec {
     dictionary: Option<Arc<Dictionary>>,
+    view: Option<ViewCodec>,
 }
 
 impl fmt::Debug for Codec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Codec")
             .field("dictionary_bytes", &self.dictionary_bytes().len())
+            .field("view", &self.view_form())
+            .field("view_dictionary_bytes", &self.view_dictionary_bytes().len())
             .finish()
     }
 }
@@ -68,82 +147,158 @@ fn encode(asset: &Asset) -> Vec<u8> {
     out.buf
 }
 
-impl Codec {
-    /// A codec whose dictionary is trained on (a sample of) `assets`.
-    pub(crate) fn train<'a>(assets: impl ExactSizeIterator<Item = &'a Asset>) -> Codec {
-        let n = assets.len();
-        if n < MIN_SAMPLES {
-            return Codec::default();
-        }
-        let step = n.div_ceil(MAX_SAMPLES);
-        let mut samples = Out::default();
-        let mut sizes = Vec::new();
-        for a in assets.step_by(step) {
-            let before = samples.buf.len();
-            encoding::write(&mut samples, a);
-            sizes.push(samples.buf.len() - before);
-        }
-        let mut raw = Vec::with_capacity(DICTIONARY_BYTES);
-        match zstd_safe::train_from_buffer(&mut raw, &samples.buf, &sizes) {
-            Ok(_) => Codec::with_dictionary(raw).unwrap_or_default(),
-            Err(_) => Codec::default(),
+/// `plain` compressed into one zstd frame appended to `out`.
+fn squeeze(dictionary: &Option<Arc<Dictionary>>, plain: &[u8], out: &mut Vec<u8>) {
+    let before = out.len();
+    // zstd writes a slice from its start (into a `Vec` it would write over what is there).
+    out.resize(before + zstd_safe::compress_bound(plain.len()), 0);
+    let done = COMPRESSOR.with_borrow_mut(|c| match dictionary {
+        Some(d) => c.compress_using_cdict(&mut out[before..], plain, &d.compress),
+        None => c.compress(&mut out[before..], plain, LEVEL),
+    });
+    // Only a destination smaller than the bound fails.
+    debug_assert!(done.is_ok(), "zstd: {done:?}");
+    out.truncate(before + done.unwrap_or(0));
+}
+
+/// The zstd frame `frame` decompressed, appended to `out`.
+fn unsqueeze(
+    dictionary: &Option<Arc<Dictionary>>,
+    frame: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), SnapshotError> {
+    let size = match zstd_safe::get_frame_content_size(frame) {
+        Ok(Some(size)) if size <= 1 << 24 => size as usize,
+        _ => return Err(SnapshotError::corrupt("a record is not a zstd frame")),
+    };
+    let before = out.len();
+    out.resize(before + size, 0);
+    let done = DECOMPRESSOR.with_borrow_mut(|d| match dictionary {
+        Some(dict) => d.decompress_using_ddict(&mut out[before..], frame, &dict.decompress),
+        None => d.decompress(&mut out[before..], frame),
+    });
+    if done != Ok(size) {
+        out.truncate(before);
+        return Err(SnapshotError::corrupt("a record does not decompress"));
+    }
+    Ok(())
+}
+
+/// Splits a record of a codec with a view into its asset's frame and its view's frame.
+fn split(record: &[u8]) -> Result<(&[u8], &[u8]), SnapshotError> {
+    let mut len: usize = 0;
+    for (i, &b) in record.iter().enumerate().take(4) {
+        len |= usize::from(b & 0x7F) << (7 * i);
+        if b & 0x80 == 0 {
+            let rest = &record[i + 1..];
+            return if len <= rest.len() {
+                Ok(rest.split_at(len))
+            } else {
+                Err(SnapshotError::corrupt("a record is shorter than it says"))
+            };
         }
     }
+    Err(SnapshotError::corrupt("a record's length does not read"))
+}
 
-    /// A codec using `raw` as its dictionary (from a snapshot); empty for none.
-    pub(crate) fn with_dictionary(raw: Vec<u8>) -> Result<Codec, SnapshotError> {
-        if raw.is_empty() {
-            return Ok(Codec::default());
-        }
-        let compress = CDict::try_create(&raw, LEVEL)
-            .ok_or_else(|| SnapshotError::corrupt("the records' dictionary does not load"))?;
-        let decompress = DDict::try_create(&raw)
-            .ok_or_else(|| SnapshotError::corrupt("the records' dictionary does not load"))?;
+impl Codec {
+    /// A codec whose dictionary is trained on (a sample of) `assets`, carrying `view` (with a
+    /// dictionary trained on the same sample rendered) when one is given.
+    pub(crate) fn train(assets: &[Asset], view: Option<Arc<dyn AssetView>>) -> Codec {
+        let n = assets.len();
+        let sample = || assets.iter().step_by(n.div_ceil(MAX_SAMPLES).max(1));
+        let trained = |write: &dyn Fn(&Asset, &mut Vec<u8>)| {
+            if n < MIN_SAMPLES {
+                return None;
+            }
+            let mut samples = Vec::new();
+            let mut sizes = Vec::new();
+            for a in sample() {
+                let before = samples.len();
+                write(a, &mut samples);
+                sizes.push(samples.len() - before);
+            }
+            Dictionary::train(&samples, &sizes)
+        };
+        let dictionary = trained(&|a, out| out.extend_from_slice(&encode(a)));
+        let view = view.map(|view| ViewCodec {
+            dictionary: trained(&|a, out| view.render(a, out)),
+            view,
+        });
+        Codec { dictionary, view }
+    }
+
+    /// A codec using `raw` as its dictionary (from a snapshot; empty for none) and, with a view,
+    /// `view_raw` as the view's.
+    pub(crate) fn with_dictionaries(
+        raw: Vec<u8>,
+        view: Option<(Arc<dyn AssetView>, Vec<u8>)>,
+    ) -> Result<Codec, SnapshotError> {
+        let view = match view {
+            Some((view, raw)) => Some(ViewCodec {
+                view,
+                dictionary: Dictionary::load(raw)?,
+            }),
+            None => None,
+        };
         Ok(Codec {
-            dictionary: Some(Arc::new(Dictionary {
-                raw,
-                compress,
-                decompress,
-            })),
+            dictionary: Dictionary::load(raw)?,
+            view,
         })
     }
 
     /// The dictionary's bytes (empty for none).
     pub(crate) fn dictionary_bytes(&self) -> &[u8] {
-        self.dictionary.as_ref().map_or(&[], |d| &d.raw)
+        raw_of(&self.dictionary)
     }
 
-    /// `asset` compressed.
+    /// The view's dictionary's bytes (empty for none, or without a view).
+    pub(crate) fn view_dictionary_bytes(&self) -> &[u8] {
+        self.view.as_ref().map_or(&[], |v| raw_of(&v.dictionary))
+    }
+
+    /// The form of the view records carry ([`AssetView::form`]).
+    pub(crate) fn view_form(&self) -> Option<&str> {
+        self.view.as_ref().map(|v| v.view.form())
+    }
+
+    /// `asset` compressed (with its view, when the codec has one).
     pub(crate) fn compress(&self, asset: &Asset) -> Box<[u8]> {
         let plain = encode(asset);
-        let mut out: Vec<u8> = Vec::with_capacity(zstd_safe::compress_bound(plain.len()));
-        COMPRESSOR.with_borrow_mut(|c| {
-            let done = match &self.dictionary {
-                Some(d) => c.compress_using_cdict(&mut out, &plain, &d.compress),
-                None => c.compress(&mut out, &plain, LEVEL),
-            };
-            // Only a destination smaller than the bound fails.
-            debug_assert!(done.is_ok(), "zstd: {done:?}");
-        });
+        let Some(v) = &self.view else {
+            let mut out = Vec::new();
+            squeeze(&self.dictionary, &plain, &mut out);
+            return out.into_boxed_slice();
+        };
+        let mut frame = Vec::new();
+        squeeze(&self.dictionary, &plain, &mut frame);
+        let mut out = Vec::with_capacity(frame.len() * 3);
+        let mut n = frame.len();
+        loop {
+            let low = (n & 0x7F) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(low);
+                break;
+            }
+            out.push(low | 0x80);
+        }
+        out.extend_from_slice(&frame);
+        let mut rendered = Vec::new();
+        v.view.render(asset, &mut rendered);
+        squeeze(&v.dictionary, &rendered, &mut out);
         out.into_boxed_slice()
     }
 
     /// The asset `record` holds, or why it cannot be read.
     pub(crate) fn decode(&self, record: &[u8]) -> Result<Asset, SnapshotError> {
-        let size = match zstd_safe::get_frame_content_size(record) {
-            Ok(Some(size)) if size <= 1 << 24 => size as usize,
-            _ => return Err(SnapshotError::corrupt("a record is not a zstd frame")),
+        let frame = match self.view {
+            Some(_) => split(record)?.0,
+            None => record,
         };
         SCRATCH.with_borrow_mut(|plain| {
             plain.clear();
-            plain.reserve(size);
-            let done = DECOMPRESSOR.with_borrow_mut(|d| match &self.dictionary {
-                Some(dict) => d.decompress_using_ddict(plain, record, &dict.decompress),
-                None => d.decompress(plain, record),
-            });
-            if done.is_err() || plain.len() != size {
-                return Err(SnapshotError::corrupt("a record does not decompress"));
-            }
+            unsqueeze(&self.dictionary, frame, plain)?;
             let mut input = In::new(plain);
             let asset = encoding::read(&mut input)?;
             if !input.is_empty() {
@@ -151,6 +306,20 @@ impl Codec {
             }
             Ok(asset)
         })
+    }
+
+    /// Appends the view `record` carries to `out` (rendered afresh from its asset when the
+    /// view's bytes do not decompress, which a record this codec wrote never does); an error
+    /// for a codec without a view, or a record that cannot be read at all.
+    pub(crate) fn render(&self, record: &[u8], out: &mut Vec<u8>) -> Result<(), SnapshotError> {
+        let Some(v) = &self.view else {
+            return Err(SnapshotError::corrupt("the engine keeps no view"));
+        };
+        let (_, frame) = split(record)?;
+        if unsqueeze(&v.dictionary, frame, out).is_err() {
+            v.view.render(&self.decode(record)?, out);
+        }
+        Ok(())
     }
 }
 
@@ -318,8 +487,13 @@ pub(crate) struct Records {
 impl Records {
     /// The records of `assets`, one slot each in the order given, compressed on all cores with
     /// a dictionary trained on them; the slots in `free` are left free.
-    pub(crate) fn build(assets: &[Asset], free: &[u32]) -> Records {
-        let codec = Codec::train(assets.iter());
+    /// With a `view`, each record carries the asset rendered in it too ([`AssetView`]).
+    pub(crate) fn build(
+        assets: &[Asset],
+        free: &[u32],
+        view: Option<Arc<dyn AssetView>>,
+    ) -> Records {
+        let codec = Codec::train(assets, view);
         let mut slots: Vec<Option<Record>> = on_all_cores(assets, |a| {
             Some(Record::new(a.id.as_str(), &codec.compress(a)))
         });
@@ -422,6 +596,25 @@ impl Records {
             record.id()
         );
         decoded?.ok()
+    }
+
+    /// Appends the view of the asset in `slot` to `out` ([`AssetView`]); false for a free slot,
+    /// an engine without a view, or a record that cannot be read (a bug, which fails debug
+    /// builds).
+    pub(crate) fn render(&self, slot: u32, out: &mut Vec<u8>) -> bool {
+        let Some(record) = self.slots.get(slot as usize).and_then(Option::as_ref) else {
+            return false;
+        };
+        if self.codec.view.is_none() {
+            return false;
+        }
+        let done = self.with_compressed(record, |bytes| self.codec.render(bytes, out));
+        debug_assert!(
+            matches!(done, Some(Ok(()))),
+            "view of {}: {done:?}",
+            record.id()
+        );
+        matches!(done, Some(Ok(())))
     }
 
     /// Keeps `asset` in `slot` (one past the last slot adds a slot); returns what was there.
@@ -556,7 +749,7 @@ mod tests {
     use assetmap_synthetic as synthetic;
 
     fn trained(assets: &[Asset]) -> Codec {
-        let codec = Codec::train(assets.iter());
+        let codec = Codec::train(assets, None);
         assert_eq!(codec.dictionary_bytes().len(), DICTIONARY_BYTES);
         codec
     }
@@ -565,7 +758,7 @@ mod tests {
     fn a_copy_of_records_decodes_to_the_assets_of_its_slots_in_order() {
         let assets = synthetic::assets(5, 1_000);
         // Slots 3 and 7 free.
-        let records = Records::build(&assets, &[3, 7]);
+        let records = Records::build(&assets, &[3, 7], None);
         let slots = [9, 3, 0, 7, 999, 5, 2_000];
         let copy = RecordsCopy::of(&records, &slots);
         assert_eq!(copy.len(), 4);
@@ -629,10 +822,89 @@ mod tests {
         );
     }
 
+    /// A view for tests: the id, a bar, the name.
+    struct NameView;
+    impl AssetView for NameView {
+        fn form(&self) -> &str {
+            "test-name/1"
+        }
+        fn render(&self, asset: &Asset, out: &mut Vec<u8>) {
+            out.extend_from_slice(asset.id.as_str().as_bytes());
+            out.push(b'|');
+            out.extend_from_slice(asset.name.as_str().as_bytes());
+        }
+    }
+
+    fn view_of(a: &Asset) -> Vec<u8> {
+        let mut out = Vec::new();
+        NameView.render(a, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_record_carries_its_view_beside_its_asset_each_read_without_the_other() {
+        let assets = synthetic::assets(4, 1_200);
+        let codec = Codec::train(&assets, Some(Arc::new(NameView)));
+        assert_eq!(codec.view_form(), Some("test-name/1"));
+        assert!(!codec.view_dictionary_bytes().is_empty());
+        for a in &assets[..300] {
+            let record = codec.compress(a);
+            assert_eq!(&codec.decode(&record).unwrap(), a);
+            let mut out = b"before ".to_vec();
+            codec.render(&record, &mut out).unwrap();
+            assert_eq!(out[7..], view_of(a), "appended to what was there");
+            // The record: the asset's frame's length (one or two bytes), that frame, the view's.
+            let (frame, view) = split(&record).unwrap();
+            let prefix = record.len() - frame.len() - view.len();
+            assert!((1..=2).contains(&prefix), "{prefix}");
+            assert!(record.ends_with(view));
+        }
+        // Read back from its dictionaries, as from a snapshot.
+        let back = Codec::with_dictionaries(
+            codec.dictionary_bytes().to_vec(),
+            Some((Arc::new(NameView), codec.view_dictionary_bytes().to_vec())),
+        )
+        .unwrap();
+        let record = codec.compress(&assets[9]);
+        let mut out = Vec::new();
+        back.render(&record, &mut out).unwrap();
+        assert_eq!(out, view_of(&assets[9]));
+        assert_eq!(back.decode(&record).unwrap(), assets[9]);
+        // Without a view there is nothing to render.
+        assert!(trained(&assets).render(&record, &mut out).is_err());
+    }
+
+    #[test]
+    fn a_damaged_record_with_a_view_is_an_error_or_some_view_never_a_panic() {
+        let assets = synthetic::assets(8, 600);
+        let codec = Codec::train(&assets, Some(Arc::new(NameView)));
+        let record = codec.compress(&assets[5]);
+        let mut out = Vec::new();
+        assert!(codec.render(&[], &mut out).is_err());
+        assert!(codec.render(&record[..2], &mut out).is_err());
+        assert!(
+            codec.decode(&record[..record.len() - 3]).is_ok(),
+            "the asset's frame is whole"
+        );
+        for i in 0..record.len() {
+            let mut bad = record.to_vec();
+            bad[i] ^= 0x5a;
+            out.clear();
+            let _ = codec.render(&bad, &mut out);
+            let _ = codec.decode(&bad);
+        }
+        // A view frame that does not decompress is rendered afresh from the asset.
+        let mut cut = record.to_vec();
+        cut.truncate(record.len() - 3);
+        out.clear();
+        codec.render(&cut, &mut out).unwrap();
+        assert_eq!(out, view_of(&assets[5]));
+    }
+
     #[test]
     fn few_assets_get_no_dictionary() {
         let assets = synthetic::assets(1, MIN_SAMPLES - 1);
-        assert!(Codec::train(assets.iter()).dictionary_bytes().is_empty());
+        assert!(Codec::train(&assets, None).dictionary_bytes().is_empty());
     }
 
     #[test]
@@ -656,13 +928,13 @@ mod tests {
 
     #[test]
     fn a_dictionary_read_back_works_as_the_one_trained() {
-        assert!(Codec::with_dictionary(Vec::new())
+        assert!(Codec::with_dictionaries(Vec::new(), None)
             .unwrap()
             .dictionary_bytes()
             .is_empty());
         let assets = synthetic::assets(2, 600);
         let raw = trained(&assets).dictionary_bytes().to_vec();
-        let back = Codec::with_dictionary(raw.clone()).unwrap();
+        let back = Codec::with_dictionaries(raw.clone(), None).unwrap();
         assert_eq!(back.dictionary_bytes(), raw);
         assert_eq!(back.decode(&back.compress(&assets[0])).unwrap(), assets[0]);
     }

@@ -18,7 +18,7 @@ use crate::bytes::{In, Out};
 use crate::engine::Engine;
 pub use crate::error::SnapshotError;
 use crate::facets::SlotFacets;
-use crate::records::{Codec, Record, RecordFile, Records};
+use crate::records::{AssetView, Codec, Record, RecordFile, Records};
 use crate::text::TextIndex;
 use assetmap_core::{AbcdType, AccessFeature, Category, CostBand, Status, Weekday};
 use std::io::{Read, Write};
@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 const MAGIC: &[u8; 16] = b"assetmap engine\n";
 
 /// The layout's number: raised whenever what is written changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// Assets per frame of the asset section (a frame is decoded on one core).
 const ASSETS_PER_FRAME: usize = 16_384;
@@ -150,6 +150,7 @@ impl Engine {
         head.u32(FORMAT);
         head.u32(vocabulary_fingerprint());
         head.str(tag);
+        head.opt_str(self.view_form());
         frames.frame(head)?;
 
         let (records, free, order) = self.slot_parts();
@@ -166,6 +167,11 @@ impl Engine {
             .buf
             .extend_from_slice(records.codec().dictionary_bytes());
         frames.frame(dictionary)?;
+        let mut view_dictionary = Out::default();
+        view_dictionary
+            .buf
+            .extend_from_slice(records.codec().view_dictionary_bytes());
+        frames.frame(view_dictionary)?;
         for block in slots.chunks(ASSETS_PER_FRAME) {
             let mut out = Out::default();
             out.len(block.len());
@@ -201,6 +207,8 @@ impl Engine {
 pub struct SnapshotReader<R: Read> {
     frames: FrameReader<R>,
     tag: String,
+    /// The form of the view its records carry ([`crate::AssetView::form`]).
+    view_form: Option<String>,
     /// The file the engine read will keep its records in ([`SnapshotReader::open_file`]).
     records_file: Option<Arc<RecordFile>>,
 }
@@ -252,10 +260,12 @@ impl<R: Read + Send> SnapshotReader<R> {
             ));
         }
         let tag = input.str()?.to_owned();
+        let view_form = input.opt_str()?.map(str::to_owned);
         ensure_read_all(&input, "the header")?;
         Ok(SnapshotReader {
             frames,
             tag,
+            view_form,
             records_file: None,
         })
     }
@@ -265,14 +275,41 @@ impl<R: Read + Send> SnapshotReader<R> {
         &self.tag
     }
 
+    /// The form of the view its records carry ([`crate::AssetView::form`]), when the engine
+    /// written had one.
+    pub fn view_form(&self) -> Option<&str> {
+        self.view_form.as_deref()
+    }
+
     /// Reads the engine: the records on all cores (each decoded once, to check it and pack its
-    /// facets), then the text index while the R-tree and the tile index are built.
+    /// facets), then the text index while the R-tree and the tile index are built. Fails with
+    /// [`SnapshotError::Stale`] for a snapshot of an engine with a view
+    /// ([`read_engine_with_view`](Self::read_engine_with_view) reads it).
     pub fn read_engine(self) -> Result<Engine, SnapshotError> {
+        self.read_engine_with_view(None)
+    }
+
+    /// [`read_engine`](Self::read_engine) for an engine whose records carry `view`
+    /// ([`Engine::with_view`]): fails with [`SnapshotError::Stale`] when the snapshot's records
+    /// carry another form, or none (`None`: the snapshot must carry none either).
+    pub fn read_engine_with_view(
+        self,
+        view: Option<Arc<dyn AssetView>>,
+    ) -> Result<Engine, SnapshotError> {
         let SnapshotReader {
             mut frames,
             records_file,
+            view_form,
             ..
         } = self;
+        let wanted = view.as_ref().map(|v| v.form());
+        if view_form.as_deref() != wanted {
+            return Err(SnapshotError::Stale(format!(
+                "its records carry the view {}, wanted {}",
+                view_form.as_deref().unwrap_or("none"),
+                wanted.unwrap_or("none")
+            )));
+        }
         let meta = frames.next()?;
         let mut input = In::new(&meta);
         let n_slots = input.u32()? as usize;
@@ -287,7 +324,9 @@ impl<R: Read + Send> SnapshotReader<R> {
         {
             return Err(SnapshotError::corrupt("the slot lists do not add up"));
         }
-        let codec = Codec::with_dictionary(frames.next()?)?;
+        let dictionary = frames.next()?;
+        let view_dictionary = frames.next()?;
+        let codec = Codec::with_dictionaries(dictionary, view.map(|v| (v, view_dictionary)))?;
         let in_file = records_file.is_some();
         let (slots, facets) = read_records(&mut frames, n_slots, &codec, in_file)?;
         let records = Records::from_parts(codec, slots, records_file);

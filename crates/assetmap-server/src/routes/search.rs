@@ -25,8 +25,9 @@ use assetmap_index::search::{
     NOT_RECORDED_FACTOR, OTHER_AGE_WORDS_FACTOR, PROXIMITY_WEIGHT, RELEVANCE_WEIGHT,
     TIMES_UNKNOWN_FACTOR,
 };
+use assetmap_index::AssetView;
 use assetmap_index::{Filter, OpenAt, OpenAtPolicy, TextQuery};
-use assetmap_io::AssetFeature;
+use assetmap_io::{write_feature_with, FeatureView};
 use assetmap_place::Place;
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
 use serde_json::{json, Value};
@@ -239,7 +240,12 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     let parsed = parse_search(req.query_string(), &state.place, Utc::now())?;
     let q = &parsed.query;
     let engine = state.engine();
-    let mut results = engine.search(q);
+    if engine.view_form() != Some(FeatureView.form()) {
+        return Err(ApiError::internal(
+            "the engine keeps no feature view of its assets (a bug: the server builds it with one)",
+        ));
+    }
+    let mut results = engine.search_rendered(q);
     // Words were given but none is a search word, or nothing nearby matches them: say so, and
     // offer the nearest places of any kind (with the same filters) instead of nothing.
     let no_match = !parsed.words.is_empty() && (q.text.is_empty() || results.is_empty());
@@ -248,50 +254,56 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             text: TextQuery::default(),
             ..q.clone()
         };
-        results = engine.search(&nearest);
+        results = engine.search_rendered(&nearest);
     }
-    let features: Vec<AssetFeature<'_, ResultExtra<'_>>> = results
-        .iter()
-        .map(|r| AssetFeature {
-            asset: &r.asset,
-            extra: ResultExtra {
-                distance_m: round_to(r.distance_m, 1),
-                matched: Matched {
-                    // The status filter is implied (active only), not the person's.
-                    filters: r
-                        .matched_filters(q)
-                        .iter()
-                        .filter(|m| !matches!(m, MatchedFilter::Status(_)))
-                        .map(filter_name)
-                        .collect(),
-                    // Kept, but its record does not say: times not known, no age range.
-                    not_recorded: r.not_recorded(q).iter().map(filter_name).collect(),
-                    terms: r.matched_terms(q),
-                    // How each word matched: itself, a synonym, a category or a concept
-                    // ("feeling low" through "mental wellbeing").
-                    through: engine
-                        .explain(r, q)
-                        .iter()
-                        .map(|m| Through {
-                            through: m.through,
-                            term: m.word,
-                            via: m.via,
-                        })
-                        .collect(),
-                },
-                open_status: r.openness.map(open_status),
-                relevance: round_to(r.relevance, 4),
-                // A better-ranked place at the same site: this one is grouped under it.
-                same_site_as: r.same_site_as.as_ref().map(|site| SiteRef {
-                    id: site.id.as_str(),
-                    name: site.name.as_str(),
-                }),
-                score: round_to(r.score, 4),
-                walk_minutes: WalkingModel::minutes(r.distance_m),
+    // Each result's feature as the engine keeps it ready-made, with what the search says of
+    // it after its own properties: sized for the answer (a feature is about 1.3 KB), so that
+    // the buffer is not grown and copied again as it is written.
+    let mut text = Vec::with_capacity(4_096 + results.len() * 1_536);
+    text.extend_from_slice(br#"{"features":["#);
+    for (i, r) in results.iter().enumerate() {
+        if i > 0 {
+            text.push(b',');
+        }
+        let extra = ResultExtra {
+            distance_m: round_to(r.distance_m, 1),
+            matched: Matched {
+                // The status filter is implied (active only), not the person's.
+                filters: r
+                    .matched_filters(q)
+                    .iter()
+                    .filter(|m| !matches!(m, MatchedFilter::Status(_)))
+                    .map(filter_name)
+                    .collect(),
+                // Kept, but its record does not say: times not known, no age range.
+                not_recorded: r.not_recorded(q).iter().map(filter_name).collect(),
+                terms: r.matched_terms(q),
+                // How each word matched: itself, a synonym, a category or a concept
+                // ("feeling low" through "mental wellbeing").
+                through: engine
+                    .explain(r, q)
+                    .iter()
+                    .map(|m| Through {
+                        through: m.through,
+                        term: m.word,
+                        via: m.via,
+                    })
+                    .collect(),
             },
-        })
-        .collect();
-    // The results are the engine's records decoded: nothing below reads the engine.
+            open_status: r.openness.map(open_status),
+            relevance: round_to(r.relevance, 4),
+            // A better-ranked place at the same site: this one is grouped under it.
+            same_site_as: r.same_site_as.as_ref().map(|site| SiteRef {
+                id: site.id.as_str(),
+                name: site.name.as_str(),
+            }),
+            score: round_to(r.score, 4),
+            walk_minutes: WalkingModel::minutes(r.distance_m),
+        };
+        write_feature_with(&mut text, &r.asset.view, &extra)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+    }
+    // The results are copied out: nothing below reads the engine.
     drop(engine);
     let search = json!({
         "origin": [q.origin.lon(), q.origin.lat()],
@@ -308,16 +320,11 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         "ranking": RANKING.as_str(),
         "walking_model": WALKING_MODEL.as_str(),
     });
-    let body = SearchBody {
-        number_returned: features.len(),
-        features,
-        search,
-        kind: "FeatureCollection",
-    };
-    // Sized for the answer (a feature is about 1.3 KB), so that the buffer is not grown and
-    // copied again as it is written.
-    let mut text = Vec::with_capacity(4_096 + body.features.len() * 1_536);
-    serde_json::to_writer(&mut text, &body).map_err(|e| ApiError::internal(e.to_string()))?;
+    // The rest of the collection, its members in the order serde writes a struct's: features,
+    // numberReturned, search, type.
+    text.extend_from_slice(format!(r#"],"numberReturned":{},"search":"#, results.len()).as_bytes());
+    serde_json::to_writer(&mut text, &search).map_err(|e| ApiError::internal(e.to_string()))?;
+    text.extend_from_slice(br#","type":"FeatureCollection"}"#);
     Ok(private_response(GEO_JSON).body(text))
 }
 
@@ -334,17 +341,6 @@ static WALKING_MODEL: LazyLock<String> = LazyLock::new(|| {
         WalkingModel::DETOUR_FACTOR
     )
 });
-
-/// A search's answer: the results as features, and what was searched.
-#[derive(serde::Serialize)]
-struct SearchBody<'a> {
-    features: Vec<AssetFeature<'a, ResultExtra<'a>>>,
-    #[serde(rename = "numberReturned")]
-    number_returned: usize,
-    search: Value,
-    #[serde(rename = "type")]
-    kind: &'static str,
-}
 
 /// What a search adds to each result's properties, after the asset's own (alphabetical).
 #[derive(serde::Serialize)]
