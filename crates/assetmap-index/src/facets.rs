@@ -17,6 +17,9 @@
 //! ([`SlotFacets`], 32 bytes), a text posting adds slot, term frequency, length and an `f32`
 //! unit vector (32 bytes).
 
+use crate::bytes::{In, Out};
+use crate::error::SnapshotError;
+use crate::records::encoding;
 use crate::{Filter, OpenAt, TimeInterval};
 use assetmap_core::{AbcdType, AccessFeature, Asset, Category, CostBand, Status};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -166,6 +169,76 @@ pub(crate) struct SlotFacets {
 }
 
 impl SlotFacets {
+    /// Written to a snapshot beside the asset's record (so that reading one decodes no record).
+    pub(crate) fn write(&self, out: &mut Out) {
+        out.f64(self.lon);
+        out.f64(self.lat);
+        encoding::write_time(out, &self.updated_at);
+        match &self.verified_at {
+            Some(d) => {
+                out.u8(1);
+                encoding::write_date(out, d);
+            }
+            None => out.u8(0),
+        }
+        let f = &self.facets;
+        out.u16(f.categories);
+        out.u16(f.access);
+        for b in [f.abcd, f.status, f.cost, f.min_age, f.max_age, f.ages] {
+            out.u8(b);
+        }
+    }
+
+    /// Read back from a snapshot, checked: a position on the globe, one ABCD type and one
+    /// status, at most one cost band, and no bit that names no term of a vocabulary.
+    pub(crate) fn read(input: &mut In<'_>) -> Result<SlotFacets, SnapshotError> {
+        let (lon, lat) = (input.f64()?, input.f64()?);
+        if assetmap_core::LonLat::new(lon, lat).is_err() {
+            return Err(SnapshotError::corrupt("a position is off the globe"));
+        }
+        let updated_at = encoding::read_time(input)?;
+        let verified_at = if input.bool()? {
+            Some(encoding::read_date(input)?)
+        } else {
+            None
+        };
+        let (categories, access) = (input.u16()?, input.u16()?);
+        let mut b = [0u8; 6];
+        for x in &mut b {
+            *x = input.u8()?;
+        }
+        let [abcd, status, cost, min_age, max_age, ages] = b;
+        let within = |bits: u32, n: usize| n >= 32 || bits >> n == 0;
+        let one_of = |bit: u8, n: usize| bit.count_ones() == 1 && within(bit.into(), n);
+        let ok = within(categories.into(), Category::ALL.len())
+            && within(access.into(), AccessFeature::ALL.len())
+            && one_of(abcd, AbcdType::ALL.len())
+            && one_of(status, Status::ALL.len())
+            && (cost == 0 || one_of(cost, CostBand::ALL.len()))
+            && matches!(ages, AGES_RECORDED | AGES_YOUNG | AGES_OLDER | 0);
+        if !ok {
+            return Err(SnapshotError::corrupt(
+                "an asset's facets name no known term",
+            ));
+        }
+        Ok(SlotFacets {
+            lon,
+            lat,
+            updated_at,
+            verified_at,
+            facets: Facets {
+                categories,
+                access,
+                abcd,
+                status,
+                cost,
+                min_age,
+                max_age,
+                ages,
+            },
+        })
+    }
+
     pub(crate) fn of(a: &Asset) -> SlotFacets {
         SlotFacets {
             lon: a.location.lon(),
@@ -324,6 +397,57 @@ mod tests {
     use super::*;
     use assetmap_core::{TimeOfDay, Weekday};
     use assetmap_synthetic as synthetic;
+
+    #[test]
+    fn slot_facets_read_back_as_written_and_bits_naming_nothing_are_refused() {
+        let assets = synthetic::assets(6, 3_000);
+        let mut out = Out::default();
+        for a in &assets {
+            SlotFacets::of(a).write(&mut out);
+        }
+        let mut input = In::new(&out.buf);
+        for a in &assets {
+            assert_eq!(SlotFacets::read(&mut input).unwrap(), SlotFacets::of(a));
+        }
+        assert!(input.is_empty());
+        // Each byte of the packed facets (after position and dates) spoiled in turn.
+        let one = SlotFacets::of(&assets[0]);
+        let mut out = Out::default();
+        one.write(&mut out);
+        let packed_from = out.buf.len() - 10;
+        let spoil = |at: usize, value: u8| {
+            let mut bytes = out.buf.clone();
+            bytes[at] = value;
+            SlotFacets::read(&mut In::new(&bytes))
+        };
+        if Category::ALL.len() < 16 {
+            assert!(
+                spoil(packed_from + 1, 0xFF).is_err(),
+                "a category past the vocabulary"
+            );
+        }
+        assert!(
+            spoil(packed_from + 3, 0xFF).is_err(),
+            "an access feature past the vocabulary"
+        );
+        assert!(spoil(packed_from + 4, 0).is_err(), "no ABCD type");
+        assert!(spoil(packed_from + 4, 0b11).is_err(), "two ABCD types");
+        assert!(
+            spoil(packed_from + 5, 0x80).is_err(),
+            "a status past the vocabulary"
+        );
+        assert!(spoil(packed_from + 6, 0b101).is_err(), "two cost bands");
+        assert!(spoil(packed_from + 9, 7).is_err(), "ages that mean nothing");
+        assert!(spoil(packed_from + 6, 0).is_ok(), "no cost recorded");
+        // A position off the globe.
+        let mut bytes = out.buf.clone();
+        bytes[8..16].copy_from_slice(&95.0f64.to_le_bytes());
+        assert!(SlotFacets::read(&mut In::new(&bytes)).is_err());
+        assert!(
+            SlotFacets::read(&mut In::new(&out.buf[..20])).is_err(),
+            "cut short"
+        );
+    }
 
     /// The packed test agrees with the reference semantics of [`Filter::matches`].
     #[test]

@@ -43,12 +43,24 @@ fn read_terms<T: Copy>(input: &mut In<'_>, all: &[T], what: &str) -> Result<Vec<
     (0..n).map(|_| read_term(input, all, what)).collect()
 }
 
-fn write_time(out: &mut Out, t: &DateTime<Utc>) {
+/// A day, as days from the common era.
+pub(crate) fn write_date(out: &mut Out, d: &NaiveDate) {
+    out.i64(i64::from(d.num_days_from_ce()));
+}
+
+pub(crate) fn read_date(input: &mut In<'_>) -> Result<NaiveDate, SnapshotError> {
+    i32::try_from(input.i64()?)
+        .ok()
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .ok_or_else(|| SnapshotError::corrupt("a date is out of range"))
+}
+
+pub(crate) fn write_time(out: &mut Out, t: &DateTime<Utc>) {
     out.i64(t.timestamp());
     out.u32(t.timestamp_subsec_nanos());
 }
 
-fn read_time(input: &mut In<'_>) -> Result<DateTime<Utc>, SnapshotError> {
+pub(crate) fn read_time(input: &mut In<'_>) -> Result<DateTime<Utc>, SnapshotError> {
     let (secs, nanos) = (input.i64()?, input.u32()?);
     DateTime::from_timestamp(secs, nanos)
         .ok_or_else(|| SnapshotError::corrupt("a time is out of range"))
@@ -166,7 +178,7 @@ pub(crate) fn write(out: &mut Out, asset: &Asset) {
     match verified_at {
         Some(d) => {
             out.u8(1);
-            out.i64(i64::from(d.num_days_from_ce()));
+            write_date(out, d);
         }
         None => out.u8(0),
     }
@@ -236,11 +248,7 @@ pub(crate) fn read(input: &mut In<'_>) -> Result<Asset, SnapshotError> {
         geocode_method: opt_owned(input.opt_str()?),
     };
     let verified_at = if input.bool()? {
-        let days = i32::try_from(input.i64()?)
-            .ok()
-            .and_then(NaiveDate::from_num_days_from_ce_opt)
-            .ok_or_else(|| SnapshotError::corrupt("a verified_at date is out of range"))?;
-        Some(days)
+        Some(read_date(input)?)
     } else {
         None
     };

@@ -14,7 +14,7 @@
 //! written later. Fewer than [`MIN_SAMPLES`] assets, or a training that fails, compress without
 //! one (small engines: the saving does not matter).
 
-mod encoding;
+pub(crate) mod encoding;
 
 use crate::bytes::{In, Out};
 use crate::error::SnapshotError;

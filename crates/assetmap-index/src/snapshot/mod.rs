@@ -4,12 +4,14 @@
 //! The layout is this crate's own (no other program reads it): a magic line, then frames, each
 //! `length (u64) · CRC-32 (u32) · bytes`, so damage anywhere is found before it is used. The
 //! first frame holds the format number, a fingerprint of the vocabularies and the caller's tag
-//! (the server keeps there which store, at which change, which build); then the slots, the
-//! records' zstd dictionary, the records in blocks — compressed, as the engine keeps them
-//! ([`crate::records`]), each decoded once on reading to check it and pack its facets (on all
-//! cores) — and the text index's dictionary and chunks. The R-tree, the packed facets and the
-//! tile index are rebuilt (under a second at 1M): writing them would cost more file than they
-//! cost time.
+//! (the server keeps there which store, at which change, which build) and the form of the view
+//! records carry, if any ([`crate::AssetView`]); then the slots, the records' zstd dictionaries
+//! (the asset's and the view's), the records in blocks — each slot's id, its packed facets
+//! (position, dates, filterable attributes: 42 bytes, checked on reading) and its record,
+//! compressed as the engine keeps it ([`crate::records`]), so that reading decodes no record
+//! (on all cores) — and the text index's dictionary and chunks. The R-tree and the tile index
+//! are rebuilt from the facets (under a second at 1M): writing them would cost more file than
+//! they cost time.
 //!
 //! A snapshot is a cache: anything unexpected in it is a [`SnapshotError`], on which the
 //! caller builds the engine from the store instead.
@@ -28,7 +30,7 @@ use std::sync::{Arc, Mutex};
 const MAGIC: &[u8; 16] = b"assetmap engine\n";
 
 /// The layout's number: raised whenever what is written changes.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// Assets per frame of the asset section (a frame is decoded on one core).
 const ASSETS_PER_FRAME: usize = 16_384;
@@ -154,6 +156,7 @@ impl Engine {
         frames.frame(head)?;
 
         let (records, free, order) = self.slot_parts();
+        let facets = self.all_slot_facets();
         let slots = records.slots();
         let mut meta = Out::default();
         meta.len(slots.len());
@@ -172,14 +175,18 @@ impl Engine {
             .buf
             .extend_from_slice(records.codec().view_dictionary_bytes());
         frames.frame(view_dictionary)?;
-        for block in slots.chunks(ASSETS_PER_FRAME) {
+        for (block, packed) in slots
+            .chunks(ASSETS_PER_FRAME)
+            .zip(facets.chunks(ASSETS_PER_FRAME))
+        {
             let mut out = Out::default();
             out.len(block.len());
-            for slot in block {
+            for (slot, packed) in block.iter().zip(packed) {
                 match slot {
                     Some(r) => {
                         out.u8(1);
                         out.str(r.id());
+                        packed.write(&mut out);
                         records
                             .with_compressed(r, |bytes| {
                                 out.len(bytes.len());
@@ -328,7 +335,7 @@ impl<R: Read + Send> SnapshotReader<R> {
         let view_dictionary = frames.next()?;
         let codec = Codec::with_dictionaries(dictionary, view.map(|v| (v, view_dictionary)))?;
         let in_file = records_file.is_some();
-        let (slots, facets) = read_records(&mut frames, n_slots, &codec, in_file)?;
+        let (slots, facets) = read_records(&mut frames, n_slots, in_file)?;
         let records = Records::from_parts(codec, slots, records_file);
         let (text, engine) = std::thread::scope(|scope| {
             let text = scope.spawn(|| TextIndex::read_snapshot(&mut frames, &records, &facets));
@@ -347,13 +354,12 @@ impl<R: Read + Send> SnapshotReader<R> {
 type Block = (Vec<Option<Record>>, Vec<SlotFacets>);
 
 /// The record frames: `n_slots` slots in frames of [`ASSETS_PER_FRAME`], on all cores (each
-/// worker takes the next frame from the reader, checks it, decodes each record with `codec`
-/// — its id must be the one kept beside it — and packs the asset's facets). With `in_file`,
-/// each slot keeps where its record is in the file, not the record.
+/// worker takes the next frame from the reader, checks it, and reads each slot's id, packed
+/// facets and record — decoding none: the frame's checksum vouches for its bytes). With
+/// `in_file`, each slot keeps where its record is in the file, not the record.
 fn read_records<R: Read + Send>(
     frames: &mut FrameReader<R>,
     n_slots: usize,
-    codec: &Codec,
     in_file: bool,
 ) -> Result<Block, SnapshotError> {
     let n_frames = n_slots.div_ceil(ASSETS_PER_FRAME);
@@ -394,16 +400,10 @@ fn read_records<R: Read + Send>(
                     continue;
                 }
                 let id = input.str()?;
+                facets.push(SlotFacets::read(&mut input)?);
                 let len = input.len(1)?;
                 let at = start + (buf.len() - input.remaining()) as u64;
                 let bytes = input.bytes(len)?;
-                let asset = codec.decode(bytes)?;
-                if asset.id.as_str() != id {
-                    return Err(SnapshotError::corrupt(
-                        "a record's id is not the one kept beside it",
-                    ));
-                }
-                facets.push(SlotFacets::of(&asset));
                 block.push(Some(if in_file {
                     Record::in_file(id, at, len as u32)
                 } else {
