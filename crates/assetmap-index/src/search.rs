@@ -1088,6 +1088,78 @@ mod tests {
         LonLat::new(-2.3183, 53.4242).unwrap()
     }
 
+    /// The filters an asset meets, read from the asset itself (what `matched_filters` read
+    /// before it read the packed facets), in the filter's order.
+    fn filters_met_by(f: &Filter, a: &Asset, openness: Option<Openness>) -> Vec<MatchedFilter> {
+        let mut out: Vec<MatchedFilter> = f
+            .categories
+            .iter()
+            .filter(|c| a.categories.contains(c))
+            .map(|c| MatchedFilter::Category(*c))
+            .collect();
+        if f.abcd_types.contains(&a.abcd_type) {
+            out.push(MatchedFilter::AbcdType(a.abcd_type));
+        }
+        out.extend(
+            a.cost
+                .iter()
+                .filter(|c| f.cost_bands.contains(&c.band))
+                .map(|c| MatchedFilter::Cost(c.band)),
+        );
+        out.extend(
+            f.access
+                .iter()
+                .filter(|x| a.access.contains(x))
+                .map(|x| MatchedFilter::Access(*x)),
+        );
+        if let Some(age) = f.age.filter(|_| has_age_range(a)) {
+            out.push(MatchedFilter::Age(age));
+        }
+        if openness == Some(Openness::Open) {
+            out.push(MatchedFilter::OpenAt);
+        }
+        if f.statuses.len() < assetmap_core::Status::ALL.len() && f.statuses.contains(&a.status) {
+            out.push(MatchedFilter::Status(a.status));
+        }
+        out
+    }
+
+    #[test]
+    fn the_filters_met_read_from_the_facets_are_those_the_asset_meets() {
+        use assetmap_core::{AbcdType, AccessFeature, Status};
+        let filters = [
+            Filter {
+                categories: Category::ALL.to_vec(),
+                abcd_types: AbcdType::ALL.to_vec(),
+                cost_bands: CostBand::ALL.to_vec(),
+                access: AccessFeature::ALL.to_vec(),
+                age: Some(8),
+                statuses: vec![Status::Active, Status::TemporarilyClosed],
+                ..Filter::default()
+            },
+            Filter {
+                categories: vec![Category::Food, Category::Learning],
+                cost_bands: vec![CostBand::Free],
+                access: vec![AccessFeature::StepFree],
+                age: Some(72),
+                ..Filter::default()
+            },
+            Filter::default(),
+        ];
+        let mut met = 0;
+        for a in synthetic::assets(3, 3_000) {
+            let facets = Facets::of(&a);
+            for f in &filters {
+                for openness in [None, Some(Openness::Open), Some(Openness::Unknown)] {
+                    let want = filters_met_by(f, &a, openness);
+                    met += want.len();
+                    assert_eq!(matched_filters(f, &facets, openness), want, "{}", a.id);
+                }
+            }
+        }
+        assert!(met > 10_000, "the filters met something ({met})");
+    }
+
     /// The same question answered by brute force over every asset.
     ///
     /// A consistency check, not an oracle: relevance comes from a fresh [`TextIndex`] over

@@ -9,10 +9,12 @@
 //! its position and filterable facets in the engine — so a record is decoded only for what a
 //! caller is handed (a page of results, one asset).
 //!
-//! A record is one zstd frame; a dictionary is trained once, when the engine is built from its
-//! assets (or read back from a snapshot with the records it compressed), and kept for records
-//! written later. Fewer than [`MIN_SAMPLES`] assets, or a training that fails, compress without
-//! one (small engines: the saving does not matter).
+//! A record is one zstd frame — two with a view ([`AssetView`]: the asset as the caller hands it
+//! on, rendered once and kept beside it, so that handing it out decodes nothing); a dictionary
+//! (one for each) is trained once, when the engine is built from its assets (or read back from
+//! a snapshot with the records it compressed), and kept for records written later. Fewer than
+//! [`MIN_SAMPLES`] assets, or a training that fails, compress without one (small engines: the
+//! saving does not matter).
 
 pub(crate) mod encoding;
 
