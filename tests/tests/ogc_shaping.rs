@@ -169,3 +169,69 @@ async fn sortby_orders_the_whole_list_and_pages_through_it() {
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["invalid_params"][0]["name"], "sortby");
 }
+
+/// A page sent as the engine's ready-made features (no `properties`, no `skipGeometry`, no
+/// `crs`) holds exactly the features a shaped page writes from the decoded assets, asking for
+/// every property — for the whole list, a bbox, an area and a filter, and for an asset added
+/// since the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_made_features_are_the_features_written_from_the_assets() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let added = app
+        .create(&assetmap_tests::sample_feature("Ready-made singers"))
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    let mut compared = 0;
+    for query in [
+        "limit=1000",
+        "limit=1000&offset=1000",
+        "bbox=-2.36,53.40,-2.30,53.44&limit=200",
+        "area=E05015239&limit=200",
+        "category=learning&limit=200",
+    ] {
+        let ready = app
+            .get(&format!("/collections/assets/items?{query}"))
+            .await
+            .json();
+        let features = ready["features"].as_array().unwrap();
+        let mut names: Vec<&str> = features
+            .iter()
+            .flat_map(|f| f["properties"].as_object().unwrap().keys())
+            .map(String::as_str)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let written = app
+            .get(&format!(
+                "/collections/assets/items?{query}&properties={}",
+                names.join(",")
+            ))
+            .await
+            .json();
+        assert!(!features.is_empty(), "{query}");
+        assert_eq!(ready["features"], written["features"], "{query}");
+        assert_eq!(ready["numberMatched"], written["numberMatched"], "{query}");
+        assert_eq!(
+            ready["numberReturned"], written["numberReturned"],
+            "{query}"
+        );
+        compared += features.len();
+    }
+    assert!(compared > 1_500, "{compared} features compared");
+    let mut pages = Vec::new();
+    for offset in [0, 1000] {
+        let page = app
+            .get(&format!(
+                "/collections/assets/items?limit=1000&offset={offset}"
+            ))
+            .await
+            .json();
+        pages.extend(page["features"].as_array().unwrap().clone());
+    }
+    assert!(
+        pages
+            .iter()
+            .any(|f| f["properties"]["name"] == "Ready-made singers"),
+        "the added asset is on a page of ready-made features"
+    );
+}

@@ -3,6 +3,7 @@
 
 use crate::areas::Area;
 use crate::facets::CompiledFilter;
+use crate::search::Rendered;
 use crate::{BBox, Engine, Filter, Page};
 use assetmap_core::LonLat;
 
@@ -17,6 +18,32 @@ impl Engine {
         offset: usize,
         limit: usize,
     ) -> Page {
+        self.area_page_with(area, bbox, filter, offset, limit, |s| self.slot_asset(s))
+    }
+
+    /// [`Engine::area_page`], each asset as the engine's view renders it (see
+    /// [`Engine::bbox_page_rendered`]).
+    pub fn area_page_rendered(
+        &self,
+        area: &Area,
+        bbox: Option<&BBox>,
+        filter: &Filter,
+        offset: usize,
+        limit: usize,
+    ) -> Page<Rendered> {
+        self.area_page_with(area, bbox, filter, offset, limit, |s| self.rendered(s))
+    }
+
+    /// [`Engine::area_page`], each asset of the page as `read` makes it of its slot.
+    fn area_page_with<T>(
+        &self,
+        area: &Area,
+        bbox: Option<&BBox>,
+        filter: &Filter,
+        offset: usize,
+        limit: usize,
+        read: impl Fn(u32) -> Option<T>,
+    ) -> Page<T> {
         let [w, s, e, n] = area.bbox();
         let Ok(area_box) = BBox::new(w, s, e, n) else {
             return Page::of(Vec::new(), offset, limit);
@@ -39,7 +66,7 @@ impl Engine {
                 .iter()
                 .skip(offset)
                 .take(limit)
-                .filter_map(|&s| self.slot_asset(s))
+                .filter_map(|&s| read(s))
                 .collect(),
         }
     }

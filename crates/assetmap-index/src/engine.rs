@@ -2,6 +2,7 @@
 
 use crate::facets::{CompiledFilter, SlotFacets};
 use crate::records::{AssetView, Records};
+use crate::search::Rendered;
 use crate::sphere::{chord_of_m, enclosing_aabb, to_xyz, xyz, Xyz, CHORD_SLACK};
 use crate::text::TextIndex;
 use crate::tiles::TileIndex;
@@ -28,16 +29,17 @@ pub struct Hit {
     pub distance_m: f64,
 }
 
-/// One page of a result in id order, and how many assets matched in all.
+/// One page of a result in id order, and how many assets matched in all: the assets decoded,
+/// or as the engine's view renders them ([`Rendered`], e.g. [`Engine::bbox_page_rendered`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Page {
+pub struct Page<T = Asset> {
     /// Every matching asset, not just this page (OGC API `numberMatched`).
     pub number_matched: usize,
     /// The matching assets at positions `offset .. offset + limit` in id order.
-    pub items: Vec<Asset>,
+    pub items: Vec<T>,
 }
 
-impl Page {
+impl<T> Page<T> {
     /// The page at `offset` (`limit` long) of `matching`, a list already in the order wanted.
     ///
     /// # Examples
@@ -48,7 +50,7 @@ impl Page {
     /// let page = Page::of(assets.clone(), 8, 5);
     /// assert_eq!((page.number_matched, page.items), (10, assets[8..].to_vec()));
     /// ```
-    pub fn of(matching: Vec<Asset>, offset: usize, limit: usize) -> Page {
+    pub fn of(matching: Vec<T>, offset: usize, limit: usize) -> Page<T> {
         Page {
             number_matched: matching.len(),
             items: matching.into_iter().skip(offset).take(limit).collect(),
@@ -438,6 +440,16 @@ impl Engine {
         self.records.render(slot, out)
     }
 
+    /// The asset in `slot` as the engine's view renders it, with its id.
+    pub(crate) fn rendered(&self, slot: u32) -> Option<Rendered> {
+        let id = self.slot_id(slot)?;
+        let mut view = Vec::new();
+        self.render_slot(slot, &mut view).then(|| Rendered {
+            id: id.into(),
+            view,
+        })
+    }
+
     /// Whether an asset with this id is held (no decoding).
     pub fn contains(&self, id: impl AsRef<str>) -> bool {
         self.find(id).is_ok()
@@ -680,6 +692,49 @@ impl Engine {
     /// assert_eq!(page.items, all[10..15].to_vec());
     /// ```
     pub fn bbox_page(&self, bbox: &BBox, filter: &Filter, offset: usize, limit: usize) -> Page {
+        self.bbox_page_with(bbox, filter, offset, limit, |s| self.slot_asset(s))
+    }
+
+    /// [`Engine::bbox_page`], each asset as the engine's view renders it ([`Engine::with_view`]):
+    /// its view copied out, nothing decoded. An engine without a view hands out no items.
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::{AssetView, BBox, Engine, Filter};
+    /// struct IdView;
+    /// impl AssetView for IdView {
+    ///     fn form(&self) -> &str { "id/1" }
+    ///     fn render(&self, a: &assetmap_core::Asset, out: &mut Vec<u8>) {
+    ///         out.extend_from_slice(a.id.as_str().as_bytes());
+    ///     }
+    /// }
+    /// let engine = Engine::with_view(assetmap_synthetic::assets(1, 2_000), std::sync::Arc::new(IdView));
+    /// let b: BBox = "-2.4,53.4,-2.2,53.5".parse().unwrap();
+    /// let decoded = engine.bbox_page(&b, &Filter::default(), 3, 10);
+    /// let rendered = engine.bbox_page_rendered(&b, &Filter::default(), 3, 10);
+    /// assert_eq!(rendered.number_matched, decoded.number_matched);
+    /// assert!(rendered.items.iter().map(|r| r.view.as_slice())
+    ///     .eq(decoded.items.iter().map(|a| a.id.as_str().as_bytes())));
+    /// ```
+    pub fn bbox_page_rendered(
+        &self,
+        bbox: &BBox,
+        filter: &Filter,
+        offset: usize,
+        limit: usize,
+    ) -> Page<Rendered> {
+        self.bbox_page_with(bbox, filter, offset, limit, |s| self.rendered(s))
+    }
+
+    /// [`Engine::bbox_page`], each asset of the page as `read` makes it of its slot.
+    fn bbox_page_with<T>(
+        &self,
+        bbox: &BBox,
+        filter: &Filter,
+        offset: usize,
+        limit: usize,
+        read: impl Fn(u32) -> Option<T>,
+    ) -> Page<T> {
         let c = CompiledFilter::new(filter);
         let slots: Vec<u32> = self.bbox_slots(bbox, &c).collect();
         let number_matched = slots.len();
@@ -693,7 +748,10 @@ impl Engine {
         let ordered = self.in_id_order(slots);
         Page {
             number_matched,
-            items: self.assets_of(&ordered[offset..end]),
+            items: ordered[offset..end]
+                .iter()
+                .filter_map(|&s| read(s))
+                .collect(),
         }
     }
 
@@ -775,22 +833,47 @@ impl Engine {
     /// assert_eq!((page.number_matched, page.items.len()), (100, 5));
     /// ```
     pub fn scan_page(&self, filter: &Filter, offset: usize, limit: usize) -> Page {
+        self.scan_page_with(filter, offset, limit, |s| self.slot_asset(s))
+    }
+
+    /// [`Engine::scan_page`], each asset as the engine's view renders it (see
+    /// [`Engine::bbox_page_rendered`]).
+    pub fn scan_page_rendered(
+        &self,
+        filter: &Filter,
+        offset: usize,
+        limit: usize,
+    ) -> Page<Rendered> {
+        self.scan_page_with(filter, offset, limit, |s| self.rendered(s))
+    }
+
+    /// [`Engine::scan_page`], each asset of the page as `read` makes it of its slot.
+    fn scan_page_with<T>(
+        &self,
+        filter: &Filter,
+        offset: usize,
+        limit: usize,
+        read: impl Fn(u32) -> Option<T>,
+    ) -> Page<T> {
         if filter.is_empty() {
             let start = offset.min(self.len());
             let end = offset.saturating_add(limit).min(self.len());
             return Page {
                 number_matched: self.len(),
-                items: self.assets_of(&self.order[start..end]),
+                items: self.order[start..end]
+                    .iter()
+                    .filter_map(|&s| read(s))
+                    .collect(),
             };
         }
-        // Count on the packed facets; touch an `Asset` only for the page itself.
+        // Count on the packed facets; read a record only for the page itself.
         let c = CompiledFilter::new(filter);
         let mut number_matched = 0;
         let mut items = Vec::new();
         for &s in &self.order {
             if self.accepts(s, &c) {
                 if number_matched >= offset && items.len() < limit {
-                    items.extend(self.slot_asset(s));
+                    items.extend(read(s));
                 }
                 number_matched += 1;
             }

@@ -605,14 +605,7 @@ impl Engine {
         if self.view_form().is_none() {
             return Vec::new();
         }
-        self.results_with(self.ranked(q), |slot| {
-            let mut view = Vec::new();
-            let id = self.slot_id(slot)?;
-            self.render_slot(slot, &mut view).then(|| Rendered {
-                id: id.into(),
-                view,
-            })
-        })
+        self.results_with(self.ranked(q), |slot| self.rendered(slot))
     }
 
     /// The candidates of `q`, ranked, their records not yet read.
