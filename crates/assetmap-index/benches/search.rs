@@ -7,13 +7,16 @@
 //!    town centres (2 km, one of several everyday interests, `cost=free|low` and an age),
 //!    each timed alone, reported as p50 / p95 / p99 / max;
 //! 2. criterion benches of fixed searches around Sale (a busy suburban centre), for
-//!    regressions.
+//!    regressions;
+//! 3. a page of 20 handed out decoded (`Engine::search`) against the same page as ready-made
+//!    JSON (`Engine::search_rendered`, an engine built with a view writing each asset's serde
+//!    JSON, as the server's writes its GeoJSON feature), each then written out as JSON.
 //!
 //! Run: `cargo bench -p assetmap-index --bench search` (set `SEARCH_BENCH_N` for a smaller set).
 
 use assetmap_core::{CostBand, LonLat, TimeOfDay, Weekday};
 use assetmap_index::search::{SearchOrder, SearchQuery};
-use assetmap_index::{Engine, Filter, OpenAt, OpenAtPolicy};
+use assetmap_index::{AssetView, Engine, Filter, OpenAt, OpenAtPolicy};
 use assetmap_synthetic as synthetic;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::hint::black_box;
@@ -25,6 +28,29 @@ fn n() -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000)
+}
+
+/// Each asset as its serde JSON (about the size of the server's GeoJSON feature).
+struct JsonView;
+
+impl AssetView for JsonView {
+    fn form(&self) -> &str {
+        "bench-json/1"
+    }
+    fn render(&self, asset: &assetmap_core::Asset, out: &mut Vec<u8>) {
+        serde_json::to_writer(out, asset).expect("an asset writes as JSON");
+    }
+}
+
+/// The same assets as [`engine`], each record carrying its JSON.
+fn engine_with_view() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| {
+        let t = Instant::now();
+        let e = Engine::with_view(synthetic::assets(42, n()), std::sync::Arc::new(JsonView));
+        eprintln!("engine with a view built in {:.2?}", t.elapsed());
+        e
+    })
 }
 
 fn engine() -> &'static Engine {
@@ -156,6 +182,39 @@ fn bench_search(c: &mut Criterion) {
         ..SearchQuery::new(sale(), 2_000.0, "")
     };
     g.bench_function("no_words+cost+age", |b| b.iter(|| e.search(black_box(&q))));
+    g.finish();
+
+    // A page of 20 nearest first (50 km), handed out and written as JSON: decoded, then
+    // serialised; or copied out ready-made.
+    let viewed = engine_with_view();
+    let mut g = c.benchmark_group("page_of_20_sale");
+    for words in ["", "gardening"] {
+        let q = SearchQuery {
+            order: SearchOrder::Distance,
+            ..SearchQuery::new(sale(), 50_000.0, words)
+        };
+        let name = if words.is_empty() { "nearest" } else { words };
+        g.bench_with_input(BenchmarkId::new("decoded+written", name), &q, |b, q| {
+            let mut out = Vec::with_capacity(64 * 1024);
+            b.iter(|| {
+                out.clear();
+                for r in viewed.search(black_box(q)) {
+                    serde_json::to_writer(&mut out, &r.asset).expect("writes");
+                }
+                out.len()
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("ready_made", name), &q, |b, q| {
+            let mut out = Vec::with_capacity(64 * 1024);
+            b.iter(|| {
+                out.clear();
+                for r in viewed.search_rendered(black_box(q)) {
+                    out.extend_from_slice(&r.asset.view);
+                }
+                out.len()
+            })
+        });
+    }
     g.finish();
 }
 
