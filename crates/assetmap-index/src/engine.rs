@@ -436,16 +436,11 @@ impl Engine {
             .is_some_and(|s| self.records.render(s, out))
     }
 
-    /// [`Engine::render`] of the asset in `slot`.
-    pub(crate) fn render_slot(&self, slot: u32, out: &mut Vec<u8>) -> bool {
-        self.records.render(slot, out)
-    }
-
     /// The asset in `slot` as the engine's view renders it, with its id.
     pub(crate) fn rendered(&self, slot: u32) -> Option<Rendered> {
         let id = self.slot_id(slot)?;
         let mut view = Vec::new();
-        self.render_slot(slot, &mut view).then(|| Rendered {
+        self.records.render(slot, &mut view).then(|| Rendered {
             id: id.into(),
             view,
         })

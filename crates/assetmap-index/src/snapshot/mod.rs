@@ -7,9 +7,9 @@
 //! (the server keeps there which store, at which change, which build) and the form of the view
 //! records carry, if any ([`crate::AssetView`]); then the slots, the records' zstd dictionaries
 //! (the asset's and the view's), the records in blocks — each slot's id, its packed facets
-//! (position, dates, filterable attributes: 42 bytes, checked on reading) and its record,
-//! compressed as the engine keeps it ([`crate::records`]), so that reading decodes no record
-//! (on all cores) — and the text index's dictionary and chunks. The R-tree and the tile index
+//! (position, dates, filterable attributes: 39 bytes, 47 with a verification date; checked on
+//! reading) and its record, compressed as the engine keeps it ([`crate::records`]), so that
+//! reading decodes no record (on all cores) — and the text index's dictionary and chunks. The R-tree and the tile index
 //! are rebuilt from the facets (under a second at 1M): writing them would cost more file than
 //! they cost time.
 //!
