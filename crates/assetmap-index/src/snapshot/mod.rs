@@ -8,10 +8,10 @@
 //! records carry, if any ([`crate::AssetView`]); then the slots, the records' zstd dictionaries
 //! (the asset's and the view's), the records in blocks — each slot's id, its packed facets
 //! (position, dates, filterable attributes: 39 bytes, 47 with a verification date; checked on
-//! reading) and its record, compressed as the engine keeps it ([`crate::records`]), so that
-//! reading decodes no record (on all cores) — and the text index's dictionary and chunks. The R-tree and the tile index
-//! are rebuilt from the facets (under a second at 1M): writing them would cost more file than
-//! they cost time.
+//! reading) and its record in its file form (the asset compressed, its view as it is:
+//! [`crate::records`]), so that reading decodes no record (on all cores) — and the text
+//! index's dictionary and chunks. The R-tree and the tile index are rebuilt from the facets
+//! (under a second at 1M): writing them would cost more file than they cost time.
 //!
 //! A snapshot is a cache: anything unexpected in it is a [`SnapshotError`], on which the
 //! caller builds the engine from the store instead.
@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex};
 const MAGIC: &[u8; 16] = b"assetmap engine\n";
 
 /// The layout's number: raised whenever what is written changes.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 /// Assets per frame of the asset section (a frame is decoded on one core).
 const ASSETS_PER_FRAME: usize = 16_384;
@@ -188,7 +188,7 @@ impl Engine {
                         out.str(r.id());
                         packed.write(&mut out);
                         records
-                            .with_compressed(r, |bytes| {
+                            .with_file_form(r, |bytes| {
                                 out.len(bytes.len());
                                 out.buf.extend_from_slice(bytes);
                             })
@@ -223,8 +223,9 @@ pub struct SnapshotReader<R: Read> {
 impl SnapshotReader<std::io::BufReader<std::fs::File>> {
     /// Opens the snapshot in `file`. With `records_in_file`, the engine read keeps only each
     /// asset's id and where its record is in the file, and reads the record back (one read
-    /// of about 200 bytes, from the operating system's cache once read) whenever the asset is
-    /// handed out — about 140 bytes an asset less memory, at the cost of that read. The file
+    /// of about 200 bytes, 1.4 KB with a GeoJSON view — as it is, nothing to decompress —
+    /// from the operating system's cache once read) whenever the asset is handed out — about
+    /// 140 bytes an asset less memory (about 380 with a view), at the cost of that read. The file
     /// stays open as long as the engine: replacing it (a new snapshot renamed over it) is
     /// safe; writing into it in place is not.
     pub fn open_file(file: std::fs::File, records_in_file: bool) -> Result<Self, SnapshotError> {
@@ -334,8 +335,8 @@ impl<R: Read + Send> SnapshotReader<R> {
         let dictionary = frames.next()?;
         let view_dictionary = frames.next()?;
         let codec = Codec::with_dictionaries(dictionary, view.map(|v| (v, view_dictionary)))?;
-        let in_file = records_file.is_some();
-        let (slots, facets) = read_records(&mut frames, n_slots, in_file)?;
+        let in_memory = records_file.is_none().then_some(&codec);
+        let (slots, facets) = read_records(&mut frames, n_slots, in_memory)?;
         let records = Records::from_parts(codec, slots, records_file);
         let (text, engine) = std::thread::scope(|scope| {
             let text = scope.spawn(|| TextIndex::read_snapshot(&mut frames, &records, &facets));
@@ -355,12 +356,13 @@ type Block = (Vec<Option<Record>>, Vec<SlotFacets>);
 
 /// The record frames: `n_slots` slots in frames of [`ASSETS_PER_FRAME`], on all cores (each
 /// worker takes the next frame from the reader, checks it, and reads each slot's id, packed
-/// facets and record — decoding none: the frame's checksum vouches for its bytes). With
-/// `in_file`, each slot keeps where its record is in the file, not the record.
+/// facets and record — decoding none: the frame's checksum vouches for its bytes). Each slot
+/// keeps where its record is in the file, or with `in_memory` (the codec the records were
+/// written with) the record itself, its view compressed again ([`Codec::memory_form`]).
 fn read_records<R: Read + Send>(
     frames: &mut FrameReader<R>,
     n_slots: usize,
-    in_file: bool,
+    in_memory: Option<&Codec>,
 ) -> Result<Block, SnapshotError> {
     let n_frames = n_slots.div_ceil(ASSETS_PER_FRAME);
     let threads = std::thread::available_parallelism()
@@ -404,10 +406,9 @@ fn read_records<R: Read + Send>(
                 let len = input.len(1)?;
                 let at = start + (buf.len() - input.remaining()) as u64;
                 let bytes = input.bytes(len)?;
-                block.push(Some(if in_file {
-                    Record::in_file(id, at, len as u32)
-                } else {
-                    Record::new(id, bytes)
+                block.push(Some(match in_memory {
+                    None => Record::in_file(id, at, len as u32),
+                    Some(codec) => Record::new(id, &codec.memory_form(bytes)?),
                 }));
             }
             ensure_read_all(&input, "an asset frame")?;
