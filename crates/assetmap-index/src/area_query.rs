@@ -18,7 +18,7 @@ impl Engine {
         offset: usize,
         limit: usize,
     ) -> Page {
-        self.area_page_with(area, bbox, filter, offset, limit, |s| self.slot_asset(s))
+        self.area_page_with(area, bbox, filter, offset, limit, |s| self.decoded(s))
     }
 
     /// [`Engine::area_page`], each asset as the engine's view renders it (see
@@ -34,7 +34,7 @@ impl Engine {
         self.area_page_with(area, bbox, filter, offset, limit, |s| self.rendered(s))
     }
 
-    /// [`Engine::area_page`], each asset of the page as `read` makes it of its slot.
+    /// [`Engine::area_page`], the assets of the page as `read` makes them of their slots.
     fn area_page_with<T>(
         &self,
         area: &Area,
@@ -42,7 +42,7 @@ impl Engine {
         filter: &Filter,
         offset: usize,
         limit: usize,
-        read: impl Fn(u32) -> Option<T>,
+        read: impl Fn(&[u32]) -> Vec<Option<T>>,
     ) -> Page<T> {
         let [w, s, e, n] = area.bbox();
         let Ok(area_box) = BBox::new(w, s, e, n) else {
@@ -60,14 +60,11 @@ impl Engine {
             .collect();
         let number_matched = matching.len();
         let ordered = self.in_id_order(matching);
+        let start = offset.min(number_matched);
+        let end = offset.saturating_add(limit).min(number_matched);
         Page {
             number_matched,
-            items: ordered
-                .iter()
-                .skip(offset)
-                .take(limit)
-                .filter_map(|&s| read(s))
-                .collect(),
+            items: read(&ordered[start..end]).into_iter().flatten().collect(),
         }
     }
 }

@@ -152,6 +152,41 @@ fn by_distance_then_id(a: &Hit, b: &Hit) -> Ordering {
         .then_with(|| a.asset.id.cmp(&b.asset.id))
 }
 
+/// `assets` reordered along a Hilbert curve through their places (lon, lat on a 2^32 × 2^32
+/// grid: centimetres), and for each asset as given, its place in the new order.
+fn in_hilbert_order(assets: Vec<Asset>) -> (Vec<Asset>, Vec<u32>) {
+    let top = f64::from(u32::MAX);
+    let cell = |v: f64, min: f64, span: f64| ((v - min) / span * top).clamp(0.0, top) as u32;
+    let mut by_place: Vec<(u64, u32)> = assets
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let x = cell(a.location.lon(), -180.0, 360.0);
+            let y = cell(a.location.lat(), -90.0, 180.0);
+            (fast_hilbert::xy2h(x, y, 32), i as u32)
+        })
+        .collect();
+    // Stable for equal places: the order given.
+    by_place.sort_unstable();
+    let mut slot_of = vec![0u32; assets.len()];
+    for (slot, &(_, i)) in by_place.iter().enumerate() {
+        slot_of[i as usize] = slot as u32;
+    }
+    drop(by_place);
+    // Moved in place, cycle by cycle (a second vector of a million assets would raise the
+    // build's peak by hundreds of megabytes).
+    let mut assets = assets;
+    let mut to = slot_of.clone();
+    for i in 0..assets.len() {
+        while to[i] as usize != i {
+            let j = to[i] as usize;
+            assets.swap(i, j);
+            to.swap(i, j);
+        }
+    }
+    (assets, slot_of)
+}
+
 impl Engine {
     /// Builds the engine from `assets` in one go (bulk-loads the R-tree; sorting is skipped
     /// when the input is already in id order). When an id occurs more than once the **last**
@@ -203,6 +238,12 @@ impl Engine {
                 Some(&next) if assets[next as usize].id == assets[s as usize].id => dead.push(s),
                 _ => live.push(s),
             }
+        }
+        // Slots follow the assets' places, not the order given: neighbours' records lie side
+        // by side (in memory, and in the snapshot file, where a page of them is a few reads).
+        let (assets, slot_of) = in_hilbert_order(assets);
+        for s in live.iter_mut().chain(dead.iter_mut()) {
+            *s = slot_of[*s as usize];
         }
         let facets: Vec<SlotFacets> = assets.iter().map(SlotFacets::of).collect();
         let text = TextIndex::build(live.iter().map(|&s| (s, &assets[s as usize])));
@@ -436,14 +477,28 @@ impl Engine {
             .is_some_and(|s| self.records.render(s, out))
     }
 
-    /// The asset in `slot` as the engine's view renders it, with its id.
-    pub(crate) fn rendered(&self, slot: u32) -> Option<Rendered> {
-        let id = self.slot_id(slot)?;
-        let mut view = Vec::new();
-        self.records.render(slot, &mut view).then(|| Rendered {
-            id: id.into(),
-            view,
-        })
+    /// The assets in `slots` as the engine's view renders them, with their ids (`None` for a
+    /// free slot, or without a view): their records read from the snapshot file together.
+    pub(crate) fn rendered(&self, slots: &[u32]) -> Vec<Option<Rendered>> {
+        let ahead = self.records.read_ahead(slots);
+        slots
+            .iter()
+            .map(|&slot| {
+                let id = self.slot_id(slot)?;
+                let mut view = Vec::new();
+                self.records
+                    .render_ahead(&ahead, slot, &mut view)
+                    .then(|| Rendered {
+                        id: id.into(),
+                        view,
+                    })
+            })
+            .collect()
+    }
+
+    /// The assets in `slots`, decoded (`None` for a free slot).
+    pub(crate) fn decoded(&self, slots: &[u32]) -> Vec<Option<Asset>> {
+        slots.iter().map(|&s| self.slot_asset(s)).collect()
     }
 
     /// Whether an asset with this id is held (no decoding).
@@ -688,7 +743,7 @@ impl Engine {
     /// assert_eq!(page.items, all[10..15].to_vec());
     /// ```
     pub fn bbox_page(&self, bbox: &BBox, filter: &Filter, offset: usize, limit: usize) -> Page {
-        self.bbox_page_with(bbox, filter, offset, limit, |s| self.slot_asset(s))
+        self.bbox_page_with(bbox, filter, offset, limit, |s| self.decoded(s))
     }
 
     /// [`Engine::bbox_page`], each asset as the engine's view renders it ([`Engine::with_view`]):
@@ -722,14 +777,14 @@ impl Engine {
         self.bbox_page_with(bbox, filter, offset, limit, |s| self.rendered(s))
     }
 
-    /// [`Engine::bbox_page`], each asset of the page as `read` makes it of its slot.
+    /// [`Engine::bbox_page`], the assets of the page as `read` makes them of their slots.
     fn bbox_page_with<T>(
         &self,
         bbox: &BBox,
         filter: &Filter,
         offset: usize,
         limit: usize,
-        read: impl Fn(u32) -> Option<T>,
+        read: impl Fn(&[u32]) -> Vec<Option<T>>,
     ) -> Page<T> {
         let c = CompiledFilter::new(filter);
         let slots: Vec<u32> = self.bbox_slots(bbox, &c).collect();
@@ -744,10 +799,7 @@ impl Engine {
         let ordered = self.in_id_order(slots);
         Page {
             number_matched,
-            items: ordered[offset..end]
-                .iter()
-                .filter_map(|&s| read(s))
-                .collect(),
+            items: read(&ordered[offset..end]).into_iter().flatten().collect(),
         }
     }
 
@@ -829,7 +881,7 @@ impl Engine {
     /// assert_eq!((page.number_matched, page.items.len()), (100, 5));
     /// ```
     pub fn scan_page(&self, filter: &Filter, offset: usize, limit: usize) -> Page {
-        self.scan_page_with(filter, offset, limit, |s| self.slot_asset(s))
+        self.scan_page_with(filter, offset, limit, |s| self.decoded(s))
     }
 
     /// [`Engine::scan_page`], each asset as the engine's view renders it (see
@@ -843,40 +895,40 @@ impl Engine {
         self.scan_page_with(filter, offset, limit, |s| self.rendered(s))
     }
 
-    /// [`Engine::scan_page`], each asset of the page as `read` makes it of its slot.
+    /// [`Engine::scan_page`], the assets of the page as `read` makes them of their slots.
     fn scan_page_with<T>(
         &self,
         filter: &Filter,
         offset: usize,
         limit: usize,
-        read: impl Fn(u32) -> Option<T>,
+        read: impl Fn(&[u32]) -> Vec<Option<T>>,
     ) -> Page<T> {
         if filter.is_empty() {
             let start = offset.min(self.len());
             let end = offset.saturating_add(limit).min(self.len());
             return Page {
                 number_matched: self.len(),
-                items: self.order[start..end]
-                    .iter()
-                    .filter_map(|&s| read(s))
+                items: read(&self.order[start..end])
+                    .into_iter()
+                    .flatten()
                     .collect(),
             };
         }
         // Count on the packed facets; read a record only for the page itself.
         let c = CompiledFilter::new(filter);
         let mut number_matched = 0;
-        let mut items = Vec::new();
+        let mut page = Vec::new();
         for &s in &self.order {
             if self.accepts(s, &c) {
-                if number_matched >= offset && items.len() < limit {
-                    items.extend(read(s));
+                if number_matched >= offset && page.len() < limit {
+                    page.push(s);
                 }
                 number_matched += 1;
             }
         }
         Page {
             number_matched,
-            items,
+            items: read(&page).into_iter().flatten().collect(),
         }
     }
 

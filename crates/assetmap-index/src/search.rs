@@ -605,7 +605,7 @@ impl Engine {
         if self.view_form().is_none() {
             return Vec::new();
         }
-        self.results_with(self.ranked(q), |slot| self.rendered(slot))
+        self.results_with(self.ranked(q), |slots| self.rendered(slots))
     }
 
     /// The candidates of `q`, ranked, their records not yet read.
@@ -641,20 +641,23 @@ impl Engine {
     /// The candidates as results, in their order: each record (and its leader's, when grouped
     /// under one) read — only now, for what is returned.
     fn results_of(&self, ranked: Vec<Ranked<'_>>) -> Vec<SearchResult> {
-        self.results_with(ranked, |slot| self.slot_asset(slot))
+        self.results_with(ranked, |slots| self.decoded(slots))
     }
 
-    /// The candidates as results, each with what `read` makes of its slot.
+    /// The candidates as results, each with what `read` makes of its slot (`read` takes the
+    /// slots together and answers for each in order).
     fn results_with<R>(
         &self,
         ranked: Vec<Ranked<'_>>,
-        read: impl Fn(u32) -> Option<R>,
+        read: impl Fn(&[u32]) -> Vec<Option<R>>,
     ) -> Vec<SearchResult<R>> {
+        let slots: Vec<u32> = ranked.iter().map(|r| r.slot).collect();
         ranked
             .into_iter()
-            .filter_map(|r| {
+            .zip(read(&slots))
+            .filter_map(|(r, asset)| {
                 Some(SearchResult {
-                    asset: read(r.slot)?,
+                    asset: asset?,
                     facets: r.facets,
                     slot: r.slot,
                     distance_m: r.distance_m,

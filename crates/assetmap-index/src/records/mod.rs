@@ -689,6 +689,71 @@ impl Records {
         done.is_ok()
     }
 
+    /// The records of `slots` kept in the snapshot file, read in as few reads as their places
+    /// allow: records less than [`READ_GAP`] bytes apart are read in one (the engine lays its
+    /// slots out along a Hilbert curve, so a page of neighbours is a few reads, not one each).
+    /// Records kept in memory, free slots and reads that fail are left out
+    /// ([`render_ahead`](Self::render_ahead) reads those one by one).
+    pub(crate) fn read_ahead(&self, slots: &[u32]) -> ReadAhead {
+        let mut ahead = ReadAhead::default();
+        let Some(file) = &self.file else {
+            return ahead;
+        };
+        let mut places: Vec<(u64, u32, u32)> = slots
+            .iter()
+            .filter_map(|&s| match self.slots.get(s as usize)?.as_ref()?.stored() {
+                Stored::File { at, len } => Some((at, len, s)),
+                Stored::Memory(_) => None,
+            })
+            .collect();
+        places.sort_unstable();
+        let mut i = 0;
+        while i < places.len() {
+            let start = places[i].0;
+            let mut end = start + u64::from(places[i].1);
+            let mut j = i + 1;
+            while let Some(&(at, len, _)) = places.get(j) {
+                let next_end = end.max(at + u64::from(len));
+                if at > end + READ_GAP || next_end - start > MAX_READ {
+                    break;
+                }
+                end = next_end;
+                j += 1;
+            }
+            let base = ahead.bytes.len();
+            ahead.bytes.resize(base + (end - start) as usize, 0);
+            ahead.reads += 1;
+            if file.read_at(&mut ahead.bytes[base..], start).is_ok() {
+                for &(at, len, slot) in &places[i..j] {
+                    let from = base + (at - start) as usize;
+                    ahead.spans.push((slot, from, from + len as usize));
+                }
+            } else {
+                ahead.bytes.truncate(base);
+            }
+            i = j;
+        }
+        ahead.spans.sort_unstable();
+        ahead
+    }
+
+    /// [`render`](Self::render), from `ahead` when it holds the slot's record.
+    pub(crate) fn render_ahead(&self, ahead: &ReadAhead, slot: u32, out: &mut Vec<u8>) -> bool {
+        let Some(bytes) = ahead.get(slot) else {
+            return self.render(slot, out);
+        };
+        match self.codec.view_start_in_file(bytes) {
+            Ok(view_at) => {
+                out.extend_from_slice(&bytes[view_at..]);
+                true
+            }
+            Err(e) => {
+                debug_assert!(false, "view of slot {slot}: {e}");
+                false
+            }
+        }
+    }
+
     /// Appends the view of the record in its file form, `len` bytes at `at` in the snapshot
     /// file, to `out`: read into `out` and the bytes before the view dropped.
     fn render_from_file(&self, at: u64, len: u32, out: &mut Vec<u8>) -> Result<(), SnapshotError> {
@@ -748,6 +813,31 @@ impl Records {
                 .map(Record::heap_bytes)
                 .sum::<usize>()
             + self.codec.dictionary_bytes().len()
+    }
+}
+
+/// Records kept in the snapshot file closer than this many bytes are read in one read: a
+/// system call costs about as much as copying this much from the operating system's cache.
+const READ_GAP: u64 = 4 * 1024;
+/// The most one read of [`Records::read_ahead`] takes in, in bytes.
+const MAX_READ: u64 = 256 * 1024;
+
+/// Some records read from the snapshot file together ([`Records::read_ahead`]).
+#[derive(Default)]
+pub(crate) struct ReadAhead {
+    /// `(slot, start, end)` of each record in `bytes`, by slot.
+    spans: Vec<(u32, usize, usize)>,
+    bytes: Vec<u8>,
+    /// How many reads it took.
+    reads: usize,
+}
+
+impl ReadAhead {
+    /// The bytes of the record in `slot`, when they were read.
+    fn get(&self, slot: u32) -> Option<&[u8]> {
+        let i = self.spans.binary_search_by_key(&slot, |s| s.0).ok()?;
+        let (_, start, end) = self.spans[i];
+        self.bytes.get(start..end)
     }
 }
 
@@ -1010,6 +1100,64 @@ mod tests {
         // A file record that does not split is an error, not a panic.
         assert!(codec.memory_form(&[0xFF, 0xFF]).is_err());
         assert!(codec.view_start_in_file(&[]).is_err());
+    }
+
+    #[test]
+    fn records_near_each_other_in_the_file_are_read_together_and_render_as_one_by_one() {
+        let assets = synthetic::assets(6, 700);
+        let codec = Codec::train(&assets, Some(Arc::new(NameView)));
+        // Slots 0–59 end to end, then 60–79 each after a gap wider than READ_GAP; slot 80 is
+        // kept in memory, slot 81 is free.
+        let mut file_bytes = Vec::new();
+        let mut slots = Vec::new();
+        for (i, a) in assets[..80].iter().enumerate() {
+            if i >= 60 {
+                file_bytes.resize(file_bytes.len() + READ_GAP as usize + 1, 0);
+            }
+            let at = file_bytes.len() as u64;
+            codec
+                .file_form(&codec.compress(a), &mut file_bytes)
+                .unwrap();
+            let len = (file_bytes.len() as u64 - at) as u32;
+            slots.push(Some(Record::in_file(a.id.as_str(), at, len)));
+        }
+        slots.push(Some(Record::new(
+            assets[80].id.as_str(),
+            &codec.compress(&assets[80]),
+        )));
+        slots.push(None);
+        let path = std::env::temp_dir().join(format!("assetmap-read-ahead-{}", std::process::id()));
+        std::fs::write(&path, &file_bytes).unwrap();
+        let file = RecordFile::new(std::fs::File::open(&path).unwrap());
+        let records = Records::from_parts(codec, slots, Some(Arc::new(file)));
+        std::fs::remove_file(&path).unwrap();
+        let one_by_one = |slot: u32| {
+            let mut out = Vec::new();
+            records.render(slot, &mut out).then_some(out)
+        };
+        // Twenty neighbours, asked for in any order: one read.
+        let near: Vec<u32> = (10..30).rev().chain([5, 40]).collect();
+        let ahead = records.read_ahead(&near);
+        assert_eq!(ahead.reads, 1);
+        // Records apart, in memory or free: a read each for those apart, none for the others.
+        let mixed = [2, 61, 80, 63, 81, 3];
+        let apart = records.read_ahead(&mixed);
+        assert_eq!(apart.reads, 3);
+        for (ahead, asked) in [(&ahead, &near[..]), (&apart, &mixed[..])] {
+            for &slot in asked {
+                let mut out = b"before ".to_vec();
+                let rendered = records.render_ahead(ahead, slot, &mut out);
+                assert_eq!(
+                    rendered.then(|| out[7..].to_vec()),
+                    one_by_one(slot),
+                    "{slot}"
+                );
+                if slot < 81 {
+                    assert_eq!(out[7..], view_of(&assets[slot as usize]));
+                }
+            }
+        }
+        assert!(one_by_one(81).is_none());
     }
 
     #[test]
