@@ -6,7 +6,9 @@
 #      building the engine from the rows (and writing its snapshot), then again from the snapshot,
 #   3. pgbench tps of PostGIS's own k-nearest query (20 nearest by `ORDER BY geom <-> p`, and
 #      the same re-ranked on the sphere), beside the same question answered by assetmap over
-#      HTTP (`GET /search?lon&lat&sort=distance&limit=20`) with wrk, from the same random points.
+#      HTTP (`GET /search?lon&lat&sort=distance&limit=20`) with wrk, from the same random points;
+#      then searches with words and two filters from random points. (`/health` is no HTTP floor
+#      here: it asks PostGIS for its latest change; the floor is measured on the GeoPackage store.)
 #
 #   bash scripts/bench-postgis.sh            # N = 1,000,000
 #   N=200000 DURATION=10 bash scripts/bench-postgis.sh
@@ -119,3 +121,5 @@ for script in knn knn_sphere; do
 done
 echo "wrk GET /search (load average $(load)):"
 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$REPO_ROOT/scripts/wrk/search-random-points.lua" "http://127.0.0.1:$PORT" | sed -n '/Latency/,/Transfer/p'
+echo "wrk GET /search with words and two filters (load average $(load)):"
+wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$REPO_ROOT/scripts/wrk/search-words-random-points.lua" "http://127.0.0.1:$PORT" | sed -n '/Latency/,/Transfer/p'

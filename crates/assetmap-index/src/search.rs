@@ -395,11 +395,12 @@ impl<R> SearchResult<R> {
             .enumerate()
             .filter(|(i, _)| self.matched & (1 << i) != 0)
             .filter_map(|(_, t)| {
-                let best = t
-                    .expansions
-                    .iter()
-                    .filter(|e| has(e))
-                    .max_by(|x, y| x.weight.total_cmp(&y.weight))?;
+                // The weightiest expansion the record has (the last of equals, as `max_by`):
+                // tried from the weightiest down, so that most records stop at the first.
+                let mut by_weight: Vec<&crate::text::Expansion> =
+                    t.expansions.iter().rev().collect();
+                by_weight.sort_by(|x, y| y.weight.total_cmp(&x.weight));
+                let best = by_weight.into_iter().find(|e| has(e))?;
                 Some(TermMatch {
                     word: t.word.as_str(),
                     via: best.via,
@@ -952,6 +953,7 @@ impl Engine {
         // shared buffer (no allocation per name).
         let mut spans: Vec<Option<(usize, usize)>> = vec![None; ranked.len()];
         let mut flat: Vec<u64> = Vec::new();
+        let mut name = String::new();
         let mut leaders: usize = 0;
         let mut grouped: usize = 0;
         for i in 0..ranked.len() {
@@ -969,8 +971,9 @@ impl Engine {
                 for k in [i, j] {
                     if spans[k].is_none() {
                         let start = flat.len();
-                        if let Some(a) = self.slot_asset(ranked[k].slot) {
-                            push_name_keys(a.name.as_str(), &mut flat);
+                        name.clear();
+                        if self.slot_name(ranked[k].slot, &mut name) {
+                            push_name_keys(&name, &mut flat);
                         }
                         spans[k] = Some((start, flat.len()));
                     }

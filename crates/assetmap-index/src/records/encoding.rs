@@ -197,6 +197,12 @@ fn time_of_day(minutes: u16) -> Result<TimeOfDay, SnapshotError> {
 }
 
 /// Reads one asset written by [`write`].
+/// The name of the asset [`write`] wrote at the start of `input`, read without the rest.
+pub(crate) fn read_name<'a>(input: &mut In<'a>) -> Result<&'a str, SnapshotError> {
+    input.str()?;
+    input.str()
+}
+
 pub(crate) fn read(input: &mut In<'_>) -> Result<Asset, SnapshotError> {
     let id = AssetId::parse(input.str()?).map_err(|e| bad("id", e))?;
     let name = AssetName::parse(input.str()?).map_err(|e| bad("name", e))?;

@@ -301,10 +301,7 @@ impl Codec {
 
     /// The asset `record` holds, or why it cannot be read.
     pub(crate) fn decode(&self, record: &[u8]) -> Result<Asset, SnapshotError> {
-        let frame = match self.view {
-            Some(_) => split(record)?.0,
-            None => record,
-        };
+        let frame = self.asset_frame(record)?;
         SCRATCH.with_borrow_mut(|plain| {
             plain.clear();
             unsqueeze(&self.dictionary, frame, plain)?;
@@ -315,6 +312,25 @@ impl Codec {
             }
             Ok(asset)
         })
+    }
+
+    /// Appends the name of the asset `record` holds to `out`, decoding nothing else.
+    pub(crate) fn decode_name(&self, record: &[u8], out: &mut String) -> Result<(), SnapshotError> {
+        let frame = self.asset_frame(record)?;
+        SCRATCH.with_borrow_mut(|plain| {
+            plain.clear();
+            unsqueeze(&self.dictionary, frame, plain)?;
+            out.push_str(encoding::read_name(&mut In::new(plain))?);
+            Ok(())
+        })
+    }
+
+    /// The asset's frame of `record`.
+    fn asset_frame<'r>(&self, record: &'r [u8]) -> Result<&'r [u8], SnapshotError> {
+        match self.view {
+            Some(_) => Ok(split(record)?.0),
+            None => Ok(record),
+        }
     }
 
     /// Appends the view `record` carries to `out` (rendered afresh from its asset when the
@@ -669,6 +685,21 @@ impl Records {
             record.id()
         );
         decoded?.ok()
+    }
+
+    /// Appends the name of the asset in `slot` to `out`, decoding nothing else; false for a
+    /// free slot or a record that cannot be read (a bug, which fails debug builds).
+    pub(crate) fn name(&self, slot: u32, out: &mut String) -> bool {
+        let Some(record) = self.slots.get(slot as usize).and_then(Option::as_ref) else {
+            return false;
+        };
+        let done = self.with_stored(record, |bytes| self.codec.decode_name(bytes, out));
+        debug_assert!(
+            matches!(done, Some(Ok(()))),
+            "name of {}: {done:?}",
+            record.id()
+        );
+        matches!(done, Some(Ok(())))
     }
 
     /// Appends the view of the asset in `slot` to `out` ([`AssetView`]); false for a free slot,
@@ -1185,6 +1216,27 @@ mod tests {
         out.clear();
         codec.render(&cut, &mut out).unwrap();
         assert_eq!(out, view_of(&assets[5]));
+    }
+
+    #[test]
+    fn a_records_name_reads_alone_as_the_asset_decoded_has_it() {
+        let assets = synthetic::assets(10, 400);
+        for codec in [
+            trained(&assets),
+            Codec::train(&assets, Some(Arc::new(NameView))),
+        ] {
+            for a in &assets[..100] {
+                let mut name = String::from("before ");
+                codec.decode_name(&codec.compress(a), &mut name).unwrap();
+                assert_eq!(name, format!("before {}", a.name.as_str()));
+            }
+            let record = codec.compress(&assets[0]);
+            let mut name = String::new();
+            assert!(codec
+                .decode_name(&record[..record.len() / 3], &mut name)
+                .is_err());
+            assert!(codec.decode_name(&[], &mut name).is_err());
+        }
     }
 
     #[test]
