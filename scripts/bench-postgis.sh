@@ -7,7 +7,8 @@
 #   3. pgbench tps of PostGIS's own k-nearest query (20 nearest by `ORDER BY geom <-> p`, and
 #      the same re-ranked on the sphere), beside the same question answered by assetmap over
 #      HTTP (`GET /search?lon&lat&sort=distance&limit=20`) with wrk, from the same random points;
-#      then searches with words and two filters from random points. (`/health` is no HTTP floor
+#      then searches with words and two filters from random points, the three alternated twice
+#      (`/health` is no HTTP floor
 #      here: it asks PostGIS for its latest change; the floor is measured on the GeoPackage store.)
 #
 #   bash scripts/bench-postgis.sh            # N = 1,000,000
@@ -71,6 +72,8 @@ grep -h "bulk load committed" "$WORK/import.err" | sed 's/\x1b\[[0-9;]*m//g' | t
 echo "import wall time (generating the assets included): $(echo "$t1 - $t0" | bc) s; load average $(load)"
 echo "rows: $("${PSQL[@]}" "$URL" -At -c 'SELECT count(*) FROM assets'), database size $("${PSQL[@]}" "$URL" -At -c "SELECT pg_size_pretty(pg_database_size('$DB'))")"
 "${PSQL[@]}" "$URL" -c 'VACUUM ANALYZE assets'
+# The import's pages written out now, not by a checkpoint in the middle of a load run.
+"${PSQL[@]}" "$URL" -c 'CHECKPOINT'
 
 # 2. Cold start, twice: the first builds the engine from every row and writes its snapshot
 # (a local file, as each PostGIS server process would name its own), the second reads it.
@@ -114,12 +117,21 @@ echo
 echo "--- 3. k-nearest 20, $CONNECTIONS connections, ${DURATION} s each (client and server share the cores)"
 sample="/search?lon=-2.3183&lat=53.4242&sort=distance&radius=50000&limit=20"
 echo "sample: GET $sample -> $(curl -sf "http://127.0.0.1:$PORT$sample" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["features"]), "features")')"
-for script in knn knn_sphere; do
-    echo "pgbench $script.sql (load average $(load)):"
-    "$ASSETMAP_TEST_PG_BIN/pgbench" -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -f "$WORK/$script.sql" "$URL" 2>&1 |
+pgbench_tps() {
+    "$ASSETMAP_TEST_PG_BIN/pgbench" -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -f "$WORK/$1.sql" "$URL" 2>&1 |
         grep -E "latency average|^tps" || true
+}
+wrk_search() {
+    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$REPO_ROOT/scripts/wrk/$1.lua" "http://127.0.0.1:$PORT" | sed -n '/Latency/,/Transfer/p'
+}
+# Alternated, twice, so that a slow moment of the machine falls on both sides.
+for round in 1 2; do
+    echo "round $round: pgbench knn.sql (load average $(load)):"
+    pgbench_tps knn
+    echo "round $round: wrk GET /search nearest first (load average $(load)):"
+    wrk_search search-random-points
+    echo "round $round: wrk GET /search with words and two filters (load average $(load)):"
+    wrk_search search-words-random-points
 done
-echo "wrk GET /search (load average $(load)):"
-wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$REPO_ROOT/scripts/wrk/search-random-points.lua" "http://127.0.0.1:$PORT" | sed -n '/Latency/,/Transfer/p'
-echo "wrk GET /search with words and two filters (load average $(load)):"
-wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$REPO_ROOT/scripts/wrk/search-words-random-points.lua" "http://127.0.0.1:$PORT" | sed -n '/Latency/,/Transfer/p'
+echo "pgbench knn_sphere.sql (load average $(load)):"
+pgbench_tps knn_sphere
