@@ -410,10 +410,26 @@ fn an_engine_with_a_view_reads_back_with_that_view_only_and_renders_each_asset_a
     assert!(!engine
         .search(&SearchQuery::new(sale(), 5_000.0, "gardening"))
         .is_empty());
-    // An engine without a view hands out no views.
-    assert!(edited_engine()
-        .search_rendered(&SearchQuery::new(sale(), 5_000.0, ""))
-        .is_empty());
+    // An engine without a view hands out no views, its records in memory or in the file.
+    let plain = TempFile::of(&snapshot_of(&edited_engine(), ""), "without-view");
+    for records_in_file in [false, true] {
+        let f = std::fs::File::open(&plain.0).unwrap();
+        let engine = SnapshotReader::open_file(f, records_in_file)
+            .unwrap()
+            .read_engine()
+            .unwrap();
+        assert!(engine.len() > 100);
+        assert!(engine
+            .search_rendered(&SearchQuery::new(sale(), 5_000.0, ""))
+            .is_empty());
+        assert!(engine
+            .scan_page_rendered(&Filter::default(), 0, 50)
+            .items
+            .is_empty());
+        let everywhere = BBox::new(-180.0, -90.0, 180.0, 90.0).unwrap();
+        let page = engine.bbox_page_rendered(&everywhere, &Filter::default(), 0, 50);
+        assert!(page.number_matched > 100 && page.items.is_empty());
+    }
 }
 
 #[test]

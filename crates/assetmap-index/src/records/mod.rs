@@ -721,13 +721,13 @@ impl Records {
     }
 
     /// The records of `slots` kept in the snapshot file, read in as few reads as their places
-    /// allow: records less than [`READ_GAP`] bytes apart are read in one (the engine lays its
+    /// allow (none without a view: only views are read this way): records less than [`READ_GAP`] bytes apart are read in one (the engine lays its
     /// slots out along a Hilbert curve, so a page of neighbours is a few reads, not one each).
     /// Records kept in memory, free slots and reads that fail are left out
     /// ([`render_ahead`](Self::render_ahead) reads those one by one).
     pub(crate) fn read_ahead(&self, slots: &[u32]) -> ReadAhead {
         let mut ahead = ReadAhead::default();
-        let Some(file) = &self.file else {
+        let (Some(file), Some(_)) = (&self.file, &self.codec.view) else {
             return ahead;
         };
         let mut places: Vec<(u64, u32, u32)> = slots
@@ -770,7 +770,7 @@ impl Records {
 
     /// [`render`](Self::render), from `ahead` when it holds the slot's record.
     pub(crate) fn render_ahead(&self, ahead: &ReadAhead, slot: u32, out: &mut Vec<u8>) -> bool {
-        let Some(bytes) = ahead.get(slot) else {
+        let Some(bytes) = ahead.get(slot).filter(|_| self.codec.view.is_some()) else {
             return self.render(slot, out);
         };
         match self.codec.view_start_in_file(bytes) {
