@@ -188,9 +188,11 @@ fn in_hilbert_order(assets: Vec<Asset>) -> (Vec<Asset>, Vec<u32>) {
 }
 
 impl Engine {
-    /// Builds the engine from `assets` in one go (bulk-loads the R-tree; sorting is skipped
-    /// when the input is already in id order). When an id occurs more than once the **last**
-    /// occurrence wins, as if each were [`upsert`](Self::upsert)ed in turn.
+    /// Builds the engine from `assets` in one go (bulk-loads the R-tree; sorting by id is
+    /// skipped when the input is already in id order). Its slots are numbered along a Hilbert
+    /// curve through the assets' places, whatever the order given, so that neighbours' records
+    /// lie side by side. When an id occurs more than once the **last** occurrence wins, as if
+    /// each were [`upsert`](Self::upsert)ed in turn.
     ///
     /// # Panics
     /// With `u32::MAX` assets or more.
