@@ -121,17 +121,18 @@ pgbench_tps() {
     "$ASSETMAP_TEST_PG_BIN/pgbench" -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -f "$WORK/$1.sql" "$URL" 2>&1 |
         grep -E "latency average|^tps" || true
 }
+# Random points over the extent; the arguments after the URL: seed and query (none: nearest first).
 wrk_search() {
-    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$REPO_ROOT/scripts/wrk/$1.lua" "http://127.0.0.1:$PORT" | sed -n '/Latency/,/Transfer/p'
+    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$REPO_ROOT/scripts/wrk/search-random-points.lua" "http://127.0.0.1:$PORT" "$@" | sed -n '/Latency/,/Transfer/p'
 }
 # Alternated, twice, so that a slow moment of the machine falls on both sides.
 for round in 1 2; do
     echo "round $round: pgbench knn.sql (load average $(load)):"
     pgbench_tps knn
     echo "round $round: wrk GET /search nearest first (load average $(load)):"
-    wrk_search search-random-points
+    wrk_search
     echo "round $round: wrk GET /search with words and two filters (load average $(load)):"
-    wrk_search search-words-random-points
+    wrk_search -- 42 'radius=2000&limit=20&q=gardening&cost=low&age=72'
 done
 echo "pgbench knn_sphere.sql (load average $(load)):"
 pgbench_tps knn_sphere
