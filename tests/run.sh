@@ -165,6 +165,42 @@ if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]
 fi
 echo "all tools present"
 
+# Room to build and run. From a clean checkout the test build takes about 7.5 GB (its
+# target directory at its largest: about 40 test programs of ~140 MB each, without cargo's
+# incremental caches, which the line below turns off for this run: a build from scratch has no
+# use for them, and they were 1.8 GB more), and the tests about 2 GB of temporary files
+# (the PostgreSQL cluster, stores, snapshots). A disk that fills up half way fails tests
+# with "database or disk is full" far from the cause: say so first.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+free_mib() { df -Pm "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'; }
+TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
+BUILT_MIB=0
+if [ -d "$TARGET_DIR" ]; then
+    BUILT_MIB="$(du -sm "$TARGET_DIR" 2>/dev/null | awk '{ print $1 }')"
+fi
+# What a build still needs beside what the target directory already holds (at least 2 GB:
+# a build over an old one rewrites what changed).
+NEED_BUILD_MIB=$((7680 - BUILT_MIB))
+[ "$NEED_BUILD_MIB" -ge 2048 ] || NEED_BUILD_MIB=2048
+NEED_TMP_MIB=2048
+TARGET_FS="$TARGET_DIR"
+[ -d "$TARGET_FS" ] || TARGET_FS="$(dirname "$TARGET_FS")"
+TMP_FS="${TMPDIR:-/tmp}"
+if [ "$(df -P "$TARGET_FS" | awk 'NR == 2 { print $1 }')" = "$(df -P "$TMP_FS" | awk 'NR == 2 { print $1 }')" ]; then
+    NEED_BUILD_MIB=$((NEED_BUILD_MIB + NEED_TMP_MIB))
+    NEED_TMP_MIB=0
+fi
+for check in "$TARGET_FS:$NEED_BUILD_MIB:the build (target directory $TARGET_DIR)" \
+    "$TMP_FS:$NEED_TMP_MIB:the tests' temporary files (TMPDIR=$TMP_FS)"; do
+    IFS=: read -r fs need what <<<"$check"
+    [ "$need" -gt 0 ] || continue
+    have="$(free_mib "$fs")"
+    if [ -n "$have" ] && [ "$have" -lt "$need" ]; then
+        die "not enough free disk for $what: $have MB free on $fs, about $need MB needed. Free some space (cargo clean in old target directories, old snapshots) or point CARGO_TARGET_DIR / TMPDIR at a larger disk, then run bash tests/run.sh again"
+    fi
+done
+echo "disk: $(free_mib "$TARGET_FS") MB free for the build, $(free_mib "$TMP_FS") MB for temporary files"
+
 if [ -f tests/browser/package-lock.json ] && [ ! -d tests/browser/node_modules ]; then
     banner "npm ci (tests/browser)"
     # No browser downloads: the tests use the system chromium.
