@@ -738,6 +738,9 @@ impl Records {
             })
             .collect();
         places.sort_unstable();
+        // The runs to read, `(start, end, first place, past the last)`: first all of them, so
+        // that the buffer is allocated once, at its size.
+        let mut runs: Vec<(u64, u64, usize, usize)> = Vec::new();
         let mut i = 0;
         while i < places.len() {
             let start = places[i].0;
@@ -751,6 +754,12 @@ impl Records {
                 end = next_end;
                 j += 1;
             }
+            runs.push((start, end, i, j));
+            i = j;
+        }
+        let total: u64 = runs.iter().map(|&(start, end, _, _)| end - start).sum();
+        ahead.bytes.reserve_exact(total as usize);
+        for (start, end, i, j) in runs {
             let base = ahead.bytes.len();
             ahead.bytes.resize(base + (end - start) as usize, 0);
             ahead.reads += 1;
@@ -762,7 +771,6 @@ impl Records {
             } else {
                 ahead.bytes.truncate(base);
             }
-            i = j;
         }
         ahead.spans.sort_unstable();
         ahead
