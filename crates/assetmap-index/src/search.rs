@@ -413,29 +413,111 @@ impl<R> SearchResult<R> {
 
 impl Engine {
     /// [`SearchResult::explain`] from the text index's own list of the record's terms, without
-    /// reading its text again (what a search response does for each result).
+    /// reading its text again. For several results of one search, [`Engine::explainer`] looks
+    /// the query's terms up once.
     pub fn explain<'q, R: ResultAsset>(
         &self,
         r: &SearchResult<R>,
         q: &'q SearchQuery,
     ) -> Vec<TermMatch<'q>> {
+        self.explainer(q).explain(r)
+    }
+
+    /// "Why it matched" for the results of `q` (what a search response says of each result):
+    /// the query's expansions put in the order they are tried and looked up in the text
+    /// index once, for [`Explainer::explain`].
+    pub fn explainer<'q>(&self, q: &'q SearchQuery) -> Explainer<'_, 'q> {
+        let ix = self.text_index();
+        let terms = q
+            .text
+            .terms
+            .iter()
+            .map(|t| {
+                // Tried from the weightiest down, the last of equals first (as `max_by` picks):
+                // most records stop at the first.
+                let mut by_weight: Vec<&crate::text::Expansion> =
+                    t.expansions.iter().rev().collect();
+                by_weight.sort_by(|x, y| y.weight.total_cmp(&x.weight));
+                by_weight
+                    .into_iter()
+                    .filter_map(|e| {
+                        let key = if e.is_category() {
+                            ExpansionKey::Category(
+                                *assetmap_core::Category::ALL
+                                    .iter()
+                                    .find(|c| crate::text::category_term(**c) == e.stems[0])?,
+                            )
+                        } else {
+                            // A term no record has ever had matches nothing.
+                            ExpansionKey::Term(ix.known_term(&e.index_term())?)
+                        };
+                        Some((key, e))
+                    })
+                    .collect()
+            })
+            .collect();
+        Explainer {
+            engine: self,
+            query: q,
+            terms,
+        }
+    }
+}
+
+/// "Why it matched" for the results of one search, its terms looked up once
+/// ([`Engine::explainer`]).
+pub struct Explainer<'e, 'q> {
+    engine: &'e Engine,
+    query: &'q SearchQuery,
+    /// Per query term, the expansions the index knows, in the order they are tried.
+    terms: Vec<Vec<(ExpansionKey, &'q crate::text::Expansion)>>,
+}
+
+/// What an expansion asks of a record: a category, or an index term.
+#[derive(Clone, Copy)]
+enum ExpansionKey {
+    Category(assetmap_core::Category),
+    Term(crate::text::TermId),
+}
+
+impl<'q> Explainer<'_, 'q> {
+    /// [`SearchResult::explain`] of one result of the search, read from the text index's own
+    /// list of the record's terms and its facets.
+    pub fn explain<R: ResultAsset>(&self, r: &SearchResult<R>) -> Vec<TermMatch<'q>> {
         if r.matched == 0 {
             return Vec::new();
         }
+        let engine = self.engine;
         // The slot it was found in, unless the engine has changed since (then look it up).
         let id = r.asset.id();
-        let found = Some(r.slot).filter(|s| self.slot_id(*s) == Some(id));
-        match found.or_else(|| self.slot_of(id)) {
-            Some(slot) => {
-                let ix = self.text_index();
-                r.explain_with(q, |term| ix.doc_has(slot, term))
-            }
+        let found = Some(r.slot).filter(|s| engine.slot_id(*s) == Some(id));
+        let Some(slot) = found.or_else(|| engine.slot_of(id)) else {
             // Gone since: read from the result's own asset when it holds it decoded.
-            None => r
+            return r
                 .asset
                 .decoded()
-                .map_or_else(Vec::new, |a| r.explain_from(a, q)),
-        }
+                .map_or_else(Vec::new, |a| r.explain_from(a, self.query));
+        };
+        let ix = engine.text_index();
+        self.query
+            .text
+            .terms
+            .iter()
+            .zip(&self.terms)
+            .enumerate()
+            .filter(|(i, _)| r.matched & (1 << i) != 0)
+            .filter_map(|(_, (t, tried))| {
+                let (_, best) = tried.iter().find(|(key, _)| match *key {
+                    ExpansionKey::Category(c) => r.facets.has_category(c),
+                    ExpansionKey::Term(term) => ix.doc_has_id(slot, term),
+                })?;
+                Some(TermMatch {
+                    word: t.word.as_str(),
+                    via: best.via,
+                    through: best.through,
+                })
+            })
+            .collect()
     }
 }
 
@@ -1679,9 +1761,12 @@ mod tests {
             "lonely",
         ] {
             let q = SearchQuery::new(sale(), 5_000.0, words);
+            // One explainer for every result of the search, as a response uses it.
+            let explainer = e.explainer(&q);
             for r in e.search(&q) {
-                let from_index = e.explain(&r, &q);
+                let from_index = explainer.explain(&r);
                 assert_eq!(from_index, r.explain(&q), "{words}: {}", r.asset.name);
+                assert_eq!(from_index, e.explain(&r, &q));
                 explained += from_index.len();
             }
         }

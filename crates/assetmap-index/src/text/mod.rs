@@ -103,6 +103,7 @@ pub use analysis::{analyse, fold};
 pub use concepts::{Concept, CONCEPTS, CONCEPT_CATEGORY_WEIGHT, CONCEPT_WORD_WEIGHT};
 pub(crate) use grid::chord2_to_m;
 pub use grid::Circle;
+pub(crate) use postings::TermId;
 pub use postings::TextIndex;
 pub(crate) use query::for_each_index_term;
 pub use query::{Expansion, QueryTerm, TextQuery, MAX_QUERY_TERMS};

@@ -29,7 +29,7 @@ pub(super) struct CellDoc {
     pub(super) facets: Facets,
 }
 
-pub(super) type TermId = u32;
+pub(crate) type TermId = u32;
 
 const _: () = assert!(size_of::<CellDoc>() == 28);
 
@@ -660,13 +660,15 @@ impl TextIndex {
         self.total_len -= u64::from(doc.len);
     }
 
-    /// True when the record indexed under `slot` has `term` (a stem, a known phrase's stems
-    /// joined by spaces, or a category pseudo-term): what "why it matched" asks, without
-    /// reading the record's text again.
-    pub(crate) fn doc_has(&self, slot: u32, term: &str) -> bool {
-        let Some(&id) = self.dictionary.get(term) else {
-            return false;
-        };
+    /// The id of an index term (a stem, a known phrase's stems joined by spaces, or a category
+    /// pseudo-term), or `None` when no record has ever had it.
+    pub(crate) fn known_term(&self, term: &str) -> Option<TermId> {
+        self.dictionary.get(term).copied()
+    }
+
+    /// True when the record indexed under `slot` has the term `id` ([`TextIndex::known_term`]):
+    /// what "why it matched" asks, without reading the record's text again.
+    pub(crate) fn doc_has_id(&self, slot: u32, id: TermId) -> bool {
         self.docs
             .get(slot as usize)
             .and_then(Option::as_ref)

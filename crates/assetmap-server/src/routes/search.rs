@@ -259,6 +259,7 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     // Each result's feature as the engine keeps it ready-made, with what the search says of
     // it after its own properties: sized for the answer (a feature is about 1.3 KB), so that
     // the buffer is not grown and copied again as it is written.
+    let explainer = engine.explainer(q);
     let mut text = Vec::with_capacity(4_096 + results.len() * 1_536);
     text.extend_from_slice(br#"{"features":["#);
     for (i, r) in results.iter().enumerate() {
@@ -280,8 +281,8 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
                 terms: r.matched_terms(q),
                 // How each word matched: itself, a synonym, a category or a concept
                 // ("feeling low" through "mental wellbeing").
-                through: engine
-                    .explain(r, q)
+                through: explainer
+                    .explain(r)
                     .iter()
                     .map(|m| Through {
                         through: m.through,
@@ -304,6 +305,7 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             .map_err(|e| ApiError::internal(e.to_string()))?;
     }
     // The results are copied out: nothing below reads the engine.
+    drop(explainer);
     drop(engine);
     let search = json!({
         "origin": [q.origin.lon(), q.origin.lat()],
