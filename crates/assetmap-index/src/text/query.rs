@@ -96,6 +96,10 @@ struct Vocabulary {
     /// The most words in a known phrase.
     longest: usize,
     filler: Vec<String>,
+    /// The synonym groups (indexes into `synonyms`) that have each entry.
+    synonym_groups_of: FxHashMap<Vec<String>, Vec<usize>>,
+    /// The categories (indexes into `categories`) whose vocabulary has each entry.
+    categories_of: FxHashMap<Vec<String>, Vec<usize>>,
     /// Every entry of two stems or more (stop words out) that a query term can expand to —
     /// synonyms, category words, concepts' phrases and words — by its first stem: the phrases
     /// the index keeps as terms of their own (see [`for_each_index_term`]).
@@ -163,29 +167,48 @@ fn vocabulary() -> &'static Vocabulary {
                 list.push(stems);
             }
         }
+        let synonyms: Vec<Vec<Vec<String>>> = SYNONYMS
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|e| phrase(e))
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            })
+            .collect();
+        let categories: Vec<(Category, Vec<Vec<String>>)> = Category::ALL
+            .iter()
+            .map(|c| {
+                let mut entries: Vec<Vec<String>> =
+                    c.keywords().iter().map(|k| phrase(k)).collect();
+                entries.push(phrase(c.label()));
+                entries.push(phrase(&c.slug().replace('_', " ")));
+                entries.retain(|p| !p.is_empty());
+                entries.sort();
+                entries.dedup();
+                (*c, entries)
+            })
+            .collect();
+        let mut synonym_groups_of: FxHashMap<Vec<String>, Vec<usize>> = FxHashMap::default();
+        for (gi, group) in synonyms.iter().enumerate() {
+            for entry in group {
+                let groups = synonym_groups_of.entry(entry.clone()).or_default();
+                if !groups.contains(&gi) {
+                    groups.push(gi);
+                }
+            }
+        }
+        let mut categories_of: FxHashMap<Vec<String>, Vec<usize>> = FxHashMap::default();
+        for (ci, (_, entries)) in categories.iter().enumerate() {
+            for entry in entries {
+                categories_of.entry(entry.clone()).or_default().push(ci);
+            }
+        }
         Vocabulary {
-            synonyms: SYNONYMS
-                .iter()
-                .map(|g| {
-                    g.iter()
-                        .map(|e| phrase(e))
-                        .filter(|p| !p.is_empty())
-                        .collect()
-                })
-                .collect(),
-            categories: Category::ALL
-                .iter()
-                .map(|c| {
-                    let mut entries: Vec<Vec<String>> =
-                        c.keywords().iter().map(|k| phrase(k)).collect();
-                    entries.push(phrase(c.label()));
-                    entries.push(phrase(&c.slug().replace('_', " ")));
-                    entries.retain(|p| !p.is_empty());
-                    entries.sort();
-                    entries.dedup();
-                    (*c, entries)
-                })
-                .collect(),
+            synonyms,
+            categories,
+            synonym_groups_of,
+            categories_of,
             concept_words: CONCEPTS
                 .iter()
                 .map(|c| {
@@ -366,12 +389,27 @@ impl TextQuery {
                 through: None,
             });
         }
-        // Synonym groups with an entry equal to the words.
-        for (gi, group) in v.synonyms.iter().enumerate() {
-            let triggered = sources.contains(&Source::Synonym(gi)) || group.contains(&literal);
-            if !triggered {
-                continue;
-            }
+        // Synonym groups that have the phrase as typed or the words as an entry, in the
+        // groups' order (looked up, not searched for: every group's entries compared with the
+        // words took most of a query's parsing).
+        let mut groups: Vec<usize> = sources
+            .iter()
+            .filter_map(|s| match s {
+                Source::Synonym(gi) => Some(*gi),
+                _ => None,
+            })
+            .chain(
+                v.synonym_groups_of
+                    .get(&literal)
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            )
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        for gi in groups {
+            let group = &v.synonyms[gi];
             for other in group.iter().filter(|e| **e != literal) {
                 add(Expansion {
                     stems: other.clone(),
@@ -381,16 +419,26 @@ impl TextQuery {
                 });
             }
         }
-        // Categories whose vocabulary has the words as an entry.
-        for (category, entries) in &v.categories {
-            if sources.contains(&Source::Category(*category)) || entries.contains(&literal) {
-                add(Expansion {
-                    stems: vec![category_term(*category)],
-                    weight: CATEGORY_WEIGHT,
-                    via: "category",
-                    through: Some(category.label()),
-                });
-            }
+        // Categories whose vocabulary has the phrase as typed or the words as an entry, in
+        // the categories' order.
+        let mut categories: Vec<usize> = sources
+            .iter()
+            .filter_map(|s| match s {
+                Source::Category(c) => v.categories.iter().position(|(x, _)| x == c),
+                _ => None,
+            })
+            .chain(v.categories_of.get(&literal).into_iter().flatten().copied())
+            .collect();
+        categories.sort_unstable();
+        categories.dedup();
+        for ci in categories {
+            let category = v.categories[ci].0;
+            add(Expansion {
+                stems: vec![category_term(category)],
+                weight: CATEGORY_WEIGHT,
+                via: "category",
+                through: Some(category.label()),
+            });
         }
         // Concepts the phrase (or the single word) names.
         for source in sources {
