@@ -390,8 +390,8 @@ impl TextQuery {
             });
         }
         // Synonym groups that have the phrase as typed or the words as an entry, in the
-        // groups' order (looked up, not searched for: every group's entries compared with the
-        // words took most of a query's parsing).
+        // groups' order (looked up: comparing the words with every group's entries was most of
+        // building a query's terms).
         let mut groups: Vec<usize> = sources
             .iter()
             .filter_map(|s| match s {
