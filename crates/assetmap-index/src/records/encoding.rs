@@ -196,12 +196,6 @@ fn time_of_day(minutes: u16) -> Result<TimeOfDay, SnapshotError> {
     TimeOfDay::from_hm(minutes / 60, minutes % 60).map_err(|e| bad("opening times", e))
 }
 
-/// The name of the asset [`write`] wrote at the start of `input`, read without the rest.
-pub(crate) fn read_name<'a>(input: &mut In<'a>) -> Result<&'a str, SnapshotError> {
-    input.str()?;
-    input.str()
-}
-
 /// Reads one asset written by [`write`].
 pub(crate) fn read(input: &mut In<'_>) -> Result<Asset, SnapshotError> {
     let id = AssetId::parse(input.str()?).map_err(|e| bad("id", e))?;

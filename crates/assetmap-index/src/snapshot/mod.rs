@@ -8,7 +8,7 @@
 //! records carry, if any ([`crate::AssetView`]); then the slots, the records' zstd dictionaries
 //! (the asset's and the view's), the records in blocks — each slot's id, its packed facets
 //! (position, dates, filterable attributes: 39 bytes, 47 with a verification date; checked on
-//! reading) and its record in its file form (the asset compressed, its view as it is:
+//! reading) and its record in its file form (its name, the asset compressed, its view as it is:
 //! [`crate::records`]), so that reading decodes no record (on all cores) — and the text
 //! index's dictionary and chunks. The R-tree and the tile index are rebuilt from the facets
 //! (under a second at 1M): writing them would cost more file than they cost time.
@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex};
 const MAGIC: &[u8; 16] = b"assetmap engine\n";
 
 /// The layout's number: raised whenever what is written changes.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 
 /// Assets per frame of the asset section (a frame is decoded on one core).
 const ASSETS_PER_FRAME: usize = 16_384;
