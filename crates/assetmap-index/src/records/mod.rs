@@ -37,8 +37,8 @@ use std::fmt;
 use std::sync::Arc;
 use zstd_safe::{CCtx, CDict, DCtx, DDict};
 
-/// Bytes read from the start of a record in the snapshot file for its name alone (a name of
-/// up to 125 bytes and its length; a longer one takes a second read).
+/// Bytes read from the start of a record in the snapshot file for its name alone (a name of up
+/// to 127 bytes and its one-byte length; a longer one takes a second read).
 const NAME_READ: usize = 128;
 /// The zstd level records are compressed at (3, zstd's default: its decompression speed is the
 /// same at every level, and higher levels cost the build more than they save).
