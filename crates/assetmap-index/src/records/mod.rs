@@ -1219,16 +1219,15 @@ mod tests {
         assert!(codec.view_start_in_file(&[]).is_err());
     }
 
-    #[test]
-    fn records_near_each_other_in_the_file_are_read_together_and_render_as_one_by_one() {
-        let assets = synthetic::assets(6, 700);
-        let codec = Codec::train(&assets, Some(Arc::new(NameView)));
-        // Slots 0–59 end to end, then 60–79 each after a gap wider than READ_GAP; slot 80 is
-        // kept in memory, slot 81 is free.
+    /// Records of `assets` as an engine reading its snapshot keeps them: all but the last in a
+    /// file (end to end, then from `gaps_from` on each after a gap wider than [`READ_GAP`]),
+    /// the last in memory, and one free slot after them.
+    fn records_in_file(codec: Codec, assets: &[Asset], gaps_from: usize, tag: &str) -> Records {
+        let (in_memory, in_file) = assets.split_last().expect("at least one asset");
         let mut file_bytes = Vec::new();
         let mut slots = Vec::new();
-        for (i, a) in assets[..80].iter().enumerate() {
-            if i >= 60 {
+        for (i, a) in in_file.iter().enumerate() {
+            if i >= gaps_from {
                 file_bytes.resize(file_bytes.len() + READ_GAP as usize + 1, 0);
             }
             let at = file_bytes.len() as u64;
@@ -1239,15 +1238,25 @@ mod tests {
             slots.push(Some(Record::in_file(a.id.as_str(), at, len)));
         }
         slots.push(Some(Record::new(
-            assets[80].id.as_str(),
-            &codec.compress(&assets[80]),
+            in_memory.id.as_str(),
+            &codec.compress(in_memory),
         )));
         slots.push(None);
-        let path = std::env::temp_dir().join(format!("assetmap-read-ahead-{}", std::process::id()));
+        let path = std::env::temp_dir().join(format!("assetmap-{tag}-{}", std::process::id()));
         std::fs::write(&path, &file_bytes).unwrap();
         let file = RecordFile::new(std::fs::File::open(&path).unwrap());
         let records = Records::from_parts(codec, slots, Some(Arc::new(file)));
         std::fs::remove_file(&path).unwrap();
+        records
+    }
+
+    #[test]
+    fn records_near_each_other_in_the_file_are_read_together_and_render_as_one_by_one() {
+        let assets = synthetic::assets(6, 700);
+        let codec = Codec::train(&assets, Some(Arc::new(NameView)));
+        // Slots 0–59 end to end, then 60–79 each after a gap wider than READ_GAP; slot 80 is
+        // kept in memory, slot 81 is free.
+        let records = records_in_file(codec, &assets[..81], 60, "read-ahead");
         let one_by_one = |slot: u32| {
             let mut out = Vec::new();
             records.render(slot, &mut out).then_some(out)
@@ -1339,26 +1348,7 @@ mod tests {
         // Kept in the file, a name is read from the record's head (twice for a long one), in
         // memory from the record.
         let codec = Codec::train(&assets, Some(Arc::new(NameView)));
-        let mut file_bytes = Vec::new();
-        let mut slots = Vec::new();
-        for a in &assets[..50] {
-            let at = file_bytes.len() as u64;
-            codec
-                .file_form(&codec.compress(a), &mut file_bytes)
-                .unwrap();
-            let len = (file_bytes.len() as u64 - at) as u32;
-            slots.push(Some(Record::in_file(a.id.as_str(), at, len)));
-        }
-        slots.push(Some(Record::new(
-            assets[50].id.as_str(),
-            &codec.compress(&assets[50]),
-        )));
-        slots.push(None);
-        let path = std::env::temp_dir().join(format!("assetmap-names-{}", std::process::id()));
-        std::fs::write(&path, &file_bytes).unwrap();
-        let file = RecordFile::new(std::fs::File::open(&path).unwrap());
-        let records = Records::from_parts(codec, slots, Some(Arc::new(file)));
-        std::fs::remove_file(&path).unwrap();
+        let records = records_in_file(codec, &assets[..51], 50, "names");
         for (slot, a) in assets[..51].iter().enumerate() {
             let mut name = String::from("before ");
             assert!(records.name(slot as u32, &mut name), "{slot}");
