@@ -395,12 +395,8 @@ impl<R> SearchResult<R> {
             .enumerate()
             .filter(|(i, _)| self.matched & (1 << i) != 0)
             .filter_map(|(_, t)| {
-                // The weightiest expansion the record has (the last of equals, as `max_by`):
-                // tried from the weightiest down, so that most records stop at the first.
-                let mut by_weight: Vec<&crate::text::Expansion> =
-                    t.expansions.iter().rev().collect();
-                by_weight.sort_by(|x, y| y.weight.total_cmp(&x.weight));
-                let best = by_weight.into_iter().find(|e| has(e))?;
+                // The weightiest expansion the record has.
+                let best = in_trial_order(t).into_iter().find(|e| has(e))?;
                 Some(TermMatch {
                     word: t.word.as_str(),
                     via: best.via,
@@ -433,12 +429,7 @@ impl Engine {
             .terms
             .iter()
             .map(|t| {
-                // Tried from the weightiest down, the last of equals first (as `max_by` picks):
-                // most records stop at the first.
-                let mut by_weight: Vec<&crate::text::Expansion> =
-                    t.expansions.iter().rev().collect();
-                by_weight.sort_by(|x, y| y.weight.total_cmp(&x.weight));
-                by_weight
+                in_trial_order(t)
                     .into_iter()
                     .filter_map(|e| {
                         let key = if e.is_category() {
@@ -462,6 +453,15 @@ impl Engine {
             terms,
         }
     }
+}
+
+/// The expansions of `t` in the order "why it matched" tries them: from the weightiest down,
+/// the last of equals first (the one `max_by` would pick), so that the first a record has is
+/// its weightiest and most records stop at the first.
+fn in_trial_order(t: &crate::text::QueryTerm) -> Vec<&crate::text::Expansion> {
+    let mut by_weight: Vec<&crate::text::Expansion> = t.expansions.iter().rev().collect();
+    by_weight.sort_by(|x, y| y.weight.total_cmp(&x.weight));
+    by_weight
 }
 
 /// "Why it matched" for the results of one search, its terms looked up once
