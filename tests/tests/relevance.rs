@@ -32,12 +32,13 @@ use std::time::Instant;
 // grouping and honest filters (2026-12-05), minus 0.02, rounded down to 0.01. Raise them as
 // relevance improves; the target is nDCG@5 >= 0.85 overall and >= 0.80 on everyday questions,
 // in both splits. Measured when the set was made (before): dev 0.609 overall, 0.213 everyday;
-// held out 0.700 overall, 0.357 everyday. Now: dev 0.853 overall, 0.775 everyday; held out
-// 0.758 overall, 0.637 everyday (it was 0.678 before phrases were matched whole in the records
-// and the sports facilities' access type stopped giving tags: decided on the dev questions,
-// where both helped; the held-out figure is reported as it fell, in BENCHMARKS.md).
-const FLOOR_DEV_ALL_NDCG5: f64 = 0.83;
-const FLOOR_DEV_EVERYDAY_NDCG5: f64 = 0.75;
+// held out 0.700 overall, 0.357 everyday. Now (2026-12-06, with venues and stem overrides):
+// dev 0.866 overall, 0.790 everyday; held out 0.758 overall, 0.637 everyday (it was 0.678
+// before phrases were matched whole in the records and the sports facilities' access type
+// stopped giving tags: decided on the dev questions, where both helped; the held-out figure is
+// reported as it fell, in BENCHMARKS.md).
+const FLOOR_DEV_ALL_NDCG5: f64 = 0.84;
+const FLOOR_DEV_EVERYDAY_NDCG5: f64 = 0.77;
 const FLOOR_HELDOUT_ALL_NDCG5: f64 = 0.73;
 const FLOOR_HELDOUT_EVERYDAY_NDCG5: f64 = 0.61;
 

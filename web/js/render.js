@@ -100,10 +100,10 @@ export function whyParts(p, s) {
   const parts = [];
   if ((m.terms || []).length) {
     // "matches “feeling low” through mental wellbeing": how each word matched, when it was not
-    // the word itself (a concept the words name, or a category).
+    // the word itself (a concept the words name, a category, or the kind of place it happens in).
     const how = (t) => {
       const x = (m.through || []).find((y) => y.term === t);
-      return x && x.as && (x.via === 'concept' || x.via === 'category') ? `“${t}” through ${x.as.toLowerCase()}` : `“${t}”`;
+      return x && x.as && (x.via === 'concept' || x.via === 'category' || x.via === 'venue') ? `“${t}” through ${x.as.toLowerCase()}` : `“${t}”`;
     };
     parts.push(`matches ${m.terms.map(how).join(', ')}`);
   }

@@ -35,8 +35,10 @@ const FORMAT: u32 = 7;
 /// Assets per frame of the asset section (a frame is decoded on one core).
 const ASSETS_PER_FRAME: usize = 16_384;
 
-/// A checksum of every vocabulary's slugs in order: assets keep a term as its place in its
-/// vocabulary, so a snapshot written with other vocabularies is stale.
+/// A checksum of every vocabulary's slugs in order, and of the text index's vocabulary
+/// (stop words, stem overrides, phrases kept as terms): assets keep a term as its place in its
+/// vocabulary and the text index holds the terms its vocabulary made, so a snapshot written
+/// with other vocabularies is stale.
 fn vocabulary_fingerprint() -> u32 {
     let mut h = crc32fast::Hasher::new();
     let mut add = |slugs: &mut dyn Iterator<Item = &'static str>| {
@@ -52,6 +54,10 @@ fn vocabulary_fingerprint() -> u32 {
     add(&mut Status::ALL.iter().map(|t| t.slug()));
     add(&mut CostBand::ALL.iter().map(|t| t.slug()));
     add(&mut Weekday::ALL.iter().map(|t| t.slug()));
+    for term in crate::text::index_vocabulary() {
+        h.update(term.as_bytes());
+        h.update(b",");
+    }
     h.finalize()
 }
 
@@ -264,7 +270,8 @@ impl<R: Read + Send> SnapshotReader<R> {
         }
         if input.u32()? != vocabulary_fingerprint() {
             return Err(SnapshotError::Stale(
-                "written with other vocabularies (categories, access, status…)".into(),
+                "written with other vocabularies (categories, access, status, search words…)"
+                    .into(),
             ));
         }
         let tag = input.str()?.to_owned();

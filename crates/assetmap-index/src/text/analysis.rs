@@ -95,7 +95,8 @@ pub(super) fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
 /// # Examples
 /// ```
 /// use assetmap_index::text::analyse;
-/// assert_eq!(analyse("Gardeners' Club"), ["garden", "club"]);
+/// assert_eq!(analyse("Walkers' Club"), ["walker", "club"]);
+/// assert_eq!(analyse("Gardeners' Club"), ["gardening", "club"]); // an override
 /// assert_eq!(analyse("Meet other DADS"), ["meet", "dad"]);
 /// ```
 pub fn analyse(text: &str) -> Vec<String> {
@@ -113,8 +114,30 @@ pub(super) fn for_each_stem(text: &str, mut f: impl FnMut(&Arc<str>)) {
     });
 }
 
-/// The Snowball stem of one folded word, through a per-thread cache: the stemmer costs about
-/// a microsecond a word, and a community dataset repeats a few thousand words endlessly.
+/// Words whose Snowball stem would join them to a word that means something else to a
+/// person looking for a place or an activity, with the stem they keep instead: gardening is an
+/// activity and a garden a place ("Public Park Or Garden"), parking is not a park, housing is
+/// not a house, a nursing home is not a nurse. Each word is folded; a word not here is stemmed
+/// by Snowball. (The same idea as a search engine's stemmer override list.)
+pub const STEM_OVERRIDES: &[(&str, &str)] = &[
+    ("gardening", "gardening"),
+    ("gardener", "gardening"),
+    ("gardeners", "gardening"),
+    ("parking", "parking"),
+    ("housing", "housing"),
+    ("nursing", "nursing"),
+];
+
+fn stem_override(word: &str) -> Option<&'static str> {
+    STEM_OVERRIDES
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, s)| *s)
+}
+
+/// The stem of one folded word (its [override](STEM_OVERRIDES), or its Snowball stem), through
+/// a per-thread cache: the stemmer costs about a microsecond a word, and a community dataset
+/// repeats a few thousand words endlessly.
 pub(super) fn stem(word: &str) -> Arc<str> {
     thread_local! {
         static CACHE: std::cell::RefCell<FxHashMap<Box<str>, Arc<str>>> = std::cell::RefCell::new(FxHashMap::default());
@@ -123,7 +146,10 @@ pub(super) fn stem(word: &str) -> Arc<str> {
         if let Some(s) = cache.get(word) {
             return s.clone();
         }
-        let s: Arc<str> = stemmer().stem(word).into();
+        let s: Arc<str> = match stem_override(word) {
+            Some(s) => s.into(),
+            None => stemmer().stem(word).into(),
+        };
         if cache.len() >= 200_000 {
             // Bounded: a flood of distinct words (or ids) must not grow memory without end.
             cache.clear();
@@ -178,9 +204,15 @@ mod tests {
 
     #[test]
     fn stemming_unifies_word_forms() {
-        for w in ["garden", "gardens", "gardening", "gardeners", "Gardener's"] {
+        for w in ["garden", "gardens"] {
             assert_eq!(analyse(w), ["garden"], "{w}");
         }
+        // Overridden: the activity is not the place.
+        for w in ["gardening", "gardeners", "Gardener's"] {
+            assert_eq!(analyse(w), ["gardening"], "{w}");
+        }
+        assert_eq!(analyse("parking"), ["parking"]);
+        assert_eq!(analyse("parks"), ["park"]);
         assert_eq!(analyse("walking walks walked"), ["walk", "walk", "walk"]);
         assert_eq!(analyse("allotments"), analyse("allotment"));
         assert_eq!(analyse("libraries"), analyse("library"));

@@ -5,9 +5,12 @@
 //! (at [`CONCEPT_WORD_WEIGHT`], [`CONCEPT_CATEGORY_WEIGHT`]), and "why it matched" says so:
 //! *feeling low* through *mental wellbeing*.
 //!
-//! Also here: the words a person says that are not what they are looking for ([`FILLER`], and
-//! one person's family words in [`PERSON_WORDS`]), and the cues that make a number an age
-//! ([`AGE_BEFORE`], [`AGE_AFTER`]).
+//! [`VENUES`] tie an activity to the kind of place it happens in ("badminton" → sports halls,
+//! at [`VENUE_WEIGHT`]).
+//!
+//! Also here: the words a person says that are not what they are looking for ([`FILLER`], the
+//! verb before an activity in [`ACTIVITY_VERBS`], and one person's family words in
+//! [`PERSON_WORDS`]), and the cues that make a number an age ([`AGE_BEFORE`], [`AGE_AFTER`]).
 //!
 //! Phrases and words are analysed like any text (folded, stemmed), so each stands for all its
 //! word forms: `pray` covers praying and prays. Phrases match whole, in order, and stop words
@@ -88,6 +91,10 @@ pub const CONCEPTS: &[Concept] = &[
             "in a dark place",
             "not himself",
             "not herself",
+            "scared to go out",
+            "afraid to go out",
+            "frightened",
+            "scared",
         ],
         words: &[
             "mental health",
@@ -315,6 +322,77 @@ pub const CONCEPTS: &[Concept] = &[
         categories: &[C::GreenSpaceNature],
     },
     Concept {
+        name: "gardening and growing",
+        phrases: &[
+            "garden",
+            "gardens",
+            "gardening",
+            "gardener",
+            "green fingers",
+            "green fingered",
+            "grow vegetables",
+            "grow veg",
+            "growing vegetables",
+            "growing veg",
+            "grow his own",
+            "grow her own",
+            "grow their own",
+            "plants",
+        ],
+        words: &[
+            "gardening",
+            "allotment",
+            "allotments",
+            "community garden",
+            "growing",
+            "horticultural",
+            "plot holders",
+        ],
+        categories: &[],
+    },
+    Concept {
+        name: "cooking and eating well",
+        phrases: &[
+            "cook",
+            "cooking",
+            "learn to cook",
+            "healthy eating",
+            "eat healthily",
+            "eat better",
+            "eating well",
+        ],
+        words: &[
+            "cookery",
+            "cooking",
+            "healthy eating",
+            "community kitchen",
+            "cook and eat",
+            "nutrition",
+        ],
+        categories: &[],
+    },
+    Concept {
+        name: "somewhere peaceful",
+        phrases: &[
+            "quiet",
+            "somewhere quiet",
+            "peace and quiet",
+            "peaceful",
+            "calm",
+            "meditation",
+            "meditate",
+            "mindfulness",
+        ],
+        words: &[
+            "meditation",
+            "mindfulness",
+            "quiet",
+            "library",
+            "reading room",
+        ],
+        categories: &[],
+    },
+    Concept {
         name: "money advice",
         phrases: &[
             "money worries",
@@ -342,6 +420,12 @@ pub const CONCEPTS: &[Concept] = &[
             "money",
             "bailiffs",
             "energy bills",
+            "electric",
+            "electricity",
+            "electric bill",
+            "gas bill",
+            "gas and electric",
+            "heating bill",
             "no money",
             "cant afford heating",
             "fuel poverty",
@@ -430,6 +514,12 @@ pub const CONCEPTS: &[Concept] = &[
             "unpaid carer",
             "a break from caring",
             "respite",
+            "need a break",
+            "needs a break",
+            "a break",
+            "time for myself",
+            "time for herself",
+            "time for himself",
         ],
         words: &["carers", "carer", "respite", "carers centre", "caring"],
         categories: &[C::Carers],
@@ -470,6 +560,12 @@ pub const CONCEPTS: &[Concept] = &[
             "over 60s",
             "over 60",
             "over 50",
+            "had a fall",
+            "after a fall",
+            "falls",
+            "frail",
+            "unsteady on her feet",
+            "unsteady on his feet",
             "older",
         ],
         words: &[
@@ -524,6 +620,11 @@ pub const CONCEPTS: &[Concept] = &[
             "teenagers",
             "teenage",
             "teen",
+            "getting into trouble",
+            "gets into trouble",
+            "in trouble",
+            "anti social",
+            "hanging around",
             "teens",
             "young person",
         ],
@@ -564,7 +665,7 @@ pub const CONCEPTS: &[Concept] = &[
             "library",
             "adult education",
             "college",
-            "course",
+            "courses for adults",
             "classes",
             "learning",
             "digital skills",
@@ -689,6 +790,15 @@ pub const CONCEPTS: &[Concept] = &[
             "eviction",
             "evicted",
             "homeless",
+            "no home",
+            "nowhere to live",
+            "nowhere to stay",
+            "sleeps rough",
+            "sleeping rough",
+            "rough sleeping",
+            "sofa surfing",
+            "lost his home",
+            "lost her home",
             "legal",
             "rights",
         ],
@@ -780,6 +890,15 @@ pub const CONCEPTS: &[Concept] = &[
         phrases: &[
             "domestic abuse",
             "domestic violence",
+            "hurts her",
+            "hurts him",
+            "hits her",
+            "hits him",
+            "scared of him",
+            "scared of her",
+            "somewhere safe",
+            "controlling",
+            "coercive",
             "abuse",
             "abused",
             "violent",
@@ -908,6 +1027,147 @@ pub const CONCEPTS: &[Concept] = &[
     },
 ];
 
+/// Weight of a match through the kind of place an activity happens in (a sports hall for
+/// badminton): below a concept's words, because a hall that can be booked is less than a club
+/// that plays.
+pub const VENUE_WEIGHT: f32 = 0.6;
+
+/// The kind of place where some activities happen, for the person who wants to play rather
+/// than join: "badminton" also finds the sports halls, "water polo" the swimming pools.
+#[derive(Debug)]
+pub struct Venue {
+    /// Shown in "why it matched", e.g. "sports halls".
+    pub name: &'static str,
+    /// Activities done there (one word or more), as a person says them.
+    pub activities: &'static [&'static str],
+    /// Words in the record of such a place.
+    pub words: &'static [&'static str],
+}
+
+/// The venues, by the facility types of Sport England's Active Places (the sports facilities
+/// data every English council has: sports halls, swimming pools, grass and artificial pitches,
+/// tennis courts, studios, gyms, athletics tracks, squash courts, ice rinks). An activity that
+/// has clubs of its own still finds the clubs first: their names carry the word itself.
+pub const VENUES: &[Venue] = &[
+    Venue {
+        name: "sports halls",
+        activities: &[
+            "badminton",
+            "basketball",
+            "netball",
+            "volleyball",
+            "futsal",
+            "five a side",
+            "5 a side",
+            "table tennis",
+            "indoor football",
+            "handball",
+            "dodgeball",
+            "trampolining",
+            "gymnastics",
+            "indoor cricket",
+            "wheelchair basketball",
+            "boccia",
+            "short mat bowls",
+        ],
+        words: &["sports hall", "sports halls"],
+    },
+    Venue {
+        name: "swimming pools",
+        activities: &[
+            "swimming",
+            "swim",
+            "swimming lessons",
+            "learn to swim",
+            "aqua aerobics",
+            "aquafit",
+            "water polo",
+            "diving",
+            "lifesaving",
+        ],
+        words: &["swimming pool", "leisure centre"],
+    },
+    Venue {
+        name: "pitches",
+        activities: &[
+            "football",
+            "rugby",
+            "cricket",
+            "hockey",
+            "rounders",
+            "lacrosse",
+            "american football",
+            "kick about",
+            "kickabout",
+        ],
+        words: &["grass pitch", "artificial grass pitch", "playing field"],
+    },
+    Venue {
+        name: "tennis courts",
+        activities: &["tennis", "padel"],
+        words: &["tennis court", "tennis courts"],
+    },
+    Venue {
+        name: "studios",
+        activities: &[
+            "yoga",
+            "pilates",
+            "zumba",
+            "aerobics",
+            "exercise class",
+            "exercise classes",
+            "fitness class",
+            "fitness classes",
+            "keep fit",
+            "spinning",
+            "martial arts",
+            "karate",
+            "judo",
+            "taekwondo",
+            "kickboxing",
+            "boxing",
+            "tai chi",
+        ],
+        words: &["fitness studio", "studio", "exercise classes"],
+    },
+    Venue {
+        name: "gyms",
+        activities: &[
+            "weights",
+            "weight training",
+            "lifting weights",
+            "strength training",
+            "treadmill",
+            "work out",
+            "workout",
+        ],
+        words: &["gym", "fitness centre", "health and fitness"],
+    },
+    Venue {
+        name: "athletics tracks",
+        activities: &["athletics", "sprinting", "running track", "track and field"],
+        words: &["athletics track", "athletics"],
+    },
+    Venue {
+        name: "squash courts",
+        activities: &["squash", "racketball", "racquetball"],
+        words: &["squash court", "squash courts"],
+    },
+    Venue {
+        name: "ice rinks",
+        activities: &["ice skating", "skating", "ice hockey"],
+        words: &["ice rink", "ice skating"],
+    },
+];
+
+/// Verbs a person puts before an activity ("play netball", "join a choir", "take up
+/// painting"): dropped when an activity follows, kept otherwise ("somewhere for the kids to
+/// play" still finds play areas).
+pub const ACTIVITY_VERBS: &[&str] = &[
+    "play", "playing", "plays", "join", "joining", "joined", "start", "starting", "started",
+    "taking", "took", "does", "doing",
+];
+
 /// Words a person says that are not what they are looking for, dropped from a query (not
 /// from the records): numbers are dropped too, and a number with an age cue becomes a
 /// suggested age. Days and times of day are said with "when can they go?" (`open_at`), not
@@ -942,6 +1202,19 @@ pub const FILLER: &[&str] = &[
     "weekends",
     "again",
     "any",
+    "no",
+    "keeps",
+    "getting",
+    "gets",
+    "miss",
+    "misses",
+    "missed",
+    "take",
+    "takes",
+    "theyve",
+    "theyre",
+    "shes",
+    "weve",
     "manage",
     "moved",
     "own",

@@ -6,8 +6,10 @@
 //! are dropped, so `St John's` gives `st`, `johns`), lower-cased and accent-folded (`Café` →
 //! `cafe`: Unicode NFD, then combining marks removed; `ß` → `ss`, `æ` → `ae`, `ø` → `o`,
 //! `ł` → `l`), common English [stop words](STOP_WORDS) are dropped, and every word is reduced to
-//! its Snowball English (Porter 2) stem, so `garden`, `gardens`, `gardening` and `gardeners`
-//! are one term.
+//! its Snowball English (Porter 2) stem, so `walk`, `walks`, `walking` and `walked` are one
+//! term — except the few words in [`STEM_OVERRIDES`], whose shared stem would mean something
+//! else to a person looking (`gardening` and `gardeners` are one term, `garden` and `gardens`
+//! another; `parking` is not `park`).
 //!
 //! # What is indexed, and how much each field counts
 //! | field | weight |
@@ -35,7 +37,9 @@
 //!   record;
 //! - every [concept](concepts) the term names — "feeling low" names *mental wellbeing* — through
 //!   the concept's words (weight [`CONCEPT_WORD_WEIGHT`]) and its categories
-//!   ([`CONCEPT_CATEGORY_WEIGHT`]).
+//!   ([`CONCEPT_CATEGORY_WEIGHT`]);
+//! - the kind of place the activity it names happens in ([`VENUES`]: "badminton" finds sports
+//!   halls) through the venue's words (weight [`VENUE_WEIGHT`]).
 //!
 //! A query term is one word or one known phrase ("food bank", "on my own"): how a query is
 //! read — phrases, filler, numbers and ages — is [`TextQuery::parse`].
@@ -78,7 +82,7 @@
 //! | module | what |
 //! |---|---|
 //! | `vocabulary` | the fixed tables: [`STOP_WORDS`], [`SYNONYMS`], match and field weights, category pseudo-terms |
-//! | `concepts` | the concept layer: [`CONCEPTS`], query filler, one person's family words, age cues |
+//! | `concepts` | the concept layer: [`CONCEPTS`], [`VENUES`], query filler, activity verbs, one person's family words, age cues |
 //! | `analysis` | text to stems: [`fold`], words, stop words, [`analyse`] (Snowball English, cached per thread) |
 //! | `query` | query preparation: [`TextQuery::parse`] and its expansions |
 //! | `grid` | grid geometry: the cells, [`Circle`] and the region a search reads |
@@ -99,13 +103,16 @@ mod scoring;
 mod tests;
 mod vocabulary;
 
-pub use analysis::{analyse, fold};
-pub use concepts::{Concept, CONCEPTS, CONCEPT_CATEGORY_WEIGHT, CONCEPT_WORD_WEIGHT};
+pub use analysis::{analyse, fold, STEM_OVERRIDES};
+pub use concepts::{
+    Concept, Venue, CONCEPTS, CONCEPT_CATEGORY_WEIGHT, CONCEPT_WORD_WEIGHT, VENUES, VENUE_WEIGHT,
+};
 pub(crate) use grid::chord2_to_m;
 pub use grid::Circle;
 pub(crate) use postings::TermId;
 pub use postings::TextIndex;
 pub(crate) use query::for_each_index_term;
+pub(crate) use query::index_vocabulary;
 pub use query::{Expansion, QueryTerm, TextQuery, MAX_QUERY_TERMS};
 pub use scoring::{PreparedQuery, TextHit, WordHits};
 pub(crate) use vocabulary::category_term;

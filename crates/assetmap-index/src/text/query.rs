@@ -11,12 +11,12 @@
 //! words, [filler](super::concepts::FILLER), numbers, or [one person](super::concepts::PERSON_WORDS)
 //! ("my mum is 82", "since dad died"; "other dads" is kept).
 
-use super::analysis::{for_each_stem, for_each_word, is_stop_word, phrase, stem};
+use super::analysis::{for_each_stem, for_each_word, is_stop_word, phrase, stem, STEM_OVERRIDES};
 use super::concepts::{
-    Concept, AGE_AFTER, AGE_BEFORE, CONCEPTS, CONCEPT_CATEGORY_WEIGHT, CONCEPT_WORD_WEIGHT, FILLER,
-    PERSON_WORDS,
+    Concept, ACTIVITY_VERBS, AGE_AFTER, AGE_BEFORE, CONCEPTS, CONCEPT_CATEGORY_WEIGHT,
+    CONCEPT_WORD_WEIGHT, FILLER, PERSON_WORDS, VENUES, VENUE_WEIGHT,
 };
-use super::vocabulary::{category_term, CATEGORY_WEIGHT, SYNONYMS, SYNONYM_WEIGHT};
+use super::vocabulary::{category_term, CATEGORY_WEIGHT, STOP_WORDS, SYNONYMS, SYNONYM_WEIGHT};
 use assetmap_core::Category;
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, OnceLock};
@@ -31,10 +31,12 @@ const _: () = assert!(MAX_QUERY_TERMS <= 32);
 pub struct Expansion {
     pub stems: Vec<String>,
     pub weight: f32,
-    /// Where the expansion came from: `"word"`, `"synonym"`, `"category"` or `"concept"`.
+    /// Where the expansion came from: `"word"`, `"synonym"`, `"category"`, `"concept"` or
+    /// `"venue"`.
     pub via: &'static str,
-    /// What to call the match in "why it matched": the concept's name ("mental wellbeing")
-    /// or the category's label; `None` for the words themselves and synonyms.
+    /// What to call the match in "why it matched": the concept's name ("mental wellbeing"),
+    /// the category's label or the venue's name ("sports halls"); `None` for the words
+    /// themselves and synonyms.
     pub through: Option<&'static str>,
 }
 
@@ -78,6 +80,7 @@ pub struct TextQuery {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Source {
     Concept(usize),
+    Venue(usize),
     Synonym(usize),
     Category(Category),
 }
@@ -90,6 +93,8 @@ struct Vocabulary {
     categories: Vec<(Category, Vec<Vec<String>>)>,
     /// Each concept: its words as stem lists.
     concept_words: Vec<Vec<Vec<String>>>,
+    /// Each venue: its words as stem lists.
+    venue_words: Vec<Vec<Vec<String>>>,
     /// Every known phrase, as its stems with stop words kept (how it is found in a query),
     /// with where it comes from.
     phrases: FxHashMap<Vec<String>, Vec<Source>>,
@@ -131,6 +136,11 @@ fn vocabulary() -> &'static Vocabulary {
                 add(p, Source::Concept(i));
             }
         }
+        for (i, v) in VENUES.iter().enumerate() {
+            for a in v.activities {
+                add(a, Source::Venue(i));
+            }
+        }
         for (i, g) in SYNONYMS.iter().enumerate() {
             for e in *g {
                 add(e, Source::Synonym(i));
@@ -147,6 +157,11 @@ fn vocabulary() -> &'static Vocabulary {
         let entries = CONCEPTS
             .iter()
             .flat_map(|c| c.phrases.iter().chain(c.words))
+            .chain(
+                VENUES
+                    .iter()
+                    .flat_map(|v| v.activities.iter().chain(v.words)),
+            )
             .copied()
             .chain(SYNONYMS.iter().flat_map(|g| g.iter().copied()))
             .chain(
@@ -219,6 +234,16 @@ fn vocabulary() -> &'static Vocabulary {
                         .collect()
                 })
                 .collect(),
+            venue_words: VENUES
+                .iter()
+                .map(|v| {
+                    v.words
+                        .iter()
+                        .map(|w| phrase(w))
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                })
+                .collect(),
             phrases,
             longest,
             filler: FILLER.iter().map(|w| w.to_string()).collect(),
@@ -256,6 +281,25 @@ pub(crate) fn for_each_index_term(text: &str, mut f: impl FnMut(&Arc<str>)) {
     }
 }
 
+/// Everything that decides the terms the index keeps for a text, in a fixed order: the stop
+/// words, the stem overrides and every phrase kept as a term of its own. An index built with
+/// another list holds other terms (a snapshot's fingerprint includes it).
+pub(crate) fn index_vocabulary() -> Vec<String> {
+    let mut phrases: Vec<String> = vocabulary()
+        .multi
+        .values()
+        .flatten()
+        .map(|p| p.join(" "))
+        .collect();
+    phrases.sort_unstable();
+    STOP_WORDS
+        .iter()
+        .map(|w| w.to_string())
+        .chain(STEM_OVERRIDES.iter().map(|(w, s)| format!("{w}>{s}")))
+        .chain(phrases)
+        .collect()
+}
+
 /// One word of the query as typed.
 struct Word {
     /// Folded.
@@ -270,6 +314,22 @@ impl Word {
             .then(|| self.text.parse().ok())
             .flatten()
     }
+}
+
+/// True when the words from `j` on (stop words skipped) start with an activity: a venue's
+/// activity ("table tennis") or an entry of a synonym group ("choir").
+fn activity_follows(words: &[Word], j: usize, v: &Vocabulary) -> bool {
+    let Some(j) = (j..words.len()).find(|&k| !words[k].stop) else {
+        return false;
+    };
+    (1..=v.longest.min(words.len() - j)).any(|k| {
+        let key: Vec<String> = words[j..j + k].iter().map(|w| w.stem.clone()).collect();
+        v.phrases.get(&key).is_some_and(|sources| {
+            sources
+                .iter()
+                .any(|s| matches!(s, Source::Venue(_) | Source::Synonym(_)))
+        })
+    })
 }
 
 /// The age a number at `i` gives, when a cue next to it says it is one.
@@ -331,6 +391,12 @@ impl TextQuery {
             }
             let w = &words[i];
             let person = PERSON_WORDS.contains(&w.text.as_str());
+            if ACTIVITY_VERBS.contains(&w.text.as_str()) && activity_follows(&words, i + 1, v) {
+                // "play netball", "join a choir": the activity says it all.
+                q.dropped.push(w.text.clone());
+                i += 1;
+                continue;
+            }
             let single_concept = v
                 .phrases
                 .get(std::slice::from_ref(&w.stem))
@@ -460,6 +526,20 @@ impl TextQuery {
                     weight: CONCEPT_CATEGORY_WEIGHT,
                     via: "concept",
                     through: Some(concept.name),
+                });
+            }
+        }
+        // The kind of place the activity happens in.
+        for source in sources {
+            let Source::Venue(vi) = *source else {
+                continue;
+            };
+            for w in &v.venue_words[vi] {
+                add(Expansion {
+                    stems: w.clone(),
+                    weight: VENUE_WEIGHT,
+                    via: "venue",
+                    through: Some(VENUES[vi].name),
                 });
             }
         }
@@ -651,6 +731,37 @@ mod tests {
             .expansions
             .iter()
             .any(|e| e.stems == ["anxious"] && e.weight == 1.0));
+    }
+
+    #[test]
+    fn every_venue_activity_is_found_in_a_query_and_reaches_its_venue() {
+        for venue in VENUES {
+            assert!(!venue.words.is_empty(), "{}", venue.name);
+            for a in venue.activities {
+                let q = TextQuery::parse(a);
+                assert!(
+                    q.terms.iter().any(|t| t
+                        .expansions
+                        .iter()
+                        .any(|e| e.via == "venue" && e.through == Some(venue.name))),
+                    "{a:?} does not reach {}: {q:?}",
+                    venue.name
+                );
+                // After a verb too, which is dropped.
+                let q = TextQuery::parse(&format!("wants to play {a}"));
+                assert!(!q.terms.iter().any(|t| t.word == "play"), "{a:?}: {q:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_index_vocabulary_names_what_the_index_keeps() {
+        let v = index_vocabulary();
+        assert!(v.iter().any(|t| t == "gardening>gardening"));
+        assert!(v.iter().any(|t| t == "sport hall"), "a venue's phrase");
+        assert!(v.iter().any(|t| t == "food bank"), "a concept's phrase");
+        assert!(v.iter().any(|t| t == "the"), "a stop word");
+        assert_eq!(v, index_vocabulary(), "in a fixed order");
     }
 
     #[test]

@@ -531,3 +531,103 @@ fn an_index_kept_in_step_by_edits_answers_as_one_built_afresh() {
         }
     }
 }
+
+#[test]
+fn gardening_is_not_a_garden_and_parking_is_not_a_park() {
+    let assets = vec![
+        asset(
+            "allot",
+            "Moor Nook",
+            "",
+            &["green_space_nature"],
+            &["allotment", "gardening"],
+            SALE,
+        ),
+        asset(
+            "park",
+            "Public Park Or Garden (unnamed)",
+            "",
+            &["green_space_nature"],
+            &["park", "public park or garden"],
+            SALE,
+        ),
+        asset(
+            "hall",
+            "Sale Leisure Centre",
+            "Sports hall. Free parking.",
+            &["physical_activity_sport"],
+            &[],
+            SALE,
+        ),
+    ];
+    let ix = index(&assets);
+    // A person who gardens wants the allotment, not the park named a garden, even when they
+    // also say "his own garden".
+    let r = ranked(
+        &ix,
+        &assets,
+        "loves gardening but can't manage his own garden",
+    );
+    assert_eq!(r[0], "allot", "{r:?}");
+    // A garden still finds the park first, by its name, and gardening next.
+    assert_eq!(ranked(&ix, &assets, "garden"), ["park", "allot"]);
+    // Parking is not a park.
+    assert!(!ranked(&ix, &assets, "park").contains(&"hall".to_string()));
+    assert_eq!(ranked(&ix, &assets, "parking"), ["hall"]);
+}
+
+#[test]
+fn an_activity_finds_its_club_first_then_the_places_it_is_played() {
+    let assets = vec![
+        asset(
+            "club",
+            "Silver Feather Badminton Club",
+            "",
+            &["physical_activity_sport"],
+            &[],
+            SALE,
+        ),
+        asset(
+            "hall",
+            "Sale Leisure Centre",
+            "Sports halls (1 on site).",
+            &["physical_activity_sport"],
+            &["sports hall"],
+            SALE,
+        ),
+        asset(
+            "pitch",
+            "Walton Park",
+            "Grass pitches (2 on site).",
+            &["physical_activity_sport"],
+            &["grass pitch"],
+            SALE,
+        ),
+        asset(
+            "play",
+            "Play Space (unnamed)",
+            "",
+            &["green_space_nature"],
+            &["play space"],
+            SALE,
+        ),
+    ];
+    let ix = index(&assets);
+    // The club by its name, then the hall through "sports halls"; not the pitch.
+    assert_eq!(
+        ranked(&ix, &assets, "where can I play badminton"),
+        ["club", "hall"]
+    );
+    let q = TextQuery::parse("where can I play badminton");
+    assert_eq!(q.dropped, ["play"], "{q:?}");
+    assert!(q.terms[0]
+        .expansions
+        .iter()
+        .any(|e| e.via == "venue" && e.through == Some("sports halls")));
+    // "Play" with nothing after it still means playing.
+    assert_eq!(
+        ranked(&ix, &assets, "somewhere for the kids to play"),
+        ["play"]
+    );
+    assert_eq!(ranked(&ix, &assets, "a kickabout"), ["pitch"]);
+}

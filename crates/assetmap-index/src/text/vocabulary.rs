@@ -31,7 +31,7 @@ pub const STOP_WORDS: &[&str] = &[
 /// Groups of words that mean much the same to someone looking for something to do. A query
 /// word in a group also finds the other entries (at [`SYNONYM_WEIGHT`]). Entries are
 /// analysed like any text, so each entry stands for all its word forms (`walk` covers
-/// walking, walks, walkers). Drawn from the category vocabulary and everyday words.
+/// walking, walks, walked). Drawn from the category vocabulary and everyday words.
 pub const SYNONYMS: &[&[&str]] = &[
     &["walking", "ramblers", "rambling", "hiking", "strolling"],
     &["singing", "choir", "chorus", "singers", "sing"],
@@ -43,6 +43,14 @@ pub const SYNONYMS: &[&[&str]] = &[
         "plot holders",
     ],
     &["chess", "board games", "draughts", "backgammon"],
+    &["fishing", "angling", "anglers", "angler"],
+    &[
+        "history",
+        "heritage",
+        "historical",
+        "local history",
+        "museum",
+    ],
     &["dads", "fathers", "father", "dad"],
     &["mums", "mothers", "mother", "mum", "mam"],
     &["grandparents", "grandad", "grandma", "nan"],
