@@ -1168,6 +1168,25 @@ pub const ACTIVITY_VERBS: &[&str] = &[
     "taking", "took", "does", "doing",
 ];
 
+/// Words for a kind of organisation or gathering, not for what it is about: left out of a
+/// query that says what ("a book club", "a toddler group", "a dance class"), where they would
+/// match every "… Club" and "… Group" by name (a golf club, a dental group); searched when
+/// they are all there is ("club").
+pub const KIND_WORDS: &[&str] = &[
+    "group",
+    "groups",
+    "club",
+    "clubs",
+    "class",
+    "classes",
+    "session",
+    "sessions",
+    "society",
+    "societies",
+    "service",
+    "services",
+];
+
 /// Words a person says that are not what they are looking for, dropped from a query (not
 /// from the records): numbers are dropped too, and a number with an age cue becomes a
 /// suggested age. Days and times of day are said with "when can they go?" (`open_at`), not

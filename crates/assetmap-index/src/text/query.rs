@@ -14,7 +14,7 @@
 use super::analysis::{for_each_stem, for_each_word, is_stop_word, phrase, stem, STEM_OVERRIDES};
 use super::concepts::{
     Concept, ACTIVITY_VERBS, AGE_AFTER, AGE_BEFORE, CONCEPTS, CONCEPT_CATEGORY_WEIGHT,
-    CONCEPT_WORD_WEIGHT, FILLER, PERSON_WORDS, VENUES, VENUE_WEIGHT,
+    CONCEPT_WORD_WEIGHT, FILLER, KIND_WORDS, PERSON_WORDS, VENUES, VENUE_WEIGHT,
 };
 use super::vocabulary::{category_term, CATEGORY_WEIGHT, STOP_WORDS, SYNONYMS, SYNONYM_WEIGHT};
 use assetmap_core::Category;
@@ -413,7 +413,22 @@ impl TextQuery {
             }
             i += 1;
         }
+        q.drop_kind_words();
         q
+    }
+
+    /// Leaves out the words for a kind of organisation ("group", "club", "class": see
+    /// [`KIND_WORDS`]) when another term says what it is about: "book club" searches for books,
+    /// not for every club; "club" alone is still searched.
+    fn drop_kind_words(&mut self) {
+        let is_kind = |t: &QueryTerm| KIND_WORDS.contains(&t.word.as_str());
+        if self.terms.iter().all(is_kind) {
+            return;
+        }
+        let (kinds, rest): (Vec<QueryTerm>, Vec<QueryTerm>) =
+            self.terms.drain(..).partition(is_kind);
+        self.terms = rest;
+        self.dropped.extend(kinds.into_iter().map(|t| t.word));
     }
 
     /// Adds the term for `span` (one word or a known phrase), unless an equal one is there.
@@ -752,6 +767,20 @@ mod tests {
                 assert!(!q.terms.iter().any(|t| t.word == "play"), "{a:?}: {q:?}");
             }
         }
+    }
+
+    #[test]
+    fn kind_words_are_left_out_when_the_query_says_what() {
+        let q = TextQuery::parse("she loves reading and wants a book club");
+        assert_eq!(words(&q), ["reading", "book"]);
+        assert!(q.dropped.contains(&"club".to_string()), "{q:?}");
+        assert_eq!(words(&TextQuery::parse("toddler group")), ["toddler"]);
+        // Alone, the kind is what is asked for.
+        assert_eq!(words(&TextQuery::parse("clubs")), ["clubs"]);
+        assert_eq!(
+            words(&TextQuery::parse("a group or a class")),
+            ["group", "class"]
+        );
     }
 
     #[test]

@@ -324,7 +324,7 @@ fn accumulator_grows_without_losing_hits() {
         .map(|i| {
             asset(
                 &format!("a{i}"),
-                "Chess Club",
+                "Chess and Singing",
                 "",
                 &["community_groups"],
                 &[],
@@ -334,7 +334,7 @@ fn accumulator_grows_without_losing_hits() {
         .collect();
     let ix = index(&assets);
     let hits = ix.search(
-        &TextQuery::parse("chess club"),
+        &TextQuery::parse("chess singing"),
         None,
         &CompiledFilter::default(),
     );
