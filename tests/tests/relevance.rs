@@ -28,19 +28,17 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-// Floors the measured nDCG@5 must reach: the figures measured with the concept layer, site
-// grouping and honest filters (2026-12-05), minus 0.02, rounded down to 0.01. Raise them as
-// relevance improves; the target is nDCG@5 >= 0.85 overall and >= 0.80 on everyday questions,
-// in both splits. Measured when the set was made (before): dev 0.609 overall, 0.213 everyday;
-// held out 0.700 overall, 0.357 everyday. Now (2026-12-06, with venues and stem overrides):
-// dev 0.866 overall, 0.790 everyday; held out 0.758 overall, 0.637 everyday (it was 0.678
-// before phrases were matched whole in the records and the sports facilities' access type
-// stopped giving tags: decided on the dev questions, where both helped; the held-out figure is
-// reported as it fell, in BENCHMARKS.md).
-const FLOOR_DEV_ALL_NDCG5: f64 = 0.84;
-const FLOOR_DEV_EVERYDAY_NDCG5: f64 = 0.77;
-const FLOOR_HELDOUT_ALL_NDCG5: f64 = 0.73;
-const FLOOR_HELDOUT_EVERYDAY_NDCG5: f64 = 0.61;
+// Floors the measured nDCG@5 must reach: the figures last measured, minus 0.02, rounded down
+// to 0.01. Raise them as relevance improves; the target is nDCG@5 >= 0.85 overall and >= 0.80
+// on everyday questions, in both splits. BENCHMARKS.md "Search relevance" has the history.
+// On the first 69 questions (2026-12-05/06): dev 0.866 overall, 0.790 everyday; held out
+// 0.758 overall, 0.637 everyday. With questions 70-99 added (2026-12-06), as added, before
+// any tuning on them: dev 0.813 overall, 0.691 everyday; held out 0.720 overall, 0.481
+// everyday — the new questions are harder than the search's tuning had seen.
+const FLOOR_DEV_ALL_NDCG5: f64 = 0.79;
+const FLOOR_DEV_EVERYDAY_NDCG5: f64 = 0.67;
+const FLOOR_HELDOUT_ALL_NDCG5: f64 = 0.70;
+const FLOOR_HELDOUT_EVERYDAY_NDCG5: f64 = 0.46;
 
 /// How many results the page asks for, and the depth of R@20 and MRR.
 const LIMIT: usize = 20;
