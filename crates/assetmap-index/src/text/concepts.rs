@@ -620,6 +620,20 @@ pub const CONCEPTS: &[Concept] = &[
             "teenagers",
             "teenage",
             "teen",
+            "xbox",
+            "playstation",
+            "gaming",
+            "video games",
+            "computer games",
+            "on his phone all day",
+            "on her phone all day",
+            "in his bedroom",
+            "in her bedroom",
+            "out of his bedroom",
+            "out of her bedroom",
+            "mix with other kids",
+            "mix with other children",
+            "other kids",
             "getting into trouble",
             "gets into trouble",
             "in trouble",
@@ -1222,6 +1236,7 @@ pub const FILLER: &[&str] = &[
     "again",
     "any",
     "no",
+    "desperate",
     "keeps",
     "getting",
     "gets",
@@ -1350,23 +1365,33 @@ pub const FILLER: &[&str] = &[
 ];
 
 /// One person, the one being helped or someone close ("my mum is 82", "since dad died", "his
-/// wife"): who they are, not what they look for. Plurals stay search words ("other dads",
-/// "mums and tots").
+/// wife"): who they are, not what they look for. The apostrophe is dropped before words are
+/// read, so "my daughter's 11" says `daughters`: the forms with an `s` are here too, except
+/// those that name a group people look for, which stay search words ("other dads", "mums and
+/// tots", "friends of the park").
 pub const PERSON_WORDS: &[&str] = &[
     "boyfriend",
+    "boyfriends",
     "brother",
     "client",
     "dad",
     "daughter",
+    "daughters",
     "father",
     "friend",
     "girlfriend",
+    "girlfriends",
     "gran",
     "grandad",
     "granddaughter",
+    "granddaughters",
     "grandma",
     "grandson",
+    "grandsons",
     "husband",
+    "husbands",
+    "lad",
+    "lads",
     "mam",
     "mom",
     "mother",
@@ -1376,7 +1401,9 @@ pub const PERSON_WORDS: &[&str] = &[
     "partner",
     "sister",
     "son",
+    "sons",
     "wife",
+    "wifes",
 ];
 
 /// Words before a number that make it an age: "aged 82", "she is 82", "he's 79".
