@@ -1201,6 +1201,11 @@ pub const KIND_WORDS: &[&str] = &[
     "services",
 ];
 
+/// Phrases whose words, standing together in a record, mean something other than each word
+/// alone: the index keeps the phrase as a term and not its words there, so that a search for
+/// art, painting or drawing does not find every karate and judo club ("martial arts").
+pub const SHADOWING_PHRASES: &[&str] = &["martial arts"];
+
 /// Words a person says that are not what they are looking for, dropped from a query (not
 /// from the records): numbers are dropped too, and a number with an age cue becomes a
 /// suggested age. Days and times of day are said with "when can they go?" (`open_at`), not

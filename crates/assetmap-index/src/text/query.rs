@@ -14,7 +14,7 @@
 use super::analysis::{for_each_stem, for_each_word, is_stop_word, phrase, stem, STEM_OVERRIDES};
 use super::concepts::{
     Concept, ACTIVITY_VERBS, AGE_AFTER, AGE_BEFORE, CONCEPTS, CONCEPT_CATEGORY_WEIGHT,
-    CONCEPT_WORD_WEIGHT, FILLER, KIND_WORDS, PERSON_WORDS, VENUES, VENUE_WEIGHT,
+    CONCEPT_WORD_WEIGHT, FILLER, KIND_WORDS, PERSON_WORDS, SHADOWING_PHRASES, VENUES, VENUE_WEIGHT,
 };
 use super::vocabulary::{category_term, CATEGORY_WEIGHT, STOP_WORDS, SYNONYMS, SYNONYM_WEIGHT};
 use assetmap_core::Category;
@@ -109,6 +109,8 @@ struct Vocabulary {
     /// synonyms, category words, concepts' phrases and words — by its first stem: the phrases
     /// the index keeps as terms of their own (see [`for_each_index_term`]).
     multi: FxHashMap<String, Vec<Vec<String>>>,
+    /// [`SHADOWING_PHRASES`], as stem lists.
+    shadows: Vec<Vec<String>>,
 }
 
 /// Every word of `text`, folded and stemmed, stop words kept.
@@ -162,6 +164,7 @@ fn vocabulary() -> &'static Vocabulary {
                     .iter()
                     .flat_map(|v| v.activities.iter().chain(v.words)),
             )
+            .chain(SHADOWING_PHRASES)
             .copied()
             .chain(SYNONYMS.iter().flat_map(|g| g.iter().copied()))
             .chain(
@@ -248,21 +251,34 @@ fn vocabulary() -> &'static Vocabulary {
             longest,
             filler: FILLER.iter().map(|w| w.to_string()).collect(),
             multi,
+            shadows: SHADOWING_PHRASES.iter().map(|p| phrase(p)).collect(),
         }
     })
 }
 
 /// Calls `f` with every term the index keeps for `text`, in order: each stem (stop words
-/// out), then each known phrase of two stems or more found whole and in order (stop words
-/// between its words skipped, as in the phrase itself), as its stems joined by spaces
-/// ("food bank"). A phrase is matched as such, so "community association" finds a community
-/// association, not a parents' association serving the community.
+/// out) but those inside a [shadowing phrase](SHADOWING_PHRASES), then each known phrase of
+/// two stems or more found whole and in order (stop words between its words skipped, as in
+/// the phrase itself), as its stems joined by spaces ("food bank"). A phrase is matched as
+/// such, so "community association" finds a community association, not a parents' association
+/// serving the community; and "martial arts" is kept whole, not as art.
 pub(crate) fn for_each_index_term(text: &str, mut f: impl FnMut(&Arc<str>)) {
     let mut stems: Vec<Arc<str>> = Vec::new();
-    for_each_stem(text, |s| {
-        f(s);
-        stems.push(s.clone());
-    });
+    for_each_stem(text, |s| stems.push(s.clone()));
+    let shadows = &vocabulary().shadows;
+    let mut shadowed = 0;
+    for (i, s) in stems.iter().enumerate() {
+        if i < shadowed {
+            continue;
+        }
+        let covers = shadows.iter().find(|p| {
+            stems.len() - i >= p.len() && p.iter().zip(&stems[i..]).all(|(a, b)| a == b.as_ref())
+        });
+        match covers {
+            Some(p) => shadowed = i + p.len(),
+            None => f(s),
+        }
+    }
     if stems.len() < 2 {
         return;
     }
@@ -296,6 +312,7 @@ pub(crate) fn index_vocabulary() -> Vec<String> {
         .iter()
         .map(|w| w.to_string())
         .chain(STEM_OVERRIDES.iter().map(|(w, s)| format!("{w}>{s}")))
+        .chain(SHADOWING_PHRASES.iter().map(|p| format!("shadow {p}")))
         .chain(phrases)
         .collect()
 }

@@ -631,3 +631,33 @@ fn an_activity_finds_its_club_first_then_the_places_it_is_played() {
     );
     assert_eq!(ranked(&ix, &assets, "a kickabout"), ["pitch"]);
 }
+
+#[test]
+fn martial_arts_are_not_art() {
+    let assets = vec![
+        asset(
+            "karate",
+            "Altrincham Karate Club",
+            "Martial arts for all ages.",
+            &["physical_activity_sport"],
+            &["martial arts", "sports club"],
+            SALE,
+        ),
+        asset(
+            "studio",
+            "Open Studios",
+            "Art and drawing sessions.",
+            &["arts_heritage"],
+            &["art"],
+            SALE,
+        ),
+    ];
+    let ix = index(&assets);
+    assert_eq!(ranked(&ix, &assets, "art"), ["studio"]);
+    assert_eq!(ranked(&ix, &assets, "he used to draw"), ["studio"]);
+    // (The studio comes second, through studios: a place martial arts are done.)
+    assert_eq!(ranked(&ix, &assets, "martial arts")[0], "karate");
+    let mut terms = Vec::new();
+    for_each_index_term("Martial arts and art", |t| terms.push(t.to_string()));
+    assert_eq!(terms, ["art", "martial art"], "the second art is art");
+}
