@@ -34,12 +34,14 @@ use std::time::Instant;
 // On the first 69 questions (2026-12-05/06): dev 0.866 overall, 0.790 everyday; held out
 // 0.758 overall, 0.637 everyday. With questions 70-99 added (2026-12-06), as added, before
 // any tuning on them: dev 0.813 overall, 0.691 everyday; held out 0.720 overall, 0.481
-// everyday — the new questions are harder than the search's tuning had seen. Now, tuned on
-// the new dev questions: dev 0.860 overall, 0.782 everyday; held out unchanged.
-const FLOOR_DEV_ALL_NDCG5: f64 = 0.84;
-const FLOOR_DEV_EVERYDAY_NDCG5: f64 = 0.76;
-const FLOOR_HELDOUT_ALL_NDCG5: f64 = 0.70;
-const FLOOR_HELDOUT_EVERYDAY_NDCG5: f64 = 0.46;
+// everyday — the new questions are harder than the search's tuning had seen. Tuned on the new
+// dev questions: dev 0.862 overall, 0.786 everyday; held out unchanged. With questions
+// 100-129 added, as added: dev 0.836 overall, 0.734 everyday; held out 0.704 overall, 0.470
+// everyday.
+const FLOOR_DEV_ALL_NDCG5: f64 = 0.81;
+const FLOOR_DEV_EVERYDAY_NDCG5: f64 = 0.71;
+const FLOOR_HELDOUT_ALL_NDCG5: f64 = 0.68;
+const FLOOR_HELDOUT_EVERYDAY_NDCG5: f64 = 0.45;
 
 /// How many results the page asks for, and the depth of R@20 and MRR.
 const LIMIT: usize = 20;
