@@ -429,6 +429,12 @@ pub const CONCEPTS: &[Concept] = &[
             "no money",
             "cant afford heating",
             "fuel poverty",
+            "washing machine",
+            "cooker",
+            "fridge",
+            "white goods",
+            "school uniform",
+            "uniforms",
             "rent",
             "council tax",
             "overdrawn",
@@ -448,6 +454,9 @@ pub const CONCEPTS: &[Concept] = &[
             "welfare benefits",
             "universal credit",
             "benefits",
+            "hardship",
+            "poverty",
+            "grants",
         ],
         categories: &[C::AdviceMoney],
     },
@@ -666,6 +675,15 @@ pub const CONCEPTS: &[Concept] = &[
             "get online",
             "use a computer",
             "go online",
+            "ipad",
+            "tablet",
+            "smartphone",
+            "laptop",
+            "video call",
+            "facetime",
+            "computer",
+            "internet",
+            "email",
             "cant read",
             "cant write",
             "reading and writing",
@@ -679,7 +697,7 @@ pub const CONCEPTS: &[Concept] = &[
             "library",
             "adult education",
             "college",
-            "courses for adults",
+            "course",
             "classes",
             "learning",
             "digital skills",
@@ -863,6 +881,13 @@ pub const CONCEPTS: &[Concept] = &[
             "autistic",
             "blind",
             "sight loss",
+            "eyesight",
+            "losing her sight",
+            "losing his sight",
+            "going blind",
+            "cant see",
+            "partially sighted",
+            "visually impaired",
             "deaf",
             "hearing loss",
             "special needs",
@@ -873,6 +898,11 @@ pub const CONCEPTS: &[Concept] = &[
             "learning disabilities",
             "autism",
             "sight loss",
+            "blind",
+            "visually impaired",
+            "visual impairment",
+            "talking newspaper",
+            "talking news",
             "deaf",
             "special needs",
             "independent living",
@@ -1203,8 +1233,9 @@ pub const KIND_WORDS: &[&str] = &[
 
 /// Phrases whose words, standing together in a record, mean something other than each word
 /// alone: the index keeps the phrase as a term and not its words there, so that a search for
-/// art, painting or drawing does not find every karate and judo club ("martial arts").
-pub const SHADOWING_PHRASES: &[&str] = &["martial arts"];
+/// art, painting or drawing does not find every karate and judo club ("martial arts"), nor a
+/// search for a course every golf course.
+pub const SHADOWING_PHRASES: &[&str] = &["martial arts", "golf course", "golf courses"];
 
 /// Words a person says that are not what they are looking for, dropped from a query (not
 /// from the records): numbers are dropped too, and a number with an age cue becomes a
@@ -1369,12 +1400,28 @@ pub const FILLER: &[&str] = &[
     "youre",
 ];
 
+/// Phrases a person says that are not what they are looking for, though a word of theirs
+/// would be ("can't work out how to video call": not a workout). Left out whole; the longest
+/// phrase at a place wins, so "work out" alone still means exercise.
+pub const FILLER_PHRASES: &[&str] = &[
+    "work out how",
+    "worked out how",
+    "work out what",
+    "find out",
+    "found out",
+    "figure out",
+    "sort out",
+    "sort it out",
+];
+
 /// One person, the one being helped or someone close ("my mum is 82", "since dad died", "his
 /// wife"): who they are, not what they look for. The apostrophe is dropped before words are
 /// read, so "my daughter's 11" says `daughters`: the forms with an `s` are here too, except
 /// those that name a group people look for, which stay search words ("other dads", "mums and
 /// tots", "friends of the park").
 pub const PERSON_WORDS: &[&str] = &[
+    "grandchildren",
+    "grandkids",
     "boyfriend",
     "boyfriends",
     "brother",

@@ -14,7 +14,8 @@
 use super::analysis::{for_each_stem, for_each_word, is_stop_word, phrase, stem, STEM_OVERRIDES};
 use super::concepts::{
     Concept, ACTIVITY_VERBS, AGE_AFTER, AGE_BEFORE, CONCEPTS, CONCEPT_CATEGORY_WEIGHT,
-    CONCEPT_WORD_WEIGHT, FILLER, KIND_WORDS, PERSON_WORDS, SHADOWING_PHRASES, VENUES, VENUE_WEIGHT,
+    CONCEPT_WORD_WEIGHT, FILLER, FILLER_PHRASES, KIND_WORDS, PERSON_WORDS, SHADOWING_PHRASES,
+    VENUES, VENUE_WEIGHT,
 };
 use super::vocabulary::{category_term, CATEGORY_WEIGHT, STOP_WORDS, SYNONYMS, SYNONYM_WEIGHT};
 use assetmap_core::Category;
@@ -81,6 +82,7 @@ pub struct TextQuery {
 enum Source {
     Concept(usize),
     Venue(usize),
+    Filler,
     Synonym(usize),
     Category(Category),
 }
@@ -142,6 +144,9 @@ fn vocabulary() -> &'static Vocabulary {
             for a in v.activities {
                 add(a, Source::Venue(i));
             }
+        }
+        for p in FILLER_PHRASES {
+            add(p, Source::Filler);
         }
         for (i, g) in SYNONYMS.iter().enumerate() {
             for e in *g {
@@ -402,7 +407,14 @@ impl TextQuery {
                 v.phrases.contains_key(&key)
             });
             if let Some(k) = span {
-                q.push_term(&words[i..i + k], v);
+                let key: Vec<String> = words[i..i + k].iter().map(|w| w.stem.clone()).collect();
+                if v.phrases[&key] == [Source::Filler] {
+                    // "work out how", "find out": words that are not what the person looks for.
+                    q.dropped
+                        .extend(words[i..i + k].iter().map(|w| w.text.clone()));
+                } else {
+                    q.push_term(&words[i..i + k], v);
+                }
                 i += k;
                 continue;
             }
@@ -797,6 +809,22 @@ mod tests {
         assert_eq!(
             words(&TextQuery::parse("a group or a class")),
             ["group", "class"]
+        );
+    }
+
+    #[test]
+    fn filler_phrases_are_left_out_whole() {
+        let q = TextQuery::parse("can't work out how to video call the grandkids");
+        assert_eq!(words(&q), ["video call"], "{q:?}");
+        assert!(q.dropped.contains(&"work".to_string()), "{q:?}");
+        // Alone, "work out" is exercise.
+        let q = TextQuery::parse("wants to work out");
+        assert!(
+            q.terms[0]
+                .expansions
+                .iter()
+                .any(|e| e.through == Some("getting active")),
+            "{q:?}"
         );
     }
 

@@ -658,6 +658,13 @@ fn martial_arts_are_not_art() {
     // (The studio comes second, through studios: a place martial arts are done.)
     assert_eq!(ranked(&ix, &assets, "martial arts")[0], "karate");
     let mut terms = Vec::new();
+    for_each_index_term("Flixton Golf Course", |t| terms.push(t.to_string()));
+    assert_eq!(
+        terms,
+        ["flixton", "golf cours"],
+        "a golf course is not a course"
+    );
+    let mut terms = Vec::new();
     for_each_index_term("Martial arts and art", |t| terms.push(t.to_string()));
     assert_eq!(terms, ["art", "martial art"], "the second art is art");
 }

@@ -83,7 +83,17 @@ pub const SYNONYMS: &[&[&str]] = &[
     ],
     &["young people", "youth", "teenagers", "teens"],
     &["children", "kids", "child"],
-    &["baby", "babies", "toddler", "toddlers", "under fives"],
+    &[
+        "baby",
+        "babies",
+        "toddler",
+        "toddlers",
+        "under fives",
+        "parent and toddler",
+        "mums and tots",
+        "stay and play",
+    ],
+    &["autism", "autistic", "asd", "aspergers"],
     &[
         "food bank",
         "foodbank",
