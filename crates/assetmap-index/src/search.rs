@@ -10,8 +10,8 @@
 //!
 //! relevance = how well the asset matches the words, 0..=1: for each word, its best match
 //!             (the word itself, a synonym, or the asset's category) measured against an
-//!             ideal match (the word in the name of a typical record), capped at 1; averaged
-//!             over the words (see `text`)
+//!             ideal match (the word in the name of a typical record), capped at 1; summed
+//!             over the words and divided by their number, at most 3, capped at 1 (see `text`)
 //! proximity = 1 − distance / radius   (1 at the origin, 0 at the edge of the area)
 //! openness  = 1 when no `open_at` was asked for, or the asset is open then;
 //!             0.75 when it is open by arrangement; 0.5 when its times are not known

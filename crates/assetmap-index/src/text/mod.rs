@@ -54,9 +54,11 @@
 //!
 //! A query term's match is its best expansion's `bm25`. It is measured against the term's
 //! *ideal* match — its strongest expansion found in the name of an asset of average length —
-//! and capped at 1. An asset's **relevance** is the mean of that over the query's terms
-//! (0..=1; a term it does not match counts 0), so an asset matching two of two words well
-//! scores about twice one matching one of them. Terms are combined by OR: an asset matching
+//! and capped at 1. An asset's **relevance** is the sum of that over the query's terms (a term
+//! it does not match counts 0) divided by the number of terms, at most
+//! [`FULL_MATCH_TERMS`](scoring::FULL_MATCH_TERMS) (3), and capped at 1: for up to three
+//! terms the mean, so an asset matching two of two words well scores about twice one matching
+//! one of them; in a longer sentence, three words fully matched are a full match. Terms are combined by OR: an asset matching
 //! any term is a hit. Because relevance is absolute (not relative to the other hits), a
 //! search can stop early: assets that can only match through their categories are read only
 //! where they could still make the list (see [`TextIndex::category_only_bound`]).
@@ -114,6 +116,6 @@ pub use postings::TextIndex;
 pub(crate) use query::for_each_index_term;
 pub(crate) use query::index_vocabulary;
 pub use query::{Expansion, QueryTerm, TextQuery, MAX_QUERY_TERMS};
-pub use scoring::{PreparedQuery, TextHit, WordHits};
+pub use scoring::{PreparedQuery, TextHit, WordHits, FULL_MATCH_TERMS};
 pub(crate) use vocabulary::category_term;
 pub use vocabulary::{CATEGORY_WEIGHT, STOP_WORDS, SYNONYMS, SYNONYM_WEIGHT};

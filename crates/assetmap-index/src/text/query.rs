@@ -23,7 +23,7 @@ use rustc_hash::FxHashMap;
 use std::sync::{Arc, OnceLock};
 
 /// At most this many distinct query terms are used; later ones are ignored.
-pub const MAX_QUERY_TERMS: usize = 8;
+pub const MAX_QUERY_TERMS: usize = 12;
 const _: () = assert!(MAX_QUERY_TERMS <= 32);
 
 /// One way an asset can match a query term: its `stems` present, together and in order when
@@ -705,10 +705,11 @@ mod tests {
             words(&TextQuery::parse("meet other dads")),
             ["meet", "dads"]
         );
-        // The eight-term budget is spent on meaning, not on filler.
+        // The twelve-term budget is spent on meaning, not on filler.
         let long = TextQuery::parse(
             "my son is 14 years old and he really wants to find something to do with football, \
-             swimming, chess, drama, cooking, gardening, singing and art",
+             swimming, chess, drama, cooking, gardening, singing, art, cycling, tennis, rugby, \
+             fishing and karate",
         );
         assert_eq!(long.terms.len(), MAX_QUERY_TERMS);
         assert_eq!(words(&long)[..2], ["something to do", "football"]);

@@ -197,7 +197,7 @@ impl TextIndex {
                 }
             })
             .sum();
-        sum / p.terms.len().max(1) as f32
+        (sum / divisor(p.terms.len())).min(1.0)
     }
 
     /// Phase 2 of a search: the assets in `area` passing `filter` that match the query only
@@ -305,8 +305,9 @@ struct PreparedCategory {
 pub struct TextHit {
     /// The engine's slot for the asset.
     pub slot: u32,
-    /// Relevance, 0..=1: the mean over the query terms of each term's best match relative to
-    /// an ideal one (see the module docs); above 0.
+    /// Relevance, 0..=1: the sum over the query terms of each term's best match relative to
+    /// an ideal one, divided by the number of terms (at most [`FULL_MATCH_TERMS`]) and capped
+    /// at 1 (see the module docs); above 0.
     pub relevance: f32,
     /// Bit `i` set when the asset matched query term `i` ([`TextQuery::terms`]).
     pub matched: u32,
@@ -327,6 +328,19 @@ fn gather(docs: &[CellDoc], list: PostingList<'_>, out: &mut Vec<(CellDoc, u16)>
     out.extend(list.iter().map(|(local, tf)| (docs[local as usize], tf)));
 }
 
+/// A query's terms that an asset must match fully for a relevance of 1: a sentence as a
+/// person tells it ("our little girl was born deaf, she's nearly two and just had her cochlear
+/// implants…") holds a few needs among many words, and no place matches every word; were
+/// relevance the mean over all of them, a long sentence would leave every match weak and
+/// distance would rank alone.
+pub const FULL_MATCH_TERMS: usize = 3;
+
+/// What the sum of a query's term matches is divided by: the number of terms, at most
+/// [`FULL_MATCH_TERMS`].
+fn divisor(n_terms: usize) -> f32 {
+    n_terms.clamp(1, FULL_MATCH_TERMS) as f32
+}
+
 /// Appends the hits of `acc` to `out`, with category matches added and relevance computed.
 fn push_hits(
     acc: &Accumulator,
@@ -335,7 +349,7 @@ fn push_hits(
     out: &mut Vec<TextHit>,
 ) {
     let tf = f32::from(W_CATEGORY);
-    let n_terms = p.terms.len().max(1) as f32;
+    let n_terms = divisor(p.terms.len());
     out.reserve(acc.len());
     for (slot, a) in acc.iter() {
         let cat_sat = tf / (tf + norm(a.len));
@@ -358,7 +372,7 @@ fn push_hits(
         }
         out.push(TextHit {
             slot,
-            relevance: relevance / n_terms,
+            relevance: (relevance / n_terms).min(1.0),
             matched,
             approx_distance_m: chord2_to_m(a.chord2),
             unrecorded_bound: a.unrecorded,

@@ -668,3 +668,32 @@ fn martial_arts_are_not_art() {
     for_each_index_term("Martial arts and art", |t| terms.push(t.to_string()));
     assert_eq!(terms, ["art", "martial art"], "the second art is art");
 }
+
+#[test]
+fn in_a_long_sentence_three_words_fully_matched_are_a_full_match() {
+    let assets = vec![
+        asset(
+            "three",
+            "Chess Singing Football",
+            "",
+            &["community_groups"],
+            &[],
+            SALE,
+        ),
+        asset("one", "Chess", "", &["community_groups"], &[], SALE),
+    ];
+    let ix = index(&assets);
+    let relevance = |q: &str| -> Vec<f32> {
+        let mut hits = ix.search(&TextQuery::parse(q), None, &CompiledFilter::default());
+        hits.sort_by_key(|h| h.slot);
+        hits.iter().map(|h| h.relevance).collect()
+    };
+    // Two words: the mean.
+    let r = relevance("chess singing");
+    assert!(r[0] > 0.9 && (r[1] - r[0] / 2.0).abs() < 0.1, "{r:?}");
+    // Six words (three matched by the first): the sum over three, capped at 1.
+    let r = relevance("chess singing football tennis rugby cycling");
+    assert!(r[0] > 0.9, "{r:?}");
+    assert!((r[1] - r[0] / 3.0).abs() < 0.1, "{r:?}");
+    assert!(r.iter().all(|x| *x <= 1.0));
+}

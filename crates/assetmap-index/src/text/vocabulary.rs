@@ -45,6 +45,16 @@ pub const SYNONYMS: &[&[&str]] = &[
     &["chess", "board games", "draughts", "backgammon"],
     &["fishing", "angling", "anglers", "angler"],
     &[
+        "film",
+        "films",
+        "video",
+        "cinema",
+        "filmmaking",
+        "camcorder",
+        "movie",
+        "movies",
+    ],
+    &[
         "history",
         "heritage",
         "historical",
