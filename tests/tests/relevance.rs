@@ -40,10 +40,10 @@ use std::time::Instant;
 // everyday. Tuned on the new dev questions: dev 0.865 overall, 0.802 everyday; held out
 // 0.703 overall, 0.470 everyday. With questions 130-159 added, as added: dev 0.837 overall,
 // 0.713 everyday; held out 0.712 overall, 0.461 everyday. Tuned on the new dev questions
-// (narrative filler, twelve terms, three words a full match): dev 0.864 overall, 0.799
-// everyday; held out 0.712 overall, 0.461 everyday.
+// (narrative filler, twelve terms, three words a full match, relationships): dev 0.868
+// overall, 0.809 everyday; held out 0.712 overall, 0.461 everyday.
 const FLOOR_DEV_ALL_NDCG5: f64 = 0.84;
-const FLOOR_DEV_EVERYDAY_NDCG5: f64 = 0.77;
+const FLOOR_DEV_EVERYDAY_NDCG5: f64 = 0.78;
 const FLOOR_HELDOUT_ALL_NDCG5: f64 = 0.69;
 const FLOOR_HELDOUT_EVERYDAY_NDCG5: f64 = 0.44;
 

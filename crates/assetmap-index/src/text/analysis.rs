@@ -117,7 +117,7 @@ pub(super) fn for_each_stem(text: &str, mut f: impl FnMut(&Arc<str>)) {
 /// Words whose Snowball stem would join them to a word that means something else to a
 /// person looking for a place or an activity, with the stem they keep instead: gardening is an
 /// activity and a garden a place ("Public Park Or Garden"), parking is not a park, housing is
-/// not a house, a nursing home is not a nurse. Each word is folded; a word not here is stemmed
+/// not a house, a nursing home is not a nurse, a rowing club is not a row at home. Each word is folded; a word not here is stemmed
 /// by Snowball. (The same idea as a search engine's stemmer override list.)
 pub const STEM_OVERRIDES: &[(&str, &str)] = &[
     ("gardening", "gardening"),
@@ -126,6 +126,9 @@ pub const STEM_OVERRIDES: &[(&str, &str)] = &[
     ("parking", "parking"),
     ("housing", "housing"),
     ("nursing", "nursing"),
+    ("rowing", "rowing"),
+    ("rower", "rowing"),
+    ("rowers", "rowing"),
 ];
 
 fn stem_override(word: &str) -> Option<&'static str> {
@@ -212,6 +215,8 @@ mod tests {
             assert_eq!(analyse(w), ["gardening"], "{w}");
         }
         assert_eq!(analyse("parking"), ["parking"]);
+        assert_eq!(analyse("Rowing Club rowers"), ["rowing", "club", "rowing"]);
+        assert_eq!(analyse("they row every night"), ["row", "everi", "night"]);
         assert_eq!(analyse("parks"), ["park"]);
         assert_eq!(analyse("walking walks walked"), ["walk", "walk", "walk"]);
         assert_eq!(analyse("allotments"), analyse("allotment"));
