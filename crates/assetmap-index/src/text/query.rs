@@ -1,15 +1,20 @@
 //! Query preparation: a free-text query, as a coordinator types what a person said, to its
 //! distinct terms, each with the ways an asset can match it (the words themselves, synonyms,
-//! categories, and the [concepts](super::concepts) the words name). Resolving the terms against
+//! categories, the [concepts](super::concepts) the words name and the
+//! [venues](super::concepts::VENUES) of the activities they name). Resolving the terms against
 //! one index (term ids, idf, ideal scores) is [`TextIndex::prepare`](super::TextIndex::prepare).
 //!
 //! Understanding the query, in order: the words are folded and stemmed (stop words kept for
 //! now: phrases may hold them); a number with an age cue ("82 years old", "aged 82") becomes a
 //! [suggested age](TextQuery::suggested_age); at each place the longest known phrase (a
-//! concept's, a multi-word synonym or category keyword: "feeling low", "food bank", "on my
-//! own") becomes one term; the remaining words are terms of their own unless they are stop
-//! words, [filler](super::concepts::FILLER), numbers, or [one person](super::concepts::PERSON_WORDS)
-//! ("my mum is 82", "since dad died"; "other dads" is kept).
+//! concept's, a venue's activity, a multi-word synonym or category keyword: "feeling low",
+//! "table tennis", "food bank", "on my own") becomes one term, unless it is a
+//! [filler phrase](super::concepts::FILLER_PHRASES) ("work out how"), left out; the remaining
+//! words are terms of their own unless they are stop words, [filler](super::concepts::FILLER),
+//! numbers, [one person](super::concepts::PERSON_WORDS) ("my mum is 82", "since dad died";
+//! "other dads" is kept) or a [verb before an activity](super::concepts::ACTIVITY_VERBS)
+//! ("play netball"). Last, [kind words](super::concepts::KIND_WORDS) ("club", "group") are left
+//! out when another term says what it is about.
 
 use super::analysis::{for_each_stem, for_each_word, is_stop_word, phrase, stem, STEM_OVERRIDES};
 use super::concepts::{
