@@ -349,7 +349,7 @@ fn push_hits(
     out: &mut Vec<TextHit>,
 ) {
     let tf = f32::from(W_CATEGORY);
-    let n_terms = divisor(p.terms.len());
+    let divide_by = divisor(p.terms.len());
     out.reserve(acc.len());
     for (slot, a) in acc.iter() {
         let cat_sat = tf / (tf + norm(a.len));
@@ -372,7 +372,7 @@ fn push_hits(
         }
         out.push(TextHit {
             slot,
-            relevance: (relevance / n_terms).min(1.0),
+            relevance: (relevance / divide_by).min(1.0),
             matched,
             approx_distance_m: chord2_to_m(a.chord2),
             unrecorded_bound: a.unrecorded,
