@@ -120,6 +120,15 @@ struct Vocabulary {
     shadows: Vec<Vec<String>>,
 }
 
+/// Each entry's stems (stop words out), the entries with none left out.
+fn stem_lists(entries: &[&str]) -> Vec<Vec<String>> {
+    entries
+        .iter()
+        .map(|e| phrase(e))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
 /// Every word of `text`, folded and stemmed, stop words kept.
 fn all_stems(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -195,15 +204,7 @@ fn vocabulary() -> &'static Vocabulary {
                 list.push(stems);
             }
         }
-        let synonyms: Vec<Vec<Vec<String>>> = SYNONYMS
-            .iter()
-            .map(|g| {
-                g.iter()
-                    .map(|e| phrase(e))
-                    .filter(|p| !p.is_empty())
-                    .collect()
-            })
-            .collect();
+        let synonyms: Vec<Vec<Vec<String>>> = SYNONYMS.iter().map(|g| stem_lists(g)).collect();
         let categories: Vec<(Category, Vec<Vec<String>>)> = Category::ALL
             .iter()
             .map(|c| {
@@ -237,26 +238,8 @@ fn vocabulary() -> &'static Vocabulary {
             categories,
             synonym_groups_of,
             categories_of,
-            concept_words: CONCEPTS
-                .iter()
-                .map(|c| {
-                    c.words
-                        .iter()
-                        .map(|w| phrase(w))
-                        .filter(|p| !p.is_empty())
-                        .collect()
-                })
-                .collect(),
-            venue_words: VENUES
-                .iter()
-                .map(|v| {
-                    v.words
-                        .iter()
-                        .map(|w| phrase(w))
-                        .filter(|p| !p.is_empty())
-                        .collect()
-                })
-                .collect(),
+            concept_words: CONCEPTS.iter().map(|c| stem_lists(c.words)).collect(),
+            venue_words: VENUES.iter().map(|v| stem_lists(v.words)).collect(),
             phrases,
             longest,
             filler: FILLER.iter().map(|w| w.to_string()).collect(),
@@ -407,13 +390,12 @@ impl TextQuery {
         let mut i = 0;
         while i < words.len() {
             // The longest known phrase of two or more words starting here.
-            let span = (2..=v.longest.min(words.len() - i)).rev().find(|&k| {
+            let span = (2..=v.longest.min(words.len() - i)).rev().find_map(|k| {
                 let key: Vec<String> = words[i..i + k].iter().map(|w| w.stem.clone()).collect();
-                v.phrases.contains_key(&key)
+                v.phrases.get(&key).map(|sources| (k, sources))
             });
-            if let Some(k) = span {
-                let key: Vec<String> = words[i..i + k].iter().map(|w| w.stem.clone()).collect();
-                if v.phrases[&key] == [Source::Filler] {
+            if let Some((k, sources)) = span {
+                if *sources == [Source::Filler] {
                     // "work out how", "find out": words that are not what the person looks for.
                     q.dropped
                         .extend(words[i..i + k].iter().map(|w| w.text.clone()));
