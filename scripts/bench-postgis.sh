@@ -13,6 +13,7 @@
 #
 #   bash scripts/bench-postgis.sh            # N = 1,000,000
 #   N=200000 DURATION=10 bash scripts/bench-postgis.sh
+#   ROUNDS=4 bash scripts/bench-postgis.sh   # step 3 alternated four times (default 2)
 #
 # Loopback only; every load run is bounded (DURATION seconds, default 15); the server and the
 # cluster are stopped on exit. Needs wrk and pgbench (installed here if missing and run as root).
@@ -125,8 +126,8 @@ pgbench_tps() {
 wrk_search() {
     wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$REPO_ROOT/scripts/wrk/search-random-points.lua" "http://127.0.0.1:$PORT" "$@" | sed -n '/Latency/,/Transfer/p'
 }
-# Alternated, twice, so that a slow moment of the machine falls on both sides.
-for round in 1 2; do
+# Alternated, ROUNDS times (default 2), so that a slow moment of the machine falls on both sides.
+for round in $(seq 1 "${ROUNDS:-2}"); do
     echo "round $round: pgbench knn.sql (load average $(load)):"
     pgbench_tps knn
     echo "round $round: wrk GET /search nearest first (load average $(load)):"

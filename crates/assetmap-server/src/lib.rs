@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod allocator;
 pub mod api_doc;
 pub mod auth;
 pub mod cli;

@@ -6,6 +6,15 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Makes mimalloc give back every page it holds freed (see
+/// `assetmap_server::allocator::release_freed_memory`).
+#[allow(unsafe_code)]
+fn mimalloc_release_freed_memory() {
+    // SAFETY: `mi_collect` takes no pointers and may be called from any thread at any time.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
 fn main() -> std::process::ExitCode {
+    assetmap_server::allocator::set_release(mimalloc_release_freed_memory);
     assetmap_server::cli::main()
 }

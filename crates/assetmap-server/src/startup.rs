@@ -456,6 +456,9 @@ impl Application {
         std::thread::spawn(move || {
             let warm = Instant::now();
             warm_state.warm_figures();
+            // Start-up's transient memory (reading the engine, the figures' sorting) is all
+            // freed by now: give it back, so the resident size is what serving needs.
+            crate::allocator::release_freed_memory();
             tracing::info!(
                 secs = warm.elapsed().as_secs_f64(),
                 "per-area figures warmed"

@@ -119,6 +119,9 @@ async fn rebuild(state: &AppState, pending: Vec<Change>) -> Result<usize, StoreE
         secs = started.elapsed().as_secs_f64(),
         "applied a large batch of changes from the store (engine rebuilt and swapped)"
     );
+    // The old engine and the build's transient memory are freed: give them back (a few
+    // milliseconds, once per rebuild).
+    crate::allocator::release_freed_memory();
     Ok(applied)
 }
 
