@@ -101,10 +101,11 @@ async fn a_snapshot_that_no_longer_answers_for_the_store_is_not_used(settings: S
         LoadedFrom::Snapshot { .. }
     ));
 
-    // Damaged: one byte changed in the middle.
-    let mut bytes = std::fs::read(&path).unwrap();
-    let middle = bytes.len() / 2;
-    bytes[middle] ^= 0x20;
+    // Damaged: one byte changed in the middle of what a start reads (all but the records).
+    let good = std::fs::read(&path).unwrap();
+    let (records_at, records_end) = record_region(&good);
+    let mut bytes = good.clone();
+    bytes[records_at / 2] ^= 0x20;
     std::fs::write(&path, &bytes).unwrap();
     let (engine, _, from) = load().await.unwrap();
     assert_eq!(from, LoadedFrom::Store);
@@ -114,6 +115,18 @@ async fn a_snapshot_that_no_longer_answers_for_the_store_is_not_used(settings: S
         load().await.unwrap().2,
         LoadedFrom::Snapshot { .. }
     ));
+    // A byte changed among the records, which a start does not read: used, and the damage is
+    // found when the record is first read — that asset is not handed out, and the engine says so.
+    let good = std::fs::read(&path).unwrap();
+    let mut bytes = good.clone();
+    bytes[records_end - 10] ^= 0x20;
+    std::fs::write(&path, &bytes).unwrap();
+    let (damaged, _, from) = load().await.unwrap();
+    assert!(matches!(from, LoadedFrom::Snapshot { .. }));
+    assert!(!damaged.snapshot_damaged());
+    assert!(damaged.iter().count() < damaged.len());
+    assert!(damaged.snapshot_damaged());
+    std::fs::write(&path, &good).unwrap();
 
     // Written by another build, for another store, at a change the store does not hold, or
     // ahead of the store's feed.
@@ -170,6 +183,15 @@ async fn a_snapshot_that_no_longer_answers_for_the_store_is_not_used(settings: S
     let (got, _, from) = load().await.unwrap();
     assert_eq!(from, LoadedFrom::Store);
     assert!(got.get(&gone).is_some());
+}
+
+/// Where the record region of the snapshot `bytes` starts and ends: it is followed by its
+/// checksums' frame (length, CRC, then the region's length first) and that frame's place.
+fn record_region(bytes: &[u8]) -> (usize, usize) {
+    let n = bytes.len();
+    let end = u64::from_le_bytes(bytes[n - 8..].try_into().unwrap()) as usize;
+    let len = u64::from_le_bytes(bytes[end + 12..end + 20].try_into().unwrap()) as usize;
+    (end - len, end)
 }
 
 fn geopackage(dir: &Path) -> StoreLocation {
@@ -324,4 +346,72 @@ fn assets_served_after_restart(binary: &Path, args: &[&str], env: &[(&str, &str)
     let n = assets_served(&agent(), &server);
     stop(server);
     n
+}
+
+#[test]
+fn a_snapshot_found_damaged_while_serving_is_replaced_by_a_build_from_the_store() {
+    let binary = Path::new(env!("CARGO_BIN_EXE_assetmap-under-test"));
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("assets.gpkg");
+    let snapshot = dir.path().join("assets.gpkg.engine");
+    let store_arg = store_path.to_str().unwrap();
+    let env = [("ASSETMAP_ENGINE_SNAPSHOT_MIN_ASSETS", "0")];
+    let wait = Duration::from_secs(120);
+    let http = agent();
+    let args = [
+        "--store",
+        store_arg,
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--synthetic",
+        "1000",
+    ];
+    // The first start seeds the store and writes the snapshot.
+    stop(ServerProcess::start(binary, &args, &env, wait));
+    // One byte of the last record changed.
+    let bytes = std::fs::read(&snapshot).unwrap();
+    let (_, records_end) = record_region(&bytes);
+    let at = records_end - 10;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&snapshot)
+        .unwrap();
+    std::os::unix::fs::FileExt::write_at(&file, &[bytes[at] ^ 0x5a], at as u64).unwrap();
+    drop(file);
+
+    let server = ServerProcess::start(binary, &args, &env, wait);
+    // Every asset asked for in one page: how many are handed out.
+    let page = || {
+        let url = format!(
+            "{}/collections/assets/items?limit=1000&status=active,temporarily_closed,closed",
+            server.address
+        );
+        let r = request(&http, "GET", &url, None, None);
+        assert_eq!(r.status, 200);
+        r.json()["features"].as_array().unwrap().len()
+    };
+    // The start reads no record, so it uses the snapshot; the first page finds the damage and
+    // leaves the damaged part's assets out; the server builds its engine again from the store
+    // and writes a sound snapshot in place of the damaged one.
+    let first = page();
+    assert!(
+        first < 1_000,
+        "{first} assets handed out from a damaged snapshot"
+    );
+    let started = Instant::now();
+    while page() != 1_000 {
+        assert!(started.elapsed() < wait, "the engine was never built again");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let rewritten = std::fs::read(&snapshot).unwrap();
+    let sound = assetmap_index::SnapshotReader::open(rewritten.as_slice()).unwrap();
+    assert_eq!(
+        sound
+            .read_engine_with_view(Some(assetmap_server::state::engine_view()))
+            .unwrap()
+            .len(),
+        1_000
+    );
+    stop(server);
 }

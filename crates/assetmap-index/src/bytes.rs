@@ -64,11 +64,6 @@ impl<'a> In<'a> {
         self.buf.is_empty()
     }
 
-    /// Bytes not read yet.
-    pub(crate) fn remaining(&self) -> usize {
-        self.buf.len()
-    }
-
     fn take(&mut self, n: usize) -> Result<&'a [u8], SnapshotError> {
         if self.buf.len() < n {
             return Err(SnapshotError::corrupt("a section ends early"));

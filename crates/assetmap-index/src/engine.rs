@@ -408,6 +408,15 @@ impl Engine {
         self.records.in_file()
     }
 
+    /// Whether part of the snapshot file this engine reads its records from was found damaged
+    /// when read (each part is checked against its checksum the first time a record in it is
+    /// read): those records cannot be handed out — searches leave them out — so the snapshot
+    /// should be dropped and the engine built again from the store. False for an engine that
+    /// keeps its records in memory.
+    pub fn snapshot_damaged(&self) -> bool {
+        self.records.file_damaged()
+    }
+
     /// Bytes the records hold on the heap: ids, compressed records and their dictionary
     /// (to measure them).
     pub fn records_heap_bytes(&self) -> usize {

@@ -213,11 +213,12 @@ impl TempFile {
     }
 
     fn open(&self, records_in_file: bool) -> Engine {
+        self.try_open(records_in_file).unwrap()
+    }
+
+    fn try_open(&self, records_in_file: bool) -> Result<Engine, SnapshotError> {
         let file = std::fs::File::open(&self.0).unwrap();
-        SnapshotReader::open_file(file, records_in_file)
-            .unwrap()
-            .read_engine()
-            .unwrap()
+        SnapshotReader::open_file(file, records_in_file)?.read_engine()
     }
 }
 
@@ -468,4 +469,53 @@ fn a_damaged_snapshot_is_an_error_not_an_engine() {
     }
     // Whole and unchanged, it reads.
     assert_eq!(read(&file).unwrap().len(), 2_000);
+}
+
+#[test]
+fn an_engine_keeping_its_records_in_the_file_checks_each_part_of_them_when_first_read() {
+    let engine = Engine::new(synthetic::assets(5, 2_000));
+    let bytes = snapshot_of(&engine, "tag");
+    let n = bytes.len();
+    // The records come last, then their checksums' frame, then that frame's place.
+    let checksums_at = u64::from_le_bytes(bytes[n - 8..].try_into().unwrap()) as usize;
+    assert!(checksums_at < n - 8);
+
+    // Sound: nothing damaged, every asset handed out.
+    let sound = TempFile::of(&bytes, "sound-region");
+    let opened = sound.open(true);
+    assert!(opened.iter().eq(engine.iter()));
+    assert!(!opened.snapshot_damaged());
+
+    // A byte changed in the last record: the engine opens (the start reads no record), then
+    // hands out every asset but those in the damaged part, and says so.
+    let mut bad = bytes.clone();
+    bad[checksums_at - 10] ^= 0x5a;
+    let damaged = TempFile::of(&bad, "damaged-region");
+    let opened = damaged.open(true);
+    assert_eq!(opened.len(), 2_000);
+    assert!(!opened.snapshot_damaged(), "a start reads no record");
+    let handed_out = opened.iter().count();
+    assert!(
+        (1_000..2_000).contains(&handed_out),
+        "{handed_out} assets handed out"
+    );
+    assert!(opened.snapshot_damaged());
+    assert!(opened
+        .iter()
+        .all(|a| engine.get(&a.id).as_ref() == Some(&a)));
+    // Read into memory, the same damage is an error before the engine is used.
+    assert!(damaged.try_open(false).is_err());
+    assert!(read(&bad).is_err());
+
+    // The checksums or their place damaged, or the file cut short: an error at the start.
+    for at in [checksums_at + 3, checksums_at + 14, n - 8, n - 1] {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x5a;
+        let file = TempFile::of(&bad, &format!("damaged-{at}"));
+        assert!(file.try_open(true).is_err(), "byte {at} changed");
+    }
+    for cut in [checksums_at - 1, n - 9, n - 1] {
+        let file = TempFile::of(&bytes[..cut], &format!("cut-{cut}"));
+        assert!(file.try_open(true).is_err(), "cut at {cut}");
+    }
 }

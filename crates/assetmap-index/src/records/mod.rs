@@ -34,6 +34,8 @@ use crate::error::SnapshotError;
 use assetmap_core::Asset;
 use std::cell::RefCell;
 use std::fmt;
+use std::io::ErrorKind;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use zstd_safe::{CCtx, CDict, DCtx, DDict};
 
@@ -465,7 +467,7 @@ const LONG_ID: u8 = 0x7F;
 pub(crate) enum Stored<'a> {
     /// In memory: its compressed bytes.
     Memory(&'a [u8]),
-    /// In the snapshot file: its offset and length in bytes.
+    /// In the snapshot file: its offset in the record region and its length, in bytes.
     File { at: u64, len: u32 },
 }
 
@@ -490,7 +492,8 @@ impl Record {
         Record::with_header(id, false, compressed)
     }
 
-    /// The record of the asset `id`, `len` bytes at offset `at` of the snapshot file.
+    /// The record of the asset `id`, `len` bytes at offset `at` of the snapshot file's record
+    /// region.
     pub(crate) fn in_file(id: &str, at: u64, len: u32) -> Record {
         let mut place = [0u8; 12];
         place[..8].copy_from_slice(&at.to_le_bytes());
@@ -560,41 +563,164 @@ thread_local! {
     static READ: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The engine's snapshot file, which records kept in it are read from.
-pub(crate) struct RecordFile(std::fs::File);
+/// Bytes of the snapshot file's record region checked together: each region's checksum is
+/// tested the first time a record in it is read ([`RecordFile`]).
+pub(crate) const REGION_CHUNK: usize = 64 * 1024;
 
-impl RecordFile {
-    pub(crate) fn new(file: std::fs::File) -> RecordFile {
-        RecordFile(file)
+/// The CRC-32 of each [`REGION_CHUNK`] of a stream of bytes (the last chunk may be shorter),
+/// fed in pieces of any length.
+#[derive(Default)]
+pub(crate) struct ChunkChecksums {
+    hasher: crc32fast::Hasher,
+    filled: usize,
+    crcs: Vec<u32>,
+    total: u64,
+}
+
+impl ChunkChecksums {
+    pub(crate) fn update(&mut self, mut bytes: &[u8]) {
+        self.total += bytes.len() as u64;
+        while !bytes.is_empty() {
+            let take = (REGION_CHUNK - self.filled).min(bytes.len());
+            self.hasher.update(&bytes[..take]);
+            self.filled += take;
+            bytes = &bytes[take..];
+            if self.filled == REGION_CHUNK {
+                let full = std::mem::take(&mut self.hasher);
+                self.crcs.push(full.finalize());
+                self.filled = 0;
+            }
+        }
     }
 
-    /// Reads `buf.len()` bytes at offset `at`.
+    /// Bytes fed so far.
+    pub(crate) fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Every chunk's checksum, the last (partial) chunk's included.
+    pub(crate) fn finish(mut self) -> Vec<u32> {
+        if self.filled > 0 {
+            self.crcs.push(self.hasher.finalize());
+        }
+        self.crcs
+    }
+}
+
+/// A chunk of the record region not read yet, read and sound, or damaged.
+const UNCHECKED: u8 = 0;
+const SOUND: u8 = 1;
+const DAMAGED: u8 = 2;
+
+/// The engine's snapshot file, which records kept in it are read from: its record region
+/// (`len` bytes from `base`; a record's place is an offset into it), checked [`REGION_CHUNK`]
+/// by [`REGION_CHUNK`] against the checksums the snapshot wrote — each chunk the first time a
+/// record in it is read, so that a start reads none of the region and nothing damaged is
+/// handed out. A damaged chunk's records cannot be read ([`RecordFile::damaged`] says so).
+pub(crate) struct RecordFile {
+    file: std::fs::File,
+    base: u64,
+    len: u64,
+    crcs: Box<[u32]>,
+    state: Box<[AtomicU8]>,
+    damaged: AtomicBool,
+}
+
+impl RecordFile {
+    /// The record region `len` bytes long at `base` in `file`, with each chunk's checksum.
+    pub(crate) fn new(file: std::fs::File, base: u64, len: u64, crcs: Vec<u32>) -> RecordFile {
+        let state = crcs.iter().map(|_| AtomicU8::new(UNCHECKED)).collect();
+        RecordFile {
+            file,
+            base,
+            len,
+            crcs: crcs.into_boxed_slice(),
+            state,
+            damaged: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether a chunk of the region was found damaged.
+    pub(crate) fn damaged(&self) -> bool {
+        self.damaged.load(Ordering::Relaxed)
+    }
+
+    /// Reads `buf.len()` bytes at offset `at` of the record region, checking the chunks they
+    /// lie in first (once each).
     fn read_at(&self, buf: &mut [u8], at: u64) -> std::io::Result<()> {
-        #[cfg(unix)]
-        {
-            std::os::unix::fs::FileExt::read_exact_at(&self.0, buf, at)
-        }
-        #[cfg(windows)]
-        {
-            let mut done = 0;
-            while done < buf.len() {
-                let n = std::os::windows::fs::FileExt::seek_read(
-                    &self.0,
-                    &mut buf[done..],
-                    at + done as u64,
-                )?;
-                if n == 0 {
-                    return Err(std::io::ErrorKind::UnexpectedEof.into());
-                }
-                done += n;
+        let end = at
+            .checked_add(buf.len() as u64)
+            .filter(|&end| end <= self.len)
+            .ok_or_else(|| std::io::Error::other("a record lies outside the snapshot's region"))?;
+        if !buf.is_empty() {
+            let chunk = REGION_CHUNK as u64;
+            for i in at / chunk..=(end - 1) / chunk {
+                self.check_chunk(i as usize)?;
             }
+        }
+        read_exact_at(&self.file, buf, self.base + at)
+    }
+
+    /// Checks chunk `i` against its checksum, unless it was checked before.
+    fn check_chunk(&self, i: usize) -> std::io::Result<()> {
+        let damaged = || {
+            std::io::Error::new(
+                ErrorKind::InvalidData,
+                "the engine snapshot's record region is damaged",
+            )
+        };
+        let state = self.state.get(i).ok_or_else(damaged)?;
+        match state.load(Ordering::Acquire) {
+            SOUND => return Ok(()),
+            DAMAGED => return Err(damaged()),
+            _ => {}
+        }
+        let start = i as u64 * REGION_CHUNK as u64;
+        let len = (self.len - start).min(REGION_CHUNK as u64) as usize;
+        let sound = CHUNK.with_borrow_mut(|buf| {
+            buf.resize(len, 0);
+            read_exact_at(&self.file, buf, self.base + start)?;
+            Ok::<_, std::io::Error>(crc32fast::hash(buf) == self.crcs[i])
+        })?;
+        if sound {
+            state.store(SOUND, Ordering::Release);
             Ok(())
+        } else {
+            state.store(DAMAGED, Ordering::Release);
+            self.damaged.store(true, Ordering::Relaxed);
+            Err(damaged())
         }
-        #[cfg(not(any(unix, windows)))]
-        {
-            let _ = (buf, at);
-            Err(std::io::ErrorKind::Unsupported.into())
+    }
+}
+
+thread_local! {
+    /// A chunk of the record region read to be checked.
+    static CHUNK: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Reads `buf.len()` bytes at offset `at` of `file`.
+pub(crate) fn read_exact_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+    }
+    #[cfg(windows)]
+    {
+        let mut done = 0;
+        while done < buf.len() {
+            let n =
+                std::os::windows::fs::FileExt::seek_read(file, &mut buf[done..], at + done as u64)?;
+            if n == 0 {
+                return Err(ErrorKind::UnexpectedEof.into());
+            }
+            done += n;
         }
+        Ok(())
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = (file, buf, at);
+        Err(ErrorKind::Unsupported.into())
     }
 }
 
@@ -675,6 +801,36 @@ impl Records {
         }
     }
 
+    /// Keeps `file` as the snapshot file that records kept in a file are read from.
+    pub(crate) fn set_file(&mut self, file: Arc<RecordFile>) {
+        self.file = Some(file);
+    }
+
+    /// Every slot, to be changed in place (reading a snapshot's records into memory).
+    pub(crate) fn slots_mut(&mut self) -> &mut [Option<Record>] {
+        &mut self.slots
+    }
+
+    /// The length in bytes of `record` in its file form ([`with_file_form`](Self::with_file_form)),
+    /// reading nothing for a record kept in the file; `None` when it cannot be made.
+    pub(crate) fn file_form_len(&self, record: &Record) -> Option<usize> {
+        match record.stored() {
+            Stored::File { len, .. } => Some(len as usize),
+            Stored::Memory(bytes) if self.codec.view.is_some() => {
+                let mut file_form = Vec::with_capacity(bytes.len() * 8);
+                self.codec.file_form(bytes, &mut file_form).ok()?;
+                Some(file_form.len())
+            }
+            Stored::Memory(bytes) => Some(bytes.len()),
+        }
+    }
+
+    /// Whether part of the snapshot file's record region was found damaged when read: its
+    /// records cannot be handed out, and the snapshot should not be used again.
+    pub(crate) fn file_damaged(&self) -> bool {
+        self.file.as_ref().is_some_and(|f| f.damaged())
+    }
+
     /// How many records are kept in the snapshot file rather than in memory.
     pub(crate) fn in_file(&self) -> usize {
         self.slots
@@ -722,13 +878,14 @@ impl Records {
             .map(Record::id_bytes)
     }
 
-    /// The asset in `slot`, decoded. A record that does not decode (never written so: a bug)
-    /// reads as a free slot, and fails debug builds.
+    /// The asset in `slot`, decoded. A record that cannot be read (the snapshot file failing,
+    /// or found damaged) reads as a free slot; so does one that does not decode (never written
+    /// so: a bug), which fails debug builds.
     pub(crate) fn get(&self, slot: u32) -> Option<Asset> {
         let record = self.slots.get(slot as usize)?.as_ref()?;
         let decoded = self.with_stored(record, |bytes| self.codec.decode(bytes));
         debug_assert!(
-            matches!(decoded, Some(Ok(_))),
+            !matches!(decoded, Some(Err(_))),
             "record of {}: {decoded:?}",
             record.id()
         );
@@ -736,7 +893,8 @@ impl Records {
     }
 
     /// Appends the name of the asset in `slot` to `out`, decoding nothing else; false for a
-    /// free slot or a record that cannot be read (a bug, which fails debug builds).
+    /// free slot, a record that cannot be read, or one that does not decode (a bug, which
+    /// fails debug builds).
     pub(crate) fn name(&self, slot: u32, out: &mut String) -> bool {
         let Some(record) = self.slots.get(slot as usize).and_then(Option::as_ref) else {
             return false;
@@ -746,7 +904,7 @@ impl Records {
             Stored::File { at, len } => self.name_from_file(at, len, out),
         };
         debug_assert!(
-            matches!(done, Some(Ok(()))),
+            !matches!(done, Some(Err(_))),
             "name of {}: {done:?}",
             record.id()
         );
@@ -780,8 +938,8 @@ impl Records {
     }
 
     /// Appends the view of the asset in `slot` to `out` ([`AssetView`]); false for a free slot,
-    /// an engine without a view, or a record that cannot be read (a bug, which fails debug
-    /// builds).
+    /// an engine without a view, a record that cannot be read, or one that does not decode (a
+    /// bug, which fails debug builds).
     pub(crate) fn render(&self, slot: u32, out: &mut Vec<u8>) -> bool {
         let Some(record) = self.slots.get(slot as usize).and_then(Option::as_ref) else {
             return false;
@@ -793,7 +951,11 @@ impl Records {
             Stored::Memory(bytes) => self.codec.render(bytes, out),
             Stored::File { at, len } => self.render_from_file(at, len, out),
         };
-        debug_assert!(done.is_ok(), "view of {}: {done:?}", record.id());
+        debug_assert!(
+            !matches!(done, Err(SnapshotError::Corrupt(_))),
+            "view of {}: {done:?}",
+            record.id()
+        );
         done.is_ok()
     }
 
@@ -1032,7 +1194,7 @@ impl RecordsCopy {
 }
 
 /// `f` of each of `items`, in order, computed on all cores (the items cut into one run per core).
-fn on_all_cores<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+pub(crate) fn on_all_cores<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per_thread = items.len().div_ceil(threads).max(1);
     let f = &f;
@@ -1244,10 +1406,32 @@ mod tests {
         slots.push(None);
         let path = std::env::temp_dir().join(format!("assetmap-{tag}-{}", std::process::id()));
         std::fs::write(&path, &file_bytes).unwrap();
-        let file = RecordFile::new(std::fs::File::open(&path).unwrap());
+        let mut sums = ChunkChecksums::default();
+        sums.update(&file_bytes);
+        let file = RecordFile::new(
+            std::fs::File::open(&path).unwrap(),
+            0,
+            file_bytes.len() as u64,
+            sums.finish(),
+        );
         let records = Records::from_parts(codec, slots, Some(Arc::new(file)));
         std::fs::remove_file(&path).unwrap();
         records
+    }
+
+    #[test]
+    fn chunk_checksums_are_each_chunks_however_the_bytes_are_fed() {
+        let bytes: Vec<u8> = (0..REGION_CHUNK * 2 + 1000)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let expected: Vec<u32> = bytes.chunks(REGION_CHUNK).map(crc32fast::hash).collect();
+        for piece in [1, 999, REGION_CHUNK, REGION_CHUNK + 1, bytes.len()] {
+            let mut sums = ChunkChecksums::default();
+            bytes.chunks(piece).for_each(|p| sums.update(p));
+            assert_eq!(sums.total(), bytes.len() as u64);
+            assert_eq!(sums.finish(), expected, "fed {piece} bytes at a time");
+        }
+        assert!(ChunkChecksums::default().finish().is_empty());
     }
 
     #[test]
