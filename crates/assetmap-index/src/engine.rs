@@ -408,6 +408,13 @@ impl Engine {
         self.records.in_file()
     }
 
+    /// The check of the records this engine reads from its snapshot file, to run once off the
+    /// request path ([`RecordsCheck`](crate::RecordsCheck)); `None` when it keeps them in memory.
+    /// It holds the file, not the engine: it runs on while the engine is locked or replaced.
+    pub fn records_check(&self) -> Option<crate::RecordsCheck> {
+        self.records.check()
+    }
+
     /// Whether part of the snapshot file this engine reads its records from was found damaged
     /// when read (each part is checked against its checksum the first time a record in it is
     /// read): those records cannot be handed out — searches leave them out — so the snapshot

@@ -29,7 +29,7 @@ pub use error::IndexError;
 pub use facets::CompiledFilter;
 pub use filter::{Filter, OpenAt, OpenAtPolicy};
 pub use interval::TimeInterval;
-pub use records::{AssetView, RecordsCopy};
+pub use records::{AssetView, RecordsCheck, RecordsCopy};
 pub use search::{MatchedFilter, Rendered, SearchOrder, SearchQuery, SearchResult};
 pub use snapshot::{SnapshotError, SnapshotReader};
 pub use text::{TextIndex, TextQuery};

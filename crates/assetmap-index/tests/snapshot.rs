@@ -503,6 +503,20 @@ fn an_engine_keeping_its_records_in_the_file_checks_each_part_of_them_when_first
     assert!(opened
         .iter()
         .all(|a| engine.get(&a.id).as_ref() == Some(&a)));
+    // Its records checked all at once (as the server does after a start): the damage is found
+    // without a record being asked for.
+    let fresh = damaged.open(true);
+    let check = fresh.records_check().unwrap();
+    assert!(check.run().is_err());
+    assert!(fresh.snapshot_damaged());
+    let sound_check = sound.open(true).records_check().unwrap();
+    let region_len = u64::from_le_bytes(
+        bytes[checksums_at + 12..checksums_at + 20]
+            .try_into()
+            .unwrap(),
+    );
+    assert_eq!(sound_check.run().unwrap(), region_len);
+    assert!(sound.open(false).records_check().is_none());
     // Read into memory, the same damage is an error before the engine is used.
     assert!(damaged.try_open(false).is_err());
     assert!(read(&bad).is_err());

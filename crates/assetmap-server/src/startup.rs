@@ -452,7 +452,11 @@ impl Application {
         // distance per category) in the background, so the first summary request is fast and
         // start-up does not wait; a summary asked for meanwhile waits for (or finishes) the
         // same work.
+        // Then, when the engine reads its records from its snapshot file, read and check all of
+        // them once (see `RecordsCheck`): damage is found at once (the sync loop then builds the
+        // engine again from the store), and no search pays for a check later.
         let warm_state = state.clone();
+        let records_check = state.engine().records_check();
         std::thread::spawn(move || {
             let warm = Instant::now();
             warm_state.warm_figures();
@@ -463,6 +467,20 @@ impl Application {
                 secs = warm.elapsed().as_secs_f64(),
                 "per-area figures warmed"
             );
+            if let Some(check) = records_check {
+                let started = Instant::now();
+                match check.run() {
+                    Ok(bytes) => tracing::info!(
+                        bytes,
+                        secs = started.elapsed().as_secs_f64(),
+                        "the engine snapshot's records read and checked"
+                    ),
+                    Err(e) => tracing::warn!(
+                        error = %e,
+                        "the engine snapshot's records could not all be read and checked"
+                    ),
+                }
+            }
         });
         let data = web::Data::from(state.clone());
         let request_timeout = Duration::from_secs(state.settings.request_timeout_secs);
