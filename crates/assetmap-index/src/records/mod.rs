@@ -415,6 +415,24 @@ impl Codec {
         Ok(())
     }
 
+    /// The length of `record` in its file form ([`file_form`](Self::file_form)), read from its
+    /// view's frame header (zstd keeps the size of what it compressed there) rather than by
+    /// decompressing the view; by decompressing it only for a frame that does not say.
+    pub(crate) fn file_form_len(&self, record: &[u8]) -> Result<usize, SnapshotError> {
+        if self.view.is_none() {
+            return Ok(record.len());
+        }
+        let view = self.view_part(record)?;
+        match zstd_safe::get_frame_content_size(view) {
+            Ok(Some(n)) => Ok(record.len() - view.len() + n as usize),
+            _ => {
+                let mut file_form = Vec::with_capacity(record.len() * 8);
+                self.file_form(record, &mut file_form)?;
+                Ok(file_form.len())
+            }
+        }
+    }
+
     /// The record kept in memory for `file_record`, a record in its file form: its view's
     /// bytes compressed again; the record as it is without a view.
     pub(crate) fn memory_form(&self, file_record: &[u8]) -> Result<Box<[u8]>, SnapshotError> {
@@ -845,12 +863,7 @@ impl Records {
     pub(crate) fn file_form_len(&self, record: &Record) -> Option<usize> {
         match record.stored() {
             Stored::File { len, .. } => Some(len as usize),
-            Stored::Memory(bytes) if self.codec.view.is_some() => {
-                let mut file_form = Vec::with_capacity(bytes.len() * 8);
-                self.codec.file_form(bytes, &mut file_form).ok()?;
-                Some(file_form.len())
-            }
-            Stored::Memory(bytes) => Some(bytes.len()),
+            Stored::Memory(bytes) => self.codec.file_form_len(bytes).ok(),
         }
     }
 
@@ -1451,6 +1464,20 @@ mod tests {
         let records = Records::from_parts(codec, slots, Some(Arc::new(file)));
         std::fs::remove_file(&path).unwrap();
         records
+    }
+
+    #[test]
+    fn a_records_file_form_length_is_known_without_making_it() {
+        let assets = synthetic::assets(8, 300);
+        for view in [None, Some(Arc::new(NameView) as Arc<dyn AssetView>)] {
+            let codec = Codec::train(&assets, view);
+            for a in &assets {
+                let record = codec.compress(a);
+                let mut file_form = Vec::new();
+                codec.file_form(&record, &mut file_form).unwrap();
+                assert_eq!(codec.file_form_len(&record).unwrap(), file_form.len());
+            }
+        }
     }
 
     #[test]
