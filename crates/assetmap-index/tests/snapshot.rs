@@ -521,8 +521,9 @@ fn an_engine_keeping_its_records_in_the_file_checks_each_part_of_them_when_first
     assert!(damaged.try_open(false).is_err());
     assert!(read(&bad).is_err());
 
-    // The checksums or their place damaged, or the file cut short: an error at the start.
-    for at in [checksums_at + 3, checksums_at + 14, n - 8, n - 1] {
+    // Any byte of the checksums or of their place damaged, or the file cut short: an error at
+    // the start, never a panic.
+    for at in checksums_at..n {
         let mut bad = bytes.clone();
         bad[at] ^= 0x5a;
         let file = TempFile::of(&bad, &format!("damaged-{at}"));
