@@ -12,15 +12,16 @@
 
 use crate::config::Settings;
 use crate::state::AppState;
-use crate::sync::apply_changes;
+use crate::sync::{apply_changes, swap_in};
 use anyhow::Context;
 use assetmap_index::{Engine, SnapshotReader};
-use assetmap_store::AssetStore;
+use assetmap_store::{AssetStore, StoreError};
 use serde::{Deserialize, Serialize};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// When the engine is this many changes or more ahead of its snapshot — at a start that applied
 /// them from the feed, or at a clean stop — a new snapshot is written, so that the next start
@@ -310,4 +311,50 @@ pub async fn write_if_wanted(
     };
     log_written(&path, &done, engine.len(), seq, started);
     engine
+}
+
+/// The engine reads its records from its snapshot file, and part of it was found damaged (each
+/// part is checked the first time a record in it is read, and all of them once after a start:
+/// [`Engine::snapshot_damaged`]): the records there cannot be handed out. The engine is built
+/// again from the store, off to the side (the live one goes on answering meanwhile), a new
+/// snapshot written in place of the damaged one when the settings keep one, and swapped in.
+async fn rebuild_from_store(state: &AppState) -> Result<(), StoreError> {
+    let started = Instant::now();
+    let seq = state.store.latest_seq().await?;
+    let assets = state.store.all().await?;
+    let built = tokio::task::spawn_blocking(move || crate::state::build_engine(assets))
+        .await
+        .map_err(|e| StoreError::Other(format!("building the engine failed: {e}")))?;
+    let built = write_if_wanted(state.store.as_ref(), &state.settings, built, seq).await;
+    swap_in(state, built, seq).await?;
+    tracing::info!(
+        secs = started.elapsed().as_secs_f64(),
+        "the engine was built again from the store, in place of the damaged snapshot's"
+    );
+    Ok(())
+}
+
+/// Watches for a damaged snapshot (every `poll_interval_secs`) and builds the engine again from
+/// the store when one is found; runs for as long as the server serves.
+pub async fn mend_when_damaged(state: Arc<AppState>) {
+    let period = Duration::from_secs_f64(state.settings.poll_interval_secs.clamp(0.05, 60.0));
+    let mut told = false;
+    loop {
+        tokio::time::sleep(period).await;
+        if !state.engine().snapshot_damaged() {
+            continue;
+        }
+        if !told {
+            tracing::error!(
+                "part of the engine snapshot file was found damaged when read: the assets recorded there are left out of answers until the engine is built again from the store (now)"
+            );
+            told = true;
+        }
+        match rebuild_from_store(&state).await {
+            Ok(()) => told = false,
+            Err(e) => {
+                tracing::warn!(error = %e, "the engine could not be built again from the store; retrying");
+            }
+        }
+    }
 }

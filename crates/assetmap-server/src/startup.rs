@@ -522,9 +522,11 @@ impl Application {
         let eraser = tokio::spawn(crate::routes::suggestions::keep_erasing_contacts(
             self.state.clone(),
         ));
+        let mender = tokio::spawn(engine_snapshot::mend_when_damaged(self.state.clone()));
         let result = self.server.await;
         sync.abort();
         eraser.abort();
+        mender.abort();
         engine_snapshot::refresh_at_stop(&self.state).await;
         result
     }

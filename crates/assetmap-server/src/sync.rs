@@ -110,7 +110,11 @@ async fn rebuild(state: &AppState, pending: Vec<Change>) -> Result<usize, StoreE
 /// Makes `built` (an engine at the store's change `upto`) the live one: what changed since
 /// (local writes included: they are in the feed too) is read without the write lock and
 /// applied under it, again if a local write came in between. Returns how many changes that was.
-async fn swap_in(state: &AppState, mut built: Engine, upto: u64) -> Result<usize, StoreError> {
+pub(crate) async fn swap_in(
+    state: &AppState,
+    mut built: Engine,
+    upto: u64,
+) -> Result<usize, StoreError> {
     let (_guard, last, applied) = loop {
         let generation = state.engine_generation();
         let tail = state.store.pending_changes(upto).await?;
@@ -129,29 +133,6 @@ async fn swap_in(state: &AppState, mut built: Engine, upto: u64) -> Result<usize
     // milliseconds, once per rebuild).
     crate::allocator::release_freed_memory();
     Ok(applied)
-}
-
-/// The engine reads its records from its snapshot file, and part of it was found damaged (each
-/// part is checked the first time a record in it is read: [`Engine::snapshot_damaged`]): the
-/// records there cannot be handed out. The engine is built again from the store, off to the
-/// side (the live one goes on answering meanwhile), a new snapshot written in place of the
-/// damaged one when the settings keep one, and swapped in.
-async fn rebuild_from_store(state: &AppState) -> Result<(), StoreError> {
-    let started = std::time::Instant::now();
-    let seq = state.store.latest_seq().await?;
-    let assets = state.store.all().await?;
-    let built = tokio::task::spawn_blocking(move || crate::state::build_engine(assets))
-        .await
-        .map_err(|e| StoreError::Other(format!("building the engine failed: {e}")))?;
-    let built =
-        crate::engine_snapshot::write_if_wanted(state.store.as_ref(), &state.settings, built, seq)
-            .await;
-    swap_in(state, built, seq).await?;
-    tracing::info!(
-        secs = started.elapsed().as_secs_f64(),
-        "the engine was built again from the store, in place of the damaged snapshot's"
-    );
-    Ok(())
 }
 
 /// `base` with `changes` applied: each changed asset in its state as of the changes' snapshot
@@ -174,7 +155,6 @@ pub async fn run(state: Arc<AppState>) {
     let period = Duration::from_secs_f64(state.settings.poll_interval_secs.clamp(0.05, 60.0));
     let mut signal = state.store.change_signal();
     let mut was_down = false;
-    let mut snapshot_damage_told = false;
     loop {
         match signal.as_mut() {
             Some(rx) => {
@@ -189,20 +169,6 @@ pub async fn run(state: Arc<AppState>) {
                 }
             }
             None => tokio::time::sleep(period).await,
-        }
-        if state.engine().snapshot_damaged() {
-            if !snapshot_damage_told {
-                tracing::error!(
-                    "part of the engine snapshot file was found damaged when read: the assets recorded there are left out of answers until the engine is built again from the store (now)"
-                );
-                snapshot_damage_told = true;
-            }
-            match rebuild_from_store(&state).await {
-                Ok(()) => snapshot_damage_told = false,
-                Err(e) => {
-                    tracing::warn!(error = %e, "the engine could not be built again from the store; retrying");
-                }
-            }
         }
         match catch_up(&state).await {
             Ok(n) => {
