@@ -15,7 +15,7 @@ use assetmap_tests::{
     agent, fresh_postgis_database, request, sample_feature, test_settings, ServerProcess,
     ADMIN_TOKEN,
 };
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -273,6 +273,26 @@ fn assets_served(http: &ureq::Agent, server: &ServerProcess) -> u64 {
         .expect("numberMatched")
 }
 
+/// The server binary the process tests start.
+fn server_binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_assetmap-under-test"))
+}
+
+/// The environment of those servers: a snapshot however few the assets.
+const SERVER_ENV: [(&str, &str); 1] = [("ASSETMAP_ENGINE_SNAPSHOT_MIN_ASSETS", "0")];
+
+/// How long such a server may take to start.
+const SERVER_WAIT: Duration = Duration::from_secs(120);
+
+/// A fresh directory for a GeoPackage store (kept while the `TempDir` lives), the store's path
+/// and its snapshot's (the default, beside it).
+fn store_dir() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("assets.gpkg");
+    let snapshot = dir.path().join("assets.gpkg.engine");
+    (dir, store, snapshot)
+}
+
 /// Stops `server` as a service manager would (SIGTERM) and waits for it to exit.
 fn stop(mut server: ServerProcess) {
     let pid = server.child.id().to_string();
@@ -287,13 +307,9 @@ fn stop(mut server: ServerProcess) {
 
 #[test]
 fn a_clean_stop_writes_a_new_snapshot_when_the_engine_is_far_ahead_of_it() {
-    let binary = Path::new(env!("CARGO_BIN_EXE_assetmap-under-test"));
-    let dir = tempfile::tempdir().unwrap();
-    let store_path = dir.path().join("assets.gpkg");
-    let snapshot = dir.path().join("assets.gpkg.engine");
+    let (binary, env, wait) = (server_binary(), SERVER_ENV, SERVER_WAIT);
+    let (_dir, store_path, snapshot) = store_dir();
     let store_arg = store_path.to_str().unwrap();
-    let env = [("ASSETMAP_ENGINE_SNAPSHOT_MIN_ASSETS", "0")];
-    let wait = Duration::from_secs(120);
     let http = agent();
     let serve = ["--store", store_arg, "serve", "--bind", "127.0.0.1:0"];
 
@@ -342,7 +358,7 @@ fn a_clean_stop_writes_a_new_snapshot_when_the_engine_is_far_ahead_of_it() {
 
 /// How many assets a server started afresh with `args` serves.
 fn assets_served_after_restart(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> u64 {
-    let server = ServerProcess::start(binary, args, env, Duration::from_secs(120));
+    let server = ServerProcess::start(binary, args, env, SERVER_WAIT);
     let n = assets_served(&agent(), &server);
     stop(server);
     n
@@ -350,13 +366,9 @@ fn assets_served_after_restart(binary: &Path, args: &[&str], env: &[(&str, &str)
 
 #[test]
 fn a_snapshot_found_damaged_while_serving_is_replaced_by_a_build_from_the_store() {
-    let binary = Path::new(env!("CARGO_BIN_EXE_assetmap-under-test"));
-    let dir = tempfile::tempdir().unwrap();
-    let store_path = dir.path().join("assets.gpkg");
-    let snapshot = dir.path().join("assets.gpkg.engine");
+    let (binary, env, wait) = (server_binary(), SERVER_ENV, SERVER_WAIT);
+    let (_dir, store_path, snapshot) = store_dir();
     let store_arg = store_path.to_str().unwrap();
-    let env = [("ASSETMAP_ENGINE_SNAPSHOT_MIN_ASSETS", "0")];
-    let wait = Duration::from_secs(120);
     let http = agent();
     let args = [
         "--store",

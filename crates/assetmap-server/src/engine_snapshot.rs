@@ -15,7 +15,7 @@ use crate::state::AppState;
 use crate::sync::{apply_changes, swap_in};
 use anyhow::Context;
 use assetmap_index::{Engine, SnapshotReader};
-use assetmap_store::{AssetStore, StoreError};
+use assetmap_store::AssetStore;
 use serde::{Deserialize, Serialize};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -318,13 +318,10 @@ pub async fn write_if_wanted(
 /// [`Engine::snapshot_damaged`]): the records there cannot be handed out. The engine is built
 /// again from the store, off to the side (the live one goes on answering meanwhile), a new
 /// snapshot written in place of the damaged one when the settings keep one, and swapped in.
-async fn rebuild_from_store(state: &AppState) -> Result<(), StoreError> {
+async fn rebuild_from_store(state: &AppState) -> anyhow::Result<()> {
     let started = Instant::now();
-    let seq = state.store.latest_seq().await?;
-    let assets = state.store.all().await?;
-    let built = tokio::task::spawn_blocking(move || crate::state::build_engine(assets))
-        .await
-        .map_err(|e| StoreError::Other(format!("building the engine failed: {e}")))?;
+    let (built, seq) =
+        crate::state::engine_from_store(state.store.as_ref(), &state.settings).await?;
     let built = write_if_wanted(state.store.as_ref(), &state.settings, built, seq).await;
     swap_in(state, built, seq).await?;
     tracing::info!(
@@ -353,7 +350,9 @@ pub async fn mend_when_damaged(state: Arc<AppState>) {
         match rebuild_from_store(&state).await {
             Ok(()) => told = false,
             Err(e) => {
-                tracing::warn!(error = %e, "the engine could not be built again from the store; retrying");
+                tracing::warn!(
+                    "the engine could not be built again from the store (retrying): {e:#}"
+                );
             }
         }
     }

@@ -254,28 +254,7 @@ pub async fn load_engine_from(
             ),
         }
     }
-    let started = Instant::now();
-    // Read the sequence number first: changes made while loading are applied again by the
-    // sync loop, which is harmless (upserts and deletes are idempotent).
-    let seq = store
-        .latest_seq()
-        .await
-        .context("Failed to read the change feed")?;
-    let assets = store
-        .all()
-        .await
-        .context("Failed to load assets from the store")?;
-    let read = started.elapsed();
-    let engine = crate::state::build_engine(assets);
-    let total = started.elapsed();
-    tracing::info!(
-        assets = engine.len(),
-        secs = total.as_secs_f64(),
-        read_secs = read.as_secs_f64(),
-        build_secs = (total - read).as_secs_f64(),
-        store = %settings.store.describe(),
-        "engine loaded"
-    );
+    let (engine, seq) = crate::state::engine_from_store(store, settings).await?;
     let engine = engine_snapshot::write_if_wanted(store, settings, engine, seq).await;
     Ok((engine, seq, LoadedFrom::Store))
 }

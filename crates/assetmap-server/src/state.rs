@@ -26,6 +26,39 @@ pub fn build_engine(assets: Vec<Asset>) -> Engine {
     Engine::with_view(assets, engine_view())
 }
 
+/// The server's engine of every asset in `store` now, and the change-feed sequence number it
+/// is at (read first: changes made while loading are applied again by the sync loop, which is
+/// harmless, upserts and deletes being idempotent). Built on a blocking thread; logged.
+pub async fn engine_from_store(
+    store: &dyn AssetStore,
+    settings: &Settings,
+) -> anyhow::Result<(Engine, u64)> {
+    use anyhow::Context;
+    let started = std::time::Instant::now();
+    let seq = store
+        .latest_seq()
+        .await
+        .context("Failed to read the change feed")?;
+    let assets = store
+        .all()
+        .await
+        .context("Failed to load assets from the store")?;
+    let read = started.elapsed();
+    let engine = tokio::task::spawn_blocking(move || build_engine(assets))
+        .await
+        .context("Building the engine failed")?;
+    let total = started.elapsed();
+    tracing::info!(
+        assets = engine.len(),
+        secs = total.as_secs_f64(),
+        read_secs = read.as_secs_f64(),
+        build_secs = (total - read).as_secs_f64(),
+        store = %settings.store.describe(),
+        "engine loaded"
+    );
+    Ok((engine, seq))
+}
+
 /// Shared state: the store (source of truth), the engine (answers reads), the place (area
 /// reference data, loaded once) and the per-area figures' cache.
 pub struct AppState {
