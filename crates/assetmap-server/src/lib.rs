@@ -30,6 +30,7 @@ pub mod stale_cli;
 pub mod starting;
 pub mod startup;
 pub mod state;
+pub mod stop_signal;
 pub mod suggest;
 pub mod sync;
 pub mod telemetry;

@@ -6,6 +6,7 @@
 //! real server takes over the same listener.
 
 use crate::errors::{ApiError, RETRY_AFTER_SECS};
+use crate::stop_signal::StopSignal;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{KeepAlive, Method};
 use actix_web::{web, HttpRequest, HttpResponse, HttpServer, ResponseError};
@@ -72,11 +73,13 @@ impl Progress {
 }
 
 /// A server on `listener` answering every request as described above. It is not running until
-/// the returned future is polled (spawn it); stop it with its handle.
+/// the returned future is polled (spawn it); stop it with its handle. It stops by itself when
+/// the process is told to (`stop`).
 pub fn serve(
     listener: TcpListener,
     progress: Arc<Progress>,
     request_timeout: Duration,
+    stop: &StopSignal,
 ) -> std::io::Result<actix_web::dev::Server> {
     let progress = web::Data::from(progress);
     Ok(HttpServer::new(move || {
@@ -90,6 +93,7 @@ pub fn serve(
     .keep_alive(KeepAlive::Disabled)
     .client_request_timeout(request_timeout)
     .shutdown_timeout(1)
+    .shutdown_signal(stop.stopped())
     .listen(listener)?
     .run())
 }

@@ -7,6 +7,7 @@ use crate::config::{Seed, Settings, StoreLocation};
 use crate::engine_snapshot::{self, LoadedFrom};
 use crate::starting::{self, Progress};
 use crate::state::AppState;
+use crate::stop_signal::StopSignal;
 use crate::{edge, routes, sync, telemetry};
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
@@ -357,7 +358,8 @@ impl Application {
         let (engine, seq) = load_engine(store.as_ref(), &settings).await?;
         let place = load_place(&settings)?;
         let listener = bind(&settings)?;
-        Self::serve(listener, settings, store, engine, seq, place)
+        let stop = StopSignal::listen()?;
+        Self::serve(listener, settings, store, engine, seq, place, &stop)
     }
 
     /// What `assetmap serve` runs: binds the listener first and answers `starting`
@@ -370,6 +372,9 @@ impl Application {
         settings: Settings,
         on_first_wait: impl FnOnce(SocketAddr),
     ) -> anyhow::Result<Option<Application>> {
+        // Listened for from here to the end: a signal sent while the port passes from the
+        // `starting` server to the real one stops the real one as it begins.
+        let stop = StopSignal::listen()?;
         let listener = bind(&settings)?;
         let address = listener.local_addr()?;
         let progress = Arc::new(Progress::new(settings.store.kind()));
@@ -377,6 +382,7 @@ impl Application {
             listener.try_clone()?,
             progress.clone(),
             Duration::from_secs(settings.request_timeout_secs),
+            &stop,
         )?;
         let handle = starting.handle();
         let mut starting = actix_web::rt::spawn(starting);
@@ -387,8 +393,8 @@ impl Application {
                 let loaded = wait_for_store(&settings, &progress, || on_first_wait(address)).await?;
                 anyhow::Ok((loaded, place))
             } => loaded,
-            // The `starting` server stops only when the process is told to (actix's signal
-            // handling), or when it fails.
+            // The `starting` server stops only when the process is told to (`stop`), or when
+            // it fails.
             stopped = &mut starting => {
                 return match stopped {
                     Ok(Ok(())) => Ok(None),
@@ -412,11 +418,12 @@ impl Application {
             loaded.engine,
             loaded.seq,
             place,
+            &stop,
         )?;
         Ok(Some(app))
     }
 
-    /// The real server on `listener`.
+    /// The real server on `listener`, stopping when the process is told to (`stop`).
     fn serve(
         listener: TcpListener,
         settings: Settings,
@@ -424,6 +431,7 @@ impl Application {
         engine: Engine,
         seq: u64,
         place: Arc<assetmap_place::Place>,
+        stop: &StopSignal,
     ) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
         let state = Arc::new(AppState::new(settings, store, engine, seq, place));
@@ -476,6 +484,7 @@ impl Application {
         // deadline is in `edge`); a closing connection gets a second to finish.
         .client_request_timeout(request_timeout)
         .client_disconnect_timeout(Duration::from_secs(1))
+        .shutdown_signal(stop.stopped())
         .listen(listener)?
         .run();
         Ok(Application {
