@@ -471,6 +471,36 @@ impl ServerProcess {
         }
     }
 
+    /// Sends `signal` as `kill` takes it (`"-TERM"`, as a service manager stops a server;
+    /// `"-INT"`, as Ctrl-C) and waits up to `timeout` for the process to exit: its exit status,
+    /// or `None` when it was still running then (it is killed with SIGKILL).
+    pub fn stop_with(
+        mut self,
+        signal: &str,
+        timeout: Duration,
+    ) -> Option<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("`kill` runs");
+        assert!(sent.success(), "kill {signal} {pid} failed");
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self
+                .child
+                .try_wait()
+                .expect("the process can be waited for")
+            {
+                return Some(status);
+            }
+            if started.elapsed() > timeout {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Kills the process with SIGKILL (no chance to flush anything) and waits for it.
     pub fn kill_9(&mut self) {
         let _ = self.child.kill();

@@ -294,14 +294,10 @@ fn store_dir() -> (tempfile::TempDir, PathBuf, PathBuf) {
 }
 
 /// Stops `server` as a service manager would (SIGTERM) and waits for it to exit.
-fn stop(mut server: ServerProcess) {
-    let pid = server.child.id().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = server.child.wait().unwrap();
+fn stop(server: ServerProcess) {
+    let status = server
+        .stop_with("-TERM", SERVER_WAIT)
+        .expect("the server stops after SIGTERM");
     assert!(status.success(), "the server stopped with {status}");
 }
 

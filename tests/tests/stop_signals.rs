@@ -16,24 +16,10 @@ fn binary() -> &'static Path {
 }
 
 /// Sends `signal` to `server` and waits (at most 30 s) for it to exit; it must exit cleanly.
-fn stop_with(mut server: ServerProcess, signal: &str) {
-    let pid = server.child.id().to_string();
-    let sent = std::process::Command::new("kill")
-        .args([signal, &pid])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let started = Instant::now();
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            assert!(status.success(), "the server stopped with {status}");
-            return;
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            server.kill_9();
-            panic!("the server did not stop within 30 s of {signal}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
+fn stop_with(server: ServerProcess, signal: &str) {
+    match server.stop_with(signal, Duration::from_secs(30)) {
+        Some(status) => assert!(status.success(), "the server stopped with {status}"),
+        None => panic!("the server did not stop within 30 s of {signal}"),
     }
 }
 
