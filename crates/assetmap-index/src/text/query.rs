@@ -828,7 +828,7 @@ mod tests {
 
     #[test]
     fn every_concept_phrase_is_found_in_a_query_and_every_concept_reaches_something() {
-        for c in super::super::concepts::CONCEPTS {
+        for c in super::super::concepts::CONCEPTS.iter() {
             assert!(
                 !c.words.is_empty() || !c.categories.is_empty(),
                 "{}",

@@ -17,6 +17,12 @@
 //! count inside them ("on my own"); the longest phrase at a place in the query wins.
 
 use assetmap_core::Category;
+use std::sync::LazyLock;
+
+mod conditions;
+mod life;
+mod origins;
+mod pastimes;
 
 /// Weight of a match through one of a concept's words.
 pub const CONCEPT_WORD_WEIGHT: f32 = 0.8;
@@ -38,9 +44,21 @@ pub struct Concept {
 
 use Category as C;
 
-/// The concepts, each from a coordinator's everyday conversations: needs, feelings, activities
-/// and life events.
-pub const CONCEPTS: &[Concept] = &[
+/// Every concept: the [core](CORE) ones, then those about where a person comes from
+/// ([`origins`]), a health condition or disability ([`conditions`]), a pastime ([`pastimes`])
+/// and a stage or event of life ([`life`]).
+pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
+    CORE.iter()
+        .chain(origins::ORIGINS)
+        .chain(conditions::CONDITIONS)
+        .chain(pastimes::PASTIMES)
+        .chain(life::LIFE)
+        .collect()
+});
+
+/// The concepts first written, each from a coordinator's everyday conversations: needs,
+/// feelings, activities and life events.
+const CORE: &[Concept] = &[
     Concept {
         name: "mental wellbeing",
         phrases: &[
