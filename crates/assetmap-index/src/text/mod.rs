@@ -54,14 +54,19 @@
 //!
 //! A query term's match is its best expansion's `bm25`. It is measured against the term's
 //! *ideal* match — its strongest expansion found in the name of an asset of average length —
-//! and capped at 1. An asset's **relevance** is the sum of that over the query's terms (a term
-//! it does not match counts 0) divided by the number of terms, at most
-//! [`FULL_MATCH_TERMS`](scoring::FULL_MATCH_TERMS) (3), and capped at 1: for up to three
-//! terms the mean, so an asset matching two of two words well scores about twice one matching
-//! one of them; in a longer sentence, three words fully matched are a full match. Terms are combined by OR: an asset matching
-//! any term is a hit. Because relevance is absolute (not relative to the other hits), a
-//! search can stop early: assets that can only match through their categories are read only
-//! where they could still make the list (see [`TextIndex::category_only_bound`]).
+//! and capped at 1. Each term counts by its *informativeness*: the idf of its own words over
+//! the idf of a word no asset has (1 for a phrase naming a concept or venue, and for words no
+//! asset has), so in "he misses playing Gaelic with the lads" a place matching *gaelic* (a
+//! few assets have it) counts for more than one matching *lads* or *playing*. An asset's
+//! **relevance** is the sum of its terms' weighted matches (a term it does not match counts 0)
+//! divided by the informativeness of the query's [`FULL_MATCH_TERMS`](scoring::FULL_MATCH_TERMS)
+//! (3) most informative terms, and capped at 1: for up to three terms a weighted mean, so an
+//! asset matching two of two words well scores about twice one matching one of them; in a
+//! longer sentence, its three most telling words fully matched are a full match. Terms are
+//! combined by OR: an asset matching any term is a hit. Because relevance is absolute (not
+//! relative to the other hits), a search can stop early: assets that can only match through
+//! their categories are read only where they could still make the list (see
+//! [`TextIndex::category_only_bound`]).
 //!
 //! # Layout, for speed
 //! The index is cut by a ~1 km grid: the assets of a cell form a *chunk* (a cell of more than

@@ -5,7 +5,7 @@ use super::accumulator::Accumulator;
 use super::grid::{chord2_in, chord2_to_m, Circle, Region};
 use super::posting_list::PostingList;
 use super::postings::{CellDoc, TermId, TextIndex};
-use super::query::{TextQuery, MAX_QUERY_TERMS};
+use super::query::{QueryTerm, TextQuery, MAX_QUERY_TERMS};
 use super::vocabulary::{category_term, WEIGHT_SCALE, W_CATEGORY, W_NAME};
 use crate::facets::{category_bit, CompiledFilter, Facets};
 use assetmap_core::Category;
@@ -77,8 +77,13 @@ impl TextIndex {
             let df = self.terms[id as usize].df as f32;
             (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
         };
+        // The idf of a word no asset has: the most a word can say.
+        let idf_unseen = (1.0 + (n + 0.5) / 0.5).ln();
         let mut terms = Vec::new();
         for term in query.terms.iter().take(MAX_QUERY_TERMS) {
+            let informativeness = self
+                .own_term(term)
+                .map_or(1.0, |id| (idf(id) / idf_unseen).min(1.0));
             let mut words = Vec::new();
             let mut categories = Vec::new();
             let mut ideal: f32 = 0.0;
@@ -120,12 +125,29 @@ impl TextIndex {
                 words,
                 categories,
                 ideal: ideal * REFERENCE_SATURATION,
+                informativeness,
             });
         }
         PreparedQuery {
+            divisor: divisor(&terms),
             terms,
             avg: (self.total_len as f32 / n).max(1.0),
         }
+    }
+
+    /// The index term of the words `term` is made of, as typed, when some asset has them and
+    /// they name no concept or venue: what [`PreparedTerm::informativeness`] is measured on.
+    fn own_term(&self, term: &QueryTerm) -> Option<TermId> {
+        if term
+            .expansions
+            .iter()
+            .any(|e| e.via == "concept" || e.via == "venue")
+        {
+            return None;
+        }
+        let own = term.expansions.iter().find(|e| e.via == "word")?;
+        let &id = self.dictionary.get(own.index_term().as_str())?;
+        (self.terms[id as usize].df > 0).then_some(id)
     }
 
     /// Phase 1 of a search: every asset in `area` passing `filter` that matches a query term
@@ -191,13 +213,13 @@ impl TextIndex {
                     .map(|c| c.scale * tf / (tf + norm0))
                     .fold(0.0, f32::max);
                 if t.ideal > 0.0 {
-                    (best / t.ideal).min(1.0)
+                    t.informativeness * (best / t.ideal).min(1.0)
                 } else {
                     0.0
                 }
             })
             .sum();
-        (sum / divisor(p.terms.len())).min(1.0)
+        (sum / p.divisor).min(1.0)
     }
 
     /// Phase 2 of a search: the assets in `area` passing `filter` that match the query only
@@ -266,6 +288,8 @@ pub struct WordHits {
 pub struct PreparedQuery {
     terms: Vec<PreparedTerm>,
     avg: f32,
+    /// What the sum of the terms' weighted matches is divided by ([`divisor`]).
+    divisor: f32,
 }
 
 impl PreparedQuery {
@@ -284,6 +308,11 @@ struct PreparedTerm {
     /// The BM25 of an ideal match: the term's strongest expansion, found in the name of an
     /// asset of average length.
     ideal: f32,
+    /// How much the term says about which asset is meant, 0..=1: its words' inverse document
+    /// frequency over that of a word no asset has, so a word half the directory has ("hall",
+    /// "lads") counts less than one a few have ("gaelic"); 1 for a phrase that names a
+    /// concept or a venue ("feeling low"), and for words no asset has.
+    informativeness: f32,
 }
 
 #[derive(Debug, Clone)]
@@ -306,8 +335,9 @@ pub struct TextHit {
     /// The engine's slot for the asset.
     pub slot: u32,
     /// Relevance, 0..=1: the sum over the query terms of each term's best match relative to
-    /// an ideal one, divided by the number of terms (at most [`FULL_MATCH_TERMS`]) and capped
-    /// at 1 (see the module docs); above 0.
+    /// an ideal one, weighted by how informative the term is, divided by the weights of the
+    /// [`FULL_MATCH_TERMS`] most informative terms and capped at 1 (see the module docs);
+    /// above 0.
     pub relevance: f32,
     /// Bit `i` set when the asset matched query term `i` ([`TextQuery::terms`]).
     pub matched: u32,
@@ -335,10 +365,17 @@ fn gather(docs: &[CellDoc], list: PostingList<'_>, out: &mut Vec<(CellDoc, u16)>
 /// distance would rank alone.
 pub const FULL_MATCH_TERMS: usize = 3;
 
-/// What the sum of a query's term matches is divided by: the number of terms, at most
-/// [`FULL_MATCH_TERMS`].
-fn divisor(n_terms: usize) -> f32 {
-    n_terms.clamp(1, FULL_MATCH_TERMS) as f32
+/// What the sum of a query's weighted term matches is divided by: the informativeness of its
+/// [`FULL_MATCH_TERMS`] most informative terms, added. Matching those fully is a relevance of
+/// 1; for a query of up to three equally informative terms it is their number (the mean).
+fn divisor(terms: &[PreparedTerm]) -> f32 {
+    let mut weights: Vec<f32> = terms.iter().map(|t| t.informativeness).collect();
+    weights.sort_unstable_by(|a, b| b.total_cmp(a));
+    weights
+        .iter()
+        .take(FULL_MATCH_TERMS)
+        .sum::<f32>()
+        .max(f32::MIN_POSITIVE)
 }
 
 /// Appends the hits of `acc` to `out`, with category matches added and relevance computed.
@@ -349,7 +386,7 @@ fn push_hits(
     out: &mut Vec<TextHit>,
 ) {
     let tf = f32::from(W_CATEGORY);
-    let divide_by = divisor(p.terms.len());
+    let divide_by = p.divisor;
     out.reserve(acc.len());
     for (slot, a) in acc.iter() {
         let cat_sat = tf / (tf + norm(a.len));
@@ -363,7 +400,7 @@ fn push_hits(
                 }
             }
             if best > 0.0 && t.ideal > 0.0 {
-                relevance += (best / t.ideal).min(1.0);
+                relevance += t.informativeness * (best / t.ideal).min(1.0);
                 matched |= 1 << ti;
             }
         }

@@ -669,31 +669,87 @@ fn martial_arts_are_not_art() {
     assert_eq!(terms, ["art", "martial art"], "the second art is art");
 }
 
-#[test]
-fn in_a_long_sentence_three_words_fully_matched_are_a_full_match() {
-    let assets = vec![
-        asset(
-            "three",
-            "Chess Singing Football",
+/// `assets` and fifty others named "<common> Hall <i>": a directory where `common` and "hall"
+/// are everywhere.
+fn among_many(mut assets: Vec<Asset>, common: &str) -> Vec<Asset> {
+    for i in 0..50 {
+        assets.push(asset(
+            &format!("other-{i}"),
+            &format!("{common} Hall {i}"),
             "",
             &["community_groups"],
             &[],
             SALE,
-        ),
-        asset("one", "Chess", "", &["community_groups"], &[], SALE),
-    ];
+        ));
+    }
+    assets
+}
+
+#[test]
+fn in_a_long_sentence_its_three_most_telling_words_fully_matched_are_a_full_match() {
+    let assets = among_many(
+        vec![
+            asset(
+                "three",
+                "Chess Singing Football",
+                "",
+                &["community_groups"],
+                &[],
+                SALE,
+            ),
+            asset("one", "Chess", "", &["community_groups"], &[], SALE),
+        ],
+        "Parish",
+    );
     let ix = index(&assets);
     let relevance = |q: &str| -> Vec<f32> {
         let mut hits = ix.search(&TextQuery::parse(q), None, &CompiledFilter::default());
         hits.sort_by_key(|h| h.slot);
         hits.iter().map(|h| h.relevance).collect()
     };
-    // Two words: the mean.
+    // Two words: the mean (chess is in two assets, singing in one: nearly as telling).
     let r = relevance("chess singing");
     assert!(r[0] > 0.9 && (r[1] - r[0] / 2.0).abs() < 0.1, "{r:?}");
-    // Six words (three matched by the first): the sum over three, capped at 1.
-    let r = relevance("chess singing football tennis rugby cycling");
+    // Five words, three matched by the first, the others in every other asset: a full match.
+    let r = relevance("chess singing football parish hall");
     assert!(r[0] > 0.9, "{r:?}");
     assert!((r[1] - r[0] / 3.0).abs() < 0.1, "{r:?}");
     assert!(r.iter().all(|x| *x <= 1.0));
+}
+
+#[test]
+fn a_word_few_assets_have_counts_for_more_than_one_most_have() {
+    let assets = among_many(
+        vec![
+            asset(
+                "gaelic",
+                "St Brendan's Gaelic Football",
+                "",
+                &["physical_activity_sport"],
+                &[],
+                SALE,
+            ),
+            asset(
+                "parish",
+                "Parish Rooms",
+                "",
+                &["community_groups"],
+                &[],
+                SALE,
+            ),
+        ],
+        "Parish",
+    );
+    let ix = index(&assets);
+    let mut hits = ix.search(
+        &TextQuery::parse("gaelic at the parish"),
+        None,
+        &CompiledFilter::default(),
+    );
+    hits.sort_by(|a, b| b.relevance.total_cmp(&a.relevance));
+    let first = &assets[hits[0].slot as usize];
+    assert_eq!(first.id.as_str(), "gaelic", "{hits:?}");
+    // "parish" is in 51 of 52 assets: it says next to nothing.
+    let parish = hits.iter().find(|h| h.slot == 1).unwrap();
+    assert!(parish.relevance < hits[0].relevance / 4.0, "{hits:?}");
 }
