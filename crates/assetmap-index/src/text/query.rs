@@ -542,7 +542,7 @@ impl TextQuery {
             let Source::Concept(ci) = *source else {
                 continue;
             };
-            let concept: &Concept = &CONCEPTS[ci];
+            let concept: &Concept = CONCEPTS[ci];
             for w in &v.concept_words[ci] {
                 add(Expansion {
                     stems: w.clone(),
