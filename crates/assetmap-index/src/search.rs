@@ -1023,7 +1023,9 @@ impl Engine {
     /// Records of one site make way for other places: in relevance order, a candidate of the
     /// same site as a better one ([`same_site`], on positions from the packed facets and names
     /// read from the records — only of candidates near another) is marked with it and moved
-    /// after every other. The first `limit` are kept. Returns the list and how many places
+    /// after every other; but an association (the club) scoring within [`SITE_TIE`] of its
+    /// site's leader (the ground) takes its place ([`leads_its_site`]). The first `limit` are
+    /// kept. Returns the list and how many places
     /// (candidates not grouped under another) it found.
     fn group_sites<'a>(
         &self,
@@ -1064,16 +1066,28 @@ impl Engine {
                 if keys_alike(keys(i), keys(j))
                     && haversine_m(there.0, there.1, here.0, here.1) <= SAME_SITE_M
                 {
-                    leader = Some(ranked[j].slot);
+                    leader = Some(j);
                     break;
                 }
             }
-            if leader.is_some() {
-                grouped += 1;
-            } else {
+            let Some(j) = leader else {
                 leaders += 1;
+                continue;
+            };
+            grouped += 1;
+            if leads_its_site(&ranked[i], &ranked[j]) {
+                // It takes the leader's place, and the records grouped under that leader so
+                // far follow it instead.
+                ranked.swap(i, j);
+                spans.swap(i, j);
+                let (new, old) = (ranked[j].slot, ranked[i].slot);
+                for r in &mut ranked[..i] {
+                    if r.same_site_as == Some(old) {
+                        r.same_site_as = Some(new);
+                    }
+                }
             }
-            ranked[i].same_site_as = leader;
+            ranked[i].same_site_as = Some(ranked[j].slot);
         }
         if grouped > 0 {
             // Stable: both parts keep their order.
@@ -1082,6 +1096,22 @@ impl Engine {
         ranked.truncate(limit);
         (ranked, leaders)
     }
+}
+
+/// How close in score (0..=1) two records of one site are for the association among them to
+/// lead ([`leads_its_site`]).
+const SITE_TIE: f64 = 0.02;
+
+/// Whether `candidate`, ranked below `leader` at the same site, leads it instead: when it is
+/// an association (the people who do the thing: a club, a group) and the leader is not (the
+/// ground, the hall, the building), and it scores within [`SITE_TIE`] of it.
+fn leads_its_site(candidate: &Ranked<'_>, leader: &Ranked<'_>) -> bool {
+    use assetmap_core::AbcdType;
+    let is_association =
+        |r: &Ranked<'_>| AbcdType::ALL[r.facets.abcd_index()] == AbcdType::Association;
+    is_association(candidate)
+        && !is_association(leader)
+        && candidate.score >= leader.score - SITE_TIE
 }
 
 /// A candidate whose key is known, before its record is read.
@@ -1706,6 +1736,65 @@ mod tests {
             top.contains(&"t:school") && !top.contains(&"t:pta") && !top.contains(&"t:pitch"),
             "{top:?}"
         );
+    }
+
+    /// A club and the ground it plays at, scoring about the same: the club (the people who
+    /// play) leads the site, and what was grouped under the ground follows the club.
+    #[test]
+    fn the_association_at_a_site_leads_it_when_they_score_alike() {
+        use assetmap_core::AbcdType;
+        let base = engine().iter().next().unwrap().clone();
+        let named = |id: &str, name: &str, metres_north: f64, abcd: AbcdType| {
+            let mut a = base.clone();
+            a.id = assetmap_core::AssetId::parse(id).unwrap();
+            a.name = assetmap_core::AssetName::parse(name).unwrap();
+            a.abcd_type = abcd;
+            a.description = None;
+            a.tags = Vec::new();
+            a.location =
+                LonLat::new(sale().lon(), sale().lat() + metres_north / 111_195.0).unwrap();
+            a.postcode = Some(assetmap_core::Postcode::parse("M33 7XY").unwrap());
+            a
+        };
+        let e = Engine::new(vec![
+            named(
+                "t:ground",
+                "Numbat Park Hockey Pitch",
+                0.0,
+                AbcdType::PhysicalSpace,
+            ),
+            named(
+                "t:aed",
+                "Numbat Park Hockey Pitch",
+                10.0,
+                AbcdType::Institution,
+            ),
+            named(
+                "t:club",
+                "Numbat Park Hockey Club",
+                20.0,
+                AbcdType::Association,
+            ),
+            named(
+                "t:far",
+                "Numbat Hockey Lions Club",
+                900.0,
+                AbcdType::Association,
+            ),
+        ]);
+        let got = e.search(&SearchQuery::new(sale(), 2_000.0, "numbat hockey"));
+        let ids: Vec<&str> = got.iter().map(|r| r.asset.id.as_str()).collect();
+        let leader = |id: &str| {
+            got.iter()
+                .find(|r| r.asset.id.as_str() == id)
+                .and_then(|r| r.same_site_as.as_ref())
+                .map(|a| a.id.to_string())
+        };
+        assert_eq!(ids[0], "t:club", "{ids:?}");
+        assert_eq!(ids[1], "t:far", "{ids:?}");
+        assert_eq!(leader("t:club"), None);
+        assert_eq!(leader("t:ground").as_deref(), Some("t:club"), "{ids:?}");
+        assert_eq!(leader("t:aed").as_deref(), Some("t:club"), "{ids:?}");
     }
 
     #[test]
