@@ -19,10 +19,13 @@
 use assetmap_core::Category;
 use std::sync::LazyLock;
 
+mod belonging;
 mod conditions;
 mod life;
 mod origins;
 mod pastimes;
+mod practical;
+mod rights;
 
 /// Weight of a match through one of a concept's words.
 pub const CONCEPT_WORD_WEIGHT: f32 = 0.8;
@@ -45,14 +48,19 @@ pub struct Concept {
 use Category as C;
 
 /// Every concept: the [core](CORE) ones, then those about where a person comes from
-/// ([`origins`]), a health condition or disability ([`conditions`]), a pastime ([`pastimes`])
-/// and a stage or event of life ([`life`]).
+/// ([`origins`]), a health condition or disability ([`conditions`]), a pastime ([`pastimes`]),
+/// a stage or event of life ([`life`]), practical help at home and getting about
+/// ([`practical`]), advice and rights ([`rights`]), and belonging and taking part
+/// ([`belonging`]).
 pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
     CORE.iter()
         .chain(origins::ORIGINS)
         .chain(conditions::CONDITIONS)
         .chain(pastimes::PASTIMES)
         .chain(life::LIFE)
+        .chain(practical::PRACTICAL)
+        .chain(rights::RIGHTS)
+        .chain(belonging::BELONGING)
         .collect()
 });
 
