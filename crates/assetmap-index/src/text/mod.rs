@@ -50,7 +50,10 @@
 //! scaled by the term's inverse document frequency and the expansion's weight:
 //!
 //! `bm25 = weight × idf × tf × (k1 + 1) / (tf + k1 × (1 − b + b × len / avg))`, with
-//! `k1 = 1.2`, `b = 0.75`, `idf = ln(1 + (N − df + 0.5) / (df + 0.5))`.
+//! `k1 = 1.2`, `b = 0.3`, `idf = ln(1 + (N − df + 0.5) / (df + 0.5))`. The length
+//! normalisation `b` is below the usual 0.75: a directory's records run from a park's three
+//! words to a charity's paragraph of objects, and the paragraph says what the charity does
+//! (measured on the relevance set's dev questions: nDCG@5 0.879 at 0.75, 0.888 at 0.3).
 //!
 //! A query term's match is its best expansion's `bm25`. It is measured against the term's
 //! *ideal* match — its strongest expansion found in the name of an asset of average length —

@@ -11,7 +11,8 @@ use crate::facets::{category_bit, CompiledFilter, Facets};
 use assetmap_core::Category;
 
 const K1: f32 = 1.2;
-const B: f32 = 0.75;
+/// BM25's length normalisation (see the module docs for why it is below the usual 0.75).
+const B: f32 = 0.3;
 
 /// BM25 saturation of a name match in an asset of average length: the "ideal" match that
 /// relevance is measured against.
