@@ -16,6 +16,9 @@ pub const PASTIMES: &[Concept] = &[
     Concept {
         name: "getting online",
         phrases: &[
+            "ipad",
+            "smartphone",
+            "laptop",
             "use the ipad",
             "use an ipad",
             "use her ipad",
