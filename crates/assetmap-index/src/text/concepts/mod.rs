@@ -21,11 +21,15 @@ use std::sync::LazyLock;
 
 mod belonging;
 mod conditions;
+mod feelings;
+mod health;
+mod later_life;
 mod life;
 mod origins;
 mod pastimes;
 mod practical;
 mod rights;
+mod young;
 
 /// Weight of a match through one of a concept's words.
 pub const CONCEPT_WORD_WEIGHT: f32 = 0.8;
@@ -61,6 +65,10 @@ pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
         .chain(practical::PRACTICAL)
         .chain(rights::RIGHTS)
         .chain(belonging::BELONGING)
+        .chain(later_life::LATER_LIFE)
+        .chain(young::YOUNG)
+        .chain(health::HEALTH)
+        .chain(feelings::FEELINGS)
         .collect()
 });
 
