@@ -14,6 +14,7 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "stroke support",
         phrases: &[
+            "stroke",
             "a stroke",
             "his stroke",
             "her stroke",
@@ -43,6 +44,15 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "sight loss",
         phrases: &[
+            "blind",
+            "sight loss",
+            "eyesight",
+            "losing her sight",
+            "losing his sight",
+            "going blind",
+            "cant see",
+            "partially sighted",
+            "visually impaired",
             "eyesight going",
             "eyesight is going",
             "eyesight is failing",
@@ -106,6 +116,8 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "deafness and hearing loss",
         phrases: &[
+            "deaf",
+            "hearing loss",
             "hard of hearing",
             "going deaf",
             "deafened",
@@ -157,6 +169,8 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "autism",
         phrases: &[
+            "autism",
+            "autistic",
             "on the spectrum",
             "autistic spectrum",
             "autism spectrum",
@@ -194,6 +208,7 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "ADHD",
         phrases: &[
+            "adhd",
             "attention deficit",
             "hyperactive",
             "adhd assessment",
@@ -231,6 +246,9 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "learning disability",
         phrases: &[
+            "learning disability",
+            "learning disabilities",
+            "learning difficulties",
             "developmental delay",
             "global developmental delay",
             "complex needs",
@@ -270,6 +288,7 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "dyslexia and dyspraxia",
         phrases: &[
+            "dyspraxia",
             "dyslexic",
             "dyspraxic",
             "dyscalculia",
@@ -291,6 +310,7 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "epilepsy",
         phrases: &[
+            "epilepsy",
             "epileptic",
             "seizures",
             "has fits",
@@ -304,6 +324,7 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "Parkinson's",
         phrases: &[
+            "parkinsons",
             "parkinsons disease",
             "his parkinsons",
             "her parkinsons",
@@ -322,6 +343,8 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "multiple sclerosis",
         phrases: &[
+            "ms",
+            "multiple sclerosis",
             "his ms",
             "her ms",
             "has ms",
@@ -380,6 +403,7 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "arthritis and joint pain",
         phrases: &[
+            "arthritis",
             "osteoarthritis",
             "rheumatoid",
             "rheumatoid arthritis",
@@ -415,6 +439,9 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "chronic pain and fatigue",
         phrases: &[
+            "chronic pain",
+            "fibromyalgia",
+            "chronic fatigue",
             "fibro",
             "constant pain",
             "in constant pain",
@@ -447,6 +474,10 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "breathing and lung health",
         phrases: &[
+            "copd",
+            "lung condition",
+            "breathing problems",
+            "asthma",
             "emphysema",
             "bronchitis",
             "bronchiectasis",
@@ -481,6 +512,9 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "heart health",
         phrases: &[
+            "heart condition",
+            "heart attack",
+            "heart problems",
             "heart failure",
             "heart disease",
             "angina",
@@ -523,6 +557,7 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "diabetes",
         phrases: &[
+            "diabetes",
             "type 2",
             "type two",
             "type 1",
@@ -548,6 +583,9 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "cancer support",
         phrases: &[
+            "cancer",
+            "chemo",
+            "chemotherapy",
             "his cancer",
             "her cancer",
             "the cancer",
@@ -588,6 +626,7 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "kidney disease",
         phrases: &[
+            "dialysis",
             "kidney disease",
             "kidney failure",
             "kidneys",
@@ -631,7 +670,13 @@ pub const CONDITIONS: &[Concept] = &[
     },
     Concept {
         name: "cerebral palsy",
-        phrases: &["hemiplegia", "hemiplegic", "diplegia", "quadriplegia"],
+        phrases: &[
+            "cerebral palsy",
+            "hemiplegia",
+            "hemiplegic",
+            "diplegia",
+            "quadriplegia",
+        ],
         words: &["cerebral palsy", "hemiplegia", "conductive education"],
         categories: &[],
     },
@@ -679,6 +724,7 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "long covid",
         phrases: &[
+            "long covid",
             "post covid",
             "since he had covid",
             "since she had covid",
@@ -716,6 +762,7 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "physical disability",
         phrases: &[
+            "wheelchair",
             "wheelchair user",
             "in a wheelchair",
             "uses a wheelchair",
@@ -759,6 +806,10 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "mobility and falls",
         phrases: &[
+            "mobility scooter",
+            "walking frame",
+            "cant walk far",
+            "walking stick",
             "zimmer",
             "zimmer frame",
             "rollator",
@@ -930,6 +981,8 @@ pub const CONDITIONS: &[Concept] = &[
     Concept {
         name: "a new diagnosis",
         phrases: &[
+            "diagnosed",
+            "diagnosis",
             "just been diagnosed",
             "newly diagnosed",
             "recently diagnosed",
