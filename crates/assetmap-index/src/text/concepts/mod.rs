@@ -19,11 +19,14 @@
 use assetmap_core::Category;
 use std::sync::LazyLock;
 
+mod arts;
 mod belonging;
 mod conditions;
 mod feelings;
+mod food;
 mod health;
 mod later_life;
+mod learning;
 mod life;
 mod origins;
 mod pastimes;
@@ -69,6 +72,9 @@ pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
         .chain(young::YOUNG)
         .chain(health::HEALTH)
         .chain(feelings::FEELINGS)
+        .chain(food::FOOD)
+        .chain(learning::LEARNING)
+        .chain(arts::ARTS)
         .collect()
 });
 
