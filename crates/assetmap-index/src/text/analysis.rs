@@ -117,8 +117,9 @@ pub(super) fn for_each_stem(text: &str, mut f: impl FnMut(&Arc<str>)) {
 /// Words whose Snowball stem would join them to a word that means something else to a
 /// person looking for a place or an activity, with the stem they keep instead: gardening is an
 /// activity and a garden a place ("Public Park Or Garden"), parking is not a park, housing is
-/// not a house, a nursing home is not a nurse, a rowing club is not a row at home. Each word is folded; a word not here is stemmed
-/// by Snowball. (The same idea as a search engine's stemmer override list.)
+/// not a house, a nursing home is not a nurse, a rowing club is not a row at home, and running
+/// (the sport) is not a library "run by" the council. Each word is folded; a word not here is
+/// stemmed by Snowball. (The same idea as a search engine's stemmer override list.)
 pub const STEM_OVERRIDES: &[(&str, &str)] = &[
     ("gardening", "gardening"),
     ("gardener", "gardening"),
@@ -129,6 +130,9 @@ pub const STEM_OVERRIDES: &[(&str, &str)] = &[
     ("rowing", "rowing"),
     ("rower", "rowing"),
     ("rowers", "rowing"),
+    ("running", "running"),
+    ("runner", "running"),
+    ("runners", "running"),
 ];
 
 fn stem_override(word: &str) -> Option<&'static str> {

@@ -753,3 +753,28 @@ fn a_word_few_assets_have_counts_for_more_than_one_most_have() {
     let parish = hits.iter().find(|h| h.slot == 1).unwrap();
     assert!(parish.relevance < hits[0].relevance / 4.0, "{hits:?}");
 }
+
+#[test]
+fn running_is_the_sport_not_a_place_run_by_someone() {
+    let assets = vec![
+        asset(
+            "library",
+            "Central Library",
+            "Local authority run library, run by volunteers on Sundays.",
+            &["learning"],
+            &[],
+            SALE,
+        ),
+        asset(
+            "harriers",
+            "Sale Harriers",
+            "A club for runners of every age.",
+            &["physical_activity_sport"],
+            &[],
+            SALE,
+        ),
+    ];
+    let ix = index(&assets);
+    assert_eq!(ranked(&ix, &assets, "running"), ["harriers"]);
+    assert_eq!(ranked(&ix, &assets, "runners"), ["harriers"]);
+}
