@@ -19,14 +19,11 @@
 use assetmap_core::Category;
 use std::sync::LazyLock;
 
-mod arts;
 mod belonging;
 mod conditions;
 mod feelings;
-mod food;
 mod health;
 mod later_life;
-mod learning;
 mod life;
 mod origins;
 mod pastimes;
@@ -72,9 +69,6 @@ pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
         .chain(young::YOUNG)
         .chain(health::HEALTH)
         .chain(feelings::FEELINGS)
-        .chain(food::FOOD)
-        .chain(learning::LEARNING)
-        .chain(arts::ARTS)
         .collect()
 });
 
