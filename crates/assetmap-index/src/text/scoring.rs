@@ -5,7 +5,7 @@ use super::accumulator::Accumulator;
 use super::grid::{chord2_in, chord2_to_m, Circle, Region};
 use super::posting_list::PostingList;
 use super::postings::{CellDoc, TermId, TextIndex};
-use super::query::{QueryTerm, TextQuery, MAX_QUERY_TERMS};
+use super::query::{TextQuery, MAX_QUERY_TERMS};
 use super::vocabulary::{category_term, WEIGHT_SCALE, W_CATEGORY, W_NAME};
 use crate::facets::{category_bit, CompiledFilter, Facets};
 use assetmap_core::Category;
@@ -82,9 +82,8 @@ impl TextIndex {
         let idf_unseen = (1.0 + (n + 0.5) / 0.5).ln();
         let mut terms = Vec::new();
         for term in query.terms.iter().take(MAX_QUERY_TERMS) {
-            let informativeness = self
-                .own_term(term)
-                .map_or(1.0, |id| (idf(id) / idf_unseen).min(1.0));
+            // The index term of the words as typed, when some asset has them.
+            let mut own: Option<TermId> = None;
             let mut words = Vec::new();
             let mut categories = Vec::new();
             let mut ideal: f32 = 0.0;
@@ -118,10 +117,21 @@ impl TextIndex {
                 if self.terms[lead as usize].df == 0 {
                     continue;
                 }
+                if exp.via == "word" {
+                    own = Some(lead);
+                }
                 let scale = exp.weight * idf(lead) * (K1 + 1.0);
                 ideal = ideal.max(scale);
                 words.push(PreparedWord { lead, scale });
             }
+            let names_something = term
+                .expansions
+                .iter()
+                .any(|e| e.via == "concept" || e.via == "venue");
+            let informativeness = match own {
+                Some(id) if !names_something => (idf(id) / idf_unseen).min(1.0),
+                _ => 1.0,
+            };
             terms.push(PreparedTerm {
                 words,
                 categories,
@@ -134,21 +144,6 @@ impl TextIndex {
             terms,
             avg: (self.total_len as f32 / n).max(1.0),
         }
-    }
-
-    /// The index term of the words `term` is made of, as typed, when some asset has them and
-    /// they name no concept or venue: what [`PreparedTerm::informativeness`] is measured on.
-    fn own_term(&self, term: &QueryTerm) -> Option<TermId> {
-        if term
-            .expansions
-            .iter()
-            .any(|e| e.via == "concept" || e.via == "venue")
-        {
-            return None;
-        }
-        let own = term.expansions.iter().find(|e| e.via == "word")?;
-        let &id = self.dictionary.get(own.index_term().as_str())?;
-        (self.terms[id as usize].df > 0).then_some(id)
     }
 
     /// Phase 1 of a search: every asset in `area` passing `filter` that matches a query term
@@ -309,7 +304,7 @@ struct PreparedTerm {
     /// The BM25 of an ideal match: the term's strongest expansion, found in the name of an
     /// asset of average length.
     ideal: f32,
-    /// How much the term says about which asset is meant, 0..=1: its words' inverse document
+    /// How much the term says about which asset is meant, 0..=1: its words' (as typed) inverse document
     /// frequency over that of a word no asset has, so a word half the directory has ("hall",
     /// "lads") counts less than one a few have ("gaelic"); 1 for a phrase that names a
     /// concept or a venue ("feeling low"), and for words no asset has.
