@@ -687,6 +687,14 @@ mod tests {
         assert_eq!(TextQuery::parse("he's 79").suggested_age, Some(79));
         assert_eq!(TextQuery::parse("bus 263 to the park").suggested_age, None);
         assert_eq!(TextQuery::parse("she is 200").suggested_age, None);
+        // Contractions are not what a person looks for; a phrase keeps its own words.
+        assert_eq!(
+            words(&TextQuery::parse(
+                "he won't come off his Xbox and it wasn't always so"
+            )),
+            ["xbox"]
+        );
+        assert_eq!(words(&TextQuery::parse("off the drink")), ["off the drink"]);
         // Plurals are what a person looks for.
         assert_eq!(
             words(&TextQuery::parse("meet other dads")),

@@ -1791,6 +1791,23 @@ pub const FILLER: &[&str] = &[
     "let",
     "lets",
     "keep",
+    // Contractions, their apostrophe folded away ("won't" is `wont`).
+    "wont",
+    "wouldnt",
+    "couldnt",
+    "shouldnt",
+    "wasnt",
+    "werent",
+    "arent",
+    "aint",
+    "hadnt",
+    "thats",
+    "whats",
+    "theres",
+    "theyll",
+    "youll",
+    "youve",
+    "off",
 ];
 
 /// Phrases a person says that are not what they are looking for, though a word of theirs
