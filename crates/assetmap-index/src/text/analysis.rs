@@ -66,8 +66,28 @@ pub fn fold(text: &str) -> String {
 
 /// Calls `f` with every folded word of `text` (stop words included), in order.
 pub(super) fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    for_each_word_and_base(text, |w, _| f(w));
+}
+
+/// The endings an apostrophe adds to a word that leave the word itself what it was: "mum's"
+/// is the mum, "he'll" and "she'd" are he and she.
+const CLITICS: &[&str] = &["s", "ll", "ve", "re", "d", "m"];
+
+/// Calls `f` with every folded word of `text` (stop words included), in order, and, for a
+/// word that ends in a clitic after an apostrophe ("mum's", "he'll", "she'd": [`CLITICS`]), the
+/// word before it ("mum", "he", "she"). The word itself keeps the apostrophe's letters joined
+/// ("mums"), as the index has it.
+pub(super) fn for_each_word_and_base(text: &str, mut f: impl FnMut(&str, Option<&str>)) {
     let mut word = String::new();
     let mut folded = String::new();
+    // The length of `word` at its last inner apostrophe.
+    let mut apostrophe: Option<usize> = None;
+    let mut emit = |word: &str, apostrophe: Option<usize>| {
+        let base = apostrophe
+            .filter(|&at| CLITICS.contains(&&word[at..]))
+            .map(|at| &word[..at]);
+        f(word, base);
+    };
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         if c.is_alphanumeric() {
@@ -80,13 +100,14 @@ pub(super) fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
             && chars.peek().is_some_and(|n| n.is_alphanumeric())
         {
             // "john's" → "johns": an apostrophe inside a word joins it.
+            apostrophe = Some(word.len());
         } else if !word.is_empty() {
-            f(&word);
+            emit(&word, apostrophe.take());
             word.clear();
         }
     }
     if !word.is_empty() {
-        f(&word);
+        emit(&word, apostrophe);
     }
 }
 
@@ -183,6 +204,22 @@ mod tests {
         // `is_stop_word` skips longer words without looking them up.
         assert!(STOP_WORDS.iter().all(|w| w.len() <= 7));
         assert!(is_stop_word("the") && is_stop_word("nearby") && !is_stop_word("garden"));
+    }
+
+    #[test]
+    fn a_clitic_is_joined_and_its_word_kept_apart() {
+        let mut seen = Vec::new();
+        for_each_word_and_base(
+            "Her mum's flat; he'll ring. O'Brien's won't, Walkers' club",
+            |w, b| seen.push((w.to_string(), b.map(str::to_string))),
+        );
+        let base = |w: &str| seen.iter().find(|(x, _)| x == w).unwrap().1.clone();
+        assert_eq!(base("mums").as_deref(), Some("mum"));
+        assert_eq!(base("hell").as_deref(), Some("he"));
+        assert_eq!(base("obriens").as_deref(), Some("obrien"));
+        assert_eq!(base("wont"), None);
+        assert_eq!(base("walkers"), None);
+        assert_eq!(base("flat"), None);
     }
 
     #[test]

@@ -16,7 +16,10 @@
 //! ("play netball"). Last, [kind words](super::concepts::KIND_WORDS) ("club", "group") are left
 //! out when another term says what it is about.
 
-use super::analysis::{for_each_stem, for_each_word, is_stop_word, phrase, stem, STEM_OVERRIDES};
+use super::analysis::{
+    for_each_stem, for_each_word, for_each_word_and_base, is_stop_word, phrase, stem,
+    STEM_OVERRIDES,
+};
 use super::concepts::{
     Concept, ACTIVITY_VERBS, AGE_AFTER, AGE_BEFORE, CONCEPTS, CONCEPT_CATEGORY_WEIGHT,
     CONCEPT_WORD_WEIGHT, FILLER, FILLER_PHRASES, KIND_WORDS, PERSON_WORDS, SHADOWING_PHRASES,
@@ -314,16 +317,68 @@ pub(crate) fn index_vocabulary() -> Vec<String> {
 struct Word {
     /// Folded.
     text: String,
+    /// The word before its clitic ("mum" of "mum's", "he" of "he'll"), if it has one.
+    base: Option<String>,
     stem: String,
     stop: bool,
 }
 
 impl Word {
+    /// The number the word is: digits ("82"), an ordinal ("80th") or a number word ("two",
+    /// "eighty").
     fn number(&self) -> Option<u32> {
-        (self.text.len() <= 3 && self.text.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| self.text.parse().ok())
-            .flatten()
+        let t = self.text.as_str();
+        let digits = t.trim_end_matches(['s', 't', 'n', 'd', 'r', 'h']);
+        let ordinal = ["st", "nd", "rd", "th"].contains(&&t[digits.len()..]);
+        if !digits.is_empty()
+            && digits.len() <= 3
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (digits.len() == t.len() || ordinal)
+        {
+            return digits.parse().ok();
+        }
+        number_word(t)
     }
+
+    /// True when the word is `list`'s, as typed or without its clitic ("mum's").
+    fn is_in(&self, list: &[&str]) -> bool {
+        list.contains(&self.text.as_str())
+            || self.base.as_deref().is_some_and(|b| list.contains(&b))
+    }
+}
+
+/// The number a number word names: "one" to "nineteen", and the tens to "ninety".
+fn number_word(word: &str) -> Option<u32> {
+    const UNITS: [&str; 19] = [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ];
+    const TENS: [&str; 8] = [
+        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    ];
+    if let Some(i) = UNITS.iter().position(|u| *u == word) {
+        return Some(i as u32 + 1);
+    }
+    TENS.iter()
+        .position(|t| *t == word)
+        .map(|i| (i as u32 + 2) * 10)
 }
 
 /// True when the words from `j` on (stop words skipped) start with an activity: a venue's
@@ -342,14 +397,38 @@ fn activity_follows(words: &[Word], j: usize, v: &Vocabulary) -> bool {
     })
 }
 
-/// The age a number at `i` gives, when a cue next to it says it is one.
+/// The age a number at `i` gives, when a cue next to it says it is one ("aged 82", "she's
+/// nearly two", "eighty two years old"). An ordinal ("her 80th") is a birthday, not an age, and
+/// a number word after a bare "is" ("there is one group") is not taken for one.
 fn age_at(words: &[Word], i: usize) -> Option<u8> {
-    let n = words[i].number()?;
+    let w = &words[i];
+    let spelt = number_word(&w.text);
+    let mut n = match spelt {
+        Some(n) => n,
+        None if w.text.bytes().all(|b| b.is_ascii_digit()) => w.number()?,
+        None => return None,
+    };
+    if spelt.is_some() && i > 0 && number_word(&words[i - 1].text).is_some_and(|t| t >= 20) {
+        // The unit of "eighty two": counted with its tens.
+        return None;
+    }
+    // "eighty two": the tens, then the unit.
+    let mut last = i;
+    if n >= 20 {
+        if let Some(unit) = words
+            .get(i + 1)
+            .and_then(|u| number_word(&u.text))
+            .filter(|u| *u < 10)
+        {
+            n += unit;
+            last = i + 1;
+        }
+    }
     let before = i
         .checked_sub(1)
-        .is_some_and(|j| AGE_BEFORE.contains(&words[j].text.as_str()));
+        .is_some_and(|j| words[j].is_in(AGE_BEFORE) && !(spelt.is_some() && words[j].text == "is"));
     let after = words
-        .get(i + 1)
+        .get(last + 1)
         .is_some_and(|w| AGE_AFTER.contains(&w.text.as_str()));
     ((before || after) && n <= 120).then_some(n as u8)
 }
@@ -376,11 +455,12 @@ impl TextQuery {
     pub fn parse(text: &str) -> TextQuery {
         let v = vocabulary();
         let mut words: Vec<Word> = Vec::new();
-        for_each_word(text, |w| {
+        for_each_word_and_base(text, |w, base| {
             words.push(Word {
                 text: w.to_owned(),
+                base: base.map(str::to_owned),
                 stem: stem(w).to_string(),
-                stop: is_stop_word(w),
+                stop: is_stop_word(w) || base.is_some_and(is_stop_word),
             })
         });
         let mut q = TextQuery {
@@ -406,7 +486,7 @@ impl TextQuery {
                 continue;
             }
             let w = &words[i];
-            let person = PERSON_WORDS.contains(&w.text.as_str());
+            let person = w.is_in(PERSON_WORDS);
             if ACTIVITY_VERBS.contains(&w.text.as_str()) && activity_follows(&words, i + 1, v) {
                 // "play netball", "join a choir": the activity says it all.
                 q.dropped.push(w.text.clone());
@@ -421,7 +501,9 @@ impl TextQuery {
                 // Stop words are not search words.
             } else if w.number().is_some()
                 || person
-                || (v.filler.contains(&w.text) && !single_concept)
+                || ((v.filler.contains(&w.text)
+                    || w.base.as_ref().is_some_and(|b| v.filler.contains(b)))
+                    && !single_concept)
             {
                 q.dropped.push(w.text.clone());
             } else {
@@ -695,6 +777,32 @@ mod tests {
             ["xbox"]
         );
         assert_eq!(words(&TextQuery::parse("off the drink")), ["off the drink"]);
+        // A word with a clitic is its word: "mum's" is the mum (not "mums", a plural a person
+        // may look for), "he'll" is he (not "hell"), "nobody's" is nobody.
+        assert_eq!(
+            words(&TextQuery::parse(
+                "she wants a party for her mum's 80th in January, he'll help, nobody's hired a room"
+            )),
+            ["party", "hired", "room"]
+        );
+        assert_eq!(
+            words(&TextQuery::parse("meet other mums")),
+            ["meet", "mums"]
+        );
+        // Number words are numbers, ages with a cue; an ordinal is a birthday, not an age.
+        let q = TextQuery::parse("back at work and the baby will have only just turned one");
+        assert_eq!(q.suggested_age, Some(1));
+        assert_eq!(words(&q), ["work", "baby"]);
+        assert_eq!(TextQuery::parse("she's nearly two").suggested_age, Some(2));
+        assert_eq!(
+            TextQuery::parse("he is eighty two years old").suggested_age,
+            Some(82)
+        );
+        assert_eq!(TextQuery::parse("there is one group").suggested_age, None);
+        assert_eq!(
+            TextQuery::parse("for her 80th birthday").suggested_age,
+            None
+        );
         // Plurals are what a person looks for.
         assert_eq!(
             words(&TextQuery::parse("meet other dads")),
