@@ -48,11 +48,14 @@ use std::time::Instant;
 // twelve held out, half of those everyday), as added: dev 0.867 overall, 0.795 everyday; held
 // out 0.746 overall, 0.580 everyday. With clitics, number words and a story's time words read
 // as what they are (2026-12-07): dev 0.870 overall, 0.804 everyday; held out 0.747 overall,
-// 0.584 everyday.
-const FLOOR_DEV_ALL_NDCG5: f64 = 0.85;
-const FLOOR_DEV_EVERYDAY_NDCG5: f64 = 0.78;
-const FLOOR_HELDOUT_ALL_NDCG5: f64 = 0.72;
-const FLOOR_HELDOUT_EVERYDAY_NDCG5: f64 = 0.56;
+// 0.584 everyday. With questions 196-231 added, as added: dev 0.837 overall, 0.756 everyday;
+// held out 0.735 overall, 0.566 everyday. Tuned on their dev questions (names written joined or
+// apart, five-a-side on artificial pitches, "years" a time unless "old", starting a group):
+// dev 0.855 overall, 0.780 everyday; held out 0.735 overall, 0.566 everyday.
+const FLOOR_DEV_ALL_NDCG5: f64 = 0.83;
+const FLOOR_DEV_EVERYDAY_NDCG5: f64 = 0.76;
+const FLOOR_HELDOUT_ALL_NDCG5: f64 = 0.71;
+const FLOOR_HELDOUT_EVERYDAY_NDCG5: f64 = 0.54;
 
 /// How many results the page asks for, and the depth of R@20 and MRR.
 const LIMIT: usize = 20;

@@ -427,9 +427,11 @@ fn age_at(words: &[Word], i: usize) -> Option<u8> {
     let before = i
         .checked_sub(1)
         .is_some_and(|j| words[j].is_in(AGE_BEFORE) && !(spelt.is_some() && words[j].text == "is"));
-    let after = words
-        .get(last + 1)
-        .is_some_and(|w| AGE_AFTER.contains(&w.text.as_str()));
+    // "82 years old", "8 yr old", "14 yo" — but not "for forty years", a time.
+    let after = words.get(last + 1).is_some_and(|w| {
+        AGE_AFTER.contains(&w.text.as_str())
+            && (w.text == "yo" || words.get(last + 2).is_some_and(|o| o.text == "old"))
+    });
     ((before || after) && n <= 120).then_some(n as u8)
 }
 
@@ -803,6 +805,13 @@ mod tests {
             TextQuery::parse("for her 80th birthday").suggested_age,
             None
         );
+        // A number of years is a time unless they are years old.
+        assert_eq!(
+            TextQuery::parse("she's lived round here forty years").suggested_age,
+            None
+        );
+        assert_eq!(TextQuery::parse("lived here 40 years").suggested_age, None);
+        assert_eq!(TextQuery::parse("my 14 yo son").suggested_age, Some(14));
         // Plurals are what a person looks for.
         assert_eq!(
             words(&TextQuery::parse("meet other dads")),

@@ -162,6 +162,12 @@ pub const SYNONYMS: &[&[&str]] = &[
     ],
     &["history", "heritage", "local history"],
     &["fishing", "angling", "anglers"],
+    // One name, written joined or apart.
+    &["taekwondo", "tae kwon do", "taekwon do"],
+    &["ju jitsu", "jujitsu", "jiu jitsu", "jujutsu"],
+    &["kickboxing", "kick boxing"],
+    &["tai chi", "taichi"],
+    &["keep fit", "keepfit"],
 ];
 
 /// The pseudo-term that stands for "the asset is in category `c`".

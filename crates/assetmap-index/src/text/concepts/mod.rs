@@ -1485,6 +1485,10 @@ pub const VENUES: &[Venue] = &[
             "american football",
             "kick about",
             "kickabout",
+            // Small-sided football is played on artificial pitches as much as indoors.
+            "five a side",
+            "5 a side",
+            "small sided football",
         ],
         words: &["grass pitch", "artificial grass pitch", "playing field"],
     },
@@ -1838,6 +1842,15 @@ pub const FILLER: &[&str] = &[
     "fancy",
     "turned",
     "turning",
+    "anybody",
+    "somebody",
+    "ones",
+    "idea",
+    "begin",
+    "lived",
+    "actually",
+    "mostly",
+    "good",
 ];
 
 /// Phrases a person says that are not what they are looking for, though a word of theirs
