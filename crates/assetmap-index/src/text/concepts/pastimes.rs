@@ -16,6 +16,16 @@ pub const PASTIMES: &[Concept] = &[
     Concept {
         name: "getting online",
         phrases: &[
+            "get online",
+            "go online",
+            "use a computer",
+            "computer",
+            "internet",
+            "email",
+            "video call",
+            "video calls",
+            "facetime",
+            "tablet",
             "ipad",
             "smartphone",
             "laptop",
