@@ -16,6 +16,10 @@ pub const PASTIMES: &[Concept] = &[
     Concept {
         name: "getting online",
         phrases: &[
+            "computer skills",
+            "computer course",
+            "computer classes",
+            "digital skills",
             "get online",
             "go online",
             "use a computer",
