@@ -22,8 +22,8 @@ use super::analysis::{
 };
 use super::concepts::{
     Concept, ACTIVITY_VERBS, AGE_AFTER, AGE_BEFORE, CONCEPTS, CONCEPT_CATEGORY_WEIGHT,
-    CONCEPT_WORD_WEIGHT, FILLER, FILLER_PHRASES, KIND_WORDS, PERSON_WORDS, SHADOWING_PHRASES,
-    VENUES, VENUE_WEIGHT,
+    CONCEPT_WORD_WEIGHT, FILLER, FILLER_PHRASES, KIND_WORDS, NEED_CUES, PERSON_WORDS,
+    SHADOWING_PHRASES, VENUES, VENUE_WEIGHT,
 };
 use super::vocabulary::{category_term, CATEGORY_WEIGHT, STOP_WORDS, SYNONYMS, SYNONYM_WEIGHT};
 use assetmap_core::Category;
@@ -70,7 +70,14 @@ pub struct QueryTerm {
     /// Its stems, space-separated, e.g. `garden`, `feel low`.
     pub stem: String,
     pub expansions: Vec<Expansion>,
+    /// True when it is one of the [`CUED_TERMS`] after a word that says what the person
+    /// wants ("needs", "loves", "misses"…: [`NEED_CUES`]): "he fancies volunteering, maybe
+    /// something on the radio".
+    pub cued: bool,
 }
+
+/// How many terms after a word of [`NEED_CUES`] say what the person wants.
+const CUED_TERMS: u8 = 2;
 
 /// An analysed query: its distinct terms (at most [`MAX_QUERY_TERMS`]) with their expansions,
 /// and what was understood besides.
@@ -470,51 +477,66 @@ impl TextQuery {
             ..TextQuery::default()
         };
         let mut i = 0;
+        let mut cue = 0u8;
         while i < words.len() {
-            // The longest known phrase of two or more words starting here.
-            let span = (2..=v.longest.min(words.len() - i)).rev().find_map(|k| {
-                let key: Vec<String> = words[i..i + k].iter().map(|w| w.stem.clone()).collect();
-                v.phrases.get(&key).map(|sources| (k, sources))
-            });
-            if let Some((k, sources)) = span {
-                if *sources == [Source::Filler] {
-                    // "work out how", "find out": words that are not what the person looks for.
-                    q.dropped
-                        .extend(words[i..i + k].iter().map(|w| w.text.clone()));
-                } else {
-                    q.push_term(&words[i..i + k], v);
+            if NEED_CUES.contains(&words[i].text.as_str()) {
+                cue = CUED_TERMS;
+            }
+            let before = q.terms.len();
+            i = q.step(&words, i, v);
+            if q.terms.len() > before && cue > 0 {
+                if let Some(t) = q.terms.last_mut() {
+                    t.cued = true;
                 }
-                i += k;
-                continue;
+                cue -= 1;
             }
-            let w = &words[i];
-            let person = w.is_in(PERSON_WORDS);
-            if ACTIVITY_VERBS.contains(&w.text.as_str()) && activity_follows(&words, i + 1, v) {
-                // "play netball", "join a choir": the activity says it all.
-                q.dropped.push(w.text.clone());
-                i += 1;
-                continue;
-            }
-            let single_concept = v
-                .phrases
-                .get(std::slice::from_ref(&w.stem))
-                .is_some_and(|s| s.iter().any(|s| matches!(s, Source::Concept(_))));
-            if w.stop && !single_concept {
-                // Stop words are not search words.
-            } else if w.number().is_some()
-                || person
-                || ((v.filler.contains(&w.text)
-                    || w.base.as_ref().is_some_and(|b| v.filler.contains(b)))
-                    && !single_concept)
-            {
-                q.dropped.push(w.text.clone());
-            } else {
-                q.push_term(std::slice::from_ref(w), v);
-            }
-            i += 1;
         }
         q.drop_kind_words();
         q
+    }
+
+    /// Reads the word or known phrase at `words[i]`, adding its term or leaving it out, and
+    /// returns the index past it.
+    fn step(&mut self, words: &[Word], i: usize, v: &Vocabulary) -> usize {
+        // The longest known phrase of two or more words starting here.
+        let span = (2..=v.longest.min(words.len() - i)).rev().find_map(|k| {
+            let key: Vec<String> = words[i..i + k].iter().map(|w| w.stem.clone()).collect();
+            v.phrases.get(&key).map(|sources| (k, sources))
+        });
+        if let Some((k, sources)) = span {
+            if *sources == [Source::Filler] {
+                // "work out how", "find out": words that are not what the person looks for.
+                self.dropped
+                    .extend(words[i..i + k].iter().map(|w| w.text.clone()));
+            } else {
+                self.push_term(&words[i..i + k], v);
+            }
+            return i + k;
+        }
+        let w = &words[i];
+        let person = w.is_in(PERSON_WORDS);
+        if ACTIVITY_VERBS.contains(&w.text.as_str()) && activity_follows(words, i + 1, v) {
+            // "play netball", "join a choir": the activity says it all.
+            self.dropped.push(w.text.clone());
+            return i + 1;
+        }
+        let single_concept = v
+            .phrases
+            .get(std::slice::from_ref(&w.stem))
+            .is_some_and(|s| s.iter().any(|s| matches!(s, Source::Concept(_))));
+        if w.stop && !single_concept {
+            // Stop words are not search words.
+        } else if w.number().is_some()
+            || person
+            || ((v.filler.contains(&w.text)
+                || w.base.as_ref().is_some_and(|b| v.filler.contains(b)))
+                && !single_concept)
+        {
+            self.dropped.push(w.text.clone());
+        } else {
+            self.push_term(std::slice::from_ref(w), v);
+        }
+        i + 1
     }
 
     /// Leaves out the words for a kind of organisation ("group", "club", "class": see
@@ -669,6 +691,7 @@ impl TextQuery {
                 .join(" "),
             stem,
             expansions,
+            cued: false,
         });
     }
 

@@ -11,6 +11,11 @@ use crate::facets::{category_bit, CompiledFilter, Facets};
 use assetmap_core::Category;
 
 const K1: f32 = 1.2;
+/// What a term's informativeness is multiplied by when the query says what the person wants
+/// ([`QueryTerm::cued`](super::query::QueryTerm::cued)) and the term is not that: the story
+/// around the need ("retired off the buses in the summer, loves his music… fancies
+/// volunteering") counts, but less than the need.
+const STORY_TERM_WEIGHT: f32 = 0.8;
 /// BM25's length normalisation (see the module docs for why it is below the usual 0.75).
 const B: f32 = 0.3;
 
@@ -81,6 +86,7 @@ impl TextIndex {
         // The idf of a word no asset has: the most a word can say.
         let idf_unseen = (1.0 + (n + 0.5) / 0.5).ln();
         let mut terms = Vec::new();
+        let any_cued = query.terms.iter().any(|t| t.cued);
         for term in query.terms.iter().take(MAX_QUERY_TERMS) {
             // The index term of the words as typed, when some asset has them.
             let mut own: Option<TermId> = None;
@@ -131,6 +137,11 @@ impl TextIndex {
             let informativeness = match own {
                 Some(id) if !names_something => (idf(id) / idf_unseen).min(1.0),
                 _ => 1.0,
+            };
+            let informativeness = if any_cued && !term.cued {
+                informativeness * STORY_TERM_WEIGHT
+            } else {
+                informativeness
             };
             terms.push(PreparedTerm {
                 words,

@@ -778,3 +778,50 @@ fn running_is_the_sport_not_a_place_run_by_someone() {
     assert_eq!(ranked(&ix, &assets, "running"), ["harriers"]);
     assert_eq!(ranked(&ix, &assets, "runners"), ["harriers"]);
 }
+
+#[test]
+fn what_the_person_wants_counts_for_more_than_the_story_around_it() {
+    // Equally rare words, one of them after "misses": the place for it comes first.
+    let assets = vec![
+        asset(
+            "origami",
+            "Origami Circle",
+            "",
+            &["arts_heritage"],
+            &[],
+            SALE,
+        ),
+        asset(
+            "bagpipes",
+            "Bagpipe Band",
+            "",
+            &["arts_heritage"],
+            &[],
+            SALE,
+        ),
+    ];
+    let ix = index(&assets);
+    let story = "origami kept him busy, now he misses the bagpipes";
+    let q = TextQuery::parse(story);
+    assert!(
+        q.terms.iter().any(|t| t.word == "bagpipes" && t.cued),
+        "{q:?}"
+    );
+    assert!(
+        q.terms.iter().any(|t| t.word == "origami" && !t.cued),
+        "{q:?}"
+    );
+    assert_eq!(ranked(&ix, &assets, story), ["bagpipes", "origami"]);
+    // Without a word saying what is wanted, the two count the same.
+    let mut hits = ix.search(
+        &TextQuery::parse("origami bagpipes"),
+        None,
+        &CompiledFilter::default(),
+    );
+    hits.sort_by_key(|h| h.slot);
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    assert!(
+        (hits[0].relevance - hits[1].relevance).abs() < 0.01,
+        "{hits:?}"
+    );
+}

@@ -1900,6 +1900,35 @@ pub const PERSON_WORDS: &[&str] = &[
     "wifes",
 ];
 
+/// Words that say what the person wants, before the thing they want: "needs someone to talk
+/// to", "loves gardening", "misses his game of snooker", "used to draw".
+pub const NEED_CUES: &[&str] = &[
+    "needs",
+    "need",
+    "needed",
+    "wants",
+    "want",
+    "wanted",
+    "wanting",
+    "loves",
+    "love",
+    "loved",
+    "enjoys",
+    "enjoy",
+    "enjoyed",
+    "likes",
+    "liked",
+    "misses",
+    "miss",
+    "missed",
+    "fancies",
+    "fancy",
+    "used",
+    "keen",
+    "interested",
+    "looking",
+];
+
 /// Words before a number that make it an age: "aged 82", "she is 82", "he's 79".
 pub const AGE_BEFORE: &[&str] = &[
     "age", "aged", "almost", "hes", "im", "is", "nearly", "shes", "turned", "turning",
