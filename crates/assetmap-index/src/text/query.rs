@@ -5,7 +5,8 @@
 //! one index (term ids, idf, ideal scores) is [`TextIndex::prepare`](super::TextIndex::prepare).
 //!
 //! Understanding the query, in order: the words are folded and stemmed (stop words kept for
-//! now: phrases may hold them); a number with an age cue ("82 years old", "aged 82") becomes a
+//! now: phrases may hold them; a word with a clitic, "mum's", "he'll", is also judged by its
+//! word); a number with an age cue ("82 years old", "aged 82", "nearly two") becomes a
 //! [suggested age](TextQuery::suggested_age); at each place the longest known phrase (a
 //! concept's, a venue's activity, a multi-word synonym or category keyword: "feeling low",
 //! "table tennis", "food bank", "on my own") becomes one term, unless it is a
@@ -13,8 +14,10 @@
 //! words are terms of their own unless they are stop words, [filler](super::concepts::FILLER),
 //! numbers, [one person](super::concepts::PERSON_WORDS) ("my mum is 82", "since dad died";
 //! "other dads" is kept) or a [verb before an activity](super::concepts::ACTIVITY_VERBS)
-//! ("play netball"). Last, [kind words](super::concepts::KIND_WORDS) ("club", "group") are left
-//! out when another term says what it is about.
+//! ("play netball"). The two terms after a [word saying what is wanted](super::concepts::NEED_CUES)
+//! ("needs", "loves", "misses") are [marked](QueryTerm::cued). Last,
+//! [kind words](super::concepts::KIND_WORDS) ("club", "group") are left out when another term
+//! says what it is about.
 
 use super::analysis::{
     for_each_stem, for_each_word, for_each_word_and_base, is_stop_word, phrase, stem,
