@@ -62,7 +62,7 @@
 //! asset has), so in "he misses playing Gaelic with the lads" a place matching *gaelic* (a
 //! few assets have it) counts for more than one matching *lads* or *playing*. An asset's
 //! **relevance** is the sum of its terms' weighted matches (a term it does not match counts 0)
-//! divided by the informativeness of the query's [`FULL_MATCH_TERMS`](scoring::FULL_MATCH_TERMS)
+//! divided by the informativeness of the query's [`FULL_MATCH_TERMS`]
 //! (3) most informative terms, and capped at 1: for up to three terms a weighted mean, so an
 //! asset matching two of two words well scores about twice one matching one of them; in a
 //! longer sentence, its three most telling words fully matched are a full match. Terms are

@@ -73,7 +73,7 @@ pub struct QueryTerm {
     /// Its stems, space-separated, e.g. `garden`, `feel low`.
     pub stem: String,
     pub expansions: Vec<Expansion>,
-    /// True when it is one of the [`CUED_TERMS`] after a word that says what the person
+    /// True when it is one of the two terms after a word that says what the person
     /// wants ("needs", "loves", "misses"…: [`NEED_CUES`]): "he fancies volunteering, maybe
     /// something on the radio".
     pub cued: bool,
