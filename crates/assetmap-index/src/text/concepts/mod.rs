@@ -51,11 +51,12 @@ pub struct Concept {
 
 use Category as C;
 
-/// Every concept: the [core](CORE) ones, then those about where a person comes from
-/// ([`origins`]), a health condition or disability ([`conditions`]), a pastime ([`pastimes`]),
-/// a stage or event of life ([`life`]), practical help at home and getting about
-/// ([`practical`]), advice and rights ([`rights`]), and belonging and taking part
-/// ([`belonging`]).
+/// Every concept: the core ones, then those about where a person comes from (`origins`), a
+/// health condition or disability (`conditions`), a pastime (`pastimes`), a stage or event of
+/// life (`life`), practical help at home and getting about (`practical`), advice and rights
+/// (`rights`), belonging and taking part (`belonging`), older age (`later_life`), children and
+/// young people (`young`), health services (`health`) and feelings (`feelings`): one module of
+/// this file's directory each.
 pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
     CORE.iter()
         .chain(origins::ORIGINS)
