@@ -391,6 +391,19 @@ fn number_word(word: &str) -> Option<u32> {
         .map(|i| (i as u32 + 2) * 10)
 }
 
+/// The longest known phrase of two or more words starting at `words[i]`: its length and what
+/// it names.
+fn longest_phrase_at<'v>(
+    words: &[Word],
+    i: usize,
+    v: &'v Vocabulary,
+) -> Option<(usize, &'v Vec<Source>)> {
+    (2..=v.longest.min(words.len() - i)).rev().find_map(|k| {
+        let key: Vec<String> = words[i..i + k].iter().map(|w| w.stem.clone()).collect();
+        v.phrases.get(&key).map(|sources| (k, sources))
+    })
+}
+
 /// True when the words from `j` on (stop words skipped) start with an activity: a venue's
 /// activity ("table tennis") or an entry of a synonym group ("choir").
 fn activity_follows(words: &[Word], j: usize, v: &Vocabulary) -> bool {
@@ -501,10 +514,11 @@ impl TextQuery {
     /// Reads the word or known phrase at `words[i]`, adding its term or leaving it out, and
     /// returns the index past it.
     fn step(&mut self, words: &[Word], i: usize, v: &Vocabulary) -> usize {
-        // The longest known phrase of two or more words starting here.
-        let span = (2..=v.longest.min(words.len() - i)).rev().find_map(|k| {
-            let key: Vec<String> = words[i..i + k].iter().map(|w| w.stem.clone()).collect();
-            v.phrases.get(&key).map(|sources| (k, sources))
+        // The longest known phrase of two or more words starting here — unless a longer one
+        // starts inside it ("get her washed and dressed" is washed and dressed, not "her
+        // washing"): then this word is read alone and the longer phrase in its turn.
+        let span = longest_phrase_at(words, i, v).filter(|&(k, _)| {
+            (i + 1..i + k).all(|j| longest_phrase_at(words, j, v).is_none_or(|(kj, _)| kj <= k))
         });
         if let Some((k, sources)) = span {
             if *sources == [Source::Filler] {
@@ -869,6 +883,10 @@ mod tests {
             .iter()
             .any(|e| e.stems == [category_term(Category::AdviceMoney)]));
         assert!(!t.expansions.iter().any(|e| e.stems == ["bank"]));
+        // A longer phrase starting inside a shorter one wins: "get her washed and dressed" is
+        // personal care, not "her washing" (laundry), which its first words also spell.
+        let q = TextQuery::parse("get her washed and dressed");
+        assert_eq!(words(&q), ["washed and dressed"], "{q:?}");
         // Stop words inside a phrase count: "on my own" names a concept, not the word "own".
         let q = TextQuery::parse("she is on her own a lot");
         assert_eq!(words(&q), ["on her own"]);

@@ -1097,6 +1097,23 @@ pub const BELONGING: &[Concept] = &[
         categories: &[C::Faith, C::ChildrenFamilies],
     },
     Concept {
+        name: "learning the Quran",
+        phrases: &[
+            "quran",
+            "koran",
+            "quran classes",
+            "quran class",
+            "quran lessons",
+            "koran classes",
+            "hifz",
+            "tajweed",
+        ],
+        words: &[
+            "quran", "koran", "madrasa", "madrassa", "mosque", "masjid", "islamic", "muslim",
+        ],
+        categories: &[C::Faith],
+    },
+    Concept {
         name: "festivals of faith together",
         phrases: &[
             "iftar",
