@@ -1238,6 +1238,8 @@ pub const PRACTICAL: &[Concept] = &[
         words: &[
             "safe and well",
             "fire and rescue",
+            // The fire service fits smoke alarms and checks homes, from its stations.
+            "fire station",
             "home fire safety",
             "smoke alarms",
             "home security",
