@@ -1024,7 +1024,8 @@ impl Engine {
     /// same site as a better one ([`same_site`], on positions from the packed facets and names
     /// read from the records — only of candidates near another) is marked with it and moved
     /// after every other; but an association (the club) scoring within [`SITE_TIE`] of its
-    /// site's leader (the ground) takes its place ([`leads_its_site`]). The first `limit` are
+    /// site's leader (the ground) takes its place, and an institution that of the association
+    /// named after it (the school, its PTA) ([`leads_its_site`]). The first `limit` are
     /// kept. Returns the list and how many places
     /// (candidates not grouped under another) it found.
     fn group_sites<'a>(
@@ -1075,7 +1076,8 @@ impl Engine {
                 continue;
             };
             grouped += 1;
-            if leads_its_site(&ranked[i], &ranked[j]) {
+            let keys = |k: usize| spans[k].map_or(&[][..], |(a, b)| &flat[a..b]);
+            if leads_its_site(&ranked[i], &ranked[j], keys(i), keys(j)) {
                 // It takes the leader's place, and the records grouped under that leader so
                 // far follow it instead.
                 ranked.swap(i, j);
@@ -1102,16 +1104,33 @@ impl Engine {
 /// lead ([`leads_its_site`]).
 const SITE_TIE: f64 = 0.02;
 
-/// Whether `candidate`, ranked below `leader` at the same site, leads it instead: when it is
-/// an association (the people who do the thing: a club, a group) and the leader is not (the
-/// ground, the hall, the building), and it scores within [`SITE_TIE`] of it.
-fn leads_its_site(candidate: &Ranked<'_>, leader: &Ranked<'_>) -> bool {
+/// Whether `candidate`, ranked below `leader` at the same site, leads it instead, when it
+/// scores within [`SITE_TIE`] of it: an association (the people who do the thing: a club, a
+/// group) leads the ground, the hall or the building it meets in; and an institution leads an
+/// association named after it (a school its parents' association, "… School PTA", a library
+/// its friends). `candidate_keys` and `leader_keys` are their names' keys
+/// ([`push_name_keys`]).
+fn leads_its_site(
+    candidate: &Ranked<'_>,
+    leader: &Ranked<'_>,
+    candidate_keys: &[u64],
+    leader_keys: &[u64],
+) -> bool {
     use assetmap_core::AbcdType;
-    let is_association =
-        |r: &Ranked<'_>| AbcdType::ALL[r.facets.abcd_index()] == AbcdType::Association;
-    is_association(candidate)
-        && !is_association(leader)
-        && candidate.score >= leader.score - SITE_TIE
+    let abcd = |r: &Ranked<'_>| AbcdType::ALL[r.facets.abcd_index()];
+    // Whether the record whose name has the keys `association` is named after the one with
+    // `other`: every key of the other's name is in it.
+    let named_after = |association: &[u64], other: &[u64]| {
+        !other.is_empty() && other.iter().all(|k| association.contains(k))
+    };
+    let precedes = match (abcd(candidate), abcd(leader)) {
+        (AbcdType::Association, AbcdType::Association) => false,
+        (AbcdType::Association, AbcdType::Institution) => !named_after(candidate_keys, leader_keys),
+        (AbcdType::Association, _) => true,
+        (AbcdType::Institution, AbcdType::Association) => named_after(leader_keys, candidate_keys),
+        _ => false,
+    };
+    precedes && candidate.score >= leader.score - SITE_TIE
 }
 
 /// A candidate whose key is known, before its record is read.
@@ -1795,6 +1814,58 @@ mod tests {
         assert_eq!(leader("t:club"), None);
         assert_eq!(leader("t:ground").as_deref(), Some("t:club"), "{ids:?}");
         assert_eq!(leader("t:aed").as_deref(), Some("t:club"), "{ids:?}");
+    }
+
+    /// A school leads its parents' association when they score alike: the association is
+    /// named after it, and a search for the school wants the school.
+    #[test]
+    fn an_institution_leads_the_association_named_after_it() {
+        use assetmap_core::AbcdType;
+        let base = engine().iter().next().unwrap().clone();
+        let named = |id: &str, name: &str, metres_north: f64, abcd: AbcdType| {
+            let mut a = base.clone();
+            a.id = assetmap_core::AssetId::parse(id).unwrap();
+            a.name = assetmap_core::AssetName::parse(name).unwrap();
+            a.abcd_type = abcd;
+            a.description = None;
+            a.tags = Vec::new();
+            a.location =
+                LonLat::new(sale().lon(), sale().lat() + metres_north / 111_195.0).unwrap();
+            a.postcode = Some(assetmap_core::Postcode::parse("M33 7XY").unwrap());
+            a
+        };
+        // The association is nearer, so it scores a little higher; yet the school leads.
+        let e = Engine::new(vec![
+            named(
+                "t:pta",
+                "Wombat Lane Infant School PTA",
+                0.0,
+                AbcdType::Association,
+            ),
+            named(
+                "t:school",
+                "Wombat Lane Infant School",
+                140.0,
+                AbcdType::Institution,
+            ),
+        ]);
+        let got = e.search(&SearchQuery::new(sale(), 2_000.0, "wombat infant school"));
+        let ids: Vec<&str> = got.iter().map(|r| r.asset.id.as_str()).collect();
+        let score = |id: &str| {
+            got.iter()
+                .find(|r| r.asset.id.as_str() == id)
+                .unwrap()
+                .score
+        };
+        assert!(
+            score("t:pta") > score("t:school"),
+            "the association scores higher"
+        );
+        assert_eq!(ids, ["t:school", "t:pta"]);
+        assert_eq!(
+            got[1].same_site_as.as_ref().map(|a| a.id.as_str()),
+            Some("t:school")
+        );
     }
 
     #[test]
