@@ -1757,44 +1757,50 @@ mod tests {
         );
     }
 
+    /// A record `metres_north` of Sale with only a name, an ABCD type and a postcode (one of
+    /// the bundled assets, stripped): for tests of one site's records.
+    fn site_record(
+        id: &str,
+        name: &str,
+        metres_north: f64,
+        abcd: assetmap_core::AbcdType,
+    ) -> Asset {
+        let mut a = engine().iter().next().unwrap().clone();
+        a.id = assetmap_core::AssetId::parse(id).unwrap();
+        a.name = assetmap_core::AssetName::parse(name).unwrap();
+        a.abcd_type = abcd;
+        a.description = None;
+        a.tags = Vec::new();
+        a.location = LonLat::new(sale().lon(), sale().lat() + metres_north / 111_195.0).unwrap();
+        a.postcode = Some(assetmap_core::Postcode::parse("M33 7XY").unwrap());
+        a
+    }
+
     /// A club and the ground it plays at, scoring about the same: the club (the people who
     /// play) leads the site, and what was grouped under the ground follows the club.
     #[test]
     fn the_association_at_a_site_leads_it_when_they_score_alike() {
         use assetmap_core::AbcdType;
-        let base = engine().iter().next().unwrap().clone();
-        let named = |id: &str, name: &str, metres_north: f64, abcd: AbcdType| {
-            let mut a = base.clone();
-            a.id = assetmap_core::AssetId::parse(id).unwrap();
-            a.name = assetmap_core::AssetName::parse(name).unwrap();
-            a.abcd_type = abcd;
-            a.description = None;
-            a.tags = Vec::new();
-            a.location =
-                LonLat::new(sale().lon(), sale().lat() + metres_north / 111_195.0).unwrap();
-            a.postcode = Some(assetmap_core::Postcode::parse("M33 7XY").unwrap());
-            a
-        };
         let e = Engine::new(vec![
-            named(
+            site_record(
                 "t:ground",
                 "Numbat Park Hockey Pitch",
                 0.0,
                 AbcdType::PhysicalSpace,
             ),
-            named(
+            site_record(
                 "t:aed",
                 "Numbat Park Hockey Pitch",
                 10.0,
                 AbcdType::Institution,
             ),
-            named(
+            site_record(
                 "t:club",
                 "Numbat Park Hockey Club",
                 20.0,
                 AbcdType::Association,
             ),
-            named(
+            site_record(
                 "t:far",
                 "Numbat Hockey Lions Club",
                 900.0,
@@ -1821,28 +1827,15 @@ mod tests {
     #[test]
     fn an_institution_leads_the_association_named_after_it() {
         use assetmap_core::AbcdType;
-        let base = engine().iter().next().unwrap().clone();
-        let named = |id: &str, name: &str, metres_north: f64, abcd: AbcdType| {
-            let mut a = base.clone();
-            a.id = assetmap_core::AssetId::parse(id).unwrap();
-            a.name = assetmap_core::AssetName::parse(name).unwrap();
-            a.abcd_type = abcd;
-            a.description = None;
-            a.tags = Vec::new();
-            a.location =
-                LonLat::new(sale().lon(), sale().lat() + metres_north / 111_195.0).unwrap();
-            a.postcode = Some(assetmap_core::Postcode::parse("M33 7XY").unwrap());
-            a
-        };
         // The association is nearer, so it scores a little higher; yet the school leads.
         let e = Engine::new(vec![
-            named(
+            site_record(
                 "t:pta",
                 "Wombat Lane Infant School PTA",
                 0.0,
                 AbcdType::Association,
             ),
-            named(
+            site_record(
                 "t:school",
                 "Wombat Lane Infant School",
                 140.0,

@@ -120,7 +120,6 @@ struct Vocabulary {
     phrases: FxHashMap<Vec<String>, Vec<Source>>,
     /// The most words in a known phrase.
     longest: usize,
-    filler: Vec<String>,
     /// The synonym groups (indexes into `synonyms`) that have each entry.
     synonym_groups_of: FxHashMap<Vec<String>, Vec<usize>>,
     /// The categories (indexes into `categories`) whose vocabulary has each entry.
@@ -255,7 +254,6 @@ fn vocabulary() -> &'static Vocabulary {
             venue_words: VENUES.iter().map(|v| stem_lists(v.words)).collect(),
             phrases,
             longest,
-            filler: FILLER.iter().map(|w| w.to_string()).collect(),
             multi,
             shadows: SHADOWING_PHRASES.iter().map(|p| phrase(p)).collect(),
         }
@@ -494,12 +492,15 @@ impl TextQuery {
         };
         let mut i = 0;
         let mut cue = 0u8;
+        let phrases: Vec<Option<(usize, &Vec<Source>)>> = (0..words.len())
+            .map(|i| longest_phrase_at(&words, i, v))
+            .collect();
         while i < words.len() {
             if NEED_CUES.contains(&words[i].text.as_str()) {
                 cue = CUED_TERMS;
             }
             let before = q.terms.len();
-            i = q.step(&words, i, v);
+            i = q.step(&words, &phrases, i, v);
             if q.terms.len() > before && cue > 0 {
                 if let Some(t) = q.terms.last_mut() {
                     t.cued = true;
@@ -512,13 +513,22 @@ impl TextQuery {
     }
 
     /// Reads the word or known phrase at `words[i]`, adding its term or leaving it out, and
-    /// returns the index past it.
-    fn step(&mut self, words: &[Word], i: usize, v: &Vocabulary) -> usize {
+    /// returns the index past it. `phrases[j]` is the longest known phrase starting at
+    /// `words[j]` ([`longest_phrase_at`]).
+    fn step(
+        &mut self,
+        words: &[Word],
+        phrases: &[Option<(usize, &Vec<Source>)>],
+        i: usize,
+        v: &Vocabulary,
+    ) -> usize {
         // The longest known phrase of two or more words starting here — unless a longer one
         // starts inside it ("get her washed and dressed" is washed and dressed, not "her
         // washing"): then this word is read alone and the longer phrase in its turn.
-        let span = longest_phrase_at(words, i, v).filter(|&(k, _)| {
-            (i + 1..i + k).all(|j| longest_phrase_at(words, j, v).is_none_or(|(kj, _)| kj <= k))
+        let span = phrases[i].filter(|&(k, _)| {
+            phrases[i + 1..i + k]
+                .iter()
+                .all(|p| p.is_none_or(|(kj, _)| kj <= k))
         });
         if let Some((k, sources)) = span {
             if *sources == [Source::Filler] {
@@ -543,12 +553,7 @@ impl TextQuery {
             .is_some_and(|s| s.iter().any(|s| matches!(s, Source::Concept(_))));
         if w.stop && !single_concept {
             // Stop words are not search words.
-        } else if w.number().is_some()
-            || person
-            || ((v.filler.contains(&w.text)
-                || w.base.as_ref().is_some_and(|b| v.filler.contains(b)))
-                && !single_concept)
-        {
+        } else if w.number().is_some() || person || (w.is_in(FILLER) && !single_concept) {
             self.dropped.push(w.text.clone());
         } else {
             self.push_term(std::slice::from_ref(w), v);
