@@ -1661,6 +1661,8 @@ describe('map page in Chromium', () => {
         // Escape closes it and gives the focus back.
         await p.keyboard.press('Escape');
         await p.waitForSelector('#signin-dialog:not([open])', { state: 'attached' });
+        // The focus is given back in the dialog's `close` event, a task after it shuts.
+        await p.waitForFunction(() => document.activeElement.id === 'sign-in-open', null, { timeout: 5000 }).catch(() => {});
         assert.equal(await p.evaluate(() => document.activeElement.id), 'sign-in-open');
         await p.locator('#sign-in-open').click();
       }
@@ -2043,7 +2045,11 @@ describe('map page in Chromium', () => {
       assert.match(await e.textContent('#invite-copy-status'), /copied|selected/);
       await e.keyboard.press('Escape');
       await e.waitForSelector('#invite-dialog:not([open])', { state: 'attached' });
+      await e.waitForFunction(() => document.activeElement.dataset.ed === 'invite', null, { timeout: 5000 }).catch(() => {});
       assert.equal(await e.evaluate(() => document.activeElement.dataset.ed), 'invite', 'the focus goes back to the button');
+      // The page forgets the link in the dialog's `close` event, which the browser fires a task
+      // after the dialog shuts: wait for it, then say what is still there if it never came.
+      await e.waitForFunction(() => document.getElementById('invite-link').value === '', null, { timeout: 5000 }).catch(() => {});
       assert.equal(await e.inputValue('#invite-link'), '', 'the link is not kept in the page');
       await e.setViewportSize({ width: 1366, height: 850 });
       made.inviteUrl = link;
