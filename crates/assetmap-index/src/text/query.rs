@@ -20,8 +20,7 @@
 //! says what it is about.
 
 use super::analysis::{
-    for_each_stem, for_each_word, for_each_word_and_base, is_stop_word, phrase, stem,
-    STEM_OVERRIDES,
+    for_each_stem, for_each_word_and_base, is_stop_word, phrase, stem, STEM_OVERRIDES,
 };
 use super::concepts::{
     Concept, ACTIVITY_VERBS, AGE_AFTER, AGE_BEFORE, CONCEPTS, CONCEPT_CATEGORY_WEIGHT,
@@ -141,11 +140,56 @@ fn stem_lists(entries: &[&str]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Every word of `text`, folded and stemmed, stop words kept.
+/// Every word of `text` as a known phrase is looked up: folded and stemmed, stop words kept,
+/// pronouns as their [`phrase_word`].
 fn all_stems(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for_each_word(text, |w| out.push(stem(w).to_string()));
+    for_each_word_and_base(text, |w, base| out.push(phrase_word(w, base)));
     out
+}
+
+/// The pronouns a phrase may be said with, each set standing for one person whoever tells it:
+/// a concept written "lost her purpose" is also "lost his purpose", "lost their purpose" and,
+/// as a person says it of themselves, "I've lost my purpose".
+const PRONOUN_SETS: [(&str, &[&str]); 3] = [
+    ("\u{2}they", &["i", "he", "she", "they", "we", "you"]),
+    (
+        "\u{2}them",
+        &[
+            "me", "my", "him", "his", "her", "them", "their", "us", "our", "your",
+        ],
+    ),
+    (
+        "\u{2}themselves",
+        &[
+            "myself",
+            "himself",
+            "herself",
+            "themself",
+            "themselves",
+            "ourselves",
+            "yourself",
+            "yourselves",
+        ],
+    ),
+];
+
+/// How a word is looked up in a known phrase: its stem, or for a pronoun its set's token
+/// ([`PRONOUN_SETS`]), with its clitic when it has one ("she's" and "he's" are one).
+fn phrase_word(word: &str, base: Option<&str>) -> String {
+    let set_of = |w: &str| {
+        PRONOUN_SETS
+            .iter()
+            .find(|(_, words)| words.contains(&w))
+            .map(|(token, _)| *token)
+    };
+    if let Some(token) = set_of(word) {
+        return token.to_string();
+    }
+    if let Some((token, b)) = base.and_then(|b| set_of(b).map(|t| (t, b))) {
+        return format!("{token}{}", &word[b.len()..]);
+    }
+    stem(word).to_string()
 }
 
 fn vocabulary() -> &'static Vocabulary {
@@ -328,6 +372,8 @@ struct Word {
     /// The word before its clitic ("mum" of "mum's", "he" of "he'll"), if it has one.
     base: Option<String>,
     stem: String,
+    /// How it is looked up in a known phrase ([`phrase_word`]).
+    key: String,
     stop: bool,
 }
 
@@ -397,7 +443,7 @@ fn longest_phrase_at<'v>(
     v: &'v Vocabulary,
 ) -> Option<(usize, &'v Vec<Source>)> {
     (2..=v.longest.min(words.len() - i)).rev().find_map(|k| {
-        let key: Vec<String> = words[i..i + k].iter().map(|w| w.stem.clone()).collect();
+        let key: Vec<String> = words[i..i + k].iter().map(|w| w.key.clone()).collect();
         v.phrases.get(&key).map(|sources| (k, sources))
     })
 }
@@ -409,7 +455,7 @@ fn activity_follows(words: &[Word], j: usize, v: &Vocabulary) -> bool {
         return false;
     };
     (1..=v.longest.min(words.len() - j)).any(|k| {
-        let key: Vec<String> = words[j..j + k].iter().map(|w| w.stem.clone()).collect();
+        let key: Vec<String> = words[j..j + k].iter().map(|w| w.key.clone()).collect();
         v.phrases.get(&key).is_some_and(|sources| {
             sources
                 .iter()
@@ -483,6 +529,7 @@ impl TextQuery {
                 text: w.to_owned(),
                 base: base.map(str::to_owned),
                 stem: stem(w).to_string(),
+                key: phrase_word(w, base),
                 stop: is_stop_word(w) || base.is_some_and(is_stop_word),
             })
         });
@@ -549,7 +596,7 @@ impl TextQuery {
         }
         let single_concept = v
             .phrases
-            .get(std::slice::from_ref(&w.stem))
+            .get(std::slice::from_ref(&w.key))
             .is_some_and(|s| s.iter().any(|s| matches!(s, Source::Concept(_))));
         if w.stop && !single_concept {
             // Stop words are not search words.
@@ -588,7 +635,8 @@ impl TextQuery {
             .filter(|w| !w.stop)
             .map(|w| w.stem.clone())
             .collect();
-        let sources = v.phrases.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+        let lookup: Vec<String> = span.iter().map(|w| w.key.clone()).collect();
+        let sources = v.phrases.get(&lookup).map(Vec::as_slice).unwrap_or(&[]);
         // A concept's phrase left with one word of its own says little by that word ("on my
         // own" is not about "own", "get out of the house" not about housing): only its
         // concept counts.
@@ -900,6 +948,52 @@ mod tests {
             .expansions
             .iter()
             .any(|e| e.stems == ["befriend"]));
+    }
+
+    #[test]
+    fn a_phrase_is_known_whoever_it_is_said_of() {
+        let concepts_of = |text: &str| -> Vec<&'static str> {
+            TextQuery::parse(text)
+                .terms
+                .iter()
+                .flat_map(|t| t.expansions.iter().filter_map(|e| e.through))
+                .collect()
+        };
+        // Written of her, said of him, of them, or by the person of themselves.
+        let of_her = concepts_of("she has lost her purpose since she retired");
+        assert!(of_her.contains(&"a part to play"), "{of_her:?}");
+        for said in [
+            "he has lost his purpose since he retired",
+            "they have lost their purpose since they retired",
+            "I've lost my purpose since I retired",
+        ] {
+            assert_eq!(concepts_of(said), of_her, "{said}");
+        }
+        // Every concept phrase written with "her" or "his" is found said with "my".
+        for c in CONCEPTS.iter() {
+            for p in c.phrases {
+                let words: Vec<&str> = p.split(' ').collect();
+                if !words.iter().any(|w| *w == "her" || *w == "his") {
+                    continue;
+                }
+                let mine: Vec<&str> = words
+                    .iter()
+                    .map(|w| if *w == "her" || *w == "his" { "my" } else { w })
+                    .collect();
+                let mine = mine.join(" ");
+                assert!(
+                    concepts_of(&mine).contains(&c.name),
+                    "{mine:?} does not reach {}",
+                    c.name
+                );
+            }
+        }
+        // A pronoun is still no search word, and a word that only looks like one is itself.
+        assert!(TextQuery::parse("she and her").terms.is_empty());
+        assert_eq!(
+            words(&TextQuery::parse("his and hers towels")),
+            ["hers", "towels"]
+        );
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //!
 //! Phrases and words are analysed like any text (folded, stemmed), so each stands for all its
 //! word forms: `pray` covers praying and prays. Phrases match whole, in order, and stop words
-//! count inside them ("on my own"); the longest phrase at a place in the query wins.
+//! count inside them ("on my own"); the longest phrase at a place in the query wins. A pronoun
+//! in a phrase stands for every pronoun of its kind, so "on her own" is written once and also
+//! found as "on his own", "on their own" and "on my own".
 
 use assetmap_core::Category;
 use std::sync::LazyLock;
