@@ -189,8 +189,53 @@ fn phrase_word(word: &str, base: Option<&str>) -> String {
     if let Some((token, b)) = base.and_then(|b| set_of(b).map(|t| (t, b))) {
         return format!("{token}{}", &word[b.len()..]);
     }
+    if let Some((_, present)) = IRREGULAR_VERBS.iter().find(|(past, _)| *past == word) {
+        return stem(present).to_string();
+    }
     stem(word).to_string()
 }
+
+/// Irregular past forms, with the verb they are a form of, so that a phrase is known in any
+/// tense: stemming makes "losing" and "loses" one with "lose", but not "lost". A concept
+/// written "losing her sight" is also found in "she lost her sight". Forms that are as often
+/// another word ("left", "found", "met", "spent", "drunk") are not here.
+const IRREGULAR_VERBS: &[(&str, &str)] = &[
+    ("lost", "lose"),
+    ("felt", "feel"),
+    ("went", "go"),
+    ("gone", "go"),
+    ("got", "get"),
+    ("came", "come"),
+    ("fell", "fall"),
+    ("fallen", "fall"),
+    ("broke", "break"),
+    ("broken", "break"),
+    ("told", "tell"),
+    ("took", "take"),
+    ("taken", "take"),
+    ("made", "make"),
+    ("kept", "keep"),
+    ("gave", "give"),
+    ("given", "give"),
+    ("brought", "bring"),
+    ("began", "begin"),
+    ("begun", "begin"),
+    ("drank", "drink"),
+    ("ate", "eat"),
+    ("eaten", "eat"),
+    ("sat", "sit"),
+    ("paid", "pay"),
+    ("bought", "buy"),
+    ("slept", "sleep"),
+    ("heard", "hear"),
+    ("thought", "think"),
+    ("wrote", "write"),
+    ("written", "write"),
+    ("spoke", "speak"),
+    ("spoken", "speak"),
+    ("forgot", "forget"),
+    ("forgotten", "forget"),
+];
 
 fn vocabulary() -> &'static Vocabulary {
     static V: OnceLock<Vocabulary> = OnceLock::new();
@@ -994,6 +1039,24 @@ mod tests {
             words(&TextQuery::parse("his and hers towels")),
             ["hers", "towels"]
         );
+    }
+
+    #[test]
+    fn a_phrase_is_known_in_any_tense() {
+        let concepts_of = |text: &str| -> Vec<&'static str> {
+            TextQuery::parse(text)
+                .terms
+                .iter()
+                .flat_map(|t| t.expansions.iter().filter_map(|e| e.through))
+                .collect()
+        };
+        // Stemming makes "losing" one with "lose"; the irregular "lost" is one with them too.
+        let losing = concepts_of("she is losing her sight");
+        assert!(losing.contains(&"sight loss"), "{losing:?}");
+        assert_eq!(concepts_of("she lost her sight"), losing);
+        assert_eq!(concepts_of("she loses her sight"), losing);
+        // "left" is as often a side as a leaving: it stays what it is.
+        assert_eq!(phrase_word("left", None), stem("left").to_string());
     }
 
     #[test]
