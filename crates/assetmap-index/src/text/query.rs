@@ -24,7 +24,7 @@ use super::analysis::{
 };
 use super::concepts::{
     Concept, ACTIVITY_VERBS, AGE_AFTER, AGE_BEFORE, CONCEPTS, CONCEPT_CATEGORY_WEIGHT,
-    CONCEPT_WORD_WEIGHT, FILLER, FILLER_PHRASES, KIND_WORDS, NEED_CUES, PERSON_WORDS,
+    CONCEPT_WORD_WEIGHT, FILLER, FILLER_PHRASES, INTENSIFIERS, KIND_WORDS, NEED_CUES, PERSON_WORDS,
     SHADOWING_PHRASES, VENUES, VENUE_WEIGHT,
 };
 use super::vocabulary::{category_term, CATEGORY_WEIGHT, STOP_WORDS, SYNONYMS, SYNONYM_WEIGHT};
@@ -141,11 +141,23 @@ fn stem_lists(entries: &[&str]) -> Vec<Vec<String>> {
 }
 
 /// Every word of `text` as a known phrase is looked up: folded and stemmed, stop words kept,
-/// pronouns as their [`phrase_word`].
+/// pronouns as their [`phrase_word`], [`INTENSIFIERS`] passed over inside a phrase of more
+/// words.
 fn all_stems(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for_each_word_and_base(text, |w, base| out.push(phrase_word(w, base)));
-    out
+    let mut all = Vec::new();
+    let mut kept = Vec::new();
+    for_each_word_and_base(text, |w, base| {
+        let key = phrase_word(w, base);
+        if !INTENSIFIERS.contains(&w) {
+            kept.push(key.clone());
+        }
+        all.push(key);
+    });
+    if kept.len() >= 2 {
+        kept
+    } else {
+        all
+    }
 }
 
 /// The pronouns a phrase may be said with, each set standing for one person whoever tells it:
@@ -420,6 +432,8 @@ struct Word {
     /// How it is looked up in a known phrase ([`phrase_word`]).
     key: String,
     stop: bool,
+    /// One of [`INTENSIFIERS`]: passed over inside a known phrase.
+    intensifier: bool,
 }
 
 impl Word {
@@ -487,10 +501,32 @@ fn longest_phrase_at<'v>(
     i: usize,
     v: &'v Vocabulary,
 ) -> Option<(usize, &'v Vec<Source>)> {
-    (2..=v.longest.min(words.len() - i)).rev().find_map(|k| {
-        let key: Vec<String> = words[i..i + k].iter().map(|w| w.key.clone()).collect();
+    let most = (v.longest + MAX_INTENSIFIERS).min(words.len() - i);
+    (2..=most).rev().find_map(|k| {
+        let key = phrase_key(&words[i..i + k]);
+        if key.len() < 2 || words[i + k - 1].intensifier {
+            return None;
+        }
         v.phrases.get(&key).map(|sources| (k, sources))
     })
+}
+
+/// How many [`INTENSIFIERS`] a known phrase may be found with.
+const MAX_INTENSIFIERS: usize = 2;
+
+/// How `span` is looked up as a known phrase: its words' keys, [`INTENSIFIERS`] passed over
+/// when two words or more are left (as [`all_stems`] reads the phrases themselves).
+fn phrase_key(span: &[Word]) -> Vec<String> {
+    let kept: Vec<String> = span
+        .iter()
+        .filter(|w| !w.intensifier)
+        .map(|w| w.key.clone())
+        .collect();
+    if kept.len() >= 2 {
+        kept
+    } else {
+        span.iter().map(|w| w.key.clone()).collect()
+    }
 }
 
 /// True when the words from `j` on (stop words skipped) start with an activity: a venue's
@@ -500,7 +536,7 @@ fn activity_follows(words: &[Word], j: usize, v: &Vocabulary) -> bool {
         return false;
     };
     (1..=v.longest.min(words.len() - j)).any(|k| {
-        let key: Vec<String> = words[j..j + k].iter().map(|w| w.key.clone()).collect();
+        let key = phrase_key(&words[j..j + k]);
         v.phrases.get(&key).is_some_and(|sources| {
             sources
                 .iter()
@@ -576,6 +612,7 @@ impl TextQuery {
                 stem: stem(w).to_string(),
                 key: phrase_word(w, base),
                 stop: is_stop_word(w) || base.is_some_and(is_stop_word),
+                intensifier: INTENSIFIERS.contains(&w),
             })
         });
         let mut q = TextQuery {
@@ -677,10 +714,10 @@ impl TextQuery {
         // The words themselves, stop words out.
         let literal: Vec<String> = span
             .iter()
-            .filter(|w| !w.stop)
+            .filter(|w| !w.stop && (!w.intensifier || span.len() == 1))
             .map(|w| w.stem.clone())
             .collect();
-        let lookup: Vec<String> = span.iter().map(|w| w.key.clone()).collect();
+        let lookup = phrase_key(span);
         let sources = v.phrases.get(&lookup).map(Vec::as_slice).unwrap_or(&[]);
         // A concept's phrase left with one word of its own says little by that word ("on my
         // own" is not about "own", "get out of the house" not about housing): only its
@@ -1042,7 +1079,7 @@ mod tests {
     }
 
     #[test]
-    fn a_phrase_is_known_in_any_tense() {
+    fn a_phrase_is_known_in_any_tense_and_with_intensifiers() {
         let concepts_of = |text: &str| -> Vec<&'static str> {
             TextQuery::parse(text)
                 .terms
@@ -1055,6 +1092,15 @@ mod tests {
         assert!(losing.contains(&"sight loss"), "{losing:?}");
         assert_eq!(concepts_of("she lost her sight"), losing);
         assert_eq!(concepts_of("she loses her sight"), losing);
+        // A word that only makes the next stronger does not break a phrase.
+        let low = concepts_of("feeling low");
+        assert!(low.contains(&"mental wellbeing"), "{low:?}");
+        assert_eq!(concepts_of("feeling really low"), low);
+        assert_eq!(concepts_of("feeling so very low"), low);
+        assert_eq!(
+            words(&TextQuery::parse("feeling really low")),
+            ["feeling really low"]
+        );
         // "left" is as often a side as a leaving: it stays what it is.
         assert_eq!(phrase_word("left", None), stem("left").to_string());
     }

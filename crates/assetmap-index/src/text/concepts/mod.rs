@@ -1860,6 +1860,24 @@ pub const FILLER: &[&str] = &[
     "good",
 ];
 
+/// Words that only make the next one stronger ("feeling really low", "so much to offer"):
+/// passed over inside a known phrase, in the query as in the phrase, so "feeling really low"
+/// is the phrase "feeling low". A phrase neither starts nor ends with one.
+pub const INTENSIFIERS: &[&str] = &[
+    "really",
+    "very",
+    "quite",
+    "so",
+    "extremely",
+    "terribly",
+    "awfully",
+    "incredibly",
+    "totally",
+    "completely",
+    "absolutely",
+    "proper",
+];
+
 /// Phrases a person says that are not what they are looking for, though a word of theirs
 /// would be ("can't work out how to video call": not a workout). Left out whole; the longest
 /// phrase at a place wins, so "work out" alone still means exercise.
