@@ -204,8 +204,28 @@ fn phrase_word(word: &str, base: Option<&str>) -> String {
     if let Some((_, present)) = IRREGULAR_VERBS.iter().find(|(past, _)| *past == word) {
         return stem(present).to_string();
     }
+    if let Some((token, _)) = AUXILIARY_SETS
+        .iter()
+        .find(|(_, forms)| forms.contains(&word))
+    {
+        return (*token).to_string();
+    }
     stem(word).to_string()
 }
+
+/// The forms of one auxiliary, in any tense and person, negated or not as they stand ("can't
+/// cope" and "couldn't cope" are one; "can't" and "can" are not). Written as a word is folded:
+/// the apostrophe dropped.
+const AUXILIARY_SETS: &[(&str, &[&str])] = &[
+    ("\u{2}be", &["am", "is", "are", "was", "were"]),
+    ("\u{2}have", &["has", "have", "had"]),
+    ("\u{2}do", &["do", "does", "did"]),
+    ("\u{2}cant", &["cant", "cannot", "couldnt"]),
+    ("\u{2}dont", &["dont", "doesnt", "didnt"]),
+    ("\u{2}isnt", &["isnt", "arent", "wasnt", "werent", "aint"]),
+    ("\u{2}hasnt", &["hasnt", "havent", "hadnt"]),
+    ("\u{2}wont", &["wont", "wouldnt"]),
+];
 
 /// Irregular past forms, with the verb they are a form of, so that a phrase is known in any
 /// tense: stemming makes "losing" and "loses" one with "lose", but not "lost". A concept
@@ -1092,6 +1112,15 @@ mod tests {
         assert!(losing.contains(&"sight loss"), "{losing:?}");
         assert_eq!(concepts_of("she lost her sight"), losing);
         assert_eq!(concepts_of("she loses her sight"), losing);
+        // An auxiliary in any tense or person, negated as it stands.
+        let cant = concepts_of("she can't cope");
+        assert!(cant.contains(&"mental wellbeing"), "{cant:?}");
+        assert_eq!(concepts_of("she couldn't cope"), cant);
+        assert_eq!(concepts_of("she cannot cope"), cant);
+        assert!(!concepts_of("she can cope").contains(&"mental wellbeing"));
+        let doesnt = concepts_of("he doesnt go out");
+        assert!(!doesnt.is_empty());
+        assert_eq!(concepts_of("he didn't go out"), doesnt);
         // A word that only makes the next stronger does not break a phrase.
         let low = concepts_of("feeling low");
         assert!(low.contains(&"mental wellbeing"), "{low:?}");
