@@ -140,7 +140,9 @@ pub(super) fn for_each_stem(text: &str, mut f: impl FnMut(&Arc<str>)) {
 /// activity and a garden a place ("Public Park Or Garden"), parking is not a park, housing is
 /// not a house, a nursing home is not a nurse, a rowing club is not a row at home, and running
 /// (the sport) is not a library "run by" the council. Each word is folded; a word not here is
-/// stemmed by Snowball. (The same idea as a search engine's stemmer override list.)
+/// stemmed by Snowball. (The same idea as a search engine's stemmer override list.) Also the
+/// other way: irregular plurals that Snowball leaves apart from their singulars ("children",
+/// "women's", "teeth") join them.
 pub const STEM_OVERRIDES: &[(&str, &str)] = &[
     ("gardening", "gardening"),
     ("gardener", "gardening"),
@@ -154,6 +156,21 @@ pub const STEM_OVERRIDES: &[(&str, &str)] = &[
     ("running", "running"),
     ("runner", "running"),
     ("runners", "running"),
+    // Irregular plurals, which Snowball leaves apart from their singulars ("children's
+    // centre" and "my child"), each with its singular's stem (checked by a test).
+    ("children", "child"),
+    ("childrens", "child"),
+    ("grandchildren", "grandchild"),
+    ("grandchildrens", "grandchild"),
+    ("women", "woman"),
+    ("womens", "woman"),
+    ("men", "man"),
+    ("mens", "man"),
+    ("teeth", "tooth"),
+    ("feet", "foot"),
+    ("wives", "wife"),
+    ("mice", "mous"),
+    ("geese", "goos"),
 ];
 
 fn stem_override(word: &str) -> Option<&'static str> {
@@ -204,6 +221,29 @@ mod tests {
         // `is_stop_word` skips longer words without looking them up.
         assert!(STOP_WORDS.iter().all(|w| w.len() <= 7));
         assert!(is_stop_word("the") && is_stop_word("nearby") && !is_stop_word("garden"));
+    }
+
+    #[test]
+    fn an_irregular_plural_is_one_with_its_singular() {
+        for (plural, singular) in [
+            ("children", "child"),
+            ("children's", "child"),
+            ("grandchildren", "grandchild"),
+            ("women's", "woman"),
+            ("men", "man"),
+            ("teeth", "tooth"),
+            ("feet", "foot"),
+            ("wives", "wife"),
+            ("mice", "mouse"),
+            ("geese", "goose"),
+        ] {
+            assert_eq!(analyse(plural), analyse(singular), "{plural}");
+            assert_eq!(
+                analyse(singular),
+                [stemmer().stem(singular).to_string()],
+                "{singular} keeps its own stem"
+            );
+        }
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! its Snowball English (Porter 2) stem, so `walk`, `walks`, `walking` and `walked` are one
 //! term — except the few words in [`STEM_OVERRIDES`], whose shared stem would mean something
 //! else to a person looking (`gardening` and `gardeners` are one term, `garden` and `gardens`
-//! another; `parking` is not `park`).
+//! another; `parking` is not `park`) — and the irregular plurals Snowball leaves apart
+//! (`children`, `women's`, `teeth`), which it joins to their singulars.
 //!
 //! # What is indexed, and how much each field counts
 //! | field | weight |
