@@ -402,6 +402,28 @@ const CORE: &[Concept] = &[
         ],
         categories: &[C::PhysicalActivitySport],
     },
+    // What people call the public sports centre with a pool, a gym and a hall: its records
+    // in the sports facilities data are each of those, under the operator's brand name.
+    Concept {
+        name: "leisure centres",
+        phrases: &[
+            "leisure centre",
+            "leisure centres",
+            "sports centre",
+            "sports centres",
+            "swimming baths",
+            "the baths",
+        ],
+        words: &[
+            "leisure centre",
+            "sports centre",
+            "swimming pool",
+            "sports hall",
+            "fitness studio",
+            "health and fitness",
+        ],
+        categories: &[],
+    },
     Concept {
         name: "parks and green space",
         phrases: &[
