@@ -20,6 +20,10 @@
 //! | categories (one term per category) | 1.5 |
 //! | description | 1.0 |
 //!
+//! A name that places the asset at another ("Defibrillator at Urmston Leisure Centre") counts
+//! its host's words, after the first standalone "at", at the description's weight: what the
+//! asset is stays in its name, and a search for the host finds the host first.
+//!
 //! Addresses are not indexed: the person's location comes from the postcode, and street names
 //! ("Church Road", "Park Avenue") would otherwise match interests.
 //!

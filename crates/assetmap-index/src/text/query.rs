@@ -480,6 +480,10 @@ pub(crate) fn index_vocabulary() -> Vec<String> {
         .map(|w| w.to_string())
         .chain(STEM_OVERRIDES.iter().map(|(w, s)| format!("{w}>{s}")))
         .chain(SHADOWING_PHRASES.iter().map(|p| format!("shadow {p}")))
+        .chain(std::iter::once(format!(
+            "host after {}",
+            super::postings::HOST_WORD
+        )))
         .chain(phrases)
         .collect()
 }

@@ -825,3 +825,48 @@ fn what_the_person_wants_counts_for_more_than_the_story_around_it() {
         "{hits:?}"
     );
 }
+
+#[test]
+fn a_name_says_what_the_asset_is_and_where_it_is_hosted_apart() {
+    use super::postings::name_and_host;
+    assert_eq!(
+        name_and_host("Defibrillator at Urmston Leisure Centre"),
+        ("Defibrillator", Some("Urmston Leisure Centre"))
+    );
+    assert_eq!(
+        name_and_host("Stay and Play AT St Mary's"),
+        ("Stay and Play", Some("St Mary's"))
+    );
+    for whole in [
+        "At Home Care",
+        "Eat at",
+        "Patterdale Road",
+        "Sale Leisure Centre",
+    ] {
+        assert_eq!(name_and_host(whole), (whole, None), "{whole}");
+    }
+    // The café's own record says "pavilion" in a tag; the defibrillator on its wall says it
+    // in its name, after "at": the place comes first.
+    let assets = vec![
+        asset(
+            "defib",
+            "Defibrillator at Park Pavilion",
+            "",
+            &["health_services"],
+            &["defibrillator"],
+            SALE,
+        ),
+        asset(
+            "cafe",
+            "Park Cafe",
+            "Teas and cakes",
+            &["food"],
+            &["pavilion"],
+            SALE,
+        ),
+    ];
+    let ix = index(&assets);
+    assert_eq!(ranked(&ix, &assets, "pavilion"), ["cafe", "defib"]);
+    // A search for the defibrillator still finds it first.
+    assert_eq!(ranked(&ix, &assets, "defibrillator"), ["defib"]);
+}
