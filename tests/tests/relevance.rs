@@ -62,11 +62,13 @@ use std::time::Instant;
 // everyday; held out 0.730 overall, 0.591 everyday. With questions 304-339 added, as added:
 // dev 0.821 overall, 0.782 everyday; held out 0.720 overall, 0.619 everyday; with a school
 // leading its PTA and the forces' phrases: dev 0.824 overall, 0.782 everyday; held out 0.720
-// overall, 0.619 everyday.
+// overall, 0.619 everyday. With a phrase known in any person and tense, and a name's host
+// counting as a description: dev 0.828 overall, 0.786 everyday; held out 0.728 overall, 0.639
+// everyday.
 const FLOOR_DEV_ALL_NDCG5: f64 = 0.80;
 const FLOOR_DEV_EVERYDAY_NDCG5: f64 = 0.76;
 const FLOOR_HELDOUT_ALL_NDCG5: f64 = 0.70;
-const FLOOR_HELDOUT_EVERYDAY_NDCG5: f64 = 0.59;
+const FLOOR_HELDOUT_EVERYDAY_NDCG5: f64 = 0.61;
 
 /// How many results the page asks for, and the depth of R@20 and MRR.
 const LIMIT: usize = 20;
