@@ -812,6 +812,13 @@ fn what_the_person_wants_counts_for_more_than_the_story_around_it() {
         "{q:?}"
     );
     assert_eq!(ranked(&ix, &assets, story), ["bagpipes", "origami"]);
+    // A hope is a want too, and the word for it is not searched for.
+    let hope = TextQuery::parse("origami kept him busy, he is hoping to try bagpipes");
+    assert!(
+        hope.terms.iter().any(|t| t.word == "bagpipes" && t.cued),
+        "{hope:?}"
+    );
+    assert!(!hope.terms.iter().any(|t| t.word == "hoping"), "{hope:?}");
     // Without a word saying what is wanted, the two count the same.
     let mut hits = ix.search(
         &TextQuery::parse("origami bagpipes"),

@@ -1880,6 +1880,17 @@ pub const FILLER: &[&str] = &[
     "actually",
     "mostly",
     "good",
+    // Words that say what the person wants (also in NEED_CUES), not what it is.
+    "hoping",
+    "hopes",
+    "dreams",
+    "wishes",
+    "wish",
+    "passionate",
+    "obsessed",
+    "longs",
+    "longing",
+    "happiest",
 ];
 
 /// Words that only make the next one stronger ("feeling really low", "so much to offer"):
@@ -1985,6 +1996,17 @@ pub const NEED_CUES: &[&str] = &[
     "keen",
     "interested",
     "looking",
+    "hoping",
+    "hopes",
+    "dreams",
+    "wishes",
+    "wish",
+    "passionate",
+    "obsessed",
+    "desperate",
+    "longs",
+    "longing",
+    "happiest",
 ];
 
 /// Words before a number that make it an age: "aged 82", "she is 82", "he's 79".
