@@ -217,7 +217,10 @@ fn phrase_word(word: &str, base: Option<&str>) -> String {
 /// cope" and "couldn't cope" are one; "can't" and "can" are not). Written as a word is folded:
 /// the apostrophe dropped.
 const AUXILIARY_SETS: &[(&str, &[&str])] = &[
-    ("\u{2}be", &["am", "is", "are", "was", "were"]),
+    (
+        "\u{2}be",
+        &["am", "is", "are", "was", "were", "be", "been", "being"],
+    ),
     ("\u{2}have", &["has", "have", "had"]),
     ("\u{2}do", &["do", "does", "did"]),
     ("\u{2}cant", &["cant", "cannot", "couldnt"]),
@@ -1164,6 +1167,9 @@ mod tests {
         assert_eq!(concepts_of("she couldn't cope"), cant);
         assert_eq!(concepts_of("she cannot cope"), cant);
         assert!(!concepts_of("she can cope").contains(&"mental wellbeing"));
+        let sectioned = concepts_of("her son has been sectioned");
+        assert!(!sectioned.is_empty());
+        assert_eq!(concepts_of("her son was sectioned"), sectioned);
         let doesnt = concepts_of("he doesnt go out");
         assert!(!doesnt.is_empty());
         assert_eq!(concepts_of("he didn't go out"), doesnt);
