@@ -138,8 +138,9 @@ pub(super) fn for_each_stem(text: &str, mut f: impl FnMut(&Arc<str>)) {
 /// Words whose Snowball stem would join them to a word that means something else to a
 /// person looking for a place or an activity, with the stem they keep instead: gardening is an
 /// activity and a garden a place ("Public Park Or Garden"), parking is not a park, housing is
-/// not a house, a nursing home is not a nurse, a rowing club is not a row at home, and running
-/// (the sport) is not a library "run by" the council. Each word is folded; a word not here is
+/// not a house, a nursing home is not a nurse, a rowing club is not a row at home, running
+/// (the sport) is not a library "run by" the council, and gaming (video games) is not a game of
+/// snooker. Each word is folded; a word not here is
 /// stemmed by Snowball. (The same idea as a search engine's stemmer override list.) Also the
 /// other way: irregular plurals that Snowball leaves apart from their singulars ("children",
 /// "women's", "teeth") join them.
@@ -156,6 +157,9 @@ pub const STEM_OVERRIDES: &[(&str, &str)] = &[
     ("running", "running"),
     ("runner", "running"),
     ("runners", "running"),
+    ("gaming", "gaming"),
+    ("gamer", "gaming"),
+    ("gamers", "gaming"),
     // Irregular plurals, which Snowball leaves apart from their singulars ("children's
     // centre" and "my child"), each with its singular's stem (checked by a test).
     ("children", "child"),
@@ -221,6 +225,12 @@ mod tests {
         // `is_stop_word` skips longer words without looking them up.
         assert!(STOP_WORDS.iter().all(|w| w.len() <= 7));
         assert!(is_stop_word("the") && is_stop_word("nearby") && !is_stop_word("garden"));
+    }
+
+    #[test]
+    fn gaming_is_video_games_not_a_game_of_snooker() {
+        assert_eq!(analyse("gaming gamers gamer"), ["gaming"; 3]);
+        assert_eq!(analyse("game games"), ["game"; 2]);
     }
 
     #[test]
