@@ -64,9 +64,10 @@ use std::time::Instant;
 // leading its PTA and the forces' phrases: dev 0.824 overall, 0.782 everyday; held out 0.720
 // overall, 0.619 everyday. With a phrase known in any person and tense, and a name's host
 // counting as a description: dev 0.828 overall, 0.786 everyday; held out 0.728 overall, 0.639
-// everyday.
-const FLOOR_DEV_ALL_NDCG5: f64 = 0.80;
-const FLOOR_DEV_EVERYDAY_NDCG5: f64 = 0.76;
+// everyday. With gaming, fishing and boxing keeping stems of their own: dev 0.830 overall,
+// 0.791 everyday; held out as before.
+const FLOOR_DEV_ALL_NDCG5: f64 = 0.81;
+const FLOOR_DEV_EVERYDAY_NDCG5: f64 = 0.77;
 const FLOOR_HELDOUT_ALL_NDCG5: f64 = 0.70;
 const FLOOR_HELDOUT_EVERYDAY_NDCG5: f64 = 0.61;
 
