@@ -217,6 +217,31 @@ pub(super) fn phrase(entry: &str) -> Vec<String> {
     analyse(entry)
 }
 
+/// A name's own words and, for a name that places the asset at another ("Defibrillator at
+/// Urmston Leisure Centre", "Toddler Group at St Mary's"), the host's words after the first
+/// standalone [`HOST_WORD`]: what the asset is, and where it is. The host's words count as a
+/// description's, so a search for a leisure centre finds the leisure centre before the
+/// defibrillator on its wall.
+pub(crate) fn name_and_host(name: &str) -> (&str, Option<&str>) {
+    let bytes = name.as_bytes();
+    let mut start = 0;
+    for word in name.split(' ') {
+        let end = start + word.len();
+        if start > 0 && word.eq_ignore_ascii_case(HOST_WORD) && end < bytes.len() {
+            let own = name[..start].trim_end();
+            let host = name[end..].trim_start();
+            if !own.is_empty() && !host.is_empty() {
+                return (own, Some(host));
+            }
+        }
+        start = end + 1;
+    }
+    (name, None)
+}
+
+/// The word that places an asset at another in its name ([`name_and_host`]).
+pub(crate) const HOST_WORD: &str = "at";
+
 #[cfg(test)]
 mod tests {
     use super::*;

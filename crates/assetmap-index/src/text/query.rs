@@ -485,7 +485,7 @@ pub(crate) fn index_vocabulary() -> Vec<String> {
         .chain(SHADOWING_PHRASES.iter().map(|p| format!("shadow {p}")))
         .chain(std::iter::once(format!(
             "host after {}",
-            super::postings::HOST_WORD
+            super::analysis::HOST_WORD
         )))
         .chain(phrases)
         .collect()

@@ -835,7 +835,7 @@ fn what_the_person_wants_counts_for_more_than_the_story_around_it() {
 
 #[test]
 fn a_name_says_what_the_asset_is_and_where_it_is_hosted_apart() {
-    use super::postings::name_and_host;
+    use super::analysis::name_and_host;
     assert_eq!(
         name_and_host("Defibrillator at Urmston Leisure Centre"),
         ("Defibrillator", Some("Urmston Leisure Centre"))
