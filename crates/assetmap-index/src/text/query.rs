@@ -140,9 +140,9 @@ fn stem_lists(entries: &[&str]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Every word of `text` as a known phrase is looked up: folded and stemmed, stop words kept,
-/// pronouns as their [`phrase_word`], [`INTENSIFIERS`] passed over inside a phrase of more
-/// words.
+/// Every word of `text` as a known phrase is looked up ([`phrase_word`]: its stem, or its
+/// pronoun set's, verb's or auxiliary's), stop words kept, [`INTENSIFIERS`] passed over inside
+/// a phrase of more words.
 fn all_stems(text: &str) -> Vec<String> {
     let mut all = Vec::new();
     let mut kept = Vec::new();
@@ -186,8 +186,10 @@ const PRONOUN_SETS: [(&str, &[&str]); 3] = [
     ),
 ];
 
-/// How a word is looked up in a known phrase: its stem, or for a pronoun its set's token
-/// ([`PRONOUN_SETS`]), with its clitic when it has one ("she's" and "he's" are one).
+/// How a word is looked up in a known phrase: for a pronoun its set's token
+/// ([`PRONOUN_SETS`]), with its clitic when it has one ("she's" and "he's" are one); for an
+/// irregular past form its verb's stem ([`IRREGULAR_VERBS`]); for an auxiliary its set's token
+/// ([`AUXILIARY_SETS`]); else its stem.
 fn phrase_word(word: &str, base: Option<&str>) -> String {
     let set_of = |w: &str| {
         PRONOUN_SETS
