@@ -208,6 +208,7 @@ fn phrase_word(word: &str, base: Option<&str>) -> String {
     }
     if let Some((token, _)) = AUXILIARY_SETS
         .iter()
+        .chain(FAMILY_WORD_SETS)
         .find(|(_, forms)| forms.contains(&word))
     {
         return (*token).to_string();
@@ -230,6 +231,38 @@ const AUXILIARY_SETS: &[(&str, &[&str])] = &[
     ("\u{2}isnt", &["isnt", "arent", "wasnt", "werent", "aint"]),
     ("\u{2}hasnt", &["hasnt", "havent", "hadnt"]),
     ("\u{2}wont", &["wont", "wouldnt"]),
+];
+
+/// The ways of naming one relative, formal, familiar or regional ("mam" in the North East,
+/// "nana", "hubby"), each set one word in a phrase: "caring for her mum" is also "caring for
+/// her mam" and "looking after my mother".
+const FAMILY_WORD_SETS: &[(&str, &[&str])] = &[
+    (
+        "\u{2}mum",
+        &[
+            "mum", "mam", "mom", "mummy", "mother", "mums", "mams", "moms", "mothers",
+        ],
+    ),
+    ("\u{2}dad", &["dad", "father", "daddy", "dads", "fathers"]),
+    (
+        "\u{2}nan",
+        &[
+            "nan",
+            "nana",
+            "nanna",
+            "gran",
+            "granny",
+            "grandma",
+            "grandmother",
+            "nans",
+        ],
+    ),
+    (
+        "\u{2}grandad",
+        &["grandad", "granddad", "grandpa", "grandfather", "grandads"],
+    ),
+    ("\u{2}husband", &["husband", "hubby"]),
+    ("\u{2}wife", &["wife", "missus"]),
 ];
 
 /// Irregular past forms, with the verb they are a form of, so that a phrase is known in any
@@ -1150,13 +1183,17 @@ mod tests {
     }
 
     #[test]
-    fn a_phrase_is_known_in_any_tense_and_with_intensifiers() {
+    fn a_phrase_is_known_however_its_verbs_and_relatives_are_worded() {
+        // The concepts and venues a text reaches, each once.
         let concepts_of = |text: &str| -> Vec<&'static str> {
-            TextQuery::parse(text)
+            let mut through: Vec<&'static str> = TextQuery::parse(text)
                 .terms
                 .iter()
                 .flat_map(|t| t.expansions.iter().filter_map(|e| e.through))
-                .collect()
+                .collect();
+            through.sort_unstable();
+            through.dedup();
+            through
         };
         // Stemming makes "losing" one with "lose"; the irregular "lost" is one with them too.
         let losing = concepts_of("she is losing her sight");
@@ -1175,6 +1212,17 @@ mod tests {
         let doesnt = concepts_of("he doesnt go out");
         assert!(!doesnt.is_empty());
         assert_eq!(concepts_of("he didn't go out"), doesnt);
+        // A relative by any of their names, formal, familiar or regional.
+        let young_mum = concepts_of("she's a young mum");
+        assert!(!young_mum.is_empty());
+        assert_eq!(concepts_of("she's a young mam"), young_mum);
+        assert_eq!(concepts_of("she's a young mother"), young_mum);
+        let husband = concepts_of("she visits her husband in the care home");
+        assert!(!husband.is_empty());
+        assert_eq!(
+            concepts_of("she visits her hubby in the care home"),
+            husband
+        );
         // A word that only makes the next stronger does not break a phrase.
         let low = concepts_of("feeling low");
         assert!(low.contains(&"mental wellbeing"), "{low:?}");
