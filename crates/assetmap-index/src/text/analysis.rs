@@ -140,8 +140,8 @@ pub(super) fn for_each_stem(text: &str, mut f: impl FnMut(&Arc<str>)) {
 /// activity and a garden a place ("Public Park Or Garden"), parking is not a park, housing is
 /// not a house, a nursing home is not a nurse, a rowing club is not a row at home, running
 /// (the sport) is not a library "run by" the council, gaming (video games) is not a game of
-/// snooker, and fishing and boxing are not fish and boxes. Each word is folded; a word not here is
-/// stemmed by Snowball. (The same idea as a search engine's stemmer override list.) Also the
+/// snooker, and fishing and boxing are not fish and boxes. Each word is folded; a word not here
+/// is stemmed by Snowball. (The same idea as a search engine's stemmer override list.) Also the
 /// other way: irregular plurals that Snowball leaves apart from their singulars ("children",
 /// "women's", "teeth") join them.
 pub const STEM_OVERRIDES: &[(&str, &str)] = &[
@@ -223,11 +223,10 @@ pub(super) fn phrase(entry: &str) -> Vec<String> {
 /// description's, so a search for a leisure centre finds the leisure centre before the
 /// defibrillator on its wall.
 pub(crate) fn name_and_host(name: &str) -> (&str, Option<&str>) {
-    let bytes = name.as_bytes();
     let mut start = 0;
     for word in name.split(' ') {
         let end = start + word.len();
-        if start > 0 && word.eq_ignore_ascii_case(HOST_WORD) && end < bytes.len() {
+        if start > 0 && word.eq_ignore_ascii_case(HOST_WORD) && end < name.len() {
             let own = name[..start].trim_end();
             let host = name[end..].trim_start();
             if !own.is_empty() && !host.is_empty() {

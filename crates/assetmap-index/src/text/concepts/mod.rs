@@ -16,7 +16,8 @@
 //! word forms: `pray` covers praying and prays. Phrases match whole, in order, and stop words
 //! count inside them ("on my own"); the longest phrase at a place in the query wins. A pronoun
 //! in a phrase stands for every pronoun of its kind, so "on her own" is written once and also
-//! found as "on his own", "on their own" and "on my own".
+//! found as "on his own", "on their own" and "on my own"; likewise a verb in any tense, an
+//! auxiliary in any person and a relative by any name (`TextQuery::parse`).
 
 use assetmap_core::Category;
 use std::sync::LazyLock;
@@ -403,7 +404,8 @@ const CORE: &[Concept] = &[
         categories: &[C::PhysicalActivitySport],
     },
     // What people call the public sports centre with a pool, a gym and a hall: its records
-    // in the sports facilities data are each of those, under the operator's brand name.
+    // in the sports facilities data are each of those, under the operator's brand name. ("the
+    // baths" is not here: stemmed, it is also the bath at home.)
     Concept {
         name: "leisure centres",
         phrases: &[
@@ -412,7 +414,6 @@ const CORE: &[Concept] = &[
             "sports centre",
             "sports centres",
             "swimming baths",
-            "the baths",
         ],
         words: &[
             "leisure centre",
@@ -1894,8 +1895,9 @@ pub const FILLER: &[&str] = &[
 ];
 
 /// Words that only make the next one stronger ("feeling really low", "so much to offer"):
-/// passed over inside a known phrase, in the query as in the phrase, so "feeling really low"
-/// is the phrase "feeling low". A phrase neither starts nor ends with one.
+/// passed over inside a known phrase when two words or more are left besides them, in the
+/// query as in the phrase, so "feeling really low" is the phrase "feeling low" (and "very shy"
+/// stays "very shy"). A phrase found in a query does not end with one.
 pub const INTENSIFIERS: &[&str] = &[
     "really",
     "very",
