@@ -144,20 +144,14 @@ fn stem_lists(entries: &[&str]) -> Vec<Vec<String>> {
 /// pronoun set's, verb's or auxiliary's), stop words kept, [`INTENSIFIERS`] passed over inside
 /// a phrase of more words.
 fn all_stems(text: &str) -> Vec<String> {
-    let mut all = Vec::new();
-    let mut kept = Vec::new();
-    for_each_word_and_base(text, |w, base| {
-        let key = phrase_word(w, base);
-        if !INTENSIFIERS.contains(&w) {
-            kept.push(key.clone());
-        }
-        all.push(key);
-    });
-    if kept.len() >= 2 {
-        kept
-    } else {
-        all
-    }
+    phrase_key(&words_of(text))
+}
+
+/// Every word of `text`, read as [`TextQuery::parse`] reads a query's.
+fn words_of(text: &str) -> Vec<Word> {
+    let mut words = Vec::new();
+    for_each_word_and_base(text, |w, base| words.push(Word::new(w, base)));
+    words
 }
 
 /// The pronouns a phrase may be said with, each set standing for one person whoever tells it:
@@ -541,6 +535,18 @@ struct Word {
 }
 
 impl Word {
+    /// The folded word `w`, with the word before its clitic when it has one.
+    fn new(w: &str, base: Option<&str>) -> Word {
+        Word {
+            text: w.to_owned(),
+            base: base.map(str::to_owned),
+            stem: stem(w).to_string(),
+            key: phrase_word(w, base),
+            stop: is_stop_word(w) || base.is_some_and(is_stop_word),
+            intensifier: INTENSIFIERS.contains(&w),
+        }
+    }
+
     /// The number the word is: digits ("82"), an ordinal ("80th") or a number word ("two",
     /// "eighty").
     fn number(&self) -> Option<u32> {
@@ -708,17 +714,7 @@ impl TextQuery {
     /// ```
     pub fn parse(text: &str) -> TextQuery {
         let v = vocabulary();
-        let mut words: Vec<Word> = Vec::new();
-        for_each_word_and_base(text, |w, base| {
-            words.push(Word {
-                text: w.to_owned(),
-                base: base.map(str::to_owned),
-                stem: stem(w).to_string(),
-                key: phrase_word(w, base),
-                stop: is_stop_word(w) || base.is_some_and(is_stop_word),
-                intensifier: INTENSIFIERS.contains(&w),
-            })
-        });
+        let words = words_of(text);
         let mut q = TextQuery {
             suggested_age: (0..words.len()).find_map(|i| age_at(&words, i)),
             ..TextQuery::default()
