@@ -129,6 +129,9 @@ struct Vocabulary {
     multi: FxHashMap<String, Vec<Vec<String>>>,
     /// [`SHADOWING_PHRASES`], as stem lists.
     shadows: Vec<Vec<String>>,
+    /// Two words of a known phrase run together ("lunchclub", "afterschool"), with the two
+    /// words: see [`split_compounds`].
+    compounds: FxHashMap<String, [String; 2]>,
 }
 
 /// Each entry's stems (stop words out), the entries with none left out.
@@ -141,8 +144,8 @@ fn stem_lists(entries: &[&str]) -> Vec<Vec<String>> {
 }
 
 /// Every word of `text` as a known phrase is looked up ([`phrase_word`]: its stem, or its
-/// pronoun set's, verb's or auxiliary's), stop words kept, [`INTENSIFIERS`] passed over inside
-/// a phrase of more words.
+/// pronoun set's, verb's or auxiliary's), stop words kept, [`INTENSIFIERS`] and the extra
+/// words of [`CANT_PARAPHRASES`] passed over inside a phrase of more words.
 fn all_stems(text: &str) -> Vec<String> {
     phrase_key(&words_of(text))
 }
@@ -151,7 +154,49 @@ fn all_stems(text: &str) -> Vec<String> {
 fn words_of(text: &str) -> Vec<Word> {
     let mut words = Vec::new();
     for_each_word_and_base(text, |w, base| words.push(Word::new(w, base)));
+    read_cant_paraphrases(&mut words);
     words
+}
+
+/// "can't" said in more words ("unable to cope", "not able to drive", "no longer able to get
+/// out", "can no longer manage"): each entry's words, and which of them stands for the
+/// "can't" of [`AUXILIARY_SETS`]. In a known phrase the others are passed over, so a phrase
+/// written with "can't" is found however the person puts it; outside one, each word is read
+/// as it stands.
+const CANT_PARAPHRASES: &[(&[&str], usize)] = &[
+    (&["unable", "to"], 0),
+    (&["no", "longer", "able", "to"], 2),
+    (&["not", "able", "to"], 1),
+    (&["never", "able", "to"], 1),
+    (&["isnt", "able", "to"], 1),
+    (&["wasnt", "able", "to"], 1),
+    (&["arent", "able", "to"], 1),
+    (&["werent", "able", "to"], 1),
+    (&["can", "no", "longer"], 0),
+    (&["can", "not"], 0),
+];
+
+/// Marks the [`CANT_PARAPHRASES`] in `words`: the word standing for "can't" looked up as it,
+/// the others passed over.
+fn read_cant_paraphrases(words: &mut [Word]) {
+    let mut i = 0;
+    while i < words.len() {
+        let found = CANT_PARAPHRASES.iter().find(|(p, _)| {
+            words.len() - i >= p.len() && p.iter().zip(&words[i..]).all(|(a, w)| w.text == *a)
+        });
+        let Some((p, at)) = found else {
+            i += 1;
+            continue;
+        };
+        for (j, w) in words[i..i + p.len()].iter_mut().enumerate() {
+            if j == *at {
+                w.key = phrase_word("cant", None);
+            } else {
+                w.passed_over = true;
+            }
+        }
+        i += p.len();
+    }
 }
 
 /// The pronouns a phrase may be said with, each set standing for one person whoever tells it:
@@ -451,8 +496,58 @@ fn vocabulary() -> &'static Vocabulary {
             longest,
             multi,
             shadows: SHADOWING_PHRASES.iter().map(|p| phrase(p)).collect(),
+            compounds: compounds(),
         }
     })
+}
+
+/// Every two neighbouring words of a known phrase (concepts' phrases, venues' activities,
+/// synonyms, category words) run together as typed ("lunchclub", "walkingfootball"), with the
+/// two words. Only words of three letters or more that are not stop words are joined, so that
+/// an everyday word is not read as two ("apart" is not "a part").
+fn compounds() -> FxHashMap<String, [String; 2]> {
+    let texts = CONCEPTS
+        .iter()
+        .flat_map(|c| c.phrases.iter())
+        .chain(VENUES.iter().flat_map(|v| v.activities.iter()))
+        .chain(SYNONYMS.iter().flat_map(|g| g.iter()))
+        .chain(Category::ALL.iter().flat_map(|c| c.keywords().iter()));
+    let mut out: FxHashMap<String, [String; 2]> = FxHashMap::default();
+    for text in texts {
+        for pair in words_of(text).windows(2) {
+            let [a, b] = pair else { continue };
+            let joinable = |w: &Word| !w.stop && w.base.is_none() && w.text.len() >= 3;
+            if !(joinable(a) && joinable(b)) {
+                continue;
+            }
+            out.entry(format!("{}{}", a.text, b.text))
+                .or_insert_with(|| [a.text.clone(), b.text.clone()]);
+        }
+    }
+    out
+}
+
+/// `words` with each word that is two words of a known phrase run together ("lunchclub",
+/// "afterschool club", "daycentres": typed in a hurry, or on a phone) read as the two, unless
+/// it is known as it stands. A plural's "s" may end the second word.
+fn split_compounds(words: Vec<Word>, v: &Vocabulary) -> Vec<Word> {
+    let mut out = Vec::with_capacity(words.len());
+    for w in words {
+        let known = v.phrases.contains_key(std::slice::from_ref(&w.key));
+        let found = v.compounds.get(&w.text).or_else(|| {
+            w.text
+                .strip_suffix('s')
+                .and_then(|singular| v.compounds.get(singular))
+        });
+        match found {
+            Some([a, b]) if !w.stop && !w.passed_over && w.base.is_none() && !known => {
+                out.push(Word::new(a, None));
+                out.push(Word::new(b, None));
+            }
+            _ => out.push(w),
+        }
+    }
+    out
 }
 
 /// Calls `f` with every term the index keeps for `text`, in order: each stem (stop words
@@ -530,8 +625,11 @@ struct Word {
     /// How it is looked up in a known phrase ([`phrase_word`]).
     key: String,
     stop: bool,
-    /// One of [`INTENSIFIERS`]: passed over inside a known phrase.
+    /// One of [`INTENSIFIERS`].
     intensifier: bool,
+    /// Passed over inside a known phrase: an intensifier, or a word of a
+    /// [`CANT_PARAPHRASES`] entry other than its "can't".
+    passed_over: bool,
 }
 
 impl Word {
@@ -544,6 +642,7 @@ impl Word {
             key: phrase_word(w, base),
             stop: is_stop_word(w) || base.is_some_and(is_stop_word),
             intensifier: INTENSIFIERS.contains(&w),
+            passed_over: INTENSIFIERS.contains(&w),
         }
     }
 
@@ -611,25 +710,27 @@ fn longest_phrase_at<'v>(
     i: usize,
     v: &'v Vocabulary,
 ) -> Option<(usize, &'v Vec<Source>)> {
-    let most = (v.longest + MAX_INTENSIFIERS).min(words.len() - i);
+    let most = (v.longest + MAX_PASSED_OVER).min(words.len() - i);
     (2..=most).rev().find_map(|k| {
         let key = phrase_key(&words[i..i + k]);
-        if key.len() < 2 || words[i + k - 1].intensifier {
+        if key.len() < 2 || words[i + k - 1].passed_over {
             return None;
         }
         v.phrases.get(&key).map(|sources| (k, sources))
     })
 }
 
-/// How many [`INTENSIFIERS`] a known phrase may be found with.
-const MAX_INTENSIFIERS: usize = 2;
+/// How many words passed over ([`Word::passed_over`]) a known phrase may be found with: two
+/// intensifiers, or the three extra words of "no longer able to" and one more.
+const MAX_PASSED_OVER: usize = 4;
 
-/// How `span` is looked up as a known phrase: its words' keys, [`INTENSIFIERS`] passed over
-/// when two words or more are left (as [`all_stems`] reads the phrases themselves).
+/// How `span` is looked up as a known phrase: its words' keys, those [passed
+/// over](Word::passed_over) left out when two words or more are left (as [`all_stems`] reads
+/// the phrases themselves).
 fn phrase_key(span: &[Word]) -> Vec<String> {
     let kept: Vec<String> = span
         .iter()
-        .filter(|w| !w.intensifier)
+        .filter(|w| !w.passed_over)
         .map(|w| w.key.clone())
         .collect();
     if kept.len() >= 2 {
@@ -714,7 +815,7 @@ impl TextQuery {
     /// ```
     pub fn parse(text: &str) -> TextQuery {
         let v = vocabulary();
-        let words = words_of(text);
+        let words = split_compounds(words_of(text), v);
         let mut q = TextQuery {
             suggested_age: (0..words.len()).find_map(|i| age_at(&words, i)),
             ..TextQuery::default()
@@ -839,6 +940,17 @@ impl TextQuery {
         if literal_counts {
             add(Expansion {
                 stems: literal.clone(),
+                weight: 1.0,
+                via: "word",
+                through: None,
+            });
+        }
+        // A phrase of two words is also the two run together, as some records write it
+        // ("play group": "playgroup"; "day care": "daycare").
+        let words: Vec<&Word> = span.iter().filter(|w| !w.stop && !w.passed_over).collect();
+        if let [a, b] = words[..] {
+            add(Expansion {
+                stems: vec![super::analysis::stem(&format!("{}{}", a.text, b.text)).to_string()],
                 weight: 1.0,
                 via: "word",
                 through: None,
@@ -1231,6 +1343,53 @@ mod tests {
         // "a bit" is not a bite: a form more often another word stays what it is.
         assert_eq!(phrase_word("bit", None), stem("bit").to_string());
         assert_eq!(phrase_word("left", None), stem("leave").to_string());
+    }
+
+    #[test]
+    fn a_phrase_is_known_however_its_words_are_typed() {
+        let concepts = |q: &TextQuery| -> Vec<Option<&str>> {
+            q.terms
+                .iter()
+                .flat_map(|t| t.expansions.iter().map(|e| e.through))
+                .filter(|t| t.is_some())
+                .collect()
+        };
+        // "can't" in more words.
+        let cant = TextQuery::parse("she can't cope");
+        assert!(!concepts(&cant).is_empty());
+        for said in [
+            "she is unable to cope",
+            "she's not able to cope",
+            "he's no longer able to cope",
+            "she can no longer cope",
+            "he just can not cope",
+        ] {
+            assert_eq!(concepts(&TextQuery::parse(said)), concepts(&cant), "{said}");
+        }
+        assert_ne!(
+            concepts(&TextQuery::parse("she is able to cope")),
+            concepts(&cant)
+        );
+        // Two words of a known phrase run together, as typed on a phone.
+        for (typed, read) in [
+            ("lunchclub", "lunch club"),
+            ("lunchclubs near me", "lunch clubs"),
+            ("afterschool club", "after school club"),
+            ("walkingfootball", "walking football"),
+        ] {
+            let q = TextQuery::parse(typed);
+            assert_eq!(words(&q), [read], "{typed}");
+            assert_eq!(concepts(&q), concepts(&TextQuery::parse(read)), "{typed}");
+        }
+        // An everyday word is not read as two, nor a word known as it stands.
+        assert_eq!(words(&TextQuery::parse("apart")), ["apart"]);
+        assert_eq!(words(&TextQuery::parse("foodbank")), ["foodbank"]);
+        // A phrase of two words also finds them run together.
+        let q = TextQuery::parse("play group");
+        assert!(q.terms[0]
+            .expansions
+            .iter()
+            .any(|e| e.stems == ["playgroup"] && e.via == "word"));
     }
 
     #[test]

@@ -123,10 +123,16 @@ impl TextIndex {
                 if self.terms[lead as usize].df == 0 {
                     continue;
                 }
-                if exp.via == "word" {
+                // The words as typed, or run together ("playgroup" for "play group"): one
+                // way of writing them counts no more than the first, however rare it is.
+                let idf_lead = match own {
+                    Some(first) if exp.via == "word" => idf(lead).min(idf(first)),
+                    _ => idf(lead),
+                };
+                if exp.via == "word" && own.is_none() {
                     own = Some(lead);
                 }
-                let scale = exp.weight * idf(lead) * (K1 + 1.0);
+                let scale = exp.weight * idf_lead * (K1 + 1.0);
                 ideal = ideal.max(scale);
                 words.push(PreparedWord { lead, scale });
             }

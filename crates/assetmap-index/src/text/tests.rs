@@ -877,3 +877,56 @@ fn a_name_says_what_the_asset_is_and_where_it_is_hosted_apart() {
     // A search for the defibrillator still finds it first.
     assert_eq!(ranked(&ix, &assets, "defibrillator"), ["defib"]);
 }
+
+#[test]
+fn words_run_together_are_the_phrase_and_a_phrase_finds_them_run_together() {
+    let assets = vec![
+        asset(
+            "playgroup",
+            "Park Road Playgroup",
+            "Stay and play for under fives",
+            &["children_families"],
+            &[],
+            SALE,
+        ),
+        asset(
+            "play-group",
+            "Church Play Group",
+            "Toys and songs on Tuesdays",
+            &["children_families"],
+            &[],
+            SALE,
+        ),
+        asset(
+            "provider",
+            "Oak House",
+            "A care home. Provider: Oakwood Carehomes Ltd.",
+            &["care_support"],
+            &[],
+            SALE,
+        ),
+        asset(
+            "care-home",
+            "Elm Care Home",
+            "A care home for older people",
+            &["care_support"],
+            &[],
+            SALE,
+        ),
+    ];
+    let ix = index(&assets);
+    // The phrase finds the record that writes it as one word, and the one word the phrase.
+    for q in ["play group", "playgroup"] {
+        let found = ranked(&ix, &assets, q);
+        assert!(
+            found.contains(&"playgroup".to_string()) && found.contains(&"play-group".to_string()),
+            "{q}: {found:?}"
+        );
+    }
+    // The words run together count no more than the phrase, however rare: the care home
+    // named so comes before the one whose provider's name runs the words together.
+    assert_eq!(
+        ranked(&ix, &assets, "care home")[..2],
+        ["care-home", "provider"]
+    );
+}

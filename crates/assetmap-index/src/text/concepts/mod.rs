@@ -17,7 +17,8 @@
 //! count inside them ("on my own"); the longest phrase at a place in the query wins. A pronoun
 //! in a phrase stands for every pronoun of its kind, so "on her own" is written once and also
 //! found as "on his own", "on their own" and "on my own"; likewise a verb in any tense, an
-//! auxiliary in any person and a relative by any name (`TextQuery::parse`).
+//! auxiliary in any person, "can't" in more words ("unable to"), a relative by any name, and
+//! two of its words typed as one ("lunchclub") (`TextQuery::parse`).
 
 use assetmap_core::Category;
 use std::sync::LazyLock;
