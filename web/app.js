@@ -416,7 +416,10 @@ async function refresh({ fit = false } = {}) {
     app.unrecorded = split.unrecorded;
     app.results = [...split.known, ...split.unrecorded];
     features = app.results;
-    app.resultContext = { context, capped, matched: fc.numberMatched, noMatch: fc.search?.no_match || null };
+    app.resultContext = {
+      context, capped, matched: fc.numberMatched, noMatch: fc.search?.no_match || null,
+      corrected: fc.search?.corrected || [],
+    };
     showAgeSuggestion(fc.search?.suggested_age ?? null);
     hideAlert();
     renderResults();
@@ -484,14 +487,21 @@ function showAgeSuggestion(age) {
 }
 
 function describeResults() {
+  const read = readAs(app.resultContext?.corrected);
   // Words that matched nothing (/search's no_match): said as "no places", where it looked and
   // what to try; the places listed are then the nearest of any kind, and the summary says so.
   if (app.resultContext?.noMatch) {
-    const none = summaryOf(0, 0);
+    const none = summaryOf(0, 0) + read;
     return app.known.length + app.unrecorded.length
       ? `${none} Listed instead: the nearest places of any kind.` : none;
   }
-  return summaryOf(app.known.length, app.unrecorded.length);
+  return summaryOf(app.known.length, app.unrecorded.length) + read;
+}
+
+/** ' Read “councelling” as “counselling”.': the words /search read as another (its corrected). */
+function readAs(corrected) {
+  if (!corrected?.length) return '';
+  return ` Read ${corrected.map((c) => `“${c.typed}” as “${c.read_as}”`).join(', ')}.`;
 }
 
 /** The one-line summary of `n` known matches and `u` places whose records do not say. */

@@ -1115,6 +1115,42 @@ async fn the_words_are_read_as_a_person_says_them() {
         .contains("no words to search for"));
 }
 
+/// A word typed with a slip is read as the word it is one slip from, and said; an English word
+/// or one the records have is kept as typed; words run together are read apart.
+#[tokio::test]
+async fn a_word_typed_with_a_slip_is_read_as_the_word_and_said() {
+    let app = spawn_app(TestStore::GeoPackage).await;
+    let get = |q: &str| format!("/search?postcode=M33%207XY&walk_minutes=30&limit=5&q={q}");
+    let r = app.get(&get("councelling%20for%20her%20son")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["search"]["terms"], serde_json::json!(["counselling"]));
+    assert_eq!(
+        v["search"]["corrected"],
+        serde_json::json!([{"typed": "councelling", "read_as": "counselling"}])
+    );
+    assert!(v["search"]["no_match"].is_null());
+    let as_typed = app.get(&get("counselling%20for%20her%20son")).await.json();
+    let ids = |v: &Value| -> Vec<Value> {
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].clone())
+            .collect()
+    };
+    assert!(!ids(&v).is_empty());
+    assert_eq!(ids(&v), ids(&as_typed));
+    assert_eq!(as_typed["search"]["corrected"], serde_json::json!([]));
+    // An English word no record has is not read as another ("hitting" is not "sitting").
+    let v = app.get(&get("hitting")).await.json();
+    assert_eq!(v["search"]["terms"], serde_json::json!(["hitting"]));
+    assert_eq!(v["search"]["corrected"], serde_json::json!([]));
+    // Two words run together, as typed on a phone, are the phrase.
+    let v = app.get(&get("lunchclub")).await.json();
+    assert_eq!(v["search"]["terms"], serde_json::json!(["lunch club"]));
+}
+
 /// Records at one site make way for other places, and say which place they are grouped under;
 /// a filter the record is silent on keeps it lower and says so.
 #[tokio::test]

@@ -4,7 +4,7 @@ use crate::facets::{CompiledFilter, SlotFacets};
 use crate::records::{AssetView, Records};
 use crate::search::Rendered;
 use crate::sphere::{chord_of_m, enclosing_aabb, to_xyz, xyz, Xyz, CHORD_SLACK};
-use crate::text::TextIndex;
+use crate::text::{TextIndex, TextQuery};
 use crate::tiles::TileIndex;
 use crate::{BBox, Filter};
 use assetmap_core::{haversine_m, Asset, AssetId, LonLat};
@@ -448,6 +448,13 @@ impl Engine {
     /// The text index (for [`crate::search`], and to measure it).
     pub fn text_index(&self) -> &TextIndex {
         &self.text
+    }
+
+    /// `words` read as a search's words against what this engine's records say
+    /// ([`TextQuery::parse_checked`]): a word no record and no known phrase has is read as the
+    /// known word it is one slip from ("councelling": counselling).
+    pub fn read_words(&self, words: &str) -> TextQuery {
+        TextQuery::parse_checked(words, |stem| self.text.has_term(stem))
     }
 
     /// The id of the asset in `slot` (no decoding).

@@ -423,7 +423,7 @@ pub fn search(data: &[u8]) {
     let Ok(query) = std::str::from_utf8(data) else {
         return;
     };
-    let request = match parse_search(query, place(), now()) {
+    let request = match parse_search(query, place(), now(), |words| engine().read_words(words)) {
         Ok(r) => r,
         Err(e) => return check_api_error(&e),
     };

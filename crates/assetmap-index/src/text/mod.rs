@@ -109,6 +109,7 @@
 mod accumulator;
 mod analysis;
 pub mod concepts;
+mod english;
 mod grid;
 mod posting_list;
 mod postings;

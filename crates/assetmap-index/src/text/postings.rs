@@ -449,6 +449,14 @@ impl TextIndex {
             .sum()
     }
 
+    /// True when some asset indexed now has the index term `term` (a stem, or a phrase's
+    /// stems joined by spaces).
+    pub fn has_term(&self, term: &str) -> bool {
+        self.dictionary
+            .get(term)
+            .is_some_and(|&id| self.terms[id as usize].df > 0)
+    }
+
     /// Number of distinct terms ever seen (including category terms).
     pub fn vocabulary_len(&self) -> usize {
         self.dictionary.len()

@@ -27,6 +27,7 @@ use super::concepts::{
     CONCEPT_WORD_WEIGHT, FILLER, FILLER_PHRASES, INTENSIFIERS, KIND_WORDS, NEED_CUES, PERSON_WORDS,
     SHADOWING_PHRASES, VENUES, VENUE_WEIGHT,
 };
+use super::english::is_english;
 use super::vocabulary::{category_term, CATEGORY_WEIGHT, STOP_WORDS, SYNONYMS, SYNONYM_WEIGHT};
 use assetmap_core::Category;
 use rustc_hash::FxHashMap;
@@ -92,6 +93,10 @@ pub struct TextQuery {
     /// The words left out as not what the person is looking for (filler, numbers, family
     /// words), as typed and folded, in query order.
     pub dropped: Vec<String>,
+    /// Words read as another, as typed and as read: a word that no record and no known phrase
+    /// has, read as the known word it is one slip from ("councelling": counselling). Only
+    /// [`TextQuery::parse_checked`] corrects.
+    pub corrected: Vec<(String, String)>,
 }
 
 /// Where a known phrase comes from.
@@ -132,6 +137,9 @@ struct Vocabulary {
     /// Two words of a known phrase run together ("lunchclub", "afterschool"), with the two
     /// words: see [`split_compounds`].
     compounds: FxHashMap<String, [String; 2]>,
+    /// Every word the vocabulary has, as written (folded), sorted: what a misspelt word is
+    /// read as ([`correct_spelling`]).
+    spellings: Vec<String>,
 }
 
 /// Each entry's stems (stop words out), the entries with none left out.
@@ -497,6 +505,7 @@ fn vocabulary() -> &'static Vocabulary {
             multi,
             shadows: SHADOWING_PHRASES.iter().map(|p| phrase(p)).collect(),
             compounds: compounds(),
+            spellings: spellings(),
         }
     })
 }
@@ -525,6 +534,83 @@ fn compounds() -> FxHashMap<String, [String; 2]> {
         }
     }
     out
+}
+
+/// Every word of the vocabulary as written: its phrases, words, synonyms, category words and
+/// word lists (filler, cues, kinds…), folded, sorted and without repeats.
+fn spellings() -> Vec<String> {
+    let texts = CONCEPTS
+        .iter()
+        .flat_map(|c| c.phrases.iter().chain(c.words))
+        .chain(
+            VENUES
+                .iter()
+                .flat_map(|v| v.activities.iter().chain(v.words)),
+        )
+        .chain(SYNONYMS.iter().flat_map(|g| g.iter()))
+        .chain(Category::ALL.iter().flat_map(|c| c.keywords().iter()))
+        .chain(FILLER_PHRASES)
+        .chain(FILLER)
+        .chain(PERSON_WORDS)
+        .chain(NEED_CUES)
+        .chain(INTENSIFIERS)
+        .chain(ACTIVITY_VERBS)
+        .chain(KIND_WORDS);
+    let mut out: Vec<String> = Vec::new();
+    for text in texts {
+        for_each_word_and_base(text, |w, _| out.push(w.to_owned()));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Shortest word read as another when misspelt: a shorter one is too often a word the
+/// English list lacks ("bloke" is not "broke").
+const MIN_CORRECTED_LEN: usize = 6;
+
+/// `words` with each word that neither the vocabulary, nor `known` (an index term, by its
+/// stem), nor the English list ([`is_english`]) has read as the vocabulary's word one slip away — a letter added, left out, changed or two
+/// swapped ("councelling", "libary", "alzhiemers", "lonley") — with the same first letter (a
+/// slip seldom changes it, and "hitting" is not "sitting"), the closest in length, then the
+/// first in order. A word of fewer than [`MIN_CORRECTED_LEN`] letters, a number, or a word
+/// with none one slip away is kept as typed. Each correction is added to `corrected`.
+fn correct_spelling(
+    words: Vec<Word>,
+    v: &Vocabulary,
+    known: &impl Fn(&str) -> bool,
+    corrected: &mut Vec<(String, String)>,
+) -> Vec<Word> {
+    words
+        .into_iter()
+        .map(|w| {
+            let checked = w.stop
+                || w.base.is_some()
+                || w.text.chars().count() < MIN_CORRECTED_LEN
+                || w.number().is_some()
+                || w.text.bytes().any(|b| b.is_ascii_digit())
+                || v.spellings.binary_search(&w.text).is_ok()
+                || known(&w.stem)
+                || is_english(&w.text);
+            let first = w.text.chars().next();
+            if checked || first.is_none() {
+                return w;
+            }
+            let best = v
+                .spellings
+                .iter()
+                .filter(|c| c.chars().next() == first && c.len().abs_diff(w.text.len()) <= 1)
+                .filter(|c| strsim::osa_distance(&w.text, c) == 1)
+                .min_by_key(|c| (c.len().abs_diff(w.text.len()), c.as_str()));
+            match best {
+                Some(c) => {
+                    corrected.push((w.text.clone(), c.clone()));
+                    Word::new(c, None)
+                }
+                None => w,
+            }
+        })
+        .collect()
 }
 
 /// `words` with each word that is two words of a known phrase run together ("lunchclub",
@@ -814,10 +900,36 @@ impl TextQuery {
     /// assert!(q.terms[0].expansions.iter().any(|e| e.through == Some("mental wellbeing")));
     /// ```
     pub fn parse(text: &str) -> TextQuery {
+        TextQuery::parse_checked(text, |_| true)
+    }
+
+    /// As [`parse`](Self::parse), with each word that neither the vocabulary nor `known` has
+    /// (given its stem: whether some record has it) read as the known word it is one slip
+    /// from: "councelling" as counselling, "lonley" as lonely (listed in
+    /// [`corrected`](Self::corrected)).
+    ///
+    /// # Examples
+    /// ```
+    /// use assetmap_index::text::TextQuery;
+    /// let q = TextQuery::parse_checked("councelling for her", |_| false);
+    /// assert_eq!(q.terms[0].word, "counselling");
+    /// assert_eq!(q.corrected, [("councelling".to_string(), "counselling".to_string())]);
+    /// // A word some record has is kept as typed.
+    /// let q = TextQuery::parse_checked("councelling", |stem| stem == "councel");
+    /// assert_eq!(q.terms[0].word, "councelling");
+    /// ```
+    pub fn parse_checked(text: &str, known: impl Fn(&str) -> bool) -> TextQuery {
         let v = vocabulary();
-        let words = split_compounds(words_of(text), v);
+        let mut corrected = Vec::new();
+        let words = correct_spelling(
+            split_compounds(words_of(text), v),
+            v,
+            &known,
+            &mut corrected,
+        );
         let mut q = TextQuery {
             suggested_age: (0..words.len()).find_map(|i| age_at(&words, i)),
+            corrected,
             ..TextQuery::default()
         };
         let mut i = 0;
@@ -1343,6 +1455,37 @@ mod tests {
         // "a bit" is not a bite: a form more often another word stays what it is.
         assert_eq!(phrase_word("bit", None), stem("bit").to_string());
         assert_eq!(phrase_word("left", None), stem("leave").to_string());
+    }
+
+    #[test]
+    fn a_word_one_slip_from_a_known_word_is_read_as_it() {
+        let none = |_: &str| false;
+        for (typed, read) in [
+            ("councelling", "counselling"), // a letter changed
+            ("libary", "library"),          // left out
+            ("excercise", "exercise"),      // added
+            ("lonley", "lonely"),           // two swapped
+            ("wheelchiar", "wheelchair"),
+        ] {
+            let q = TextQuery::parse_checked(typed, none);
+            assert_eq!(words(&q), [read], "{typed}");
+            assert_eq!(q.corrected, [(typed.to_string(), read.to_string())]);
+        }
+        // The read word is the known word in every way: "lonley" finds company and friendship.
+        let q = TextQuery::parse_checked("she's so lonley", none);
+        assert_eq!(
+            q.terms[0].expansions,
+            TextQuery::parse("she's so lonely").terms[0].expansions
+        );
+        // Kept as typed: an English word or name the vocabulary lacks, a word some record has,
+        // a short word, a word with a digit, and every word when nothing is checked.
+        for kept in ["hitting", "bradford", "nearly", "bloke", "covid19"] {
+            let q = TextQuery::parse_checked(kept, none);
+            assert!(q.corrected.is_empty(), "{kept}: {:?}", q.corrected);
+        }
+        let q = TextQuery::parse_checked("libary", |stem| stem == "libari");
+        assert!(q.corrected.is_empty());
+        assert!(TextQuery::parse("councelling").corrected.is_empty());
     }
 
     #[test]

@@ -99,11 +99,15 @@ pub struct SearchRequest {
     pub words: String,
 }
 
-/// Reads and checks every parameter, naming the first bad one.
+/// Reads and checks every parameter, naming the first bad one. The words are read by
+/// `read_words`: [`assetmap_index::Engine::read_words`] to read them against what the records
+/// say (a misspelt word read as the known word it is one slip from), or
+/// [`TextQuery::parse`].
 pub fn parse_search(
     query_string: &str,
     place: &Place,
     now: DateTime<Utc>,
+    read_words: impl FnOnce(&str) -> TextQuery,
 ) -> Result<SearchRequest, ApiError> {
     let p = Params::parse(query_string, SEARCH_PARAMS)?;
     let origin = origin_from(&p, place)?.ok_or_else(|| {
@@ -186,7 +190,7 @@ pub fn parse_search(
         query: SearchQuery {
             origin: origin.at,
             radius_m,
-            text: TextQuery::parse(q),
+            text: read_words(q),
             filter,
             limit,
             order,
@@ -237,9 +241,11 @@ fn filter_name(m: &MatchedFilter) -> String {
 }
 
 async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let parsed = parse_search(req.query_string(), &state.place, Utc::now())?;
-    let q = &parsed.query;
     let engine = state.engine();
+    let parsed = parse_search(req.query_string(), &state.place, Utc::now(), |words| {
+        engine.read_words(words)
+    })?;
+    let q = &parsed.query;
     if engine.view_form() != Some(FeatureView.form()) {
         return Err(ApiError::internal(
             "the engine keeps no feature view of its assets (a bug: the server builds it with one)",
@@ -314,6 +320,8 @@ async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         "terms": q.text.terms.iter().map(|t| t.word.as_str()).collect::<Vec<_>>(),
         // Words left out as not what the person looks for ("my mum is 82": mum, 82).
         "dropped": q.text.dropped,
+        // Words read as another, one slip away ("councelling": counselling).
+        "corrected": q.text.corrected.iter().map(|(typed, read)| json!({"typed": typed, "read_as": read})).collect::<Vec<_>>(),
         // An age the words give, to offer as the age filter (never applied by itself).
         "suggested_age": q.text.suggested_age.filter(|_| q.filter.age.is_none()),
         "no_match": no_match.then(|| no_match_answer(&parsed.words, q)),

@@ -22,7 +22,6 @@ use crate::parse::{filter_from, words_from};
 use crate::state::AppState;
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use assetmap_index::tiles::{TileId, MAX_LAT, MAX_ZOOM};
-use assetmap_index::TextQuery;
 use assetmap_io::mvt;
 use serde_json::{json, Value};
 
@@ -63,7 +62,9 @@ fn check_tms(tms: &str) -> Result<(), ApiError> {
 /// pass on in links (`?…` or nothing).
 struct Asked {
     filter: assetmap_index::Filter,
-    words: TextQuery,
+    /// As given: read against the engine's records when a tile is drawn
+    /// ([`assetmap_index::Engine::read_words`]), as `/search` reads them.
+    words: String,
     qs: String,
 }
 
@@ -71,7 +72,7 @@ fn asked(req: &HttpRequest) -> Result<Asked, ApiError> {
     let p = Params::parse(req.query_string(), FILTERS)?;
     Ok(Asked {
         filter: filter_from(&p)?,
-        words: TextQuery::parse(words_from(&p)?),
+        words: words_from(&p)?.to_owned(),
         qs: match req.query_string() {
             "" => String::new(),
             q => format!("?{q}"),
@@ -207,7 +208,8 @@ async fn tile(
     })?;
     let bytes = {
         let engine = state.engine();
-        mvt::encode(&engine.tile_matching(id, &asked.filter, &asked.words))
+        let words = engine.read_words(&asked.words);
+        mvt::encode(&engine.tile_matching(id, &asked.filter, &words))
     };
     // Revalidated on every use (a 304 costs nothing), so that an edit shows on the map at once
     // rather than after the minute other public data may be kept.
