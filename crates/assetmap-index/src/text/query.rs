@@ -435,22 +435,8 @@ fn vocabulary() -> &'static Vocabulary {
         }
         let longest = phrases.keys().map(Vec::len).max().unwrap_or(1);
         let mut multi: FxHashMap<String, Vec<Vec<String>>> = FxHashMap::default();
-        let entries = CONCEPTS
-            .iter()
-            .flat_map(|c| c.phrases.iter().chain(c.words))
-            .chain(
-                VENUES
-                    .iter()
-                    .flat_map(|v| v.activities.iter().chain(v.words)),
-            )
-            .chain(SHADOWING_PHRASES)
-            .copied()
-            .chain(SYNONYMS.iter().flat_map(|g| g.iter().copied()))
-            .chain(
-                Category::ALL
-                    .iter()
-                    .flat_map(|c| c.keywords().iter().copied()),
-            )
+        let entries = entry_texts()
+            .chain(SHADOWING_PHRASES.iter().copied())
             .map(phrase)
             .chain(Category::ALL.iter().map(|c| phrase(c.label())))
             .chain(
@@ -510,19 +496,29 @@ fn vocabulary() -> &'static Vocabulary {
     })
 }
 
-/// Every two neighbouring words of a known phrase (concepts' phrases, venues' activities,
-/// synonyms, category words) run together as typed ("lunchclub", "walkingfootball"), with the
-/// two words. Only words of three letters or more that are not stop words are joined, so that
-/// an everyday word is not read as two ("apart" is not "a part").
-fn compounds() -> FxHashMap<String, [String; 2]> {
-    let texts = CONCEPTS
+/// Every entry a query term can be read as or expand to: concepts' phrases and words, venues'
+/// activities and words, synonyms and category words.
+fn entry_texts() -> impl Iterator<Item = &'static str> {
+    CONCEPTS
         .iter()
-        .flat_map(|c| c.phrases.iter())
-        .chain(VENUES.iter().flat_map(|v| v.activities.iter()))
+        .flat_map(|c| c.phrases.iter().chain(c.words))
+        .chain(
+            VENUES
+                .iter()
+                .flat_map(|v| v.activities.iter().chain(v.words)),
+        )
         .chain(SYNONYMS.iter().flat_map(|g| g.iter()))
-        .chain(Category::ALL.iter().flat_map(|c| c.keywords().iter()));
+        .chain(Category::ALL.iter().flat_map(|c| c.keywords().iter()))
+        .copied()
+}
+
+/// Every two neighbouring words of an entry ([`entry_texts`]) run together as typed
+/// ("lunchclub", "walkingfootball"), with the two words. Only words of three letters or more
+/// that are not stop words are joined, so that an everyday word is not read as two ("apart" is
+/// not "a part").
+fn compounds() -> FxHashMap<String, [String; 2]> {
     let mut out: FxHashMap<String, [String; 2]> = FxHashMap::default();
-    for text in texts {
+    for text in entry_texts() {
         for pair in words_of(text).windows(2) {
             let [a, b] = pair else { continue };
             let joinable = |w: &Word| !w.stop && w.base.is_none() && w.text.len() >= 3;
@@ -536,26 +532,22 @@ fn compounds() -> FxHashMap<String, [String; 2]> {
     out
 }
 
-/// Every word of the vocabulary as written: its phrases, words, synonyms, category words and
-/// word lists (filler, cues, kinds…), folded, sorted and without repeats.
+/// Every word of the vocabulary as written: its entries ([`entry_texts`]) and word lists
+/// (filler, cues, kinds…), folded, sorted and without repeats.
 fn spellings() -> Vec<String> {
-    let texts = CONCEPTS
-        .iter()
-        .flat_map(|c| c.phrases.iter().chain(c.words))
-        .chain(
-            VENUES
-                .iter()
-                .flat_map(|v| v.activities.iter().chain(v.words)),
-        )
-        .chain(SYNONYMS.iter().flat_map(|g| g.iter()))
-        .chain(Category::ALL.iter().flat_map(|c| c.keywords().iter()))
-        .chain(FILLER_PHRASES)
-        .chain(FILLER)
-        .chain(PERSON_WORDS)
-        .chain(NEED_CUES)
-        .chain(INTENSIFIERS)
-        .chain(ACTIVITY_VERBS)
-        .chain(KIND_WORDS);
+    let texts = entry_texts().chain(FILLER_PHRASES.iter().copied()).chain(
+        [
+            FILLER,
+            PERSON_WORDS,
+            NEED_CUES,
+            INTENSIFIERS,
+            ACTIVITY_VERBS,
+            KIND_WORDS,
+        ]
+        .into_iter()
+        .flatten()
+        .copied(),
+    );
     let mut out: Vec<String> = Vec::new();
     for text in texts {
         for_each_word_and_base(text, |w, _| out.push(w.to_owned()));
