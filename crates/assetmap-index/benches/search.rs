@@ -2,13 +2,15 @@
 //!
 //! The target (issue 4): p50 under 50 µs for a 2 km radius with words and two filters.
 //!
-//! Two parts:
+//! Four parts:
 //! 1. a latency distribution: 5,000 searches at seeded random origins around the synthetic
 //!    town centres (2 km, one of several everyday interests, `cost=free|low` and an age),
 //!    each timed alone, reported as p50 / p95 / p99 / max;
 //! 2. criterion benches of fixed searches around Sale (a busy suburban centre), for
 //!    regressions;
-//! 3. a page of 20 handed out decoded (`Engine::search`) against the same page as ready-made
+//! 3. reading a search's words, as typed (`TextQuery::parse`) and checked against the records
+//!    (`Engine::read_words`: a misspelt word read as the known word one slip away);
+//! 4. a page of 20 handed out decoded (`Engine::search`) against the same page as ready-made
 //!    JSON (`Engine::search_rendered`, an engine built with a view writing each asset's serde
 //!    JSON, as the server's writes its GeoJSON feature), each then written out as JSON.
 //!
@@ -16,6 +18,7 @@
 
 use assetmap_core::{CostBand, LonLat, TimeOfDay, Weekday};
 use assetmap_index::search::{SearchOrder, SearchQuery};
+use assetmap_index::text::TextQuery;
 use assetmap_index::{AssetView, Engine, Filter, OpenAt, OpenAtPolicy};
 use assetmap_synthetic as synthetic;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -182,6 +185,24 @@ fn bench_search(c: &mut Criterion) {
         ..SearchQuery::new(sale(), 2_000.0, "")
     };
     g.bench_function("no_words+cost+age", |b| b.iter(|| e.search(black_box(&q))));
+    g.finish();
+
+    // Reading a search's words: as typed, and checked against the records (a misspelt word
+    // looked for one slip away among the vocabulary's words; the English list read once, before).
+    let mut g = c.benchmark_group("read_words");
+    let _ = e.read_words("councelling");
+    for words in [
+        "gardening",
+        "my mum is 82 and feeling low",
+        "councelling for her son",
+    ] {
+        g.bench_with_input(BenchmarkId::new("parse", words), words, |b, w| {
+            b.iter(|| TextQuery::parse(black_box(w)))
+        });
+        g.bench_with_input(BenchmarkId::new("read_words", words), words, |b, w| {
+            b.iter(|| e.read_words(black_box(w)))
+        });
+    }
     g.finish();
 
     // A page of 20 nearest first (50 km), handed out and written as JSON: decoded, then
