@@ -584,14 +584,17 @@ fn correct_spelling(
                 || v.spellings.binary_search(&w.text).is_ok()
                 || known(&w.stem)
                 || is_english(&w.text);
-            let first = w.text.chars().next();
-            if checked || first.is_none() {
+            let Some(first) = w.text.chars().next().filter(|_| !checked) else {
                 return w;
-            }
-            let best = v
-                .spellings
+            };
+            // The spellings are sorted: those with the same first letter are together.
+            let first = &w.text[..first.len_utf8()];
+            let from = v.spellings.partition_point(|c| c.as_str() < first);
+            let same_first = &v.spellings[from..];
+            let same_first = &same_first[..same_first.partition_point(|c| c.starts_with(first))];
+            let best = same_first
                 .iter()
-                .filter(|c| c.chars().next() == first && c.len().abs_diff(w.text.len()) <= 1)
+                .filter(|c| c.len().abs_diff(w.text.len()) <= 1)
                 .filter(|c| strsim::osa_distance(&w.text, c) == 1)
                 .min_by_key(|c| (c.len().abs_diff(w.text.len()), c.as_str()));
             match best {
