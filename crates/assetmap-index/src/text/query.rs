@@ -93,9 +93,9 @@ pub struct TextQuery {
     /// The words left out as not what the person is looking for (filler, numbers, family
     /// words), as typed and folded, in query order.
     pub dropped: Vec<String>,
-    /// Words read as another, as typed and as read: a word that no record and no known phrase
-    /// has, read as the known word it is one slip from ("councelling": counselling). Only
-    /// [`TextQuery::parse_checked`] corrects.
+    /// Words read as another, as typed and as read: a word that no record, no known phrase and
+    /// no English word has, read as the known word it is one slip from ("councelling":
+    /// counselling). Only [`TextQuery::parse_checked`] corrects.
     pub corrected: Vec<(String, String)>,
 }
 
@@ -562,10 +562,10 @@ fn spellings() -> Vec<String> {
 const MIN_CORRECTED_LEN: usize = 6;
 
 /// `words` with each word that neither the vocabulary, nor `known` (an index term, by its
-/// stem), nor the English list ([`is_english`]) has read as the vocabulary's word one slip away — a letter added, left out, changed or two
-/// swapped ("councelling", "libary", "alzhiemers", "lonley") — with the same first letter (a
-/// slip seldom changes it, and "hitting" is not "sitting"), the closest in length, then the
-/// first in order. A word of fewer than [`MIN_CORRECTED_LEN`] letters, a number, or a word
+/// stem), nor the English list ([`is_english`]) has read as the vocabulary's word one slip
+/// away — a letter added, left out, changed or two swapped ("councelling", "libary",
+/// "alzhiemers", "lonley") — with the same first letter (a slip seldom changes it, and
+/// "hitting" is not "sitting"), the closest in length, then the first in order. A word of fewer than [`MIN_CORRECTED_LEN`] letters, a number, or a word
 /// with none one slip away is kept as typed. Each correction is added to `corrected`.
 fn correct_spelling(
     words: Vec<Word>,
