@@ -565,8 +565,10 @@ const MIN_CORRECTED_LEN: usize = 6;
 /// stem), nor the English list ([`is_english`]) has read as the vocabulary's word one slip
 /// away — a letter added, left out, changed or two swapped ("councelling", "libary",
 /// "alzhiemers", "lonley") — with the same first letter (a slip seldom changes it, and
-/// "hitting" is not "sitting"), the closest in length, then the first in order. A word of fewer than [`MIN_CORRECTED_LEN`] letters, a number, or a word
-/// with none one slip away is kept as typed. Each correction is added to `corrected`.
+/// "hitting" is not "sitting"), the closest in length, then the first in order. A word of
+/// fewer than [`MIN_CORRECTED_LEN`] letters, a word with a digit (a number word is on the
+/// English list), or a word with none one slip away is kept as typed. Each correction is
+/// added to `corrected`.
 fn correct_spelling(
     words: Vec<Word>,
     v: &Vocabulary,
@@ -579,7 +581,6 @@ fn correct_spelling(
             let checked = w.stop
                 || w.base.is_some()
                 || w.text.chars().count() < MIN_CORRECTED_LEN
-                || w.number().is_some()
                 || w.text.bytes().any(|b| b.is_ascii_digit())
                 || v.spellings.binary_search(&w.text).is_ok()
                 || known(&w.stem)
@@ -706,8 +707,6 @@ struct Word {
     /// How it is looked up in a known phrase ([`phrase_word`]).
     key: String,
     stop: bool,
-    /// One of [`INTENSIFIERS`].
-    intensifier: bool,
     /// Passed over inside a known phrase: an intensifier, or a word of a
     /// [`CANT_PARAPHRASES`] entry other than its "can't".
     passed_over: bool,
@@ -722,7 +721,6 @@ impl Word {
             stem: stem(w).to_string(),
             key: phrase_word(w, base),
             stop: is_stop_word(w) || base.is_some_and(is_stop_word),
-            intensifier: INTENSIFIERS.contains(&w),
             passed_over: INTENSIFIERS.contains(&w),
         }
     }
@@ -1015,16 +1013,16 @@ impl TextQuery {
     /// Adds the term for `span` (one word or a known phrase), unless an equal one is there.
     fn push_term(&mut self, span: &[Word], v: &Vocabulary) {
         let key: Vec<String> = span.iter().map(|w| w.stem.clone()).collect();
-        let stem = key.join(" ");
-        if self.terms.len() >= MAX_QUERY_TERMS || self.terms.iter().any(|t| t.stem == stem) {
+        let term_stem = key.join(" ");
+        if self.terms.len() >= MAX_QUERY_TERMS || self.terms.iter().any(|t| t.stem == term_stem) {
             return;
         }
-        // The words themselves, stop words out.
-        let literal: Vec<String> = span
+        // The words themselves: stop words out, and those passed over in a phrase.
+        let own: Vec<&Word> = span
             .iter()
-            .filter(|w| !w.stop && (!w.intensifier || span.len() == 1))
-            .map(|w| w.stem.clone())
+            .filter(|w| !w.stop && (!w.passed_over || span.len() == 1))
             .collect();
+        let literal: Vec<String> = own.iter().map(|w| w.stem.clone()).collect();
         let lookup = phrase_key(span);
         let sources = v.phrases.get(&lookup).map(Vec::as_slice).unwrap_or(&[]);
         // A concept's phrase left with one word of its own says little by that word ("on my
@@ -1054,10 +1052,9 @@ impl TextQuery {
         }
         // A phrase of two words is also the two run together, as some records write it
         // ("play group": "playgroup"; "day care": "daycare").
-        let words: Vec<&Word> = span.iter().filter(|w| !w.stop && !w.passed_over).collect();
-        if let [a, b] = words[..] {
+        if let [a, b] = own[..] {
             add(Expansion {
-                stems: vec![super::analysis::stem(&format!("{}{}", a.text, b.text)).to_string()],
+                stems: vec![stem(&format!("{}{}", a.text, b.text)).to_string()],
                 weight: 1.0,
                 via: "word",
                 through: None,
@@ -1160,7 +1157,7 @@ impl TextQuery {
                 .map(|w| w.text.as_str())
                 .collect::<Vec<_>>()
                 .join(" "),
-            stem,
+            stem: term_stem,
             expansions,
             cued: false,
         });
