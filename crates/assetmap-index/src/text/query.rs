@@ -988,7 +988,10 @@ impl TextQuery {
             .is_some_and(|s| s.iter().any(|s| matches!(s, Source::Concept(_))));
         if w.stop && !single_concept {
             // Stop words are not search words.
-        } else if w.number().is_some() || person || (w.is_in(FILLER) && !single_concept) {
+        } else if w.number().is_some()
+            || person
+            || ((w.is_in(FILLER) || w.is_in(NEED_CUES)) && !single_concept)
+        {
             self.dropped.push(w.text.clone());
         } else {
             self.push_term(std::slice::from_ref(w), v);

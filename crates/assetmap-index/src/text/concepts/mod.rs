@@ -1613,8 +1613,8 @@ pub const KIND_WORDS: &[&str] = &[
 pub const SHADOWING_PHRASES: &[&str] = &["martial arts", "golf course", "golf courses"];
 
 /// Words a person says that are not what they are looking for, dropped from a query (not
-/// from the records): numbers are dropped too, and a number with an age cue becomes a
-/// suggested age. Days and times of day are said with "when can they go?" (`open_at`), not
+/// from the records). The [`NEED_CUES`] and numbers are dropped too; a number with an age cue
+/// becomes a suggested age. Days and times of day are said with "when can they go?" (`open_at`), not
 /// searched as words.
 pub const FILLER: &[&str] = &[
     "afternoon",
@@ -1647,13 +1647,9 @@ pub const FILLER: &[&str] = &[
     "again",
     "any",
     "no",
-    "desperate",
     "keeps",
     "getting",
     "gets",
-    "miss",
-    "misses",
-    "missed",
     "take",
     "takes",
     "theyve",
@@ -1684,8 +1680,6 @@ pub const FILLER: &[&str] = &[
     "didnt",
     "doesnt",
     "dont",
-    "enjoy",
-    "enjoys",
     "ever",
     "every",
     "feel",
@@ -1701,21 +1695,15 @@ pub const FILLER: &[&str] = &[
     "help",
     "hes",
     "im",
-    "interested",
     "isnt",
     "ive",
-    "keen",
     "kind",
     "know",
     "knows",
     "lately",
-    "likes",
     "local",
-    "looking",
     "lot",
     "lots",
-    "love",
-    "loves",
     "lovely",
     "many",
     "maybe",
@@ -1723,9 +1711,6 @@ pub const FILLER: &[&str] = &[
     "month",
     "months",
     "much",
-    "need",
-    "needed",
-    "needs",
     "never",
     "new",
     "now",
@@ -1758,10 +1743,6 @@ pub const FILLER: &[&str] = &[
     "too",
     "try",
     "trying",
-    "used",
-    "wanted",
-    "wanting",
-    "wants",
     "week",
     "weeks",
     "well",
@@ -1867,8 +1848,6 @@ pub const FILLER: &[&str] = &[
     "brought",
     "doing",
     "stuck",
-    "fancies",
-    "fancy",
     "turned",
     "turning",
     "christmas",
@@ -1883,16 +1862,6 @@ pub const FILLER: &[&str] = &[
     "mostly",
     "good",
     // Words that say what the person wants (also in NEED_CUES), not what it is.
-    "hoping",
-    "hopes",
-    "dreams",
-    "wishes",
-    "wish",
-    "passionate",
-    "obsessed",
-    "longs",
-    "longing",
-    "happiest",
 ];
 
 /// Words that only make the next one stronger ("feeling really low", "so much to offer"):
