@@ -1251,6 +1251,25 @@ describe('map page in Chromium', () => {
       await p.close();
     });
 
+    test('a word typed with a slip: the summary says how it was read, and the list is the word spelt right', async () => {
+      const listFor = async (q) => {
+        const p = await newPage(context);
+        await p.goto(`${base}/#postcode=${encodeURIComponent(POSTCODE)}&q=${q}`);
+        await waitReady(p);
+        await waitResults(p);
+        await p.waitForFunction(() => document.querySelectorAll('#result-list > li').length > 0);
+        const { known, unrecorded, status: summary } = await shownList(p);
+        assert.deepEqual(p.errors, []);
+        await p.close();
+        return { summary, known, unrecorded };
+      };
+      const slip = await listFor('councelling');
+      assert.match(slip.summary, /Read “councelling” as “counselling”\./);
+      const spelt = await listFor('counselling');
+      assert.doesNotMatch(spelt.summary, /Read “/, 'nothing to say when the word is spelt right');
+      assert.deepEqual([slip.known, slip.unrecorded], [spelt.known, spelt.unrecorded]);
+    });
+
     test('known matches come first: pharmacies open on Tuesday at 6:30pm, from a shared link', async () => {
       const p = await newPage(context);
       await p.goto(`${base}/#postcode=${encodeURIComponent(POSTCODE)}&q=pharmacy&open=tue,18:30&walk_minutes=20`);
