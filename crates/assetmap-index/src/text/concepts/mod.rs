@@ -24,8 +24,12 @@ use assetmap_core::Category;
 use std::sync::LazyLock;
 
 mod belonging;
+mod care;
+mod civic;
 mod conditions;
+mod faith;
 mod feelings;
+mod food_nature;
 mod health;
 mod later_life;
 mod life;
@@ -59,8 +63,10 @@ use Category as C;
 /// health condition or disability (`conditions`), a pastime (`pastimes`), a stage or event of
 /// life (`life`), practical help at home and getting about (`practical`), advice and rights
 /// (`rights`), belonging and taking part (`belonging`), older age (`later_life`), children and
-/// young people (`young`), health services (`health`) and feelings (`feelings`): one module of
-/// this file's directory each.
+/// young people (`young`), health services (`health`), feelings (`feelings`), care and
+/// carers (`care`), food and green space (`food_nature`), community groups and public
+/// services (`civic`) and faith and worship (`faith`): one module of this file's directory
+/// each.
 pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
     CORE.iter()
         .chain(origins::ORIGINS)
@@ -74,6 +80,10 @@ pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
         .chain(young::YOUNG)
         .chain(health::HEALTH)
         .chain(feelings::FEELINGS)
+        .chain(care::CARE)
+        .chain(food_nature::FOOD_NATURE)
+        .chain(civic::CIVIC)
+        .chain(faith::FAITH)
         .collect()
 });
 
