@@ -140,7 +140,8 @@ pub(super) fn for_each_stem(text: &str, mut f: impl FnMut(&Arc<str>)) {
 /// activity and a garden a place ("Public Park Or Garden"), parking is not a park, housing is
 /// not a house, a nursing home is not a nurse, a rowing club is not a row at home, running
 /// (the sport) is not a library "run by" the council, gaming (video games) is not a game of
-/// snooker, and fishing and boxing are not fish and boxes. Each word is folded; a word not here
+/// snooker, fishing and boxing are not fish and boxes, and a Holy Trinity church is not the
+/// festival of Holi. Each word is folded; a word not here
 /// is stemmed by Snowball. (The same idea as a search engine's stemmer override list.) Also the
 /// other way: irregular plurals that Snowball leaves apart from their singulars ("children",
 /// "women's", "teeth") join them.
@@ -164,6 +165,7 @@ pub const STEM_OVERRIDES: &[(&str, &str)] = &[
     ("boxing", "boxing"),
     ("boxer", "boxing"),
     ("boxers", "boxing"),
+    ("holy", "holy"),
     // Irregular plurals, which Snowball leaves apart from their singulars ("children's
     // centre" and "my child"), each with its singular's stem (checked by a test).
     ("children", "child"),

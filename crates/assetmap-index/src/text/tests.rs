@@ -930,3 +930,30 @@ fn words_run_together_are_the_phrase_and_a_phrase_finds_them_run_together() {
         ["care-home", "provider"]
     );
 }
+
+#[test]
+fn a_holy_trinity_church_is_not_the_festival_of_holi() {
+    let through = |q: &str| -> Vec<&'static str> {
+        TextQuery::parse(q)
+            .terms
+            .iter()
+            .flat_map(|t| t.expansions.iter().filter_map(|e| e.through))
+            .collect()
+    };
+    assert!(!through("holy trinity church").contains(&"Indian community"));
+    assert!(through("holi").contains(&"Indian community"));
+    let assets = [
+        asset("church", "Holy Trinity Church", "", &["faith"], &[], SALE),
+        asset(
+            "festival",
+            "Holi festival of colours",
+            "",
+            &["arts_heritage"],
+            &[],
+            SALE,
+        ),
+    ];
+    let ix = index(&assets);
+    assert_eq!(ranked(&ix, &assets, "holy"), ["church"]);
+    assert_eq!(ranked(&ix, &assets, "holi"), ["festival"]);
+}
