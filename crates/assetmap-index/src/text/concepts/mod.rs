@@ -23,6 +23,7 @@
 use assetmap_core::Category;
 use std::sync::LazyLock;
 
+mod arts;
 mod belonging;
 mod care;
 mod civic;
@@ -32,11 +33,14 @@ mod feelings;
 mod food_nature;
 mod health;
 mod later_life;
+mod learning;
 mod life;
 mod origins;
 mod pastimes;
 mod practical;
 mod rights;
+mod sport;
+mod work;
 mod young;
 
 /// Weight of a match through one of a concept's words.
@@ -65,8 +69,9 @@ use Category as C;
 /// (`rights`), belonging and taking part (`belonging`), older age (`later_life`), children and
 /// young people (`young`), health services (`health`), feelings (`feelings`), care and
 /// carers (`care`), food and green space (`food_nature`), community groups and public
-/// services (`civic`) and faith and worship (`faith`): one module of this file's directory
-/// each.
+/// services (`civic`), faith and worship (`faith`), work and volunteering (`work`), sport and
+/// exercise (`sport`), arts and heritage (`arts`) and learning (`learning`): one module of
+/// this file's directory each.
 pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
     CORE.iter()
         .chain(origins::ORIGINS)
@@ -84,6 +89,10 @@ pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
         .chain(food_nature::FOOD_NATURE)
         .chain(civic::CIVIC)
         .chain(faith::FAITH)
+        .chain(work::WORK)
+        .chain(sport::SPORT)
+        .chain(arts::ARTS)
+        .chain(learning::LEARNING)
         .collect()
 });
 
