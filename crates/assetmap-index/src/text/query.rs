@@ -134,9 +134,10 @@ struct Vocabulary {
     multi: FxHashMap<String, Vec<Vec<String>>>,
     /// [`SHADOWING_PHRASES`], as stem lists.
     shadows: Vec<Vec<String>>,
-    /// Two words of a known phrase run together ("lunchclub", "afterschool"), with the two
-    /// words: see [`split_compounds`].
-    compounds: FxHashMap<String, [String; 2]>,
+    /// Two words of a known phrase run together ("lunchclub", "afterschool"), with where the
+    /// second starts (in bytes; the two words as strings took 1.4 MB more): see
+    /// [`split_compounds`].
+    compounds: FxHashMap<Box<str>, u8>,
     /// Every word the vocabulary has, as written (folded), sorted: what a misspelt word is
     /// read as ([`correct_spelling`]).
     spellings: Vec<String>,
@@ -513,20 +514,23 @@ fn entry_texts() -> impl Iterator<Item = &'static str> {
 }
 
 /// Every two neighbouring words of an entry ([`entry_texts`]) run together as typed
-/// ("lunchclub", "walkingfootball"), with the two words. Only words of three letters or more
+/// ("lunchclub", "walkingfootball"), with the length of the first. Only words of three letters or more
 /// that are not stop words are joined, so that an everyday word is not read as two ("apart" is
 /// not "a part").
-fn compounds() -> FxHashMap<String, [String; 2]> {
-    let mut out: FxHashMap<String, [String; 2]> = FxHashMap::default();
+fn compounds() -> FxHashMap<Box<str>, u8> {
+    let mut out: FxHashMap<Box<str>, u8> = FxHashMap::default();
     for text in entry_texts() {
         for pair in words_of(text).windows(2) {
             let [a, b] = pair else { continue };
             let joinable = |w: &Word| !w.stop && w.base.is_none() && w.text.len() >= 3;
+            let Ok(split) = u8::try_from(a.text.len()) else {
+                continue;
+            };
             if !(joinable(a) && joinable(b)) {
                 continue;
             }
-            out.entry(format!("{}{}", a.text, b.text))
-                .or_insert_with(|| [a.text.clone(), b.text.clone()]);
+            out.entry(format!("{}{}", a.text, b.text).into_boxed_str())
+                .or_insert(split);
         }
     }
     out
@@ -619,13 +623,17 @@ fn split_compounds(words: Vec<Word>, v: &Vocabulary) -> Vec<Word> {
         // "continuing healthcare"), is kept.
         let known = v.phrases.contains_key(std::slice::from_ref(&w.key))
             || v.spellings.binary_search(&w.text).is_ok();
-        let found = v.compounds.get(&w.text).or_else(|| {
-            w.text
-                .strip_suffix('s')
-                .and_then(|singular| v.compounds.get(singular))
-        });
+        let found = v
+            .compounds
+            .get(w.text.as_str())
+            .map(|&at| (w.text.as_str(), at))
+            .or_else(|| {
+                let singular = w.text.strip_suffix('s')?;
+                v.compounds.get(singular).map(|&at| (singular, at))
+            });
         match found {
-            Some([a, b]) if !w.stop && !w.passed_over && w.base.is_none() && !known => {
+            Some((joined, at)) if !w.stop && !w.passed_over && w.base.is_none() && !known => {
+                let (a, b) = joined.split_at(usize::from(at));
                 out.push(Word::new(a, None));
                 out.push(Word::new(b, None));
             }
