@@ -194,10 +194,7 @@ fn stem_override(word: &str) -> Option<&'static str> {
 /// a per-thread cache: the stemmer costs about a microsecond a word, and a community dataset
 /// repeats a few thousand words endlessly.
 pub(super) fn stem(word: &str) -> Arc<str> {
-    thread_local! {
-        static CACHE: std::cell::RefCell<FxHashMap<Box<str>, Arc<str>>> = std::cell::RefCell::new(FxHashMap::default());
-    }
-    CACHE.with_borrow_mut(|cache| {
+    STEM_CACHE.with_borrow_mut(|cache| {
         if let Some(s) = cache.get(word) {
             return s.clone();
         }
@@ -212,6 +209,18 @@ pub(super) fn stem(word: &str) -> Arc<str> {
         cache.insert(word.into(), s.clone());
         s
     })
+}
+
+thread_local! {
+    static STEM_CACHE: std::cell::RefCell<FxHashMap<Box<str>, Arc<str>>> =
+        std::cell::RefCell::new(FxHashMap::default());
+}
+
+/// Empties this thread's cache of stems (see [`stem`]), giving back its memory: for a thread
+/// that has stemmed a once-only set of words (the vocabulary's, about 20,000) and may stem
+/// little more.
+pub(super) fn forget_stems() {
+    STEM_CACHE.with_borrow_mut(|cache| *cache = FxHashMap::default());
 }
 
 /// The stems of one vocabulary entry ("board games" → `[board, game]`), stop words dropped.

@@ -20,7 +20,7 @@
 //! says what it is about.
 
 use super::analysis::{
-    for_each_stem, for_each_word_and_base, is_stop_word, phrase, stem, STEM_OVERRIDES,
+    for_each_stem, for_each_word_and_base, forget_stems, is_stop_word, phrase, stem, STEM_OVERRIDES,
 };
 use super::concepts::{
     Concept, ACTIVITY_VERBS, AGE_AFTER, AGE_BEFORE, CONCEPTS, CONCEPT_CATEGORY_WEIGHT,
@@ -480,7 +480,7 @@ fn vocabulary() -> &'static Vocabulary {
                 categories_of.entry(entry.clone()).or_default().push(ci);
             }
         }
-        Vocabulary {
+        let v = Vocabulary {
             synonyms,
             categories,
             synonym_groups_of,
@@ -493,7 +493,11 @@ fn vocabulary() -> &'static Vocabulary {
             shadows: SHADOWING_PHRASES.iter().map(|p| phrase(p)).collect(),
             compounds: compounds(),
             spellings: spellings(),
-        }
+        };
+        // The vocabulary's own words (about 20,000) filled this thread's cache of stems; a
+        // query's words are few, and often on another thread.
+        forget_stems();
+        v
     })
 }
 
