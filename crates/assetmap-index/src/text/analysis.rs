@@ -141,10 +141,9 @@ pub(super) fn for_each_stem(text: &str, mut f: impl FnMut(&Arc<str>)) {
 /// not a house, a nursing home is not a nurse, a rowing club is not a row at home, running
 /// (the sport) is not a library "run by" the council, gaming (video games) is not a game of
 /// snooker, fishing and boxing are not fish and boxes, and a Holy Trinity church is not the
-/// festival of Holi. Each word is folded; a word not here
-/// is stemmed by Snowball. (The same idea as a search engine's stemmer override list.) Also the
-/// other way: irregular plurals that Snowball leaves apart from their singulars ("children",
-/// "women's", "teeth") join them.
+/// festival of Holi. Each word is folded; a word not here is stemmed by Snowball. (The same
+/// idea as a search engine's stemmer override list.) Also the other way: irregular plurals
+/// that Snowball leaves apart from their singulars ("children", "women's", "teeth") join them.
 pub const STEM_OVERRIDES: &[(&str, &str)] = &[
     ("gardening", "gardening"),
     ("gardener", "gardening"),
@@ -217,7 +216,7 @@ thread_local! {
 }
 
 /// Empties this thread's cache of stems (see [`stem`]), giving back its memory: for a thread
-/// that has stemmed a once-only set of words (the vocabulary's, about 20,000) and may stem
+/// that has stemmed a once-only set of words (the vocabulary's, about 7,000) and may stem
 /// little more.
 pub(super) fn forget_stems() {
     STEM_CACHE.with_borrow_mut(|cache| *cache = FxHashMap::default());

@@ -494,7 +494,7 @@ fn vocabulary() -> &'static Vocabulary {
             compounds: compounds(),
             spellings: spellings(),
         };
-        // The vocabulary's own words (about 20,000) filled this thread's cache of stems; a
+        // The vocabulary's own words (about 7,000) filled this thread's cache of stems; a
         // query's words are few, and often on another thread.
         forget_stems();
         v
@@ -518,9 +518,9 @@ fn entry_texts() -> impl Iterator<Item = &'static str> {
 }
 
 /// Every two neighbouring words of an entry ([`entry_texts`]) run together as typed
-/// ("lunchclub", "walkingfootball"), with the length of the first. Only words of three letters or more
-/// that are not stop words are joined, so that an everyday word is not read as two ("apart" is
-/// not "a part").
+/// ("lunchclub", "walkingfootball"), with the length of the first in bytes. Only words of three
+/// letters or more that are not stop words are joined, so that an everyday word is not read as
+/// two ("apart" is not "a part").
 fn compounds() -> FxHashMap<Box<str>, u8> {
     let mut out: FxHashMap<Box<str>, u8> = FxHashMap::default();
     for text in entry_texts() {

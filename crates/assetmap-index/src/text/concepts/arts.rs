@@ -299,7 +299,8 @@ pub const ARTS: &[Concept] = &[
         ],
         categories: &[],
     },
-    // Music: lessons, playing with others, rehearsing and recording, playing live, singing for all, drums and rhythm, the music of home, folk.
+    // Music: lessons, playing with others, rehearsing and recording, playing live, singing for
+    // all, drums and rhythm, the music of home, folk.
     Concept {
         name: "music lessons and reading music",
         phrases: &[
@@ -716,7 +717,8 @@ pub const ARTS: &[Concept] = &[
         ],
         categories: &[C::ArtsHeritage],
     },
-    // Stage and screen: comedy, circus, backstage, going to a show, cheap tickets, relaxed performances, film-making, radio.
+    // Stage and screen: comedy, circus, backstage, going to a show, cheap tickets, relaxed
+    // performances, film-making, radio.
     Concept {
         name: "comedy and improv",
         phrases: &[
