@@ -1056,7 +1056,8 @@ pub const ARTS: &[Concept] = &[
         ],
         categories: &[],
     },
-    // Words, stories and the past: writing, the story of the area, museums, history, old buildings, volunteering at them, digs, a community's own history.
+    // Words, stories and the past: writing, the story of the area, museums, history, old
+    // buildings, volunteering at them, digs, a community's own history.
     Concept {
         name: "learning photography",
         phrases: &[

@@ -22,7 +22,8 @@ use assetmap_core::Category as C;
 
 /// The concepts of this module.
 pub const LEARNING: &[Concept] = &[
-    // Adults going back to learning: the first step, reading, writing and numbers, the qualifications.
+    // Adults going back to learning: the first step, reading, writing and numbers, the
+    // qualifications.
     Concept {
         name: "going back to learning",
         phrases: &[
