@@ -140,8 +140,8 @@ pub(super) fn for_each_stem(text: &str, mut f: impl FnMut(&Arc<str>)) {
 /// activity and a garden a place ("Public Park Or Garden"), parking is not a park, housing is
 /// not a house, a nursing home is not a nurse, a rowing club is not a row at home, running
 /// (the sport) is not a library "run by" the council, gaming (video games) is not a game of
-/// snooker, fishing and boxing are not fish and boxes, and a Holy Trinity church is not the
-/// festival of Holi. Each word is folded; a word not here is stemmed by Snowball. (The same
+/// snooker, fishing and boxing are not fish and boxes, a Holy Trinity church is not the
+/// festival of Holi, and feeling poorly (ill) is not being poor. Each word is folded; a word not here is stemmed by Snowball. (The same
 /// idea as a search engine's stemmer override list.) Also the other way: irregular plurals
 /// that Snowball leaves apart from their singulars ("children", "women's", "teeth") join them.
 pub const STEM_OVERRIDES: &[(&str, &str)] = &[
@@ -165,6 +165,7 @@ pub const STEM_OVERRIDES: &[(&str, &str)] = &[
     ("boxer", "boxing"),
     ("boxers", "boxing"),
     ("holy", "holy"),
+    ("poorly", "poorly"),
     // Irregular plurals, which Snowball leaves apart from their singulars ("children's
     // centre" and "my child"), each with its singular's stem (checked by a test).
     ("children", "child"),

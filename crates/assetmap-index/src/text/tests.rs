@@ -932,7 +932,7 @@ fn words_run_together_are_the_phrase_and_a_phrase_finds_them_run_together() {
 }
 
 #[test]
-fn a_holy_trinity_church_is_not_the_festival_of_holi() {
+fn a_holy_trinity_church_is_not_the_festival_of_holi_nor_poorly_poor() {
     let through = |q: &str| -> Vec<&'static str> {
         TextQuery::parse(q)
             .terms
@@ -942,6 +942,9 @@ fn a_holy_trinity_church_is_not_the_festival_of_holi() {
     };
     assert!(!through("holy trinity church").contains(&"Indian community"));
     assert!(through("holi").contains(&"Indian community"));
+    // Likewise feeling poorly (ill) is not being poor.
+    assert!(through("she is poorly").contains(&"health services"));
+    assert!(!through("poor housing").contains(&"health services"));
     let assets = [
         asset("church", "Holy Trinity Church", "", &["faith"], &[], SALE),
         asset(
