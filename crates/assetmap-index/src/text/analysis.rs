@@ -166,6 +166,39 @@ pub const STEM_OVERRIDES: &[(&str, &str)] = &[
     ("boxers", "boxing"),
     ("holy", "holy"),
     ("poorly", "poorly"),
+    // A word Snowball would join to a concept's word of another sense: activities are not
+    // being active, an animation is not an animal, a Conservative club is not conservation,
+    // a collection is not collectables, a Protestant church is not a protest, human rights are
+    // not humanism, an orientation is not orienteering, the mind is not mindfulness, physical
+    // is not physics, probate is not probation, separate is not separated, a fire is not being
+    // fired, expected is not expecting (a baby), a lone parent is not lonely, and a group
+    // formed in 1990 is not a form to fill in.
+    ("activity", "activity"),
+    ("activities", "activity"),
+    ("animation", "animation"),
+    ("animations", "animation"),
+    ("animated", "animation"),
+    ("animator", "animation"),
+    ("animators", "animation"),
+    ("conservative", "conservative"),
+    ("conservatives", "conservative"),
+    ("collection", "collection"),
+    ("collections", "collection"),
+    ("collective", "collective"),
+    ("protestant", "protestant"),
+    ("protestants", "protestant"),
+    ("humanism", "humanism"),
+    ("orienteering", "orienteering"),
+    ("mindfulness", "mindfulness"),
+    ("mindful", "mindfulness"),
+    ("physics", "physics"),
+    ("probate", "probate"),
+    ("separate", "separate"),
+    ("separately", "separate"),
+    ("fired", "fired"),
+    ("expecting", "expecting"),
+    ("lonely", "lonely"),
+    ("formed", "formed"),
     // Irregular plurals, which Snowball leaves apart from their singulars ("children's
     // centre" and "my child"), each with its singular's stem (checked by a test).
     ("children", "child"),

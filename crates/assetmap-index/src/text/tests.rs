@@ -932,7 +932,7 @@ fn words_run_together_are_the_phrase_and_a_phrase_finds_them_run_together() {
 }
 
 #[test]
-fn a_holy_trinity_church_is_not_the_festival_of_holi_nor_poorly_poor() {
+fn a_word_is_not_read_as_a_concept_word_of_another_sense_that_stems_alike() {
     let through = |q: &str| -> Vec<&'static str> {
         TextQuery::parse(q)
             .terms
@@ -942,9 +942,27 @@ fn a_holy_trinity_church_is_not_the_festival_of_holi_nor_poorly_poor() {
     };
     assert!(!through("holy trinity church").contains(&"Indian community"));
     assert!(through("holi").contains(&"Indian community"));
-    // Likewise feeling poorly (ill) is not being poor.
+    // Likewise feeling poorly (ill) is not being poor, and other words Snowball would join to
+    // a concept's word of another sense.
     assert!(through("she is poorly").contains(&"health services"));
     assert!(!through("poor housing").contains(&"health services"));
+    let mut misread = Vec::new();
+    for (other_sense, concept, its_word) in [
+        ("physical", "stargazing and science", "physics"),
+        ("fire", "redundancy and job loss", "fired"),
+        ("protestant", "campaigning", "protest"),
+        ("lone", "company and friendship", "lonely"),
+        ("orientation", "outdoor adventure", "orienteering"),
+    ] {
+        assert!(through(its_word).contains(&concept), "{its_word}");
+        if through(other_sense).contains(&concept) {
+            misread.push(other_sense);
+        }
+    }
+    assert!(
+        misread.is_empty(),
+        "read as a concept of another sense: {misread:?}"
+    );
     let assets = [
         asset("church", "Holy Trinity Church", "", &["faith"], &[], SALE),
         asset(
