@@ -69,7 +69,9 @@
 //! - **`[clean]`**: `empty` = values meaning "no value" (`"NA"`, `"Not known"`, placeholder
 //!   phones); `phone_leading_zero = true` puts back the 0 a spreadsheet dropped from a
 //!   10-digit number; `drop_invalid = ["phone", "email", "website", "postcode"]` drops an
-//!   invalid value (listed in [`ImportRead::dropped`]) instead of rejecting the record.
+//!   invalid value (listed in [`ImportRead::dropped`]) instead of rejecting the record;
+//!   `replace = { "ÔÇÖ" = "’" }` puts right text the source wrote wrongly (characters
+//!   garbled by a wrong encoding), in every column, before anything else reads it.
 //!   Always: runs of spaces become one, address parts are trimmed and joined with `", "`, and
 //!   a website written as `www.x.org` or a bare domain gets `https://`.
 //! - **`[filter] inside_place = true`**: records placed outside the place's areas, or by a
@@ -423,6 +425,11 @@ pub struct Clean {
     /// listed in the report, the record kept — rather than rejecting the record.
     #[serde(default)]
     pub drop_invalid: Vec<String>,
+    /// Text the source wrote wrongly → the right text, in every column, before anything else
+    /// reads it: characters garbled when the file was saved in one encoding and read in
+    /// another (`"ÔÇÖ" = "’"`, `"Ã©" = "é"`). Exact, case-sensitive, applied in key order.
+    #[serde(default)]
+    pub replace: BTreeMap<String, String>,
 }
 
 /// Which records are kept.
@@ -1119,7 +1126,7 @@ pub fn read_mapped_with(
                 && !raw.ends_with(' ')
                 && !raw.contains("  ")
                 && !raw.chars().any(|c| c.is_whitespace() && c != ' ');
-            let v: String = if tidy {
+            let mut v: String = if tidy {
                 raw.to_owned()
             } else {
                 raw.split(|c: char| c.is_whitespace() || c == '\u{a0}')
@@ -1127,6 +1134,11 @@ pub fn read_mapped_with(
                     .collect::<Vec<_>>()
                     .join(" ")
             };
+            for (wrong, right) in &mapping.clean.replace {
+                if v.contains(wrong.as_str()) {
+                    v = v.replace(wrong.as_str(), right);
+                }
+            }
             if v.is_empty()
                 || (!prepared.empty.is_empty() && prepared.empty.contains(&v.to_lowercase()))
             {
@@ -2239,6 +2251,46 @@ mod tests {
         assert!(b.tags.is_empty());
         assert_eq!(a.audience.description(), Some("Girls only"));
         assert_eq!(b.audience.description(), None);
+    }
+
+    #[test]
+    fn text_the_source_garbled_is_put_right_before_anything_reads_it() {
+        let m = Mapping::from_toml(
+            r##"
+            [source]
+            name = "Anytown"
+            licence = "OGL-3.0"
+            id_prefix = "any"
+            [columns]
+            id = "#row"
+            name = "name"
+            description = "{notes|sentence}"
+            lon = "x"
+            lat = "y"
+            [defaults]
+            abcd_type = "association"
+            categories = ["children_families"]
+            [[words]]
+            in = ["notes"]
+            words = ["crèches?"]
+            tags = ["childcare"]
+            [clean]
+            replace = { "+¿" = "è", "ÔÇÓ" = "•", "-ú" = "£" }
+            "##,
+        )
+        .unwrap();
+        let read = read_rich(
+            &m,
+            "name,x,y,notes\nFamily centre,0,0,Drop-ins; cr+¿ches ÔÇÓ -ú20 a term\nPlain,0,0,Open +5 -1\n",
+        );
+        let a = &read.assets[0];
+        assert_eq!(
+            a.description.as_deref(),
+            Some("Drop-ins; crèches • £20 a term.")
+        );
+        assert!(a.tags.iter().any(|t| t.to_string() == "childcare"));
+        // Text without the garbled characters is left as it is.
+        assert_eq!(read.assets[1].description.as_deref(), Some("Open +5 -1."));
     }
 
     #[test]
