@@ -119,9 +119,10 @@ struct Vocabulary {
     concept_words: Vec<Vec<Vec<String>>>,
     /// Each venue: its words as stem lists.
     venue_words: Vec<Vec<Vec<String>>>,
-    /// Every known phrase, as its stems with stop words kept (how it is found in a query),
-    /// with where it comes from.
-    phrases: FxHashMap<Vec<String>, Vec<Source>>,
+    /// Every known phrase, as its stems with stop words kept (how it is found in a query)
+    /// joined by spaces, with where it comes from. One string a phrase: as a list of stems
+    /// each it took about twice the memory.
+    phrases: FxHashMap<Box<str>, Box<[Source]>>,
     /// The most words in a known phrase.
     longest: usize,
     /// The synonym groups (indexes into `synonyms`) that have each entry.
@@ -129,9 +130,10 @@ struct Vocabulary {
     /// The categories (indexes into `categories`) whose vocabulary has each entry.
     categories_of: FxHashMap<Vec<String>, Vec<usize>>,
     /// Every entry of two stems or more (stop words out) that a query term can expand to —
-    /// synonyms, category words, concepts' phrases and words — by its first stem: the phrases
-    /// the index keeps as terms of their own (see [`for_each_index_term`]).
-    multi: FxHashMap<String, Vec<Vec<String>>>,
+    /// synonyms, category words, concepts' phrases and words — as its stems joined by spaces,
+    /// by its first stem: the phrases the index keeps as terms of their own (see
+    /// [`for_each_index_term`]).
+    multi: FxHashMap<Box<str>, Vec<Box<str>>>,
     /// [`SHADOWING_PHRASES`], as stem lists.
     shadows: Vec<Vec<String>>,
     /// Two words of a known phrase run together ("lunchclub", "afterschool"), with where the
@@ -400,11 +402,13 @@ const IRREGULAR_VERBS: &[(&str, &str)] = &[
 fn vocabulary() -> &'static Vocabulary {
     static V: OnceLock<Vocabulary> = OnceLock::new();
     V.get_or_init(|| {
-        let mut phrases: FxHashMap<Vec<String>, Vec<Source>> = FxHashMap::default();
+        let mut phrases: FxHashMap<String, Vec<Source>> = FxHashMap::default();
+        let mut longest = 1;
         let mut add = |text: &str, source: Source| {
             let stems = all_stems(text);
             if !stems.is_empty() {
-                let sources = phrases.entry(stems).or_default();
+                longest = longest.max(stems.len());
+                let sources = phrases.entry(stems.join(" ")).or_default();
                 if !sources.contains(&source) {
                     sources.push(source);
                 }
@@ -434,8 +438,11 @@ fn vocabulary() -> &'static Vocabulary {
             }
             add(c.label(), Source::Category(*c));
         }
-        let longest = phrases.keys().map(Vec::len).max().unwrap_or(1);
-        let mut multi: FxHashMap<String, Vec<Vec<String>>> = FxHashMap::default();
+        let phrases: FxHashMap<Box<str>, Box<[Source]>> = phrases
+            .into_iter()
+            .map(|(k, v)| (k.into_boxed_str(), v.into_boxed_slice()))
+            .collect();
+        let mut multi: FxHashMap<Box<str>, Vec<Box<str>>> = FxHashMap::default();
         let entries = entry_texts()
             .chain(SHADOWING_PHRASES.iter().copied())
             .map(phrase)
@@ -446,10 +453,14 @@ fn vocabulary() -> &'static Vocabulary {
                     .map(|c| phrase(&c.slug().replace('_', " "))),
             );
         for stems in entries.filter(|p| p.len() > 1) {
-            let list = multi.entry(stems[0].clone()).or_default();
-            if !list.contains(&stems) {
-                list.push(stems);
+            let list = multi.entry(stems[0].as_str().into()).or_default();
+            let joined: Box<str> = stems.join(" ").into();
+            if !list.contains(&joined) {
+                list.push(joined);
             }
+        }
+        for list in multi.values_mut() {
+            list.shrink_to_fit();
         }
         let synonyms: Vec<Vec<Vec<String>>> = SYNONYMS.iter().map(|g| stem_lists(g)).collect();
         let categories: Vec<(Category, Vec<Vec<String>>)> = Category::ALL
@@ -625,8 +636,8 @@ fn split_compounds(words: Vec<Word>, v: &Vocabulary) -> Vec<Word> {
     for w in words {
         // A word the vocabulary writes as it stands, alone or in a phrase ("healthcare" in
         // "continuing healthcare"), is kept.
-        let known = v.phrases.contains_key(std::slice::from_ref(&w.key))
-            || v.spellings.binary_search(&w.text).is_ok();
+        let known =
+            v.phrases.contains_key(w.key.as_str()) || v.spellings.binary_search(&w.text).is_ok();
         let found = v
             .compounds
             .get(w.text.as_str())
@@ -679,10 +690,12 @@ pub(crate) fn for_each_index_term(text: &str, mut f: impl FnMut(&Arc<str>)) {
             continue;
         };
         for p in candidates {
-            let fits = stems.len() - i >= p.len()
-                && p.iter().zip(&stems[i..]).all(|(a, b)| a == b.as_ref());
+            let mut rest = stems[i..].iter();
+            let fits = p
+                .split(' ')
+                .all(|a| rest.next().is_some_and(|b| a == b.as_ref()));
             if fits {
-                f(&Arc::from(p.join(" ")));
+                f(&Arc::from(&**p));
             }
         }
     }
@@ -696,7 +709,7 @@ pub(crate) fn index_vocabulary() -> Vec<String> {
         .multi
         .values()
         .flatten()
-        .map(|p| p.join(" "))
+        .map(|p| p.to_string())
         .collect();
     phrases.sort_unstable();
     STOP_WORDS
@@ -803,14 +816,16 @@ fn longest_phrase_at<'v>(
     words: &[Word],
     i: usize,
     v: &'v Vocabulary,
-) -> Option<(usize, &'v Vec<Source>)> {
+) -> Option<(usize, &'v [Source])> {
     let most = (v.longest + MAX_PASSED_OVER).min(words.len() - i);
     (2..=most).rev().find_map(|k| {
         let key = phrase_key(&words[i..i + k]);
         if key.len() < 2 || words[i + k - 1].passed_over {
             return None;
         }
-        v.phrases.get(&key).map(|sources| (k, sources))
+        v.phrases
+            .get(key.join(" ").as_str())
+            .map(|sources| (k, &sources[..]))
     })
 }
 
@@ -842,11 +857,13 @@ fn activity_follows(words: &[Word], j: usize, v: &Vocabulary) -> bool {
     };
     (1..=v.longest.min(words.len() - j)).any(|k| {
         let key = phrase_key(&words[j..j + k]);
-        v.phrases.get(&key).is_some_and(|sources| {
-            sources
-                .iter()
-                .any(|s| matches!(s, Source::Venue(_) | Source::Synonym(_)))
-        })
+        v.phrases
+            .get(key.join(" ").as_str())
+            .is_some_and(|sources| {
+                sources
+                    .iter()
+                    .any(|s| matches!(s, Source::Venue(_) | Source::Synonym(_)))
+            })
     })
 }
 
@@ -942,7 +959,7 @@ impl TextQuery {
         };
         let mut i = 0;
         let mut cue = 0u8;
-        let phrases: Vec<Option<(usize, &Vec<Source>)>> = (0..words.len())
+        let phrases: Vec<Option<(usize, &[Source])>> = (0..words.len())
             .map(|i| longest_phrase_at(&words, i, v))
             .collect();
         while i < words.len() {
@@ -968,7 +985,7 @@ impl TextQuery {
     fn step(
         &mut self,
         words: &[Word],
-        phrases: &[Option<(usize, &Vec<Source>)>],
+        phrases: &[Option<(usize, &[Source])>],
         i: usize,
         v: &Vocabulary,
     ) -> usize {
@@ -999,7 +1016,7 @@ impl TextQuery {
         }
         let single_concept = v
             .phrases
-            .get(std::slice::from_ref(&w.key))
+            .get(w.key.as_str())
             .is_some_and(|s| s.iter().any(|s| matches!(s, Source::Concept(_))));
         if w.stop && !single_concept {
             // Stop words are not search words.
@@ -1042,7 +1059,11 @@ impl TextQuery {
             .collect();
         let literal: Vec<String> = own.iter().map(|w| w.stem.clone()).collect();
         let lookup = phrase_key(span);
-        let sources = v.phrases.get(&lookup).map(Vec::as_slice).unwrap_or(&[]);
+        let sources = v
+            .phrases
+            .get(lookup.join(" ").as_str())
+            .map(|s| &s[..])
+            .unwrap_or(&[]);
         // A concept's phrase left with one word of its own says little by that word ("on my
         // own" is not about "own", "get out of the house" not about housing): only its
         // concept counts.
