@@ -35,6 +35,7 @@ mod health;
 mod later_life;
 mod learning;
 mod life;
+mod money;
 mod origins;
 mod pastimes;
 mod practical;
@@ -93,6 +94,7 @@ pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
         .chain(sport::SPORT)
         .chain(arts::ARTS)
         .chain(learning::LEARNING)
+        .chain(money::MONEY)
         .collect()
 });
 
