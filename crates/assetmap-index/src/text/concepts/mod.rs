@@ -29,6 +29,7 @@ mod care;
 mod civic;
 mod conditions;
 mod faith;
+mod family;
 mod feelings;
 mod food_nature;
 mod health;
@@ -95,6 +96,7 @@ pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
         .chain(arts::ARTS)
         .chain(learning::LEARNING)
         .chain(money::MONEY)
+        .chain(family::FAMILY)
         .collect()
 });
 
