@@ -41,6 +41,7 @@ mod origins;
 mod pastimes;
 mod practical;
 mod rights;
+mod safety;
 mod sport;
 mod work;
 mod young;
@@ -97,6 +98,7 @@ pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
         .chain(learning::LEARNING)
         .chain(money::MONEY)
         .chain(family::FAMILY)
+        .chain(safety::SAFETY)
         .collect()
 });
 
