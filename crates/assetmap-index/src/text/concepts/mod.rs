@@ -73,8 +73,9 @@ use Category as C;
 /// young people (`young`), health services (`health`), feelings (`feelings`), care and
 /// carers (`care`), food and green space (`food_nature`), community groups and public
 /// services (`civic`), faith and worship (`faith`), work and volunteering (`work`), sport and
-/// exercise (`sport`), arts and heritage (`arts`) and learning (`learning`): one module of
-/// this file's directory each.
+/// exercise (`sport`), arts and heritage (`arts`), learning (`learning`), money and the cost of
+/// living (`money`), family life and relationships (`family`) and crime and safety
+/// (`safety`): one module of this file's directory each.
 pub static CONCEPTS: LazyLock<Vec<&'static Concept>> = LazyLock::new(|| {
     CORE.iter()
         .chain(origins::ORIGINS)
