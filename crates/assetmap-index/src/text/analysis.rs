@@ -171,8 +171,9 @@ pub const STEM_OVERRIDES: &[(&str, &str)] = &[
     // a collection is not collectables, a Protestant church is not a protest, human rights are
     // not humanism, an orientation is not orienteering, the mind is not mindfulness, physical
     // is not physics, probate is not probation, separate is not separated, a fire is not being
-    // fired, expected is not expecting (a baby), a lone parent is not lonely, and a group
-    // formed in 1990 is not a form to fill in.
+    // fired, expected is not expecting (a baby), a lone parent is not lonely, a group
+    // formed in 1990 is not a form to fill in, a cemetery's tombstones are not tombstoning
+    // (jumping into water), and a heartbreaking story is not a heartbreak.
     ("activity", "activity"),
     ("activities", "activity"),
     ("animation", "animation"),
@@ -199,6 +200,8 @@ pub const STEM_OVERRIDES: &[(&str, &str)] = &[
     ("expecting", "expecting"),
     ("lonely", "lonely"),
     ("formed", "formed"),
+    ("tombstoning", "tombstoning"),
+    ("heartbreaking", "heartbreaking"),
     // Irregular plurals, which Snowball leaves apart from their singulars ("children's
     // centre" and "my child"), each with its singular's stem (checked by a test).
     ("children", "child"),

@@ -953,6 +953,8 @@ fn a_word_is_not_read_as_a_concept_word_of_another_sense_that_stems_alike() {
         ("protestant", "campaigning", "protest"),
         ("lone", "company and friendship", "lonely"),
         ("orientation", "outdoor adventure", "orienteering"),
+        ("tombstones", "safe around water", "tombstoning"),
+        ("heartbreaking", "getting over a break-up", "heartbreak"),
     ] {
         assert!(through(its_word).contains(&concept), "{its_word}");
         if through(other_sense).contains(&concept) {
