@@ -427,7 +427,9 @@ pub struct Clean {
     pub drop_invalid: Vec<String>,
     /// Text the source wrote wrongly → the right text, in every column, before anything else
     /// reads it: characters garbled when the file was saved in one encoding and read in
-    /// another (`"ÔÇÖ" = "’"`, `"Ã©" = "é"`). Exact, case-sensitive, applied in key order.
+    /// another (`"ÔÇÖ" = "’"`, `"Ã©" = "é"`). Exact, case-sensitive, applied in key order; an
+    /// empty text to replace is refused. For tables (an Open Referral feed's text is read as
+    /// it is: JSON is UTF-8).
     #[serde(default)]
     pub replace: BTreeMap<String, String>,
 }
@@ -490,6 +492,11 @@ impl Mapping {
         }
         if m.source.licence.is_empty() {
             return Err("[source] licence must not be empty".into());
+        }
+        if m.clean.replace.contains_key("") {
+            return Err(
+                "[clean] replace has an empty text to replace: give the garbled text as the source writes it, e.g. \"ÔÇÖ\" = \"’\"".into(),
+            );
         }
         Prepared::new(&m)?;
         Ok(m)
@@ -2291,6 +2298,25 @@ mod tests {
         assert!(a.tags.iter().any(|t| t.to_string() == "childcare"));
         // Text without the garbled characters is left as it is.
         assert_eq!(read.assets[1].description.as_deref(), Some("Open +5 -1."));
+        // Nothing to replace is refused when the mapping is read, not put between every letter.
+        let empty = Mapping::from_toml(
+            r##"
+            [source]
+            name = "Anytown"
+            licence = "OGL-3.0"
+            id_prefix = "any"
+            [columns]
+            id = "#row"
+            name = "name"
+            [clean]
+            replace = { "" = "x" }
+            "##,
+        )
+        .unwrap_err();
+        assert!(
+            empty.contains("[clean] replace has an empty text"),
+            "{empty}"
+        );
     }
 
     #[test]
