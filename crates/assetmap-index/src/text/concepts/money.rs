@@ -5,8 +5,8 @@
 //! *grants towards a cost*, *paying for a funeral*): the particular cost a household cannot
 //! meet. A child's school life (the uniform, trips, the hidden costs of school days, exam
 //! fees, dinner money, staying on at sixteen); a talented child's lessons, training and
-//! competitions; children's activities, free things to do with them, a family holiday,
-//! Christmas and birthdays; grants from charitable trusts and benevolent funds, and crisis
+//! competitions; children's activities and free things to do with them (a family
+//! holiday is in `family`), Christmas and birthdays; grants from charitable trusts and benevolent funds, and crisis
 //! payments when there is nothing left; a washing machine or a child's bed; the meter, energy
 //! arrears, heating, water, council tax and the TV licence; the costs of getting to hospital
 //! and of teeth and glasses; budgeting, saving and affordable credit; a sudden drop in income,
@@ -422,36 +422,6 @@ pub const MONEY: &[Concept] = &[
             "country park",
             "public park",
             "play space",
-        ],
-        categories: &[],
-    },
-    Concept {
-        name: "a family holiday",
-        phrases: &[
-            "never had a holiday",
-            "never been on holiday",
-            "never been on a holiday",
-            "cant afford a holiday",
-            "cant afford holidays",
-            "cant afford to go away",
-            "family holiday",
-            "a holiday for the kids",
-            "a break away for the family",
-            "kids have never seen the sea",
-            "never seen the sea",
-            "never been to the seaside",
-            "caravan holiday",
-            "free family holiday",
-            "holiday for a sick child",
-            "holiday for a disabled child",
-            "everyone else goes on holiday",
-        ],
-        words: &[
-            "holiday grants",
-            "free holidays",
-            "seaside",
-            "holiday home",
-            "holidays for families",
         ],
         categories: &[],
     },

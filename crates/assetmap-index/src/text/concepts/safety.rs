@@ -7,7 +7,7 @@
 //! *neighbourhood watch and safety* (`belonging`): a teenager's first brushes with the police, the
 //! wrong crowd, the signs of criminal and sexual exploitation, knives, fights between areas and a
 //! child who goes missing; turning a life around, restorative justice, community service and
-//! probation, a relative inside and coming out; a partner's jealous control, a partner who wants
+//! probation, and coming out (a relative inside is in `family`); a partner's jealous control, a partner who wants
 //! to stop, and a child who is violent at home; feeling unsafe out after dark or on a night out,
 //! being followed, stalked, or used by false friends; feeling unsafe at home after a break-in,
 //! locks and lights, strangers at the door and keeping an ex out; fire risks at home; speeding
@@ -562,46 +562,6 @@ pub const SAFETY: &[Concept] = &[
             "reoffending",
             "offenders",
             "criminal justice",
-        ],
-        categories: &[],
-    },
-    Concept {
-        name: "a family member in prison",
-        phrases: &[
-            "dad in prison",
-            "dad is in prison",
-            "husband in prison",
-            "partner in prison",
-            "son in prison",
-            "daughter in prison",
-            "brother in prison",
-            "mum in prison",
-            "got sent down",
-            "sent down for",
-            "locked up",
-            "banged up",
-            "serving a sentence",
-            "doing a sentence",
-            "on remand",
-            "remanded in custody",
-            "telling the kids dad is in prison",
-            "what to tell the children about prison",
-            "kids miss their dad in prison",
-            "visiting him inside",
-            "visiting dad in prison",
-            "taking the kids to visit prison",
-            "cost of prison visits",
-            "sending money to a prisoner",
-            "phone calls from prison",
-            "letters to prison",
-        ],
-        words: &[
-            "families of prisoners",
-            "prisoners families",
-            "children of prisoners",
-            "prison visits",
-            "assisted prison visits",
-            "prison",
         ],
         categories: &[],
     },
